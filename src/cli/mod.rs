@@ -1,0 +1,146 @@
+//! Command-line definitions (clap) and dispatch. One file per subcommand,
+//! each glue only: turn flags into library calls and print results.
+//!
+//! Exit codes follow docker: 125 when rcon itself fails (including bad
+//! flags), 126 when the container command cannot be invoked, 127 when it is
+//! not found, otherwise the container's own code.
+
+mod images;
+mod ps;
+mod pull;
+mod rm;
+mod rmi;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Exit code when rcon itself fails.
+pub const EXIT_RCON_FAILED: i32 = 125;
+
+/// rcon: a daemonless container engine with a docker-compatible command line.
+#[derive(Debug, Parser)]
+#[command(name = "rcon", version, about, long_about = None, disable_help_subcommand = true)]
+pub struct Cli {
+    /// Store root for images, layers and containers
+    #[arg(long, global = true, env = "RCON_ROOT", value_name = "DIR", default_value = "/var/lib/rcon")]
+    pub root: PathBuf,
+
+    /// Directory for run state (pids, locks of running containers)
+    #[arg(long, global = true, env = "RCON_RUNROOT", value_name = "DIR", default_value = "/run/rcon", hide = true)]
+    pub runroot: PathBuf,
+
+    /// Logging level: debug, info, warn or error
+    #[arg(long, global = true, value_name = "LEVEL", default_value = "warn", value_parser = ["debug", "info", "warn", "error"])]
+    pub log_level: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Download an image from a registry
+    Pull(pull::PullArgs),
+    /// Create and run a new container from an image
+    Run(run::RunArgs),
+    /// List images
+    Images(images::ImagesArgs),
+    /// List containers
+    Ps(ps::PsArgs),
+    /// Remove one or more containers
+    Rm(rm::RmArgs),
+    /// Remove one or more images
+    Rmi(rmi::RmiArgs),
+}
+
+/// Parses `args` and runs the command; returns the process exit code.
+/// Errors are printed as one `rcon: …` line on stderr.
+pub fn main<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    // A closed pipe (`rcon ps | head`) ends rcon quietly, as it ends docker.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_RCON_FAILED } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    crate::util::set_log_level(&cli.log_level);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rcon: {}", error_chain(&e));
+            exit_code(&e)
+        }
+    }
+}
+
+/// Runs a parsed command line; `Ok` holds the exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    let ctx = Context { root: cli.root, runroot: cli.runroot };
+    match cli.command {
+        Command::Pull(a) => pull::run(&ctx, a),
+        Command::Run(a) => run::run(&ctx, a),
+        Command::Images(a) => images::run(&ctx, a),
+        Command::Ps(a) => ps::run(&ctx, a),
+        Command::Rm(a) => rm::run(&ctx, a),
+        Command::Rmi(a) => rmi::run(&ctx, a),
+    }
+}
+
+/// What every subcommand gets from the global flags.
+pub struct Context {
+    /// `--root`.
+    pub root: PathBuf,
+    /// `--runroot`.
+    pub runroot: PathBuf,
+}
+
+impl Context {
+    /// Opens the store.
+    pub fn store(&self) -> anyhow::Result<crate::store::Store> {
+        Ok(crate::store::Store::open(&self.root, &self.runroot)?)
+    }
+}
+
+/// The exit code for an error: 126/127 when the container's command could
+/// not be invoked or found, 125 otherwise.
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    for cause in e.chain() {
+        if let Some(r) = cause.downcast_ref::<crate::runtime::Error>() {
+            return r.exit_code();
+        }
+    }
+    EXIT_RCON_FAILED
+}
+
+/// `outer: inner: innermost`, skipping a cause whose text its parent already
+/// contains (thiserror's `#[error("…: {0}")]` plus `#[source]`).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if !out.contains(&s) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&s);
+        }
+    }
+    out
+}
+
+/// The clap command tree, for generating completions and man pages.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

@@ -1,0 +1,69 @@
+//! `rcon run [OPTIONS] IMAGE [COMMAND [ARG…]]`.
+
+use super::Context;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Flags of `rcon run`. Parsing stops at IMAGE: everything after it is the
+/// container's command, as with docker.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Automatically remove the container when it exits
+    #[arg(long)]
+    pub rm: bool,
+    /// Assign a name to the container
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Set environment variables (KEY=VALUE, or KEY to take it from rcon's environment)
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Read environment variables from a file (one KEY=VALUE per line)
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Working directory inside the container
+    #[arg(short = 'w', long = "workdir", value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Username or UID, optionally with a group: USER[:GROUP]
+    #[arg(short = 'u', long = "user", value_name = "USER[:GROUP]")]
+    pub user: Option<String>,
+    /// Overwrite the default ENTRYPOINT of the image ("" clears it)
+    #[arg(long, value_name = "COMMAND")]
+    pub entrypoint: Option<String>,
+    /// Container host name
+    #[arg(short = 'h', long, value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// Require HTTPS and verify certificates when the image must be pulled
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub tls_verify: bool,
+    /// Pull the image: missing (default), always or never
+    #[arg(long, value_name = "POLICY", default_value = "missing", value_parser = ["missing", "always", "never"])]
+    pub pull: String,
+    /// Suppress the pull output
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// IMAGE, then the command and its arguments
+    #[arg(value_name = "IMAGE [COMMAND [ARG...]]", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// Creates the container, runs it in the foreground and returns its exit code.
+pub fn run(ctx: &Context, a: RunArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    let mut args = a.args.into_iter();
+    let image = args.next().expect("clap requires IMAGE");
+    let opts = crate::container::RunOptions {
+        image,
+        command: args.collect(),
+        name: a.name,
+        env: a.env,
+        env_files: a.env_file,
+        workdir: a.workdir,
+        user: a.user,
+        entrypoint: a.entrypoint,
+        hostname: a.hostname,
+        auto_remove: a.rm,
+        pull: crate::container::PullPolicy::parse(&a.pull),
+        pull_options: crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.tls_verify },
+    };
+    crate::container::run_foreground(&store, opts)
+}

@@ -1,0 +1,1 @@
+//! Output formatting: docker-style tables, human durations and sizes.

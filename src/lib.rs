@@ -1,0 +1,18 @@
+//! rcon: a daemonless, single-binary container engine with a
+//! docker-compatible command line.
+//!
+//! The library holds all behaviour; `src/main.rs` only calls [`cli::main`].
+//! Data flows one way for `rcon run`: flags → [`container::RunOptions`] →
+//! store (image config and layers) → overlay rootfs → OCI runtime spec →
+//! [`runtime::spawn`] → exit status → store. See `DESIGN.md`.
+
+pub mod cli;
+pub mod container;
+pub mod digest;
+pub mod format;
+pub mod image;
+pub mod reference;
+pub mod registry;
+pub mod runtime;
+pub mod store;
+pub mod util;

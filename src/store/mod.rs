@@ -1,0 +1,184 @@
+//! The on-disk store: content-addressed blobs, unpacked layers, the image
+//! index and containers' records, shared by every `rcon` process on the host.
+//!
+//! Layout under the root (default `/var/lib/rcon`):
+//!
+//! ```text
+//! blobs/sha256/<hex>        manifests, configs (and compressed layers when kept)
+//! layers/<chain-hex>/diff/  one unpacked layer, an overlayfs lower dir
+//! layers/<chain-hex>/layer.json  its diff ID, parent chain ID and size
+//! images.json               the image index (see images.rs)
+//! containers/<id>/          one container: config.json, state.json, upper/, work/, merged/
+//! tmp/                      staging for half-written blobs and layers
+//! store.lock                the store-wide lock (flock)
+//! ```
+//!
+//! Invariants: nothing is visible under `blobs/` or `layers/` until it is
+//! complete and verified (written under `tmp/`, then renamed); the index only
+//! names blobs and layers that exist. A crash leaves garbage only in `tmp/`,
+//! which `Store::open` clears when no other process holds it.
+//!
+//! This module must not talk to registries or start processes.
+
+mod blobs;
+mod containers;
+mod images;
+mod layers;
+mod lock;
+
+pub use blobs::BlobWriter;
+pub use containers::{ContainerRecord, ContainerState, ContainerStatus};
+pub use images::ImageRecord;
+pub use layers::{LayerInfo, LayerStaging};
+pub use lock::StoreLock;
+
+use std::path::{Path, PathBuf};
+
+/// Errors from the store. Every variant names the path, digest, image or
+/// container it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An I/O error on a path of the store.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A JSON record of the store cannot be read.
+    #[error("corrupt store record {path}: {source}")]
+    Corrupt {
+        /// The record file.
+        path: PathBuf,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// Written content does not hash to what it was expected to.
+    #[error("digest mismatch for {what}: expected {expected}, got {actual}")]
+    DigestMismatch {
+        /// What was written (a blob, a layer).
+        what: String,
+        /// The digest it should have.
+        expected: crate::digest::Digest,
+        /// The digest it has.
+        actual: crate::digest::Digest,
+    },
+    /// No image matches a reference or ID.
+    #[error("No such image: {0}")]
+    NoSuchImage(String),
+    /// No container matches a name or ID.
+    #[error("No such container: {0}")]
+    NoSuchContainer(String),
+    /// An ID prefix matches more than one object.
+    #[error("{what} `{prefix}` is ambiguous: it matches {count} objects; give more characters of the ID")]
+    Ambiguous {
+        /// "image" or "container".
+        what: &'static str,
+        /// The prefix given.
+        prefix: String,
+        /// How many matched.
+        count: usize,
+    },
+    /// A container name is taken.
+    #[error("the container name \"/{name}\" is already in use by container \"{id}\". You have to remove (or rename) that container to be able to reuse that name")]
+    NameInUse {
+        /// The name asked for.
+        name: String,
+        /// The container holding it.
+        id: String,
+    },
+    /// An image is used by containers and cannot be removed without force.
+    #[error("unable to delete {image} (must be forced) - image is being used by container {container}")]
+    ImageInUse {
+        /// The image reference or short ID.
+        image: String,
+        /// The short ID of a container that uses it.
+        container: String,
+    },
+    /// A running container cannot be removed without force.
+    #[error("cannot remove container \"{0}\": container is running: stop the container before removing or force remove")]
+    ContainerRunning(String),
+}
+
+/// Shorthand for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Attaches the path to an I/O error.
+pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
+    let path = path.into();
+    move |source| StoreError::Io { path, source }
+}
+
+/// An opened store: a root for persistent data and a run root for state that
+/// must not survive a reboot (e.g. pids).
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+    run_root: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `root`, with run state under
+    /// `run_root`. Errors: the directories cannot be created.
+    pub fn open(root: &Path, run_root: &Path) -> Result<Store> {
+        let store = Store { root: root.to_path_buf(), run_root: run_root.to_path_buf() };
+        for dir in [store.blobs_dir(), store.layers_dir(), store.containers_dir(), store.tmp_dir(), store.run_root.clone()] {
+            std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        }
+        Ok(store)
+    }
+
+    /// The store root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The run-state root (`/run/rcon` by default).
+    pub fn run_root(&self) -> &Path {
+        &self.run_root
+    }
+
+    /// `blobs/sha256/`.
+    pub fn blobs_dir(&self) -> PathBuf {
+        self.root.join("blobs").join("sha256")
+    }
+
+    /// `layers/`: the directory overlayfs lower dirs are named relative to.
+    pub fn layers_dir(&self) -> PathBuf {
+        self.root.join("layers")
+    }
+
+    /// `containers/`.
+    pub fn containers_dir(&self) -> PathBuf {
+        self.root.join("containers")
+    }
+
+    /// `tmp/`: staging area on the same filesystem as blobs and layers, so
+    /// that a finished file or directory is published with one rename.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+}
+
+/// Writes `value` as JSON to `path` atomically: a temp file beside it, fsync,
+/// then rename, so readers see the old or the new record, never half of one.
+pub(crate) fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.tmp-{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("record"), std::process::id()));
+    let data = serde_json::to_vec_pretty(value).map_err(|source| StoreError::Corrupt { path: path.to_path_buf(), source })?;
+    let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+    f.write_all(&data).map_err(io_err(&tmp))?;
+    f.sync_data().map_err(io_err(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+/// Reads a JSON record; `Ok(None)` when the file does not exist.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    match std::fs::read(path) {
+        Ok(data) => serde_json::from_slice(&data).map(Some).map_err(|source| StoreError::Corrupt { path: path.to_path_buf(), source }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(path)(e)),
+    }
+}
