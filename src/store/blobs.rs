@@ -69,7 +69,11 @@ impl BlobWriter {
         file.sync_data().map_err(io_err(&self.tmp))?;
         if let Some(exp) = expected {
             if *exp != digest {
-                return Err(StoreError::DigestMismatch { what: what.to_string(), expected: exp.clone(), actual: digest });
+                return Err(StoreError::DigestMismatch {
+                    what: what.to_string(),
+                    expected: exp.clone(),
+                    actual: digest,
+                });
             }
         }
         let dst = self.final_dir.join(digest.hex());

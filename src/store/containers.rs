@@ -73,7 +73,15 @@ pub struct ContainerState {
 impl ContainerState {
     /// The state of a container that was just created.
     pub fn created() -> ContainerState {
-        ContainerState { status: ContainerStatus::Created, pid: None, exit_code: None, started_at: None, finished_at: None, oom_killed: false, error: None }
+        ContainerState {
+            status: ContainerStatus::Created,
+            pid: None,
+            exit_code: None,
+            started_at: None,
+            finished_at: None,
+            oom_killed: false,
+            error: None,
+        }
     }
 }
 
@@ -129,7 +137,11 @@ impl Store {
         if let Some(c) = all.iter().find(|c| c.name == name) {
             return Ok(c.clone());
         }
-        let matches: Vec<&ContainerRecord> = if name_or_id.is_empty() { Vec::new() } else { all.iter().filter(|c| c.id.starts_with(name_or_id)).collect() };
+        let matches: Vec<&ContainerRecord> = if name_or_id.is_empty() {
+            Vec::new()
+        } else {
+            all.iter().filter(|c| c.id.starts_with(name_or_id)).collect()
+        };
         match matches.len() {
             0 => Err(StoreError::NoSuchContainer(name_or_id.to_string())),
             1 => Ok(matches[0].clone()),
@@ -143,7 +155,8 @@ impl Store {
         let path = self.container_dir(id).join("state.json");
         let mut state = read_json::<ContainerState>(&path)?.unwrap_or_else(ContainerState::created);
         if state.status == ContainerStatus::Running {
-            let alive = state.pid.is_some_and(|pid| nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok());
+            let alive =
+                state.pid.is_some_and(|pid| nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok());
             if !alive {
                 state.status = ContainerStatus::Exited;
                 state.exit_code.get_or_insert(137);

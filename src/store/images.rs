@@ -93,7 +93,9 @@ impl Store {
     pub fn find_image(&self, name: &str, normalized: Option<&str>) -> Result<Option<ImageRecord>> {
         let images = self.images()?;
         if let Some(n) = normalized {
-            if let Some(i) = images.iter().find(|i| i.repo_tags.iter().any(|t| t == n) || i.repo_digests.iter().any(|d| d == n)) {
+            if let Some(i) =
+                images.iter().find(|i| i.repo_tags.iter().any(|t| t == n) || i.repo_digests.iter().any(|d| d == n))
+            {
                 return Ok(Some(i.clone()));
             }
         }

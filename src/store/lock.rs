@@ -16,8 +16,8 @@ impl StoreLock {
     /// until the lock is free.
     pub fn exclusive(path: &Path) -> Result<StoreLock> {
         let file = OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(io_err(path))?;
-        let lock = Flock::lock(file, FlockArg::LockExclusive)
-            .map_err(|(_, e)| io_err(path)(std::io::Error::from(e)))?;
+        let lock =
+            Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| io_err(path)(std::io::Error::from(e)))?;
         Ok(StoreLock { _lock: lock })
     }
 }

@@ -81,7 +81,9 @@ pub enum StoreError {
         count: usize,
     },
     /// A container name is taken.
-    #[error("the container name \"/{name}\" is already in use by container \"{id}\". You have to remove (or rename) that container to be able to reuse that name")]
+    #[error(
+        "the container name \"/{name}\" is already in use by container \"{id}\". You have to remove (or rename) that container to be able to reuse that name"
+    )]
     NameInUse {
         /// The name asked for.
         name: String,
@@ -97,7 +99,9 @@ pub enum StoreError {
         container: String,
     },
     /// A running container cannot be removed without force.
-    #[error("cannot remove container \"{0}\": container is running: stop the container before removing or force remove")]
+    #[error(
+        "cannot remove container \"{0}\": container is running: stop the container before removing or force remove"
+    )]
     ContainerRunning(String),
 }
 
@@ -123,7 +127,9 @@ impl Store {
     /// `run_root`. Errors: the directories cannot be created.
     pub fn open(root: &Path, run_root: &Path) -> Result<Store> {
         let store = Store { root: root.to_path_buf(), run_root: run_root.to_path_buf() };
-        for dir in [store.blobs_dir(), store.layers_dir(), store.containers_dir(), store.tmp_dir(), store.run_root.clone()] {
+        for dir in
+            [store.blobs_dir(), store.layers_dir(), store.containers_dir(), store.tmp_dir(), store.run_root.clone()]
+        {
             std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         }
         Ok(store)
@@ -166,8 +172,13 @@ impl Store {
 pub(crate) fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp-{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("record"), std::process::id()));
-    let data = serde_json::to_vec_pretty(value).map_err(|source| StoreError::Corrupt { path: path.to_path_buf(), source })?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("record"),
+        std::process::id()
+    ));
+    let data =
+        serde_json::to_vec_pretty(value).map_err(|source| StoreError::Corrupt { path: path.to_path_buf(), source })?;
     let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
     f.write_all(&data).map_err(io_err(&tmp))?;
     f.sync_data().map_err(io_err(&tmp))?;
@@ -177,7 +188,9 @@ pub(crate) fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> 
 /// Reads a JSON record; `Ok(None)` when the file does not exist.
 pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
     match std::fs::read(path) {
-        Ok(data) => serde_json::from_slice(&data).map(Some).map_err(|source| StoreError::Corrupt { path: path.to_path_buf(), source }),
+        Ok(data) => serde_json::from_slice(&data)
+            .map(Some)
+            .map_err(|source| StoreError::Corrupt { path: path.to_path_buf(), source }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err(path)(e)),
     }
