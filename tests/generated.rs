@@ -1,0 +1,1 @@
+//! Checks that the committed completions/ and man/ match what the code generates.

@@ -1,0 +1,7 @@
+//! The one integration-test binary: every test module is declared here so
+//! cargo links a single executable. Tests use real parts (a `docker-registry`
+//! on loopback, images pushed with `skopeo`, kernel namespaces) and need root.
+
+mod cli;
+mod common;
+mod generated;
