@@ -1,7 +1,11 @@
 //! `rcon ps [-a] [-q] [--no-trunc]`.
 
 use super::Context;
+use crate::format::{Table, ago, ellipsis, human_duration};
+use crate::store::{ContainerState, ContainerStatus};
+use chrono::{DateTime, Utc};
 use clap::Args;
+use std::io::Write;
 
 /// Flags of `rcon ps`.
 #[derive(Debug, Args)]
@@ -19,6 +23,54 @@ pub struct PsArgs {
 
 /// Lists containers.
 pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
-    let _ = (ctx, a);
-    anyhow::bail!("ps: not implemented yet")
+    let store = ctx.store()?;
+    let now = Utc::now();
+    let mut table = Table::new(&["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]);
+    let mut ids = Vec::new();
+    for c in store.containers()?.into_iter().rev() {
+        let state = store.container_state(&c.id)?;
+        if !a.all && state.status != ContainerStatus::Running {
+            continue;
+        }
+        let id = if a.no_trunc { c.id.clone() } else { c.id[..12].to_string() };
+        if a.quiet {
+            ids.push(id);
+            continue;
+        }
+        let command = c.command.join(" ");
+        let command = if a.no_trunc { command } else { ellipsis(&command, 20) };
+        table.row(vec![
+            id,
+            c.image.clone(),
+            format!("{command:?}"),
+            ago(c.created, now),
+            status(&state, now),
+            String::new(),
+            c.name.clone(),
+        ]);
+    }
+    if a.quiet {
+        let mut out = std::io::stdout().lock();
+        for id in ids {
+            writeln!(out, "{id}")?;
+        }
+    } else {
+        table.print()?;
+    }
+    Ok(0)
+}
+
+/// docker's STATUS column: "Created", "Up 3 seconds", "Exited (0) 5 seconds ago".
+pub fn status(state: &ContainerState, now: DateTime<Utc>) -> String {
+    match state.status {
+        ContainerStatus::Created => "Created".into(),
+        ContainerStatus::Running => {
+            let since = state.started_at.unwrap_or(now);
+            format!("Up {}", human_duration((now - since).num_milliseconds() as f64 / 1000.0))
+        }
+        ContainerStatus::Exited => match state.finished_at {
+            Some(t) => format!("Exited ({}) {}", state.exit_code.unwrap_or(0), ago(t, now)),
+            None => format!("Exited ({})", state.exit_code.unwrap_or(0)),
+        },
+    }
 }

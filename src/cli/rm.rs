@@ -16,6 +16,16 @@ pub struct RmArgs {
 
 /// Removes containers.
 pub fn run(ctx: &Context, a: RmArgs) -> anyhow::Result<i32> {
-    let _ = (ctx, a);
-    anyhow::bail!("rm: not implemented yet")
+    let store = ctx.store()?;
+    let mut code = 0;
+    for name in &a.containers {
+        match crate::container::remove(&store, name, a.force) {
+            Ok(_) => println!("{name}"),
+            Err(e) => {
+                eprintln!("rcon: {e:#}");
+                code = 1;
+            }
+        }
+    }
+    Ok(code)
 }

@@ -1,6 +1,8 @@
 //! `rcon rmi [-f] IMAGE…`.
 
 use super::Context;
+use crate::reference::Reference;
+use crate::store::{Store, StoreError};
 use clap::Args;
 
 /// Flags of `rcon rmi`.
@@ -16,6 +18,55 @@ pub struct RmiArgs {
 
 /// Removes images.
 pub fn run(ctx: &Context, a: RmiArgs) -> anyhow::Result<i32> {
-    let _ = (ctx, a);
-    anyhow::bail!("rmi: not implemented yet")
+    let store = ctx.store()?;
+    let mut code = 0;
+    for name in &a.images {
+        if let Err(e) = remove(&store, name, a.force) {
+            eprintln!("rcon: {e:#}");
+            code = 1;
+        }
+    }
+    Ok(code)
+}
+
+/// Removes one image as docker does: a tag of an image with other tags is
+/// only untagged; otherwise the image is deleted (refused while containers
+/// use it, or while it has several tags and was named by ID, unless forced).
+fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<()> {
+    let normalized = Reference::parse(name).ok().map(|r| r.to_string());
+    let image =
+        store.find_image(name, normalized.as_deref())?.ok_or_else(|| StoreError::NoSuchImage(name.to_string()))?;
+    let by_tag = normalized.as_ref().is_some_and(|n| image.repo_tags.contains(n));
+    if by_tag && image.repo_tags.len() > 1 {
+        let tag = normalized.expect("by_tag implies a reference");
+        store.untag(&tag)?;
+        println!("Untagged: {}", display_tag(&tag));
+        return Ok(());
+    }
+    if !force {
+        if let Some(c) = store.containers()?.into_iter().find(|c| c.image_id == image.id) {
+            return Err(StoreError::ImageInUse { image: name.to_string(), container: c.id[..12].to_string() }.into());
+        }
+        if !by_tag && image.repo_tags.len() > 1 {
+            anyhow::bail!(
+                "conflict: unable to delete {} (must be forced) - image is referenced in multiple repositories",
+                image.id.short()
+            );
+        }
+    }
+    if let Some(removed) = store.delete_image(&image.id)? {
+        for tag in &removed.repo_tags {
+            println!("Untagged: {}", display_tag(tag));
+        }
+        for d in &removed.repo_digests {
+            println!("Untagged: {}", super::images::familiar(d));
+        }
+        println!("Deleted: {}", removed.id);
+    }
+    Ok(())
+}
+
+fn display_tag(tag: &str) -> String {
+    let (repo, t) = super::images::split_tag(tag);
+    format!("{repo}:{t}")
 }

@@ -2,9 +2,17 @@
 //! `rcon run` flags into a record in the store and an OCI spec for the
 //! runtime.
 
+pub mod names;
 pub mod spec;
 
-use std::path::PathBuf;
+use crate::reference::Reference;
+use crate::runtime::{self, RootfsSetup, SpawnOptions};
+use crate::store::{ContainerRecord, ContainerState, ContainerStatus, ImageRecord, Store};
+use anyhow::{Context as _, bail};
+use chrono::Utc;
+use oci_spec::image::ImageConfiguration;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// When `run` pulls the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,9 +65,307 @@ pub struct RunOptions {
     pub pull_options: crate::registry::PullOptions,
 }
 
-/// Creates a container from `opts`, runs it attached to rcon's stdout and
-/// stderr, records its exit, removes it with `--rm`; returns its exit code.
-pub fn run_foreground(store: &crate::store::Store, opts: RunOptions) -> anyhow::Result<i32> {
-    let _ = (store, opts);
-    anyhow::bail!("run: not implemented yet")
+/// Finds `name` (reference, ID or ID prefix) in the store, pulling it as
+/// `policy` says. Errors: a missing image with `--pull never`, pull errors.
+pub fn resolve_image(
+    store: &Store,
+    name: &str,
+    policy: PullPolicy,
+    pull_opts: &crate::registry::PullOptions,
+) -> anyhow::Result<ImageRecord> {
+    let reference = match Reference::parse(name) {
+        Ok(r) => r,
+        // Not a reference: it can only be an image ID (prefix).
+        Err(e) => return store.find_image(name, None)?.ok_or_else(|| e.into()),
+    };
+    if policy != PullPolicy::Always {
+        if let Some(image) = store.find_image(name, Some(&reference.to_string()))? {
+            return Ok(image);
+        }
+    }
+    match policy {
+        PullPolicy::Never => bail!("No such image: {name} (and --pull=never was given)"),
+        PullPolicy::Missing | PullPolicy::Always => {
+            if policy == PullPolicy::Missing && !pull_opts.quiet {
+                eprintln!("Unable to find image '{name}' locally");
+            }
+            crate::registry::pull(store, &reference, pull_opts)
+        }
+    }
+}
+
+/// Reads and parses an image's config blob (OCI image-spec config.md).
+pub fn image_config(store: &Store, image: &ImageRecord) -> anyhow::Result<ImageConfiguration> {
+    let data = store.read_blob(&image.id)?;
+    serde_json::from_slice(&data).with_context(|| format!("image {}: cannot parse its config", image.id))
+}
+
+/// A container created in the store and ready to start.
+pub struct Created {
+    /// Its record.
+    pub record: ContainerRecord,
+    /// The user to run as (`-u`, else the image's `User`), unresolved.
+    pub user: Option<String>,
+}
+
+/// Creates the container: resolves (or pulls) the image, picks the ID and
+/// name, builds the runtime spec, writes the record and the /etc files.
+pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
+    if let Some(n) = &opts.name {
+        if !names::is_valid(n) {
+            bail!("invalid container name \"{n}\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        }
+    }
+    let image = resolve_image(store, &opts.image, opts.pull, &opts.pull_options)?;
+    let config = image_config(store, &image)?;
+    let id = crate::util::random_hex(32);
+    let dir = store.container_dir(&id);
+    let input = spec::SpecInput {
+        image: &config,
+        opts,
+        id: &id,
+        rootfs: dir.join("merged"),
+        etc_hostname: dir.join("hostname"),
+        etc_hosts: dir.join("hosts"),
+        etc_resolv_conf: dir.join("resolv.conf"),
+    };
+    let spec = spec::build(&input)?;
+    let command = spec.process().as_ref().and_then(|p| p.args().clone()).unwrap_or_default();
+    let hostname = spec.hostname().clone().unwrap_or_else(|| id[..12].to_string());
+    let user =
+        opts.user.clone().or_else(|| config.config().as_ref().and_then(|c| c.user().clone()).filter(|u| !u.is_empty()));
+    let mut record = ContainerRecord {
+        id: id.clone(),
+        name: opts.name.clone().unwrap_or_default(),
+        image: opts.image.clone(),
+        image_id: image.id.clone(),
+        layers: image.chain_ids(),
+        created: Utc::now(),
+        command,
+        auto_remove: opts.auto_remove,
+        spec: serde_json::to_value(&spec)?,
+    };
+    claim_name(store, &mut record, opts.name.is_some())?;
+    write_etc_files(&dir, &hostname).inspect_err(|_| {
+        let _ = store.remove_container(&id);
+    })?;
+    Ok(Created { record, user })
+}
+
+/// Records the container under its name; a generated name that clashes is
+/// drawn again (and numbered after a few tries).
+fn claim_name(store: &Store, record: &mut ContainerRecord, user_given: bool) -> anyhow::Result<()> {
+    if user_given {
+        return Ok(store.create_container(record)?);
+    }
+    for attempt in 0..10 {
+        record.name = names::generate();
+        if attempt >= 3 {
+            record.name = format!("{}{}", record.name, attempt);
+        }
+        match store.create_container(record) {
+            Err(crate::store::StoreError::NameInUse { .. }) => continue,
+            other => return Ok(other?),
+        }
+    }
+    bail!("could not generate a unique container name; pass --name")
+}
+
+/// Writes `hostname`, `hosts` and `resolv.conf` into the container's
+/// directory; the spec bind-mounts them over the image's /etc files.
+fn write_etc_files(dir: &Path, hostname: &str) -> anyhow::Result<()> {
+    let write = |name: &str, data: String| {
+        let p = dir.join(name);
+        std::fs::write(&p, data).with_context(|| format!("cannot write {}", p.display()))
+    };
+    write("hostname", format!("{hostname}\n"))?;
+    write(
+        "hosts",
+        format!(
+            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t{hostname}\n"
+        ),
+    )?;
+    write("resolv.conf", resolv_conf(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()))
+}
+
+/// The container's resolv.conf from the host's: nameservers on loopback
+/// (a local stub resolver) are unreachable from the container and dropped;
+/// with none left, Google's public servers are used, as docker does.
+pub fn resolv_conf(host: &str) -> String {
+    let mut out = String::new();
+    let mut servers = 0;
+    for line in host.lines() {
+        let t = line.trim();
+        if let Some(addr) = t.strip_prefix("nameserver") {
+            let addr = addr.trim();
+            if addr.starts_with("127.") || addr == "::1" {
+                continue;
+            }
+            servers += 1;
+        }
+        if !t.is_empty() && !t.starts_with('#') {
+            out.push_str(t);
+            out.push('\n');
+        }
+    }
+    if servers == 0 {
+        out.push_str("nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+    }
+    out
+}
+
+/// Pid of the running foreground container, for the signal proxy (0: none).
+static FOREGROUND_PID: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward_signal(sig: libc::c_int) {
+    let pid = FOREGROUND_PID.load(Ordering::Relaxed);
+    if pid > 0 {
+        // SAFETY: kill(2) is async-signal-safe.
+        unsafe {
+            libc::kill(pid, sig);
+        }
+    }
+}
+
+/// Forwards the signals a terminal or a supervisor sends to `rcon run` to
+/// the container's init (docker's `--sig-proxy`, on by default).
+fn proxy_signals(pid: i32) {
+    FOREGROUND_PID.store(pid, Ordering::Relaxed);
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2] {
+        // SAFETY: the handler only calls kill(2) and an atomic load.
+        unsafe {
+            libc::signal(sig, forward_signal as *const () as libc::sighandler_t);
+        }
+    }
+}
+
+/// Starts a created container in the foreground and waits for it; records
+/// its exit; removes it when `auto_remove`. Returns the exit code.
+pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> {
+    let record = &created.record;
+    let spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())?;
+    let dir = store.container_dir(&record.id);
+    let mut lowers: Vec<String> = record.layers.iter().rev().map(Store::layer_relative_diff).collect();
+    if lowers.is_empty() {
+        // overlayfs needs one lower dir; an image without layers gets an empty one.
+        let empty = dir.join("empty");
+        std::fs::create_dir_all(&empty).with_context(|| format!("cannot create {}", empty.display()))?;
+        lowers.push(empty.display().to_string());
+    }
+    let opts = SpawnOptions {
+        rootfs: RootfsSetup::Overlay {
+            lower_base: store.layers_dir(),
+            lowers,
+            upper: dir.join("upper"),
+            work: dir.join("work"),
+        },
+        user: created.user.clone(),
+    };
+    let started_at = Utc::now();
+    let process = match runtime::spawn(&spec, &opts) {
+        Ok(p) => p,
+        Err(e) => {
+            finish(store, record, None, Some(e.to_string()));
+            return Err(anyhow::Error::new(e).context(format!("cannot start container {}", &record.id[..12])));
+        }
+    };
+    let pid = process.pid();
+    let mut state = ContainerState::created();
+    state.status = ContainerStatus::Running;
+    state.pid = Some(pid);
+    state.started_at = Some(started_at);
+    let _ = store.set_container_state(&record.id, &state);
+    proxy_signals(pid);
+    let status = process.wait();
+    FOREGROUND_PID.store(0, Ordering::Relaxed);
+    let code = status.as_ref().map(|s| s.code()).ok();
+    state.status = ContainerStatus::Exited;
+    state.pid = None;
+    state.exit_code = code;
+    state.finished_at = Some(Utc::now());
+    finish(store, record, Some(state), None);
+    Ok(status?.code())
+}
+
+/// Records how a container ended (or why it did not start) and removes it
+/// when it was run with `--rm`. A container removed meanwhile (`rm -f` from
+/// another rcon) is left alone.
+fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>, error: Option<String>) {
+    let _lock = store.lock_container(&record.id);
+    if !store.container_dir(&record.id).join("config.json").exists() {
+        return;
+    }
+    if record.auto_remove {
+        if let Err(e) = store.remove_container(&record.id) {
+            crate::warn!("cannot remove container {}: {e}", &record.id[..12]);
+        }
+        return;
+    }
+    let state = state.unwrap_or_else(|| ContainerState { error, ..ContainerState::created() });
+    let _ = store.set_container_state(&record.id, &state);
+}
+
+/// Removes a container by name, ID or ID prefix. A running one is refused
+/// unless `force`, which kills it with SIGKILL first and waits (up to 10 s)
+/// for it to die. Returns the removed record.
+pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<ContainerRecord> {
+    let record = store.find_container(name)?;
+    let _lock = store.lock_container(&record.id)?;
+    let state = store.container_state(&record.id)?;
+    if let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) {
+        if !force {
+            return Err(crate::store::StoreError::ContainerRunning(name.to_string()).into());
+        }
+        kill_and_wait(pid, std::time::Duration::from_secs(10))
+            .with_context(|| format!("cannot stop container {name} (pid {pid})"))?;
+    }
+    store.remove_container(&record.id)?;
+    Ok(record)
+}
+
+/// Sends SIGKILL to `pid` and waits until it is gone (or a zombie of
+/// another process), polling every millisecond up to `timeout`.
+fn kill_and_wait(pid: i32, timeout: std::time::Duration) -> anyhow::Result<()> {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let pid = Pid::from_raw(pid);
+    if kill(pid, Signal::SIGKILL).is_err() {
+        return Ok(()); // already gone
+    }
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        if kill(pid, None).is_err() || is_zombie(pid.as_raw()) {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    bail!("process did not exit within {} seconds of SIGKILL", timeout.as_secs())
+}
+
+/// True if `/proc/<pid>/stat` says the process is a zombie (state `Z`).
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| rest.starts_with('Z')))
+        .unwrap_or(false)
+}
+
+/// `rcon run` in the foreground: create, start, wait; returns the exit code.
+pub fn run_foreground(store: &Store, opts: RunOptions) -> anyhow::Result<i32> {
+    let created = create(store, &opts)?;
+    start_foreground(store, created)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn resolv_conf_drops_loopback_servers() {
+        let host = "# comment\nnameserver 127.0.0.53\noptions edns0\nsearch example.org\n";
+        let out = super::resolv_conf(host);
+        assert!(!out.contains("127.0.0.53"));
+        assert!(out.contains("nameserver 8.8.8.8"));
+        assert!(out.contains("search example.org"));
+        let host = "nameserver 10.0.0.2\n";
+        assert_eq!(super::resolv_conf(host), "nameserver 10.0.0.2\n");
+    }
 }

@@ -1,1 +1,189 @@
-//! Output formatting: docker-style tables, human durations and sizes.
+//! Output formatting shared by the listing commands: docker-style aligned
+//! tables, human durations ("5 seconds ago") and sizes ("4.26MB"), with the
+//! exact rules of docker's go-units so scripts that parse docker's output
+//! parse ours.
+
+use chrono::{DateTime, Utc};
+use std::io::Write;
+
+/// A table printed like docker's tabwriter (minimum column width 10,
+/// padding 3, the last column unpadded).
+#[derive(Debug, Default)]
+pub struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table whose first row is `header`.
+    pub fn new(header: &[&str]) -> Table {
+        Table { rows: vec![header.iter().map(|s| s.to_string()).collect()] }
+    }
+
+    /// Adds a row.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// Renders the table: one line per row, each ending in `\n`.
+    pub fn render(&self) -> String {
+        let ncols = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let mut widths = vec![0usize; ncols];
+        for row in &self.rows {
+            for (i, cell) in row.iter().enumerate() {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        for row in &self.rows {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                line.push_str(cell);
+                if i + 1 < row.len() {
+                    let w = (widths[i] + 3).max(10);
+                    line.extend(std::iter::repeat_n(' ', w - cell.chars().count()));
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Writes the table to stdout.
+    pub fn print(&self) -> std::io::Result<()> {
+        std::io::stdout().lock().write_all(self.render().as_bytes())
+    }
+}
+
+/// docker's `HumanDuration` (go-units): "Less than a second", "1 second",
+/// "5 seconds", "About a minute", "3 minutes", "About an hour", "5 hours",
+/// "3 days", "2 weeks", "4 months", "2 years". `seconds` may be fractional.
+pub fn human_duration(seconds: f64) -> String {
+    let s = seconds.max(0.0);
+    let secs = s as i64;
+    if secs < 1 {
+        return "Less than a second".into();
+    }
+    if secs == 1 {
+        return "1 second".into();
+    }
+    if secs < 60 {
+        return format!("{secs} seconds");
+    }
+    let minutes = (s / 60.0) as i64;
+    if minutes == 1 {
+        return "About a minute".into();
+    }
+    if minutes < 60 {
+        return format!("{minutes} minutes");
+    }
+    let hours = (s / 3600.0 + 0.5) as i64;
+    if hours == 1 {
+        return "About an hour".into();
+    }
+    if hours < 48 {
+        return format!("{hours} hours");
+    }
+    if hours < 24 * 7 * 2 {
+        return format!("{} days", hours / 24);
+    }
+    if hours < 24 * 30 * 2 {
+        return format!("{} weeks", hours / 24 / 7);
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{} months", hours / 24 / 30);
+    }
+    format!("{} years", (s / 3600.0 / 24.0 / 365.0) as i64)
+}
+
+/// "5 seconds ago" for a past instant, relative to `now`.
+pub fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - t).num_milliseconds() as f64 / 1000.0;
+    format!("{} ago", human_duration(secs))
+}
+
+/// docker's `HumanSize` (go-units, decimal units, 3 significant digits):
+/// 100 → "100B", 1234 → "1.23kB", 4_261_234 → "4.26MB".
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    let mut size = bytes as f64;
+    let mut i = 0;
+    while size >= 1000.0 && i < UNITS.len() - 1 {
+        size /= 1000.0;
+        i += 1;
+    }
+    format!("{}{}", significant3(size), UNITS[i])
+}
+
+/// Formats like Go's `%.3g` for 0 ≤ x < 1000: three significant digits,
+/// trailing zeros removed.
+fn significant3(x: f64) -> String {
+    let decimals = if x >= 100.0 {
+        0
+    } else if x >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
+/// Truncates `s` to `max` characters, ending in `…` when cut (docker's
+/// `ps` COMMAND column uses 20).
+pub fn ellipsis(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_match_go_units() {
+        assert_eq!(human_duration(0.2), "Less than a second");
+        assert_eq!(human_duration(1.0), "1 second");
+        assert_eq!(human_duration(5.9), "5 seconds");
+        assert_eq!(human_duration(61.0), "About a minute");
+        assert_eq!(human_duration(150.0), "2 minutes");
+        assert_eq!(human_duration(3600.0), "About an hour");
+        assert_eq!(human_duration(5.0 * 3600.0), "5 hours");
+        assert_eq!(human_duration(3.0 * 86400.0), "3 days");
+        assert_eq!(human_duration(20.0 * 86400.0), "2 weeks");
+        assert_eq!(human_duration(100.0 * 86400.0), "3 months");
+        assert_eq!(human_duration(800.0 * 86400.0), "2 years");
+    }
+
+    #[test]
+    fn sizes_match_go_units() {
+        assert_eq!(human_size(0), "0B");
+        assert_eq!(human_size(100), "100B");
+        assert_eq!(human_size(1234), "1.23kB");
+        assert_eq!(human_size(4_261_234), "4.26MB");
+        assert_eq!(human_size(12_500_000), "12.5MB");
+        assert_eq!(human_size(4_000_000), "4MB");
+        assert_eq!(human_size(123_400_000), "123MB");
+    }
+
+    #[test]
+    fn table_pads_like_tabwriter() {
+        let mut t = Table::new(&["A", "LONGER HEADER", "C"]);
+        t.row(vec!["x".into(), "y".into(), "z".into()]);
+        let out = t.render();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "A         LONGER HEADER   C");
+        assert_eq!(lines[1], "x         y               z");
+    }
+
+    #[test]
+    fn ellipsis_cuts_at_max() {
+        assert_eq!(ellipsis("short", 20), "short");
+        assert_eq!(ellipsis("\"sh -c 'echo hello world'\"", 20).chars().count(), 20);
+        assert!(ellipsis("\"sh -c 'echo hello world'\"", 20).ends_with('…'));
+    }
+}

@@ -166,6 +166,12 @@ impl Store {
         Ok(state)
     }
 
+    /// Locks one container (flock on `<run root>/<id>.lock`) while its
+    /// process is stopped and its record removed, or its exit recorded.
+    pub fn lock_container(&self, id: &str) -> Result<super::StoreLock> {
+        super::StoreLock::exclusive(&self.run_root.join(format!("{id}.lock")))
+    }
+
     /// Replaces the container's state record.
     pub fn set_container_state(&self, id: &str, state: &ContainerState) -> Result<()> {
         write_json_atomic(&self.container_dir(id).join("state.json"), state)
@@ -183,6 +189,7 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_err(&cfg)(e)),
         }
+        let _ = std::fs::remove_file(self.run_root.join(format!("{id}.lock")));
         match std::fs::remove_dir_all(&dir) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

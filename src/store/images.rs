@@ -63,6 +63,13 @@ impl Store {
     /// every layer and the config blob must already be in the store.
     pub fn add_image(&self, image: ImageRecord) -> Result<()> {
         let _lock = self.lock()?;
+        // A concurrent `rmi` may have deleted a shared layer after the pull
+        // found it present; refuse to index an image with a missing layer.
+        for chain_id in image.chain_ids() {
+            if self.layer(&chain_id)?.is_none() {
+                return Err(StoreError::MissingLayer { image: image.id.clone(), chain_id });
+            }
+        }
         let mut index = self.read_index()?;
         for other in index.images.iter_mut().filter(|i| i.id != image.id) {
             other.repo_tags.retain(|t| !image.repo_tags.contains(t));
@@ -128,16 +135,31 @@ impl Store {
         Ok(found)
     }
 
-    /// Removes the image record `id` from the index and returns it. Its
-    /// blobs and layers are left for [`Store::remove_unused`].
-    pub fn remove_image_record(&self, id: &Digest) -> Result<Option<ImageRecord>> {
+    /// Removes the image `id` from the index, then deletes its layers and
+    /// blobs that no remaining image and no container uses; all under the
+    /// store lock, so a concurrent pull never indexes a deleted layer.
+    /// Returns the removed record (`None` if it was not there).
+    pub fn delete_image(&self, id: &Digest) -> Result<Option<ImageRecord>> {
         let _lock = self.lock()?;
         let mut index = self.read_index()?;
-        let pos = index.images.iter().position(|i| &i.id == id);
-        let removed = pos.map(|p| index.images.remove(p));
-        if removed.is_some() {
-            write_json_atomic(&self.index_path(), &index)?;
+        let Some(pos) = index.images.iter().position(|i| &i.id == id) else { return Ok(None) };
+        let removed = index.images.remove(pos);
+        write_json_atomic(&self.index_path(), &index)?;
+        let mut used: std::collections::HashSet<Digest> = index.images.iter().flat_map(|i| i.chain_ids()).collect();
+        for c in self.containers()? {
+            used.extend(c.layers);
         }
-        Ok(removed)
+        for chain_id in removed.chain_ids() {
+            if !used.contains(&chain_id) {
+                self.remove_layer(&chain_id)?;
+            }
+        }
+        let blob_used = |d: &Digest| index.images.iter().any(|i| &i.id == d || &i.manifest_digest == d);
+        for blob in [&removed.id, &removed.manifest_digest] {
+            if !blob_used(blob) {
+                self.remove_blob(blob)?;
+            }
+        }
+        Ok(Some(removed))
     }
 }

@@ -98,6 +98,14 @@ pub enum StoreError {
         /// The short ID of a container that uses it.
         container: String,
     },
+    /// An image names a layer that is not in the store.
+    #[error("image {image}: layer {chain_id} is missing from the store; pull the image again")]
+    MissingLayer {
+        /// The image ID.
+        image: crate::digest::Digest,
+        /// The missing layer's chain ID.
+        chain_id: crate::digest::Digest,
+    },
     /// A running container cannot be removed without force.
     #[error(
         "cannot remove container \"{0}\": container is running: stop the container before removing or force remove"
