@@ -1,0 +1,183 @@
+//! `rcon ps`, `images`, `rm`, `rmi` and concurrent use of one store, end to
+//! end: a real registry, a busybox image pushed with skopeo, real containers.
+
+use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};
+
+/// A registry with the busybox image pushed as `NAME:latest`; returns the
+/// registry (kept alive by the caller) and the reference.
+fn busybox(name: &str) -> (Registry, String) {
+    let reg = Registry::start();
+    let (reference, _digest) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, &format!("{name}:latest"));
+    (reg, reference)
+}
+
+#[test]
+fn images_lists_pulled_images_like_docker() {
+    let (reg, image) = busybox("bb");
+    let rcon = Rcon::new();
+    let id = rcon.ok(&["pull", "-q", &image]).trim().to_string();
+    assert!(id.starts_with("sha256:") && id.len() == 71, "pull -q prints the image ID, got {id:?}");
+
+    let out = rcon.ok(&["images"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let header: Vec<&str> = lines[0].split("  ").filter(|s| !s.is_empty()).map(str::trim).collect();
+    assert_eq!(header, ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]);
+    let row = lines[1];
+    assert!(row.starts_with(&format!("{}/bb ", reg.addr)), "{row}");
+    assert!(row.contains(" latest "), "{row}");
+    assert!(row.contains(&id[7..19]), "short image ID in {row}");
+    assert!(row.contains(" ago ") || row.contains("N/A"), "{row}");
+
+    assert_eq!(rcon.ok(&["images", "-q"]).trim(), &id[7..19]);
+    assert!(rcon.ok(&["images", "--no-trunc"]).contains(&id));
+    assert_eq!(rcon.ok(&["images", "-q", "nosuch"]).trim(), "");
+    assert_eq!(rcon.ok(&["images", "-q", &format!("{}/bb:latest", reg.addr)]).trim(), &id[7..19]);
+}
+
+#[test]
+fn ps_shows_exited_containers_and_rm_removes_them() {
+    let (_reg, image) = busybox("bb");
+    let rcon = Rcon::new();
+    let out = rcon.cmd(&["run", "-q", "--name", "first", &image, "sh", "-c", "exit 3"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+
+    assert_eq!(rcon.ok(&["ps", "-q"]).trim(), "", "an exited container is not running");
+    let all = rcon.ok(&["ps", "-a"]);
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 2, "{all}");
+    for col in ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"] {
+        assert!(lines[0].contains(col), "{all}");
+    }
+    assert!(lines[1].contains("Exited (3) "), "{all}");
+    assert!(lines[1].ends_with("first"), "{all}");
+    assert!(lines[1].contains("\"sh -c 'exit 3'\""), "{all}");
+
+    let id = rcon.ok(&["ps", "-aq", "--no-trunc"]).trim().to_string();
+    assert_eq!(id.len(), 64);
+    assert!(rcon.root.join("containers").join(&id).is_dir());
+
+    // A second container with the same name is refused, and leaves nothing.
+    let out = rcon.cmd(&["run", "-q", "--name", "first", &image, "true"]);
+    assert_eq!(code(&out), 125);
+    assert!(stderr(&out).contains("already in use"), "{}", stderr(&out));
+    assert_eq!(rcon.ok(&["ps", "-aq"]).lines().count(), 1);
+
+    // rm by unique ID prefix; then the name is free again.
+    assert_eq!(rcon.ok(&["rm", &id[..6]]).trim(), &id[..6]);
+    assert!(!rcon.root.join("containers").join(&id).exists(), "rm removes the container's directory");
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+
+    rcon.ok(&["run", "-q", "--name", "first", &image, "true"]);
+    assert_eq!(rcon.ok(&["rm", "first"]).trim(), "first");
+
+    let out = rcon.cmd(&["rm", "nosuch"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("No such container: nosuch"), "{}", stderr(&out));
+}
+
+#[test]
+fn run_rm_leaves_no_container() {
+    let (_reg, image) = busybox("bb");
+    let rcon = Rcon::new();
+    let out = rcon.cmd(&["run", "--rm", "-q", &image, "echo", "hello"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "hello\n");
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+    let left: Vec<_> = std::fs::read_dir(rcon.root.join("containers")).unwrap().collect();
+    assert!(left.is_empty(), "container directories left: {left:?}");
+    // A generated name is docker-like.
+    rcon.ok(&["run", "-q", &image, "true"]);
+    let ps = rcon.ok(&["ps", "-a"]);
+    let name = ps.lines().nth(1).unwrap().split_whitespace().last().unwrap().to_string();
+    assert!(
+        name.contains('_') && name.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()),
+        "{name}"
+    );
+}
+
+#[test]
+fn rmi_untags_refuses_images_in_use_and_deletes_layers() {
+    let reg = Registry::start();
+    let (one, _) = ImageBuilder::new().busybox_layer().push(&reg, "one:latest");
+    let (two, _) = ImageBuilder::new().busybox_layer().push(&reg, "two:latest");
+    let rcon = Rcon::new();
+    let id1 = rcon.ok(&["pull", "-q", &one]).trim().to_string();
+    let id2 = rcon.ok(&["pull", "-q", &two]).trim().to_string();
+    assert_eq!(id1, id2, "the same content gives the same image ID");
+    assert_eq!(rcon.ok(&["images", "-q"]).trim(), &id1[7..19]);
+    assert_eq!(rcon.ok(&["images"]).lines().count(), 3, "one row per tag");
+
+    // Removing one of two tags only untags.
+    let out = rcon.ok(&["rmi", &two]);
+    assert!(out.contains("Untagged:") && !out.contains("Deleted:"), "{out}");
+    assert_eq!(rcon.ok(&["images"]).lines().count(), 2);
+
+    // An image used by a container is refused without -f.
+    rcon.ok(&["run", "-q", "--name", "user", &one, "true"]);
+    let out = rcon.cmd(&["rmi", &one]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("must be forced"), "{}", stderr(&out));
+    assert_eq!(rcon.ok(&["images", "-q"]).trim(), &id1[7..19]);
+
+    rcon.ok(&["rm", "user"]);
+    let out = rcon.ok(&["rmi", &one]);
+    assert!(out.contains(&format!("Deleted: {id1}")), "{out}");
+    assert_eq!(rcon.ok(&["images", "-q"]).trim(), "");
+    let layers: Vec<_> = std::fs::read_dir(rcon.root.join("layers")).unwrap().collect();
+    assert!(layers.is_empty(), "layers left after rmi: {layers:?}");
+    assert!(!rcon.root.join("blobs/sha256").join(&id1[7..]).exists(), "config blob left after rmi");
+
+    let out = rcon.cmd(&["rmi", "nosuch"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("No such image: nosuch"), "{}", stderr(&out));
+}
+
+#[test]
+fn rmi_force_removes_an_image_in_use() {
+    let (_reg, image) = busybox("bb");
+    let rcon = Rcon::new();
+    rcon.ok(&["run", "-q", "--name", "keep", &image, "true"]);
+    rcon.ok(&["rmi", "-f", &image]);
+    assert_eq!(rcon.ok(&["images", "-q"]).trim(), "");
+    // The container keeps its layers and can still be listed and removed.
+    assert!(rcon.ok(&["ps", "-a"]).contains("keep"));
+    assert!(std::fs::read_dir(rcon.root.join("layers")).unwrap().next().is_some(), "layers kept for the container");
+    rcon.ok(&["rm", "keep"]);
+}
+
+#[test]
+fn concurrent_pulls_and_runs_share_one_store() {
+    let (_reg, image) = busybox("bb");
+    let rcon = Rcon::new();
+    let pulls: Vec<_> = (0..4).map(|_| rcon.command(&["pull", "-q", &image]).spawn().unwrap()).collect();
+    let ids: Vec<String> = pulls
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+            stdout(&out).trim().to_string()
+        })
+        .collect();
+    assert!(ids.iter().all(|i| i == &ids[0]), "{ids:?}");
+    assert_eq!(rcon.ok(&["images", "-q"]).lines().count(), 1);
+
+    let runs: Vec<_> = (0..6)
+        .map(|i| {
+            rcon.command(&["run", "-q", "--name", &format!("c{i}"), &image, "sh", "-c", &format!("exit {i}")])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (i, c) in runs.into_iter().enumerate() {
+        let out = c.wait_with_output().unwrap();
+        assert_eq!(code(&out), i as i32, "{}", stderr(&out));
+    }
+    let ps = rcon.ok(&["ps", "-a"]);
+    for i in 0..6 {
+        assert!(ps.contains(&format!("Exited ({i})")) && ps.contains(&format!("c{i}")), "{ps}");
+    }
+    let names: Vec<String> = (0..6).map(|i| format!("c{i}")).collect();
+    assert!(rcon.command(&["rm"]).args(&names).status().unwrap().success());
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+}
