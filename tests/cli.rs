@@ -115,3 +115,11 @@ fn cli_help_version_bad_flag() {
     let out = rcon.cmd(&["--no-such-flag"]);
     assert_eq!(code(&out), 125, "stderr: {}", stderr(&out));
 }
+
+/// clap's own consistency checks on the whole command tree (duplicate short
+/// flags, conflicting names, …), which otherwise only fire when a bad path
+/// is parsed at run time.
+#[test]
+fn cli_definition_is_consistent() {
+    rcon::cli::command().debug_assert();
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Benchmarks (hyperfine) of rcon's main job against a local docker-registry,
+# beside podman when podman is installed:
+#   - `rcon run --rm IMAGE true` (image already pulled)
+#   - `rcon pull IMAGE` into a fresh --root each time (hyperfine --prepare)
+#   - peak RSS of `rcon run --rm IMAGE true` (/usr/bin/time -v)
+# Prints the machine and the tables; results go to BENCH_OUT (default
+# target/bench). Record them in BENCHMARKS.md by hand.
+#
+#   bash benches/run.sh            # RUNS=50 by default
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+RUNS=${RUNS:-50}
+out=${BENCH_OUT:-$PWD/target/bench}
+mkdir -p "$out"
+
+for p in hyperfine docker-registry skopeo /bin/busybox /usr/bin/time; do
+    command -v "$p" >/dev/null || { echo "benches/run.sh: $p missing: apt-get install hyperfine docker-registry skopeo busybox-static time" >&2; exit 1; }
+done
+
+step "machine"
+{
+    echo "nproc: $(nproc)"
+    echo "kernel: $(uname -r)"
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+    echo "memory: $(grep MemTotal /proc/meminfo | awk '{printf "%.1f GiB", $2/1048576}')"
+    . /etc/os-release && echo "os: $PRETTY_NAME"
+    echo "rcon: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    command -v podman >/dev/null && echo "podman: $(podman --version)"
+} | tee "$out/machine.txt"
+
+step "cargo build --release"
+cargo build --release --locked
+rcon=$PWD/target/release/rcon
+
+work=$(mktemp -d /tmp/rcon-bench.XXXXXX)
+cleanup() {
+    registry_stop
+    if command -v podman >/dev/null; then
+        podman --root "$work/podman" --runroot "$work/podman-run" rm -af >/dev/null 2>&1 || true
+        podman --root "$work/podman" --runroot "$work/podman-run" system reset -f >/dev/null 2>&1 || true
+        podman --root "$work/podman-pull" --runroot "$work/podman-pull-run" system reset -f >/dev/null 2>&1 || true
+    fi
+    rm -rf "$work"
+}
+. benches/lib.sh
+trap cleanup EXIT
+
+registry_start "$work/registry"
+image=$REGISTRY_ADDR/busybox:latest
+busybox_push "$work/image" "$image"
+echo "image $image"
+
+R=("$rcon" --root "$work/rcon" --runroot "$work/rcon-run")
+"${R[@]}" pull -q "$image" >/dev/null
+
+runs=("rcon run --rm $image true")
+cmds=("${R[*]} run --rm $image true")
+pulls=("rcon pull $image")
+pull_cmds=("$rcon --root $work/pull --runroot $work/pull-run pull -q $image")
+pull_prep=("rm -rf $work/pull $work/pull-run")
+if command -v podman >/dev/null; then
+    P="podman --root $work/podman --runroot $work/podman-run --storage-driver overlay"
+    $P pull -q --tls-verify=false "$image" >/dev/null
+    runs+=("podman run --rm $image true")
+    cmds+=("$P run --rm --tls-verify=false $image true")
+    PP="podman --root $work/podman-pull --runroot $work/podman-pull-run --storage-driver overlay"
+    pulls+=("podman pull $image")
+    pull_cmds+=("$PP pull -q --tls-verify=false $image")
+    pull_prep+=("$PP system reset -f >/dev/null 2>&1; rm -rf $work/podman-pull $work/podman-pull-run")
+fi
+
+step "run --rm IMAGE true ($RUNS runs)"
+args=()
+for i in "${!runs[@]}"; do args+=(-n "${runs[$i]}" "${cmds[$i]}"); done
+hyperfine -N --warmup 3 --runs "$RUNS" --export-markdown "$out/run.md" --export-json "$out/run.json" "${args[@]}"
+
+step "pull IMAGE into a fresh store ($(( RUNS / 2 )) runs)"
+args=()
+for i in "${!pulls[@]}"; do args+=(-n "${pulls[$i]}" --prepare "${pull_prep[$i]}" "${pull_cmds[$i]}"); done
+hyperfine --warmup 1 --runs $(( RUNS / 2 )) --export-markdown "$out/pull.md" --export-json "$out/pull.json" "${args[@]}"
+
+step "peak RSS of rcon run --rm IMAGE true"
+rss=0
+for i in 1 2 3 4 5; do
+    kb=$(/usr/bin/time -v "${R[@]}" run --rm "$image" true 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}')
+    (( kb > rss )) && rss=$kb
+done
+echo "rcon run: max RSS over 5 runs: $rss KiB ($(awk "BEGIN {printf \"%.1f\", $rss/1024}") MiB)" | tee "$out/rss.txt"
+if command -v podman >/dev/null; then
+    kb=$(/usr/bin/time -v $P run --rm --tls-verify=false "$image" true 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}')
+    echo "podman run: max RSS: $kb KiB ($(awk "BEGIN {printf \"%.1f\", $kb/1024}") MiB)" | tee -a "$out/rss.txt"
+fi
+
+step "results in $out"
+cat "$out/run.md" "$out/pull.md" "$out/rss.txt"
