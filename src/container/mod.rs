@@ -2,6 +2,7 @@
 //! `rcon run` flags into a record in the store and an OCI spec for the
 //! runtime.
 
+pub mod logs;
 pub mod names;
 pub mod spec;
 
