@@ -7,7 +7,11 @@ use std::path::PathBuf;
 /// Flags of `rcon run`. Parsing stops at IMAGE: everything after it is the
 /// container's command, as with docker.
 #[derive(Debug, Args)]
+#[command(disable_help_flag = true)] // `-h` is `--hostname`, as with docker.
 pub struct RunArgs {
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    help: Option<bool>,
     /// Automatically remove the container when it exits
     #[arg(long)]
     pub rm: bool,
