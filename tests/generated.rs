@@ -35,7 +35,9 @@ fn add_man_pages(cmd: clap::Command, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         add_man_pages(sub.clone(), files);
     }
-    let man = clap_mangen::Man::new(cmd);
+    // Every page's footer names the package and version, subcommands' too.
+    let source = format!("rcon {}", rcon::cli::command().get_version().unwrap_or_default());
+    let man = clap_mangen::Man::new(cmd).source(source).manual("rcon manual");
     let mut buf = Vec::new();
     man.render(&mut buf).expect("render man page");
     files.insert(Path::new("man").join(man.get_filename()), buf);
