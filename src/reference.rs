@@ -84,10 +84,10 @@ impl Reference {
             Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
             None => (rest, None),
         };
-        if let Some(t) = tag {
-            if !valid_tag(t) {
-                return Err(err(&format!("invalid tag `{t}`: expected [A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}")));
-            }
+        if let Some(t) = tag
+            && !valid_tag(t)
+        {
+            return Err(err(&format!("invalid tag `{t}`: expected [A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}")));
         }
         if name.is_empty() {
             return Err(err("empty repository name"));
@@ -266,10 +266,10 @@ fn valid_domain(d: &str) -> bool {
             None => (d, None),
         }
     };
-    if let Some(p) = port {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return false;
-        }
+    if let Some(p) = port
+        && (p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return false;
     }
     if host.is_empty() && d.starts_with('[') {
         return true;

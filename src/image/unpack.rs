@@ -117,6 +117,7 @@ pub fn unpack<R: Read>(reader: R, dest: &Path, layer: &str) -> Result<UnpackStat
         dirs: Vec::new(),
         stats: UnpackStats::default(),
         xattr_warned: false,
+        buf: Vec::new(),
     };
     let mut archive = tar::Archive::new(reader);
     let read_err = |source| UnpackError::Read { layer: layer.to_string(), source };
@@ -149,6 +150,8 @@ struct Unpacker {
     dirs: Vec<(Components, TimeSpec)>,
     stats: UnpackStats,
     xattr_warned: bool,
+    /// Copy buffer for file data.
+    buf: Vec<u8>,
 }
 
 /// Lexically cleans `raw` relative to `base`: drops empty and `.`
@@ -307,13 +310,7 @@ impl Unpacker {
                 )
                 .map_err(self.io(&label, "create"))?;
                 let mut file = File::from(fd);
-                let n = std::io::copy(entry, &mut file).map_err(|source| UnpackError::Io {
-                    layer: self.layer.clone(),
-                    entry: label.clone(),
-                    op: "write",
-                    source,
-                })?;
-                self.stats.size += n;
+                self.stats.size += self.copy(entry, &mut file, &label)?;
                 self.apply_fd_meta(file.as_fd(), &meta, &label)?;
                 futimens(file.as_fd(), &meta.mtime, &meta.mtime).map_err(self.io(&label, "set mtime"))?;
             }
@@ -371,6 +368,36 @@ impl Unpacker {
             other => return Err(self.invalid(&label, format!("unsupported tar entry type {other:?}"))),
         }
         Ok(())
+    }
+
+    /// Copies an entry's data; read errors (the stream) and write errors
+    /// (the layer directory) are told apart.
+    fn copy<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        file: &mut File,
+        label: &str,
+    ) -> Result<u64, UnpackError> {
+        use std::io::Write;
+        if self.buf.is_empty() {
+            self.buf = vec![0u8; 64 << 10];
+        }
+        let mut total = 0u64;
+        loop {
+            let n = match entry.read(&mut self.buf) {
+                Ok(0) => return Ok(total),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(source) => return Err(UnpackError::Read { layer: self.layer.clone(), source }),
+            };
+            file.write_all(&self.buf[..n]).map_err(|source| UnpackError::Io {
+                layer: self.layer.clone(),
+                entry: label.to_string(),
+                op: "write",
+                source,
+            })?;
+            total += n as u64;
+        }
     }
 
     /// Mode, owner, mtime and xattrs of an entry (header, then PAX overrides).

@@ -14,6 +14,8 @@ pub struct BlobWriter {
     tmp: PathBuf,
     final_dir: PathBuf,
     out: Option<Sha256Writer<BufWriter<File>>>,
+    /// Set once the temp file was renamed into place.
+    published: bool,
 }
 
 impl Store {
@@ -43,9 +45,14 @@ impl Store {
 
     /// Starts writing a blob into `tmp/`.
     pub fn blob_writer(&self) -> Result<BlobWriter> {
-        let tmp = self.tmp_dir().join(format!("blob-{}", crate::util::random_hex(8)));
+        let tmp = self.tmp_dir().join(super::layers::tmp_name("blob"));
         let f = File::create(&tmp).map_err(io_err(&tmp))?;
-        Ok(BlobWriter { tmp, final_dir: self.blobs_dir(), out: Some(Sha256Writer::new(BufWriter::new(f))) })
+        Ok(BlobWriter {
+            tmp,
+            final_dir: self.blobs_dir(),
+            out: Some(Sha256Writer::new(BufWriter::new(f))),
+            published: false,
+        })
     }
 
     /// Deletes a blob; a missing blob is not an error.
@@ -67,17 +74,15 @@ impl BlobWriter {
         let (digest, _len, buf) = out.finish();
         let file = buf.into_inner().map_err(|e| io_err(&self.tmp)(e.into_error()))?;
         file.sync_data().map_err(io_err(&self.tmp))?;
-        if let Some(exp) = expected {
-            if *exp != digest {
-                return Err(StoreError::DigestMismatch {
-                    what: what.to_string(),
-                    expected: exp.clone(),
-                    actual: digest,
-                });
-            }
+        if let Some(exp) = expected
+            && *exp != digest
+        {
+            // Dropping `self` removes the temp file.
+            return Err(StoreError::DigestMismatch { what: what.to_string(), expected: exp.clone(), actual: digest });
         }
         let dst = self.final_dir.join(digest.hex());
         std::fs::rename(&self.tmp, &dst).map_err(io_err(&dst))?;
+        self.published = true;
         Ok(digest)
     }
 }
@@ -93,7 +98,7 @@ impl Write for BlobWriter {
 
 impl Drop for BlobWriter {
     fn drop(&mut self) {
-        if self.out.is_some() {
+        if !self.published {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }

@@ -47,7 +47,7 @@ impl Store {
 
     /// Starts a layer: creates `tmp/layer-<random>/diff`.
     pub fn layer_staging(&self) -> Result<LayerStaging> {
-        let dir = self.tmp_dir().join(format!("layer-{}", crate::util::random_hex(8)));
+        let dir = self.tmp_dir().join(tmp_name("layer"));
         let diff = dir.join("diff");
         std::fs::create_dir_all(&diff).map_err(io_err(&diff))?;
         Ok(LayerStaging { dir, layers_dir: self.layers_dir(), committed: false })
@@ -57,11 +57,59 @@ impl Store {
     pub fn remove_layer(&self, chain_id: &Digest) -> Result<()> {
         let dir = self.layers_dir().join(chain_id.hex());
         // Rename first so a half-deleted layer is never visible under its name.
-        let trash = self.tmp_dir().join(format!("trash-{}", crate::util::random_hex(8)));
+        let trash = self.tmp_dir().join(tmp_name("trash"));
         match std::fs::rename(&dir, &trash) {
             Ok(()) => std::fs::remove_dir_all(&trash).map_err(io_err(&trash)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(io_err(&dir)(e)),
+        }
+    }
+}
+
+/// Kinds of `tmp/` entries that [`Store::clean_tmp`] may remove.
+const TMP_KINDS: [&str; 3] = ["blob", "layer", "trash"];
+
+/// A fresh name for a staging entry under `tmp/`: `<kind>-<pid>-<random>`.
+/// The pid tells [`Store::clean_tmp`] whether its writer is still alive.
+pub(crate) fn tmp_name(kind: &str) -> String {
+    format!("{kind}-{}-{}", std::process::id(), crate::util::random_hex(8))
+}
+
+/// True if process `pid` exists (possibly owned by another user).
+fn process_alive(pid: i32) -> bool {
+    use nix::errno::Errno;
+    !matches!(nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None), Err(Errno::ESRCH))
+}
+
+impl Store {
+    /// Removes what dead `rcon` processes left under `tmp/` (half-written
+    /// blobs, half-unpacked layers, half-deleted layers after a crash or
+    /// Ctrl-C). Entries of live processes, including concurrent pulls, are
+    /// kept: each entry's name carries its writer's pid ([`tmp_name`]).
+    /// Entries of other shapes are never touched. Best effort: failures are
+    /// logged at debug level and otherwise ignored.
+    pub fn clean_tmp(&self) {
+        let tmp = self.tmp_dir();
+        let Ok(entries) = std::fs::read_dir(&tmp) else { return };
+        let me = std::process::id() as i32;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let mut parts = name.splitn(3, '-');
+            let (Some(kind), Some(pid), Some(_)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let Ok(pid) = pid.parse::<i32>() else { continue };
+            if !TMP_KINDS.contains(&kind) || pid <= 0 || pid == me || process_alive(pid) {
+                continue;
+            }
+            let path = entry.path();
+            let r = match entry.file_type() {
+                Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+                _ => std::fs::remove_file(&path),
+            };
+            match r {
+                Ok(()) => crate::debug!("removed stale {}", path.display()),
+                Err(e) => crate::debug!("cannot remove stale {}: {e}", path.display()),
+            }
         }
     }
 }
@@ -102,5 +150,37 @@ impl Drop for LayerStaging {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_tmp_removes_only_dead_writers_entries() {
+        let root = tempfile::tempdir().unwrap();
+        let store = Store::open(&root.path().join("root"), &root.path().join("run")).unwrap();
+        let tmp = store.tmp_dir();
+        // A pid that cannot be alive: above the kernel's pid_max limit.
+        let dead = format!("layer-{}-abcd", 1 << 22 | 1);
+        std::fs::create_dir_all(tmp.join(&dead).join("diff/sub")).unwrap();
+        std::fs::write(tmp.join(format!("blob-{}-ef01", 1 << 22 | 1)), b"x").unwrap();
+        let live = store.layer_staging().unwrap();
+        let other = tmp.join("not-ours");
+        std::fs::write(&other, b"keep").unwrap();
+        let init = tmp.join("trash-1-0000"); // pid 1 is alive
+        std::fs::create_dir(&init).unwrap();
+        store.clean_tmp();
+        let mut left: Vec<String> =
+            std::fs::read_dir(&tmp).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        left.sort();
+        let mut want = vec![
+            live.path().file_name().unwrap().to_str().unwrap().to_string(),
+            "not-ours".to_string(),
+            "trash-1-0000".to_string(),
+        ];
+        want.sort();
+        assert_eq!(left, want);
     }
 }
