@@ -1,14 +1,69 @@
-//! The OCI runtime: an `oci_spec::runtime::Spec` and a rootfs in, a running
-//! process out. Never reads rcon's store or flags.
+//! The OCI runtime: an `oci_spec::runtime::Spec` (runtime-spec config.md,
+//! config-linux.md) and a rootfs in, a running process out. Never reads
+//! rcon's store or flags.
 //!
-//! STUB: to be implemented (helper B).
+//! # Process model
+//!
+//! rcon has no daemon and no helper binary, and does not re-execute itself:
+//! [`spawn`] clones the calling process once with `clone3(2)` and the
+//! `CLONE_NEW*` flags of the spec's namespaces (mount, PID, UTS, IPC,
+//! network, cgroup). The child is PID 1 of its new PID namespace and becomes
+//! the container's init by setting the container up and `execve`-ing
+//! `process.args`:
+//!
+//! 1. signal dispositions back to default, stdin from `/dev/null`, `lo` up
+//!    in the new network namespace;
+//! 2. `/` made `rprivate` (nothing propagates to the host), the rootfs
+//!    mounted at `root.path` (an overlay of the image layers, or a bind of a
+//!    ready directory), the spec's mounts in order, the default devices;
+//! 3. `pivot_root`, masked and read-only paths, hostname, read-only root;
+//! 4. the user resolved from the container's `/etc/passwd` and `/etc/group`,
+//!    the working directory created if missing, groups/gid/uid dropped;
+//! 5. `args[0]` looked up in the container's `PATH`, every inherited fd but
+//!    0-2 marked close-on-exec, signals unblocked, `execve`.
+//!
+//! A close-on-exec pipe carries the outcome back: EOF without data means
+//! `execve` succeeded; otherwise the init writes one [`Error`] and exits, and
+//! [`spawn`] reaps it and returns that error. So when `spawn` returns `Ok`
+//! the container's program is running, and `rcon` (the parent) is its
+//! monitor: [`Process::wait`] reaps it with `waitpid`.
+//!
+//! Every mount, the overlay included, lives in the container's mount
+//! namespace: when the init dies the kernel tears them all down, and nothing
+//! remains on the host to unmount, even after a crash of rcon.
+//!
+//! The clone is fork-like, so the caller must be single-threaded (DESIGN.md
+//! hazard 1): the child uses the allocator and the standard library, which is
+//! only sound when no other thread could hold their locks. The CLI finishes
+//! and joins any pulling threads before it spawns; tests go through the
+//! `rcon` binary.
+//!
+//! Module map: `spawn` (plan, clone, pipe, the init's steps), `mounts`
+//! (rootfs, mounts, devices, pivot_root), `user` (`USER[:GROUP]`
+//! resolution), `process` (signals, identity, `PATH` lookup, exec), `sys`
+//! (raw system calls). Capabilities, seccomp, cgroups, rlimits and user
+//! namespaces are steps to add to the init between 4 and 5.
+
+mod mounts;
+mod process;
+mod spawn;
+mod sys;
+pub mod user;
 
 /// Runtime errors.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The command was not found in the container (exit 127).
+    /// The command was not found in the container's `PATH` (exit 127).
     #[error("exec: \"{0}\": executable file not found in $PATH")]
     NotFound(String),
+    /// The command (a path) or its interpreter does not exist (exit 127).
+    #[error("exec: \"{path}\": {reason}")]
+    Missing {
+        /// The command.
+        path: String,
+        /// Why (e.g. "stat /nosuch: no such file or directory").
+        reason: String,
+    },
     /// The command exists but cannot be invoked (exit 126).
     #[error("exec: \"{path}\": {reason}")]
     CannotInvoke {
@@ -26,7 +81,7 @@ impl Error {
     /// docker's exit code for this error: 127, 126 or 125.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::NotFound(_) => 127,
+            Error::NotFound(_) | Error::Missing { .. } => 127,
             Error::CannotInvoke { .. } => 126,
             Error::Setup(_) => 125,
         }
@@ -99,9 +154,34 @@ impl Process {
         self.pid
     }
 
-    /// Waits for the init to end.
+    /// Waits for the init to end (`waitpid`, retried on `EINTR`). When it
+    /// ends, the kernel kills what else ran in its PID namespace and tears
+    /// down its mounts.
     pub fn wait(self) -> Result<ExitStatus, Error> {
-        Err(Error::Setup("wait: not implemented yet".into()))
+        use nix::sys::wait::{WaitStatus, waitpid};
+        let pid = nix::unistd::Pid::from_raw(self.pid);
+        loop {
+            match waitpid(pid, None) {
+                Ok(WaitStatus::Exited(_, code)) => return Ok(ExitStatus::Exited(code)),
+                Ok(WaitStatus::Signaled(_, sig, _)) => return Ok(ExitStatus::Signaled(sig as i32)),
+                Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => {
+                    return Err(Error::Setup(format!("cannot wait for container process {}: {}", self.pid, e.desc())));
+                }
+            }
+        }
+    }
+
+    /// Sends signal `sig` (e.g. `libc::SIGTERM`) to the init. As PID 1 of its
+    /// namespace it only receives signals it has a handler for (SIGKILL aside).
+    pub fn signal(&self, sig: i32) -> Result<(), Error> {
+        // SAFETY: kill(2) on integers.
+        if unsafe { libc::kill(self.pid, sig) } == 0 {
+            Ok(())
+        } else {
+            let e = nix::errno::Errno::last();
+            Err(Error::Setup(format!("cannot send signal {sig} to container process {}: {}", self.pid, e.desc())))
+        }
     }
 }
 
@@ -110,7 +190,12 @@ impl Process {
 /// [`Error::NotFound`] / [`Error::CannotInvoke`] / [`Error::Setup`]).
 /// Stdout and stderr are rcon's own; stdin is /dev/null unless the spec asks
 /// for a terminal. Must be called while the process is single-threaded.
+///
+/// Implements runtime-spec "create" + "start" in one step, for the Linux
+/// namespaces, mounts, devices, masked/read-only paths, hostname, user, cwd,
+/// env and args of the spec. Not yet: joining existing namespaces (`path`),
+/// user and time namespaces, capabilities, seccomp, rlimits, cgroups (cgroup
+/// mounts are skipped), hooks, terminal.
 pub fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> {
-    let _ = (spec, opts);
-    Err(Error::Setup("spawn: not implemented yet".into()))
+    spawn::spawn(spec, opts)
 }

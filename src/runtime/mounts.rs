@@ -1,0 +1,485 @@
+//! The container's filesystem view (OCI runtime-spec config.md "Root" and
+//! "Mounts", config-linux.md "Devices", "Masked/Readonly Paths"): the rootfs
+//! mount, the spec's mounts in order, the default devices, `pivot_root`, then
+//! masked and read-only paths and a read-only root.
+//!
+//! Parsing ([`plan_mounts`]) happens in the parent before the clone, so a bad
+//! option is reported before anything exists; the `setup_*`/`finish_*`
+//! functions run in the container's init, inside its private mount namespace.
+//!
+//! Image contents are untrusted: every mount point is resolved with
+//! `openat2(RESOLVE_IN_ROOT)` against the rootfs and missing ones are created
+//! one component at a time under an already-resolved parent, so a symlink in
+//! the image can never make a mount or a new directory land outside the rootfs.
+//! The mount syscalls then target `/proc/self/fd/N` of the resolved file.
+
+use super::{Error, RootfsSetup};
+use nix::errno::Errno;
+use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat2};
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sys::stat::{Mode, SFlag, makedev, mknodat};
+use oci_spec::runtime::{LinuxDevice, LinuxDeviceType, Mount};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::{Component, Path, PathBuf};
+
+/// One entry of the spec's `mounts`, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MountPlan {
+    /// Absolute path inside the container.
+    pub dest: PathBuf,
+    /// Filesystem type (`proc`, `tmpfs`, …); ignored for bind mounts.
+    pub fstype: String,
+    /// Source: a host path for bind mounts, a label otherwise.
+    pub source: PathBuf,
+    /// `mount(2)` flags from the options, without bind or propagation flags.
+    pub flags: MsFlags,
+    /// Propagation to set afterwards (`MS_PRIVATE`, `MS_SLAVE` …, maybe with `MS_REC`).
+    pub propagation: MsFlags,
+    /// Options that are not flags, comma-joined (`mode=755,size=65536k`).
+    pub data: String,
+    /// A bind mount (`type: bind`, or option `bind`/`rbind`).
+    pub bind: bool,
+    /// `rbind`: recursive bind.
+    pub recursive: bool,
+}
+
+/// Parses one `mounts` entry's options as runc does: flag words set or clear
+/// `mount(2)` flags, propagation words go apart, anything else is filesystem
+/// data. Errors: a mount without an absolute destination.
+pub(crate) fn plan_mount(m: &Mount) -> Result<MountPlan, Error> {
+    let dest = m.destination().clone();
+    if !dest.is_absolute() {
+        return Err(Error::Setup(format!("mount destination {} is not an absolute path", dest.display())));
+    }
+    let fstype = m.typ().clone().unwrap_or_default();
+    let mut p = MountPlan {
+        dest,
+        source: m.source().clone().unwrap_or_else(|| PathBuf::from(&fstype)),
+        bind: fstype == "bind",
+        fstype,
+        flags: MsFlags::empty(),
+        propagation: MsFlags::empty(),
+        data: String::new(),
+        recursive: false,
+    };
+    let mut data: Vec<&str> = Vec::new();
+    for o in m.options().iter().flatten() {
+        let (set, clear) = match o.as_str() {
+            "bind" => {
+                p.bind = true;
+                continue;
+            }
+            "rbind" => {
+                p.bind = true;
+                p.recursive = true;
+                continue;
+            }
+            "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "unbindable" | "runbindable" => {
+                p.propagation = propagation_flags(o).expect("listed above");
+                continue;
+            }
+            "defaults" => (MsFlags::empty(), MsFlags::empty()),
+            "ro" => (MsFlags::MS_RDONLY, MsFlags::empty()),
+            "rw" => (MsFlags::empty(), MsFlags::MS_RDONLY),
+            "nosuid" => (MsFlags::MS_NOSUID, MsFlags::empty()),
+            "suid" => (MsFlags::empty(), MsFlags::MS_NOSUID),
+            "nodev" => (MsFlags::MS_NODEV, MsFlags::empty()),
+            "dev" => (MsFlags::empty(), MsFlags::MS_NODEV),
+            "noexec" => (MsFlags::MS_NOEXEC, MsFlags::empty()),
+            "exec" => (MsFlags::empty(), MsFlags::MS_NOEXEC),
+            "sync" => (MsFlags::MS_SYNCHRONOUS, MsFlags::empty()),
+            "async" => (MsFlags::empty(), MsFlags::MS_SYNCHRONOUS),
+            "dirsync" => (MsFlags::MS_DIRSYNC, MsFlags::empty()),
+            "mand" => (MsFlags::MS_MANDLOCK, MsFlags::empty()),
+            "nomand" => (MsFlags::empty(), MsFlags::MS_MANDLOCK),
+            "noatime" => (MsFlags::MS_NOATIME, MsFlags::empty()),
+            "atime" => (MsFlags::empty(), MsFlags::MS_NOATIME),
+            "nodiratime" => (MsFlags::MS_NODIRATIME, MsFlags::empty()),
+            "diratime" => (MsFlags::empty(), MsFlags::MS_NODIRATIME),
+            "relatime" => (MsFlags::MS_RELATIME, MsFlags::empty()),
+            "norelatime" => (MsFlags::empty(), MsFlags::MS_RELATIME),
+            "strictatime" => (MsFlags::MS_STRICTATIME, MsFlags::empty()),
+            "nostrictatime" => (MsFlags::empty(), MsFlags::MS_STRICTATIME),
+            "silent" => (MsFlags::MS_SILENT, MsFlags::empty()),
+            "loud" => (MsFlags::empty(), MsFlags::MS_SILENT),
+            other => {
+                data.push(other);
+                continue;
+            }
+        };
+        p.flags = (p.flags | set) & !clear;
+    }
+    p.data = data.join(",");
+    Ok(p)
+}
+
+/// Parses all of the spec's mounts, in order.
+pub(crate) fn plan_mounts(mounts: &[Mount]) -> Result<Vec<MountPlan>, Error> {
+    mounts.iter().map(plan_mount).collect()
+}
+
+/// `mount(2)` propagation flags for an OCI/fstab word (`rprivate` → `MS_PRIVATE|MS_REC`).
+pub(crate) fn propagation_flags(word: &str) -> Option<MsFlags> {
+    let (rec, base) = match word.strip_prefix('r') {
+        Some(b) if !b.is_empty() => (MsFlags::MS_REC, b),
+        _ => (MsFlags::empty(), word),
+    };
+    let f = match base {
+        "private" => MsFlags::MS_PRIVATE,
+        "shared" => MsFlags::MS_SHARED,
+        "slave" => MsFlags::MS_SLAVE,
+        "unbindable" => MsFlags::MS_UNBINDABLE,
+        _ => return None,
+    };
+    Some(f | rec)
+}
+
+fn setup_err(what: &str, object: &Path, e: Errno) -> Error {
+    Error::Setup(format!("cannot {what} {} in container: {}", object.display(), e.desc()))
+}
+
+fn fd_path(fd: &OwnedFd) -> PathBuf {
+    PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+}
+
+/// The components of an absolute container path, `.`/`..`/root dropped
+/// (`..` is resolved by the kernel under RESOLVE_IN_ROOT anyway).
+fn rel(path: &Path) -> PathBuf {
+    path.components().filter(|c| matches!(c, Component::Normal(_) | Component::ParentDir)).collect()
+}
+
+/// Opens `path` (container-absolute) with `O_PATH`, resolving every symlink
+/// as if `root` were `/`.
+pub(crate) fn open_in_root(root: &OwnedFd, path: &Path) -> Result<OwnedFd, Errno> {
+    let r = rel(path);
+    let r = if r.as_os_str().is_empty() { PathBuf::from(".") } else { r };
+    let how = OpenHow::new()
+        .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+    openat2(root.as_fd(), &r, how)
+}
+
+/// Opens `path` under `root` like [`open_in_root`], first creating what is
+/// missing: directories (mode 0755) and, when `file`, an empty regular file
+/// (mode 0644) as the last component.
+pub(crate) fn ensure_in_root(root: &OwnedFd, path: &Path, file: bool) -> Result<OwnedFd, Errno> {
+    match open_in_root(root, path) {
+        Err(Errno::ENOENT) => {}
+        other => return other,
+    }
+    let parts: Vec<_> = rel(path).components().map(|c| c.as_os_str().to_owned()).collect();
+    let mut prefix = PathBuf::new();
+    let mut parent = open_in_root(root, Path::new("/"))?;
+    for (i, name) in parts.iter().enumerate() {
+        prefix.push(name);
+        let fd = match open_in_root(root, &prefix) {
+            Ok(fd) => fd,
+            Err(Errno::ENOENT) => {
+                let last = i + 1 == parts.len();
+                if last && file {
+                    let f = nix::fcntl::openat(
+                        parent.as_fd(),
+                        name.as_os_str(),
+                        OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                        Mode::from_bits_truncate(0o644),
+                    );
+                    match f {
+                        Ok(_) | Err(Errno::EEXIST) => {}
+                        Err(e) => return Err(e),
+                    }
+                } else {
+                    match nix::sys::stat::mkdirat(parent.as_fd(), name.as_os_str(), Mode::from_bits_truncate(0o755)) {
+                        Ok(()) | Err(Errno::EEXIST) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                open_in_root(root, &prefix)?
+            }
+            Err(e) => return Err(e),
+        };
+        parent = fd;
+    }
+    Ok(parent)
+}
+
+/// Makes the whole mount tree of the (new) mount namespace private or as
+/// `rootfs_propagation` says, so nothing mounted for the container reaches
+/// the host; then mounts the rootfs at `root` and returns an `O_PATH` fd of it.
+pub(crate) fn setup_rootfs(root: &Path, setup: &RootfsSetup, propagation: MsFlags) -> Result<OwnedFd, Error> {
+    mount(None::<&str>, "/", None::<&str>, propagation, None::<&str>).map_err(|e| {
+        Error::Setup(format!("cannot make / {propagation:?} in the container's mount namespace: {}", e.desc()))
+    })?;
+    match setup {
+        RootfsSetup::Ready => {
+            mount(Some(root), root, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+                .map_err(|e| setup_err("bind-mount rootfs", root, e))?;
+        }
+        RootfsSetup::Overlay { lower_base, lowers, upper, work } => {
+            nix::unistd::chdir(lower_base.as_path()).map_err(|e| setup_err("enter layer directory", lower_base, e))?;
+            let data = format!("lowerdir={},upperdir={},workdir={}", lowers.join(":"), upper.display(), work.display());
+            mount(Some("overlay"), root, Some("overlay"), MsFlags::empty(), Some(data.as_str()))
+                .map_err(|e| setup_err("mount overlay rootfs at", root, e))?;
+        }
+    }
+    nix::fcntl::open(root, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|e| setup_err("open rootfs", root, e))
+}
+
+/// Mounts one spec entry under the rootfs `root`.
+pub(crate) fn mount_entry(root: &OwnedFd, p: &MountPlan) -> Result<(), Error> {
+    let is_file = p.bind && std::fs::metadata(&p.source).map(|m| !m.is_dir()).unwrap_or(false);
+    let target = ensure_in_root(root, &p.dest, is_file).map_err(|e| setup_err("create mount point", &p.dest, e))?;
+    let err = |e| setup_err("mount", &p.dest, e);
+    if p.bind {
+        let rec = if p.recursive { MsFlags::MS_REC } else { MsFlags::empty() };
+        mount(Some(&p.source), &fd_path(&target), None::<&str>, MsFlags::MS_BIND | rec, None::<&str>).map_err(err)?;
+        if !p.flags.is_empty() {
+            // Bind mounts ignore flags at creation: remount the new mount
+            // (reopened, the old fd is under it) with them.
+            let m = open_in_root(root, &p.dest).map_err(err)?;
+            let f = p.flags | MsFlags::MS_BIND | MsFlags::MS_REMOUNT | rec;
+            mount(None::<&str>, &fd_path(&m), None::<&str>, f, None::<&str>).map_err(err)?;
+        }
+    } else {
+        let data = (!p.data.is_empty()).then_some(p.data.as_str());
+        let r = mount(Some(&p.source), &fd_path(&target), Some(p.fstype.as_str()), p.flags, data);
+        match r {
+            Ok(()) => {}
+            Err(Errno::EPERM | Errno::EBUSY) if p.fstype == "sysfs" => {
+                // Without a network namespace of its own sysfs cannot be
+                // mounted: show the host's, read-only.
+                mount(Some("/sys"), &fd_path(&target), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+                    .map_err(err)?;
+                let m = open_in_root(root, &p.dest).map_err(err)?;
+                let f = p.flags | MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
+                mount(None::<&str>, &fd_path(&m), None::<&str>, f, None::<&str>).map_err(err)?;
+            }
+            Err(e) => return Err(err(e)),
+        }
+    }
+    if !p.propagation.is_empty() {
+        let m = open_in_root(root, &p.dest).map_err(err)?;
+        mount(None::<&str>, &fd_path(&m), None::<&str>, p.propagation, None::<&str>).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The devices every Linux container has (config-linux.md "Default Devices"):
+/// name, major, minor (all character devices, mode 0666).
+const DEFAULT_DEVICES: [(&str, u64, u64); 6] =
+    [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0)];
+
+/// Creates the default devices, the spec's `linux.devices` and the usual
+/// `/dev` symlinks (`fd`, `stdin`, `stdout`, `stderr`, `ptmx`) under the
+/// rootfs, by `mknod` or, where that is not permitted, by bind-mounting the
+/// host's device node.
+pub(crate) fn setup_devices(root: &OwnedFd, extra: &[LinuxDevice]) -> Result<(), Error> {
+    let dev = ensure_in_root(root, Path::new("/dev"), false).map_err(|e| setup_err("create", Path::new("/dev"), e))?;
+    for (name, major, minor) in DEFAULT_DEVICES {
+        let path = Path::new("/dev").join(name);
+        make_device(root, &dev, &path, SFlag::S_IFCHR, 0o666, major, minor, None)?;
+    }
+    for d in extra {
+        let kind = match d.typ() {
+            LinuxDeviceType::C | LinuxDeviceType::U => SFlag::S_IFCHR,
+            LinuxDeviceType::B => SFlag::S_IFBLK,
+            LinuxDeviceType::P => SFlag::S_IFIFO,
+            LinuxDeviceType::A => continue,
+        };
+        let ids = d.uid().map(|u| (u, d.gid().unwrap_or(0)));
+        let mode = d.file_mode().unwrap_or(0o666);
+        make_device(root, &dev, d.path(), kind, mode, d.major() as u64, d.minor() as u64, ids)?;
+    }
+    for (name, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+        ("ptmx", "pts/ptmx"),
+    ] {
+        match nix::unistd::symlinkat(target, dev.as_fd(), name) {
+            Ok(()) | Err(Errno::EEXIST) => {}
+            Err(e) => return Err(setup_err("create", &Path::new("/dev").join(name), e)),
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make_device(
+    root: &OwnedFd,
+    dev: &OwnedFd,
+    path: &Path,
+    kind: SFlag,
+    mode: u32,
+    major: u64,
+    minor: u64,
+    owner: Option<(u32, u32)>,
+) -> Result<(), Error> {
+    let mode = Mode::from_bits_truncate(mode & 0o7777);
+    // Default devices are created in /dev directly; others anywhere under root.
+    let (dir, name) = match (path.parent(), path.file_name()) {
+        (Some(p), Some(n)) if p == Path::new("/dev") => (None, n.to_owned()),
+        (Some(p), Some(n)) => {
+            (Some(ensure_in_root(root, p, false).map_err(|e| setup_err("create", p, e))?), n.to_owned())
+        }
+        _ => return Err(Error::Setup(format!("bad device path {}", path.display()))),
+    };
+    let dirfd = dir.as_ref().unwrap_or(dev);
+    match mknodat(dirfd.as_fd(), name.as_os_str(), kind, mode, makedev(major, minor)) {
+        Ok(()) => {}
+        Err(Errno::EEXIST) => return Ok(()),
+        Err(Errno::EPERM) => {
+            // No CAP_MKNOD (e.g. in a user namespace): bind the host's node.
+            let target = ensure_in_root(root, path, true).map_err(|e| setup_err("create", path, e))?;
+            mount(Some(path), &fd_path(&target), None::<&str>, MsFlags::MS_BIND, None::<&str>)
+                .map_err(|e| setup_err("bind-mount device", path, e))?;
+            return Ok(());
+        }
+        Err(e) => return Err(setup_err("create device", path, e)),
+    }
+    if let Some((uid, gid)) = owner {
+        nix::unistd::fchownat(
+            dirfd.as_fd(),
+            name.as_os_str(),
+            Some(uid.into()),
+            Some(gid.into()),
+            nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+        )
+        .map_err(|e| setup_err("chown device", path, e))?;
+    }
+    Ok(())
+}
+
+/// Makes `root` the container's `/` with `pivot_root(".", ".")`: the old
+/// root ends up stacked on the new one and is detached (after being made a
+/// slave so the unmount never propagates to the host); cwd is then `/`.
+pub(crate) fn pivot_root(root: &Path) -> Result<(), Error> {
+    let err = |what: &str, e: Errno| Error::Setup(format!("cannot {what} during pivot_root: {}", e.desc()));
+    nix::unistd::chdir(root).map_err(|e| setup_err("enter rootfs", root, e))?;
+    nix::unistd::pivot_root(".", ".").map_err(|e| setup_err("pivot_root to", root, e))?;
+    mount(None::<&str>, ".", None::<&str>, MsFlags::MS_SLAVE | MsFlags::MS_REC, None::<&str>)
+        .map_err(|e| err("make the old root a slave", e))?;
+    umount2(".", MntFlags::MNT_DETACH).map_err(|e| err("detach the old root", e))?;
+    nix::unistd::chdir("/").map_err(|e| err("enter the new root", e))?;
+    Ok(())
+}
+
+/// After `pivot_root`: hides `masked` paths (a read-only empty tmpfs over
+/// directories, `/dev/null` over files) and makes `readonly` paths read-only
+/// bind mounts of themselves. Paths that do not exist are skipped.
+pub(crate) fn mask_and_protect(masked: &[String], readonly: &[String]) -> Result<(), Error> {
+    let root = nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|e| setup_err("open", Path::new("/"), e))?;
+    for p in masked {
+        let path = Path::new(p);
+        let fd = match open_in_root(&root, path) {
+            Ok(fd) => fd,
+            Err(Errno::ENOENT) => continue,
+            Err(e) => return Err(setup_err("mask", path, e)),
+        };
+        let is_dir = nix::sys::stat::fstat(fd.as_fd()).map(|s| s.st_mode & libc::S_IFMT == libc::S_IFDIR);
+        let r = if is_dir.unwrap_or(false) {
+            mount(Some("tmpfs"), &fd_path(&fd), Some("tmpfs"), MsFlags::MS_RDONLY, None::<&str>)
+        } else {
+            mount(Some("/dev/null"), &fd_path(&fd), None::<&str>, MsFlags::MS_BIND, None::<&str>)
+        };
+        r.map_err(|e| setup_err("mask", path, e))?;
+    }
+    for p in readonly {
+        let path = Path::new(p);
+        let fd = match open_in_root(&root, path) {
+            Ok(fd) => fd,
+            Err(Errno::ENOENT) => continue,
+            Err(e) => return Err(setup_err("make read-only", path, e)),
+        };
+        let f = MsFlags::MS_BIND | MsFlags::MS_REC;
+        mount(Some(&fd_path(&fd)), &fd_path(&fd), None::<&str>, f, None::<&str>)
+            .map_err(|e| setup_err("make read-only", path, e))?;
+        let m = open_in_root(&root, path).map_err(|e| setup_err("make read-only", path, e))?;
+        let f = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC;
+        mount(None::<&str>, &fd_path(&m), None::<&str>, f, None::<&str>)
+            .map_err(|e| setup_err("make read-only", path, e))?;
+    }
+    Ok(())
+}
+
+/// After `pivot_root`: remounts `/` read-only (`root.readonly`), keeping the
+/// flags the mount already has.
+pub(crate) fn readonly_root() -> Result<(), Error> {
+    let base = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
+    match mount(None::<&str>, "/", None::<&str>, base, None::<&str>) {
+        Ok(()) => Ok(()),
+        Err(Errno::EPERM) => {
+            // Locked flags (nosuid, nodev…) must be repeated.
+            let st = nix::sys::statvfs::statvfs("/").map_err(|e| setup_err("stat", Path::new("/"), e))?;
+            let keep = MsFlags::from_bits_truncate(st.flags().bits() as libc::c_ulong);
+            mount(None::<&str>, "/", None::<&str>, base | keep, None::<&str>)
+                .map_err(|e| setup_err("remount read-only", Path::new("/"), e))
+        }
+        Err(e) => Err(setup_err("remount read-only", Path::new("/"), e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(dest: &str, typ: &str, opts: &[&str]) -> Mount {
+        let mut m = Mount::default();
+        m.set_destination(dest.into());
+        m.set_typ(Some(typ.into()));
+        m.set_source(Some(typ.into()));
+        m.set_options(Some(opts.iter().map(|s| s.to_string()).collect()));
+        m
+    }
+
+    #[test]
+    fn options_split_into_flags_propagation_and_data() {
+        let p = plan_mount(&m("/dev", "tmpfs", &["nosuid", "strictatime", "mode=755", "size=65536k"])).unwrap();
+        assert_eq!(p.flags, MsFlags::MS_NOSUID | MsFlags::MS_STRICTATIME);
+        assert_eq!(p.data, "mode=755,size=65536k");
+        assert!(!p.bind);
+
+        let p = plan_mount(&m("/etc/hosts", "bind", &["rbind", "rprivate", "ro"])).unwrap();
+        assert!(p.bind && p.recursive);
+        assert_eq!(p.propagation, MsFlags::MS_PRIVATE | MsFlags::MS_REC);
+        assert_eq!(p.flags, MsFlags::MS_RDONLY);
+
+        let p = plan_mount(&m("/x", "none", &["bind", "ro", "rw", "dev", "nodev"])).unwrap();
+        assert!(p.bind && !p.recursive);
+        assert_eq!(p.flags, MsFlags::MS_NODEV);
+    }
+
+    #[test]
+    fn relative_destination_is_rejected() {
+        assert!(plan_mount(&m("proc", "proc", &[])).is_err());
+    }
+
+    #[test]
+    fn propagation_words() {
+        assert_eq!(propagation_flags("rslave"), Some(MsFlags::MS_SLAVE | MsFlags::MS_REC));
+        assert_eq!(propagation_flags("shared"), Some(MsFlags::MS_SHARED));
+        assert_eq!(propagation_flags("r"), None);
+        assert_eq!(propagation_flags("bogus"), None);
+    }
+
+    #[test]
+    fn symlinks_cannot_escape_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root_path = dir.path().join("root");
+        std::fs::create_dir(&root_path).unwrap();
+        let outside = dir.path().join("outside");
+        std::os::unix::fs::symlink("/../../..", root_path.join("up")).unwrap();
+        std::os::unix::fs::symlink(&outside, root_path.join("abs")).unwrap();
+        let root = nix::fcntl::open(&root_path, OFlag::O_PATH | OFlag::O_DIRECTORY, Mode::empty()).unwrap();
+        ensure_in_root(&root, Path::new("/up/a/b"), false).unwrap();
+        assert!(root_path.join("a/b").is_dir());
+        ensure_in_root(&root, Path::new("/x/y/file"), true).unwrap();
+        assert!(root_path.join("x/y/file").is_file());
+        // A symlink to a host path resolves inside the root, never outside.
+        let _ = ensure_in_root(&root, Path::new("/abs/z"), false);
+        assert!(!outside.exists(), "created {} outside the root", outside.display());
+        assert_eq!(open_in_root(&root, Path::new("/up/etc/passwd")).unwrap_err(), Errno::ENOENT);
+    }
+}

@@ -1,0 +1,348 @@
+//! `spawn`: turns a spec into a [`Plan`] (everything parsed, in the parent),
+//! clones the container's init into its new namespaces, and reads the
+//! outcome of its setup from a close-on-exec pipe. The init's side is
+//! [`init`]: the ordered setup steps, then `execve`.
+
+use super::mounts::{self, MountPlan};
+use super::process;
+use super::sys::{self, Forked};
+use super::user::{self, ExecUser};
+use super::{Error, Process, RootfsSetup, SpawnOptions};
+use nix::errno::Errno;
+use nix::mount::MsFlags;
+use oci_spec::runtime::{LinuxDevice, LinuxNamespaceType, Spec};
+use std::convert::Infallible;
+use std::ffi::CString;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Whom the process runs as.
+#[derive(Debug, Clone)]
+enum UserPlan {
+    /// `USER[:GROUP]` to resolve inside the container.
+    Resolve(String),
+    /// Numeric ids from the spec's `process.user`.
+    Ids(ExecUser),
+}
+
+/// Everything the init needs, prepared before the clone so that the init
+/// only makes system calls and the parent reports bad specs early.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    clone_flags: u64,
+    new_net: bool,
+    root: PathBuf,
+    rootfs: RootfsSetup,
+    root_readonly: bool,
+    propagation: MsFlags,
+    mounts: Vec<MountPlan>,
+    make_devices: bool,
+    devices: Vec<LinuxDevice>,
+    masked: Vec<String>,
+    readonly: Vec<String>,
+    hostname: Option<String>,
+    user: UserPlan,
+    cwd: PathBuf,
+    args: Vec<String>,
+    cargs: Vec<CString>,
+    env: Vec<String>,
+    umask: u32,
+    terminal: bool,
+    no_new_privileges: bool,
+}
+
+fn cstring(what: &str, s: &str) -> Result<CString, Error> {
+    CString::new(s).map_err(|_| Error::Setup(format!("{what} {s:?} contains a NUL byte")))
+}
+
+impl Plan {
+    /// Checks and parses `spec` (runtime-spec config.md, config-linux.md).
+    /// Errors: what the spec lacks or what this runtime does not support yet.
+    pub(crate) fn new(spec: &Spec, opts: &SpawnOptions) -> Result<Plan, Error> {
+        let bad = |m: &str| Error::Setup(format!("invalid runtime spec: {m}"));
+        let proc_ = spec.process().as_ref().ok_or_else(|| bad("no process"))?;
+        let args = proc_.args().clone().unwrap_or_default();
+        if args.is_empty() {
+            return Err(bad("process.args is empty"));
+        }
+        let root = spec.root().as_ref().ok_or_else(|| bad("no root"))?;
+        if !root.path().is_absolute() {
+            return Err(bad("root.path must be absolute"));
+        }
+        let cwd = proc_.cwd().clone();
+        if !cwd.is_absolute() {
+            return Err(bad("process.cwd must be absolute"));
+        }
+        let linux = spec.linux().clone().unwrap_or_default();
+        let mut clone_flags = 0u64;
+        let mut new_net = false;
+        for ns in linux.namespaces().iter().flatten() {
+            if ns.path().is_some() {
+                return Err(Error::Setup(format!("joining an existing {} namespace is not supported yet", ns.typ())));
+            }
+            clone_flags |= match ns.typ() {
+                LinuxNamespaceType::Mount => libc::CLONE_NEWNS,
+                LinuxNamespaceType::Pid => libc::CLONE_NEWPID,
+                LinuxNamespaceType::Uts => libc::CLONE_NEWUTS,
+                LinuxNamespaceType::Ipc => libc::CLONE_NEWIPC,
+                LinuxNamespaceType::Cgroup => libc::CLONE_NEWCGROUP,
+                LinuxNamespaceType::Network => {
+                    new_net = true;
+                    libc::CLONE_NEWNET
+                }
+                t => return Err(Error::Setup(format!("{t} namespaces are not supported yet"))),
+            } as u64;
+        }
+        if clone_flags & libc::CLONE_NEWNS as u64 == 0 {
+            // Mounting a rootfs and pivot_root outside a mount namespace of
+            // our own would change the host.
+            return Err(bad("a mount namespace is required"));
+        }
+        let propagation = match linux.rootfs_propagation().as_deref() {
+            None | Some("") => MsFlags::MS_PRIVATE | MsFlags::MS_REC,
+            Some(w) => mounts::propagation_flags(w).ok_or_else(|| bad(&format!("rootfsPropagation {w:?}")))?,
+        };
+        let mounts = mounts::plan_mounts(spec.mounts().as_deref().unwrap_or(&[]))?;
+        let make_devices = mounts.iter().any(|m| m.dest == Path::new("/dev") && !m.bind);
+        let u = proc_.user();
+        let user = match &opts.user {
+            Some(s) => UserPlan::Resolve(s.clone()),
+            None => UserPlan::Ids(ExecUser {
+                uid: u.uid(),
+                gid: u.gid(),
+                groups: u.additional_gids().clone().unwrap_or_default(),
+                home: if u.uid() == 0 { "/root".into() } else { "/".into() },
+            }),
+        };
+        let cargs = args.iter().map(|a| cstring("argument", a)).collect::<Result<_, _>>()?;
+        let env = proc_.env().clone().unwrap_or_default();
+        for e in &env {
+            cstring("environment variable", e)?;
+        }
+        Ok(Plan {
+            clone_flags,
+            new_net,
+            root: root.path().clone(),
+            rootfs: opts.rootfs.clone(),
+            root_readonly: root.readonly().unwrap_or(false),
+            propagation,
+            mounts,
+            make_devices,
+            devices: linux.devices().clone().unwrap_or_default(),
+            masked: linux.masked_paths().clone().unwrap_or_default(),
+            readonly: linux.readonly_paths().clone().unwrap_or_default(),
+            hostname: spec.hostname().clone().filter(|_| clone_flags & libc::CLONE_NEWUTS as u64 != 0),
+            user,
+            cwd,
+            args,
+            cargs,
+            env,
+            umask: u.umask().unwrap_or(0o022),
+            terminal: proc_.terminal().unwrap_or(false),
+            no_new_privileges: proc_.no_new_privileges().unwrap_or(false),
+        })
+    }
+}
+
+/// How an [`Error`] travels through the pipe: a tag byte, then its fields
+/// separated by NUL bytes.
+fn encode(e: &Error) -> Vec<u8> {
+    let (tag, fields): (u8, Vec<&str>) = match e {
+        Error::NotFound(c) => (b'N', vec![c]),
+        Error::Missing { path, reason } => (b'M', vec![path, reason]),
+        Error::CannotInvoke { path, reason } => (b'C', vec![path, reason]),
+        Error::Setup(m) => (b'S', vec![m]),
+    };
+    let mut out = vec![tag];
+    out.extend_from_slice(fields.join("\0").as_bytes());
+    out
+}
+
+fn decode(buf: &[u8]) -> Error {
+    let text = String::from_utf8_lossy(&buf[1..]);
+    let mut f = text.split('\0').map(str::to_string);
+    let mut next = || f.next().unwrap_or_default();
+    match buf[0] {
+        b'N' => Error::NotFound(next()),
+        b'M' => Error::Missing { path: next(), reason: next() },
+        b'C' => Error::CannotInvoke { path: next(), reason: next() },
+        _ => Error::Setup(next()),
+    }
+}
+
+/// See [`super::spawn`].
+pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> {
+    let plan = Plan::new(spec, opts)?;
+    let (rx, tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| Error::Setup(format!("cannot create a pipe: {}", e.desc())))?;
+    // SAFETY: rcon calls spawn while single-threaded (documented on
+    // `runtime::spawn`), so the child may use the allocator and the standard
+    // library freely; it ends in execve or _exit.
+    match unsafe { sys::clone_process(plan.clone_flags) } {
+        Err(e) => Err(Error::Setup(format!("cannot create the container's namespaces: {}", e.desc()))),
+        Ok(Forked::Child) => {
+            drop(rx);
+            let Err(e) = init(&plan);
+            let mut tx = std::fs::File::from(tx);
+            let _ = tx.write_all(&encode(&e));
+            // SAFETY: _exit skips destructors and atexit handlers of the copy.
+            unsafe { libc::_exit(e.exit_code()) }
+        }
+        Ok(Forked::Parent(pid)) => {
+            drop(tx);
+            let mut buf = Vec::new();
+            let r = std::fs::File::from(rx).read_to_end(&mut buf);
+            if buf.is_empty() {
+                // EOF without a message: execve closed the pipe.
+                if let Err(e) = r {
+                    reap(pid);
+                    return Err(Error::Setup(format!("cannot read the container's start status: {e}")));
+                }
+                return Ok(Process { pid });
+            }
+            reap(pid);
+            Err(decode(&buf))
+        }
+    }
+}
+
+fn reap(pid: i32) {
+    loop {
+        match nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None) {
+            Err(Errno::EINTR) => continue,
+            _ => return,
+        }
+    }
+}
+
+fn step(what: &str, object: &dyn std::fmt::Display, e: Errno) -> Error {
+    Error::Setup(format!("cannot {what} {object} in container: {}", e.desc()))
+}
+
+/// The container's init, from the clone to `execve`: PID 1 of its PID
+/// namespace, alone in its new mount, UTS, IPC and network namespaces.
+/// The order matters: mounts need the host paths (before `pivot_root`), the
+/// user is resolved from the container's own files (after it), and
+/// privileges are dropped last.
+fn init(plan: &Plan) -> Result<Infallible, Error> {
+    process::reset_signal_dispositions();
+    // SAFETY: umask only changes this process's mask.
+    unsafe { libc::umask(0) };
+    if !plan.terminal {
+        let null = nix::fcntl::open("/dev/null", nix::fcntl::OFlag::O_RDWR, nix::sys::stat::Mode::empty())
+            .map_err(|e| step("open", &"/dev/null", e))?;
+        nix::unistd::dup2_stdin(&null).map_err(|e| step("redirect stdin to", &"/dev/null", e))?;
+    }
+    if plan.new_net {
+        sys::interface_up("lo").map_err(|e| step("bring up", &"the loopback interface", e))?;
+    }
+
+    let root = mounts::setup_rootfs(&plan.root, &plan.rootfs, plan.propagation)?;
+    for m in &plan.mounts {
+        if m.fstype == "cgroup" || m.fstype == "cgroup2" {
+            // Comes with cgroup support (needs a cgroup namespace to be useful).
+            continue;
+        }
+        mounts::mount_entry(&root, m)?;
+    }
+    if plan.make_devices {
+        mounts::setup_devices(&root, &plan.devices)?;
+    }
+    drop(root);
+    mounts::pivot_root(&plan.root)?;
+    mounts::mask_and_protect(&plan.masked, &plan.readonly)?;
+    if let Some(h) = &plan.hostname {
+        nix::unistd::sethostname(h).map_err(|e| step("set hostname", h, e))?;
+    }
+    if plan.root_readonly {
+        mounts::readonly_root()?;
+    }
+
+    let user = match &plan.user {
+        UserPlan::Ids(u) => {
+            let mut u = u.clone();
+            u.home = home_from_passwd(u.uid).unwrap_or(u.home);
+            u
+        }
+        UserPlan::Resolve(s) => {
+            let passwd = std::fs::read_to_string("/etc/passwd").ok();
+            let group = std::fs::read_to_string("/etc/group").ok();
+            user::resolve(s, passwd.as_deref(), group.as_deref()).map_err(Error::Setup)?
+        }
+    };
+
+    // SAFETY: as above.
+    unsafe { libc::umask(0o022) };
+    if std::fs::metadata(&plan.cwd).is_err() {
+        // Like docker: a missing working directory is created, owned by root.
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().recursive(true).mode(0o755).create(&plan.cwd).map_err(|e| {
+            Error::Setup(format!("cannot create working directory {} in container: {e}", plan.cwd.display()))
+        })?;
+    }
+    // SAFETY: as above.
+    unsafe { libc::umask(plan.umask) };
+    if plan.no_new_privileges {
+        nix::sys::prctl::set_no_new_privs().map_err(|e| step("set", &"no_new_privs", e))?;
+    }
+    process::switch_user(&user)?;
+    nix::unistd::chdir(&plan.cwd).map_err(|e| step("change to working directory", &plan.cwd.display(), e))?;
+
+    let mut env = plan.env.clone();
+    if process::env_get(&env, "HOME").is_none() {
+        env.push(format!("HOME={}", user.home));
+    }
+    let cenv: Vec<CString> = env.iter().filter_map(|e| CString::new(e.as_str()).ok()).collect();
+    let cmd = &plan.args[0];
+    let path = process::look_path(cmd, process::env_get(&env, "PATH"))?;
+    sys::cloexec_from(3).map_err(|e| step("close", &"inherited file descriptors", e))?;
+    process::unblock_signals()?;
+    Err(process::exec(cmd, &path, &plan.cargs, &cenv))
+}
+
+/// The home directory of `uid` in the container's /etc/passwd, if listed.
+fn home_from_passwd(uid: u32) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    user::resolve(&uid.to_string(), Some(&passwd), None).ok().map(|u| u.home)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_survive_the_pipe() {
+        for e in [
+            Error::NotFound("nosuch".into()),
+            Error::Missing { path: "/x".into(), reason: "stat /x: no such file or directory".into() },
+            Error::CannotInvoke { path: "/etc".into(), reason: "is a directory".into() },
+            Error::Setup("cannot mount /proc in container: Operation not permitted".into()),
+        ] {
+            let d = decode(&encode(&e));
+            assert_eq!(d.to_string(), e.to_string());
+            assert_eq!(d.exit_code(), e.exit_code());
+        }
+    }
+
+    #[test]
+    fn plan_requires_args_and_mount_namespace() {
+        let mut spec = Spec::default();
+        spec.set_root(Some(oci_spec::runtime::RootBuilder::default().path("/tmp/x").build().unwrap()));
+        let opts = SpawnOptions { rootfs: RootfsSetup::Ready, user: None };
+        let mut p = spec.process().clone().unwrap();
+        p.set_args(Some(vec![]));
+        spec.set_process(Some(p.clone()));
+        let e = Plan::new(&spec, &opts).unwrap_err();
+        assert!(e.to_string().contains("process.args"), "{e}");
+        p.set_args(Some(vec!["sh".into()]));
+        p.set_cwd("/".into());
+        spec.set_process(Some(p));
+        let plan = Plan::new(&spec, &opts);
+        // oci-spec's default namespaces include cgroup, pid, net, ipc, uts, mount.
+        assert!(plan.is_ok(), "{plan:?}");
+        let mut linux = spec.linux().clone().unwrap();
+        linux.set_namespaces(Some(vec![]));
+        spec.set_linux(Some(linux));
+        assert!(Plan::new(&spec, &opts).unwrap_err().to_string().contains("mount namespace"));
+    }
+}
