@@ -13,6 +13,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 RUNS=${RUNS:-50}
+# podman's global flags. Debian's crun refuses this machine's hybrid cgroup
+# v1/v2 hierarchy, so runc with cgroupfs; without CAP_SYS_RESOURCE (some VMs
+# and sandboxes) podman's default rlimits cannot be set, so lower ones are
+# passed with PODMAN_RUN_FLAGS.
+PODMAN_FLAGS=${PODMAN_FLAGS:---runtime runc --cgroup-manager cgroupfs --storage-driver overlay}
+PODMAN_RUN_FLAGS=${PODMAN_RUN_FLAGS:---ulimit nofile=16384:16384 --ulimit nproc=4096:4096}
 out=${BENCH_OUT:-$PWD/target/bench}
 mkdir -p "$out"
 
@@ -28,7 +34,7 @@ step "machine"
     echo "memory: $(grep MemTotal /proc/meminfo | awk '{printf "%.1f GiB", $2/1048576}')"
     . /etc/os-release && echo "os: $PRETTY_NAME"
     echo "rcon: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    command -v podman >/dev/null && echo "podman: $(podman --version)"
+    if command -v podman >/dev/null; then echo "podman: $(podman --version) ($PODMAN_FLAGS $PODMAN_RUN_FLAGS)"; fi
 } | tee "$out/machine.txt"
 
 step "cargo build --release"
@@ -39,9 +45,9 @@ work=$(mktemp -d /tmp/rcon-bench.XXXXXX)
 cleanup() {
     registry_stop
     if command -v podman >/dev/null; then
-        podman --root "$work/podman" --runroot "$work/podman-run" rm -af >/dev/null 2>&1 || true
-        podman --root "$work/podman" --runroot "$work/podman-run" system reset -f >/dev/null 2>&1 || true
-        podman --root "$work/podman-pull" --runroot "$work/podman-pull-run" system reset -f >/dev/null 2>&1 || true
+        podman --root "$work/podman" --runroot "$work/podman-run" $PODMAN_FLAGS rm -af >/dev/null 2>&1 || true
+        podman --root "$work/podman" --runroot "$work/podman-run" $PODMAN_FLAGS system reset -f >/dev/null 2>&1 || true
+        podman --root "$work/podman-pull" --runroot "$work/podman-pull-run" $PODMAN_FLAGS system reset -f >/dev/null 2>&1 || true
     fi
     rm -rf "$work"
 }
@@ -62,11 +68,11 @@ pulls=("rcon pull $image")
 pull_cmds=("$rcon --root $work/pull --runroot $work/pull-run pull -q $image")
 pull_prep=("rm -rf $work/pull $work/pull-run")
 if command -v podman >/dev/null; then
-    P="podman --root $work/podman --runroot $work/podman-run --storage-driver overlay"
+    P="podman --root $work/podman --runroot $work/podman-run $PODMAN_FLAGS"
     $P pull -q --tls-verify=false "$image" >/dev/null
     runs+=("podman run --rm $image true")
-    cmds+=("$P run --rm --tls-verify=false $image true")
-    PP="podman --root $work/podman-pull --runroot $work/podman-pull-run --storage-driver overlay"
+    cmds+=("$P run --rm $PODMAN_RUN_FLAGS $image true")
+    PP="podman --root $work/podman-pull --runroot $work/podman-pull-run $PODMAN_FLAGS"
     pulls+=("podman pull $image")
     pull_cmds+=("$PP pull -q --tls-verify=false $image")
     pull_prep+=("$PP system reset -f >/dev/null 2>&1; rm -rf $work/podman-pull $work/podman-pull-run")
@@ -90,7 +96,7 @@ for i in 1 2 3 4 5; do
 done
 echo "rcon run: max RSS over 5 runs: $rss KiB ($(awk "BEGIN {printf \"%.1f\", $rss/1024}") MiB)" | tee "$out/rss.txt"
 if command -v podman >/dev/null; then
-    kb=$(/usr/bin/time -v $P run --rm --tls-verify=false "$image" true 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}')
+    kb=$(/usr/bin/time -v $P run --rm $PODMAN_RUN_FLAGS "$image" true 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}')
     echo "podman run: max RSS: $kb KiB ($(awk "BEGIN {printf \"%.1f\", $kb/1024}") MiB)" | tee -a "$out/rss.txt"
 fi
 
