@@ -17,18 +17,24 @@ use std::path::{Path, PathBuf};
 /// signals ignored, and Rust ignores `SIGPIPE`: without this, `yes | head`
 /// in the container would never end.
 pub(crate) fn reset_signal_dispositions() {
-    let max = libc::SIGRTMAX();
-    for sig in 1..=max {
+    /// The kernel's `struct sigaction` (x86-64 and aarch64 layout).
+    #[repr(C)]
+    struct KernelSigaction {
+        handler: usize,
+        flags: u64,
+        restorer: usize,
+        mask: u64,
+    }
+    let dfl = KernelSigaction { handler: libc::SIG_DFL, flags: 0, restorer: 0, mask: 0 };
+    // The raw system call, not libc's sigaction: glibc refuses signals 32
+    // and 33 (its own), which may have been inherited as ignored.
+    for sig in 1..=64 {
         if sig == libc::SIGKILL || sig == libc::SIGSTOP {
             continue;
         }
-        // SAFETY: installing SIG_DFL has no memory effects; signals reserved
-        // by libc (32, 33) fail with EINVAL, which is fine.
+        // SAFETY: installs SIG_DFL; `dfl` outlives the call, 8 is sizeof(sigset_t) in the kernel.
         unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = libc::SIG_DFL;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
+            libc::syscall(libc::SYS_rt_sigaction, sig, &dfl as *const KernelSigaction, 0usize, 8usize);
         }
     }
 }
