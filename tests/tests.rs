@@ -6,3 +6,5 @@ mod cli;
 mod common;
 mod containers;
 mod generated;
+mod pull;
+mod runtime;
