@@ -376,31 +376,23 @@ impl LayerJob<'_> {
         // without reading an endless body.
         let counted = CountingReader { inner: resp.take(self.desc.size + 1), progress: bar };
         let mut blob = Sha256Reader::new(BufReader::with_capacity(128 << 10, counted));
-        let label = digest.to_string();
-        let (diff, stats) = match compression {
-            Compression::Gzip => {
-                let mut tar = Sha256Reader::new(flate2::read::MultiGzDecoder::new(&mut blob));
-                let stats = unpack(&mut tar, dir, &label)?;
-                // The diff ID covers the whole stream, padding after the
-                // end-of-archive blocks included.
-                std::io::copy(&mut tar, &mut std::io::sink()).map_err(read_err)?;
-                (tar.finish().0, stats)
-            }
-            Compression::None => {
-                let stats = unpack(&mut blob, dir, &label)?;
-                std::io::copy(&mut blob, &mut std::io::sink()).map_err(read_err)?;
-                (Digest::of(b""), stats) // replaced below: the blob is the tar
-            }
-        };
-        std::io::copy(&mut blob, &mut std::io::sink()).map_err(read_err)?;
+        // Unpack; whatever the outcome, read the blob to its end so that a
+        // tampered blob is reported as the digest mismatch it is, not as the
+        // gzip or tar error it causes.
+        let outcome = unpack_blob(&mut blob, dir, compression, digest);
+        let drained = std::io::copy(&mut blob, &mut std::io::sink());
         let (blob_digest, len, _) = blob.finish();
-        if len != self.desc.size {
-            return Err(RegistryError::SizeMismatch { what, expected: self.desc.size, actual: len });
+        if drained.is_ok() {
+            if len != self.desc.size {
+                return Err(RegistryError::SizeMismatch { what, expected: self.desc.size, actual: len });
+            }
+            if &blob_digest != digest {
+                return Err(RegistryError::DigestMismatch { what, expected: digest.clone(), actual: blob_digest });
+            }
         }
-        if &blob_digest != digest {
-            return Err(RegistryError::DigestMismatch { what, expected: digest.clone(), actual: blob_digest });
-        }
-        let diff = if compression == Compression::None { blob_digest } else { diff };
+        let (diff, stats) = outcome?;
+        drained.map_err(read_err)?;
+        let diff = diff.unwrap_or(blob_digest); // An uncompressed blob is its own diff.
         if &diff != self.diff_id {
             return Err(RegistryError::DigestMismatch {
                 what: format!("uncompressed {what} (config diff ID)"),
@@ -409,5 +401,31 @@ impl LayerJob<'_> {
             });
         }
         Ok(stats.size)
+    }
+}
+
+/// Unpacks a layer blob into `dir`; returns the diff ID (`None` for an
+/// uncompressed blob, whose diff ID is its digest) and the unpack stats.
+fn unpack_blob<R: Read>(
+    blob: &mut R,
+    dir: &std::path::Path,
+    compression: Compression,
+    digest: &Digest,
+) -> Result<(Option<Digest>, crate::image::unpack::UnpackStats), RegistryError> {
+    let label = digest.to_string();
+    let read_err = |source| UnpackError::Read { layer: label.clone(), source };
+    match compression {
+        Compression::Gzip => {
+            let mut tar = Sha256Reader::new(flate2::read::MultiGzDecoder::new(blob));
+            let stats = unpack(&mut tar, dir, &label)?;
+            // The diff ID covers the whole stream, padding after the
+            // end-of-archive blocks included.
+            std::io::copy(&mut tar, &mut std::io::sink()).map_err(read_err)?;
+            Ok((Some(tar.finish().0), stats))
+        }
+        Compression::None => {
+            let stats = unpack(&mut *blob, dir, &label)?;
+            Ok((None, stats))
+        }
     }
 }
