@@ -177,6 +177,7 @@ pub fn pull_image(store: &Store, reference: &Reference, opts: &PullOptions) -> R
         let mut client = Client::connect(reference, opts.tls_verify)?;
         fetch(&mut client, store, reference, &progress)?
     };
+    crate::debug!("pull: HTTP client dropped; threads: {}", thread_count());
     store.put_blob(&fetched.config, Some(&fetched.config_digest), &format!("config of {reference}"))?;
     store.put_blob(&fetched.manifest, Some(&fetched.manifest_digest), &format!("manifest {reference}"))?;
     if let Some(index) = &fetched.index {
@@ -209,6 +210,15 @@ pub fn pull_image(store: &Store, reference: &Reference, opts: &PullOptions) -> R
         progress.line(&format!("Status: Downloaded newer image for {reference}"));
     }
     Ok(store.images()?.into_iter().find(|i| i.id == record.id).unwrap_or(record))
+}
+
+/// Threads of this process (`/proc/self/status`), for a debug check that
+/// the HTTP client's runtime thread is gone.
+fn thread_count() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Threads:").map(|t| t.trim().to_string())))
+        .unwrap_or_else(|| "?".into())
 }
 
 /// What the network part of a pull produced.
@@ -382,7 +392,10 @@ impl LayerJob<'_> {
         let outcome = unpack_blob(&mut blob, dir, compression, digest);
         let drained = std::io::copy(&mut blob, &mut std::io::sink());
         let (blob_digest, len, _) = blob.finish();
-        if drained.is_ok() {
+        // A short body after a failed unpack is a broken stream: report the
+        // stream's error, not the size.
+        let broken = outcome.is_err() && len < self.desc.size;
+        if drained.is_ok() && !broken {
             if len != self.desc.size {
                 return Err(RegistryError::SizeMismatch { what, expected: self.desc.size, actual: len });
             }
