@@ -6,6 +6,7 @@
 //! store (image config and layers) → overlay rootfs → OCI runtime spec →
 //! [`runtime::spawn`] → exit status → store. See `DESIGN.md`.
 
+pub mod build;
 pub mod cli;
 pub mod container;
 pub mod digest;

@@ -1,0 +1,12 @@
+//! `rcon build`: the Dockerfile builder.
+//!
+//! - [`parser`]: Dockerfile text → instruction nodes, exactly as BuildKit
+//!   parses (directives, continuations, exec/shell form, flags, heredocs).
+//! - [`shell`]: BuildKit's word expansion (`$v`, `${v:-w}`, `${v#p}`, …).
+//! - [`instructions`]: each node checked into a typed instruction; stages.
+//! - [`dockerignore`]: `.dockerignore` with docker's matching semantics.
+
+pub mod dockerignore;
+pub mod instructions;
+pub mod parser;
+pub mod shell;
