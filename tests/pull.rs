@@ -181,13 +181,17 @@ fn whiteouts_opaque_dirs_and_metadata() {
         TarEntry::fifo("run/fifo"),
         TarEntry::file("note", "x").xattr("user.note", "v"),
     ];
-    let diff_ids = vec![sha256_digest(&tar_bytes(&base)), sha256_digest(&tar_bytes(&top))];
-    let (reference, _) = ImageBuilder::new().layer(&base).layer(&top).push(&reg, "layers:1");
+    let diff_ids = vec![
+        sha256_digest(&tar_bytes(&busybox_entries())),
+        sha256_digest(&tar_bytes(&base)),
+        sha256_digest(&tar_bytes(&top)),
+    ];
+    let (reference, _) = ImageBuilder::new().busybox_layer().layer(&base).layer(&top).push(&reg, "layers:1");
     let rcon = Rcon::new();
     rcon.ok(&["pull", &reference]);
     let chains = chain_ids(&diff_ids);
-    let lower = rcon.root.join("layers").join(&chains[0]).join("diff");
-    let upper = rcon.root.join("layers").join(&chains[1]).join("diff");
+    let lower = rcon.root.join("layers").join(&chains[1]).join("diff");
+    let upper = rcon.root.join("layers").join(&chains[2]).join("diff");
     assert_eq!(std::fs::read_to_string(lower.join("etc/motd")).unwrap(), "hello");
     assert!(lower.join("var/cache/old1").is_file());
 
@@ -207,6 +211,10 @@ fn whiteouts_opaque_dirs_and_metadata() {
     assert_eq!((libc::major(null.rdev()), libc::minor(null.rdev())), (1, 3));
     assert!(std::fs::symlink_metadata(upper.join("run/fifo")).unwrap().file_type().is_fifo());
     assert_eq!(getxattr(&upper.join("note"), "user.note").as_deref(), Some(&b"v"[..]));
+
+    // Through overlayfs, as a container sees it.
+    let out = rcon.ok(&["run", "--rm", &reference, "sh", "-c", "ls /etc/motd; cat /etc/keep; echo; ls /var/cache"]);
+    assert_eq!(out, "keep\nnew\n", "motd deleted, keep kept, only the new file in the opaque dir");
 }
 
 fn getxattr(p: &Path, name: &str) -> Option<Vec<u8>> {

@@ -301,6 +301,11 @@ pub fn choose_platform<'a>(
         .or_else(|| candidates.iter().find(|d| variant(d).is_none()))
         .or_else(|| candidates.first())
         .copied()
+        // A one-entry index without a platform: that is the image.
+        .or_else(|| match index.manifests.as_slice() {
+            [only] if only.platform.is_none() => Some(only),
+            _ => None,
+        })
         .ok_or_else(|| ImageError::NoPlatform {
             platform: platform.to_string(),
             reference: reference.to_string(),
@@ -357,6 +362,11 @@ mod tests {
         };
         let arm64 = Platform { os: "linux".into(), architecture: "arm64".into(), variant: Some("v8".into()) };
         assert!(choose_platform(&index, &arm64, "r").is_ok());
+        let body = format!(r#"{{"schemaVersion":2,"manifests":[{{"digest":"sha256:{HEX}","size":1}}]}}"#);
+        let ManifestDoc::Index(index) = parse_manifest(None, body.as_bytes(), "r").unwrap() else {
+            panic!("not an index")
+        };
+        assert!(choose_platform(&index, &amd64, "r").is_ok(), "a lone manifest without platform");
     }
 
     #[test]
