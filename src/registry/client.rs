@@ -66,8 +66,12 @@ impl Client {
     /// connect (docker's insecure-registry behaviour).
     pub fn connect(reference: &Reference, tls_verify: bool) -> Result<Client, RegistryError> {
         let host = reference.api_host().to_string();
+        let loopback = is_loopback_registry(&host);
         let build = |insecure: bool| {
-            reqwest::blocking::Client::builder()
+            let builder = reqwest::blocking::Client::builder();
+            // A proxy from the environment must not intercept loopback.
+            let builder = if loopback { builder.no_proxy() } else { builder };
+            builder
                 .user_agent(concat!("rcon/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(Duration::from_secs(30))
                 .timeout(Duration::from_secs(60))
@@ -88,7 +92,7 @@ impl Client {
             challenge: None,
             tokens: HashMap::new(),
         };
-        if is_loopback_registry(&host) {
+        if loopback {
             client.base = format!("http://{host}");
             client.ping()?;
         } else {
