@@ -52,7 +52,7 @@ image=$REGISTRY_ADDR/busybox:latest
 step "building a busybox image (OCI layout) and pushing it with skopeo to $image"
 busybox_push "$work/image" "$image"
 
-r() { echo "+ rcon $*"; "$rcon" --root "$work/rcon" --runroot "$work/run" "$@"; }
+r() { echo "+ rcon ${*@Q}"; "$rcon" --root "$work/rcon" --runroot "$work/run" "$@"; }
 
 step "pull, list, run"
 r pull "$image"
