@@ -37,7 +37,7 @@ pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
             ids.push(id);
             continue;
         }
-        let command = c.command.join(" ");
+        let command = display_command(&c.command);
         let command = if a.no_trunc { command } else { ellipsis(&command, 20) };
         table.row(vec![
             id,
@@ -58,6 +58,14 @@ pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
         table.print()?;
     }
     Ok(0)
+}
+
+/// The COMMAND column as docker builds it: arguments containing a space
+/// are wrapped in single quotes (`sh -c 'exit 3'`).
+pub fn display_command(argv: &[String]) -> String {
+    let quoted: Vec<String> =
+        argv.iter().enumerate().map(|(i, a)| if i > 0 && a.contains(' ') { format!("'{a}'") } else { a.clone() }).collect();
+    quoted.join(" ")
 }
 
 /// docker's STATUS column: "Created", "Up 3 seconds", "Exited (0) 5 seconds ago".

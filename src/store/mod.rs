@@ -16,7 +16,7 @@
 //! Invariants: nothing is visible under `blobs/` or `layers/` until it is
 //! complete and verified (written under `tmp/`, then renamed); the index only
 //! names blobs and layers that exist. A crash leaves garbage only in `tmp/`,
-//! which `Store::open` clears when no other process holds it.
+//! which the next pull clears ([`Store::clean_tmp`]).
 //!
 //! This module must not talk to registries or start processes.
 
@@ -178,6 +178,17 @@ impl Store {
 /// Writes `value` as JSON to `path` atomically: a temp file beside it, fsync,
 /// then rename, so readers see the old or the new record, never half of one.
 pub(crate) fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_json(path, value, true)
+}
+
+/// [`write_json_atomic`] without the fsync: for container records, which
+/// are rewritten on the hot path of `rcon run` and worthless after a crash
+/// of the host anyway (the containers are gone then too).
+pub(crate) fn write_json_fast<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_json(path, value, false)
+}
+
+fn write_json<T: serde::Serialize>(path: &Path, value: &T, durable: bool) -> Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
@@ -189,7 +200,9 @@ pub(crate) fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> 
         serde_json::to_vec_pretty(value).map_err(|source| StoreError::Corrupt { path: path.to_path_buf(), source })?;
     let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
     f.write_all(&data).map_err(io_err(&tmp))?;
-    f.sync_data().map_err(io_err(&tmp))?;
+    if durable {
+        f.sync_data().map_err(io_err(&tmp))?;
+    }
     std::fs::rename(&tmp, path).map_err(io_err(path))
 }
 
