@@ -28,6 +28,7 @@ done
 
 step "machine"
 {
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "nproc: $(nproc)"
     echo "kernel: $(uname -r)"
     echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
@@ -101,4 +102,8 @@ if command -v podman >/dev/null; then
 fi
 
 step "results in $out"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/load.txt"
 cat "$out/run.md" "$out/pull.md" "$out/rss.txt"
+if command -v jq >/dev/null; then
+    jq -r '.results[] | "\(.command): median \(.median * 1000 | round) ms"' "$out/run.json" "$out/pull.json" | tee "$out/medians.txt"
+fi
