@@ -254,6 +254,8 @@ fn nothing_stays_mounted_on_the_host() {
     child.wait().unwrap();
     assert!(during.is_empty(), "container mounts visible on the host:\n{}", during.join("\n"));
     assert!(inside.contains(" / / ") && inside.contains("overlay"), "{inside}");
+    // --rm: the throw-away upper dir is mounted volatile (no syncs).
+    assert!(inside.lines().any(|l| l.contains(" / / ") && l.contains("volatile")), "{inside}");
 
     for args in [&["true"][..], &["sh", "-c", "exit 5"], &["nosuch"]] {
         run(&rcon, &image, &[], args);

@@ -126,8 +126,19 @@ pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
         .process(process)
         .mounts(default_mounts(input)?)
         .linux(linux)
+        .annotations(annotations(opts))
         .build()?;
     Ok(spec)
+}
+
+/// The spec's annotations: with `--rm`, the overlay is volatile (its upper
+/// dir is removed when the container ends).
+fn annotations(opts: &super::RunOptions) -> std::collections::HashMap<String, String> {
+    let mut a = std::collections::HashMap::new();
+    if opts.auto_remove {
+        a.insert(crate::runtime::ANNOTATION_VOLATILE.to_string(), "true".to_string());
+    }
+    a
 }
 
 /// The user the container runs as, unresolved (`-u`, else the image's
@@ -377,6 +388,11 @@ mod tests {
         let s = build_with(&img, &opts()).unwrap();
         assert_eq!(s.process().as_ref().unwrap().cwd(), Path::new("/"));
         assert_eq!(user(&img, &opts()), None);
+        assert!(s.annotations().as_ref().unwrap().is_empty());
+        let mut o = opts();
+        o.auto_remove = true;
+        let s = build_with(&img, &o).unwrap();
+        assert_eq!(s.annotations().as_ref().unwrap()[crate::runtime::ANNOTATION_VOLATILE], "true");
 
         let mut o = opts();
         o.workdir = Some("rel".into());

@@ -91,6 +91,13 @@ impl Error {
 use oci_spec::runtime::Spec;
 use std::path::PathBuf;
 
+/// Spec annotation: `"true"` mounts an overlay rootfs with `volatile`
+/// (overlayfs.rst: no syncs to the upper dir). For containers whose upper dir
+/// is thrown away when they end (`--rm`): it saves the sync of the whole
+/// upper filesystem that unmounting an overlay otherwise costs. Such an upper
+/// dir must not be mounted again after a crash.
+pub const ANNOTATION_VOLATILE: &str = "io.github.rcon.overlay.volatile";
+
 /// How the container's root filesystem comes to be at the spec's `root.path`.
 #[derive(Debug, Clone)]
 pub enum RootfsSetup {

@@ -205,7 +205,15 @@ pub(crate) fn ensure_in_root(root: &OwnedFd, path: &Path, file: bool) -> Result<
 /// Makes the whole mount tree of the (new) mount namespace private or as
 /// `rootfs_propagation` says, so nothing mounted for the container reaches
 /// the host; then mounts the rootfs at `root` and returns an `O_PATH` fd of it.
-pub(crate) fn setup_rootfs(root: &Path, setup: &RootfsSetup, propagation: MsFlags) -> Result<OwnedFd, Error> {
+/// `volatile`: mount the overlay with `volatile` (no syncs of the upper dir,
+/// and so no sync of the whole upper filesystem when the container ends;
+/// for throw-away containers whose upper dir is never mounted again).
+pub(crate) fn setup_rootfs(
+    root: &Path,
+    setup: &RootfsSetup,
+    propagation: MsFlags,
+    volatile: bool,
+) -> Result<OwnedFd, Error> {
     mount(None::<&str>, "/", None::<&str>, propagation, None::<&str>).map_err(|e| {
         Error::Setup(format!("cannot make / {propagation:?} in the container's mount namespace: {}", e.desc()))
     })?;
@@ -217,8 +225,21 @@ pub(crate) fn setup_rootfs(root: &Path, setup: &RootfsSetup, propagation: MsFlag
         RootfsSetup::Overlay { lower_base, lowers, upper, work } => {
             nix::unistd::chdir(lower_base.as_path()).map_err(|e| setup_err("enter layer directory", lower_base, e))?;
             let data = format!("lowerdir={},upperdir={},workdir={}", lowers.join(":"), upper.display(), work.display());
-            mount(Some("overlay"), root, Some("overlay"), MsFlags::empty(), Some(data.as_str()))
-                .map_err(|e| setup_err("mount overlay rootfs at", root, e))?;
+            let mut r = Err(Errno::EINVAL);
+            if volatile {
+                r = mount(
+                    Some("overlay"),
+                    root,
+                    Some("overlay"),
+                    MsFlags::empty(),
+                    Some(format!("{data},volatile").as_str()),
+                );
+            }
+            if r == Err(Errno::EINVAL) {
+                // Not asked for, or a kernel before 5.10 without `volatile`.
+                r = mount(Some("overlay"), root, Some("overlay"), MsFlags::empty(), Some(data.as_str()));
+            }
+            r.map_err(|e| setup_err("mount overlay rootfs at", root, e))?;
         }
     }
     nix::fcntl::open(root, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())

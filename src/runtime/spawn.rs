@@ -34,6 +34,7 @@ pub(crate) struct Plan {
     root: PathBuf,
     rootfs: RootfsSetup,
     root_readonly: bool,
+    volatile: bool,
     propagation: MsFlags,
     mounts: Vec<MountPlan>,
     make_devices: bool,
@@ -125,6 +126,11 @@ impl Plan {
             root: root.path().clone(),
             rootfs: opts.rootfs.clone(),
             root_readonly: root.readonly().unwrap_or(false),
+            volatile: spec
+                .annotations()
+                .as_ref()
+                .and_then(|a| a.get(super::ANNOTATION_VOLATILE))
+                .is_some_and(|v| v == "true"),
             propagation,
             mounts,
             make_devices,
@@ -237,7 +243,7 @@ fn init(plan: &Plan) -> Result<Infallible, Error> {
         sys::interface_up("lo").map_err(|e| step("bring up", &"the loopback interface", e))?;
     }
 
-    let root = mounts::setup_rootfs(&plan.root, &plan.rootfs, plan.propagation)?;
+    let root = mounts::setup_rootfs(&plan.root, &plan.rootfs, plan.propagation, plan.volatile)?;
     for m in &plan.mounts {
         if m.fstype == "cgroup" || m.fstype == "cgroup2" {
             // Comes with cgroup support (needs a cgroup namespace to be useful).
