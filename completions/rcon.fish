@@ -32,12 +32,35 @@ warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_needs_command" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_needs_command" -s V -l version -d 'Print version'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "build" -d 'Build an image from a Dockerfile'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "pull" -d 'Download an image from a registry'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "run" -d 'Create and run a new container from an image'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "images" -d 'List images'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "ps" -d 'List containers'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "rm" -d 'Remove one or more containers'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "rmi" -d 'Remove one or more images'
+complete -c rcon -n "__fish_rcon_using_subcommand build" -s t -l tag -d 'Name and optionally a tag (NAME[:TAG]); may be repeated' -r
+complete -c rcon -n "__fish_rcon_using_subcommand build" -s f -l file -d 'Name of the Dockerfile (default: CONTEXT/Dockerfile, then CONTEXT/Containerfile; "-" reads stdin)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l build-arg -d 'Set a build-time variable (KEY=VALUE, or KEY to take it from rcon\'s environment)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l target -d 'Set the target build stage to build' -r
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l iidfile -d 'Write the image ID to the file' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l label -d 'Set metadata for the image (KEY=VALUE); may be repeated' -r
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l timestamp -d 'Set every created time to this many seconds since the epoch (default: $SOURCE_DATE_EPOCH)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l network -d 'Networking mode for RUN instructions: default (loopback only for now), none or host' -r -f -a "default\t''
+none\t''
+host\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l tls-verify -d 'Require HTTPS and verify certificates when base images are pulled' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l no-cache -d 'Do not use the cache when building the image'
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l pull -d 'Always attempt to pull newer versions of the base images'
+complete -c rcon -n "__fish_rcon_using_subcommand build" -s q -l quiet -d 'Print only the image ID on success'
+complete -c rcon -n "__fish_rcon_using_subcommand build" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -l root -d 'Store root for images, layers and containers' -r -F

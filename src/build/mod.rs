@@ -7,6 +7,8 @@
 //! - [`dockerignore`]: `.dockerignore` with docker's matching semantics.
 
 pub mod dockerignore;
+pub mod executor;
+pub mod fs;
 pub mod instructions;
 pub mod parser;
 pub mod shell;

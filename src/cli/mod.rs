@@ -5,6 +5,7 @@
 //! flags), 126 when the container command cannot be invoked, 127 when it is
 //! not found, otherwise the container's own code.
 
+mod build;
 mod images;
 mod ps;
 mod pull;
@@ -42,6 +43,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Build an image from a Dockerfile
+    Build(build::BuildArgs),
     /// Download an image from a registry
     Pull(pull::PullArgs),
     /// Create and run a new container from an image
@@ -89,6 +92,7 @@ where
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let ctx = Context { root: cli.root, runroot: cli.runroot };
     match cli.command {
+        Command::Build(a) => build::run(&ctx, a),
         Command::Pull(a) => pull::run(&ctx, a),
         Command::Run(a) => run::run(&ctx, a),
         Command::Images(a) => images::run(&ctx, a),

@@ -1,0 +1,1529 @@
+//! The build executor: plans the stages a target needs, runs each
+//! instruction into a new image state, commits filesystem changes as layers,
+//! reuses cached steps, and writes the final image (config, manifest, tags)
+//! into the store.
+//!
+//! Semantics follow docker/BuildKit: ARGs before the first FROM are visible
+//! only in FROM lines; a stage sees an ARG only after declaring it; ENV
+//! overrides ARG in expansion; RUN gets the stage's ENV, the ARGs in scope,
+//! its USER, WORKDIR and SHELL; ENTRYPOINT resets an inherited CMD; ONBUILD
+//! triggers are recorded, and the base image's triggers run after FROM.
+//!
+//! A step's cache key is the parent's key, the instruction after expansion,
+//! ARG values, and for COPY/ADD the content and modes of the selected files
+//! (not mtimes). Entries live in `<root>/build-cache/<key>.json` and are only
+//! used when every layer they name is still in the store.
+//!
+//! RUN steps run in rcon's own runtime on an overlay of the stage's layers;
+//! the overlay upper dir is the new layer (it is already in the store's
+//! layer format) and is also written out as a gzip tar blob.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+use crate::build::dockerignore;
+use crate::build::fs::{LayeredFs, remove_mount_stubs, write_layer_tar};
+use crate::build::instructions::{CmdLine, CopySpec, Instruction, Program, Stage, Step, parse_program};
+use crate::build::parser::ParseError;
+use crate::build::shell::Lex;
+use crate::digest::{Digest, Sha256Writer};
+use crate::store::{ImageRecord, LayerInfo, Store, StoreError};
+
+/// Why a build failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The Dockerfile does not parse (`Dockerfile:7: unknown instruction: COPPY`).
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// A step failed; `step` is its source text.
+    #[error("{file}:{line}: {step}: {message}")]
+    Step {
+        /// The Dockerfile name.
+        file: String,
+        /// The line of the instruction.
+        line: usize,
+        /// The instruction text.
+        step: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A RUN command exited with a non-zero code.
+    #[error("The command '{command}' returned a non-zero code: {code}")]
+    RunFailed {
+        /// The command as docker prints it (`/bin/sh -c …`).
+        command: String,
+        /// Its exit code.
+        code: i32,
+    },
+    /// The build context or Dockerfile cannot be read.
+    #[error("build context {path}: {message}")]
+    Context {
+        /// The path.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// `--target` names no stage.
+    #[error("target stage {0:?} could not be found")]
+    NoTarget(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Pulling or resolving a base image failed.
+    #[error("{0}")]
+    Image(String),
+}
+
+type Result<T> = std::result::Result<T, BuildError>;
+
+/// What to build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// The context directory.
+    pub context: PathBuf,
+    /// The Dockerfile's path (default: `Dockerfile`, then `Containerfile`, in the context).
+    pub dockerfile: Option<PathBuf>,
+    /// Dockerfile text given directly (stdin); takes precedence over `dockerfile`.
+    pub dockerfile_text: Option<String>,
+    /// `-t` tags as given.
+    pub tags: Vec<String>,
+    /// `--build-arg K=V` (or `K`, taking the value from rcon's environment).
+    pub build_args: Vec<String>,
+    /// `--target`.
+    pub target: Option<String>,
+    /// `--no-cache`.
+    pub no_cache: bool,
+    /// `--pull`: refresh base images.
+    pub pull: bool,
+    /// `-q`: no step output.
+    pub quiet: bool,
+    /// `--label K=V` added to the final image.
+    pub labels: Vec<String>,
+    /// `--timestamp` or `SOURCE_DATE_EPOCH`: seconds since the epoch used
+    /// for every `created` time and as the upper bound of file mtimes.
+    pub timestamp: Option<i64>,
+    /// `--network host|none|default` for RUN steps.
+    pub network: Option<String>,
+    /// Verify TLS when pulling base images.
+    pub tls_verify: bool,
+}
+
+/// One layer of an image being built.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct LayerDesc {
+    diff_id: Digest,
+    digest: Digest,
+    size: u64,
+    media_type: String,
+}
+
+/// An image state: after FROM, and after each step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct State {
+    config: Value,
+    layers: Vec<LayerDesc>,
+    key: String,
+}
+
+impl State {
+    fn cfg(&mut self) -> &mut serde_json::Map<String, Value> {
+        let root = self.config.as_object_mut().expect("config is an object");
+        let c = root.entry("config").or_insert_with(|| json!({}));
+        if !c.is_object() {
+            *c = json!({});
+        }
+        c.as_object_mut().expect("object")
+    }
+
+    fn get(&self, k: &str) -> Option<&Value> {
+        self.config.get("config").and_then(|c| c.get(k)).filter(|v| !v.is_null())
+    }
+
+    fn env(&self) -> Vec<String> {
+        strings(self.get("Env"))
+    }
+
+    fn workdir(&self) -> String {
+        self.get("WorkingDir").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("/").to_string()
+    }
+
+    fn user(&self) -> Option<String> {
+        self.get("User").and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from)
+    }
+
+    fn shell(&self) -> Vec<String> {
+        let s = strings(self.get("Shell"));
+        if s.is_empty() { vec!["/bin/sh".into(), "-c".into()] } else { s }
+    }
+
+    fn chain_ids(&self) -> Vec<Digest> {
+        Digest::chain_ids(&self.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>())
+    }
+
+    fn fs(&self, store: &Store) -> LayeredFs {
+        LayeredFs::new(self.chain_ids().iter().rev().map(|c| store.layer_diff_dir(c)).collect())
+    }
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .unwrap_or_default()
+}
+
+fn hash_hex(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+fn set_env(env: &mut Vec<String>, k: &str, v: &str) {
+    let entry = format!("{k}={v}");
+    match env.iter_mut().find(|e| e.split_once('=').map_or(e.as_str(), |x| x.0) == k) {
+        Some(e) => *e = entry,
+        None => env.push(entry),
+    }
+}
+
+/// Args that are available without an ARG declaration in RUN (docker's
+/// predefined proxy args) — only when given with `--build-arg`.
+const PREDEFINED_ARGS: [&str; 8] =
+    ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy"];
+
+/// Paths the runtime creates as mount points; removed from RUN layers when
+/// they were not in the image before.
+const MOUNT_STUBS: [&str; 9] =
+    ["/proc", "/sys", "/dev/pts", "/dev/mqueue", "/dev/shm", "/dev", "/etc/resolv.conf", "/etc/hostname", "/etc/hosts"];
+
+/// Per-stage variables: the ARGs in scope and whether CMD was set.
+#[derive(Debug, Default)]
+struct StageVars {
+    args: Vec<(String, String)>,
+    cmd_set: bool,
+}
+
+struct Builder<'a> {
+    store: &'a Store,
+    opts: &'a BuildOptions,
+    out: &'a mut dyn Write,
+    file: String,
+    escape: char,
+    build_args: BTreeMap<String, String>,
+    used_args: HashSet<String>,
+    meta_args: Vec<(String, String)>,
+    context: PathBuf,
+    allowed: Option<HashSet<String>>,
+    stage_results: HashMap<usize, State>,
+    step_no: usize,
+    step_total: usize,
+    created: String,
+}
+
+/// Runs a build and returns the stored, tagged image. Step output goes to
+/// `out` (RUN output goes to rcon's own stdout/stderr, silenced with `quiet`).
+pub fn build(store: &Store, opts: &BuildOptions, out: &mut dyn Write) -> Result<ImageRecord> {
+    let (text, file) = read_dockerfile(opts)?;
+    let program = parse_program(&text, &file)?;
+    for w in &program.dockerfile.warnings {
+        if !opts.quiet {
+            let _ = writeln!(out, "[WARNING]: {}", w.message);
+        }
+    }
+    let mut build_args = BTreeMap::new();
+    for a in &opts.build_args {
+        match a.split_once('=') {
+            Some((k, v)) => {
+                build_args.insert(k.to_string(), v.to_string());
+            }
+            None => {
+                if let Ok(v) = std::env::var(a) {
+                    build_args.insert(a.clone(), v);
+                }
+            }
+        }
+    }
+    let created = match opts.timestamp {
+        Some(t) => chrono::DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        None => chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+    };
+    let mut b = Builder {
+        store,
+        opts,
+        out,
+        file: file.clone(),
+        escape: program.dockerfile.escape,
+        build_args,
+        used_args: HashSet::new(),
+        meta_args: Vec::new(),
+        context: opts.context.clone(),
+        allowed: None,
+        stage_results: HashMap::new(),
+        step_no: 0,
+        step_total: 0,
+        created,
+    };
+    b.run(&program)
+}
+
+fn read_dockerfile(opts: &BuildOptions) -> Result<(String, String)> {
+    if let Some(t) = &opts.dockerfile_text {
+        return Ok((t.clone(), "Dockerfile".into()));
+    }
+    let path = match &opts.dockerfile {
+        Some(p) if p.is_absolute() || p.exists() => p.clone(),
+        Some(p) => opts.context.join(p),
+        None => {
+            let d = opts.context.join("Dockerfile");
+            if d.exists() { d } else { opts.context.join("Containerfile") }
+        }
+    };
+    let text = std::fs::read(&path).map_err(|e| BuildError::Context { path: path.clone(), message: e.to_string() })?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "Dockerfile".into());
+    Ok((String::from_utf8_lossy(&text).into_owned(), name))
+}
+
+/// The stages `target` needs (by index), in order.
+fn needed_stages(program: &Program, target: usize) -> Vec<usize> {
+    let find = |name: &str| -> Option<usize> {
+        let lname = name.to_ascii_lowercase();
+        program
+            .stages
+            .iter()
+            .position(|s| s.name.as_deref() == Some(lname.as_str()))
+            .or_else(|| name.parse::<usize>().ok().filter(|i| *i < program.stages.len()))
+    };
+    let mut need = vec![false; program.stages.len()];
+    let mut todo = vec![target];
+    while let Some(i) = todo.pop() {
+        if need[i] {
+            continue;
+        }
+        need[i] = true;
+        let s = &program.stages[i];
+        let mut deps = Vec::new();
+        if let Some(d) = find(&s.base).filter(|d| *d < i) {
+            deps.push(d);
+        }
+        for st in &s.steps {
+            if let Instruction::Copy(c) = &st.inst
+                && let Some(from) = &c.from
+                && let Some(d) = find(from).filter(|d| *d < i)
+            {
+                deps.push(d);
+            }
+        }
+        todo.extend(deps);
+    }
+    (0..program.stages.len()).filter(|i| need[*i]).collect()
+}
+
+impl Builder<'_> {
+    fn say(&mut self, s: impl AsRef<str>) {
+        if !self.opts.quiet {
+            let _ = writeln!(self.out, "{}", s.as_ref());
+            let _ = self.out.flush();
+        }
+    }
+
+    fn step_err(&self, step: &Step, message: impl Into<String>) -> BuildError {
+        step_error(&self.file, step, message)
+    }
+
+    fn lex(&self) -> Lex {
+        Lex::new(self.escape)
+    }
+
+    fn run(&mut self, program: &Program) -> Result<ImageRecord> {
+        // Meta ARGs: defaults, overridden by --build-arg, expanded with the
+        // previous ones, plus the automatic platform args.
+        let platform = crate::image::host_platform();
+        for (k, v) in [
+            ("TARGETPLATFORM", format!("{}/{}", platform.os, platform.architecture)),
+            ("TARGETOS", platform.os.clone()),
+            ("TARGETARCH", platform.architecture.clone()),
+            ("TARGETVARIANT", String::new()),
+            ("BUILDPLATFORM", format!("{}/{}", platform.os, platform.architecture)),
+            ("BUILDOS", platform.os.clone()),
+            ("BUILDARCH", platform.architecture.clone()),
+            ("BUILDVARIANT", String::new()),
+        ] {
+            self.meta_args.push((k.to_string(), v));
+        }
+        for step in &program.meta_args {
+            let Instruction::Arg(args) = &step.inst else { continue };
+            for (k, default) in args {
+                let env: Vec<String> = self.meta_args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let value = match self.build_args.get(k) {
+                    Some(v) => Some(v.clone()),
+                    None => match default {
+                        Some(d) => {
+                            Some(self.lex().process_word(d, &env).map_err(|e| self.step_err(step, e.to_string()))?)
+                        }
+                        None => None,
+                    },
+                };
+                if self.build_args.contains_key(k) {
+                    self.used_args.insert(k.clone());
+                }
+                self.meta_args.retain(|(n, _)| n != k);
+                if let Some(v) = value {
+                    self.meta_args.push((k.clone(), v));
+                }
+            }
+        }
+        let target = match &self.opts.target {
+            Some(t) => program
+                .stages
+                .iter()
+                .position(|s| s.name.as_deref() == Some(t.to_ascii_lowercase().as_str()))
+                .ok_or_else(|| BuildError::NoTarget(t.clone()))?,
+            None => program.stages.len() - 1,
+        };
+        let needed = needed_stages(program, target);
+        self.step_total = needed.iter().map(|i| 1 + program.stages[*i].steps.len()).sum();
+        let mut last = None;
+        for &i in &needed {
+            let state = self.run_stage(program, i)?;
+            self.stage_results.insert(i, state.clone());
+            last = Some(state);
+        }
+        let unused: Vec<&String> = self.build_args.keys().filter(|k| !self.used_args.contains(*k)).collect();
+        if !unused.is_empty() && !self.opts.quiet {
+            let list = unused.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+            let _ = writeln!(self.out, "[Warning] One or more build-args [{list}] were not consumed");
+        }
+        let mut state = last.expect("at least one stage");
+        for l in &self.opts.labels {
+            let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
+            let labels = state.cfg().entry("Labels").or_insert_with(|| json!({}));
+            if !labels.is_object() {
+                *labels = json!({});
+            }
+            labels[k] = json!(v);
+        }
+        self.commit_image(state)
+    }
+
+    fn stage_index(&self, program: &Program, name: &str) -> Option<usize> {
+        let lname = name.to_ascii_lowercase();
+        program
+            .stages
+            .iter()
+            .position(|s| s.name.as_deref() == Some(lname.as_str()))
+            .or_else(|| name.parse::<usize>().ok().filter(|i| *i < program.stages.len()))
+    }
+
+    fn run_stage(&mut self, program: &Program, idx: usize) -> Result<State> {
+        let stage: &Stage = &program.stages[idx];
+        self.step_no += 1;
+        let header = format!("STEP {}/{}: {}", self.step_no, self.step_total, stage.from.node.original.trim());
+        self.say(header);
+        let meta_env: Vec<String> = self.meta_args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let exp = self.lex().process(&stage.base, &meta_env).map_err(|e| self.step_err(&stage.from, e.to_string()))?;
+        for m in &exp.matched {
+            if self.build_args.contains_key(m) {
+                self.used_args.insert(m.clone());
+            }
+        }
+        let base = exp.result;
+        let mut state = if base.eq_ignore_ascii_case("scratch") {
+            scratch_state()
+        } else if let Some(i) = self.stage_index(program, &base).filter(|i| *i < idx) {
+            let mut s = self.stage_results.get(&i).cloned().expect("dependency built");
+            s.key = hash_hex(&["FROM-STAGE", &s.key]);
+            s
+        } else {
+            self.image_state(&base, self.opts.pull).map_err(|e| self.step_err(&stage.from, e.to_string()))?
+        };
+        let id = config_id(&state.config);
+        self.say(format!("--> {}", &id.hex()[..12]));
+
+        // Base image ONBUILD triggers run now; the new image starts without them.
+        let triggers = strings(state.get("OnBuild"));
+        if !triggers.is_empty() {
+            state.cfg().remove("OnBuild");
+        }
+        let mut args = StageVars::default();
+        for t in triggers {
+            let src = format!("{t}\n");
+            let df = crate::build::parser::parse(&src, "ONBUILD")?;
+            for node in df.nodes {
+                let inst = crate::build::instructions::check(&node).map_err(|m| ParseError {
+                    file: "ONBUILD".into(),
+                    line: 1,
+                    message: m,
+                })?;
+                let step = Step { inst, node };
+                self.say(format!("ONBUILD {}", step.node.original.trim()));
+                state = self.exec(program, &step, state, &mut args)?;
+            }
+        }
+        for step in &stage.steps {
+            self.step_no += 1;
+            let header = format!("STEP {}/{}: {}", self.step_no, self.step_total, step.node.original.trim());
+            self.say(header);
+            state = self.exec(program, step, state, &mut args)?;
+            let id = config_id(&state.config);
+            self.say(format!("--> {}", &id.hex()[..12]));
+        }
+        Ok(state)
+    }
+
+    /// The base image's state: its config and layers (pulled if missing).
+    fn image_state(&mut self, name: &str, pull: bool) -> std::result::Result<State, String> {
+        let policy = if pull { crate::container::PullPolicy::Always } else { crate::container::PullPolicy::Missing };
+        let popts = crate::registry::PullOptions { quiet: self.opts.quiet, tls_verify: self.opts.tls_verify };
+        let image = crate::container::resolve_image(self.store, name, policy, &popts).map_err(|e| format!("{e:#}"))?;
+        let config: Value = serde_json::from_slice(&self.store.read_blob(&image.id).map_err(|e| e.to_string())?)
+            .map_err(|e| format!("image {}: {e}", image.id))?;
+        let manifest: Value = self
+            .store
+            .read_blob(&image.manifest_digest)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(Value::Null);
+        let descs = manifest.get("layers").and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut layers = Vec::new();
+        for (i, diff_id) in image.diff_ids.iter().enumerate() {
+            let d = descs.get(i);
+            let digest = d
+                .and_then(|d| d.get("digest"))
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| diff_id.clone());
+            let size = d.and_then(|d| d.get("size")).and_then(Value::as_u64).unwrap_or(0);
+            let mt = d.and_then(|d| d.get("mediaType")).and_then(Value::as_str).unwrap_or("");
+            let media_type = if mt.contains("gzip") || mt.is_empty() {
+                "application/vnd.oci.image.layer.v1.tar+gzip"
+            } else if mt.contains("zstd") {
+                "application/vnd.oci.image.layer.v1.tar+zstd"
+            } else {
+                "application/vnd.oci.image.layer.v1.tar"
+            };
+            layers.push(LayerDesc { diff_id: diff_id.clone(), digest, size, media_type: media_type.into() });
+        }
+        Ok(State { config, layers, key: hash_hex(&["FROM", &image.id.to_string()]) })
+    }
+
+    /// Variables for expansion: ARGs in scope, overridden by ENV.
+    fn expand_env(&self, state: &State, args: &[(String, String)]) -> Vec<String> {
+        let mut env: Vec<String> = args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        env.extend(state.env());
+        env
+    }
+
+    fn cache_path(&self, key: &str) -> PathBuf {
+        self.store.root().join("build-cache").join(format!("{key}.json"))
+    }
+
+    fn cache_get(&mut self, key: &str) -> Option<State> {
+        if self.opts.no_cache {
+            return None;
+        }
+        let data = std::fs::read(self.cache_path(key)).ok()?;
+        let state: State = serde_json::from_slice(&data).ok()?;
+        for c in state.chain_ids() {
+            if !matches!(self.store.layer(&c), Ok(Some(_))) {
+                return None;
+            }
+        }
+        self.say("--> Using cache");
+        Some(state)
+    }
+
+    fn cache_put(&self, state: &State) {
+        let p = self.cache_path(&state.key);
+        let _ = std::fs::create_dir_all(p.parent().expect("parent"));
+        let tmp = p.with_extension(format!("tmp-{}", std::process::id()));
+        if let Ok(data) = serde_json::to_vec(state)
+            && std::fs::write(&tmp, data).is_ok()
+        {
+            let _ = std::fs::rename(&tmp, &p);
+        }
+    }
+
+    fn history(&self, state: &mut State, created_by: &str, empty: bool) {
+        let mut h = json!({"created": self.created, "created_by": created_by});
+        if empty {
+            h["empty_layer"] = json!(true);
+        }
+        let root = state.config.as_object_mut().expect("object");
+        let hist = root.entry("history").or_insert_with(|| json!([]));
+        if let Some(a) = hist.as_array_mut() {
+            a.push(h);
+        }
+    }
+
+    /// Runs one instruction on `state`.
+    fn exec(&mut self, program: &Program, step: &Step, mut state: State, vars: &mut StageVars) -> Result<State> {
+        let args = &mut vars.args;
+        let lex = self.lex();
+        let env = self.expand_env(&state, args);
+        let file = self.file.clone();
+        let word = |s: &str| lex.process_word(s, &env).map_err(|e| step_error(&file, step, e.to_string()));
+        let inst_text = step.node.original.trim().to_string();
+        match &step.inst {
+            Instruction::Arg(list) => {
+                for (k, default) in list {
+                    let k = word(k)?;
+                    let value = if let Some(v) = self.build_args.get(&k) {
+                        self.used_args.insert(k.clone());
+                        Some(v.clone())
+                    } else if let Some(d) = default {
+                        Some(word(d)?)
+                    } else {
+                        self.meta_args.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+                    };
+                    args.retain(|(n, _)| *n != k);
+                    args.push((k.clone(), value.clone().unwrap_or_default()));
+                    state.key = hash_hex(&[&state.key, "ARG", &k, value.as_deref().unwrap_or("\0unset")]);
+                }
+                // ARG leaves no trace in the image, but is a cached step.
+                if let Some(s) = self.cache_get(&state.key) {
+                    return Ok(s);
+                }
+                self.cache_put(&state);
+                return Ok(state);
+            }
+            Instruction::Run(cmd, ropts) => {
+                return self.run_step(step, state, cmd, &ropts.network, args);
+            }
+            Instruction::Copy(spec) => return self.copy_step(program, step, state, spec, false, args),
+            Instruction::Add(spec) => return self.copy_step(program, step, state, spec, true, args),
+            Instruction::Workdir(p) => {
+                let p = word(p)?;
+                let wd =
+                    if p.starts_with('/') { p } else { format!("{}/{}", state.workdir().trim_end_matches('/'), p) };
+                let wd = dockerignore::clean_path(&wd);
+                state.cfg().insert("WorkingDir".into(), json!(wd));
+                let key = hash_hex(&[&state.key, "WORKDIR", &wd]);
+                if let Some(s) = self.cache_get(&key) {
+                    return Ok(s);
+                }
+                state.key = key;
+                let fs = state.fs(self.store);
+                let resolved = fs.resolve(&wd, true);
+                if fs.lookup(&resolved).is_some() {
+                    self.history(&mut state, &format!("WORKDIR {wd}"), true);
+                } else {
+                    let staging = self.store.layer_staging()?;
+                    let upper = staging.diff_dir();
+                    ensure_dirs(&upper, &fs, &resolved, None).map_err(|e| self.step_err(step, e))?;
+                    self.add_layer(&mut state, staging)?;
+                    self.history(&mut state, &format!("WORKDIR {wd}"), false);
+                }
+                self.cache_put(&state);
+                return Ok(state);
+            }
+            Instruction::Env(kvs) => {
+                let mut e = state.env();
+                for kv in kvs {
+                    let (k, v) = (word(&kv.key)?, word(&kv.value)?);
+                    set_env(&mut e, &k, &v);
+                }
+                state.cfg().insert("Env".into(), json!(e));
+            }
+            Instruction::Label(kvs) => {
+                let mut pairs = Vec::new();
+                for kv in kvs {
+                    pairs.push((word(&kv.key)?, word(&kv.value)?));
+                }
+                let labels = state.cfg().entry("Labels").or_insert_with(|| json!({}));
+                if !labels.is_object() {
+                    *labels = json!({});
+                }
+                for (k, v) in pairs {
+                    labels[&k] = json!(v);
+                }
+            }
+            Instruction::Maintainer(m) => {
+                let root = state.config.as_object_mut().expect("object");
+                root.insert("author".into(), json!(m));
+            }
+            Instruction::Cmd(c) => {
+                let v = self.cmd_value(&state, c);
+                state.cfg().insert("Cmd".into(), json!(v));
+            }
+            Instruction::Entrypoint(c) => {
+                let v = self.cmd_value(&state, c);
+                let cfg = state.cfg();
+                if v.is_empty() {
+                    cfg.insert("Entrypoint".into(), Value::Null);
+                } else {
+                    cfg.insert("Entrypoint".into(), json!(v));
+                }
+                // docker: ENTRYPOINT resets a CMD inherited from the base (a CMD
+                // set earlier in this stage stays). Tracked via `args` marker.
+                if !vars.cmd_set {
+                    cfg.insert("Cmd".into(), Value::Null);
+                }
+            }
+            Instruction::Shell(s) => {
+                state.cfg().insert("Shell".into(), json!(s));
+            }
+            Instruction::Expose(ports) => {
+                let mut list = Vec::new();
+                for p in ports {
+                    for w in lex.process_words(p, &env).map_err(|e| self.step_err(step, e.to_string()))? {
+                        list.extend(expand_port(&w).map_err(|m| self.step_err(step, m))?);
+                    }
+                }
+                let ep = state.cfg().entry("ExposedPorts").or_insert_with(|| json!({}));
+                if !ep.is_object() {
+                    *ep = json!({});
+                }
+                for p in list {
+                    ep[&p] = json!({});
+                }
+            }
+            Instruction::Volume(vols) => {
+                let mut list = Vec::new();
+                for v in vols {
+                    list.push(word(v)?);
+                }
+                let vm = state.cfg().entry("Volumes").or_insert_with(|| json!({}));
+                if !vm.is_object() {
+                    *vm = json!({});
+                }
+                for v in list {
+                    vm[&v] = json!({});
+                }
+            }
+            Instruction::User(u) => {
+                let u = word(u)?;
+                state.cfg().insert("User".into(), json!(u));
+            }
+            Instruction::StopSignal(s) => {
+                let s = word(s)?;
+                state.cfg().insert("StopSignal".into(), json!(s));
+            }
+            Instruction::Healthcheck(h) => {
+                let mut hc = json!({"Test": h.test});
+                let ns = |d: &Option<std::time::Duration>| d.map(|d| d.as_nanos() as u64);
+                if let Some(v) = ns(&h.interval) {
+                    hc["Interval"] = json!(v);
+                }
+                if let Some(v) = ns(&h.timeout) {
+                    hc["Timeout"] = json!(v);
+                }
+                if let Some(v) = ns(&h.start_period) {
+                    hc["StartPeriod"] = json!(v);
+                }
+                if let Some(v) = ns(&h.start_interval) {
+                    hc["StartInterval"] = json!(v);
+                }
+                if let Some(r) = h.retries {
+                    hc["Retries"] = json!(r);
+                }
+                state.cfg().insert("Healthcheck".into(), hc);
+            }
+            Instruction::Onbuild(expr) => {
+                let mut v = strings(state.get("OnBuild"));
+                v.push(expr.clone());
+                state.cfg().insert("OnBuild".into(), json!(v));
+            }
+            Instruction::From { .. } => unreachable!("FROM starts a stage"),
+        }
+        if matches!(step.inst, Instruction::Cmd(_)) {
+            vars.cmd_set = true;
+        }
+        // Metadata-only step: history without a layer.
+        let text = format!(
+            "{} {}",
+            step.node.cmd.to_ascii_uppercase(),
+            inst_text.split_once(char::is_whitespace).map_or("", |x| x.1).trim()
+        );
+        let key = hash_hex(&[&state.key, &text, &serde_json::to_string(&state.config["config"]).unwrap_or_default()]);
+        if let Some(s) = self.cache_get(&key) {
+            return Ok(s);
+        }
+        state.key = key;
+        self.history(&mut state, &text, true);
+        self.cache_put(&state);
+        Ok(state)
+    }
+
+    fn cmd_value(&self, state: &State, c: &CmdLine) -> Vec<String> {
+        if c.prepend_shell && !c.args.is_empty() {
+            let mut v = state.shell();
+            v.extend(c.args.iter().cloned());
+            v
+        } else {
+            c.args.clone()
+        }
+    }
+
+    /// Stores the staged layer (its directory must be in layer format) and
+    /// appends it to `state`.
+    fn add_layer(&self, state: &mut State, staging: crate::store::LayerStaging) -> Result<()> {
+        let desc = commit_layer(self.store, staging, state.chain_ids().last(), self.opts.timestamp)?;
+        state.layers.push(desc.clone());
+        let root = state.config.as_object_mut().expect("object");
+        let rootfs = root.entry("rootfs").or_insert_with(|| json!({"type": "layers", "diff_ids": []}));
+        rootfs["type"] = json!("layers");
+        let ids: Vec<String> = state.layers.iter().map(|l| l.diff_id.to_string()).collect();
+        rootfs["diff_ids"] = json!(ids);
+        Ok(())
+    }
+
+    fn run_step(
+        &mut self,
+        step: &Step,
+        mut state: State,
+        cmd: &CmdLine,
+        network: &str,
+        args: &[(String, String)],
+    ) -> Result<State> {
+        let mut argv = if cmd.prepend_shell {
+            let mut v = state.shell();
+            v.push(cmd.args.join(" "));
+            v
+        } else {
+            cmd.args.clone()
+        };
+        // Heredocs: `RUN <<EOF` runs the document as the script; other
+        // heredocs are passed through the shell's own heredoc support.
+        if let Some(first) = cmd.files.first() {
+            let line = cmd.args.join(" ");
+            let is_script = line.trim().starts_with("<<") && cmd.files.len() == 1;
+            let mut script = String::new();
+            if is_script {
+                script = first.effective_content();
+                if !script.starts_with("#!") {
+                    let mut v = state.shell();
+                    v.push(script.clone());
+                    argv = v;
+                } else {
+                    argv = vec!["/bin/sh".into(), "-c".into(), script.clone()];
+                }
+            } else {
+                let mut s = line.clone();
+                for h in &cmd.files {
+                    s.push('\n');
+                    s.push_str(&h.effective_content());
+                    s.push_str(&h.name);
+                }
+                let mut v = state.shell();
+                v.push(s);
+                argv = v;
+            }
+            let _ = script;
+        }
+        let used_args: Vec<(String, String)> = args.to_vec();
+        let mut predefined = Vec::new();
+        for p in PREDEFINED_ARGS {
+            if let Some(v) = self.build_args.get(p) {
+                predefined.push((p.to_string(), v.clone()));
+                self.used_args.insert(p.to_string());
+            }
+        }
+        let net = self.opts.network.clone().filter(|_| network == "default").unwrap_or_else(|| network.to_string());
+        let arg_text: Vec<String> = used_args.iter().chain(&predefined).map(|(k, v)| format!("{k}={v}")).collect();
+        let key = hash_hex(&[&state.key, "RUN", &argv.join("\0"), &arg_text.join("\0"), &net]);
+        let display = argv.join(" ");
+        if let Some(s) = self.cache_get(&key) {
+            return Ok(s);
+        }
+        state.key = key;
+
+        let staging = self.store.layer_staging()?;
+        let base = staging.path().to_path_buf();
+        let upper = staging.diff_dir();
+        let work = base.join("work");
+        let merged = base.join("merged");
+        let empty = base.join("empty");
+        for d in [&work, &merged, &empty] {
+            std::fs::create_dir_all(d).map_err(|e| self.step_err(step, format!("{}: {e}", d.display())))?;
+        }
+        let etc = |name: &str| base.join(format!("etc-{name}"));
+        let hostname = crate::util::random_hex(6);
+        let _ = std::fs::write(etc("hostname"), format!("{hostname}\n"));
+        let _ = std::fs::write(
+            etc("hosts"),
+            format!("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n"),
+        );
+        let _ = std::fs::write(
+            etc("resolv.conf"),
+            crate::container::resolv_conf(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()),
+        );
+        let mut lowers: Vec<String> = state.chain_ids().iter().rev().map(Store::layer_relative_diff).collect();
+        if lowers.is_empty() {
+            lowers.push(empty.display().to_string());
+        }
+        // The image config the runtime sees: the stage's env plus ARGs.
+        let mut env = state.env();
+        for (k, v) in used_args.iter().chain(&predefined) {
+            if !env.iter().any(|e| e.split_once('=').map(|x| x.0) == Some(k.as_str())) {
+                env.push(format!("{k}={v}"));
+            }
+        }
+        let image_cfg = json!({
+            "architecture": state.config.get("architecture").cloned().unwrap_or(json!("amd64")),
+            "os": "linux",
+            "config": {"Env": env, "WorkingDir": state.workdir()},
+            "rootfs": {"type": "layers", "diff_ids": []},
+        });
+        let image_cfg: oci_spec::image::ImageConfiguration =
+            serde_json::from_value(image_cfg).map_err(|e| self.step_err(step, e.to_string()))?;
+        let run_opts = crate::container::RunOptions {
+            image: String::new(),
+            command: argv.clone(),
+            name: None,
+            env: Vec::new(),
+            env_files: Vec::new(),
+            workdir: Some(state.workdir()),
+            user: None,
+            entrypoint: Some(String::new()),
+            hostname: Some(hostname.clone()),
+            auto_remove: false,
+            pull: crate::container::PullPolicy::Never,
+            pull_options: crate::registry::PullOptions { quiet: true, tls_verify: true },
+        };
+        let id = crate::util::random_hex(32);
+        let input = crate::container::spec::SpecInput {
+            image: &image_cfg,
+            opts: &run_opts,
+            id: &id,
+            rootfs: merged.clone(),
+            etc_hostname: etc("hostname"),
+            etc_hosts: etc("hosts"),
+            etc_resolv_conf: etc("resolv.conf"),
+        };
+        let mut spec = crate::container::spec::build(&input).map_err(|e| self.step_err(step, format!("{e:#}")))?;
+        if net == "host"
+            && let Some(linux) = spec.linux_mut()
+            && let Some(ns) = linux.namespaces_mut()
+        {
+            ns.retain(|n| n.typ() != oci_spec::runtime::LinuxNamespaceType::Network);
+        }
+        let spawn_opts = crate::runtime::SpawnOptions {
+            rootfs: crate::runtime::RootfsSetup::Overlay {
+                lower_base: self.store.layers_dir(),
+                lowers,
+                upper: upper.clone(),
+                work: work.clone(),
+            },
+            user: state.user(),
+        };
+        let _ = self.out.flush();
+        let _ = std::io::stdout().flush();
+        let silence = self.opts.quiet.then(silence_stdio);
+        let result = crate::runtime::spawn(&spec, &spawn_opts).and_then(|p| p.wait());
+        drop(silence);
+        let status = result.map_err(|e| self.step_err(step, e.to_string()))?;
+        if status.code() != 0 {
+            return Err(BuildError::RunFailed { command: display, code: status.code() });
+        }
+        let _ = std::fs::remove_dir_all(&work);
+        let _ = std::fs::remove_dir_all(&merged);
+        let _ = std::fs::remove_dir_all(&empty);
+        for n in ["hostname", "hosts", "resolv.conf"] {
+            let _ = std::fs::remove_file(etc(n));
+        }
+        let lower_fs = state.fs(self.store);
+        remove_mount_stubs(&upper, &lower_fs, &MOUNT_STUBS);
+        let is_empty = std::fs::read_dir(&upper).map(|mut d| d.next().is_none()).unwrap_or(true);
+        let created_by = format!("RUN {display}");
+        if is_empty {
+            drop(staging);
+            self.history(&mut state, &created_by, true);
+        } else {
+            self.add_layer(&mut state, staging)?;
+            self.history(&mut state, &created_by, false);
+        }
+        self.cache_put(&state);
+        Ok(state)
+    }
+
+    fn context_allowed(&mut self) -> Result<&HashSet<String>> {
+        if self.allowed.is_none() {
+            let ignore = std::fs::read_to_string(self.context.join(".dockerignore")).unwrap_or_default();
+            let extra = self
+                .opts
+                .dockerfile
+                .as_ref()
+                .and_then(|d| std::fs::read_to_string(format!("{}.dockerignore", d.display())).ok());
+            let patterns = dockerignore::read_patterns(extra.as_deref().unwrap_or(&ignore));
+            let m = dockerignore::Matcher::new(&patterns).map_err(|e| BuildError::Context {
+                path: self.context.join(".dockerignore"),
+                message: e.to_string(),
+            })?;
+            let entries = dockerignore::walk(&self.context, &m)
+                .map_err(|e| BuildError::Context { path: self.context.clone(), message: e.to_string() })?;
+            self.allowed = Some(entries.into_iter().map(|e| e.rel).collect());
+        }
+        Ok(self.allowed.as_ref().expect("set"))
+    }
+
+    fn copy_step(
+        &mut self,
+        program: &Program,
+        step: &Step,
+        mut state: State,
+        spec: &CopySpec,
+        is_add: bool,
+        args: &[(String, String)],
+    ) -> Result<State> {
+        let lex = self.lex();
+        let env = self.expand_env(&state, args);
+        let file = self.file.clone();
+        let word = |s: &str| lex.process_word(s, &env).map_err(|e| step_error(&file, step, e.to_string()));
+        let mut sources = Vec::new();
+        for s in &spec.sources {
+            sources.push(word(s)?);
+        }
+        let dest_raw = word(&spec.dest)?;
+        let chown = spec.chown.as_deref().map(word).transpose()?;
+        let chmod = spec.chmod.as_deref().map(word).transpose()?;
+        let from = spec.from.as_deref().map(word).transpose()?;
+        let mode = chmod
+            .as_deref()
+            .map(|m| u32::from_str_radix(m, 8).map_err(|_| self.step_err(step, format!("invalid chmod {m:?}"))))
+            .transpose()?;
+        // The source filesystem.
+        let (src_fs, filter, src_key) = match &from {
+            Some(f) => {
+                let st = match self.stage_index(program, f) {
+                    Some(i) => self
+                        .stage_results
+                        .get(&i)
+                        .cloned()
+                        .ok_or_else(|| self.step_err(step, format!("stage {f} is not built before this step")))?,
+                    None => self.image_state(f, false).map_err(|e| self.step_err(step, e))?,
+                };
+                (st.fs(self.store), None, st.key.clone())
+            }
+            None => {
+                let allowed = self.context_allowed()?.clone();
+                (LayeredFs::new(vec![self.context.clone()]), Some(allowed), String::new())
+            }
+        };
+        if sources.iter().any(|s| s.starts_with("http://") || s.starts_with("https://")) {
+            return Err(self.step_err(step, "ADD from a URL is not supported yet"));
+        }
+        let mut matches: Vec<String> = Vec::new();
+        for s in &sources {
+            let m = glob_sources(&src_fs, filter.as_ref(), s);
+            if m.is_empty() {
+                return Err(self.step_err(
+                    step,
+                    format!(
+                        "failed to compute cache key: \"/{}\": not found",
+                        dockerignore::clean_path(s).trim_start_matches('/')
+                    ),
+                ));
+            }
+            matches.extend(m);
+        }
+        let wd = state.workdir();
+        let dest = if dest_raw.starts_with('/') {
+            dest_raw.clone()
+        } else {
+            format!("{}/{}", wd.trim_end_matches('/'), dest_raw)
+        };
+        let stage_fs = state.fs(self.store);
+        let dest_is_dir_syntax = dest_raw.ends_with('/') || dest_raw == "." || dest_raw.ends_with("/.");
+        let resolved_dest = stage_fs.resolve(&dockerignore::clean_path(&dest), true);
+        let dest_exists_dir = stage_fs.lookup(&resolved_dest).is_some_and(|f| f.meta.is_dir());
+        let n_items = matches.len() + spec.contents.len();
+        if n_items > 1 && !dest_is_dir_syntax && !dest_exists_dir {
+            return Err(self.step_err(
+                step,
+                "When using COPY with more than one source file, the destination must be a directory and end with a /",
+            ));
+        }
+        let into_dir = dest_is_dir_syntax || dest_exists_dir || n_items > 1;
+        // Owner.
+        let (uid, gid) = match &chown {
+            None => (0, 0),
+            Some(c) => {
+                let passwd = stage_fs.read("/etc/passwd").map(|b| String::from_utf8_lossy(&b).into_owned());
+                let group = stage_fs.read("/etc/group").map(|b| String::from_utf8_lossy(&b).into_owned());
+                let u = crate::runtime::user::resolve(c, passwd.as_deref(), group.as_deref())
+                    .map_err(|e| self.step_err(step, e))?;
+                (u.uid, u.gid)
+            }
+        };
+        // The plan and its content hash.
+        let mut plan: Vec<Item> = Vec::new();
+        for m in &matches {
+            let found = src_fs.lookup(&src_fs.resolve(m, true)).expect("matched source exists");
+            let base = m.rsplit('/').next().unwrap_or(m).to_string();
+            if found.meta.is_dir() {
+                plan_dir(&src_fs, filter.as_ref(), &src_fs.resolve(m, true), &resolved_dest, &mut plan);
+            } else {
+                let target = if into_dir {
+                    format!("{}/{}", resolved_dest.trim_end_matches('/'), base)
+                } else {
+                    resolved_dest.clone()
+                };
+                let archive = is_add && filter.is_some() && archive_kind(&found.path).is_some();
+                plan.push(Item {
+                    dest: target,
+                    src: Some(found.path),
+                    meta_mode: found.meta.mode(),
+                    kind: if archive { ItemKind::Archive } else { ItemKind::File },
+                    mtime: found.meta.mtime(),
+                    data: None,
+                });
+            }
+        }
+        for h in &spec.contents {
+            let data = if h.expand { word(&h.content)? } else { h.content.clone() };
+            let target = if into_dir {
+                format!("{}/{}", resolved_dest.trim_end_matches('/'), h.name)
+            } else {
+                resolved_dest.clone()
+            };
+            plan.push(Item {
+                dest: target,
+                src: None,
+                meta_mode: 0o100644,
+                kind: ItemKind::File,
+                mtime: 0,
+                data: Some(data.into_bytes()),
+            });
+        }
+        let mut h = Sha256::new();
+        for it in &plan {
+            h.update(it.dest.as_bytes());
+            h.update([0]);
+            h.update(it.meta_mode.to_le_bytes());
+            h.update([it.kind as u8]);
+            if let Some(d) = &it.data {
+                h.update(d);
+            } else if let Some(p) = &it.src {
+                if it.kind == ItemKind::Symlink {
+                    h.update(std::fs::read_link(p).unwrap_or_default().as_os_str().as_encoded_bytes());
+                } else if it.kind != ItemKind::Dir {
+                    let mut f =
+                        std::fs::File::open(p).map_err(|e| self.step_err(step, format!("{}: {e}", p.display())))?;
+                    let mut buf = vec![0u8; 1 << 16];
+                    loop {
+                        let n = std::io::Read::read(&mut f, &mut buf)
+                            .map_err(|e| self.step_err(step, format!("{}: {e}", p.display())))?;
+                        if n == 0 {
+                            break;
+                        }
+                        h.update(&buf[..n]);
+                    }
+                }
+            }
+            h.update([0xff]);
+        }
+        let content = hex::encode(h.finalize());
+        let what = if is_add { "ADD" } else { "COPY" };
+        let key = hash_hex(&[&state.key, what, &content, &src_key, &format!("{uid}:{gid}:{mode:?}")]);
+        if let Some(s) = self.cache_get(&key) {
+            return Ok(s);
+        }
+        state.key = key;
+        let staging = self.store.layer_staging()?;
+        let upper = staging.diff_dir();
+        let owner = (uid, gid);
+        if into_dir {
+            ensure_dirs(&upper, &stage_fs, &resolved_dest, Some(owner)).map_err(|e| self.step_err(step, e))?;
+        }
+        for it in &plan {
+            let parent = it.dest.rsplit_once('/').map(|x| x.0).filter(|p| !p.is_empty()).unwrap_or("/");
+            ensure_dirs(&upper, &stage_fs, parent, Some(owner)).map_err(|e| self.step_err(step, e))?;
+            place(&upper, it, owner, mode).map_err(|e| self.step_err(step, e))?;
+        }
+        let single_file = matches.len() == 1
+            && spec.contents.is_empty()
+            && src_fs.lookup(&src_fs.resolve(&matches[0], true)).is_some_and(|f| !f.meta.is_dir());
+        let kind = if single_file || (matches.is_empty() && spec.contents.len() == 1) {
+            "file"
+        } else if matches.len() == 1 && spec.contents.is_empty() {
+            "dir"
+        } else {
+            "multi"
+        };
+        self.add_layer(&mut state, staging)?;
+        self.history(&mut state, &format!("{what} {kind}:{content} in {dest}"), false);
+        self.cache_put(&state);
+        Ok(state)
+    }
+
+    fn commit_image(&mut self, mut state: State) -> Result<ImageRecord> {
+        {
+            let root = state.config.as_object_mut().expect("object");
+            root.insert("created".into(), json!(self.created));
+            root.insert("os".into(), json!("linux"));
+            root.entry("architecture").or_insert(json!(crate::image::host_platform().architecture));
+            let ids: Vec<String> = state.layers.iter().map(|l| l.diff_id.to_string()).collect();
+            root.insert("rootfs".into(), json!({"type": "layers", "diff_ids": ids}));
+        }
+        let config_bytes = serde_json::to_vec(&state.config).expect("json");
+        let config_digest = self.store.put_blob(&config_bytes, None, "image config")?;
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest.to_string(), "size": config_bytes.len()},
+            "layers": state.layers.iter().map(|l| json!({"mediaType": l.media_type, "digest": l.digest.to_string(), "size": l.size})).collect::<Vec<_>>(),
+        });
+        let manifest_digest =
+            self.store.put_blob(&serde_json::to_vec(&manifest).expect("json"), None, "image manifest")?;
+        let mut tags = Vec::new();
+        for t in &self.opts.tags {
+            let r = crate::reference::Reference::parse(t).map_err(|e| BuildError::Image(e.to_string()))?;
+            tags.push(r.to_string());
+        }
+        let diff_ids: Vec<Digest> = state.layers.iter().map(|l| l.diff_id.clone()).collect();
+        let mut size = 0;
+        for c in Digest::chain_ids(&diff_ids) {
+            if let Some(l) = self.store.layer(&c)? {
+                size += l.size;
+            }
+        }
+        let record = ImageRecord {
+            id: config_digest.clone(),
+            manifest_digest,
+            repo_tags: tags.clone(),
+            repo_digests: Vec::new(),
+            diff_ids,
+            size,
+            created: chrono::DateTime::parse_from_rfc3339(&self.created).ok().map(|d| d.with_timezone(&chrono::Utc)),
+        };
+        self.store.add_image(record.clone())?;
+        self.say(format!("Successfully built {}", &config_digest.hex()[..12]));
+        for t in &tags {
+            self.say(format!("Successfully tagged {t}"));
+        }
+        Ok(record)
+    }
+}
+
+fn step_error(file: &str, step: &Step, message: impl Into<String>) -> BuildError {
+    BuildError::Step {
+        file: file.to_string(),
+        line: step.node.start_line,
+        step: step.node.original.trim().to_string(),
+        message: message.into(),
+    }
+}
+
+fn scratch_state() -> State {
+    State {
+        config: json!({
+            "architecture": crate::image::host_platform().architecture,
+            "os": "linux",
+            "config": {"Env": [format!("PATH={}", crate::container::spec::DEFAULT_PATH)]},
+            "rootfs": {"type": "layers", "diff_ids": []},
+            "history": [],
+        }),
+        layers: Vec::new(),
+        key: hash_hex(&["FROM scratch"]),
+    }
+}
+
+fn config_id(config: &Value) -> Digest {
+    Digest::of(&serde_json::to_vec(config).unwrap_or_default())
+}
+
+/// `80` → `80/tcp`; `8000-8002/udp` → three entries.
+fn expand_port(p: &str) -> std::result::Result<Vec<String>, String> {
+    let (ports, proto) = p.split_once('/').unwrap_or((p, "tcp"));
+    let proto = proto.to_ascii_lowercase();
+    let bad = || format!("invalid containerPort: {ports}");
+    let (lo, hi) = match ports.split_once('-') {
+        Some((a, b)) => (a.parse::<u16>().map_err(|_| bad())?, b.parse::<u16>().map_err(|_| bad())?),
+        None => {
+            let n = ports.parse::<u16>().map_err(|_| bad())?;
+            (n, n)
+        }
+    };
+    if hi < lo {
+        return Err(bad());
+    }
+    Ok((lo..=hi).map(|n| format!("{n}/{proto}")).collect())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ItemKind {
+    File = 1,
+    Dir = 2,
+    Symlink = 3,
+    Archive = 4,
+}
+
+#[derive(Debug, Clone)]
+struct Item {
+    dest: String,
+    src: Option<PathBuf>,
+    meta_mode: u32,
+    kind: ItemKind,
+    mtime: i64,
+    data: Option<Vec<u8>>,
+}
+
+fn archive_kind(p: &Path) -> Option<&'static str> {
+    let mut buf = [0u8; 262];
+    let mut f = std::fs::File::open(p).ok()?;
+    let n = std::io::Read::read(&mut f, &mut buf).ok()?;
+    let b = &buf[..n];
+    if b.starts_with(&[0x1f, 0x8b]) {
+        Some("gzip")
+    } else if b.starts_with(b"BZh") {
+        Some("bzip2")
+    } else if b.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Some("xz")
+    } else if n >= 262 && &b[257..262] == b"ustar" {
+        Some("tar")
+    } else {
+        None
+    }
+}
+
+fn allowed(filter: Option<&HashSet<String>>, path: &str) -> bool {
+    filter.is_none_or(|f| f.contains(path.trim_start_matches('/')))
+}
+
+/// Source paths matching `pattern` (wildcards per component, Go
+/// `filepath.Match` rules) in `fs`, as clean absolute paths.
+fn glob_sources(fs: &LayeredFs, filter: Option<&HashSet<String>>, pattern: &str) -> Vec<String> {
+    let clean = dockerignore::clean_path(&format!("/{pattern}"));
+    if clean == "/" {
+        return vec!["/".into()];
+    }
+    let comps: Vec<&str> = clean.trim_start_matches('/').split('/').collect();
+    let mut cur = vec![String::new()];
+    for c in comps {
+        let mut next = Vec::new();
+        let wild = c.contains(['*', '?', '[']);
+        for base in &cur {
+            if wild {
+                let m = dockerignore::Matcher::new(&[c]).ok();
+                for name in fs.read_dir(if base.is_empty() { "/" } else { base }).into_keys() {
+                    let n = name.to_string_lossy();
+                    let p = format!("{base}/{n}");
+                    if m.as_ref().is_some_and(|m| m.patterns()[0].as_str() == c && m.matches(&n)) && allowed(filter, &p)
+                    {
+                        next.push(p);
+                    }
+                }
+            } else {
+                let p = format!("{base}/{c}");
+                if fs.lookup(&p).is_some() && allowed(filter, &p) {
+                    next.push(p);
+                }
+            }
+        }
+        cur = next;
+    }
+    cur
+}
+
+fn plan_dir(fs: &LayeredFs, filter: Option<&HashSet<String>>, src: &str, dest: &str, plan: &mut Vec<Item>) {
+    for (name, f) in fs.read_dir(src) {
+        let n = name.to_string_lossy();
+        let sp = format!("{}/{n}", src.trim_end_matches('/'));
+        if !allowed(filter, &sp) {
+            continue;
+        }
+        let dp = format!("{}/{n}", dest.trim_end_matches('/'));
+        let ft = f.meta.file_type();
+        let kind = if ft.is_dir() {
+            ItemKind::Dir
+        } else if ft.is_symlink() {
+            ItemKind::Symlink
+        } else if ft.is_file() {
+            ItemKind::File
+        } else {
+            continue;
+        };
+        plan.push(Item {
+            dest: dp.clone(),
+            src: Some(f.path.clone()),
+            meta_mode: f.meta.mode(),
+            kind,
+            mtime: f.meta.mtime(),
+            data: None,
+        });
+        if kind == ItemKind::Dir {
+            plan_dir(fs, filter, &sp, &dp, plan);
+        }
+    }
+}
+
+/// Creates the directories of `path` in `upper` that it lacks, copying
+/// mode, owner and mtime from the image below when it has them (else 0755
+/// with `owner`, default root).
+fn ensure_dirs(
+    upper: &Path,
+    lower: &LayeredFs,
+    path: &str,
+    owner: Option<(u32, u32)>,
+) -> std::result::Result<(), String> {
+    let mut cur = String::new();
+    for c in path.split('/').filter(|c| !c.is_empty()) {
+        cur.push('/');
+        cur.push_str(c);
+        let at = upper.join(cur.trim_start_matches('/'));
+        if at.symlink_metadata().is_ok() {
+            continue;
+        }
+        std::fs::create_dir(&at).map_err(|e| format!("{}: {e}", at.display()))?;
+        let (mode, uid, gid, mtime) = match lower.lookup(&cur) {
+            Some(f) if f.meta.is_dir() => (f.meta.mode() & 0o7777, f.meta.uid(), f.meta.gid(), Some(f.meta.mtime())),
+            _ => {
+                let (u, g) = owner.unwrap_or((0, 0));
+                (0o755, u, g, None)
+            }
+        };
+        std::fs::set_permissions(&at, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| format!("{}: {e}", at.display()))?;
+        std::os::unix::fs::lchown(&at, Some(uid), Some(gid)).map_err(|e| format!("{}: {e}", at.display()))?;
+        if let Some(t) = mtime {
+            let _ = set_mtime(&at, t);
+        }
+    }
+    Ok(())
+}
+
+fn set_mtime(p: &Path, t: i64) -> std::io::Result<()> {
+    let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other)?;
+    let ts = [libc::timespec { tv_sec: t, tv_nsec: 0 }, libc::timespec { tv_sec: t, tv_nsec: 0 }];
+    // SAFETY: valid path and two timespecs.
+    let r = unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), ts.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+/// Writes one planned item into the layer directory.
+fn place(upper: &Path, it: &Item, owner: (u32, u32), chmod: Option<u32>) -> std::result::Result<(), String> {
+    let at = upper.join(it.dest.trim_start_matches('/'));
+    let e = |x: std::io::Error| format!("{}: {x}", at.display());
+    if let Ok(m) = at.symlink_metadata()
+        && !(m.is_dir() && it.kind == ItemKind::Dir)
+    {
+        if m.is_dir() {
+            std::fs::remove_dir_all(&at).map_err(e)?;
+        } else {
+            std::fs::remove_file(&at).map_err(e)?;
+        }
+    }
+    match it.kind {
+        ItemKind::Dir => {
+            if at.symlink_metadata().is_err() {
+                std::fs::create_dir(&at).map_err(e)?;
+            }
+        }
+        ItemKind::Symlink => {
+            let t = std::fs::read_link(it.src.as_ref().expect("src")).map_err(e)?;
+            std::os::unix::fs::symlink(t, &at).map_err(e)?;
+            std::os::unix::fs::lchown(&at, Some(owner.0), Some(owner.1)).map_err(e)?;
+            return Ok(());
+        }
+        ItemKind::File => match (&it.data, &it.src) {
+            (Some(d), _) => std::fs::write(&at, d).map_err(e)?,
+            (None, Some(s)) => {
+                std::fs::copy(s, &at).map_err(e)?;
+            }
+            _ => {}
+        },
+        ItemKind::Archive => {
+            let src = it.src.as_ref().expect("src");
+            std::fs::create_dir_all(&at).ok();
+            let dir = at.parent().expect("parent").to_path_buf();
+            // The archive is extracted into the destination directory, not
+            // stored under its name.
+            let _ = std::fs::remove_dir(&at);
+            let f = std::fs::File::open(src).map_err(e)?;
+            let label = format!("ADD {}", src.display());
+            let r: std::result::Result<_, String> = match archive_kind(src) {
+                Some("gzip") => crate::image::unpack::unpack(flate2::read::GzDecoder::new(f), &dir, &label)
+                    .map_err(|x| x.to_string()),
+                Some("tar") => crate::image::unpack::unpack(f, &dir, &label).map_err(|x| x.to_string()),
+                Some(k) => Err(format!("{label}: {k} archives are not supported yet")),
+                None => Err(format!("{label}: not an archive")),
+            };
+            r?;
+            return Ok(());
+        }
+    }
+    let perm = match chmod {
+        Some(m) => m,
+        None => it.meta_mode & 0o7777,
+    };
+    std::fs::set_permissions(&at, std::fs::Permissions::from_mode(perm)).map_err(e)?;
+    std::os::unix::fs::lchown(&at, Some(owner.0), Some(owner.1)).map_err(e)?;
+    if it.mtime > 0 {
+        let _ = set_mtime(&at, it.mtime);
+    }
+    Ok(())
+}
+
+/// Silences fds 1 and 2 while alive (for `-q`), restoring them on drop.
+struct Silence(i32, i32);
+
+fn silence_stdio() -> Silence {
+    // SAFETY: plain fd syscalls on the process's own descriptors.
+    unsafe {
+        let o = libc::dup(1);
+        let e = libc::dup(2);
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+        libc::dup2(null, 1);
+        libc::dup2(null, 2);
+        libc::close(null);
+        Silence(o, e)
+    }
+}
+
+impl Drop for Silence {
+    fn drop(&mut self) {
+        // SAFETY: restores the saved descriptors.
+        unsafe {
+            libc::dup2(self.0, 1);
+            libc::dup2(self.1, 2);
+            libc::close(self.0);
+            libc::close(self.1);
+        }
+    }
+}
+
+/// Writes the staged layer directory as a gzip tar blob, computes its diff
+/// ID, and moves the directory into the store as a layer.
+fn commit_layer(
+    store: &Store,
+    staging: crate::store::LayerStaging,
+    parent: Option<&Digest>,
+    epoch: Option<i64>,
+) -> Result<LayerDesc> {
+    let diff = staging.diff_dir();
+    let mut bw = store.blob_writer()?;
+    let gz = flate2::write::GzEncoder::new(&mut bw, flate2::Compression::fast());
+    let mut sha = Sha256Writer::new(gz);
+    let info = write_layer_tar(&diff, &mut sha, epoch)
+        .map_err(|e| BuildError::Context { path: diff.clone(), message: e.to_string() })?;
+    let (diff_id, _, gz) = sha.finish();
+    gz.finish().map_err(|e| BuildError::Context { path: diff.clone(), message: e.to_string() })?;
+    let digest = bw.commit(None, "layer")?;
+    let size = std::fs::metadata(store.blob_path(&digest)).map(|m| m.len()).unwrap_or(0);
+    let chain_id = Digest::chain(parent, &diff_id);
+    staging.commit(&LayerInfo { chain_id, diff_id: diff_id.clone(), parent: parent.cloned(), size: info.size })?;
+    Ok(LayerDesc { diff_id, digest, size, media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports() {
+        assert_eq!(expand_port("80").unwrap(), ["80/tcp"]);
+        assert_eq!(expand_port("53/UDP").unwrap(), ["53/udp"]);
+        assert_eq!(expand_port("8000-8001").unwrap(), ["8000/tcp", "8001/tcp"]);
+        assert!(expand_port("x").is_err());
+    }
+}
