@@ -179,6 +179,14 @@ fn decode(buf: &[u8]) -> Error {
 /// See [`super::spawn`].
 pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> {
     let plan = Plan::new(spec, opts)?;
+    let threads = thread_count();
+    if threads > 1 {
+        // DESIGN.md hazard 1: the fork-like child could deadlock on a lock
+        // another thread held at the clone. Refuse rather than hang sometimes.
+        return Err(Error::Setup(format!(
+            "cannot start a container from a process with {threads} threads (the runtime must be called single-threaded)"
+        )));
+    }
     let (rx, tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| Error::Setup(format!("cannot create a pipe: {}", e.desc())))?;
     // SAFETY: rcon calls spawn while single-threaded (documented on
@@ -210,6 +218,14 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
             Err(decode(&buf))
         }
     }
+}
+
+/// Threads of this process (`/proc/self/stat` field 20); 1 when unknown.
+fn thread_count() -> usize {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces: count after its closing parenthesis.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    after.split_whitespace().nth(17).and_then(|n| n.parse().ok()).unwrap_or(1)
 }
 
 fn reap(pid: i32) {
@@ -315,6 +331,15 @@ fn home_from_passwd(uid: u32) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_threads() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || rx.recv());
+        assert!(thread_count() >= 2);
+        drop(tx);
+        t.join().unwrap().unwrap_err();
+    }
 
     #[test]
     fn errors_survive_the_pipe() {
