@@ -35,14 +35,17 @@
 //! The clone is fork-like, so the caller must be single-threaded (DESIGN.md
 //! hazard 1): the child uses the allocator and the standard library, which is
 //! only sound when no other thread could hold their locks. The CLI finishes
-//! and joins any pulling threads before it spawns; tests go through the
-//! `rcon` binary.
+//! and joins any pulling threads before it spawns, [`spawn`] checks
+//! `/proc/self/stat` and refuses otherwise, and tests go through the `rcon`
+//! binary.
 //!
 //! Module map: `spawn` (plan, clone, pipe, the init's steps), `mounts`
 //! (rootfs, mounts, devices, pivot_root), `user` (`USER[:GROUP]`
 //! resolution), `process` (signals, identity, `PATH` lookup, exec), `sys`
-//! (raw system calls). Capabilities, seccomp, cgroups, rlimits and user
-//! namespaces are steps to add to the init between 4 and 5.
+//! (raw system calls). Capabilities, seccomp and rlimits are steps to add to
+//! the init between 4 and 5; cgroups can use `clone3`'s `CLONE_INTO_CGROUP`;
+//! user namespaces need the parent to write the id maps, so a second pipe on
+//! which the init waits for the parent's go-ahead after the clone.
 
 mod mounts;
 mod process;
