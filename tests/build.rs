@@ -133,3 +133,228 @@ fn shell_words_test() {
     assert!(ran >= 20, "only {ran} rows");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+// ---------------------------------------------------------------------------
+// `rcon build` end to end (root, a real registry for the base image, rcon's
+// own runtime for RUN steps).
+
+use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};
+use std::path::Path;
+
+/// Writes `files` (relative path, content) under `dir`.
+fn write_tree(dir: &Path, files: &[(&str, &str)]) {
+    for (p, data) in files {
+        let path = dir.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, data).unwrap();
+    }
+}
+
+/// The image config (JSON) of the image tagged `tag` (normalized).
+fn config_of(rcon: &Rcon, tag: &str) -> serde_json::Value {
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(rcon.root.join("images.json")).unwrap()).unwrap();
+    let image = index["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["repo_tags"].as_array().unwrap().iter().any(|t| t == tag))
+        .unwrap_or_else(|| panic!("no image tagged {tag}: {index}"));
+    let hex = image["id"].as_str().unwrap().strip_prefix("sha256:").unwrap();
+    serde_json::from_slice(&std::fs::read(rcon.root.join("blobs/sha256").join(hex)).unwrap()).unwrap()
+}
+
+fn busybox(reg: &Registry) -> String {
+    ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(reg, "busybox:latest").0
+}
+
+#[test]
+fn build_app_image_runs_with_its_config_and_rebuild_is_fully_cached() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    write_tree(
+        ctx.path(),
+        &[
+            ("app/server.sh", "#!/bin/sh\necho \"serving on $PORT as $(id -un) in $(pwd)\"\ncat built.txt\n"),
+            (
+                "Dockerfile",
+                &format!(
+                    "FROM {base}\nENV PORT=8080\nWORKDIR /app\nCOPY app/ /app/\n\
+                     RUN echo \"built by RUN\" > /app/built.txt && chmod +x /app/server.sh\n\
+                     EXPOSE $PORT\nUSER app\nLABEL org.example.name=web\nCMD ./server.sh\n"
+                ),
+            ),
+        ],
+    );
+    let ctx_s = ctx.path().to_str().unwrap();
+    let out = rcon.ok(&["build", "-t", "web", ctx_s]);
+    assert!(out.contains("STEP 1/9: FROM"), "{out}");
+    assert!(out.contains("STEP 5/9: RUN echo"), "{out}");
+    assert!(out.contains("Successfully tagged docker.io/library/web:latest"), "{out}");
+    assert!(!out.contains("Using cache"), "{out}");
+
+    let run = rcon.ok(&["run", "--rm", "web"]);
+    assert_eq!(run, "serving on 8080 as app in /app\nbuilt by RUN\n");
+
+    let cfg = config_of(&rcon, "docker.io/library/web:latest");
+    let c = &cfg["config"];
+    assert!(c["Env"].as_array().unwrap().iter().any(|e| e == "PORT=8080"), "{c}");
+    assert_eq!(c["WorkingDir"], "/app");
+    assert_eq!(c["User"], "app");
+    assert_eq!(c["ExposedPorts"], serde_json::json!({"8080/tcp": {}}));
+    assert_eq!(c["Labels"]["org.example.name"], "web");
+    assert_eq!(c["Cmd"], serde_json::json!(["/bin/sh", "-c", "./server.sh"]));
+    let history = cfg["history"].as_array().unwrap();
+    assert!(history.iter().any(|h| h["created_by"].as_str().unwrap().starts_with("RUN /bin/sh -c echo")), "{cfg}");
+    let layers = history.iter().filter(|h| h.get("empty_layer").is_none()).count();
+    assert_eq!(layers, cfg["rootfs"]["diff_ids"].as_array().unwrap().len(), "one history entry per layer");
+
+    let id1 = rcon.ok(&["images", "-q", "--no-trunc", "web"]);
+    let again = rcon.ok(&["build", "-t", "web", ctx_s]);
+    assert_eq!(again.matches("Using cache").count(), 8, "every step after FROM is cached:\n{again}");
+    assert_eq!(rcon.ok(&["images", "-q", "--no-trunc", "web"]), id1, "a cached rebuild gives the same image");
+
+    // A content change (not an mtime change) invalidates COPY and what follows.
+    std::fs::write(ctx.path().join("app/server.sh"), "#!/bin/sh\necho changed\n").unwrap();
+    let changed = rcon.ok(&["build", "-q", "-t", "web", ctx_s]);
+    assert!(changed.trim().starts_with("sha256:"), "-q prints only the ID: {changed}");
+    assert_eq!(rcon.ok(&["run", "--rm", "web"]), "changed\n");
+}
+
+#[test]
+fn build_multi_stage_target_build_args_and_heredocs() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    let dockerfile = format!(
+        "ARG BASE={base}\n\
+         FROM $BASE AS builder\n\
+         ARG MSG=default\n\
+         RUN <<EOF\n\
+         echo \"msg=$MSG\" > /out.txt\n\
+         mkdir -p /dist && echo tool > /dist/tool\n\
+         EOF\n\
+         COPY <<-EOT /greeting\n\
+         \thello $MSG\n\
+         \tEOT\n\
+         FROM $BASE AS final\n\
+         COPY --from=builder /out.txt /dist/ /greeting /stuff/\n\
+         ENTRYPOINT [\"cat\"]\n\
+         FROM builder AS debug\n\
+         RUN echo debug-stage-ran\n"
+    );
+    write_tree(ctx.path(), &[("Dockerfile", &dockerfile)]);
+    let ctx_s = ctx.path().to_str().unwrap();
+    let out =
+        rcon.ok(&["build", "--target", "final", "--build-arg", "MSG=hi", "--build-arg", "UNUSED=1", "-t", "ms", ctx_s]);
+    assert!(!out.contains("debug-stage-ran"), "a stage the target does not need is not built:\n{out}");
+    assert!(out.contains("[UNUSED]"), "unused build args are reported:\n{out}");
+    let run = rcon.ok(&["run", "--rm", "ms", "/stuff/out.txt", "/stuff/tool", "/stuff/greeting"]);
+    assert_eq!(run, "msg=hi\ntool\nhello hi\n");
+    // ENTRYPOINT resets the Cmd inherited from the base image.
+    let cfg = config_of(&rcon, "docker.io/library/ms:latest");
+    assert!(cfg["config"]["Cmd"].is_null(), "{cfg}");
+    assert_eq!(cfg["config"]["Entrypoint"], serde_json::json!(["cat"]));
+}
+
+#[test]
+fn build_dockerignore_exceptions_and_add_tar() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    write_tree(
+        ctx.path(),
+        &[
+            (".dockerignore", "# comment\nlogs\n!logs/keep.txt\n*.tmp\n**/secret\n"),
+            ("logs/a.txt", "a"),
+            ("logs/keep.txt", "keep"),
+            ("x.tmp", "tmp"),
+            ("sub/secret", "s"),
+            ("sub/ok", "ok"),
+            ("sub/x.tmp", "nested tmp is not excluded by *.tmp"),
+        ],
+    );
+    // A gzip tar to ADD: extracted into the destination.
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(6);
+    h.set_mode(0o644);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(1);
+    tar.append_data(&mut h, "inside/file.txt", &b"inside"[..]).unwrap();
+    let gz = crate::common::gzip(&tar.into_inner().unwrap());
+    std::fs::write(ctx.path().join("bundle.tar.gz"), gz).unwrap();
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        format!("FROM {base}\nCOPY . /ctx/\nADD bundle.tar.gz /opt/\nCMD find /ctx /opt -type f\n"),
+    )
+    .unwrap();
+    rcon.ok(&["build", "-q", "-t", "ign", ctx.path().to_str().unwrap()]);
+    let mut files: Vec<String> = rcon.ok(&["run", "--rm", "ign"]).lines().map(String::from).collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "/ctx/.dockerignore",
+            "/ctx/Dockerfile",
+            "/ctx/bundle.tar.gz",
+            "/ctx/logs/keep.txt",
+            "/ctx/sub/ok",
+            "/ctx/sub/x.tmp",
+            "/opt/inside/file.txt"
+        ]
+    );
+}
+
+#[test]
+fn build_errors_name_the_line_and_failed_steps_leave_no_image() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    let ctx_s = ctx.path().to_str().unwrap().to_string();
+    std::fs::write(ctx.path().join("Dockerfile"), format!("FROM {base}\n\nCOPPY a b\n")).unwrap();
+    let out = rcon.cmd(&["build", "-t", "bad", &ctx_s]);
+    assert_eq!(code(&out), 125);
+    assert!(stderr(&out).contains("Dockerfile:3: unknown instruction: COPPY"), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("STEP"), "nothing runs before the file parses");
+
+    std::fs::write(ctx.path().join("Dockerfile"), format!("FROM {base}\nRUN echo one > /one\nRUN exit 3\n")).unwrap();
+    let out = rcon.cmd(&["build", "-t", "bad", &ctx_s]);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("returned a non-zero code: 3"), "{}", stderr(&out));
+    assert!(!rcon.ok(&["images"]).contains("bad"), "no tag for a failed build");
+    let tmp: Vec<_> = std::fs::read_dir(rcon.root.join("tmp")).unwrap().collect();
+    assert!(tmp.is_empty(), "no staging leftovers: {tmp:?}");
+
+    std::fs::write(ctx.path().join("Dockerfile"), format!("FROM {base}\nRUN echo one > /one\nRUN cat /one\n")).unwrap();
+    let out = rcon.ok(&["build", "-t", "good", &ctx_s]);
+    assert_eq!(out.matches("Using cache").count(), 1, "the step before the failure stayed cached:\n{out}");
+    assert!(out.contains("\none\n"), "RUN output is shown:\n{out}");
+}
+
+#[test]
+fn build_with_timestamp_is_reproducible() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let ctx = tempfile::tempdir().unwrap();
+    write_tree(
+        ctx.path(),
+        &[("f.txt", "data"), ("Dockerfile", &format!("FROM {base}\nCOPY f.txt /f.txt\nRUN echo x > /x\nENV A=1\n"))],
+    );
+    let ctx_s = ctx.path().to_str().unwrap();
+    let a = Rcon::new();
+    let b = Rcon::new();
+    let id_a = a.ok(&["build", "-q", "--timestamp", "1700000000", "-t", "r", ctx_s]);
+    // Different mtimes in the context must not matter either.
+    std::fs::write(ctx.path().join("f.txt"), "data").unwrap();
+    let id_b = b.ok(&["build", "-q", "--no-cache", "--timestamp", "1700000000", "-t", "r", ctx_s]);
+    assert_eq!(id_a, id_b);
+    let cfg = config_of(&a, "docker.io/library/r:latest");
+    assert_eq!(cfg["created"], "2023-11-14T22:13:20Z");
+}

@@ -1159,7 +1159,15 @@ impl Builder<'_> {
     fn commit_image(&mut self, mut state: State) -> Result<ImageRecord> {
         {
             let root = state.config.as_object_mut().expect("object");
-            root.insert("created".into(), json!(self.created));
+            // The last step's time: a fully cached rebuild gives the same ID.
+            let created = root
+                .get("history")
+                .and_then(Value::as_array)
+                .and_then(|h| h.last())
+                .and_then(|h| h.get("created"))
+                .cloned()
+                .unwrap_or_else(|| json!(self.created));
+            root.insert("created".into(), created);
             root.insert("os".into(), json!("linux"));
             root.entry("architecture").or_insert(json!(crate::image::host_platform().architecture));
             let ids: Vec<String> = state.layers.iter().map(|l| l.diff_id.to_string()).collect();
@@ -1194,7 +1202,12 @@ impl Builder<'_> {
             repo_digests: Vec::new(),
             diff_ids,
             size,
-            created: chrono::DateTime::parse_from_rfc3339(&self.created).ok().map(|d| d.with_timezone(&chrono::Utc)),
+            created: state
+                .config
+                .get("created")
+                .and_then(Value::as_str)
+                .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+                .map(|d| d.with_timezone(&chrono::Utc)),
         };
         self.store.add_image(record.clone())?;
         self.say(format!("Successfully built {}", &config_digest.hex()[..12]));
