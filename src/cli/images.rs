@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, a: ImagesArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let now = Utc::now();
     let mut images = store.images()?;
-    images.sort_by(|x, y| y.created.cmp(&x.created));
+    images.sort_by_key(|i| std::cmp::Reverse(i.created));
     let mut table = Table::new(&["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]);
     let mut ids: Vec<String> = Vec::new();
     for image in &images {

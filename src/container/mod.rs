@@ -79,10 +79,10 @@ pub fn resolve_image(
         // Not a reference: it can only be an image ID (prefix).
         Err(e) => return store.find_image(name, None)?.ok_or_else(|| e.into()),
     };
-    if policy != PullPolicy::Always {
-        if let Some(image) = store.find_image(name, Some(&reference.to_string()))? {
-            return Ok(image);
-        }
+    if policy != PullPolicy::Always
+        && let Some(image) = store.find_image(name, Some(&reference.to_string()))?
+    {
+        return Ok(image);
     }
     match policy {
         PullPolicy::Never => bail!("No such image: {name} (and --pull=never was given)"),
@@ -112,10 +112,10 @@ pub struct Created {
 /// Creates the container: resolves (or pulls) the image, picks the ID and
 /// name, builds the runtime spec, writes the record and the /etc files.
 pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
-    if let Some(n) = &opts.name {
-        if !names::is_valid(n) {
-            bail!("invalid container name \"{n}\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-        }
+    if let Some(n) = &opts.name
+        && !names::is_valid(n)
+    {
+        bail!("invalid container name \"{n}\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     let image = resolve_image(store, &opts.image, opts.pull, &opts.pull_options)?;
     let config = image_config(store, &image)?;

@@ -99,12 +99,11 @@ impl Store {
     /// Errors: [`StoreError::Ambiguous`] when a prefix matches several images.
     pub fn find_image(&self, name: &str, normalized: Option<&str>) -> Result<Option<ImageRecord>> {
         let images = self.images()?;
-        if let Some(n) = normalized {
-            if let Some(i) =
+        if let Some(n) = normalized
+            && let Some(i) =
                 images.iter().find(|i| i.repo_tags.iter().any(|t| t == n) || i.repo_digests.iter().any(|d| d == n))
-            {
-                return Ok(Some(i.clone()));
-            }
+        {
+            return Ok(Some(i.clone()));
         }
         let hex = name.strip_prefix("sha256:").unwrap_or(name);
         if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
