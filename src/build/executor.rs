@@ -877,18 +877,13 @@ impl Builder<'_> {
         let image_cfg: oci_spec::image::ImageConfiguration =
             serde_json::from_value(image_cfg).map_err(|e| self.step_err(step, e.to_string()))?;
         let run_opts = crate::container::RunOptions {
-            image: String::new(),
             command: argv.clone(),
-            name: None,
-            env: Vec::new(),
-            env_files: Vec::new(),
             workdir: Some(state.workdir()),
-            user: None,
             entrypoint: Some(String::new()),
             hostname: Some(hostname.clone()),
-            auto_remove: false,
             pull: crate::container::PullPolicy::Never,
-            pull_options: crate::registry::PullOptions { quiet: true, tls_verify: true },
+            pull_options: crate::registry::PullOptions { quiet: true, ..Default::default() },
+            ..Default::default()
         };
         let id = crate::util::random_hex(32);
         let input = crate::container::spec::SpecInput {

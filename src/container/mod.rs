@@ -16,9 +16,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// When `run` pulls the image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PullPolicy {
     /// Only when it is not in the store (default).
+    #[default]
     Missing,
     /// Every time.
     Always,
@@ -37,8 +38,9 @@ impl PullPolicy {
     }
 }
 
-/// What `rcon run` was asked to do.
-#[derive(Debug, Clone)]
+/// What `rcon run` was asked to do. `Default` gives docker's defaults
+/// (and an empty image name), so callers name only what they set.
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Image reference or ID as the user typed it.
     pub image: String,
