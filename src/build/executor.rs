@@ -910,6 +910,7 @@ impl Builder<'_> {
                 work: work.clone(),
             },
             user: state.user(),
+            ..Default::default()
         };
         let _ = self.out.flush();
         let _ = std::io::stdout().flush();

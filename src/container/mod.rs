@@ -263,6 +263,7 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
             work: dir.join("work"),
         },
         user: created.user.clone(),
+        ..Default::default()
     };
     let started_at = Utc::now();
     let process = match runtime::spawn(&spec, &opts) {

@@ -47,10 +47,12 @@
 //! user namespaces need the parent to write the id maps, so a second pipe on
 //! which the init waits for the parent's go-ahead after the clone.
 
+pub mod exec;
 mod mounts;
 mod process;
 mod spawn;
 mod sys;
+pub mod tty;
 pub mod user;
 
 /// Runtime errors.
@@ -92,6 +94,7 @@ impl Error {
 }
 
 use oci_spec::runtime::Spec;
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
 /// Spec annotation: `"true"` mounts an overlay rootfs with `volatile`
@@ -122,8 +125,43 @@ pub enum RootfsSetup {
     },
 }
 
+/// Where one of the init's standard streams comes from.
+#[derive(Debug, Default)]
+pub enum StdioFd {
+    /// rcon's own stream (the default for stdout and stderr).
+    #[default]
+    Inherit,
+    /// `/dev/null` (the default for stdin).
+    Null,
+    /// This file descriptor (dup'ed onto 0, 1 or 2 in the init; the caller
+    /// keeps ownership and may close it once `spawn` returned).
+    Fd(OwnedFd),
+}
+
+/// The init's stdin, stdout and stderr. Ignored for streams the console
+/// replaces when the spec sets `process.terminal`.
+#[derive(Debug)]
+pub struct Stdio {
+    /// Default [`StdioFd::Null`].
+    pub stdin: StdioFd,
+    /// Default [`StdioFd::Inherit`].
+    pub stdout: StdioFd,
+    /// Default [`StdioFd::Inherit`].
+    pub stderr: StdioFd,
+}
+
+impl Default for Stdio {
+    fn default() -> Self {
+        Stdio { stdin: StdioFd::Null, stdout: StdioFd::Inherit, stderr: StdioFd::Inherit }
+    }
+}
+
+/// A parent-side step run after the clone and before the init continues
+/// (see [`SpawnOptions::on_created`]): gets the init's host pid; an `Err`
+/// message aborts the start.
+pub type CreatedHook = Box<dyn Fn(i32) -> Result<(), String>>;
+
 /// Everything `spawn` needs besides the spec.
-#[derive(Debug, Clone)]
 pub struct SpawnOptions {
     /// How to get the rootfs.
     pub rootfs: RootfsSetup,
@@ -131,6 +169,54 @@ pub struct SpawnOptions {
     /// /etc/passwd and /etc/group after pivot_root; overrides
     /// `process.user` of the spec when set.
     pub user: Option<String>,
+    /// The init's standard streams when the spec asks for no terminal.
+    /// With `process.terminal`, a pseudo-terminal allocated inside the
+    /// container (its own `/dev/pts`) is the init's controlling terminal and
+    /// stdio, and its master comes back as [`Process::take_console`].
+    pub stdio: Stdio,
+    /// Called in the parent once the init exists (its namespaces are there,
+    /// nothing is set up in them yet) with its host pid; the init waits for
+    /// it to return. An `Err(message)` kills the init and `spawn` returns
+    /// [`Error::Setup`] with that message. Use it for what must be done from
+    /// outside: moving a veth into the network namespace, writing id maps.
+    /// Without a hook the init does not wait (no extra round trip).
+    pub on_created: Option<CreatedHook>,
+    /// Signal the init receives when the thread that called `spawn` dies
+    /// (`PR_SET_PDEATHSIG`, set last before `execve`), e.g. `SIGKILL` so a
+    /// foreground container dies with a killed rcon. `None` for detached
+    /// containers whose monitor may end first.
+    pub pdeathsig: Option<nix::sys::signal::Signal>,
+    /// A directory where compiled seccomp filters are cached (keyed by a
+    /// hash of the spec's `linux.seccomp`), so later starts skip compiling;
+    /// `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for SpawnOptions {
+    /// A ready rootfs, the spec's user, stdin from /dev/null, no hook.
+    fn default() -> Self {
+        SpawnOptions {
+            rootfs: RootfsSetup::Ready,
+            user: None,
+            stdio: Stdio::default(),
+            on_created: None,
+            pdeathsig: None,
+            cache_dir: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for SpawnOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpawnOptions")
+            .field("rootfs", &self.rootfs)
+            .field("user", &self.user)
+            .field("stdio", &self.stdio)
+            .field("on_created", &self.on_created.as_ref().map(|_| "Fn(pid)"))
+            .field("pdeathsig", &self.pdeathsig)
+            .field("cache_dir", &self.cache_dir)
+            .finish()
+    }
 }
 
 /// How the container's init ended.
@@ -155,13 +241,21 @@ impl ExitStatus {
 /// A started container process (the init of its PID namespace).
 #[derive(Debug)]
 pub struct Process {
-    pid: i32,
+    pub(crate) pid: i32,
+    pub(crate) console: Option<OwnedFd>,
 }
 
 impl Process {
     /// Host pid of the container's init.
     pub fn pid(&self) -> i32 {
         self.pid
+    }
+
+    /// The master side of the container's console (with `process.terminal`),
+    /// once: the caller copies between it and the user's terminal and sets
+    /// its window size (`TIOCSWINSZ`). See [`tty`] for a ready-made loop.
+    pub fn take_console(&mut self) -> Option<OwnedFd> {
+        self.console.take()
     }
 
     /// Waits for the init to end (`waitpid`, retried on `EINTR`). When it
@@ -208,4 +302,15 @@ impl Process {
 /// mounts are skipped), hooks, terminal.
 pub fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> {
     spawn::spawn(spec, opts)
+}
+
+/// Encodes a runtime error as bytes, for a process that reports a failed
+/// start to another (the detached container's monitor to `rcon run -d`).
+pub fn spawn_error_to_bytes(e: &Error) -> Vec<u8> {
+    spawn::encode(e)
+}
+
+/// Decodes [`spawn_error_to_bytes`]; `b` must not be empty.
+pub fn spawn_error_from_bytes(b: &[u8]) -> Error {
+    spawn::decode(b)
 }

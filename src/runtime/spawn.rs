@@ -6,14 +6,17 @@
 use super::mounts::{self, MountPlan};
 use super::process;
 use super::sys::{self, Forked};
+use super::tty;
 use super::user::{self, ExecUser};
-use super::{Error, Process, RootfsSetup, SpawnOptions};
+use super::{Error, Process, RootfsSetup, SpawnOptions, Stdio, StdioFd};
 use nix::errno::Errno;
 use nix::mount::MsFlags;
+use nix::sys::socket::{AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg, socketpair};
 use oci_spec::runtime::{LinuxDevice, LinuxNamespaceType, Spec};
 use std::convert::Infallible;
 use std::ffi::CString;
 use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 
 /// Whom the process runs as.
@@ -49,6 +52,7 @@ pub(crate) struct Plan {
     env: Vec<String>,
     umask: u32,
     terminal: bool,
+    console_size: Option<(u16, u16)>,
     no_new_privileges: bool,
 }
 
@@ -145,6 +149,10 @@ impl Plan {
             env,
             umask: u.umask().unwrap_or(0o022),
             terminal: proc_.terminal().unwrap_or(false),
+            console_size: proc_.console_size().map(|b| (b.height() as u16, b.width() as u16)).or_else(|| {
+                // The caller's terminal size, so the program starts with the right one.
+                tty::window_size(unsafe { BorrowedFd::borrow_raw(0) })
+            }),
             no_new_privileges: proc_.no_new_privileges().unwrap_or(false),
         })
     }
@@ -152,7 +160,7 @@ impl Plan {
 
 /// How an [`Error`] travels through the pipe: a tag byte, then its fields
 /// separated by NUL bytes.
-fn encode(e: &Error) -> Vec<u8> {
+pub(crate) fn encode(e: &Error) -> Vec<u8> {
     let (tag, fields): (u8, Vec<&str>) = match e {
         Error::NotFound(c) => (b'N', vec![c]),
         Error::Missing { path, reason } => (b'M', vec![path, reason]),
@@ -164,7 +172,7 @@ fn encode(e: &Error) -> Vec<u8> {
     out
 }
 
-fn decode(buf: &[u8]) -> Error {
+pub(crate) fn decode(buf: &[u8]) -> Error {
     let text = String::from_utf8_lossy(&buf[1..]);
     let mut f = text.split('\0').map(str::to_string);
     let mut next = || f.next().unwrap_or_default();
@@ -187,37 +195,91 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
             "cannot start a container from a process with {threads} threads (the runtime must be called single-threaded)"
         )));
     }
-    let (rx, tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .map_err(|e| Error::Setup(format!("cannot create a pipe: {}", e.desc())))?;
+    // The start channel: the init reports its outcome (and sends the console
+    // master) on it; the parent sends the go-ahead after its hook. Both ends
+    // are close-on-exec, so the parent sees EOF once `execve` succeeded.
+    let (parent_end, child_end) = socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::SOCK_CLOEXEC)
+        .map_err(|e| Error::Setup(format!("cannot create a socket pair: {}", e.desc())))?;
     // SAFETY: rcon calls spawn while single-threaded (documented on
     // `runtime::spawn`), so the child may use the allocator and the standard
     // library freely; it ends in execve or _exit.
     match unsafe { sys::clone_process(plan.clone_flags) } {
         Err(e) => Err(Error::Setup(format!("cannot create the container's namespaces: {}", e.desc()))),
         Ok(Forked::Child) => {
-            drop(rx);
-            let Err(e) = init(&plan);
-            let mut tx = std::fs::File::from(tx);
-            let _ = tx.write_all(&encode(&e));
+            drop(parent_end);
+            let Err(e) = init(&plan, opts, child_end.as_raw_fd());
+            let mut chan = std::fs::File::from(child_end);
+            let _ = chan.write_all(&encode(&e));
             // SAFETY: _exit skips destructors and atexit handlers of the copy.
             unsafe { libc::_exit(e.exit_code()) }
         }
         Ok(Forked::Parent(pid)) => {
-            drop(tx);
-            let mut buf = Vec::new();
-            let r = std::fs::File::from(rx).read_to_end(&mut buf);
-            if buf.is_empty() {
-                // EOF without a message: execve closed the pipe.
-                if let Err(e) = r {
+            drop(child_end);
+            if let Some(hook) = &opts.on_created {
+                if let Err(m) = hook(pid) {
+                    // SAFETY: kill(2) on the child we just created.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
                     reap(pid);
-                    return Err(Error::Setup(format!("cannot read the container's start status: {e}")));
+                    return Err(Error::Setup(m));
                 }
-                return Ok(Process { pid });
+                if nix::unistd::write(&parent_end, b"G").is_err() {
+                    // The init died before the go-ahead: its message follows.
+                }
+            }
+            let (buf, console) = match read_outcome(&parent_end, plan.terminal) {
+                Ok(r) => r,
+                Err(e) => {
+                    reap(pid);
+                    return Err(Error::Setup(format!("cannot read the container's start status: {}", e.desc())));
+                }
+            };
+            if buf.is_empty() {
+                // EOF without a message: execve closed the channel.
+                return Ok(Process { pid, console });
             }
             reap(pid);
             Err(decode(&buf))
         }
     }
+}
+
+/// Reads the init's report until EOF: the console master first when
+/// `terminal` (a [`tty::CONSOLE_MARK`] byte carrying the fd), then an
+/// encoded [`Error`] or nothing.
+fn read_outcome(chan: &OwnedFd, terminal: bool) -> Result<(Vec<u8>, Option<OwnedFd>), Errno> {
+    let mut buf = Vec::new();
+    let mut console = None;
+    if terminal {
+        let mut first = [0u8; 1];
+        let mut cmsg = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+        let mut iov = [std::io::IoSliceMut::new(&mut first)];
+        let msg = loop {
+            match recvmsg::<()>(chan.as_raw_fd(), &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC) {
+                Err(Errno::EINTR) => continue,
+                r => break r?,
+            }
+        };
+        let n = msg.bytes;
+        for c in msg.cmsgs()? {
+            if let ControlMessageOwned::ScmRights(fds) = c {
+                for fd in fds {
+                    // SAFETY: a descriptor the kernel just installed for us.
+                    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+                    console.get_or_insert(fd);
+                }
+            }
+        }
+        drop(iov);
+        if n == 1 && !(console.is_some() && first[0] == tty::CONSOLE_MARK) {
+            buf.push(first[0]);
+        }
+        if n == 0 {
+            return Ok((buf, console));
+        }
+    }
+    let mut f = std::fs::File::from(chan.try_clone().map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))?);
+    f.read_to_end(&mut buf).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))?;
+    Ok((buf, console))
 }
 
 /// Threads of this process (`/proc/self/stat` field 20); 1 when unknown.
@@ -246,14 +308,27 @@ fn step(what: &str, object: &dyn std::fmt::Display, e: Errno) -> Error {
 /// The order matters: mounts need the host paths (before `pivot_root`), the
 /// user is resolved from the container's own files (after it), and
 /// privileges are dropped last.
-fn init(plan: &Plan) -> Result<Infallible, Error> {
+fn init(plan: &Plan, opts: &SpawnOptions, chan: RawFd) -> Result<Infallible, Error> {
     process::reset_signal_dispositions();
+    if opts.on_created.is_some() {
+        // Wait for the parent's hook (network, id maps) to finish.
+        let mut go = [0u8; 1];
+        loop {
+            match nix::unistd::read(unsafe { BorrowedFd::borrow_raw(chan) }, &mut go) {
+                Err(Errno::EINTR) => continue,
+                Ok(1) => break,
+                _ => return Err(Error::Setup("the runtime did not let the container start".into())),
+            }
+        }
+    }
+    // A session of its own: signals for rcon's process group (a terminal's
+    // ^C) reach the container only through rcon's signal proxy, and with a
+    // console the init can take it as its controlling terminal.
+    nix::unistd::setsid().map_err(|e| step("start", &"a new session", e))?;
     // SAFETY: umask only changes this process's mask.
     unsafe { libc::umask(0) };
     if !plan.terminal {
-        let null = nix::fcntl::open("/dev/null", nix::fcntl::OFlag::O_RDWR, nix::sys::stat::Mode::empty())
-            .map_err(|e| step("open", &"/dev/null", e))?;
-        nix::unistd::dup2_stdin(&null).map_err(|e| step("redirect stdin to", &"/dev/null", e))?;
+        setup_stdio(&opts.stdio)?;
     }
     if plan.new_net {
         sys::interface_up("lo").map_err(|e| step("bring up", &"the loopback interface", e))?;
@@ -293,6 +368,10 @@ fn init(plan: &Plan) -> Result<Infallible, Error> {
         }
     };
 
+    if plan.terminal {
+        tty::setup_console(chan, user.uid, plan.console_size)?;
+    }
+
     // SAFETY: as above.
     unsafe { libc::umask(0o022) };
     if std::fs::metadata(&plan.cwd).is_err() {
@@ -318,8 +397,37 @@ fn init(plan: &Plan) -> Result<Infallible, Error> {
     let cmd = &plan.args[0];
     let path = process::look_path(cmd, process::env_get(&env, "PATH"))?;
     sys::cloexec_from(3).map_err(|e| step("close", &"inherited file descriptors", e))?;
+    if let Some(sig) = opts.pdeathsig {
+        // Last: a change of credentials clears it.
+        nix::sys::prctl::set_pdeathsig(sig).map_err(|e| step("set", &"the parent-death signal", e))?;
+    }
     process::unblock_signals()?;
     Err(process::exec(cmd, &path, &plan.cargs, &cenv))
+}
+
+/// Points the init's stdin, stdout and stderr where `stdio` says.
+fn setup_stdio(stdio: &Stdio) -> Result<(), Error> {
+    for (target, s) in [(0, &stdio.stdin), (1, &stdio.stdout), (2, &stdio.stderr)] {
+        let null;
+        let src = match s {
+            StdioFd::Inherit => continue,
+            StdioFd::Null => {
+                null = nix::fcntl::open("/dev/null", nix::fcntl::OFlag::O_RDWR, nix::sys::stat::Mode::empty())
+                    .map_err(|e| step("open", &"/dev/null", e))?;
+                null.as_raw_fd()
+            }
+            StdioFd::Fd(fd) => fd.as_raw_fd(),
+        };
+        // SAFETY: dup2 onto a standard descriptor (clears its close-on-exec flag).
+        if src != target && unsafe { libc::dup2(src, target) } < 0 {
+            return Err(step("redirect stdio", &format!("fd {target}"), Errno::last()));
+        }
+        if src == target {
+            // SAFETY: fcntl on a valid fd: keep it open across execve.
+            unsafe { libc::fcntl(target, libc::F_SETFD, 0) };
+        }
+    }
+    Ok(())
 }
 
 /// The home directory of `uid` in the container's /etc/passwd, if listed.
@@ -359,7 +467,7 @@ mod tests {
     fn plan_requires_args_and_mount_namespace() {
         let mut spec = Spec::default();
         spec.set_root(Some(oci_spec::runtime::RootBuilder::default().path("/tmp/x").build().unwrap()));
-        let opts = SpawnOptions { rootfs: RootfsSetup::Ready, user: None };
+        let opts = SpawnOptions::default();
         let mut p = spec.process().clone().unwrap();
         p.set_args(Some(vec![]));
         spec.set_process(Some(p.clone()));
