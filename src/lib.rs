@@ -12,6 +12,7 @@ pub mod container;
 pub mod digest;
 pub mod format;
 pub mod image;
+pub mod network;
 pub mod reference;
 pub mod registry;
 pub mod runtime;

@@ -1,0 +1,880 @@
+//! Container networking: `--network bridge|none|host|NAME|container:ID`,
+//! IPAM, veth pairs, published ports (`-p`, `-P`), NAT, and name resolution
+//! on user networks. Owns `containers/<id>/network.json` (the endpoint),
+//! `<root>/networks/` (user networks) and the host-wide `/run/rcon/network/`
+//! (leases and port reservations: bridges and ports are host-wide, shared by
+//! every store).
+//!
+//! # Lifecycle
+//!
+//! 1. [`NetworkOptions::plan`] (before anything is created): checks the
+//!    flags, the network and that fixed host ports are free; tells how the
+//!    spec's network namespace must look ([`Namespace`]).
+//! 2. [`prepare`] (container created): writes the endpoint and the
+//!    container's `/etc/hosts` and `/etc/resolv.conf`.
+//! 3. [`attach`] (in the parent, after the clone, before the init goes on;
+//!    `runtime::SpawnOptions::on_created`): for each bridge network, a lease,
+//!    the bridge if missing, a veth pair `rv<id>` in the bridge with its peer
+//!    `ethN` in the container's namespace, address, up, default route; then
+//!    the published ports (reservation + DNAT map elements) and the hosts
+//!    files of the network's other containers.
+//! 4. [`detach`] (after the container ended, on `rm`, on a failed start;
+//!    idempotent): deletes the veth (gone anyway with the namespace), the
+//!    DNAT elements, the reservations and leases, and the container's name
+//!    from its peers' hosts files.
+//!
+//! Links, addresses and routes go through netlink ([`netlink`]); NAT and
+//! port forwarding through `nft` in rcon's own table ([`nft`]).
+//!
+//! # Name resolution
+//!
+//! On user networks, containers find each other by name, `--network-alias`
+//! and short ID through their `/etc/hosts` files, which rcon rewrites (in
+//! place: the file is bind-mounted) whenever a container joins or leaves the
+//! network. No resolver process is needed (rcon has no daemon to host one),
+//! lookups cost nothing, and every libc reads /etc/hosts first. The default
+//! `bridge` network resolves no names, as with docker.
+
+pub mod ipam;
+pub mod netlink;
+pub mod networks;
+pub mod nft;
+pub mod ports;
+
+use crate::store::Store;
+use ports::PortMapping;
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+pub use networks::Network;
+
+/// Host-wide network state: leases, port reservations, locks.
+pub const HOST_STATE: &str = "/run/rcon/network";
+
+/// Networking errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A `-p` value is malformed.
+    #[error("invalid publish spec {spec:?}: {reason}")]
+    BadPort {
+        /// The value.
+        spec: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A host port is taken (by another container or a host process).
+    #[error("Bind for {addr} failed: port is already allocated ({proto}); choose another host port")]
+    PortTaken {
+        /// `IP:PORT`.
+        addr: String,
+        /// Protocol.
+        proto: ports::Proto,
+    },
+    /// No network has this name or ID.
+    #[error("network {0} not found")]
+    NoSuchNetwork(String),
+    /// A bad network flag or definition.
+    #[error("{0}")]
+    BadNetwork(String),
+    /// An address cannot be leased.
+    #[error("{0}")]
+    Address(String),
+    /// A network is used by containers.
+    #[error("error while removing network: network {name} has active endpoints ({containers})")]
+    InUse {
+        /// The network.
+        name: String,
+        /// Names of the containers using it.
+        containers: String,
+    },
+    /// Netlink failed.
+    #[error(transparent)]
+    Netlink(#[from] netlink::Error),
+    /// nft failed or is missing.
+    #[error("{0}")]
+    Nft(String),
+    /// I/O on a file of rcon's network state.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+pub(crate) fn io(path: impl AsRef<Path>) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.as_ref().to_path_buf();
+    move |source| Error::Io { path, source }
+}
+
+pub(crate) fn lock(path: &Path) -> Result<crate::store::StoreLock, Error> {
+    crate::store::StoreLock::exclusive(path)
+        .map_err(|e| Error::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })
+}
+
+/// Who holds a lease or a port: a container of some store, and while it
+/// runs its init (pid and start time, to tell a reused pid apart).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Owner {
+    /// The container's directory in its store.
+    pub dir: PathBuf,
+    /// Its init's host pid, once started.
+    #[serde(default)]
+    pub pid: Option<i32>,
+    /// The init's start time (clock ticks since boot, /proc/PID/stat field 22).
+    #[serde(default)]
+    pub start: Option<u64>,
+}
+
+impl PartialEq for Owner {
+    fn eq(&self, other: &Owner) -> bool {
+        self.dir == other.dir
+    }
+}
+
+/// /proc/PID/stat field 22 (start time), or `None` if there is no such process.
+fn start_time(pid: i32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = s.rsplit_once(") ")?;
+    let f: Vec<&str> = rest.split(' ').collect();
+    if f.first() == Some(&"Z") {
+        return None;
+    }
+    f.get(19)?.parse().ok()
+}
+
+impl Owner {
+    /// Still using what it holds: its container exists and, once started,
+    /// its init still runs.
+    pub fn alive(&self) -> bool {
+        self.dir.join("config.json").exists()
+            && self.pid.is_none_or(|p| start_time(p).is_some() && start_time(p) == self.start)
+    }
+
+    fn read(path: &Path) -> Option<Owner> {
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    fn write(&self, path: &Path) -> Result<(), Error> {
+        std::fs::write(path, serde_json::to_vec(self).expect("serializes")).map_err(io(path))
+    }
+}
+
+/// The networking flags of `rcon run`.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkOptions {
+    /// `--network` (default `bridge`).
+    pub network: Option<String>,
+    /// `--network-alias`.
+    pub aliases: Vec<String>,
+    /// `-p`.
+    pub publish: Vec<String>,
+    /// `-P`.
+    pub publish_all: bool,
+    /// `--ip`.
+    pub ip: Option<String>,
+    /// `--add-host NAME:IP`.
+    pub add_hosts: Vec<String>,
+    /// `--dns`.
+    pub dns: Vec<String>,
+    /// `--dns-search`.
+    pub dns_search: Vec<String>,
+    /// `--dns-option`.
+    pub dns_options: Vec<String>,
+}
+
+/// The network mode of a container.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Its own namespace with only `lo`.
+    None,
+    /// The host's namespace.
+    Host,
+    /// Another container's namespace (its full ID).
+    Container(String),
+    /// Its own namespace, attached to bridge networks.
+    Bridge,
+}
+
+/// What the container's network namespace in the runtime spec must be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Namespace {
+    /// A new one (none, bridge).
+    New,
+    /// The host's (no network namespace entry).
+    Host,
+    /// Join this one (`/proc/PID/ns/net` of another container).
+    Join(PathBuf),
+}
+
+/// One bridge network a container is (to be) attached to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attachment {
+    /// The network's name.
+    pub network: String,
+    /// `--network-alias` names on it.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// `--ip`, if asked.
+    #[serde(default)]
+    pub wanted_ip: Option<Ipv4Addr>,
+    /// While attached: the network's bridge.
+    #[serde(default)]
+    pub bridge: Option<String>,
+    /// While attached: the leased address.
+    #[serde(default)]
+    pub ip: Option<Ipv4Addr>,
+    /// While attached: prefix length.
+    #[serde(default)]
+    pub prefix: u8,
+    /// While attached: gateway.
+    #[serde(default)]
+    pub gateway: Option<Ipv4Addr>,
+    /// While attached: the host end of the veth pair.
+    #[serde(default)]
+    pub veth: Option<String>,
+    /// While attached: the container's interface (`eth0`…).
+    #[serde(default)]
+    pub ifname: Option<String>,
+    /// While attached: its MAC address.
+    #[serde(default)]
+    pub mac: Option<String>,
+}
+
+/// A container's networking, `containers/<id>/network.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// Mode.
+    pub mode: Mode,
+    /// Container name (for peers' hosts files).
+    pub name: String,
+    /// Host name.
+    pub hostname: String,
+    /// Bridge networks, the first one carrying the default route and the
+    /// published ports.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// `-p` / `-P` as asked (host port 0: any).
+    #[serde(default)]
+    pub ports: Vec<PortMapping>,
+    /// While running: the ports as published.
+    #[serde(default)]
+    pub published: Vec<PortMapping>,
+    /// `--add-host` entries (name, address).
+    #[serde(default)]
+    pub extra_hosts: Vec<(String, String)>,
+    /// While running: the owner (the container's dir and init).
+    #[serde(default)]
+    pub owner: Option<Owner>,
+}
+
+fn endpoint_path(store: &Store, id: &str) -> PathBuf {
+    store.container_dir(id).join("network.json")
+}
+
+/// Reads a container's endpoint (`None`: it has none).
+pub fn endpoint(store: &Store, id: &str) -> Option<Endpoint> {
+    serde_json::from_slice(&std::fs::read(endpoint_path(store, id)).ok()?).ok()
+}
+
+fn save(store: &Store, id: &str, ep: &Endpoint) -> Result<(), Error> {
+    let dir = store.container_dir(id);
+    if !dir.exists() {
+        return Ok(()); // removed meanwhile
+    }
+    let p = endpoint_path(store, id);
+    let tmp = dir.join(".network.json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(ep).expect("serializes")).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, &p).map_err(io(&p))
+}
+
+/// A checked plan for a container's networking, made before it exists.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    mode: Mode,
+    namespace: Namespace,
+    attachments: Vec<Attachment>,
+    ports: Vec<PortMapping>,
+    extra_hosts: Vec<(String, String)>,
+    opts: NetworkOptions,
+}
+
+impl Plan {
+    /// How the spec's network namespace must be.
+    pub fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+}
+
+impl NetworkOptions {
+    /// Checks the flags against the store and the host: the network exists,
+    /// `-p` values parse and fixed host ports are free, `--add-host` and
+    /// `--dns` values are well formed. `exposed` is the image's
+    /// ExposedPorts (for `-P`). Errors name the flag.
+    pub fn plan(&self, store: &Store, exposed: &[String]) -> Result<Plan, Error> {
+        let net = self.network.as_deref().unwrap_or(networks::DEFAULT_NETWORK);
+        let mut ports = Vec::new();
+        for p in &self.publish {
+            ports.extend(ports::parse_publish(p)?);
+        }
+        if self.publish_all {
+            let more = ports::publish_all(exposed, &ports)?;
+            ports.extend(more);
+        }
+        let mut extra_hosts = Vec::new();
+        for h in &self.add_hosts {
+            let (name, ip) = h
+                .split_once(':')
+                .filter(|(n, ip)| !n.is_empty() && (ip.parse::<std::net::IpAddr>().is_ok() || *ip == "host-gateway"))
+                .ok_or_else(|| Error::BadNetwork(format!("--add-host: invalid value {h:?}: expected NAME:IP")))?;
+            extra_hosts.push((name.to_string(), ip.to_string()));
+        }
+        for d in &self.dns {
+            d.parse::<std::net::IpAddr>()
+                .map_err(|_| Error::BadNetwork(format!("--dns: {d:?} is not an IP address")))?;
+        }
+        let wanted_ip = match &self.ip {
+            Some(ip) => Some(ip.parse().map_err(|_| Error::BadNetwork(format!("--ip: invalid IPv4 address {ip:?}")))?),
+            None => None,
+        };
+        let no_ports = |mode: &str| -> Result<(), Error> {
+            if !ports.is_empty() || !self.aliases.is_empty() || wanted_ip.is_some() {
+                return Err(Error::BadNetwork(format!(
+                    "published ports, --ip and --network-alias need a bridge network, not --network {mode}"
+                )));
+            }
+            Ok(())
+        };
+        let (mode, namespace, attachments) = match net {
+            "none" => {
+                no_ports("none")?;
+                (Mode::None, Namespace::New, vec![])
+            }
+            "host" => {
+                no_ports("host")?;
+                (Mode::Host, Namespace::Host, vec![])
+            }
+            c if c.starts_with("container:") => {
+                no_ports(c)?;
+                let other =
+                    store.find_container(&c["container:".len()..]).map_err(|e| Error::BadNetwork(e.to_string()))?;
+                let state = store.container_state(&other.id).map_err(|e| Error::BadNetwork(e.to_string()))?;
+                let pid = match (state.status, state.pid) {
+                    (crate::store::ContainerStatus::Running, Some(pid)) => pid,
+                    _ => {
+                        return Err(Error::BadNetwork(format!(
+                            "cannot join the network of container {c}: it is not running"
+                        )));
+                    }
+                };
+                (Mode::Container(other.id), Namespace::Join(PathBuf::from(format!("/proc/{pid}/ns/net"))), vec![])
+            }
+            name => {
+                let mut nl = netlink::Netlink::open()?;
+                let n = networks::find(store, &mut nl, name)?;
+                if !n.names && !self.aliases.is_empty() {
+                    return Err(Error::BadNetwork(
+                        "network-scoped aliases are only supported for user-defined networks".into(),
+                    ));
+                }
+                let att = Attachment {
+                    network: n.name,
+                    aliases: self.aliases.clone(),
+                    wanted_ip,
+                    bridge: None,
+                    ip: None,
+                    prefix: 0,
+                    gateway: None,
+                    veth: None,
+                    ifname: None,
+                    mac: None,
+                };
+                (Mode::Bridge, Namespace::New, vec![att])
+            }
+        };
+        let nobody = Owner { dir: PathBuf::new(), pid: None, start: None };
+        ports::check(&ports, &nobody)?;
+        Ok(Plan { mode, namespace, attachments, ports, extra_hosts, opts: self.clone() })
+    }
+}
+
+/// Applies a plan's namespace to a runtime spec: drops the network
+/// namespace for `host`, sets its path for `container:`.
+pub fn apply_to_spec(plan: &Plan, spec: &mut oci_spec::runtime::Spec) {
+    use oci_spec::runtime::{LinuxNamespaceBuilder, LinuxNamespaceType};
+    let Some(linux) = spec.linux_mut() else { return };
+    let mut nss = linux.namespaces().clone().unwrap_or_default();
+    nss.retain(|n| n.typ() != LinuxNamespaceType::Network);
+    match &plan.namespace {
+        Namespace::New => nss.push(LinuxNamespaceBuilder::default().typ(LinuxNamespaceType::Network).build().unwrap()),
+        Namespace::Host => {}
+        Namespace::Join(p) => {
+            nss.push(LinuxNamespaceBuilder::default().typ(LinuxNamespaceType::Network).path(p.clone()).build().unwrap())
+        }
+    }
+    linux.set_namespaces(Some(nss));
+}
+
+/// Records the plan as the container's endpoint and writes its
+/// `/etc/hosts` and `/etc/resolv.conf` (`dir` holds `hosts` and
+/// `resolv.conf`, bind-mounted by the spec).
+pub fn prepare(store: &Store, id: &str, name: &str, hostname: &str, plan: &Plan) -> Result<(), Error> {
+    let ep = Endpoint {
+        mode: plan.mode.clone(),
+        name: name.to_string(),
+        hostname: hostname.to_string(),
+        attachments: plan.attachments.clone(),
+        ports: plan.ports.clone(),
+        published: vec![],
+        extra_hosts: plan.extra_hosts.clone(),
+        owner: None,
+    };
+    save(store, id, &ep)?;
+    let dir = store.container_dir(id);
+    let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let base = if plan.mode == Mode::Host { host_resolv } else { crate::container::resolv_conf(&host_resolv) };
+    let resolv = resolv_conf(&base, &plan.opts.dns, &plan.opts.dns_search, &plan.opts.dns_options);
+    let p = dir.join("resolv.conf");
+    std::fs::write(&p, resolv).map_err(io(&p))?;
+    write_hosts(store, id, &ep, &[])
+}
+
+/// resolv.conf from a base one: `--dns` replaces its nameservers,
+/// `--dns-search` its search list, `--dns-option` its options.
+pub fn resolv_conf(base: &str, dns: &[String], search: &[String], options: &[String]) -> String {
+    let mut out = String::new();
+    for line in base.lines() {
+        let key = line.split_whitespace().next().unwrap_or("");
+        let replaced = (key == "nameserver" && !dns.is_empty())
+            || ((key == "search" || key == "domain") && !search.is_empty())
+            || (key == "options" && !options.is_empty());
+        if !replaced {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    for d in dns {
+        out.push_str(&format!("nameserver {d}\n"));
+    }
+    if !search.is_empty() && search != ["."] {
+        out.push_str(&format!("search {}\n", search.join(" ")));
+    }
+    if !options.is_empty() {
+        out.push_str(&format!("options {}\n", options.join(" ")));
+    }
+    out
+}
+
+/// The names a container answers to on a network: name, aliases, short ID.
+fn names_on(id: &str, ep: &Endpoint, att: &Attachment) -> Vec<String> {
+    let mut v = vec![ep.name.clone()];
+    v.extend(att.aliases.iter().cloned());
+    v.push(id[..12].to_string());
+    v.dedup();
+    v
+}
+
+/// Renders a container's /etc/hosts: localhost, its own address and host
+/// name, `--add-host` entries, then `peers` (address, names).
+fn render_hosts(ep: &Endpoint, peers: &[(Ipv4Addr, Vec<String>)]) -> String {
+    if ep.mode == Mode::Host {
+        let mut s = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+        for (n, ip) in &ep.extra_hosts {
+            s.push_str(&format!("{ip}\t{n}\n"));
+        }
+        return s;
+    }
+    let mut s = String::from(
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
+    );
+    for (n, ip) in &ep.extra_hosts {
+        let ip = if ip == "host-gateway" {
+            ep.attachments.first().and_then(|a| a.gateway).map(|g| g.to_string()).unwrap_or_else(|| "127.0.0.1".into())
+        } else {
+            ip.clone()
+        };
+        s.push_str(&format!("{ip}\t{n}\n"));
+    }
+    match ep.attachments.first().and_then(|a| a.ip) {
+        Some(ip) => s.push_str(&format!("{ip}\t{}\n", ep.hostname)),
+        None => s.push_str(&format!("127.0.1.1\t{}\n", ep.hostname)),
+    }
+    for (ip, names) in peers {
+        s.push_str(&format!("{ip}\t{}\n", names.join(" ")));
+    }
+    s
+}
+
+/// Rewrites a container's hosts file in place (it is bind-mounted, so the
+/// inode must stay).
+fn write_hosts(store: &Store, id: &str, ep: &Endpoint, peers: &[(Ipv4Addr, Vec<String>)]) -> Result<(), Error> {
+    use std::io::Write;
+    let p = store.container_dir(id).join("hosts");
+    let data = render_hosts(ep, peers);
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&p).map_err(io(&p))?;
+    f.write_all(data.as_bytes()).map_err(io(&p))
+}
+
+/// The containers of the store with an endpoint, and their endpoints.
+fn all_endpoints(store: &Store) -> Vec<(String, Endpoint)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(store.containers_dir()).into_iter().flatten().flatten() {
+        let id = e.file_name().to_string_lossy().into_owned();
+        if id.len() == 64 {
+            if let Some(ep) = endpoint(store, &id) {
+                out.push((id, ep));
+            }
+        }
+    }
+    out
+}
+
+/// Rewrites the hosts files of every running container on the user
+/// networks in `nets`, from the current endpoints. Endpoints whose init
+/// died without a detach (a killed monitor) are detached on the way.
+fn refresh_hosts(store: &Store, nets: &[String]) {
+    let mut nl = None;
+    let user: Vec<&String> = nets
+        .iter()
+        .filter(|n| {
+            let nl = nl.get_or_insert_with(|| netlink::Netlink::open().ok());
+            nl.as_mut().and_then(|nl| networks::find(store, nl, n).ok()).is_some_and(|n| n.names)
+        })
+        .collect();
+    if user.is_empty() {
+        return;
+    }
+    let mut eps = Vec::new();
+    for (id, mut ep) in all_endpoints(store) {
+        if ep.owner.as_ref().is_some_and(|o| !o.alive()) {
+            crate::debug!("network: detaching stale endpoint of container {}", &id[..12]);
+            let _ = teardown(&id, &mut ep);
+            let _ = save(store, &id, &ep);
+        }
+        eps.push((id, ep));
+    }
+    for (id, ep) in &eps {
+        if ep.owner.is_none() || !ep.attachments.iter().any(|a| a.ip.is_some() && user.contains(&&a.network)) {
+            continue;
+        }
+        let mut peers = Vec::new();
+        for (pid, pep) in &eps {
+            if pid == id || pep.owner.is_none() {
+                continue;
+            }
+            for a in &ep.attachments {
+                for pa in pep.attachments.iter().filter(|pa| pa.network == a.network && pa.ip.is_some()) {
+                    if user.contains(&&a.network) {
+                        peers.push((pa.ip.unwrap(), names_on(pid, pep, pa)));
+                    }
+                }
+            }
+        }
+        if let Err(e) = write_hosts(store, id, ep, &peers) {
+            crate::warn!("cannot update the hosts file of container {}: {e}", &id[..12]);
+        }
+    }
+}
+
+/// Sets up the container's networking once its init exists (`pid`, the
+/// init's host pid, whose network namespace is the container's): see the
+/// module docs, step 3. Containers without an endpoint, and `none`, `host`
+/// and `container:` modes only record the owner. On error everything done
+/// is undone.
+pub fn attach(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
+    let Some(mut ep) = endpoint(store, id) else { return Ok(()) };
+    let d = PathBuf::from(HOST_STATE);
+    std::fs::create_dir_all(&d).map_err(io(&d))?;
+    ep.owner = Some(Owner { dir: store.container_dir(id), pid: Some(pid), start: start_time(pid) });
+    if ep.mode != Mode::Bridge {
+        return save(store, id, &ep);
+    }
+    let _lock = lock(&store.root().join("networks.lock"))?;
+    let result = (|| {
+        let netns_path = format!("/proc/{pid}/ns/net");
+        let netns: OwnedFd = std::fs::File::open(&netns_path).map_err(io(&netns_path))?.into();
+        let mut host = netlink::Netlink::open()?;
+        let mut inside = netlink::Netlink::in_netns(&netns)?;
+        let owner = ep.owner.clone().unwrap();
+        for i in 0..ep.attachments.len() {
+            attach_one(store, id, &mut host, &mut inside, &netns, &owner, &mut ep.attachments[i], i)?;
+        }
+        publish(&mut ep)
+    })();
+    if let Err(e) = result {
+        let _ = teardown(id, &mut ep);
+        ep.owner = None;
+        let _ = save(store, id, &ep);
+        return Err(e);
+    }
+    save(store, id, &ep)?;
+    let nets: Vec<String> = ep.attachments.iter().map(|a| a.network.clone()).collect();
+    write_hosts(store, id, &ep, &[])?;
+    refresh_hosts(store, &nets);
+    Ok(())
+}
+
+/// Reserves and installs the endpoint's published ports (DNAT to the first
+/// attachment's address).
+fn publish(ep: &mut Endpoint) -> Result<(), Error> {
+    if ep.ports.is_empty() {
+        return Ok(());
+    }
+    let owner = ep.owner.clone().expect("attached");
+    let ip =
+        ep.attachments.first().and_then(|a| a.ip).ok_or_else(|| Error::BadNetwork("no address to publish".into()))?;
+    let reserved = ports::reserve(&ep.ports, &owner)?;
+    let add = nft::add_ports_script(&reserved, ip);
+    let r = nft::run(&format!("{}{add}", nft::base_script(&[]))).or_else(|_| {
+        // A stale element (its container vanished without a detach) holds
+        // the key: delete each, then retry.
+        for line in nft::delete_ports_script(&reserved).lines() {
+            let _ = nft::run(line);
+        }
+        nft::run(&add)
+    });
+    if let Err(e) = r {
+        ports::release(&reserved, &owner);
+        return Err(e);
+    }
+    ep.published = reserved;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn attach_one(
+    store: &Store,
+    id: &str,
+    host: &mut netlink::Netlink,
+    inside: &mut netlink::Netlink,
+    netns: &OwnedFd,
+    owner: &Owner,
+    att: &mut Attachment,
+    n: usize,
+) -> Result<(), Error> {
+    let net = networks::find(store, host, &att.network)?;
+    let bridge = networks::ensure_bridge(host, &net)?;
+    let ip = ipam::allocate(&net.bridge, net.subnet, net.prefix, net.gateway, att.wanted_ip, owner)?;
+    att.bridge = Some(net.bridge.clone());
+    att.ip = Some(ip);
+    att.prefix = net.prefix;
+    att.gateway = Some(net.gateway);
+    let veth = if n == 0 { format!("rv{}", &id[..13]) } else { format!("rv{n}{}", &id[..12]) };
+    let ifname = format!("eth{n}");
+    host.create_veth(&veth, bridge, &ifname, netns, 1500)?;
+    att.veth = Some(veth);
+    att.ifname = Some(ifname.clone());
+    let link = inside
+        .link(&ifname)?
+        .ok_or_else(|| Error::BadNetwork(format!("{ifname} did not appear in the container's namespace")))?;
+    att.mac = Some(link.mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"));
+    inside.add_address(link.index, ip, net.prefix)?;
+    inside.set_up(link.index)?;
+    if n == 0 {
+        inside.add_route(Ipv4Addr::UNSPECIFIED, 0, Some(net.gateway), link.index)?;
+    }
+    Ok(())
+}
+
+/// Undoes what [`attach`] did, as far as the endpoint records it, and
+/// clears those records. Best effort: returns the first error.
+fn teardown(id: &str, ep: &mut Endpoint) -> Result<(), Error> {
+    let _ = id;
+    let mut first: Option<Error> = None;
+    let owner = ep.owner.clone().unwrap_or(Owner { dir: PathBuf::new(), pid: None, start: None });
+    if !ep.published.is_empty() {
+        let script = nft::delete_ports_script(&ep.published);
+        if nft::run(&script).is_err() {
+            for line in script.lines() {
+                let _ = nft::run(line);
+            }
+        }
+        ports::release(&ep.published, &owner);
+        ep.published.clear();
+    }
+    let mut nl = None;
+    for att in &mut ep.attachments {
+        if let Some(veth) = att.veth.take() {
+            let nl = nl.get_or_insert_with(netlink::Netlink::open);
+            if let Ok(nl) = nl {
+                if let Err(e) = nl.delete_link(&veth) {
+                    if e.errno != nix::errno::Errno::ENODEV {
+                        first.get_or_insert(e.into());
+                    }
+                }
+            }
+        }
+        if let (Some(bridge), Some(ip)) = (att.bridge.take(), att.ip.take()) {
+            ipam::release(&bridge, ip, &owner);
+        }
+        att.gateway = None;
+        att.ifname = None;
+        att.mac = None;
+        att.prefix = 0;
+    }
+    ep.owner = None;
+    first.map_or(Ok(()), Err)
+}
+
+/// Tears down a container's networking (module docs, step 4). Idempotent;
+/// a container without an endpoint is fine. Call it before removing the
+/// container's directory.
+pub fn detach(store: &Store, id: &str) -> Result<(), Error> {
+    let Some(mut ep) = endpoint(store, id) else { return Ok(()) };
+    if ep.owner.is_none() && ep.published.is_empty() && ep.attachments.iter().all(|a| a.ip.is_none()) {
+        return Ok(());
+    }
+    let _lock = lock(&store.root().join("networks.lock"))?;
+    let r = teardown(id, &mut ep);
+    save(store, id, &ep)?;
+    let nets: Vec<String> = ep.attachments.iter().map(|a| a.network.clone()).collect();
+    refresh_hosts(store, &nets);
+    r
+}
+
+/// The ps PORTS column of a container: its published ports while it runs.
+pub fn ports_column(store: &Store, id: &str) -> String {
+    endpoint(store, id).map(|ep| ports::ps_column(&ep.published)).unwrap_or_default()
+}
+
+/// Names of the containers (of this store) attached or configured to
+/// attach to network `name`.
+pub fn users_of(store: &Store, name: &str) -> Vec<String> {
+    all_endpoints(store)
+        .into_iter()
+        .filter(|(_, ep)| ep.attachments.iter().any(|a| a.network == name))
+        .map(|(_, ep)| ep.name)
+        .collect()
+}
+
+/// `network rm`: refuses a network any container uses.
+pub fn remove_network(store: &Store, name: &str) -> Result<Network, Error> {
+    let _lock = lock(&store.root().join("networks.lock"))?;
+    let mut nl = netlink::Netlink::open()?;
+    let net = networks::find(store, &mut nl, name)?;
+    if !net.names {
+        return Err(Error::BadNetwork(format!("{name} is a pre-defined network and cannot be removed")));
+    }
+    let users = users_of(store, &net.name);
+    if !users.is_empty() {
+        return Err(Error::InUse { name: net.name.clone(), containers: users.join(", ") });
+    }
+    networks::delete(store, &net)?;
+    Ok(net)
+}
+
+/// `network connect`: adds a network to a container; a running container
+/// gets the new interface at once.
+pub fn connect(store: &Store, id: &str, network: &str, aliases: &[String], ip: Option<Ipv4Addr>) -> Result<(), Error> {
+    let _lock = lock(&store.root().join("networks.lock"))?;
+    let mut ep =
+        endpoint(store, id).ok_or_else(|| Error::BadNetwork("the container has no network endpoint".into()))?;
+    if ep.mode != Mode::Bridge {
+        return Err(Error::BadNetwork("container cannot be connected to multiple networks with one of the networks in private (none) or host mode".into()));
+    }
+    let mut nl = netlink::Netlink::open()?;
+    let net = networks::find(store, &mut nl, network)?;
+    if ep.attachments.iter().any(|a| a.network == net.name) {
+        return Err(Error::BadNetwork(format!(
+            "endpoint with name {} already exists in network {}",
+            ep.name, net.name
+        )));
+    }
+    let mut att = Attachment {
+        network: net.name.clone(),
+        aliases: aliases.to_vec(),
+        wanted_ip: ip,
+        bridge: None,
+        ip: None,
+        prefix: 0,
+        gateway: None,
+        veth: None,
+        ifname: None,
+        mac: None,
+    };
+    if let Some(owner) = ep.owner.clone().filter(Owner::alive) {
+        let pid = owner.pid.expect("a running owner has a pid");
+        let netns_path = format!("/proc/{pid}/ns/net");
+        let netns: OwnedFd = std::fs::File::open(&netns_path).map_err(io(&netns_path))?.into();
+        let mut inside = netlink::Netlink::in_netns(&netns)?;
+        let n = ep.attachments.len();
+        if let Err(e) = attach_one(store, id, &mut nl, &mut inside, &netns, &owner, &mut att, n) {
+            let mut tmp = Endpoint { attachments: vec![att], published: vec![], ..ep.clone() };
+            let _ = teardown(id, &mut tmp);
+            return Err(e);
+        }
+    }
+    ep.attachments.push(att);
+    save(store, id, &ep)?;
+    drop(_lock);
+    refresh_hosts(store, &[net.name]);
+    Ok(())
+}
+
+/// `network disconnect`: removes a network from a container (its interface
+/// goes at once if it runs).
+pub fn disconnect(store: &Store, id: &str, network: &str) -> Result<(), Error> {
+    let _lock = lock(&store.root().join("networks.lock"))?;
+    let mut ep =
+        endpoint(store, id).ok_or_else(|| Error::BadNetwork("the container has no network endpoint".into()))?;
+    let mut nl = netlink::Netlink::open()?;
+    let net = networks::find(store, &mut nl, network)?;
+    let pos =
+        ep.attachments.iter().position(|a| a.network == net.name).ok_or_else(|| {
+            Error::BadNetwork(format!("container {} is not connected to network {}", ep.name, net.name))
+        })?;
+    let att = ep.attachments.remove(pos);
+    let mut tmp = Endpoint { attachments: vec![att], published: vec![], ..ep.clone() };
+    let r = teardown(id, &mut tmp);
+    save(store, id, &ep)?;
+    drop(_lock);
+    refresh_hosts(store, &[net.name]);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolv_conf_overrides() {
+        let base = "nameserver 10.0.0.2\nsearch a.example\noptions edns0\n";
+        assert_eq!(resolv_conf(base, &[], &[], &[]), base);
+        let out = resolv_conf(base, &["1.1.1.1".into()], &["b.example".into()], &["ndots:2".into()]);
+        assert_eq!(out, "nameserver 1.1.1.1\nsearch b.example\noptions ndots:2\n");
+    }
+
+    #[test]
+    fn hosts_file() {
+        let ep = Endpoint {
+            mode: Mode::Bridge,
+            name: "web".into(),
+            hostname: "abc".into(),
+            attachments: vec![Attachment {
+                network: "n".into(),
+                aliases: vec![],
+                wanted_ip: None,
+                bridge: None,
+                ip: Some("10.99.1.2".parse().unwrap()),
+                prefix: 24,
+                gateway: Some("10.99.1.1".parse().unwrap()),
+                veth: None,
+                ifname: None,
+                mac: None,
+            }],
+            ports: vec![],
+            published: vec![],
+            extra_hosts: vec![("db".into(), "1.2.3.4".into()), ("gw".into(), "host-gateway".into())],
+            owner: None,
+        };
+        let s = render_hosts(&ep, &[("10.99.1.3".parse().unwrap(), vec!["redis".into(), "cache".into()])]);
+        assert!(s.starts_with("127.0.0.1\tlocalhost\n"));
+        assert!(s.contains("1.2.3.4\tdb\n") && s.contains("10.99.1.1\tgw\n"));
+        assert!(s.contains("10.99.1.2\tabc\n"));
+        assert!(s.ends_with("10.99.1.3\tredis cache\n"));
+    }
+}

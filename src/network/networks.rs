@@ -1,0 +1,264 @@
+//! Network definitions: the built-in `bridge` (bridge `rcon0`), `host` and
+//! `none`, and user networks (`rcon network create`), each a JSON file
+//! `<root>/networks/<name>.json`. A user network's bridge is
+//! `rcon-<8 hex of its ID>` and exists from `network create` to
+//! `network rm`, so its subnet shows in the host's routes and the next
+//! `network create` (of any store) picks another one.
+//!
+//! Subnets: the default bridge is 10.99.0.0/24 (gateway 10.99.0.1), clear
+//! of docker's 172.17.0.0/16 and podman's 10.88.0.0/16; set
+//! `RCON_BRIDGE_SUBNET` (e.g. `192.168.240.0/24`) before the bridge is first
+//! made to change it. Once `rcon0` exists its address is authoritative.
+//! User networks get the first free 10.99.N.0/24 (N = 1…255) that no host
+//! route and no other network overlaps, unless `--subnet` says otherwise.
+
+use super::netlink::Netlink;
+use super::{Error, HOST_STATE, io};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+
+/// Name of the default network.
+pub const DEFAULT_NETWORK: &str = "bridge";
+/// Bridge of the default network.
+pub const DEFAULT_BRIDGE: &str = "rcon0";
+/// Default subnet of the default network.
+pub const DEFAULT_SUBNET: &str = "10.99.0.0/24";
+
+/// A bridge network.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Network {
+    /// Name (`bridge` for the default one).
+    pub name: String,
+    /// 64-hex ID.
+    pub id: String,
+    /// Always `bridge` for now.
+    pub driver: String,
+    /// Host bridge interface.
+    pub bridge: String,
+    /// Network address of the subnet.
+    pub subnet: Ipv4Addr,
+    /// Prefix length of the subnet.
+    pub prefix: u8,
+    /// The bridge's address, the containers' default gateway.
+    pub gateway: Ipv4Addr,
+    /// When it was created.
+    pub created: DateTime<Utc>,
+    /// Whether containers resolve each other's names (user networks only,
+    /// as with docker).
+    pub names: bool,
+}
+
+fn dir(store: &crate::store::Store) -> PathBuf {
+    store.root().join("networks")
+}
+
+/// Parses `A.B.C.D/N`. Errors: [`Error::BadNetwork`].
+pub fn parse_cidr(s: &str) -> Result<(Ipv4Addr, u8), Error> {
+    let bad = || Error::BadNetwork(format!("invalid subnet {s:?}: expected an IPv4 CIDR such as 10.99.5.0/24"));
+    let (a, p) = s.split_once('/').ok_or_else(bad)?;
+    let a: Ipv4Addr = a.parse().map_err(|_| bad())?;
+    let p: u8 = p.parse().ok().filter(|p| (8..=30).contains(p)).ok_or_else(bad)?;
+    Ok((Ipv4Addr::from(u32::from(a) & super::ipam::mask(p)), p))
+}
+
+fn overlaps(a: (Ipv4Addr, u8), b: (Ipv4Addr, u8)) -> bool {
+    let m = super::ipam::mask(a.1.min(b.1));
+    u32::from(a.0) & m == u32::from(b.0) & m
+}
+
+/// The default network, from `rcon0`'s address when it exists.
+pub fn default_network(nl: &mut Netlink) -> Result<Network, Error> {
+    let (mut subnet, mut prefix) = parse_cidr(
+        std::env::var("RCON_BRIDGE_SUBNET").ok().as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_SUBNET),
+    )?;
+    let mut gateway = Ipv4Addr::from(u32::from(subnet) + 1);
+    if let Some(link) = nl.link(DEFAULT_BRIDGE)? {
+        if let Some((a, p)) = nl.addresses(link.index)?.first() {
+            (gateway, prefix) = (*a, *p);
+            subnet = Ipv4Addr::from(u32::from(*a) & super::ipam::mask(*p));
+        }
+    }
+    Ok(Network {
+        name: DEFAULT_NETWORK.into(),
+        id: "0".repeat(64),
+        driver: "bridge".into(),
+        bridge: DEFAULT_BRIDGE.into(),
+        subnet,
+        prefix,
+        gateway,
+        created: DateTime::<Utc>::UNIX_EPOCH,
+        names: false,
+    })
+}
+
+/// The user networks of the store, by name.
+pub fn user_networks(store: &crate::store::Store) -> Result<Vec<Network>, Error> {
+    let d = dir(store);
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let data = std::fs::read(&p).map_err(io(&p))?;
+            out.push(serde_json::from_slice(&data).map_err(|e| Error::BadNetwork(format!("{}: {e}", p.display())))?);
+        }
+    }
+    out.sort_by(|a: &Network, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Finds a bridge network by name, ID or ID prefix (`bridge` is the
+/// default one). Errors: [`Error::NoSuchNetwork`].
+pub fn find(store: &crate::store::Store, nl: &mut Netlink, name: &str) -> Result<Network, Error> {
+    if name == DEFAULT_NETWORK {
+        return default_network(nl);
+    }
+    let all = user_networks(store)?;
+    if let Some(n) = all.iter().find(|n| n.name == name) {
+        return Ok(n.clone());
+    }
+    let by_id: Vec<_> = all.iter().filter(|n| name.len() >= 3 && n.id.starts_with(name)).collect();
+    match by_id.as_slice() {
+        [n] => Ok((*n).clone()),
+        _ => Err(Error::NoSuchNetwork(name.to_string())),
+    }
+}
+
+/// Makes sure the bridge of `net` exists, is up and has its gateway
+/// address, with forwarding on and its subnet in the NAT table. Returns
+/// its interface index. Cheap when the bridge exists (one netlink query).
+pub fn ensure_bridge(nl: &mut Netlink, net: &Network) -> Result<u32, Error> {
+    if let Some(link) = nl.link(&net.bridge)? {
+        return Ok(link.index);
+    }
+    let _lock = super::lock(&PathBuf::from(HOST_STATE).join("bridges.lock"))?;
+    if let Some(link) = nl.link(&net.bridge)? {
+        return Ok(link.index);
+    }
+    match nl.create_bridge(&net.bridge) {
+        Err(e) if e.errno != nix::errno::Errno::EEXIST => return Err(e.into()),
+        _ => {}
+    }
+    let link = nl.link(&net.bridge)?.ok_or_else(|| Error::BadNetwork(format!("bridge {} vanished", net.bridge)))?;
+    match nl.add_address(link.index, net.gateway, net.prefix) {
+        Err(e) if e.errno != nix::errno::Errno::EEXIST => return Err(e.into()),
+        _ => {}
+    }
+    nl.set_up(link.index)?;
+    sysctl("/proc/sys/net/ipv4/ip_forward", "1")?;
+    sysctl(&format!("/proc/sys/net/ipv4/conf/{}/route_localnet", net.bridge), "1")?;
+    super::nft::run(&super::nft::base_script(&[(net.subnet, net.prefix)]))?;
+    Ok(link.index)
+}
+
+fn sysctl(path: &str, value: &str) -> Result<(), Error> {
+    if std::fs::read_to_string(path).is_ok_and(|v| v.trim() == value) {
+        return Ok(());
+    }
+    std::fs::write(path, value).map_err(io(path))
+}
+
+/// Creates a user network: picks (or checks) the subnet, makes the bridge,
+/// records it. Errors: a bad or taken name, a bad or overlapping subnet or
+/// gateway, netlink and nft errors.
+pub fn create(
+    store: &crate::store::Store,
+    name: &str,
+    subnet: Option<&str>,
+    gateway: Option<&str>,
+) -> Result<Network, Error> {
+    if !crate::container::names::is_valid(name) || matches!(name, "bridge" | "host" | "none" | "default") {
+        return Err(Error::BadNetwork(format!("invalid network name {name:?}")));
+    }
+    let d = dir(store);
+    std::fs::create_dir_all(&d).map_err(io(&d))?;
+    let _host_lock = {
+        let p = PathBuf::from(HOST_STATE);
+        std::fs::create_dir_all(&p).map_err(io(&p))?;
+        super::lock(&p.join("subnets.lock"))?
+    };
+    let mut nl = Netlink::open()?;
+    let existing = user_networks(store)?;
+    if existing.iter().any(|n| n.name == name) {
+        return Err(Error::BadNetwork(format!("network with name {name} already exists")));
+    }
+    let mut used: Vec<(Ipv4Addr, u8)> =
+        nl.routes()?.iter().filter(|r| r.prefix > 0).map(|r| (r.dst, r.prefix)).collect();
+    used.extend(existing.iter().map(|n| (n.subnet, n.prefix)));
+    let def = default_network(&mut nl)?;
+    used.push((def.subnet, def.prefix));
+    let (net, prefix) = match subnet {
+        Some(s) => {
+            let c = parse_cidr(s)?;
+            if let Some(u) = used.iter().find(|u| overlaps(c, **u)) {
+                return Err(Error::BadNetwork(format!(
+                    "subnet {}/{} overlaps {}/{} already in use on this host",
+                    c.0, c.1, u.0, u.1
+                )));
+            }
+            c
+        }
+        None => (1..=255u32)
+            .map(|n| (Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 99, 0, 0)) + (n << 8)), 24u8))
+            .find(|c| !used.iter().any(|u| overlaps(*c, *u)))
+            .ok_or_else(|| Error::BadNetwork("no free subnet left in 10.99.0.0/16; give --subnet".into()))?,
+    };
+    let gateway = match gateway {
+        Some(g) => {
+            let g: Ipv4Addr = g.parse().map_err(|_| Error::BadNetwork(format!("invalid gateway {g:?}")))?;
+            if u32::from(g) & super::ipam::mask(prefix) != u32::from(net) || g == net {
+                return Err(Error::BadNetwork(format!("gateway {g} is not in subnet {net}/{prefix}")));
+            }
+            g
+        }
+        None => Ipv4Addr::from(u32::from(net) + 1),
+    };
+    let id = crate::util::random_hex(32);
+    let n = Network {
+        name: name.to_string(),
+        bridge: format!("rcon-{}", &id[..8]),
+        id,
+        driver: "bridge".into(),
+        subnet: net,
+        prefix,
+        gateway,
+        created: Utc::now(),
+        names: true,
+    };
+    ensure_bridge(&mut nl, &n)?;
+    let p = d.join(format!("{name}.json"));
+    let data = serde_json::to_vec_pretty(&n).expect("a network serializes");
+    std::fs::write(&p, data).map_err(io(&p))?;
+    Ok(n)
+}
+
+/// Deletes a user network's bridge, NAT entry, leases and record (the
+/// caller checked that no container uses it).
+pub fn delete(store: &crate::store::Store, net: &Network) -> Result<(), Error> {
+    let mut nl = Netlink::open()?;
+    match nl.delete_link(&net.bridge) {
+        Err(e) if e.errno != nix::errno::Errno::ENODEV => return Err(e.into()),
+        _ => {}
+    }
+    let _ = super::nft::run(&super::nft::delete_subnet_script(net.subnet, net.prefix));
+    super::ipam::forget(&net.bridge);
+    let p = dir(store).join(format!("{}.json", net.name));
+    std::fs::remove_file(&p).map_err(io(&p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidrs() {
+        assert_eq!(parse_cidr("10.99.3.7/24").unwrap(), ("10.99.3.0".parse().unwrap(), 24));
+        assert!(parse_cidr("10.99.3.0").is_err());
+        assert!(parse_cidr("10.99.3.0/33").is_err());
+        let a = parse_cidr("10.99.0.0/16").unwrap();
+        let b = parse_cidr("10.99.5.0/24").unwrap();
+        let c = parse_cidr("10.98.0.0/24").unwrap();
+        assert!(overlaps(a, b) && overlaps(b, a) && !overlaps(a, c));
+    }
+}
