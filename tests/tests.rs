@@ -7,5 +7,6 @@ mod cli;
 mod common;
 mod containers;
 mod generated;
+mod lifecycle;
 mod pull;
 mod runtime;

@@ -7,8 +7,12 @@
 
 mod build;
 mod images;
+mod lifecycle;
+mod logs;
+mod login;
 mod ps;
 mod pull;
+mod push;
 mod rm;
 mod rmi;
 mod run;
@@ -57,6 +61,26 @@ pub enum Command {
     Rm(rm::RmArgs),
     /// Remove one or more images
     Rmi(rmi::RmiArgs),
+    /// Log in to a registry
+    Login(login::LoginArgs),
+    /// Log out from a registry
+    Logout(login::LogoutArgs),
+    /// Upload an image to a registry
+    Push(push::PushArgs),
+    /// Create a new container without starting it
+    Create(lifecycle::CreateArgs),
+    /// Start one or more stopped containers
+    Start(lifecycle::StartArgs),
+    /// Stop one or more running containers
+    Stop(lifecycle::StopArgs),
+    /// Restart one or more containers
+    Restart(lifecycle::StopArgs),
+    /// Kill one or more running containers
+    Kill(lifecycle::KillArgs),
+    /// Block until one or more containers stop, then print their exit codes
+    Wait(lifecycle::WaitArgs),
+    /// Fetch the logs of a container
+    Logs(logs::LogsArgs),
 }
 
 /// Parses `args` and runs the command; returns the process exit code.
@@ -99,6 +123,16 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ps(a) => ps::run(&ctx, a),
         Command::Rm(a) => rm::run(&ctx, a),
         Command::Rmi(a) => rmi::run(&ctx, a),
+        Command::Login(a) => login::login(&ctx, a),
+        Command::Logout(a) => login::logout(&ctx, a),
+        Command::Push(a) => push::run(&ctx, a),
+        Command::Create(a) => lifecycle::create(&ctx, a),
+        Command::Start(a) => lifecycle::start(&ctx, a),
+        Command::Stop(a) => lifecycle::stop(&ctx, a),
+        Command::Restart(a) => lifecycle::restart(&ctx, a),
+        Command::Kill(a) => lifecycle::kill(&ctx, a),
+        Command::Wait(a) => lifecycle::wait(&ctx, a),
+        Command::Logs(a) => logs::run(&ctx, a),
     }
 }
 
@@ -130,7 +164,7 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
 
 /// `outer: inner: innermost`, skipping a cause whose text its parent already
 /// contains (thiserror's `#[error("…: {0}")]` plus `#[source]`).
-fn error_chain(e: &anyhow::Error) -> String {
+pub(crate) fn error_chain(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
         let s = cause.to_string();

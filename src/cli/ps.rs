@@ -63,8 +63,11 @@ pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
 /// The COMMAND column as docker builds it: arguments containing a space
 /// are wrapped in single quotes (`sh -c 'exit 3'`).
 pub fn display_command(argv: &[String]) -> String {
-    let quoted: Vec<String> =
-        argv.iter().enumerate().map(|(i, a)| if i > 0 && a.contains(' ') { format!("'{a}'") } else { a.clone() }).collect();
+    let quoted: Vec<String> = argv
+        .iter()
+        .enumerate()
+        .map(|(i, a)| if i > 0 && a.contains(' ') { format!("'{a}'") } else { a.clone() })
+        .collect();
     quoted.join(" ")
 }
 
@@ -74,7 +77,13 @@ pub fn status(state: &ContainerState, now: DateTime<Utc>) -> String {
         ContainerStatus::Created => "Created".into(),
         ContainerStatus::Running => {
             let since = state.started_at.unwrap_or(now);
-            format!("Up {}", human_duration((now - since).num_milliseconds() as f64 / 1000.0))
+            let up = format!("Up {}", human_duration((now - since).num_milliseconds() as f64 / 1000.0));
+            let paused = if state.paused { " (Paused)" } else { "" };
+            match state.health.as_ref().map(|h| h.status.as_str()) {
+                Some("starting") => format!("{up} (health: starting){paused}"),
+                Some(h) => format!("{up} ({h}){paused}"),
+                None => format!("{up}{paused}"),
+            }
         }
         ContainerStatus::Exited => match state.finished_at {
             Some(t) => format!("Exited ({}) {}", state.exit_code.unwrap_or(0), ago(t, now)),

@@ -45,6 +45,39 @@ pub struct RunArgs {
     /// Suppress the pull output
     #[arg(short, long)]
     pub quiet: bool,
+    /// Run the container in the background and print its ID
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Restart policy: no, on-failure[:MAX-RETRIES], always, unless-stopped
+    #[arg(long, value_name = "POLICY", default_value = "no")]
+    pub restart: String,
+    /// Log driver options: max-size=SIZE, max-file=N
+    #[arg(long = "log-opt", value_name = "OPT")]
+    pub log_opt: Vec<String>,
+    /// Command to run to check health
+    #[arg(long = "health-cmd", value_name = "COMMAND")]
+    pub health_cmd: Option<String>,
+    /// Time between running the check (ms|s|m|h)
+    #[arg(long = "health-interval", value_name = "DURATION")]
+    pub health_interval: Option<String>,
+    /// Maximum time to allow one check to run (ms|s|m|h)
+    #[arg(long = "health-timeout", value_name = "DURATION")]
+    pub health_timeout: Option<String>,
+    /// Consecutive failures needed to report unhealthy
+    #[arg(long = "health-retries", value_name = "N")]
+    pub health_retries: Option<u32>,
+    /// Start period for the container to initialize before counting retries (ms|s|m|h)
+    #[arg(long = "health-start-period", value_name = "DURATION")]
+    pub health_start_period: Option<String>,
+    /// Disable any container-specified HEALTHCHECK
+    #[arg(long = "no-healthcheck")]
+    pub no_healthcheck: bool,
+    /// Seconds to wait for the stop signal to end the container before SIGKILL
+    #[arg(long = "stop-timeout", value_name = "SECONDS")]
+    pub stop_timeout: Option<u64>,
+    /// Set metadata on the container (KEY=VALUE)
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
     /// IMAGE, then the command and its arguments
     #[arg(value_name = "IMAGE [COMMAND [ARG...]]", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
@@ -53,9 +86,30 @@ pub struct RunArgs {
 /// Creates the container, runs it in the foreground and returns its exit code.
 pub fn run(ctx: &Context, a: RunArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
+    let detach = a.detach;
+    let opts = options(a)?;
+    if detach {
+        let id = crate::container::run_detached(&store, opts)?;
+        println!("{id}");
+        Ok(0)
+    } else {
+        crate::container::run_foreground(&store, opts)
+    }
+}
+
+/// Turns the flags into [`crate::container::RunOptions`] (shared with `create`).
+pub fn options(a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
     let mut args = a.args.into_iter();
     let image = args.next().expect("clap requires IMAGE");
-    let opts = crate::container::RunOptions {
+    let health = crate::container::HealthFlags {
+        cmd: a.health_cmd,
+        interval: a.health_interval,
+        timeout: a.health_timeout,
+        retries: a.health_retries,
+        start_period: a.health_start_period,
+        disabled: a.no_healthcheck,
+    };
+    Ok(crate::container::RunOptions {
         image,
         command: args.collect(),
         name: a.name,
@@ -67,7 +121,12 @@ pub fn run(ctx: &Context, a: RunArgs) -> anyhow::Result<i32> {
         hostname: a.hostname,
         auto_remove: a.rm,
         pull: crate::container::PullPolicy::parse(&a.pull),
-        pull_options: crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.tls_verify },
-    };
-    crate::container::run_foreground(&store, opts)
+        pull_options: crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.tls_verify, ..Default::default() },
+        restart: a.restart,
+        log_opts: a.log_opt,
+        health,
+        stop_timeout: a.stop_timeout,
+        labels: a.label,
+        ..Default::default()
+    })
 }

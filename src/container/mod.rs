@@ -2,7 +2,9 @@
 //! `rcon run` flags into a record in the store and an OCI spec for the
 //! runtime.
 
+pub mod lifecycle;
 pub mod logs;
+pub mod monitor;
 pub mod names;
 pub mod spec;
 
@@ -66,6 +68,35 @@ pub struct RunOptions {
     pub pull: PullPolicy,
     /// Options for pulling the image.
     pub pull_options: crate::registry::PullOptions,
+    /// `--restart` (empty or `no`: never).
+    pub restart: String,
+    /// `--log-opt`.
+    pub log_opts: Vec<String>,
+    /// `--health-*` and `--no-healthcheck`.
+    pub health: HealthFlags,
+    /// `--stop-signal`.
+    pub stop_signal: Option<String>,
+    /// `--stop-timeout` in seconds.
+    pub stop_timeout: Option<u64>,
+    /// `--label KEY=VALUE`.
+    pub labels: Vec<String>,
+}
+
+/// The `--health-*` flags (durations as docker writes them: `30s`, `1m30s`, `500ms`).
+#[derive(Debug, Clone, Default)]
+pub struct HealthFlags {
+    /// `--health-cmd` (run with `/bin/sh -c`).
+    pub cmd: Option<String>,
+    /// `--health-interval`.
+    pub interval: Option<String>,
+    /// `--health-timeout`.
+    pub timeout: Option<String>,
+    /// `--health-retries`.
+    pub retries: Option<u32>,
+    /// `--health-start-period`.
+    pub start_period: Option<String>,
+    /// `--no-healthcheck`.
+    pub disabled: bool,
 }
 
 /// Finds `name` (reference, ID or ID prefix) in the store, pulling it as
@@ -103,12 +134,30 @@ pub fn image_config(store: &Store, image: &ImageRecord) -> anyhow::Result<ImageC
     serde_json::from_slice(&data).with_context(|| format!("image {}: cannot parse its config", image.id))
 }
 
+/// The image config as raw JSON, for docker's fields that the OCI config
+/// type does not carry (`Healthcheck`).
+fn image_config_json(store: &Store, image: &ImageRecord) -> anyhow::Result<serde_json::Value> {
+    let data = store.read_blob(&image.id)?;
+    serde_json::from_slice(&data).with_context(|| format!("image {}: cannot parse its config", image.id))
+}
+
+/// `KEY=VALUE` labels (a bare `KEY` gets an empty value, as docker).
+fn parse_labels(labels: &[String]) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for l in labels {
+        let (k, v) = l.split_once('=').unwrap_or((l, ""));
+        if k.is_empty() {
+            bail!("invalid label {l:?}: the key is empty");
+        }
+        out.insert(k.to_string(), v.to_string());
+    }
+    Ok(out)
+}
+
 /// A container created in the store and ready to start.
 pub struct Created {
     /// Its record.
     pub record: ContainerRecord,
-    /// The user to run as (`-u`, else the image's `User`), unresolved.
-    pub user: Option<String>,
 }
 
 /// Creates the container: resolves (or pulls) the image, picks the ID and
@@ -117,7 +166,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
     if let Some(n) = &opts.name
         && !names::is_valid(n)
     {
-        bail!("invalid container name \"{n}\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        bail!("Invalid container name ({n}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     let image = resolve_image(store, &opts.image, opts.pull, &opts.pull_options)?;
     let config = image_config(store, &image)?;
@@ -147,12 +196,25 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
         command,
         auto_remove: opts.auto_remove,
         spec: serde_json::to_value(&spec)?,
+        user,
+        restart: lifecycle::RestartPolicy::parse(&opts.restart)?.to_string(),
+        log_opts: {
+            logs::Rotation::parse(&opts.log_opts).map_err(|e| anyhow::anyhow!("--log-opt: {e}"))?;
+            opts.log_opts.clone()
+        },
+        healthcheck: lifecycle::healthcheck(&opts.health, &image_config_json(store, &image)?)?,
+        stop_signal: opts
+            .stop_signal
+            .clone()
+            .or_else(|| config.config().as_ref().and_then(|c| c.stop_signal().clone())),
+        stop_timeout: opts.stop_timeout,
+        labels: parse_labels(&opts.labels)?,
     };
     claim_name(store, &mut record, opts.name.is_some())?;
     write_etc_files(&dir, &hostname).inspect_err(|_| {
         let _ = store.remove_container(&id);
     })?;
-    Ok(Created { record, user })
+    Ok(Created { record })
 }
 
 /// Records the container under its name; a generated name that clashes is
@@ -242,11 +304,14 @@ fn proxy_signals(pid: i32) {
     }
 }
 
-/// Starts a created container in the foreground and waits for it; records
-/// its exit; removes it when `auto_remove`. Returns the exit code.
-pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> {
-    let record = &created.record;
-    let spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())?;
+/// The runtime spec and spawn options of a container: its spec as recorded,
+/// an overlay of its image's layers under its own upper dir, its user.
+pub fn spawn_inputs(
+    store: &Store,
+    record: &ContainerRecord,
+) -> anyhow::Result<(oci_spec::runtime::Spec, SpawnOptions)> {
+    let spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())
+        .with_context(|| format!("container {}: cannot read its runtime spec", &record.id[..12]))?;
     let dir = store.container_dir(&record.id);
     let mut lowers: Vec<String> = record.layers.iter().rev().map(Store::layer_relative_diff).collect();
     if lowers.is_empty() {
@@ -262,9 +327,17 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
             upper: dir.join("upper"),
             work: dir.join("work"),
         },
-        user: created.user.clone(),
+        user: record.user.clone(),
         ..Default::default()
     };
+    Ok((spec, opts))
+}
+
+/// Starts a created container in the foreground and waits for it; records
+/// its exit; removes it when `auto_remove`. Returns the exit code.
+pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> {
+    let record = &created.record;
+    let (spec, opts) = spawn_inputs(store, record)?;
     let started_at = Utc::now();
     let process = match runtime::spawn(&spec, &opts) {
         Ok(p) => p,
@@ -352,6 +425,31 @@ fn is_zombie(pid: i32) -> bool {
         .ok()
         .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| rest.starts_with('Z')))
         .unwrap_or(false)
+}
+
+/// Starts an existing container (created or exited) under a new monitor
+/// (`rcon start`); a running one is left alone. Returns its record.
+pub fn start(store: &Store, name: &str) -> anyhow::Result<ContainerRecord> {
+    let record = store.find_container(name)?;
+    if store.container_state(&record.id)?.status != ContainerStatus::Running {
+        monitor::start_detached(store, &record)?;
+    }
+    Ok(record)
+}
+
+/// `rcon run -d`: creates the container and starts it under its own
+/// monitor; returns its ID once it runs. With `--rm`, a container that could
+/// not start is removed.
+pub fn run_detached(store: &Store, opts: RunOptions) -> anyhow::Result<String> {
+    let created = create(store, &opts)?;
+    let record = created.record;
+    if let Err(e) = monitor::start_detached(store, &record) {
+        if record.auto_remove {
+            let _ = store.remove_container(&record.id);
+        }
+        return Err(e);
+    }
+    Ok(record.id)
 }
 
 /// `rcon run` in the foreground: create, start, wait; returns the exit code.

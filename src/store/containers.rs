@@ -2,7 +2,7 @@
 //! is, written once at create) and `state.json` (what it is doing, rewritten
 //! atomically on every change). Names are claimed under the store lock.
 
-use super::{Result, Store, StoreError, io_err, read_json, write_json_atomic};
+use super::{Result, Store, StoreError, io_err, read_json, write_json_fast};
 use crate::digest::Digest;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -31,13 +31,58 @@ pub struct ContainerRecord {
     pub auto_remove: bool,
     /// The OCI runtime spec it runs with (process, mounts, namespaces…).
     pub spec: serde_json::Value,
+    /// The user to run as (`-u`, else the image's `User`), unresolved:
+    /// the runtime resolves it in the container's /etc/passwd.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Restart policy (`--restart`): `no`, `on-failure[:N]`, `always`, `unless-stopped`.
+    #[serde(default)]
+    pub restart: String,
+    /// `--log-opt` values (`max-size=10m`, `max-file=3`).
+    #[serde(default)]
+    pub log_opts: Vec<String>,
+    /// The healthcheck (`--health-*` flags over the image's HEALTHCHECK).
+    #[serde(default)]
+    pub healthcheck: Option<Healthcheck>,
+    /// Signal that `stop` sends first (`--stop-signal`, else the image's
+    /// StopSignal, else SIGTERM), as a name or number.
+    #[serde(default)]
+    pub stop_signal: Option<String>,
+    /// Seconds `stop` waits before SIGKILL (`--stop-timeout`; default 10).
+    #[serde(default)]
+    pub stop_timeout: Option<u64>,
+    /// Labels (`--label`).
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+/// A healthcheck, in docker's terms (`Config.Healthcheck`); durations in
+/// nanoseconds as docker stores them, 0 meaning the default.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Healthcheck {
+    /// `["CMD", args…]`, `["CMD-SHELL", command]` or `["NONE"]`.
+    #[serde(rename = "Test", default)]
+    pub test: Vec<String>,
+    /// Time between probes (default 30 s).
+    #[serde(rename = "Interval", default)]
+    pub interval: u64,
+    /// Time a probe may take (default 30 s).
+    #[serde(rename = "Timeout", default)]
+    pub timeout: u64,
+    /// Grace period after start during which failures do not count.
+    #[serde(rename = "StartPeriod", default)]
+    pub start_period: u64,
+    /// Consecutive failures that make the container unhealthy (default 3).
+    #[serde(rename = "Retries", default)]
+    pub retries: u32,
 }
 
 /// Lifecycle status, with docker's names.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum ContainerStatus {
     /// Created, never started.
+    #[default]
     Created,
     /// Its process is running.
     Running,
@@ -46,7 +91,7 @@ pub enum ContainerStatus {
 }
 
 /// What a container is doing: rewritten atomically on every change.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct ContainerState {
     /// Status.
     pub status: ContainerStatus,
@@ -68,20 +113,80 @@ pub struct ContainerState {
     /// Why it could not start, if it could not.
     #[serde(default)]
     pub error: Option<String>,
+    /// The container's init start time in clock ticks since boot
+    /// (`/proc/<pid>/stat` field 22), so a reused pid is not mistaken for it.
+    #[serde(default)]
+    pub pid_start: Option<u64>,
+    /// Host pid of the detached container's monitor, while it runs.
+    #[serde(default)]
+    pub monitor_pid: Option<i32>,
+    /// How often the restart policy restarted it.
+    #[serde(default)]
+    pub restart_count: u32,
+    /// `stop`, `kill` or `rm -f` ended it: the restart policy does not
+    /// restart it.
+    #[serde(default)]
+    pub stopped_by_user: bool,
+    /// Its processes are frozen (`pause`).
+    #[serde(default)]
+    pub paused: bool,
+    /// Healthcheck status, when the container has a healthcheck.
+    #[serde(default)]
+    pub health: Option<Health>,
+}
+
+/// Healthcheck state (docker's `State.Health`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Health {
+    /// `starting`, `healthy` or `unhealthy`.
+    pub status: String,
+    /// Consecutive failed probes.
+    pub failing_streak: u32,
+    /// The last (up to 5) probes, oldest first.
+    pub log: Vec<HealthProbe>,
+}
+
+/// One healthcheck probe.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HealthProbe {
+    /// When it started.
+    pub start: DateTime<Utc>,
+    /// When it ended.
+    pub end: DateTime<Utc>,
+    /// Its exit code (-1: timed out or could not run).
+    pub exit_code: i32,
+    /// The start of its output.
+    pub output: String,
+}
+
+/// Start time of process `pid` in clock ticks since boot (`/proc/<pid>/stat`
+/// field 22); `None` when it does not exist.
+pub fn process_start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    rest.split(' ').nth(19)?.parse().ok()
+}
+
+/// True when `pid` is alive (not a zombie) and, if `start` is given, is the
+/// process that started then.
+pub fn process_alive(pid: i32, start: Option<u64>) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { return false };
+    let mut fields = rest.split(' ');
+    if fields.next() == Some("Z") {
+        return false;
+    }
+    match start {
+        Some(s) => fields.nth(18).and_then(|f| f.parse::<u64>().ok()) == Some(s),
+        None => true,
+    }
 }
 
 impl ContainerState {
     /// The state of a container that was just created.
     pub fn created() -> ContainerState {
-        ContainerState {
-            status: ContainerStatus::Created,
-            pid: None,
-            exit_code: None,
-            started_at: None,
-            finished_at: None,
-            oom_killed: false,
-            error: None,
-        }
+        ContainerState::default()
     }
 }
 
@@ -106,10 +211,10 @@ impl Store {
             let p = dir.join(sub);
             std::fs::create_dir_all(&p).map_err(io_err(&p))?;
         }
-        write_json_atomic(&dir.join("state.json"), &ContainerState::created())?;
+        write_json_fast(&dir.join("state.json"), &ContainerState::created())?;
         // config.json last: a directory without it is a half-made container
         // that `containers()` skips and `gc` removes.
-        write_json_atomic(&dir.join("config.json"), record)
+        write_json_fast(&dir.join("config.json"), record)
     }
 
     /// Every container with a complete record, oldest first.
@@ -154,16 +259,34 @@ impl Store {
     pub fn container_state(&self, id: &str) -> Result<ContainerState> {
         let path = self.container_dir(id).join("state.json");
         let mut state = read_json::<ContainerState>(&path)?.unwrap_or_else(ContainerState::created);
-        if state.status == ContainerStatus::Running {
-            let alive =
-                state.pid.is_some_and(|pid| nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok());
-            if !alive {
-                state.status = ContainerStatus::Exited;
-                state.exit_code.get_or_insert(137);
-                state.pid = None;
-            }
+        if state.status == ContainerStatus::Running && !state.pid.is_some_and(|p| process_alive(p, state.pid_start)) {
+            // Its init is gone but nobody recorded the exit: the monitor (or
+            // the foreground rcon) was killed. The exit code is unknown: 255,
+            // as docker reports containers whose end it did not see.
+            state.status = ContainerStatus::Exited;
+            state.exit_code.get_or_insert(255);
+            state.pid = None;
+            state.monitor_pid = None;
         }
         Ok(state)
+    }
+
+    /// Reads, changes and writes the container's state under its lock.
+    /// Returns `Ok(None)` (and changes nothing) when the container was
+    /// removed meanwhile.
+    pub fn update_container_state(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut ContainerState),
+    ) -> Result<Option<ContainerState>> {
+        let _lock = self.lock_container(id)?;
+        if !self.container_dir(id).join("config.json").exists() {
+            return Ok(None);
+        }
+        let mut state = self.container_state(id)?;
+        change(&mut state);
+        self.set_container_state(id, &state)?;
+        Ok(Some(state))
     }
 
     /// Locks one container (flock on `<run root>/<id>.lock`) while its
@@ -174,7 +297,7 @@ impl Store {
 
     /// Replaces the container's state record.
     pub fn set_container_state(&self, id: &str, state: &ContainerState) -> Result<()> {
-        write_json_atomic(&self.container_dir(id).join("state.json"), state)
+        write_json_fast(&self.container_dir(id).join("state.json"), state)
     }
 
     /// Deletes the container's directory (record, upper dir, logs). The

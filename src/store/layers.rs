@@ -20,6 +20,29 @@ pub struct LayerInfo {
     pub size: u64,
 }
 
+/// A compressed form of a layer known to rcon (`layers/<chain>/blobs.json`):
+/// the blob it was pulled as, or made for a push. Lets `push` skip, mount
+/// or reuse a blob instead of compressing the layer again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerBlob {
+    /// Digest of the compressed blob.
+    pub digest: Digest,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its media type (gzip, zstd or plain tar; OCI or Docker names).
+    pub media_type: String,
+    /// Repositories (`registry/name`) known to hold it.
+    #[serde(default)]
+    pub repositories: Vec<String>,
+    /// The blob itself is kept in the store (`blobs/sha256/<hex>`).
+    #[serde(default)]
+    pub kept: bool,
+}
+
+/// File names inside a layer directory besides `diff/` and `layer.json`.
+pub const TAR_SPLIT_FILE: &str = "tar-split.gz";
+const BLOBS_FILE: &str = "blobs.json";
+
 /// A layer being unpacked: `dir()/diff` is where its files go. Dropped
 /// without [`LayerStaging::commit`], the staging directory is removed.
 pub struct LayerStaging {
@@ -45,6 +68,41 @@ impl Store {
         read_json(&self.layers_dir().join(chain_id.hex()).join("layer.json"))
     }
 
+    /// The layer's tar-split record (see `image::tarsplit`), when it has one.
+    pub fn layer_tar_split(&self, chain_id: &Digest) -> Option<PathBuf> {
+        let p = self.layers_dir().join(chain_id.hex()).join(TAR_SPLIT_FILE);
+        p.exists().then_some(p)
+    }
+
+    /// The compressed forms known for a layer (empty when none).
+    pub fn layer_blobs(&self, chain_id: &Digest) -> Result<Vec<LayerBlob>> {
+        Ok(read_json(&self.layers_dir().join(chain_id.hex()).join(BLOBS_FILE))?.unwrap_or_default())
+    }
+
+    /// Records a compressed form of a layer (merged with what is known of
+    /// the same digest: repositories added, `kept` or-ed). Takes the store lock.
+    pub fn add_layer_blob(&self, chain_id: &Digest, blob: LayerBlob) -> Result<()> {
+        let _lock = self.lock()?;
+        let dir = self.layers_dir().join(chain_id.hex());
+        if !dir.join("layer.json").exists() {
+            return Ok(());
+        }
+        let path = dir.join(BLOBS_FILE);
+        let mut all: Vec<LayerBlob> = read_json(&path)?.unwrap_or_default();
+        match all.iter_mut().find(|b| b.digest == blob.digest) {
+            Some(b) => {
+                for r in blob.repositories {
+                    if !b.repositories.contains(&r) {
+                        b.repositories.push(r);
+                    }
+                }
+                b.kept |= blob.kept;
+            }
+            None => all.push(blob),
+        }
+        write_json_atomic(&path, &all)
+    }
+
     /// Starts a layer: creates `tmp/layer-<random>/diff`.
     pub fn layer_staging(&self) -> Result<LayerStaging> {
         let dir = self.tmp_dir().join(tmp_name("layer"));
@@ -54,8 +112,14 @@ impl Store {
     }
 
     /// Deletes an unpacked layer; a missing one is not an error.
+    /// Compressed blobs kept for it (for `push`) are deleted too.
     pub fn remove_layer(&self, chain_id: &Digest) -> Result<()> {
         let dir = self.layers_dir().join(chain_id.hex());
+        if let Ok(Some(blobs)) = read_json::<Vec<LayerBlob>>(&dir.join(BLOBS_FILE)) {
+            for b in blobs.iter().filter(|b| b.kept) {
+                self.remove_blob(&b.digest)?;
+            }
+        }
         // Rename first so a half-deleted layer is never visible under its name.
         let trash = self.tmp_dir().join(tmp_name("trash"));
         match std::fs::rename(&dir, &trash) {
@@ -118,6 +182,16 @@ impl LayerStaging {
     /// The directory the layer's files are unpacked into.
     pub fn diff_dir(&self) -> PathBuf {
         self.dir.join("diff")
+    }
+
+    /// Where the layer's tar-split record goes (committed with the layer).
+    pub fn tar_split_path(&self) -> PathBuf {
+        self.dir.join(TAR_SPLIT_FILE)
+    }
+
+    /// Records the compressed blob the layer came as (committed with the layer).
+    pub fn set_blobs(&self, blobs: &[LayerBlob]) -> Result<()> {
+        write_json_atomic(&self.dir.join(BLOBS_FILE), &blobs)
     }
 
     /// Writes `layer.json` and renames the staged layer into place. If the

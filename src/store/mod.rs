@@ -27,9 +27,12 @@ mod layers;
 mod lock;
 
 pub use blobs::BlobWriter;
-pub use containers::{ContainerRecord, ContainerState, ContainerStatus};
+pub use containers::{
+    ContainerRecord, ContainerState, ContainerStatus, Health, HealthProbe, Healthcheck, process_alive,
+    process_start_time,
+};
 pub use images::ImageRecord;
-pub use layers::{LayerInfo, LayerStaging};
+pub use layers::{LayerBlob, LayerInfo, LayerStaging};
 pub use lock::StoreLock;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,140 @@
+//! `rcon create`, `start`, `stop`, `restart`, `kill`, `wait`: glue over
+//! [`crate::container::lifecycle`] and the monitor.
+
+use super::Context;
+use crate::container::lifecycle;
+use clap::Args;
+
+/// Flags of `rcon create` (those of `run`; `-d` has no meaning here).
+#[derive(Debug, Args)]
+#[command(mut_arg("detach", |a| a.hide(true)))]
+pub struct CreateArgs {
+    #[command(flatten)]
+    run: super::run::RunArgs,
+}
+
+/// Creates a container without starting it; prints its ID.
+pub fn create(ctx: &Context, a: CreateArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    let created = crate::container::create(&store, &super::run::options(a.run)?)?;
+    println!("{}", created.record.id);
+    Ok(0)
+}
+
+/// Flags of `rcon start`.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Attach stdout/stderr and wait for the container to exit; exit with its code
+    #[arg(short, long)]
+    pub attach: bool,
+    /// Attach stdin (accepted for compatibility; stdin is not forwarded yet)
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Containers: names, IDs or unique ID prefixes
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// Starts created or exited containers under a monitor.
+pub fn start(ctx: &Context, a: StartArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    let mut code = 0;
+    for name in &a.containers {
+        match crate::container::start(&store, name) {
+            Ok(_) if a.attach => {
+                super::logs::follow(&store, name, &super::logs::Filter::default())?;
+                return Ok(lifecycle::wait(&store, name)?);
+            }
+            Ok(_) => println!("{name}"),
+            Err(e) => {
+                eprintln!("rcon: {}", super::error_chain(&e));
+                code = 1;
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// Flags of `rcon stop` and `rcon restart`.
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Seconds to wait before killing the container (default: its --stop-timeout, else 10)
+    #[arg(short = 't', long = "time", visible_alias = "timeout", value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// Containers: names, IDs or unique ID prefixes
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// Stops containers: the stop signal, then SIGKILL after the timeout.
+pub fn stop(ctx: &Context, a: StopArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    each(&a.containers, |name| lifecycle::stop(&store, name, a.time).map(|_| ()))
+}
+
+/// Stops then starts containers.
+pub fn restart(ctx: &Context, a: StopArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    each(&a.containers, |name| {
+        lifecycle::stop(&store, name, a.time)?;
+        crate::container::start(&store, name).map(|_| ())
+    })
+}
+
+/// Flags of `rcon kill`.
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// Signal to send, by name or number
+    #[arg(short, long, default_value = "KILL", value_name = "SIGNAL")]
+    pub signal: String,
+    /// Containers: names, IDs or unique ID prefixes
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// Sends a signal to containers' init processes.
+pub fn kill(ctx: &Context, a: KillArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    let signal = lifecycle::parse_signal(&a.signal)?;
+    each(&a.containers, |name| lifecycle::kill(&store, name, signal).map(|_| ()))
+}
+
+/// Arguments of `rcon wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Containers: names, IDs or unique ID prefixes
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// Waits for containers to stop and prints their exit codes.
+pub fn wait(ctx: &Context, a: WaitArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    let mut status = 0;
+    for name in &a.containers {
+        match lifecycle::wait(&store, name) {
+            Ok(code) => println!("{code}"),
+            Err(e) => {
+                eprintln!("rcon: {}", super::error_chain(&e));
+                status = 1;
+            }
+        }
+    }
+    Ok(status)
+}
+
+/// Runs `f` on every name, printing each name that succeeded and each error;
+/// docker's exit status 1 when any failed.
+fn each(names: &[String], mut f: impl FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<i32> {
+    let mut status = 0;
+    for name in names {
+        match f(name) {
+            Ok(()) => println!("{name}"),
+            Err(e) => {
+                eprintln!("rcon: {}", super::error_chain(&e));
+                status = 1;
+            }
+        }
+    }
+    Ok(status)
+}

@@ -1,0 +1,202 @@
+//! `rcon logs [-f] [--tail N] [--since T] [--until T] [-t] CONTAINER`.
+
+use super::Context;
+use crate::container::logs::{Record, Stream, parse_line, read_all};
+use crate::store::{ContainerStatus, Store};
+use chrono::{DateTime, SecondsFormat, Utc};
+use clap::Args;
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::time::Duration;
+
+/// Flags of `rcon logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Follow log output until the container exits
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Number of lines to show from the end of the logs ("all" for every line)
+    #[arg(short = 'n', long, value_name = "N", default_value = "all")]
+    pub tail: String,
+    /// Show logs since a timestamp (2026-11-21T10:00:00Z) or relative time (42m)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Show logs before a timestamp (2026-11-21T10:00:00Z) or relative time (42m)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Show timestamps
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Container: name, ID or unique ID prefix
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+}
+
+/// Which records to print, and how.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// Only records at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only records before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Prefix each record with its RFC 3339 time.
+    pub timestamps: bool,
+}
+
+/// Prints the container's logs: stdout records on stdout, stderr records on
+/// stderr, as the container wrote them.
+pub fn run(ctx: &Context, a: LogsArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    let now = Utc::now();
+    let filter = Filter {
+        since: a.since.as_deref().map(|s| parse_time(s, now)).transpose()?,
+        until: a.until.as_deref().map(|s| parse_time(s, now)).transpose()?,
+        timestamps: a.timestamps,
+    };
+    let tail: Option<usize> = match a.tail.as_str() {
+        "all" | "-1" => None,
+        n => Some(n.parse().map_err(|_| anyhow::anyhow!("invalid --tail {n:?}: a number of lines or \"all\""))?),
+    };
+    let record = store.find_container(&a.container)?;
+    if a.follow && tail.is_none() {
+        return follow(&store, &a.container, &filter).map(|_| 0);
+    }
+    let path = store.container_dir(&record.id).join("ctr.log");
+    let mut records: Vec<Record> = read_all(&path)?.into_iter().filter(|r| filter.keeps(r)).collect();
+    if let Some(n) = tail {
+        records = last_lines(records, n);
+    }
+    for r in &records {
+        print(r, filter.timestamps)?;
+    }
+    if a.follow {
+        // --tail with -f: the rest comes from following from the end.
+        let offset = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        follow_from(&store, &record.id, offset, &filter)?;
+    }
+    Ok(0)
+}
+
+impl Filter {
+    fn keeps(&self, r: &Record) -> bool {
+        self.since.is_none_or(|s| r.time >= s) && self.until.is_none_or(|u| r.time < u)
+    }
+}
+
+/// The records of the last `n` lines (a line ends with a complete record).
+fn last_lines(records: Vec<Record>, n: usize) -> Vec<Record> {
+    let mut lines = 0;
+    let mut start = records.len();
+    for (i, r) in records.iter().enumerate().rev() {
+        if r.content.ends_with(b"\n") {
+            if lines == n {
+                break;
+            }
+            lines += 1;
+        }
+        start = i;
+    }
+    records[start..].to_vec()
+}
+
+fn print(r: &Record, timestamps: bool) -> std::io::Result<()> {
+    let mut out: Box<dyn Write> = match r.stream {
+        Stream::Stdout => Box::new(std::io::stdout().lock()),
+        Stream::Stderr => Box::new(std::io::stderr().lock()),
+    };
+    if timestamps {
+        write!(out, "{} ", r.time.to_rfc3339_opts(SecondsFormat::Nanos, true))?;
+    }
+    out.write_all(&r.content)?;
+    out.flush()
+}
+
+/// Prints the whole log and then what is appended, until the container is
+/// no longer running (and its monitor has written everything).
+pub fn follow(store: &Store, name: &str, filter: &Filter) -> anyhow::Result<()> {
+    let record = store.find_container(name)?;
+    follow_from(store, &record.id, 0, filter)
+}
+
+fn follow_from(store: &Store, id: &str, mut offset: u64, filter: &Filter) -> anyhow::Result<()> {
+    let path = store.container_dir(id).join("ctr.log");
+    let mut pending = Vec::new();
+    loop {
+        // Read what the state says before reading the file, so that output
+        // written just before the exit is not missed.
+        let done = match store.container_state(id) {
+            Ok(s) => {
+                s.status != ContainerStatus::Running
+                    && !s.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None))
+            }
+            Err(_) => true,
+        };
+        if let Ok(mut f) = std::fs::File::open(&path) {
+            let len = f.metadata()?.len();
+            if len < offset {
+                offset = 0; // rotated
+            }
+            f.seek(SeekFrom::Start(offset))?;
+            let mut reader = BufReader::new(f);
+            loop {
+                let n = reader.read_until(b'\n', &mut pending)?;
+                if n == 0 || !pending.ends_with(b"\n") {
+                    break;
+                }
+                offset += pending.len() as u64;
+                if let Some(r) = parse_line(&pending[..pending.len() - 1]).filter(|r| filter.keeps(r)) {
+                    print(&r, filter.timestamps)?;
+                }
+                pending.clear();
+            }
+            pending.clear();
+        }
+        if done || !store.container_dir(id).exists() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `--since`/`--until`: an RFC 3339 time, a Unix time in seconds, or a Go
+/// duration before `now` (`10m`, `1h30m`).
+pub fn parse_time(s: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        return DateTime::from_timestamp_millis((secs * 1000.0) as i64)
+            .ok_or_else(|| anyhow::anyhow!("invalid time {s:?}"));
+    }
+    let ns = crate::container::lifecycle::parse_duration(s).map_err(|_| {
+        anyhow::anyhow!("invalid time {s:?}: use a timestamp (2026-11-21T10:00:00Z) or a duration (10m)")
+    })?;
+    Ok(now - chrono::Duration::nanoseconds(ns as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(s: &str) -> Record {
+        Record { time: Utc::now(), stream: Stream::Stdout, content: s.as_bytes().to_vec() }
+    }
+
+    #[test]
+    fn tail_counts_lines_not_parts() {
+        let recs = vec![rec("a\n"), rec("b-part"), rec("b-end\n"), rec("c\n")];
+        let last2: Vec<String> =
+            last_lines(recs.clone(), 2).iter().map(|r| String::from_utf8_lossy(&r.content).into_owned()).collect();
+        assert_eq!(last2, ["b-part", "b-end\n", "c\n"]);
+        assert!(last_lines(recs.clone(), 0).is_empty());
+        assert_eq!(last_lines(recs, 10).len(), 4);
+    }
+
+    #[test]
+    fn times_parse_as_docker() {
+        let now = DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(parse_time("10m", now).unwrap(), now - chrono::Duration::minutes(10));
+        assert_eq!(parse_time("2026-11-21T09:00:00Z", now).unwrap(), now - chrono::Duration::hours(1));
+        assert_eq!(parse_time("1700000000", now).unwrap().timestamp(), 1_700_000_000);
+        assert!(parse_time("yesterday", now).is_err());
+    }
+}

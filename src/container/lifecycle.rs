@@ -1,0 +1,315 @@
+//! The lifecycle of existing containers: start, stop, kill, wait, restart;
+//! restart policies and healthcheck settings. Works from the state on disk
+//! and the container's pids, so it needs no daemon and no live monitor: a
+//! `stop` reaches the container even when its monitor was killed.
+
+use super::HealthFlags;
+use crate::store::{ContainerRecord, ContainerStatus, Healthcheck, Store, StoreError};
+use anyhow::{Context as _, bail};
+use nix::sys::signal::Signal;
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+/// `--restart`: when the monitor starts an exited container again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartPolicy {
+    /// Never (default).
+    No,
+    /// After a non-zero exit, at most N times (0: unlimited).
+    OnFailure(u32),
+    /// Always, unless stopped by `stop`/`kill`/`rm`.
+    Always,
+    /// As `Always`; docker also skips these at daemon start after a manual
+    /// stop. rcon has no daemon: after a host reboot no container restarts
+    /// by itself (see README, "Restart policies").
+    UnlessStopped,
+}
+
+impl RestartPolicy {
+    /// Parses docker's syntax: `no`, `on-failure`, `on-failure:N`, `always`,
+    /// `unless-stopped` (empty means `no`).
+    pub fn parse(s: &str) -> anyhow::Result<RestartPolicy> {
+        Ok(match s {
+            "" | "no" => RestartPolicy::No,
+            "always" => RestartPolicy::Always,
+            "unless-stopped" => RestartPolicy::UnlessStopped,
+            "on-failure" => RestartPolicy::OnFailure(0),
+            _ => match s.strip_prefix("on-failure:").map(str::parse::<u32>) {
+                Some(Ok(n)) => RestartPolicy::OnFailure(n),
+                _ => bail!("invalid restart policy {s:?}: use no, on-failure[:max-retries], always or unless-stopped"),
+            },
+        })
+    }
+
+    /// Whether a container that exited with `code`, after `restarts`
+    /// restarts, and was (not) stopped by the user, runs again.
+    pub fn should_restart(self, code: i32, restarts: u32, stopped_by_user: bool) -> bool {
+        if stopped_by_user {
+            return false;
+        }
+        match self {
+            RestartPolicy::No => false,
+            RestartPolicy::OnFailure(max) => code != 0 && (max == 0 || restarts < max),
+            RestartPolicy::Always | RestartPolicy::UnlessStopped => true,
+        }
+    }
+}
+
+impl fmt::Display for RestartPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RestartPolicy::No => write!(f, "no"),
+            RestartPolicy::OnFailure(0) => write!(f, "on-failure"),
+            RestartPolicy::OnFailure(n) => write!(f, "on-failure:{n}"),
+            RestartPolicy::Always => write!(f, "always"),
+            RestartPolicy::UnlessStopped => write!(f, "unless-stopped"),
+        }
+    }
+}
+
+/// Parses a Go duration as docker's flags take them (`1h2m3s`, `500ms`,
+/// `1.5s`, `10us`, `0`); returns nanoseconds.
+pub fn parse_duration(s: &str) -> anyhow::Result<u64> {
+    let bad = || anyhow::anyhow!("invalid duration {s:?}: use e.g. 30s, 1m30s, 500ms");
+    if s == "0" {
+        return Ok(0);
+    }
+    let mut rest = s;
+    let mut total = 0f64;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
+        let value: f64 = rest[..num_len].parse().map_err(|_| bad())?;
+        rest = &rest[num_len..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let mult = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "µs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return Err(bad()),
+        };
+        total += value * mult;
+        rest = &rest[unit_len..];
+    }
+    Ok(total as u64)
+}
+
+/// The container's healthcheck: the image's `Config.Healthcheck` with the
+/// `--health-*` flags over it; `None` with `--no-healthcheck`, with
+/// `NONE`, or when neither gives a test. `image_config` is the raw config JSON.
+pub fn healthcheck(flags: &HealthFlags, image_config: &serde_json::Value) -> anyhow::Result<Option<Healthcheck>> {
+    if flags.disabled {
+        return Ok(None);
+    }
+    let mut hc: Healthcheck = image_config
+        .get("config")
+        .and_then(|c| c.get("Healthcheck"))
+        .map(|h| serde_json::from_value(h.clone()))
+        .transpose()
+        .context("cannot parse the image's Healthcheck")?
+        .unwrap_or_default();
+    if let Some(cmd) = &flags.cmd {
+        hc.test = vec!["CMD-SHELL".into(), cmd.clone()];
+    }
+    let dur = |flag: &str, v: &Option<String>| -> anyhow::Result<Option<u64>> {
+        v.as_deref().map(parse_duration).transpose().with_context(|| format!("--{flag}"))
+    };
+    if let Some(d) = dur("health-interval", &flags.interval)? {
+        hc.interval = d;
+    }
+    if let Some(d) = dur("health-timeout", &flags.timeout)? {
+        hc.timeout = d;
+    }
+    if let Some(d) = dur("health-start-period", &flags.start_period)? {
+        hc.start_period = d;
+    }
+    if let Some(r) = flags.retries {
+        hc.retries = r;
+    }
+    if hc.test.is_empty() || hc.test[0] == "NONE" {
+        return Ok(None);
+    }
+    Ok(Some(hc))
+}
+
+/// Parses a signal given as `SIGTERM`, `TERM`, `term` or `15`.
+pub fn parse_signal(s: &str) -> anyhow::Result<Signal> {
+    if let Ok(n) = s.parse::<i32>() {
+        return Signal::try_from(n).map_err(|_| anyhow::anyhow!("invalid signal: {s}"));
+    }
+    let upper = s.to_ascii_uppercase();
+    let name = if upper.starts_with("SIG") { upper } else { format!("SIG{upper}") };
+    Signal::from_str(&name).map_err(|_| anyhow::anyhow!("invalid signal: {s}"))
+}
+
+/// The running init's host pid, or an error naming the container.
+fn running_pid(store: &Store, record: &ContainerRecord, name: &str) -> anyhow::Result<i32> {
+    let state = store.container_state(&record.id)?;
+    match (state.status, state.pid) {
+        (ContainerStatus::Running, Some(pid)) => Ok(pid),
+        _ => bail!("cannot kill container {name}: container {} is not running", &record.id[..12]),
+    }
+}
+
+/// Sends `signal` to the container's init (`rcon kill`). Marks the
+/// container stopped by the user, so its restart policy leaves it down.
+pub fn kill(store: &Store, name: &str, signal: Signal) -> anyhow::Result<ContainerRecord> {
+    let record = store.find_container(name)?;
+    let pid = running_pid(store, &record, name)?;
+    store.update_container_state(&record.id, |s| s.stopped_by_user = true)?;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal)
+        .with_context(|| format!("cannot kill container {name}: signal {signal} to pid {pid}"))?;
+    Ok(record)
+}
+
+/// Stops the container (`rcon stop`): its stop signal, then SIGKILL after
+/// `timeout` (default: its `--stop-timeout`, else 10 s); waits until it has
+/// exited. A container that is not running is left as it is.
+pub fn stop(store: &Store, name: &str, timeout: Option<u64>) -> anyhow::Result<ContainerRecord> {
+    let record = store.find_container(name)?;
+    let state = store.container_state(&record.id)?;
+    let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) else { return Ok(record) };
+    let signal = parse_signal(record.stop_signal.as_deref().unwrap_or("SIGTERM"))?;
+    let timeout = Duration::from_secs(timeout.or(record.stop_timeout).unwrap_or(10));
+    store.update_container_state(&record.id, |s| s.stopped_by_user = true)?;
+    let target = nix::unistd::Pid::from_raw(pid);
+    let _ = nix::sys::signal::kill(target, signal);
+    let mut sent = signal;
+    if !wait_gone(pid, state.pid_start, timeout) {
+        let _ = nix::sys::signal::kill(target, Signal::SIGKILL);
+        sent = Signal::SIGKILL;
+        if !wait_gone(pid, state.pid_start, Duration::from_secs(10)) {
+            bail!("container {name} (pid {pid}) did not exit after SIGKILL");
+        }
+    }
+    settle(store, &record, 128 + sent as i32);
+    Ok(record)
+}
+
+/// After the init is gone, gives its monitor a moment to record the exit;
+/// if there is no live monitor to do it, records it here (`code` is the
+/// best guess: 128 + the signal that was sent).
+fn settle(store: &Store, record: &ContainerRecord, code: i32) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let Ok(state) = store.container_state(&record.id) else { return };
+        if state.status != ContainerStatus::Running || state.pid.is_none() {
+            let monitor_alive = state.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None));
+            let recorded = state.finished_at.is_some_and(|f| state.started_at.is_none_or(|s| f >= s));
+            if recorded || !monitor_alive || Instant::now() > deadline {
+                if !recorded {
+                    let _ = store.update_container_state(&record.id, |s| {
+                        s.status = ContainerStatus::Exited;
+                        s.exit_code = Some(code);
+                        s.finished_at = Some(chrono::Utc::now());
+                        s.pid = None;
+                        s.monitor_pid = None;
+                    });
+                }
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Polls until `pid` (started at `start`) is gone or a zombie; false on timeout.
+pub fn wait_gone(pid: i32, start: Option<u64>, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if !crate::store::process_alive(pid, start) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Blocks until the container is not running (`rcon wait`), then returns
+/// its exit code. Errors: no such container.
+pub fn wait(store: &Store, name: &str) -> anyhow::Result<i32> {
+    let record = store.find_container(name)?;
+    let mut delay = Duration::from_millis(1);
+    loop {
+        let state = match store.container_state(&record.id) {
+            Ok(s) => s,
+            Err(StoreError::Io { .. }) => bail!("container {name} was removed while waiting"),
+            Err(e) => return Err(e.into()),
+        };
+        if !store.container_dir(&record.id).join("config.json").exists() {
+            bail!("container {name} was removed while waiting");
+        }
+        // A restarting container (monitor alive, between runs) is waited for too.
+        let between_runs = state.status == ContainerStatus::Exited
+            && state.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None));
+        if state.status != ContainerStatus::Running && !between_runs {
+            return Ok(state.exit_code.unwrap_or(0));
+        }
+        std::thread::sleep(delay);
+        delay = (delay * 2).min(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_policies() {
+        assert_eq!(RestartPolicy::parse("").unwrap(), RestartPolicy::No);
+        assert_eq!(RestartPolicy::parse("on-failure:3").unwrap(), RestartPolicy::OnFailure(3));
+        assert!(RestartPolicy::parse("sometimes").is_err());
+        assert!(RestartPolicy::parse("on-failure:x").is_err());
+        let p = RestartPolicy::OnFailure(2);
+        assert!(p.should_restart(1, 0, false) && p.should_restart(1, 1, false));
+        assert!(!p.should_restart(1, 2, false) && !p.should_restart(0, 0, false));
+        assert!(RestartPolicy::Always.should_restart(0, 100, false));
+        assert!(!RestartPolicy::Always.should_restart(0, 0, true));
+        assert_eq!(RestartPolicy::OnFailure(3).to_string(), "on-failure:3");
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_duration("30s").unwrap(), 30_000_000_000);
+        assert_eq!(parse_duration("1m30s").unwrap(), 90_000_000_000);
+        assert_eq!(parse_duration("500ms").unwrap(), 500_000_000);
+        assert_eq!(parse_duration("1.5s").unwrap(), 1_500_000_000);
+        assert_eq!(parse_duration("0").unwrap(), 0);
+        assert!(parse_duration("10").is_err());
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn healthcheck_flags_override_the_image() {
+        let image = serde_json::json!({"config": {"Healthcheck": {"Test": ["CMD", "true"], "Interval": 5_000_000_000u64, "Retries": 2}}});
+        let hc = healthcheck(&HealthFlags::default(), &image).unwrap().unwrap();
+        assert_eq!(hc.test, ["CMD", "true"]);
+        assert_eq!((hc.interval, hc.retries), (5_000_000_000, 2));
+        let flags =
+            HealthFlags { cmd: Some("wget -q localhost".into()), interval: Some("1s".into()), ..Default::default() };
+        let hc = healthcheck(&flags, &image).unwrap().unwrap();
+        assert_eq!(hc.test, ["CMD-SHELL", "wget -q localhost"]);
+        assert_eq!(hc.interval, 1_000_000_000);
+        assert!(healthcheck(&HealthFlags { disabled: true, ..Default::default() }, &image).unwrap().is_none());
+        assert!(healthcheck(&HealthFlags::default(), &serde_json::json!({})).unwrap().is_none());
+        let none = serde_json::json!({"config": {"Healthcheck": {"Test": ["NONE"]}}});
+        assert!(healthcheck(&HealthFlags::default(), &none).unwrap().is_none());
+    }
+
+    #[test]
+    fn signals_by_name_or_number() {
+        assert_eq!(parse_signal("SIGTERM").unwrap(), Signal::SIGTERM);
+        assert_eq!(parse_signal("kill").unwrap(), Signal::SIGKILL);
+        assert_eq!(parse_signal("9").unwrap(), Signal::SIGKILL);
+        assert!(parse_signal("SIGNOPE").is_err());
+    }
+}

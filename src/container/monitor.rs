@@ -1,0 +1,415 @@
+//! The monitor of a detached container (`rcon run -d`, `rcon start`): a
+//! forked copy of rcon, detached from the terminal and from the rcon that
+//! started it, that holds the container's stdio and outlives the CLI. There
+//! is no daemon and no conmon: one monitor per running container.
+//!
+//! The monitor is a child subreaper. It spawns the container's init with
+//! stdout and stderr on pipes, writes what comes through them to the log
+//! ([`super::logs`]), runs the healthcheck, reaps the init, records the exit
+//! code and finish time in the state, restarts the container as its restart
+//! policy says, and finally removes it when it was created with `--rm`.
+//!
+//! The starting rcon waits on a pipe until the init has exec'd (or failed:
+//! then it gets the runtime's error, with its 125/126/127 exit code), so
+//! `rcon run -d` returns only for a container that is really running.
+//!
+//! Every other command works from the state on disk, never by talking to
+//! the monitor: `stop` and `kill` signal the init's pid, and when the
+//! monitor is gone (killed with SIGKILL), they record the exit themselves.
+
+use super::lifecycle::RestartPolicy;
+use super::logs::{LogWriter, Rotation, Stream};
+use crate::runtime::{self, exec::ExecRequest};
+use crate::store::{
+    ContainerRecord, ContainerState, ContainerStatus, Health, HealthProbe, Healthcheck, Store, process_start_time,
+};
+use chrono::Utc;
+use nix::fcntl::OFlag;
+use nix::unistd::{ForkResult, fork, pipe2};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+
+/// Starts the container's monitor and waits until the container runs.
+/// Errors: the container could not start (the runtime's error, so the CLI
+/// exits 125/126/127 as docker does).
+pub fn start_detached(store: &Store, record: &ContainerRecord) -> anyhow::Result<()> {
+    let (notify_r, notify_w) = pipe2(OFlag::O_CLOEXEC)?;
+    // SAFETY: rcon is single-threaded here (the pull, if any, has joined its
+    // threads); the children only use their own copies of memory.
+    match unsafe { fork() }? {
+        ForkResult::Child => {
+            drop(notify_r);
+            // Detach: a new session, then a second fork so the monitor is
+            // nobody's child but init's (or a subreaper's) once we exit.
+            let _ = nix::unistd::setsid();
+            // SAFETY: as above.
+            let code = match unsafe { fork() } {
+                Ok(ForkResult::Child) => monitor(store, record, notify_w),
+                Ok(ForkResult::Parent { .. }) => 0,
+                Err(_) => 1,
+            };
+            // SAFETY: leave without running the CLI's destructors twice.
+            unsafe { libc::_exit(code) }
+        }
+        ForkResult::Parent { child } => {
+            drop(notify_w);
+            let _ = nix::sys::wait::waitpid(child, None);
+            let mut buf = Vec::new();
+            File::from(notify_r).read_to_end(&mut buf)?;
+            match buf.split_first() {
+                Some((b'k', _)) => Ok(()),
+                Some((b'e', err)) if !err.is_empty() => Err(runtime::spawn_error_from_bytes(err).into()),
+                Some((_, msg)) => anyhow::bail!("{}", String::from_utf8_lossy(msg)),
+                None => {
+                    anyhow::bail!("the monitor of container {} died before the container started", &record.id[..12])
+                }
+            }
+        }
+    }
+}
+
+/// The monitor's life; returns its exit code.
+fn monitor(store: &Store, record: &ContainerRecord, notify: OwnedFd) -> i32 {
+    // SAFETY: plain prctl; orphans of the container's setup are ours to reap.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+    let Ok(devnull) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") else { return 1 };
+    for fd in 0..3 {
+        dup2(devnull.as_raw_fd(), fd);
+    }
+    let mut notify = Some(notify);
+    let rotation = Rotation::parse(&record.log_opts).unwrap_or_default();
+    let log_path = store.container_dir(&record.id).join("ctr.log");
+    let mut log = match LogWriter::open(&log_path, rotation) {
+        Ok(l) => l,
+        Err(e) => {
+            report(&mut notify, b'x', format!("cannot open log {}: {e}", log_path.display()).as_bytes());
+            return 1;
+        }
+    };
+    let policy = RestartPolicy::parse(&record.restart).unwrap_or(RestartPolicy::No);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let started = Instant::now();
+        match run_once(store, record, &mut log, &mut notify, devnull.as_raw_fd()) {
+            Err(e) => {
+                let msg = e.to_string();
+                let _ = store.update_container_state(&record.id, |s| {
+                    s.status = if s.started_at.is_some() { ContainerStatus::Exited } else { ContainerStatus::Created };
+                    s.error = Some(msg.clone());
+                    s.exit_code = Some(e.exit_code());
+                    s.finished_at = Some(Utc::now());
+                    s.pid = None;
+                    s.monitor_pid = None;
+                });
+                report(&mut notify, b'e', &runtime::spawn_error_to_bytes(&e));
+                break;
+            }
+            Ok((code, oom)) => {
+                let Ok(Some(state)) = store.update_container_state(&record.id, |s| {
+                    s.status = ContainerStatus::Exited;
+                    s.exit_code = Some(code);
+                    s.oom_killed = oom;
+                    s.finished_at = Some(Utc::now());
+                    s.pid = None;
+                    s.pid_start = None;
+                    if let Some(h) = &mut s.health {
+                        h.status = "unhealthy".into();
+                    }
+                }) else {
+                    return 0; // removed meanwhile (`rm -f`)
+                };
+                if !policy.should_restart(code, state.restart_count, state.stopped_by_user) {
+                    break;
+                }
+                // docker's backoff: 100 ms doubling, reset after 10 s of running.
+                if started.elapsed() >= Duration::from_secs(10) {
+                    backoff = Duration::from_millis(100);
+                }
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+                let Ok(Some(state)) = store.update_container_state(&record.id, |s| s.restart_count += 1) else {
+                    return 0;
+                };
+                if state.stopped_by_user {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = log.flush_partial();
+    finish(store, record);
+    0
+}
+
+/// After the last run: forget the monitor, remove a `--rm` container.
+fn finish(store: &Store, record: &ContainerRecord) {
+    let _ = store.update_container_state(&record.id, |s| s.monitor_pid = None);
+    if record.auto_remove {
+        let _lock = store.lock_container(&record.id);
+        let _ = store.remove_container(&record.id);
+    }
+}
+
+/// Sends the starting rcon the outcome: `k` (running), `e` + an encoded
+/// runtime error, or `x` + a message; once.
+fn report(notify: &mut Option<OwnedFd>, tag: u8, data: &[u8]) {
+    if let Some(fd) = notify.take() {
+        let mut f = File::from(fd);
+        let mut msg = vec![tag];
+        msg.extend_from_slice(data);
+        let _ = f.write_all(&msg);
+    }
+}
+
+fn dup2(from: RawFd, to: RawFd) {
+    // SAFETY: dup2 on fds this process owns.
+    unsafe {
+        libc::dup2(from, to);
+    }
+}
+
+/// One run of the container: spawn with stdio on pipes, pump the output to
+/// the log and run healthchecks until the output ends, reap the init.
+/// Returns the exit code and whether the OOM killer ended it.
+fn run_once(
+    store: &Store,
+    record: &ContainerRecord,
+    log: &mut LogWriter,
+    notify: &mut Option<OwnedFd>,
+    devnull: RawFd,
+) -> Result<(i32, bool), runtime::Error> {
+    let setup = |e: std::io::Error| runtime::Error::Setup(format!("cannot set up the container's output pipes: {e}"));
+    let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| setup(e.into()))?;
+    let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| setup(e.into()))?;
+    let (spec, opts) = super::spawn_inputs(store, record).map_err(|e| runtime::Error::Setup(format!("{e:#}")))?;
+    // The init inherits fds 1 and 2: point them at the pipes for the spawn.
+    dup2(out_w.as_raw_fd(), 1);
+    dup2(err_w.as_raw_fd(), 2);
+    drop((out_w, err_w));
+    let spawned = runtime::spawn(&spec, &opts);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    let process = spawned?;
+    let pid = process.pid();
+    let started = Instant::now();
+    let _ = store.update_container_state(&record.id, |s| {
+        s.status = ContainerStatus::Running;
+        s.pid = Some(pid);
+        s.pid_start = process_start_time(pid);
+        s.monitor_pid = Some(std::process::id() as i32);
+        s.started_at = Some(Utc::now());
+        s.finished_at = None;
+        s.exit_code = None;
+        s.error = None;
+        s.oom_killed = false;
+        s.stopped_by_user = false;
+        s.health =
+            record.healthcheck.as_ref().map(|_| Health { status: "starting".into(), failing_streak: 0, log: vec![] });
+    });
+    report(notify, b'k', b"");
+    let env = spec.process().as_ref().and_then(|p| p.env().clone()).unwrap_or_default();
+    let cwd = spec.process().as_ref().map(|p| p.cwd().display().to_string()).unwrap_or_else(|| "/".into());
+    let mut checker = record.healthcheck.as_ref().map(|hc| HealthChecker::new(hc.clone(), started));
+    pump(out_r, err_r, log, |now| {
+        if let Some(c) = checker.as_mut() { c.tick(now, store, record, pid, &env, &cwd) } else { None }
+    });
+    if let Some(c) = checker.as_mut() {
+        c.abort();
+    }
+    let status = process.wait()?;
+    Ok((status.code(), false))
+}
+
+/// Copies the container's stdout and stderr into the log until both end.
+/// `tick` runs at least as often as it asks (its return value: the longest
+/// sleep before the next tick), for healthchecks.
+fn pump(out: OwnedFd, err: OwnedFd, log: &mut LogWriter, mut tick: impl FnMut(Instant) -> Option<Duration>) {
+    let mut open = [Some(out), Some(err)];
+    let mut buf = vec![0u8; 64 * 1024];
+    while open.iter().any(Option::is_some) {
+        let wait = tick(Instant::now());
+        let mut fds: Vec<libc::pollfd> = open
+            .iter()
+            .map(|f| libc::pollfd { fd: f.as_ref().map_or(-1, |f| f.as_raw_fd()), events: libc::POLLIN, revents: 0 })
+            .collect();
+        let timeout = wait.map_or(-1, |d| d.as_millis().clamp(1, i32::MAX as u128) as i32);
+        // SAFETY: fds is a valid array of pollfd for its length.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+        if n <= 0 {
+            continue;
+        }
+        for (i, pfd) in fds.iter().enumerate() {
+            if pfd.revents == 0 {
+                continue;
+            }
+            let Some(fd) = open[i].as_ref() else { continue };
+            // SAFETY: reading into our buffer from an fd we own.
+            let r = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if r > 0 {
+                let stream = if i == 0 { Stream::Stdout } else { Stream::Stderr };
+                let _ = log.write(stream, &buf[..r as usize]);
+            } else if r == 0 || nix::errno::Errno::last() != nix::errno::Errno::EINTR {
+                open[i] = None;
+            }
+        }
+    }
+}
+
+/// Runs a container's healthcheck on schedule and records the results in
+/// its state, with docker's rules: `starting` until the first success;
+/// failures inside the start period do not count; `unhealthy` after
+/// `retries` consecutive failures; the last 5 probes kept.
+struct HealthChecker {
+    hc: Healthcheck,
+    started: Instant,
+    next: Instant,
+    probe: Option<Probe>,
+}
+
+struct Probe {
+    process: runtime::exec::ExecProcess,
+    output: OwnedFd,
+    buf: Vec<u8>,
+    start: chrono::DateTime<Utc>,
+    deadline: Instant,
+}
+
+const DEFAULT_HEALTH_NS: u64 = 30_000_000_000;
+
+impl HealthChecker {
+    fn new(hc: Healthcheck, started: Instant) -> HealthChecker {
+        let interval = Duration::from_nanos(if hc.interval == 0 { DEFAULT_HEALTH_NS } else { hc.interval });
+        HealthChecker { hc, started, next: started + interval, probe: None }
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_nanos(if self.hc.interval == 0 { DEFAULT_HEALTH_NS } else { self.hc.interval })
+    }
+
+    /// Starts a due probe, collects a finished one; returns how long the
+    /// pump may sleep.
+    fn tick(
+        &mut self,
+        now: Instant,
+        store: &Store,
+        record: &ContainerRecord,
+        pid: i32,
+        env: &[String],
+        cwd: &str,
+    ) -> Option<Duration> {
+        if let Some(probe) = self.probe.as_mut() {
+            let mut chunk = [0u8; 4096];
+            // SAFETY: non-blocking read into our buffer.
+            let r = unsafe { libc::read(probe.output.as_raw_fd(), chunk.as_mut_ptr().cast(), chunk.len()) };
+            if r > 0 && probe.buf.len() < 4096 {
+                probe.buf.extend_from_slice(&chunk[..r as usize]);
+            }
+            let exited = r == 0 || !crate::store::process_alive(probe.process.joiner.pid(), None);
+            if exited || now >= probe.deadline {
+                let probe = self.probe.take().expect("probe present");
+                let timed_out = !exited;
+                self.record(probe, timed_out, store, record);
+                self.next = now + self.interval();
+            } else {
+                return Some(Duration::from_millis(10));
+            }
+        }
+        if now >= self.next {
+            match self.start_probe(pid, env, cwd, record) {
+                Ok(p) => {
+                    self.probe = Some(p);
+                    return Some(Duration::from_millis(10));
+                }
+                Err(e) => {
+                    let at = Utc::now();
+                    self.store_result(
+                        store,
+                        record,
+                        HealthProbe { start: at, end: at, exit_code: -1, output: e.to_string() },
+                    );
+                    self.next = now + self.interval();
+                }
+            }
+        }
+        Some(self.next.saturating_duration_since(now))
+    }
+
+    fn start_probe(
+        &self,
+        pid: i32,
+        env: &[String],
+        cwd: &str,
+        record: &ContainerRecord,
+    ) -> Result<Probe, runtime::Error> {
+        let args = match self.hc.test.first().map(String::as_str) {
+            Some("CMD-SHELL") => vec!["/bin/sh".into(), "-c".into(), self.hc.test[1..].join(" ")],
+            Some("CMD") => self.hc.test[1..].to_vec(),
+            _ => self.hc.test.clone(),
+        };
+        let (r, w) = pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
+            .map_err(|e| runtime::Error::Setup(format!("cannot create a pipe: {e}")))?;
+        let w2 = w.try_clone().map_err(|e| runtime::Error::Setup(format!("cannot dup a pipe: {e}")))?;
+        let process = runtime::exec::exec(
+            pid,
+            ExecRequest {
+                args,
+                env: env.to_vec(),
+                cwd: cwd.to_string(),
+                user: record.user.clone(),
+                stdin: None,
+                stdout: Some(w),
+                stderr: Some(w2),
+            },
+        )?;
+        let timeout = Duration::from_nanos(if self.hc.timeout == 0 { DEFAULT_HEALTH_NS } else { self.hc.timeout });
+        Ok(Probe { process, output: r, buf: Vec::new(), start: Utc::now(), deadline: Instant::now() + timeout })
+    }
+
+    fn record(&mut self, probe: Probe, timed_out: bool, store: &Store, record: &ContainerRecord) {
+        let exit_code = if timed_out {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(probe.process.pid), nix::sys::signal::SIGKILL);
+            let _ = probe.process.joiner.wait();
+            -1
+        } else {
+            probe.process.joiner.wait().map(|s| s.code()).unwrap_or(-1)
+        };
+        let mut output = String::from_utf8_lossy(&probe.buf).into_owned();
+        if timed_out {
+            output = format!("Health check exceeded timeout ({}s)", self.hc.timeout.max(1) / 1_000_000_000);
+        }
+        self.store_result(store, record, HealthProbe { start: probe.start, end: Utc::now(), exit_code, output });
+    }
+
+    fn store_result(&self, store: &Store, record: &ContainerRecord, probe: HealthProbe) {
+        let in_start_period = self.started.elapsed() < Duration::from_nanos(self.hc.start_period);
+        let retries = if self.hc.retries == 0 { 3 } else { self.hc.retries };
+        let _ = store.update_container_state(&record.id, |s: &mut ContainerState| {
+            let h =
+                s.health.get_or_insert_with(|| Health { status: "starting".into(), failing_streak: 0, log: vec![] });
+            if probe.exit_code == 0 {
+                h.status = "healthy".into();
+                h.failing_streak = 0;
+            } else if !in_start_period || h.status != "starting" {
+                h.failing_streak += 1;
+                if h.failing_streak >= retries {
+                    h.status = "unhealthy".into();
+                }
+            }
+            h.log.push(probe);
+            let excess = h.log.len().saturating_sub(5);
+            h.log.drain(..excess);
+        });
+    }
+
+    /// Kills a probe still running when the container ends.
+    fn abort(&mut self) {
+        if let Some(p) = self.probe.take() {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p.process.pid), nix::sys::signal::SIGKILL);
+            let _ = p.process.joiner.wait();
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Running another process in a running container (`rcon exec`,
+//! healthchecks): join the namespaces of the container's init, become the
+//! container's user, exec. Like `nsenter`, but the process ends up in the
+//! container's PID namespace too, which takes a second fork:
+//!
+//! ```text
+//! rcon ──fork──► joiner: setns(ipc, uts, net, cgroup, pid, mnt) ──fork──► process: stdio, cwd, user, env, execve
+//!                 waits, exits with the process's status
+//! ```
+//!
+//! The joiner reports the process's host pid on one pipe; the process
+//! reports a setup or exec failure on a close-on-exec pipe (EOF means the
+//! exec succeeded), in the same encoding as [`super::spawn`]. The caller
+//! waits for the joiner, whose exit status mirrors the process's.
+//!
+//! Like `spawn`, this forks, so the caller must be single-threaded.
+
+use super::{Error, Process, process, spawn, user};
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::unistd::{ForkResult, fork, pipe2};
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::path::Path;
+
+/// What to run in the container.
+#[derive(Debug, Default)]
+pub struct ExecRequest {
+    /// argv; `args[0]` is looked up in the `PATH` of `env` when it has no `/`.
+    pub args: Vec<String>,
+    /// The whole environment (`KEY=VALUE`).
+    pub env: Vec<String>,
+    /// Working directory inside the container (absolute).
+    pub cwd: String,
+    /// `USER[:GROUP]` resolved in the container's /etc/passwd; `None`: root.
+    pub user: Option<String>,
+    /// Stdin; `None`: /dev/null.
+    pub stdin: Option<OwnedFd>,
+    /// Stdout; `None`: the caller's.
+    pub stdout: Option<OwnedFd>,
+    /// Stderr; `None`: the caller's.
+    pub stderr: Option<OwnedFd>,
+}
+
+/// A process started in a container.
+#[derive(Debug)]
+pub struct ExecProcess {
+    /// The joiner: the caller's child, whose exit status is the process's.
+    pub joiner: Process,
+    /// The process's host pid (for signals).
+    pub pid: i32,
+}
+
+/// The namespaces joined, in order; `mnt` last because joining it changes
+/// the root, and `/proc/<pid>/ns` is opened before any of them.
+const NAMESPACES: [(&str, libc::c_int); 6] = [
+    ("ipc", libc::CLONE_NEWIPC),
+    ("uts", libc::CLONE_NEWUTS),
+    ("net", libc::CLONE_NEWNET),
+    ("cgroup", libc::CLONE_NEWCGROUP),
+    ("pid", libc::CLONE_NEWPID),
+    ("mnt", libc::CLONE_NEWNS),
+];
+
+/// Starts `req` inside the container whose init has host pid `init_pid`.
+/// Returns once the process has exec'd. Errors: the container is not running
+/// (its namespaces cannot be opened), [`Error::NotFound`] /
+/// [`Error::CannotInvoke`] for the command, [`Error::Setup`] otherwise.
+pub fn exec(init_pid: i32, req: ExecRequest) -> Result<ExecProcess, Error> {
+    let mut namespaces = Vec::new();
+    for (name, flag) in NAMESPACES {
+        let path = format!("/proc/{init_pid}/ns/{name}");
+        let own = std::fs::read_link(format!("/proc/self/ns/{name}")).ok();
+        match std::fs::read_link(&path) {
+            // Already there (e.g. `--network host`): nothing to join.
+            Ok(target) if Some(&target) == own.as_ref() => continue,
+            Ok(_) => {}
+            Err(e) => return Err(Error::Setup(format!("cannot open {path}: {e} (is the container running?)"))),
+        }
+        let file = File::open(&path).map_err(|e| Error::Setup(format!("cannot open {path}: {e}")))?;
+        namespaces.push((name, flag, OwnedFd::from(file)));
+    }
+    let args: Vec<CString> = req
+        .args
+        .iter()
+        .map(|a| CString::new(a.as_str()).map_err(|_| Error::Setup(format!("argument {a:?} contains a NUL byte"))))
+        .collect::<Result<_, _>>()?;
+    if args.is_empty() {
+        return Err(Error::Setup("exec: no command given".into()));
+    }
+    let env: Vec<CString> = req.env.iter().filter_map(|e| CString::new(e.as_str()).ok()).collect();
+    let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::Setup(format!("cannot create a pipe: {e}")))?;
+    let (pid_r, pid_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::Setup(format!("cannot create a pipe: {e}")))?;
+
+    // SAFETY: the caller is single-threaded (module docs); the child only
+    // makes system calls and exits.
+    match unsafe { fork() } {
+        Err(e) => Err(Error::Setup(format!("cannot fork: {e}"))),
+        Ok(ForkResult::Child) => {
+            drop(err_r);
+            drop(pid_r);
+            let code = joiner(&namespaces, &req, &args, &env, err_w, pid_w);
+            // SAFETY: leave without running the parent's atexit handlers.
+            unsafe { libc::_exit(code) }
+        }
+        Ok(ForkResult::Parent { child }) => {
+            drop(err_w);
+            drop(pid_w);
+            let joiner = Process { pid: child.as_raw(), console: None };
+            let mut buf = Vec::new();
+            let _ = File::from(err_r).read_to_end(&mut buf);
+            if !buf.is_empty() {
+                let _ = joiner.wait();
+                return Err(spawn::decode(&buf));
+            }
+            let mut pid_buf = [0u8; 4];
+            match File::from(pid_r).read_exact(&mut pid_buf) {
+                Ok(()) => Ok(ExecProcess { joiner, pid: i32::from_le_bytes(pid_buf) }),
+                Err(_) => {
+                    let _ = joiner.wait();
+                    Err(Error::Setup("exec: the process could not be started in the container".into()))
+                }
+            }
+        }
+    }
+}
+
+/// The joiner's side: join, fork the process, report its pid, wait, and
+/// return its status as an exit code (128+N for signal N).
+fn joiner(
+    namespaces: &[(&str, libc::c_int, OwnedFd)],
+    req: &ExecRequest,
+    args: &[CString],
+    env: &[CString],
+    err_w: OwnedFd,
+    pid_w: OwnedFd,
+) -> i32 {
+    let fail = |e: Error| {
+        let _ = File::from(err_w.try_clone().expect("dup of the error pipe")).write_all(&spawn::encode(&e));
+        125
+    };
+    for (name, flag, fd) in namespaces {
+        // SAFETY: setns(2) on an open namespace fd.
+        if unsafe { libc::setns(fd.as_raw_fd(), *flag) } != 0 {
+            return fail(Error::Setup(format!(
+                "cannot join the container's {name} namespace: {}",
+                Errno::last().desc()
+            )));
+        }
+    }
+    // SAFETY: still single-threaded.
+    match unsafe { fork() } {
+        Err(e) => fail(Error::Setup(format!("cannot fork into the container: {e}"))),
+        Ok(ForkResult::Child) => {
+            drop(pid_w);
+            let e = run_in_container(req, args, env).unwrap_err();
+            let _ = File::from(err_w).write_all(&spawn::encode(&e));
+            // SAFETY: as above.
+            unsafe { libc::_exit(e.exit_code()) }
+        }
+        Ok(ForkResult::Parent { child }) => {
+            drop(err_w);
+            let _ = File::from(pid_w).write_all(&child.as_raw().to_le_bytes());
+            let status = Process { pid: child.as_raw(), console: None }.wait();
+            status.map(|s| s.code()).unwrap_or(125)
+        }
+    }
+}
+
+/// The process's side: stdio, user, cwd, environment, exec. Returns only on failure.
+fn run_in_container(req: &ExecRequest, args: &[CString], env: &[CString]) -> Result<std::convert::Infallible, Error> {
+    let dup = |fd: RawFd, to: RawFd| {
+        // SAFETY: dup2 on fds this process owns.
+        if unsafe { libc::dup2(fd, to) } < 0 {
+            Err(Error::Setup(format!("cannot set up fd {to}: {}", Errno::last().desc())))
+        } else {
+            Ok(())
+        }
+    };
+    match &req.stdin {
+        Some(fd) => dup(fd.as_raw_fd(), 0)?,
+        None => {
+            let null = File::open("/dev/null").map_err(|e| Error::Setup(format!("cannot open /dev/null: {e}")))?;
+            dup(null.as_raw_fd(), 0)?;
+        }
+    }
+    if let Some(fd) = &req.stdout {
+        dup(fd.as_raw_fd(), 1)?;
+    }
+    if let Some(fd) = &req.stderr {
+        dup(fd.as_raw_fd(), 2)?;
+    }
+    process::reset_signal_dispositions();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok();
+    let group = std::fs::read_to_string("/etc/group").ok();
+    let exec_user =
+        user::resolve(req.user.as_deref().unwrap_or(""), passwd.as_deref(), group.as_deref()).map_err(Error::Setup)?;
+    let cwd = if req.cwd.is_empty() { "/" } else { &req.cwd };
+    process::switch_user(&exec_user)?;
+    std::env::set_current_dir(cwd).map_err(|e| Error::Setup(format!("cannot chdir to {cwd} in container: {e}")))?;
+    let mut env = env.to_vec();
+    if !req.env.iter().any(|e| e.starts_with("HOME=")) {
+        env.push(CString::new(format!("HOME={}", exec_user.home)).expect("no NUL in a passwd field"));
+    }
+    process::unblock_signals()?;
+    let cmd = &req.args[0];
+    let path = if cmd.contains('/') {
+        Path::new(cmd).to_path_buf()
+    } else {
+        process::look_path(cmd, process::env_get(&req.env, "PATH"))?
+    };
+    Err(process::exec(cmd, &path, args, &env))
+}

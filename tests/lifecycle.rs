@@ -1,0 +1,252 @@
+//! Detached containers and their lifecycle without a daemon: `run -d`, the
+//! monitor, `logs`, `stop`, `start`, `kill`, `wait`, restart policies,
+//! healthchecks, a monitor killed with SIGKILL, and many containers at once.
+
+use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};
+use std::time::{Duration, Instant};
+
+fn busybox() -> (Registry, String) {
+    let reg = Registry::start();
+    let (reference, _) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "bb:latest");
+    (reg, reference)
+}
+
+/// Polls `f` every 20 ms until it returns true; panics with `what` after 20 s.
+#[track_caller]
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The STATUS column of the container named `name` in `ps -a`.
+fn status(rcon: &Rcon, name: &str) -> String {
+    let ps = rcon.ok(&["ps", "-a"]);
+    let line = ps.lines().find(|l| l.ends_with(&format!(" {name}"))).unwrap_or_else(|| panic!("{name} not in:\n{ps}"));
+    let header = ps.lines().next().unwrap();
+    let start = header.find("STATUS").unwrap();
+    let end = header.find("PORTS").unwrap();
+    line[start..end].trim().to_string()
+}
+
+/// True if a process with this pid exists.
+fn alive(pid: i32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ")
+}
+
+fn state(rcon: &Rcon, id: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(rcon.root.join("containers").join(id).join("state.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn detached_run_logs_stop_start_rm() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    let script = "echo started; echo oops >&2; trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done";
+    let id = rcon.ok(&["run", "-d", "--name", "web", &image, "sh", "-c", script]).trim().to_string();
+    assert_eq!(id.len(), 64, "run -d prints the full ID: {id:?}");
+    assert!(status(&rcon, "web").starts_with("Up "), "{}", status(&rcon, "web"));
+    assert_eq!(rcon.ok(&["ps", "-q"]).trim(), &id[..12]);
+
+    eventually("logs show both streams", || {
+        let out = rcon.cmd(&["logs", "web"]);
+        stdout(&out) == "started\n" && stderr(&out) == "oops\n"
+    });
+    let ts = rcon.ok(&["logs", "-t", "web"]);
+    assert!(ts.starts_with("20") && ts.contains("Z started"), "{ts}");
+
+    // stop: the stop signal (SIGTERM) is trapped; the container exits 0.
+    rcon.ok(&["stop", "web"]);
+    assert!(status(&rcon, "web").starts_with("Exited (0) "), "{}", status(&rcon, "web"));
+    assert_eq!(rcon.ok(&["logs", "web"]), "started\nbye\n");
+    assert_eq!(rcon.ok(&["wait", "web"]).trim(), "0");
+
+    // start runs it again with the same config; logs are appended.
+    rcon.ok(&["start", "web"]);
+    assert!(status(&rcon, "web").starts_with("Up "));
+    eventually("second run logged", || rcon.ok(&["logs", "web"]).matches("started").count() == 2);
+    assert_eq!(rcon.ok(&["logs", "--tail", "1", "web"]), "started\n");
+
+    // rm refuses a running container; rm -f kills it and leaves nothing.
+    let out = rcon.cmd(&["rm", "web"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("container is running"), "{}", stderr(&out));
+    let pid = state(&rcon, &id)["pid"].as_i64().unwrap() as i32;
+    rcon.ok(&["rm", "-f", "web"]);
+    eventually("container process gone", || !alive(pid));
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+}
+
+#[test]
+fn stop_escalates_to_sigkill_and_kill_sends_signals() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    // A shell as PID 1 ignores SIGTERM (no handler): stop must SIGKILL after the timeout.
+    rcon.ok(&["run", "-d", "--name", "stubborn", &image, "sh", "-c", "while true; do sleep 0.1; done"]);
+    let t = Instant::now();
+    rcon.ok(&["stop", "-t", "1", "stubborn"]);
+    assert!(t.elapsed() >= Duration::from_secs(1), "stop waited for the timeout");
+    assert!(status(&rcon, "stubborn").starts_with("Exited (137)"), "{}", status(&rcon, "stubborn"));
+
+    rcon.ok(&["run", "-d", "--name", "kk", &image, "sh", "-c", "trap 'exit 7' USR1; while true; do sleep 0.1; done"]);
+    rcon.ok(&["kill", "-s", "USR1", "kk"]);
+    assert_eq!(rcon.ok(&["wait", "kk"]).trim(), "7");
+    let out = rcon.cmd(&["kill", "kk"]);
+    assert_eq!(code(&out), 1, "kill of an exited container fails");
+    assert!(stderr(&out).contains("is not running"), "{}", stderr(&out));
+}
+
+#[test]
+fn wait_and_logs_follow() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "ww",
+        &image,
+        "sh",
+        "-c",
+        "for i in 1 2 3; do echo line$i; sleep 0.2; done; exit 5",
+    ]);
+    let follow = rcon.command(&["logs", "-f", "ww"]).output().unwrap();
+    assert_eq!(stdout(&follow), "line1\nline2\nline3\n", "logs -f follows until the container exits");
+    assert_eq!(rcon.ok(&["wait", "ww"]).trim(), "5");
+    assert!(status(&rcon, "ww").starts_with("Exited (5)"));
+    let out = rcon.cmd(&["wait", "nosuch"]);
+    assert_eq!(code(&out), 1);
+}
+
+#[test]
+fn a_failed_detached_start_reports_dockers_exit_codes() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    let out = rcon.cmd(&["run", "-d", "--name", "bad", &image, "nosuch-command"]);
+    assert_eq!(code(&out), 127, "{}", stderr(&out));
+    assert!(stderr(&out).contains("executable file not found"), "{}", stderr(&out));
+    let out = rcon.cmd(&["run", "-d", "--rm", &image, "nosuch-command"]);
+    assert_eq!(code(&out), 127);
+    assert_eq!(rcon.ok(&["ps", "-aq"]).lines().count(), 1, "the --rm one is gone, the other stays");
+}
+
+#[test]
+fn restart_policy_on_failure_counts() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    let id =
+        rcon.ok(&["run", "-d", "--restart", "on-failure:2", "--name", "flaky", &image, "sh", "-c", "echo run; exit 3"]);
+    let id = id.trim();
+    assert_eq!(rcon.ok(&["wait", "flaky"]).trim(), "3");
+    eventually("monitor done", || state(&rcon, id)["monitor_pid"].is_null());
+    assert_eq!(state(&rcon, id)["restart_count"], 2);
+    assert_eq!(rcon.ok(&["logs", "flaky"]), "run\nrun\nrun\n", "one run plus two restarts");
+
+    // always: restarted after a clean exit too, until stopped.
+    rcon.ok(&["run", "-d", "--restart", "always", "--name", "again", &image, "sh", "-c", "sleep 0.2"]);
+    let id2 = rcon.ok(&["ps", "-q", "--no-trunc"]).trim().to_string();
+    eventually("restarted twice", || state(&rcon, &id2)["restart_count"].as_u64().unwrap() >= 2);
+    rcon.ok(&["stop", "again"]);
+    let count = state(&rcon, &id2)["restart_count"].as_u64().unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(state(&rcon, &id2)["restart_count"].as_u64().unwrap(), count, "a stopped container stays stopped");
+    assert!(status(&rcon, "again").starts_with("Exited"));
+}
+
+#[test]
+fn healthcheck_turns_healthy_then_unhealthy() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "hc",
+        "--health-cmd",
+        "test -e /tmp/ok",
+        "--health-interval",
+        "200ms",
+        "--health-retries",
+        "2",
+        &image,
+        "sh",
+        "-c",
+        "touch /tmp/ok; sleep 1; rm /tmp/ok; sleep 100",
+    ]);
+    eventually("healthy", || status(&rcon, "hc").contains("(healthy)"));
+    eventually("unhealthy", || status(&rcon, "hc").contains("(unhealthy)"));
+    rcon.ok(&["rm", "-f", "hc"]);
+
+    rcon.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "slow",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "30s",
+        &image,
+        "sleep",
+        "100",
+    ]);
+    assert!(status(&rcon, "slow").contains("(health: starting)"), "{}", status(&rcon, "slow"));
+}
+
+#[test]
+fn a_killed_monitor_neither_hangs_nor_lies() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    let id = rcon.ok(&["run", "-d", "--name", "orphan", &image, "sleep", "100"]).trim().to_string();
+    let st = state(&rcon, &id);
+    let (pid, monitor) = (st["pid"].as_i64().unwrap() as i32, st["monitor_pid"].as_i64().unwrap() as i32);
+    // SAFETY: signalling the monitor this test started.
+    unsafe { libc::kill(monitor, libc::SIGKILL) };
+    eventually("monitor gone", || !alive(monitor));
+    assert!(status(&rcon, "orphan").starts_with("Up "), "the container still runs: ps says so");
+    rcon.ok(&["stop", "-t", "1", "orphan"]);
+    assert!(!alive(pid));
+    assert!(status(&rcon, "orphan").starts_with("Exited (137)"), "{}", status(&rcon, "orphan"));
+
+    let id = rcon.ok(&["run", "-d", "--name", "orphan2", &image, "sleep", "100"]).trim().to_string();
+    let st = state(&rcon, &id);
+    let (pid, monitor) = (st["pid"].as_i64().unwrap() as i32, st["monitor_pid"].as_i64().unwrap() as i32);
+    unsafe { libc::kill(monitor, libc::SIGKILL) };
+    eventually("monitor gone", || !alive(monitor));
+    rcon.ok(&["rm", "-f", "orphan2"]);
+    eventually("no container process after rm -f", || !alive(pid));
+}
+
+#[test]
+fn parallel_detached_runs_and_removals() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    let runs: Vec<_> = (0..20).map(|_| rcon.command(&["run", "-d", &image, "sleep", "100"]).spawn().unwrap()).collect();
+    let mut ids = Vec::new();
+    for c in runs {
+        let out = c.wait_with_output().unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ids.push(stdout(&out).trim().to_string());
+    }
+    let ps = rcon.ok(&["ps"]);
+    assert_eq!(ps.lines().count(), 21, "{ps}");
+    let names: std::collections::HashSet<&str> =
+        ps.lines().skip(1).map(|l| l.split_whitespace().last().unwrap()).collect();
+    assert_eq!(names.len(), 20, "unique names");
+    let pids: Vec<i32> = ids.iter().map(|id| state(&rcon, id)["pid"].as_i64().unwrap() as i32).collect();
+    let rms: Vec<_> = ids.iter().map(|id| rcon.command(&["rm", "-f", id]).spawn().unwrap()).collect();
+    for c in rms {
+        let out = c.wait_with_output().unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+    eventually("all container processes gone", || pids.iter().all(|p| !alive(*p)));
+    let left: Vec<_> = std::fs::read_dir(rcon.root.join("containers")).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
