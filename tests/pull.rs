@@ -311,7 +311,7 @@ fn tampered_blobs_are_rejected() {
 // ---------------------------------------------------------------------------
 // A small HTTP front for the real registry: authentication and failures.
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 enum Mode {
     /// 401 + Bearer challenge unless `Authorization: Bearer TOKEN`; /token issues it.
     Bearer,
@@ -321,6 +321,22 @@ enum Mode {
     CutBlobs,
     /// Layer bodies stop after half and the connection hangs until shutdown.
     StallBlobs,
+    /// The first request of each layer is cut in half; later ones (with
+    /// `Range`) are forwarded.
+    CutOnce,
+    /// The first request of each blob gets 429 with `Retry-After: 1`.
+    RateLimitOnce,
+    /// Every blob request gets 429 with `Retry-After: 1`.
+    RateLimitAlways,
+    /// Requests for this layer digest hang after half the body; others pass.
+    StallOne(&'static str),
+    /// Like Bearer, and blob requests are redirected to a [`Mode::Target`]
+    /// front on another port.
+    BearerRedirect,
+    /// Forwards everything, recording `Authorization` headers it gets.
+    Target,
+    /// Manifests are answered with a Docker schema1 manifest.
+    Schema1,
 }
 
 const TOKEN: &str = "test-token-0123";
@@ -331,25 +347,37 @@ struct Seen {
     authorized: usize,
     unauthorized: Vec<String>,
     blob_requests: usize,
+    /// `Range` headers of blob requests.
+    ranges: Vec<String>,
+    /// Blob paths already answered once (for the *Once modes).
+    blobs_seen: Vec<String>,
+    /// Authorization headers that reached the redirect target (should be none).
+    leaked_auth: Vec<String>,
+    /// Requests served by the redirect target.
+    redirected: usize,
 }
 
 /// Listens on 127.0.0.1, answers per [`Mode`], forwards the rest to `upstream`
 /// (one request per connection, `Connection: close`).
-struct Front {
-    addr: String,
+pub(crate) struct Front {
+    pub(crate) addr: String,
     seen: Arc<Mutex<Seen>>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The redirect target of [`Mode::BearerRedirect`] (dropped with the front).
+    redirect: Option<Box<Front>>,
 }
 
 impl Front {
     fn start(upstream: &str, mode: Mode) -> Front {
+        let redirect = (mode == Mode::BearerRedirect).then(|| Box::new(Front::start(upstream, Mode::Target)));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let seen = Arc::new(Mutex::new(Seen::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let (upstream, me) = (upstream.to_string(), addr.clone());
         let (seen2, stop2) = (seen.clone(), stop.clone());
+        let target = redirect.as_ref().map(|r| (r.addr.clone(), r.seen.clone()));
         let thread = std::thread::spawn(move || {
             let mut workers = Vec::new();
             for conn in listener.incoming() {
@@ -358,13 +386,14 @@ impl Front {
                 }
                 let Ok(conn) = conn else { continue };
                 let (upstream, me, seen, stop) = (upstream.clone(), me.clone(), seen2.clone(), stop2.clone());
-                workers.push(std::thread::spawn(move || serve(conn, &upstream, &me, mode, &seen, &stop)));
+                let target = target.clone();
+                workers.push(std::thread::spawn(move || serve(conn, &upstream, &me, mode, &seen, &stop, target)));
             }
             for w in workers {
                 let _ = w.join();
             }
         });
-        Front { addr, seen, stop, thread: Some(thread) }
+        Front { addr, seen, stop, thread: Some(thread), redirect }
     }
 }
 
@@ -375,6 +404,7 @@ impl Drop for Front {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        self.redirect.take();
     }
 }
 
@@ -389,7 +419,15 @@ fn respond(conn: &mut TcpStream, status: &str, headers: &[String], body: &[u8]) 
     let _ = conn.write_all(body);
 }
 
-fn serve(mut conn: TcpStream, upstream: &str, me: &str, mode: Mode, seen: &Mutex<Seen>, stop: &AtomicBool) {
+fn serve(
+    mut conn: TcpStream,
+    upstream: &str,
+    me: &str,
+    mode: Mode,
+    seen: &Mutex<Seen>,
+    stop: &AtomicBool,
+    target: Option<(String, Arc<Mutex<Seen>>)>,
+) {
     conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut req = Vec::new();
     let mut buf = [0u8; 4096];
@@ -408,12 +446,13 @@ fn serve(mut conn: TcpStream, upstream: &str, me: &str, mode: Mode, seen: &Mutex
             .map(str::to_string)
     };
     let json = "Content-Type: application/json".to_string();
+    let is_blob = path.contains("/blobs/");
     match mode {
         Mode::Basic => {
             respond(&mut conn, "401 Unauthorized", &["WWW-Authenticate: Basic realm=\"test\"".into(), json], b"{}");
             return;
         }
-        Mode::Bearer => {
+        Mode::Bearer | Mode::BearerRedirect => {
             if let Some(q) = path.strip_prefix("/token?") {
                 seen.lock().unwrap().token_requests.push(q.to_string());
                 let ok = q.contains("scope=repository%3Aapp%3Apull") && q.contains("service=front");
@@ -430,26 +469,73 @@ fn serve(mut conn: TcpStream, upstream: &str, me: &str, mode: Mode, seen: &Mutex
                 return;
             }
             seen.lock().unwrap().authorized += 1;
+            if mode == Mode::BearerRedirect && is_blob {
+                let (taddr, _) = target.as_ref().unwrap();
+                respond(&mut conn, "307 Temporary Redirect", &[format!("Location: http://{taddr}{path}")], b"");
+                return;
+            }
         }
-        Mode::CutBlobs | Mode::StallBlobs => {}
+        Mode::Schema1 if path.contains("/manifests/") => {
+            let body =
+                br#"{"schemaVersion":1,"name":"app","tag":"latest","architecture":"amd64","fsLayers":[],"history":[]}"#;
+            let ct = "Content-Type: application/vnd.docker.distribution.manifest.v1+prettyjws".to_string();
+            respond(&mut conn, "200 OK", &[ct], body);
+            return;
+        }
+        Mode::Target => {
+            let mut s = seen.lock().unwrap();
+            s.redirected += 1;
+            if let Some(a) = header("authorization") {
+                s.leaked_auth.push(a);
+            }
+        }
+        Mode::RateLimitOnce | Mode::RateLimitAlways if is_blob => {
+            let mut s = seen.lock().unwrap();
+            let first = !s.blobs_seen.contains(&path);
+            s.blobs_seen.push(path.clone());
+            if first || mode == Mode::RateLimitAlways {
+                drop(s);
+                let body = br#"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#;
+                respond(&mut conn, "429 Too Many Requests", &["Retry-After: 1".into(), json], body);
+                return;
+            }
+        }
+        _ => {}
     }
     // Forward to the real registry.
-    let is_blob = path.contains("/blobs/");
     if is_blob {
-        seen.lock().unwrap().blob_requests += 1;
+        let mut s = seen.lock().unwrap();
+        s.blob_requests += 1;
+        if let Some(r) = header("range") {
+            s.ranges.push(r);
+        }
     }
     let mut up = TcpStream::connect(upstream).unwrap();
     let accept = header("accept").map(|a| format!("Accept: {a}\r\n")).unwrap_or_default();
-    write!(up, "GET {path} HTTP/1.0\r\nHost: {upstream}\r\n{accept}\r\n").unwrap();
+    let range = header("range").map(|a| format!("Range: {a}\r\n")).unwrap_or_default();
+    write!(up, "GET {path} HTTP/1.0\r\nHost: {upstream}\r\n{accept}{range}\r\n").unwrap();
     let mut resp = Vec::new();
     up.read_to_end(&mut resp).unwrap();
     let split = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     let body_len = resp.len() - split;
     // Layers only (the config is small).
-    if is_blob && body_len > 4096 && matches!(mode, Mode::CutBlobs | Mode::StallBlobs) {
+    let cut = is_blob
+        && body_len > 4096
+        && match mode {
+            Mode::CutBlobs | Mode::StallBlobs => true,
+            Mode::StallOne(d) => path.ends_with(d),
+            Mode::CutOnce => {
+                let mut s = seen.lock().unwrap();
+                let first = !s.blobs_seen.contains(&path);
+                s.blobs_seen.push(path.clone());
+                first
+            }
+            _ => false,
+        };
+    if cut {
         let _ = conn.write_all(&resp[..split + body_len / 2]);
         let _ = conn.flush();
-        if mode == Mode::StallBlobs {
+        if matches!(mode, Mode::StallBlobs | Mode::StallOne(_)) {
             while !stop.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -494,7 +580,8 @@ fn dropped_connection_leaves_the_store_valid() {
     let (direct, _) = ImageBuilder::new().busybox_layer().push(&reg, "app:latest");
     let front = Front::start(&reg.addr, Mode::CutBlobs);
     let rcon = Rcon::new();
-    let err = fail(&rcon, &["pull", &format!("{}/app:latest", front.addr)]);
+    let err = fail(&rcon, &["pull", "--retry", "2", "--retry-delay", "10ms", &format!("{}/app:latest", front.addr)]);
+    assert!(err.contains("2 resumes failed"), "{err}");
     assert!(err.contains("layer sha256:") || err.contains("blob sha256:"), "names the layer: {err}");
     assert_store_empty(&rcon);
     rcon.ok(&["pull", &direct]);
@@ -532,4 +619,433 @@ fn interrupted_pull_is_cleaned_up_by_the_next() {
     rcon.ok(&["pull", &direct]);
     assert_eq!(images(&rcon).len(), 1);
     assert_eq!(entries(&tmp), Vec::<String>::new(), "the dead pull's staging is removed");
+}
+
+// ---------------------------------------------------------------------------
+// Raw registry pushes (for media types and indexes skopeo would rewrite).
+
+/// One HTTP/1.1 request over a fresh connection; returns status, headers
+/// (lowercase names) and body.
+pub(crate) fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut c = TcpStream::connect(addr).unwrap();
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    c.write_all(head.as_bytes()).unwrap();
+    c.write_all(body).unwrap();
+    let mut resp = Vec::new();
+    c.read_to_end(&mut resp).unwrap();
+    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&resp[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let hs = lines
+        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())))
+        .collect();
+    (status, hs, resp[split + 4..].to_vec())
+}
+
+/// Uploads a blob to `name` on the registry; returns its digest.
+pub(crate) fn raw_blob(reg: &Registry, name: &str, data: &[u8]) -> String {
+    let digest = sha256_digest(data);
+    let (status, hs, _) = http(&reg.addr, "POST", &format!("/v2/{name}/blobs/uploads/"), &[], b"");
+    assert_eq!(status, 202, "upload start");
+    let loc = hs.iter().find(|(k, _)| k == "location").unwrap().1.clone();
+    let loc = loc.strip_prefix(&format!("http://{}", reg.addr)).unwrap_or(&loc).to_string();
+    let sep = if loc.contains('?') { '&' } else { '?' };
+    let (status, _, body) = http(
+        &reg.addr,
+        "PUT",
+        &format!("{loc}{sep}digest={digest}"),
+        &[("Content-Type", "application/octet-stream")],
+        data,
+    );
+    assert_eq!(status, 201, "blob upload: {}", String::from_utf8_lossy(&body));
+    digest
+}
+
+/// Puts a manifest; returns its digest.
+pub(crate) fn raw_manifest(reg: &Registry, name: &str, tag: &str, media_type: &str, body: &[u8]) -> String {
+    let (status, _, resp) =
+        http(&reg.addr, "PUT", &format!("/v2/{name}/manifests/{tag}"), &[("Content-Type", media_type)], body);
+    assert_eq!(status, 201, "manifest put: {}", String::from_utf8_lossy(&resp));
+    sha256_digest(body)
+}
+
+/// Pushes an image whose layers are given as (media type, blob, diff ID);
+/// returns the manifest digest and the config digest.
+pub(crate) fn raw_image(
+    reg: &Registry,
+    name: &str,
+    tag: &str,
+    arch: &str,
+    layers: &[(&str, Vec<u8>, String)],
+) -> (String, String, usize) {
+    let diff_ids: Vec<&String> = layers.iter().map(|l| &l.2).collect();
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": arch, "os": "linux",
+        "config": {"Env": [crate::common::DEFAULT_PATH], "Cmd": ["sh"]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }))
+    .unwrap();
+    let config_digest = raw_blob(reg, name, &config);
+    let descs: Vec<serde_json::Value> = layers
+        .iter()
+        .map(|(mt, blob, _)| serde_json::json!({"mediaType": mt, "digest": raw_blob(reg, name, blob), "size": blob.len()}))
+        .collect();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+        "layers": descs,
+    }))
+    .unwrap();
+    let digest = raw_manifest(reg, name, tag, "application/vnd.oci.image.manifest.v1+json", &manifest);
+    (digest, config_digest, manifest.len())
+}
+
+/// `n` bytes that do not compress (a xorshift stream from `seed`).
+pub(crate) fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+const OCI_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+const OCI_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
+const OCI_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
+const DOCKER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
+
+/// Layers compressed with gzip, zstd (two frames), or not at all, in OCI
+/// and Docker media types: all unpack, and the container sees every file.
+#[test]
+fn zstd_and_uncompressed_layers() {
+    let reg = Registry::start();
+    let base = tar_bytes(&busybox_entries());
+    let zst = tar_bytes(&[TarEntry::file("z/data", vec![b'z'; 300_000]), TarEntry::file("z/small", "zstd")]);
+    // Two zstd frames (as zstd:chunked writes them) with a skippable frame between.
+    let mut zblob = ruzstd::encoding::compress_to_vec(&zst[..1024], ruzstd::encoding::CompressionLevel::Fastest);
+    zblob.extend_from_slice(&0x184D_2A5Au32.to_le_bytes());
+    zblob.extend_from_slice(&4u32.to_le_bytes());
+    zblob.extend_from_slice(b"meta");
+    zblob.extend(ruzstd::encoding::compress_to_vec(&zst[1024..], ruzstd::encoding::CompressionLevel::Fastest));
+    let plain = tar_bytes(&[TarEntry::file("p/plain", "uncompressed")]);
+    let docker_plain = tar_bytes(&[TarEntry::file("p/docker", "docker tar")]);
+    let layers = vec![
+        (OCI_GZIP, crate::common::gzip(&base), sha256_digest(&base)),
+        (OCI_ZSTD, zblob, sha256_digest(&zst)),
+        (OCI_TAR, plain.clone(), sha256_digest(&plain)),
+        (DOCKER_TAR, docker_plain.clone(), sha256_digest(&docker_plain)),
+    ];
+    raw_image(&reg, "media", "v1", "amd64", &layers);
+    let rcon = Rcon::new();
+    let reference = format!("{}/media:v1", reg.addr);
+    rcon.ok(&["pull", &reference]);
+    let out = rcon.ok(&["run", "--rm", &reference, "sh", "-c", "wc -c < /z/data; cat /z/small /p/plain /p/docker"]);
+    assert_eq!(out.split_whitespace().collect::<Vec<_>>(), ["300000", "zstduncompresseddocker", "tar"]);
+
+    // A corrupt zstd stream is an error naming the layer; nothing stored.
+    let bad = vec![0x28, 0xb5, 0x2f, 0xfd, 0xff, 0xff, 0xff, 0xff, 1, 2, 3];
+    let (_, _, _) = raw_image(&reg, "badzstd", "v1", "amd64", &[(OCI_ZSTD, bad, sha256_digest(b"x"))]);
+    let rcon = Rcon::new();
+    let err = fail(&rcon, &["pull", &format!("{}/badzstd:v1", reg.addr)]);
+    assert!(err.contains("zstd") && err.contains("sha256:"), "{err}");
+    assert_store_empty(&rcon);
+}
+
+/// An index with an attestation entry (unknown/unknown) and two platforms:
+/// the host's is pulled by default, `--platform` picks another, an absent
+/// platform is an error listing the real ones (not the attestation).
+#[test]
+fn platforms_and_attestations() {
+    let reg = Registry::start();
+    let base = tar_bytes(&busybox_entries());
+    let layer = (OCI_GZIP, crate::common::gzip(&base), sha256_digest(&base));
+    let (amd, amd_cfg, amd_len) = raw_image(&reg, "multi", "amd64", "amd64", std::slice::from_ref(&layer));
+    let (arm, arm_cfg, arm_len) = raw_image(&reg, "multi", "arm64", "arm64", std::slice::from_ref(&layer));
+    let att_layer = b"{}".to_vec();
+    let (att, _, att_len) = raw_image(
+        &reg,
+        "multi",
+        "att",
+        "unknown",
+        &[("application/vnd.in-toto+json", att_layer, sha256_digest(b"{}"))],
+    );
+    let mt = "application/vnd.oci.image.manifest.v1+json";
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {"mediaType": mt, "digest": att, "size": att_len, "platform": {"os": "unknown", "architecture": "unknown"},
+             "annotations": {"vnd.docker.reference.type": "attestation-manifest"}},
+            {"mediaType": mt, "digest": arm, "size": arm_len, "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}},
+            {"mediaType": mt, "digest": amd, "size": amd_len, "platform": {"os": "linux", "architecture": "amd64"}},
+        ],
+    }))
+    .unwrap();
+    raw_manifest(&reg, "multi", "latest", "application/vnd.oci.image.index.v1+json", &index);
+    let reference = format!("{}/multi:latest", reg.addr);
+    let rcon = Rcon::new();
+    let id = rcon.ok(&["pull", "-q", &reference]);
+    assert_eq!(id.trim(), amd_cfg);
+    let id = rcon.ok(&["pull", "-q", "--platform", "linux/arm64", &reference]);
+    assert_eq!(id.trim(), arm_cfg);
+    let err = fail(&rcon, &["pull", "--platform", "linux/s390x", &reference]);
+    assert!(err.contains("no image for platform linux/s390x"), "{err}");
+    assert!(err.contains("linux/arm64/v8, linux/amd64") && !err.contains("unknown"), "{err}");
+    let err = fail(&rcon, &["pull", "--platform", "a/b/c/d", &reference]);
+    assert!(err.contains("invalid platform"), "{err}");
+}
+
+/// A Docker schema1 manifest is refused with a message saying so.
+#[test]
+fn schema1_is_rejected() {
+    let reg = Registry::start();
+    ImageBuilder::new().busybox_layer().push(&reg, "app:latest");
+    let front = Front::start(&reg.addr, Mode::Schema1);
+    let rcon = Rcon::new();
+    let err = fail(&rcon, &["pull", &format!("{}/app:latest", front.addr)]);
+    assert!(err.contains("Docker schema1 images are not supported"), "{err}");
+}
+
+/// A connection dropped mid-layer: the pull resumes with a Range request
+/// and completes.
+#[test]
+fn dropped_connection_resumes_with_range() {
+    let reg = Registry::start();
+    let big = TarEntry::file("big", noise(400_000, 7));
+    ImageBuilder::new().busybox_layer().layer(&[big]).push(&reg, "app:latest");
+    let front = Front::start(&reg.addr, Mode::CutOnce);
+    let rcon = Rcon::new();
+    let out = rcon.cmd(&["pull", "--retry-delay", "10ms", &format!("{}/app:latest", front.addr)]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(err.contains("Resuming blob"), "{err}");
+    let seen = front.seen.lock().unwrap();
+    assert_eq!(seen.ranges.len(), 2, "one Range request per layer: {:?}\n{err}", seen.ranges);
+    assert!(seen.ranges.iter().all(|r| r.starts_with("bytes=") && r.ends_with('-')), "{:?}", seen.ranges);
+    assert_eq!(images(&rcon).len(), 1);
+}
+
+/// HTTP 429: Retry-After is honoured and the user is told; when it does
+/// not end, a `rate limited` error.
+#[test]
+fn rate_limits() {
+    let reg = Registry::start();
+    ImageBuilder::new().busybox_layer().push(&reg, "app:latest");
+    let front = Front::start(&reg.addr, Mode::RateLimitOnce);
+    let rcon = Rcon::new();
+    let out = rcon.cmd(&["pull", &format!("{}/app:latest", front.addr)]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(err.contains("Rate limited by registry") && err.contains("retrying in 1s"), "{err}");
+    drop(front);
+    let front = Front::start(&reg.addr, Mode::RateLimitAlways);
+    let rcon = Rcon::new();
+    let err = fail(&rcon, &["pull", "--retry", "1", &format!("{}/app:latest", front.addr)]);
+    assert!(err.contains(&format!("rate limited: registry {} answered 429", front.addr)), "{err}");
+    assert!(err.contains("Retry-After: 1 s"), "{err}");
+}
+
+/// Blobs redirected to another host: followed, without the registry's
+/// Authorization header.
+#[test]
+fn redirects_drop_authorization() {
+    let reg = Registry::start();
+    ImageBuilder::new().busybox_layer().push(&reg, "app:latest");
+    let front = Front::start(&reg.addr, Mode::BearerRedirect);
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", &format!("{}/app:latest", front.addr)]);
+    let target = front.redirect.as_ref().unwrap().seen.lock().unwrap();
+    assert_eq!(target.redirected, 2, "config and layer fetched from the redirect target");
+    assert_eq!(target.leaked_auth, Vec::<String>::new(), "no Authorization sent to another host");
+}
+
+/// Several layers download at once; a pull killed while one layer hangs
+/// keeps the layers it finished, and the next pull does not fetch them.
+#[test]
+fn parallel_layers_and_reuse_after_kill() {
+    let reg = Registry::start();
+    let big = TarEntry::file("big", noise(300_000, 13));
+    let builder = ImageBuilder::new().busybox_layer().layer(&[TarEntry::file("a", "a")]).layer(&[big]);
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = builder.write_layout(tmp.path(), "x", None);
+    let (direct, _) = builder.push(&reg, "app:latest");
+    let hang: &'static str = Box::leak(layout.layer_digests[2].clone().into_boxed_str());
+    let front = Front::start(&reg.addr, Mode::StallOne(hang));
+    let rcon = Rcon::new();
+    let mut child = rcon
+        .command(&["pull", &format!("{}/app:latest", front.addr)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let layers = rcon.root.join("layers");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while entries(&layers).len() < 2 {
+        assert!(Instant::now() < deadline, "the two small layers were never committed");
+        assert!(child.try_wait().unwrap().is_none(), "the pull ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(front);
+    assert_eq!(images(&rcon), Vec::<serde_json::Value>::new());
+    let out = rcon.cmd(&["pull", "--max-concurrent-downloads", "1", &direct]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert_eq!(err.matches("skipped: already exists").count(), 2, "{err}");
+    assert_eq!(err.matches("Copying blob ").count(), 3, "{err}");
+    assert_eq!(entries(&rcon.root.join("tmp")), Vec::<String>::new());
+}
+
+/// `--all-tags` pulls every tag of the repository.
+#[test]
+fn all_tags() {
+    let reg = Registry::start();
+    ImageBuilder::new().busybox_layer().env("T=1").push(&reg, "app:one");
+    ImageBuilder::new().busybox_layer().env("T=2").push(&reg, "app:two");
+    let rcon = Rcon::new();
+    let out = rcon.ok(&["pull", "-a", "-q", &format!("{}/app", reg.addr)]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let mut tags: Vec<String> = images(&rcon).iter().map(|i| i["repo_tags"][0].as_str().unwrap().to_string()).collect();
+    tags.sort();
+    assert_eq!(tags, vec![format!("{}/app:one", reg.addr), format!("{}/app:two", reg.addr)]);
+}
+
+/// A minimal forward proxy (absolute-URI GETs only) that records the URLs.
+struct Proxy {
+    addr: String,
+    urls: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Proxy {
+    fn start(upstream: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let urls = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (urls2, stop2, upstream) = (urls.clone(), stop.clone(), upstream.to_string());
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut conn) = conn else { continue };
+                let mut req = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&req).into_owned();
+                let first = text.split("\r\n").next().unwrap_or("").to_string();
+                let mut parts = first.split(' ');
+                let (method, url) = (parts.next().unwrap_or(""), parts.next().unwrap_or("").to_string());
+                urls2.lock().unwrap().push(format!("{method} {url}"));
+                if method != "GET" {
+                    respond(&mut conn, "502 Bad Gateway", &[], b"");
+                    continue;
+                }
+                // http://host:port/path → path, sent to the real registry.
+                let path = url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap_or("/".into());
+                let accept = text
+                    .split("\r\n")
+                    .find_map(|l| {
+                        l.split_once(':')
+                            .filter(|(k, _)| k.eq_ignore_ascii_case("accept"))
+                            .map(|(_, v)| v.trim().to_string())
+                    })
+                    .map(|a| format!("Accept: {a}\r\n"))
+                    .unwrap_or_default();
+                let mut up = TcpStream::connect(&upstream).unwrap();
+                write!(up, "GET {path} HTTP/1.0\r\nHost: {upstream}\r\n{accept}\r\n").unwrap();
+                let mut resp = Vec::new();
+                up.read_to_end(&mut resp).unwrap();
+                let _ = conn.write_all(&resp);
+            }
+        });
+        Proxy { addr, urls, stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(&self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// HTTP_PROXY carries requests to a non-loopback registry name (which only
+/// the proxy can resolve); NO_PROXY exempts it; loopback registries never
+/// go through the proxy.
+#[test]
+fn proxies_from_the_environment() {
+    let reg = Registry::start();
+    let (direct, _) = ImageBuilder::new().busybox_layer().push(&reg, "app:latest");
+    let proxy = Proxy::start(&reg.addr);
+    let proxy_url = format!("http://{}", proxy.addr);
+    let rcon = Rcon::new();
+    let name = "registry.rcon-test.invalid:5000/app:latest";
+    let out = rcon
+        .command(&["pull", "--tls-verify=false", "--retry", "0", name])
+        .env("HTTP_PROXY", &proxy_url)
+        .env("http_proxy", &proxy_url)
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let urls = proxy.urls.lock().unwrap().clone();
+    assert!(urls.iter().any(|u| u == "GET http://registry.rcon-test.invalid:5000/v2/app/manifests/latest"), "{urls:?}");
+    assert_eq!(images(&rcon).len(), 1);
+
+    // NO_PROXY: the name is looked up directly, and cannot be.
+    let out = rcon
+        .command(&["pull", "--tls-verify=false", "--retry", "0", name])
+        .env("HTTP_PROXY", &proxy_url)
+        .env("NO_PROXY", ".rcon-test.invalid")
+        .env_remove("no_proxy")
+        .env_remove("http_proxy")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot reach registry registry.rcon-test.invalid:5000"), "{}", stderr(&out));
+
+    // Loopback: never proxied, even with a dead proxy.
+    let before = proxy.urls.lock().unwrap().len();
+    drop(proxy);
+    let rcon = Rcon::new();
+    let out = rcon
+        .command(&["pull", "--retry", "0", &direct])
+        .env("HTTP_PROXY", &proxy_url)
+        .env("HTTPS_PROXY", &proxy_url)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(before > 0);
 }

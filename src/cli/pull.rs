@@ -1,7 +1,66 @@
-//! `rcon pull [-q] REFERENCE`.
+//! `rcon pull [-q] [-a] [--platform P] [--creds U:P] REFERENCE`.
 
 use super::Context;
+use crate::registry::TransferOptions;
+use crate::registry::credentials::Credentials;
 use clap::Args;
+use std::path::PathBuf;
+
+/// Registry flags shared by pull and push (credentials, retries).
+#[derive(Debug, Args, Clone)]
+pub struct RegistryFlags {
+    /// Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub tls_verify: bool,
+    /// Credentials USER[:PASSWORD] for the registry (instead of stored logins)
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub creds: Option<String>,
+    /// Auth file to read credentials from (also REGISTRY_AUTH_FILE)
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Retries of a failed request or a broken download
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retry: u32,
+    /// Delay between retries (e.g. 500ms, 2s; default: exponential from 1s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub retry_delay: Option<std::time::Duration>,
+    /// Layers transferred at once
+    #[arg(long, value_name = "N", default_value_t = crate::registry::DEFAULT_CONCURRENT_DOWNLOADS,
+          value_parser = clap::value_parser!(usize))]
+    pub max_concurrent_downloads: usize,
+}
+
+impl RegistryFlags {
+    /// The transfer settings these flags ask for.
+    pub fn transfer(&self) -> anyhow::Result<TransferOptions> {
+        Ok(TransferOptions {
+            platform: None,
+            max_concurrent: self.max_concurrent_downloads.max(1),
+            retries: self.retry,
+            retry_delay: self.retry_delay,
+            credentials: self.creds.as_deref().map(Credentials::parse_creds).transpose()?,
+            authfile: self.authfile.clone(),
+        })
+    }
+}
+
+/// Parses `500ms`, `2s`, `1m`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = num.parse().map_err(|_| format!("invalid duration `{s}`"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("invalid duration `{s}`: use ms, s, m or h")),
+    };
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
 
 /// Flags of `rcon pull`.
 #[derive(Debug, Args)]
@@ -9,9 +68,14 @@ pub struct PullArgs {
     /// Print only the image ID
     #[arg(short, long)]
     pub quiet: bool,
-    /// Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub tls_verify: bool,
+    /// Pull every tagged image of the repository
+    #[arg(short, long)]
+    pub all_tags: bool,
+    /// Platform OS/ARCH[/VARIANT] to choose from a multi-platform image
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryFlags,
     /// Image reference: NAME[:TAG] or NAME@DIGEST
     pub reference: String,
 }
@@ -20,10 +84,28 @@ pub struct PullArgs {
 pub fn run(ctx: &Context, a: PullArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let reference = crate::reference::Reference::parse(&a.reference)?;
-    let opts = crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.tls_verify };
-    let image = crate::registry::pull(&store, &reference, &opts)?;
-    if a.quiet {
-        println!("{}", image.id);
+    let opts = crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.registry.tls_verify };
+    let mut transfer = a.registry.transfer()?;
+    if let Some(p) = &a.platform {
+        transfer.platform = Some(crate::image::Platform::parse(p).map_err(anyhow::Error::msg)?);
+    }
+    let references = if a.all_tags {
+        if reference.digest.is_some() || a.reference.contains(':') && !a.reference.contains('/') {
+            anyhow::bail!("--all-tags: give a repository name without tag or digest");
+        }
+        let mut tags = crate::registry::list_tags(&reference, &opts, &transfer)?;
+        tags.sort();
+        tags.into_iter()
+            .map(|t| crate::reference::Reference { tag: Some(t), digest: None, ..reference.clone() })
+            .collect()
+    } else {
+        vec![reference]
+    };
+    for r in references {
+        let image = crate::registry::pull_image(&store, &r, &opts, &transfer)?;
+        if a.quiet {
+            println!("{}", image.id);
+        }
     }
     Ok(0)
 }

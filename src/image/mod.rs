@@ -9,6 +9,8 @@
 //! This module parses and checks documents; it never talks to a registry nor
 //! writes to the store.
 
+pub mod compression;
+pub mod tarsplit;
 pub mod unpack;
 
 use crate::digest::Digest;
@@ -31,8 +33,16 @@ pub mod media_type {
     pub const OCI_LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
     /// OCI layer, gzip-compressed tar.
     pub const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
-    /// OCI layer, zstd-compressed tar (unsupported).
+    /// OCI layer, zstd-compressed tar.
     pub const OCI_LAYER_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
+    /// Docker layer, uncompressed tar (as `docker save` names them).
+    pub const DOCKER_LAYER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
+    /// Docker layer, zstd (moby 23+).
+    pub const DOCKER_LAYER_ZSTD: &str = "application/vnd.docker.image.rootfs.diff.tar.zstd";
+    /// OCI image config.
+    pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+    /// Docker image config.
+    pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
     /// Docker layer, gzip-compressed tar.
     pub const DOCKER_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
     /// Docker foreign (non-distributable) layer, gzip.
@@ -120,6 +130,32 @@ pub struct Platform {
     pub variant: Option<String>,
 }
 
+impl Platform {
+    /// Parses `os/arch[/variant]` (`--platform`); `arch` alone means
+    /// `linux/arch`. Architecture aliases are normalized as containerd does
+    /// (`x86_64` → `amd64`, `aarch64` → `arm64`).
+    /// Errors: a message naming the input.
+    pub fn parse(s: &str) -> Result<Platform, String> {
+        let parts: Vec<&str> = s.split('/').collect();
+        let (os, arch, variant) = match parts.as_slice() {
+            [arch] => ("linux", *arch, None),
+            [os, arch] => (*os, *arch, None),
+            [os, arch, variant] => (*os, *arch, Some(*variant)),
+            _ => return Err(format!("invalid platform `{s}`: expected OS/ARCH[/VARIANT]")),
+        };
+        if os.is_empty() || arch.is_empty() || variant == Some("") {
+            return Err(format!("invalid platform `{s}`: expected OS/ARCH[/VARIANT]"));
+        }
+        let arch = match arch {
+            "x86_64" | "x86-64" => "amd64",
+            "aarch64" => "arm64",
+            "i386" | "i686" => "386",
+            a => a,
+        };
+        Ok(Platform { os: os.to_string(), architecture: arch.to_string(), variant: variant.map(String::from) })
+    }
+}
+
 impl std::fmt::Display for Platform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.os, self.architecture)?;
@@ -201,6 +237,8 @@ pub enum Compression {
     None,
     /// gzip.
     Gzip,
+    /// zstd.
+    Zstd,
 }
 
 /// Parses a manifest body. `content_type` is the HTTP `Content-Type` (may be
@@ -260,7 +298,10 @@ pub fn layer_compression(media_type: &str, reference: &str) -> Result<Compressio
     use media_type::*;
     match media_type {
         OCI_LAYER_GZIP | DOCKER_LAYER_GZIP | DOCKER_FOREIGN_GZIP | OCI_NONDIST_GZIP | "" => Ok(Compression::Gzip),
-        OCI_LAYER_TAR | OCI_NONDIST_TAR => Ok(Compression::None),
+        OCI_LAYER_TAR | OCI_NONDIST_TAR | DOCKER_LAYER_TAR => Ok(Compression::None),
+        OCI_LAYER_ZSTD | DOCKER_LAYER_ZSTD | "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd" => {
+            Ok(Compression::Zstd)
+        }
         other => Err(ImageError::MediaType { media_type: other.to_string(), reference: reference.to_string() }),
     }
 }
@@ -312,7 +353,7 @@ pub fn choose_platform<'a>(
             available: index
                 .manifests
                 .iter()
-                .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
+                .filter_map(|d| d.platform.as_ref().filter(|p| p.os != "unknown").map(|p| p.to_string()))
                 .collect::<Vec<_>>()
                 .join(", "),
         })
@@ -384,12 +425,22 @@ mod tests {
         assert_eq!(m.config.size, 7);
         assert_eq!(layer_compression(&m.layers[0].media_type, "r").unwrap(), Compression::Gzip);
         assert_eq!(layer_compression(media_type::OCI_LAYER_TAR, "r").unwrap(), Compression::None);
-        assert!(layer_compression(media_type::OCI_LAYER_ZSTD, "r").is_err());
+        assert_eq!(layer_compression(media_type::OCI_LAYER_ZSTD, "r").unwrap(), Compression::Zstd);
+        assert!(layer_compression("application/vnd.example.layer", "r").is_err());
         let schema1 = br#"{"schemaVersion":1,"name":"x","fsLayers":[]}"#;
         let e = parse_manifest(Some("application/json"), schema1, "r").unwrap_err().to_string();
         assert!(e.contains("schema1"), "{e}");
         let e = parse_manifest(Some("text/html"), b"<html>", "r").unwrap_err().to_string();
         assert!(e.contains("invalid manifest r"), "{e}");
+    }
+
+    #[test]
+    fn platforms_parse() {
+        assert_eq!(Platform::parse("linux/arm64/v8").unwrap().to_string(), "linux/arm64/v8");
+        assert_eq!(Platform::parse("linux/x86_64").unwrap().to_string(), "linux/amd64");
+        assert_eq!(Platform::parse("arm64").unwrap().to_string(), "linux/arm64");
+        assert!(Platform::parse("a/b/c/d").is_err());
+        assert!(Platform::parse("linux/").is_err());
     }
 
     #[test]

@@ -102,6 +102,28 @@ pub enum UnpackError {
 /// discards it. Must run as root to create device nodes and set ownership
 /// (as non-root, ownership is left to the current user).
 pub fn unpack<R: Read>(reader: R, dest: &Path, layer: &str) -> Result<UnpackStats, UnpackError> {
+    unpack_inner(reader, dest, layer, None)
+}
+
+/// [`unpack`], telling `recorder` which bytes of the stream are regular
+/// files' contents (the stream must be a
+/// [`RecordingReader`](super::tarsplit::RecordingReader) on the same
+/// recorder), so the tar can be rebuilt from the unpacked files later.
+pub fn unpack_recording<R: Read>(
+    reader: R,
+    dest: &Path,
+    layer: &str,
+    recorder: &super::tarsplit::Recorder,
+) -> Result<UnpackStats, UnpackError> {
+    unpack_inner(reader, dest, layer, Some(recorder))
+}
+
+fn unpack_inner<R: Read>(
+    reader: R,
+    dest: &Path,
+    layer: &str,
+    recorder: Option<&super::tarsplit::Recorder>,
+) -> Result<UnpackStats, UnpackError> {
     let root =
         openat(nix::fcntl::AT_FDCWD, dest, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
             .map_err(|e| UnpackError::Io {
@@ -118,6 +140,7 @@ pub fn unpack<R: Read>(reader: R, dest: &Path, layer: &str) -> Result<UnpackStat
         stats: UnpackStats::default(),
         xattr_warned: false,
         buf: Vec::new(),
+        recorder,
     };
     let mut archive = tar::Archive::new(reader);
     let read_err = |source| UnpackError::Read { layer: layer.to_string(), source };
@@ -141,7 +164,9 @@ struct Meta {
 
 type Components = Vec<Vec<u8>>;
 
-struct Unpacker {
+struct Unpacker<'a> {
+    /// Told where file contents are in the stream (tar-split).
+    recorder: Option<&'a super::tarsplit::Recorder>,
     root: OwnedFd,
     layer: String,
     is_root: bool,
@@ -211,7 +236,7 @@ fn lsetxattr_at(dir: BorrowedFd<'_>, file: &[u8], name: &[u8], value: &[u8]) -> 
     if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
 
-impl Unpacker {
+impl Unpacker<'_> {
     fn escape(&self, entry: &str, detail: String) -> UnpackError {
         UnpackError::Escape { layer: self.layer.clone(), entry: entry.to_string(), detail }
     }
@@ -310,7 +335,13 @@ impl Unpacker {
                 )
                 .map_err(self.io(&label, "create"))?;
                 let mut file = File::from(fd);
+                if let Some(r) = self.recorder {
+                    r.file(&comps.join(&b'/'), entry.size());
+                }
                 self.stats.size += self.copy(entry, &mut file, &label)?;
+                if let Some(r) = self.recorder {
+                    r.end_file();
+                }
                 self.apply_fd_meta(file.as_fd(), &meta, &label)?;
                 futimens(file.as_fd(), &meta.mtime, &meta.mtime).map_err(self.io(&label, "set mtime"))?;
             }

@@ -1,6 +1,8 @@
 //! Registry authentication challenges (RFC 7235 `WWW-Authenticate`) and the
-//! anonymous Bearer token flow of the distribution spec ("Token
-//! Authentication Specification", docker/distribution docs/spec/auth/token.md).
+//! Bearer token flow of the distribution spec ("Token Authentication
+//! Specification", docker/distribution docs/spec/auth/token.md; OAuth2
+//! refresh tokens per docs/spec/auth/oauth.md): token responses with their
+//! lifetime, and the scopes rcon asks for.
 //!
 //! Only parsing and the token response shape live here; the HTTP requests are
 //! made by [`super::client`].
@@ -35,12 +37,27 @@ pub struct TokenResponse {
     /// The bearer token (OAuth2's name).
     #[serde(default)]
     pub access_token: Option<String>,
+    /// Lifetime in seconds (the spec's default is 60).
+    #[serde(default)]
+    pub expires_in: Option<u64>,
+    /// An OAuth2 refresh token, when the server issued one (`offline_token`).
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
+
+/// Default token lifetime when the server does not say, seconds.
+pub const DEFAULT_TOKEN_LIFETIME: u64 = 60;
 
 impl TokenResponse {
     /// The token, whichever field holds it.
     pub fn into_token(self) -> Option<String> {
         self.token.filter(|t| !t.is_empty()).or(self.access_token.filter(|t| !t.is_empty()))
+    }
+
+    /// How long the token may be used, seconds (at least 10: shorter
+    /// lifetimes are treated as 10 to avoid refetching per request).
+    pub fn lifetime(&self) -> u64 {
+        self.expires_in.unwrap_or(DEFAULT_TOKEN_LIFETIME).max(10)
     }
 }
 
@@ -135,6 +152,11 @@ impl Parser<'_> {
 /// The token scope for pulling `repository` (`repository:library/busybox:pull`).
 pub fn pull_scope(repository: &str) -> String {
     format!("repository:{repository}:pull")
+}
+
+/// The token scope for pushing to `repository` (`repository:app:pull,push`).
+pub fn push_scope(repository: &str) -> String {
+    format!("repository:{repository}:pull,push")
 }
 
 #[cfg(test)]

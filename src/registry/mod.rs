@@ -1,34 +1,49 @@
-//! OCI distribution client and `pull` (OCI distribution-spec, "Pull";
-//! docker's registry API v2): auth ([`auth`]), HTTP ([`client`]),
-//! progress output, and the pull itself, which streams every layer from the
-//! network through the digest check and gunzip straight into its layer
-//! directory.
+//! OCI distribution client, `pull` and `push` (OCI distribution-spec;
+//! docker's registry API v2): auth ([`auth`], [`credentials`]), HTTP
+//! ([`client`]), progress output, the pull itself, which streams every layer
+//! from the network through the digest check and decompression straight
+//! into its layer directory, several layers at once, and [`push`].
 //!
-//! Pull order: manifest (an index resolves to the host platform's manifest)
-//! → config → each missing layer (verified blob digest and diff ID, then
-//! committed under its chain ID) → config and manifest blobs → image record.
-//! Nothing partial becomes visible: layers are staged under `tmp/` and
-//! renamed; the image record is written last. An interrupted pull leaves
-//! only staging garbage, which the next pull removes.
+//! Pull order: manifest (an index resolves to the wanted platform's
+//! manifest) → config → the missing layers, in parallel (each: verified
+//! blob digest and diff ID, then committed under its chain ID) → config and
+//! manifest blobs → image record. Nothing partial becomes visible: layers
+//! are staged under `tmp/` and renamed; the image record is written last. An
+//! interrupted pull leaves only staging garbage, which the next pull
+//! removes, and the layers it finished, which the next pull reuses.
 //!
-//! This module must not fork or exec: the HTTP client's thread is joined
-//! before [`pull`] returns.
+//! Threads: the layer workers are scoped threads joined before the layers
+//! step returns, and the HTTP client's runtime thread is joined when the
+//! client is dropped, before [`pull`] returns (DESIGN.md hazard 1). This
+//! module must not fork or exec (credential helpers aside, which run
+//! before any thread is started).
 
 pub mod auth;
 pub mod client;
+pub mod credentials;
 mod progress;
+pub mod push;
 
 use crate::digest::{Digest, Sha256Reader};
-use crate::image::unpack::{UnpackError, unpack};
-use crate::image::{Compression, Descriptor, ImageError, ManifestDoc, choose_platform, host_platform};
+use crate::image::tarsplit::{Recorder, RecordingReader};
+use crate::image::unpack::{UnpackError, unpack_recording};
+use crate::image::{Compression, Descriptor, ImageError, ManifestDoc, Platform, choose_platform, host_platform};
 use crate::reference::Reference;
-use crate::store::{ImageRecord, LayerInfo, Store, StoreError};
-use client::Client;
+use crate::store::{ImageRecord, LayerBlob, LayerInfo, Store, StoreError};
+use client::{Access, Client, ClientOptions};
+use credentials::Credentials;
 use progress::{CountingReader, LayerProgress, Progress};
 use std::io::{BufReader, Read};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// Largest image config rcon reads, in bytes.
 const CONFIG_LIMIT: u64 = 16 << 20;
+
+/// Default number of layers downloaded at once.
+pub const DEFAULT_CONCURRENT_DOWNLOADS: usize = 3;
 
 /// How to pull.
 #[derive(Debug, Clone)]
@@ -39,7 +54,62 @@ pub struct PullOptions {
     pub tls_verify: bool,
 }
 
-/// Why a pull failed. Every variant names the reference, digest or registry.
+impl Default for PullOptions {
+    /// Progress shown, TLS verified.
+    fn default() -> Self {
+        PullOptions { quiet: false, tls_verify: true }
+    }
+}
+
+/// Transfer settings shared by pull and push beyond [`PullOptions`]; the
+/// default is what `rcon pull` does without flags.
+#[derive(Debug, Clone)]
+pub struct TransferOptions {
+    /// Platform to choose from an index; `None`: the host's.
+    pub platform: Option<Platform>,
+    /// Layers transferred at once (at least 1).
+    pub max_concurrent: usize,
+    /// Retries of a failed request or broken download.
+    pub retries: u32,
+    /// Fixed delay between retries; `None`: exponential from 1 s.
+    pub retry_delay: Option<Duration>,
+    /// `--creds`: used instead of stored credentials.
+    pub credentials: Option<Credentials>,
+    /// `--authfile`.
+    pub authfile: Option<PathBuf>,
+}
+
+impl Default for TransferOptions {
+    fn default() -> Self {
+        TransferOptions {
+            platform: None,
+            max_concurrent: DEFAULT_CONCURRENT_DOWNLOADS,
+            retries: 3,
+            retry_delay: None,
+            credentials: None,
+            authfile: None,
+        }
+    }
+}
+
+impl TransferOptions {
+    /// Client settings for `reference`: credentials from `--creds`, else
+    /// from the auth files (see [`credentials`]).
+    pub fn client_options(
+        &self,
+        reference: &Reference,
+        tls_verify: bool,
+        notices: bool,
+    ) -> Result<ClientOptions, RegistryError> {
+        let credentials = match &self.credentials {
+            Some(c) => Some(c.clone()),
+            None => credentials::lookup(&reference.registry, &reference.repository, self.authfile.as_deref())?,
+        };
+        Ok(ClientOptions { tls_verify, retries: self.retries, retry_delay: self.retry_delay, credentials, notices })
+    }
+}
+
+/// Why a pull or push failed. Every variant names the reference, digest or registry.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     /// The registry has no such manifest (tag or digest) or repository.
@@ -49,18 +119,41 @@ pub enum RegistryError {
         reference: String,
     },
     /// The registry refused access even after authenticating.
-    #[error("pull access denied for {reference}: the repository does not exist or may require authorization: {detail}")]
+    #[error(
+        "unauthorized: {} access to {reference} denied by registry {registry}{}: {detail}",
+        if *push { "push" } else { "pull" },
+        if *with_credentials { " (the credentials were rejected or lack access)" } else { ": the repository does not exist or requires authorization (`rcon login`)" }
+    )]
     Unauthorized {
+        /// The registry.
+        registry: String,
         /// The reference asked for.
         reference: String,
+        /// A push (else a pull).
+        push: bool,
+        /// Credentials were sent.
+        with_credentials: bool,
         /// The registry's message.
         detail: String,
     },
-    /// The registry wants a user name and password (HTTP Basic).
-    #[error("registry {registry} requires a login (HTTP Basic authentication), which rcon does not support yet")]
+    /// The registry wants a user name and password (HTTP Basic) and rcon has none.
+    #[error(
+        "unauthorized: registry {registry} requires a login (HTTP Basic authentication): run `rcon login {registry}` or pass --creds"
+    )]
     BasicAuthRequired {
         /// The registry.
         registry: String,
+    },
+    /// The registry keeps answering 429.
+    #[error("rate limited: registry {registry} answered 429 Too Many Requests for {what}{}; try again later",
+        retry_after.map(|s| format!(" (Retry-After: {s} s)")).unwrap_or_default())]
+    RateLimited {
+        /// The registry.
+        registry: String,
+        /// What was requested.
+        what: String,
+        /// The last `Retry-After`, seconds.
+        retry_after: Option<u64>,
     },
     /// Getting a bearer token failed.
     #[error("authentication for registry {registry} at {realm} failed: {detail}")]
@@ -72,6 +165,9 @@ pub enum RegistryError {
         /// What went wrong.
         detail: String,
     },
+    /// Credentials cannot be read.
+    #[error(transparent)]
+    Credentials(#[from] credentials::CredentialsError),
     /// A blob the manifest names is missing from the registry.
     #[error("blob unknown: {digest} not found in {repository}")]
     BlobUnknown {
@@ -148,6 +244,14 @@ pub enum RegistryError {
         /// The entry.
         digest: Digest,
     },
+    /// A local layer or blob needed for a push cannot be read or rebuilt.
+    #[error("{what}: {detail}")]
+    Local {
+        /// The layer or blob.
+        what: String,
+        /// What went wrong.
+        detail: String,
+    },
     /// A manifest, index or config cannot be used.
     #[error(transparent)]
     Image(#[from] ImageError),
@@ -163,19 +267,27 @@ pub enum RegistryError {
 /// See the module docs for the order of steps and what is verified.
 /// Errors: [`RegistryError`] (wrapped in anyhow for the CLI).
 pub fn pull(store: &Store, reference: &Reference, opts: &PullOptions) -> anyhow::Result<ImageRecord> {
-    Ok(pull_image(store, reference, opts)?)
+    Ok(pull_image(store, reference, opts, &TransferOptions::default())?)
 }
 
-/// [`pull`] with a typed error.
-pub fn pull_image(store: &Store, reference: &Reference, opts: &PullOptions) -> Result<ImageRecord, RegistryError> {
+/// [`pull`] with transfer settings (platform, parallelism, retries,
+/// credentials) and a typed error.
+pub fn pull_image(
+    store: &Store,
+    reference: &Reference,
+    opts: &PullOptions,
+    transfer: &TransferOptions,
+) -> Result<ImageRecord, RegistryError> {
     store.clean_tmp();
     let progress = Progress::new(opts.quiet);
     progress.line(&format!("Trying to pull {reference}..."));
+    let copts = transfer.client_options(reference, opts.tls_verify, !opts.quiet)?;
     // The client (and with it reqwest's runtime thread) lives only in this
     // call: everything after it is local.
     let fetched = {
-        let mut client = Client::connect(reference, opts.tls_verify)?;
-        fetch(&mut client, store, reference, &progress)?
+        let client = Client::connect(reference, Access::Pull, &copts)?;
+        let platform = transfer.platform.clone().unwrap_or_else(host_platform);
+        fetch(&client, store, reference, &platform, transfer.max_concurrent.max(1), &progress)?
     };
     crate::debug!("pull: HTTP client dropped; threads: {}", thread_count());
     store.put_blob(&fetched.config, Some(&fetched.config_digest), &format!("config of {reference}"))?;
@@ -212,9 +324,20 @@ pub fn pull_image(store: &Store, reference: &Reference, opts: &PullOptions) -> R
     Ok(store.images()?.into_iter().find(|i| i.id == record.id).unwrap_or(record))
 }
 
+/// The tags of `reference`'s repository (`pull --all-tags`).
+pub fn list_tags(
+    reference: &Reference,
+    opts: &PullOptions,
+    transfer: &TransferOptions,
+) -> Result<Vec<String>, RegistryError> {
+    let copts = transfer.client_options(reference, opts.tls_verify, !opts.quiet)?;
+    let client = Client::connect(reference, Access::Pull, &copts)?;
+    client.tags()
+}
+
 /// Threads of this process (`/proc/self/status`), for a debug check that
 /// the HTTP client's runtime thread is gone.
-fn thread_count() -> String {
+pub fn thread_count() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Threads:").map(|t| t.trim().to_string())))
@@ -248,9 +371,11 @@ fn check_digest(what: &str, data: &[u8], expected: &Digest) -> Result<Digest, Re
 }
 
 fn fetch(
-    client: &mut Client,
+    client: &Client,
     store: &Store,
     reference: &Reference,
+    platform: &Platform,
+    concurrency: usize,
     progress: &Progress,
 ) -> Result<Fetched, RegistryError> {
     let shown = reference.to_string();
@@ -266,7 +391,7 @@ fn fetch(
         match crate::image::parse_manifest(top.content_type.as_deref(), &top.body, &shown)? {
             ManifestDoc::Image(m) => (m, top.body, top_digest.clone(), None),
             ManifestDoc::Index(idx) => {
-                let desc = choose_platform(&idx, &host_platform(), &shown)?.clone();
+                let desc = choose_platform(&idx, platform, &shown)?.clone();
                 let what = format!("manifest {desc_digest} of {shown}", desc_digest = desc.digest);
                 let m = client.manifest(&desc.digest.to_string(), &reference.with_digest(&desc.digest).to_string())?;
                 check_digest(&what, &m.body, &desc.digest)?;
@@ -299,24 +424,37 @@ fn fetch(
     }
 
     let chain_ids = Digest::chain_ids(&diff_ids);
+    let repository = reference.repository_name();
     let mut size = 0;
-    let mut downloaded = false;
+    let mut jobs = Vec::new();
     for (i, desc) in manifest.layers.iter().enumerate() {
         if let Some(info) = store.layer(&chain_ids[i])? {
             size += info.size;
             progress.line(&format!("Copying blob {} skipped: already exists", desc.digest.short()));
+            // Remember where this blob also lives (cross-repository mounts on push).
+            let _ = store.add_layer_blob(
+                &chain_ids[i],
+                LayerBlob {
+                    digest: desc.digest.clone(),
+                    size: desc.size,
+                    media_type: desc.media_type.clone(),
+                    repositories: vec![repository.clone()],
+                    kept: false,
+                },
+            );
             continue;
         }
-        let layer = LayerJob {
+        jobs.push(LayerJob {
             desc,
             diff_id: &diff_ids[i],
             chain_id: &chain_ids[i],
             parent: i.checked_sub(1).map(|p| &chain_ids[p]),
             reference: &shown,
-        };
-        size += layer.fetch(client, store, progress)?;
-        downloaded = true;
+            repository: &repository,
+        });
     }
+    let downloaded = !jobs.is_empty();
+    size += fetch_layers(client, store, &jobs, concurrency, progress)?;
     progress.line(&format!("Copying config {} done", config_digest.short()));
     Ok(Fetched {
         top_digest,
@@ -332,6 +470,56 @@ fn fetch(
     })
 }
 
+/// Runs the layer jobs on up to `concurrency` scoped threads (all joined
+/// before this returns). After a failure no new layer is started; layers
+/// in flight finish (and are kept for the next pull). The first failure is
+/// the error returned. Returns the layers' unpacked size in bytes.
+fn fetch_layers(
+    client: &Client,
+    store: &Store,
+    jobs: &[LayerJob<'_>],
+    concurrency: usize,
+    progress: &Progress,
+) -> Result<u64, RegistryError> {
+    let next = AtomicUsize::new(0);
+    let abort = AtomicBool::new(false);
+    let first_error: Mutex<Option<RegistryError>> = Mutex::new(None);
+    let total = AtomicUsize::new(0);
+    let bars: Vec<LayerProgress> = jobs.iter().map(|j| progress.layer(&j.desc.digest, j.desc.size)).collect();
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            if i >= jobs.len() || abort.load(Ordering::SeqCst) {
+                break;
+            }
+            match jobs[i].fetch(client, store, &bars[i]) {
+                Ok(n) => {
+                    total.fetch_add(n as usize, Ordering::SeqCst);
+                }
+                Err(e) => {
+                    let mut first = first_error.lock().expect("error lock");
+                    first.get_or_insert(e);
+                    abort.store(true, Ordering::SeqCst);
+                }
+            }
+        }
+    };
+    let workers = concurrency.min(jobs.len());
+    if workers <= 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(work);
+            }
+        });
+    }
+    if let Some(e) = first_error.into_inner().expect("error lock") {
+        return Err(e);
+    }
+    Ok(total.into_inner() as u64)
+}
+
 /// One layer to download and unpack.
 struct LayerJob<'a> {
     desc: &'a Descriptor,
@@ -339,20 +527,30 @@ struct LayerJob<'a> {
     chain_id: &'a Digest,
     parent: Option<&'a Digest>,
     reference: &'a str,
+    /// `registry/name` it is pulled from.
+    repository: &'a str,
 }
 
 impl LayerJob<'_> {
-    /// Streams the blob: HTTP body → sha256 (blob digest) → gunzip → sha256
-    /// (diff ID) → unpack into a staging directory; commits it only when
-    /// both digests and the size match. Returns the unpacked size in bytes.
-    fn fetch(&self, client: &mut Client, store: &Store, progress: &Progress) -> Result<u64, RegistryError> {
+    /// Streams the blob: HTTP body → sha256 (blob digest) → decompress →
+    /// sha256 (diff ID) → unpack into a staging directory (recording the
+    /// tar-split); commits it only when both digests and the size match.
+    /// Returns the unpacked size in bytes.
+    fn fetch(&self, client: &Client, store: &Store, bar: &LayerProgress) -> Result<u64, RegistryError> {
         let digest = &self.desc.digest;
         let compression = crate::image::layer_compression(&self.desc.media_type, &format!("layer {digest}"))?;
         let staging = store.layer_staging()?;
-        let bar = progress.layer(digest, self.desc.size);
-        let result = self.stream(client, &staging.diff_dir(), compression, &bar);
+        bar.start();
+        let result = self.stream(client, &staging, compression, bar);
         match result {
             Ok(size) => {
+                staging.set_blobs(&[LayerBlob {
+                    digest: digest.clone(),
+                    size: self.desc.size,
+                    media_type: self.desc.media_type.clone(),
+                    repositories: vec![self.repository.to_string()],
+                    kept: false,
+                }])?;
                 staging.commit(&LayerInfo {
                     chain_id: self.chain_id.clone(),
                     diff_id: self.diff_id.clone(),
@@ -371,25 +569,27 @@ impl LayerJob<'_> {
 
     fn stream(
         &self,
-        client: &mut Client,
-        dir: &std::path::Path,
+        client: &Client,
+        staging: &crate::store::LayerStaging,
         compression: Compression,
         bar: &LayerProgress,
     ) -> Result<u64, RegistryError> {
         let digest = &self.desc.digest;
+        let dir = staging.diff_dir();
         let what = format!("layer {digest} of {}", self.reference);
         let registry = client.registry().to_string();
         let read_err =
             |source| RegistryError::Read { what: format!("blob {digest}"), registry: registry.clone(), source };
-        let resp = client.blob(digest)?;
-        // At most one byte more than announced: enough to detect a lie
-        // without reading an endless body.
-        let counted = CountingReader { inner: resp.take(self.desc.size + 1), progress: bar };
+        let resp = client.blob_reader(digest, self.desc.size)?;
+        let counted = CountingReader { inner: resp, progress: bar };
         let mut blob = Sha256Reader::new(BufReader::with_capacity(128 << 10, counted));
+        let split_path = staging.tar_split_path();
+        let recorder =
+            Recorder::create(&split_path).map_err(|e| StoreError::Io { path: split_path.clone(), source: e })?;
         // Unpack; whatever the outcome, read the blob to its end so that a
         // tampered blob is reported as the digest mismatch it is, not as the
-        // gzip or tar error it causes.
-        let outcome = unpack_blob(&mut blob, dir, compression, digest);
+        // decompression or tar error it causes.
+        let outcome = unpack_blob(&mut blob, &dir, compression, digest, &recorder);
         let drained = std::io::copy(&mut blob, &mut std::io::sink());
         let (blob_digest, len, _) = blob.finish();
         // A short body after a failed unpack is a broken stream: report the
@@ -405,6 +605,7 @@ impl LayerJob<'_> {
         }
         let (diff, stats) = outcome?;
         drained.map_err(read_err)?;
+        recorder.finish().map_err(|e| StoreError::Io { path: split_path, source: e })?;
         let diff = diff.unwrap_or(blob_digest); // An uncompressed blob is its own diff.
         if &diff != self.diff_id {
             return Err(RegistryError::DigestMismatch {
@@ -417,28 +618,26 @@ impl LayerJob<'_> {
     }
 }
 
-/// Unpacks a layer blob into `dir`; returns the diff ID (`None` for an
-/// uncompressed blob, whose diff ID is its digest) and the unpack stats.
+/// Unpacks a layer blob into `dir`, recording its tar-split; returns the
+/// diff ID (`None` for an uncompressed blob, whose diff ID is its digest)
+/// and the unpack stats.
 fn unpack_blob<R: Read>(
     blob: &mut R,
     dir: &std::path::Path,
     compression: Compression,
     digest: &Digest,
+    recorder: &Recorder,
 ) -> Result<(Option<Digest>, crate::image::unpack::UnpackStats), RegistryError> {
     let label = digest.to_string();
     let read_err = |source| UnpackError::Read { layer: label.clone(), source };
-    match compression {
-        Compression::Gzip => {
-            let mut tar = Sha256Reader::new(flate2::read::MultiGzDecoder::new(blob));
-            let stats = unpack(&mut tar, dir, &label)?;
-            // The diff ID covers the whole stream, padding after the
-            // end-of-archive blocks included.
-            std::io::copy(&mut tar, &mut std::io::sink()).map_err(read_err)?;
-            Ok((Some(tar.finish().0), stats))
-        }
-        Compression::None => {
-            let stats = unpack(&mut *blob, dir, &label)?;
-            Ok((None, stats))
-        }
-    }
+    let mut tar = RecordingReader {
+        inner: Sha256Reader::new(crate::image::compression::decompressor(blob, compression)),
+        recorder,
+    };
+    let stats = unpack_recording(&mut tar, dir, &label, recorder)?;
+    // The diff ID covers the whole stream, padding after the end-of-archive
+    // blocks included.
+    std::io::copy(&mut tar, &mut std::io::sink()).map_err(read_err)?;
+    let (diff, _, _) = tar.inner.finish();
+    Ok(((compression != Compression::None).then_some(diff), stats))
 }

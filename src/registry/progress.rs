@@ -3,7 +3,8 @@
 //! image ID (`pull -q`) and the container's output (`run`).
 //!
 //! No steady tick is enabled, so indicatif starts no thread: bars are drawn
-//! from the pulling thread as bytes arrive.
+//! from the transferring threads as bytes arrive. Everything here is `Sync`
+//! (parallel layers share one [`Progress`]).
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -66,7 +67,7 @@ impl Progress {
                     .progress_chars("=> "),
                 );
                 bar.set_prefix(label.clone());
-                bar.set_message("Downloading");
+                bar.set_message("Waiting");
                 LayerProgress { bar: Some(bar), plain: false, label }
             }
         }
@@ -74,6 +75,38 @@ impl Progress {
 }
 
 impl LayerProgress {
+    /// The transfer starts.
+    pub(crate) fn start(&self) {
+        if let Some(b) = &self.bar {
+            b.set_message("Downloading");
+        }
+    }
+
+    /// Sets the bar's message (`Pushing`, `Compressing`).
+    pub(crate) fn message(&self, m: &'static str) {
+        if let Some(b) = &self.bar {
+            b.set_message(m);
+        }
+    }
+
+    /// The layer is done with `msg` on its bar (`Pushed`, `Layer already
+    /// exists`), or `plain` as a line without a terminal.
+    pub(crate) fn finish_with(&self, msg: &'static str, plain: &str) {
+        if let Some(b) = &self.bar {
+            b.set_style(
+                ProgressStyle::with_template("{prefix}: {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b.finish_with_message(msg);
+        } else if self.plain {
+            eprintln!("{plain}");
+        }
+    }
+
+    /// The short digest it is labelled with.
+    pub(crate) fn label(&self) -> &str {
+        &self.label
+    }
+
     /// `n` more bytes arrived.
     pub(crate) fn inc(&self, n: u64) {
         if let Some(b) = &self.bar {
