@@ -38,7 +38,8 @@ fn alive(pid: i32) -> bool {
 }
 
 fn state(rcon: &Rcon, id: &str) -> serde_json::Value {
-    let text = std::fs::read_to_string(rcon.root.join("containers").join(id).join("state.json")).unwrap();
+    let path = rcon.root.join("containers").join(id).join("state.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
 
@@ -69,8 +70,12 @@ fn detached_run_logs_stop_start_rm() {
     // start runs it again with the same config; logs are appended.
     rcon.ok(&["start", "web"]);
     assert!(status(&rcon, "web").starts_with("Up "));
-    eventually("second run logged", || rcon.ok(&["logs", "web"]).matches("started").count() == 2);
-    assert_eq!(rcon.ok(&["logs", "--tail", "1", "web"]), "started\n");
+    eventually("second run logged", || {
+        let out = rcon.cmd(&["logs", "web"]);
+        stdout(&out).matches("started").count() == 2 && stderr(&out) == "oops\noops\n"
+    });
+    let tail = rcon.cmd(&["logs", "--tail", "2", "web"]);
+    assert_eq!((stdout(&tail).as_str(), stderr(&tail).as_str()), ("started\n", "oops\n"));
 
     // rm refuses a running container; rm -f kills it and leaves nothing.
     let out = rcon.cmd(&["rm", "web"]);
@@ -227,12 +232,14 @@ fn parallel_detached_runs_and_removals() {
     let (_reg, image) = busybox();
     let rcon = Rcon::new();
     rcon.ok(&["pull", "-q", &image]);
-    let runs: Vec<_> = (0..20).map(|_| rcon.command(&["run", "-d", &image, "sleep", "100"]).spawn().unwrap()).collect();
+    let runs: Vec<_> = (0..20).map(|_| rcon.spawn(&["run", "-d", &image, "sleep", "100"])).collect();
     let mut ids = Vec::new();
     for c in runs {
         let out = c.wait_with_output().unwrap();
         assert_eq!(code(&out), 0, "{}", stderr(&out));
-        ids.push(stdout(&out).trim().to_string());
+        let id = stdout(&out).trim().to_string();
+        assert_eq!(id.len(), 64, "run -d prints the ID; stdout {:?}, stderr {:?}", stdout(&out), stderr(&out));
+        ids.push(id);
     }
     let ps = rcon.ok(&["ps"]);
     assert_eq!(ps.lines().count(), 21, "{ps}");
@@ -240,7 +247,7 @@ fn parallel_detached_runs_and_removals() {
         ps.lines().skip(1).map(|l| l.split_whitespace().last().unwrap()).collect();
     assert_eq!(names.len(), 20, "unique names");
     let pids: Vec<i32> = ids.iter().map(|id| state(&rcon, id)["pid"].as_i64().unwrap() as i32).collect();
-    let rms: Vec<_> = ids.iter().map(|id| rcon.command(&["rm", "-f", id]).spawn().unwrap()).collect();
+    let rms: Vec<_> = ids.iter().map(|id| rcon.spawn(&["rm", "-f", id])).collect();
     for c in rms {
         let out = c.wait_with_output().unwrap();
         assert_eq!(code(&out), 0, "{}", stderr(&out));

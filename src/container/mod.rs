@@ -80,6 +80,8 @@ pub struct RunOptions {
     pub stop_timeout: Option<u64>,
     /// `--label KEY=VALUE`.
     pub labels: Vec<String>,
+    /// Networking flags (`--network`, `-p`, `-P`, `--dns`, …).
+    pub network: crate::network::NetworkOptions,
 }
 
 /// The `--health-*` flags (durations as docker writes them: `30s`, `1m30s`, `500ms`).
@@ -181,7 +183,10 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
         etc_hosts: dir.join("hosts"),
         etc_resolv_conf: dir.join("resolv.conf"),
     };
-    let spec = spec::build(&input)?;
+    let mut spec = spec::build(&input)?;
+    let exposed = config.config().as_ref().and_then(|c| c.exposed_ports().clone()).unwrap_or_default();
+    let net_plan = opts.network.plan(store, &exposed)?;
+    crate::network::apply_to_spec(&net_plan, &mut spec);
     let command = spec.process().as_ref().and_then(|p| p.args().clone()).unwrap_or_default();
     let hostname = spec.hostname().clone().unwrap_or_else(|| id[..12].to_string());
     let user =
@@ -211,9 +216,11 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
         labels: parse_labels(&opts.labels)?,
     };
     claim_name(store, &mut record, opts.name.is_some())?;
-    write_etc_files(&dir, &hostname).inspect_err(|_| {
-        let _ = store.remove_container(&id);
-    })?;
+    write_etc_files(&dir, &hostname)
+        .and_then(|()| Ok(crate::network::prepare(store, &id, &record.name, &hostname, &net_plan)?))
+        .inspect_err(|_| {
+            let _ = store.remove_container(&id);
+        })?;
     Ok(Created { record })
 }
 
@@ -328,6 +335,10 @@ pub fn spawn_inputs(
             work: dir.join("work"),
         },
         user: record.user.clone(),
+        on_created: {
+            let (store, id) = (store.clone(), record.id.clone());
+            Some(Box::new(move |pid| crate::network::attach(&store, &id, pid).map_err(|e| e.to_string())))
+        },
         ..Default::default()
     };
     Ok((spec, opts))
@@ -337,7 +348,10 @@ pub fn spawn_inputs(
 /// its exit; removes it when `auto_remove`. Returns the exit code.
 pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> {
     let record = &created.record;
-    let (spec, opts) = spawn_inputs(store, record)?;
+    let (spec, mut opts) = spawn_inputs(store, record)?;
+    // A foreground container dies with the rcon that runs it, as with docker
+    // when its CLI is killed; rcon is its monitor.
+    opts.pdeathsig = Some(nix::sys::signal::Signal::SIGKILL);
     let started_at = Utc::now();
     let process = match runtime::spawn(&spec, &opts) {
         Ok(p) => p,
@@ -350,6 +364,8 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     let mut state = ContainerState::created();
     state.status = ContainerStatus::Running;
     state.pid = Some(pid);
+    state.pid_start = crate::store::process_start_time(pid);
+    state.monitor_pid = Some(std::process::id() as i32);
     state.started_at = Some(started_at);
     let _ = store.set_container_state(&record.id, &state);
     proxy_signals(pid);
@@ -358,6 +374,7 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     let code = status.as_ref().map(|s| s.code()).ok();
     state.status = ContainerStatus::Exited;
     state.pid = None;
+    state.monitor_pid = None;
     state.exit_code = code;
     state.finished_at = Some(Utc::now());
     finish(store, record, Some(state), None);
@@ -369,6 +386,9 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
 /// another rcon) is left alone.
 fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>, error: Option<String>) {
     let _lock = store.lock_container(&record.id);
+    if let Err(e) = crate::network::detach(store, &record.id) {
+        crate::warn!("container {}: network teardown: {e}", &record.id[..12]);
+    }
     if !store.container_dir(&record.id).join("config.json").exists() {
         return;
     }
@@ -395,6 +415,9 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Containe
         }
         kill_and_wait(pid, std::time::Duration::from_secs(10))
             .with_context(|| format!("cannot stop container {name} (pid {pid})"))?;
+    }
+    if let Err(e) = crate::network::detach(store, &record.id) {
+        crate::warn!("container {}: network teardown: {e}", &record.id[..12]);
     }
     store.remove_container(&record.id)?;
     Ok(record)

@@ -19,7 +19,7 @@
 
 use super::lifecycle::RestartPolicy;
 use super::logs::{LogWriter, Rotation, Stream};
-use crate::runtime::{self, exec::ExecRequest};
+use crate::runtime::{self, StdioFd, exec::ExecRequest};
 use crate::store::{
     ContainerRecord, ContainerState, ContainerStatus, Health, HealthProbe, Healthcheck, Store, process_start_time,
 };
@@ -94,7 +94,7 @@ fn monitor(store: &Store, record: &ContainerRecord, notify: OwnedFd) -> i32 {
     let mut backoff = Duration::from_millis(100);
     loop {
         let started = Instant::now();
-        match run_once(store, record, &mut log, &mut notify, devnull.as_raw_fd()) {
+        match run_once(store, record, &mut log, &mut notify) {
             Err(e) => {
                 let msg = e.to_string();
                 let _ = store.update_container_state(&record.id, |s| {
@@ -180,19 +180,17 @@ fn run_once(
     record: &ContainerRecord,
     log: &mut LogWriter,
     notify: &mut Option<OwnedFd>,
-    devnull: RawFd,
 ) -> Result<(i32, bool), runtime::Error> {
     let setup = |e: std::io::Error| runtime::Error::Setup(format!("cannot set up the container's output pipes: {e}"));
     let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| setup(e.into()))?;
     let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| setup(e.into()))?;
-    let (spec, opts) = super::spawn_inputs(store, record).map_err(|e| runtime::Error::Setup(format!("{e:#}")))?;
-    // The init inherits fds 1 and 2: point them at the pipes for the spawn.
-    dup2(out_w.as_raw_fd(), 1);
-    dup2(err_w.as_raw_fd(), 2);
-    drop((out_w, err_w));
+    let (spec, mut opts) = super::spawn_inputs(store, record).map_err(|e| runtime::Error::Setup(format!("{e:#}")))?;
+    opts.stdio.stdout = StdioFd::Fd(out_w);
+    opts.stdio.stderr = StdioFd::Fd(err_w);
+    // The pipes' write ends must live only in the container, or the pump
+    // would never see EOF: `opts` (holding them) is dropped right after.
     let spawned = runtime::spawn(&spec, &opts);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
+    drop(opts);
     let process = spawned?;
     let pid = process.pid();
     let started = Instant::now();
@@ -220,8 +218,9 @@ fn run_once(
     if let Some(c) = checker.as_mut() {
         c.abort();
     }
-    let status = process.wait()?;
-    Ok((status.code(), false))
+    let status = process.wait();
+    let _ = crate::network::detach(store, &record.id);
+    Ok((status?.code(), false))
 }
 
 /// Copies the container's stdout and stderr into the log until both end.

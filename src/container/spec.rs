@@ -285,7 +285,7 @@ mod tests {
             hostname: None,
             auto_remove: false,
             pull: PullPolicy::Missing,
-            pull_options: crate::registry::PullOptions { quiet: true, tls_verify: true },
+            ..Default::default()
         }
     }
 

@@ -259,9 +259,12 @@ impl Store {
     pub fn container_state(&self, id: &str) -> Result<ContainerState> {
         let path = self.container_dir(id).join("state.json");
         let mut state = read_json::<ContainerState>(&path)?.unwrap_or_else(ContainerState::created);
-        if state.status == ContainerStatus::Running && !state.pid.is_some_and(|p| process_alive(p, state.pid_start)) {
-            // Its init is gone but nobody recorded the exit: the monitor (or
-            // the foreground rcon) was killed. The exit code is unknown: 255,
+        if state.status == ContainerStatus::Running
+            && !state.pid.is_some_and(|p| process_alive(p, state.pid_start))
+            && !state.monitor_pid.is_some_and(|m| process_alive(m, None))
+        {
+            // Its init is gone and nobody will record the exit: the monitor
+            // (or the foreground rcon) was killed. The exit code is unknown: 255,
             // as docker reports containers whose end it did not see.
             state.status = ContainerStatus::Exited;
             state.exit_code.get_or_insert(255);

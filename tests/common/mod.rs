@@ -468,6 +468,7 @@ pub struct ImageBuilder {
     workdir: Option<String>,
     user: Option<String>,
     docker_format: bool,
+    exposed: Vec<String>,
 }
 
 impl Default for ImageBuilder {
@@ -502,6 +503,7 @@ impl ImageBuilder {
             workdir: None,
             user: None,
             docker_format: false,
+            exposed: Vec::new(),
         }
     }
 
@@ -558,6 +560,12 @@ impl ImageBuilder {
         self
     }
 
+    /// Adds `port` (`80/tcp`, `53/udp`) to the config's ExposedPorts (EXPOSE).
+    pub fn expose(mut self, port: &str) -> Self {
+        self.exposed.push(port.to_string());
+        self
+    }
+
     /// Pushes in Docker schema2 format (`skopeo --format v2s2`: Docker
     /// manifest and media types) instead of OCI.
     pub fn docker_format(mut self) -> Self {
@@ -580,6 +588,10 @@ impl ImageBuilder {
         }
         if let Some(u) = &self.user {
             config.insert("User".into(), json!(u));
+        }
+        if !self.exposed.is_empty() {
+            let ports: serde_json::Map<String, Value> = self.exposed.iter().map(|p| (p.clone(), json!({}))).collect();
+            config.insert("ExposedPorts".into(), Value::Object(ports));
         }
         let history: Vec<Value> =
             diff_ids.iter().map(|_| json!({"created": "2023-11-14T22:13:20Z", "created_by": "rcon tests"})).collect();
@@ -772,6 +784,12 @@ impl Rcon {
             .env_remove("RCON_RUNROOT")
             .stdin(Stdio::null());
         c
+    }
+
+    /// Starts `rcon ARGS…` in the background with stdout and stderr piped
+    /// (collect them with `wait_with_output`).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start rcon")
     }
 
     /// Runs `rcon ARGS…` (stdin null) and returns its output.
