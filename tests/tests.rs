@@ -8,5 +8,6 @@ mod common;
 mod containers;
 mod generated;
 mod lifecycle;
+mod network;
 mod pull;
 mod runtime;

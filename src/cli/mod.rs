@@ -9,6 +9,8 @@ mod build;
 mod images;
 mod lifecycle;
 mod logs;
+mod network;
+mod port;
 mod login;
 mod ps;
 mod pull;
@@ -61,6 +63,10 @@ pub enum Command {
     Rm(rm::RmArgs),
     /// Remove one or more images
     Rmi(rmi::RmiArgs),
+    /// Manage networks
+    Network(network::NetworkArgs),
+    /// List port mappings of a container
+    Port(port::PortArgs),
     /// Log in to a registry
     Login(login::LoginArgs),
     /// Log out from a registry
@@ -123,6 +129,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ps(a) => ps::run(&ctx, a),
         Command::Rm(a) => rm::run(&ctx, a),
         Command::Rmi(a) => rmi::run(&ctx, a),
+        Command::Network(a) => network::run(&ctx, a),
+        Command::Port(a) => port::run(&ctx, a),
         Command::Login(a) => login::login(&ctx, a),
         Command::Logout(a) => login::logout(&ctx, a),
         Command::Push(a) => push::run(&ctx, a),

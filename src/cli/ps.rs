@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
             format!("{command:?}"),
             ago(c.created, now),
             status(&state, now),
-            String::new(),
+            crate::network::ports_column(&store, &c.id),
             c.name.clone(),
         ]);
     }

@@ -78,6 +78,8 @@ pub struct RunArgs {
     /// Set metadata on the container (KEY=VALUE)
     #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
     pub label: Vec<String>,
+    #[command(flatten)]
+    pub net: super::network::RunNetworkArgs,
     /// IMAGE, then the command and its arguments
     #[arg(value_name = "IMAGE [COMMAND [ARG...]]", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
@@ -127,6 +129,7 @@ pub fn options(a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
         health,
         stop_timeout: a.stop_timeout,
         labels: a.label,
+        network: a.net.options(),
         ..Default::default()
     })
 }

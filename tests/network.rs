@@ -1,0 +1,356 @@
+//! Networking: published ports (`-p`, `-P`, `rcon port`, the ps PORTS
+//! column) reached from 127.0.0.1 and from a client in a network namespace
+//! the test makes; a taken port; user networks with name and alias
+//! resolution kept current; egress through NAT; `--network none|host`;
+//! `--add-host`/`--dns*`; and after every test a leak check (no veth, lease,
+//! port reservation or DNAT entry of the test's containers left).
+//!
+//! Needs root, `nft` (nftables) and `ip` (iproute2, only for the test's
+//! own client namespace). Traffic goes only to 127.0.0.1, container
+//! addresses, the test's namespace and (egress) Debian's mirror.
+
+use crate::common::{ImageBuilder, Rcon, Registry, TarEntry, code, stderr, stdout};
+use std::io::{Read, Write};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A busybox image serving /www (index.html = `body`) on port 80, EXPOSE 80.
+fn web_image(body: &str) -> (Registry, String) {
+    let reg = Registry::start();
+    let (reference, _) = ImageBuilder::new()
+        .busybox_layer()
+        .layer(&[TarEntry::dir("www/"), TarEntry::file("www/index.html", body)])
+        .expose("80/tcp")
+        .cmd(&["httpd", "-f", "-p", "80", "-h", "/www"])
+        .push(&reg, "web:latest");
+    (reg, reference)
+}
+
+#[track_caller]
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// GET / from `addr` ("IP:PORT") over plain HTTP/1.0; the body, or None.
+fn http_get(addr: &str) -> Option<String> {
+    let mut s = std::net::TcpStream::connect_timeout(&addr.parse().ok()?, Duration::from_secs(2)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
+}
+
+/// The test's checks that nothing of `rcon`'s containers is left on the
+/// host: no veth named after them, no lease or port reservation owned by a
+/// container of this store, no DNAT map entry to their addresses.
+#[track_caller]
+fn assert_no_leaks(rcon: &Rcon, ids: &[String], addrs: &[String]) {
+    let links = String::from_utf8(Command::new("ip").args(["-o", "link"]).output().unwrap().stdout).unwrap();
+    for id in ids {
+        assert!(!links.contains(&format!("rv{}", &id[..12])), "veth of {id} left:\n{links}");
+    }
+    let root = rcon.root.display().to_string();
+    for sub in ["ipam", "ports"] {
+        let base = std::path::Path::new("/run/rcon/network").join(sub);
+        let mut files = vec![];
+        for e in walk(&base) {
+            if std::fs::read_to_string(&e).unwrap_or_default().contains(&root) {
+                files.push(e);
+            }
+        }
+        assert!(files.is_empty(), "leases/reservations of this store left: {files:?}");
+    }
+    let nft = String::from_utf8(Command::new("nft").args(["list", "table", "ip", "rcon"]).output().unwrap().stdout)
+        .unwrap_or_default();
+    for a in addrs {
+        assert!(!nft.contains(&format!("{a} . ")), "DNAT entry to {a} left:\n{nft}");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+fn endpoint(rcon: &Rcon, id: &str) -> serde_json::Value {
+    let p = rcon.root.join("containers").join(id).join("network.json");
+    serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
+}
+
+fn container_ip(rcon: &Rcon, id: &str) -> String {
+    endpoint(rcon, id)["attachments"][0]["ip"].as_str().expect("an address").to_string()
+}
+
+/// A network namespace made by the test with a veth to the host
+/// (host side 10.250.N.1/30, client 10.250.N.2/30); deleted on drop.
+struct ClientNetns {
+    name: String,
+    host_if: String,
+    host_ip: String,
+}
+
+impl ClientNetns {
+    fn new() -> ClientNetns {
+        let n = std::process::id() % 250;
+        let name = format!("rcontest{}", std::process::id());
+        let host_if = format!("rct{}", std::process::id());
+        let ip = |args: &[&str]| {
+            let out = Command::new("ip").args(args).output().expect("ip (iproute2) is required for the network tests");
+            assert!(out.status.success(), "ip {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        let ns = ClientNetns { name: name.clone(), host_if: host_if.clone(), host_ip: format!("10.250.{n}.1") };
+        ip(&["netns", "add", &name]);
+        ip(&["link", "add", &host_if, "type", "veth", "peer", "name", "eth0", "netns", &name]);
+        ip(&["addr", "add", &format!("10.250.{n}.1/30"), "dev", &host_if]);
+        ip(&["link", "set", &host_if, "up"]);
+        ip(&["-n", &name, "addr", "add", &format!("10.250.{n}.2/30"), "dev", "eth0"]);
+        ip(&["-n", &name, "link", "set", "eth0", "up"]);
+        ip(&["-n", &name, "link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// `busybox wget -O- URL` run inside the namespace.
+    fn wget(&self, url: &str) -> Option<String> {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.name, "busybox", "timeout", "3", "busybox", "wget", "-q", "-O-", url])
+            .output()
+            .ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+impl Drop for ClientNetns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["link", "del", &self.host_if]).output();
+        let _ = Command::new("ip").args(["netns", "del", &self.name]).output();
+    }
+}
+
+#[test]
+fn published_ports_from_localhost_and_another_host() {
+    let (_reg, image) = web_image("hello from rcon\n");
+    let rcon = Rcon::new();
+    let port = crate::common::free_port();
+    let id = rcon.ok(&["run", "-d", "--name", "web", "-p", &format!("{port}:80"), &image]).trim().to_string();
+    let addr = format!("127.0.0.1:{port}");
+    eventually("the published port answers on 127.0.0.1", || http_get(&addr).as_deref() == Some("hello from rcon\n"));
+
+    assert_eq!(rcon.ok(&["port", "web"]), format!("80/tcp -> 0.0.0.0:{port}\n"));
+    assert_eq!(rcon.ok(&["port", "web", "80/tcp"]), format!("0.0.0.0:{port}\n"));
+    let ps = rcon.ok(&["ps"]);
+    assert!(ps.contains(&format!("0.0.0.0:{port}->80/tcp")), "{ps}");
+
+    // The container's own address answers directly, too.
+    let cip = container_ip(&rcon, &id);
+    assert_eq!(http_get(&format!("{cip}:80")).as_deref(), Some("hello from rcon\n"));
+
+    // From another host: a client in a namespace of its own, through the
+    // host's address on the link between them.
+    let client = ClientNetns::new();
+    let url = format!("http://{}:{port}/", client.host_ip);
+    eventually("the published port answers from another host", || {
+        client.wget(&url).as_deref() == Some("hello from rcon\n")
+    });
+
+    // -P: every EXPOSEd port on a free host port.
+    let id2 = rcon.ok(&["run", "-d", "--name", "web2", "-P", &image]).trim().to_string();
+    let line = rcon.ok(&["port", "web2"]);
+    let host_port = line.trim().strip_prefix("80/tcp -> 0.0.0.0:").unwrap_or_else(|| panic!("{line:?}")).to_string();
+    let addr2 = format!("127.0.0.1:{host_port}");
+    eventually("the -P port answers", || http_get(&addr2).as_deref() == Some("hello from rcon\n"));
+    let cip2 = container_ip(&rcon, &id2);
+
+    rcon.ok(&["rm", "-f", "web", "web2"]);
+    assert!(http_get(&addr).is_none(), "the port still answers after rm -f");
+    assert_no_leaks(&rcon, &[id, id2], &[cip, cip2]);
+}
+
+#[test]
+fn a_taken_port_fails_the_run_and_leaves_nothing() {
+    let (_reg, image) = web_image("x");
+    let rcon = Rcon::new();
+    // A host process listens on the port.
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let out = rcon.cmd(&["run", "-d", "--name", "aa", "-p", &format!("{port}:80"), &image]);
+    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert!(stderr(&out).contains("port is already allocated"), "{}", stderr(&out));
+    drop(listener);
+
+    // Another container holds it.
+    let port = crate::common::free_port();
+    let id = rcon.ok(&["run", "-d", "--name", "bb", "-p", &format!("{port}:80"), &image]).trim().to_string();
+    let out = rcon.cmd(&["run", "--rm", "--name", "cc", "-p", &format!("{port}:80"), &image]);
+    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("0.0.0.0:{port}")), "{}", stderr(&out));
+    let cip = container_ip(&rcon, &id);
+    rcon.ok(&["rm", "-f", "bb"]);
+    let ps = rcon.ok(&["ps", "-aq", "--no-trunc"]);
+    let ids: Vec<String> = ps.split_whitespace().map(str::to_string).chain([id]).collect();
+    assert_no_leaks(&rcon, &ids, &[cip]);
+}
+
+#[test]
+fn user_network_names_aliases_and_recreation() {
+    let (_reg, image) = web_image("v1\n");
+    let rcon = Rcon::new();
+    let net = format!("rt{}", std::process::id());
+    let net_id = rcon.ok(&["network", "create", &net]).trim().to_string();
+    assert_eq!(net_id.len(), 64);
+    assert!(rcon.ok(&["network", "ls"]).contains(&net));
+    let inspect: serde_json::Value = serde_json::from_str(&rcon.ok(&["network", "inspect", &net])).unwrap();
+    let subnet = inspect[0]["IPAM"]["Config"][0]["Subnet"].as_str().unwrap().to_string();
+    assert!(subnet.ends_with("/24"), "{subnet}");
+
+    let srv = rcon.ok(&["run", "-d", "--name", "srv", "--network", &net, "--network-alias", "web", &image]);
+    let srv = srv.trim().to_string();
+    // A client that keeps fetching http://srv/ and prints what it gets.
+    let loop_sh = "while true; do timeout 2 wget -q -O - http://srv/ 2>/dev/null; sleep 0.2; done";
+    let cli = rcon.ok(&["run", "-d", "--name", "cli", "--network", &net, &image, "sh", "-c", loop_sh]);
+    let cli = cli.trim().to_string();
+    let got = |what: &str| rcon.ok(&["logs", "cli"]).contains(what);
+    eventually("the client reaches the server by name", || got("v1"));
+
+    let once =
+        |url: &str| rcon.cmd(&["run", "--rm", "--network", &net, &image, "timeout", "3", "wget", "-q", "-O", "-", url]);
+    let out = once("http://web/");
+    assert_eq!(stdout(&out), "v1\n", "by alias: {}", stderr(&out));
+    let inspect: serde_json::Value = serde_json::from_str(&rcon.ok(&["network", "inspect", &net])).unwrap();
+    assert!(inspect[0]["Containers"][&srv].is_object(), "{inspect}");
+
+    // The default bridge resolves no names.
+    let out = rcon.cmd(&["run", "--rm", &image, "timeout", "3", "wget", "-q", "-O", "-", "http://srv/"]);
+    assert_ne!(code(&out), 0, "srv resolved on the default bridge: {}", stdout(&out));
+
+    // network rm refuses a network in use.
+    let out = rcon.cmd(&["network", "rm", &net]);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("active endpoints"), "{}", stderr(&out));
+
+    // Remove the server and make a new one with other content: the running
+    // client's hosts file follows.
+    let ip1 = container_ip(&rcon, &srv);
+    rcon.ok(&["rm", "-f", "srv"]);
+    // Take the old address so the new server surely gets another one.
+    let filler = rcon.ok(&["run", "-d", "--network", &net, &image, "sleep", "60"]).trim().to_string();
+    let srv2 = rcon
+        .ok(&[
+            "run",
+            "-d",
+            "--name",
+            "srv",
+            "--network",
+            &net,
+            &image,
+            "sh",
+            "-c",
+            "echo v2 > /www/index.html; exec httpd -f -p 80 -h /www",
+        ])
+        .trim()
+        .to_string();
+    assert_ne!(container_ip(&rcon, &srv2), ip1);
+    eventually("the running client reaches the re-created server", || got("v2"));
+
+    let ips: Vec<String> = [&srv2, &cli, &filler].iter().map(|i| container_ip(&rcon, i)).chain([ip1]).collect();
+    rcon.ok(&["rm", "-f", "srv", "cli", &filler]);
+    assert_eq!(rcon.ok(&["network", "rm", &net]), format!("{net}\n"));
+    assert!(!rcon.ok(&["network", "ls"]).contains(&net));
+    let links = String::from_utf8(Command::new("ip").args(["-o", "link"]).output().unwrap().stdout).unwrap();
+    assert!(!links.contains(&format!("rcon-{}", &net_id[..8])), "bridge left:\n{links}");
+    assert_no_leaks(&rcon, &[srv, srv2, cli, filler], &ips);
+}
+
+#[test]
+fn egress_through_nat() {
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new().busybox_layer().push(&reg, "bb:latest");
+    let rcon = Rcon::new();
+    let out = rcon.cmd(&[
+        "run",
+        "--rm",
+        &image,
+        "timeout",
+        "20",
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        "http://deb.debian.org/debian/dists/bookworm/Release",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("Codename: bookworm"), "{}", stdout(&out));
+}
+
+#[test]
+fn none_host_and_etc_files() {
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new().busybox_layer().push(&reg, "bb:latest");
+    let rcon = Rcon::new();
+    let ifaces = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["run", "--rm"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&[&image, "cat", "/proc/net/dev"]);
+        rcon.ok(&a).lines().skip(2).filter_map(|l| l.split(':').next()).map(|s| s.trim().to_string()).collect()
+    };
+    assert_eq!(ifaces(&["--network", "none"]), vec!["lo"]);
+    let mut default = ifaces(&[]);
+    default.sort();
+    assert_eq!(default, vec!["eth0", "lo"]);
+    let host: Vec<String> = std::fs::read_to_string("/proc/net/dev")
+        .unwrap()
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(':').next())
+        .map(|s| s.trim().to_string())
+        .collect();
+    let seen = ifaces(&["--network", "host"]);
+    for i in ["lo", "eth0"] {
+        assert!(seen.contains(&i.to_string()) && host.contains(&i.to_string()), "{seen:?} vs {host:?}");
+    }
+
+    let hosts = rcon.ok(&[
+        "run",
+        "--rm",
+        "--hostname",
+        "box",
+        "--add-host",
+        "db.example:10.1.2.3",
+        &image,
+        "cat",
+        "/etc/hosts",
+    ]);
+    assert!(hosts.contains("10.1.2.3\tdb.example\n"), "{hosts}");
+    assert!(hosts.lines().any(|l| l.starts_with("10.") && l.ends_with("\tbox")), "{hosts}");
+    let resolv = rcon.ok(&[
+        "run",
+        "--rm",
+        "--dns",
+        "192.0.2.53",
+        "--dns-search",
+        "example.org",
+        "--dns-option",
+        "ndots:2",
+        &image,
+        "cat",
+        "/etc/resolv.conf",
+    ]);
+    assert!(resolv.contains("nameserver 192.0.2.53\n"), "{resolv}");
+    assert!(resolv.contains("search example.org\n") && resolv.contains("options ndots:2\n"), "{resolv}");
+    assert!(!resolv.contains("nameserver 127."), "{resolv}");
+    let out = rcon.cmd(&["run", "--rm", "--network", "nosuchnet", &image, "true"]);
+    assert_eq!(code(&out), 125);
+    assert!(stderr(&out).contains("network nosuchnet not found"), "{}", stderr(&out));
+    assert_no_leaks(&rcon, &[], &[]);
+}
