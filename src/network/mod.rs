@@ -524,10 +524,10 @@ fn all_endpoints(store: &Store) -> Vec<(String, Endpoint)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(store.containers_dir()).into_iter().flatten().flatten() {
         let id = e.file_name().to_string_lossy().into_owned();
-        if id.len() == 64 {
-            if let Some(ep) = endpoint(store, &id) {
-                out.push((id, ep));
-            }
+        if id.len() == 64
+            && let Some(ep) = endpoint(store, &id)
+        {
+            out.push((id, ep));
         }
     }
     out
@@ -700,12 +700,11 @@ fn teardown(id: &str, ep: &mut Endpoint) -> Result<(), Error> {
     for att in &mut ep.attachments {
         if let Some(veth) = att.veth.take() {
             let nl = nl.get_or_insert_with(netlink::Netlink::open);
-            if let Ok(nl) = nl {
-                if let Err(e) = nl.delete_link(&veth) {
-                    if e.errno != nix::errno::Errno::ENODEV {
-                        first.get_or_insert(e.into());
-                    }
-                }
+            if let Ok(nl) = nl
+                && let Err(e) = nl.delete_link(&veth)
+                && e.errno != nix::errno::Errno::ENODEV
+            {
+                first.get_or_insert(e.into());
             }
         }
         if let (Some(bridge), Some(ip)) = (att.bridge.take(), att.ip.take()) {

@@ -74,11 +74,11 @@ pub fn default_network(nl: &mut Netlink) -> Result<Network, Error> {
         std::env::var("RCON_BRIDGE_SUBNET").ok().as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_SUBNET),
     )?;
     let mut gateway = Ipv4Addr::from(u32::from(subnet) + 1);
-    if let Some(link) = nl.link(DEFAULT_BRIDGE)? {
-        if let Some((a, p)) = nl.addresses(link.index)?.first() {
-            (gateway, prefix) = (*a, *p);
-            subnet = Ipv4Addr::from(u32::from(*a) & super::ipam::mask(*p));
-        }
+    if let Some(link) = nl.link(DEFAULT_BRIDGE)?
+        && let Some((a, p)) = nl.addresses(link.index)?.first()
+    {
+        (gateway, prefix) = (*a, *p);
+        subnet = Ipv4Addr::from(u32::from(*a) & super::ipam::mask(*p));
     }
     Ok(Network {
         name: DEFAULT_NETWORK.into(),
