@@ -2,6 +2,7 @@
 //! `rcon run` flags into a record in the store and an OCI spec for the
 //! runtime.
 
+pub mod exec;
 pub mod lifecycle;
 pub mod logs;
 pub mod monitor;
@@ -82,6 +83,9 @@ pub struct RunOptions {
     pub labels: Vec<String>,
     /// Networking flags (`--network`, `-p`, `-P`, `--dns`, …).
     pub network: crate::network::NetworkOptions,
+    /// Security, resources, process and device flags (issue 3; see
+    /// [`spec::RuntimeFlags`]).
+    pub runtime: spec::RuntimeFlags,
 }
 
 /// The `--health-*` flags (durations as docker writes them: `30s`, `1m30s`, `500ms`).
@@ -302,6 +306,12 @@ extern "C" fn forward_signal(sig: libc::c_int) {
 /// Forwards the signals a terminal or a supervisor sends to `rcon run` to
 /// the container's init (docker's `--sig-proxy`, on by default).
 fn proxy_signals(pid: i32) {
+    forward_signals_to(pid)
+}
+
+/// Forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 that rcon
+/// receives to `pid` from now on.
+pub(crate) fn forward_signals_to(pid: i32) {
     FOREGROUND_PID.store(pid, Ordering::Relaxed);
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2] {
         // SAFETY: the handler only calls kill(2) and an atomic load.
@@ -335,6 +345,7 @@ pub fn spawn_inputs(
             work: dir.join("work"),
         },
         user: record.user.clone(),
+        cache_dir: Some(store.root().join("cache")),
         on_created: {
             let (store, id) = (store.clone(), record.id.clone());
             Some(Box::new(move |pid| crate::network::attach(&store, &id, pid).map_err(|e| e.to_string())))
@@ -352,8 +363,9 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     // A foreground container dies with the rcon that runs it, as with docker
     // when its CLI is killed; rcon is its monitor.
     opts.pdeathsig = Some(nix::sys::signal::Signal::SIGKILL);
+    spec::foreground_stdio(&spec, &mut opts);
     let started_at = Utc::now();
-    let process = match runtime::spawn(&spec, &opts) {
+    let mut process = match runtime::spawn(&spec, &opts) {
         Ok(p) => p,
         Err(e) => {
             finish(store, record, None, Some(e.to_string()));
@@ -368,8 +380,15 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     state.monitor_pid = Some(std::process::id() as i32);
     state.started_at = Some(started_at);
     let _ = store.set_container_state(&record.id, &state);
-    proxy_signals(pid);
-    let status = process.wait();
+    if spec::sig_proxy(&spec) {
+        proxy_signals(pid);
+    }
+    if let Some(console) = process.take_console() {
+        let _ = runtime::tty::forward(console, spec::stdin_open(&spec));
+    }
+    let exit = process.wait_exit();
+    state.oom_killed = exit.as_ref().is_ok_and(|e| e.oom_killed);
+    let status = exit.map(|e| e.status);
     FOREGROUND_PID.store(0, Ordering::Relaxed);
     let code = status.as_ref().map(|s| s.code()).ok();
     state.status = ContainerStatus::Exited;

@@ -362,6 +362,7 @@ impl HealthChecker {
                 stdin: None,
                 stdout: Some(w),
                 stderr: Some(w2),
+                tty: false,
             },
         )?;
         let timeout = Duration::from_nanos(if self.hc.timeout == 0 { DEFAULT_HEALTH_NS } else { self.hc.timeout });

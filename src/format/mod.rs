@@ -3,6 +3,8 @@
 //! exact rules of docker's go-units so scripts that parse docker's output
 //! parse ours.
 
+pub mod template;
+
 use chrono::{DateTime, Utc};
 use std::io::Write;
 

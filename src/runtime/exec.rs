@@ -42,6 +42,9 @@ pub struct ExecRequest {
     pub stdout: Option<OwnedFd>,
     /// Stderr; `None`: the caller's.
     pub stderr: Option<OwnedFd>,
+    /// Stdin is a terminal to make the process's controlling terminal (in a
+    /// new session), as `exec -t` needs for job control.
+    pub tty: bool,
 }
 
 /// A process started in a container.
@@ -108,7 +111,7 @@ pub fn exec(init_pid: i32, req: ExecRequest) -> Result<ExecProcess, Error> {
         Ok(ForkResult::Parent { child }) => {
             drop(err_w);
             drop(pid_w);
-            let joiner = Process { pid: child.as_raw(), console: None };
+            let joiner = Process { pid: child.as_raw(), console: None, cgroup: None };
             let mut buf = Vec::new();
             let _ = File::from(err_r).read_to_end(&mut buf);
             if !buf.is_empty() {
@@ -163,7 +166,7 @@ fn joiner(
         Ok(ForkResult::Parent { child }) => {
             drop(err_w);
             let _ = File::from(pid_w).write_all(&child.as_raw().to_le_bytes());
-            let status = Process { pid: child.as_raw(), console: None }.wait();
+            let status = Process { pid: child.as_raw(), console: None, cgroup: None }.wait();
             status.map(|s| s.code()).unwrap_or(125)
         }
     }
@@ -191,6 +194,13 @@ fn run_in_container(req: &ExecRequest, args: &[CString], env: &[CString]) -> Res
     }
     if let Some(fd) = &req.stderr {
         dup(fd.as_raw_fd(), 2)?;
+    }
+    if req.tty {
+        // SAFETY: setsid and TIOCSCTTY on our own stdin.
+        unsafe {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+        }
     }
     process::reset_signal_dispositions();
     let passwd = std::fs::read_to_string("/etc/passwd").ok();

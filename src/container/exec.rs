@@ -1,0 +1,93 @@
+//! `rcon exec`: another process in a running container, with the
+//! container's environment, working directory and user unless overridden.
+
+use super::forward_signals_to;
+use crate::runtime::exec::{ExecRequest, exec as runtime_exec};
+use crate::store::{ContainerStatus, Store};
+use anyhow::{Context as _, bail};
+use std::os::fd::{AsFd, OwnedFd};
+
+/// What `rcon exec` was asked to do.
+#[derive(Debug, Default, Clone)]
+pub struct ExecOptions {
+    /// Container name, ID or ID prefix.
+    pub container: String,
+    /// Command and arguments.
+    pub command: Vec<String>,
+    /// `-e KEY=VALUE` (or `KEY` from rcon's environment), over the container's.
+    pub env: Vec<String>,
+    /// `-u USER[:GROUP]`; default: the container's user.
+    pub user: Option<String>,
+    /// `-w DIR`; default: the container's working directory.
+    pub workdir: Option<String>,
+    /// `-d`: do not wait.
+    pub detach: bool,
+    /// `-i`: connect rcon's stdin.
+    pub interactive: bool,
+    /// `-t`: a pseudo-terminal.
+    pub tty: bool,
+}
+
+/// Runs the command in the container; returns its exit code (0 with `-d`).
+/// Errors: no such container, not running, and the runtime's 126/127 errors.
+pub fn exec(store: &Store, opts: &ExecOptions) -> anyhow::Result<i32> {
+    let record = store.find_container(&opts.container)?;
+    let state = store.container_state(&record.id)?;
+    let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) else {
+        bail!("container {} is not running", opts.container);
+    };
+    if state.paused {
+        bail!("container {} is paused, unpause the container before exec", opts.container);
+    }
+    let spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())?;
+    let process = spec.process().as_ref();
+    let mut env = process.and_then(|p| p.env().clone()).unwrap_or_default();
+    for e in &opts.env {
+        let (key, value) = match e.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => match std::env::var(e) {
+                Ok(v) => (e.clone(), v),
+                Err(_) => continue,
+            },
+        };
+        env.retain(|x| x.split_once('=').map_or(x.as_str(), |(k, _)| k) != key);
+        env.push(format!("{key}={value}"));
+    }
+    let cwd = opts.workdir.clone().unwrap_or_else(|| process.map_or("/".into(), |p| p.cwd().display().to_string()));
+    let mut req = ExecRequest {
+        args: opts.command.clone(),
+        env,
+        cwd,
+        user: opts.user.clone().or_else(|| record.user.clone()),
+        tty: opts.tty,
+        ..Default::default()
+    };
+    let dup = |fd: std::os::fd::BorrowedFd<'_>| fd.try_clone_to_owned().context("cannot duplicate a standard stream");
+    let mut master: Option<OwnedFd> = None;
+    if opts.detach {
+        let null = || -> anyhow::Result<OwnedFd> {
+            Ok(std::fs::File::options().read(true).write(true).open("/dev/null")?.into())
+        };
+        req.stdout = Some(null()?);
+        req.stderr = Some(null()?);
+    } else if opts.tty {
+        let pty = nix::pty::openpty(None, None).context("cannot allocate a pseudo-terminal")?;
+        req.stdin = Some(pty.slave.try_clone()?);
+        req.stdout = Some(pty.slave.try_clone()?);
+        req.stderr = Some(pty.slave);
+        master = Some(pty.master);
+    } else if opts.interactive {
+        req.stdin = Some(dup(std::io::stdin().as_fd())?);
+    }
+    let started = runtime_exec(pid, req)?;
+    if opts.detach {
+        // The joiner waits for the process; reap it in the background by
+        // leaving it to init when rcon exits.
+        return Ok(0);
+    }
+    forward_signals_to(started.pid);
+    if let Some(m) = master {
+        crate::runtime::tty::forward(m, opts.interactive).context("terminal session")?;
+    }
+    Ok(started.joiner.wait()?.code())
+}
