@@ -354,3 +354,30 @@ fn none_host_and_etc_files() {
     assert!(stderr(&out).contains("network nosuchnet not found"), "{}", stderr(&out));
     assert_no_leaks(&rcon, &[], &[]);
 }
+
+#[test]
+fn nothing_left_after_the_monitor_was_killed() {
+    let (_reg, image) = web_image("m\n");
+    let rcon = Rcon::new();
+    let port = crate::common::free_port();
+    let id = rcon.ok(&["run", "-d", "--name", "mon", "-p", &format!("{port}:80"), &image]).trim().to_string();
+    let addr = format!("127.0.0.1:{port}");
+    eventually("the published port answers", || http_get(&addr).as_deref() == Some("m\n"));
+    let cip = container_ip(&rcon, &id);
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(rcon.root.join("containers").join(&id).join("state.json")).unwrap(),
+    )
+    .unwrap();
+    for key in ["monitor_pid", "pid"] {
+        if let Some(pid) = state[key].as_i64() {
+            // SAFETY: kill(2) on a pid this test's rcon started.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        }
+    }
+    // The next container's start reaps the stale endpoint, even before `rm`.
+    let out = rcon.cmd(&["run", "--rm", &image, "true"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_no_leaks(&rcon, &[id.clone()], &[cip.clone()]);
+    rcon.ok(&["rm", "-f", &id]);
+    assert_no_leaks(&rcon, &[id], &[cip]);
+}

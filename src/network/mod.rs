@@ -614,8 +614,23 @@ pub fn attach(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     save(store, id, &ep)?;
     let nets: Vec<String> = ep.attachments.iter().map(|a| a.network.clone()).collect();
     write_hosts(store, id, &ep, &[])?;
+    reap_stale(store);
     refresh_hosts(store, &nets);
     Ok(())
+}
+
+/// Tears down the endpoints of the store whose init died without a
+/// detach (their monitor or foreground rcon was killed): their DNAT
+/// entries, reservations and leases. Run on every attach; the caller holds
+/// the store's network lock.
+fn reap_stale(store: &Store) {
+    for (id, mut ep) in all_endpoints(store) {
+        if ep.owner.as_ref().is_some_and(|o| !o.alive()) {
+            crate::debug!("network: detaching stale endpoint of container {}", &id[..12]);
+            let _ = teardown(&id, &mut ep);
+            let _ = save(store, &id, &ep);
+        }
+    }
 }
 
 /// Reserves and installs the endpoint's published ports (DNAT to the first
