@@ -5,6 +5,7 @@
 use super::Context;
 use crate::reference::Reference;
 use crate::registry::client::{Access, Client, ClientOptions};
+use crate::registry::RegistryError;
 use crate::registry::credentials::{self, Credentials};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
@@ -124,8 +125,14 @@ pub fn login(_ctx: &Context, a: LoginArgs) -> anyhow::Result<i32> {
         .map_err(|e| anyhow::anyhow!("invalid registry `{key}`: {e}"))?;
     let opts = ClientOptions { tls_verify: a.tls_verify, credentials: Some(creds.clone()), ..ClientOptions::default() };
     {
-        let client = Client::connect(&probe, Access::Pull, &opts)?;
-        client.check_login()?;
+        let login_err = |e: RegistryError| match e {
+            RegistryError::Unauthorized { registry, detail, .. } => anyhow::anyhow!(
+                "unauthorized: login to registry {registry} failed: the user name or password is incorrect ({detail})"
+            ),
+            other => other.into(),
+        };
+        let client = Client::connect(&probe, Access::Pull, &opts).map_err(login_err)?;
+        client.check_login().map_err(login_err)?;
         if let Some(rt) = client.refresh_token() {
             creds.identity_token = Some(rt);
         }

@@ -54,10 +54,9 @@ impl TokenResponse {
         self.token.filter(|t| !t.is_empty()).or(self.access_token.filter(|t| !t.is_empty()))
     }
 
-    /// How long the token may be used, seconds (at least 10: shorter
-    /// lifetimes are treated as 10 to avoid refetching per request).
+    /// How long the token may be used, seconds.
     pub fn lifetime(&self) -> u64 {
-        self.expires_in.unwrap_or(DEFAULT_TOKEN_LIFETIME).max(10)
+        self.expires_in.unwrap_or(DEFAULT_TOKEN_LIFETIME)
     }
 }
 

@@ -102,6 +102,9 @@ pub struct Client {
     access: Access,
     opts: ClientOptions,
     auth: Mutex<AuthState>,
+    /// Held while a token is fetched, so parallel transfers wait for one
+    /// token instead of each asking for its own.
+    token_fetch: Mutex<()>,
 }
 
 /// True for registries docker reaches over plain HTTP by default:
@@ -163,6 +166,7 @@ impl Client {
             access,
             opts: opts.clone(),
             auth: Mutex::new(state),
+            token_fetch: Mutex::new(()),
         };
         if loopback {
             client.base = format!("http://{host}");
@@ -283,6 +287,7 @@ impl Client {
         offline: bool,
     ) -> Result<String, RegistryError> {
         let key = scopes.join(" ");
+        let _fetching = self.token_fetch.lock().expect("token lock");
         let refresh = {
             let a = self.auth.lock().expect("auth lock");
             if let Some(t) = a.tokens.get(&key).filter(|t| t.expires > Instant::now()) {
@@ -349,8 +354,8 @@ impl Client {
         if new_refresh.is_some() {
             a.refresh_token = new_refresh;
         }
-        // Renew a little before the server's deadline.
-        let expires = Instant::now() + Duration::from_secs(lifetime.saturating_sub(5).max(5));
+        // Renew a little before the server's deadline (a tenth of the lifetime).
+        let expires = Instant::now() + Duration::from_millis(lifetime * 900);
         a.tokens.insert(key, Token { value: token.clone(), expires });
         Ok(token)
     }
