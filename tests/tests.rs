@@ -12,4 +12,3 @@ mod lifecycle;
 mod network;
 mod pull;
 mod runtime;
-mod security;
