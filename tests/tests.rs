@@ -12,3 +12,4 @@ mod lifecycle;
 mod network;
 mod pull;
 mod runtime;
+mod security;

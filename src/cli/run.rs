@@ -80,6 +80,8 @@ pub struct RunArgs {
     pub label: Vec<String>,
     #[command(flatten)]
     pub net: super::network::RunNetworkArgs,
+    #[command(flatten)]
+    pub rt: RuntimeArgs,
     /// IMAGE, then the command and its arguments
     #[arg(value_name = "IMAGE [COMMAND [ARG...]]", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
@@ -130,6 +132,129 @@ pub fn options(a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
         stop_timeout: a.stop_timeout,
         labels: a.label,
         network: a.net.options(),
+        stop_signal: a.rt.stop_signal.clone(),
+        runtime: a.rt.flags(),
         ..Default::default()
     })
+}
+
+/// The runtime's flags of `rcon run`/`create` (security, resources,
+/// process, devices), as docker spells them.
+#[derive(Debug, Args)]
+pub struct RuntimeArgs {
+    /// Keep STDIN open
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Proxy received signals to the container (foreground runs)
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub sig_proxy: bool,
+    /// Run an init inside the container that forwards signals and reaps processes
+    #[arg(long)]
+    pub init: bool,
+    /// Signal to stop the container
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Add Linux capabilities (or ALL)
+    #[arg(long, value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities (or ALL)
+    #[arg(long, value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Give extended privileges to this container
+    #[arg(long)]
+    pub privileged: bool,
+    /// Security options: seccomp=unconfined|PROFILE.json, no-new-privileges
+    #[arg(long, value_name = "OPT")]
+    pub security_opt: Vec<String>,
+    /// Mount the container's root filesystem as read only
+    #[arg(long)]
+    pub read_only: bool,
+    /// Mount a tmpfs directory: PATH[:OPTIONS]
+    #[arg(long, value_name = "PATH[:OPTS]")]
+    pub tmpfs: Vec<String>,
+    /// Memory limit (e.g. 512m)
+    #[arg(short = 'm', long, value_name = "BYTES")]
+    pub memory: Option<String>,
+    /// Memory plus swap limit; -1 for unlimited swap
+    #[arg(long, value_name = "BYTES")]
+    pub memory_swap: Option<String>,
+    /// Memory soft limit
+    #[arg(long, value_name = "BYTES")]
+    pub memory_reservation: Option<String>,
+    /// Number of CPUs (e.g. 1.5)
+    #[arg(long, value_name = "DECIMAL")]
+    pub cpus: Option<String>,
+    /// CPU shares (relative weight)
+    #[arg(short = 'c', long, value_name = "INT")]
+    pub cpu_shares: Option<u64>,
+    /// CPUs in which to allow execution (0-3, 0,1)
+    #[arg(long, value_name = "LIST")]
+    pub cpuset_cpus: Option<String>,
+    /// Tune container pids limit (-1 for unlimited)
+    #[arg(long, value_name = "INT", allow_hyphen_values = true)]
+    pub pids_limit: Option<i64>,
+    /// Ulimit options: NAME=SOFT[:HARD]
+    #[arg(long, value_name = "NAME=SOFT[:HARD]")]
+    pub ulimit: Vec<String>,
+    /// Add additional groups to join
+    #[arg(long, value_name = "GROUP")]
+    pub group_add: Vec<String>,
+    /// Container NIS domain name
+    #[arg(long, value_name = "NAME")]
+    pub domainname: Option<String>,
+    /// Namespaced kernel parameters: KEY=VALUE
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub sysctl: Vec<String>,
+    /// PID namespace to use (host)
+    #[arg(long, value_name = "MODE")]
+    pub pid: Option<String>,
+    /// IPC namespace to use (host)
+    #[arg(long, value_name = "MODE")]
+    pub ipc: Option<String>,
+    /// UTS namespace to use (host)
+    #[arg(long, value_name = "MODE")]
+    pub uts: Option<String>,
+    /// Size of /dev/shm (default 64m)
+    #[arg(long, value_name = "BYTES")]
+    pub shm_size: Option<String>,
+    /// Add a host device: HOST[:CONTAINER[:PERMS]]
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Vec<String>,
+}
+
+impl RuntimeArgs {
+    /// As [`crate::container::spec::RuntimeFlags`].
+    pub fn flags(&self) -> crate::container::spec::RuntimeFlags {
+        crate::container::spec::RuntimeFlags {
+            cap_add: self.cap_add.clone(),
+            cap_drop: self.cap_drop.clone(),
+            privileged: self.privileged,
+            security_opt: self.security_opt.clone(),
+            read_only: self.read_only,
+            tmpfs: self.tmpfs.clone(),
+            memory: self.memory.clone(),
+            memory_swap: self.memory_swap.clone(),
+            memory_reservation: self.memory_reservation.clone(),
+            cpus: self.cpus.clone(),
+            cpu_shares: self.cpu_shares,
+            cpuset_cpus: self.cpuset_cpus.clone(),
+            pids_limit: self.pids_limit,
+            ulimits: self.ulimit.clone(),
+            group_add: self.group_add.clone(),
+            interactive: self.interactive,
+            tty: self.tty,
+            sig_proxy: Some(self.sig_proxy),
+            init: self.init,
+            domainname: self.domainname.clone(),
+            sysctls: self.sysctl.clone(),
+            pid: self.pid.clone(),
+            ipc: self.ipc.clone(),
+            uts: self.uts.clone(),
+            shm_size: self.shm_size.clone(),
+            devices: self.device.clone(),
+        }
+    }
 }

@@ -16,6 +16,8 @@ use oci_spec::runtime::{
     SpecBuilder, UserBuilder,
 };
 use std::path::{Path, PathBuf};
+#[allow(unused_imports)]
+use std::str::FromStr as _;
 
 /// Everything the spec is made from.
 pub struct SpecInput<'a> {
@@ -128,7 +130,539 @@ pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
         .linux(linux)
         .annotations(annotations(opts))
         .build()?;
+    let mut spec = spec;
+    apply_runtime_flags(&mut spec, &opts.runtime, input.id)?;
     Ok(spec)
+}
+
+/// `rcon run`'s flags for the runtime: security, resources, process,
+/// namespaces, devices (issue 3). `Default` is docker's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeFlags {
+    /// `--cap-add` (names with or without `CAP_`, or `ALL`).
+    pub cap_add: Vec<String>,
+    /// `--cap-drop`.
+    pub cap_drop: Vec<String>,
+    /// `--privileged`.
+    pub privileged: bool,
+    /// `--security-opt` (`seccomp=unconfined|PROFILE.json`, `no-new-privileges[=true]`).
+    pub security_opt: Vec<String>,
+    /// `--read-only`.
+    pub read_only: bool,
+    /// `--tmpfs PATH[:OPTIONS]`.
+    pub tmpfs: Vec<String>,
+    /// `--memory` (bytes with optional b/k/m/g suffix).
+    pub memory: Option<String>,
+    /// `--memory-swap` (memory + swap; `-1` unlimited).
+    pub memory_swap: Option<String>,
+    /// `--memory-reservation`.
+    pub memory_reservation: Option<String>,
+    /// `--cpus` (e.g. `1.5`).
+    pub cpus: Option<String>,
+    /// `--cpu-shares`.
+    pub cpu_shares: Option<u64>,
+    /// `--cpuset-cpus`.
+    pub cpuset_cpus: Option<String>,
+    /// `--pids-limit` (`-1` or `0`: unlimited).
+    pub pids_limit: Option<i64>,
+    /// `--ulimit NAME=SOFT[:HARD]`.
+    pub ulimits: Vec<String>,
+    /// `--group-add` (names or numbers).
+    pub group_add: Vec<String>,
+    /// `-i`: keep stdin open.
+    pub interactive: bool,
+    /// `-t`: allocate a pseudo-terminal.
+    pub tty: bool,
+    /// `--sig-proxy=false` turns the signal proxy off (`None`: on).
+    pub sig_proxy: Option<bool>,
+    /// `--init`.
+    pub init: bool,
+    /// `--domainname`.
+    pub domainname: Option<String>,
+    /// `--sysctl KEY=VALUE`.
+    pub sysctls: Vec<String>,
+    /// `--pid host`.
+    pub pid: Option<String>,
+    /// `--ipc host`.
+    pub ipc: Option<String>,
+    /// `--uts host`.
+    pub uts: Option<String>,
+    /// `--shm-size` (default 64m).
+    pub shm_size: Option<String>,
+    /// `--device HOST[:CONTAINER[:PERMS]]`.
+    pub devices: Vec<String>,
+}
+
+/// Spec annotation: stdin stays open (`-i`).
+pub const ANNOTATION_STDIN: &str = "io.github.rcon.stdin";
+/// Spec annotation: `"false"` when `--sig-proxy=false`.
+pub const ANNOTATION_SIG_PROXY: &str = "io.github.rcon.sig-proxy";
+/// Spec annotation: the stop signal (`--stop-signal`, else the image's).
+pub const ANNOTATION_STOP_SIGNAL: &str = "io.github.rcon.stop-signal";
+
+/// Parses docker's sizes: `512`, `64k`, `512m`, `1g`, `1.5g` (case-insensitive,
+/// optional `b`). Errors name the flag.
+pub fn parse_size(flag: &str, s: &str) -> anyhow::Result<i64> {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t.strip_suffix('b').unwrap_or(&t);
+    let (num, mult) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1i64 << 10),
+        Some('m') => (&t[..t.len() - 1], 1 << 20),
+        Some('g') => (&t[..t.len() - 1], 1 << 30),
+        Some('t') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    let n: f64 = num.parse().map_err(|_| anyhow::anyhow!("{flag}: invalid size: {s:?}"))?;
+    if n < 0.0 {
+        bail!("{flag}: invalid size: {s:?}");
+    }
+    Ok((n * mult as f64) as i64)
+}
+
+/// docker's default device cgroup rules: deny all, then mknod of any
+/// device, and use of null, zero, full, random, urandom, tty, console,
+/// ptmx, the pts devices and tun.
+fn default_device_rules() -> anyhow::Result<Vec<oci_spec::runtime::LinuxDeviceCgroup>> {
+    use oci_spec::runtime::{LinuxDeviceCgroupBuilder, LinuxDeviceType as T};
+    let rule = |allow: bool, t: Option<T>, major: Option<i64>, minor: Option<i64>, access: &str| {
+        let mut b = LinuxDeviceCgroupBuilder::default().allow(allow).access(access);
+        if let Some(t) = t {
+            b = b.typ(t);
+        }
+        if let Some(m) = major {
+            b = b.major(m);
+        }
+        if let Some(m) = minor {
+            b = b.minor(m);
+        }
+        b.build()
+    };
+    Ok(vec![
+        rule(false, None, None, None, "rwm")?,
+        rule(true, Some(T::C), None, None, "m")?,
+        rule(true, Some(T::B), None, None, "m")?,
+        rule(true, Some(T::C), Some(1), Some(3), "rwm")?,
+        rule(true, Some(T::C), Some(1), Some(5), "rwm")?,
+        rule(true, Some(T::C), Some(1), Some(7), "rwm")?,
+        rule(true, Some(T::C), Some(1), Some(8), "rwm")?,
+        rule(true, Some(T::C), Some(1), Some(9), "rwm")?,
+        rule(true, Some(T::C), Some(5), Some(0), "rwm")?,
+        rule(true, Some(T::C), Some(5), Some(1), "rwm")?,
+        rule(true, Some(T::C), Some(5), Some(2), "rwm")?,
+        rule(true, Some(T::C), Some(136), None, "rwm")?,
+        rule(true, Some(T::C), Some(10), Some(200), "rwm")?,
+    ])
+}
+
+/// A host device node as the spec's `linux.devices` entry at `dest` and a
+/// device cgroup rule with `perms`. Errors: not a device, or unreadable.
+fn host_device(
+    host: &str,
+    dest: &str,
+    perms: &str,
+) -> anyhow::Result<(oci_spec::runtime::LinuxDevice, oci_spec::runtime::LinuxDeviceCgroup)> {
+    use oci_spec::runtime::{LinuxDeviceBuilder, LinuxDeviceCgroupBuilder, LinuxDeviceType as T};
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let md = std::fs::metadata(host).with_context(|| format!("--device: cannot use {host}"))?;
+    let t = if md.file_type().is_char_device() {
+        T::C
+    } else if md.file_type().is_block_device() {
+        T::B
+    } else {
+        bail!("--device: {host} is not a device node");
+    };
+    let (major, minor) = (nix::sys::stat::major(md.rdev()) as i64, nix::sys::stat::minor(md.rdev()) as i64);
+    if perms.is_empty() || !perms.chars().all(|c| "rwm".contains(c)) {
+        bail!("--device: invalid permissions {perms:?} for {host} (use a combination of r, w and m)");
+    }
+    let dev = LinuxDeviceBuilder::default()
+        .path(dest)
+        .typ(t)
+        .major(major)
+        .minor(minor)
+        .file_mode(md.mode() & 0o7777)
+        .uid(md.uid())
+        .gid(md.gid())
+        .build()?;
+    let rule =
+        LinuxDeviceCgroupBuilder::default().allow(true).typ(t).major(major).minor(minor).access(perms).build()?;
+    Ok((dev, rule))
+}
+
+/// Every device node under the host's /dev (one level of subdirectories),
+/// for `--privileged`.
+fn all_host_devices() -> Vec<oci_spec::runtime::LinuxDevice> {
+    let mut out = Vec::new();
+    let mut dirs = vec![PathBuf::from("/dev")];
+    let mut depth = 0;
+    while let Some(dir) = dirs.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                let name = e.file_name();
+                if depth == 0 && !["pts", "shm", "mqueue", "hugepages"].iter().any(|n| name == *n) {
+                    dirs.push(p);
+                }
+            } else if let Ok((d, _)) = host_device(&p.display().to_string(), &p.display().to_string(), "rwm") {
+                out.push(d);
+            }
+        }
+        depth += 1;
+    }
+    out
+}
+
+/// docker's namespaced sysctls (moby `opts.ValidateSysctl`).
+fn sysctl_allowed(key: &str, own_net: bool, own_uts: bool) -> bool {
+    const IPC: [&str; 8] = [
+        "kernel.msgmax",
+        "kernel.msgmnb",
+        "kernel.msgmni",
+        "kernel.sem",
+        "kernel.shmall",
+        "kernel.shmmax",
+        "kernel.shmmni",
+        "kernel.shm_rmid_forced",
+    ];
+    IPC.contains(&key)
+        || key.starts_with("fs.mqueue.")
+        || (own_net && key.starts_with("net."))
+        || (own_uts && (key == "kernel.domainname" || key == "kernel.hostname"))
+}
+
+/// The capabilities the container gets (docker's `TweakCapabilities`):
+/// the default 14 (or all the host has with `ALL` in `cap_add` or
+/// `--privileged`), minus `cap_drop` (`ALL` drops all but `cap_add`),
+/// plus `cap_add`. Errors: an unknown name.
+pub fn capabilities(f: &RuntimeFlags) -> anyhow::Result<Vec<String>> {
+    use crate::runtime::caps;
+    let norm = |n: &String| -> anyhow::Result<String> {
+        if n.eq_ignore_ascii_case("all") {
+            return Ok("ALL".into());
+        }
+        let nr = caps::number(n).ok_or_else(|| anyhow::anyhow!("unknown capability: {n:?}"))?;
+        Ok(caps::NAMES[nr as usize].to_string())
+    };
+    let add = f.cap_add.iter().map(norm).collect::<anyhow::Result<Vec<_>>>()?;
+    let drop = f.cap_drop.iter().map(norm).collect::<anyhow::Result<Vec<_>>>()?;
+    if f.privileged || add.iter().any(|c| c == "ALL") {
+        return Ok(caps::host_bounding());
+    }
+    let mut set: Vec<String> =
+        if drop.iter().any(|c| c == "ALL") { Vec::new() } else { caps::DOCKER_DEFAULT.map(String::from).to_vec() };
+    set.retain(|c| !drop.contains(c));
+    for c in add {
+        if !set.contains(&c) {
+            set.push(c);
+        }
+    }
+    Ok(set)
+}
+
+/// Applies [`RuntimeFlags`] to a spec built from the image and the other
+/// flags: capabilities, seccomp, no-new-privileges, masks, read-only root,
+/// tmpfs mounts, cgroup (path `rcon/<id>`, resources, device rules, the
+/// read-only cgroup mount in a cgroup namespace), rlimits, groups, tty,
+/// init, namespaces shared with the host, sysctls, /dev/shm size, devices.
+/// Errors name the flag and the bad value.
+pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyhow::Result<()> {
+    use oci_spec::runtime::{
+        LinuxCapabilitiesBuilder, LinuxCpuBuilder, LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResourcesBuilder,
+        PosixRlimitBuilder,
+    };
+    let caps = capabilities(f)?;
+    let cap_set: Vec<oci_spec::runtime::Capability> =
+        caps.iter().filter_map(|c| serde_json::from_value(serde_json::Value::String(c.clone())).ok()).collect();
+    let mut nnp = false;
+    let mut seccomp_profile: Option<String> = Some(crate::runtime::seccomp::DOCKER_DEFAULT_PROFILE.to_string());
+    for o in &f.security_opt {
+        let (k, v) = o.split_once(['=', ':']).unwrap_or((o.as_str(), ""));
+        match k {
+            "no-new-privileges" => {
+                nnp = match v {
+                    "" | "true" => true,
+                    "false" => false,
+                    _ => bail!("--security-opt: invalid no-new-privileges value {v:?}"),
+                }
+            }
+            "seccomp" if v == "unconfined" => seccomp_profile = None,
+            "seccomp" if !v.is_empty() => {
+                seccomp_profile = Some(
+                    std::fs::read_to_string(v)
+                        .with_context(|| format!("--security-opt seccomp: cannot read profile {v}"))?,
+                )
+            }
+            "apparmor" | "label" => crate::warn!("--security-opt {k}: not supported by rcon, ignored"),
+            _ => bail!("--security-opt: invalid option {o:?}"),
+        }
+    }
+    if f.privileged {
+        seccomp_profile = None;
+    }
+
+    let mut notes: Vec<(String, String)> = Vec::new();
+    if f.init {
+        notes.push((crate::runtime::ANNOTATION_INIT.into(), "true".into()));
+    }
+    if f.interactive {
+        notes.push((ANNOTATION_STDIN.into(), "true".into()));
+    }
+    if f.sig_proxy == Some(false) {
+        notes.push((ANNOTATION_SIG_PROXY.into(), "false".into()));
+    }
+
+    // Process: capabilities, rlimits, tty, no-new-privileges, groups.
+    let mut process = spec.process().clone().unwrap_or_default();
+    process.set_capabilities(Some(
+        LinuxCapabilitiesBuilder::default()
+            .bounding(cap_set.iter().copied().collect::<oci_spec::runtime::Capabilities>())
+            .effective(cap_set.iter().copied().collect::<oci_spec::runtime::Capabilities>())
+            .permitted(cap_set.iter().copied().collect::<oci_spec::runtime::Capabilities>())
+            .inheritable(oci_spec::runtime::Capabilities::new())
+            .ambient(oci_spec::runtime::Capabilities::new())
+            .build()?,
+    ));
+    process.set_no_new_privileges(Some(nnp));
+    process.set_terminal(Some(f.tty));
+    if f.tty {
+        let mut env = process.env().clone().unwrap_or_default();
+        if !env.iter().any(|e| e.starts_with("TERM=")) {
+            env.push("TERM=xterm".into());
+        }
+        process.set_env(Some(env));
+    }
+    let mut rlimits = Vec::new();
+    for u in &f.ulimits {
+        let (name, vals) =
+            u.split_once('=').ok_or_else(|| anyhow::anyhow!("--ulimit: invalid {u:?} (NAME=SOFT[:HARD])"))?;
+        let (soft, hard) = vals.split_once(':').unwrap_or((vals, vals));
+        let num = |v: &str| -> anyhow::Result<u64> {
+            if v == "-1" || v == "unlimited" {
+                return Ok(u64::MAX);
+            }
+            v.parse().map_err(|_| anyhow::anyhow!("--ulimit {u}: invalid value {v:?}"))
+        };
+        let (soft, hard) = (num(soft)?, num(hard)?);
+        if soft > hard {
+            bail!("--ulimit {u}: soft limit {soft} is above the hard limit {hard}");
+        }
+        let typ: oci_spec::runtime::PosixRlimitType = format!("RLIMIT_{}", name.to_ascii_uppercase())
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--ulimit: unknown limit {name:?}"))?;
+        rlimits.push(PosixRlimitBuilder::default().typ(typ).soft(soft).hard(hard).build()?);
+    }
+    if !rlimits.is_empty() {
+        process.set_rlimits(Some(rlimits));
+    }
+    if !f.group_add.is_empty() {
+        notes.push((crate::runtime::ANNOTATION_GROUP_ADD.into(), f.group_add.join(",")));
+    }
+    spec.set_process(Some(process));
+
+    // Mounts: /dev/shm size, cgroup, tmpfs, sysfs rw when privileged.
+    let shm = match &f.shm_size {
+        Some(s) => {
+            let b = parse_size("--shm-size", s)?;
+            if b <= 0 {
+                bail!("--shm-size: must be greater than 0");
+            }
+            b
+        }
+        None => 64 << 20,
+    };
+    let mut mounts = spec.mounts().clone().unwrap_or_default();
+    for m in mounts.iter_mut() {
+        if m.destination() == Path::new("/dev/shm") {
+            m.set_options(Some(
+                ["nosuid", "noexec", "nodev", "mode=1777"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .chain([format!("size={}k", shm / 1024)])
+                    .collect(),
+            ));
+        }
+        if f.privileged && m.destination() == Path::new("/sys") {
+            m.set_options(Some(vec!["nosuid".into(), "noexec".into(), "nodev".into(), "rw".into()]));
+        }
+    }
+    let ro = if f.privileged { "rw" } else { "ro" };
+    let cg_pos = mounts.iter().position(|m| m.destination() == Path::new("/sys")).map_or(mounts.len(), |i| i + 1);
+    mounts.insert(
+        cg_pos,
+        mount("/sys/fs/cgroup", "cgroup", Path::new("cgroup"), &["nosuid", "noexec", "nodev", "relatime", ro])?,
+    );
+    for t in &f.tmpfs {
+        let (dest, opts) = t.split_once(':').unwrap_or((t.as_str(), ""));
+        if !dest.starts_with('/') {
+            bail!("--tmpfs: invalid mount path {dest:?}: it must be absolute");
+        }
+        let mut o = vec!["noexec", "nosuid", "nodev"];
+        o.extend(opts.split(',').filter(|s| !s.is_empty()));
+        mounts.push(mount(dest, "tmpfs", Path::new("tmpfs"), &o)?);
+    }
+    spec.set_mounts(Some(mounts));
+    if let Some(root) = spec.root_mut() {
+        root.set_readonly(Some(f.read_only));
+    }
+    spec.set_domainname(f.domainname.clone());
+
+    // Linux: namespaces, masks, seccomp, sysctls, cgroup, devices.
+    let mut linux = spec.linux().clone().unwrap_or_default();
+    let mut namespaces = linux.namespaces().clone().unwrap_or_default();
+    for (flag, v, t) in [
+        ("--pid", &f.pid, LinuxNamespaceType::Pid),
+        ("--ipc", &f.ipc, LinuxNamespaceType::Ipc),
+        ("--uts", &f.uts, LinuxNamespaceType::Uts),
+    ] {
+        match v.as_deref() {
+            None | Some("") | Some("private") => {}
+            Some("host") => namespaces.retain(|n| n.typ() != t),
+            Some(o) => bail!("{flag}: invalid mode {o:?} (host or private)"),
+        }
+    }
+    namespaces.push(LinuxNamespaceBuilder::default().typ(LinuxNamespaceType::Cgroup).build()?);
+    let own_net = namespaces.iter().any(|n| n.typ() == LinuxNamespaceType::Network);
+    let own_uts = namespaces.iter().any(|n| n.typ() == LinuxNamespaceType::Uts);
+    if f.uts.as_deref() == Some("host") {
+        spec.set_hostname(None);
+        if f.domainname.is_some() {
+            bail!("--domainname: cannot be set with --uts host");
+        }
+    }
+    linux.set_namespaces(Some(namespaces));
+    if f.privileged {
+        linux.set_masked_paths(Some(vec![]));
+        linux.set_readonly_paths(Some(vec![]));
+    }
+    if let Some(profile) = seccomp_profile {
+        let arch = match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            a => a,
+        };
+        let sc = crate::runtime::seccomp::from_docker_profile(
+            &profile,
+            &caps,
+            arch,
+            crate::runtime::seccomp::running_kernel(),
+        )
+        .map_err(|e| anyhow::anyhow!("--security-opt seccomp: {e}"))?;
+        linux.set_seccomp(Some(sc));
+    }
+    let mut sysctls = std::collections::HashMap::new();
+    for kv in &f.sysctls {
+        let (k, v) = kv.split_once('=').ok_or_else(|| anyhow::anyhow!("--sysctl: invalid {kv:?} (KEY=VALUE)"))?;
+        if !sysctl_allowed(k, own_net, own_uts) {
+            bail!("--sysctl: {k} is not allowed: it is not namespaced, or its namespace is shared with the host");
+        }
+        sysctls.insert(k.to_string(), v.to_string());
+    }
+    if !sysctls.is_empty() {
+        linux.set_sysctl(Some(sysctls));
+    }
+
+    let mut res = LinuxResourcesBuilder::default().build()?;
+    let mut mem = LinuxMemoryBuilder::default().build()?;
+    let mut has_mem = false;
+    if let Some(m) = &f.memory {
+        let b = parse_size("--memory", m)?;
+        if b < 6 << 20 {
+            bail!("--memory: minimum memory limit allowed is 6MB");
+        }
+        mem.set_limit(Some(b));
+        has_mem = true;
+    }
+    if let Some(s) = &f.memory_swap {
+        let b = if s.trim() == "-1" { -1 } else { parse_size("--memory-swap", s)? };
+        match mem.limit() {
+            None => bail!("--memory-swap: needs --memory as well"),
+            Some(l) if b >= 0 && b < l => bail!("--memory-swap: must be at least --memory ({l} bytes)"),
+            _ => {}
+        }
+        mem.set_swap(Some(b));
+        has_mem = true;
+    }
+    if let Some(r) = &f.memory_reservation {
+        mem.set_reservation(Some(parse_size("--memory-reservation", r)?));
+        has_mem = true;
+    }
+    if has_mem {
+        res.set_memory(Some(mem));
+    }
+    let mut cpu = LinuxCpuBuilder::default().build()?;
+    let mut has_cpu = false;
+    if let Some(c) = &f.cpus {
+        let n: f64 = c.parse().map_err(|_| anyhow::anyhow!("--cpus: invalid value {c:?}"))?;
+        let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        if n <= 0.0 || n > ncpu {
+            bail!("--cpus: range of CPUs is from 0.01 to {ncpu}.00, as there are only {ncpu} CPUs available");
+        }
+        cpu.set_period(Some(100_000));
+        cpu.set_quota(Some((n * 100_000.0) as i64));
+        has_cpu = true;
+    }
+    if let Some(s) = f.cpu_shares {
+        cpu.set_shares(Some(s));
+        has_cpu = true;
+    }
+    if let Some(c) = &f.cpuset_cpus {
+        cpu.set_cpus(Some(c.clone()));
+        has_cpu = true;
+    }
+    if has_cpu {
+        res.set_cpu(Some(cpu));
+    }
+    if let Some(p) = f.pids_limit {
+        res.set_pids(Some(LinuxPidsBuilder::default().limit(if p <= 0 { -1 } else { p }).build()?));
+    }
+    let mut rules = if f.privileged {
+        vec![oci_spec::runtime::LinuxDeviceCgroupBuilder::default().allow(true).access("rwm").build()?]
+    } else {
+        default_device_rules()?
+    };
+    let mut devices = if f.privileged { all_host_devices() } else { Vec::new() };
+    for d in &f.devices {
+        let mut parts = d.splitn(3, ':');
+        let host = parts.next().unwrap_or_default();
+        let (dest, perms) = match (parts.next(), parts.next()) {
+            (Some(p), None) if !p.starts_with('/') => (host, p),
+            (Some(dest), perms) => (dest, perms.unwrap_or("rwm")),
+            (None, _) => (host, "rwm"),
+        };
+        let (dev, rule) = host_device(host, dest, perms)?;
+        devices.retain(|x| x.path() != dev.path());
+        devices.push(dev);
+        rules.push(rule);
+    }
+    res.set_devices(Some(rules));
+    linux.set_resources(Some(res));
+    if !devices.is_empty() {
+        linux.set_devices(Some(devices));
+    }
+    linux.set_cgroups_path(Some(PathBuf::from(format!("rcon/{id}"))));
+    spec.set_linux(Some(linux));
+    spec.annotations_mut().get_or_insert_with(Default::default).extend(notes);
+    Ok(())
+}
+
+/// With `-i` (annotation [`ANNOTATION_STDIN`]) a foreground container reads
+/// rcon's stdin; sets the seccomp cache too.
+pub fn foreground_stdio(spec: &Spec, opts: &mut crate::runtime::SpawnOptions) {
+    if stdin_open(spec) {
+        opts.stdio.stdin = crate::runtime::StdioFd::Inherit;
+    }
+}
+
+/// `-i` was given.
+pub fn stdin_open(spec: &Spec) -> bool {
+    spec.annotations().as_ref().and_then(|a| a.get(ANNOTATION_STDIN)).is_some_and(|v| v == "true")
+}
+
+/// The signal proxy is on (no `--sig-proxy=false`).
+pub fn sig_proxy(spec: &Spec) -> bool {
+    spec.annotations().as_ref().and_then(|a| a.get(ANNOTATION_SIG_PROXY)).is_none_or(|v| v != "false")
 }
 
 /// The spec's annotations: with `--rm`, the overlay is volatile (its upper

@@ -47,9 +47,12 @@
 //! user namespaces need the parent to write the id maps, so a second pipe on
 //! which the init waits for the parent's go-ahead after the clone.
 
+pub mod caps;
+pub mod cgroups;
 pub mod exec;
 mod mounts;
 mod process;
+pub mod seccomp;
 mod spawn;
 mod sys;
 pub mod tty;
@@ -103,6 +106,15 @@ use std::path::PathBuf;
 /// upper filesystem that unmounting an overlay otherwise costs. Such an upper
 /// dir must not be mounted again after a crash.
 pub const ANNOTATION_VOLATILE: &str = "io.github.rcon.overlay.volatile";
+
+/// Spec annotation: `"true"` runs `process.args` under rcon's tiny init
+/// (docker's `--init`): PID 1 stays rcon's code, forks the command, forwards
+/// signals to it, reaps orphaned zombies and exits with the command's code.
+pub const ANNOTATION_INIT: &str = "io.github.rcon.init";
+
+/// Spec annotation: comma-separated extra supplementary groups (docker's
+/// `--group-add`), names resolved in the container's /etc/group, or numbers.
+pub const ANNOTATION_GROUP_ADD: &str = "io.github.rcon.group-add";
 
 /// How the container's root filesystem comes to be at the spec's `root.path`.
 #[derive(Debug, Clone)]
@@ -243,6 +255,17 @@ impl ExitStatus {
 pub struct Process {
     pub(crate) pid: i32,
     pub(crate) console: Option<OwnedFd>,
+    pub(crate) cgroup: Option<cgroups::Cgroup>,
+}
+
+/// How a container ended, with what only its cgroup knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exit {
+    /// The init's status.
+    pub status: ExitStatus,
+    /// The OOM killer killed a process of the container (docker's
+    /// `OOMKilled`).
+    pub oom_killed: bool,
 }
 
 impl Process {
@@ -262,6 +285,27 @@ impl Process {
     /// ends, the kernel kills what else ran in its PID namespace and tears
     /// down its mounts.
     pub fn wait(self) -> Result<ExitStatus, Error> {
+        self.wait_exit().map(|e| e.status)
+    }
+
+    /// The container's cgroup, if the spec asked for one.
+    pub fn cgroup(&self) -> Option<&cgroups::Cgroup> {
+        self.cgroup.as_ref()
+    }
+
+    /// Like [`Process::wait`], then reads whether the OOM killer struck and
+    /// removes the container's cgroup.
+    pub fn wait_exit(mut self) -> Result<Exit, Error> {
+        let status = self.wait_status();
+        let cg = self.cgroup.take();
+        let oom_killed = cg.as_ref().is_some_and(|c| c.oom_kills() > 0);
+        if let Some(c) = cg {
+            c.remove();
+        }
+        Ok(Exit { status: status?, oom_killed })
+    }
+
+    fn wait_status(&self) -> Result<ExitStatus, Error> {
         use nix::sys::wait::{WaitStatus, waitpid};
         let pid = nix::unistd::Pid::from_raw(self.pid);
         loop {

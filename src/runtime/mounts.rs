@@ -285,6 +285,34 @@ pub(crate) fn mount_entry(root: &OwnedFd, p: &MountPlan) -> Result<(), Error> {
     Ok(())
 }
 
+/// Mounts the container's cgroup filesystem for a spec entry of type
+/// `cgroup`/`cgroup2` (after the init joined its cgroup and namespace, so
+/// the mounts show the container's cgroup as root): v2 mounts `cgroup2`;
+/// v1 a tmpfs with one `cgroup` mount per hierarchy the container is in.
+/// The entry's flags (`ro`, `nosuid`…) apply to each.
+pub(crate) fn mount_cgroups(root: &OwnedFd, p: &MountPlan, cg: &super::cgroups::Cgroup) -> Result<(), Error> {
+    let target = ensure_in_root(root, &p.dest, false).map_err(|e| setup_err("create mount point", &p.dest, e))?;
+    let err = |e| setup_err("mount", &p.dest, e);
+    if cg.v2 {
+        return mount(Some("cgroup2"), &fd_path(&target), Some("cgroup2"), p.flags, None::<&str>).map_err(err);
+    }
+    let base = p.flags & !MsFlags::MS_RDONLY;
+    mount(Some("tmpfs"), &fd_path(&target), Some("tmpfs"), base, Some("mode=755")).map_err(err)?;
+    for (ctrls, _) in &cg.dirs {
+        let name = ctrls.join(",");
+        let dest = p.dest.join(&name);
+        let t = ensure_in_root(root, &dest, false).map_err(|e| setup_err("create mount point", &dest, e))?;
+        mount(Some("cgroup"), &fd_path(&t), Some("cgroup"), p.flags, Some(name.as_str()))
+            .map_err(|e| setup_err("mount", &dest, e))?;
+    }
+    if p.flags.contains(MsFlags::MS_RDONLY) {
+        let m = open_in_root(root, &p.dest).map_err(err)?;
+        mount(None::<&str>, &fd_path(&m), None::<&str>, base | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY, None::<&str>)
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
 /// The devices every Linux container has (config-linux.md "Default Devices"):
 /// name, major, minor (all character devices, mode 0666).
 const DEFAULT_DEVICES: [(&str, u64, u64); 6] =

@@ -117,6 +117,52 @@ pub(crate) fn exec(cmd: &str, path: &Path, args: &[CString], env: &[CString]) ->
     exec_error(cmd, go_errstr(e), e)
 }
 
+/// rcon's tiny init (docker's `--init`), run by the container's PID 1
+/// right before it would exec the command: blocks every signal, forks, and
+/// the child runs `exec` (which unblocks signals and execs the command, or
+/// reports why not on the start channel `chan` and exits 126/127). PID 1
+/// closes its copy of `chan` (so the caller sees EOF once the command
+/// runs), then waits for signals: `SIGCHLD` reaps every exited child
+/// (orphans re-parented to PID 1 included), anything else is forwarded to
+/// the command. Exits with the command's code, or 128+N when signal N
+/// killed it.
+pub(crate) fn tiny_init(
+    chan: i32,
+    exec: impl FnOnce() -> Result<std::convert::Infallible, Error>,
+) -> Result<std::convert::Infallible, Error> {
+    let all = SigSet::all();
+    sigprocmask(SigmaskHow::SIG_SETMASK, Some(&all), None)
+        .map_err(|e| Error::Setup(format!("cannot block signals in the init: {}", e.desc())))?;
+    // SAFETY: the init is single-threaded (a clone of a single-threaded rcon).
+    let child = match unsafe { nix::unistd::fork() } {
+        Err(e) => return Err(Error::Setup(format!("cannot fork the command from the init: {}", e.desc()))),
+        Ok(nix::unistd::ForkResult::Child) => return exec(),
+        Ok(nix::unistd::ForkResult::Parent { child }) => child,
+    };
+    // SAFETY: closing our copy of the start channel; nothing else uses it here.
+    unsafe { libc::close(chan) };
+    let _ = nix::sys::prctl::set_name(c"rcon-init");
+    loop {
+        let sig = match all.wait() {
+            Ok(s) => s,
+            Err(_) => continue,
+        };
+        if sig != nix::sys::signal::Signal::SIGCHLD {
+            let _ = nix::sys::signal::kill(child, sig);
+            continue;
+        }
+        loop {
+            use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(p, code)) if p == child => unsafe { libc::_exit(code) },
+                Ok(WaitStatus::Signaled(p, s, _)) if p == child => unsafe { libc::_exit(128 + s as i32) },
+                Ok(WaitStatus::StillAlive) | Err(_) => break,
+                Ok(_) => continue,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

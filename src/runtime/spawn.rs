@@ -6,9 +6,9 @@
 use super::mounts::{self, MountPlan};
 use super::process;
 use super::sys::{self, Forked};
-use super::tty;
 use super::user::{self, ExecUser};
 use super::{Error, Process, RootfsSetup, SpawnOptions, Stdio, StdioFd};
+use super::{caps, cgroups, seccomp, tty};
 use nix::errno::Errno;
 use nix::mount::MsFlags;
 use nix::sys::socket::{AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg, socketpair};
@@ -54,6 +54,25 @@ pub(crate) struct Plan {
     terminal: bool,
     console_size: Option<(u16, u16)>,
     no_new_privileges: bool,
+    /// Capability sets (`None`: the spec has none, leave them alone).
+    caps: Option<caps::CapSets>,
+    last_cap: u32,
+    /// The compiled seccomp filter.
+    seccomp: Option<Vec<seccomp::SockFilter>>,
+    /// (resource, soft, hard, name).
+    rlimits: Vec<(libc::__rlimit_resource_t, u64, u64, String)>,
+    /// `cgroupsPath` and resources: the parent creates the cgroup.
+    cgroup_path: Option<String>,
+    resources: oci_spec::runtime::LinuxResources,
+    /// Unshare the cgroup namespace after joining the cgroup.
+    cgroup_ns: bool,
+    sysctls: Vec<(String, String)>,
+    domainname: Option<String>,
+    oom_score_adj: Option<i32>,
+    /// Run the command under rcon's tiny init (annotation).
+    tiny_init: bool,
+    /// Extra supplementary groups (annotation).
+    group_add: Vec<String>,
 }
 
 fn cstring(what: &str, s: &str) -> Result<CString, Error> {
@@ -98,6 +117,10 @@ impl Plan {
                 t => return Err(Error::Setup(format!("{t} namespaces are not supported yet"))),
             } as u64;
         }
+        // The cgroup namespace is unshared by the init once it is in its
+        // cgroup, so that the cgroup becomes the namespace's root.
+        let cgroup_ns = clone_flags & libc::CLONE_NEWCGROUP as u64 != 0;
+        clone_flags &= !(libc::CLONE_NEWCGROUP as u64);
         if clone_flags & libc::CLONE_NEWNS as u64 == 0 {
             // Mounting a rootfs and pivot_root outside a mount namespace of
             // our own would change the host.
@@ -120,6 +143,41 @@ impl Plan {
             }),
         };
         let cargs = args.iter().map(|a| cstring("argument", a)).collect::<Result<_, _>>()?;
+        let last_cap = caps::last_cap();
+        let caps = match proc_.capabilities() {
+            None => None,
+            Some(c) => {
+                let m = |set: &Option<oci_spec::runtime::Capabilities>| -> Result<u64, Error> {
+                    let names: Vec<String> = set.iter().flatten().map(|c| c.to_string()).collect();
+                    caps::mask(&names, last_cap)
+                };
+                Some(caps::CapSets {
+                    bounding: m(c.bounding())?,
+                    effective: m(c.effective())?,
+                    permitted: m(c.permitted())?,
+                    inheritable: m(c.inheritable())?,
+                    ambient: m(c.ambient())?,
+                })
+            }
+        };
+        let seccomp = match linux.seccomp() {
+            None => None,
+            Some(sc) => Some(seccomp::load(sc, opts.cache_dir.as_deref())?),
+        };
+        let mut rlimits = Vec::new();
+        for r in proc_.rlimits().iter().flatten() {
+            let name = r.typ().to_string();
+            let res = rlimit_resource(&name).ok_or_else(|| bad(&format!("unknown rlimit {name}")))?;
+            if r.soft() > r.hard() {
+                return Err(Error::Setup(format!(
+                    "invalid rlimit {name}: soft limit {} is above the hard limit {}",
+                    r.soft(),
+                    r.hard()
+                )));
+            }
+            rlimits.push((res, r.soft(), r.hard(), name));
+        }
+        let annotations = spec.annotations().clone().unwrap_or_default();
         let env = proc_.env().clone().unwrap_or_default();
         for e in &env {
             cstring("environment variable", e)?;
@@ -154,6 +212,24 @@ impl Plan {
                 tty::window_size(unsafe { BorrowedFd::borrow_raw(0) })
             }),
             no_new_privileges: proc_.no_new_privileges().unwrap_or(false),
+            caps,
+            last_cap,
+            seccomp,
+            rlimits,
+            cgroup_path: linux.cgroups_path().as_ref().map(|p| p.display().to_string()),
+            resources: linux.resources().clone().unwrap_or_default(),
+            cgroup_ns,
+            sysctls: linux.sysctl().clone().unwrap_or_default().into_iter().collect(),
+            domainname: spec
+                .domainname()
+                .clone()
+                .filter(|d| !d.is_empty() && clone_flags & libc::CLONE_NEWUTS as u64 != 0),
+            oom_score_adj: proc_.oom_score_adj(),
+            tiny_init: annotations.get(super::ANNOTATION_INIT).is_some_and(|v| v == "true"),
+            group_add: annotations
+                .get(super::ANNOTATION_GROUP_ADD)
+                .map(|g| g.split(',').filter(|s| !s.is_empty()).map(String::from).collect())
+                .unwrap_or_default(),
         })
     }
 }
@@ -198,16 +274,31 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
     // The start channel: the init reports its outcome (and sends the console
     // master) on it; the parent sends the go-ahead after its hook. Both ends
     // are close-on-exec, so the parent sees EOF once `execve` succeeded.
+    let cgroup = match &plan.cgroup_path {
+        None => None,
+        Some(path) => {
+            let layout = cgroups::Layout::detect()
+                .ok_or_else(|| Error::Setup("cannot create a cgroup: no cgroup filesystem is mounted".into()))?;
+            let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+            Some(cgroups::Cgroup::create(&layout, path, &plan.resources, &own)?)
+        }
+    };
+    let fail = |e: Error| {
+        if let Some(cg) = &cgroup {
+            cg.remove();
+        }
+        e
+    };
     let (parent_end, child_end) = socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::SOCK_CLOEXEC)
-        .map_err(|e| Error::Setup(format!("cannot create a socket pair: {}", e.desc())))?;
+        .map_err(|e| fail(Error::Setup(format!("cannot create a socket pair: {}", e.desc()))))?;
     // SAFETY: rcon calls spawn while single-threaded (documented on
     // `runtime::spawn`), so the child may use the allocator and the standard
     // library freely; it ends in execve or _exit.
     match unsafe { sys::clone_process(plan.clone_flags) } {
-        Err(e) => Err(Error::Setup(format!("cannot create the container's namespaces: {}", e.desc()))),
+        Err(e) => Err(fail(Error::Setup(format!("cannot create the container's namespaces: {}", e.desc())))),
         Ok(Forked::Child) => {
             drop(parent_end);
-            let Err(e) = init(&plan, opts, child_end.as_raw_fd());
+            let Err(e) = init(&plan, opts, cgroup.as_ref(), child_end.as_raw_fd());
             let mut chan = std::fs::File::from(child_end);
             let _ = chan.write_all(&encode(&e));
             // SAFETY: _exit skips destructors and atexit handlers of the copy.
@@ -220,7 +311,7 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
                     // SAFETY: kill(2) on the child we just created.
                     unsafe { libc::kill(pid, libc::SIGKILL) };
                     reap(pid);
-                    return Err(Error::Setup(m));
+                    return Err(fail(Error::Setup(m)));
                 }
                 if nix::unistd::write(&parent_end, b"G").is_err() {
                     // The init died before the go-ahead: its message follows.
@@ -230,15 +321,15 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
                 Ok(r) => r,
                 Err(e) => {
                     reap(pid);
-                    return Err(Error::Setup(format!("cannot read the container's start status: {}", e.desc())));
+                    return Err(fail(Error::Setup(format!("cannot read the container's start status: {}", e.desc()))));
                 }
             };
             if buf.is_empty() {
                 // EOF without a message: execve closed the channel.
-                return Ok(Process { pid, console });
+                return Ok(Process { pid, console, cgroup });
             }
             reap(pid);
-            Err(decode(&buf))
+            Err(fail(decode(&buf)))
         }
     }
 }
@@ -308,7 +399,7 @@ fn step(what: &str, object: &dyn std::fmt::Display, e: Errno) -> Error {
 /// The order matters: mounts need the host paths (before `pivot_root`), the
 /// user is resolved from the container's own files (after it), and
 /// privileges are dropped last.
-fn init(plan: &Plan, opts: &SpawnOptions, chan: RawFd) -> Result<Infallible, Error> {
+fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan: RawFd) -> Result<Infallible, Error> {
     process::reset_signal_dispositions();
     if opts.on_created.is_some() {
         // Wait for the parent's hook (network, id maps) to finish.
@@ -330,6 +421,17 @@ fn init(plan: &Plan, opts: &SpawnOptions, chan: RawFd) -> Result<Infallible, Err
     if !plan.terminal {
         setup_stdio(&opts.stdio)?;
     }
+    if let Some(cg) = cgroup {
+        cg.join()?;
+    }
+    if plan.cgroup_ns {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
+            .map_err(|e| step("create", &"a cgroup namespace", e))?;
+    }
+    if let Some(adj) = plan.oom_score_adj {
+        std::fs::write("/proc/self/oom_score_adj", adj.to_string())
+            .map_err(|e| Error::Setup(format!("cannot set oom_score_adj to {adj}: {e}")))?;
+    }
     if plan.new_net {
         sys::interface_up("lo").map_err(|e| step("bring up", &"the loopback interface", e))?;
     }
@@ -337,7 +439,9 @@ fn init(plan: &Plan, opts: &SpawnOptions, chan: RawFd) -> Result<Infallible, Err
     let root = mounts::setup_rootfs(&plan.root, &plan.rootfs, plan.propagation, plan.volatile)?;
     for m in &plan.mounts {
         if m.fstype == "cgroup" || m.fstype == "cgroup2" {
-            // Comes with cgroup support (needs a cgroup namespace to be useful).
+            if let Some(cg) = cgroup {
+                mounts::mount_cgroups(&root, m, cg)?;
+            }
             continue;
         }
         mounts::mount_entry(&root, m)?;
@@ -347,9 +451,19 @@ fn init(plan: &Plan, opts: &SpawnOptions, chan: RawFd) -> Result<Infallible, Err
     }
     drop(root);
     mounts::pivot_root(&plan.root)?;
+    for (k, v) in &plan.sysctls {
+        let path = format!("/proc/sys/{}", k.replace('.', "/"));
+        std::fs::write(&path, v).map_err(|e| Error::Setup(format!("cannot set sysctl {k}={v} in container: {e}")))?;
+    }
     mounts::mask_and_protect(&plan.masked, &plan.readonly)?;
     if let Some(h) = &plan.hostname {
         nix::unistd::sethostname(h).map_err(|e| step("set hostname", h, e))?;
+    }
+    if let Some(d) = &plan.domainname {
+        // SAFETY: setdomainname reads `len` bytes of `d`.
+        if unsafe { libc::setdomainname(d.as_ptr().cast(), d.len()) } != 0 {
+            return Err(step("set domain name", d, Errno::last()));
+        }
     }
     if plan.root_readonly {
         mounts::readonly_root()?;
@@ -368,6 +482,16 @@ fn init(plan: &Plan, opts: &SpawnOptions, chan: RawFd) -> Result<Infallible, Err
         }
     };
 
+    let mut user = user;
+    if !plan.group_add.is_empty() {
+        let group = std::fs::read_to_string("/etc/group").ok();
+        for g in &plan.group_add {
+            let gid = user::group_id(g, group.as_deref()).map_err(Error::Setup)?;
+            if !user.groups.contains(&gid) {
+                user.groups.push(gid);
+            }
+        }
+    }
     if plan.terminal {
         tty::setup_console(chan, user.uid, plan.console_size)?;
     }
@@ -383,10 +507,49 @@ fn init(plan: &Plan, opts: &SpawnOptions, chan: RawFd) -> Result<Infallible, Err
     }
     // SAFETY: as above.
     unsafe { libc::umask(plan.umask) };
+    for (res, soft, hard, name) in &plan.rlimits {
+        let lim = libc::rlimit { rlim_cur: *soft, rlim_max: *hard };
+        // SAFETY: setrlimit reads `lim`.
+        if unsafe { libc::setrlimit(*res, &lim) } != 0 {
+            let e = Errno::last();
+            let mut cur = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            // SAFETY: getrlimit writes `cur`.
+            unsafe { libc::getrlimit(*res, &mut cur) };
+            let hint = if e == Errno::EPERM && *hard > cur.rlim_max {
+                format!(
+                    " (the hard limit is {}; raising it needs CAP_SYS_RESOURCE, which rcon does not have)",
+                    cur.rlim_max
+                )
+            } else {
+                String::new()
+            };
+            return Err(Error::Setup(format!(
+                "cannot set rlimit {name} to {soft}:{hard} in container: {}{hint}",
+                e.desc()
+            )));
+        }
+    }
     if plan.no_new_privileges {
         nix::sys::prctl::set_no_new_privs().map_err(|e| step("set", &"no_new_privs", e))?;
     }
+    // Seccomp needs CAP_SYS_ADMIN or no_new_privs: without the latter it
+    // goes in before the capabilities are dropped (the default profile
+    // allows what follows), with it as late as possible.
+    if let (Some(prog), false) = (&plan.seccomp, plan.no_new_privileges) {
+        seccomp::install(prog).map_err(|e| step("install", &"the seccomp filter", e))?;
+    }
+    if let Some(c) = &plan.caps {
+        caps::keep_caps(true)?;
+        caps::drop_bounding(c.bounding, plan.last_cap)?;
+    }
     process::switch_user(&user)?;
+    if let Some(c) = &plan.caps {
+        caps::keep_caps(false)?;
+        caps::apply(c)?;
+    }
+    if let (Some(prog), true) = (&plan.seccomp, plan.no_new_privileges) {
+        seccomp::install(prog).map_err(|e| step("install", &"the seccomp filter", e))?;
+    }
     nix::unistd::chdir(&plan.cwd).map_err(|e| step("change to working directory", &plan.cwd.display(), e))?;
 
     let mut env = plan.env.clone();
@@ -401,8 +564,37 @@ fn init(plan: &Plan, opts: &SpawnOptions, chan: RawFd) -> Result<Infallible, Err
         // Last: a change of credentials clears it.
         nix::sys::prctl::set_pdeathsig(sig).map_err(|e| step("set", &"the parent-death signal", e))?;
     }
+    if plan.tiny_init {
+        return process::tiny_init(chan, || {
+            process::unblock_signals()?;
+            Err(process::exec(cmd, &path, &plan.cargs, &cenv))
+        });
+    }
     process::unblock_signals()?;
     Err(process::exec(cmd, &path, &plan.cargs, &cenv))
+}
+
+/// The `RLIMIT_*` number of an OCI rlimit type name (`RLIMIT_NOFILE`).
+fn rlimit_resource(name: &str) -> Option<libc::__rlimit_resource_t> {
+    Some(match name {
+        "RLIMIT_CPU" => libc::RLIMIT_CPU,
+        "RLIMIT_FSIZE" => libc::RLIMIT_FSIZE,
+        "RLIMIT_DATA" => libc::RLIMIT_DATA,
+        "RLIMIT_STACK" => libc::RLIMIT_STACK,
+        "RLIMIT_CORE" => libc::RLIMIT_CORE,
+        "RLIMIT_RSS" => libc::RLIMIT_RSS,
+        "RLIMIT_NPROC" => libc::RLIMIT_NPROC,
+        "RLIMIT_NOFILE" => libc::RLIMIT_NOFILE,
+        "RLIMIT_MEMLOCK" => libc::RLIMIT_MEMLOCK,
+        "RLIMIT_AS" => libc::RLIMIT_AS,
+        "RLIMIT_LOCKS" => libc::RLIMIT_LOCKS,
+        "RLIMIT_SIGPENDING" => libc::RLIMIT_SIGPENDING,
+        "RLIMIT_MSGQUEUE" => libc::RLIMIT_MSGQUEUE,
+        "RLIMIT_NICE" => libc::RLIMIT_NICE,
+        "RLIMIT_RTPRIO" => libc::RLIMIT_RTPRIO,
+        "RLIMIT_RTTIME" => libc::RLIMIT_RTTIME,
+        _ => return None,
+    })
 }
 
 /// Points the init's stdin, stdout and stderr where `stdio` says.

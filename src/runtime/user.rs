@@ -127,6 +127,19 @@ pub fn resolve(spec: &str, passwd: Option<&str>, group: Option<&str>) -> Result<
     Ok(user)
 }
 
+/// The gid of `name` (a number, or a name in the text of `/etc/group`).
+/// Errors (docker's wording): `unable to find group NAME: no matching
+/// entries in group file`.
+pub fn group_id(name: &str, group: Option<&str>) -> Result<u32, String> {
+    if let Ok(g) = name.parse() {
+        return Ok(g);
+    }
+    group_entries(group.unwrap_or(""))
+        .find(|e| e.name == name)
+        .map(|e| e.gid)
+        .ok_or_else(|| format!("unable to find group {name}: no matching entries in group file"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,530 @@
+//! Control groups (runtime-spec config-linux.md "Control groups",
+//! "cgroupsPath"), v1 and v2, detected from the host's mounts:
+//!
+//! - v2 (unified): one directory under the cgroup2 mount; controllers
+//!   enabled in each parent's `cgroup.subtree_control`.
+//! - v1, and hybrid hosts (v1 controllers beside a cgroup2 mount that holds
+//!   none of the controllers rcon uses): one directory per controller
+//!   hierarchy. The cgroup2 side is then left alone.
+//!
+//! A relative `cgroupsPath` is taken relative to rcon's own cgroup (per
+//! hierarchy, from `/proc/self/cgroup`), so containers stay inside whatever
+//! limits rcon itself runs under; an absolute one from the hierarchy's root.
+//!
+//! The parent creates the directories and writes the limits before the
+//! clone ([`Cgroup::create`]); the init moves itself in ([`Cgroup::join`])
+//! and only then unshares its cgroup namespace, so the container's
+//! `/sys/fs/cgroup` shows its own cgroup as the root. After the init is
+//! reaped the directories are removed ([`Cgroup::remove`]), after reading
+//! whether the OOM killer struck ([`Cgroup::oom_kills`]).
+//!
+//! Device rules: v1's `devices` controller; v2 needs an eBPF program
+//! (`BPF_CGROUP_DEVICE`), which rcon does not load yet: on v2 the rules are
+//! not enforced (devices still only exist in the container when created).
+
+use super::Error;
+use oci_spec::runtime::{LinuxDeviceCgroup, LinuxDeviceType, LinuxResources};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The cgroup hierarchies of the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// cgroup v2 mounted at this path (e.g. `/sys/fs/cgroup`).
+    V2(PathBuf),
+    /// cgroup v1: (controllers of the hierarchy, its mount point), one per
+    /// hierarchy with controllers (named hierarchies like `name=systemd`
+    /// are left out).
+    V1(Vec<(Vec<String>, PathBuf)>),
+}
+
+/// The v1 controllers rcon puts containers in.
+const V1_CONTROLLERS: [&str; 8] = ["memory", "cpu", "cpuacct", "cpuset", "pids", "devices", "freezer", "blkio"];
+
+/// The v2 controllers rcon enables for containers (those available).
+const V2_CONTROLLERS: [&str; 5] = ["cpu", "cpuset", "memory", "pids", "io"];
+
+impl Layout {
+    /// Detects the layout from `mountinfo` (the text of
+    /// `/proc/self/mountinfo`): v2 when the cgroup2 mount offers the memory
+    /// or pids controller or no v1 hierarchy has controllers; v1 otherwise.
+    pub fn from_mountinfo(mountinfo: &str, v2_controllers: impl Fn(&Path) -> String) -> Option<Layout> {
+        let mut v1 = Vec::new();
+        let mut v2 = None;
+        for line in mountinfo.lines() {
+            // id parent major:minor root mountpoint options - fstype source superoptions
+            let Some((left, right)) = line.split_once(" - ") else { continue };
+            let mut l = left.split(' ');
+            let mountpoint = l.nth(4).map(unescape);
+            let mut r = right.split(' ');
+            let fstype = r.next();
+            let superopts = r.nth(1).unwrap_or("");
+            match (fstype, mountpoint) {
+                (Some("cgroup2"), Some(mp)) => {
+                    v2.get_or_insert(PathBuf::from(mp));
+                }
+                (Some("cgroup"), Some(mp)) => {
+                    let ctrls: Vec<String> = superopts
+                        .split(',')
+                        .filter(|o| {
+                            V1_CONTROLLERS.contains(o)
+                                || ["hugetlb", "net_cls", "net_prio", "perf_event", "rdma", "misc"].contains(o)
+                        })
+                        .map(String::from)
+                        .collect();
+                    if !ctrls.is_empty() {
+                        v1.push((ctrls, PathBuf::from(mp)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(root) = &v2 {
+            let avail = v2_controllers(root);
+            if v1.is_empty() || avail.split_whitespace().any(|c| c == "memory" || c == "pids") {
+                return v2.map(Layout::V2);
+            }
+        }
+        (!v1.is_empty()).then_some(Layout::V1(v1))
+    }
+
+    /// The host's layout.
+    pub fn detect() -> Option<Layout> {
+        let mi = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        Layout::from_mountinfo(&mi, |root| std::fs::read_to_string(root.join("cgroup.controllers")).unwrap_or_default())
+    }
+}
+
+/// `\040` and friends in mountinfo paths.
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 3 < b.len() + 0 && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+            out.push(u8::from_str_radix(&s[i + 1..i + 4], 8).unwrap_or(b'?') as char);
+            i += 4;
+        } else {
+            out.push(b[i] as char);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A container's cgroup: its directories (one for v2, one per hierarchy
+/// for v1). Serializable so that `rcon oci` can keep it in its state.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Cgroup {
+    /// true: v2 (one directory).
+    pub v2: bool,
+    /// (controllers, directory) pairs; for v2 the controllers are empty.
+    pub dirs: Vec<(Vec<String>, PathBuf)>,
+    /// Directories created for it, deepest first (removed with it).
+    pub created: Vec<PathBuf>,
+}
+
+fn write(dir: &Path, file: &str, value: &str) -> Result<(), Error> {
+    std::fs::write(dir.join(file), value)
+        .map_err(|e| Error::Setup(format!("cannot write {value:?} to cgroup file {}: {e}", dir.join(file).display())))
+}
+
+/// rcon's own cgroup path in the hierarchy with `controllers` (v1) or the
+/// v2 one (`controllers` empty), from `/proc/self/cgroup`.
+fn own_path(proc_cgroup: &str, controllers: &[String]) -> String {
+    for line in proc_cgroup.lines() {
+        let mut f = line.splitn(3, ':');
+        let (_, ctrls, path) = (f.next(), f.next().unwrap_or(""), f.next().unwrap_or("/"));
+        let set: Vec<&str> = ctrls.split(',').filter(|c| !c.is_empty()).collect();
+        let matches =
+            if controllers.is_empty() { set.is_empty() } else { controllers.iter().any(|c| set.contains(&c.as_str())) };
+        if matches {
+            return path.to_string();
+        }
+    }
+    "/".to_string()
+}
+
+/// Creates `dir` and its missing parents under `base`; returns the
+/// created ones (deepest first). `each` runs on every new directory,
+/// parent first (cpuset values, v2 controllers).
+fn make_dirs(dir: &Path, each: &dyn Fn(&Path) -> Result<(), Error>) -> Result<Vec<PathBuf>, Error> {
+    let mut missing = Vec::new();
+    let mut p = dir.to_path_buf();
+    while !p.exists() {
+        missing.push(p.clone());
+        if !p.pop() {
+            break;
+        }
+    }
+    let mut created = Vec::new();
+    for d in missing.iter().rev() {
+        match std::fs::create_dir(d) {
+            Ok(()) => created.insert(0, d.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                for c in &created {
+                    let _ = std::fs::remove_dir(c);
+                }
+                return Err(Error::Setup(format!("cannot create cgroup {}: {e}", d.display())));
+            }
+        }
+        if let Err(e) = each(d) {
+            for c in &created {
+                let _ = std::fs::remove_dir(c);
+            }
+            return Err(e);
+        }
+    }
+    Ok(created)
+}
+
+/// docker/runc's conversion of v1 `cpu.shares` (2..262144) to v2
+/// `cpu.weight` (1..10000).
+pub fn shares_to_weight(shares: u64) -> u64 {
+    if shares == 0 { 100 } else { 1 + (shares.clamp(2, 262_144) - 2) * 9999 / 262_142 }
+}
+
+/// One v1 `devices.allow`/`deny` line: `c 1:3 rwm`, `a *:* rwm`.
+fn device_rule(d: &LinuxDeviceCgroup) -> String {
+    let t = match d.typ() {
+        None | Some(LinuxDeviceType::A) => "a",
+        Some(LinuxDeviceType::B) => "b",
+        Some(LinuxDeviceType::C) | Some(LinuxDeviceType::U) => "c",
+        Some(LinuxDeviceType::P) => "p",
+    };
+    let n = |x: Option<i64>| x.filter(|&v| v >= 0).map_or("*".to_string(), |v| v.to_string());
+    format!("{t} {}:{} {}", n(d.major()), n(d.minor()), d.access().clone().unwrap_or_else(|| "rwm".into()))
+}
+
+impl Cgroup {
+    /// Creates the container's cgroup at `path` (the spec's `cgroupsPath`)
+    /// in `layout` and applies `res`. `proc_cgroup` is the text of
+    /// `/proc/self/cgroup` (for relative paths). Errors name the file or
+    /// directory; what was created is removed again.
+    pub fn create(layout: &Layout, path: &str, res: &LinuxResources, proc_cgroup: &str) -> Result<Cgroup, Error> {
+        let join = |root: &Path, own: &str| {
+            let base = if path.starts_with('/') { PathBuf::from("/") } else { PathBuf::from(own) };
+            let full = base.join(path.trim_start_matches('/'));
+            root.join(full.strip_prefix("/").unwrap_or(&full))
+        };
+        let mut cg = match layout {
+            Layout::V2(root) => {
+                let dir = join(root, &own_path(proc_cgroup, &[]));
+                let root = root.clone();
+                let created = make_dirs(&dir, &|d: &Path| {
+                    // Enable the controllers in the parent, for this child.
+                    let parent = d.parent().unwrap_or(&root);
+                    let avail = std::fs::read_to_string(parent.join("cgroup.controllers")).unwrap_or_default();
+                    let want: Vec<String> = avail
+                        .split_whitespace()
+                        .filter(|c| V2_CONTROLLERS.contains(c))
+                        .map(|c| format!("+{c}"))
+                        .collect();
+                    if !want.is_empty() {
+                        let _ = std::fs::write(parent.join("cgroup.subtree_control"), want.join(" "));
+                    }
+                    Ok(())
+                })?;
+                Cgroup { v2: true, dirs: vec![(Vec::new(), dir)], created }
+            }
+            Layout::V1(hier) => {
+                let mut cg = Cgroup { v2: false, dirs: Vec::new(), created: Vec::new() };
+                for (ctrls, mount) in hier {
+                    if !ctrls.iter().any(|c| V1_CONTROLLERS.contains(&c.as_str())) {
+                        continue;
+                    }
+                    let dir = join(mount, &own_path(proc_cgroup, ctrls));
+                    let is_cpuset = ctrls.iter().any(|c| c == "cpuset");
+                    let made = make_dirs(&dir, &|d: &Path| {
+                        if is_cpuset {
+                            // New cpuset cgroups start empty: copy the parent's.
+                            if let Some(parent) = d.parent() {
+                                for f in ["cpuset.cpus", "cpuset.mems"] {
+                                    let v = std::fs::read_to_string(parent.join(f)).unwrap_or_default();
+                                    if !v.trim().is_empty() {
+                                        write(d, f, v.trim())?;
+                                    }
+                                }
+                            }
+                        }
+                        Ok(())
+                    });
+                    match made {
+                        Ok(made) => {
+                            cg.created.splice(0..0, made);
+                            cg.dirs.push((ctrls.clone(), dir));
+                        }
+                        Err(e) => {
+                            cg.remove();
+                            return Err(e);
+                        }
+                    }
+                }
+                cg
+            }
+        };
+        if let Err(e) = cg.apply(res) {
+            cg.remove();
+            return Err(e);
+        }
+        cg.created.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+        Ok(cg)
+    }
+
+    /// The directory of the hierarchy with `controller` (v1), or the one
+    /// directory (v2).
+    pub fn dir(&self, controller: &str) -> Option<&Path> {
+        if self.v2 {
+            return self.dirs.first().map(|(_, d)| d.as_path());
+        }
+        self.dirs.iter().find(|(c, _)| c.iter().any(|x| x == controller)).map(|(_, d)| d.as_path())
+    }
+
+    /// Writes the limits of `res` (runc's fs and fs2 drivers' files).
+    pub fn apply(&self, res: &LinuxResources) -> Result<(), Error> {
+        let v2 = self.v2;
+        if let (Some(m), Some(d)) = (res.memory(), self.dir("memory")) {
+            if v2 {
+                if let Some(l) = m.limit() {
+                    write(d, "memory.max", &limit_v2(l))?;
+                }
+                if let Some(r) = m.reservation() {
+                    write(d, "memory.low", &limit_v2(r))?;
+                }
+                if let Some(s) = m.swap() {
+                    // v1's memory+swap becomes v2's swap alone.
+                    let v = match (s, m.limit()) {
+                        (s, _) if s < 0 => "max".to_string(),
+                        (s, Some(l)) if l > 0 => (s - l).max(0).to_string(),
+                        (s, _) => s.to_string(),
+                    };
+                    write(d, "memory.swap.max", &v)?;
+                }
+            } else {
+                if let Some(l) = m.limit() {
+                    write(d, "memory.limit_in_bytes", &l.to_string())?;
+                }
+                if let Some(s) = m.swap() {
+                    write(d, "memory.memsw.limit_in_bytes", &s.to_string())?;
+                }
+                if let Some(r) = m.reservation() {
+                    write(d, "memory.soft_limit_in_bytes", &r.to_string())?;
+                }
+                if let Some(s) = m.swappiness().filter(|&s| s <= 100) {
+                    write(d, "memory.swappiness", &s.to_string())?;
+                }
+                if m.disable_oom_killer() == Some(true) {
+                    write(d, "memory.oom_control", "1")?;
+                }
+            }
+        }
+        if let Some(c) = res.cpu() {
+            if let Some(d) = self.dir("cpu") {
+                if v2 {
+                    if let Some(s) = c.shares().filter(|&s| s > 0) {
+                        write(d, "cpu.weight", &shares_to_weight(s).to_string())?;
+                    }
+                    if c.quota().is_some() || c.period().is_some() {
+                        let q = c.quota().filter(|&q| q > 0).map_or("max".to_string(), |q| q.to_string());
+                        write(d, "cpu.max", &format!("{q} {}", c.period().unwrap_or(100_000)))?;
+                    }
+                } else {
+                    if let Some(s) = c.shares().filter(|&s| s > 0) {
+                        write(d, "cpu.shares", &s.to_string())?;
+                    }
+                    if let Some(p) = c.period() {
+                        write(d, "cpu.cfs_period_us", &p.to_string())?;
+                    }
+                    if let Some(q) = c.quota() {
+                        write(d, "cpu.cfs_quota_us", &q.to_string())?;
+                    }
+                }
+            }
+            if let Some(d) = self.dir("cpuset") {
+                if let Some(cpus) = c.cpus().as_deref().filter(|s| !s.is_empty()) {
+                    write(d, "cpuset.cpus", cpus)?;
+                }
+                if let Some(mems) = c.mems().as_deref().filter(|s| !s.is_empty()) {
+                    write(d, "cpuset.mems", mems)?;
+                }
+            }
+        }
+        if let (Some(p), Some(d)) = (res.pids(), self.dir("pids")) {
+            let v = if p.limit() > 0 { p.limit().to_string() } else { "max".to_string() };
+            write(d, "pids.max", &v)?;
+        }
+        if let (Some(devs), Some(d), false) = (res.devices(), self.dir("devices"), v2) {
+            for rule in devs {
+                write(d, if rule.allow() { "devices.allow" } else { "devices.deny" }, &device_rule(rule))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// In the init (before its cgroup namespace): moves the calling process
+    /// into every directory of the cgroup.
+    pub(crate) fn join(&self) -> Result<(), Error> {
+        for (_, d) in &self.dirs {
+            write(d, "cgroup.procs", "0")?;
+        }
+        Ok(())
+    }
+
+    /// How many times the OOM killer killed a process of the cgroup
+    /// (`oom_kill` in v1's `memory.oom_control`, v2's `memory.events`).
+    pub fn oom_kills(&self) -> u64 {
+        let Some(d) = self.dir("memory") else { return 0 };
+        let file = if self.v2 { "memory.events" } else { "memory.oom_control" };
+        std::fs::read_to_string(d.join(file))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("oom_kill ")?.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Kills what is left in the cgroup and removes its directories
+    /// (best effort; retried for up to a second while the kernel frees
+    /// the last exiting tasks).
+    pub fn remove(&self) {
+        let dirs: Vec<&Path> =
+            self.dirs.iter().map(|(_, d)| d.as_path()).chain(self.created.iter().map(|p| p.as_path())).collect();
+        for d in dirs {
+            for attempt in 0..200 {
+                match std::fs::remove_dir(d) {
+                    Ok(()) => break,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+                    Err(_) if attempt < 199 => {
+                        let procs = std::fs::read_to_string(d.join("cgroup.procs")).unwrap_or_default();
+                        for pid in procs.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
+                            // SAFETY: kill(2) on processes of the container's own cgroup.
+                            unsafe { libc::kill(pid, libc::SIGKILL) };
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(if attempt < 20 { 1 } else { 5 }));
+                    }
+                    Err(e) => crate::warn!("cannot remove cgroup {}: {e}", d.display()),
+                }
+            }
+        }
+    }
+}
+
+fn limit_v2(v: i64) -> String {
+    if v < 0 { "max".to_string() } else { v.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oci_spec::runtime::{LinuxCpuBuilder, LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResourcesBuilder};
+
+    const HYBRID: &str = "\
+30 23 0:26 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755
+31 30 0:27 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw
+32 30 0:28 / /sys/fs/cgroup/systemd rw,nosuid shared:11 - cgroup cgroup rw,xattr,name=systemd
+33 30 0:29 / /sys/fs/cgroup/memory rw,nosuid shared:12 - cgroup cgroup rw,memory
+34 30 0:30 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid shared:13 - cgroup cgroup rw,cpu,cpuacct
+";
+    const UNIFIED: &str =
+        "30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate\n";
+
+    #[test]
+    fn detects_v1_v2_and_hybrid() {
+        let l = Layout::from_mountinfo(HYBRID, |_| "hugetlb\n".into()).unwrap();
+        assert_eq!(
+            l,
+            Layout::V1(vec![
+                (vec!["memory".into()], "/sys/fs/cgroup/memory".into()),
+                (vec!["cpu".into(), "cpuacct".into()], "/sys/fs/cgroup/cpu,cpuacct".into()),
+            ])
+        );
+        // Hybrid whose cgroup2 side has the controllers: v2.
+        let l = Layout::from_mountinfo(HYBRID, |_| "memory pids\n".into()).unwrap();
+        assert_eq!(l, Layout::V2("/sys/fs/cgroup/unified".into()));
+        let l = Layout::from_mountinfo(UNIFIED, |_| String::new()).unwrap();
+        assert_eq!(l, Layout::V2("/sys/fs/cgroup".into()));
+        assert_eq!(Layout::from_mountinfo("", |_| String::new()), None);
+    }
+
+    fn resources() -> LinuxResources {
+        LinuxResourcesBuilder::default()
+            .memory(
+                LinuxMemoryBuilder::default().limit(64 << 20).swap(128 << 20).reservation(32 << 20).build().unwrap(),
+            )
+            .cpu(LinuxCpuBuilder::default().shares(512u64).quota(150_000).period(100_000u64).cpus("0").build().unwrap())
+            .pids(LinuxPidsBuilder::default().limit(42).build().unwrap())
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn v2_on_a_fake_cgroupfs() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("cg");
+        std::fs::create_dir_all(root.join("user.slice")).unwrap();
+        std::fs::write(root.join("cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma\n").unwrap();
+        std::fs::write(root.join("user.slice/cgroup.controllers"), "cpuset cpu io memory pids\n").unwrap();
+        let proc_cgroup = "0::/user.slice\n";
+        let cg = Cgroup::create(&Layout::V2(root.clone()), "rcon/abc", &resources(), proc_cgroup).unwrap();
+        let dir = root.join("user.slice/rcon/abc");
+        assert_eq!(cg.dirs, vec![(vec![], dir.clone())]);
+        assert_eq!(cg.created, vec![dir.clone(), root.join("user.slice/rcon")]);
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+        assert_eq!(read("memory.max"), "67108864");
+        assert_eq!(read("memory.low"), "33554432");
+        assert_eq!(read("memory.swap.max"), "67108864");
+        assert_eq!(read("cpu.weight"), shares_to_weight(512).to_string());
+        assert_eq!(read("cpu.max"), "150000 100000");
+        assert_eq!(read("cpuset.cpus"), "0");
+        assert_eq!(read("pids.max"), "42");
+        assert_eq!(
+            std::fs::read_to_string(root.join("user.slice/cgroup.subtree_control")).unwrap(),
+            "+cpuset +cpu +io +memory +pids"
+        );
+        std::fs::write(dir.join("memory.events"), "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n").unwrap();
+        assert_eq!(cg.oom_kills(), 1);
+        // An absolute path starts at the root.
+        let cg2 = Cgroup::create(&Layout::V2(root.clone()), "/abs/x", &LinuxResources::default(), proc_cgroup).unwrap();
+        assert_eq!(cg2.dirs[0].1, root.join("abs/x"));
+    }
+
+    #[test]
+    fn v1_on_a_fake_cgroupfs() {
+        let t = tempfile::tempdir().unwrap();
+        let mem = t.path().join("memory");
+        let cpuset = t.path().join("cpuset");
+        std::fs::create_dir_all(mem.join("sandbox")).unwrap();
+        std::fs::create_dir_all(&cpuset).unwrap();
+        std::fs::write(cpuset.join("cpuset.cpus"), "0-1\n").unwrap();
+        std::fs::write(cpuset.join("cpuset.mems"), "0\n").unwrap();
+        let layout = Layout::V1(vec![(vec!["memory".into()], mem.clone()), (vec!["cpuset".into()], cpuset.clone())]);
+        let proc_cgroup = "4:memory:/sandbox\n3:cpuset:/\n";
+        let cg = Cgroup::create(&layout, "rcon/abc", &resources(), proc_cgroup).unwrap();
+        assert_eq!(cg.dir("memory"), Some(mem.join("sandbox/rcon/abc").as_path()));
+        let read = |d: &Path, f: &str| std::fs::read_to_string(d.join(f)).unwrap();
+        assert_eq!(read(&mem.join("sandbox/rcon/abc"), "memory.limit_in_bytes"), "67108864");
+        assert_eq!(read(&mem.join("sandbox/rcon/abc"), "memory.memsw.limit_in_bytes"), "134217728");
+        // The intermediate cpuset dir got its parent's values; the limit is ours.
+        assert_eq!(read(&cpuset.join("rcon"), "cpuset.cpus"), "0-1");
+        assert_eq!(read(&cpuset.join("rcon/abc"), "cpuset.cpus"), "0");
+        assert_eq!(read(&cpuset.join("rcon/abc"), "cpuset.mems"), "0");
+    }
+
+    #[test]
+    fn device_rules_and_weights() {
+        let mut d = LinuxDeviceCgroup::default();
+        d.set_allow(true);
+        d.set_typ(Some(LinuxDeviceType::C));
+        d.set_major(Some(1));
+        d.set_minor(Some(3));
+        d.set_access(Some("rwm".into()));
+        assert_eq!(device_rule(&d), "c 1:3 rwm");
+        d.set_typ(None);
+        d.set_major(None);
+        d.set_minor(Some(-1));
+        assert_eq!(device_rule(&d), "a *:* rwm");
+        assert_eq!(shares_to_weight(1024), 39);
+        assert_eq!(shares_to_weight(2), 1);
+        assert_eq!(shares_to_weight(262_144), 10000);
+    }
+}

@@ -1,0 +1,656 @@
+//! Seccomp (runtime-spec config-linux.md "Seccomp"): docker's profile format
+//! turned into the spec's `linux.seccomp` ([`from_docker_profile`], with
+//! the profile's conditions on capabilities, architecture and kernel
+//! version), and the spec's filter compiled to classic BPF by rcon itself
+//! (no libseccomp) and installed in the init.
+//!
+//! The compiled program: check the architecture (x86-64 only; other ABIs,
+//! x32 and i386 included, get the default action), then a binary search
+//! over the syscall number's ranges, each leaf returning an action or
+//! running the argument checks of that syscall's rules in order. Arguments
+//! are compared as 64-bit values (two 32-bit loads), as libseccomp does.
+//! Compiled programs can be cached on disk, keyed by a hash of the filter
+//! ([`load`]).
+
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+
+use super::Error;
+use oci_spec::runtime::{Arch, LinuxSeccomp, LinuxSeccompAction, LinuxSeccompArg, LinuxSeccompOperator, LinuxSyscall};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Docker's default seccomp profile (moby/profiles, `default.json`).
+pub const DOCKER_DEFAULT_PROFILE: &str = include_str!("default.json");
+
+/// One BPF instruction (`struct sock_filter`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SockFilter {
+    /// Opcode.
+    pub code: u16,
+    /// Jump offset if true.
+    pub jt: u8,
+    /// Jump offset if false.
+    pub jf: u8,
+    /// Constant.
+    pub k: u32,
+}
+
+// BPF opcodes (linux/bpf_common.h).
+const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+const JGT_K: u16 = 0x25;
+const JGE_K: u16 = 0x35;
+const JA: u16 = 0x05;
+const AND_K: u16 = 0x54; // BPF_ALU | BPF_AND | BPF_K
+const RET_K: u16 = 0x06;
+
+// struct seccomp_data offsets.
+const OFF_NR: u32 = 0;
+const OFF_ARCH: u32 = 4;
+const OFF_ARGS: u32 = 16;
+
+const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+
+// Return values (linux/seccomp.h).
+const RET_KILL_PROCESS: u32 = 0x8000_0000;
+const RET_KILL_THREAD: u32 = 0;
+const RET_TRAP: u32 = 0x0003_0000;
+const RET_ERRNO: u32 = 0x0005_0000;
+const RET_TRACE: u32 = 0x7ff0_0000;
+const RET_LOG: u32 = 0x7ffc_0000;
+const RET_ALLOW: u32 = 0x7fff_0000;
+
+/// The number of `name` on this architecture.
+fn syscall_number(name: &str) -> Option<u32> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86_64::SYSCALLS.iter().find(|(n, _)| *n == name).map(|&(_, nr)| nr)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = name;
+        None
+    }
+}
+
+fn ret_value(action: LinuxSeccompAction, errno: Option<u32>) -> Result<u32, Error> {
+    Ok(match action {
+        LinuxSeccompAction::ScmpActAllow => RET_ALLOW,
+        LinuxSeccompAction::ScmpActErrno => RET_ERRNO | (errno.unwrap_or(libc::EPERM as u32) & 0xffff),
+        LinuxSeccompAction::ScmpActKill | LinuxSeccompAction::ScmpActKillThread => RET_KILL_THREAD,
+        LinuxSeccompAction::ScmpActKillProcess => RET_KILL_PROCESS,
+        LinuxSeccompAction::ScmpActTrap => RET_TRAP,
+        LinuxSeccompAction::ScmpActTrace => RET_TRACE | (errno.unwrap_or(0) & 0xffff),
+        LinuxSeccompAction::ScmpActLog => RET_LOG,
+        LinuxSeccompAction::ScmpActNotify => {
+            return Err(Error::Setup("seccomp: SCMP_ACT_NOTIFY is not supported".into()));
+        }
+    })
+}
+
+/// An instruction with symbolic jump targets, before layout.
+#[derive(Debug, Clone)]
+enum Ins {
+    /// A plain instruction.
+    Op(SockFilter),
+    /// `if (A <op> k) == when goto label` (else fall through).
+    Jmp { op: u16, k: u32, when: bool, to: usize },
+    /// `goto label`.
+    Goto(usize),
+    /// A label's position.
+    Label(usize),
+}
+
+struct Asm {
+    ins: Vec<Ins>,
+    labels: usize,
+}
+
+impl Asm {
+    fn label(&mut self) -> usize {
+        self.labels += 1;
+        self.labels - 1
+    }
+    fn op(&mut self, code: u16, k: u32) {
+        self.ins.push(Ins::Op(SockFilter { code, jt: 0, jf: 0, k }));
+    }
+    fn jmp(&mut self, op: u16, k: u32, when: bool, to: usize) {
+        self.ins.push(Ins::Jmp { op, k, when, to });
+    }
+    fn place(&mut self, l: usize) {
+        self.ins.push(Ins::Label(l));
+    }
+
+    /// Lays the program out: conditional jumps reach 255 instructions, so
+    /// farther ones become a short jump over a `JA` (repeated until stable).
+    fn finish(self) -> Result<Vec<SockFilter>, Error> {
+        let mut long = vec![false; self.ins.len()];
+        loop {
+            // Positions of instructions and labels.
+            let mut pos = Vec::with_capacity(self.ins.len());
+            let mut label_pos = vec![0usize; self.labels];
+            let mut pc = 0usize;
+            for (i, ins) in self.ins.iter().enumerate() {
+                pos.push(pc);
+                match ins {
+                    Ins::Label(l) => label_pos[*l] = pc,
+                    Ins::Jmp { .. } if long[i] => pc += 2,
+                    _ => pc += 1,
+                }
+            }
+            let mut changed = false;
+            for (i, ins) in self.ins.iter().enumerate() {
+                if let Ins::Jmp { to, .. } = ins {
+                    if !long[i] && label_pos[*to] - pos[i] - 1 > 255 {
+                        long[i] = true;
+                        changed = true;
+                    }
+                }
+            }
+            if changed {
+                continue;
+            }
+            let mut out = Vec::with_capacity(pc);
+            for (i, ins) in self.ins.iter().enumerate() {
+                match *ins {
+                    Ins::Label(_) => {}
+                    Ins::Op(f) => out.push(f),
+                    Ins::Goto(to) => {
+                        out.push(SockFilter { code: JA, jt: 0, jf: 0, k: (label_pos[to] - pos[i] - 1) as u32 })
+                    }
+                    Ins::Jmp { op, k, when, to } if !long[i] => {
+                        let off = (label_pos[to] - pos[i] - 1) as u8;
+                        let (jt, jf) = if when { (off, 0) } else { (0, off) };
+                        out.push(SockFilter { code: op, jt, jf, k });
+                    }
+                    Ins::Jmp { op, k, when, to } => {
+                        // Condition met: fall into the JA; else skip it.
+                        let (jt, jf) = if when { (0, 1) } else { (1, 0) };
+                        out.push(SockFilter { code: op, jt, jf, k });
+                        out.push(SockFilter { code: JA, jt: 0, jf: 0, k: (label_pos[to] - pos[i] - 2) as u32 });
+                    }
+                }
+            }
+            if out.len() > 4096 {
+                return Err(Error::Setup(format!("seccomp: the filter has {} instructions (max 4096)", out.len())));
+            }
+            return Ok(out);
+        }
+    }
+}
+
+/// What a syscall number maps to.
+#[derive(Debug, Clone, PartialEq)]
+enum Leaf {
+    Ret(u32),
+    /// Rules with argument conditions, in order, then a fallback return.
+    Rules(Vec<(Vec<LinuxSeccompArg>, u32)>, u32),
+}
+
+/// Emits the checks of `arg`; jumps to `fail` when it does not hold.
+fn emit_arg(a: &mut Asm, arg: &LinuxSeccompArg, fail: usize) -> Result<(), Error> {
+    if arg.index() > 5 {
+        return Err(Error::Setup(format!("seccomp: argument index {} out of range", arg.index())));
+    }
+    let lo_off = OFF_ARGS + 8 * arg.index() as u32;
+    let hi_off = lo_off + 4;
+    let v = arg.value();
+    let (vhi, vlo) = ((v >> 32) as u32, v as u32);
+    let ok = a.label();
+    use LinuxSeccompOperator::*;
+    match arg.op() {
+        ScmpCmpEq => {
+            a.op(LD_W_ABS, hi_off);
+            a.jmp(JEQ_K, vhi, false, fail);
+            a.op(LD_W_ABS, lo_off);
+            a.jmp(JEQ_K, vlo, false, fail);
+        }
+        ScmpCmpNe => {
+            a.op(LD_W_ABS, hi_off);
+            a.jmp(JEQ_K, vhi, false, ok);
+            a.op(LD_W_ABS, lo_off);
+            a.jmp(JEQ_K, vlo, true, fail);
+        }
+        ScmpCmpGt | ScmpCmpGe => {
+            a.op(LD_W_ABS, hi_off);
+            a.jmp(JGT_K, vhi, true, ok);
+            a.jmp(JEQ_K, vhi, false, fail);
+            a.op(LD_W_ABS, lo_off);
+            a.jmp(if arg.op() == ScmpCmpGt { JGT_K } else { JGE_K }, vlo, false, fail);
+        }
+        ScmpCmpLt | ScmpCmpLe => {
+            a.op(LD_W_ABS, hi_off);
+            a.jmp(JGE_K, vhi, false, ok);
+            a.jmp(JEQ_K, vhi, false, fail);
+            a.op(LD_W_ABS, lo_off);
+            if arg.op() == ScmpCmpLt {
+                a.jmp(JGE_K, vlo, true, fail);
+            } else {
+                a.jmp(JGT_K, vlo, true, fail);
+            }
+        }
+        ScmpCmpMaskedEq => {
+            let want = arg.value_two().unwrap_or(0);
+            a.op(LD_W_ABS, hi_off);
+            a.op(AND_K, vhi);
+            a.jmp(JEQ_K, (want >> 32) as u32, false, fail);
+            a.op(LD_W_ABS, lo_off);
+            a.op(AND_K, vlo);
+            a.jmp(JEQ_K, want as u32, false, fail);
+        }
+    }
+    a.place(ok);
+    Ok(())
+}
+
+/// Compiles the spec's filter to BPF for this architecture. Syscall names
+/// this architecture does not have are skipped (as libseccomp does).
+/// Errors: `SCMP_ACT_NOTIFY`, an argument index above 5, a program over
+/// 4096 instructions.
+pub fn compile(s: &LinuxSeccomp) -> Result<Vec<SockFilter>, Error> {
+    let default = ret_value(s.default_action(), s.default_errno_ret())?;
+    // Per syscall number: unconditional action (first wins) or conditional rules.
+    let mut per_nr: BTreeMap<u32, (Option<u32>, Vec<(Vec<LinuxSeccompArg>, u32)>)> = BTreeMap::new();
+    for rule in s.syscalls().iter().flatten() {
+        let ret = ret_value(rule.action(), rule.errno_ret())?;
+        let args = rule.args().clone().unwrap_or_default();
+        for name in rule.names() {
+            let Some(nr) = syscall_number(name) else { continue };
+            let e = per_nr.entry(nr).or_default();
+            if args.is_empty() {
+                e.0.get_or_insert(ret);
+            } else {
+                e.1.push((args.clone(), ret));
+            }
+        }
+    }
+    // Intervals [start, next start) with their leaf; gaps are the default.
+    let mut intervals: Vec<(u32, Leaf)> = Vec::new();
+    let mut push = |start: u32, leaf: Leaf| {
+        if intervals.last().is_some_and(|(s, _)| *s == start) {
+            intervals.pop();
+        }
+        if intervals.last().is_none_or(|(_, l)| *l != leaf) {
+            intervals.push((start, leaf));
+        }
+    };
+    push(0, Leaf::Ret(default));
+    for (&nr, (plain, conds)) in &per_nr {
+        let leaf = match plain {
+            Some(r) if conds.is_empty() || *r == RET_ALLOW => Leaf::Ret(*r),
+            p => Leaf::Rules(conds.clone(), p.unwrap_or(default)),
+        };
+        push(nr, leaf);
+        push(nr + 1, Leaf::Ret(default));
+    }
+    let mut a = Asm { ins: Vec::new(), labels: 0 };
+    let deny = a.label();
+    a.op(LD_W_ABS, OFF_ARCH);
+    a.jmp(JEQ_K, AUDIT_ARCH_X86_64, false, deny);
+    a.op(LD_W_ABS, OFF_NR);
+    a.jmp(JGE_K, X32_SYSCALL_BIT, true, deny);
+    let leaf_labels: Vec<usize> = intervals.iter().map(|_| a.label()).collect();
+    emit_tree(&mut a, &intervals, &leaf_labels, 0, intervals.len());
+    for (i, (_, leaf)) in intervals.iter().enumerate() {
+        a.place(leaf_labels[i]);
+        match leaf {
+            Leaf::Ret(r) => a.op(RET_K, *r),
+            Leaf::Rules(rules, fallback) => {
+                for (args, ret) in rules {
+                    let next = a.label();
+                    for arg in args {
+                        emit_arg(&mut a, arg, next)?;
+                    }
+                    a.op(RET_K, *ret);
+                    a.place(next);
+                }
+                a.op(RET_K, *fallback);
+            }
+        }
+    }
+    a.place(deny);
+    a.op(RET_K, default);
+    a.finish()
+}
+
+/// Binary search over `intervals[lo..hi]` on the syscall number (in A).
+fn emit_tree(a: &mut Asm, intervals: &[(u32, Leaf)], labels: &[usize], lo: usize, hi: usize) {
+    if hi - lo == 1 {
+        a.ins.push(Ins::Goto(labels[lo]));
+        return;
+    }
+    let mid = (lo + hi) / 2;
+    let right = a.label();
+    a.jmp(JGE_K, intervals[mid].0, true, right);
+    emit_tree(a, intervals, labels, lo, mid);
+    a.place(right);
+    emit_tree(a, intervals, labels, mid, hi);
+}
+
+/// The compiled filter for `s`, from `cache_dir` when it was compiled
+/// before (file `seccomp-<sha256 of the filter's JSON>.bpf`), else compiled
+/// and stored there (best effort, atomically).
+pub fn load(s: &LinuxSeccomp, cache_dir: Option<&Path>) -> Result<Vec<SockFilter>, Error> {
+    let Some(dir) = cache_dir else { return compile(s) };
+    use sha2::Digest;
+    let json = serde_json::to_vec(s).map_err(|e| Error::Setup(format!("seccomp: {e}")))?;
+    let key = hex::encode(sha2::Sha256::digest(&json));
+    let path = dir.join(format!("seccomp-{}.bpf", &key[..32]));
+    if let Ok(data) = std::fs::read(&path) {
+        if data.len() % 8 == 0 && !data.is_empty() {
+            return Ok(data
+                .chunks_exact(8)
+                .map(|c| SockFilter {
+                    code: u16::from_ne_bytes([c[0], c[1]]),
+                    jt: c[2],
+                    jf: c[3],
+                    k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
+                })
+                .collect());
+        }
+    }
+    let prog = compile(s)?;
+    let mut data = Vec::with_capacity(prog.len() * 8);
+    for f in &prog {
+        data.extend_from_slice(&f.code.to_ne_bytes());
+        data.extend_from_slice(&[f.jt, f.jf]);
+        data.extend_from_slice(&f.k.to_ne_bytes());
+    }
+    let _ = std::fs::create_dir_all(dir);
+    let tmp = dir.join(format!(".seccomp-{}.{}", &key[..32], std::process::id()));
+    if std::fs::write(&tmp, &data).is_ok() && std::fs::rename(&tmp, &path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    Ok(prog)
+}
+
+/// Installs `prog` for the calling thread (`seccomp(SECCOMP_SET_MODE_FILTER)`).
+/// Needs `no_new_privs` or `CAP_SYS_ADMIN`.
+pub(crate) fn install(prog: &[SockFilter]) -> Result<(), nix::errno::Errno> {
+    #[repr(C)]
+    struct SockFprog {
+        len: u16,
+        filter: *const SockFilter,
+    }
+    let fprog = SockFprog { len: prog.len() as u16, filter: prog.as_ptr() };
+    // SAFETY: the kernel copies the program; `fprog` and `prog` outlive the call.
+    let r = unsafe {
+        libc::syscall(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, &fprog as *const SockFprog)
+    };
+    if r == 0 { Ok(()) } else { Err(nix::errno::Errno::last()) }
+}
+
+/// Docker's profile format (moby `types.Seccomp`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Profile {
+    default_action: LinuxSeccompAction,
+    #[serde(default)]
+    default_errno_ret: Option<u32>,
+    #[serde(default)]
+    arch_map: Option<Vec<ArchMap>>,
+    #[serde(default)]
+    architectures: Option<Vec<Arch>>,
+    #[serde(default)]
+    syscalls: Vec<ProfileSyscall>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArchMap {
+    architecture: Arch,
+    #[serde(default)]
+    sub_architectures: Option<Vec<Arch>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProfileSyscall {
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    name: Option<String>,
+    action: LinuxSeccompAction,
+    #[serde(default)]
+    errno_ret: Option<u32>,
+    #[serde(default)]
+    args: Option<Vec<LinuxSeccompArg>>,
+    #[serde(default)]
+    includes: Filter,
+    #[serde(default)]
+    excludes: Filter,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Filter {
+    #[serde(default)]
+    arches: Vec<String>,
+    #[serde(default)]
+    caps: Vec<String>,
+    #[serde(default)]
+    min_kernel: Option<String>,
+}
+
+/// `"6.18"` → (6, 18).
+fn kernel_version(s: &str) -> (u32, u32) {
+    let mut it = s.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).map(|p| p.parse().unwrap_or(0));
+    (it.next().unwrap_or(0), it.next().unwrap_or(0))
+}
+
+/// The running kernel's (major, minor).
+pub fn running_kernel() -> (u32, u32) {
+    nix::sys::utsname::uname().map(|u| kernel_version(&u.release().to_string_lossy())).unwrap_or((0, 0))
+}
+
+/// Turns a docker seccomp profile (JSON) into the spec's `linux.seccomp`
+/// as docker does (moby `profiles/seccomp`): keeps the rules whose
+/// `includes` hold and whose `excludes` do not, for the capabilities `caps`
+/// the container gets (names like `CAP_SYS_ADMIN`), the architecture `arch`
+/// (Go's names: `amd64`, `arm64`) and the kernel version. Errors: JSON that
+/// is not a docker profile.
+pub fn from_docker_profile(
+    json: &str,
+    caps: &[String],
+    arch: &str,
+    kernel: (u32, u32),
+) -> Result<LinuxSeccomp, String> {
+    let p: Profile = serde_json::from_str(json).map_err(|e| format!("invalid seccomp profile: {e}"))?;
+    let native = match arch {
+        "amd64" => Arch::ScmpArchX86_64,
+        "arm64" => Arch::ScmpArchAarch64,
+        _ => Arch::ScmpArchNative,
+    };
+    let mut arches = Vec::new();
+    for m in p.arch_map.iter().flatten().filter(|m| m.architecture == native) {
+        arches.push(m.architecture);
+        arches.extend(m.sub_architectures.iter().flatten().copied());
+    }
+    if arches.is_empty() {
+        arches = p.architectures.clone().unwrap_or_default();
+    }
+    let has_cap = |c: &String| caps.iter().any(|x| x.eq_ignore_ascii_case(c));
+    let kernel_at_least = |v: &Option<String>| v.as_ref().is_none_or(|v| kernel >= kernel_version(v));
+    let mut syscalls = Vec::new();
+    for s in p.syscalls {
+        let inc = &s.includes;
+        if !inc.arches.is_empty() && !inc.arches.iter().any(|a| a == arch) {
+            continue;
+        }
+        if !inc.caps.iter().all(has_cap) || !kernel_at_least(&inc.min_kernel) {
+            continue;
+        }
+        let exc = &s.excludes;
+        if exc.arches.iter().any(|a| a == arch) || exc.caps.iter().any(has_cap) {
+            continue;
+        }
+        if exc.min_kernel.is_some() && kernel_at_least(&exc.min_kernel) {
+            continue;
+        }
+        let mut names = s.names;
+        names.extend(s.name);
+        let mut sc = LinuxSyscall::default();
+        sc.set_names(names);
+        sc.set_action(s.action);
+        sc.set_errno_ret(s.errno_ret);
+        sc.set_args(s.args);
+        syscalls.push(sc);
+    }
+    let mut out = LinuxSeccomp::default();
+    out.set_default_action(p.default_action);
+    out.set_default_errno_ret(p.default_errno_ret);
+    out.set_architectures(Some(arches));
+    out.set_syscalls(Some(syscalls));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs the BPF program on (nr, arch, args) as the kernel would.
+    fn eval(prog: &[SockFilter], nr: u32, arch: u32, args: [u64; 6]) -> u32 {
+        let mut data = vec![0u8; 64];
+        data[0..4].copy_from_slice(&nr.to_ne_bytes());
+        data[4..8].copy_from_slice(&arch.to_ne_bytes());
+        for (i, a) in args.iter().enumerate() {
+            data[16 + 8 * i..24 + 8 * i].copy_from_slice(&a.to_ne_bytes());
+        }
+        let (mut acc, mut pc) = (0u32, 0usize);
+        loop {
+            let f = prog[pc];
+            pc += 1;
+            match f.code {
+                LD_W_ABS => acc = u32::from_ne_bytes(data[f.k as usize..f.k as usize + 4].try_into().unwrap()),
+                AND_K => acc &= f.k,
+                JA => pc += f.k as usize,
+                RET_K => return f.k,
+                JEQ_K | JGT_K | JGE_K => {
+                    let c = match f.code {
+                        JEQ_K => acc == f.k,
+                        JGT_K => acc > f.k,
+                        _ => acc >= f.k,
+                    };
+                    pc += if c { f.jt } else { f.jf } as usize;
+                }
+                c => panic!("unknown opcode {c:#x}"),
+            }
+        }
+    }
+
+    fn default_profile(caps: &[&str]) -> LinuxSeccomp {
+        let caps: Vec<String> = caps.iter().map(|s| s.to_string()).collect();
+        from_docker_profile(DOCKER_DEFAULT_PROFILE, &caps, "amd64", (6, 18)).unwrap()
+    }
+
+    const EPERM: u32 = RET_ERRNO | 1;
+    const X64: u32 = AUDIT_ARCH_X86_64;
+
+    #[test]
+    fn docker_default_profile_compiles_and_decides_like_docker() {
+        let prog = compile(&default_profile(&["CAP_CHOWN", "CAP_KILL"])).unwrap();
+        assert!(prog.len() < 1000, "{} instructions", prog.len());
+        let nr = |n| syscall_number(n).unwrap();
+        for n in ["read", "write", "execve", "exit_group", "capset", "prctl", "setresuid", "mmap", "futex_waitv"] {
+            assert_eq!(eval(&prog, nr(n), X64, [0; 6]), RET_ALLOW, "{n}");
+        }
+        for n in ["mount", "unshare", "bpf", "kexec_load", "reboot", "setns", "umount2", "pivot_root", "init_module"] {
+            assert_eq!(eval(&prog, nr(n), X64, [0; 6]), EPERM, "{n}");
+        }
+        // clone: allowed without namespace flags; clone3: ENOSYS without CAP_SYS_ADMIN.
+        assert_eq!(eval(&prog, nr("clone"), X64, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, nr("clone"), X64, [libc::CLONE_NEWNS as u64, 0, 0, 0, 0, 0]), EPERM);
+        assert_eq!(eval(&prog, nr("clone3"), X64, [0; 6]), RET_ERRNO | 38);
+        // socket: everything but AF_VSOCK (40).
+        assert_eq!(eval(&prog, nr("socket"), X64, [2, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, nr("socket"), X64, [40, 0, 0, 0, 0, 0]), EPERM);
+        assert_eq!(eval(&prog, nr("socket"), X64, [41, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, nr("socket"), X64, [1 << 32 | 40, 0, 0, 0, 0, 0]), RET_ALLOW);
+        // personality: only the listed values.
+        assert_eq!(eval(&prog, nr("personality"), X64, [8, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, nr("personality"), X64, [0xffff_ffff, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, nr("personality"), X64, [1, 0, 0, 0, 0, 0]), EPERM);
+        // Unknown numbers, x32 and other architectures: the default.
+        assert_eq!(eval(&prog, 5000, X64, [0; 6]), EPERM);
+        assert_eq!(eval(&prog, X32_SYSCALL_BIT | 1, X64, [0; 6]), EPERM);
+        assert_eq!(eval(&prog, 1, 0x4000_0003, [0; 6]), EPERM);
+    }
+
+    #[test]
+    fn capabilities_open_syscalls() {
+        let prog = compile(&default_profile(&["CAP_SYS_ADMIN", "CAP_SYS_PTRACE"])).unwrap();
+        let nr = |n| syscall_number(n).unwrap();
+        for n in ["mount", "unshare", "setns", "ptrace", "clone3", "bpf"] {
+            assert_eq!(eval(&prog, nr(n), X64, [0; 6]), RET_ALLOW, "{n}");
+        }
+        assert_eq!(eval(&prog, nr("clone"), X64, [libc::CLONE_NEWNS as u64, 0, 0, 0, 0, 0]), RET_ALLOW);
+    }
+
+    #[test]
+    fn comparisons_are_64_bit() {
+        use LinuxSeccompOperator::*;
+        for (op, v, cases) in [
+            (
+                ScmpCmpLt,
+                1u64 << 32 | 5,
+                vec![(4u64, true), (1 << 32 | 4, true), (1 << 32 | 5, false), (2 << 32, false)],
+            ),
+            (ScmpCmpLe, 5, vec![(5, true), (6, false), (1 << 32, false), (0, true)]),
+            (ScmpCmpGt, 5, vec![(5, false), (6, true), (1 << 32, true)]),
+            (ScmpCmpGe, 1 << 32, vec![(5, false), (1 << 32, true), (3 << 32, true)]),
+            (ScmpCmpNe, 7, vec![(7, false), (1 << 32 | 7, true), (8, true)]),
+            (ScmpCmpEq, 1 << 40, vec![(1 << 40, true), (0, false)]),
+        ] {
+            let arg =
+                oci_spec::runtime::LinuxSeccompArgBuilder::default().index(2usize).value(v).op(op).build().unwrap();
+            let mut sc = LinuxSyscall::default();
+            sc.set_names(vec!["getpid".into()]);
+            sc.set_action(LinuxSeccompAction::ScmpActAllow);
+            sc.set_args(Some(vec![arg]));
+            let mut s = LinuxSeccomp::default();
+            s.set_default_action(LinuxSeccompAction::ScmpActErrno);
+            s.set_syscalls(Some(vec![sc]));
+            let prog = compile(&s).unwrap();
+            for (x, allowed) in cases {
+                let r = eval(&prog, 39, X64, [0, 0, x, 0, 0, 0]);
+                assert_eq!(r == RET_ALLOW, allowed, "{op:?} {v:#x} vs {x:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_jumps_are_laid_out() {
+        // Many conditional rules on one syscall push targets beyond 255.
+        let mut rules = Vec::new();
+        for i in 0..200u64 {
+            let arg = oci_spec::runtime::LinuxSeccompArgBuilder::default().index(0usize).value(i * 3).build().unwrap();
+            let mut sc = LinuxSyscall::default();
+            sc.set_names(vec!["ioctl".into(), "read".into()]);
+            sc.set_action(LinuxSeccompAction::ScmpActAllow);
+            sc.set_args(Some(vec![arg]));
+            rules.push(sc);
+        }
+        let mut s = LinuxSeccomp::default();
+        s.set_default_action(LinuxSeccompAction::ScmpActKillProcess);
+        s.set_syscalls(Some(rules));
+        let prog = compile(&s).unwrap();
+        assert_eq!(eval(&prog, 16, X64, [597, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, 16, X64, [598, 0, 0, 0, 0, 0]), RET_KILL_PROCESS);
+        assert_eq!(eval(&prog, 0, X64, [3, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, 1, X64, [3, 0, 0, 0, 0, 0]), RET_KILL_PROCESS);
+    }
+
+    #[test]
+    fn cache_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = default_profile(&[]);
+        let a = load(&s, Some(dir.path())).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let b = load(&s, Some(dir.path())).unwrap();
+        assert_eq!(a, b);
+    }
+}

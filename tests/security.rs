@@ -1,0 +1,458 @@
+//! The hardened runtime (issue 3) through `rcon run`, asserted from inside
+//! the container: capabilities, seccomp, no-new-privileges, masked and
+//! read-only paths, cgroup limits and cleanup, OOM, rlimits, users and
+//! groups, tty, signals, `--init`, devices, sysctls, namespaces shared with
+//! the host. Needs root, overlayfs, cgroups (v1 or v2), `docker-registry`,
+//! `skopeo`, `busybox-static`, and `python3` (for the pty test).
+
+use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+fn setup() -> (Registry, Rcon, String) {
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "sec:latest");
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    (reg, rcon, image)
+}
+
+fn run(rcon: &Rcon, image: &str, flags: &[&str], args: &[&str]) -> (i32, String, String) {
+    let mut a = vec!["run", "--rm"];
+    a.extend_from_slice(flags);
+    a.push(image);
+    a.extend_from_slice(args);
+    let out = rcon.cmd(&a);
+    (code(&out), stdout(&out), stderr(&out))
+}
+
+#[track_caller]
+fn run_ok(rcon: &Rcon, image: &str, flags: &[&str], args: &[&str]) -> String {
+    let (c, out, err) = run(rcon, image, flags, args);
+    assert_eq!(c, 0, "rcon run {flags:?} {args:?} exited {c}\nstdout:\n{out}\nstderr:\n{err}");
+    out
+}
+
+fn status_field(rcon: &Rcon, image: &str, flags: &[&str], field: &str) -> String {
+    let out = run_ok(rcon, image, flags, &["grep", &format!("^{field}:"), "/proc/self/status"]);
+    out.split_whitespace().nth(1).unwrap_or_default().to_string()
+}
+
+#[test]
+fn capabilities_seccomp_and_no_new_privileges_like_docker() {
+    let (_reg, rcon, image) = setup();
+    // docker's 14 default capabilities in bounding, effective and permitted.
+    let out = run_ok(&rcon, &image, &[], &["grep", "-E", "^(Cap|Seccomp:|NoNewPrivs)", "/proc/self/status"]);
+    assert!(out.contains("CapEff:\t00000000a80425fb"), "{out}");
+    assert!(out.contains("CapPrm:\t00000000a80425fb"), "{out}");
+    assert!(out.contains("CapBnd:\t00000000a80425fb"), "{out}");
+    assert!(out.contains("CapInh:\t0000000000000000"), "{out}");
+    assert!(out.contains("Seccomp:\t2"), "{out}");
+    assert!(out.contains("NoNewPrivs:\t0"), "{out}");
+    // A non-root user has no effective capabilities but the same bounding set.
+    let out = run_ok(&rcon, &image, &["-u", "app"], &["grep", "-E", "^Cap(Eff|Bnd)", "/proc/self/status"]);
+    assert_eq!(out, "CapEff:\t0000000000000000\nCapBnd:\t00000000a80425fb\n");
+
+    // --cap-add/--cap-drop, with or without CAP_, and ALL.
+    assert_eq!(status_field(&rcon, &image, &["--cap-drop", "ALL"], "CapEff"), "0000000000000000");
+    assert_eq!(status_field(&rcon, &image, &["--cap-drop", "all", "--cap-add", "chown"], "CapEff"), "0000000000000001");
+    assert_eq!(status_field(&rcon, &image, &["--cap-drop", "CAP_CHOWN"], "CapEff"), "00000000a80425fa");
+    assert_eq!(status_field(&rcon, &image, &["--cap-add", "SYS_ADMIN"], "CapEff"), "00000000a82425fb");
+    let (c, _, err) = run(&rcon, &image, &["--cap-add", "NOPE"], &["true"]);
+    assert_eq!(c, 125, "{err}");
+    assert!(err.contains("unknown capability"), "{err}");
+
+    // Seccomp enforces docker's profile: unshare and mount are refused
+    // (EPERM) even with CAP_SYS_ADMIN dropped from the filter conditions.
+    let (c, _, err) = run(&rcon, &image, &[], &["unshare", "-U", "true"]);
+    assert_ne!(c, 0, "unshare worked under the default profile: {err}");
+    assert!(err.contains("Operation not permitted"), "{err}");
+    // Unconfined: no filter.
+    assert_eq!(status_field(&rcon, &image, &["--security-opt", "seccomp=unconfined"], "Seccomp"), "0");
+    // A custom profile in docker's format.
+    let profile = rcon.dir().join("deny-mkdir.json");
+    std::fs::write(
+        &profile,
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]}"#,
+    )
+    .unwrap();
+    let opt = format!("seccomp={}", profile.display());
+    let (c, _, err) = run(&rcon, &image, &["--security-opt", &opt], &["mkdir", "/x"]);
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("Permission denied"), "{err}");
+
+    // no-new-privileges.
+    assert_eq!(status_field(&rcon, &image, &["--security-opt", "no-new-privileges"], "NoNewPrivs"), "1");
+    assert_eq!(status_field(&rcon, &image, &["--security-opt", "no-new-privileges"], "Seccomp"), "2");
+
+    // --privileged: every capability rcon has, no seccomp, no masks, rw /sys.
+    let host_bnd = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("CapBnd:").map(|v| v.trim().to_string()))
+        .unwrap();
+    let script = "grep -E '^(CapEff|Seccomp):' /proc/self/status; wc -c < /proc/timer_list | tr -d ' '; \
+        grep ' /sys ' /proc/mounts | cut -d' ' -f4 | cut -c1-2";
+    let out = run_ok(&rcon, &image, &["--privileged"], &["sh", "-c", script]);
+    assert_eq!(out.lines().next().unwrap(), format!("CapEff:\t{host_bnd}"), "{out}");
+    assert!(out.contains("Seccomp:\t0"), "{out}");
+    assert!(out.ends_with("rw\n"), "{out}");
+    assert_ne!(out.lines().nth(2), Some("0"), "{out}");
+}
+
+#[test]
+fn masked_and_read_only_paths_and_read_only_root() {
+    let (_reg, rcon, image) = setup();
+    let script = "for p in /proc/kcore /proc/keys /proc/timer_list /proc/latency_stats /proc/sched_debug; do \
+        test -e $p && echo $p $(wc -c < $p); done; ls /proc/acpi /proc/scsi /sys/firmware 2>/dev/null | wc -l; \
+        for p in /proc/sys /proc/bus /proc/fs /proc/irq /proc/sysrq-trigger; do \
+        grep -q \" $p [a-z]* ro,\" /proc/mounts && echo ro $p; done; \
+        echo 1 > /proc/sys/kernel/ostype 2>/dev/null && echo writable";
+    let out = run_ok(&rcon, &image, &[], &["sh", "-c", script]);
+    for line in out.lines().filter(|l| l.starts_with("/proc/")) {
+        assert!(line.ends_with(" 0"), "masked path not empty: {line}\n{out}");
+    }
+    assert!(out.contains("\n0\n") || out.starts_with("0\n"), "{out}");
+    for p in ["/proc/sys", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sysrq-trigger"] {
+        if std::path::Path::new(p).exists() {
+            assert!(out.contains(&format!("ro {p}\n")), "{p} not read-only:\n{out}");
+        }
+    }
+    assert!(!out.contains("writable"), "{out}");
+
+    // --read-only root, with --tmpfs and /dev/shm still writable.
+    let script = "touch /x 2>/dev/null && echo root-writable; touch /scratch/y && echo tmpfs-ok; \
+        touch /dev/shm/z && echo shm-ok; grep ' /scratch ' /proc/mounts | cut -d' ' -f3,4";
+    let out = run_ok(&rcon, &image, &["--read-only", "--tmpfs", "/scratch:size=1m,mode=1777"], &["sh", "-c", script]);
+    assert!(!out.contains("root-writable"), "{out}");
+    assert!(out.contains("tmpfs-ok\nshm-ok\ntmpfs rw,nosuid,nodev,noexec"), "{out}");
+    assert!(out.contains("size=1024k") && out.contains("mode=1777"), "{out}");
+    // --shm-size.
+    let out = run_ok(&rcon, &image, &["--shm-size", "8m"], &["sh", "-c", "grep ' /dev/shm ' /proc/mounts"]);
+    assert!(out.contains("size=8192k"), "{out}");
+}
+
+/// The cgroup directory of the container whose init is `pid`, for the
+/// memory controller (v1) or the unified hierarchy (v2).
+fn host_cgroup_dirs(rcon_pid: u32) -> Vec<String> {
+    let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", rcon_pid)).unwrap();
+    let init = children.split_whitespace().next().expect("rcon has a child");
+    std::fs::read_to_string(format!("/proc/{init}/cgroup")).unwrap().lines().map(String::from).collect()
+}
+
+#[test]
+fn cgroup_limits_are_visible_inside_and_removed_after() {
+    let (_reg, rcon, image) = setup();
+    let v2 = !std::path::Path::new("/sys/fs/cgroup/memory").exists();
+    let flags = [
+        "--memory",
+        "64m",
+        "--memory-swap",
+        "128m",
+        "--memory-reservation",
+        "32m",
+        "--cpus",
+        "1.5",
+        "--cpu-shares",
+        "512",
+        "--cpuset-cpus",
+        "0",
+        "--pids-limit",
+        "42",
+    ];
+    let script = if v2 {
+        "cd /sys/fs/cgroup; cat memory.max memory.swap.max memory.low cpu.max cpu.weight cpuset.cpus pids.max; \
+         touch x 2>/dev/null && echo writable; cat /proc/self/cgroup"
+    } else {
+        "cd /sys/fs/cgroup; cat memory/memory.limit_in_bytes memory/memory.memsw.limit_in_bytes \
+         memory/memory.soft_limit_in_bytes cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpu/cpu.shares \
+         cpuset/cpuset.cpus pids/pids.max; touch memory/x 2>/dev/null && echo writable; grep memory /proc/self/cgroup"
+    };
+    let out = run_ok(&rcon, &image, &flags, &["sh", "-c", script]);
+    if v2 {
+        assert!(out.starts_with("67108864\n67108864\n33554432\n150000 100000\n20\n0\n42\n"), "{out}");
+        assert!(out.ends_with("0::/\n"), "cgroup namespace: {out}");
+    } else {
+        assert!(out.starts_with("67108864\n134217728\n33554432\n150000\n100000\n512\n0\n42\n"), "cgroup files:\n{out}");
+        assert!(out.ends_with(":memory:/\n"), "cgroup namespace: {out}");
+    }
+    assert!(!out.contains("writable"), "{out}");
+
+    // While running, the container is in rcon/<id> under rcon's own cgroup;
+    // afterwards the directory is gone.
+    let mut child = rcon.spawn(&["run", "--rm", "--pids-limit", "7", &image, "sh", "-c", "echo ready; exec sleep 60"]);
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    let cgroups = host_cgroup_dirs(child.id());
+    let pids_line = cgroups.iter().find(|l| l.contains("pids") || l.starts_with("0::")).unwrap().clone();
+    let path = pids_line.splitn(3, ':').nth(2).unwrap().to_string();
+    assert!(path.contains("/rcon/"), "{cgroups:?}");
+    let dir = if v2 { format!("/sys/fs/cgroup{path}") } else { format!("/sys/fs/cgroup/pids{path}") };
+    assert_eq!(std::fs::read_to_string(format!("{dir}/pids.max")).unwrap(), "7\n");
+    // SAFETY: SIGTERM to the rcon we started: the proxy passes it on; sleep dies.
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    child.wait().unwrap();
+    for _ in 0..100 {
+        if !std::path::Path::new(&dir).exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(!std::path::Path::new(&dir).exists(), "{dir} left behind after rcon was killed");
+
+    // Bad values are rcon's errors, naming the flag.
+    let (c, _, err) = run(&rcon, &image, &["--memory", "lots"], &["true"]);
+    assert_eq!(c, 125);
+    assert!(err.contains("--memory"), "{err}");
+}
+
+#[test]
+fn oom_kill_is_137_and_recorded() {
+    let (_reg, rcon, image) = setup();
+    // 8 MiB of memory, no swap; the shell fills a tmpfs... use a string.
+    let out = rcon.cmd(&[
+        "run",
+        "--name",
+        "oom",
+        "--memory",
+        "8m",
+        "--memory-swap",
+        "8m",
+        &image,
+        "sh",
+        "-c",
+        "x=aaaaaaaa; while true; do x=$x$x; done",
+    ]);
+    assert_eq!(code(&out), 137, "{}", stderr(&out));
+    let state = std::fs::read_to_string(
+        std::fs::read_dir(rcon.root.join("containers"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path().join("state.json"))
+            .find(|p| p.exists())
+            .expect("a container state"),
+    )
+    .unwrap();
+    assert!(state.contains("\"oom_killed\":true") || state.contains("\"oom_killed\": true"), "{state}");
+    rcon.ok(&["rm", "oom"]);
+}
+
+#[test]
+fn rlimits_are_inherited_and_settable() {
+    let (_reg, rcon, image) = setup();
+    // SAFETY: getrlimit writes the struct.
+    let mut host = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut host) };
+    let out = run_ok(&rcon, &image, &[], &["sh", "-c", "ulimit -n; ulimit -Hn"]);
+    assert_eq!(out, format!("{}\n{}\n", host.rlim_cur, host.rlim_max));
+    let out = run_ok(&rcon, &image, &["--ulimit", "nofile=512:1024"], &["sh", "-c", "ulimit -n; ulimit -Hn"]);
+    assert_eq!(out, "512\n1024\n");
+    let out = run_ok(&rcon, &image, &["--ulimit", "nproc=100"], &["sh", "-c", "ulimit -u"]);
+    assert_eq!(out, "100\n");
+    // Above the hard limit rcon has (no CAP_SYS_RESOURCE here): a clear error.
+    let too_high = format!("nofile={0}:{0}", host.rlim_max.saturating_mul(2).min(1 << 30));
+    let (c, _, err) = run(&rcon, &image, &["--ulimit", &too_high], &["true"]);
+    if c != 0 {
+        assert_eq!(c, 125, "{err}");
+        assert!(err.contains("RLIMIT_NOFILE") && err.contains("hard limit"), "{err}");
+    }
+    let (c, _, err) = run(&rcon, &image, &["--ulimit", "nofile=10:5"], &["true"]);
+    assert_eq!(c, 125, "{err}");
+}
+
+#[test]
+fn users_groups_and_group_add() {
+    let (_reg, rcon, image) = setup();
+    assert_eq!(
+        run_ok(&rcon, &image, &["-u", "app", "--group-add", "wheel", "--group-add", "4000"], &["id", "-G"]),
+        "1000 50 10 4000\n"
+    );
+    assert_eq!(run_ok(&rcon, &image, &["-u", "4242:4343", "--group-add", "staff"], &["id", "-G"]), "4343 50\n");
+    let (c, _, err) = run(&rcon, &image, &["--group-add", "nosuchgroup"], &["true"]);
+    assert_eq!(c, 125, "{err}");
+    assert!(err.contains("unable to find group nosuchgroup"), "{err}");
+    // HOME from passwd; root's default.
+    assert_eq!(run_ok(&rcon, &image, &[], &["sh", "-c", "echo $HOME"]), "/root\n");
+}
+
+#[test]
+fn tty_and_interactive_stdin() {
+    let (_reg, rcon, image) = setup();
+    // -i: stdin reaches the container; without -t stdout and stderr stay apart.
+    let mut child = rcon
+        .command(&["run", "--rm", "-i", &image, "sh", "-c", "read x; echo got $x; echo err >&2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!((code(&out), stdout(&out).as_str(), stderr(&out).as_str()), (0, "got hello\n", "err\n"));
+
+    // -t without a terminal on rcon's side: the container still gets one.
+    let out = run_ok(&rcon, &image, &["-t"], &["sh", "-c", "tty; test -t 0 && test -t 1 && echo tty; echo $TERM"]);
+    assert_eq!(out, "/dev/pts/0\r\ntty\r\nxterm\r\n");
+
+    // -it under a real pty (python's pty module): raw mode, window size,
+    // and the caller's terminal restored afterwards.
+    let script = format!(
+        r#"
+import os, pty, sys, termios, struct, fcntl, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv({rcon:?}, [{rcon:?}, "--root", {root:?}, "--runroot", {runroot:?}, "run", "--rm", "-it", {image:?}, "sh", "-c", "stty size; read x; echo got:$x"])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
+out = b""
+deadline = time.time() + 20
+sent = False
+while time.time() < deadline:
+    try:
+        data = os.read(fd, 1024)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and b"33 101" in out:
+        os.write(fd, b"abc\r")
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(repr(out) + "\n" + str(os.waitstatus_to_exitcode(status)) + "\n")
+"#,
+        rcon = env!("CARGO_BIN_EXE_rcon"),
+        root = rcon.root.display().to_string(),
+        runroot = rcon.runroot.display().to_string(),
+        image = image,
+    );
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("python3 (apt-get install python3)");
+    let text = stdout(&out);
+    assert!(text.contains("33 101"), "window size not passed on: {text}\n{}", stderr(&out));
+    assert!(text.contains("got:abc"), "{text}\n{}", stderr(&out));
+    assert!(text.trim_end().ends_with("\n0"), "{text}");
+}
+
+#[test]
+fn signals_are_forwarded_and_init_reaps_zombies() {
+    let (_reg, rcon, image) = setup();
+    // The signal proxy: SIGTERM to rcon reaches the container's PID 1.
+    let mut child = rcon.spawn(&[
+        "run",
+        "--rm",
+        &image,
+        "sh",
+        "-c",
+        "trap 'echo term; exit 7' TERM; echo ready; while true; do sleep 0.1; done",
+    ]);
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    // SAFETY: a signal to the rcon this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert_eq!(line, "term\n");
+    assert_eq!(child.wait().unwrap().code(), Some(7));
+
+    // --sig-proxy=false: rcon dies of the signal; pdeathsig takes the container with it.
+    let mut child = rcon.spawn(&["run", "--rm", "--sig-proxy=false", &image, "sh", "-c", "echo ready; exec sleep 60"]);
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let init: i32 = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id()))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let st = child.wait().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(st.signal(), Some(libc::SIGTERM));
+    for _ in 0..100 {
+        if unsafe { libc::kill(init, 0) } != 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_ne!(unsafe { libc::kill(init, 0) }, 0, "the container outlived rcon");
+
+    // --init: PID 1 is rcon's init, the command is PID 2+, orphans are reaped,
+    // the exit code comes through, and signals reach the command (which, not
+    // being PID 1, dies of SIGTERM without a handler).
+    let script = "cat /proc/1/comm; echo $$; sh -c 'sleep 0.2 & exit 0'; sleep 0.5; \
+        grep -l '^State:.*Z' /proc/[0-9]*/status | wc -l; exit 3";
+    let (c, out, err) = run(&rcon, &image, &["--init"], &["sh", "-c", script]);
+    assert_eq!(c, 3, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "rcon-init", "{out}");
+    assert_ne!(lines[1], "1", "{out}");
+    assert_eq!(lines[2].trim(), "0", "zombies left: {out}");
+    let mut child = rcon.spawn(&["run", "--rm", "--init", &image, "sh", "-c", "echo ready; exec sleep 60"]);
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    // Without --init, errors still come through the init.
+    let (c, _, err) = run(&rcon, &image, &["--init"], &["nosuch"]);
+    assert_eq!(c, 127, "{err}");
+}
+
+#[test]
+fn devices_sysctls_domainname_and_host_namespaces() {
+    let (_reg, rcon, image) = setup();
+    // --device: the node exists and may be used; others are refused by the
+    // device cgroup even when created with mknod.
+    let out = run_ok(
+        &rcon,
+        &image,
+        &["--device", "/dev/loop-control:/dev/lc", "--device", "/dev/full:/dev/myfull:r"],
+        &[
+            "sh",
+            "-c",
+            "ls -l /dev/lc | cut -c1; head -c1 /dev/myfull | wc -c; echo x > /dev/myfull 2>/dev/null || echo no-write; \
+          mknod /dev/sda8 b 8 8 && (head -c1 /dev/sda8 2>/dev/null || echo denied)",
+        ],
+    );
+    assert_eq!(out, "c\n1\nno-write\ndenied\n");
+    let (c, _, err) = run(&rcon, &image, &["--device", "/etc/passwd"], &["true"]);
+    assert_eq!(c, 125, "{err}");
+    assert!(err.contains("not a device"), "{err}");
+
+    // --sysctl (namespaced only), --domainname.
+    let out = run_ok(
+        &rcon,
+        &image,
+        &["--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.shmmni=1234", "--domainname", "example.org"],
+        &[
+            "sh",
+            "-c",
+            "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni; domainname 2>/dev/null || cat /proc/sys/kernel/domainname",
+        ],
+    );
+    assert_eq!(out, "1\n1234\nexample.org\n");
+    let (c, _, err) = run(&rcon, &image, &["--sysctl", "kernel.panic=1"], &["true"]);
+    assert_eq!(c, 125, "{err}");
+    assert!(err.contains("kernel.panic") && err.contains("not allowed"), "{err}");
+
+    // --pid host, --uts host, --ipc host.
+    let host_uts = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let out = run_ok(
+        &rcon,
+        &image,
+        &["--pid", "host", "--uts", "host", "--ipc", "host"],
+        &["sh", "-c", "echo $$; hostname; readlink /proc/self/ns/ipc"],
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_ne!(lines[0], "1", "{out}");
+    assert_eq!(lines[1], host_uts.trim());
+    assert_eq!(lines[2], std::fs::read_link("/proc/self/ns/ipc").unwrap().display().to_string());
+}
