@@ -4,8 +4,8 @@
 
 use super::Context;
 use crate::reference::Reference;
-use crate::registry::client::{Access, Client, ClientOptions};
 use crate::registry::RegistryError;
+use crate::registry::client::{Access, Client, ClientOptions};
 use crate::registry::credentials::{self, Credentials};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};

@@ -117,7 +117,7 @@ pub fn follow(store: &Store, name: &str, filter: &Filter) -> anyhow::Result<()> 
     follow_from(store, &record.id, 0, filter)
 }
 
-fn follow_from(store: &Store, id: &str, mut offset: u64, filter: &Filter) -> anyhow::Result<()> {
+pub(crate) fn follow_from(store: &Store, id: &str, mut offset: u64, filter: &Filter) -> anyhow::Result<()> {
     let path = store.container_dir(id).join("ctr.log");
     let mut pending = Vec::new();
     loop {

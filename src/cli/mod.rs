@@ -6,12 +6,15 @@
 //! not found, otherwise the container's own code.
 
 mod build;
+mod container;
+mod exec;
 mod images;
+mod inspect;
 mod lifecycle;
+mod login;
 mod logs;
 mod network;
 mod port;
-mod login;
 mod ps;
 mod pull;
 mod push;
@@ -87,6 +90,22 @@ pub enum Command {
     Wait(lifecycle::WaitArgs),
     /// Fetch the logs of a container
     Logs(logs::LogsArgs),
+    /// Execute a command in a running container
+    Exec(exec::ExecArgs),
+    /// Return low-level information on containers and images as JSON
+    Inspect(inspect::InspectArgs),
+    /// Display the running processes of a container
+    Top(container::TopArgs),
+    /// Display a snapshot of containers' resource usage
+    Stats(container::StatsArgs),
+    /// Pause all processes within one or more containers
+    Pause(container::Containers),
+    /// Unpause all processes within one or more containers
+    Unpause(container::Containers),
+    /// Attach to a running container's output
+    Attach(container::OneContainer),
+    /// Manage containers
+    Container(container::ContainerArgs),
 }
 
 /// Parses `args` and runs the command; returns the process exit code.
@@ -141,6 +160,14 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Kill(a) => lifecycle::kill(&ctx, a),
         Command::Wait(a) => lifecycle::wait(&ctx, a),
         Command::Logs(a) => logs::run(&ctx, a),
+        Command::Exec(a) => exec::run(&ctx, a),
+        Command::Inspect(a) => inspect::run(&ctx, a),
+        Command::Top(a) => container::top(&ctx, a),
+        Command::Stats(a) => container::stats(&ctx, a),
+        Command::Pause(a) => container::pause(&ctx, a, true),
+        Command::Unpause(a) => container::pause(&ctx, a, false),
+        Command::Attach(a) => container::attach(&ctx, a),
+        Command::Container(a) => container::container(&ctx, a),
     }
 }
 

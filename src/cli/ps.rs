@@ -1,10 +1,12 @@
-//! `rcon ps [-a] [-q] [--no-trunc]`.
+//! `rcon ps [-a] [-q] [-n N] [-l] [-s] [--no-trunc] [--filter K=V] [--format T]`.
 
 use super::Context;
-use crate::format::{Table, ago, ellipsis, human_duration};
-use crate::store::{ContainerState, ContainerStatus};
-use chrono::{DateTime, Utc};
+use crate::format::template::Format;
+use crate::format::{Table, ago, ellipsis, human_duration, human_size};
+use crate::store::{ContainerRecord, ContainerState, ContainerStatus, Store};
+use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
+use serde_json::json;
 use std::io::Write;
 
 /// Flags of `rcon ps`.
@@ -19,45 +21,203 @@ pub struct PsArgs {
     /// Don't truncate output
     #[arg(long)]
     pub no_trunc: bool,
+    /// Show the N last created containers (all states)
+    #[arg(short = 'n', long = "last", value_name = "N")]
+    pub last: Option<usize>,
+    /// Show the latest created container (all states)
+    #[arg(short, long)]
+    pub latest: bool,
+    /// Display total file sizes
+    #[arg(short, long)]
+    pub size: bool,
+    /// Filter: id, name, label, status, ancestor, exited, health (KEY=VALUE)
+    #[arg(short, long = "filter", value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+    /// Format the output using a Go template, "table TEMPLATE" or "json"
+    #[arg(long, value_name = "TEMPLATE")]
+    pub format: Option<String>,
 }
+
+/// Header labels of the fields `--format "table …"` may use.
+const HEADERS: [(&str, &str); 13] = [
+    ("ID", "CONTAINER ID"),
+    ("Image", "IMAGE"),
+    ("Command", "COMMAND"),
+    ("CreatedAt", "CREATED AT"),
+    ("RunningFor", "CREATED"),
+    ("Ports", "PORTS"),
+    ("State", "STATE"),
+    ("Status", "STATUS"),
+    ("Size", "SIZE"),
+    ("Names", "NAMES"),
+    ("Labels", "LABELS"),
+    ("Mounts", "MOUNTS"),
+    ("Networks", "NETWORKS"),
+];
 
 /// Lists containers.
 pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let now = Utc::now();
-    let mut table = Table::new(&["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]);
-    let mut ids = Vec::new();
+    let filters = Filters::parse(&a.filter)?;
+    let format = a.format.as_deref().map(Format::parse).transpose()?;
+    let last = if a.latest { Some(1) } else { a.last };
+    let mut selected = Vec::new();
     for c in store.containers()?.into_iter().rev() {
         let state = store.container_state(&c.id)?;
-        if !a.all && state.status != ContainerStatus::Running {
+        let all = a.all || last.is_some() || filters.has("status") || filters.has("exited");
+        if (!all && state.status != ContainerStatus::Running) || !filters.matches(&store, &c, &state) {
             continue;
         }
-        let id = if a.no_trunc { c.id.clone() } else { c.id[..12].to_string() };
-        if a.quiet {
-            ids.push(id);
-            continue;
+        selected.push((c, state));
+        if last.is_some_and(|n| selected.len() >= n) {
+            break;
         }
-        let command = display_command(&c.command);
-        let command = if a.no_trunc { command } else { ellipsis(&command, 20) };
-        table.row(vec![
-            id,
-            c.image.clone(),
-            format!("{command:?}"),
-            ago(c.created, now),
-            status(&state, now),
-            crate::network::ports_column(&store, &c.id),
-            c.name.clone(),
-        ]);
     }
+    let mut out = std::io::stdout().lock();
     if a.quiet {
-        let mut out = std::io::stdout().lock();
-        for id in ids {
-            writeln!(out, "{id}")?;
+        for (c, _) in &selected {
+            writeln!(out, "{}", if a.no_trunc { &c.id[..] } else { &c.id[..12] })?;
         }
-    } else {
-        table.print()?;
+        return Ok(0);
     }
+    let rows: Vec<Row> = selected.iter().map(|(c, s)| Row::new(&store, c, s, now, !a.no_trunc, a.size)).collect();
+    if let Some(f) = format {
+        let items: Vec<serde_json::Value> = rows.iter().map(Row::json).collect();
+        out.write_all(f.render(&items, &HEADERS)?.as_bytes())?;
+        return Ok(0);
+    }
+    let mut header = vec!["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"];
+    if a.size {
+        header.push("SIZE");
+    }
+    let mut table = Table::new(&header);
+    for r in rows {
+        let mut cells = vec![r.id, r.image, format!("{:?}", r.command), r.running_for, r.status, r.ports, r.names];
+        if a.size {
+            cells.push(r.size);
+        }
+        table.row(cells);
+    }
+    out.write_all(table.render().as_bytes())?;
     Ok(0)
+}
+
+/// One container as `ps` shows it, with docker's field names.
+struct Row {
+    id: String,
+    image: String,
+    command: String,
+    created_at: String,
+    running_for: String,
+    ports: String,
+    state: &'static str,
+    status: String,
+    size: String,
+    names: String,
+    labels: String,
+}
+
+impl Row {
+    fn new(store: &Store, c: &ContainerRecord, s: &ContainerState, now: DateTime<Utc>, trunc: bool, size: bool) -> Row {
+        let command = display_command(&c.command);
+        Row {
+            id: if trunc { c.id[..12].to_string() } else { c.id.clone() },
+            image: c.image.clone(),
+            command: if trunc { ellipsis(&command, 20) } else { command },
+            created_at: c.created.to_rfc3339_opts(SecondsFormat::Secs, true),
+            running_for: ago(c.created, now),
+            ports: crate::network::ports_column(store, &c.id),
+            state: crate::container::inspect::status_word(s),
+            status: status(s, now),
+            size: if size {
+                format!("{} (virtual {})", human_size(upper_size(store, &c.id)), image_size(store, c))
+            } else {
+                String::new()
+            },
+            names: c.name.clone(),
+            labels: c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "ID": self.id, "Image": self.image, "Command": format!("{:?}", self.command), "CreatedAt": self.created_at,
+            "RunningFor": self.running_for, "Ports": self.ports, "State": self.state, "Status": self.status,
+            "Size": self.size, "Names": self.names, "Labels": self.labels, "Mounts": "", "Networks": "",
+        })
+    }
+}
+
+/// Bytes in the container's writable layer.
+fn upper_size(store: &Store, id: &str) -> u64 {
+    fn walk(p: &std::path::Path) -> u64 {
+        let Ok(rd) = std::fs::read_dir(p) else { return 0 };
+        rd.flatten()
+            .map(|e| match e.metadata() {
+                Ok(m) if m.is_dir() => walk(&e.path()),
+                Ok(m) if m.is_file() => m.len(),
+                _ => 0,
+            })
+            .sum()
+    }
+    walk(&store.container_dir(id).join("upper"))
+}
+
+fn image_size(store: &Store, c: &ContainerRecord) -> String {
+    let size: u64 = c.layers.iter().filter_map(|l| store.layer(l).ok().flatten()).map(|l| l.size).sum();
+    human_size(size)
+}
+
+/// `--filter` values: the same key ORs, different keys AND (docker's rule).
+struct Filters(Vec<(String, String)>);
+
+impl Filters {
+    fn parse(raw: &[String]) -> anyhow::Result<Filters> {
+        let mut out = Vec::new();
+        for f in raw {
+            let (k, v) =
+                f.split_once('=').ok_or_else(|| anyhow::anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
+            if !["id", "name", "label", "status", "ancestor", "exited", "health"].contains(&k) {
+                anyhow::bail!("invalid filter '{k}'");
+            }
+            out.push((k.to_string(), v.to_string()));
+        }
+        Ok(Filters(out))
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+
+    fn matches(&self, store: &Store, c: &ContainerRecord, s: &ContainerState) -> bool {
+        let keys: std::collections::BTreeSet<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();
+        keys.into_iter().all(|key| {
+            self.0.iter().filter(|(k, _)| k == key).any(|(_, v)| match key {
+                "id" => c.id.starts_with(v.as_str()),
+                "name" => c.name.contains(v.as_str()),
+                "label" => match v.split_once('=') {
+                    Some((lk, lv)) => c.labels.get(lk).is_some_and(|x| x == lv),
+                    None => c.labels.contains_key(v.as_str()),
+                },
+                "status" => crate::container::inspect::status_word(s) == v,
+                "exited" => s.status == ContainerStatus::Exited && s.exit_code.is_some_and(|e| e.to_string() == *v),
+                "health" => s.health.as_ref().map_or("none", |h| h.status.as_str()) == v,
+                "ancestor" => ancestor_matches(store, c, v),
+                _ => false,
+            })
+        })
+    }
+}
+
+/// `ancestor=IMAGE`: the container's image by reference (as given or
+/// normalized) or ID prefix.
+fn ancestor_matches(store: &Store, c: &ContainerRecord, v: &str) -> bool {
+    if c.image == v || c.image_id.hex().starts_with(v.trim_start_matches("sha256:")) {
+        return true;
+    }
+    let normalized = crate::reference::Reference::parse(v).ok().map(|r| r.to_string());
+    store.find_image(v, normalized.as_deref()).ok().flatten().is_some_and(|i| i.id == c.image_id)
 }
 
 /// The COMMAND column as docker builds it: arguments containing a space

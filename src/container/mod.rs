@@ -2,7 +2,9 @@
 //! `rcon run` flags into a record in the store and an OCI spec for the
 //! runtime.
 
+pub mod cgroupfs;
 pub mod exec;
+pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
 pub mod monitor;

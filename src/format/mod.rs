@@ -119,7 +119,7 @@ pub fn human_size(bytes: u64) -> String {
 
 /// Formats like Go's `%.3g` for 0 ≤ x < 1000: three significant digits,
 /// trailing zeros removed.
-fn significant3(x: f64) -> String {
+pub(crate) fn significant3(x: f64) -> String {
     let decimals = if x >= 100.0 {
         0
     } else if x >= 10.0 {

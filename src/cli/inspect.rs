@@ -1,0 +1,64 @@
+//! `rcon inspect [--format TEMPLATE] [--type container|image] OBJECT…`.
+
+use super::Context;
+use crate::container::inspect::{container_json, image_json};
+use crate::format::template::Format;
+use crate::reference::Reference;
+use clap::Args;
+use std::io::Write;
+
+/// Flags of `rcon inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Format the output using a Go template (or "json")
+    #[arg(short, long, value_name = "TEMPLATE")]
+    pub format: Option<String>,
+    /// Only look for this type of object: container or image
+    #[arg(long = "type", value_name = "TYPE", value_parser = ["container", "image"])]
+    pub kind: Option<String>,
+    /// Containers (names, IDs) or images (references, IDs)
+    #[arg(required = true, value_name = "OBJECT")]
+    pub objects: Vec<String>,
+}
+
+/// Prints a JSON array of the objects (or each formatted with the template).
+pub fn run(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    let mut items = Vec::new();
+    let mut status = 0;
+    for name in &a.objects {
+        match find(&store, name, a.kind.as_deref()) {
+            Ok(v) => items.push(v),
+            Err(e) => {
+                eprintln!("rcon: {e:#}");
+                status = 1;
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    match a.format.as_deref() {
+        Some(f) => out.write_all(Format::parse(f)?.render(&items, &[])?.as_bytes())?,
+        None => writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?,
+    }
+    Ok(status)
+}
+
+fn find(store: &crate::store::Store, name: &str, kind: Option<&str>) -> anyhow::Result<serde_json::Value> {
+    if kind != Some("image") {
+        match store.find_container(name) {
+            Ok(record) => {
+                let state = store.container_state(&record.id)?;
+                return Ok(container_json(store, &record, &state));
+            }
+            Err(crate::store::StoreError::NoSuchContainer(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if kind != Some("container") {
+        let normalized = Reference::parse(name).ok().map(|r| r.to_string());
+        if let Some(image) = store.find_image(name, normalized.as_deref())? {
+            return Ok(image_json(store, &image));
+        }
+    }
+    anyhow::bail!("No such object: {name}")
+}
