@@ -257,3 +257,100 @@ fn parallel_detached_runs_and_removals() {
     let left: Vec<_> = std::fs::read_dir(rcon.root.join("containers")).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn exec_joins_the_running_container() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["run", "-d", "--name", "box", "-e", "FROM_RUN=1", "-w", "/tmp", &image, "sleep", "100"]);
+    let out = rcon.ok(&[
+        "exec",
+        "box",
+        "sh",
+        "-c",
+        "echo $FROM_RUN; pwd; id -u; hostname; tr '\\0' ' ' < /proc/1/cmdline",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "1", "the container's environment: {out}");
+    assert_eq!(lines[1], "/tmp", "the container's working directory: {out}");
+    assert_eq!(lines[2], "0");
+    assert_eq!(lines[4].trim(), "sleep 100", "PID 1 is the container's init: {out}");
+    let host_ns = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    let out = rcon.ok(&["exec", "-e", "X=y", "-u", "1000", "-w", "/", "box", "sh", "-c", "echo $X $(id -u) $(pwd) $$"]);
+    let fields: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(&fields[..3], ["y", "1000", "/"]);
+    assert_ne!(fields[3], std::process::id().to_string(), "not in the host's PID namespace ({host_ns:?})");
+
+    let out = rcon.cmd(&["exec", "box", "sh", "-c", "exit 4"]);
+    assert_eq!(code(&out), 4, "exit code passes through");
+    let out = rcon.cmd(&["exec", "box", "nosuch"]);
+    assert_eq!(code(&out), 127, "{}", stderr(&out));
+    assert!(stderr(&out).contains("executable file not found"), "{}", stderr(&out));
+    rcon.ok(&["exec", "-d", "box", "sh", "-c", "echo detached > /tmp/d"]);
+    eventually("detached exec ran", || rcon.cmd(&["exec", "box", "cat", "/tmp/d"]).stdout == b"detached\n");
+
+    rcon.ok(&["stop", "-t", "0", "box"]);
+    let out = rcon.cmd(&["exec", "box", "true"]);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("is not running"), "{}", stderr(&out));
+}
+
+#[test]
+fn inspect_and_ps_formats_and_filters() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["run", "-d", "--name", "up1", "--label", "tier=web", &image, "sleep", "100"]);
+    let out = rcon.cmd(&["run", "--name", "down1", &image, "sh", "-c", "exit 2"]);
+    assert_eq!(code(&out), 2);
+
+    let inspect: serde_json::Value = serde_json::from_str(&rcon.ok(&["inspect", "up1"])).unwrap();
+    let c = &inspect[0];
+    assert_eq!(c["Name"], "/up1");
+    assert_eq!(c["State"]["Status"], "running");
+    assert_eq!(c["State"]["Running"], true);
+    assert!(c["State"]["Pid"].as_i64().unwrap() > 0);
+    assert_eq!(c["Config"]["Labels"]["tier"], "web");
+    assert!(c["Id"].as_str().unwrap().len() == 64);
+    assert!(c["Config"]["Env"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().starts_with("PATH=")));
+    assert_eq!(rcon.ok(&["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "down1"]), "exited 2\n");
+    assert_eq!(rcon.ok(&["inspect", "--format", "{{json .Config.Labels}}", "up1"]), "{\"tier\":\"web\"}\n");
+    let img: serde_json::Value = serde_json::from_str(&rcon.ok(&["inspect", "--type", "image", &image])).unwrap();
+    assert!(img[0]["Id"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(img[0]["Os"], "linux");
+    let out = rcon.cmd(&["inspect", "nosuch"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("No such object: nosuch"));
+
+    assert_eq!(rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]), "down1\nup1\n", "newest first");
+    assert_eq!(
+        rcon.ok(&["ps", "-a", "--filter", "status=exited", "--format", "{{.Names}} {{.State}}"]),
+        "down1 exited\n"
+    );
+    assert_eq!(rcon.ok(&["ps", "--filter", "label=tier=web", "-q"]).trim().len(), 12);
+    assert_eq!(rcon.ok(&["ps", "-a", "--filter", "exited=2", "--format", "{{.Names}}"]), "down1\n");
+    assert_eq!(rcon.ok(&["ps", "-a", "--filter", "name=up", "--filter", "name=down", "-q"]).lines().count(), 2);
+    assert_eq!(rcon.ok(&["ps", "-a", "--filter", &format!("ancestor={image}"), "-q"]).lines().count(), 2);
+    assert_eq!(rcon.ok(&["ps", "-l", "--format", "{{.Names}}"]), "down1\n");
+    assert_eq!(rcon.ok(&["ps", "-n", "2", "-q"]).lines().count(), 2);
+    let table = rcon.ok(&["ps", "-a", "--format", "table {{.Names}}\\t{{.Status}}"]);
+    assert!(table.starts_with("NAMES     STATUS\n") || table.starts_with("NAMES"), "{table}");
+    assert!(table.contains("down1     Exited (2)"), "{table}");
+    let json_line = rcon.ok(&["ps", "--format", "json"]);
+    let row: serde_json::Value = serde_json::from_str(json_line.trim()).unwrap();
+    assert_eq!(row["Names"], "up1");
+    assert!(row["Status"].as_str().unwrap().starts_with("Up"));
+    assert!(rcon.ok(&["ps", "-s"]).lines().next().unwrap().ends_with("SIZE"));
+    let out = rcon.cmd(&["ps", "--filter", "bogus=1"]);
+    assert_eq!(code(&out), 125);
+
+    let top = rcon.ok(&["top", "up1"]);
+    assert!(top.lines().next().unwrap().contains("PID"), "{top}");
+    assert!(top.contains("sleep 100"), "{top}");
+    assert_eq!(top.lines().count(), 2, "only the container's processes: {top}");
+    let stats = rcon.ok(&["stats", "--no-stream", "up1"]);
+    assert!(stats.lines().nth(1).is_some_and(|l| l.contains("up1") && l.contains('%')), "{stats}");
+
+    let pruned = rcon.ok(&["container", "prune", "-f"]);
+    assert!(pruned.contains("Deleted Containers:") && pruned.contains("Total reclaimed space:"), "{pruned}");
+    assert_eq!(rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]), "up1\n", "the running container stays");
+}
