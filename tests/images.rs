@@ -634,3 +634,95 @@ fn busybox_tar() -> Vec<u8> {
 fn temp_path(rcon: &Rcon, name: &str) -> PathBuf {
     rcon.dir().join(name)
 }
+
+/// tag, rmi untagging, images --digests/--filter/--format, history, image
+/// inspect, image prune.
+#[test]
+fn tags_listing_history_inspect_prune() {
+    let reg = Registry::start();
+    let rcon = Rcon::new();
+    let (reference, digest) =
+        ImageBuilder::new().busybox_layer().layer(&[TarEntry::file("hello", "hi")]).cmd(&["sh"]).push(&reg, "bb:1");
+    rcon.ok(&["pull", "-q", &reference]);
+    let id = rcon.ok(&["images", "-q", "--no-trunc"]).trim().to_string();
+
+    rcon.ok(&["tag", &reference, "mine:v1"]);
+    rcon.ok(&["image", "tag", &id[7..19], "localhost/other"]);
+    let out = rcon.ok(&["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]);
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort();
+    let short = &id[7..19];
+    assert_eq!(
+        lines,
+        vec![
+            format!("{}/bb:1 {short}", reg.addr),
+            format!("localhost/other:latest {short}"),
+            format!("mine:v1 {short}")
+        ]
+    );
+    let err = fail(&rcon, &["tag", "nosuch:1", "x:1"]);
+    assert!(err.contains("No such image: nosuch:1"), "{err}");
+
+    // --digests
+    let out = rcon.ok(&["images", "--digests", &format!("{}/bb", reg.addr)]);
+    assert!(out.starts_with("REPOSITORY"), "{out}");
+    assert!(out.lines().next().unwrap().contains("DIGEST"), "{out}");
+    assert!(out.contains(&digest), "{out}");
+    // --filter reference / dangling / label / before / since.
+    let out = rcon.ok(&["images", "--filter", "reference=mine:*", "--format", "{{.Repository}}"]);
+    assert_eq!(out, "mine\n");
+    assert_eq!(rcon.ok(&["images", "-q", "--filter", "dangling=true"]), "");
+    assert_eq!(rcon.ok(&["images", "-q", "--filter", "label=nosuch"]), "");
+    assert_eq!(rcon.ok(&["images", "-q", "--filter", "before=mine:v1"]), "");
+    assert_eq!(rcon.ok(&["images", "-a", "-q"]).trim(), short);
+    let out = rcon.ok(&["images", "--format", "table {{.Repository}}\\t{{.Tag}}", "mine"]);
+    assert_eq!(out, "REPOSITORY   TAG\nmine         v1\n");
+    let err = fail(&rcon, &["images", "--filter", "bogus=1"]);
+    assert!(err.contains("invalid filter"), "{err}");
+
+    // history: one row per config history entry, newest first.
+    let out = rcon.ok(&["history", "mine:v1"]);
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    assert!(rows[0].starts_with("IMAGE") && rows[0].contains("CREATED BY"), "{out}");
+    assert!(rows[1].starts_with(short) && rows[2].starts_with("<missing>"), "{out}");
+    assert!(rows[1].contains("rcon tests"), "{out}");
+    let out = rcon.ok(&["history", "-q", "--no-trunc", "mine:v1"]);
+    assert_eq!(out, format!("{id}\n<missing>\n"));
+
+    // image inspect: docker's keys.
+    let out = rcon.ok(&["image", "inspect", "mine:v1"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["Id"], id);
+    assert_eq!(v[0]["Config"]["Cmd"], serde_json::json!(["sh"]));
+    assert_eq!(v[0]["Os"], "linux");
+    assert_eq!(v[0]["Architecture"], "amd64");
+    assert_eq!(v[0]["RootFS"]["Layers"].as_array().unwrap().len(), 2);
+    assert_eq!(v[0]["GraphDriver"]["Name"], "overlay");
+    assert!(v[0]["RepoTags"].as_array().unwrap().contains(&"mine:v1".into()), "{out}");
+    assert_eq!(
+        rcon.ok(&["image", "inspect", "--format", "{{.Id}} {{json .Config.Cmd}}", "mine:v1"]),
+        format!("{id} [\"sh\"]\n")
+    );
+    let out = rcon.cmd(&["image", "inspect", "nosuch"]);
+    assert_eq!(code(&out), 1);
+
+    // rmi of one of several tags only untags.
+    assert_eq!(rcon.ok(&["rmi", "mine:v1"]), "Untagged: mine:v1\n");
+    assert_eq!(rcon.ok(&["images", "-q"]).trim(), short);
+
+    // prune: nothing dangling; a dangling image goes; -a takes the rest.
+    let (ref2, _) = ImageBuilder::new().busybox_layer().env("V=2").push(&reg, "bb:1");
+    rcon.ok(&["pull", "-q", &ref2]); // bb:1 moves to the new image; the old keeps localhost/other.
+    rcon.ok(&["rmi", "localhost/other"]);
+    let (ref3, _) = ImageBuilder::new().busybox_layer().env("V=3").push(&reg, "bb:1");
+    rcon.ok(&["pull", "-q", &ref3]); // The V=2 image is now dangling.
+    let out = rcon.ok(&["image", "prune", "-f"]);
+    assert!(out.starts_with("Deleted Images:\ndeleted: sha256:"), "{out}");
+    assert!(out.contains("Total reclaimed space:"), "{out}");
+    assert_eq!(rcon.ok(&["images", "-q"]).lines().count(), 1);
+    let out = rcon.ok(&["image", "prune", "-a", "-f"]);
+    assert!(out.contains(&format!("untagged: {}/bb:1", reg.addr)), "{out}");
+    assert_eq!(rcon.ok(&["images", "-q"]), "");
+    assert_eq!(std::fs::read_dir(rcon.root.join("layers")).unwrap().count(), 0, "layers removed");
+}

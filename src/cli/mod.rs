@@ -8,6 +8,8 @@
 mod build;
 mod container;
 mod exec;
+mod history;
+mod image;
 mod images;
 mod inspect;
 mod lifecycle;
@@ -21,6 +23,7 @@ mod push;
 mod rm;
 mod rmi;
 mod run;
+mod tag;
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -76,6 +79,12 @@ pub enum Command {
     Logout(login::LogoutArgs),
     /// Upload an image to a registry
     Push(push::PushArgs),
+    /// Create a tag TARGET that refers to SOURCE
+    Tag(tag::TagArgs),
+    /// Show the history of an image
+    History(history::HistoryArgs),
+    /// Manage images
+    Image(image::ImageArgs),
     /// Create a new container without starting it
     Create(lifecycle::CreateArgs),
     /// Start one or more stopped containers
@@ -153,6 +162,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Login(a) => login::login(&ctx, a),
         Command::Logout(a) => login::logout(&ctx, a),
         Command::Push(a) => push::run(&ctx, a),
+        Command::Tag(a) => tag::run(&ctx, a),
+        Command::History(a) => history::run(&ctx, a),
+        Command::Image(a) => image::run(&ctx, a),
         Command::Create(a) => lifecycle::create(&ctx, a),
         Command::Start(a) => lifecycle::start(&ctx, a),
         Command::Stop(a) => lifecycle::stop(&ctx, a),

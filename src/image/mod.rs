@@ -10,6 +10,7 @@
 //! writes to the store.
 
 pub mod compression;
+pub mod inspect;
 pub mod tarsplit;
 pub mod unpack;
 

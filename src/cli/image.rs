@@ -1,0 +1,128 @@
+//! `rcon image SUBCOMMAND`: inspect, prune, history, tag, ls, rm, pull, push.
+
+use super::Context;
+use crate::format::human_size;
+use crate::format::template::Format;
+use crate::reference::Reference;
+use crate::store::StoreError;
+use clap::{Args, Subcommand};
+use std::io::Write;
+
+/// `rcon image`.
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    #[command(subcommand)]
+    pub command: ImageCommand,
+}
+
+/// Subcommands of `rcon image`.
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Display detailed information on one or more images
+    Inspect(InspectArgs),
+    /// Remove unused images
+    Prune(PruneArgs),
+    /// Show the history of an image
+    History(super::history::HistoryArgs),
+    /// Create a tag TARGET that refers to SOURCE
+    Tag(super::tag::TagArgs),
+    /// List images
+    #[command(alias = "list")]
+    Ls(super::images::ImagesArgs),
+    /// Remove one or more images
+    Rm(super::rmi::RmiArgs),
+    /// Download an image from a registry
+    Pull(super::pull::PullArgs),
+    /// Upload an image to a registry
+    Push(super::push::PushArgs),
+}
+
+/// Flags of `rcon image inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Format the output using a Go template (or "json")
+    #[arg(short, long, value_name = "TEMPLATE")]
+    pub format: Option<String>,
+    /// Images: references or IDs
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+/// Flags of `rcon image prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Remove all images not used by a container, not just dangling ones
+    #[arg(short, long)]
+    pub all: bool,
+    /// Do not prompt for confirmation (rcon never prompts)
+    #[arg(short, long)]
+    pub force: bool,
+}
+
+/// Runs an `image` subcommand.
+pub fn run(ctx: &Context, a: ImageArgs) -> anyhow::Result<i32> {
+    match a.command {
+        ImageCommand::Inspect(a) => inspect(ctx, a),
+        ImageCommand::Prune(a) => prune(ctx, a),
+        ImageCommand::History(a) => super::history::run(ctx, a),
+        ImageCommand::Tag(a) => super::tag::run(ctx, a),
+        ImageCommand::Ls(a) => super::images::run(ctx, a),
+        ImageCommand::Rm(a) => super::rmi::run(ctx, a),
+        ImageCommand::Pull(a) => super::pull::run(ctx, a),
+        ImageCommand::Push(a) => super::push::run(ctx, a),
+    }
+}
+
+fn inspect(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    let mut items = Vec::new();
+    let mut status = 0;
+    for name in &a.images {
+        let normalized = Reference::parse(name).ok().map(|r| r.to_string());
+        match store.find_image(name, normalized.as_deref()) {
+            Ok(Some(image)) => items.push(crate::image::inspect::inspect(&store, &image)?),
+            Ok(None) => {
+                eprintln!("rcon: {}", StoreError::NoSuchImage(name.clone()));
+                status = 1;
+            }
+            Err(e) => {
+                eprintln!("rcon: {e}");
+                status = 1;
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    match a.format.as_deref() {
+        Some(f) => out.write_all(Format::parse(f)?.render(&items, &[])?.as_bytes())?,
+        None => writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?,
+    }
+    Ok(status)
+}
+
+fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    let used: std::collections::HashSet<_> = store.containers()?.into_iter().map(|c| c.image_id).collect();
+    let victims: Vec<_> =
+        store.images()?.into_iter().filter(|i| !used.contains(&i.id) && (a.all || i.repo_tags.is_empty())).collect();
+    let mut out = std::io::stdout().lock();
+    let mut reclaimed = 0u64;
+    let mut header = false;
+    for image in victims {
+        if let Some(removed) = store.delete_image(&image.id)? {
+            if !header {
+                writeln!(out, "Deleted Images:")?;
+                header = true;
+            }
+            for t in &removed.repo_tags {
+                writeln!(out, "untagged: {}", crate::image::inspect::familiar(t))?;
+            }
+            writeln!(out, "deleted: {}", removed.id)?;
+            reclaimed += removed.size;
+        }
+    }
+    if header {
+        writeln!(out)?;
+    }
+    writeln!(out, "Total reclaimed space: {}", human_size(reclaimed))?;
+    Ok(0)
+}
