@@ -102,7 +102,7 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
             "RestartPolicy": {"Name": restart_name, "MaximumRetryCount": max_retries},
             "LogConfig": {"Type": "k8s-file", "Config": log_config},
         },
-        "NetworkSettings": {"Ports": {}},
+        "NetworkSettings": crate::network::settings_json(store, &record.id),
     })
 }
 
