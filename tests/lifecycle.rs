@@ -263,13 +263,8 @@ fn exec_joins_the_running_container() {
     let (_reg, image) = busybox();
     let rcon = Rcon::new();
     rcon.ok(&["run", "-d", "--name", "box", "-e", "FROM_RUN=1", "-w", "/tmp", &image, "sleep", "100"]);
-    let out = rcon.ok(&[
-        "exec",
-        "box",
-        "sh",
-        "-c",
-        "echo $FROM_RUN; pwd; id -u; hostname; tr '\\0' ' ' < /proc/1/cmdline",
-    ]);
+    let out =
+        rcon.ok(&["exec", "box", "sh", "-c", "echo $FROM_RUN; pwd; id -u; hostname; tr '\\0' ' ' < /proc/1/cmdline"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "1", "the container's environment: {out}");
     assert_eq!(lines[1], "/tmp", "the container's working directory: {out}");
