@@ -205,10 +205,10 @@ fn namespaces_and_filesystems_are_the_containers_own() {
         "4\n4\n/dev/pts devpts\n/dev/mqueue mqueue\n/dev/shm tmpfs\n"
     );
 
-    // /sys read-only; network: loopback only, and up.
+    // /sys read-only; network (`--network none`): loopback only, and up.
     let script = "touch /sys/x 2>/dev/null && echo writable; grep ' /sys ' /proc/mounts | cut -d' ' -f3,4 | cut -c1-8; \
         ls /sys/class/net; cat /sys/class/net/lo/operstate /sys/class/net/lo/flags";
-    assert_eq!(run_ok(&rcon, &image, &[], &["sh", "-c", script]), "sysfs ro\nlo\nunknown\n0x9\n");
+    assert_eq!(run_ok(&rcon, &image, &["--network", "none"], &["sh", "-c", script]), "sysfs ro\nlo\nunknown\n0x9\n");
 
     // /proc hides what docker hides; /proc/sys is read-only.
     let script = "cat /proc/kcore | wc -c; echo 1 > /proc/sys/kernel/ostype 2>/dev/null && echo writable; \

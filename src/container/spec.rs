@@ -453,9 +453,9 @@ pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyho
             .map_err(|_| anyhow::anyhow!("--ulimit: unknown limit {name:?}"))?;
         rlimits.push(PosixRlimitBuilder::default().typ(typ).soft(soft).hard(hard).build()?);
     }
-    if !rlimits.is_empty() {
-        process.set_rlimits(Some(rlimits));
-    }
+    // No --ulimit: none in the spec, so the container inherits rcon's
+    // limits (oci-spec's default process has nofile=1024).
+    process.set_rlimits((!rlimits.is_empty()).then_some(rlimits));
     if !f.group_add.is_empty() {
         notes.push((crate::runtime::ANNOTATION_GROUP_ADD.into(), f.group_add.join(",")));
     }

@@ -179,6 +179,30 @@ fn make_dirs(dir: &Path, each: &dyn Fn(&Path) -> Result<(), Error>) -> Result<Ve
     Ok(created)
 }
 
+/// Removes empty sibling cgroups of `dir` older than a minute: those of
+/// containers whose monitor was killed before it could remove them (a new
+/// one is joined within milliseconds of its creation, so age tells them
+/// apart). Best effort.
+fn collect_stale_siblings(dir: &Path) {
+    let Some(parent) = dir.parent() else { return };
+    let Ok(rd) = std::fs::read_dir(parent) else { return };
+    let now = std::time::SystemTime::now();
+    for e in rd.flatten() {
+        let p = e.path();
+        if p == dir || !e.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| now.duration_since(t).is_ok_and(|d| d.as_secs() > 60));
+        let empty = std::fs::read_to_string(p.join("cgroup.procs")).is_ok_and(|s| s.trim().is_empty());
+        if old && empty {
+            let _ = std::fs::remove_dir(&p);
+        }
+    }
+}
+
 /// docker/runc's conversion of v1 `cpu.shares` (2..262144) to v2
 /// `cpu.weight` (1..10000).
 pub fn shares_to_weight(shares: u64) -> u64 {
@@ -211,6 +235,7 @@ impl Cgroup {
         let mut cg = match layout {
             Layout::V2(root) => {
                 let dir = join(root, &own_path(proc_cgroup, &[]));
+                collect_stale_siblings(&dir);
                 let root = root.clone();
                 let created = make_dirs(&dir, &|d: &Path| {
                     // Enable the controllers in the parent, for this child.
@@ -235,6 +260,7 @@ impl Cgroup {
                         continue;
                     }
                     let dir = join(mount, &own_path(proc_cgroup, ctrls));
+                    collect_stale_siblings(&dir);
                     let is_cpuset = ctrls.iter().any(|c| c == "cpuset");
                     let made = make_dirs(&dir, &|d: &Path| {
                         if is_cpuset {
