@@ -305,6 +305,16 @@ extern "C" fn forward_signal(sig: libc::c_int) {
     }
 }
 
+/// The signals `rcon run` forwards to the container.
+fn proxied_signals() -> nix::sys::signal::SigSet {
+    use nix::sys::signal::{SigSet, Signal};
+    let mut set = SigSet::empty();
+    for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT, Signal::SIGUSR1, Signal::SIGUSR2] {
+        set.add(s);
+    }
+    set
+}
+
 /// Forwards the signals a terminal or a supervisor sends to `rcon run` to
 /// the container's init (docker's `--sig-proxy`, on by default).
 fn proxy_signals(pid: i32) {
@@ -367,6 +377,10 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     opts.pdeathsig = Some(nix::sys::signal::Signal::SIGKILL);
     spec::foreground_stdio(&spec, &mut opts);
     let started_at = Utc::now();
+    // Signals for the proxy wait (blocked) until the container's pid is
+    // known: a SIGTERM right after the start is forwarded, not lost or fatal.
+    let proxied = proxied_signals();
+    let _ = proxied.thread_block();
     let mut process = match runtime::spawn(&spec, &opts) {
         Ok(p) => p,
         Err(e) => {
@@ -385,6 +399,7 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     if spec::sig_proxy(&spec) {
         proxy_signals(pid);
     }
+    let _ = proxied.thread_unblock();
     if let Some(console) = process.take_console() {
         let _ = runtime::tty::forward(console, spec::stdin_open(&spec));
     }
