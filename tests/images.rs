@@ -726,3 +726,216 @@ fn tags_listing_history_inspect_prune() {
     assert_eq!(rcon.ok(&["images", "-q"]), "");
     assert_eq!(std::fs::read_dir(rcon.root.join("layers")).unwrap().count(), 0, "layers removed");
 }
+
+fn skopeo(args: &[&str]) {
+    require("skopeo", "skopeo");
+    let out =
+        Command::new("skopeo").args(["--insecure-policy"]).args(args).env("HOME", "/nonexistent").output().unwrap();
+    assert!(out.status.success(), "skopeo {args:?}: {}", stderr(&out));
+}
+
+fn image_id(rcon: &Rcon, name: &str) -> String {
+    rcon.ok(&["image", "inspect", "--format", "{{.Id}}", name]).trim().to_string()
+}
+
+/// save/load round trips in both formats, gzip or not; archives written by
+/// skopeo load into rcon, and skopeo reads rcon's.
+#[test]
+fn save_and_load() {
+    let reg = Registry::start();
+    let rcon = Rcon::new();
+    let (reference, _) = ImageBuilder::new()
+        .busybox_layer()
+        .layer(&[TarEntry::file("hello", "hi"), TarEntry::whiteout("etc/group")])
+        .cmd(&["sh"])
+        .push(&reg, "bb:1");
+    rcon.ok(&["pull", "-q", &reference]);
+    let id = image_id(&rcon, &reference);
+    let dir = rcon.dir().to_path_buf();
+    for (format, gzip) in [("docker-archive", false), ("oci-archive", false), ("docker-archive", true)] {
+        let file = dir.join(format!("{format}-{gzip}.tar"));
+        let mut args = vec!["save", "-o", file.to_str().unwrap(), "--format", format];
+        if gzip {
+            args.push("--gzip");
+        }
+        args.push(&reference);
+        rcon.ok(&args);
+        let fresh = Rcon::new();
+        let out = fresh.ok(&["load", "-i", file.to_str().unwrap()]);
+        assert_eq!(out, format!("Loaded image: {reference}\n"), "{format}");
+        assert_eq!(image_id(&fresh, &reference), id, "{format}: same image ID");
+        let diff = fresh.root.join("layers");
+        assert_eq!(std::fs::read_dir(&diff).unwrap().count(), 2);
+        if !gzip {
+            // skopeo reads what rcon wrote.
+            skopeo(&["inspect", &format!("{format}:{}", file.display())]);
+        }
+        // And the loaded image can be saved again (tar-split recorded on load).
+        let again = dir.join(format!("again-{format}-{gzip}.tar"));
+        fresh.ok(&["save", "-o", again.to_str().unwrap(), &reference]);
+    }
+    // From stdin.
+    let file = dir.join("docker-archive-false.tar");
+    let fresh = Rcon::new();
+    let out = fresh.command(&["load"]).stdin(std::fs::File::open(&file).unwrap()).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // Archives written by skopeo (from the registry).
+    let src = format!("docker://{reference}");
+    let da = dir.join("skopeo-docker.tar");
+    skopeo(&[
+        "copy",
+        "--quiet",
+        "--src-tls-verify=false",
+        &src,
+        &format!("docker-archive:{}:skopeo/bb:v1", da.display()),
+    ]);
+    let fresh = Rcon::new();
+    assert_eq!(
+        fresh.ok(&["load", "-i", da.to_str().unwrap()]),
+        "Loaded image: localhost/skopeo/bb:v1\n".replace("localhost/", "")
+    );
+    assert_eq!(image_id(&fresh, "skopeo/bb:v1"), id);
+    let oa = dir.join("skopeo-oci.tar");
+    skopeo(&["copy", "--quiet", "--src-tls-verify=false", &src, &format!("oci-archive:{}:v1", oa.display())]);
+    let fresh = Rcon::new();
+    let out = fresh.ok(&["load", "-i", oa.to_str().unwrap()]);
+    assert_eq!(out, format!("Loaded image ID: {id}\n"), "a bare OCI tag names no repository");
+
+    // Not an archive.
+    let bad = dir.join("bad.tar");
+    std::fs::write(&bad, crate::common::tar_bytes(&[TarEntry::file("x", "y")])).unwrap();
+    let err = fail(&fresh, &["load", "-i", bad.to_str().unwrap()]);
+    assert!(err.contains("neither a docker archive"), "{err}");
+}
+
+/// podman loads rcon's archive, and rcon loads podman's (both formats).
+#[test]
+fn podman_archives_both_ways() {
+    require("podman", "podman");
+    let reg = Registry::start();
+    let rcon = Rcon::new();
+    let reference = local_busybox(&reg, &rcon, "bb:1");
+    let id = image_id(&rcon, &reference);
+    let pdir = tempfile::Builder::new().prefix("rcon-podman-").tempdir().unwrap();
+    let podman = |args: &[&str]| {
+        let out = Command::new("podman")
+            .arg("--root")
+            .arg(pdir.path().join("root"))
+            .arg("--runroot")
+            .arg(pdir.path().join("run"))
+            .args(["--storage-driver", "vfs", "--events-backend", "none"])
+            .args(args)
+            .env("HOME", pdir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "podman {args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let file = rcon.dir().join("rcon.tar");
+    rcon.ok(&["save", "-o", file.to_str().unwrap(), &reference]);
+    podman(&["load", "-q", "-i", file.to_str().unwrap()]);
+    assert_eq!(podman(&["image", "inspect", "--format", "{{.Id}}", &reference]).trim(), &id[7..]);
+    for format in ["docker-archive", "oci-archive"] {
+        let out = rcon.dir().join(format!("podman-{format}.tar"));
+        podman(&["save", "-q", "--format", format, "-o", out.to_str().unwrap(), &reference]);
+        let fresh = Rcon::new();
+        let loaded = fresh.ok(&["load", "-i", out.to_str().unwrap()]);
+        assert!(loaded.starts_with("Loaded image"), "{loaded}");
+        if format == "docker-archive" {
+            assert_eq!(fresh.ok(&["images", "-q", "--no-trunc"]).trim(), id, "{format}");
+        } else {
+            // podman writes an OCI config (a new image ID) with the same layers.
+            assert_eq!(fresh.ok(&["images", "-q"]).lines().count(), 1);
+            let layers = fresh.ok(&[
+                "image",
+                "inspect",
+                "--format",
+                "{{json .RootFS.Layers}}",
+                fresh.ok(&["images", "-q"]).trim(),
+            ]);
+            let orig = rcon.ok(&["image", "inspect", "--format", "{{json .RootFS.Layers}}", &reference]);
+            assert_eq!(layers, orig);
+        }
+    }
+    podman(&["rmi", "-a", "-f"]);
+    crate::common::unmount_under(pdir.path());
+}
+
+/// import from a file, standard input (gzip) and a URL with --change;
+/// export of a container merges its upper dir over its layers.
+#[test]
+fn import_and_export() {
+    let rcon = Rcon::new();
+    let tarball = crate::common::tar_bytes(&busybox_entries());
+    let file = rcon.dir().join("rootfs.tar");
+    std::fs::write(&file, &tarball).unwrap();
+    let id = rcon.ok(&[
+        "import",
+        "--change",
+        r#"CMD ["/bin/sh","-c","echo $A"]"#,
+        "-c",
+        "ENV A=imported",
+        "-m",
+        "from a file",
+        file.to_str().unwrap(),
+        "imp:1",
+    ]);
+    assert!(id.starts_with("sha256:") && id.trim().len() == 71, "{id}");
+    let v: serde_json::Value = serde_json::from_str(&rcon.ok(&["image", "inspect", "imp:1"])).unwrap();
+    assert_eq!(v[0]["Config"]["Cmd"], serde_json::json!(["/bin/sh", "-c", "echo $A"]));
+    assert_eq!(v[0]["Config"]["Env"], serde_json::json!(["A=imported"]));
+    assert_eq!(v[0]["Comment"], "from a file");
+    assert_eq!(v[0]["RootFS"]["Layers"][0], crate::common::sha256_digest(&tarball));
+
+    // stdin, gzip-compressed.
+    let gz = rcon.dir().join("rootfs.tar.gz");
+    std::fs::write(&gz, crate::common::gzip(&tarball)).unwrap();
+    let out = rcon.command(&["import", "-", "imp:2"]).stdin(std::fs::File::open(&gz).unwrap()).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // A URL.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/rootfs.tar", listener.local_addr().unwrap());
+    let body = tarball.clone();
+    let server = std::thread::spawn(move || {
+        let (mut c, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = c.read(&mut buf);
+        let _ = write!(c, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+        let _ = c.write_all(&body);
+    });
+    rcon.ok(&["import", &url, "imp:3"]);
+    server.join().unwrap();
+    assert_eq!(rcon.ok(&["images", "-q"]).lines().count(), 3, "three imports (their creation times differ)");
+    assert_eq!(std::fs::read_dir(rcon.root.join("layers")).unwrap().count(), 1, "one shared layer");
+
+    // export: layers merged with whiteouts and opaque dirs, and the upper dir on top.
+    let reg = Registry::start();
+    let (reference, _) = ImageBuilder::new()
+        .busybox_layer()
+        .layer(&[TarEntry::dir("data/"), TarEntry::file("data/old", "old"), TarEntry::file("data/keep", "k")])
+        .layer(&[TarEntry::whiteout("data/old"), TarEntry::file("top", "t")])
+        .cmd(&["sh"])
+        .push(&reg, "exp:1");
+    let cid = rcon.ok(&["create", "--name", "exp", &reference]).trim().to_string();
+    let upper = rcon.root.join("containers").join(&cid).join("upper");
+    std::fs::write(upper.join("new-in-upper"), "u").unwrap();
+    let out = rcon.command(&["export", "exp"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut names: Vec<String> = tar::Archive::new(&out.stdout[..])
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().to_string_lossy().trim_end_matches('/').to_string())
+        .collect();
+    names.sort();
+    for want in ["bin/busybox", "bin/sh", "data", "data/keep", "etc/passwd", "new-in-upper", "top"] {
+        assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
+    }
+    assert!(!names.iter().any(|n| n == "data/old" || n.contains(".wh.")), "{names:?}");
+    assert_eq!(names.iter().filter(|n| *n == "bin").count(), 1, "no duplicates");
+    // The export imports back.
+    let exported = rcon.dir().join("exported.tar");
+    rcon.ok(&["export", "-o", exported.to_str().unwrap(), "exp"]);
+    rcon.ok(&["import", exported.to_str().unwrap(), "reimported:1"]);
+    rcon.ok(&["rm", "exp"]);
+}

@@ -11,6 +11,7 @@ mod exec;
 mod history;
 mod image;
 mod images;
+mod import;
 mod inspect;
 mod lifecycle;
 mod login;
@@ -23,6 +24,7 @@ mod push;
 mod rm;
 mod rmi;
 mod run;
+mod save;
 mod tag;
 
 use clap::{Parser, Subcommand};
@@ -85,6 +87,14 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Manage images
     Image(image::ImageArgs),
+    /// Save images to a tar archive (docker-archive or oci-archive)
+    Save(save::SaveArgs),
+    /// Load images from a tar archive
+    Load(save::LoadArgs),
+    /// Create an image from a root filesystem tarball
+    Import(import::ImportArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(import::ExportArgs),
     /// Create a new container without starting it
     Create(lifecycle::CreateArgs),
     /// Start one or more stopped containers
@@ -165,6 +175,10 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Tag(a) => tag::run(&ctx, a),
         Command::History(a) => history::run(&ctx, a),
         Command::Image(a) => image::run(&ctx, a),
+        Command::Save(a) => save::run_save(&ctx, a),
+        Command::Load(a) => save::run_load(&ctx, a),
+        Command::Import(a) => import::run_import(&ctx, a),
+        Command::Export(a) => import::run_export(&ctx, a),
         Command::Create(a) => lifecycle::create(&ctx, a),
         Command::Start(a) => lifecycle::start(&ctx, a),
         Command::Stop(a) => lifecycle::stop(&ctx, a),

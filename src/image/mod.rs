@@ -9,6 +9,7 @@
 //! This module parses and checks documents; it never talks to a registry nor
 //! writes to the store.
 
+pub mod archive;
 pub mod compression;
 pub mod inspect;
 pub mod tarsplit;
