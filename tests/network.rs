@@ -50,9 +50,12 @@ fn http_get(addr: &str) -> Option<String> {
 /// container of this store, no DNAT map entry to their addresses.
 #[track_caller]
 fn assert_no_leaks(rcon: &Rcon, ids: &[String], addrs: &[String]) {
-    let links = String::from_utf8(Command::new("ip").args(["-o", "link"]).output().unwrap().stdout).unwrap();
+    // A container's namespace, and the veth in it, goes away asynchronously
+    // after its init died.
+    let links = || String::from_utf8(Command::new("ip").args(["-o", "link"]).output().unwrap().stdout).unwrap();
     for id in ids {
-        assert!(!links.contains(&format!("rv{}", &id[..12])), "veth of {id} left:\n{links}");
+        let veth = format!("rv{}", &id[..12]);
+        eventually(&format!("the veth of {id} is gone"), || !links().contains(&veth));
     }
     let root = rcon.root.display().to_string();
     for sub in ["ipam", "ports"] {

@@ -586,6 +586,13 @@ fn refresh_hosts(store: &Store, nets: &[String]) {
 /// and `container:` modes only record the owner. On error everything done
 /// is undone.
 pub fn attach(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
+    let t0 = std::time::Instant::now();
+    let r = attach_inner(store, id, pid);
+    crate::debug!("network: attach of {} took {:.2} ms", &id[..12], t0.elapsed().as_secs_f64() * 1e3);
+    r
+}
+
+fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     let Some(mut ep) = endpoint(store, id) else { return Ok(()) };
     let d = PathBuf::from(HOST_STATE);
     std::fs::create_dir_all(&d).map_err(io(&d))?;
@@ -644,7 +651,9 @@ fn publish(ep: &mut Endpoint) -> Result<(), Error> {
         ep.attachments.first().and_then(|a| a.ip).ok_or_else(|| Error::BadNetwork("no address to publish".into()))?;
     let reserved = ports::reserve(&ep.ports, &owner)?;
     let add = nft::add_ports_script(&reserved, ip);
-    let r = nft::run(&format!("{}{add}", nft::base_script(&[]))).or_else(|_| {
+    // The table normally exists (made with the bridge): try the elements
+    // alone first, then with the (idempotent) table script.
+    let r = nft::run(&add).or_else(|_| nft::run(&format!("{}{add}", nft::base_script(&[])))).or_else(|_| {
         // A stale element (its container vanished without a detach) holds
         // the key: delete each, then retry.
         for line in nft::delete_ports_script(&reserved).lines() {
@@ -711,9 +720,13 @@ fn teardown(id: &str, ep: &mut Endpoint) -> Result<(), Error> {
         ports::release(&ep.published, &owner);
         ep.published.clear();
     }
+    // With the init gone, its network namespace is going away and the kernel
+    // deletes the veth pairs in it on its own; deleting one here would
+    // only wait for the same RCU grace periods (10-50 ms) on rcon's hot path.
+    let init_gone = owner.pid.is_none_or(|p| start_time(p).is_none_or(|s| Some(s) != owner.start));
     let mut nl = None;
     for att in &mut ep.attachments {
-        if let Some(veth) = att.veth.take() {
+        if let Some(veth) = att.veth.take().filter(|_| !init_gone) {
             let nl = nl.get_or_insert_with(netlink::Netlink::open);
             if let Ok(nl) = nl
                 && let Err(e) = nl.delete_link(&veth)
@@ -738,6 +751,13 @@ fn teardown(id: &str, ep: &mut Endpoint) -> Result<(), Error> {
 /// a container without an endpoint is fine. Call it before removing the
 /// container's directory.
 pub fn detach(store: &Store, id: &str) -> Result<(), Error> {
+    let t0 = std::time::Instant::now();
+    let r = detach_inner(store, id);
+    crate::debug!("network: detach of {} took {:.2} ms", &id[..12], t0.elapsed().as_secs_f64() * 1e3);
+    r
+}
+
+fn detach_inner(store: &Store, id: &str) -> Result<(), Error> {
     let Some(mut ep) = endpoint(store, id) else { return Ok(()) };
     if ep.owner.is_none() && ep.published.is_empty() && ep.attachments.iter().all(|a| a.ip.is_none()) {
         return Ok(());
