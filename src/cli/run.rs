@@ -125,7 +125,7 @@ pub fn options(a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
         hostname: a.hostname,
         auto_remove: a.rm,
         pull: crate::container::PullPolicy::parse(&a.pull),
-        pull_options: crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.tls_verify, ..Default::default() },
+        pull_options: crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.tls_verify },
         restart: a.restart,
         log_opts: a.log_opt,
         health,
@@ -134,7 +134,6 @@ pub fn options(a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
         network: a.net.options(),
         stop_signal: a.rt.stop_signal.clone(),
         runtime: a.rt.flags(),
-        ..Default::default()
     })
 }
 

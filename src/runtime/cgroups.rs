@@ -101,7 +101,7 @@ fn unescape(s: &str) -> String {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() + 0 && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
             out.push(u8::from_str_radix(&s[i + 1..i + 4], 8).unwrap_or(b'?') as char);
             i += 4;
         } else {
@@ -120,7 +120,8 @@ pub struct Cgroup {
     pub v2: bool,
     /// (controllers, directory) pairs; for v2 the controllers are empty.
     pub dirs: Vec<(Vec<String>, PathBuf)>,
-    /// Directories created for it, deepest first (removed with it).
+    /// Directories created for it, deepest first (its own and parents like
+    /// `rcon/`; only its own are removed).
     pub created: Vec<PathBuf>,
 }
 
@@ -409,13 +410,11 @@ impl Cgroup {
             .unwrap_or(0)
     }
 
-    /// Kills what is left in the cgroup and removes its directories
+    /// Kills what is left in the cgroup and removes its own directories
     /// (best effort; retried for up to a second while the kernel frees
     /// the last exiting tasks).
     pub fn remove(&self) {
-        let dirs: Vec<&Path> =
-            self.dirs.iter().map(|(_, d)| d.as_path()).chain(self.created.iter().map(|p| p.as_path())).collect();
-        for d in dirs {
+        for (_, d) in &self.dirs {
             for attempt in 0..200 {
                 match std::fs::remove_dir(d) {
                     Ok(()) => break,
@@ -432,6 +431,8 @@ impl Cgroup {
                 }
             }
         }
+        // Parents created for it (`rcon/`) stay, as docker's `docker/` does:
+        // removing them would race with containers being created beside it.
     }
 }
 

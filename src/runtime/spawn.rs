@@ -360,7 +360,6 @@ fn read_outcome(chan: &OwnedFd, terminal: bool) -> Result<(Vec<u8>, Option<Owned
                 }
             }
         }
-        drop(iov);
         if n == 1 && !(console.is_some() && first[0] == tty::CONSOLE_MARK) {
             buf.push(first[0]);
         }

@@ -144,11 +144,12 @@ impl Asm {
             }
             let mut changed = false;
             for (i, ins) in self.ins.iter().enumerate() {
-                if let Ins::Jmp { to, .. } = ins {
-                    if !long[i] && label_pos[*to] - pos[i] - 1 > 255 {
-                        long[i] = true;
-                        changed = true;
-                    }
+                if let Ins::Jmp { to, .. } = ins
+                    && !long[i]
+                    && label_pos[*to] - pos[i] - 1 > 255
+                {
+                    long[i] = true;
+                    changed = true;
                 }
             }
             if changed {
@@ -183,12 +184,15 @@ impl Asm {
     }
 }
 
+/// Argument conditions (all must hold) and the return value when they do.
+type Rule = (Vec<LinuxSeccompArg>, u32);
+
 /// What a syscall number maps to.
 #[derive(Debug, Clone, PartialEq)]
 enum Leaf {
     Ret(u32),
     /// Rules with argument conditions, in order, then a fallback return.
-    Rules(Vec<(Vec<LinuxSeccompArg>, u32)>, u32),
+    Rules(Vec<Rule>, u32),
 }
 
 /// Emits the checks of `arg`; jumps to `fail` when it does not hold.
@@ -254,7 +258,7 @@ fn emit_arg(a: &mut Asm, arg: &LinuxSeccompArg, fail: usize) -> Result<(), Error
 pub fn compile(s: &LinuxSeccomp) -> Result<Vec<SockFilter>, Error> {
     let default = ret_value(s.default_action(), s.default_errno_ret())?;
     // Per syscall number: unconditional action (first wins) or conditional rules.
-    let mut per_nr: BTreeMap<u32, (Option<u32>, Vec<(Vec<LinuxSeccompArg>, u32)>)> = BTreeMap::new();
+    let mut per_nr: BTreeMap<u32, (Option<u32>, Vec<Rule>)> = BTreeMap::new();
     for rule in s.syscalls().iter().flatten() {
         let ret = ret_value(rule.action(), rule.errno_ret())?;
         let args = rule.args().clone().unwrap_or_default();
@@ -340,18 +344,19 @@ pub fn load(s: &LinuxSeccomp, cache_dir: Option<&Path>) -> Result<Vec<SockFilter
     let json = serde_json::to_vec(s).map_err(|e| Error::Setup(format!("seccomp: {e}")))?;
     let key = hex::encode(sha2::Sha256::digest(&json));
     let path = dir.join(format!("seccomp-{}.bpf", &key[..32]));
-    if let Ok(data) = std::fs::read(&path) {
-        if data.len() % 8 == 0 && !data.is_empty() {
-            return Ok(data
-                .chunks_exact(8)
-                .map(|c| SockFilter {
-                    code: u16::from_ne_bytes([c[0], c[1]]),
-                    jt: c[2],
-                    jf: c[3],
-                    k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
-                })
-                .collect());
-        }
+    if let Ok(data) = std::fs::read(&path)
+        && data.len() % 8 == 0
+        && !data.is_empty()
+    {
+        return Ok(data
+            .chunks_exact(8)
+            .map(|c| SockFilter {
+                code: u16::from_ne_bytes([c[0], c[1]]),
+                jt: c[2],
+                jf: c[3],
+                k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
+            })
+            .collect());
     }
     let prog = compile(s)?;
     let mut data = Vec::with_capacity(prog.len() * 8);
@@ -514,7 +519,7 @@ mod tests {
 
     /// Runs the BPF program on (nr, arch, args) as the kernel would.
     fn eval(prog: &[SockFilter], nr: u32, arch: u32, args: [u64; 6]) -> u32 {
-        let mut data = vec![0u8; 64];
+        let mut data = [0u8; 64];
         data[0..4].copy_from_slice(&nr.to_ne_bytes());
         data[4..8].copy_from_slice(&arch.to_ne_bytes());
         for (i, a) in args.iter().enumerate() {
