@@ -284,5 +284,5 @@ pub fn attach(ctx: &Context, a: OneContainer) -> anyhow::Result<i32> {
     let log = store.container_dir(&record.id).join("ctr.log");
     let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     super::logs::follow_from(&store, &record.id, offset, &super::logs::Filter::default())?;
-    Ok(crate::container::lifecycle::wait(&store, &record.id)?)
+    crate::container::lifecycle::wait(&store, &record.id)
 }

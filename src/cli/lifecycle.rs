@@ -43,7 +43,7 @@ pub fn start(ctx: &Context, a: StartArgs) -> anyhow::Result<i32> {
         match crate::container::start(&store, name) {
             Ok(_) if a.attach => {
                 super::logs::follow(&store, name, &super::logs::Filter::default())?;
-                return Ok(lifecycle::wait(&store, name)?);
+                return lifecycle::wait(&store, name);
             }
             Ok(_) => println!("{name}"),
             Err(e) => {

@@ -9,6 +9,9 @@ pub struct RmArgs {
     /// Force the removal of a running container (uses SIGKILL)
     #[arg(short, long)]
     pub force: bool,
+    /// Remove anonymous volumes associated with the container
+    #[arg(short, long)]
+    pub volumes: bool,
     /// Containers: names, IDs or unique ID prefixes
     #[arg(required = true, value_name = "CONTAINER")]
     pub containers: Vec<String>,

@@ -630,7 +630,7 @@ impl ImageBuilder {
             );
             layer_digests.push(digest);
         }
-        let mut manifest_for = |arch: &str| -> (String, usize, String) {
+        let manifest_for = |arch: &str| -> (String, usize, String) {
             let (config_digest, config_size) = put(&self.config_json(&diff_ids, arch));
             let manifest = serde_json::to_vec(&json!({
                 "schemaVersion": 2,
