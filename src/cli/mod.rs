@@ -17,6 +17,7 @@ mod lifecycle;
 mod login;
 mod logs;
 mod network;
+mod oci;
 mod port;
 mod ps;
 mod pull;
@@ -125,6 +126,9 @@ pub enum Command {
     Attach(container::OneContainer),
     /// Manage containers
     Container(container::ContainerArgs),
+    /// OCI runtime command line (create, start, state, kill, delete on a bundle)
+    #[command(hide = true)]
+    Oci(oci::OciArgs),
 }
 
 /// Parses `args` and runs the command; returns the process exit code.
@@ -194,6 +198,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Unpause(a) => container::pause(&ctx, a, false),
         Command::Attach(a) => container::attach(&ctx, a),
         Command::Container(a) => container::container(&ctx, a),
+        Command::Oci(a) => oci::run(&ctx, a),
     }
 }
 

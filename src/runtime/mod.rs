@@ -51,6 +51,7 @@ pub mod caps;
 pub mod cgroups;
 pub mod exec;
 mod mounts;
+pub mod oci;
 mod process;
 pub mod seccomp;
 mod spawn;
@@ -202,6 +203,18 @@ pub struct SpawnOptions {
     /// hash of the spec's `linux.seccomp`), so later starts skip compiling;
     /// `None` compiles every time.
     pub cache_dir: Option<PathBuf>,
+    /// The OCI "create" gate: a listening unix socket (`SOCK_STREAM`,
+    /// close-on-exec) the init inherits. With it, the init sets everything
+    /// up, reports "created" ([`spawn`] then returns, before the `execve`),
+    /// and blocks in `accept(2)` on this socket; whoever connects (`rcon oci
+    /// start`) releases it, and then receives the outcome of the `execve` on
+    /// that connection: EOF without data for success, else bytes for
+    /// [`spawn_error_from_bytes`]. Plays the role of runc's `exec.fifo`, but
+    /// needs no `/proc` in the container and no permission on a path after
+    /// the privileges are dropped, and a dead init refuses the connection
+    /// instead of blocking its opener. `None` (the default): no gate, the
+    /// init execs as soon as it is ready.
+    pub exec_socket: Option<OwnedFd>,
 }
 
 impl Default for SpawnOptions {
@@ -214,6 +227,7 @@ impl Default for SpawnOptions {
             on_created: None,
             pdeathsig: None,
             cache_dir: None,
+            exec_socket: None,
         }
     }
 }
@@ -227,6 +241,7 @@ impl std::fmt::Debug for SpawnOptions {
             .field("on_created", &self.on_created.as_ref().map(|_| "Fn(pid)"))
             .field("pdeathsig", &self.pdeathsig)
             .field("cache_dir", &self.cache_dir)
+            .field("exec_socket", &self.exec_socket)
             .finish()
     }
 }

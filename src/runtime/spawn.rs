@@ -317,15 +317,16 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
                     // The init died before the go-ahead: its message follows.
                 }
             }
-            let (buf, console) = match read_outcome(&parent_end, plan.terminal) {
+            let (buf, console) = match read_outcome(&parent_end, plan.terminal, opts.exec_socket.is_some()) {
                 Ok(r) => r,
                 Err(e) => {
                     reap(pid);
                     return Err(fail(Error::Setup(format!("cannot read the container's start status: {}", e.desc()))));
                 }
             };
-            if buf.is_empty() {
-                // EOF without a message: execve closed the channel.
+            if buf.is_empty() || (opts.exec_socket.is_some() && buf == [CREATED_MARK]) {
+                // EOF without a message: execve closed the channel; or the
+                // init waits at the create/start gate.
                 return Ok(Process { pid, console, cgroup });
             }
             reap(pid);
@@ -336,8 +337,10 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
 
 /// Reads the init's report until EOF: the console master first when
 /// `terminal` (a [`tty::CONSOLE_MARK`] byte carrying the fd), then an
-/// encoded [`Error`] or nothing.
-fn read_outcome(chan: &OwnedFd, terminal: bool) -> Result<(Vec<u8>, Option<OwnedFd>), Errno> {
+/// encoded [`Error`] or nothing. With `gated`, a lone [`CREATED_MARK`] as
+/// the first byte of the report ends it too (the init keeps the channel
+/// open while it waits at the gate).
+fn read_outcome(chan: &OwnedFd, terminal: bool, gated: bool) -> Result<(Vec<u8>, Option<OwnedFd>), Errno> {
     let mut buf = Vec::new();
     let mut console = None;
     if terminal {
@@ -368,6 +371,22 @@ fn read_outcome(chan: &OwnedFd, terminal: bool) -> Result<(Vec<u8>, Option<Owned
         }
     }
     let mut f = std::fs::File::from(chan.try_clone().map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))?);
+    if gated && buf.is_empty() {
+        let mut first = [0u8; 1];
+        let n = loop {
+            match f.read(&mut first) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => break r.map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))?,
+            }
+        };
+        if n == 0 {
+            return Ok((buf, console));
+        }
+        buf.push(first[0]);
+        if first[0] == CREATED_MARK {
+            return Ok((buf, console));
+        }
+    }
     f.read_to_end(&mut buf).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))?;
     Ok((buf, console))
 }
@@ -563,6 +582,9 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         // Last: a change of credentials clears it.
         nix::sys::prctl::set_pdeathsig(sig).map_err(|e| step("set", &"the parent-death signal", e))?;
     }
+    if let Some(gate) = &opts.exec_socket {
+        wait_for_start(gate.as_raw_fd(), chan)?;
+    }
     if plan.tiny_init {
         return process::tiny_init(chan, || {
             process::unblock_signals()?;
@@ -571,6 +593,40 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
     }
     process::unblock_signals()?;
     Err(process::exec(cmd, &path, &plan.cargs, &cenv))
+}
+
+/// Byte the init sends on the start channel when it is created and waits
+/// at the [`SpawnOptions::exec_socket`] gate.
+pub(crate) const CREATED_MARK: u8 = b'R';
+
+/// The init's side of the create/start gate: reports "created" on `chan`,
+/// waits for a connection on the listening socket `gate`, and puts that
+/// connection in place of `chan` (close-on-exec), so that what the init
+/// reports from then on (an `execve` failure, or EOF for success) reaches
+/// the process that started it.
+fn wait_for_start(gate: RawFd, chan: RawFd) -> Result<(), Error> {
+    // SAFETY: `chan` is the init's open end of the start channel.
+    nix::unistd::write(unsafe { BorrowedFd::borrow_raw(chan) }, &[CREATED_MARK])
+        .map_err(|e| step("report", &"the created state", e))?;
+    let conn = loop {
+        // SAFETY: accept4 on the inherited listening socket; no address wanted.
+        let fd = unsafe { libc::accept4(gate, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC) };
+        if fd >= 0 {
+            // SAFETY: a descriptor accept4 just returned.
+            break unsafe { OwnedFd::from_raw_fd(fd) };
+        }
+        let e = Errno::last();
+        if e != Errno::EINTR {
+            return Err(step("wait for", &"the start", e));
+        }
+    };
+    // SAFETY: dup3 onto the init's own start-channel descriptor.
+    if unsafe { libc::dup3(conn.as_raw_fd(), chan, libc::O_CLOEXEC) } < 0 {
+        return Err(step("take over", &"the start connection", Errno::last()));
+    }
+    // SAFETY: the gate is not needed any more; closing our own descriptor.
+    unsafe { libc::close(gate) };
+    Ok(())
 }
 
 /// The `RLIMIT_*` number of an OCI rlimit type name (`RLIMIT_NOFILE`).
