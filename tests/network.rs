@@ -141,6 +141,21 @@ impl Drop for ClientNetns {
     }
 }
 
+/// Deletes a user network's bridge, leases and NAT subnet if the test fails before
+/// `network rm` (the store, and so the network's record, goes with the test).
+struct BridgeGuard(String, String);
+
+impl Drop for BridgeGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = Command::new("ip").args(["link", "del", &self.0]).output();
+            let _ = std::fs::remove_dir_all(std::path::Path::new("/run/rcon/network/ipam").join(&self.0));
+            let del = format!("delete element ip rcon subnets {{ {} }}", self.1);
+            let _ = Command::new("nft").arg(del).output();
+        }
+    }
+}
+
 #[test]
 fn published_ports_from_localhost_and_another_host() {
     let (_reg, image) = web_image("hello from rcon\n");
@@ -216,6 +231,7 @@ fn user_network_names_aliases_and_recreation() {
     let inspect: serde_json::Value = serde_json::from_str(&rcon.ok(&["network", "inspect", &net])).unwrap();
     let subnet = inspect[0]["IPAM"]["Config"][0]["Subnet"].as_str().unwrap().to_string();
     assert!(subnet.ends_with("/24"), "{subnet}");
+    let _bridge = BridgeGuard(format!("rcon-{}", &net_id[..8]), subnet.clone());
 
     let srv = rcon.ok(&["run", "-d", "--name", "srv", "--network", &net, "--network-alias", "web", &image]);
     let srv = srv.trim().to_string();
