@@ -396,7 +396,7 @@ fn nothing_left_after_the_monitor_was_killed() {
     // The next container's start reaps the stale endpoint, even before `rm`.
     let out = rcon.cmd(&["run", "--rm", &image, "true"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert_no_leaks(&rcon, &[id.clone()], &[cip.clone()]);
+    assert_no_leaks(&rcon, std::slice::from_ref(&id), std::slice::from_ref(&cip));
     rcon.ok(&["rm", "-f", &id]);
     assert_no_leaks(&rcon, &[id], &[cip]);
 }
