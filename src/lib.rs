@@ -18,3 +18,4 @@ pub mod registry;
 pub mod runtime;
 pub mod store;
 pub mod util;
+pub mod volume;

@@ -7,6 +7,8 @@
 
 mod build;
 mod container;
+mod cp;
+mod diff;
 mod exec;
 mod history;
 mod image;
@@ -27,6 +29,7 @@ mod rmi;
 mod run;
 mod save;
 mod tag;
+mod volume;
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -126,6 +129,12 @@ pub enum Command {
     Attach(container::OneContainer),
     /// Manage containers
     Container(container::ContainerArgs),
+    /// Manage volumes
+    Volume(volume::VolumeArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(cp::CpArgs),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(diff::DiffArgs),
     /// OCI runtime command line (create, start, state, kill, delete on a bundle)
     #[command(hide = true)]
     Oci(oci::OciArgs),
@@ -198,6 +207,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Unpause(a) => container::pause(&ctx, a, false),
         Command::Attach(a) => container::attach(&ctx, a),
         Command::Container(a) => container::container(&ctx, a),
+        Command::Volume(a) => volume::run(&ctx, a),
+        Command::Cp(a) => cp::run(&ctx, a),
+        Command::Diff(a) => diff::run(&ctx, a),
         Command::Oci(a) => oci::run(&ctx, a),
     }
 }

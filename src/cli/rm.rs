@@ -23,7 +23,12 @@ pub fn run(ctx: &Context, a: RmArgs) -> anyhow::Result<i32> {
     let mut code = 0;
     for name in &a.containers {
         match crate::container::remove(&store, name, a.force) {
-            Ok(_) => println!("{name}"),
+            Ok(record) => {
+                if a.volumes {
+                    crate::volume::remove_anonymous(&store, &record);
+                }
+                println!("{name}")
+            }
             Err(e) => {
                 eprintln!("rcon: {e:#}");
                 code = 1;

@@ -82,6 +82,8 @@ pub struct RunArgs {
     pub net: super::network::RunNetworkArgs,
     #[command(flatten)]
     pub rt: RuntimeArgs,
+    #[command(flatten)]
+    pub vol: super::volume::RunVolumeArgs,
     /// IMAGE, then the command and its arguments
     #[arg(value_name = "IMAGE [COMMAND [ARG...]]", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
@@ -134,6 +136,7 @@ pub fn options(a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
         network: a.net.options(),
         stop_signal: a.rt.stop_signal.clone(),
         runtime: a.rt.flags(),
+        mounts: a.vol.flags(),
     })
 }
 

@@ -81,7 +81,7 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
         "RestartCount": state.restart_count,
         "Driver": "overlay",
         "Platform": "linux",
-        "Mounts": [],
+        "Mounts": record.mounts.iter().map(|m| m.inspect_json()).collect::<Vec<_>>(),
         "Config": {
             "Hostname": hostname,
             "Domainname": spec.as_ref().and_then(|s| s.domainname().clone()).unwrap_or_default(),

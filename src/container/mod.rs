@@ -88,6 +88,8 @@ pub struct RunOptions {
     /// Security, resources, process and device flags (issue 3; see
     /// [`spec::RuntimeFlags`]).
     pub runtime: spec::RuntimeFlags,
+    /// `-v`, `--mount`, `--volumes-from` (issue 8).
+    pub mounts: crate::volume::MountFlags,
 }
 
 /// The `--health-*` flags (durations as docker writes them: `30s`, `1m30s`, `500ms`).
@@ -190,6 +192,9 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
         etc_resolv_conf: dir.join("resolv.conf"),
     };
     let mut spec = spec::build(&input)?;
+    let image_volumes = config.config().as_ref().and_then(|c| c.volumes().clone()).unwrap_or_default();
+    let mounts = crate::volume::prepare(store, &opts.mounts, &image_volumes)?;
+    crate::volume::apply_to_spec(&mut spec, &mounts)?;
     let exposed = config.config().as_ref().and_then(|c| c.exposed_ports().clone()).unwrap_or_default();
     let net_plan = opts.network.plan(store, &exposed)?;
     crate::network::apply_to_spec(&net_plan, &mut spec);
@@ -220,9 +225,11 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
             .or_else(|| config.config().as_ref().and_then(|c| c.stop_signal().clone())),
         stop_timeout: opts.stop_timeout,
         labels: parse_labels(&opts.labels)?,
+        mounts,
     };
     claim_name(store, &mut record, opts.name.is_some())?;
     write_etc_files(&dir, &hostname)
+        .and_then(|()| crate::volume::fs::copy_up(store, &record))
         .and_then(|()| Ok(crate::network::prepare(store, &id, &record.name, &hostname, &net_plan)?))
         .inspect_err(|_| {
             let _ = store.remove_container(&id);

@@ -54,6 +54,10 @@ pub struct ContainerRecord {
     /// Labels (`--label`).
     #[serde(default)]
     pub labels: std::collections::BTreeMap<String, String>,
+    /// Its bind, volume and tmpfs mounts (`-v`, `--mount`, `--volumes-from`,
+    /// the image's VOLUMEs), also in `spec`.
+    #[serde(default)]
+    pub mounts: Vec<crate::volume::MountPoint>,
 }
 
 /// A healthcheck, in docker's terms (`Config.Healthcheck`); durations in

@@ -1,0 +1,238 @@
+//! `rcon volume create|ls|inspect|rm|prune` and the mount flags of
+//! `run`/`create` (`-v`, `--mount`, `--volumes-from`).
+
+use super::Context;
+use crate::format::Table;
+use crate::format::template::Format;
+use crate::volume;
+use clap::{Args, Subcommand};
+use std::io::Write;
+
+/// The mount flags of `rcon run` and `rcon create`.
+#[derive(Debug, Args)]
+pub struct RunVolumeArgs {
+    /// Bind mount a host path or mount a volume: [SOURCE:]DEST[:OPTIONS] (ro, rw, z, Z, propagation, nocopy)
+    #[arg(short = 'v', long = "volume", value_name = "[SRC:]DEST[:OPTS]")]
+    pub volume: Vec<String>,
+    /// Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly][,…]
+    #[arg(long = "mount", value_name = "MOUNT")]
+    pub mount: Vec<String>,
+    /// Mount the volumes of another container: CONTAINER[:ro|rw]
+    #[arg(long = "volumes-from", value_name = "CONTAINER[:MODE]")]
+    pub volumes_from: Vec<String>,
+}
+
+impl RunVolumeArgs {
+    /// As [`crate::volume::MountFlags`].
+    pub fn flags(&self) -> volume::MountFlags {
+        volume::MountFlags {
+            volumes: self.volume.clone(),
+            mounts: self.mount.clone(),
+            volumes_from: self.volumes_from.clone(),
+        }
+    }
+}
+
+/// `rcon volume`.
+#[derive(Debug, Args)]
+pub struct VolumeArgs {
+    #[command(subcommand)]
+    command: VolumeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum VolumeCommand {
+    /// Create a volume
+    Create {
+        /// Set metadata on the volume (KEY=VALUE)
+        #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+        label: Vec<String>,
+        /// Volume driver (only "local")
+        #[arg(short = 'd', long, default_value = "local", value_parser = ["local"])]
+        driver: String,
+        /// Name (random when not given)
+        name: Option<String>,
+    },
+    /// List volumes
+    #[command(alias = "list")]
+    Ls {
+        /// Only display volume names
+        #[arg(short, long)]
+        quiet: bool,
+        /// Filter: dangling=true|false, name=…, label=KEY[=VALUE], driver=local
+        #[arg(short, long, value_name = "FILTER")]
+        filter: Vec<String>,
+        /// Format output with a Go template, `table …` or `json`
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+    },
+    /// Display detailed information on one or more volumes
+    Inspect {
+        /// Format output with a Go template
+        #[arg(short, long, value_name = "FORMAT")]
+        format: Option<String>,
+        /// Volumes
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Remove one or more volumes
+    #[command(alias = "remove")]
+    Rm {
+        /// Do not fail on volumes that do not exist
+        #[arg(short, long)]
+        force: bool,
+        /// Volumes
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Remove unused volumes (anonymous ones unless --all)
+    Prune {
+        /// Remove all unused volumes, not just anonymous ones
+        #[arg(short, long)]
+        all: bool,
+        /// Do not prompt for confirmation
+        #[arg(short, long)]
+        force: bool,
+        /// Filter: label=KEY[=VALUE]
+        #[arg(long, value_name = "FILTER")]
+        filter: Vec<String>,
+    },
+}
+
+fn labels(list: &[String]) -> std::collections::BTreeMap<String, String> {
+    list.iter()
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap_or((l, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+fn label_matches(v: &volume::VolumeRecord, want: &str) -> bool {
+    match want.split_once('=') {
+        Some((k, val)) => v.labels.get(k).is_some_and(|x| x == val),
+        None => v.labels.contains_key(want),
+    }
+}
+
+/// Runs a `volume` subcommand.
+pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    let mut out = std::io::stdout().lock();
+    match a.command {
+        VolumeCommand::Create { label, driver: _, name } => {
+            let (v, _) = volume::create(&store, name.as_deref(), labels(&label))?;
+            writeln!(out, "{}", v.name)?;
+        }
+        VolumeCommand::Ls { quiet, filter, format } => {
+            let users: std::collections::HashSet<String> = store
+                .containers()?
+                .iter()
+                .flat_map(|c| c.mounts.iter().filter(|m| m.kind == volume::MountKind::Volume).map(|m| m.name.clone()))
+                .collect();
+            let mut list = volume::list(&store)?;
+            for f in &filter {
+                let (k, val) = f.split_once('=').ok_or_else(|| anyhow::anyhow!("bad filter {f:?}: use KEY=VALUE"))?;
+                match k {
+                    "dangling" => {
+                        let d = matches!(val, "true" | "1");
+                        list.retain(|v| users.contains(&v.name) != d);
+                    }
+                    "name" => list.retain(|v| v.name.contains(val)),
+                    "label" => list.retain(|v| label_matches(v, val)),
+                    "driver" => list.retain(|_| val == "local"),
+                    _ => anyhow::bail!("invalid filter {k:?} (dangling, name, label, driver)"),
+                }
+            }
+            if quiet {
+                for v in &list {
+                    writeln!(out, "{}", v.name)?;
+                }
+            } else if let Some(f) = format {
+                let items: Vec<serde_json::Value> = list
+                    .iter()
+                    .map(|v| {
+                        let l: Vec<String> = v.labels.iter().map(|(k, x)| format!("{k}={x}")).collect();
+                        serde_json::json!({
+                            "Name": v.name, "Driver": "local", "Scope": "local",
+                            "Mountpoint": store.volume_data(&v.name), "Labels": l.join(","),
+                            "CreatedAt": v.created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        })
+                    })
+                    .collect();
+                let headers = [
+                    ("Name", "VOLUME NAME"),
+                    ("Driver", "DRIVER"),
+                    ("Scope", "SCOPE"),
+                    ("Mountpoint", "MOUNTPOINT"),
+                    ("Labels", "LABELS"),
+                ];
+                write!(out, "{}", Format::parse(&f)?.render(&items, &headers)?)?;
+            } else {
+                let mut t = Table::new(&["DRIVER", "VOLUME NAME"]);
+                for v in list {
+                    t.row(vec!["local".into(), v.name]);
+                }
+                write!(out, "{}", t.render())?;
+            }
+        }
+        VolumeCommand::Inspect { format, names } => {
+            let mut docs = Vec::new();
+            for n in &names {
+                docs.push(volume::inspect_json(&store, &volume::get(&store, n)?));
+            }
+            match format {
+                Some(f) => write!(out, "{}", Format::parse(&f)?.render(&docs, &[])?)?,
+                None => writeln!(out, "{}", serde_json::to_string_pretty(&docs)?)?,
+            }
+        }
+        VolumeCommand::Rm { force, names } => {
+            let mut code = 0;
+            for n in names {
+                match volume::remove(&store, &n) {
+                    Ok(()) => writeln!(out, "{n}")?,
+                    Err(volume::VolumeError::NoSuchVolume(_)) if force => {}
+                    Err(e) => {
+                        eprintln!("rcon: {e}");
+                        code = 1;
+                    }
+                }
+            }
+            return Ok(code);
+        }
+        VolumeCommand::Prune { all, force: _, filter } => {
+            if !filter.is_empty() {
+                // Filters narrow what may go: keep the others by pruning one at a time.
+                let mut removed = Vec::new();
+                let mut bytes = 0;
+                for v in volume::list(&store)? {
+                    let ok = (all || v.anonymous)
+                        && filter.iter().all(|f| f.strip_prefix("label=").is_some_and(|l| label_matches(&v, l)));
+                    if ok && volume::users(&store, &v.name)?.is_empty() {
+                        let size = volume::dir_size(&store.volume_data(&v.name));
+                        if volume::remove(&store, &v.name).is_ok() {
+                            removed.push(v.name);
+                            bytes += size;
+                        }
+                    }
+                }
+                print_pruned(&mut out, &removed, bytes)?;
+            } else {
+                let (removed, bytes) = volume::prune(&store, all)?;
+                print_pruned(&mut out, &removed, bytes)?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn print_pruned(out: &mut dyn Write, removed: &[String], bytes: u64) -> std::io::Result<()> {
+    if !removed.is_empty() {
+        writeln!(out, "Deleted Volumes:")?;
+        for r in removed {
+            writeln!(out, "{r}")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "Total reclaimed space: {}", crate::format::human_size(bytes))
+}

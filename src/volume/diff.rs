@@ -1,0 +1,104 @@
+//! `rcon diff`: what a container changed in its root filesystem, read from
+//! its overlay upper dir against the image's layers: `A` added, `C`
+//! changed, `D` deleted (a whiteout: character device 0:0), docker's
+//! output. An opaque directory (`trusted.overlay.opaque=y`) hides what the
+//! layers had below it: those entries are reported deleted.
+//! Reads only; never follows a symlink of the container.
+
+use crate::store::{ContainerRecord, Store};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+/// One change.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    /// Absolute path in the container.
+    pub path: String,
+    /// `A`, `C` or `D`.
+    pub kind: char,
+}
+
+fn is_whiteout(md: &std::fs::Metadata) -> bool {
+    md.file_type().is_char_device() && md.rdev() == 0
+}
+
+fn is_opaque(p: &Path) -> bool {
+    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()) else { return false };
+    let mut buf = [0u8; 4];
+    // SAFETY: valid NUL-terminated strings and a buffer of the given length.
+    let n =
+        unsafe { libc::lgetxattr(c.as_ptr(), c"trusted.overlay.opaque".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    n == 1 && buf[0] == b'y'
+}
+
+/// Whether `rel` exists in the merged view of `layers` (top first).
+fn in_layers(layers: &[PathBuf], rel: &Path) -> bool {
+    for l in layers {
+        // An opaque ancestor or a whiteout in this layer hides lower layers.
+        let mut cur = l.clone();
+        let comps: Vec<_> = rel.components().collect();
+        for (i, c) in comps.iter().enumerate() {
+            cur.push(c);
+            match cur.symlink_metadata() {
+                Ok(md) if is_whiteout(&md) => return false,
+                Ok(md) if i + 1 == comps.len() => return !is_whiteout(&md),
+                Ok(md) if md.is_dir() => {
+                    if is_opaque(&cur) && i + 1 < comps.len() {
+                        // Present only if this layer itself has the rest.
+                        let rest: PathBuf = comps[i + 1..].iter().collect();
+                        return cur.join(rest).symlink_metadata().is_ok_and(|m| !is_whiteout(&m));
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+    false
+}
+
+/// The changes of a container, sorted by path.
+pub fn changes(store: &Store, record: &ContainerRecord) -> std::io::Result<Vec<Change>> {
+    let upper = store.container_dir(&record.id).join("upper");
+    let layers: Vec<PathBuf> = record.layers.iter().rev().map(|l| store.layer_diff_dir(l)).collect();
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let dir = upper.join(&rel);
+        for e in std::fs::read_dir(&dir)? {
+            let e = e?;
+            let r = rel.join(e.file_name());
+            let md = e.path().symlink_metadata()?;
+            let path = format!("/{}", r.display());
+            let existed = in_layers(&layers, &r);
+            if is_whiteout(&md) {
+                if existed {
+                    out.push(Change { path, kind: 'D' });
+                }
+                continue;
+            }
+            out.push(Change { path: path.clone(), kind: if existed { 'C' } else { 'A' } });
+            if md.is_dir() {
+                if existed && is_opaque(&e.path()) {
+                    // What the layers had here and the upper dir does not is gone.
+                    for l in &layers {
+                        if let Ok(rd) = std::fs::read_dir(l.join(&r)) {
+                            for le in rd.flatten() {
+                                let lr = r.join(le.file_name());
+                                if !upper.join(&lr).exists() && upper.join(&lr).symlink_metadata().is_err() {
+                                    let c = Change { path: format!("/{}", lr.display()), kind: 'D' };
+                                    if !out.contains(&c) {
+                                        out.push(c);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                stack.push(r);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
