@@ -2,23 +2,13 @@
 //! monitor, `logs`, `stop`, `start`, `kill`, `wait`, restart policies,
 //! healthchecks, a monitor killed with SIGKILL, and many containers at once.
 
-use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};
+use crate::common::{ImageBuilder, Rcon, Registry, code, eventually, stderr, stdout};
 use std::time::{Duration, Instant};
 
 fn busybox() -> (Registry, String) {
     let reg = Registry::start();
     let (reference, _) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "bb:latest");
     (reg, reference)
-}
-
-/// Polls `f` every 20 ms until it returns true; panics with `what` after 20 s.
-#[track_caller]
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// The STATUS column of the container named `name` in `ps -a`.

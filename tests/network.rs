@@ -9,10 +9,10 @@
 //! own client namespace). Traffic goes only to 127.0.0.1, container
 //! addresses, the test's namespace and (egress) Debian's mirror.
 
-use crate::common::{ImageBuilder, Rcon, Registry, TarEntry, code, stderr, stdout};
+use crate::common::{ImageBuilder, Rcon, Registry, TarEntry, code, eventually, stderr, stdout};
 use std::io::{Read, Write};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A busybox image serving /www (index.html = `body`) on port 80, EXPOSE 80.
 fn web_image(body: &str) -> (Registry, String) {
@@ -24,15 +24,6 @@ fn web_image(body: &str) -> (Registry, String) {
         .cmd(&["httpd", "-f", "-p", "80", "-h", "/www"])
         .push(&reg, "web:latest");
     (reg, reference)
-}
-
-#[track_caller]
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// GET / from `addr` ("IP:PORT") over plain HTTP/1.0; the body, or None.
@@ -399,4 +390,25 @@ fn nothing_left_after_the_monitor_was_killed() {
     assert_no_leaks(&rcon, std::slice::from_ref(&id), std::slice::from_ref(&cip));
     rcon.ok(&["rm", "-f", &id]);
     assert_no_leaks(&rcon, &[id], &[cip]);
+}
+
+#[test]
+fn network_container_shares_another_containers_namespace() {
+    let (_reg, image) = web_image("shared");
+    let rcon = Rcon::new();
+    let id = rcon.ok(&["run", "-d", "--name", "srv", &image]).trim().to_string();
+    // The second container reaches the first one's server on its loopback.
+    let mut body = String::new();
+    eventually("server answers on the shared loopback", || {
+        let out =
+            rcon.cmd(&["run", "--rm", "--network", "container:srv", &image, "wget", "-qO-", "http://127.0.0.1:80/"]);
+        body = stdout(&out);
+        code(&out) == 0
+    });
+    assert_eq!(body, "shared");
+    let own = rcon.ok(&["run", "--rm", "--network", "container:srv", &image, "cat", "/sys/class/net/eth0/address"]);
+    let srv = rcon.ok(&["exec", "srv", "cat", "/sys/class/net/eth0/address"]);
+    assert_eq!(own, srv, "the same network interfaces");
+    rcon.ok(&["rm", "-f", "srv"]);
+    assert_no_leaks(&rcon, &[id], &[]);
 }

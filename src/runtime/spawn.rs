@@ -34,6 +34,10 @@ enum UserPlan {
 pub(crate) struct Plan {
     clone_flags: u64,
     new_net: bool,
+    /// Existing namespaces to join (`linux.namespaces[].path`), opened
+    /// before the clone: the PID one by the parent around the clone (it
+    /// applies to children only), the others by the init first thing.
+    joins: Vec<(libc::c_int, std::os::fd::OwnedFd)>,
     root: PathBuf,
     rootfs: RootfsSetup,
     root_readonly: bool,
@@ -100,9 +104,22 @@ impl Plan {
         let linux = spec.linux().clone().unwrap_or_default();
         let mut clone_flags = 0u64;
         let mut new_net = false;
+        let mut joins = Vec::new();
         for ns in linux.namespaces().iter().flatten() {
-            if ns.path().is_some() {
-                return Err(Error::Setup(format!("joining an existing {} namespace is not supported yet", ns.typ())));
+            if let Some(path) = ns.path() {
+                let flag = match ns.typ() {
+                    LinuxNamespaceType::Network => libc::CLONE_NEWNET,
+                    LinuxNamespaceType::Ipc => libc::CLONE_NEWIPC,
+                    LinuxNamespaceType::Uts => libc::CLONE_NEWUTS,
+                    LinuxNamespaceType::Pid => libc::CLONE_NEWPID,
+                    LinuxNamespaceType::Cgroup => libc::CLONE_NEWCGROUP,
+                    t => return Err(Error::Setup(format!("joining an existing {t} namespace is not supported"))),
+                };
+                let file = std::fs::File::open(path).map_err(|e| {
+                    Error::Setup(format!("cannot open the {} namespace {}: {e}", ns.typ(), path.display()))
+                })?;
+                joins.push((flag, std::os::fd::OwnedFd::from(file)));
+                continue;
             }
             clone_flags |= match ns.typ() {
                 LinuxNamespaceType::Mount => libc::CLONE_NEWNS,
@@ -185,6 +202,7 @@ impl Plan {
         Ok(Plan {
             clone_flags,
             new_net,
+            joins,
             root: root.path().clone(),
             rootfs: opts.rootfs.clone(),
             root_readonly: root.readonly().unwrap_or(false),
@@ -294,7 +312,23 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
     // SAFETY: rcon calls spawn while single-threaded (documented on
     // `runtime::spawn`), so the child may use the allocator and the standard
     // library freely; it ends in execve or _exit.
-    match unsafe { sys::clone_process(plan.clone_flags) } {
+    // Joining a PID namespace only applies to children: the parent enters
+    // it for the clone and goes back to its own right after.
+    let own_pid_ns = match plan.joins.iter().find(|(f, _)| *f == libc::CLONE_NEWPID) {
+        None => None,
+        Some((_, fd)) => {
+            let own = std::fs::File::open("/proc/self/ns/pid")
+                .map_err(|e| fail(Error::Setup(format!("cannot open rcon's own PID namespace: {e}"))))?;
+            nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWPID)
+                .map_err(|e| fail(Error::Setup(format!("cannot join the PID namespace: {}", e.desc()))))?;
+            Some(own)
+        }
+    };
+    let cloned = unsafe { sys::clone_process(plan.clone_flags) };
+    if let (Some(own), Ok(Forked::Parent(_))) = (&own_pid_ns, &cloned) {
+        let _ = nix::sched::setns(own, nix::sched::CloneFlags::CLONE_NEWPID);
+    }
+    match cloned {
         Err(e) => Err(fail(Error::Setup(format!("cannot create the container's namespaces: {}", e.desc())))),
         Ok(Forked::Child) => {
             drop(parent_end);
@@ -428,6 +462,12 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
                 Ok(1) => break,
                 _ => return Err(Error::Setup("the runtime did not let the container start".into())),
             }
+        }
+    }
+    for (flag, fd) in plan.joins.iter().filter(|(f, _)| *f != libc::CLONE_NEWPID) {
+        // SAFETY: setns(2) on a namespace fd opened before the clone.
+        if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(fd), *flag) } != 0 {
+            return Err(step("join", &format!("namespace {flag:#x}"), Errno::last()));
         }
     }
     // A session of its own: signals for rcon's process group (a terminal's

@@ -469,6 +469,7 @@ pub struct ImageBuilder {
     user: Option<String>,
     docker_format: bool,
     exposed: Vec<String>,
+    volumes: Vec<String>,
 }
 
 impl Default for ImageBuilder {
@@ -504,6 +505,7 @@ impl ImageBuilder {
             user: None,
             docker_format: false,
             exposed: Vec::new(),
+            volumes: Vec::new(),
         }
     }
 
@@ -566,6 +568,12 @@ impl ImageBuilder {
         self
     }
 
+    /// Adds `path` to the config's Volumes (VOLUME).
+    pub fn volume(mut self, path: &str) -> Self {
+        self.volumes.push(path.to_string());
+        self
+    }
+
     /// Pushes in Docker schema2 format (`skopeo --format v2s2`: Docker
     /// manifest and media types) instead of OCI.
     pub fn docker_format(mut self) -> Self {
@@ -592,6 +600,10 @@ impl ImageBuilder {
         if !self.exposed.is_empty() {
             let ports: serde_json::Map<String, Value> = self.exposed.iter().map(|p| (p.clone(), json!({}))).collect();
             config.insert("ExposedPorts".into(), Value::Object(ports));
+        }
+        if !self.volumes.is_empty() {
+            let v: serde_json::Map<String, Value> = self.volumes.iter().map(|p| (p.clone(), json!({}))).collect();
+            config.insert("Volumes".into(), Value::Object(v));
         }
         let history: Vec<Value> =
             diff_ids.iter().map(|_| json!({"created": "2023-11-14T22:13:20Z", "created_by": "rcon tests"})).collect();
@@ -874,6 +886,16 @@ fn unescape_mountinfo(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Polls `f` every 20 ms until it returns true; panics with `what` after 20 s.
+#[track_caller]
+pub fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !f() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// Stdout of `out` as a String (lossy).
