@@ -10,6 +10,7 @@ mod generated;
 mod images;
 mod lifecycle;
 mod network;
+mod oci;
 mod pull;
 mod runtime;
 mod security;

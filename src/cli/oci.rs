@@ -89,8 +89,9 @@ pub fn run(ctx: &Context, args: OciArgs) -> anyhow::Result<i32> {
     match r {
         Ok(()) => Ok(0),
         Err(e) => {
+            let code = e.exit_code();
             eprintln!("rcon: {}", super::error_chain(&anyhow::Error::new(e)));
-            Ok(1)
+            Ok(code)
         }
     }
 }

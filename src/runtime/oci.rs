@@ -248,6 +248,21 @@ impl Runtime {
         }
         root.set_path(rootfs);
         spec.set_root(Some(root));
+        // Relative bind sources are relative to the bundle.
+        if let Some(mounts) = spec.mounts().clone() {
+            let mounts = mounts
+                .into_iter()
+                .map(|mut m| {
+                    let bind = m.typ().as_deref() == Some("bind")
+                        || m.options().iter().flatten().any(|o| o == "bind" || o == "rbind");
+                    if let Some(src) = m.source().clone().filter(|s| bind && s.is_relative()) {
+                        m.set_source(Some(bundle.join(src)));
+                    }
+                    m
+                })
+                .collect();
+            spec.set_mounts(Some(mounts));
+        }
         let terminal = spec.process().as_ref().and_then(|p| p.terminal()).unwrap_or(false);
         match (terminal, &opts.console_socket) {
             (true, None) => {

@@ -1,0 +1,342 @@
+//! `rcon oci`, the OCI Runtime Command Line Interface, on a bundle built
+//! here (a busybox rootfs and a `config.json`): create → state `created`
+//! (the init waits, not yet exec'd) → start → `running` → kill → `stopped`
+//! → delete → "does not exist"; `delete --force`; refused operations; a
+//! failing create leaves nothing; `--console-socket` receives the pty
+//! master. Needs root, cgroups and `busybox-static`.
+//!
+//! The test process makes itself a child subreaper so that the containers'
+//! inits, orphaned when `rcon oci create` exits, become its children and can
+//! be reaped (some hosts' PID 1 does not reap them).
+
+use crate::common::{Rcon, busybox_entries, code, stderr, tar_bytes};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A bundle (`rootfs/` from the busybox layer, `config.json`) and an `out/`
+/// directory bind-mounted at `/out` in the container, in `rcon`'s temp dir.
+struct Bundle {
+    dir: PathBuf,
+    out: PathBuf,
+}
+
+fn become_subreaper() {
+    // SAFETY: prctl on this process; the inits of `rcon oci create` become
+    // our children, reaped only by `reap` (waitpid on their own pids).
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+}
+
+impl Bundle {
+    fn new(rcon: &Rcon, name: &str, args: &[&str], terminal: bool) -> Bundle {
+        become_subreaper();
+        let dir = rcon.dir().join(name);
+        let rootfs = dir.join("rootfs");
+        let out = dir.join("out");
+        std::fs::create_dir_all(&rootfs).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        tar::Archive::new(&tar_bytes(&busybox_entries())[..]).unpack(&rootfs).unwrap();
+        std::fs::create_dir_all(rootfs.join("out")).unwrap();
+        let config = serde_json::json!({
+            "ociVersion": "1.0.2",
+            "process": {
+                "terminal": terminal,
+                "user": {"uid": 0, "gid": 0},
+                "args": args,
+                "env": ["PATH=/bin", "TERM=xterm"],
+                "cwd": "/",
+                "capabilities": {
+                    "bounding": ["CAP_KILL", "CAP_CHOWN"],
+                    "effective": ["CAP_KILL", "CAP_CHOWN"],
+                    "permitted": ["CAP_KILL", "CAP_CHOWN"]
+                },
+                "noNewPrivileges": true
+            },
+            "root": {"path": "rootfs"},
+            "hostname": "ocitest",
+            "annotations": {"org.example.test": name},
+            "mounts": [
+                {"destination": "/proc", "type": "proc", "source": "proc"},
+                {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+                {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
+                {"destination": "/out", "type": "bind", "source": "out", "options": ["rbind", "rw"]}
+            ],
+            "linux": {
+                "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}, {"type": "network"}],
+                "maskedPaths": ["/proc/kcore"],
+                "readonlyPaths": ["/proc/sys"]
+            }
+        });
+        std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+        Bundle { dir, out }
+    }
+}
+
+/// A container ID unique to this test run.
+fn unique(name: &str) -> String {
+    format!("rcon-oci-test-{}-{name}", std::process::id())
+}
+
+/// `rcon oci ARGS…` with output captured (not for `create`, whose init
+/// inherits stdout and stderr).
+fn oci(rcon: &Rcon, args: &[&str]) -> Output {
+    let mut a = vec!["oci"];
+    a.extend_from_slice(args);
+    rcon.cmd(&a)
+}
+
+#[track_caller]
+fn oci_ok(rcon: &Rcon, args: &[&str]) -> String {
+    let out = oci(rcon, args);
+    assert_eq!(code(&out), 0, "rcon oci {args:?} failed:\n{}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `rcon oci create` with stdout and stderr to files in the bundle (the
+/// container's process keeps them); returns (exit code, stderr text).
+fn create(rcon: &Rcon, b: &Bundle, extra: &[&str], id: &str) -> (i32, String) {
+    let err_path = b.dir.join("create.err");
+    let err = std::fs::File::create(&err_path).unwrap();
+    let outf = std::fs::File::create(b.dir.join("create.out")).unwrap();
+    let mut a = vec!["oci", "create", "--bundle", b.dir.to_str().unwrap()];
+    a.extend_from_slice(extra);
+    a.push(id);
+    let status = rcon.command(&a).stdout(outf).stderr(err).status().unwrap();
+    (status.code().unwrap(), std::fs::read_to_string(err_path).unwrap())
+}
+
+fn state(rcon: &Rcon, id: &str) -> serde_json::Value {
+    serde_json::from_str(&oci_ok(rcon, &["state", id])).unwrap()
+}
+
+/// Polls `cond` every 10 ms for up to 30 s (a guard against hanging, not a
+/// timing assertion).
+#[track_caller]
+fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !cond() {
+        assert!(t.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Reaps `pid` if it is our (subreaper's) child and has ended.
+fn reap(pid: i32) {
+    // SAFETY: waitpid on one specific pid, never on "any child".
+    unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+}
+
+/// Deletes the container (force) and reaps its init on drop, even when the
+/// test failed.
+struct Cleanup<'a> {
+    rcon: &'a Rcon,
+    id: String,
+    pid: Option<i32>,
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .rcon
+            .command(&["oci", "delete", "--force", &self.id])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if let Some(pid) = self.pid {
+            // SAFETY: as in `reap`, blocking: the delete killed it.
+            unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
+        }
+    }
+}
+
+fn cgroup_dirs(id: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
+        for p in [e.path().join("rcon-oci").join(id), Path::new("/sys/fs/cgroup/rcon-oci").join(id)] {
+            if p.exists() {
+                found.push(p);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn oci_lifecycle_create_start_kill_delete() {
+    let rcon = Rcon::new();
+    let script = "trap 'echo term > /out/term; exit 0' TERM; hostname > /out/started; \
+                  while :; do sleep 0.05; done";
+    let b = Bundle::new(&rcon, "life", &["sh", "-c", script], false);
+    let id = unique("life");
+    let mut guard = Cleanup { rcon: &rcon, id: id.clone(), pid: None };
+    let pid_file = b.dir.join("pid");
+
+    let (c, err) = create(&rcon, &b, &["--pid-file", pid_file.to_str().unwrap()], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    guard.pid = Some(pid);
+
+    let s = state(&rcon, &id);
+    assert_eq!(s["status"], "created", "{s}");
+    assert_eq!(s["id"], id.as_str());
+    assert_eq!(s["pid"], pid);
+    assert_eq!(s["bundle"], b.dir.canonicalize().unwrap().to_str().unwrap());
+    assert_eq!(s["annotations"]["org.example.test"], "life");
+    assert!(s["ociVersion"].as_str().unwrap().starts_with("1."), "{s}");
+    // Created, not started: the init is alive and still rcon's code.
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    assert!(String::from_utf8_lossy(&cmdline).contains("rcon"), "{cmdline:?}");
+    assert!(!b.out.join("started").exists());
+
+    oci_ok(&rcon, &["start", &id]);
+    wait_for("the container's first write", || b.out.join("started").exists());
+    assert_eq!(std::fs::read_to_string(b.out.join("started")).unwrap(), "ocitest\n");
+    assert_eq!(state(&rcon, &id)["status"], "running");
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    assert!(cmdline.starts_with(b"sh\0"), "{cmdline:?}");
+
+    // Starting twice and deleting a running container are refused.
+    let out = oci(&rcon, &["start", &id]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains(&format!("container {id}")) && stderr(&out).contains("running"), "{}", stderr(&out));
+    let out = oci(&rcon, &["delete", &id]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains(&id), "{}", stderr(&out));
+
+    // kill with the default signal, SIGTERM: the trap runs.
+    oci_ok(&rcon, &["kill", &id]);
+    wait_for("the container to stop", || state(&rcon, &id)["status"] == "stopped");
+    assert_eq!(std::fs::read_to_string(b.out.join("term")).unwrap(), "term\n");
+    let s = state(&rcon, &id);
+    assert!(s.get("pid").is_none() || s["pid"] == 0, "{s}");
+    reap(pid);
+    let out = oci(&rcon, &["kill", &id, "KILL"]);
+    assert_eq!(code(&out), 1, "kill of a stopped container");
+
+    oci_ok(&rcon, &["delete", &id]);
+    let out = oci(&rcon, &["state", &id]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains(&format!("container {id} does not exist")), "{}", stderr(&out));
+    assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+}
+
+#[test]
+fn oci_delete_force_kills_a_running_container_and_ids_are_unique() {
+    let rcon = Rcon::new();
+    let b = Bundle::new(&rcon, "force", &["sleep", "1000"], false);
+    let id = unique("force");
+    let mut guard = Cleanup { rcon: &rcon, id: id.clone(), pid: None };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let pid = state(&rcon, &id)["pid"].as_i64().unwrap() as i32;
+    guard.pid = Some(pid);
+    assert!(!cgroup_dirs(&id).is_empty(), "the container has a cgroup");
+
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 1);
+    assert!(err.contains(&format!("container {id} already exists")), "{err}");
+
+    oci_ok(&rcon, &["start", &id]);
+    assert_eq!(state(&rcon, &id)["status"], "running");
+    // PID 1 ignores SIGTERM without a handler: still running after it.
+    oci_ok(&rcon, &["kill", &id, "SIGUSR1"]);
+    oci_ok(&rcon, &["delete", "--force", &id]);
+    assert_eq!(code(&oci(&rcon, &["state", &id])), 1);
+    wait_for("the init to end", || {
+        let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        s.is_empty() || s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z'))
+    });
+    reap(pid);
+    assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+}
+
+#[test]
+fn oci_delete_of_a_created_container_and_failed_create() {
+    let rcon = Rcon::new();
+    let b = Bundle::new(&rcon, "fail", &["nosuchcommand"], false);
+    let id = unique("fail");
+    let _guard = Cleanup { rcon: &rcon, id: id.clone(), pid: None };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 127, "{err}");
+    assert!(err.contains(&id) && err.contains("nosuchcommand"), "{err}");
+    assert_eq!(code(&oci(&rcon, &["state", &id])), 1, "a failed create leaves no state");
+    assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+
+    // Missing bundle: one line naming the container.
+    let out = rcon.cmd(&["oci", "create", "--bundle", "/nonexistent-bundle", &id]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains(&id) && stderr(&out).contains("/nonexistent-bundle"), "{}", stderr(&out));
+
+    // A created container is deleted without --force (its init is killed).
+    let b = Bundle::new(&rcon, "created", &["sleep", "1000"], false);
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "{err}");
+    let pid = state(&rcon, &id)["pid"].as_i64().unwrap() as i32;
+    oci_ok(&rcon, &["delete", &id]);
+    assert_eq!(code(&oci(&rcon, &["state", &id])), 1);
+    reap(pid);
+    assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+}
+
+#[test]
+fn oci_console_socket_receives_the_pty_master() {
+    let rcon = Rcon::new();
+    let b = Bundle::new(&rcon, "tty", &["sh", "-c", "tty > /out/tty; echo hello-from-tty; sleep 1000"], true);
+    let id = unique("tty");
+    let mut guard = Cleanup { rcon: &rcon, id: id.clone(), pid: None };
+
+    // terminal without a console socket is refused.
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 1);
+    assert!(err.contains("--console-socket"), "{err}");
+
+    let sock_path = rcon.dir().join("console.sock");
+    let listener = UnixListener::bind(&sock_path).unwrap();
+    let (c, err) = create(&rcon, &b, &["--console-socket", sock_path.to_str().unwrap()], &id);
+    assert_eq!(c, 0, "{err}");
+    guard.pid = Some(state(&rcon, &id)["pid"].as_i64().unwrap() as i32);
+    let (conn, _) = listener.accept().unwrap();
+    let master = recv_fd(&conn);
+
+    oci_ok(&rcon, &["start", &id]);
+    let mut seen = Vec::new();
+    let t = Instant::now();
+    while !String::from_utf8_lossy(&seen).contains("hello-from-tty") {
+        assert!(t.elapsed() < Duration::from_secs(30), "no output on the console: {seen:?}");
+        let mut pfd = libc::pollfd { fd: master.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: poll/read on the received master fd into a local buffer.
+        if unsafe { libc::poll(&mut pfd, 1, 100) } == 1 {
+            let mut buf = [0u8; 256];
+            let n = unsafe { libc::read(master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            assert!(n > 0, "console read failed");
+            seen.extend_from_slice(&buf[..n as usize]);
+        }
+    }
+    wait_for("the tty name", || b.out.join("tty").metadata().is_ok_and(|m| m.len() > 0));
+    assert!(std::fs::read_to_string(b.out.join("tty")).unwrap().starts_with("/dev/pts/"));
+    oci_ok(&rcon, &["delete", "--force", &id]);
+}
+
+/// Receives one fd sent with `SCM_RIGHTS` on `conn`.
+fn recv_fd(conn: &std::os::unix::net::UnixStream) -> OwnedFd {
+    let mut data = [0u8; 256];
+    let mut cbuf = [0u8; 64];
+    let mut iov = libc::iovec { iov_base: data.as_mut_ptr().cast(), iov_len: data.len() };
+    // SAFETY: a zeroed msghdr pointing at local buffers; recvmsg fills them.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf.as_mut_ptr().cast();
+    msg.msg_controllen = cbuf.len();
+    let n = unsafe { libc::recvmsg(conn.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
+    assert!(n > 0, "recvmsg on the console socket: {}", std::io::Error::last_os_error());
+    // SAFETY: walking the control messages recvmsg wrote.
+    unsafe {
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        assert!(!c.is_null() && (*c).cmsg_type == libc::SCM_RIGHTS, "no SCM_RIGHTS message");
+        let fd = std::ptr::read_unaligned(libc::CMSG_DATA(c) as *const i32);
+        OwnedFd::from_raw_fd(fd)
+    }
+}
