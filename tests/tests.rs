@@ -14,3 +14,4 @@ mod oci;
 mod pull;
 mod runtime;
 mod security;
+mod volumes;
