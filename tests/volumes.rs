@@ -119,6 +119,9 @@ fn image_volume_is_anonymous_and_removed_by_rm_v() {
     let extra = [TarEntry::dir("cache/"), TarEntry::file("cache/f", "c\n")];
     let (_reg, img) = image("anon", &extra, &["/cache"]);
     let rcon = Rcon::new();
+    // `--rm` takes the container's anonymous volumes along, foreground or detached.
+    rcon.ok(&["run", "-q", "--rm", &img, "true"]);
+    assert_eq!(rcon.ok(&["volume", "ls", "-q"]), "");
     rcon.ok(&["run", "-q", "--name", "c1", &img, "cat", "/cache/f"]);
     let mounts: serde_json::Value =
         serde_json::from_str(&rcon.ok(&["inspect", "--format", "{{json .Mounts}}", "c1"])).unwrap();

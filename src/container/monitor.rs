@@ -151,6 +151,7 @@ fn finish(store: &Store, record: &ContainerRecord) {
     if record.auto_remove {
         let _lock = store.lock_container(&record.id);
         let _ = store.remove_container(&record.id);
+        crate::volume::remove_anonymous(store, record);
     }
 }
 
