@@ -439,6 +439,7 @@ fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>
         if let Err(e) = store.remove_container(&record.id) {
             crate::warn!("cannot remove container {}: {e}", &record.id[..12]);
         }
+        crate::volume::remove_anonymous(store, record);
         return;
     }
     let state = state.unwrap_or_else(|| ContainerState { error, ..ContainerState::created() });
