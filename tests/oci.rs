@@ -340,3 +340,62 @@ fn recv_fd(conn: &std::os::unix::net::UnixStream) -> OwnedFd {
         OwnedFd::from_raw_fd(fd)
     }
 }
+
+/// Adds `hooks` (runtime-spec config.md "POSIX-platform Hooks") to the
+/// bundle's config.json.
+fn set_hooks(b: &Bundle, hooks: serde_json::Value) {
+    let path = b.dir.join("config.json");
+    let mut config: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    config["hooks"] = hooks;
+    std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
+}
+
+/// A hook running the host's `/bin/sh -c SCRIPT` with `HOOKDIR` set.
+fn sh_hook(b: &Bundle, script: &str) -> serde_json::Value {
+    serde_json::json!({
+        "path": "/bin/sh",
+        "args": ["sh", "-c", script],
+        "env": [format!("HOOKDIR={}", b.out.display())],
+        "timeout": 30
+    })
+}
+
+#[test]
+fn oci_hooks_get_the_state_on_stdin_and_a_failing_one_fails_create() {
+    let rcon = Rcon::new();
+    let b = Bundle::new(&rcon, "hooks", &["sleep", "1000"], false);
+    set_hooks(
+        &b,
+        serde_json::json!({
+            "createRuntime": [sh_hook(&b, "cat > $HOOKDIR/createRuntime.json")],
+            "poststart": [sh_hook(&b, "cat > $HOOKDIR/poststart.json")],
+            "poststop": [sh_hook(&b, "cat > $HOOKDIR/poststop.json")]
+        }),
+    );
+    let id = unique("hooks");
+    let mut guard = Cleanup { rcon: &rcon, id: id.clone(), pid: None };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let pid = state(&rcon, &id)["pid"].as_i64().unwrap();
+    guard.pid = Some(pid as i32);
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(b.out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))).unwrap()
+    };
+    let s = read("createRuntime.json");
+    assert_eq!(
+        (s["id"].as_str(), s["status"].as_str(), s["pid"].as_i64()),
+        (Some(id.as_str()), Some("creating"), Some(pid))
+    );
+    assert!(!b.out.join("poststart.json").exists());
+    oci_ok(&rcon, &["start", &id]);
+    assert_eq!(read("poststart.json")["status"], "running");
+    oci_ok(&rcon, &["delete", "--force", &id]);
+    assert_eq!(read("poststop.json")["status"], "stopped");
+
+    set_hooks(&b, serde_json::json!({"createRuntime": [sh_hook(&b, "exit 3")]}));
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains(&id) && err.contains("createRuntime hook /bin/sh failed"), "{err}");
+    assert_eq!(code(&oci(&rcon, &["state", &id])), 1, "a failed create leaves no state");
+    assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+}

@@ -29,7 +29,7 @@
 
 use super::cgroups::Cgroup;
 use super::{Error as RuntimeError, RootfsSetup, SpawnOptions, Stdio, StdioFd};
-use oci_spec::runtime::{ContainerState, Spec, State};
+use oci_spec::runtime::{ContainerState, Hook, Spec, State};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -133,6 +133,12 @@ pub struct Record {
     pub created: String,
     /// The cgroup `create` made for it, removed by `delete`.
     pub cgroup: Option<Cgroup>,
+    /// The spec's `poststart` hooks, run by `start`.
+    #[serde(default)]
+    pub poststart: Vec<Hook>,
+    /// The spec's `poststop` hooks, run by `delete`.
+    #[serde(default)]
+    pub poststop: Vec<Hook>,
 }
 
 /// The `create` options besides the ID and the bundle.
@@ -209,14 +215,7 @@ impl Runtime {
     pub fn state(&self, id: &str) -> Result<State, Error> {
         let r = self.load(id)?;
         let status = self.status(&r);
-        let mut s = State::default();
-        s.set_version(oci_spec::runtime::VERSION.to_string());
-        s.set_id(r.id.clone());
-        s.set_status(status);
-        s.set_pid(if status == ContainerState::Stopped { None } else { Some(r.pid) });
-        s.set_bundle(r.bundle.clone());
-        s.set_annotations(Some(r.annotations.clone()));
-        Ok(s)
+        Ok(state_of(id, status, r.pid, &r.bundle, &r.annotations))
     }
 
     /// runtime-spec "create": sets up the container of the bundle at
@@ -321,7 +320,37 @@ impl Runtime {
         std::env::set_current_dir(dir).map_err(|e| io(&dir.display(), e))?;
         let gate = UnixListener::bind(START_SOCKET).map_err(|e| io(&dir.join(START_SOCKET).display(), e))?;
         std::env::set_current_dir(bundle).map_err(|e| io(&bundle.display(), e))?;
+        let hooks = spec.hooks().clone().unwrap_or_default();
+        if hooks.start_container().as_ref().is_some_and(|h| !h.is_empty()) {
+            return Err(Error::Bundle {
+                id: id.to_string(),
+                path: bundle.join("config.json"),
+                reason: "startContainer hooks are not supported".into(),
+            });
+        }
+        // createRuntime (and the deprecated prestart) then createContainer,
+        // in the runtime namespace, once the namespaces exist and before
+        // the init sets anything up in them.
+        let early: Vec<(&'static str, Vec<Hook>)> = vec![
+            ("prestart", hooks.prestart().clone().unwrap_or_default()),
+            ("createRuntime", hooks.create_runtime().clone().unwrap_or_default()),
+            ("createContainer", hooks.create_container().clone().unwrap_or_default()),
+        ];
+        let on_created: Option<super::CreatedHook> = if early.iter().all(|(_, h)| h.is_empty()) {
+            None
+        } else {
+            let (id, bundle) = (id.to_string(), bundle.to_path_buf());
+            let annotations = spec.annotations().clone().unwrap_or_default();
+            Some(Box::new(move |pid| {
+                let state = state_of(&id, ContainerState::Creating, pid, &bundle, &annotations);
+                for (kind, list) in &early {
+                    run_hooks(kind, list, &state)?;
+                }
+                Ok(())
+            }))
+        };
         let spawn_opts = SpawnOptions {
+            on_created,
             rootfs: RootfsSetup::Ready,
             stdio: Stdio { stdin: StdioFd::Inherit, stdout: StdioFd::Inherit, stderr: StdioFd::Inherit },
             exec_socket: Some(OwnedFd::from(gate)),
@@ -358,6 +387,8 @@ impl Runtime {
                 annotations: spec.annotations().clone().unwrap_or_default(),
                 created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
                 cgroup: cgroup.clone(),
+                poststart: hooks.poststart().clone().unwrap_or_default(),
+                poststop: hooks.poststop().clone().unwrap_or_default(),
             };
             write_atomic(&dir.join(STATE_FILE), &serde_json::to_vec_pretty(&record).unwrap_or_default())
                 .map_err(|e| io(&dir.join(STATE_FILE).display(), e))?;
@@ -395,6 +426,11 @@ impl Runtime {
         let mut buf = Vec::new();
         conn.read_to_end(&mut buf).map_err(|e| io("the container's init", e))?;
         if buf.is_empty() {
+            // runtime-spec: a failing poststart hook is only a warning.
+            let state = state_of(id, ContainerState::Running, r.pid, &r.bundle, &r.annotations);
+            if let Err(m) = run_hooks("poststart", &r.poststart, &state) {
+                crate::warn!("container {id}: {m}");
+            }
             Ok(())
         } else {
             Err(Error::Runtime { op: "start", id: id.to_string(), source: super::spawn_error_from_bytes(&buf) })
@@ -464,6 +500,10 @@ impl Runtime {
         if let Some(cg) = &r.cgroup {
             cg.remove();
         }
+        let state = state_of(id, ContainerState::Stopped, r.pid, &r.bundle, &r.annotations);
+        if let Err(m) = run_hooks("poststop", &r.poststop, &state) {
+            crate::warn!("container {id}: {m}");
+        }
         let dir = self.dir(id);
         std::fs::remove_dir_all(&dir).map_err(|e| Error::Io {
             op: "delete",
@@ -472,6 +512,66 @@ impl Runtime {
             reason: e.to_string(),
         })
     }
+}
+
+/// The runtime-spec state object (`pid` unless stopped).
+fn state_of(id: &str, status: ContainerState, pid: i32, bundle: &Path, annotations: &HashMap<String, String>) -> State {
+    let mut s = State::default();
+    s.set_version(oci_spec::runtime::VERSION.to_string());
+    s.set_id(id.to_string());
+    s.set_status(status);
+    s.set_pid(if status == ContainerState::Stopped { None } else { Some(pid) });
+    s.set_bundle(bundle.to_path_buf());
+    s.set_annotations(Some(annotations.clone()));
+    s
+}
+
+/// Runs `hooks` in order (runtime-spec config.md "POSIX-platform Hooks"):
+/// `path` with `args` (`args[0]` as argv[0]) and exactly `env`, the state
+/// JSON on stdin, rcon's stdout and stderr, killed after `timeout` seconds.
+/// Stops at the first failure; the error names the hook.
+pub fn run_hooks(kind: &str, hooks: &[Hook], state: &State) -> Result<(), String> {
+    use std::os::unix::process::CommandExt;
+    let json = serde_json::to_vec(state).unwrap_or_default();
+    for h in hooks {
+        let name = h.path().display().to_string();
+        let fail = |why: String| format!("{kind} hook {name} {why}");
+        let args = h.args().clone().unwrap_or_default();
+        let mut cmd = std::process::Command::new(h.path());
+        if let Some((first, rest)) = args.split_first() {
+            cmd.arg0(first).args(rest);
+        }
+        cmd.env_clear();
+        for kv in h.env().iter().flatten() {
+            if let Some((k, v)) = kv.split_once('=') {
+                cmd.env(k, v);
+            }
+        }
+        let mut child =
+            cmd.stdin(std::process::Stdio::piped()).spawn().map_err(|e| fail(format!("cannot run: {e}")))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // A hook may not read its stdin: a closed pipe is not an error.
+            let _ = stdin.write_all(&json);
+        }
+        let deadline =
+            h.timeout().filter(|t| *t > 0).map(|t| std::time::Instant::now() + Duration::from_secs(t as u64));
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(st)) => break st,
+                Ok(None) if deadline.is_some_and(|d| std::time::Instant::now() >= d) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(fail(format!("timed out after {} s", h.timeout().unwrap_or_default())));
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+                Err(e) => return Err(fail(format!("cannot be waited for: {e}"))),
+            }
+        };
+        if !status.success() {
+            return Err(fail(format!("failed: {status}")));
+        }
+    }
+    Ok(())
 }
 
 /// Writes `data` to `path` through a temporary file and a rename.
@@ -533,6 +633,8 @@ mod tests {
             annotations: HashMap::new(),
             created: String::new(),
             cgroup: None,
+            poststart: Vec::new(),
+            poststop: Vec::new(),
         };
         assert_eq!(rt.status(&r), ContainerState::Running);
         std::fs::create_dir(d.path().join("x")).unwrap();
