@@ -100,5 +100,29 @@ pub fn changes(store: &Store, record: &ContainerRecord) -> std::io::Result<Vec<C
     }
     out.sort();
     out.dedup();
-    Ok(out)
+    Ok(hide_mount_points(out, record))
+}
+
+/// Drops what only the runtime made: mount points it created for the
+/// spec's mounts (`/etc/hosts`, volumes…) and directories changed only by
+/// them, which docker keeps in a hidden init layer instead.
+fn hide_mount_points(changes: Vec<Change>, record: &ContainerRecord) -> Vec<Change> {
+    let dests: Vec<String> = record.spec["mounts"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|m| m["destination"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let kept: Vec<Change> = changes.into_iter().filter(|c| !(c.kind == 'A' && dests.contains(&c.path))).collect();
+    let mut out = Vec::new();
+    for c in &kept {
+        if c.kind == 'C' {
+            let prefix = format!("{}/", c.path);
+            let has_child = kept.iter().any(|o| o.path.starts_with(&prefix));
+            let was_parent = dests.iter().any(|d| d.starts_with(&prefix));
+            if was_parent && !has_child {
+                continue;
+            }
+        }
+        out.push(c.clone());
+    }
+    out
 }

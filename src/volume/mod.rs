@@ -423,6 +423,7 @@ pub fn list(store: &Store) -> Result<Vec<VolumeRecord>> {
 /// Creates the volume `name` (a random 64-hex name when `None`: anonymous)
 /// unless it exists. Returns it and whether it was created now.
 pub fn create(store: &Store, name: Option<&str>, labels: BTreeMap<String, String>) -> Result<(VolumeRecord, bool)> {
+    let anonymous = name.is_none();
     let name = match name {
         Some(n) if !valid_name(n) => return Err(VolumeError::InvalidName(n.to_string())),
         Some(n) => n.to_string(),
@@ -434,7 +435,7 @@ pub fn create(store: &Store, name: Option<&str>, labels: BTreeMap<String, String
     }
     let data = store.volume_data(&name);
     std::fs::create_dir_all(&data).map_err(io(&data))?;
-    let rec = VolumeRecord { anonymous: name.len() == 64 && labels.is_empty(), name, created: Utc::now(), labels };
+    let rec = VolumeRecord { anonymous, name, created: Utc::now(), labels };
     let meta = store.volumes_dir().join(&rec.name).join("volume.json");
     crate::store::write_json_atomic(&meta, &rec)?;
     Ok((rec, true))
