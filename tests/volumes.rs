@@ -245,6 +245,16 @@ fn cp_both_ways_stays_inside_the_container() {
         let d2 = dir.join(format!("{c}-content"));
         rcon.ok(&["cp", &format!("{c}:/etc/."), d2.to_str().unwrap()]);
         assert_eq!(std::fs::read_to_string(d2.join("inimage")).unwrap(), "img\n");
+        // A directory to a new name; a symlink is copied as a link.
+        let d3 = dir.join(format!("{c}-newetc"));
+        rcon.ok(&["cp", &format!("{c}:/etc"), d3.to_str().unwrap()]);
+        assert!(d3.join("inimage").is_file());
+        let l = dir.join(format!("{c}-link"));
+        rcon.ok(&["cp", &format!("{c}:/evil"), l.to_str().unwrap()]);
+        assert_eq!(std::fs::read_link(&l).unwrap(), Path::new("/"));
+        let out = rcon.cmd(&["cp", &local(&probe), &format!("{c}:/no/such/dir/x")]);
+        assert_ne!(code(&out), 0);
+        assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
         // A file to a missing `DIR/` is an error; a missing source too.
         assert_ne!(code(&rcon.cmd(&["cp", &format!("{c}:/etc/inimage"), &format!("{}/nodir/", d.display())])), 0);
         assert_ne!(code(&rcon.cmd(&["cp", &format!("{c}:/nosuch"), d.to_str().unwrap()])), 0);
