@@ -173,11 +173,24 @@ pub fn kill(store: &Store, name: &str, signal: Signal) -> anyhow::Result<Contain
 /// exited. A container that is not running is left as it is.
 pub fn stop(store: &Store, name: &str, timeout: Option<u64>) -> anyhow::Result<ContainerRecord> {
     let record = store.find_container(name)?;
-    let state = store.container_state(&record.id)?;
-    let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) else { return Ok(record) };
     let signal = parse_signal(record.stop_signal.as_deref().unwrap_or("SIGTERM"))?;
     let timeout = Duration::from_secs(timeout.or(record.stop_timeout).unwrap_or(10));
-    store.update_container_state(&record.id, |s| s.stopped_by_user = true)?;
+    // The flag first, under the container's lock: a monitor between two runs
+    // of a restart policy sees it and does not start the container again.
+    let Some(state) = store.update_container_state(&record.id, |s| s.stopped_by_user = true)? else {
+        bail!("container {name} was removed");
+    };
+    let monitor_alive =
+        |s: &crate::store::ContainerState| s.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None));
+    let mut state = state;
+    // Between two runs: wait for the monitor to give up, or for the run it
+    // had already decided on to start (then stop that one).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while state.status != ContainerStatus::Running && monitor_alive(&state) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+        state = store.container_state(&record.id)?;
+    }
+    let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) else { return Ok(record) };
     let target = nix::unistd::Pid::from_raw(pid);
     let _ = nix::sys::signal::kill(target, signal);
     let mut sent = signal;

@@ -94,7 +94,11 @@ fn monitor(store: &Store, record: &ContainerRecord, notify: OwnedFd) -> i32 {
     let mut backoff = Duration::from_millis(100);
     loop {
         let started = Instant::now();
-        match run_once(store, record, &mut log, &mut notify) {
+        // The first run is the user's `run`/`start`: it clears an earlier
+        // `stop`; a restart must not, or it would undo a `stop` that came
+        // between the decision to restart and the start.
+        let first = notify.is_some();
+        match run_once(store, record, &mut log, &mut notify, first) {
             Err(e) => {
                 let msg = e.to_string();
                 let _ = store.update_container_state(&record.id, |s| {
@@ -131,7 +135,13 @@ fn monitor(store: &Store, record: &ContainerRecord, notify: OwnedFd) -> i32 {
                 }
                 std::thread::sleep(backoff);
                 backoff = (backoff * 2).min(Duration::from_secs(60));
-                let Ok(Some(state)) = store.update_container_state(&record.id, |s| s.restart_count += 1) else {
+                // Counted only if no `stop` came meanwhile (checked under the
+                // container's lock, where `stop` sets the flag).
+                let Ok(Some(state)) = store.update_container_state(&record.id, |s| {
+                    if !s.stopped_by_user {
+                        s.restart_count += 1;
+                    }
+                }) else {
                     return 0;
                 };
                 if state.stopped_by_user {
@@ -181,6 +191,7 @@ fn run_once(
     record: &ContainerRecord,
     log: &mut LogWriter,
     notify: &mut Option<OwnedFd>,
+    first: bool,
 ) -> Result<(i32, bool), runtime::Error> {
     let setup = |e: std::io::Error| runtime::Error::Setup(format!("cannot set up the container's output pipes: {e}"));
     let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| setup(e.into()))?;
@@ -205,7 +216,9 @@ fn run_once(
         s.exit_code = None;
         s.error = None;
         s.oom_killed = false;
-        s.stopped_by_user = false;
+        if first {
+            s.stopped_by_user = false;
+        }
         s.health =
             record.healthcheck.as_ref().map(|_| Health { status: "starting".into(), failing_streak: 0, log: vec![] });
     });

@@ -913,7 +913,7 @@ mod tests {
             assert!(mounts.contains(&PathBuf::from(d)), "no {d} in {mounts:?}");
         }
         let ns = s.linux().as_ref().unwrap().namespaces().as_ref().unwrap();
-        assert_eq!(ns.len(), 5);
+        assert_eq!(ns.len(), 6, "mount, PID, UTS, IPC, network and cgroup: {ns:?}");
     }
 
     #[test]

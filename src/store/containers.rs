@@ -320,10 +320,24 @@ impl Store {
             Err(e) => return Err(io_err(&cfg)(e)),
         }
         let _ = std::fs::remove_file(self.run_root.join(format!("{id}.lock")));
-        match std::fs::remove_dir_all(&dir) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_err(&dir)(e)),
+        // Move the directory out of the way first: a process still writing
+        // into it (a monitor finishing a log line, network teardown) then
+        // gets ENOENT instead of making the removal fail.
+        let trash = self.tmp_dir().join(format!("trash-{}-{}", std::process::id(), &id[..12.min(id.len())]));
+        let target = match std::fs::rename(&dir, &trash) {
+            Ok(()) => trash,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(_) => dir,
+        };
+        let mut last = None;
+        for _ in 0..5 {
+            match std::fs::remove_dir_all(&target) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                // A file appeared while the tree was being removed: again.
+                Err(e) => last = Some(e),
+            }
         }
+        Err(io_err(&target)(last.expect("the loop ran")))
     }
 }
