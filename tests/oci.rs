@@ -5,9 +5,10 @@
 //! failing create leaves nothing; `--console-socket` receives the pty
 //! master. Needs root, cgroups and `busybox-static`.
 //!
-//! The test process makes itself a child subreaper so that the containers'
-//! inits, orphaned when `rcon oci create` exits, become its children and can
-//! be reaped (some hosts' PID 1 does not reap them).
+//! The containers' inits are orphaned when `rcon oci create` exits and are
+//! reaped by the host's init: the tests see them end as zombies or gone
+//! (both `stopped`). The test process does not become a child subreaper: that
+//! would keep other tests' orphans as its zombies.
 
 use crate::common::{Rcon, busybox_entries, code, stderr, tar_bytes};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -23,15 +24,8 @@ struct Bundle {
     out: PathBuf,
 }
 
-fn become_subreaper() {
-    // SAFETY: prctl on this process; the inits of `rcon oci create` become
-    // our children, reaped only by `reap` (waitpid on their own pids).
-    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-}
-
 impl Bundle {
     fn new(rcon: &Rcon, name: &str, args: &[&str], terminal: bool) -> Bundle {
-        become_subreaper();
         let dir = rcon.dir().join(name);
         let rootfs = dir.join("rootfs");
         let out = dir.join("out");
@@ -122,18 +116,10 @@ fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-/// Reaps `pid` if it is our (subreaper's) child and has ended.
-fn reap(pid: i32) {
-    // SAFETY: waitpid on one specific pid, never on "any child".
-    unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
-}
-
-/// Deletes the container (force) and reaps its init on drop, even when the
-/// test failed.
+/// Deletes the container (force) on drop, even when the test failed.
 struct Cleanup<'a> {
     rcon: &'a Rcon,
     id: String,
-    pid: Option<i32>,
 }
 
 impl Drop for Cleanup<'_> {
@@ -144,11 +130,13 @@ impl Drop for Cleanup<'_> {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
-        if let Some(pid) = self.pid {
-            // SAFETY: as in `reap`, blocking: the delete killed it.
-            unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
-        }
     }
+}
+
+/// `pid` is gone or a zombie (its parent, the host's init, reaps it).
+fn ended(pid: i32) -> bool {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    s.is_empty() || s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z'))
 }
 
 fn cgroup_dirs(id: &str) -> Vec<PathBuf> {
@@ -170,13 +158,12 @@ fn oci_lifecycle_create_start_kill_delete() {
                   while :; do sleep 0.05; done";
     let b = Bundle::new(&rcon, "life", &["sh", "-c", script], false);
     let id = unique("life");
-    let mut guard = Cleanup { rcon: &rcon, id: id.clone(), pid: None };
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
     let pid_file = b.dir.join("pid");
 
     let (c, err) = create(&rcon, &b, &["--pid-file", pid_file.to_str().unwrap()], &id);
     assert_eq!(c, 0, "create failed: {err}");
     let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
-    guard.pid = Some(pid);
 
     let s = state(&rcon, &id);
     assert_eq!(s["status"], "created", "{s}");
@@ -211,7 +198,6 @@ fn oci_lifecycle_create_start_kill_delete() {
     assert_eq!(std::fs::read_to_string(b.out.join("term")).unwrap(), "term\n");
     let s = state(&rcon, &id);
     assert!(s.get("pid").is_none() || s["pid"] == 0, "{s}");
-    reap(pid);
     let out = oci(&rcon, &["kill", &id, "KILL"]);
     assert_eq!(code(&out), 1, "kill of a stopped container");
 
@@ -227,11 +213,10 @@ fn oci_delete_force_kills_a_running_container_and_ids_are_unique() {
     let rcon = Rcon::new();
     let b = Bundle::new(&rcon, "force", &["sleep", "1000"], false);
     let id = unique("force");
-    let mut guard = Cleanup { rcon: &rcon, id: id.clone(), pid: None };
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
     let (c, err) = create(&rcon, &b, &[], &id);
     assert_eq!(c, 0, "create failed: {err}");
     let pid = state(&rcon, &id)["pid"].as_i64().unwrap() as i32;
-    guard.pid = Some(pid);
     assert!(!cgroup_dirs(&id).is_empty(), "the container has a cgroup");
 
     let (c, err) = create(&rcon, &b, &[], &id);
@@ -244,11 +229,7 @@ fn oci_delete_force_kills_a_running_container_and_ids_are_unique() {
     oci_ok(&rcon, &["kill", &id, "SIGUSR1"]);
     oci_ok(&rcon, &["delete", "--force", &id]);
     assert_eq!(code(&oci(&rcon, &["state", &id])), 1);
-    wait_for("the init to end", || {
-        let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        s.is_empty() || s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z'))
-    });
-    reap(pid);
+    assert!(ended(pid), "the init outlived delete --force");
     assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
 }
 
@@ -257,12 +238,20 @@ fn oci_delete_of_a_created_container_and_failed_create() {
     let rcon = Rcon::new();
     let b = Bundle::new(&rcon, "fail", &["nosuchcommand"], false);
     let id = unique("fail");
-    let _guard = Cleanup { rcon: &rcon, id: id.clone(), pid: None };
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
     let (c, err) = create(&rcon, &b, &[], &id);
     assert_eq!(c, 127, "{err}");
     assert!(err.contains(&id) && err.contains("nosuchcommand"), "{err}");
     assert_eq!(code(&oci(&rcon, &["state", &id])), 1, "a failed create leaves no state");
     assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+
+    // --log/--log-format json: the error as runc's JSON line, for shims.
+    let log = rcon.dir().join("oci.log");
+    let out = oci(&rcon, &["--log", log.to_str().unwrap(), "--log-format", "json", "state", &id]);
+    assert_eq!(code(&out), 1);
+    let line: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&log).unwrap().trim()).unwrap();
+    assert_eq!(line["level"], "error");
+    assert_eq!(line["msg"], format!("container {id} does not exist"));
 
     // Missing bundle: one line naming the container.
     let out = rcon.cmd(&["oci", "create", "--bundle", "/nonexistent-bundle", &id]);
@@ -275,8 +264,8 @@ fn oci_delete_of_a_created_container_and_failed_create() {
     assert_eq!(c, 0, "{err}");
     let pid = state(&rcon, &id)["pid"].as_i64().unwrap() as i32;
     oci_ok(&rcon, &["delete", &id]);
+    assert!(ended(pid), "the created container's init outlived its delete");
     assert_eq!(code(&oci(&rcon, &["state", &id])), 1);
-    reap(pid);
     assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
 }
 
@@ -285,7 +274,7 @@ fn oci_console_socket_receives_the_pty_master() {
     let rcon = Rcon::new();
     let b = Bundle::new(&rcon, "tty", &["sh", "-c", "tty > /out/tty; echo hello-from-tty; sleep 1000"], true);
     let id = unique("tty");
-    let mut guard = Cleanup { rcon: &rcon, id: id.clone(), pid: None };
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
 
     // terminal without a console socket is refused.
     let (c, err) = create(&rcon, &b, &[], &id);
@@ -296,7 +285,7 @@ fn oci_console_socket_receives_the_pty_master() {
     let listener = UnixListener::bind(&sock_path).unwrap();
     let (c, err) = create(&rcon, &b, &["--console-socket", sock_path.to_str().unwrap()], &id);
     assert_eq!(c, 0, "{err}");
-    guard.pid = Some(state(&rcon, &id)["pid"].as_i64().unwrap() as i32);
+    assert_eq!(state(&rcon, &id)["status"], "created");
     let (conn, _) = listener.accept().unwrap();
     let master = recv_fd(&conn);
 
@@ -373,11 +362,10 @@ fn oci_hooks_get_the_state_on_stdin_and_a_failing_one_fails_create() {
         }),
     );
     let id = unique("hooks");
-    let mut guard = Cleanup { rcon: &rcon, id: id.clone(), pid: None };
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
     let (c, err) = create(&rcon, &b, &[], &id);
     assert_eq!(c, 0, "create failed: {err}");
     let pid = state(&rcon, &id)["pid"].as_i64().unwrap();
-    guard.pid = Some(pid as i32);
     let read = |name: &str| -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(b.out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))).unwrap()
     };

@@ -17,6 +17,12 @@ use std::path::PathBuf;
 /// `rcon oci SUBCOMMAND`.
 #[derive(Debug, Args)]
 pub struct OciArgs {
+    /// Also append errors to this file (as runc's --log, read by shims)
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// Format of --log lines: text or json
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: OciCommand,
 }
@@ -90,8 +96,27 @@ pub fn run(ctx: &Context, args: OciArgs) -> anyhow::Result<i32> {
         Ok(()) => Ok(0),
         Err(e) => {
             let code = e.exit_code();
-            eprintln!("rcon: {}", super::error_chain(&anyhow::Error::new(e)));
+            let msg = super::error_chain(&anyhow::Error::new(e));
+            eprintln!("rcon: {msg}");
+            if let Some(path) = &args.log {
+                log_error(path, &args.log_format, &msg);
+            }
             Ok(code)
         }
+    }
+}
+
+/// Appends `msg` to the `--log` file: `time=… level=error msg="…"` (text) or
+/// `{"level":"error","msg":…,"time":…}` (json), runc's two formats.
+fn log_error(path: &std::path::Path, format: &str, msg: &str) {
+    use std::io::Write;
+    let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+    let line = if format == "json" {
+        serde_json::json!({"level": "error", "msg": msg, "time": time}).to_string()
+    } else {
+        format!("time={time:?} level=error msg={msg:?}")
+    };
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = writeln!(f, "{line}");
     }
 }
