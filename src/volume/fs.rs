@@ -345,9 +345,22 @@ impl Sink for DirSink<'_> {
         fchownat(pfd, name, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)), AtFlags::AT_SYMLINK_NOFOLLOW)
             .map_err(|er| err("chown", er))?;
         if chmod {
-            // `name` was created just now and is not a symlink.
-            fchmodat(pfd, name, Mode::from_bits_truncate(e.mode), FchmodatFlags::FollowSymlink)
+            // Never by name with symlinks followed: a process of a running
+            // container could have swapped `name` for a symlink meanwhile.
+            // An `O_PATH|O_NOFOLLOW` fd pins the inode; its /proc/self/fd
+            // link reaches exactly that inode.
+            let fd = openat(pfd, name, OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())
                 .map_err(|er| err("chmod", er))?;
+            if fmt(&fstat(fd.as_fd()).map_err(|er| err("chmod", er))?) != libc::S_IFLNK {
+                let p = format!("/proc/self/fd/{}", fd.as_raw_fd());
+                fchmodat(
+                    nix::fcntl::AT_FDCWD,
+                    p.as_str(),
+                    Mode::from_bits_truncate(e.mode),
+                    FchmodatFlags::FollowSymlink,
+                )
+                .map_err(|er| err("chmod", er))?;
+            }
         }
         let t = TimeSpec::new(e.mtime, 0);
         utimensat(pfd, name, &t, &t, UtimensatFlags::NoFollowSymlink).map_err(|er| err("set times of", er))?;
