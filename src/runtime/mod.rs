@@ -42,7 +42,9 @@
 //! Module map: `spawn` (plan, clone, pipe, the init's steps), `mounts`
 //! (rootfs, mounts, devices, pivot_root), `user` (`USER[:GROUP]`
 //! resolution), `process` (signals, identity, `PATH` lookup, exec), `sys`
-//! (raw system calls). Capabilities, seccomp and rlimits are steps to add to
+//! (raw system calls), `oci` (the OCI runtime command line's create/start/
+//! state/kill/delete on bundles, with [`SpawnOptions::exec_socket`] as the
+//! gate between create and start). Capabilities, seccomp and rlimits are steps to add to
 //! the init between 4 and 5; cgroups can use `clone3`'s `CLONE_INTO_CGROUP`;
 //! user namespaces need the parent to write the id maps, so a second pipe on
 //! which the init waits for the parent's go-ahead after the clone.
@@ -354,7 +356,9 @@ impl Process {
 /// Stdout and stderr are rcon's own; stdin is /dev/null unless the spec asks
 /// for a terminal. Must be called while the process is single-threaded.
 ///
-/// Implements runtime-spec "create" + "start" in one step, for the Linux
+/// Implements runtime-spec "create" + "start" in one step (or only
+/// "create", returning before the `execve`, with
+/// [`SpawnOptions::exec_socket`]), for the Linux
 /// namespaces, mounts, devices, masked/read-only paths, hostname, user, cwd,
 /// env and args of the spec. Not yet: joining existing namespaces (`path`),
 /// user and time namespaces, capabilities, seccomp, rlimits, cgroups (cgroup
