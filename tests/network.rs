@@ -26,6 +26,14 @@ fn web_image(body: &str) -> (Registry, String) {
     (reg, reference)
 }
 
+/// The tests of this module publish ports and check the host-wide NAT table
+/// for leftovers by container address; addresses are reused once freed, so
+/// they run one at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// GET / from `addr` ("IP:PORT") over plain HTTP/1.0; the body, or None.
 fn http_get(addr: &str) -> Option<String> {
     let mut s = std::net::TcpStream::connect_timeout(&addr.parse().ok()?, Duration::from_secs(2)).ok()?;
@@ -41,6 +49,8 @@ fn http_get(addr: &str) -> Option<String> {
 /// container of this store, no DNAT map entry to their addresses.
 #[track_caller]
 fn assert_no_leaks(rcon: &Rcon, ids: &[String], addrs: &[String]) {
+    // (Addresses are unique only among live containers: the tests of this
+    // module hold `serial()` so no other test's container reuses them.)
     // A container's namespace, and the veth in it, goes away asynchronously
     // after its init died.
     let links = || String::from_utf8(Command::new("ip").args(["-o", "link"]).output().unwrap().stdout).unwrap();
@@ -149,6 +159,7 @@ impl Drop for BridgeGuard {
 
 #[test]
 fn published_ports_from_localhost_and_another_host() {
+    let _serial = serial();
     let (_reg, image) = web_image("hello from rcon\n");
     let rcon = Rcon::new();
     let port = crate::common::free_port();
@@ -188,6 +199,7 @@ fn published_ports_from_localhost_and_another_host() {
 
 #[test]
 fn a_taken_port_fails_the_run_and_leaves_nothing() {
+    let _serial = serial();
     let (_reg, image) = web_image("x");
     let rcon = Rcon::new();
     // A host process listens on the port.
@@ -213,6 +225,7 @@ fn a_taken_port_fails_the_run_and_leaves_nothing() {
 
 #[test]
 fn user_network_names_aliases_and_recreation() {
+    let _serial = serial();
     let (_reg, image) = web_image("v1\n");
     let rcon = Rcon::new();
     let net = format!("rt{}", std::process::id());
@@ -284,6 +297,7 @@ fn user_network_names_aliases_and_recreation() {
 
 #[test]
 fn egress_through_nat() {
+    let _serial = serial();
     let reg = Registry::start();
     let (image, _) = ImageBuilder::new().busybox_layer().push(&reg, "bb:latest");
     let rcon = Rcon::new();
@@ -305,6 +319,7 @@ fn egress_through_nat() {
 
 #[test]
 fn none_host_and_etc_files() {
+    let _serial = serial();
     let reg = Registry::start();
     let (image, _) = ImageBuilder::new().busybox_layer().push(&reg, "bb:latest");
     let rcon = Rcon::new();
@@ -367,6 +382,7 @@ fn none_host_and_etc_files() {
 
 #[test]
 fn nothing_left_after_the_monitor_was_killed() {
+    let _serial = serial();
     let (_reg, image) = web_image("m\n");
     let rcon = Rcon::new();
     let port = crate::common::free_port();
@@ -394,6 +410,7 @@ fn nothing_left_after_the_monitor_was_killed() {
 
 #[test]
 fn network_container_shares_another_containers_namespace() {
+    let _serial = serial();
     let (_reg, image) = web_image("shared");
     let rcon = Rcon::new();
     let id = rcon.ok(&["run", "-d", "--name", "srv", &image]).trim().to_string();
