@@ -527,7 +527,7 @@ fn state_of(id: &str, status: ContainerState, pid: i32, bundle: &Path, annotatio
 }
 
 /// Runs `hooks` in order (runtime-spec config.md "POSIX-platform Hooks"):
-/// `path` with `args` (`args[0]` as argv[0]) and exactly `env`, the state
+/// `path` with `args` (`args[0]` as `argv[0]`) and exactly `env`, the state
 /// JSON on stdin, rcon's stdout and stderr, killed after `timeout` seconds.
 /// Stops at the first failure; the error names the hook.
 pub fn run_hooks(kind: &str, hooks: &[Hook], state: &State) -> Result<(), String> {
