@@ -147,7 +147,7 @@ pub(crate) fn keep_caps(on: bool) -> Result<(), Error> {
 }
 
 /// Sets effective, permitted and inheritable (`capset(2)`), then raises
-/// the ambient capabilities.
+/// the ambient capabilities that are also permitted and inheritable.
 pub(crate) fn apply(s: &CapSets) -> Result<(), Error> {
     #[repr(C)]
     struct Header {
@@ -174,8 +174,12 @@ pub(crate) fn apply(s: &CapSets) -> Result<(), Error> {
     if unsafe { libc::syscall(libc::SYS_capset, &hdr as *const Header, data.as_ptr()) } != 0 {
         return Err(Error::Setup(format!("cannot set capabilities: {}", Errno::last().desc())));
     }
+    // The kernel raises an ambient capability only if it is permitted and
+    // inheritable; like runc 1.1+, skip the others instead of failing (older
+    // configs list ambient capabilities without the inheritable set).
+    let raisable = s.ambient & s.permitted & s.inheritable;
     for c in 0..64u64 {
-        if s.ambient & (1 << c) != 0 {
+        if raisable & (1 << c) != 0 {
             // SAFETY: prctl on integers.
             let r = unsafe {
                 libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong, c as libc::c_ulong, 0, 0)
