@@ -135,23 +135,12 @@ impl PartialEq for Owner {
     }
 }
 
-/// /proc/PID/stat field 22 (start time), or `None` if there is no such process.
-fn start_time(pid: i32) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (_, rest) = s.rsplit_once(") ")?;
-    let f: Vec<&str> = rest.split(' ').collect();
-    if f.first() == Some(&"Z") {
-        return None;
-    }
-    f.get(19)?.parse().ok()
-}
-
 impl Owner {
     /// Still using what it holds: its container exists and, once started,
     /// its init still runs.
     pub fn alive(&self) -> bool {
         self.dir.join("config.json").exists()
-            && self.pid.is_none_or(|p| start_time(p).is_some() && start_time(p) == self.start)
+            && self.pid.is_none_or(|p| self.start.is_some() && crate::store::process_alive(p, self.start))
     }
 
     fn read(path: &Path) -> Option<Owner> {
@@ -596,7 +585,8 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     let Some(mut ep) = endpoint(store, id) else { return Ok(()) };
     let d = PathBuf::from(HOST_STATE);
     std::fs::create_dir_all(&d).map_err(io(&d))?;
-    ep.owner = Some(Owner { dir: store.container_dir(id), pid: Some(pid), start: start_time(pid) });
+    ep.owner =
+        Some(Owner { dir: store.container_dir(id), pid: Some(pid), start: crate::store::process_start_time(pid) });
     if ep.mode != Mode::Bridge {
         return save(store, id, &ep);
     }
@@ -723,7 +713,7 @@ fn teardown(id: &str, ep: &mut Endpoint) -> Result<(), Error> {
     // With the init gone, its network namespace is going away and the kernel
     // deletes the veth pairs in it on its own; deleting one here would
     // only wait for the same RCU grace periods (10-50 ms) on rcon's hot path.
-    let init_gone = owner.pid.is_none_or(|p| start_time(p).is_none_or(|s| Some(s) != owner.start));
+    let init_gone = owner.pid.is_none_or(|p| owner.start.is_none() || !crate::store::process_alive(p, owner.start));
     let mut nl = None;
     for att in &mut ep.attachments {
         if let Some(veth) = att.veth.take().filter(|_| !init_gone) {

@@ -141,8 +141,7 @@ pub(crate) fn tmp_name(kind: &str) -> String {
 
 /// True if process `pid` exists (possibly owned by another user).
 fn process_alive(pid: i32) -> bool {
-    use nix::errno::Errno;
-    !matches!(nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None), Err(Errno::ESRCH))
+    super::process_alive(pid, None)
 }
 
 impl Store {
