@@ -141,6 +141,7 @@ fn unpack_inner<R: Read>(
         xattr_warned: false,
         buf: Vec::new(),
         recorder,
+        dir_cache: std::cell::RefCell::new(None),
     };
     let mut archive = tar::Archive::new(reader);
     let read_err = |source| UnpackError::Read { layer: layer.to_string(), source };
@@ -167,6 +168,11 @@ type Components = Vec<Vec<u8>>;
 struct Unpacker<'a> {
     /// Told where file contents are in the stream (tar-split).
     recorder: Option<&'a super::tarsplit::Recorder>,
+    /// The last directory opened by [`Unpacker::open_dir`] (its components
+    /// and fd): tar entries come grouped by directory, so most entries reuse
+    /// it instead of opening every component again. Dropped whenever an
+    /// entry names it or one of its ancestors (which may replace it).
+    dir_cache: std::cell::RefCell<Option<(Components, OwnedFd)>>,
     root: OwnedFd,
     layer: String,
     is_root: bool,
@@ -262,6 +268,14 @@ impl Unpacker<'_> {
             return Err(self.escape(&label, ": absolute path".into()));
         }
         let comps = clean(&[], &raw).ok_or_else(|| self.escape(&label, String::new()))?;
+        self.invalidate(&comps);
+        if let Some((name, parents)) = comps.split_last()
+            && let Some(target) = name.strip_prefix(b".wh.")
+        {
+            let mut t = parents.to_vec();
+            t.push(target.to_vec());
+            self.invalidate(&t);
+        }
         let meta = self.meta(entry, &label)?;
 
         let Some((name, parents)) = comps.split_last() else {
@@ -468,15 +482,23 @@ impl Unpacker<'_> {
 
     /// Opens the directory `comps` below the root without following any
     /// symlink; with `create`, missing directories are made (0755, root).
+    /// Forgets the cached directory if `path` is it or one of its ancestors.
+    fn invalidate(&self, path: &[Vec<u8>]) {
+        let mut cache = self.dir_cache.borrow_mut();
+        if cache.as_ref().is_some_and(|(c, _)| c.starts_with(path)) {
+            *cache = None;
+        }
+    }
+
     fn open_dir(&self, comps: &[Vec<u8>], create: bool, label: &str) -> Result<OwnedFd, UnpackError> {
-        let mut cur = self.root.try_clone().map_err(|e| UnpackError::Io {
-            layer: self.layer.clone(),
-            entry: label.to_string(),
-            op: "dup",
-            source: e,
-        })?;
+        let dup_err = |e| UnpackError::Io { layer: self.layer.clone(), entry: label.to_string(), op: "dup", source: e };
+        // Start from the cached directory when it is a prefix of `comps`.
+        let (mut cur, start) = match &*self.dir_cache.borrow() {
+            Some((c, fd)) if comps.starts_with(c) => (fd.try_clone().map_err(dup_err)?, c.len()),
+            _ => (self.root.try_clone().map_err(dup_err)?, 0),
+        };
         let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-        for (i, c) in comps.iter().enumerate() {
+        for (i, c) in comps.iter().enumerate().skip(start) {
             let mut r = openat(cur.as_fd(), os(c), flags, Mode::empty());
             if matches!(r, Err(Errno::ENOENT)) && create {
                 match mkdirat(cur.as_fd(), os(c), Mode::from_bits_truncate(0o755)) {
@@ -503,6 +525,10 @@ impl Unpacker<'_> {
                 }
                 Err(e) => return Err(self.io(label, "open directory")(e)),
             };
+        }
+        if start < comps.len() {
+            let fd = cur.try_clone().map_err(dup_err)?;
+            *self.dir_cache.borrow_mut() = Some((comps.to_vec(), fd));
         }
         Ok(cur)
     }
