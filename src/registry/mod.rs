@@ -581,17 +581,36 @@ impl LayerJob<'_> {
         let read_err =
             |source| RegistryError::Read { what: format!("blob {digest}"), registry: registry.clone(), source };
         let resp = client.blob_reader(digest, self.desc.size)?;
-        let counted = CountingReader { inner: resp, progress: bar };
-        let mut blob = Sha256Reader::new(BufReader::with_capacity(128 << 10, counted));
         let split_path = staging.tar_split_path();
         let recorder =
             Recorder::create(&split_path).map_err(|e| StoreError::Io { path: split_path.clone(), source: e })?;
-        // Unpack; whatever the outcome, read the blob to its end so that a
-        // tampered blob is reported as the digest mismatch it is, not as the
+        // Two threads: this one records the tar-split and unpacks; a scoped
+        // helper reads the network, hashes the blob, decompresses and hashes
+        // the tar (so inflate and file writes use both cores). Whatever the
+        // unpack's outcome, the blob is read to its end, so that a tampered
+        // blob is reported as the digest mismatch it is, not as the
         // decompression or tar error it causes.
-        let outcome = unpack_blob(&mut blob, &dir, compression, digest, &recorder);
-        let drained = std::io::copy(&mut blob, &mut std::io::sink());
-        let (blob_digest, len, _) = blob.finish();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+        let (outcome, fed) = std::thread::scope(|s| {
+            let producer = s.spawn(move || feed(resp, bar, compression, &tx));
+            let mut tar = RecordingReader { inner: ChannelReader { rx, buf: Vec::new(), pos: 0 }, recorder: &recorder };
+            let label = digest.to_string();
+            let unpacked = unpack_recording(&mut tar, &dir, &label, &recorder);
+            // The diff ID covers the whole stream, padding after the
+            // end-of-archive blocks included; and the producer must finish.
+            let rest = match &unpacked {
+                Ok(_) => std::io::copy(&mut tar, &mut std::io::sink()),
+                // Failed: nothing more to record, only to drain.
+                Err(_) => std::io::copy(&mut tar.inner, &mut std::io::sink()),
+            };
+            let outcome = match (unpacked, rest) {
+                (Ok(stats), Ok(_)) => Ok(stats),
+                (Ok(_), Err(source)) => Err(UnpackError::Read { layer: label, source }),
+                (Err(e), _) => Err(e),
+            };
+            (outcome, producer.join().expect("the layer reader thread panicked"))
+        });
+        let Fed { blob_digest, len, diff, drained } = fed;
         // A short body after a failed unpack is a broken stream: report the
         // stream's error, not the size.
         let broken = outcome.is_err() && len < self.desc.size;
@@ -603,10 +622,9 @@ impl LayerJob<'_> {
                 return Err(RegistryError::DigestMismatch { what, expected: digest.clone(), actual: blob_digest });
             }
         }
-        let (diff, stats) = outcome?;
+        let stats = outcome?;
         drained.map_err(read_err)?;
         recorder.finish().map_err(|e| StoreError::Io { path: split_path, source: e })?;
-        let diff = diff.unwrap_or(blob_digest); // An uncompressed blob is its own diff.
         if &diff != self.diff_id {
             return Err(RegistryError::DigestMismatch {
                 what: format!("uncompressed {what} (config diff ID)"),
@@ -618,26 +636,90 @@ impl LayerJob<'_> {
     }
 }
 
-/// Unpacks a layer blob into `dir`, recording its tar-split; returns the
-/// diff ID (`None` for an uncompressed blob, whose diff ID is its digest)
-/// and the unpack stats.
-fn unpack_blob<R: Read>(
-    blob: &mut R,
-    dir: &std::path::Path,
+/// What the reading side of a layer download found.
+struct Fed {
+    /// Digest and length of the compressed blob as received.
+    blob_digest: Digest,
+    len: u64,
+    /// Digest of the decompressed stream (the diff ID).
+    diff: Digest,
+    /// Whether the blob could be read to its end.
+    drained: std::io::Result<u64>,
+}
+
+/// The reading side of a layer download: network → sha256 (blob) →
+/// decompress → sha256 (diff ID) → chunks to the unpacking thread. A
+/// decompression error is sent as the stream's error; then the rest of the
+/// blob is read (for its digest) and the channel closed.
+fn feed(
+    resp: client::BlobReader<'_>,
+    bar: &LayerProgress,
     compression: Compression,
-    digest: &Digest,
-    recorder: &Recorder,
-) -> Result<(Option<Digest>, crate::image::unpack::UnpackStats), RegistryError> {
-    let label = digest.to_string();
-    let read_err = |source| UnpackError::Read { layer: label.clone(), source };
-    let mut tar = RecordingReader {
-        inner: Sha256Reader::new(crate::image::compression::decompressor(blob, compression)),
-        recorder,
+    tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
+) -> Fed {
+    let counted = CountingReader { inner: resp, progress: bar };
+    let mut blob = Sha256Reader::new(BufReader::with_capacity(128 << 10, counted));
+    let diff = {
+        let mut tar = Sha256Reader::new(crate::image::compression::decompressor(&mut blob, compression));
+        loop {
+            let mut chunk = vec![0u8; 256 << 10];
+            let mut filled = 0;
+            // Fill the chunk (fewer, larger messages).
+            let r = loop {
+                match tar.read(&mut chunk[filled..]) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        filled += n;
+                        if filled == chunk.len() {
+                            break Ok(());
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            chunk.truncate(filled);
+            let done = filled == 0;
+            if !done && tx.send(Ok(chunk)).is_err() {
+                break;
+            }
+            if let Err(e) = r {
+                let _ = tx.send(Err(e));
+                break;
+            }
+            if done {
+                break;
+            }
+        }
+        tar.finish().0
     };
-    let stats = unpack_recording(&mut tar, dir, &label, recorder)?;
-    // The diff ID covers the whole stream, padding after the end-of-archive
-    // blocks included.
-    std::io::copy(&mut tar, &mut std::io::sink()).map_err(read_err)?;
-    let (diff, _, _) = tar.inner.finish();
-    Ok(((compression != Compression::None).then_some(diff), stats))
+    let drained = std::io::copy(&mut blob, &mut std::io::sink());
+    let (blob_digest, len, _) = blob.finish();
+    Fed { blob_digest, len, diff, drained }
+}
+
+/// The unpacking side's view of the chunks [`feed`] sends.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.buf.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.buf = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0), // The sender is done.
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
