@@ -12,8 +12,9 @@
 //! interrupted pull leaves only staging garbage, which the next pull
 //! removes, and the layers it finished, which the next pull reuses.
 //!
-//! Threads: the layer workers are scoped threads joined before the layers
-//! step returns, and the HTTP client's runtime thread is joined when the
+//! Threads: the layer workers (each with a scoped reader thread that
+//! hashes and decompresses while the worker unpacks) are scoped threads
+//! joined before the layers step returns, and the HTTP client's runtime thread is joined when the
 //! client is dropped, before [`pull`] returns (DESIGN.md hazard 1). This
 //! module must not fork or exec (credential helpers aside, which run
 //! before any thread is started).
