@@ -266,6 +266,11 @@ fn exec_joins_the_running_container() {
     assert_eq!(&fields[..3], ["y", "1000", "/"]);
     assert_ne!(fields[3], std::process::id().to_string(), "not in the host's PID namespace ({host_ns:?})");
 
+    // The same confinement as the container: docker's default capabilities and seccomp.
+    let status = rcon.ok(&["exec", "box", "grep", "-E", "^(CapEff|CapBnd|Seccomp):", "/proc/self/status"]);
+    assert!(status.contains("CapEff:\t00000000a80425fb"), "{status}");
+    assert!(status.contains("CapBnd:\t00000000a80425fb"), "{status}");
+    assert!(status.contains("Seccomp:\t2"), "{status}");
     let out = rcon.cmd(&["exec", "box", "sh", "-c", "exit 4"]);
     assert_eq!(code(&out), 4, "exit code passes through");
     let out = rcon.cmd(&["exec", "box", "nosuch"]);

@@ -54,7 +54,9 @@ pub fn exec(store: &Store, opts: &ExecOptions) -> anyhow::Result<i32> {
         env.push(format!("{key}={value}"));
     }
     let cwd = opts.workdir.clone().unwrap_or_else(|| process.map_or("/".into(), |p| p.cwd().display().to_string()));
+    let confinement = crate::runtime::Confinement::from_spec(&spec, Some(&store.root().join("cache")))?;
     let mut req = ExecRequest {
+        confinement: Some(confinement),
         args: opts.command.clone(),
         env,
         cwd,

@@ -225,7 +225,11 @@ fn run_once(
     report(notify, b'k', b"");
     let env = spec.process().as_ref().and_then(|p| p.env().clone()).unwrap_or_default();
     let cwd = spec.process().as_ref().map(|p| p.cwd().display().to_string()).unwrap_or_else(|| "/".into());
-    let mut checker = record.healthcheck.as_ref().map(|hc| HealthChecker::new(hc.clone(), started));
+    let mut checker = record.healthcheck.as_ref().map(|hc| {
+        // Probes run as `exec` does: with the container's capabilities and seccomp filter.
+        let confinement = runtime::Confinement::from_spec(&spec, Some(&store.root().join("cache"))).ok();
+        HealthChecker::new(hc.clone(), confinement, started)
+    });
     pump(out_r, err_r, log, |now| {
         if let Some(c) = checker.as_mut() { c.tick(now, store, record, pid, &env, &cwd) } else { None }
     });
@@ -278,6 +282,7 @@ fn pump(out: OwnedFd, err: OwnedFd, log: &mut LogWriter, mut tick: impl FnMut(In
 /// `retries` consecutive failures; the last 5 probes kept.
 struct HealthChecker {
     hc: Healthcheck,
+    confinement: Option<runtime::Confinement>,
     started: Instant,
     next: Instant,
     probe: Option<Probe>,
@@ -294,9 +299,9 @@ struct Probe {
 const DEFAULT_HEALTH_NS: u64 = 30_000_000_000;
 
 impl HealthChecker {
-    fn new(hc: Healthcheck, started: Instant) -> HealthChecker {
+    fn new(hc: Healthcheck, confinement: Option<runtime::Confinement>, started: Instant) -> HealthChecker {
         let interval = Duration::from_nanos(if hc.interval == 0 { DEFAULT_HEALTH_NS } else { hc.interval });
-        HealthChecker { hc, started, next: started + interval, probe: None }
+        HealthChecker { hc, confinement, started, next: started + interval, probe: None }
     }
 
     fn interval(&self) -> Duration {
@@ -377,6 +382,10 @@ impl HealthChecker {
                 stdout: Some(w),
                 stderr: Some(w2),
                 tty: false,
+                // Fail closed: never probe with more privileges than the container has.
+                confinement: Some(self.confinement.clone().ok_or_else(|| {
+                    runtime::Error::Setup("cannot load the container's capabilities and seccomp filter".into())
+                })?),
             },
         )?;
         let timeout = Duration::from_nanos(if self.hc.timeout == 0 { DEFAULT_HEALTH_NS } else { self.hc.timeout });

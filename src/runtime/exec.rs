@@ -45,6 +45,9 @@ pub struct ExecRequest {
     /// Stdin is a terminal to make the process's controlling terminal (in a
     /// new session), as `exec -t` needs for job control.
     pub tty: bool,
+    /// The container's capabilities, seccomp filter and no_new_privs, which
+    /// the process gets too (`None`: none of them, as root on the host).
+    pub confinement: Option<super::Confinement>,
 }
 
 /// A process started in a container.
@@ -208,7 +211,10 @@ fn run_in_container(req: &ExecRequest, args: &[CString], env: &[CString]) -> Res
     let exec_user =
         user::resolve(req.user.as_deref().unwrap_or(""), passwd.as_deref(), group.as_deref()).map_err(Error::Setup)?;
     let cwd = if req.cwd.is_empty() { "/" } else { &req.cwd };
-    process::switch_user(&exec_user)?;
+    match &req.confinement {
+        Some(c) => spawn::confine_and_switch_user(c, &exec_user)?,
+        None => process::switch_user(&exec_user)?,
+    }
     std::env::set_current_dir(cwd).map_err(|e| Error::Setup(format!("cannot chdir to {cwd} in container: {e}")))?;
     let mut env = env.to_vec();
     if !req.env.iter().any(|e| e.starts_with("HOME=")) {

@@ -57,6 +57,7 @@ pub mod oci;
 mod process;
 pub mod seccomp;
 mod spawn;
+pub use spawn::Confinement;
 mod sys;
 pub mod tty;
 pub mod user;

@@ -161,22 +161,7 @@ impl Plan {
         };
         let cargs = args.iter().map(|a| cstring("argument", a)).collect::<Result<_, _>>()?;
         let last_cap = caps::last_cap();
-        let caps = match proc_.capabilities() {
-            None => None,
-            Some(c) => {
-                let m = |set: &Option<oci_spec::runtime::Capabilities>| -> Result<u64, Error> {
-                    let names: Vec<String> = set.iter().flatten().map(|c| c.to_string()).collect();
-                    caps::mask(&names, last_cap)
-                };
-                Some(caps::CapSets {
-                    bounding: m(c.bounding())?,
-                    effective: m(c.effective())?,
-                    permitted: m(c.permitted())?,
-                    inheritable: m(c.inheritable())?,
-                    ambient: m(c.ambient())?,
-                })
-            }
-        };
+        let caps = cap_sets(proc_, last_cap)?;
         let seccomp = match linux.seccomp() {
             None => None,
             Some(sc) => Some(seccomp::load(sc, opts.cache_dir.as_deref())?),
@@ -250,6 +235,80 @@ impl Plan {
                 .unwrap_or_default(),
         })
     }
+}
+
+/// The capability sets of `process.capabilities` (`None`: the spec has
+/// none; leave them alone).
+fn cap_sets(proc_: &oci_spec::runtime::Process, last_cap: u32) -> Result<Option<caps::CapSets>, Error> {
+    let Some(c) = proc_.capabilities() else { return Ok(None) };
+    let m = |set: &Option<oci_spec::runtime::Capabilities>| -> Result<u64, Error> {
+        let names: Vec<String> = set.iter().flatten().map(|c| c.to_string()).collect();
+        caps::mask(&names, last_cap)
+    };
+    Ok(Some(caps::CapSets {
+        bounding: m(c.bounding())?,
+        effective: m(c.effective())?,
+        permitted: m(c.permitted())?,
+        inheritable: m(c.inheritable())?,
+        ambient: m(c.ambient())?,
+    }))
+}
+
+/// What confines a container's processes besides namespaces: its
+/// capabilities, seccomp filter and no_new_privs, as the spec sets them.
+/// The init and every process `exec`'d into the container get the same.
+#[derive(Debug, Clone, Default)]
+pub struct Confinement {
+    no_new_privileges: bool,
+    seccomp: Option<Vec<seccomp::SockFilter>>,
+    caps: Option<caps::CapSets>,
+    last_cap: u32,
+}
+
+impl Confinement {
+    /// From the spec's `process` and `linux.seccomp` (compiled filters are
+    /// cached in `cache_dir`). Errors: unknown capability names, a bad profile.
+    pub fn from_spec(spec: &Spec, cache_dir: Option<&Path>) -> Result<Confinement, Error> {
+        let last_cap = caps::last_cap();
+        let proc_ = spec.process().clone().unwrap_or_default();
+        let seccomp = match spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
+            None => None,
+            Some(sc) => Some(seccomp::load(sc, cache_dir)?),
+        };
+        Ok(Confinement {
+            no_new_privileges: proc_.no_new_privileges().unwrap_or(false),
+            seccomp,
+            caps: cap_sets(&proc_, last_cap)?,
+            last_cap,
+        })
+    }
+}
+
+/// Becomes `user` under `c`, in the order the kernel requires: no_new_privs;
+/// seccomp early when there is no no_new_privs (installing it then needs
+/// CAP_SYS_ADMIN, which is dropped next); the bounding set; the ids (keeping
+/// the permitted set across the switch); the capability sets; seccomp last
+/// when no_new_privs allows it.
+pub(crate) fn confine_and_switch_user(c: &Confinement, user: &ExecUser) -> Result<(), Error> {
+    if c.no_new_privileges {
+        nix::sys::prctl::set_no_new_privs().map_err(|e| step("set", &"no_new_privs", e))?;
+    }
+    if let (Some(prog), false) = (&c.seccomp, c.no_new_privileges) {
+        seccomp::install(prog).map_err(|e| step("install", &"the seccomp filter", e))?;
+    }
+    if let Some(sets) = &c.caps {
+        caps::keep_caps(true)?;
+        caps::drop_bounding(sets.bounding, c.last_cap)?;
+    }
+    process::switch_user(user)?;
+    if let Some(sets) = &c.caps {
+        caps::keep_caps(false)?;
+        caps::apply(sets)?;
+    }
+    if let (Some(prog), true) = (&c.seccomp, c.no_new_privileges) {
+        seccomp::install(prog).map_err(|e| step("install", &"the seccomp filter", e))?;
+    }
+    Ok(())
 }
 
 /// How an [`Error`] travels through the pipe: a tag byte, then its fields
@@ -587,27 +646,13 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
             )));
         }
     }
-    if plan.no_new_privileges {
-        nix::sys::prctl::set_no_new_privs().map_err(|e| step("set", &"no_new_privs", e))?;
-    }
-    // Seccomp needs CAP_SYS_ADMIN or no_new_privs: without the latter it
-    // goes in before the capabilities are dropped (the default profile
-    // allows what follows), with it as late as possible.
-    if let (Some(prog), false) = (&plan.seccomp, plan.no_new_privileges) {
-        seccomp::install(prog).map_err(|e| step("install", &"the seccomp filter", e))?;
-    }
-    if let Some(c) = &plan.caps {
-        caps::keep_caps(true)?;
-        caps::drop_bounding(c.bounding, plan.last_cap)?;
-    }
-    process::switch_user(&user)?;
-    if let Some(c) = &plan.caps {
-        caps::keep_caps(false)?;
-        caps::apply(c)?;
-    }
-    if let (Some(prog), true) = (&plan.seccomp, plan.no_new_privileges) {
-        seccomp::install(prog).map_err(|e| step("install", &"the seccomp filter", e))?;
-    }
+    let confinement = Confinement {
+        no_new_privileges: plan.no_new_privileges,
+        seccomp: plan.seccomp.clone(),
+        caps: plan.caps.clone(),
+        last_cap: plan.last_cap,
+    };
+    confine_and_switch_user(&confinement, &user)?;
     nix::unistd::chdir(&plan.cwd).map_err(|e| step("change to working directory", &plan.cwd.display(), e))?;
 
     let mut env = plan.env.clone();
