@@ -649,7 +649,7 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
     let confinement = Confinement {
         no_new_privileges: plan.no_new_privileges,
         seccomp: plan.seccomp.clone(),
-        caps: plan.caps.clone(),
+        caps: plan.caps,
         last_cap: plan.last_cap,
     };
     confine_and_switch_user(&confinement, &user)?;
