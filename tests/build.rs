@@ -358,3 +358,31 @@ fn build_with_timestamp_is_reproducible() {
     let cfg = config_of(&a, "docker.io/library/r:latest");
     assert_eq!(cfg["created"], "2023-11-14T22:13:20Z");
 }
+
+/// RUN gets the default bridge network with NAT (docker's classic builder),
+/// so it reaches Debian's mirror; `--network none` leaves it with only `lo`.
+#[test]
+fn build_run_has_the_bridge_network_and_network_none_has_not() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    let url = "http://deb.debian.org/debian/dists/bookworm/main/binary-all/Release";
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        format!("FROM {base}\nRUN wget -q -O /release {url} && grep -q 'Archive: ' /release\nCMD cat /release\n"),
+    )
+    .unwrap();
+    let ctx_s = ctx.path().to_str().unwrap();
+    rcon.ok(&["build", "-q", "-t", "fetched", ctx_s]);
+    let out = rcon.ok(&["run", "--rm", "--network", "none", "fetched"]);
+    assert!(out.contains("Component: main"), "{out}");
+    assert_eq!(rcon.ok(&["ps", "-a", "-q"]), "", "no intermediate container is left");
+
+    let o = rcon.cmd(&["build", "--no-cache", "--network", "none", "-t", "offline", ctx_s]);
+    assert_ne!(code(&o), 0, "{}", stdout(&o));
+    assert!(stderr(&o).contains("returned a non-zero code"), "{}", stderr(&o));
+    assert_eq!(rcon.ok(&["ps", "-a", "-q"]), "", "no intermediate container is left after a failure");
+    let o = rcon.cmd(&["build", "--no-cache", "--network", "host", "-q", "-t", "hostnet", ctx_s]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

@@ -846,17 +846,7 @@ impl Builder<'_> {
         for d in [&work, &merged, &empty] {
             std::fs::create_dir_all(d).map_err(|e| self.step_err(step, format!("{}: {e}", d.display())))?;
         }
-        let etc = |name: &str| base.join(format!("etc-{name}"));
         let hostname = crate::util::random_hex(6);
-        let _ = std::fs::write(etc("hostname"), format!("{hostname}\n"));
-        let _ = std::fs::write(
-            etc("hosts"),
-            format!("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n"),
-        );
-        let _ = std::fs::write(
-            etc("resolv.conf"),
-            crate::container::resolv_conf(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()),
-        );
         let mut lowers: Vec<String> = state.chain_ids().iter().rev().map(Store::layer_relative_diff).collect();
         if lowers.is_empty() {
             lowers.push(empty.display().to_string());
@@ -885,7 +875,12 @@ impl Builder<'_> {
             pull_options: crate::registry::PullOptions { quiet: true, ..Default::default() },
             ..Default::default()
         };
+        // The step runs as an intermediate container (docker's classic
+        // builder does the same): its record holds the network endpoint and
+        // the /etc files, and is removed after the step.
         let id = crate::util::random_hex(32);
+        let box_dir = self.store.container_dir(&id);
+        let etc = |name: &str| box_dir.join(name);
         let input = crate::container::spec::SpecInput {
             image: &image_cfg,
             opts: &run_opts,
@@ -896,12 +891,40 @@ impl Builder<'_> {
             etc_resolv_conf: etc("resolv.conf"),
         };
         let mut spec = crate::container::spec::build(&input).map_err(|e| self.step_err(step, format!("{e:#}")))?;
-        if net == "host"
-            && let Some(linux) = spec.linux_mut()
-            && let Some(ns) = linux.namespaces_mut()
-        {
-            ns.retain(|n| n.typ() != oci_spec::runtime::LinuxNamespaceType::Network);
-        }
+        let net_opts = crate::network::NetworkOptions {
+            network: Some(match net.as_str() {
+                "default" => "bridge".to_string(),
+                other => other.to_string(),
+            }),
+            ..Default::default()
+        };
+        let plan = net_opts.plan(self.store, &[]).map_err(|e| self.step_err(step, format!("--network: {e}")))?;
+        crate::network::apply_to_spec(&plan, &mut spec);
+        let record = crate::store::ContainerRecord {
+            id: id.clone(),
+            name: format!("rcon-build-{}", &id[..12]),
+            image: String::new(),
+            image_id: config_id(&state.config),
+            layers: state.chain_ids(),
+            created: chrono::Utc::now(),
+            command: argv.clone(),
+            auto_remove: true,
+            spec: serde_json::to_value(&spec).unwrap_or_default(),
+            user: state.user(),
+            restart: String::new(),
+            log_opts: Vec::new(),
+            healthcheck: None,
+            stop_signal: None,
+            stop_timeout: None,
+            labels: BTreeMap::new(),
+            mounts: Vec::new(),
+        };
+        self.store.create_container(&record)?;
+        let guard = BuildBox { store: self.store, id: id.clone() };
+        std::fs::write(etc("hostname"), format!("{hostname}\n"))
+            .map_err(|e| self.step_err(step, format!("{}: {e}", etc("hostname").display())))?;
+        crate::network::prepare(self.store, &id, &record.name, &hostname, &plan)
+            .map_err(|e| self.step_err(step, format!("network: {e}")))?;
         let spawn_opts = crate::runtime::SpawnOptions {
             rootfs: crate::runtime::RootfsSetup::Overlay {
                 lower_base: self.store.layers_dir(),
@@ -910,6 +933,10 @@ impl Builder<'_> {
                 work: work.clone(),
             },
             user: state.user(),
+            on_created: {
+                let (store, id) = (self.store.clone(), id.clone());
+                Some(Box::new(move |pid| crate::network::attach(&store, &id, pid).map_err(|e| e.to_string())))
+            },
             ..Default::default()
         };
         let _ = self.out.flush();
@@ -917,6 +944,8 @@ impl Builder<'_> {
         let silence = self.opts.quiet.then(silence_stdio);
         let result = crate::runtime::spawn(&spec, &spawn_opts).and_then(|p| p.wait());
         drop(silence);
+        drop(spawn_opts);
+        drop(guard);
         let status = result.map_err(|e| self.step_err(step, e.to_string()))?;
         if status.code() != 0 {
             return Err(BuildError::RunFailed { command: display, code: status.code() });
@@ -924,9 +953,6 @@ impl Builder<'_> {
         let _ = std::fs::remove_dir_all(&work);
         let _ = std::fs::remove_dir_all(&merged);
         let _ = std::fs::remove_dir_all(&empty);
-        for n in ["hostname", "hosts", "resolv.conf"] {
-            let _ = std::fs::remove_file(etc(n));
-        }
         let lower_fs = state.fs(self.store);
         remove_mount_stubs(&upper, &lower_fs, &MOUNT_STUBS);
         let is_empty = std::fs::read_dir(&upper).map(|mut d| d.next().is_none()).unwrap_or(true);
@@ -1471,6 +1497,22 @@ fn place(upper: &Path, it: &Item, owner: (u32, u32), chmod: Option<u32>) -> std:
         let _ = set_mtime(&at, it.mtime);
     }
     Ok(())
+}
+
+/// The intermediate container of a RUN step: detached from its networks
+/// and removed when dropped (also when the step fails).
+struct BuildBox<'a> {
+    store: &'a Store,
+    id: String,
+}
+
+impl Drop for BuildBox<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = crate::network::detach(self.store, &self.id) {
+            crate::warn!("build container {}: network teardown: {e}", &self.id[..12]);
+        }
+        let _ = self.store.remove_container(&self.id);
+    }
 }
 
 /// Silences fds 1 and 2 while alive (for `-q`), restoring them on drop.
