@@ -386,3 +386,78 @@ fn build_run_has_the_bridge_network_and_network_none_has_not() {
     let o = rcon.cmd(&["build", "--no-cache", "--network", "host", "-q", "-t", "hostnet", ctx_s]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+/// A tar holding `name` with `data`.
+fn one_file_tar(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(1);
+    tar.append_data(&mut h, name, data).unwrap();
+    tar.into_inner().unwrap()
+}
+
+/// Serves `body` on 127.0.0.1 for every GET (HTTP/1.0, closes each
+/// connection) until the test ends; returns the base URL.
+fn serve_once_per_request(body: &'static [u8]) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut c) = conn else { continue };
+            use std::io::{BufRead, Write};
+            let mut r = std::io::BufReader::new(c.try_clone().unwrap());
+            let mut line = String::new();
+            while r.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = write!(
+                c,
+                "HTTP/1.0 200 OK\r\nContent-Length: {}\r\nLast-Modified: Tue, 14 Nov 2023 22:13:20 GMT\r\n\r\n",
+                body.len()
+            );
+            let _ = c.write_all(body);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn build_add_bzip2_xz_archives_and_url_with_checksum() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+    std::io::Write::write_all(&mut bz, &one_file_tar("b.txt", b"from bzip2")).unwrap();
+    std::fs::write(ctx.path().join("a.tar.bz2"), bz.finish().unwrap()).unwrap();
+    let mut xz = Vec::new();
+    lzma_rs::xz_compress(&mut &one_file_tar("x.txt", b"from xz")[..], &mut xz).unwrap();
+    std::fs::write(ctx.path().join("a.tar.xz"), xz).unwrap();
+    const BODY: &[u8] = b"downloaded by ADD\n";
+    let url = serve_once_per_request(BODY);
+    let sum = crate::common::sha256_hex(BODY);
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        format!(
+            "FROM {base}\nADD a.tar.bz2 a.tar.xz /arch/\nADD --checksum=sha256:{sum} {url}/files/hello.txt /dl/\n\
+             CMD cat /arch/b.txt /arch/x.txt /dl/hello.txt && stat -c '%a %Y' /dl/hello.txt\n"
+        ),
+    )
+    .unwrap();
+    let ctx_s = ctx.path().to_str().unwrap();
+    rcon.ok(&["build", "-q", "-t", "added", ctx_s]);
+    assert_eq!(rcon.ok(&["run", "--rm", "added"]), "from bzip2from xzdownloaded by ADD\n600 1700000000\n");
+    let again = rcon.ok(&["build", "-t", "added", ctx_s]);
+    assert_eq!(again.matches("Using cache").count(), 3, "{again}");
+
+    let bad = "0".repeat(64);
+    std::fs::write(ctx.path().join("Dockerfile"), format!("FROM {base}\nADD --checksum=sha256:{bad} {url}/f /f\n"))
+        .unwrap();
+    let o = rcon.cmd(&["build", "-t", "bad", ctx_s]);
+    assert_eq!(code(&o), 125, "{}", stdout(&o));
+    assert!(stderr(&o).contains("digest mismatch"), "{}", stderr(&o));
+}

@@ -1031,11 +1031,35 @@ impl Builder<'_> {
                 (LayeredFs::new(vec![self.context.clone()]), Some(allowed), String::new())
             }
         };
-        if sources.iter().any(|s| s.starts_with("http://") || s.starts_with("https://")) {
-            return Err(self.step_err(step, "ADD from a URL is not supported yet"));
+        let is_url = |s: &str| s.starts_with("http://") || s.starts_with("https://");
+        let urls: Vec<String> = sources.iter().filter(|s| is_url(s)).cloned().collect();
+        if !urls.is_empty() && (!is_add || from.is_some()) {
+            return Err(self.step_err(step, "source can't be a URL for COPY"));
+        }
+        if spec.checksum.is_some() && (urls.len() != 1 || sources.len() != 1) {
+            return Err(self.step_err(step, "checksum can't be specified for non-HTTP(S) sources"));
+        }
+        // URLs are downloaded first (into a directory removed after the
+        // step); the client's threads are gone before any RUN forks.
+        let downloads = TempDir::new(&self.store.tmp_dir(), "add").map_err(|e| self.step_err(step, e))?;
+        let mut fetched = Vec::new();
+        for u in &urls {
+            let got = download(u, &downloads.0).map_err(|e| self.step_err(step, e))?;
+            if let Some(c) = &spec.checksum {
+                let want = c.strip_prefix("sha256:").ok_or_else(|| {
+                    self.step_err(step, format!("unsupported digest algorithm in checksum {c:?} (sha256 only)"))
+                })?;
+                if !want.eq_ignore_ascii_case(&got.sha256) {
+                    return Err(self.step_err(
+                        step,
+                        format!("digest mismatch for {u}: expected sha256:{want}, got sha256:{}", got.sha256),
+                    ));
+                }
+            }
+            fetched.push(got);
         }
         let mut matches: Vec<String> = Vec::new();
-        for s in &sources {
+        for s in sources.iter().filter(|s| !is_url(s)) {
             let m = glob_sources(&src_fs, filter.as_ref(), s);
             if m.is_empty() {
                 return Err(self.step_err(
@@ -1058,7 +1082,7 @@ impl Builder<'_> {
         let dest_is_dir_syntax = dest_raw.ends_with('/') || dest_raw == "." || dest_raw.ends_with("/.");
         let resolved_dest = stage_fs.resolve(&dockerignore::clean_path(&dest), true);
         let dest_exists_dir = stage_fs.lookup(&resolved_dest).is_some_and(|f| f.meta.is_dir());
-        let n_items = matches.len() + spec.contents.len();
+        let n_items = matches.len() + spec.contents.len() + fetched.len();
         if n_items > 1 && !dest_is_dir_syntax && !dest_exists_dir {
             return Err(self.step_err(
                 step,
@@ -1100,6 +1124,23 @@ impl Builder<'_> {
                     data: None,
                 });
             }
+        }
+        for f in &fetched {
+            let target = if into_dir {
+                format!("{}/{}", resolved_dest.trim_end_matches('/'), f.name)
+            } else {
+                resolved_dest.clone()
+            };
+            // Docker gives downloaded files mode 0600 and the server's
+            // Last-Modified time; they are never extracted.
+            plan.push(Item {
+                dest: target,
+                src: Some(f.path.clone()),
+                meta_mode: 0o100600,
+                kind: ItemKind::File,
+                mtime: f.mtime,
+                data: None,
+            });
         }
         for h in &spec.contents {
             let data = if h.expand { word(&h.content)? } else { h.content.clone() };
@@ -1480,7 +1521,28 @@ fn place(upper: &Path, it: &Item, owner: (u32, u32), chmod: Option<u32>) -> std:
                 Some("gzip") => crate::image::unpack::unpack(flate2::read::GzDecoder::new(f), &dir, &label)
                     .map_err(|x| x.to_string()),
                 Some("tar") => crate::image::unpack::unpack(f, &dir, &label).map_err(|x| x.to_string()),
-                Some(k) => Err(format!("{label}: {k} archives are not supported yet")),
+                Some("bzip2") => crate::image::unpack::unpack(
+                    bzip2::read::MultiBzDecoder::new(std::io::BufReader::new(f)),
+                    &dir,
+                    &label,
+                )
+                .map_err(|x| x.to_string()),
+                Some("xz") => {
+                    // lzma-rs decodes xz into a writer: the tar goes to a
+                    // scratch file beside the layer, then is unpacked.
+                    let tmp = upper.with_file_name(format!("xz-{}", crate::util::random_hex(6)));
+                    let r = (|| {
+                        let mut out = std::fs::File::create(&tmp).map_err(|x| format!("{}: {x}", tmp.display()))?;
+                        lzma_rs::xz_decompress(&mut std::io::BufReader::new(f), &mut out)
+                            .map_err(|x| format!("{label}: xz: {x:?}"))?;
+                        let t = std::fs::File::open(&tmp).map_err(|x| format!("{}: {x}", tmp.display()))?;
+                        crate::image::unpack::unpack(std::io::BufReader::new(t), &dir, &label)
+                            .map_err(|x| x.to_string())
+                    })();
+                    let _ = std::fs::remove_file(&tmp);
+                    r
+                }
+                Some(k) => Err(format!("{label}: {k} archives are not supported")),
                 None => Err(format!("{label}: not an archive")),
             };
             r?;
@@ -1497,6 +1559,91 @@ fn place(upper: &Path, it: &Item, owner: (u32, u32), chmod: Option<u32>) -> std:
         let _ = set_mtime(&at, it.mtime);
     }
     Ok(())
+}
+
+/// A scratch directory removed (with its content) when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(parent: &Path, prefix: &str) -> std::result::Result<TempDir, String> {
+        let p = parent.join(format!("{prefix}-{}", crate::util::random_hex(8)));
+        std::fs::create_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        Ok(TempDir(p))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A file ADD downloaded.
+struct Fetched {
+    /// Where it was saved.
+    path: PathBuf,
+    /// Its name: the last segment of the URL's path.
+    name: String,
+    /// Hex SHA-256 of its content.
+    sha256: String,
+    /// The server's Last-Modified (seconds since the epoch), else 0.
+    mtime: i64,
+}
+
+/// Threads of this process (`/proc/self/stat` field 20); 1 when unknown.
+fn thread_count() -> usize {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    after.split_whitespace().nth(17).and_then(|n| n.parse().ok()).unwrap_or(1)
+}
+
+/// Downloads `url` into `dir` (ADD of a URL), hashing it on the way. The
+/// HTTP client runs its own threads; they are joined before this returns
+/// (DESIGN.md hazard 1: later RUN steps fork), else it fails.
+fn download(url: &str, dir: &Path) -> std::result::Result<Fetched, String> {
+    let threads_before = thread_count();
+    let name = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .splitn(4, '/')
+        .nth(3)
+        .and_then(|p| p.rsplit('/').find(|s| !s.is_empty()))
+        .map(String::from)
+        .ok_or_else(|| format!("cannot determine a file name from URL {url}"))?;
+    let path = dir.join(format!("{}-{}", crate::util::random_hex(4), name));
+    let (sha256, mtime) = {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_secs(600))
+            .build()
+            .map_err(|e| format!("{url}: {e}"))?;
+        let mut resp = client.get(url).send().map_err(|e| format!("{url}: {e}"))?;
+        if !resp.status().is_success() {
+            return Err(format!("failed to GET {url} with status {}", resp.status()));
+        }
+        let mtime = resp
+            .headers()
+            .get(reqwest::header::LAST_MODIFIED)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+            .map_or(0, |d| d.timestamp());
+        let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut w = Sha256Writer::new(std::io::BufWriter::new(file));
+        std::io::copy(&mut resp, &mut w).map_err(|e| format!("{url}: {e}"))?;
+        let (digest, _, mut inner) = w.finish();
+        inner.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+        (digest.hex().to_string(), mtime)
+    };
+    // Dropping the client joins its runtime thread; give the runtime's
+    // blocking workers (name resolution) a moment to exit too.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while thread_count() > threads_before.max(1) {
+        if std::time::Instant::now() > deadline {
+            return Err(format!("{url}: the HTTP client's threads did not exit"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    Ok(Fetched { path, name, sha256, mtime })
 }
 
 /// The intermediate container of a RUN step: detached from its networks
