@@ -39,6 +39,37 @@ complete -c rcon -n "__fish_rcon_needs_command" -f -a "images" -d 'List images'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "ps" -d 'List containers'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "rm" -d 'Remove one or more containers'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "rmi" -d 'Remove one or more images'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "network" -d 'Manage networks'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "port" -d 'List port mappings of a container'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "login" -d 'Log in to a registry'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "logout" -d 'Log out from a registry'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "push" -d 'Upload an image to a registry'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "tag" -d 'Create a tag TARGET that refers to SOURCE'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "history" -d 'Show the history of an image'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "image" -d 'Manage images'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "save" -d 'Save images to a tar archive (docker-archive or oci-archive)'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "load" -d 'Load images from a tar archive'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "import" -d 'Create an image from a root filesystem tarball'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "create" -d 'Create a new container without starting it'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "start" -d 'Start one or more stopped containers'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "stop" -d 'Stop one or more running containers'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "restart" -d 'Restart one or more containers'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "kill" -d 'Kill one or more running containers'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "wait" -d 'Block until one or more containers stop, then print their exit codes'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "logs" -d 'Fetch the logs of a container'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "exec" -d 'Execute a command in a running container'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "inspect" -d 'Return low-level information on containers and images as JSON'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "top" -d 'Display the running processes of a container'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "stats" -d 'Display a snapshot of containers\' resource usage'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "pause" -d 'Pause all processes within one or more containers'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "unpause" -d 'Unpause all processes within one or more containers'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "attach" -d 'Attach to a running container\'s output'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "container" -d 'Manage containers'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "volume" -d 'Manage volumes'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "diff" -d 'Inspect changes to files or directories on a container\'s filesystem'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "oci" -d 'OCI runtime command line (create, start, state, kill, delete on a bundle)'
 complete -c rcon -n "__fish_rcon_using_subcommand build" -s t -l tag -d 'Name and optionally a tag (NAME[:TAG]); may be repeated' -r
 complete -c rcon -n "__fish_rcon_using_subcommand build" -s f -l file -d 'Name of the Dockerfile (default: CONTEXT/Dockerfile, then CONTEXT/Containerfile; "-" reads stdin)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand build" -l build-arg -d 'Set a build-time variable (KEY=VALUE, or KEY to take it from rcon\'s environment)' -r
@@ -61,8 +92,14 @@ complete -c rcon -n "__fish_rcon_using_subcommand build" -l no-cache -d 'Do not 
 complete -c rcon -n "__fish_rcon_using_subcommand build" -l pull -d 'Always attempt to pull newer versions of the base images'
 complete -c rcon -n "__fish_rcon_using_subcommand build" -s q -l quiet -d 'Print only the image ID on success'
 complete -c rcon -n "__fish_rcon_using_subcommand build" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand pull" -l platform -d 'Platform OS/ARCH[/VARIANT] to choose from a multi-platform image' -r
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand pull" -l creds -d 'Credentials USER[:PASSWORD] for the registry (instead of stored logins)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand pull" -l authfile -d 'Auth file to read credentials from (also REGISTRY_AUTH_FILE)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand pull" -l retry -d 'Retries of a failed request or a broken download' -r
+complete -c rcon -n "__fish_rcon_using_subcommand pull" -l retry-delay -d 'Delay between retries (e.g. 500ms, 2s; default: exponential from 1s)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand pull" -l max-concurrent-downloads -d 'Layers transferred at once' -r
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
@@ -70,6 +107,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -s q -l quiet -d 'Print only the image ID'
+complete -c rcon -n "__fish_rcon_using_subcommand pull" -s a -l all-tags -d 'Pull every tagged image of the repository'
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l name -d 'Assign a name to the container' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from rcon\'s environment)' -r
@@ -83,6 +121,49 @@ false\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l pull -d 'Pull the image: missing (default), always or never' -r -f -a "missing\t''
 always\t''
 never\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l restart -d 'Restart policy: no, on-failure[:MAX-RETRIES], always, unless-stopped' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l log-opt -d 'Log driver options: max-size=SIZE, max-file=N' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l health-cmd -d 'Command to run to check health' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l health-interval -d 'Time between running the check (ms|s|m|h)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l health-timeout -d 'Maximum time to allow one check to run (ms|s|m|h)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l health-retries -d 'Consecutive failures needed to report unhealthy' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l health-start-period -d 'Start period for the container to initialize before counting retries (ms|s|m|h)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l stop-timeout -d 'Seconds to wait for the stop signal to end the container before SIGKILL' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -s l -l label -d 'Set metadata on the container (KEY=VALUE)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l network -l net -d 'Connect the container to a network: bridge (default), none, host, NAME or container:NAME|ID' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l network-alias -l net-alias -d 'Add a network-scoped alias for the container (user networks)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -s p -l publish -d 'Publish a container\'s port(s) to the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l ip -d 'IPv4 address on the network (e.g. 10.99.1.10)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l add-host -d 'Add a custom host-to-IP mapping (NAME:IP)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l dns -d 'Set custom DNS servers' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l dns-search -d 'Set custom DNS search domains' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l dns-option -l dns-opt -d 'Set DNS options' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l sig-proxy -d 'Proxy received signals to the container (foreground runs)' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l stop-signal -d 'Signal to stop the container' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l cap-add -d 'Add Linux capabilities (or ALL)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l cap-drop -d 'Drop Linux capabilities (or ALL)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l security-opt -d 'Security options: seccomp=unconfined|PROFILE.json, no-new-privileges' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l tmpfs -d 'Mount a tmpfs directory: PATH[:OPTIONS]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -s m -l memory -d 'Memory limit (e.g. 512m)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l memory-swap -d 'Memory plus swap limit; -1 for unlimited swap' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l memory-reservation -d 'Memory soft limit' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l cpus -d 'Number of CPUs (e.g. 1.5)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -s c -l cpu-shares -d 'CPU shares (relative weight)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l cpuset-cpus -d 'CPUs in which to allow execution (0-3, 0,1)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l pids-limit -d 'Tune container pids limit (-1 for unlimited)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l ulimit -d 'Ulimit options: NAME=SOFT[:HARD]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l group-add -d 'Add additional groups to join' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l domainname -d 'Container NIS domain name' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l sysctl -d 'Namespaced kernel parameters: KEY=VALUE' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l pid -d 'PID namespace to use (host)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l ipc -d 'IPC namespace to use (host)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l uts -d 'UTS namespace to use (host)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l shm-size -d 'Size of /dev/shm (default 64m)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l device -d 'Add a host device: HOST[:CONTAINER[:PERMS]]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -s v -l volume -d 'Bind mount a host path or mount a volume: [SOURCE:]DEST[:OPTIONS] (ro, rw, z, Z, propagation, nocopy)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l mount -d 'Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly][,…]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l volumes-from -d 'Mount the volumes of another container: CONTAINER[:ro|rw]' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
@@ -92,15 +173,30 @@ error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l rm -d 'Automatically remove the container when it exits'
 complete -c rcon -n "__fish_rcon_using_subcommand run" -s q -l quiet -d 'Suppress the pull output'
+complete -c rcon -n "__fish_rcon_using_subcommand run" -s d -l detach -d 'Run the container in the background and print its ID'
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l no-healthcheck -d 'Disable any container-specified HEALTHCHECK'
+complete -c rcon -n "__fish_rcon_using_subcommand run" -s P -l publish-all -d 'Publish all exposed ports to free host ports'
+complete -c rcon -n "__fish_rcon_using_subcommand run" -s i -l interactive -d 'Keep STDIN open'
+complete -c rcon -n "__fish_rcon_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-TTY'
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l init -d 'Run an init inside the container that forwards signals and reaps processes'
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l privileged -d 'Give extended privileges to this container'
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem as read only'
+complete -c rcon -n "__fish_rcon_using_subcommand images" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, label=KEY[=VALUE], before=IMAGE, since=IMAGE' -r
+complete -c rcon -n "__fish_rcon_using_subcommand images" -l format -d 'Format the output using a Go template (or "json")' -r
 complete -c rcon -n "__fish_rcon_using_subcommand images" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand images" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand images" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand images" -s a -l all -d 'Show all images (rcon keeps no hidden intermediate images: the same as without)'
+complete -c rcon -n "__fish_rcon_using_subcommand images" -l digests -d 'Show digests'
 complete -c rcon -n "__fish_rcon_using_subcommand images" -s q -l quiet -d 'Only show image IDs'
 complete -c rcon -n "__fish_rcon_using_subcommand images" -l no-trunc -d 'Don\'t truncate output'
 complete -c rcon -n "__fish_rcon_using_subcommand images" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand ps" -s n -l last -d 'Show the N last created containers (all states)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand ps" -s f -l filter -d 'Filter: id, name, label, status, ancestor, exited, health (KEY=VALUE)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand ps" -l format -d 'Format the output using a Go template, "table TEMPLATE" or "json"' -r
 complete -c rcon -n "__fish_rcon_using_subcommand ps" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand ps" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand ps" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
@@ -110,6 +206,8 @@ error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand ps" -s a -l all -d 'Show all containers (default shows just running)'
 complete -c rcon -n "__fish_rcon_using_subcommand ps" -s q -l quiet -d 'Only display container IDs'
 complete -c rcon -n "__fish_rcon_using_subcommand ps" -l no-trunc -d 'Don\'t truncate output'
+complete -c rcon -n "__fish_rcon_using_subcommand ps" -s l -l latest -d 'Show the latest created container (all states)'
+complete -c rcon -n "__fish_rcon_using_subcommand ps" -s s -l size -d 'Display total file sizes'
 complete -c rcon -n "__fish_rcon_using_subcommand ps" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand rm" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand rm" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
@@ -118,6 +216,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand rm" -s f -l force -d 'Force the removal of a running container (uses SIGKILL)'
+complete -c rcon -n "__fish_rcon_using_subcommand rm" -s v -l volumes -d 'Remove anonymous volumes associated with the container'
 complete -c rcon -n "__fish_rcon_using_subcommand rm" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand rmi" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand rmi" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
@@ -127,3 +226,678 @@ warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand rmi" -s f -l force -d 'Force removal of the image, even if containers use it'
 complete -c rcon -n "__fish_rcon_using_subcommand rmi" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -f -a "create" -d 'Create a network'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -f -a "ls" -d 'List networks'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -f -a "list" -d 'List networks'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -f -a "rm" -d 'Remove one or more networks'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -f -a "remove" -d 'Remove one or more networks'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -f -a "inspect" -d 'Display detailed information on one or more networks'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -f -a "connect" -d 'Connect a container to a network'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -f -a "disconnect" -d 'Disconnect a container from a network'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and not __fish_seen_subcommand_from create ls list rm remove inspect connect disconnect prune" -f -a "prune" -d 'Remove all networks no container uses'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from create" -l subnet -d 'Subnet in CIDR format (default: the first free 10.99.N.0/24)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from create" -l gateway -d 'IPv4 gateway (default: the subnet\'s first address)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from create" -s d -l driver -d 'Driver (only "bridge")' -r -f -a "bridge\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from create" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from create" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from create" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from ls" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from ls" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from ls" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Only display network IDs'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate the output'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from list" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from list" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from list" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only display network IDs'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from list" -l no-trunc -d 'Do not truncate the output'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from rm" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from rm" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from rm" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from remove" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from remove" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from remove" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from inspect" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from inspect" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from inspect" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from connect" -l alias -d 'Network-scoped alias for the container' -r
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from connect" -l ip -d 'IPv4 address' -r
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from connect" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from connect" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from connect" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from connect" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s f -l force -d 'Force the container to disconnect'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from prune" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not prompt for confirmation'
+complete -c rcon -n "__fish_rcon_using_subcommand network; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand port" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand port" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand port" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand port" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand login" -s u -l username -d 'User name' -r
+complete -c rcon -n "__fish_rcon_using_subcommand login" -s p -l password -d 'Password (prefer --password-stdin: command lines are visible to other users)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand login" -l authfile -d 'Auth file to write (default: $XDG_RUNTIME_DIR/containers/auth.json; also REGISTRY_AUTH_FILE)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand login" -l tls-verify -d 'Require HTTPS and verify certificates' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand login" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand login" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand login" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
+complete -c rcon -n "__fish_rcon_using_subcommand login" -l get-login -d 'Print the user name stored for the registry and exit'
+complete -c rcon -n "__fish_rcon_using_subcommand login" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand logout" -l authfile -d 'Auth file (default: $XDG_RUNTIME_DIR/containers/auth.json; also REGISTRY_AUTH_FILE)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand logout" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand logout" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand logout" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry'
+complete -c rcon -n "__fish_rcon_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand push" -s f -l format -d 'Manifest type: oci or docker (default: the image\'s own)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand push" -l digestfile -d 'Write the pushed manifest\'s digest to this file' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand push" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand push" -l creds -d 'Credentials USER[:PASSWORD] for the registry (instead of stored logins)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand push" -l authfile -d 'Auth file to read credentials from (also REGISTRY_AUTH_FILE)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand push" -l retry -d 'Retries of a failed request or a broken download' -r
+complete -c rcon -n "__fish_rcon_using_subcommand push" -l retry-delay -d 'Delay between retries (e.g. 500ms, 2s; default: exponential from 1s)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand push" -l max-concurrent-downloads -d 'Layers transferred at once' -r
+complete -c rcon -n "__fish_rcon_using_subcommand push" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand push" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand push" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand push" -s q -l quiet -d 'Print nothing but errors'
+complete -c rcon -n "__fish_rcon_using_subcommand push" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand tag" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand tag" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand tag" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand tag" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand history" -s H -l human -d 'Print sizes and dates in human readable format' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand history" -l format -d 'Format the output using a Go template (or "json")' -r
+complete -c rcon -n "__fish_rcon_using_subcommand history" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand history" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand history" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand history" -l no-trunc -d 'Don\'t truncate output'
+complete -c rcon -n "__fish_rcon_using_subcommand history" -s q -l quiet -d 'Only show image IDs'
+complete -c rcon -n "__fish_rcon_using_subcommand history" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -f -a "inspect" -d 'Display detailed information on one or more images'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -f -a "prune" -d 'Remove unused images'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -f -a "history" -d 'Show the history of an image'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -f -a "tag" -d 'Create a tag TARGET that refers to SOURCE'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -f -a "ls" -d 'List images'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -f -a "rm" -d 'Remove one or more images'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -f -a "pull" -d 'Download an image from a registry'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and not __fish_seen_subcommand_from inspect prune history tag ls rm pull push" -f -a "push" -d 'Upload an image to a registry'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format the output using a Go template (or "json")' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from inspect" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from inspect" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from inspect" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from prune" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all images not used by a container, not just dangling ones'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not prompt for confirmation (rcon never prompts)'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from history" -s H -l human -d 'Print sizes and dates in human readable format' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from history" -l format -d 'Format the output using a Go template (or "json")' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from history" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from history" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from history" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from history" -l no-trunc -d 'Don\'t truncate output'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Only show image IDs'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from tag" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from tag" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from tag" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, label=KEY[=VALUE], before=IMAGE, since=IMAGE' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from ls" -l format -d 'Format the output using a Go template (or "json")' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from ls" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from ls" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from ls" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all images (rcon keeps no hidden intermediate images: the same as without)'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from ls" -l digests -d 'Show digests'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Only show image IDs'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Don\'t truncate output'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from rm" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from rm" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from rm" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from rm" -s f -l force -d 'Force removal of the image, even if containers use it'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l platform -d 'Platform OS/ARCH[/VARIANT] to choose from a multi-platform image' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l creds -d 'Credentials USER[:PASSWORD] for the registry (instead of stored logins)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l authfile -d 'Auth file to read credentials from (also REGISTRY_AUTH_FILE)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l retry -d 'Retries of a failed request or a broken download' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l retry-delay -d 'Delay between retries (e.g. 500ms, 2s; default: exponential from 1s)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l max-concurrent-downloads -d 'Layers transferred at once' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Print only the image ID'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -s a -l all-tags -d 'Pull every tagged image of the repository'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -s f -l format -d 'Manifest type: oci or docker (default: the image\'s own)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -l digestfile -d 'Write the pushed manifest\'s digest to this file' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -l creds -d 'Credentials USER[:PASSWORD] for the registry (instead of stored logins)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -l authfile -d 'Auth file to read credentials from (also REGISTRY_AUTH_FILE)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -l retry -d 'Retries of a failed request or a broken download' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -l retry-delay -d 'Delay between retries (e.g. 500ms, 2s; default: exponential from 1s)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -l max-concurrent-downloads -d 'Layers transferred at once' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Print nothing but errors'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand save" -s o -l output -d 'Write to this file instead of standard output' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand save" -l format -d 'Archive format: docker-archive or oci-archive' -r -f -a "docker-archive\t''
+oci-archive\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand save" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand save" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand save" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand save" -l gzip -d 'Compress the archive with gzip'
+complete -c rcon -n "__fish_rcon_using_subcommand save" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand load" -s i -l input -d 'Read from this file instead of standard input' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand load" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand load" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand load" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand load" -s q -l quiet -d 'Print only the image IDs'
+complete -c rcon -n "__fish_rcon_using_subcommand load" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand import" -s c -l change -d 'Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand import" -s m -l message -d 'Commit message for the imported image' -r
+complete -c rcon -n "__fish_rcon_using_subcommand import" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand import" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand import" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand import" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand export" -s o -l output -d 'Write to this file instead of standard output' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand export" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand export" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand export" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand export" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l name -d 'Assign a name to the container' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from rcon\'s environment)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l env-file -d 'Read environment variables from a file (one KEY=VALUE per line)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s u -l user -d 'Username or UID, optionally with a group: USER[:GROUP]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l entrypoint -d 'Overwrite the default ENTRYPOINT of the image ("" clears it)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s h -l hostname -d 'Container host name' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l tls-verify -d 'Require HTTPS and verify certificates when the image must be pulled' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l pull -d 'Pull the image: missing (default), always or never' -r -f -a "missing\t''
+always\t''
+never\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l restart -d 'Restart policy: no, on-failure[:MAX-RETRIES], always, unless-stopped' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l log-opt -d 'Log driver options: max-size=SIZE, max-file=N' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l health-cmd -d 'Command to run to check health' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l health-interval -d 'Time between running the check (ms|s|m|h)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l health-timeout -d 'Maximum time to allow one check to run (ms|s|m|h)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l health-retries -d 'Consecutive failures needed to report unhealthy' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l health-start-period -d 'Start period for the container to initialize before counting retries (ms|s|m|h)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l stop-timeout -d 'Seconds to wait for the stop signal to end the container before SIGKILL' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s l -l label -d 'Set metadata on the container (KEY=VALUE)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l network -l net -d 'Connect the container to a network: bridge (default), none, host, NAME or container:NAME|ID' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l network-alias -l net-alias -d 'Add a network-scoped alias for the container (user networks)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s p -l publish -d 'Publish a container\'s port(s) to the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l ip -d 'IPv4 address on the network (e.g. 10.99.1.10)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l add-host -d 'Add a custom host-to-IP mapping (NAME:IP)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l dns -d 'Set custom DNS servers' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l dns-search -d 'Set custom DNS search domains' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l dns-option -l dns-opt -d 'Set DNS options' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l sig-proxy -d 'Proxy received signals to the container (foreground runs)' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l stop-signal -d 'Signal to stop the container' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l cap-add -d 'Add Linux capabilities (or ALL)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l cap-drop -d 'Drop Linux capabilities (or ALL)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l security-opt -d 'Security options: seccomp=unconfined|PROFILE.json, no-new-privileges' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l tmpfs -d 'Mount a tmpfs directory: PATH[:OPTIONS]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s m -l memory -d 'Memory limit (e.g. 512m)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l memory-swap -d 'Memory plus swap limit; -1 for unlimited swap' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l memory-reservation -d 'Memory soft limit' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l cpus -d 'Number of CPUs (e.g. 1.5)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s c -l cpu-shares -d 'CPU shares (relative weight)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l cpuset-cpus -d 'CPUs in which to allow execution (0-3, 0,1)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l pids-limit -d 'Tune container pids limit (-1 for unlimited)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l ulimit -d 'Ulimit options: NAME=SOFT[:HARD]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l group-add -d 'Add additional groups to join' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l domainname -d 'Container NIS domain name' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l sysctl -d 'Namespaced kernel parameters: KEY=VALUE' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l pid -d 'PID namespace to use (host)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l ipc -d 'IPC namespace to use (host)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l uts -d 'UTS namespace to use (host)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l shm-size -d 'Size of /dev/shm (default 64m)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l device -d 'Add a host device: HOST[:CONTAINER[:PERMS]]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s v -l volume -d 'Bind mount a host path or mount a volume: [SOURCE:]DEST[:OPTIONS] (ro, rw, z, Z, propagation, nocopy)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l mount -d 'Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly][,…]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l volumes-from -d 'Mount the volumes of another container: CONTAINER[:ro|rw]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l rm -d 'Automatically remove the container when it exits'
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s q -l quiet -d 'Suppress the pull output'
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l no-healthcheck -d 'Disable any container-specified HEALTHCHECK'
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s P -l publish-all -d 'Publish all exposed ports to free host ports'
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s i -l interactive -d 'Keep STDIN open'
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s t -l tty -d 'Allocate a pseudo-TTY'
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l init -d 'Run an init inside the container that forwards signals and reaps processes'
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l privileged -d 'Give extended privileges to this container'
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l read-only -d 'Mount the container\'s root filesystem as read only'
+complete -c rcon -n "__fish_rcon_using_subcommand create" -s d -l detach -d 'Run the container in the background and print its ID'
+complete -c rcon -n "__fish_rcon_using_subcommand start" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand start" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand start" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand start" -s a -l attach -d 'Attach stdout/stderr and wait for the container to exit; exit with its code'
+complete -c rcon -n "__fish_rcon_using_subcommand start" -s i -l interactive -d 'Attach stdin (accepted for compatibility; stdin is not forwarded yet)'
+complete -c rcon -n "__fish_rcon_using_subcommand start" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand stop" -s t -l time -l timeout -d 'Seconds to wait before killing the container (default: its --stop-timeout, else 10)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand stop" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand stop" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand stop" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand stop" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand restart" -s t -l time -l timeout -d 'Seconds to wait before killing the container (default: its --stop-timeout, else 10)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand restart" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand restart" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand restart" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand restart" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand kill" -s s -l signal -d 'Signal to send, by name or number' -r
+complete -c rcon -n "__fish_rcon_using_subcommand kill" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand kill" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand kill" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand kill" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand wait" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand wait" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand wait" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand wait" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand logs" -s n -l tail -d 'Number of lines to show from the end of the logs ("all" for every line)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand logs" -l since -d 'Show logs since a timestamp (2026-11-21T10:00:00Z) or relative time (42m)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand logs" -l until -d 'Show logs before a timestamp (2026-11-21T10:00:00Z) or relative time (42m)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand logs" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand logs" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand logs" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand logs" -s f -l follow -d 'Follow log output until the container exits'
+complete -c rcon -n "__fish_rcon_using_subcommand logs" -s t -l timestamps -d 'Show timestamps'
+complete -c rcon -n "__fish_rcon_using_subcommand logs" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand exec" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from rcon\'s environment)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand exec" -s u -l user -d 'Username or UID, optionally with a group: USER[:GROUP]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand exec" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c rcon -n "__fish_rcon_using_subcommand exec" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand exec" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand exec" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand exec" -s d -l detach -d 'Detached mode: run the command in the background'
+complete -c rcon -n "__fish_rcon_using_subcommand exec" -s i -l interactive -d 'Keep STDIN open'
+complete -c rcon -n "__fish_rcon_using_subcommand exec" -s t -l tty -d 'Allocate a pseudo-TTY'
+complete -c rcon -n "__fish_rcon_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand inspect" -s f -l format -d 'Format the output using a Go template (or "json")' -r
+complete -c rcon -n "__fish_rcon_using_subcommand inspect" -l type -d 'Only look for this type of object: container or image' -r -f -a "container\t''
+image\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand inspect" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand inspect" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand inspect" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand top" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand top" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand top" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand top" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand stats" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand stats" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand stats" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand stats" -l no-stream -d 'Disable streaming stats and only pull the first result (the only mode for now)'
+complete -c rcon -n "__fish_rcon_using_subcommand stats" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand pause" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand pause" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand pause" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand pause" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand unpause" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand unpause" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand unpause" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand unpause" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand attach" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand attach" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand attach" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand attach" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -f -a "prune" -d 'Remove all stopped containers'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -f -a "ls" -d 'List containers'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -f -a "ps" -d 'List containers'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -f -a "list" -d 'List containers'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from prune" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not prompt for confirmation'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show the N last created containers (all states)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: id, name, label, status, ancestor, exited, health (KEY=VALUE)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Format the output using a Go template, "table TEMPLATE" or "json"' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers (default shows just running)'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Only display container IDs'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Don\'t truncate output'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -s l -l latest -d 'Show the latest created container (all states)'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -s s -l size -d 'Display total file sizes'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -s n -l last -d 'Show the N last created containers (all states)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -s f -l filter -d 'Filter: id, name, label, status, ancestor, exited, health (KEY=VALUE)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -l format -d 'Format the output using a Go template, "table TEMPLATE" or "json"' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -s a -l all -d 'Show all containers (default shows just running)'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -s q -l quiet -d 'Only display container IDs'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -l no-trunc -d 'Don\'t truncate output'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -s l -l latest -d 'Show the latest created container (all states)'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -s s -l size -d 'Display total file sizes'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from ps" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -s n -l last -d 'Show the N last created containers (all states)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -s f -l filter -d 'Filter: id, name, label, status, ancestor, exited, health (KEY=VALUE)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -l format -d 'Format the output using a Go template, "table TEMPLATE" or "json"' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all containers (default shows just running)'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only display container IDs'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -l no-trunc -d 'Don\'t truncate output'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -s l -l latest -d 'Show the latest created container (all states)'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -s s -l size -d 'Display total file sizes'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -f -a "create" -d 'Create a volume'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -f -a "ls" -d 'List volumes'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -f -a "inspect" -d 'Display detailed information on one or more volumes'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -f -a "rm" -d 'Remove one or more volumes'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -f -a "prune" -d 'Remove unused volumes (anonymous ones unless --all)'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from create" -s l -l label -d 'Set metadata on the volume (KEY=VALUE)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from create" -s d -l driver -d 'Volume driver (only "local")' -r -f -a "local\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from create" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from create" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from create" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: dangling=true|false, name=…, label=KEY[=VALUE], driver=local' -r
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from ls" -l format -d 'Format output with a Go template, `table …` or `json`' -r
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from ls" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from ls" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from ls" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Only display volume names'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format output with a Go template' -r
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from rm" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from rm" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from rm" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from rm" -s f -l force -d 'Do not fail on volumes that do not exist'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from prune" -l filter -d 'Filter: label=KEY[=VALUE]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from prune" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all unused volumes, not just anonymous ones'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not prompt for confirmation'
+complete -c rcon -n "__fish_rcon_using_subcommand volume; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand cp" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand cp" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand cp" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand cp" -s a -l archive -d 'Archive mode: keep the source\'s owner (uid/gid)'
+complete -c rcon -n "__fish_rcon_using_subcommand cp" -s L -l follow-link -d 'Always follow a symlink given as SRC'
+complete -c rcon -n "__fish_rcon_using_subcommand cp" -s q -l quiet -d 'Suppress progress output (accepted; rcon prints none)'
+complete -c rcon -n "__fish_rcon_using_subcommand cp" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand diff" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand diff" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand diff" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -l log -d 'Also append errors to this file (as runc\'s --log, read by shims)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -l log-format -d 'Format of --log lines: text or json' -r -f -a "text\t''
+json\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "create" -d 'Create a container from a bundle; its process waits for `start`'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "start" -d 'Start a created container\'s process'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "state" -d 'Print a container\'s state as JSON'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "kill" -d 'Send a signal (default SIGTERM) to a container\'s process'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "delete" -d 'Delete a stopped container (--force: kill a running one first)'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -s b -l bundle -d 'The bundle directory (holding config.json)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -l pid-file -d 'Write the container process\'s pid to this file' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -l console-socket -d 'Unix socket to send the console\'s pty master to (process.terminal)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from start" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from start" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from start" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from state" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from state" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from state" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from state" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from kill" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from kill" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from kill" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from kill" -s a -l all -d 'Send it to every process of the container'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from kill" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from delete" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from delete" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from delete" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from delete" -s f -l force -d 'Kill the container if it is running'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'

@@ -1,7 +1,7 @@
 //! `rcon inspect [--format TEMPLATE] [--type container|image] OBJECT…`.
 
 use super::Context;
-use crate::container::inspect::{container_json, image_json};
+use crate::container::inspect::container_json;
 use crate::format::template::Format;
 use crate::reference::Reference;
 use clap::Args;
@@ -57,7 +57,7 @@ fn find(store: &crate::store::Store, name: &str, kind: Option<&str>) -> anyhow::
     if kind != Some("container") {
         let normalized = Reference::parse(name).ok().map(|r| r.to_string());
         if let Some(image) = store.find_image(name, normalized.as_deref())? {
-            return Ok(image_json(store, &image));
+            return Ok(crate::image::inspect::inspect(store, &image)?);
         }
     }
     anyhow::bail!("No such object: {name}")

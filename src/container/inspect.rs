@@ -1,9 +1,9 @@
-//! `rcon inspect`: containers and images as JSON objects with docker's key
+//! `rcon inspect`: containers as JSON objects with docker's key
 //! names, so `--format '{{.State.Status}}'` and scripts written for
 //! `docker inspect` work unchanged.
 
 use super::lifecycle::RestartPolicy;
-use crate::store::{ContainerRecord, ContainerState, ContainerStatus, ImageRecord, Store};
+use crate::store::{ContainerRecord, ContainerState, ContainerStatus, Store};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
@@ -104,27 +104,4 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
         },
         "NetworkSettings": crate::network::settings_json(store, &record.id),
     })
-}
-
-/// An image as `docker image inspect` shows it: the record plus its config.
-pub fn image_json(store: &Store, image: &ImageRecord) -> Value {
-    let config: Value =
-        store.read_blob(&image.id).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(Value::Null);
-    json!({
-        "Id": image.id.to_string(),
-        "RepoTags": image.repo_tags.iter().map(|t| familiar(t)).collect::<Vec<_>>(),
-        "RepoDigests": image.repo_digests.iter().map(|t| familiar(t)).collect::<Vec<_>>(),
-        "Created": time(image.created),
-        "Size": image.size,
-        "Architecture": config.get("architecture").cloned().unwrap_or(Value::Null),
-        "Os": config.get("os").cloned().unwrap_or(Value::Null),
-        "Author": config.get("author").cloned().unwrap_or(Value::Null),
-        "Config": config.get("config").cloned().unwrap_or(Value::Null),
-        "RootFS": {"Type": "layers", "Layers": image.diff_ids},
-        "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"},
-    })
-}
-
-fn familiar(name: &str) -> String {
-    name.strip_prefix("docker.io/library/").or_else(|| name.strip_prefix("docker.io/")).unwrap_or(name).to_string()
 }
