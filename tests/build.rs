@@ -461,3 +461,108 @@ fn build_add_bzip2_xz_archives_and_url_with_checksum() {
     assert_eq!(code(&o), 125, "{}", stdout(&o));
     assert!(stderr(&o).contains("digest mismatch"), "{}", stderr(&o));
 }
+
+/// An image built by rcon, pushed to the registry, runs under podman with
+/// the same config as podman's own build of the same Dockerfile.
+#[test]
+fn podman_runs_what_rcon_built_with_the_config_podman_builds() {
+    let podman_bin = std::process::Command::new("podman").arg("--version").output();
+    assert!(
+        podman_bin.is_ok_and(|o| o.status.success()),
+        "podman is missing: apt-get install podman runc (needed for the build interop test)"
+    );
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    write_tree(
+        ctx.path(),
+        &[(
+            "Dockerfile",
+            &format!(
+                "FROM {base}\nENV A=1 B=\"two words\"\nWORKDIR /srv/app\nRUN echo built > /srv/app/f\n\
+                 USER 1000:1000\nEXPOSE 8080 53/udp\nVOLUME /data\nLABEL a=b c=\"d e\"\nSTOPSIGNAL SIGINT\n\
+                 HEALTHCHECK --interval=5s --timeout=2s --retries=3 CMD true\n\
+                 ENTRYPOINT [\"/bin/sh\", \"-c\"]\nCMD [\"cat /srv/app/f; echo \\\"$A $B\\\"\"]\n"
+            ),
+        )],
+    );
+    let ctx_s = ctx.path().to_str().unwrap();
+    rcon.ok(&["build", "-q", "-t", "interop", ctx_s]);
+    let dest = format!("{}/interop:rcon", reg.addr);
+    // Healthcheck is a docker extension: podman reads it from docker
+    // (schema 2) images only, as it writes it only with `--format docker`.
+    rcon.ok(&["push", "-q", "--format", "docker", "interop", &dest]);
+
+    let dir = tempfile::Builder::new().prefix("rcon-podman-").tempdir().unwrap();
+    let podman = |args: &[&str]| {
+        let out = std::process::Command::new("podman")
+            .arg("--root")
+            .arg(dir.path().join("root"))
+            .arg("--runroot")
+            .arg(dir.path().join("run"))
+            .args(["--storage-driver", "vfs", "--runtime", "runc", "--cgroup-manager", "cgroupfs"])
+            .args(["--events-backend", "none"])
+            .args(args)
+            .env("HOME", dir.path())
+            .output()
+            .unwrap();
+        (out.status.success(), stdout(&out), stderr(&out))
+    };
+    let must = |r: (bool, String, String), what: &str| {
+        assert!(r.0, "podman {what} failed: {}", r.2);
+        r.1
+    };
+    // Without CAP_SYS_RESOURCE podman's default rlimits cannot be set here.
+    let limits = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"];
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        must(podman(&["pull", "-q", "--tls-verify=false", &dest]), "pull");
+        let mut args = vec!["run", "--rm", "--network", "none"];
+        args.extend(limits);
+        args.push(&dest);
+        let out = must(podman(&args), "run");
+        assert_eq!(out, "built\n1 two words\n");
+        let mut args = vec!["build", "-q", "--format", "docker", "--tls-verify=false", "--isolation", "chroot"];
+        args.extend(limits);
+        args.extend(["-t", "localhost/interop:podman", ctx_s]);
+        must(podman(&args), "build");
+        let inspect = |name: &str| -> serde_json::Value {
+            let out = must(podman(&["image", "inspect", name]), "image inspect");
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            // podman shows the healthcheck beside the config.
+            let mut c = v[0]["Config"].clone();
+            c["Healthcheck"] = v[0]["Healthcheck"].clone();
+            assert!(!c["Healthcheck"].is_null(), "{name} has no healthcheck: {v}");
+            c
+        };
+        let ours = inspect(&dest);
+        let theirs = inspect("localhost/interop:podman");
+        for k in [
+            "Env",
+            "Cmd",
+            "Entrypoint",
+            "WorkingDir",
+            "User",
+            "ExposedPorts",
+            "Volumes",
+            "Labels",
+            "StopSignal",
+            "Healthcheck",
+        ] {
+            let mut a = ours.get(k).cloned().unwrap_or_default();
+            let mut b = theirs.get(k).cloned().unwrap_or_default();
+            // podman labels its own builds with its version.
+            for l in [&mut a, &mut b] {
+                if let Some(m) = l.as_object_mut() {
+                    m.remove("io.buildah.version");
+                }
+            }
+            assert_eq!(a, b, "{k} differs: rcon {ours} podman {theirs}");
+        }
+    }));
+    let _ = podman(&["rmi", "-a", "-f"]);
+    crate::common::unmount_under(dir.path());
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
