@@ -51,6 +51,7 @@
 
 pub mod caps;
 pub mod cgroups;
+pub mod devices_bpf;
 pub mod exec;
 mod mounts;
 pub mod oci;
