@@ -38,6 +38,7 @@
 pub mod ipam;
 pub mod netlink;
 pub mod networks;
+pub mod nfnetlink;
 pub mod nft;
 pub mod ports;
 
@@ -640,18 +641,8 @@ fn publish(ep: &mut Endpoint) -> Result<(), Error> {
     let ip =
         ep.attachments.first().and_then(|a| a.ip).ok_or_else(|| Error::BadNetwork("no address to publish".into()))?;
     let reserved = ports::reserve(&ep.ports, &owner)?;
-    let add = nft::add_ports_script(&reserved, ip);
-    // The table normally exists (made with the bridge): try the elements
-    // alone first, then with the (idempotent) table script.
-    let r = nft::run(&add).or_else(|_| nft::run(&format!("{}{add}", nft::base_script(&[])))).or_else(|_| {
-        // A stale element (its container vanished without a detach) holds
-        // the key: delete each, then retry.
-        for line in nft::delete_ports_script(&reserved).lines() {
-            let _ = nft::run(line);
-        }
-        nft::run(&add)
-    });
-    if let Err(e) = r {
+    // Over netlink; remakes a missing table and clears stale elements.
+    if let Err(e) = nft::add_ports(&reserved, ip) {
         ports::release(&reserved, &owner);
         return Err(e);
     }
@@ -701,12 +692,7 @@ fn teardown(id: &str, ep: &mut Endpoint) -> Result<(), Error> {
     let mut first: Option<Error> = None;
     let owner = ep.owner.clone().unwrap_or(Owner { dir: PathBuf::new(), pid: None, start: None });
     if !ep.published.is_empty() {
-        let script = nft::delete_ports_script(&ep.published);
-        if nft::run(&script).is_err() {
-            for line in script.lines() {
-                let _ = nft::run(line);
-            }
-        }
+        nft::delete_ports(&ep.published);
         ports::release(&ep.published, &owner);
         ep.published.clear();
     }

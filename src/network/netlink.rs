@@ -85,13 +85,13 @@ pub struct Route {
 }
 
 /// Builds one netlink message: header, fixed struct, attributes.
-struct Msg {
+pub(super) struct Msg {
     buf: Vec<u8>,
     nests: Vec<usize>,
 }
 
 impl Msg {
-    fn new(typ: u16, flags: u16, fixed: &[u8]) -> Msg {
+    pub(super) fn new(typ: u16, flags: u16, fixed: &[u8]) -> Msg {
         let mut buf = vec![0u8; 16];
         buf[4..6].copy_from_slice(&typ.to_ne_bytes());
         buf[6..8].copy_from_slice(&(flags | NLM_F_REQUEST).to_ne_bytes());
@@ -100,7 +100,7 @@ impl Msg {
         Msg { buf, nests: Vec::new() }
     }
 
-    fn attr(&mut self, typ: u16, data: &[u8]) -> &mut Msg {
+    pub(super) fn attr(&mut self, typ: u16, data: &[u8]) -> &mut Msg {
         let len = (4 + data.len()) as u16;
         self.buf.extend_from_slice(&len.to_ne_bytes());
         self.buf.extend_from_slice(&typ.to_ne_bytes());
@@ -109,17 +109,17 @@ impl Msg {
         self
     }
 
-    fn str(&mut self, typ: u16, s: &str) -> &mut Msg {
+    pub(super) fn str(&mut self, typ: u16, s: &str) -> &mut Msg {
         let mut d = s.as_bytes().to_vec();
         d.push(0);
         self.attr(typ, &d)
     }
 
-    fn u32(&mut self, typ: u16, v: u32) -> &mut Msg {
+    pub(super) fn u32(&mut self, typ: u16, v: u32) -> &mut Msg {
         self.attr(typ, &v.to_ne_bytes())
     }
 
-    fn begin(&mut self, typ: u16) -> &mut Msg {
+    pub(super) fn begin(&mut self, typ: u16) -> &mut Msg {
         self.nests.push(self.buf.len());
         self.attr(typ | NLA_F_NESTED, &[])
     }
@@ -131,14 +131,14 @@ impl Msg {
         self.attr(typ, fixed)
     }
 
-    fn end(&mut self) -> &mut Msg {
+    pub(super) fn end(&mut self) -> &mut Msg {
         let start = self.nests.pop().expect("end without begin");
         let len = (self.buf.len() - start) as u16;
         self.buf[start..start + 2].copy_from_slice(&len.to_ne_bytes());
         self
     }
 
-    fn finish(mut self, seq: u32) -> Vec<u8> {
+    pub(super) fn finish(mut self, seq: u32) -> Vec<u8> {
         let len = self.buf.len() as u32;
         self.buf[0..4].copy_from_slice(&len.to_ne_bytes());
         self.buf[8..12].copy_from_slice(&seq.to_ne_bytes());
