@@ -459,3 +459,109 @@ fn devices_sysctls_domainname_and_host_namespaces() {
     assert_eq!(lines[1], host_uts.trim());
     assert_eq!(lines[2], std::fs::read_link("/proc/self/ns/ipc").unwrap().display().to_string());
 }
+
+/// A cgroup directory made by the device-rule test, removed (after killing
+/// what is left in it) when dropped, also when the test fails.
+struct TestCgroup(std::path::PathBuf);
+
+impl Drop for TestCgroup {
+    fn drop(&mut self) {
+        for _ in 0..200 {
+            if std::fs::remove_dir(&self.0).is_ok() || !self.0.exists() {
+                return;
+            }
+            let procs = std::fs::read_to_string(self.0.join("cgroup.procs")).unwrap_or_default();
+            for pid in procs.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
+                // SAFETY: kill(2) on the test's own child, still in the test's cgroup.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+}
+
+#[test]
+fn cgroup_v2_device_rules_are_enforced_by_ebpf() {
+    use oci_spec::runtime::{LinuxDeviceCgroup, LinuxDeviceCgroupBuilder, LinuxDeviceType as T};
+    use rcon::runtime::devices_bpf;
+    // Any cgroup2 directory takes device programs, whatever its controllers
+    // (this host is hybrid: cgroup2 holds only hugetlb).
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let mount = mountinfo
+        .lines()
+        .find_map(|l| {
+            let (left, right) = l.split_once(" - ")?;
+            right.starts_with("cgroup2 ").then(|| left.split(' ').nth(4).unwrap().to_string())
+        })
+        .expect("no cgroup2 filesystem is mounted (needed for the device eBPF test)");
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    let own = own.lines().find_map(|l| l.strip_prefix("0::")).expect("no cgroup2 line in /proc/self/cgroup");
+    let base = std::path::Path::new(&mount).join(own.trim_start_matches('/'));
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let outer = TestCgroup(base.join(format!("rcon-devtest-{}-{nanos}", std::process::id())));
+    std::fs::create_dir(&outer.0).unwrap();
+    let inner = TestCgroup(outer.0.join("inner"));
+    std::fs::create_dir(&inner.0).unwrap();
+
+    let rule = |allow: bool, t: Option<T>, major: Option<i64>, minor: Option<i64>, access: &str| -> LinuxDeviceCgroup {
+        let mut b = LinuxDeviceCgroupBuilder::default().allow(allow).access(access);
+        if let Some(t) = t {
+            b = b.typ(t);
+        }
+        if let Some(m) = major {
+            b = b.major(m);
+        }
+        if let Some(m) = minor {
+            b = b.minor(m);
+        }
+        b.build().unwrap()
+    };
+    // docker's default rules on the outer cgroup.
+    let mut docker = vec![rule(false, None, None, None, "rwm"), rule(true, Some(T::C), None, None, "m")];
+    docker.push(rule(true, Some(T::B), None, None, "m"));
+    for (ma, mi) in [(1, 3), (1, 5), (1, 7), (1, 8), (1, 9), (5, 0), (5, 1), (5, 2), (10, 200)] {
+        docker.push(rule(true, Some(T::C), Some(ma), Some(mi), "rwm"));
+    }
+    docker.push(rule(true, Some(T::C), Some(136), None, "rwm"));
+    devices_bpf::attach(&outer.0, &docker).unwrap();
+    // The inner one also takes mknod away (programs of parents still run).
+    devices_bpf::attach(
+        &inner.0,
+        &[rule(false, None, None, None, "rwm"), rule(true, Some(T::C), Some(1), Some(3), "rwm")],
+    )
+    .unwrap();
+    // Errors name the cgroup.
+    let err = devices_bpf::attach(std::path::Path::new("/nonexistent/cg"), &docker).unwrap_err().to_string();
+    assert!(err.contains("/nonexistent/cg"), "{err}");
+
+    let run_in = |cg: &std::path::Path, script: &str| -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(crate::common::BUSYBOX)
+            .args(["sh", "-c", &format!("echo $$ > {}/cgroup.procs || exit 9\n{script}", cg.display())])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = run_in(
+        &outer.0,
+        "mknod null c 1 3 && echo x > null && head -c1 null && echo null-ok\n\
+         mknod mem c 1 1 && { head -c1 mem 2>&1 || echo mem-denied; }\n\
+         mknod sda b 8 0 && { head -c1 sda 2>&1 || echo sda-denied; }\n\
+         { echo x > sda; } 2>&1 || echo sda-write-denied",
+    );
+    assert_eq!(
+        out,
+        "null-ok\nhead: mem: Operation not permitted\nmem-denied\nhead: sda: Operation not permitted\nsda-denied\n\
+         sh: can't create sda: Operation not permitted\nsda-write-denied\n",
+        "{out}"
+    );
+    let out = run_in(
+        &inner.0,
+        "mknod null c 1 3 && echo x > null && echo null-ok; mknod sda b 8 0 2>&1 || echo mknod-denied",
+    );
+    assert_eq!(out, "null-ok\nmknod: sda: Operation not permitted\nmknod-denied\n", "{out}");
+    drop(inner);
+    drop(outer);
+}

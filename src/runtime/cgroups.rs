@@ -18,9 +18,11 @@
 //! reaped the directories are removed ([`Cgroup::remove`]), after reading
 //! whether the OOM killer struck ([`Cgroup::oom_kills`]).
 //!
-//! Device rules: v1's `devices` controller; v2 needs an eBPF program
-//! (`BPF_CGROUP_DEVICE`), which rcon does not load yet: on v2 the rules are
-//! not enforced (devices still only exist in the container when created).
+//! Device rules: v1's `devices` controller; on v2 an eBPF program
+//! (`BPF_CGROUP_DEVICE`, see [`super::devices_bpf`]) attached to the
+//! container's directory when it is created, before the init joins it. On
+//! hybrid hosts the v1 `devices` hierarchy governs (the container has no
+//! cgroup2 directory).
 
 use super::Error;
 use oci_spec::runtime::{LinuxDeviceCgroup, LinuxDeviceType, LinuxResources};
@@ -385,6 +387,9 @@ impl Cgroup {
             for rule in devs {
                 write(d, if rule.allow() { "devices.allow" } else { "devices.deny" }, &device_rule(rule))?;
             }
+        }
+        if let (Some(devs), Some(d), true) = (res.devices(), self.dir("devices"), v2) {
+            super::devices_bpf::attach(d, devs)?;
         }
         Ok(())
     }
