@@ -564,4 +564,19 @@ fn cgroup_v2_device_rules_are_enforced_by_ebpf() {
     assert_eq!(out, "null-ok\nmknod: sda: Operation not permitted\nmknod-denied\n", "{out}");
     drop(inner);
     drop(outer);
+
+    // The runtime's own path: a container cgroup created on a v2 layout
+    // gets the program for its resources' device rules.
+    use rcon::runtime::cgroups::{Cgroup, Layout};
+    let mut res = oci_spec::runtime::LinuxResources::default();
+    res.set_devices(Some(docker));
+    let own_text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    let path = format!("rcon-devtest-{}-{nanos}-rt", std::process::id());
+    let cg = Cgroup::create(&Layout::V2(mount.into()), &path, &res, &own_text).unwrap();
+    let guard = TestCgroup(cg.dirs[0].1.clone());
+    let out =
+        run_in(&guard.0, "mknod sda b 8 0 && { head -c1 sda 2>&1 || echo sda-denied; }; head -c1 /dev/zero | wc -c");
+    assert_eq!(out, "head: sda: Operation not permitted\nsda-denied\n1\n", "{out}");
+    cg.remove();
+    drop(guard);
 }
