@@ -12,6 +12,7 @@ mod lifecycle;
 mod network;
 mod oci;
 mod pull;
+mod registries;
 mod runtime;
 mod security;
 mod volumes;

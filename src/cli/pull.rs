@@ -89,17 +89,23 @@ pub fn run(ctx: &Context, a: PullArgs) -> anyhow::Result<i32> {
     if let Some(p) = &a.platform {
         transfer.platform = Some(crate::image::Platform::parse(p).map_err(anyhow::Error::msg)?);
     }
-    let references = if a.all_tags {
+    let references: Vec<crate::reference::Reference> = if a.all_tags {
         if reference.digest.is_some() || a.reference.contains(':') && !a.reference.contains('/') {
             anyhow::bail!("--all-tags: give a repository name without tag or digest");
         }
+        let reference = crate::registry::resolve_name(&a.reference)?;
         let mut tags = crate::registry::list_tags(&reference, &opts, &transfer)?;
         tags.sort();
         tags.into_iter()
             .map(|t| crate::reference::Reference { tag: Some(t), digest: None, ..reference.clone() })
             .collect()
     } else {
-        vec![reference]
+        // A short name goes through aliases and the search registries.
+        let image = crate::registry::pull_by_name(&store, &a.reference, &opts, &transfer, false)?;
+        if a.quiet {
+            println!("{}", image.id);
+        }
+        return Ok(0);
     };
     for r in references {
         let image = crate::registry::pull_image(&store, &r, &opts, &transfer)?;

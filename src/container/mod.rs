@@ -133,7 +133,9 @@ pub fn resolve_image(
             if policy == PullPolicy::Missing && !pull_opts.quiet {
                 eprintln!("Unable to find image '{name}' locally");
             }
-            crate::registry::pull(store, &reference, pull_opts)
+            let transfer = crate::registry::TransferOptions::default();
+            let local_first = policy == PullPolicy::Missing;
+            Ok(crate::registry::pull_by_name(store, name, pull_opts, &transfer, local_first)?)
         }
     }
 }

@@ -21,6 +21,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod config;
 pub mod credentials;
 mod progress;
 pub mod push;
@@ -262,6 +263,51 @@ pub enum RegistryError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The registries configuration is invalid or blocks the pull.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// A short name (or a reference with mirrors) could not be pulled from
+    /// any of the places tried.
+    #[error("{name}: {}; tried:{}", if *searched { "not found in any unqualified-search registry" } else { "cannot pull" },
+        attempts.iter().map(|a| format!("\n  {a}")).collect::<String>())]
+    NotPulled {
+        /// The name as given.
+        name: String,
+        /// True when the last failure was "not found" everywhere (else a stop on another error).
+        searched: bool,
+        /// One line per attempt: `REFERENCE: error`.
+        attempts: Vec<String>,
+    },
+}
+
+impl RegistryError {
+    /// True for answers that mean "not here" (the next search registry or
+    /// mirror may have it): manifest unknown, unauthorized, 401/403/404.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            RegistryError::ManifestUnknown { .. }
+                | RegistryError::Unauthorized { .. }
+                | RegistryError::BasicAuthRequired { .. }
+                | RegistryError::BlobUnknown { .. }
+                | RegistryError::Status { status: 401 | 403 | 404, .. }
+        )
+    }
+}
+
+/// `error: cause: cause…` on one line (for attempt lists).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s
 }
 
 /// Pulls `reference` into `store` and returns the stored image record.
@@ -271,24 +317,127 @@ pub fn pull(store: &Store, reference: &Reference, opts: &PullOptions) -> anyhow:
     Ok(pull_image(store, reference, opts, &TransferOptions::default())?)
 }
 
+/// Pulls the image a name given by the user stands for (`busybox`,
+/// `myalias:v1`, `quay.io/a/b`), resolved through the registries
+/// configuration ([`config`]): a fully qualified name as itself, a short
+/// name through its alias, else through each unqualified-search registry
+/// in order until one has it ("not found" or "unauthorized" moves on, any
+/// other error stops). With `local_first`, a candidate already in the store
+/// is returned without pulling (`run --pull missing` after the plain lookup
+/// missed). The image is recorded under the resolved name.
+///
+/// Errors: [`RegistryError::NotPulled`] listing every attempt when a short
+/// name had more than one candidate; else the one pull's error.
+pub fn pull_by_name(
+    store: &Store,
+    name: &str,
+    opts: &PullOptions,
+    transfer: &TransferOptions,
+    local_first: bool,
+) -> Result<ImageRecord, RegistryError> {
+    let conf = config::RegistriesConf::load()?;
+    let candidates = conf.candidates(name)?;
+    if local_first {
+        for c in &candidates {
+            if let Some(image) = store.find_image(&c.to_string(), Some(&c.to_string()))? {
+                return Ok(image);
+            }
+        }
+    }
+    if candidates.len() == 1 {
+        return pull_with(store, &candidates[0], &conf, opts, transfer);
+    }
+    let mut attempts = Vec::new();
+    for c in &candidates {
+        match pull_with(store, c, &conf, opts, transfer) {
+            Ok(image) => return Ok(image),
+            Err(e) => {
+                let not_found = e.is_not_found()
+                    || matches!(&e, RegistryError::NotPulled { searched: true, .. })
+                    || matches!(&e, RegistryError::Config(config::ConfigError::Blocked { .. }));
+                attempts.push(format!("{c}: {}", error_chain(&e)));
+                if !not_found {
+                    return Err(RegistryError::NotPulled { name: name.to_string(), searched: false, attempts });
+                }
+            }
+        }
+    }
+    Err(RegistryError::NotPulled { name: name.to_string(), searched: true, attempts })
+}
+
+/// The first fully qualified reference `name` stands for (alias or first
+/// search registry; see [`pull_by_name`]), for `pull --all-tags`.
+pub fn resolve_name(name: &str) -> Result<Reference, RegistryError> {
+    let conf = config::RegistriesConf::load()?;
+    Ok(conf.candidates(name)?.swap_remove(0))
+}
+
 /// [`pull`] with transfer settings (platform, parallelism, retries,
-/// credentials) and a typed error.
+/// credentials) and a typed error. `reference` is fully qualified; the
+/// registries configuration still applies (mirrors, `insecure`, `blocked`).
 pub fn pull_image(
     store: &Store,
     reference: &Reference,
     opts: &PullOptions,
     transfer: &TransferOptions,
 ) -> Result<ImageRecord, RegistryError> {
+    let conf = config::RegistriesConf::load()?;
+    pull_with(store, reference, &conf, opts, transfer)
+}
+
+/// Pulls `reference` from its mirrors, then its location (any mirror
+/// failure moves on to the next); records it under `reference`.
+fn pull_with(
+    store: &Store,
+    reference: &Reference,
+    conf: &config::RegistriesConf,
+    opts: &PullOptions,
+    transfer: &TransferOptions,
+) -> Result<ImageRecord, RegistryError> {
+    let endpoints = conf.endpoints(reference)?;
+    let mut attempts = Vec::new();
+    let last = endpoints.len() - 1;
+    for (i, ep) in endpoints.iter().enumerate() {
+        match pull_endpoint(store, reference, ep, opts, transfer) {
+            Ok(image) => return Ok(image),
+            Err(e) if i < last => {
+                let line = format!("{}: {}", ep.reference, error_chain(&e));
+                if !opts.quiet {
+                    eprintln!("Mirror {line}; trying the next source");
+                }
+                attempts.push(line);
+            }
+            Err(e) if attempts.is_empty() => return Err(e),
+            Err(e) => {
+                let searched = e.is_not_found();
+                attempts.push(format!("{}: {}", ep.reference, error_chain(&e)));
+                return Err(RegistryError::NotPulled { name: reference.to_string(), searched, attempts });
+            }
+        }
+    }
+    unreachable!("endpoints() returns at least the location")
+}
+
+/// One pull of `ep.reference` (a mirror or the location), recorded as `reference`.
+fn pull_endpoint(
+    store: &Store,
+    reference: &Reference,
+    ep: &config::Endpoint,
+    opts: &PullOptions,
+    transfer: &TransferOptions,
+) -> Result<ImageRecord, RegistryError> {
     store.clean_tmp();
     let progress = Progress::new(opts.quiet);
-    progress.line(&format!("Trying to pull {reference}..."));
-    let copts = transfer.client_options(reference, opts.tls_verify, !opts.quiet)?;
+    let source = &ep.reference;
+    progress.line(&format!("Trying to pull {source}..."));
+    let tls_verify = config::tls_verify_for(opts.tls_verify, ep.insecure);
+    let copts = transfer.client_options(source, tls_verify, !opts.quiet)?;
     // The client (and with it reqwest's runtime thread) lives only in this
     // call: everything after it is local.
     let fetched = {
-        let client = Client::connect(reference, Access::Pull, &copts)?;
+        let client = Client::connect(source, Access::Pull, &copts)?;
         let platform = transfer.platform.clone().unwrap_or_else(host_platform);
-        fetch(&client, store, reference, &platform, transfer.max_concurrent.max(1), &progress)?
+        fetch(&client, store, source, &platform, transfer.max_concurrent.max(1), &progress)?
     };
     crate::debug!("pull: HTTP client dropped; threads: {}", thread_count());
     store.put_blob(&fetched.config, Some(&fetched.config_digest), &format!("config of {reference}"))?;
@@ -331,8 +480,12 @@ pub fn list_tags(
     opts: &PullOptions,
     transfer: &TransferOptions,
 ) -> Result<Vec<String>, RegistryError> {
-    let copts = transfer.client_options(reference, opts.tls_verify, !opts.quiet)?;
-    let client = Client::connect(reference, Access::Pull, &copts)?;
+    // The location, not a mirror: a mirror may hold only some tags.
+    let conf = config::RegistriesConf::load()?;
+    let ep = conf.endpoints(reference)?.pop().expect("endpoints() returns at least the location");
+    let tls_verify = config::tls_verify_for(opts.tls_verify, ep.insecure);
+    let copts = transfer.client_options(&ep.reference, tls_verify, !opts.quiet)?;
+    let client = Client::connect(&ep.reference, Access::Pull, &copts)?;
     client.tags()
 }
 
