@@ -295,7 +295,7 @@ pub fn load(prog: &[Insn], what: &str) -> Result<OwnedFd, Error> {
     let err = match bpf(BPF_PROG_LOAD, &mut attr) {
         // SAFETY: as above.
         Ok(fd) => return Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) }),
-        Err(e) if e == nix::errno::Errno::ENOSPC => err,
+        Err(nix::errno::Errno::ENOSPC) => err,
         Err(e) => e,
     };
     let end = log.iter().position(|&b| b == 0).unwrap_or(log.len());
