@@ -566,3 +566,49 @@ fn podman_runs_what_rcon_built_with_the_config_podman_builds() {
         std::panic::resume_unwind(e);
     }
 }
+
+/// `COPY --exclude`, symbolic `--chmod`, and `<Dockerfile>.dockerignore`
+/// beside `-f` found wherever rcon runs from.
+#[test]
+fn build_copy_exclude_symbolic_chmod_and_dockerfile_dockerignore() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    write_tree(
+        ctx.path(),
+        &[
+            (".dockerignore", "*\n"),
+            ("src/a.txt", "a"),
+            ("src/b.md", "b"),
+            ("src/docs/c.md", "c"),
+            ("src/docs/keep.md", "keep"),
+            ("run.sh", "#!/bin/sh\n"),
+        ],
+    );
+    write_tree(
+        files.path(),
+        &[
+            (
+                "build.Dockerfile",
+                &format!(
+                    "FROM {base}\nCOPY --exclude=*.md --exclude=docs/*.md --exclude=!docs/keep.md src/ /s/\n\
+                     COPY --chmod=u=rwx,g=rx,o= run.sh /run.sh\n\
+                     CMD find /s | sort && stat -c '%a' /run.sh\n"
+                ),
+            ),
+            // Wins over the context's `.dockerignore` (which excludes all).
+            ("build.Dockerfile.dockerignore", "nothing\n"),
+        ],
+    );
+    // Run from an unrelated directory, with -f absolute.
+    let f = files.path().join("build.Dockerfile");
+    let out = rcon
+        .command(&["build", "-q", "-t", "excl", "-f", f.to_str().unwrap(), ctx.path().to_str().unwrap()])
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(rcon.ok(&["run", "--rm", "excl"]), "/s\n/s/a.txt\n/s/docs\n/s/docs/keep.md\n750\n");
+}

@@ -276,18 +276,25 @@ pub fn build(store: &Store, opts: &BuildOptions, out: &mut dyn Write) -> Result<
     b.run(&program)
 }
 
-fn read_dockerfile(opts: &BuildOptions) -> Result<(String, String)> {
-    if let Some(t) = &opts.dockerfile_text {
-        return Ok((t.clone(), "Dockerfile".into()));
-    }
-    let path = match &opts.dockerfile {
+/// Where the Dockerfile is: `-f` as given (relative to the current
+/// directory when it exists there, else to the context), else `Dockerfile`,
+/// then `Containerfile`, in the context.
+fn dockerfile_path(opts: &BuildOptions) -> PathBuf {
+    match &opts.dockerfile {
         Some(p) if p.is_absolute() || p.exists() => p.clone(),
         Some(p) => opts.context.join(p),
         None => {
             let d = opts.context.join("Dockerfile");
             if d.exists() { d } else { opts.context.join("Containerfile") }
         }
-    };
+    }
+}
+
+fn read_dockerfile(opts: &BuildOptions) -> Result<(String, String)> {
+    if let Some(t) = &opts.dockerfile_text {
+        return Ok((t.clone(), "Dockerfile".into()));
+    }
+    let path = dockerfile_path(opts);
     let text = std::fs::read(&path).map_err(|e| BuildError::Context { path: path.clone(), message: e.to_string() })?;
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "Dockerfile".into());
     Ok((String::from_utf8_lossy(&text).into_owned(), name))
@@ -971,10 +978,10 @@ impl Builder<'_> {
     fn context_allowed(&mut self) -> Result<&HashSet<String>> {
         if self.allowed.is_none() {
             let ignore = std::fs::read_to_string(self.context.join(".dockerignore")).unwrap_or_default();
-            let extra = self
-                .opts
-                .dockerfile
-                .as_ref()
+            // `<Dockerfile>.dockerignore` beside the Dockerfile wins over the
+            // context's `.dockerignore`, wherever rcon runs from.
+            let extra = (self.opts.dockerfile_text.is_none())
+                .then(|| dockerfile_path(self.opts))
                 .and_then(|d| std::fs::read_to_string(format!("{}.dockerignore", d.display())).ok());
             let patterns = dockerignore::read_patterns(extra.as_deref().unwrap_or(&ignore));
             let m = dockerignore::Matcher::new(&patterns).map_err(|e| BuildError::Context {
@@ -1009,10 +1016,16 @@ impl Builder<'_> {
         let chown = spec.chown.as_deref().map(word).transpose()?;
         let chmod = spec.chmod.as_deref().map(word).transpose()?;
         let from = spec.from.as_deref().map(word).transpose()?;
-        let mode = chmod
-            .as_deref()
-            .map(|m| u32::from_str_radix(m, 8).map_err(|_| self.step_err(step, format!("invalid chmod {m:?}"))))
-            .transpose()?;
+        let mode = chmod.as_deref().map(|m| Chmod::parse(m).map_err(|e| self.step_err(step, e))).transpose()?;
+        let exclude = if spec.excludes.is_empty() {
+            None
+        } else {
+            let mut pats = Vec::new();
+            for e in &spec.excludes {
+                pats.push(word(e)?);
+            }
+            Some(dockerignore::Matcher::new(&pats).map_err(|e| self.step_err(step, format!("--exclude: {e}")))?)
+        };
         // The source filesystem.
         let (src_fs, filter, src_key) = match &from {
             Some(f) => {
@@ -1107,7 +1120,10 @@ impl Builder<'_> {
             let found = src_fs.lookup(&src_fs.resolve(m, true)).expect("matched source exists");
             let base = m.rsplit('/').next().unwrap_or(m).to_string();
             if found.meta.is_dir() {
-                plan_dir(&src_fs, filter.as_ref(), &src_fs.resolve(m, true), &resolved_dest, &mut plan);
+                let walk = PlanWalk { fs: &src_fs, filter: filter.as_ref(), exclude: exclude.as_ref() };
+                walk.dir(&src_fs.resolve(m, true), "", &resolved_dest, &mut plan);
+            } else if exclude.as_ref().is_some_and(|x| x.matches(m.trim_start_matches('/'))) {
+                continue;
             } else {
                 let target = if into_dir {
                     format!("{}/{}", resolved_dest.trim_end_matches('/'), base)
@@ -1201,7 +1217,7 @@ impl Builder<'_> {
         for it in &plan {
             let parent = it.dest.rsplit_once('/').map(|x| x.0).filter(|p| !p.is_empty()).unwrap_or("/");
             ensure_dirs(&upper, &stage_fs, parent, Some(owner)).map_err(|e| self.step_err(step, e))?;
-            place(&upper, it, owner, mode).map_err(|e| self.step_err(step, e))?;
+            place(&upper, it, owner, mode.as_ref()).map_err(|e| self.step_err(step, e))?;
         }
         let single_file = matches.len() == 1
             && spec.contents.is_empty()
@@ -1401,13 +1417,32 @@ fn glob_sources(fs: &LayeredFs, filter: Option<&HashSet<String>>, pattern: &str)
     cur
 }
 
-fn plan_dir(fs: &LayeredFs, filter: Option<&HashSet<String>>, src: &str, dest: &str, plan: &mut Vec<Item>) {
+/// What a directory source's walk needs: the source filesystem, the
+/// context's `.dockerignore` filter, and `--exclude` patterns (matched
+/// against paths relative to the source directory).
+struct PlanWalk<'a> {
+    fs: &'a LayeredFs,
+    filter: Option<&'a HashSet<String>>,
+    exclude: Option<&'a dockerignore::Matcher>,
+}
+
+impl PlanWalk<'_> {
+    /// Plans the content of `src` (at `rel` below the source directory) into `dest`.
+    fn dir(&self, src: &str, rel: &str, dest: &str, plan: &mut Vec<Item>) {
+        plan_dir(self, src, rel, dest, plan)
+    }
+}
+
+fn plan_dir(w: &PlanWalk, src: &str, rel: &str, dest: &str, plan: &mut Vec<Item>) {
+    let (fs, filter) = (w.fs, w.filter);
     for (name, f) in fs.read_dir(src) {
         let n = name.to_string_lossy();
         let sp = format!("{}/{n}", src.trim_end_matches('/'));
         if !allowed(filter, &sp) {
             continue;
         }
+        let rp = if rel.is_empty() { n.to_string() } else { format!("{rel}/{n}") };
+        let excluded = w.exclude.is_some_and(|m| m.matches(&rp));
         let dp = format!("{}/{n}", dest.trim_end_matches('/'));
         let ft = f.meta.file_type();
         let kind = if ft.is_dir() {
@@ -1419,16 +1454,38 @@ fn plan_dir(fs: &LayeredFs, filter: Option<&HashSet<String>>, src: &str, dest: &
         } else {
             continue;
         };
-        plan.push(Item {
-            dest: dp.clone(),
-            src: Some(f.path.clone()),
-            meta_mode: f.meta.mode(),
-            kind,
-            mtime: f.meta.mtime(),
-            data: None,
-        });
+        if excluded && kind != ItemKind::Dir {
+            continue;
+        }
+        let before = plan.len();
+        if !excluded {
+            plan.push(Item {
+                dest: dp.clone(),
+                src: Some(f.path.clone()),
+                meta_mode: f.meta.mode(),
+                kind,
+                mtime: f.meta.mtime(),
+                data: None,
+            });
+        }
         if kind == ItemKind::Dir {
-            plan_dir(fs, filter, &sp, &dp, plan);
+            // An excluded directory is still walked: an exception (`!`)
+            // may bring back something below it; its entry is planned only
+            // when something below it is.
+            plan_dir(w, &sp, &rp, &dp, plan);
+            if excluded && plan.len() > before {
+                plan.insert(
+                    before,
+                    Item {
+                        dest: dp.clone(),
+                        src: Some(f.path.clone()),
+                        meta_mode: f.meta.mode(),
+                        kind,
+                        mtime: f.meta.mtime(),
+                        data: None,
+                    },
+                );
+            }
         }
     }
 }
@@ -1477,7 +1534,7 @@ fn set_mtime(p: &Path, t: i64) -> std::io::Result<()> {
 }
 
 /// Writes one planned item into the layer directory.
-fn place(upper: &Path, it: &Item, owner: (u32, u32), chmod: Option<u32>) -> std::result::Result<(), String> {
+fn place(upper: &Path, it: &Item, owner: (u32, u32), chmod: Option<&Chmod>) -> std::result::Result<(), String> {
     let at = upper.join(it.dest.trim_start_matches('/'));
     let e = |x: std::io::Error| format!("{}: {x}", at.display());
     if let Ok(m) = at.symlink_metadata()
@@ -1550,7 +1607,7 @@ fn place(upper: &Path, it: &Item, owner: (u32, u32), chmod: Option<u32>) -> std:
         }
     }
     let perm = match chmod {
-        Some(m) => m,
+        Some(m) => m.apply(it.meta_mode & 0o7777, it.kind == ItemKind::Dir),
         None => it.meta_mode & 0o7777,
     };
     std::fs::set_permissions(&at, std::fs::Permissions::from_mode(perm)).map_err(e)?;
@@ -1559,6 +1616,91 @@ fn place(upper: &Path, it: &Item, owner: (u32, u32), chmod: Option<u32>) -> std:
         let _ = set_mtime(&at, it.mtime);
     }
     Ok(())
+}
+
+/// `--chmod`: octal (`0755`) or symbolic (`u=rwx,g+x,o-w`, `+x`, `a=rX`).
+#[derive(Debug, Clone, PartialEq)]
+enum Chmod {
+    Octal(u32),
+    Symbolic(Vec<(u32, char, u32, bool)>),
+}
+
+impl Chmod {
+    /// Parses the flag's value; errors quote it as BuildKit does.
+    fn parse(s: &str) -> std::result::Result<Chmod, String> {
+        let bad = || format!("invalid chmod parameter {s:?}");
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            let m = u32::from_str_radix(s, 8).map_err(|_| bad())?;
+            return if m <= 0o7777 { Ok(Chmod::Octal(m)) } else { Err(bad()) };
+        }
+        // Each clause: who ([ugoa]*), then one or more op ([+-=]) + perms ([rwxXst]*).
+        let mut out = Vec::new();
+        for clause in s.split(',') {
+            let mut chars = clause.chars().peekable();
+            let mut who = 0u32;
+            while let Some(&c) = chars.peek() {
+                who |= match c {
+                    'u' => 0o4700,
+                    'g' => 0o2070,
+                    'o' => 0o1007,
+                    'a' => 0o7777,
+                    _ => break,
+                };
+                chars.next();
+            }
+            let mut any = false;
+            while let Some(op) = chars.next() {
+                if !matches!(op, '+' | '-' | '=') {
+                    return Err(bad());
+                }
+                let mut perms = 0u32;
+                let mut cap_x = false;
+                while let Some(&c) = chars.peek() {
+                    match c {
+                        'r' => perms |= 0o444,
+                        'w' => perms |= 0o222,
+                        'x' => perms |= 0o111,
+                        'X' => cap_x = true,
+                        's' => perms |= 0o6000,
+                        't' => perms |= 0o1000,
+                        _ => break,
+                    }
+                    chars.next();
+                }
+                out.push((who, op, perms, cap_x));
+                any = true;
+            }
+            if !any {
+                return Err(bad());
+            }
+        }
+        Ok(Chmod::Symbolic(out))
+    }
+
+    /// The new permission bits of a file with `mode` (`is_dir` for `X`).
+    /// Without a who, symbolic clauses apply to all (umask is not applied).
+    fn apply(&self, mode: u32, is_dir: bool) -> u32 {
+        match self {
+            Chmod::Octal(m) => *m,
+            Chmod::Symbolic(clauses) => {
+                let mut m = mode & 0o7777;
+                for &(who, op, perms, cap_x) in clauses {
+                    let who = if who == 0 { 0o7777 } else { who };
+                    let mut p = perms;
+                    if cap_x && (is_dir || m & 0o111 != 0) {
+                        p |= 0o111;
+                    }
+                    let p = p & who;
+                    m = match op {
+                        '+' => m | p,
+                        '-' => m & !p,
+                        _ => (m & !who) | p,
+                    };
+                }
+                m
+            }
+        }
+    }
 }
 
 /// A scratch directory removed (with its content) when dropped.
@@ -1716,6 +1858,19 @@ fn commit_layer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chmod_octal_and_symbolic() {
+        assert_eq!(Chmod::parse("755").unwrap().apply(0o600, false), 0o755);
+        assert_eq!(Chmod::parse("+x").unwrap().apply(0o644, false), 0o755);
+        assert_eq!(Chmod::parse("u=rwx,g=rx,o=").unwrap().apply(0o666, false), 0o750);
+        assert_eq!(Chmod::parse("go-w").unwrap().apply(0o666, false), 0o644);
+        assert_eq!(Chmod::parse("a=rX").unwrap().apply(0o700, true), 0o555);
+        assert_eq!(Chmod::parse("a=rX").unwrap().apply(0o600, false), 0o444);
+        assert_eq!(Chmod::parse("u+s").unwrap().apply(0o755, false), 0o4755);
+        assert!(Chmod::parse("u*x").is_err());
+        assert!(Chmod::parse("99999").is_err());
+    }
 
     #[test]
     fn ports() {
