@@ -612,3 +612,20 @@ fn build_copy_exclude_symbolic_chmod_and_dockerfile_dockerignore() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(rcon.ok(&["run", "--rm", "excl"]), "/s\n/s/a.txt\n/s/docs\n/s/docs/keep.md\n750\n");
 }
+
+/// Build-cache entries go with the images whose layers they name.
+#[test]
+fn build_cache_is_dropped_with_its_images() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    write_tree(ctx.path(), &[("Dockerfile", &format!("FROM {base}\nRUN echo x > /x\nENV A=1\n"))]);
+    rcon.ok(&["build", "-q", "-t", "cached", ctx.path().to_str().unwrap()]);
+    let entries = || std::fs::read_dir(rcon.root.join("build-cache")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(entries(), 2, "RUN and ENV are cached");
+    rcon.ok(&["rmi", "cached"]);
+    assert_eq!(entries(), 0, "the entries named the removed RUN layer");
+    let again = rcon.ok(&["build", "-t", "cached", ctx.path().to_str().unwrap()]);
+    assert!(!again.contains("Using cache"), "{again}");
+}

@@ -1297,6 +1297,30 @@ impl Builder<'_> {
     }
 }
 
+/// Deletes the build-cache entries (`<root>/build-cache/*.json`) whose
+/// layers are no longer in the store: `rmi` calls it after deleting an
+/// image, so the cache goes with the images that held it. Returns how many
+/// entries were deleted.
+pub fn prune_cache(store: &Store) -> usize {
+    let dir = store.root().join("build-cache");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return 0 };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let Some(state) = std::fs::read(&p).ok().and_then(|d| serde_json::from_slice::<State>(&d).ok()) else {
+            continue;
+        };
+        if state.chain_ids().iter().any(|c| !matches!(store.layer(c), Ok(Some(_)))) && std::fs::remove_file(&p).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 fn step_error(file: &str, step: &Step, message: impl Into<String>) -> BuildError {
     BuildError::Step {
         file: file.to_string(),

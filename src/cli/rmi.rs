@@ -62,6 +62,7 @@ fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<()> {
             println!("Untagged: {}", super::images::familiar(d));
         }
         println!("Deleted: {}", removed.id);
+        crate::build::executor::prune_cache(store);
     }
     Ok(())
 }
