@@ -567,7 +567,7 @@ fn podman_runs_what_rcon_built_with_the_config_podman_builds() {
     }
 }
 
-/// `COPY --exclude`, symbolic `--chmod`, and `<Dockerfile>.dockerignore`
+/// `COPY --exclude`, `--parents` (with a `/./` pivot), symbolic `--chmod`, and `<Dockerfile>.dockerignore`
 /// beside `-f` found wherever rcon runs from.
 #[test]
 fn build_copy_exclude_symbolic_chmod_and_dockerfile_dockerignore() {
@@ -595,7 +595,8 @@ fn build_copy_exclude_symbolic_chmod_and_dockerfile_dockerignore() {
                 &format!(
                     "FROM {base}\nCOPY --exclude=*.md --exclude=docs/*.md --exclude=!docs/keep.md src/ /s/\n\
                      COPY --chmod=u=rwx,g=rx,o= run.sh /run.sh\n\
-                     CMD find /s | sort && stat -c '%a' /run.sh\n"
+                     COPY --parents src/docs/keep.md ./src/./docs/c.md /p/\n\
+                     CMD find /s /p | sort && stat -c '%a' /run.sh\n"
                 ),
             ),
             // Wins over the context's `.dockerignore` (which excludes all).
@@ -610,7 +611,10 @@ fn build_copy_exclude_symbolic_chmod_and_dockerfile_dockerignore() {
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert_eq!(rcon.ok(&["run", "--rm", "excl"]), "/s\n/s/a.txt\n/s/docs\n/s/docs/keep.md\n750\n");
+    assert_eq!(
+        rcon.ok(&["run", "--rm", "excl"]),
+        "/p\n/p/docs\n/p/docs/c.md\n/p/src\n/p/src/docs\n/p/src/docs/keep.md\n/s\n/s/a.txt\n/s/docs\n/s/docs/keep.md\n750\n"
+    );
 }
 
 /// Build-cache entries go with the images whose layers they name.

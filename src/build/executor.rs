@@ -1072,6 +1072,9 @@ impl Builder<'_> {
             fetched.push(got);
         }
         let mut matches: Vec<String> = Vec::new();
+        // `--parents`: the part of each match's path kept under the
+        // destination starts after this prefix (the source's `/./` pivot, else the root).
+        let mut pivots: Vec<String> = Vec::new();
         for s in sources.iter().filter(|s| !is_url(s)) {
             let m = glob_sources(&src_fs, filter.as_ref(), s);
             if m.is_empty() {
@@ -1083,6 +1086,11 @@ impl Builder<'_> {
                     ),
                 ));
             }
+            let pivot = match s.find("/./") {
+                Some(i) if spec.parents => dockerignore::clean_path(&format!("/{}", &s[..i])),
+                _ => "/".to_string(),
+            };
+            pivots.extend(std::iter::repeat_n(pivot, m.len()));
             matches.extend(m);
         }
         let wd = state.workdir();
@@ -1102,7 +1110,7 @@ impl Builder<'_> {
                 "When using COPY with more than one source file, the destination must be a directory and end with a /",
             ));
         }
-        let into_dir = dest_is_dir_syntax || dest_exists_dir || n_items > 1;
+        let into_dir = dest_is_dir_syntax || dest_exists_dir || n_items > 1 || spec.parents;
         // Owner.
         let (uid, gid) = match &chown {
             None => (0, 0),
@@ -1116,12 +1124,21 @@ impl Builder<'_> {
         };
         // The plan and its content hash.
         let mut plan: Vec<Item> = Vec::new();
-        for m in &matches {
+        for (m, pivot) in matches.iter().zip(&pivots) {
             let found = src_fs.lookup(&src_fs.resolve(m, true)).expect("matched source exists");
-            let base = m.rsplit('/').next().unwrap_or(m).to_string();
+            let base = if spec.parents {
+                m.strip_prefix(pivot.as_str()).unwrap_or(m).trim_start_matches('/').to_string()
+            } else {
+                m.rsplit('/').next().unwrap_or(m).to_string()
+            };
             if found.meta.is_dir() {
                 let walk = PlanWalk { fs: &src_fs, filter: filter.as_ref(), exclude: exclude.as_ref() };
-                walk.dir(&src_fs.resolve(m, true), "", &resolved_dest, &mut plan);
+                let into = if spec.parents && !base.is_empty() {
+                    format!("{}/{}", resolved_dest.trim_end_matches('/'), base)
+                } else {
+                    resolved_dest.clone()
+                };
+                walk.dir(&src_fs.resolve(m, true), "", &into, &mut plan);
             } else if exclude.as_ref().is_some_and(|x| x.matches(m.trim_start_matches('/'))) {
                 continue;
             } else {
