@@ -16,7 +16,15 @@
 //!
 //! RUN steps run in rcon's own runtime on an overlay of the stage's layers;
 //! the overlay upper dir is the new layer (it is already in the store's
-//! layer format) and is also written out as a gzip tar blob.
+//! layer format) and is also written out as a gzip tar blob. Each RUN is an
+//! intermediate container record (`rcon-build-<id>`, as docker's classic
+//! builder) holding its network endpoint: by default the `bridge` network
+//! with NAT (plan, prepare, attach when the init exists, detach and remove
+//! after the step), or `--network none|host`.
+//!
+//! ADD extracts local gzip, bzip2 and xz tar archives, and downloads URLs
+//! (verified with `--checksum=sha256:…`) before anything forks: the HTTP
+//! client's threads are joined first (DESIGN.md hazard 1).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
