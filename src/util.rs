@@ -47,3 +47,18 @@ macro_rules! warn {
         }
     };
 }
+
+/// Writes `data` to a child process's stdin and closes it. A child that
+/// exits without reading (a failing hook or credential helper) makes the
+/// write fail with EPIPE here instead of killing rcon with SIGPIPE (which
+/// rcon leaves at its default action so that `rcon ps | head` ends quietly).
+pub fn write_to_child(mut stdin: std::process::ChildStdin, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    // SAFETY: signal(2) with SIG_IGN, restored right after the write.
+    let old = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    let r = stdin.write_all(data);
+    drop(stdin);
+    // SAFETY: restores the disposition saved above.
+    unsafe { libc::signal(libc::SIGPIPE, old) };
+    r
+}

@@ -98,7 +98,8 @@ fn create(rcon: &Rcon, b: &Bundle, extra: &[&str], id: &str) -> (i32, String) {
     a.extend_from_slice(extra);
     a.push(id);
     let status = rcon.command(&a).stdout(outf).stderr(err).status().unwrap();
-    (status.code().unwrap(), std::fs::read_to_string(err_path).unwrap())
+    let stderr = std::fs::read_to_string(err_path).unwrap();
+    (status.code().unwrap_or_else(|| panic!("rcon oci create died: {status}; stderr: {stderr}")), stderr)
 }
 
 fn state(rcon: &Rcon, id: &str) -> serde_json::Value {

@@ -183,7 +183,6 @@ fn decode_entry(path: &Path, key: &str, entry: &Value) -> Result<Option<Credenti
 /// Runs `docker-credential-<helper> get` for `registry`. `Ok(None)` when the
 /// helper has no credentials for it.
 pub fn helper_get(helper: &str, registry: &str) -> Result<Option<Credentials>, CredentialsError> {
-    use std::io::Write;
     use std::process::{Command, Stdio};
     let err = |detail: String| CredentialsError::Helper { helper: helper.into(), registry: registry.into(), detail };
     let mut child = Command::new(format!("docker-credential-{helper}"))
@@ -193,8 +192,8 @@ pub fn helper_get(helper: &str, registry: &str) -> Result<Option<Credentials>, C
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| err(e.to_string()))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(docker_server_url(registry).as_bytes());
+    if let Some(stdin) = child.stdin.take() {
+        let _ = crate::util::write_to_child(stdin, docker_server_url(registry).as_bytes());
     }
     let out = child.wait_with_output().map_err(|e| err(e.to_string()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);

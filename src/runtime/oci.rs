@@ -549,9 +549,9 @@ pub fn run_hooks(kind: &str, hooks: &[Hook], state: &State) -> Result<(), String
         }
         let mut child =
             cmd.stdin(std::process::Stdio::piped()).spawn().map_err(|e| fail(format!("cannot run: {e}")))?;
-        if let Some(mut stdin) = child.stdin.take() {
+        if let Some(stdin) = child.stdin.take() {
             // A hook may not read its stdin: a closed pipe is not an error.
-            let _ = stdin.write_all(&json);
+            let _ = crate::util::write_to_child(stdin, &json);
         }
         let deadline =
             h.timeout().filter(|t| *t > 0).map(|t| std::time::Instant::now() + Duration::from_secs(t as u64));
