@@ -179,8 +179,10 @@ fn oci_lifecycle_create_start_kill_delete() {
     assert!(!b.out.join("started").exists());
 
     oci_ok(&rcon, &["start", &id]);
-    wait_for("the container's first write", || b.out.join("started").exists());
-    assert_eq!(std::fs::read_to_string(b.out.join("started")).unwrap(), "ocitest\n");
+    // (The file exists before the shell has written into it: wait for the content.)
+    wait_for("the container's first write", || {
+        std::fs::read_to_string(b.out.join("started")).is_ok_and(|s| s == "ocitest\n")
+    });
     assert_eq!(state(&rcon, &id)["status"], "running");
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
     assert!(cmdline.starts_with(b"sh\0"), "{cmdline:?}");
