@@ -2,9 +2,6 @@
 
 use super::Context;
 use crate::format::human_size;
-use crate::format::template::Format;
-use crate::reference::Reference;
-use crate::store::StoreError;
 use clap::{Args, Subcommand};
 use std::io::Write;
 
@@ -74,29 +71,10 @@ pub fn run(ctx: &Context, a: ImageArgs) -> anyhow::Result<i32> {
 }
 
 fn inspect(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
-    let store = ctx.store()?;
-    let mut items = Vec::new();
-    let mut status = 0;
-    for name in &a.images {
-        let normalized = Reference::parse(name).ok().map(|r| r.to_string());
-        match store.find_image(name, normalized.as_deref()) {
-            Ok(Some(image)) => items.push(crate::image::inspect::inspect(&store, &image)?),
-            Ok(None) => {
-                eprintln!("rcon: {}", StoreError::NoSuchImage(name.clone()));
-                status = 1;
-            }
-            Err(e) => {
-                eprintln!("rcon: {e}");
-                status = 1;
-            }
-        }
-    }
-    let mut out = std::io::stdout().lock();
-    match a.format.as_deref() {
-        Some(f) => out.write_all(Format::parse(f)?.render(&items, &[])?.as_bytes())?,
-        None => writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?,
-    }
-    Ok(status)
+    super::inspect::run(
+        ctx,
+        super::inspect::InspectArgs { format: a.format, kind: Some("image".into()), objects: a.images },
+    )
 }
 
 fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {

@@ -60,5 +60,9 @@ fn find(store: &crate::store::Store, name: &str, kind: Option<&str>) -> anyhow::
             return Ok(crate::image::inspect::inspect(store, &image)?);
         }
     }
-    anyhow::bail!("No such object: {name}")
+    match kind {
+        Some("image") => anyhow::bail!("No such image: {name}"),
+        Some(_) => anyhow::bail!("No such container: {name}"),
+        None => anyhow::bail!("No such object: {name}"),
+    }
 }
