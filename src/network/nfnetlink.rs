@@ -90,12 +90,21 @@ fn socket() -> Result<OwnedFd, Errno> {
     }
 }
 
-/// The child of [`close_elsewhere`]: closes the socket and exits.
+/// The child of [`close_elsewhere`]: closes its copies of every other fd
+/// at once (no pipe or lock of rcon outlives rcon), lets the parent close
+/// its copy of the socket first, then makes the last close and exits.
 extern "C" fn closer(fd: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: raw close(2) and exit(2) system calls only (the child shares
-    // the parent's memory: no allocation, no libc state).
+    let fd = fd as usize as libc::c_long;
+    let pause = libc::timespec { tv_sec: 0, tv_nsec: 2_000_000 };
+    // SAFETY: raw system calls only (the child shares the parent's memory:
+    // no allocation, no libc state); `pause` lives on the child's stack.
     unsafe {
-        libc::syscall(libc::SYS_close, fd as usize as libc::c_long);
+        if fd > 0 {
+            libc::syscall(libc::SYS_close_range, 0 as libc::c_long, fd - 1, 0 as libc::c_long);
+        }
+        libc::syscall(libc::SYS_close_range, fd + 1, libc::c_long::from(u32::MAX), 0 as libc::c_long);
+        libc::syscall(libc::SYS_nanosleep, &pause as *const libc::timespec, std::ptr::null::<libc::timespec>());
+        libc::syscall(libc::SYS_close, fd);
         libc::syscall(libc::SYS_exit, 0 as libc::c_long);
     }
     0
@@ -105,28 +114,26 @@ extern "C" fn closer(fd: *mut libc::c_void) -> libc::c_int {
 /// kernel: the last close of an nfnetlink socket flushes nf_tables'
 /// pending destroy work, which after a deleted element waits for an RCU
 /// grace period (10-15 ms measured on a 2-core host). A child process
-/// sharing the fd table (and memory, with a small stack of its own) makes
-/// that last close and exits; rcon goes on at once (it also exits without
-/// waiting: the child is then reparented and reaped by init). Falls back to
-/// a plain close when clone(2) fails.
+/// (sharing rcon's memory, with a small stack of its own, and a copy of its
+/// fd table) makes that last close and exits; rcon closes its own copy and
+/// goes on at once (and exits without waiting: the child, no SIGCHLD, is
+/// then reparented and reaped by init). When clone(2) fails, or the child
+/// wins the race to close, rcon's close is the last (and waits): never
+/// wrong, only slower.
 fn close_elsewhere(fd: OwnedFd) {
     const STACK: usize = 16 * 1024;
     let stack: &'static mut [u8] = Box::leak(vec![0u8; STACK].into_boxed_slice());
-    let raw = fd.as_raw_fd();
     // SAFETY: `closer` runs on its own (leaked, never freed) stack and makes
-    // raw system calls only; the fd is handed over, and forgotten below
-    // only when the child was created (else `fd` drops normally).
-    let pid = unsafe {
+    // raw system calls only, on its own copy of the fd table.
+    unsafe {
         libc::clone(
             closer,
             stack.as_mut_ptr().add(STACK).map_addr(|a| a & !15) as *mut libc::c_void,
-            libc::CLONE_VM | libc::CLONE_FILES,
-            raw as usize as *mut libc::c_void,
-        )
-    };
-    if pid > 0 {
-        std::mem::forget(fd);
+            libc::CLONE_VM,
+            fd.as_raw_fd() as usize as *mut libc::c_void,
+        );
     }
+    drop(fd);
 }
 
 /// The batch bytes adding (`delete == false`) or deleting `elems` in table
