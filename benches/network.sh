@@ -37,6 +37,25 @@ hyperfine -N --warmup 5 --runs 50 \
     -n bridge "${R[*]} run --rm nb true" \
     -n "bridge -p" "${R[*]} run --rm -p $port:80 nb true"
 
+echo "== network setup, interleaved (none, bridge, -p in turn; 200 rounds; median, p25, min)"
+# Back-to-back runs of one kind (hyperfine above) make each -p run wait for
+# the previous run's element deletion to be freed (an RCU grace period under
+# nf_tables' commit mutex); interleaving measures a run on its own.
+python3 - "$port" "${R[@]}" <<'PY'
+import statistics, subprocess, sys, time
+port, rcon = sys.argv[1], sys.argv[2:]
+kinds = {"none": ["--network", "none"], "bridge": [], "bridge -p": ["-p", f"{port}:80"]}
+t = {k: [] for k in kinds}
+for _ in range(200):
+    for k, a in kinds.items():
+        s = time.perf_counter()
+        subprocess.run(rcon + ["run", "--rm", *a, "nb", "true"], check=True, stdout=subprocess.DEVNULL)
+        t[k].append((time.perf_counter() - s) * 1000)
+for k, x in t.items():
+    x.sort()
+    print(f"{k:10s} median {statistics.median(x):5.1f} ms  p25 {x[len(x) // 4]:5.1f}  min {x[0]:5.1f}")
+PY
+
 echo "== throughput: published port vs direct (iperf3, 10 s each)"
 id=$("${R[@]}" run -d --name nbsrv -p 5201:5201 nb sleep 3600)
 pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$tmp/root/containers/$id/state.json")
