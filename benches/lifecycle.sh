@@ -48,7 +48,7 @@ if command -v podman >/dev/null; then
     args+=(-n "podman run -d" --prepare "$P rm -f -t 0 bench >/dev/null 2>&1 || true" "$P run -d $PODMAN_RUN_FLAGS --name bench $image sleep 1000")
 fi
 step "run -d IMAGE sleep 1000 ($RUNS runs)"
-hyperfine -N --warmup 2 --runs "$RUNS" --export-markdown "$out/run-d.md" --export-json "$out/run-d.json" "${args[@]}"
+hyperfine --warmup 2 --runs "$RUNS" --export-markdown "$out/run-d.md" --export-json "$out/run-d.json" "${args[@]}"
 $R rm -f bench >/dev/null 2>&1 || true
 
 step "create 100 containers"
