@@ -344,3 +344,39 @@ fn inspect_and_ps_formats_and_filters() {
     assert!(pruned.contains("Deleted Containers:") && pruned.contains("Total reclaimed space:"), "{pruned}");
     assert_eq!(rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]), "up1\n", "the running container stays");
 }
+
+#[test]
+fn attach_forwards_stdin_and_detached_ttys_are_logged() {
+    use std::io::Write;
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["run", "-d", "-i", "--name", "reader", &image, "sh", "-c", "read l; echo got $l; exit 3"]);
+    let mut attach = rcon
+        .command(&["attach", "reader"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    attach.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let out = attach.wait_with_output().unwrap();
+    assert_eq!(stdout(&out), "got hello\n");
+    assert_eq!(code(&out), 3, "attach exits with the container's code");
+
+    // start -a -i feeds a stopped -i container again.
+    let mut start = rcon
+        .command(&["start", "-a", "-i", "reader"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    start.stdin.take().unwrap().write_all(b"again\n").unwrap();
+    let out = start.wait_with_output().unwrap();
+    assert!(stdout(&out).ends_with("got again\n"), "{}", stdout(&out));
+    assert_eq!(code(&out), 3);
+
+    // -d -t: the console's output goes to the log.
+    rcon.ok(&["run", "-d", "-t", "--name", "tty", &image, "sh", "-c", "tty; echo out"]);
+    assert_eq!(rcon.ok(&["wait", "tty"]).trim(), "0");
+    let logs = rcon.ok(&["logs", "tty"]);
+    assert!(logs.contains("/dev/pts/0") && logs.contains("out"), "{logs:?}");
+}

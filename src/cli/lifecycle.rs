@@ -27,7 +27,7 @@ pub struct StartArgs {
     /// Attach stdout/stderr and wait for the container to exit; exit with its code
     #[arg(short, long)]
     pub attach: bool,
-    /// Attach stdin (accepted for compatibility; stdin is not forwarded yet)
+    /// Attach stdin (for containers created with -i)
     #[arg(short, long)]
     pub interactive: bool,
     /// Containers: names, IDs or unique ID prefixes
@@ -41,7 +41,10 @@ pub fn start(ctx: &Context, a: StartArgs) -> anyhow::Result<i32> {
     let mut code = 0;
     for name in &a.containers {
         match crate::container::start(&store, name) {
-            Ok(_) if a.attach => {
+            Ok(record) if a.attach => {
+                if a.interactive {
+                    super::container::forward_stdin(&store, &record.id)?;
+                }
                 super::logs::follow(&store, name, &super::logs::Filter::default())?;
                 return lifecycle::wait(&store, name);
             }

@@ -126,7 +126,7 @@ pub enum Command {
     /// Unpause all processes within one or more containers
     Unpause(container::Containers),
     /// Attach to a running container's output
-    Attach(container::OneContainer),
+    Attach(container::AttachArgs),
     /// Manage containers
     Container(container::ContainerArgs),
     /// Manage volumes

@@ -199,11 +199,32 @@ fn run_once(
     let (spec, mut opts) = super::spawn_inputs(store, record).map_err(|e| runtime::Error::Setup(format!("{e:#}")))?;
     opts.stdio.stdout = StdioFd::Fd(out_w);
     opts.stdio.stderr = StdioFd::Fd(err_w);
+    // `-i`: stdin is the container's FIFO, which `attach` and `start -a -i`
+    // write to. Opened read-write, so it never reports EOF: a detached
+    // container's stdin stays open as with docker.
+    let stdin_fifo = if super::spec::stdin_open(&spec) {
+        Some(open_stdin_fifo(&store.container_dir(&record.id)).map_err(setup)?)
+    } else {
+        None
+    };
+    let terminal = spec.process().as_ref().and_then(|p| p.terminal()).unwrap_or(false);
+    if let (Some(fifo), false) = (&stdin_fifo, terminal) {
+        opts.stdio.stdin = StdioFd::Fd(fifo.try_clone().map_err(setup)?);
+    }
     // The pipes' write ends must live only in the container, or the pump
     // would never see EOF: `opts` (holding them) is dropped right after.
     let spawned = runtime::spawn(&spec, &opts);
     drop(opts);
-    let process = spawned?;
+    let mut process = spawned?;
+    // With `-t` the container's output comes from its console (one stream),
+    // and `-i` input goes to it.
+    let (out_r, err_r, stdin_to) = match process.take_console() {
+        Some(master) => {
+            let to = master.try_clone().map_err(setup)?;
+            (master, None, stdin_fifo.map(|f| (f, to)))
+        }
+        None => (out_r, Some(err_r), None),
+    };
     let pid = process.pid();
     let started = Instant::now();
     let _ = store.update_container_state(&record.id, |s| {
@@ -230,36 +251,69 @@ fn run_once(
         let confinement = runtime::Confinement::from_spec(&spec, Some(&store.root().join("cache"))).ok();
         HealthChecker::new(hc.clone(), confinement, started)
     });
-    pump(out_r, err_r, log, |now| {
+    pump(out_r, err_r, stdin_to, log, |now| {
         if let Some(c) = checker.as_mut() { c.tick(now, store, record, pid, &env, &cwd) } else { None }
     });
     if let Some(c) = checker.as_mut() {
         c.abort();
     }
-    let status = process.wait();
+    let exit = process.wait_exit();
     let _ = crate::network::detach(store, &record.id);
-    Ok((status?.code(), false))
+    let exit = exit?;
+    Ok((exit.status.code(), exit.oom_killed))
 }
 
-/// Copies the container's stdout and stderr into the log until both end.
-/// `tick` runs at least as often as it asks (its return value: the longest
-/// sleep before the next tick), for healthchecks.
-fn pump(out: OwnedFd, err: OwnedFd, log: &mut LogWriter, mut tick: impl FnMut(Instant) -> Option<Duration>) {
-    let mut open = [Some(out), Some(err)];
+/// The container's stdin FIFO (`containers/<id>/stdin`), created if
+/// missing, opened read-write.
+fn open_stdin_fifo(dir: &std::path::Path) -> std::io::Result<OwnedFd> {
+    let path = dir.join("stdin");
+    match nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)) {
+        Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(std::fs::OpenOptions::new().read(true).write(true).open(&path)?.into())
+}
+
+/// Copies the container's stdout and stderr (`err` is `None` with a
+/// console) into the log until both end, and `stdin_to`'s FIFO into its
+/// console. `tick` runs at least as often as it asks (its return value: the
+/// longest sleep before the next tick), for healthchecks.
+fn pump(
+    out: OwnedFd,
+    err: Option<OwnedFd>,
+    stdin_to: Option<(OwnedFd, OwnedFd)>,
+    log: &mut LogWriter,
+    mut tick: impl FnMut(Instant) -> Option<Duration>,
+) {
+    let mut open = [Some(out), err];
+    let mut stdin_to = stdin_to;
     let mut buf = vec![0u8; 64 * 1024];
     while open.iter().any(Option::is_some) {
         let wait = tick(Instant::now());
-        let mut fds: Vec<libc::pollfd> = open
-            .iter()
-            .map(|f| libc::pollfd { fd: f.as_ref().map_or(-1, |f| f.as_raw_fd()), events: libc::POLLIN, revents: 0 })
-            .collect();
+        let raw = |f: Option<&OwnedFd>| libc::pollfd {
+            fd: f.map_or(-1, |f| f.as_raw_fd()),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let mut fds = [raw(open[0].as_ref()), raw(open[1].as_ref()), raw(stdin_to.as_ref().map(|(f, _)| f))];
         let timeout = wait.map_or(-1, |d| d.as_millis().clamp(1, i32::MAX as u128) as i32);
         // SAFETY: fds is a valid array of pollfd for its length.
         let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
         if n <= 0 {
             continue;
         }
-        for (i, pfd) in fds.iter().enumerate() {
+        if fds[2].revents != 0
+            && let Some((fifo, console)) = &stdin_to
+        {
+            // SAFETY: reading into our buffer from an fd we own.
+            let r = unsafe { libc::read(fifo.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if r > 0 {
+                let _ = nix::unistd::write(console, &buf[..r as usize]);
+            } else if r < 0 && nix::errno::Errno::last() != nix::errno::Errno::EINTR {
+                stdin_to = None;
+            }
+        }
+        for (i, pfd) in fds.iter().take(2).enumerate() {
             if pfd.revents == 0 {
                 continue;
             }
