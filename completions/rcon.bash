@@ -256,7 +256,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__attach)
-            opts="-h --root --runroot --log-level --help"
+            opts="-h --no-stdin --root --runroot --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

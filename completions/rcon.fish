@@ -604,7 +604,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand start" -s a -l attach -d 'Attach stdout/stderr and wait for the container to exit; exit with its code'
-complete -c rcon -n "__fish_rcon_using_subcommand start" -s i -l interactive -d 'Attach stdin (accepted for compatibility; stdin is not forwarded yet)'
+complete -c rcon -n "__fish_rcon_using_subcommand start" -s i -l interactive -d 'Attach stdin (for containers created with -i)'
 complete -c rcon -n "__fish_rcon_using_subcommand start" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand stop" -s t -l time -l timeout -d 'Seconds to wait before killing the container (default: its --stop-timeout, else 10)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand stop" -l root -d 'Store root for images, layers and containers' -r -F
@@ -707,6 +707,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand attach" -l log-level -d 'Loggi
 info\t''
 warn\t''
 error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand attach" -l no-stdin -d 'Do not attach STDIN'
 complete -c rcon -n "__fish_rcon_using_subcommand attach" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F

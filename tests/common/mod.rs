@@ -769,6 +769,7 @@ impl Default for Rcon {
 impl Rcon {
     /// A fresh, empty store in a new temp dir.
     pub fn new() -> Rcon {
+        host_network_cleanup_at_exit();
         let dir = tempfile::Builder::new().prefix("rcon-test-").tempdir().unwrap();
         let root = dir.path().join("root");
         let runroot = dir.path().join("runroot");
@@ -912,4 +913,40 @@ pub fn stderr(out: &Output) -> String {
 #[track_caller]
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}\nstderr:\n{}", out.status, stderr(out)))
+}
+
+/// Host-wide networking that containers of the tests create and rcon keeps
+/// on purpose (as docker keeps `docker0`): the default bridge `rcon0`, the
+/// nftables table `ip rcon`, `net.ipv4.ip_forward`. The first `Rcon::new`
+/// notes which of them existed; when the test process exits, what did not
+/// exist before is removed (and ip_forward set back), so the tests leave the
+/// host as they found it and never touch what they did not create.
+fn host_network_cleanup_at_exit() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    static STATE: std::sync::OnceLock<(bool, bool, String)> = std::sync::OnceLock::new();
+    extern "C" fn cleanup() {
+        let Some((bridge_existed, table_existed, forward)) = STATE.get() else { return };
+        if !bridge_existed {
+            let _ = Command::new("ip").args(["link", "del", "rcon0"]).stderr(Stdio::null()).status();
+        }
+        if !table_existed {
+            let _ = Command::new("nft").args(["delete", "table", "ip", "rcon"]).stderr(Stdio::null()).status();
+        }
+        let _ = std::fs::write("/proc/sys/net/ipv4/ip_forward", forward);
+    }
+    ONCE.call_once(|| {
+        let bridge = std::path::Path::new("/sys/class/net/rcon0").exists();
+        let table = Command::new("nft")
+            .args(["list", "table", "ip", "rcon"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        let forward = std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap_or_else(|_| "0\n".into());
+        let _ = STATE.set((bridge, table, forward));
+        // SAFETY: registering a plain extern "C" function with atexit(3).
+        unsafe {
+            libc::atexit(cleanup);
+        }
+    });
 }
