@@ -140,17 +140,13 @@ pub fn resolve_image(
     }
 }
 
-/// Reads and parses an image's config blob (OCI image-spec config.md).
-pub fn image_config(store: &Store, image: &ImageRecord) -> anyhow::Result<ImageConfiguration> {
+/// Reads an image's config blob once and parses it twice: as the OCI type
+/// (OCI image-spec config.md) and as raw JSON, for docker's fields that the
+/// OCI type does not carry (`Healthcheck`).
+pub fn image_config(store: &Store, image: &ImageRecord) -> anyhow::Result<(ImageConfiguration, serde_json::Value)> {
     let data = store.read_blob(&image.id)?;
-    serde_json::from_slice(&data).with_context(|| format!("image {}: cannot parse its config", image.id))
-}
-
-/// The image config as raw JSON, for docker's fields that the OCI config
-/// type does not carry (`Healthcheck`).
-fn image_config_json(store: &Store, image: &ImageRecord) -> anyhow::Result<serde_json::Value> {
-    let data = store.read_blob(&image.id)?;
-    serde_json::from_slice(&data).with_context(|| format!("image {}: cannot parse its config", image.id))
+    let parse = || format!("image {}: cannot parse its config", image.id);
+    Ok((serde_json::from_slice(&data).with_context(parse)?, serde_json::from_slice(&data).with_context(parse)?))
 }
 
 /// `KEY=VALUE` labels (a bare `KEY` gets an empty value, as docker).
@@ -181,7 +177,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
         bail!("Invalid container name ({n}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     let image = resolve_image(store, &opts.image, opts.pull, &opts.pull_options)?;
-    let config = image_config(store, &image)?;
+    let (config, config_json) = image_config(store, &image)?;
     let id = crate::util::random_hex(32);
     let dir = store.container_dir(&id);
     let input = spec::SpecInput {
@@ -220,7 +216,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
             logs::Rotation::parse(&opts.log_opts).map_err(|e| anyhow::anyhow!("--log-opt: {e}"))?;
             opts.log_opts.clone()
         },
-        healthcheck: lifecycle::healthcheck(&opts.health, &image_config_json(store, &image)?)?,
+        healthcheck: lifecycle::healthcheck(&opts.health, &config_json)?,
         stop_signal: opts
             .stop_signal
             .clone()
