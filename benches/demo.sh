@@ -16,11 +16,11 @@ if [ "$(id -u)" != 0 ]; then
     exit 1
 fi
 
-step "apt-get install docker-registry skopeo busybox-static (and a C linker for cargo)"
+step "apt-get install docker-registry skopeo busybox-static nftables iproute2 (and a C linker for cargo)"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-    ca-certificates curl gcc libc6-dev docker-registry skopeo busybox-static
+    ca-certificates curl gcc libc6-dev docker-registry skopeo busybox-static nftables iproute2
 
 if ! command -v cargo >/dev/null; then
     [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
@@ -36,10 +36,16 @@ cargo build --release --locked
 rcon=$PWD/target/release/rcon
 
 work=$(mktemp -d /tmp/rcon-demo.XXXXXX)
+# The container joins the default bridge network; rcon keeps its bridge and
+# nft table (as docker keeps docker0), but the demo removes them if it made them.
+had_bridge=$([ -e /sys/class/net/rcon0 ] && echo yes || echo no)
+had_table=$(nft list table ip rcon >/dev/null 2>&1 && echo yes || echo no)
 cleanup() {
     registry_stop
     "$rcon" --root "$work/rcon" --runroot "$work/run" rm -f $("$rcon" --root "$work/rcon" --runroot "$work/run" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
     rm -rf "$work"
+    [ "$had_bridge" = yes ] || ip link del rcon0 2>/dev/null || true
+    [ "$had_table" = yes ] || nft delete table ip rcon 2>/dev/null || true
 }
 . benches/lib.sh
 trap cleanup EXIT
