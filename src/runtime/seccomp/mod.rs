@@ -4,16 +4,22 @@
 //! version), and the spec's filter compiled to classic BPF by rcon itself
 //! (no libseccomp) and installed in the init.
 //!
-//! The compiled program: check the architecture (x86-64 only; other ABIs,
-//! x32 and i386 included, get the default action), then a binary search
-//! over the syscall number's ranges, each leaf returning an action or
-//! running the argument checks of that syscall's rules in order. Arguments
-//! are compared as 64-bit values (two 32-bit loads), as libseccomp does.
-//! Compiled programs can be cached on disk, keyed by a hash of the filter
-//! ([`load`]).
+//! The compiled program: dispatch on the architecture and ABI (x86-64;
+//! x32 when the number has `__X32_SYSCALL_BIT`; i386 for `AUDIT_ARCH_I386`,
+//! i.e. 32-bit processes and `int $0x80`; x32 and i386 only when the
+//! filter's architectures list them, as docker's `archMap` does; anything
+//! else gets the default action), then per ABI a binary search over the
+//! syscall number's ranges, each leaf returning an action or running the
+//! argument checks of that syscall's rules in order. Arguments are
+//! compared as 64-bit values (two 32-bit loads) on x86-64 and x32, and as
+//! their low 32 bits on i386, as libseccomp does. Compiled programs can be
+//! cached on disk, keyed by a hash of the compiler's format version and the
+//! filter ([`load`]).
 
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
+#[cfg(target_arch = "x86_64")]
+mod x86_sub;
 
 use super::Error;
 use oci_spec::runtime::{Arch, LinuxSeccomp, LinuxSeccompAction, LinuxSeccompArg, LinuxSeccompOperator, LinuxSyscall};
@@ -53,6 +59,7 @@ const OFF_ARCH: u32 = 4;
 const OFF_ARGS: u32 = 16;
 
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+const AUDIT_ARCH_I386: u32 = 0x4000_0003;
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 
 // Return values (linux/seccomp.h).
@@ -196,7 +203,9 @@ enum Leaf {
 }
 
 /// Emits the checks of `arg`; jumps to `fail` when it does not hold.
-fn emit_arg(a: &mut Asm, arg: &LinuxSeccompArg, fail: usize) -> Result<(), Error> {
+/// `wide`: compare all 64 bits (x86-64, x32); else only the low 32 bits,
+/// the whole argument on a 32-bit ABI (as libseccomp does on i386).
+fn emit_arg(a: &mut Asm, arg: &LinuxSeccompArg, wide: bool, fail: usize) -> Result<(), Error> {
     if arg.index() > 5 {
         return Err(Error::Setup(format!("seccomp: argument index {} out of range", arg.index())));
     }
@@ -208,28 +217,36 @@ fn emit_arg(a: &mut Asm, arg: &LinuxSeccompArg, fail: usize) -> Result<(), Error
     use LinuxSeccompOperator::*;
     match arg.op() {
         ScmpCmpEq => {
-            a.op(LD_W_ABS, hi_off);
-            a.jmp(JEQ_K, vhi, false, fail);
+            if wide {
+                a.op(LD_W_ABS, hi_off);
+                a.jmp(JEQ_K, vhi, false, fail);
+            }
             a.op(LD_W_ABS, lo_off);
             a.jmp(JEQ_K, vlo, false, fail);
         }
         ScmpCmpNe => {
-            a.op(LD_W_ABS, hi_off);
-            a.jmp(JEQ_K, vhi, false, ok);
+            if wide {
+                a.op(LD_W_ABS, hi_off);
+                a.jmp(JEQ_K, vhi, false, ok);
+            }
             a.op(LD_W_ABS, lo_off);
             a.jmp(JEQ_K, vlo, true, fail);
         }
         ScmpCmpGt | ScmpCmpGe => {
-            a.op(LD_W_ABS, hi_off);
-            a.jmp(JGT_K, vhi, true, ok);
-            a.jmp(JEQ_K, vhi, false, fail);
+            if wide {
+                a.op(LD_W_ABS, hi_off);
+                a.jmp(JGT_K, vhi, true, ok);
+                a.jmp(JEQ_K, vhi, false, fail);
+            }
             a.op(LD_W_ABS, lo_off);
             a.jmp(if arg.op() == ScmpCmpGt { JGT_K } else { JGE_K }, vlo, false, fail);
         }
         ScmpCmpLt | ScmpCmpLe => {
-            a.op(LD_W_ABS, hi_off);
-            a.jmp(JGE_K, vhi, false, ok);
-            a.jmp(JEQ_K, vhi, false, fail);
+            if wide {
+                a.op(LD_W_ABS, hi_off);
+                a.jmp(JGE_K, vhi, false, ok);
+                a.jmp(JEQ_K, vhi, false, fail);
+            }
             a.op(LD_W_ABS, lo_off);
             if arg.op() == ScmpCmpLt {
                 a.jmp(JGE_K, vlo, true, fail);
@@ -239,9 +256,11 @@ fn emit_arg(a: &mut Asm, arg: &LinuxSeccompArg, fail: usize) -> Result<(), Error
         }
         ScmpCmpMaskedEq => {
             let want = arg.value_two().unwrap_or(0);
-            a.op(LD_W_ABS, hi_off);
-            a.op(AND_K, vhi);
-            a.jmp(JEQ_K, (want >> 32) as u32, false, fail);
+            if wide {
+                a.op(LD_W_ABS, hi_off);
+                a.op(AND_K, vhi);
+                a.jmp(JEQ_K, (want >> 32) as u32, false, fail);
+            }
             a.op(LD_W_ABS, lo_off);
             a.op(AND_K, vlo);
             a.jmp(JEQ_K, want as u32, false, fail);
@@ -251,19 +270,50 @@ fn emit_arg(a: &mut Asm, arg: &LinuxSeccompArg, fail: usize) -> Result<(), Error
     Ok(())
 }
 
-/// Compiles the spec's filter to BPF for this architecture. Syscall names
-/// this architecture does not have are skipped (as libseccomp does).
-/// Errors: `SCMP_ACT_NOTIFY`, an argument index above 5, a program over
-/// 4096 instructions.
-pub fn compile(s: &LinuxSeccomp) -> Result<Vec<SockFilter>, Error> {
-    let default = ret_value(s.default_action(), s.default_errno_ret())?;
+/// The system call ABIs an x86-64 filter can cover (docker's `archMap`:
+/// SCMP_ARCH_X86_64 with the sub-architectures SCMP_ARCH_X86 and
+/// SCMP_ARCH_X32).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Abi {
+    /// Native 64-bit calls (AUDIT_ARCH_X86_64, number below 0x40000000).
+    X86_64,
+    /// x32 (AUDIT_ARCH_X86_64, number with `__X32_SYSCALL_BIT`).
+    X32,
+    /// 32-bit calls (`int $0x80`, 32-bit processes: AUDIT_ARCH_I386).
+    I386,
+}
+
+impl Abi {
+    /// The number `seccomp_data.nr` carries for `name`, if this ABI has it.
+    fn number(self, name: &str) -> Option<u32> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let find = |t: &[(&str, u32)]| t.iter().find(|(n, _)| *n == name).map(|&(_, nr)| nr);
+            match self {
+                Abi::X86_64 => syscall_number(name),
+                Abi::X32 => find(x86_sub::SYSCALLS_X32).map(|nr| nr | X32_SYSCALL_BIT),
+                Abi::I386 => find(x86_sub::SYSCALLS_I386),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = name;
+            None
+        }
+    }
+}
+
+/// Emits the decision for one ABI, the syscall number being in A: a binary
+/// search over the number's ranges, each leaf returning an action or
+/// running the argument checks of that syscall's rules in order.
+fn emit_abi(a: &mut Asm, s: &LinuxSeccomp, abi: Abi, default: u32) -> Result<(), Error> {
     // Per syscall number: unconditional action (first wins) or conditional rules.
     let mut per_nr: BTreeMap<u32, (Option<u32>, Vec<Rule>)> = BTreeMap::new();
     for rule in s.syscalls().iter().flatten() {
         let ret = ret_value(rule.action(), rule.errno_ret())?;
         let args = rule.args().clone().unwrap_or_default();
         for name in rule.names() {
-            let Some(nr) = syscall_number(name) else { continue };
+            let Some(nr) = abi.number(name) else { continue };
             let e = per_nr.entry(nr).or_default();
             if args.is_empty() {
                 e.0.get_or_insert(ret);
@@ -291,14 +341,9 @@ pub fn compile(s: &LinuxSeccomp) -> Result<Vec<SockFilter>, Error> {
         push(nr, leaf);
         push(nr + 1, Leaf::Ret(default));
     }
-    let mut a = Asm { ins: Vec::new(), labels: 0 };
-    let deny = a.label();
-    a.op(LD_W_ABS, OFF_ARCH);
-    a.jmp(JEQ_K, AUDIT_ARCH_X86_64, false, deny);
-    a.op(LD_W_ABS, OFF_NR);
-    a.jmp(JGE_K, X32_SYSCALL_BIT, true, deny);
     let leaf_labels: Vec<usize> = intervals.iter().map(|_| a.label()).collect();
-    emit_tree(&mut a, &intervals, &leaf_labels, 0, intervals.len());
+    emit_tree(a, &intervals, &leaf_labels, 0, intervals.len());
+    let wide = abi != Abi::I386;
     for (i, (_, leaf)) in intervals.iter().enumerate() {
         a.place(leaf_labels[i]);
         match leaf {
@@ -307,7 +352,7 @@ pub fn compile(s: &LinuxSeccomp) -> Result<Vec<SockFilter>, Error> {
                 for (args, ret) in rules {
                     let next = a.label();
                     for arg in args {
-                        emit_arg(&mut a, arg, next)?;
+                        emit_arg(a, arg, wide, next)?;
                     }
                     a.op(RET_K, *ret);
                     a.place(next);
@@ -315,6 +360,41 @@ pub fn compile(s: &LinuxSeccomp) -> Result<Vec<SockFilter>, Error> {
                 a.op(RET_K, *fallback);
             }
         }
+    }
+    Ok(())
+}
+
+/// Compiles the spec's filter to BPF for this machine: the native x86-64
+/// ABI always, plus i386 (`SCMP_ARCH_X86`) and x32 (`SCMP_ARCH_X32`) when
+/// `architectures` lists them (docker's default profile does). Every rule
+/// applies to each of these ABIs that has the syscall's name; names an ABI
+/// does not have are skipped (as libseccomp does). Other architectures,
+/// and ABIs the filter does not cover, get the default action. Errors:
+/// `SCMP_ACT_NOTIFY`, an argument index above 5, a program over 4096
+/// instructions.
+pub fn compile(s: &LinuxSeccomp) -> Result<Vec<SockFilter>, Error> {
+    let default = ret_value(s.default_action(), s.default_errno_ret())?;
+    let arches = s.architectures().clone().unwrap_or_default();
+    let x32 = arches.contains(&Arch::ScmpArchX32);
+    let i386 = arches.contains(&Arch::ScmpArchX86);
+    let mut a = Asm { ins: Vec::new(), labels: 0 };
+    let deny = a.label();
+    let not_x86_64 = a.label();
+    let x32_label = a.label();
+    a.op(LD_W_ABS, OFF_ARCH);
+    a.jmp(JEQ_K, AUDIT_ARCH_X86_64, false, not_x86_64);
+    a.op(LD_W_ABS, OFF_NR);
+    a.jmp(JGE_K, X32_SYSCALL_BIT, true, if x32 { x32_label } else { deny });
+    emit_abi(&mut a, s, Abi::X86_64, default)?;
+    if x32 {
+        a.place(x32_label);
+        emit_abi(&mut a, s, Abi::X32, default)?;
+    }
+    a.place(not_x86_64);
+    if i386 {
+        a.jmp(JEQ_K, AUDIT_ARCH_I386, false, deny);
+        a.op(LD_W_ABS, OFF_NR);
+        emit_abi(&mut a, s, Abi::I386, default)?;
     }
     a.place(deny);
     a.op(RET_K, default);
@@ -335,14 +415,21 @@ fn emit_tree(a: &mut Asm, intervals: &[(u32, Leaf)], labels: &[usize], lo: usize
     emit_tree(a, intervals, labels, mid, hi);
 }
 
+/// Bumped whenever the compiler's output for the same filter changes, so
+/// programs cached by an older rcon are not reused (2: i386 and x32).
+const CACHE_FORMAT: &[u8] = b"rcon-seccomp-bpf-v2\0";
+
 /// The compiled filter for `s`, from `cache_dir` when it was compiled
-/// before (file `seccomp-<sha256 of the filter's JSON>.bpf`), else compiled
+/// before (file `seccomp-<sha256 of CACHE_FORMAT and the filter's JSON>.bpf`), else compiled
 /// and stored there (best effort, atomically).
 pub fn load(s: &LinuxSeccomp, cache_dir: Option<&Path>) -> Result<Vec<SockFilter>, Error> {
     let Some(dir) = cache_dir else { return compile(s) };
     use sha2::Digest;
     let json = serde_json::to_vec(s).map_err(|e| Error::Setup(format!("seccomp: {e}")))?;
-    let key = hex::encode(sha2::Sha256::digest(&json));
+    let mut h = sha2::Sha256::new();
+    h.update(CACHE_FORMAT);
+    h.update(&json);
+    let key = hex::encode(h.finalize());
     let path = dir.join(format!("seccomp-{}.bpf", &key[..32]));
     if let Ok(data) = std::fs::read(&path)
         && data.len() % 8 == 0
@@ -579,10 +666,93 @@ mod tests {
         assert_eq!(eval(&prog, nr("personality"), X64, [8, 0, 0, 0, 0, 0]), RET_ALLOW);
         assert_eq!(eval(&prog, nr("personality"), X64, [0xffff_ffff, 0, 0, 0, 0, 0]), RET_ALLOW);
         assert_eq!(eval(&prog, nr("personality"), X64, [1, 0, 0, 0, 0, 0]), EPERM);
-        // Unknown numbers, x32 and other architectures: the default.
+        // Unknown numbers and other architectures: the default.
         assert_eq!(eval(&prog, 5000, X64, [0; 6]), EPERM);
-        assert_eq!(eval(&prog, X32_SYSCALL_BIT | 1, X64, [0; 6]), EPERM);
-        assert_eq!(eval(&prog, 1, 0x4000_0003, [0; 6]), EPERM);
+        assert_eq!(eval(&prog, 1, 0xc000_00b7 /* AUDIT_ARCH_AARCH64 */, [0; 6]), EPERM);
+        assert_eq!(eval(&prog, 0xffff_ffff, X64, [0; 6]), EPERM);
+    }
+
+    const I386: u32 = AUDIT_ARCH_I386;
+
+    #[test]
+    fn i386_and_x32_follow_the_same_rules() {
+        let prog = compile(&default_profile(&["CAP_CHOWN", "CAP_KILL"])).unwrap();
+        assert!(prog.len() < 4096, "{} instructions", prog.len());
+        let x32 = |n| X32_SYSCALL_BIT | n;
+        // i386: getpid 20, read 3, socketcall 102, modify_ldt 123, mmap2 192,
+        // exit_group 252 allowed; kexec_load 283, mount 21, unshare 310 not.
+        for nr in [20, 3, 102, 123, 192, 252, 11] {
+            assert_eq!(eval(&prog, nr, I386, [0; 6]), RET_ALLOW, "i386 {nr}");
+        }
+        for nr in [283, 21, 310, 5000] {
+            assert_eq!(eval(&prog, nr, I386, [0; 6]), EPERM, "i386 {nr}");
+        }
+        // x32: read 0, getpid 39, the x32-only rt_sigaction 512 and execve 520
+        // allowed; kexec_load 528 and mount 165 not.
+        for nr in [0, 39, 512, 520] {
+            assert_eq!(eval(&prog, x32(nr), X64, [0; 6]), RET_ALLOW, "x32 {nr}");
+        }
+        for nr in [528, 165, 5000] {
+            assert_eq!(eval(&prog, x32(nr), X64, [0; 6]), EPERM, "x32 {nr}");
+        }
+        // x86-64 unchanged: 39 is getpid, 283 timerfd_create, 528 nothing.
+        assert_eq!(eval(&prog, 39, X64, [0; 6]), RET_ALLOW);
+        assert_eq!(eval(&prog, 283, X64, [0; 6]), RET_ALLOW);
+        assert_eq!(eval(&prog, 528, X64, [0; 6]), EPERM);
+        // Argument conditions: i386 clone is 120 and personality 136, compared
+        // on 32 bits; x32 clone is 56.
+        assert_eq!(eval(&prog, 120, I386, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, 120, I386, [libc::CLONE_NEWNS as u64, 0, 0, 0, 0, 0]), EPERM);
+        assert_eq!(eval(&prog, x32(56), X64, [libc::CLONE_NEWUSER as u64, 0, 0, 0, 0, 0]), EPERM);
+        assert_eq!(eval(&prog, x32(56), X64, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, 136, I386, [0xffff_ffff, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, 136, I386, [8, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, 136, I386, [1, 0, 0, 0, 0, 0]), EPERM);
+        // i386 socket (359): AF_VSOCK refused.
+        assert_eq!(eval(&prog, 359, I386, [2, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, 359, I386, [40, 0, 0, 0, 0, 0]), EPERM);
+        // With CAP_SYS_ADMIN, the namespace calls open on every ABI.
+        let admin = compile(&default_profile(&["CAP_SYS_ADMIN"])).unwrap();
+        assert_eq!(eval(&admin, 21, I386, [0; 6]), RET_ALLOW);
+        assert_eq!(eval(&admin, 310, I386, [0; 6]), RET_ALLOW);
+        assert_eq!(eval(&admin, x32(165), X64, [0; 6]), RET_ALLOW);
+    }
+
+    #[test]
+    fn sub_architectures_only_when_listed() {
+        let mut s = default_profile(&[]);
+        s.set_architectures(Some(vec![Arch::ScmpArchX86_64]));
+        let prog = compile(&s).unwrap();
+        assert_eq!(eval(&prog, 39, X64, [0; 6]), RET_ALLOW);
+        assert_eq!(eval(&prog, 20, I386, [0; 6]), EPERM);
+        assert_eq!(eval(&prog, X32_SYSCALL_BIT, X64, [0; 6]), EPERM);
+        s.set_architectures(Some(vec![Arch::ScmpArchX86_64, Arch::ScmpArchX86]));
+        let prog = compile(&s).unwrap();
+        assert_eq!(eval(&prog, 20, I386, [0; 6]), RET_ALLOW);
+        assert_eq!(eval(&prog, X32_SYSCALL_BIT, X64, [0; 6]), EPERM);
+    }
+
+    #[test]
+    fn i386_compares_32_bits() {
+        let arg = oci_spec::runtime::LinuxSeccompArgBuilder::default()
+            .index(0usize)
+            .value(1u64 << 32 | 5)
+            .op(LinuxSeccompOperator::ScmpCmpEq)
+            .build()
+            .unwrap();
+        let mut sc = LinuxSyscall::default();
+        sc.set_names(vec!["getpid".into()]);
+        sc.set_action(LinuxSeccompAction::ScmpActAllow);
+        sc.set_args(Some(vec![arg]));
+        let mut s = LinuxSeccomp::default();
+        s.set_default_action(LinuxSeccompAction::ScmpActErrno);
+        s.set_architectures(Some(vec![Arch::ScmpArchX86_64, Arch::ScmpArchX86]));
+        s.set_syscalls(Some(vec![sc]));
+        let prog = compile(&s).unwrap();
+        assert_eq!(eval(&prog, 20, I386, [5, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, 20, I386, [6, 0, 0, 0, 0, 0]), EPERM);
+        assert_eq!(eval(&prog, 39, X64, [5, 0, 0, 0, 0, 0]), EPERM);
+        assert_eq!(eval(&prog, 39, X64, [1 << 32 | 5, 0, 0, 0, 0, 0]), RET_ALLOW);
     }
 
     #[test]
