@@ -919,13 +919,20 @@ pub fn code(out: &Output) -> i32 {
 /// on purpose (as docker keeps `docker0`): the default bridge `rcon0`, the
 /// nftables table `ip rcon`, `net.ipv4.ip_forward`. The first `Rcon::new`
 /// notes which of them existed; when the test process exits, what did not
-/// exist before is removed (and ip_forward set back), so the tests leave the
+/// exist before is removed (and ip_forward set back, and the host-wide
+/// `/run/rcon/network` lock directory), so the tests leave the
 /// host as they found it and never touch what they did not create.
 fn host_network_cleanup_at_exit() {
     static ONCE: std::sync::Once = std::sync::Once::new();
-    static STATE: std::sync::OnceLock<(bool, bool, String)> = std::sync::OnceLock::new();
+    static STATE: std::sync::OnceLock<(bool, bool, String, bool)> = std::sync::OnceLock::new();
+    const NET_RUN: &str = "/run/rcon/network";
     extern "C" fn cleanup() {
-        let Some((bridge_existed, table_existed, forward)) = STATE.get() else { return };
+        let Some((bridge_existed, table_existed, forward, run_existed)) = STATE.get() else { return };
+        if !run_existed {
+            // Only lock files and emptied lease directories remain by now.
+            let _ = std::fs::remove_dir_all(NET_RUN);
+            let _ = std::fs::remove_dir("/run/rcon");
+        }
         if !bridge_existed {
             let _ = Command::new("ip").args(["link", "del", "rcon0"]).stderr(Stdio::null()).status();
         }
@@ -943,7 +950,8 @@ fn host_network_cleanup_at_exit() {
             .status()
             .is_ok_and(|s| s.success());
         let forward = std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap_or_else(|_| "0\n".into());
-        let _ = STATE.set((bridge, table, forward));
+        let run_existed = std::path::Path::new(NET_RUN).exists();
+        let _ = STATE.set((bridge, table, forward, run_existed));
         // SAFETY: registering a plain extern "C" function with atexit(3).
         unsafe {
             libc::atexit(cleanup);
