@@ -3,7 +3,9 @@
 //! the Bearer flow), push (skip, mount, compress once, interop with skopeo
 //! and podman), tag, history, inspect, save/load, import/export.
 
-use crate::common::{ImageBuilder, Rcon, Registry, TarEntry, busybox_entries, code, free_port, stderr, stdout};
+use crate::common::{
+    ImageBuilder, Rcon, Registry, TarEntry, busybox_entries, code, free_port, http_reply, stderr, stdout,
+};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -309,17 +311,6 @@ fn params(q: &str) -> Vec<(String, String)> {
     q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (url_decode(k), url_decode(v))).collect()
 }
 
-fn reply(conn: &mut TcpStream, status: &str, headers: &[String], body: &[u8]) {
-    let mut head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
-    for h in headers {
-        head.push_str(h);
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
-    let _ = conn.write_all(head.as_bytes());
-    let _ = conn.write_all(body);
-}
-
 fn token_serve(
     mut conn: TcpStream,
     upstream: &str,
@@ -376,11 +367,11 @@ fn token_serve(
             let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
             log.lock().unwrap().requests.push(format!("POST grant_type={} scope={}", get("grant_type"), get("scope")));
             if get("grant_type") != "refresh_token" || get("refresh_token") != REFRESH {
-                reply(&mut conn, "401 Unauthorized", &[json], br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#);
+                http_reply(&mut conn, "401 Unauthorized", &[json], br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#);
                 return;
             }
             let scopes = get("scope").split(' ').filter(|s| !s.is_empty()).map(String::from).collect();
-            reply(&mut conn, "200 OK", &[json], issue(scopes, false).as_bytes());
+            http_reply(&mut conn, "200 OK", &[json], issue(scopes, false).as_bytes());
             return;
         }
         let p = params(&query);
@@ -389,7 +380,7 @@ fn token_serve(
         use base64::Engine;
         let want = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}")));
         if header("authorization").as_deref() != Some(&want) {
-            reply(
+            http_reply(
                 &mut conn,
                 "401 Unauthorized",
                 &[json],
@@ -398,7 +389,7 @@ fn token_serve(
             return;
         }
         let offline = p.iter().any(|(k, v)| k == "offline_token" && v == "true");
-        reply(&mut conn, "200 OK", &[json], issue(scopes, offline).as_bytes());
+        http_reply(&mut conn, "200 OK", &[json], issue(scopes, offline).as_bytes());
         return;
     }
 
@@ -433,7 +424,7 @@ fn token_serve(
         log.lock().unwrap().refused.push(format!("{method} {path}"));
         let scope = repo_action.map(|(r, a)| format!(",scope=\"repository:{r}:{a}\"")).unwrap_or_default();
         let ch = format!("WWW-Authenticate: Bearer realm=\"http://{me}/token\",service=\"front\"{scope}");
-        reply(&mut conn, "401 Unauthorized", &[ch, json], br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#);
+        http_reply(&mut conn, "401 Unauthorized", &[ch, json], br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#);
         return;
     }
     let mut up = TcpStream::connect(upstream).unwrap();

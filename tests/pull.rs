@@ -3,7 +3,9 @@
 //! references, digests, media types, layer unpack (whiteouts, opaque dirs),
 //! malicious layers, tampered blobs, bearer tokens, interrupted pulls.
 
-use crate::common::{ImageBuilder, Rcon, Registry, TarEntry, busybox_entries, code, sha256_digest, stderr, tar_bytes};
+use crate::common::{
+    ImageBuilder, Rcon, Registry, TarEntry, busybox_entries, code, http_reply, sha256_digest, stderr, tar_bytes,
+};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -408,17 +410,6 @@ impl Drop for Front {
     }
 }
 
-fn respond(conn: &mut TcpStream, status: &str, headers: &[String], body: &[u8]) {
-    let mut head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
-    for h in headers {
-        head.push_str(h);
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
-    let _ = conn.write_all(head.as_bytes());
-    let _ = conn.write_all(body);
-}
-
 fn serve(
     mut conn: TcpStream,
     upstream: &str,
@@ -449,7 +440,7 @@ fn serve(
     let is_blob = path.contains("/blobs/");
     match mode {
         Mode::Basic => {
-            respond(&mut conn, "401 Unauthorized", &["WWW-Authenticate: Basic realm=\"test\"".into(), json], b"{}");
+            http_reply(&mut conn, "401 Unauthorized", &["WWW-Authenticate: Basic realm=\"test\"".into(), json], b"{}");
             return;
         }
         Mode::Bearer | Mode::BearerRedirect => {
@@ -457,7 +448,7 @@ fn serve(
                 seen.lock().unwrap().token_requests.push(q.to_string());
                 let ok = q.contains("scope=repository%3Aapp%3Apull") && q.contains("service=front");
                 let body = if ok { format!(r#"{{"token":"{TOKEN}","expires_in":300}}"#) } else { "{}".into() };
-                respond(&mut conn, if ok { "200 OK" } else { "400 Bad Request" }, &[json], body.as_bytes());
+                http_reply(&mut conn, if ok { "200 OK" } else { "400 Bad Request" }, &[json], body.as_bytes());
                 return;
             }
             if header("authorization").as_deref() != Some(&format!("Bearer {TOKEN}")) {
@@ -465,13 +456,18 @@ fn serve(
                 let scope = if path == "/v2/" { String::new() } else { ",scope=\"repository:app:pull\"".to_string() };
                 let challenge =
                     format!("WWW-Authenticate: Bearer realm=\"http://{me}/token\",service=\"front\"{scope}");
-                respond(&mut conn, "401 Unauthorized", &[challenge, json], br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#);
+                http_reply(
+                    &mut conn,
+                    "401 Unauthorized",
+                    &[challenge, json],
+                    br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#,
+                );
                 return;
             }
             seen.lock().unwrap().authorized += 1;
             if mode == Mode::BearerRedirect && is_blob {
                 let (taddr, _) = target.as_ref().unwrap();
-                respond(&mut conn, "307 Temporary Redirect", &[format!("Location: http://{taddr}{path}")], b"");
+                http_reply(&mut conn, "307 Temporary Redirect", &[format!("Location: http://{taddr}{path}")], b"");
                 return;
             }
         }
@@ -479,7 +475,7 @@ fn serve(
             let body =
                 br#"{"schemaVersion":1,"name":"app","tag":"latest","architecture":"amd64","fsLayers":[],"history":[]}"#;
             let ct = "Content-Type: application/vnd.docker.distribution.manifest.v1+prettyjws".to_string();
-            respond(&mut conn, "200 OK", &[ct], body);
+            http_reply(&mut conn, "200 OK", &[ct], body);
             return;
         }
         Mode::Target => {
@@ -496,7 +492,7 @@ fn serve(
             if first || mode == Mode::RateLimitAlways {
                 drop(s);
                 let body = br#"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#;
-                respond(&mut conn, "429 Too Many Requests", &["Retry-After: 1".into(), json], body);
+                http_reply(&mut conn, "429 Too Many Requests", &["Retry-After: 1".into(), json], body);
                 return;
             }
         }
@@ -963,7 +959,7 @@ impl Proxy {
                 let (method, url) = (parts.next().unwrap_or(""), parts.next().unwrap_or("").to_string());
                 urls2.lock().unwrap().push(format!("{method} {url}"));
                 if method != "GET" {
-                    respond(&mut conn, "502 Bad Gateway", &[], b"");
+                    http_reply(&mut conn, "502 Bad Gateway", &[], b"");
                     continue;
                 }
                 // http://host:port/path → path, sent to the real registry.

@@ -899,6 +899,20 @@ pub fn eventually(what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// Writes one HTTP/1.1 response (status line, `headers` as `Name: value`
+/// strings, `body`) for the small test servers in front of registries.
+pub fn http_reply(conn: &mut std::net::TcpStream, status: &str, headers: &[String], body: &[u8]) {
+    use std::io::Write;
+    let mut head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    for h in headers {
+        head.push_str(h);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    let _ = conn.write_all(head.as_bytes());
+    let _ = conn.write_all(body);
+}
+
 /// Stdout of `out` as a String (lossy).
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
