@@ -497,3 +497,120 @@ fn build_cache_is_dropped_with_its_images() {
     let again = rcon.ok(&["build", "-t", "cached", ctx.path().to_str().unwrap()]);
     assert!(!again.contains("Using cache"), "{again}");
 }
+
+/// `COPY --from` of a tree that a later RUN deleted and partly re-created:
+/// the opaque marker is on the parent (`/venv`), and nothing of the old tree
+/// may come back at any depth (a venv after `pip install --upgrade pip`).
+#[test]
+fn build_copy_from_stage_honours_whiteouts_and_opaque_parents() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    let dockerfile = format!(
+        "FROM {base} AS venv\n\
+         RUN mkdir -p /venv/lib/old /venv/bin && echo old > /venv/lib/old/f && echo old > /venv/lib/stale \
+             && echo old > /venv/bin/tool && echo keep > /venv/bin/keep\n\
+         RUN rm -rf /venv && mkdir -p /venv/lib && echo new > /venv/lib/new\n\
+         FROM venv AS deleted-file\n\
+         RUN rm /venv/lib/new && echo other > /venv/lib/other\n\
+         FROM {base}\n\
+         COPY --from=venv /venv /venv\n\
+         COPY --from=deleted-file /venv/lib /lib2\n\
+         CMD find /venv /lib2\n"
+    );
+    write_tree(ctx.path(), &[("Dockerfile", &dockerfile)]);
+    rcon.ok(&["build", "-q", "-t", "opq", ctx.path().to_str().unwrap()]);
+    let mut found: Vec<String> = rcon.ok(&["run", "--rm", "opq"]).lines().map(String::from).collect();
+    found.sort();
+    assert_eq!(found, ["/lib2", "/lib2/other", "/venv", "/venv/lib", "/venv/lib/new"]);
+}
+
+/// docker's rules for symlinks in the context: a COPY source that is a
+/// symlink is followed inside the context (an absolute target from the
+/// context's root); a dangling one is "not found", never a panic.
+#[test]
+fn build_copy_symlink_sources_follow_the_context_and_dangling_ones_are_errors() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    write_tree(ctx.path(), &[("data/file", "in the context\n")]);
+    std::os::unix::fs::symlink("/data/file", ctx.path().join("abs")).unwrap();
+    std::os::unix::fs::symlink("data/file", ctx.path().join("rel")).unwrap();
+    std::os::unix::fs::symlink("/nowhere", ctx.path().join("dangling")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", ctx.path().join("host-abs")).unwrap();
+    std::os::unix::fs::symlink("loop", ctx.path().join("loop")).unwrap();
+    let ctx_s = ctx.path().to_str().unwrap();
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        format!("FROM {base}\nCOPY abs rel /out/\nCMD cat /out/abs /out/rel\n"),
+    )
+    .unwrap();
+    rcon.ok(&["build", "-q", "-t", "links", ctx_s]);
+    assert_eq!(rcon.ok(&["run", "--rm", "links"]), "in the context\nin the context\n");
+    for bad in ["dangling", "host-abs", "loop"] {
+        std::fs::write(ctx.path().join("Dockerfile"), format!("FROM {base}\nCOPY {bad} /out\n")).unwrap();
+        let out = rcon.cmd(&["build", "-q", "-t", "bad", ctx_s]);
+        assert_eq!(code(&out), 125, "COPY {bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains("Dockerfile:2") && stderr(&out).contains("not found"), "{}", stderr(&out));
+    }
+}
+
+/// ARG values that double on every line stop at the expansion limit with
+/// an error naming the line (no unbounded memory); thousands of LABEL lines
+/// cost a constant amount each (the build cache does not grow with the
+/// square of the step count), and a cached rebuild gives the same image.
+#[test]
+fn build_bounds_expansions_and_handles_many_instructions_linearly() {
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    let ctx_s = ctx.path().to_str().unwrap();
+    let mut df = format!("FROM scratch\nARG A={}\n", "x".repeat(1024));
+    for _ in 0..40 {
+        df.push_str("ARG A=$A$A\n");
+    }
+    std::fs::write(ctx.path().join("Dockerfile"), &df).unwrap();
+    let out = rcon.cmd(&["build", "-q", ctx_s]);
+    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    // 1 KiB doubles to 1 MiB at line 13; line 13 would exceed it.
+    assert!(
+        stderr(&out).contains("Dockerfile:13: ARG A=$A$A") && stderr(&out).contains("longer than 1048576 bytes"),
+        "{}",
+        stderr(&out)
+    );
+
+    let mut df = String::from("FROM scratch\n");
+    for i in 0..2000 {
+        df.push_str(&format!("LABEL key{i}=value{i}\n"));
+    }
+    std::fs::write(ctx.path().join("Dockerfile"), &df).unwrap();
+    let id = rcon.ok(&["build", "-q", "-t", "labels", ctx_s]);
+    let cfg = config_of(&rcon, "docker.io/library/labels:latest");
+    assert_eq!(cfg["config"]["Labels"].as_object().unwrap().len(), 2000);
+    assert_eq!(cfg["config"]["Labels"]["key1999"], "value1999");
+    let cache_bytes: u64 =
+        std::fs::read_dir(rcon.root.join("build-cache")).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    assert!(cache_bytes < 2000 * 1024, "the build cache holds {cache_bytes} bytes for 2000 LABEL steps");
+    let again = rcon.ok(&["build", "-t", "labels", ctx_s]);
+    assert_eq!(again.matches("Using cache").count(), 2000);
+    assert_eq!(rcon.ok(&["images", "-q", "--no-trunc", "labels"]), id, "a cached rebuild gives the same image");
+}
+
+/// A base image without PATH gets docker's default PATH (RUN finds its
+/// programs and the image's config has it), as docker's builders do.
+#[test]
+fn build_gives_a_base_without_path_dockers_default_path() {
+    let rcon = Rcon::new();
+    let tarball = crate::common::tar_bytes(&crate::common::busybox_entries());
+    let file = rcon.dir().join("rootfs.tar");
+    std::fs::write(&file, &tarball).unwrap();
+    rcon.ok(&["import", file.to_str().unwrap(), "nopath:1"]);
+    let ctx = tempfile::tempdir().unwrap();
+    std::fs::write(ctx.path().join("Dockerfile"), "FROM nopath:1\nRUN echo \"$PATH\" > /path.txt\n").unwrap();
+    rcon.ok(&["build", "-q", "-t", "withpath", ctx.path().to_str().unwrap()]);
+    let want = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    let cfg = config_of(&rcon, "docker.io/library/withpath:latest");
+    assert_eq!(cfg["config"]["Env"], serde_json::json!([want]));
+    assert_eq!(rcon.ok(&["run", "--rm", "withpath", "cat", "/path.txt"]), format!("{}\n", &want[5..]));
+}

@@ -866,7 +866,9 @@ fn import_and_export() {
         "--change",
         r#"CMD ["/bin/sh","-c","echo $A"]"#,
         "-c",
-        "ENV A=imported",
+        "ENV A=first B=2",
+        "-c",
+        r#"ENV A="imported value""#,
         "-m",
         "from a file",
         file.to_str().unwrap(),
@@ -875,7 +877,8 @@ fn import_and_export() {
     assert!(id.starts_with("sha256:") && id.trim().len() == 71, "{id}");
     let v: serde_json::Value = serde_json::from_str(&rcon.ok(&["image", "inspect", "imp:1"])).unwrap();
     assert_eq!(v[0]["Config"]["Cmd"], serde_json::json!(["/bin/sh", "-c", "echo $A"]));
-    assert_eq!(v[0]["Config"]["Env"], serde_json::json!(["A=imported"]));
+    // Parsed as a Dockerfile ENV (quotes removed); docker replaces a variable in place.
+    assert_eq!(v[0]["Config"]["Env"], serde_json::json!(["A=imported value", "B=2"]));
     assert_eq!(v[0]["Comment"], "from a file");
     assert_eq!(v[0]["RootFS"]["Layers"][0], crate::common::sha256_digest(&tarball));
 

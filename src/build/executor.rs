@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
+use crate::build::config_change;
 use crate::build::dockerignore;
 use crate::build::fs::{LayeredFs, remove_mount_stubs, write_layer_tar};
 use crate::build::instructions::{CmdLine, CopySpec, Instruction, Program, Stage, Step, parse_program};
@@ -137,16 +138,14 @@ struct State {
     config: Value,
     layers: Vec<LayerDesc>,
     key: String,
+    /// Cache markers of metadata steps (`config` null): the step's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created: Option<String>,
 }
 
 impl State {
     fn cfg(&mut self) -> &mut serde_json::Map<String, Value> {
-        let root = self.config.as_object_mut().expect("config is an object");
-        let c = root.entry("config").or_insert_with(|| json!({}));
-        if !c.is_object() {
-            *c = json!({});
-        }
-        c.as_object_mut().expect("object")
+        config_change::config_mut(&mut self.config)
     }
 
     fn get(&self, k: &str) -> Option<&Value> {
@@ -158,7 +157,7 @@ impl State {
     }
 
     fn workdir(&self) -> String {
-        self.get("WorkingDir").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("/").to_string()
+        config_change::workdir_of(&self.config)
     }
 
     fn user(&self) -> Option<String> {
@@ -166,8 +165,7 @@ impl State {
     }
 
     fn shell(&self) -> Vec<String> {
-        let s = strings(self.get("Shell"));
-        if s.is_empty() { vec!["/bin/sh".into(), "-c".into()] } else { s }
+        config_change::shell_of(&self.config)
     }
 
     fn chain_ids(&self) -> Vec<Digest> {
@@ -194,14 +192,6 @@ fn hash_hex(parts: &[&str]) -> String {
     hex::encode(h.finalize())
 }
 
-fn set_env(env: &mut Vec<String>, k: &str, v: &str) {
-    let entry = format!("{k}={v}");
-    match env.iter_mut().find(|e| e.split_once('=').map_or(e.as_str(), |x| x.0) == k) {
-        Some(e) => *e = entry,
-        None => env.push(entry),
-    }
-}
-
 /// Args that are available without an ARG declaration in RUN (docker's
 /// predefined proxy args) — only when given with `--build-arg`.
 const PREDEFINED_ARGS: [&str; 8] =
@@ -224,13 +214,14 @@ struct Builder<'a> {
     opts: &'a BuildOptions,
     out: &'a mut dyn Write,
     file: String,
-    escape: char,
     build_args: BTreeMap<String, String>,
     used_args: HashSet<String>,
     meta_args: Vec<(String, String)>,
     context: PathBuf,
     allowed: Option<HashSet<String>>,
     stage_results: HashMap<usize, State>,
+    /// Expands words with bounded results (per word and per build).
+    x: std::rc::Rc<config_change::Expander>,
     step_no: usize,
     step_total: usize,
     created: String,
@@ -270,13 +261,13 @@ pub fn build(store: &Store, opts: &BuildOptions, out: &mut dyn Write) -> Result<
         opts,
         out,
         file: file.clone(),
-        escape: program.dockerfile.escape,
         build_args,
         used_args: HashSet::new(),
         meta_args: Vec::new(),
         context: opts.context.clone(),
         allowed: None,
         stage_results: HashMap::new(),
+        x: std::rc::Rc::new(config_change::Expander::new(program.dockerfile.escape)),
         step_no: 0,
         step_total: 0,
         created,
@@ -356,7 +347,7 @@ impl Builder<'_> {
     }
 
     fn lex(&self) -> Lex {
-        Lex::new(self.escape)
+        self.x.lex()
     }
 
     fn run(&mut self, program: &Program) -> Result<ImageRecord> {
@@ -455,12 +446,17 @@ impl Builder<'_> {
         let mut state = if base.eq_ignore_ascii_case("scratch") {
             scratch_state()
         } else if let Some(i) = self.stage_index(program, &base).filter(|i| *i < idx) {
-            let mut s = self.stage_results.get(&i).cloned().expect("dependency built");
+            let mut s =
+                self.stage_results.get(&i).cloned().ok_or_else(|| {
+                    self.step_err(&stage.from, format!("stage {base} is not built before this stage"))
+                })?;
             s.key = hash_hex(&["FROM-STAGE", &s.key]);
             s
         } else {
             self.image_state(&base, self.opts.pull).map_err(|e| self.step_err(&stage.from, e.to_string()))?
         };
+        // docker and BuildKit give an image without PATH the default one.
+        config_change::ensure_path(&mut state.config);
         let id = config_id(&state.config);
         self.say(format!("--> {}", &id.hex()[..12]));
 
@@ -474,11 +470,14 @@ impl Builder<'_> {
             let src = format!("{t}\n");
             let df = crate::build::parser::parse(&src, "ONBUILD")?;
             for node in df.nodes {
-                let inst = crate::build::instructions::check(&node).map_err(|m| ParseError {
-                    file: "ONBUILD".into(),
-                    line: 1,
-                    message: m,
-                })?;
+                let inst = crate::build::instructions::check(&node)
+                    .and_then(|i| match i {
+                        Instruction::From { .. } | Instruction::Onbuild(_) | Instruction::Maintainer(_) => {
+                            Err(format!("{} isn't allowed as an ONBUILD trigger", node.cmd.to_ascii_uppercase()))
+                        }
+                        i => Ok(i),
+                    })
+                    .map_err(|m| ParseError { file: "ONBUILD".into(), line: 1, message: m })?;
                 let step = Step { inst, node };
                 self.say(format!("ONBUILD {}", step.node.original.trim()));
                 state = self.exec(program, &step, state, &mut args)?;
@@ -489,8 +488,10 @@ impl Builder<'_> {
             let header = format!("STEP {}/{}: {}", self.step_no, self.step_total, step.node.original.trim());
             self.say(header);
             state = self.exec(program, step, state, &mut args)?;
-            let id = config_id(&state.config);
-            self.say(format!("--> {}", &id.hex()[..12]));
+            // The step's cache key (hashing the whole config after every
+            // step would make long Dockerfiles quadratic).
+            let short = state.key.get(..12).unwrap_or(&state.key).to_string();
+            self.say(format!("--> {short}"));
         }
         Ok(state)
     }
@@ -528,7 +529,7 @@ impl Builder<'_> {
             };
             layers.push(LayerDesc { diff_id: diff_id.clone(), digest, size, media_type: media_type.into() });
         }
-        Ok(State { config, layers, key: hash_hex(&["FROM", &image.id.to_string()]) })
+        Ok(State { config, layers, key: hash_hex(&["FROM", &image.id.to_string()]), created: None })
     }
 
     /// Variables for expansion: ARGs in scope, overridden by ENV.
@@ -542,12 +543,17 @@ impl Builder<'_> {
         self.store.root().join("build-cache").join(format!("{key}.json"))
     }
 
+    /// The cached result of a step that makes a layer (RUN, COPY, ADD,
+    /// WORKDIR of a new directory), when all its layers are still stored.
     fn cache_get(&mut self, key: &str) -> Option<State> {
         if self.opts.no_cache {
             return None;
         }
         let data = std::fs::read(self.cache_path(key)).ok()?;
         let state: State = serde_json::from_slice(&data).ok()?;
+        if !state.config.is_object() {
+            return None; // a marker of a metadata step
+        }
         for c in state.chain_ids() {
             if !matches!(self.store.layer(&c), Ok(Some(_))) {
                 return None;
@@ -557,9 +563,10 @@ impl Builder<'_> {
         Some(state)
     }
 
-    fn cache_put(&self, state: &State) {
+    fn write_cache(&self, state: &State) {
         let p = self.cache_path(&state.key);
-        let _ = std::fs::create_dir_all(p.parent().expect("parent"));
+        let Some(dir) = p.parent() else { return };
+        let _ = std::fs::create_dir_all(dir);
         let tmp = p.with_extension(format!("tmp-{}", std::process::id()));
         if let Ok(data) = serde_json::to_vec(state)
             && std::fs::write(&tmp, data).is_ok()
@@ -568,13 +575,51 @@ impl Builder<'_> {
         }
     }
 
+    fn cache_put(&self, state: &State) {
+        self.write_cache(state);
+    }
+
+    /// A metadata step (or ARG) whose result follows from `state.key`:
+    /// the cache keeps only a small marker (the layers, to be pruned with
+    /// them, and the step's time, so a cached rebuild gives the same image
+    /// ID), never the whole config, so many such steps stay linear.
+    /// Returns the step's `created` time.
+    fn cache_mark(&mut self, state: &State) -> String {
+        if !self.opts.no_cache
+            && let Ok(data) = std::fs::read(self.cache_path(&state.key))
+            && let Ok(m) = serde_json::from_slice::<State>(&data)
+            && m.config.is_null()
+            && m.chain_ids().iter().all(|c| matches!(self.store.layer(c), Ok(Some(_))))
+            && let Some(created) = m.created
+        {
+            self.say("--> Using cache");
+            return created;
+        }
+        let marker = State {
+            config: Value::Null,
+            layers: state.layers.clone(),
+            key: state.key.clone(),
+            created: Some(self.created.clone()),
+        };
+        self.write_cache(&marker);
+        self.created.clone()
+    }
+
     fn history(&self, state: &mut State, created_by: &str, empty: bool) {
-        let mut h = json!({"created": self.created, "created_by": created_by});
+        self.history_at(state, created_by, empty, self.created.clone());
+    }
+
+    fn history_at(&self, state: &mut State, created_by: &str, empty: bool, created: String) {
+        let mut h = json!({"created": created, "created_by": created_by});
         if empty {
             h["empty_layer"] = json!(true);
         }
-        let root = state.config.as_object_mut().expect("object");
+        config_change::config_mut(&mut state.config);
+        let Some(root) = state.config.as_object_mut() else { return };
         let hist = root.entry("history").or_insert_with(|| json!([]));
+        if !hist.is_array() {
+            *hist = json!([]);
+        }
         if let Some(a) = hist.as_array_mut() {
             a.push(h);
         }
@@ -582,201 +627,88 @@ impl Builder<'_> {
 
     /// Runs one instruction on `state`.
     fn exec(&mut self, program: &Program, step: &Step, mut state: State, vars: &mut StageVars) -> Result<State> {
-        let args = &mut vars.args;
-        let lex = self.lex();
-        let env = self.expand_env(&state, args);
-        let file = self.file.clone();
-        let word = |s: &str| lex.process_word(s, &env).map_err(|e| step_error(&file, step, e.to_string()));
         let inst_text = step.node.original.trim().to_string();
         match &step.inst {
             Instruction::Arg(list) => {
                 for (k, default) in list {
-                    let k = word(k)?;
-                    let value = if let Some(v) = self.build_args.get(&k) {
-                        self.used_args.insert(k.clone());
-                        Some(v.clone())
-                    } else if let Some(d) = default {
-                        Some(word(d)?)
-                    } else {
-                        self.meta_args.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+                    let (k, value) = {
+                        let env = config_change::scope(&state.config, &vars.args);
+                        let word = |s: &str| self.x.word(s, &env).map_err(|e| self.step_err(step, e));
+                        let k = word(k)?;
+                        let value = if let Some(v) = self.build_args.get(&k) {
+                            Some(v.clone())
+                        } else if let Some(d) = default {
+                            Some(word(d)?)
+                        } else {
+                            self.meta_args.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+                        };
+                        (k, value)
                     };
-                    args.retain(|(n, _)| *n != k);
-                    args.push((k.clone(), value.clone().unwrap_or_default()));
+                    if self.build_args.contains_key(&k) {
+                        self.used_args.insert(k.clone());
+                    }
+                    vars.args.retain(|(n, _)| *n != k);
+                    vars.args.push((k.clone(), value.clone().unwrap_or_default()));
                     state.key = hash_hex(&[&state.key, "ARG", &k, value.as_deref().unwrap_or("\0unset")]);
                 }
                 // ARG leaves no trace in the image, but is a cached step.
-                if let Some(s) = self.cache_get(&state.key) {
-                    return Ok(s);
-                }
-                self.cache_put(&state);
+                self.cache_mark(&state);
                 return Ok(state);
             }
             Instruction::Run(cmd, ropts) => {
-                return self.run_step(step, state, cmd, &ropts.network, args);
+                return self.run_step(step, state, cmd, &ropts.network, &vars.args);
             }
-            Instruction::Copy(spec) => return self.copy_step(program, step, state, spec, false, args),
-            Instruction::Add(spec) => return self.copy_step(program, step, state, spec, true, args),
-            Instruction::Workdir(p) => {
-                let p = word(p)?;
-                let wd =
-                    if p.starts_with('/') { p } else { format!("{}/{}", state.workdir().trim_end_matches('/'), p) };
-                let wd = dockerignore::clean_path(&wd);
-                state.cfg().insert("WorkingDir".into(), json!(wd));
-                let key = hash_hex(&[&state.key, "WORKDIR", &wd]);
-                if let Some(s) = self.cache_get(&key) {
-                    return Ok(s);
-                }
-                state.key = key;
-                let fs = state.fs(self.store);
-                let resolved = fs.resolve(&wd, true);
-                if fs.lookup(&resolved).is_some() {
-                    self.history(&mut state, &format!("WORKDIR {wd}"), true);
-                } else {
-                    let staging = self.store.layer_staging()?;
-                    let upper = staging.diff_dir();
-                    ensure_dirs(&upper, &fs, &resolved, None).map_err(|e| self.step_err(step, e))?;
-                    self.add_layer(&mut state, staging)?;
-                    self.history(&mut state, &format!("WORKDIR {wd}"), false);
-                }
-                self.cache_put(&state);
-                return Ok(state);
+            Instruction::Copy(spec) => return self.copy_step(program, step, state, spec, false, &vars.args),
+            Instruction::Add(spec) => return self.copy_step(program, step, state, spec, true, &vars.args),
+            Instruction::From { .. } => {
+                return Err(self.step_err(step, "FROM isn't allowed here (only as the first instruction of a stage)"));
             }
-            Instruction::Env(kvs) => {
-                let mut e = state.env();
-                for kv in kvs {
-                    let (k, v) = (word(&kv.key)?, word(&kv.value)?);
-                    set_env(&mut e, &k, &v);
-                }
-                state.cfg().insert("Env".into(), json!(e));
-            }
-            Instruction::Label(kvs) => {
-                let mut pairs = Vec::new();
-                for kv in kvs {
-                    pairs.push((word(&kv.key)?, word(&kv.value)?));
-                }
-                let labels = state.cfg().entry("Labels").or_insert_with(|| json!({}));
-                if !labels.is_object() {
-                    *labels = json!({});
-                }
-                for (k, v) in pairs {
-                    labels[&k] = json!(v);
-                }
-            }
-            Instruction::Maintainer(m) => {
-                let root = state.config.as_object_mut().expect("object");
-                root.insert("author".into(), json!(m));
-            }
-            Instruction::Cmd(c) => {
-                let v = self.cmd_value(&state, c);
-                state.cfg().insert("Cmd".into(), json!(v));
-            }
-            Instruction::Entrypoint(c) => {
-                let v = self.cmd_value(&state, c);
-                let cfg = state.cfg();
-                if v.is_empty() {
-                    cfg.insert("Entrypoint".into(), Value::Null);
-                } else {
-                    cfg.insert("Entrypoint".into(), json!(v));
-                }
-                // docker: ENTRYPOINT resets a CMD inherited from the base (a CMD
-                // set earlier in this stage stays). Tracked via `args` marker.
-                if !vars.cmd_set {
-                    cfg.insert("Cmd".into(), Value::Null);
-                }
-            }
-            Instruction::Shell(s) => {
-                state.cfg().insert("Shell".into(), json!(s));
-            }
-            Instruction::Expose(ports) => {
-                let mut list = Vec::new();
-                for p in ports {
-                    for w in lex.process_words(p, &env).map_err(|e| self.step_err(step, e.to_string()))? {
-                        list.extend(expand_port(&w).map_err(|m| self.step_err(step, m))?);
-                    }
-                }
-                let ep = state.cfg().entry("ExposedPorts").or_insert_with(|| json!({}));
-                if !ep.is_object() {
-                    *ep = json!({});
-                }
-                for p in list {
-                    ep[&p] = json!({});
-                }
-            }
-            Instruction::Volume(vols) => {
-                let mut list = Vec::new();
-                for v in vols {
-                    list.push(word(v)?);
-                }
-                let vm = state.cfg().entry("Volumes").or_insert_with(|| json!({}));
-                if !vm.is_object() {
-                    *vm = json!({});
-                }
-                for v in list {
-                    vm[&v] = json!({});
-                }
-            }
-            Instruction::User(u) => {
-                let u = word(u)?;
-                state.cfg().insert("User".into(), json!(u));
-            }
-            Instruction::StopSignal(s) => {
-                let s = word(s)?;
-                state.cfg().insert("StopSignal".into(), json!(s));
-            }
-            Instruction::Healthcheck(h) => {
-                let mut hc = json!({"Test": h.test});
-                let ns = |d: &Option<std::time::Duration>| d.map(|d| d.as_nanos() as u64);
-                if let Some(v) = ns(&h.interval) {
-                    hc["Interval"] = json!(v);
-                }
-                if let Some(v) = ns(&h.timeout) {
-                    hc["Timeout"] = json!(v);
-                }
-                if let Some(v) = ns(&h.start_period) {
-                    hc["StartPeriod"] = json!(v);
-                }
-                if let Some(v) = ns(&h.start_interval) {
-                    hc["StartInterval"] = json!(v);
-                }
-                if let Some(r) = h.retries {
-                    hc["Retries"] = json!(r);
-                }
-                state.cfg().insert("Healthcheck".into(), hc);
-            }
-            Instruction::Onbuild(expr) => {
-                let mut v = strings(state.get("OnBuild"));
-                v.push(expr.clone());
-                state.cfg().insert("OnBuild".into(), json!(v));
-            }
-            Instruction::From { .. } => unreachable!("FROM starts a stage"),
+            _ => {}
         }
-        if matches!(step.inst, Instruction::Cmd(_)) {
-            vars.cmd_set = true;
+        let change = config_change::expand(&state.config, &step.inst, &vars.args, &self.x)
+            .map_err(|e| self.step_err(step, e))?
+            .ok_or_else(|| self.step_err(step, "not a metadata instruction"))?;
+        config_change::apply(&mut state.config, &change, &mut vars.cmd_set);
+        if let config_change::Change::Workdir(wd) = &change {
+            return self.workdir_step(step, state, wd);
         }
-        // Metadata-only step: history without a layer.
+        // Metadata-only step: history without a layer. The key covers the
+        // parent and the expanded change, not the whole config, so each
+        // step costs the same however many came before it.
         let text = format!(
             "{} {}",
             step.node.cmd.to_ascii_uppercase(),
             inst_text.split_once(char::is_whitespace).map_or("", |x| x.1).trim()
         );
-        let key = hash_hex(&[&state.key, &text, &serde_json::to_string(&state.config["config"]).unwrap_or_default()]);
+        state.key = hash_hex(&[&state.key, &text, &format!("{change:?}")]);
+        let created = self.cache_mark(&state);
+        self.history_at(&mut state, &text, true, created);
+        Ok(state)
+    }
+
+    /// WORKDIR after its config change: a layer with the directory when the
+    /// image lacks it.
+    fn workdir_step(&mut self, step: &Step, mut state: State, wd: &str) -> Result<State> {
+        let key = hash_hex(&[&state.key, "WORKDIR", wd]);
+        let fs = state.fs(self.store);
+        let resolved = fs.resolve(wd, true);
+        if fs.lookup(&resolved).is_some() {
+            state.key = key;
+            let created = self.cache_mark(&state);
+            self.history_at(&mut state, &format!("WORKDIR {wd}"), true, created);
+            return Ok(state);
+        }
         if let Some(s) = self.cache_get(&key) {
             return Ok(s);
         }
         state.key = key;
-        self.history(&mut state, &text, true);
+        let staging = self.store.layer_staging()?;
+        let upper = staging.diff_dir();
+        ensure_dirs(&upper, &fs, &resolved, None).map_err(|e| self.step_err(step, e))?;
+        self.add_layer(&mut state, staging)?;
+        self.history(&mut state, &format!("WORKDIR {wd}"), false);
         self.cache_put(&state);
         Ok(state)
-    }
-
-    fn cmd_value(&self, state: &State, c: &CmdLine) -> Vec<String> {
-        if c.prepend_shell && !c.args.is_empty() {
-            let mut v = state.shell();
-            v.extend(c.args.iter().cloned());
-            v
-        } else {
-            c.args.clone()
-        }
     }
 
     /// Stores the staged layer (its directory must be in layer format) and
@@ -1012,10 +944,10 @@ impl Builder<'_> {
         is_add: bool,
         args: &[(String, String)],
     ) -> Result<State> {
-        let lex = self.lex();
+        let x = std::rc::Rc::clone(&self.x);
         let env = self.expand_env(&state, args);
         let file = self.file.clone();
-        let word = |s: &str| lex.process_word(s, &env).map_err(|e| step_error(&file, step, e.to_string()));
+        let word = |s: &str| x.word(s, &env).map_err(|e| step_error(&file, step, e));
         let mut sources = Vec::new();
         for s in &spec.sources {
             sources.push(word(s)?);
@@ -1133,7 +1065,22 @@ impl Builder<'_> {
         // The plan and its content hash.
         let mut plan: Vec<Item> = Vec::new();
         for (m, pivot) in matches.iter().zip(&pivots) {
-            let found = src_fs.lookup(&src_fs.resolve(m, true)).expect("matched source exists");
+            // A source that is a symlink is followed inside the context (or
+            // stage): an absolute target is taken from the context's root,
+            // as docker does; a dangling or looping link is "not found".
+            let found = match src_fs.lookup(&src_fs.resolve(m, true)) {
+                Some(f) if !f.meta.file_type().is_symlink() => f,
+                _ => {
+                    return Err(self.step_err(
+                        step,
+                        format!(
+                            "failed to compute cache key: \"/{}\": not found (a symlink whose target is not in the {})",
+                            m.trim_start_matches('/'),
+                            if filter.is_some() { "build context" } else { "source image" }
+                        ),
+                    ));
+                }
+            };
             let base = if spec.parents {
                 m.strip_prefix(pivot.as_str()).unwrap_or(m).trim_start_matches('/').to_string()
             } else {
@@ -1366,29 +1313,12 @@ fn scratch_state() -> State {
         }),
         layers: Vec::new(),
         key: hash_hex(&["FROM scratch"]),
+        created: None,
     }
 }
 
 fn config_id(config: &Value) -> Digest {
     Digest::of(&serde_json::to_vec(config).unwrap_or_default())
-}
-
-/// `80` → `80/tcp`; `8000-8002/udp` → three entries.
-fn expand_port(p: &str) -> std::result::Result<Vec<String>, String> {
-    let (ports, proto) = p.split_once('/').unwrap_or((p, "tcp"));
-    let proto = proto.to_ascii_lowercase();
-    let bad = || format!("invalid containerPort: {ports}");
-    let (lo, hi) = match ports.split_once('-') {
-        Some((a, b)) => (a.parse::<u16>().map_err(|_| bad())?, b.parse::<u16>().map_err(|_| bad())?),
-        None => {
-            let n = ports.parse::<u16>().map_err(|_| bad())?;
-            (n, n)
-        }
-    };
-    if hi < lo {
-        return Err(bad());
-    }
-    Ok((lo..=hi).map(|n| format!("{n}/{proto}")).collect())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1919,13 +1849,5 @@ mod tests {
         assert_eq!(Chmod::parse("u+s").unwrap().apply(0o755, false), 0o4755);
         assert!(Chmod::parse("u*x").is_err());
         assert!(Chmod::parse("99999").is_err());
-    }
-
-    #[test]
-    fn ports() {
-        assert_eq!(expand_port("80").unwrap(), ["80/tcp"]);
-        assert_eq!(expand_port("53/UDP").unwrap(), ["53/udp"]);
-        assert_eq!(expand_port("8000-8001").unwrap(), ["8000/tcp", "8001/tcp"]);
-        assert!(expand_port("x").is_err());
     }
 }

@@ -11,7 +11,7 @@
 //!   directories into `.wh..wh..opq` (DESIGN.md hazard 4), optional clamping
 //!   of mtimes for reproducible builds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -85,24 +85,7 @@ impl LayeredFs {
                 }
                 return Some(Found { path: p, meta });
             }
-            // A whiteout or an opaque directory on the way hides lower layers.
-            let mut hidden = false;
-            let mut cur = PathBuf::new();
-            for c in r.components() {
-                let at = layer.join(&cur);
-                if cur.as_os_str().is_empty() {
-                    cur.push(c);
-                    continue;
-                }
-                if std::fs::symlink_metadata(&at).map(|m| is_whiteout(&m) || !m.is_dir()).unwrap_or(false)
-                    || is_opaque(&at)
-                {
-                    hidden = true;
-                    break;
-                }
-                cur.push(c);
-            }
-            if hidden {
+            if masks_below(layer, &r) {
                 return None;
             }
         }
@@ -153,36 +136,62 @@ impl LayeredFs {
     }
 
     /// The merged entries of directory `path` (names → providing entry).
+    /// Whiteouts and opaque directories are honoured at every level: a
+    /// layer whose copy of `path` or of any of its parents is opaque, a
+    /// whiteout or not a directory hides every layer below it.
     pub fn read_dir(&self, path: &str) -> BTreeMap<OsString, Found> {
         let mut out = BTreeMap::new();
-        let mut hidden: Vec<OsString> = Vec::new();
+        let mut hidden: HashSet<OsString> = HashSet::new();
         let r = rel(path);
         for layer in &self.layers {
             let d = layer.join(&r);
-            let Ok(meta) = std::fs::symlink_metadata(&d) else { continue };
-            if !meta.is_dir() {
-                break;
-            }
-            if let Ok(rd) = std::fs::read_dir(&d) {
-                for e in rd.flatten() {
-                    let name = e.file_name();
-                    if out.contains_key(&name) || hidden.contains(&name) {
-                        continue;
+            match std::fs::symlink_metadata(&d) {
+                Ok(meta) if !meta.is_dir() => break,
+                Ok(_) => {
+                    if let Ok(rd) = std::fs::read_dir(&d) {
+                        for e in rd.flatten() {
+                            let name = e.file_name();
+                            if out.contains_key(&name) || hidden.contains(&name) {
+                                continue;
+                            }
+                            let Ok(m) = std::fs::symlink_metadata(e.path()) else { continue };
+                            if is_whiteout(&m) {
+                                hidden.insert(name);
+                                continue;
+                            }
+                            out.insert(name, Found { path: e.path(), meta: m });
+                        }
                     }
-                    let Ok(m) = std::fs::symlink_metadata(e.path()) else { continue };
-                    if is_whiteout(&m) {
-                        hidden.push(name);
-                        continue;
+                    if is_opaque(&d) {
+                        break;
                     }
-                    out.insert(name, Found { path: e.path(), meta: m });
                 }
+                Err(_) => {}
             }
-            if is_opaque(&d) {
+            if masks_below(layer, &r) {
                 break;
             }
         }
         out
     }
+}
+
+/// Whether `layer` hides what the layers below it have at `r`: one of the
+/// strict parents of `r` in `layer` is a whiteout, not a directory, or an
+/// opaque directory (overlayfs rules, OCI image-spec layer.md).
+fn masks_below(layer: &Path, r: &Path) -> bool {
+    let mut at = layer.to_path_buf();
+    let comps: Vec<_> = r.components().collect();
+    for c in comps.iter().take(comps.len().saturating_sub(1)) {
+        at.push(c);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if is_whiteout(&m) || !m.is_dir() => return true,
+            Ok(_) if is_opaque(&at) => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// What went into a layer tar.
@@ -380,5 +389,34 @@ mod tests {
         let paths: Vec<String> =
             ar.entries().unwrap().map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned()).collect();
         assert_eq!(paths, ["bin", "etc/", "etc/passwd", "usr/", "usr/bin/", "usr/bin/a"]);
+    }
+
+    /// A tree deleted and partly re-created: the opaque marker sits on the
+    /// parent (`/venv`), the re-created child (`/venv/lib`) is not opaque
+    /// itself, and nothing of the old tree may show through at any depth.
+    #[test]
+    fn opaque_parent_hides_lower_layers_at_every_depth() {
+        let t = tempfile::tempdir().unwrap();
+        let low = t.path().join("low");
+        let up = t.path().join("up");
+        std::fs::create_dir_all(low.join("venv/lib/old")).unwrap();
+        std::fs::write(low.join("venv/lib/old/f"), "old").unwrap();
+        std::fs::write(low.join("venv/lib/stale"), "old").unwrap();
+        std::fs::write(low.join("venv/gone"), "old").unwrap();
+        std::fs::create_dir_all(low.join("file-now/sub")).unwrap();
+        std::fs::create_dir_all(up.join("venv/lib")).unwrap();
+        std::fs::write(up.join("venv/lib/new"), "new").unwrap();
+        std::fs::write(up.join("file-now"), "x").unwrap();
+        let c = std::ffi::CString::new(up.join("venv").as_os_str().as_bytes()).unwrap();
+        // SAFETY: valid strings and value buffer.
+        let r = unsafe { libc::lsetxattr(c.as_ptr(), c"trusted.overlay.opaque".as_ptr(), b"y".as_ptr().cast(), 1, 0) };
+        assert_eq!(r, 0, "setting trusted.* xattrs needs root: {}", std::io::Error::last_os_error());
+        let fs = LayeredFs::new(vec![up, low]);
+        let names = |p: &str| fs.read_dir(p).into_keys().map(|n| n.to_string_lossy().into_owned()).collect::<Vec<_>>();
+        assert_eq!(names("/venv"), ["lib"]);
+        assert_eq!(names("/venv/lib"), ["new"]);
+        assert!(names("/venv/lib/old").is_empty());
+        assert!(fs.lookup("/venv/lib/stale").is_none() && fs.lookup("/venv/lib/old/f").is_none());
+        assert!(names("/file-now/sub").is_empty() && fs.lookup("/file-now/sub").is_none());
     }
 }

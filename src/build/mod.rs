@@ -4,8 +4,11 @@
 //!   parses (directives, continuations, exec/shell form, flags, heredocs).
 //! - [`shell`]: BuildKit's word expansion (`$v`, `${v:-w}`, `${v#p}`, …).
 //! - [`instructions`]: each node checked into a typed instruction; stages.
+//! - [`config_change`]: the one place an instruction changes an image config
+//!   (builder, `import --change`, `commit --change`).
 //! - [`dockerignore`]: `.dockerignore` with docker's matching semantics.
 
+pub mod config_change;
 pub mod dockerignore;
 pub mod executor;
 pub mod fs;

@@ -101,12 +101,23 @@ pub struct Lex {
     pub skip_process_quotes: bool,
     /// Leave references to unset variables as written (`$x`, `${x:-y}`).
     pub skip_unset_env: bool,
+    /// Most bytes variable references may produce in one expansion
+    /// (default: unbounded); more is an error
+    /// (`expanded value is longer than N bytes`).
+    pub max_len: usize,
 }
 
 impl Lex {
     /// A lexer with the given escape character (`\` or `` ` ``).
     pub fn new(escape: char) -> Lex {
-        Lex { escape, raw_quotes: false, raw_escapes: false, skip_process_quotes: false, skip_unset_env: false }
+        Lex {
+            escape,
+            raw_quotes: false,
+            raw_escapes: false,
+            skip_process_quotes: false,
+            skip_unset_env: false,
+            max_len: usize::MAX,
+        }
     }
 
     /// The escape character.
@@ -135,6 +146,7 @@ impl Lex {
             raw_escapes: self.raw_escapes,
             matched: BTreeSet::new(),
             unmatched: BTreeSet::new(),
+            produced: 0,
         };
         let (result, words) = sw
             .process_stop_on(None, self.raw_escapes)
@@ -195,6 +207,8 @@ struct ShellWord<'a> {
     raw_escapes: bool,
     matched: BTreeSet<String>,
     unmatched: BTreeSet<String>,
+    /// Bytes produced by variable references so far (checked against `max_len`).
+    produced: usize,
 }
 
 type Res<T> = Result<T, String>;
@@ -345,7 +359,22 @@ impl ShellWord<'_> {
         }
     }
 
+    /// A `$…` reference, its result counted against the lexer's `max_len`.
     fn process_dollar(&mut self) -> Res<String> {
+        let v = self.dollar()?;
+        self.charge(v.len())?;
+        Ok(v)
+    }
+
+    fn charge(&mut self, n: usize) -> Res<()> {
+        self.produced = self.produced.saturating_add(n);
+        if self.produced > self.lex.max_len {
+            return Err(format!("expanded value is longer than {} bytes", self.lex.max_len));
+        }
+        Ok(())
+    }
+
+    fn dollar(&mut self) -> Res<String> {
         self.next(); // '$'
         if self.peek() != Some('{') {
             let name = self.process_name();
@@ -446,6 +475,8 @@ impl ShellWord<'_> {
                 let re = shell_pattern_regex(&pattern, true, false)
                     .map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
                 if replace_all {
+                    let n = re.find_iter(&value).count();
+                    self.charge(n.saturating_mul(replacement.len()))?;
                     Ok(re.replace_all(&value, replacement.as_str()).into_owned())
                 } else if let Some(m) = re.find(&value) {
                     Ok(format!("{}{}{}", &value[..m.start()], replacement, &value[m.end()..]))

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// Flags of `rcon import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL)
+    /// Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)
     #[arg(short, long, value_name = "CHANGE")]
     pub change: Vec<String>,
     /// Commit message for the imported image
@@ -36,10 +36,9 @@ pub struct ExportArgs {
 pub fn run_import(ctx: &Context, a: ImportArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let tag = a.reference.as_deref().map(Reference::parse).transpose()?.map(|r| r.to_string());
-    let mut config = serde_json::json!({});
-    for c in &a.change {
-        crate::image::archive::apply_change(&mut config, c).map_err(anyhow::Error::msg)?;
-    }
+    let mut image = serde_json::json!({"config": {}});
+    crate::build::config_change::apply_changes(&mut image, &a.change).map_err(anyhow::Error::msg)?;
+    let config = image["config"].take();
     let image = if a.source == "-" {
         crate::image::archive::import(&store, &mut std::io::stdin().lock(), config, &a.message, tag)?
     } else if a.source.starts_with("http://") || a.source.starts_with("https://") {

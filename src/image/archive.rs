@@ -541,84 +541,6 @@ pub fn import(
     record_image(store, &body, vec![info.diff_id], info.size, tag.into_iter().collect())
 }
 
-/// Applies `--change` instructions (`CMD`, `ENTRYPOINT`, `ENV`, `EXPOSE`,
-/// `LABEL`, `USER`, `WORKDIR`, `VOLUME`, `STOPSIGNAL`) to a config object.
-/// JSON-array arguments are taken as is; others in shell form
-/// (`/bin/sh -c …`) for CMD/ENTRYPOINT. Errors: an unknown instruction.
-pub fn apply_change(config: &mut Value, change: &str) -> Result<(), String> {
-    let (inst, rest) = change.trim().split_once(char::is_whitespace).unwrap_or((change.trim(), ""));
-    let rest = rest.trim();
-    let argv = || -> Value {
-        match serde_json::from_str::<Vec<String>>(rest) {
-            Ok(v) => json!(v),
-            Err(_) => json!(["/bin/sh", "-c", rest]),
-        }
-    };
-    let pairs = || -> Vec<(String, String)> {
-        if rest.contains('=') {
-            rest.split_whitespace()
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
-                .collect()
-        } else {
-            rest.split_once(char::is_whitespace)
-                .map(|(k, v)| vec![(k.to_string(), v.trim().to_string())])
-                .unwrap_or_default()
-        }
-    };
-    if !config.is_object() {
-        *config = json!({});
-    }
-    match inst.to_ascii_uppercase().as_str() {
-        "CMD" => config["Cmd"] = argv(),
-        "ENTRYPOINT" => config["Entrypoint"] = argv(),
-        "USER" => config["User"] = rest.into(),
-        "WORKDIR" => config["WorkingDir"] = rest.into(),
-        "STOPSIGNAL" => config["StopSignal"] = rest.into(),
-        "ENV" => {
-            let mut env: Vec<Value> = config["Env"].as_array().cloned().unwrap_or_default();
-            for (k, v) in pairs() {
-                env.retain(|e| e.as_str().is_none_or(|s| s.split('=').next() != Some(&k)));
-                env.push(format!("{k}={v}").into());
-            }
-            config["Env"] = Value::Array(env);
-        }
-        "LABEL" => {
-            for (k, v) in pairs() {
-                if !config["Labels"].is_object() {
-                    config["Labels"] = json!({});
-                }
-                config["Labels"][k] = v.into();
-            }
-        }
-        "EXPOSE" => {
-            for p in rest.split_whitespace() {
-                let p = if p.contains('/') { p.to_string() } else { format!("{p}/tcp") };
-                if !config["ExposedPorts"].is_object() {
-                    config["ExposedPorts"] = json!({});
-                }
-                config["ExposedPorts"][p] = json!({});
-            }
-        }
-        "VOLUME" => {
-            let vols: Vec<String> =
-                serde_json::from_str(rest).unwrap_or_else(|_| rest.split_whitespace().map(String::from).collect());
-            for v in vols {
-                if !config["Volumes"].is_object() {
-                    config["Volumes"] = json!({});
-                }
-                config["Volumes"][v] = json!({});
-            }
-        }
-        other => {
-            return Err(format!(
-                "--change: unsupported instruction `{other}` (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL)"
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Writes the merged root filesystem of a container as a tar: its upper
 /// directory over its layers (top first), applying overlayfs whiteouts (0:0
 /// character devices) and opaque directories (`trusted.overlay.opaque=y`)
@@ -663,6 +585,9 @@ pub fn export(dirs: &[PathBuf], out: &mut dyn Write) -> Result<(), ArchiveError>
                         new_opaque.push(r.clone());
                     }
                     stack.push(r.clone());
+                } else {
+                    // A non-directory hides whatever lower layers have below its path.
+                    new_masks.push(r.clone());
                 }
                 if emitted.insert(r.clone()) {
                     tar.append_path_with_name(&p, &r).map_err(label)?;
@@ -684,28 +609,4 @@ fn xattr_is_y(p: &Path, name: &str) -> bool {
     // SAFETY: valid NUL-terminated strings and a buffer of the given length.
     let n = unsafe { libc::lgetxattr(path.as_ptr(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
     n == 1 && buf[0] == b'y'
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn changes() {
-        let mut c = json!({});
-        apply_change(&mut c, r#"CMD ["/bin/sh","-c","echo hi"]"#).unwrap();
-        apply_change(&mut c, "ENTRYPOINT top -b").unwrap();
-        apply_change(&mut c, "ENV A=1 B=2").unwrap();
-        apply_change(&mut c, "ENV A 3").unwrap();
-        apply_change(&mut c, "LABEL k=v").unwrap();
-        apply_change(&mut c, "EXPOSE 80 53/udp").unwrap();
-        apply_change(&mut c, "WORKDIR /srv").unwrap();
-        assert_eq!(c["Cmd"], json!(["/bin/sh", "-c", "echo hi"]));
-        assert_eq!(c["Entrypoint"], json!(["/bin/sh", "-c", "top -b"]));
-        assert_eq!(c["Env"], json!(["B=2", "A=3"]));
-        assert_eq!(c["Labels"]["k"], "v");
-        assert!(c["ExposedPorts"]["80/tcp"].is_object() && c["ExposedPorts"]["53/udp"].is_object());
-        assert_eq!(c["WorkingDir"], "/srv");
-        assert!(apply_change(&mut c, "RUN x").is_err());
-    }
 }

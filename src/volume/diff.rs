@@ -84,7 +84,8 @@ pub fn changes(store: &Store, record: &ContainerRecord) -> std::io::Result<Vec<C
                         if let Ok(rd) = std::fs::read_dir(l.join(&r)) {
                             for le in rd.flatten() {
                                 let lr = r.join(le.file_name());
-                                if !upper.join(&lr).exists() && upper.join(&lr).symlink_metadata().is_err() {
+                                // Only what the layers' merged view shows (their own whiteouts apply).
+                                if upper.join(&lr).symlink_metadata().is_err() && in_layers(&layers, &lr) {
                                     let c = Change { path: format!("/{}", lr.display()), kind: 'D' };
                                     if !out.contains(&c) {
                                         out.push(c);

@@ -805,9 +805,13 @@ impl Rcon {
         self.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start rcon")
     }
 
-    /// Runs `rcon ARGS…` (stdin null) and returns its output.
+    /// Runs `rcon ARGS…` (stdin null) and returns its output. Fails the
+    /// test when rcon panicked (see [`assert_no_panic`]).
+    #[track_caller]
     pub fn cmd(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run rcon")
+        let out = self.command(args).output().expect("run rcon");
+        assert_no_panic(&out, &format!("rcon {args:?}"));
+        out
     }
 
     /// [`Self::cmd`] + assert exit 0 (printing the exit status, stdout and
@@ -923,9 +927,20 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// The exit code of `out`, panicking (with its stderr) if it was killed by a signal.
+/// Fails the test when `out` (of `what`) shows a Rust panic: rcon must turn
+/// every impossible state into an error, never a panic. Every
+/// [`Rcon::cmd`]/[`Rcon::ok`] and every [`code`] call checks this.
+#[track_caller]
+pub fn assert_no_panic(out: &Output, what: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked at"), "{what} panicked ({}):\n{err}", out.status);
+}
+
+/// The exit code of `out`, panicking (with its stderr) if it was killed by
+/// a signal or panicked.
 #[track_caller]
 pub fn code(out: &Output) -> i32 {
+    assert_no_panic(out, "the command");
     out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}\nstderr:\n{}", out.status, stderr(out)))
 }
 
