@@ -508,7 +508,7 @@ warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand load" -s q -l quiet -d 'Print only the image IDs'
 complete -c rcon -n "__fish_rcon_using_subcommand load" -s h -l help -d 'Print help'
-complete -c rcon -n "__fish_rcon_using_subcommand import" -s c -l change -d 'Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand import" -s c -l change -d 'Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand import" -s m -l message -d 'Commit message for the imported image' -r
 complete -c rcon -n "__fish_rcon_using_subcommand import" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand import" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
