@@ -1,5 +1,12 @@
-//! The `rcon` executable: everything happens in the library.
+//! The `rcon` executable: everything happens in the library. Two entry
+//! points: the command line, and a detached container's monitor (which
+//! `rcon run -d` and `rcon start` execute, so that it loads nothing else).
 
 fn main() {
-    std::process::exit(rcon::cli::main(std::env::args_os()));
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    rcon::runtime::exe::name_process(args.first());
+    if args.get(1).is_some_and(|a| a == rcon::container::monitor::ENTRY) {
+        std::process::exit(rcon::container::monitor::main(&args[2..]));
+    }
+    std::process::exit(rcon::cli::main(args));
 }

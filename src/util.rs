@@ -23,6 +23,11 @@ pub fn set_log_level(level: &str) {
     LOG_LEVEL.store(n, Ordering::Relaxed);
 }
 
+/// The level [`set_log_level`] set last: `debug`, `info`, `warn` or `error`.
+pub fn log_level_name() -> &'static str {
+    ["debug", "info", "warn", "error"][LOG_LEVEL.load(Ordering::Relaxed).min(3) as usize]
+}
+
 /// True when messages of `level` (0 debug … 3 error) are printed.
 pub fn log_enabled(level: u8) -> bool {
     level >= LOG_LEVEL.load(Ordering::Relaxed)

@@ -380,3 +380,74 @@ fn attach_forwards_stdin_and_detached_ttys_are_logged() {
     let logs = rcon.ok(&["logs", "tty"]);
     assert!(logs.contains("/dev/pts/0") && logs.contains("out"), "{logs:?}");
 }
+
+/// Pids of the processes whose command line has an argument equal to `arg`.
+fn processes_with_arg(arg: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            cmdline.split(|&b| b == 0).any(|a| a == arg.as_bytes())
+        })
+        .collect()
+}
+
+#[test]
+fn killing_run_detached_early_never_loses_the_container() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    let (mut started, mut never_started, mut killed_mid_run, mut started_after_kill) = (0, 0, 0, 0);
+    // Kills at moments spread over `run -d`'s life (0 to 92 ms), until 24
+    // of them hit a running `run -d` (at most 72 tries).
+    for i in 0..72u64 {
+        if killed_mid_run >= 24 {
+            break;
+        }
+        let delay = (i % 24) * 4;
+        let name = format!("early{i}");
+        let script = format!("echo out-{i}; echo err-{i} >&2; sleep 0.3; echo done-{i}; exit 7");
+        let mut cli = rcon.spawn(&["run", "-d", "--name", &name, &image, "sh", "-c", &script]);
+        // Fault injection: SIGKILL at moments spread over `run -d`'s life.
+        std::thread::sleep(Duration::from_millis(delay));
+        // SAFETY: killing the rcon this test started.
+        unsafe { libc::kill(cli.id() as i32, libc::SIGKILL) };
+        let status = cli.wait().unwrap();
+        let killed = std::os::unix::process::ExitStatusExt::signal(&status) == Some(libc::SIGKILL);
+        killed_mid_run += killed as u32;
+        // Settle: no process of that `run` left (its forks carry its
+        // arguments), and no monitor of the container.
+        eventually("the killed run's processes are gone", || processes_with_arg(&name).is_empty());
+        let inspect = rcon.cmd(&["inspect", "-f", "{{.Id}}", &name]);
+        if code(&inspect) != 0 {
+            never_started += 1; // killed before the container was created
+            continue;
+        }
+        let id = stdout(&inspect).trim().to_string();
+        eventually("the monitor is done", || processes_with_arg(&id).is_empty());
+        let st = rcon.ok(&["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", &name]);
+        let logs = rcon.cmd(&["logs", &name]);
+        match st.trim() {
+            "created 0" => {
+                never_started += 1;
+                assert!(stdout(&logs).is_empty(), "a container that never started has no logs");
+            }
+            "exited 7" => {
+                started += 1;
+                started_after_kill += killed as u32;
+                assert_eq!(stdout(&logs), format!("out-{i}\ndone-{i}\n"), "logs of {name}");
+                assert_eq!(stderr(&logs), format!("err-{i}\n"), "logs of {name}");
+            }
+            other => panic!("{name} after a kill of `run -d` at {delay} ms: {other}"),
+        }
+        rcon.ok(&["rm", "-f", &name]);
+    }
+    eprintln!(
+        "kills: {killed_mid_run} mid-run; containers started {started} ({started_after_kill} of them after their \
+         `run -d` was killed), never started {never_started}"
+    );
+    assert!(killed_mid_run >= 20, "only {killed_mid_run} kills hit a running `run -d`");
+    assert!(started_after_kill >= 1, "some kills came after the monitor's start");
+}

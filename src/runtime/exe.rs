@@ -1,0 +1,273 @@
+//! The rcon binary as containers can see it (the CVE-2019-5736 pattern).
+//!
+//! A process that runs rcon code inside a container's PID namespace (the
+//! init until its `execve`, the `exec` helper, a healthcheck probe, an
+//! `oci create` init waiting for `start`) shows rcon's binary as
+//! `/proc/<pid>/exe`; so does a container program that `execve`s
+//! `/proc/self/exe` of such a process (`#!/proc/self/exe`). Opened for
+//! writing through that link, the host's binary could be replaced once no
+//! rcon runs. So rcon re-executes itself, before it starts any such
+//! process, from a view of its binary that cannot be written:
+//!
+//! 1. a detached clone of the binary's mount, rooted at the binary
+//!    (`open_tree(2)` with `OPEN_TREE_CLONE`, Linux 5.2), made read-only
+//!    with `mount_setattr(2)` (`MOUNT_ATTR_RDONLY`, Linux 5.12), executed
+//!    with `execveat(2)` (`AT_EMPTY_PATH`): opening `/proc/<pid>/exe` for
+//!    writing then fails with `EROFS`. Nothing is copied and no mount
+//!    appears in any namespace (the clone lives as long as a process
+//!    executes it), so it costs one `execve` per command and no memory;
+//! 2. where that is not possible (older kernels, no `CAP_SYS_ADMIN`), a
+//!    sealed memfd copy of the binary, as runc does (`F_SEAL_WRITE`: writes
+//!    fail with `EPERM`); it costs a copy of the binary per process.
+//!
+//! Children forked from a protected process (the monitor re-executes
+//! `/proc/self/exe`, which resolves to the same view) are protected too.
+//! [`is_protected`] tells whether the calling process is; the runtime's
+//! [`super::spawn`] and [`super::exec::exec`] refuse to start anything a
+//! container can see otherwise.
+
+use std::ffi::{CString, OsString};
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+
+/// The environment variable that turns the protection off (for rcon's own
+/// tests, which show with it that the attack works on a copy of rcon:
+/// never set it in production).
+pub const INSECURE_ENV: &str = "RCON_INSECURE_WRITABLE_EXE";
+
+const OPEN_TREE_CLONE: libc::c_uint = 1;
+const MOUNT_ATTR_RDONLY: u64 = 0x1;
+const MOUNT_ATTR_NOSUID: u64 = 0x2;
+const MOUNT_ATTR_NODEV: u64 = 0x4;
+
+/// `struct mount_attr` (linux/mount.h, version 0: 32 bytes).
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// True when the calling process runs from a binary that nothing can write:
+/// a read-only mount (also when rcon is installed on one), or a memfd
+/// sealed against writes.
+pub fn is_protected() -> bool {
+    // SAFETY: open(2) of a NUL-terminated path.
+    let fd = unsafe { libc::open(c"/proc/self/exe".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return false;
+    }
+    // SAFETY: we own fd.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: fstatvfs into a zeroed struct on our fd.
+    if unsafe { libc::fstatvfs(fd.as_raw_fd(), &mut st) } == 0 && st.f_flag & libc::ST_RDONLY != 0 {
+        return true;
+    }
+    // SAFETY: fcntl on our fd (EINVAL for anything but a memfd).
+    let seals = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) };
+    seals >= 0 && seals & libc::F_SEAL_WRITE != 0 && seals & libc::F_SEAL_SEAL != 0
+}
+
+/// `Ok` when the calling process may start processes that containers can
+/// see: it is [protected](is_protected) (or [`INSECURE_ENV`] is set).
+/// Errors: [`super::Error::Setup`] saying that rcon must re-execute itself
+/// first ([`reexec_protected`]).
+pub fn check() -> Result<(), super::Error> {
+    if is_protected() || insecure() {
+        return Ok(());
+    }
+    Err(super::Error::Setup(
+        "rcon runs from a writable binary: it must re-execute itself from a read-only view before it starts \
+         processes that a container can see (CVE-2019-5736)"
+            .into(),
+    ))
+}
+
+/// True when [`INSECURE_ENV`] is set to `1`.
+pub fn insecure() -> bool {
+    std::env::var_os(INSECURE_ENV).is_some_and(|v| v == "1")
+}
+
+/// Makes sure the calling process runs from a protected view of its binary:
+/// returns at once when it does (or [`INSECURE_ENV`] is set); otherwise
+/// re-executes the process, with the same arguments and environment, from
+/// one, and returns only on failure. Errors: neither view could be made
+/// (the message says why), or `execveat(2)` failed.
+pub fn reexec_protected() -> io::Result<()> {
+    if insecure() || is_protected() {
+        return Ok(());
+    }
+    let view = protected_view()?;
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let err = exec_fd(view.as_raw_fd(), &args);
+    Err(io::Error::new(err.kind(), format!("cannot re-execute rcon from a read-only view of its binary: {err}")))
+}
+
+/// A file descriptor of the running binary that can be executed and not
+/// written: a read-only detached mount of it, or else a sealed memfd copy.
+pub fn protected_view() -> io::Result<OwnedFd> {
+    match readonly_clone(c"/proc/self/exe") {
+        Ok(fd) => Ok(fd),
+        Err(clone_err) => sealed_copy(c"/proc/self/exe").map_err(|copy_err| {
+            io::Error::new(
+                copy_err.kind(),
+                format!(
+                    "cannot make a read-only view of rcon's binary (open_tree/mount_setattr: {clone_err}) \
+                     nor a sealed copy of it (memfd: {copy_err})"
+                ),
+            )
+        }),
+    }
+}
+
+/// `open_tree(path, OPEN_TREE_CLONE)` + `mount_setattr(RDONLY)`.
+fn readonly_clone(path: &std::ffi::CStr) -> io::Result<OwnedFd> {
+    // SAFETY: open_tree(2) with a NUL-terminated path; returns a new fd.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_open_tree,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: open_tree returned a new fd that we own.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as RawFd) };
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    // SAFETY: mount_setattr(2) on our mount fd with an empty path and a
+    // struct of the size passed.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH as libc::c_uint,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(fd)
+}
+
+/// A memfd holding a copy of `path`, sealed against any change.
+fn sealed_copy(path: &std::ffi::CStr) -> io::Result<OwnedFd> {
+    const MFD_EXEC: libc::c_uint = 0x10;
+    let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
+    // SAFETY: memfd_create(2) with a NUL-terminated name; MFD_EXEC is
+    // refused (EINVAL) by kernels before 6.3, then retried without.
+    let mut fd = unsafe { libc::memfd_create(c"rcon".as_ptr(), flags | MFD_EXEC) };
+    if fd < 0 {
+        // SAFETY: as above.
+        fd = unsafe { libc::memfd_create(c"rcon".as_ptr(), flags) };
+    }
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: memfd_create returned a new fd that we own.
+    let memfd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let mut src = std::fs::File::open(std::ffi::OsStr::from_bytes(path.to_bytes()))?;
+    let mut dst = std::fs::File::from(memfd.try_clone()?);
+    io::copy(&mut src, &mut dst)?;
+    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
+    // SAFETY: fcntl on our memfd.
+    if unsafe { libc::fcntl(memfd.as_raw_fd(), libc::F_ADD_SEALS, seals) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(memfd)
+}
+
+/// `execveat(fd, "", args, environment, AT_EMPTY_PATH)`; returns the error
+/// when it fails.
+pub fn exec_fd(fd: RawFd, args: &[OsString]) -> io::Error {
+    let Some((argv, envp)) = cstrings(args) else {
+        return io::Error::new(io::ErrorKind::InvalidInput, "an argument contains a NUL byte");
+    };
+    let argv_p: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
+    let envp_p: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
+    // SAFETY: NULL-terminated arrays of NUL-terminated strings that outlive the call.
+    unsafe {
+        libc::syscall(libc::SYS_execveat, fd, c"".as_ptr(), argv_p.as_ptr(), envp_p.as_ptr(), libc::AT_EMPTY_PATH);
+    }
+    io::Error::last_os_error()
+}
+
+/// `execve("/proc/self/exe", args, environment)`: the running binary again
+/// (through the same view, so a protected process stays protected); returns
+/// the error when it fails.
+pub fn exec_self(args: &[OsString]) -> io::Error {
+    let Some((argv, envp)) = cstrings(args) else {
+        return io::Error::new(io::ErrorKind::InvalidInput, "an argument contains a NUL byte");
+    };
+    let argv_p: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
+    let envp_p: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
+    // SAFETY: NULL-terminated arrays of NUL-terminated strings that outlive the call.
+    unsafe { libc::execve(c"/proc/self/exe".as_ptr(), argv_p.as_ptr(), envp_p.as_ptr()) };
+    io::Error::last_os_error()
+}
+
+/// Names the process after `argv0`'s file name (what `ps -o comm` and
+/// `pgrep` show): executed through a descriptor or `/proc/self/exe`, the
+/// kernel would name it after that (`3`, `exe`).
+pub fn name_process(argv0: Option<&OsString>) {
+    let name = argv0.and_then(|a| std::path::Path::new(a).file_name()).map_or(&b"rcon"[..], |n| n.as_bytes());
+    let mut buf = [0u8; 16];
+    let n = name.len().min(15);
+    buf[..n].copy_from_slice(&name[..n]);
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
+    unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr()) };
+}
+
+type CStrings = (Vec<CString>, Vec<CString>);
+
+fn cstrings(args: &[OsString]) -> Option<CStrings> {
+    let argv: Vec<CString> = args.iter().map(|a| CString::new(a.as_bytes()).ok()).collect::<Option<_>>()?;
+    let envp: Vec<CString> = std::env::vars_os()
+        .filter_map(|(k, v)| {
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            CString::new(kv).ok()
+        })
+        .collect();
+    Some((argv, envp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_cannot_be_written() {
+        use std::io::Write;
+        // A file nothing executes (a running binary refuses writes anyway:
+        // "Text file busy"). open_tree needs root; memfds work for anyone.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("binary");
+        std::fs::write(&file, b"\x7fELF...").unwrap();
+        let path = CString::new(file.as_os_str().as_bytes()).unwrap();
+        let views = [readonly_clone(&path).ok(), Some(sealed_copy(&path).expect("a sealed memfd copy"))];
+        for fd in views.into_iter().flatten() {
+            let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+            let err = match std::fs::OpenOptions::new().write(true).open(&path) {
+                Err(e) => e,
+                Ok(mut f) => f.write_all(b"x").unwrap_err(),
+            };
+            assert!(matches!(err.raw_os_error(), Some(libc::EROFS | libc::EPERM)), "writable view {path}: {err}");
+        }
+        assert_eq!(std::fs::read(&file).unwrap(), b"\x7fELF...");
+    }
+}
