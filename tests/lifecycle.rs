@@ -451,3 +451,61 @@ fn killing_run_detached_early_never_loses_the_container() {
     assert!(killed_mid_run >= 20, "only {killed_mid_run} kills hit a running `run -d`");
     assert!(started_after_kill >= 1, "some kills came after the monitor's start");
 }
+
+/// Runs `rcon ARGS` with stdout into `out` and returns (exit code, peak RSS
+/// in KiB) from wait4(2)'s resource usage of that child (reaped there).
+#[allow(clippy::zombie_processes)]
+fn peak_rss(rcon: &Rcon, args: &[&str], out: &std::path::Path) -> (i32, i64) {
+    let child = rcon
+        .command(args)
+        .stdout(std::fs::File::create(out).unwrap())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: zeroed rusage filled by wait4 on our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(r, child.id() as i32, "wait4: {}", std::io::Error::last_os_error());
+    (libc::WEXITSTATUS(status), usage.ru_maxrss)
+}
+
+#[test]
+fn logs_of_a_huge_log_run_in_constant_memory() {
+    use std::io::Write;
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    let id = rcon.ok(&["create", "--name", "big", &image, "true"]).trim().to_string();
+    // 256 MiB of records in the log format, written directly: 1 KiB lines,
+    // every 100th a partial of the line after it, then five known lines.
+    let path = rcon.root.join("containers").join(&id).join("ctr.log");
+    let mut log = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let payload = "x".repeat(980);
+    let mut expected_bytes = 0u64;
+    for i in 0..256 * 1024 {
+        if i % 100 == 0 {
+            writeln!(log, "2026-11-21T09:00:00.000000001Z stdout P {payload}").unwrap();
+            expected_bytes += payload.len() as u64;
+        }
+        writeln!(log, "2026-11-21T09:00:00.000000001Z stdout F {payload}").unwrap();
+        expected_bytes += payload.len() as u64 + 1;
+    }
+    for i in 1..=5 {
+        writeln!(log, "2026-11-21T09:00:01.000000001Z stdout F last-{i}").unwrap();
+        expected_bytes += 7;
+    }
+    log.flush().unwrap();
+    drop(log);
+    assert!(std::fs::metadata(&path).unwrap().len() > 256 << 20);
+    let out = rcon.dir().join("out");
+
+    let (code, rss_kib) = peak_rss(&rcon, &["logs", "--tail", "5", "big"], &out);
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "last-1\nlast-2\nlast-3\nlast-4\nlast-5\n");
+    assert!(rss_kib < 64 * 1024, "logs --tail 5 of a 256 MiB log peaked at {rss_kib} KiB");
+
+    let (code, rss_kib) = peak_rss(&rcon, &["logs", "big"], &out);
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::metadata(&out).unwrap().len(), expected_bytes);
+    assert!(rss_kib < 64 * 1024, "logs of a 256 MiB log peaked at {rss_kib} KiB");
+}

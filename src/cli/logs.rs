@@ -1,7 +1,7 @@
 //! `rcon logs [-f] [--tail N] [--since T] [--until T] [-t] CONTAINER`.
 
 use super::Context;
-use crate::container::logs::{Record, Stream, parse_line, read_all};
+use crate::container::logs::{Record, Stream, for_each_record, log_files, parse_line, tail_start};
 use crate::store::{ContainerStatus, Store};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
@@ -61,13 +61,15 @@ pub fn run(ctx: &Context, a: LogsArgs) -> anyhow::Result<i32> {
         return follow(&store, &a.container, &filter).map(|_| 0);
     }
     let path = store.container_dir(&record.id).join("ctr.log");
-    let mut records: Vec<Record> = read_all(&path)?.into_iter().filter(|r| filter.keeps(r)).collect();
-    if let Some(n) = tail {
-        records = last_lines(records, n);
-    }
-    for r in &records {
-        print(r, filter.timestamps)?;
-    }
+    // Streamed: memory does not grow with the log (`--tail` reads it backwards).
+    let files = log_files(&path);
+    let from = match tail {
+        Some(n) => tail_start(&files, n, |r| filter.keeps(r))?,
+        None => (0, 0),
+    };
+    let mut out = Printer::new(filter.timestamps);
+    for_each_record(&files, from, |r| if filter.keeps(&r) { out.print(&r) } else { Ok(()) })?;
+    out.flush()?;
     if a.follow {
         // --tail with -f: the rest comes from following from the end.
         let offset = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
@@ -82,7 +84,49 @@ impl Filter {
     }
 }
 
+/// Buffered printing of records: stdout records on stdout, stderr records
+/// on stderr, each buffer flushed before the other is written (so their
+/// order survives on a shared terminal).
+struct Printer {
+    stdout: std::io::BufWriter<std::io::Stdout>,
+    stderr: std::io::BufWriter<std::io::Stderr>,
+    last: Option<Stream>,
+    timestamps: bool,
+}
+
+impl Printer {
+    fn new(timestamps: bool) -> Printer {
+        Printer {
+            stdout: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
+            stderr: std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr()),
+            last: None,
+            timestamps,
+        }
+    }
+
+    fn print(&mut self, r: &Record) -> std::io::Result<()> {
+        if self.last.is_some_and(|s| s != r.stream) {
+            self.flush()?;
+        }
+        self.last = Some(r.stream);
+        let out: &mut dyn Write = match r.stream {
+            Stream::Stdout => &mut self.stdout,
+            Stream::Stderr => &mut self.stderr,
+        };
+        if self.timestamps {
+            write!(out, "{} ", r.time.to_rfc3339_opts(SecondsFormat::Nanos, true))?;
+        }
+        out.write_all(&r.content)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.stdout.flush()?;
+        self.stderr.flush()
+    }
+}
+
 /// The records of the last `n` lines (a line ends with a complete record).
+#[cfg(test)]
 fn last_lines(records: Vec<Record>, n: usize) -> Vec<Record> {
     let mut lines = 0;
     let mut start = records.len();

@@ -13,7 +13,14 @@
 //! without a newline), then the bytes. Reading joins `P` parts and restores
 //! the newline after `F`, so `rcon logs` gives back exactly what the
 //! container wrote. Rotation (`--log-opt max-size=…,max-file=N`) renames the
-//! file to `ctr.log.1`, `.2`, … and starts a new one.
+//! file to `ctr.log.1`, `.2`, … and starts a new one. By default a log keeps
+//! at most 100 MiB: 5 files of 20 MiB, as docker's `local` driver.
+//!
+//! Writing is batched: each chunk the monitor reads from the container (up
+//! to 64 KiB) becomes its records in one buffer, stamped with one time, and
+//! one `write(2)`. Reading never holds more than a line: [`tail_start`]
+//! finds where the last N lines begin by reading the files backwards, and
+//! [`for_each_record`] streams from there.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::fs::{File, OpenOptions};
@@ -42,6 +49,11 @@ impl Stream {
     }
 }
 
+/// `max-size` when `--log-opt` gives none: 20 MiB (docker's `local` driver).
+pub const DEFAULT_MAX_SIZE: u64 = 20 << 20;
+/// `max-file` when `--log-opt` gives none: 5 (docker's `local` driver).
+pub const DEFAULT_MAX_FILES: u32 = 5;
+
 /// Rotation settings from `--log-opt`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Rotation {
@@ -53,13 +65,15 @@ pub struct Rotation {
 
 impl Rotation {
     /// Parses `--log-opt` values: `max-size=10m` (k, m, g suffixes, 1024-based
-    /// as docker), `max-file=3`. Errors name the bad option.
+    /// as docker; `-1`: unbounded), `max-file=3`; unset: [`DEFAULT_MAX_SIZE`]
+    /// and [`DEFAULT_MAX_FILES`]. Errors name the bad option.
     pub fn parse(opts: &[String]) -> Result<Rotation, String> {
-        let mut r = Rotation { max_size: None, max_files: 1 };
+        let mut r = Rotation { max_size: Some(DEFAULT_MAX_SIZE), max_files: DEFAULT_MAX_FILES };
         for opt in opts.iter().flat_map(|o| o.split(',')) {
             let (k, v) =
                 opt.split_once('=').ok_or_else(|| format!("invalid log option {opt:?}: expected KEY=VALUE"))?;
             match k {
+                "max-size" if v == "-1" => r.max_size = None,
                 "max-size" => r.max_size = Some(parse_size(v).ok_or_else(|| format!("invalid max-size {v:?}"))?),
                 "max-file" => {
                     r.max_files = v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| format!("invalid max-file {v:?}"))?
@@ -92,6 +106,10 @@ pub struct LogWriter {
     size: u64,
     rotation: Rotation,
     partial: [Vec<u8>; 2],
+    /// Records not yet written (one chunk's worth).
+    out: Vec<u8>,
+    /// The time stamp of the chunk being written (RFC 3339, nanoseconds).
+    stamp: String,
 }
 
 impl LogWriter {
@@ -99,37 +117,56 @@ impl LogWriter {
     pub fn open(path: &Path, rotation: Rotation) -> std::io::Result<LogWriter> {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         let size = file.metadata()?.len();
-        Ok(LogWriter { path: path.to_path_buf(), file, size, rotation, partial: [Vec::new(), Vec::new()] })
+        Ok(LogWriter {
+            path: path.to_path_buf(),
+            file,
+            size,
+            rotation,
+            partial: [Vec::new(), Vec::new()],
+            out: Vec::new(),
+            stamp: String::new(),
+        })
     }
 
     /// Takes a chunk of output: complete lines become `F` records; the rest
     /// waits for its newline (or becomes `P` records past [`MAX_LINE`]).
+    /// The chunk's records get one time stamp and go out in one write.
     pub fn write(&mut self, stream: Stream, mut data: &[u8]) -> std::io::Result<()> {
+        self.stamp = Utc::now().to_rfc3339_opts(SecondsFormat::Nanos, true);
         let i = stream as usize;
-        while let Some(nl) = data.iter().position(|&b| b == b'\n') {
-            let mut line = std::mem::take(&mut self.partial[i]);
-            line.extend_from_slice(&data[..nl]);
-            self.emit_long(stream, &line, true)?;
+        while let Some(nl) = memchr(b'\n', data) {
+            if self.partial[i].is_empty() {
+                self.emit_long(stream, &data[..nl], true)?;
+            } else {
+                let mut line = std::mem::take(&mut self.partial[i]);
+                line.extend_from_slice(&data[..nl]);
+                self.emit_long(stream, &line, true)?;
+                line.clear();
+                self.partial[i] = line; // keep the allocation
+            }
             data = &data[nl + 1..];
         }
         self.partial[i].extend_from_slice(data);
         if self.partial[i].len() >= MAX_LINE {
-            let line = std::mem::take(&mut self.partial[i]);
+            let mut line = std::mem::take(&mut self.partial[i]);
             self.emit_long(stream, &line, false)?;
+            line.clear();
+            self.partial[i] = line;
         }
-        Ok(())
+        self.flush_out()
     }
 
     /// Writes what is still waiting for a newline as `P` records (at the
     /// end of the container's output).
     pub fn flush_partial(&mut self) -> std::io::Result<()> {
+        self.stamp = Utc::now().to_rfc3339_opts(SecondsFormat::Nanos, true);
         for stream in [Stream::Stdout, Stream::Stderr] {
             let line = std::mem::take(&mut self.partial[stream as usize]);
             if !line.is_empty() {
                 self.emit_long(stream, &line, false)?;
             }
         }
-        Ok(())
+        self.flush_out()
     }
 
     fn emit_long(&mut self, stream: Stream, line: &[u8], complete: bool) -> std::io::Result<()> {
@@ -145,19 +182,29 @@ impl LogWriter {
     }
 
     fn emit(&mut self, stream: Stream, content: &[u8], complete: bool) -> std::io::Result<()> {
-        let mut rec = Vec::with_capacity(content.len() + 48);
-        rec.extend_from_slice(Utc::now().to_rfc3339_opts(SecondsFormat::Nanos, true).as_bytes());
-        rec.push(b' ');
-        rec.extend_from_slice(stream.as_str().as_bytes());
-        rec.extend_from_slice(if complete { b" F " } else { b" P " });
-        rec.extend_from_slice(content);
-        rec.push(b'\n');
-        self.file.write_all(&rec)?;
-        self.size += rec.len() as u64;
+        let before = self.out.len();
+        self.out.extend_from_slice(self.stamp.as_bytes());
+        self.out.push(b' ');
+        self.out.extend_from_slice(stream.as_str().as_bytes());
+        self.out.extend_from_slice(if complete { b" F " } else { b" P " });
+        self.out.extend_from_slice(content);
+        self.out.push(b'\n');
+        self.size += (self.out.len() - before) as u64;
         if self.rotation.max_size.is_some_and(|max| self.size >= max) {
+            self.flush_out()?;
             self.rotate()?;
         }
         Ok(())
+    }
+
+    /// Writes the pending records; a buffer grown by a burst is given back.
+    fn flush_out(&mut self) -> std::io::Result<()> {
+        let res = self.file.write_all(&self.out);
+        self.out.clear();
+        if self.out.capacity() > 256 * 1024 {
+            self.out = Vec::new();
+        }
+        res
     }
 
     fn rotate(&mut self) -> std::io::Result<()> {
@@ -174,6 +221,10 @@ impl LogWriter {
         self.size = 0;
         Ok(())
     }
+}
+
+fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
 }
 
 fn rotated(path: &Path, n: u32) -> PathBuf {
@@ -212,25 +263,131 @@ pub fn parse_line(line: &[u8]) -> Option<Record> {
     Some(Record { time, stream, content })
 }
 
-/// Reads every record of the log at `path`, rotated files first (oldest
-/// first). A missing log reads as empty.
-pub fn read_all(path: &Path) -> std::io::Result<Vec<Record>> {
+/// The files of the log at `path`, oldest first: rotated ones (`.N` …
+/// `.1`), then `path` itself.
+pub fn log_files(path: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = (1..100).map(|n| rotated(path, n)).take_while(|p| p.exists()).collect();
     files.reverse();
     files.push(path.to_path_buf());
-    let mut out = Vec::new();
-    for p in files {
-        let f = match File::open(&p) {
+    files
+}
+
+/// A place in a log: an index into [`log_files`] and a byte offset.
+pub type Position = (usize, u64);
+
+/// Longest line [`tail_start`] looks at (bytes); a longer one (never
+/// written by [`LogWriter`]) is skipped as malformed.
+const MAX_RECORD: usize = 1 << 20;
+
+/// Where the last `n` lines among the records that `keep` accepts begin
+/// (a line ends with an `F` record; the `P` parts before it belong to it,
+/// and an unfinished line at the end is included). Reads the files
+/// backwards in 64 KiB blocks, so its memory does not grow with the log.
+/// Errors: a file cannot be read.
+pub fn tail_start(files: &[PathBuf], n: usize, keep: impl Fn(&Record) -> bool) -> std::io::Result<Position> {
+    let mut lines = 0;
+    let mut start: Position = (files.len(), 0);
+    for (index, path) in files.iter().enumerate().rev() {
+        let stop = scan_backwards(path, |offset, line| {
+            let Some(r) = parse_line(line).filter(&keep) else { return true };
+            if r.content.ends_with(b"\n") {
+                if lines == n {
+                    return false;
+                }
+                lines += 1;
+            }
+            start = (index, offset);
+            true
+        })?;
+        if stop {
+            break;
+        }
+    }
+    Ok(start)
+}
+
+/// Calls `f(offset, line)` for every line of the file at `path` (without
+/// its newline), last first; stops when `f` returns false (then returns
+/// true). A missing file has no lines.
+fn scan_backwards(path: &Path, mut f: impl FnMut(u64, &[u8]) -> bool) -> std::io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    const BLOCK: u64 = 64 * 1024;
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let mut end = file.metadata()?.len();
+    // `buf` holds the bytes from `end` on that belong to a line whose start
+    // is not read yet; `skipping`: that line is too long and is dropped.
+    let mut buf: Vec<u8> = Vec::new();
+    let mut skipping = false;
+    while end > 0 {
+        let start = end.saturating_sub(BLOCK);
+        let mut block = vec![0u8; (end - start) as usize];
+        file.read_exact_at(&mut block, start)?;
+        block.extend_from_slice(&buf);
+        let mut line_end = block.len();
+        while let Some(nl) = block[..line_end].iter().rposition(|&b| b == b'\n') {
+            let line = &block[nl + 1..line_end];
+            if !line.is_empty() && !skipping && !f(start + nl as u64 + 1, line) {
+                return Ok(true);
+            }
+            skipping = false;
+            line_end = nl;
+        }
+        buf.clear();
+        if line_end > MAX_RECORD {
+            skipping = true;
+        } else {
+            buf.extend_from_slice(&block[..line_end]);
+        }
+        end = start;
+    }
+    Ok(!buf.is_empty() && !skipping && !f(0, &buf))
+}
+
+/// Calls `f` with every record from `from` on (see [`tail_start`]), oldest
+/// first, one line in memory at a time. Stops at `f`'s first error.
+pub fn for_each_record(
+    files: &[PathBuf],
+    from: Position,
+    mut f: impl FnMut(Record) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let mut line = Vec::new();
+    for (index, path) in files.iter().enumerate().skip(from.0) {
+        let mut file = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
         };
-        for line in BufReader::new(f).split(b'\n') {
-            if let Some(r) = parse_line(&line?) {
-                out.push(r);
+        if index == from.0 {
+            file.seek(SeekFrom::Start(from.1))?;
+        }
+        let mut reader = BufReader::with_capacity(64 * 1024, file);
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            let text = line.strip_suffix(b"\n").unwrap_or(&line);
+            if let Some(r) = parse_line(text) {
+                f(r)?;
             }
         }
     }
+    Ok(())
+}
+
+/// Reads every record of the log at `path`, rotated files first (oldest
+/// first). A missing log reads as empty.
+pub fn read_all(path: &Path) -> std::io::Result<Vec<Record>> {
+    let mut out = Vec::new();
+    for_each_record(&log_files(path), (0, 0), |r| {
+        out.push(r);
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -298,6 +455,56 @@ mod tests {
         assert!(Rotation::parse(&["max-size=x".into()]).is_err());
         assert!(Rotation::parse(&["bogus=1".into()]).unwrap_err().contains("bogus"));
         assert!(Rotation::parse(&["max-file=0".into()]).is_err());
+        // docker's `local` driver: 5 files of 20 MiB unless told otherwise.
+        assert_eq!(Rotation::parse(&[]).unwrap(), Rotation { max_size: Some(20 << 20), max_files: 5 });
+        assert_eq!(Rotation::parse(&["max-size=-1".into()]).unwrap().max_size, None);
+    }
+
+    #[test]
+    fn tail_reads_from_the_end_across_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ctr.log");
+        let mut w = LogWriter::open(&path, Rotation { max_size: Some(100_000), max_files: 3 }).unwrap();
+        for i in 0..5000 {
+            w.write(Stream::Stdout, format!("line {i}\n").as_bytes()).unwrap();
+            if i % 7 == 0 {
+                w.write(Stream::Stderr, b"part-").unwrap();
+                w.write(Stream::Stderr, &[b'y'; MAX_LINE]).unwrap();
+                w.write(Stream::Stderr, b"end\n").unwrap();
+            }
+        }
+        w.write(Stream::Stdout, b"unfinished").unwrap();
+        w.flush_partial().unwrap();
+        let files = log_files(&path);
+        assert_eq!(files.len(), 3, "rotated: {files:?}");
+        let all: Vec<Record> = read_all(&path).unwrap();
+        for n in [0, 1, 2, 3, 10, 100, 4000, 1_000_000] {
+            let from = tail_start(&files, n, |r| r.stream == Stream::Stdout).unwrap();
+            let mut got = Vec::new();
+            for_each_record(&files, from, |r| {
+                if r.stream == Stream::Stdout {
+                    got.push(r);
+                }
+                Ok(())
+            })
+            .unwrap();
+            let stdout: Vec<Record> = all.iter().filter(|r| r.stream == Stream::Stdout).cloned().collect();
+            let want = {
+                let mut lines = 0;
+                let mut start = stdout.len();
+                for (i, r) in stdout.iter().enumerate().rev() {
+                    if r.content.ends_with(b"\n") {
+                        if lines == n {
+                            break;
+                        }
+                        lines += 1;
+                    }
+                    start = i;
+                }
+                stdout[start..].to_vec()
+            };
+            assert_eq!(got, want, "tail {n}");
+        }
     }
 
     #[test]

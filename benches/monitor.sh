@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The cost of detached containers' monitors, beside podman's conmon when
+# podman is installed:
+#   - RSS and PSS (/proc/PID/smaps_rollup) of each monitor with COUNT (100)
+#     detached `sleep` containers running, as mean per container;
+#   - the monitor's log throughput: `yes | head -c 200000000` in a detached
+#     container, from `run -d` to `wait` (the monitor turns 100 M lines into
+#     log records; default rotation keeps 100 MiB of them).
+# Results go to BENCH_OUT (default target/bench); record them in
+# BENCHMARKS.md by hand. RCON=path measures another rcon binary.
+#
+#   flock /tmp/rcon-itest.lock bash benches/monitor.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+COUNT=${COUNT:-100}
+PODMAN_FLAGS=${PODMAN_FLAGS:---runtime runc --cgroup-manager cgroupfs --storage-driver overlay}
+PODMAN_RUN_FLAGS=${PODMAN_RUN_FLAGS:---ulimit nofile=16384:16384 --ulimit nproc=4096:4096}
+out=${BENCH_OUT:-$PWD/target/bench}
+mkdir -p "$out"
+
+for p in docker-registry skopeo /bin/busybox; do
+    command -v "$p" >/dev/null || { echo "benches/monitor.sh: $p missing: apt-get install docker-registry skopeo busybox-static" >&2; exit 1; }
+done
+
+if [ -z "${RCON:-}" ]; then
+    step "cargo build --release"
+    cargo build --release --locked
+    RCON=$PWD/target/release/rcon
+fi
+# The binary's pages must be clean page cache (not just written), or they
+# count as private in smaps.
+sync
+
+work=$(mktemp -d /tmp/rcon-bench.XXXXXX)
+R=("$RCON" --root "$work/rcon" --runroot "$work/rcon-run")
+P=
+cleanup() {
+    "${R[@]}" rm -f $("${R[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+    if [ -n "$P" ]; then
+        $P rm -f -t 0 -a >/dev/null 2>&1 || true
+        $P system reset -f >/dev/null 2>&1 || true
+    fi
+    registry_stop
+    rm -rf "$work"
+}
+. benches/lib.sh
+trap cleanup EXIT
+
+registry_start "$work/registry"
+image=$REGISTRY_ADDR/busybox:latest
+busybox_push "$work/image" "$image"
+"${R[@]}" pull -q "$image" >/dev/null
+
+# sum_memory PID...: prints "RSS_KIB PSS_KIB" summed over the pids.
+sum_memory() {
+    local pid rss=0 pss=0 r p
+    for pid in "$@"; do
+        read -r r p < <(awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} END {print r, p}' "/proc/$pid/smaps_rollup")
+        rss=$((rss + r)); pss=$((pss + p))
+    done
+    echo "$rss $pss"
+}
+
+# pids_with ARG...: pids of the processes whose command line contains every ARG.
+pids_with() {
+    local pid cmd a ok
+    for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+        cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+        ok=1
+        for a in "$@"; do [[ $cmd == *"$a"* ]] || ok=0; done
+        [ $ok = 1 ] && echo "$pid"
+    done
+    return 0
+}
+
+step "$COUNT detached containers: monitor memory"
+for i in $(seq 1 "$COUNT"); do
+    "${R[@]}" run -d --network none "$image" sleep 100000 >/dev/null
+done
+sleep 1
+mapfile -t monitors < <(pids_with __monitor "$work/rcon")
+[ "${#monitors[@]}" = "$COUNT" ] || { echo "expected $COUNT monitors, found ${#monitors[@]}" >&2; exit 1; }
+read -r rss pss < <(sum_memory "${monitors[@]}")
+{
+    echo "rcon monitor, $COUNT running: RSS $(awk "BEGIN {printf \"%.2f\", $rss/1024/$COUNT}") MiB, PSS $(awk "BEGIN {printf \"%.2f\", $pss/1024/$COUNT}") MiB per container"
+} | tee "$out/monitor.txt"
+"${R[@]}" rm -f $("${R[@]}" ps -aq) >/dev/null
+
+if command -v podman >/dev/null; then
+    P="podman --root $work/podman --runroot $work/podman-run $PODMAN_FLAGS"
+    $P pull -q --tls-verify=false "$image" >/dev/null
+    for i in $(seq 1 "$COUNT"); do
+        $P run -d --network none $PODMAN_RUN_FLAGS "$image" sleep 100000 >/dev/null
+    done
+    sleep 1
+    mapfile -t conmons < <(pids_with conmon "$work/podman")
+    read -r rss pss < <(sum_memory "${conmons[@]}")
+    echo "podman conmon, ${#conmons[@]} running: RSS $(awk "BEGIN {printf \"%.2f\", $rss/1024/${#conmons[@]}}") MiB, PSS $(awk "BEGIN {printf \"%.2f\", $pss/1024/${#conmons[@]}}") MiB per container" | tee -a "$out/monitor.txt"
+    $P rm -f -t 0 -a >/dev/null 2>&1
+fi
+
+step "log throughput: 200 MB of yes"
+start=$(date +%s.%N)
+id=$("${R[@]}" run -d --network none "$image" sh -c 'yes | head -c 200000000')
+"${R[@]}" wait "$id" >/dev/null
+end=$(date +%s.%N)
+size=$(cat "$work/rcon/containers/$id"/ctr.log* | wc -c)
+echo "rcon: 200 MB of 'yes' logged in $(awk "BEGIN {printf \"%.2f\", $end - $start}") s; log kept: $(awk "BEGIN {printf \"%.1f\", $size/1048576}") MiB in $(ls "$work/rcon/containers/$id"/ctr.log* | wc -l) files" | tee -a "$out/monitor.txt"
+
+step "results in $out"
+cat "$out/monitor.txt"
