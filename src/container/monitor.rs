@@ -317,7 +317,6 @@ fn run_once(
             record.healthcheck.as_ref().map(|_| Health { status: "starting".into(), failing_streak: 0, log: vec![] });
     });
     report(notify, b'k', b"");
-    release_memory();
     let env = spec.process().as_ref().and_then(|p| p.env().clone()).unwrap_or_default();
     let cwd = spec.process().as_ref().map(|p| p.cwd().display().to_string()).unwrap_or_else(|| "/".into());
     let mut checker = record.healthcheck.as_ref().map(|hc| {
@@ -325,6 +324,8 @@ fn run_once(
         let confinement = runtime::Confinement::from_spec(&spec, Some(&store.root().join("cache"))).ok();
         HealthChecker::new(hc.clone(), confinement, started)
     });
+    drop(spec);
+    release_memory();
     pump(out_r, err_r, stdin_to, log, |now| {
         if let Some(c) = checker.as_mut() { c.tick(now, store, record, pid, &env, &cwd) } else { None }
     });
@@ -344,8 +345,13 @@ fn run_once(
 /// they are touched again. A monitor then keeps only what its loop uses
 /// (measured in benches/monitor.sh).
 fn release_memory() {
-    // SAFETY: malloc_trim only returns free memory to the kernel.
+    drop_clean_file_pages();
+    // Last, after the buffers above are freed. SAFETY: malloc_trim only
+    // returns free memory to the kernel.
     unsafe { libc::malloc_trim(0) };
+}
+
+fn drop_clean_file_pages() {
     let Ok(smaps) = std::fs::read("/proc/self/smaps") else { return };
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     let mut current: Option<(usize, usize)> = None;
@@ -402,7 +408,9 @@ fn pump(
 ) {
     let mut open = [Some(out), err];
     let mut stdin_to = stdin_to;
-    let mut buf = vec![0u8; 64 * 1024];
+    // Pages of the buffer are touched only as output arrives (no zeroing):
+    // an idle container's monitor keeps them out of its RSS.
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
     while open.iter().any(Option::is_some) {
         let wait = tick(Instant::now());
         let raw = |f: Option<&OwnedFd>| libc::pollfd {
@@ -421,9 +429,10 @@ fn pump(
             && let Some((fifo, console)) = &stdin_to
         {
             // SAFETY: reading into our buffer from an fd we own.
-            let r = unsafe { libc::read(fifo.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            let r = unsafe { libc::read(fifo.as_raw_fd(), buf.as_mut_ptr().cast(), buf.capacity()) };
             if r > 0 {
-                let _ = nix::unistd::write(console, &buf[..r as usize]);
+                // SAFETY: read(2) initialised the first r bytes.
+                let _ = nix::unistd::write(console, unsafe { std::slice::from_raw_parts(buf.as_ptr(), r as usize) });
             } else if r < 0 && nix::errno::Errno::last() != nix::errno::Errno::EINTR {
                 stdin_to = None;
             }
@@ -434,10 +443,11 @@ fn pump(
             }
             let Some(fd) = open[i].as_ref() else { continue };
             // SAFETY: reading into our buffer from an fd we own.
-            let r = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            let r = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.capacity()) };
             if r > 0 {
                 let stream = if i == 0 { Stream::Stdout } else { Stream::Stderr };
-                let _ = log.write(stream, &buf[..r as usize]);
+                // SAFETY: read(2) initialised the first r bytes.
+                let _ = log.write(stream, unsafe { std::slice::from_raw_parts(buf.as_ptr(), r as usize) });
             } else if r == 0 || nix::errno::Errno::last() != nix::errno::Errno::EINTR {
                 open[i] = None;
             }
