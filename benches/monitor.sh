@@ -3,11 +3,12 @@
 # podman is installed:
 #   - RSS and PSS (/proc/PID/smaps_rollup) of each monitor with COUNT (100)
 #     detached `sleep` containers running, as mean per container;
-#   - the monitor's log throughput: `yes | head -c 200000000` in a detached
-#     container, from `run -d` to `wait` (the monitor turns 100 M lines into
-#     log records; default rotation keeps 100 MiB of them).
+#   - the monitor's log throughput: `yes | head -c YES_BYTES` (default
+#     200 MB: 100 M lines) in a detached container, from `run -d` to `wait`,
+#     and the monitor's CPU time (default rotation keeps 100 MiB of log).
 # Results go to BENCH_OUT (default target/bench); record them in
-# BENCHMARKS.md by hand. RCON=path measures another rcon binary.
+# BENCHMARKS.md by hand. RCON=path measures another rcon binary; PODMAN=0
+# skips podman.
 #
 #   flock /tmp/rcon-itest.lock bash benches/monitor.sh
 set -euo pipefail
@@ -63,51 +64,51 @@ sum_memory() {
     echo "$rss $pss"
 }
 
-# pids_with ARG...: pids of the processes whose command line contains every ARG.
-pids_with() {
-    local pid cmd a ok
-    for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-        cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
-        ok=1
-        for a in "$@"; do [[ $cmd == *"$a"* ]] || ok=0; done
-        [ $ok = 1 ] && echo "$pid"
-    done
-    return 0
-}
+# ppid PID: the parent of PID (a container's monitor is its init's parent).
+ppid() { awk '{print $4}' "/proc/$1/stat"; }
 
 step "$COUNT detached containers: monitor memory"
+monitors=()
 for i in $(seq 1 "$COUNT"); do
-    "${R[@]}" run -d --network none "$image" sleep 100000 >/dev/null
+    id=$("${R[@]}" run -d --network none "$image" sleep 100000)
+    monitors+=("$(ppid "$("${R[@]}" inspect -f '{{.State.Pid}}' "$id")")")
 done
 sleep 1
-mapfile -t monitors < <(pids_with __monitor "$work/rcon")
-[ "${#monitors[@]}" = "$COUNT" ] || { echo "expected $COUNT monitors, found ${#monitors[@]}" >&2; exit 1; }
 read -r rss pss < <(sum_memory "${monitors[@]}")
 {
     echo "rcon monitor, $COUNT running: RSS $(awk "BEGIN {printf \"%.2f\", $rss/1024/$COUNT}") MiB, PSS $(awk "BEGIN {printf \"%.2f\", $pss/1024/$COUNT}") MiB per container"
 } | tee "$out/monitor.txt"
 "${R[@]}" rm -f $("${R[@]}" ps -aq) >/dev/null
 
-if command -v podman >/dev/null; then
+if [ "${PODMAN:-1}" = 1 ] && command -v podman >/dev/null; then
     P="podman --root $work/podman --runroot $work/podman-run $PODMAN_FLAGS"
     $P pull -q --tls-verify=false "$image" >/dev/null
     for i in $(seq 1 "$COUNT"); do
         $P run -d --network none $PODMAN_RUN_FLAGS "$image" sleep 100000 >/dev/null
     done
     sleep 1
-    mapfile -t conmons < <(pids_with conmon "$work/podman")
+    conmons=()
+    for id in $($P ps -q --no-trunc); do
+        conmons+=("$(ppid "$($P inspect -f '{{.State.Pid}}' "$id")")")
+    done
     read -r rss pss < <(sum_memory "${conmons[@]}")
     echo "podman conmon, ${#conmons[@]} running: RSS $(awk "BEGIN {printf \"%.2f\", $rss/1024/${#conmons[@]}}") MiB, PSS $(awk "BEGIN {printf \"%.2f\", $pss/1024/${#conmons[@]}}") MiB per container" | tee -a "$out/monitor.txt"
     $P rm -f -t 0 -a >/dev/null 2>&1
 fi
 
-step "log throughput: 200 MB of yes"
+YES_BYTES=${YES_BYTES:-200000000}
+step "log throughput: $YES_BYTES bytes of yes"
 start=$(date +%s.%N)
-id=$("${R[@]}" run -d --network none "$image" sh -c 'yes | head -c 200000000')
-"${R[@]}" wait "$id" >/dev/null
+id=$("${R[@]}" run -d --network none "$image" sh -c "sleep 0.2; yes | head -c $YES_BYTES")
+mon=$(ppid "$("${R[@]}" inspect -f '{{.State.Pid}}' "$id")")
+"${R[@]}" wait "$id" >/dev/null &
+# The monitor's CPU time (utime + stime, clock ticks) just before it exits.
+ticks=0
+while t=$(awk '{print $14 + $15}' "/proc/$mon/stat" 2>/dev/null); do ticks=$t; sleep 0.05; done
+wait
 end=$(date +%s.%N)
 size=$(cat "$work/rcon/containers/$id"/ctr.log* | wc -c)
-echo "rcon: 200 MB of 'yes' logged in $(awk "BEGIN {printf \"%.2f\", $end - $start}") s; log kept: $(awk "BEGIN {printf \"%.1f\", $size/1048576}") MiB in $(ls "$work/rcon/containers/$id"/ctr.log* | wc -l) files" | tee -a "$out/monitor.txt"
+echo "rcon: $YES_BYTES bytes of 'yes' logged in $(awk "BEGIN {printf \"%.2f\", $end - $start}") s, monitor CPU $(awk "BEGIN {printf \"%.2f\", $ticks / $(getconf CLK_TCK)}") s; log kept: $(awk "BEGIN {printf \"%.1f\", $size/1048576}") MiB in $(ls "$work/rcon/containers/$id"/ctr.log* | wc -l) files" | tee -a "$out/monitor.txt"
 
 step "results in $out"
 cat "$out/monitor.txt"

@@ -151,11 +151,11 @@ pub fn main(args: &[std::ffi::OsString]) -> i32 {
             return 1;
         }
     };
-    monitor(&store, &record, notify.take().expect("start pipe"))
+    monitor(&store, record, notify.take().expect("start pipe"))
 }
 
 /// The monitor's life; returns its exit code.
-fn monitor(store: &Store, record: &ContainerRecord, notify: OwnedFd) -> i32 {
+fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
     // SAFETY: plain prctl; orphans of the container's setup are ours to reap.
     unsafe {
         libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -178,7 +178,14 @@ fn monitor(store: &Store, record: &ContainerRecord, notify: OwnedFd) -> i32 {
         // `stop`; a restart must not, or it would undo a `stop` that came
         // between the decision to restart and the start.
         let first = notify.is_some();
-        match run_once(store, record, &mut log, &mut notify, first) {
+        if !first {
+            // The spec was dropped after the last start (see `run_once`).
+            match store.find_container(&record.id) {
+                Ok(r) => record = r,
+                Err(_) => return 0, // removed meanwhile (`rm -f`)
+            }
+        }
+        match run_once(store, &mut record, &mut log, &mut notify, first) {
             Err(e) => {
                 let msg = e.to_string();
                 let _ = store.update_container_state(&record.id, |s| {
@@ -231,7 +238,7 @@ fn monitor(store: &Store, record: &ContainerRecord, notify: OwnedFd) -> i32 {
         }
     }
     let _ = log.flush_partial();
-    finish(store, record);
+    finish(store, &record);
     0
 }
 
@@ -261,7 +268,7 @@ fn report(notify: &mut Option<OwnedFd>, tag: u8, data: &[u8]) {
 /// Returns the exit code and whether the OOM killer ended it.
 fn run_once(
     store: &Store,
-    record: &ContainerRecord,
+    record: &mut ContainerRecord,
     log: &mut LogWriter,
     notify: &mut Option<OwnedFd>,
     first: bool,
@@ -270,6 +277,9 @@ fn run_once(
     let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| setup(e.into()))?;
     let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| setup(e.into()))?;
     let (spec, mut opts) = super::spawn_inputs(store, record).map_err(|e| runtime::Error::Setup(format!("{e:#}")))?;
+    // The record's copy of the spec (a JSON tree, the largest thing a
+    // monitor would hold) is not needed until a restart reloads it.
+    record.spec = serde_json::Value::Null;
     opts.stdio.stdout = StdioFd::Fd(out_w);
     opts.stdio.stderr = StdioFd::Fd(err_w);
     // `-i`: stdin is the container's FIFO, which `attach` and `start -a -i`
@@ -339,22 +349,36 @@ fn run_once(
 }
 
 /// Gives back the memory the container's start needed and the pump does
-/// not: the heap's free top (`malloc_trim`), and every page of a read-only
-/// file mapping (rcon's code and constants, the C library's) that holds no
-/// private copy: such pages come back from the page cache, identical, if
-/// they are touched again. A monitor then keeps only what its loop uses
-/// (measured in benches/monitor.sh).
+/// not: the heap's free pages (`malloc_trim`), the stack below the current
+/// frame, and every page of a read-only file mapping (rcon's code and
+/// constants, the C library's) that holds no private copy: such pages come
+/// back from the page cache, identical, if they are touched again. A
+/// monitor then keeps only what its loop uses (benches/monitor.sh).
 fn release_memory() {
-    drop_clean_file_pages();
-    // Last, after the buffers above are freed. SAFETY: malloc_trim only
-    // returns free memory to the kernel.
+    let stack_start = drop_clean_file_pages();
+    // SAFETY: malloc_trim only returns free memory to the kernel.
     unsafe { libc::malloc_trim(0) };
+    // The stack below this frame (with a 16 KiB margin) holds nothing live:
+    // callers are above, and the deeper calls made so far have returned.
+    let here = 0u8;
+    let sp = std::hint::black_box(&here) as *const u8 as usize;
+    let end = sp.saturating_sub(16 * 1024) & !4095;
+    if let Some(start) = stack_start
+        && start < end
+    {
+        // SAFETY: anonymous stack pages below every live frame: dropping
+        // them only makes them read back as zeros, which nothing relies on.
+        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+    }
 }
 
-fn drop_clean_file_pages() {
-    let Ok(smaps) = std::fs::read("/proc/self/smaps") else { return };
+/// Drops the clean pages of read-only file mappings (see
+/// [`release_memory`]); returns where the `[stack]` mapping starts.
+fn drop_clean_file_pages() -> Option<usize> {
+    let smaps = std::fs::read("/proc/self/smaps").ok()?;
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     let mut current: Option<(usize, usize)> = None;
+    let mut stack_start = None;
     for line in smaps.split(|&b| b == b'\n') {
         let line = String::from_utf8_lossy(line);
         let mut fields = line.split_whitespace();
@@ -365,6 +389,9 @@ fn drop_clean_file_pages() {
             // `start-end perms offset dev inode path`: read-only, file-backed.
             let perms = fields.next().unwrap_or_default();
             let inode = fields.nth(2).unwrap_or("0");
+            if fields.next() == Some("[stack]") {
+                stack_start = Some(start);
+            }
             current = (perms.starts_with('r') && perms.as_bytes().get(1) == Some(&b'-') && inode != "0")
                 .then_some((start, end));
         } else if first == "Anonymous:" {
@@ -382,6 +409,7 @@ fn drop_clean_file_pages() {
         // back from the file on the next access.
         unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
     }
+    stack_start
 }
 
 /// The container's stdin FIFO (`containers/<id>/stdin`), created if
