@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -796,6 +797,18 @@ impl Rcon {
             .env_remove("RCON_ROOT")
             .env_remove("RCON_RUNROOT")
             .stdin(Stdio::null());
+        // A test run started in the background by a non-interactive shell
+        // inherits SIGINT and SIGQUIT ignored; rcon would keep that (as
+        // nohup'd programs do) and tests that interrupt it would hang.
+        // SAFETY: only sigaction(2), async-signal-safe, runs between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                use nix::sys::signal::{SigHandler, Signal, signal};
+                signal(Signal::SIGINT, SigHandler::SigDfl).map_err(std::io::Error::from)?;
+                signal(Signal::SIGQUIT, SigHandler::SigDfl).map_err(std::io::Error::from)?;
+                Ok(())
+            });
+        }
         c
     }
 
