@@ -102,10 +102,11 @@ start=$(date +%s.%N)
 id=$("${R[@]}" run -d --network none "$image" sh -c "sleep 0.2; yes | head -c $YES_BYTES")
 mon=$(ppid "$("${R[@]}" inspect -f '{{.State.Pid}}' "$id")")
 "${R[@]}" wait "$id" >/dev/null &
+waiter=$!
 # The monitor's CPU time (utime + stime, clock ticks) just before it exits.
 ticks=0
 while t=$(awk '{print $14 + $15}' "/proc/$mon/stat" 2>/dev/null); do ticks=$t; sleep 0.05; done
-wait
+wait "$waiter"
 end=$(date +%s.%N)
 size=$(cat "$work/rcon/containers/$id"/ctr.log* | wc -c)
 echo "rcon: $YES_BYTES bytes of 'yes' logged in $(awk "BEGIN {printf \"%.2f\", $end - $start}") s, monitor CPU $(awk "BEGIN {printf \"%.2f\", $ticks / $(getconf CLK_TCK)}") s; log kept: $(awk "BEGIN {printf \"%.1f\", $size/1048576}") MiB in $(ls "$work/rcon/containers/$id"/ctr.log* | wc -l) files" | tee -a "$out/monitor.txt"
