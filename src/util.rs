@@ -7,6 +7,15 @@ pub fn random_hex(n: usize) -> String {
     hex::encode(buf)
 }
 
+/// Checks a user-given container, network or volume name against docker's
+/// rule `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+pub fn is_valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
+        && name.len() >= 2
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
 use std::sync::atomic::{AtomicU8, Ordering};
 
 static LOG_LEVEL: AtomicU8 = AtomicU8::new(2);
@@ -66,4 +75,39 @@ pub fn write_to_child(mut stdin: std::process::ChildStdin, data: &[u8]) -> std::
     // SAFETY: restores the disposition saved above.
     unsafe { libc::signal(libc::SIGPIPE, old) };
     r
+}
+
+/// One line for an error and its sources, `error: cause: cause…`, leaving
+/// out a source whose message the line already holds (many messages repeat
+/// their source's).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(cause) = cur {
+        let s = cause.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cur = cause.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn validates_user_names() {
+        assert!(super::is_valid_name("web-1"));
+        assert!(super::is_valid_name("a.b_c"));
+        assert!(!super::is_valid_name("-x"));
+        assert!(!super::is_valid_name("a"));
+        assert!(!super::is_valid_name("a/b"));
+    }
+
+    #[test]
+    fn error_chain_skips_repeated_sources() {
+        let e = anyhow::anyhow!("disk full").context("cannot write /x: disk full").context("cannot save");
+        assert_eq!(super::error_chain(e.as_ref()), "cannot save: cannot write /x: disk full");
+    }
 }

@@ -8,6 +8,7 @@ mod common;
 mod containers;
 mod generated;
 mod images;
+mod layers;
 mod lifecycle;
 mod network;
 mod oci;

@@ -310,44 +310,10 @@ fn exactly_one(node: &Node, what: &str) -> Result<String, String> {
     Ok(node.args[0].clone())
 }
 
-/// Go's `time.ParseDuration` for the units Dockerfiles use.
-pub fn parse_go_duration(s: &str) -> Result<Duration, String> {
-    let bad = || format!("time: invalid duration {}", crate::build::parser::go_quote(s));
-    if s == "0" {
-        return Ok(Duration::ZERO);
-    }
-    let s2 = s.strip_prefix('+').unwrap_or(s);
-    if s2.is_empty() || s2.starts_with('-') {
-        return Err(bad());
-    }
-    let mut total = 0f64;
-    let mut rest = s2;
-    while !rest.is_empty() {
-        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
-        if num_end == 0 {
-            return Err(bad());
-        }
-        let n: f64 = rest[..num_end].parse().map_err(|_| bad())?;
-        rest = &rest[num_end..];
-        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let mult = match &rest[..unit_end] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(bad()),
-        };
-        total += n * mult;
-        rest = &rest[unit_end..];
-    }
-    Ok(Duration::from_secs_f64(total))
-}
-
 fn interval(flags: &Flags, name: &str) -> Result<Option<Duration>, String> {
     let Some(v) = flags.get(name).filter(|v| !v.is_empty()) else { return Ok(None) };
-    let d = parse_go_duration(&v)?;
+    let d = crate::units::parse_go_duration(&v)
+        .map_err(|_| format!("time: invalid duration {}", crate::build::parser::go_quote(&v)))?;
     if d.is_zero() {
         return Ok(None);
     }
@@ -693,12 +659,5 @@ mod tests {
         assert!(prog("FROM a AS 1x\n").is_err());
         assert!(prog("RUN x\n").is_err());
         assert!(prog("FROM a\nCOPY x <<EOF\nEOF\n").is_err());
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_go_duration("1m30s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_go_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        assert!(parse_go_duration("5").is_err());
     }
 }

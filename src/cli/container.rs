@@ -58,7 +58,7 @@ fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
         if store.container_state(&c.id)?.status == ContainerStatus::Running {
             continue;
         }
-        reclaimed += dir_size(&store.container_dir(&c.id).join("upper"));
+        reclaimed += crate::units::dir_size(&store.container_dir(&c.id).join("upper"));
         if crate::container::remove(&store, &c.id, false).is_ok() {
             deleted.push(c.id);
         }
@@ -72,17 +72,6 @@ fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
     }
     writeln!(out, "Total reclaimed space: {}", human_size(reclaimed))?;
     Ok(0)
-}
-
-fn dir_size(p: &std::path::Path) -> u64 {
-    let Ok(rd) = std::fs::read_dir(p) else { return 0 };
-    rd.flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_size(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
 }
 
 /// Arguments naming one container.

@@ -211,10 +211,10 @@ pub fn parse_time(s: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> 
         return DateTime::from_timestamp_millis((secs * 1000.0) as i64)
             .ok_or_else(|| anyhow::anyhow!("invalid time {s:?}"));
     }
-    let ns = crate::container::lifecycle::parse_duration(s).map_err(|_| {
+    let ago = crate::units::parse_go_duration(s).map_err(|_| {
         anyhow::anyhow!("invalid time {s:?}: use a timestamp (2026-11-21T10:00:00Z) or a duration (10m)")
     })?;
-    Ok(now - chrono::Duration::nanoseconds(ns as i64))
+    Ok(now - chrono::Duration::nanoseconds(ago.as_nanos() as i64))
 }
 
 #[cfg(test)]

@@ -187,7 +187,7 @@ where
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("rcon: {}", error_chain(&e));
+            eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
             exit_code(&e)
         }
     }
@@ -262,22 +262,6 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
         }
     }
     EXIT_RCON_FAILED
-}
-
-/// `outer: inner: innermost`, skipping a cause whose text its parent already
-/// contains (thiserror's `#[error("…: {0}")]` plus `#[source]`).
-pub(crate) fn error_chain(e: &anyhow::Error) -> String {
-    let mut out = String::new();
-    for cause in e.chain() {
-        let s = cause.to_string();
-        if !out.contains(&s) {
-            if !out.is_empty() {
-                out.push_str(": ");
-            }
-            out.push_str(&s);
-        }
-    }
-    out
 }
 
 /// The clap command tree, for generating completions and man pages.

@@ -96,7 +96,7 @@ pub fn run(ctx: &Context, args: OciArgs) -> anyhow::Result<i32> {
         Ok(()) => Ok(0),
         Err(e) => {
             let code = e.exit_code();
-            let msg = super::error_chain(&anyhow::Error::new(e));
+            let msg = crate::util::error_chain(&e);
             eprintln!("rcon: {msg}");
             if let Some(path) = &args.log {
                 log_error(path, &args.log_format, &msg);

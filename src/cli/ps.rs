@@ -151,17 +151,7 @@ impl Row {
 
 /// Bytes in the container's writable layer.
 fn upper_size(store: &Store, id: &str) -> u64 {
-    fn walk(p: &std::path::Path) -> u64 {
-        let Ok(rd) = std::fs::read_dir(p) else { return 0 };
-        rd.flatten()
-            .map(|e| match e.metadata() {
-                Ok(m) if m.is_dir() => walk(&e.path()),
-                Ok(m) if m.is_file() => m.len(),
-                _ => 0,
-            })
-            .sum()
-    }
-    walk(&store.container_dir(id).join("upper"))
+    crate::units::dir_size(&store.container_dir(id).join("upper"))
 }
 
 fn image_size(store: &Store, c: &ContainerRecord) -> String {

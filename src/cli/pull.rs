@@ -22,7 +22,7 @@ pub struct RegistryFlags {
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retry: u32,
     /// Delay between retries (e.g. 500ms, 2s; default: exponential from 1s)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::units::parse_go_duration)]
     pub retry_delay: Option<std::time::Duration>,
     /// Layers transferred at once
     #[arg(long, value_name = "N", default_value_t = crate::registry::DEFAULT_CONCURRENT_DOWNLOADS,
@@ -42,24 +42,6 @@ impl RegistryFlags {
             authfile: self.authfile.clone(),
         })
     }
-}
-
-/// Parses `500ms`, `2s`, `1m`, or plain seconds.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let s = s.trim();
-    let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => (&s[..i], &s[i..]),
-        None => (s, "s"),
-    };
-    let n: f64 = num.parse().map_err(|_| format!("invalid duration `{s}`"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("invalid duration `{s}`: use ms, s, m or h")),
-    };
-    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// Flags of `rcon pull`.

@@ -209,7 +209,7 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
                     let ok = (all || v.anonymous)
                         && filter.iter().all(|f| f.strip_prefix("label=").is_some_and(|l| label_matches(&v, l)));
                     if ok && volume::users(&store, &v.name)?.is_empty() {
-                        let size = volume::dir_size(&store.volume_data(&v.name));
+                        let size = crate::units::dir_size(&store.volume_data(&v.name));
                         if volume::remove(&store, &v.name).is_ok() {
                             removed.push(v.name);
                             bytes += size;

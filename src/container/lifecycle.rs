@@ -68,38 +68,6 @@ impl fmt::Display for RestartPolicy {
     }
 }
 
-/// Parses a Go duration as docker's flags take them (`1h2m3s`, `500ms`,
-/// `1.5s`, `10us`, `0`); returns nanoseconds.
-pub fn parse_duration(s: &str) -> anyhow::Result<u64> {
-    let bad = || anyhow::anyhow!("invalid duration {s:?}: use e.g. 30s, 1m30s, 500ms");
-    if s == "0" {
-        return Ok(0);
-    }
-    let mut rest = s;
-    let mut total = 0f64;
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
-        let value: f64 = rest[..num_len].parse().map_err(|_| bad())?;
-        rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let mult = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return Err(bad()),
-        };
-        total += value * mult;
-        rest = &rest[unit_len..];
-    }
-    Ok(total as u64)
-}
-
 /// The container's healthcheck: the image's `Config.Healthcheck` with the
 /// `--health-*` flags over it; `None` with `--no-healthcheck`, with
 /// `NONE`, or when neither gives a test. `image_config` is the raw config JSON.
@@ -118,7 +86,10 @@ pub fn healthcheck(flags: &HealthFlags, image_config: &serde_json::Value) -> any
         hc.test = vec!["CMD-SHELL".into(), cmd.clone()];
     }
     let dur = |flag: &str, v: &Option<String>| -> anyhow::Result<Option<u64>> {
-        v.as_deref().map(parse_duration).transpose().with_context(|| format!("--{flag}"))
+        v.as_deref()
+            .map(|s| crate::units::parse_go_duration(s).map(|d| d.as_nanos() as u64))
+            .transpose()
+            .with_context(|| format!("--{flag}"))
     };
     if let Some(d) = dur("health-interval", &flags.interval)? {
         hc.interval = d;
@@ -287,18 +258,6 @@ mod tests {
         assert!(RestartPolicy::Always.should_restart(0, 100, false));
         assert!(!RestartPolicy::Always.should_restart(0, 0, true));
         assert_eq!(RestartPolicy::OnFailure(3).to_string(), "on-failure:3");
-    }
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(parse_duration("30s").unwrap(), 30_000_000_000);
-        assert_eq!(parse_duration("1m30s").unwrap(), 90_000_000_000);
-        assert_eq!(parse_duration("500ms").unwrap(), 500_000_000);
-        assert_eq!(parse_duration("1.5s").unwrap(), 1_500_000_000);
-        assert_eq!(parse_duration("0").unwrap(), 0);
-        assert!(parse_duration("10").is_err());
-        assert!(parse_duration("s").is_err());
-        assert!(parse_duration("").is_err());
     }
 
     #[test]

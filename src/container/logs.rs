@@ -74,7 +74,14 @@ impl Rotation {
                 opt.split_once('=').ok_or_else(|| format!("invalid log option {opt:?}: expected KEY=VALUE"))?;
             match k {
                 "max-size" if v == "-1" => r.max_size = None,
-                "max-size" => r.max_size = Some(parse_size(v).ok_or_else(|| format!("invalid max-size {v:?}"))?),
+                "max-size" => {
+                    r.max_size = Some(
+                        crate::units::parse_size(v)
+                            .ok()
+                            .filter(|n| *n > 0)
+                            .ok_or_else(|| format!("invalid max-size {v:?}"))?,
+                    )
+                }
                 "max-file" => {
                     r.max_files = v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| format!("invalid max-file {v:?}"))?
                 }
@@ -83,20 +90,6 @@ impl Rotation {
         }
         Ok(r)
     }
-}
-
-/// `10`, `10k`, `10m`, `1g` (binary multiples, case-insensitive; `b` suffix allowed).
-fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim().to_ascii_lowercase();
-    let s = s.strip_suffix('b').unwrap_or(&s);
-    let (num, mult) = match s.chars().last()? {
-        'k' => (&s[..s.len() - 1], 1u64 << 10),
-        'm' => (&s[..s.len() - 1], 1 << 20),
-        'g' => (&s[..s.len() - 1], 1 << 30),
-        _ => (s, 1),
-    };
-    let n: f64 = num.parse().ok()?;
-    (n > 0.0).then_some((n * mult as f64) as u64)
 }
 
 /// Appends a container's output to its log, splitting it into records.

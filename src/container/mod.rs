@@ -172,7 +172,7 @@ pub struct Created {
 /// name, builds the runtime spec, writes the record and the /etc files.
 pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
     if let Some(n) = &opts.name
-        && !names::is_valid(n)
+        && !crate::util::is_valid_name(n)
     {
         bail!("Invalid container name ({n}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
@@ -262,39 +262,9 @@ fn write_etc_files(dir: &Path, hostname: &str) -> anyhow::Result<()> {
         std::fs::write(&p, data).with_context(|| format!("cannot write {}", p.display()))
     };
     write("hostname", format!("{hostname}\n"))?;
-    write(
-        "hosts",
-        format!(
-            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t{hostname}\n"
-        ),
-    )?;
-    write("resolv.conf", resolv_conf(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()))
-}
-
-/// The container's resolv.conf from the host's: nameservers on loopback
-/// (a local stub resolver) are unreachable from the container and dropped;
-/// with none left, Google's public servers are used, as docker does.
-pub fn resolv_conf(host: &str) -> String {
-    let mut out = String::new();
-    let mut servers = 0;
-    for line in host.lines() {
-        let t = line.trim();
-        if let Some(addr) = t.strip_prefix("nameserver") {
-            let addr = addr.trim();
-            if addr.starts_with("127.") || addr == "::1" {
-                continue;
-            }
-            servers += 1;
-        }
-        if !t.is_empty() && !t.starts_with('#') {
-            out.push_str(t);
-            out.push('\n');
-        }
-    }
-    if servers == 0 {
-        out.push_str("nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
-    }
-    out
+    write("hosts", crate::network::dns::default_hosts(hostname))?;
+    let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    write("resolv.conf", crate::network::dns::resolv_conf_from_host(&host_resolv))
 }
 
 /// Pid of the running foreground container, for the signal proxy (0: none).
@@ -521,18 +491,4 @@ pub fn run_detached(store: &Store, opts: RunOptions) -> anyhow::Result<String> {
 pub fn run_foreground(store: &Store, opts: RunOptions) -> anyhow::Result<i32> {
     let created = create(store, &opts)?;
     start_foreground(store, created)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn resolv_conf_drops_loopback_servers() {
-        let host = "# comment\nnameserver 127.0.0.53\noptions edns0\nsearch example.org\n";
-        let out = super::resolv_conf(host);
-        assert!(!out.contains("127.0.0.53"));
-        assert!(out.contains("nameserver 8.8.8.8"));
-        assert!(out.contains("search example.org"));
-        let host = "nameserver 10.0.0.2\n";
-        assert_eq!(super::resolv_conf(host), "nameserver 10.0.0.2\n");
-    }
 }

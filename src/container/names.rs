@@ -284,31 +284,14 @@ pub fn generate() -> String {
     if name == "boring_wozniak" { generate() } else { name }
 }
 
-/// Checks a user-given name against docker's rule `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
-pub fn is_valid(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
-        && name.len() >= 2
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn generated_names_are_valid() {
         for _ in 0..100 {
             let n = super::generate();
-            assert!(super::is_valid(&n), "{n}");
+            assert!(crate::util::is_valid_name(&n), "{n}");
             assert!(n.contains('_'));
         }
-    }
-
-    #[test]
-    fn validates_user_names() {
-        assert!(super::is_valid("web-1"));
-        assert!(super::is_valid("a.b_c"));
-        assert!(!super::is_valid("-x"));
-        assert!(!super::is_valid("a"));
-        assert!(!super::is_valid("a/b"));
     }
 }

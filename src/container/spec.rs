@@ -200,23 +200,11 @@ pub const ANNOTATION_SIG_PROXY: &str = "io.github.rcon.sig-proxy";
 /// Spec annotation: the stop signal (`--stop-signal`, else the image's).
 pub const ANNOTATION_STOP_SIGNAL: &str = "io.github.rcon.stop-signal";
 
-/// Parses docker's sizes: `512`, `64k`, `512m`, `1g`, `1.5g` (case-insensitive,
-/// optional `b`). Errors name the flag.
-pub fn parse_size(flag: &str, s: &str) -> anyhow::Result<i64> {
-    let t = s.trim().to_ascii_lowercase();
-    let t = t.strip_suffix('b').unwrap_or(&t);
-    let (num, mult) = match t.chars().last() {
-        Some('k') => (&t[..t.len() - 1], 1i64 << 10),
-        Some('m') => (&t[..t.len() - 1], 1 << 20),
-        Some('g') => (&t[..t.len() - 1], 1 << 30),
-        Some('t') => (&t[..t.len() - 1], 1 << 40),
-        _ => (t, 1),
-    };
-    let n: f64 = num.parse().map_err(|_| anyhow::anyhow!("{flag}: invalid size: {s:?}"))?;
-    if n < 0.0 {
-        bail!("{flag}: invalid size: {s:?}");
-    }
-    Ok((n * mult as f64) as i64)
+/// A docker size flag's value in bytes ([`crate::units::parse_size`]);
+/// errors name the flag.
+fn parse_size(flag: &str, s: &str) -> anyhow::Result<i64> {
+    let bytes = crate::units::parse_size(s).map_err(|_| anyhow::anyhow!("{flag}: invalid size: {s:?}"))?;
+    Ok(i64::try_from(bytes).unwrap_or(i64::MAX))
 }
 
 /// docker's default device cgroup rules: deny all, then mknod of any

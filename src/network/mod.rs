@@ -35,6 +35,7 @@
 //! lookups cost nothing, and every libc reads /etc/hosts first. The default
 //! `bridge` network resolves no names, as with docker.
 
+pub mod dns;
 pub mod ipam;
 pub mod netlink;
 pub mod networks;
@@ -426,37 +427,11 @@ pub fn prepare(store: &Store, id: &str, name: &str, hostname: &str, plan: &Plan)
     save(store, id, &ep)?;
     let dir = store.container_dir(id);
     let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    let base = if plan.mode == Mode::Host { host_resolv } else { crate::container::resolv_conf(&host_resolv) };
-    let resolv = resolv_conf(&base, &plan.opts.dns, &plan.opts.dns_search, &plan.opts.dns_options);
+    let base = if plan.mode == Mode::Host { host_resolv } else { dns::resolv_conf_from_host(&host_resolv) };
+    let resolv = dns::resolv_conf(&base, &plan.opts.dns, &plan.opts.dns_search, &plan.opts.dns_options);
     let p = dir.join("resolv.conf");
     std::fs::write(&p, resolv).map_err(io(&p))?;
-    write_hosts(store, id, &ep, &[])
-}
-
-/// resolv.conf from a base one: `--dns` replaces its nameservers,
-/// `--dns-search` its search list, `--dns-option` its options.
-pub fn resolv_conf(base: &str, dns: &[String], search: &[String], options: &[String]) -> String {
-    let mut out = String::new();
-    for line in base.lines() {
-        let key = line.split_whitespace().next().unwrap_or("");
-        let replaced = (key == "nameserver" && !dns.is_empty())
-            || ((key == "search" || key == "domain") && !search.is_empty())
-            || (key == "options" && !options.is_empty());
-        if !replaced {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    for d in dns {
-        out.push_str(&format!("nameserver {d}\n"));
-    }
-    if !search.is_empty() && search != ["."] {
-        out.push_str(&format!("search {}\n", search.join(" ")));
-    }
-    if !options.is_empty() {
-        out.push_str(&format!("options {}\n", options.join(" ")));
-    }
-    out
+    dns::write_hosts(store, id, &ep, &[])
 }
 
 /// The names a container answers to on a network: name, aliases, short ID.
@@ -466,47 +441,6 @@ fn names_on(id: &str, ep: &Endpoint, att: &Attachment) -> Vec<String> {
     v.push(id[..12].to_string());
     v.dedup();
     v
-}
-
-/// Renders a container's /etc/hosts: localhost, its own address and host
-/// name, `--add-host` entries, then `peers` (address, names).
-fn render_hosts(ep: &Endpoint, peers: &[(Ipv4Addr, Vec<String>)]) -> String {
-    if ep.mode == Mode::Host {
-        let mut s = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
-        for (n, ip) in &ep.extra_hosts {
-            s.push_str(&format!("{ip}\t{n}\n"));
-        }
-        return s;
-    }
-    let mut s = String::from(
-        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
-    );
-    for (n, ip) in &ep.extra_hosts {
-        let ip = if ip == "host-gateway" {
-            ep.attachments.first().and_then(|a| a.gateway).map(|g| g.to_string()).unwrap_or_else(|| "127.0.0.1".into())
-        } else {
-            ip.clone()
-        };
-        s.push_str(&format!("{ip}\t{n}\n"));
-    }
-    match ep.attachments.first().and_then(|a| a.ip) {
-        Some(ip) => s.push_str(&format!("{ip}\t{}\n", ep.hostname)),
-        None => s.push_str(&format!("127.0.1.1\t{}\n", ep.hostname)),
-    }
-    for (ip, names) in peers {
-        s.push_str(&format!("{ip}\t{}\n", names.join(" ")));
-    }
-    s
-}
-
-/// Rewrites a container's hosts file in place (it is bind-mounted, so the
-/// inode must stay).
-fn write_hosts(store: &Store, id: &str, ep: &Endpoint, peers: &[(Ipv4Addr, Vec<String>)]) -> Result<(), Error> {
-    use std::io::Write;
-    let p = store.container_dir(id).join("hosts");
-    let data = render_hosts(ep, peers);
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&p).map_err(io(&p))?;
-    f.write_all(data.as_bytes()).map_err(io(&p))
 }
 
 /// The containers of the store with an endpoint, and their endpoints.
@@ -564,7 +498,7 @@ fn refresh_hosts(store: &Store, nets: &[String]) {
                 }
             }
         }
-        if let Err(e) = write_hosts(store, id, ep, &peers) {
+        if let Err(e) = dns::write_hosts(store, id, ep, &peers) {
             crate::warn!("cannot update the hosts file of container {}: {e}", &id[..12]);
         }
     }
@@ -611,7 +545,7 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     }
     save(store, id, &ep)?;
     let nets: Vec<String> = ep.attachments.iter().map(|a| a.network.clone()).collect();
-    write_hosts(store, id, &ep, &[])?;
+    dns::write_hosts(store, id, &ep, &[])?;
     reap_stale(store);
     refresh_hosts(store, &nets);
     Ok(())
@@ -895,47 +829,4 @@ pub fn disconnect(store: &Store, id: &str, network: &str) -> Result<(), Error> {
     drop(_lock);
     refresh_hosts(store, &[net.name]);
     r
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resolv_conf_overrides() {
-        let base = "nameserver 10.0.0.2\nsearch a.example\noptions edns0\n";
-        assert_eq!(resolv_conf(base, &[], &[], &[]), base);
-        let out = resolv_conf(base, &["1.1.1.1".into()], &["b.example".into()], &["ndots:2".into()]);
-        assert_eq!(out, "nameserver 1.1.1.1\nsearch b.example\noptions ndots:2\n");
-    }
-
-    #[test]
-    fn hosts_file() {
-        let ep = Endpoint {
-            mode: Mode::Bridge,
-            name: "web".into(),
-            hostname: "abc".into(),
-            attachments: vec![Attachment {
-                network: "n".into(),
-                aliases: vec![],
-                wanted_ip: None,
-                bridge: None,
-                ip: Some("10.99.1.2".parse().unwrap()),
-                prefix: 24,
-                gateway: Some("10.99.1.1".parse().unwrap()),
-                veth: None,
-                ifname: None,
-                mac: None,
-            }],
-            ports: vec![],
-            published: vec![],
-            extra_hosts: vec![("db".into(), "1.2.3.4".into()), ("gw".into(), "host-gateway".into())],
-            owner: None,
-        };
-        let s = render_hosts(&ep, &[("10.99.1.3".parse().unwrap(), vec!["redis".into(), "cache".into()])]);
-        assert!(s.starts_with("127.0.0.1\tlocalhost\n"));
-        assert!(s.contains("1.2.3.4\tdb\n") && s.contains("10.99.1.1\tgw\n"));
-        assert!(s.contains("10.99.1.2\tabc\n"));
-        assert!(s.ends_with("10.99.1.3\tredis cache\n"));
-    }
 }

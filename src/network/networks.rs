@@ -168,7 +168,7 @@ pub fn create(
     subnet: Option<&str>,
     gateway: Option<&str>,
 ) -> Result<Network, Error> {
-    if !crate::container::names::is_valid(name) || matches!(name, "bridge" | "host" | "none" | "default") {
+    if !crate::util::is_valid_name(name) || matches!(name, "bridge" | "host" | "none" | "default") {
         return Err(Error::BadNetwork(format!("invalid network name {name:?}")));
     }
     let d = dir(store);

@@ -295,21 +295,6 @@ impl RegistryError {
     }
 }
 
-/// `error: cause: cause…` on one line (for attempt lists).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        cur = c.source();
-    }
-    s
-}
-
 /// Pulls `reference` into `store` and returns the stored image record.
 /// See the module docs for the order of steps and what is verified.
 /// Errors: [`RegistryError`] (wrapped in anyhow for the CLI).
@@ -355,7 +340,7 @@ pub fn pull_by_name(
                 let not_found = e.is_not_found()
                     || matches!(&e, RegistryError::NotPulled { searched: true, .. })
                     || matches!(&e, RegistryError::Config(config::ConfigError::Blocked { .. }));
-                attempts.push(format!("{c}: {}", error_chain(&e)));
+                attempts.push(format!("{c}: {}", crate::util::error_chain(&e)));
                 if !not_found {
                     return Err(RegistryError::NotPulled { name: name.to_string(), searched: false, attempts });
                 }
@@ -401,7 +386,7 @@ fn pull_with(
         match pull_endpoint(store, reference, ep, opts, transfer) {
             Ok(image) => return Ok(image),
             Err(e) if i < last => {
-                let line = format!("{}: {}", ep.reference, error_chain(&e));
+                let line = format!("{}: {}", ep.reference, crate::util::error_chain(&e));
                 if !opts.quiet {
                     eprintln!("Mirror {line}; trying the next source");
                 }
@@ -410,7 +395,7 @@ fn pull_with(
             Err(e) if attempts.is_empty() => return Err(e),
             Err(e) => {
                 let searched = e.is_not_found();
-                attempts.push(format!("{}: {}", ep.reference, error_chain(&e)));
+                attempts.push(format!("{}: {}", ep.reference, crate::util::error_chain(&e)));
                 return Err(RegistryError::NotPulled { name: reference.to_string(), searched, attempts });
             }
         }

@@ -57,7 +57,7 @@ pub struct ContainerRecord {
     /// Its bind, volume and tmpfs mounts (`-v`, `--mount`, `--volumes-from`,
     /// the image's VOLUMEs), also in `spec`.
     #[serde(default)]
-    pub mounts: Vec<crate::volume::MountPoint>,
+    pub mounts: Vec<super::MountPoint>,
 }
 
 /// A healthcheck, in docker's terms (`Config.Healthcheck`); durations in

@@ -25,6 +25,7 @@ mod containers;
 mod images;
 mod layers;
 mod lock;
+mod mounts;
 
 pub use blobs::BlobWriter;
 pub use containers::{
@@ -34,6 +35,7 @@ pub use containers::{
 pub use images::ImageRecord;
 pub use layers::{LayerBlob, LayerInfo, LayerStaging};
 pub use lock::StoreLock;
+pub use mounts::{MountKind, MountPoint};
 
 use std::path::{Path, PathBuf};
 

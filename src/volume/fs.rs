@@ -485,7 +485,7 @@ pub fn in_private_mount_ns(f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Re
             let code = match res {
                 Ok(()) => 0,
                 Err(e) => {
-                    let _ = File::from(w).write_all(crate::cli::error_chain(&e).as_bytes());
+                    let _ = File::from(w).write_all(crate::util::error_chain(e.as_ref()).as_bytes());
                     1
                 }
             };

@@ -83,54 +83,10 @@ pub struct VolumeRecord {
     pub anonymous: bool,
 }
 
-/// What a mount is, with docker's `Type` words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MountKind {
-    /// A host path.
-    Bind,
-    /// A volume of the store.
-    Volume,
-    /// A fresh tmpfs.
-    Tmpfs,
-}
+pub use crate::store::{MountKind, MountPoint};
 
-/// One of a container's own mounts, as recorded in its record and shown by
-/// `inspect` (`Mounts`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MountPoint {
-    /// Bind, volume or tmpfs.
-    pub kind: MountKind,
-    /// The volume's name (volumes only; empty for an anonymous volume not yet created).
-    #[serde(default)]
-    pub name: String,
-    /// The host path mounted: the bind source, or the volume's `_data`.
-    #[serde(default)]
-    pub source: PathBuf,
-    /// Absolute path inside the container.
-    pub destination: String,
-    /// Writable.
-    pub rw: bool,
-    /// docker's `Mode`: the SELinux word given (`z`, `Z`) or empty.
-    #[serde(default)]
-    pub mode: String,
-    /// Propagation (`rprivate` by default for binds, empty for volumes and tmpfs).
-    #[serde(default)]
-    pub propagation: String,
-    /// An anonymous volume.
-    #[serde(default)]
-    pub anonymous: bool,
-    /// `nocopy`: no copy-up of the image's content into a new volume.
-    #[serde(default)]
-    pub nocopy: bool,
-    /// Create a missing bind source as a directory (`-v`; `--mount` refuses).
-    #[serde(default)]
-    pub create_source: bool,
-    /// tmpfs options (`size=…`, `mode=…`).
-    #[serde(default)]
-    pub tmpfs_options: Vec<String>,
-}
-
+// The record type lives in the store (it persists it); its constructors and
+// docker's view of it live here.
 impl MountPoint {
     fn new(kind: MountKind, destination: &str) -> MountPoint {
         MountPoint {
@@ -325,8 +281,8 @@ pub fn parse_mount_flag<'a>(value: &'a str) -> Result<(MountPoint, BTreeMap<Stri
                 labels.insert(lk.to_string(), lv.to_string());
             }
             "tmpfs-size" => {
-                let s = crate::container::spec::parse_size("--mount tmpfs-size", need(v)?)
-                    .map_err(|e| bad(F, value, e.to_string()))?;
+                let s = crate::units::parse_size(need(v)?)
+                    .map_err(|e| bad(F, value, format!("--mount tmpfs-size: {e}")))?;
                 tmpfs.push(format!("size={s}"));
             }
             "tmpfs-mode" => {
@@ -477,32 +433,13 @@ pub fn prune(store: &Store, all: bool) -> Result<(Vec<String>, u64)> {
         if !(all || v.anonymous) {
             continue;
         }
-        let size = dir_size(&store.volume_data(&v.name));
+        let size = crate::units::dir_size(&store.volume_data(&v.name));
         if remove(store, &v.name).is_ok() {
             removed.push(v.name);
             bytes += size;
         }
     }
     Ok((removed, bytes))
-}
-
-/// Bytes of regular files under `dir` (not following symlinks).
-pub fn dir_size(dir: &Path) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    let mut total = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            let Ok(md) = e.path().symlink_metadata() else { continue };
-            if md.is_dir() {
-                stack.push(e.path());
-            } else {
-                total += md.size();
-            }
-        }
-    }
-    total
 }
 
 /// Removes the anonymous volumes of a removed container (`rm -v`) that no
