@@ -4,7 +4,8 @@
 //! The library holds all behaviour; `src/main.rs` only calls [`cli::main`].
 //! Data flows one way for `rcon run`: flags → [`container::RunOptions`] →
 //! store (image config and layers) → overlay rootfs → OCI runtime spec →
-//! [`runtime::spawn`] → exit status → store. See `DESIGN.md`.
+//! [`runtime::spawn`] → exit status → store. See `docs/ARCHITECTURE.md`
+//! (layers, data flow, store, process model, hazards).
 
 pub mod build;
 pub mod cli;

@@ -5,7 +5,7 @@
 //!
 //! These go through the `rcon` binary on purpose: the runtime clones a
 //! fork-like child and must be called from a single-threaded process, which
-//! the test harness is not (DESIGN.md hazard 1). Needs root, a kernel with
+//! the test harness is not (docs/ARCHITECTURE.md hazard 1). Needs root, a kernel with
 //! overlayfs, `docker-registry`, `skopeo` and `busybox-static`.
 
 use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};

@@ -8,7 +8,7 @@
 //! - [`write_layer_tar`]: a layer directory (an overlay upper dir or a layer
 //!   being built) → an OCI layer tar (image-spec layer.md): sorted entries,
 //!   hard links, whiteouts turned back into `.wh.NAME` and opaque
-//!   directories into `.wh..wh..opq` (DESIGN.md hazard 4), optional clamping
+//!   directories into `.wh..wh..opq` (docs/ARCHITECTURE.md hazard 4), optional clamping
 //!   of mtimes for reproducible builds.
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -1,7 +1,7 @@
 //! Layer unpack (OCI image-spec layer.md): a tar stream in, one layer
 //! directory out, ready to be an overlayfs lower dir.
 //!
-//! Layers are untrusted input (DESIGN.md hazard 3). The rules:
+//! Layers are untrusted input (docs/ARCHITECTURE.md hazard 3). The rules:
 //!
 //! - Entry paths are cleaned lexically (`.` and empty components dropped,
 //!   `..` pops one component). An absolute path, or one whose `..` would climb

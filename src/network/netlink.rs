@@ -4,7 +4,7 @@
 //! add IPv4 addresses and routes, find and delete links, list routes.
 //!
 //! Hand-written on a raw `AF_NETLINK` socket rather than on the `rtnetlink`
-//! crate (async, needs tokio: startup time and DESIGN.md hazard 1) or
+//! crate (async, needs tokio: startup time and docs/ARCHITECTURE.md hazard 1) or
 //! `netlink-packet-route` (a large, fast-moving API for a few fixed
 //! messages). Every request asks for an ACK and waits for it, so errors come
 //! back as the kernel's errno.

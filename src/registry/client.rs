@@ -11,7 +11,7 @@
 //! reqwest's blocking client runs a tokio runtime on a background thread;
 //! dropping the [`Client`] (and every response it returned) joins that
 //! thread, so a pull leaves the process single-threaded again before the
-//! runtime forks (DESIGN.md hazard 1). Redirects (blob storage on another
+//! runtime forks (docs/ARCHITECTURE.md hazard 1). Redirects (blob storage on another
 //! host) are followed by reqwest, which drops `Authorization` when the
 //! host or port changes.
 

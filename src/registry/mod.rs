@@ -15,7 +15,7 @@
 //! Threads: the layer workers (each with a scoped reader thread that
 //! hashes and decompresses while the worker unpacks) are scoped threads
 //! joined before the layers step returns, and the HTTP client's runtime thread is joined when the
-//! client is dropped, before [`pull`] returns (DESIGN.md hazard 1). This
+//! client is dropped, before [`pull`] returns (docs/ARCHITECTURE.md hazard 1). This
 //! module must not fork or exec (credential helpers aside, which run
 //! before any thread is started).
 

@@ -34,7 +34,7 @@
 //! namespace: when the init dies the kernel tears them all down, and nothing
 //! remains on the host to unmount, even after a crash of rcon.
 //!
-//! The clone is fork-like, so the caller must be single-threaded (DESIGN.md
+//! The clone is fork-like, so the caller must be single-threaded (docs/ARCHITECTURE.md
 //! hazard 1): the child uses the allocator and the standard library, which is
 //! only sound when no other thread could hold their locks. The CLI finishes
 //! and joins any pulling threads before it spawns, [`spawn`] checks

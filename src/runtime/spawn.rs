@@ -342,7 +342,7 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
     let plan = Plan::new(spec, opts)?;
     let threads = thread_count();
     if threads > 1 {
-        // DESIGN.md hazard 1: the fork-like child could deadlock on a lock
+        // docs/ARCHITECTURE.md hazard 1: the fork-like child could deadlock on a lock
         // another thread held at the clone. Refuse rather than hang sometimes.
         return Err(Error::Setup(format!(
             "cannot start a container from a process with {threads} threads (the runtime must be called single-threaded)"
