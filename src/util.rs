@@ -94,8 +94,80 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
+/// A file that replaces `path` atomically: written under a unique
+/// temporary name beside `path` (`.NAME.XXXXXX.tmp`, so concurrent writers
+/// never share one) and renamed over `path` by [`AtomicFile::commit`].
+/// Readers see the old content or the new, never half of it. Dropped
+/// without a commit, the temporary file is removed.
+pub struct AtomicFile {
+    path: std::path::PathBuf,
+    tmp: tempfile::NamedTempFile,
+}
+
+impl AtomicFile {
+    /// Starts replacing `path`; the new file gets permission bits `mode`
+    /// (before the umask, as `open(2)`: 0o666 like `File::create`, 0o600
+    /// for secrets). Errors: the directory of `path` is not writable.
+    pub fn create(path: &std::path::Path, mode: u32) -> std::io::Result<AtomicFile> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .permissions(std::fs::Permissions::from_mode(mode))
+            .tempfile_in(dir)?;
+        Ok(AtomicFile { path: path.to_path_buf(), tmp })
+    }
+
+    /// Renames the written file over the target; with `durable`, its data
+    /// reaches the disk first (`fdatasync`), so a crash of the host cannot
+    /// leave an empty file behind the new name.
+    pub fn commit(self, durable: bool) -> std::io::Result<()> {
+        if durable {
+            self.tmp.as_file().sync_data()?;
+        }
+        self.tmp.persist(&self.path).map(drop).map_err(|e| e.error)
+    }
+}
+
+impl std::io::Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tmp.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tmp.flush()
+    }
+}
+
+/// Replaces `path` with `data` atomically (see [`AtomicFile`]): permission
+/// bits `mode` before the umask, fsynced first when `durable`.
+pub fn write_atomic(path: &std::path::Path, data: &[u8], mode: u32, durable: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = AtomicFile::create(path, mode)?;
+    f.write_all(data)?;
+    f.commit(durable)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn write_atomic_replaces_and_leaves_no_temporary_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        std::fs::write(&p, "old").unwrap();
+        super::write_atomic(&p, b"new", 0o600, true).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["state.json"]);
+        drop(super::AtomicFile::create(&p, 0o666).unwrap());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "an uncommitted file is removed");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+    }
+
     #[test]
     fn validates_user_names() {
         assert!(super::is_valid_name("web-1"));

@@ -24,7 +24,7 @@
 //!
 //! ADD extracts local gzip, bzip2 and xz tar archives, and downloads URLs
 //! (verified with `--checksum=sha256:…`) before anything forks: the HTTP
-//! client's threads are joined first (DESIGN.md hazard 1).
+//! client's threads are joined first (docs/ARCHITECTURE.md hazard 1).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
@@ -567,11 +567,8 @@ impl Builder<'_> {
         let p = self.cache_path(&state.key);
         let Some(dir) = p.parent() else { return };
         let _ = std::fs::create_dir_all(dir);
-        let tmp = p.with_extension(format!("tmp-{}", std::process::id()));
-        if let Ok(data) = serde_json::to_vec(state)
-            && std::fs::write(&tmp, data).is_ok()
-        {
-            let _ = std::fs::rename(&tmp, &p);
+        if let Ok(data) = serde_json::to_vec(state) {
+            let _ = crate::util::write_atomic(&p, &data, 0o666, false);
         }
     }
 
@@ -1720,7 +1717,7 @@ fn thread_count() -> usize {
 
 /// Downloads `url` into `dir` (ADD of a URL), hashing it on the way. The
 /// HTTP client runs its own threads; they are joined before this returns
-/// (DESIGN.md hazard 1: later RUN steps fork), else it fails.
+/// (docs/ARCHITECTURE.md hazard 1: later RUN steps fork), else it fails.
 fn download(url: &str, dir: &Path) -> std::result::Result<Fetched, String> {
     let threads_before = thread_count();
     let name = url

@@ -278,9 +278,7 @@ fn save(store: &Store, id: &str, ep: &Endpoint) -> Result<(), Error> {
         return Ok(()); // removed meanwhile
     }
     let p = endpoint_path(store, id);
-    let tmp = dir.join(".network.json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(ep).expect("serializes")).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, &p).map_err(io(&p))
+    crate::util::write_atomic(&p, &serde_json::to_vec_pretty(ep).expect("serializes"), 0o666, false).map_err(io(&p))
 }
 
 /// A checked plan for a container's networking, made before it exists.

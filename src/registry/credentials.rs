@@ -325,19 +325,13 @@ pub fn remove_all(path: &Path) -> Result<usize, CredentialsError> {
 }
 
 fn write_file(path: &Path, file: &Map<String, Value>) -> Result<(), CredentialsError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let io = |source| CredentialsError::Io { path: path.into(), source };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let data = serde_json::to_vec_pretty(&Value::Object(file.clone())).expect("JSON values serialize");
-    let mut f =
-        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(io)?;
-    f.write_all(&data).map_err(io)?;
-    f.write_all(b"\n").map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    let mut data = serde_json::to_vec_pretty(&Value::Object(file.clone())).expect("JSON values serialize");
+    data.push(b'\n');
+    crate::util::write_atomic(path, &data, 0o600, false).map_err(io)
 }
 
 #[cfg(test)]

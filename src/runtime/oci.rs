@@ -32,7 +32,7 @@ use super::{Error as RuntimeError, RootfsSetup, SpawnOptions, Stdio, StdioFd};
 use oci_spec::runtime::{ContainerState, Hook, Spec, State};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -390,10 +390,16 @@ impl Runtime {
                 poststart: hooks.poststart().clone().unwrap_or_default(),
                 poststop: hooks.poststop().clone().unwrap_or_default(),
             };
-            write_atomic(&dir.join(STATE_FILE), &serde_json::to_vec_pretty(&record).unwrap_or_default())
-                .map_err(|e| io(&dir.join(STATE_FILE).display(), e))?;
+            crate::util::write_atomic(
+                &dir.join(STATE_FILE),
+                &serde_json::to_vec_pretty(&record).unwrap_or_default(),
+                0o666,
+                false,
+            )
+            .map_err(|e| io(&dir.join(STATE_FILE).display(), e))?;
             if let Some(f) = &opts.pid_file {
-                write_atomic(f, pid.to_string().as_bytes()).map_err(|e| io(&format!("pid file {}", f.display()), e))?;
+                crate::util::write_atomic(f, pid.to_string().as_bytes(), 0o666, false)
+                    .map_err(|e| io(&format!("pid file {}", f.display()), e))?;
             }
             Ok(pid)
         })();
@@ -572,16 +578,6 @@ pub fn run_hooks(kind: &str, hooks: &[Hook], state: &State) -> Result<(), String
         }
     }
     Ok(())
-}
-
-/// Writes `data` to `path` through a temporary file and a rename.
-fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(data)?;
-    drop(f);
-    std::fs::rename(&tmp, path)
 }
 
 /// Sends the console master over `sock` as runc does: one message whose data

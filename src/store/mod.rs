@@ -194,21 +194,9 @@ pub(crate) fn write_json_fast<T: serde::Serialize>(path: &Path, value: &T) -> Re
 }
 
 fn write_json<T: serde::Serialize>(path: &Path, value: &T, durable: bool) -> Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("record"),
-        std::process::id()
-    ));
     let data =
         serde_json::to_vec_pretty(value).map_err(|source| StoreError::Corrupt { path: path.to_path_buf(), source })?;
-    let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
-    f.write_all(&data).map_err(io_err(&tmp))?;
-    if durable {
-        f.sync_data().map_err(io_err(&tmp))?;
-    }
-    std::fs::rename(&tmp, path).map_err(io_err(path))
+    crate::util::write_atomic(path, &data, 0o666, durable).map_err(io_err(path))
 }
 
 /// Reads a JSON record; `Ok(None)` when the file does not exist.

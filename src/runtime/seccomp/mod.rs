@@ -453,10 +453,8 @@ pub fn load(s: &LinuxSeccomp, cache_dir: Option<&Path>) -> Result<Vec<SockFilter
         data.extend_from_slice(&f.k.to_ne_bytes());
     }
     let _ = std::fs::create_dir_all(dir);
-    let tmp = dir.join(format!(".seccomp-{}.{}", &key[..32], std::process::id()));
-    if std::fs::write(&tmp, &data).is_ok() && std::fs::rename(&tmp, &path).is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    // A cache: a failed write only costs a compile next time.
+    let _ = crate::util::write_atomic(&path, &data, 0o666, false);
     Ok(prog)
 }
 
