@@ -18,10 +18,48 @@ pub fn is_valid_name(name: &str) -> bool {
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
+/// The logger behind the `log` facade: records go to stderr as one line
+/// each, `rcon: warning: …`, `rcon: error: …`, `rcon[info]: …`,
+/// `rcon[debug]: …`. Records of other crates (reqwest, rustls, …) carry
+/// their target and are shown only at `info` and `debug`, so the default
+/// output is rcon's own.
+struct Logger;
+
+/// The level [`set_log_level`] set: 0 debug, 1 info, 2 warn, 3 error.
 static LOG_LEVEL: AtomicU8 = AtomicU8::new(2);
 
-/// Sets the level below which [`log_enabled`] is false:
-/// "debug" (0), "info" (1), "warn" (2), "error" (3).
+fn level_filter(n: u8) -> log::LevelFilter {
+    [log::LevelFilter::Debug, log::LevelFilter::Info, log::LevelFilter::Warn, log::LevelFilter::Error]
+        [n.min(3) as usize]
+}
+
+impl log::Log for Logger {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        let level = level_filter(LOG_LEVEL.load(Ordering::Relaxed));
+        let own = m.target() == "rcon" || m.target().starts_with("rcon::");
+        m.level() <= level && (own || level >= log::LevelFilter::Info)
+    }
+
+    fn log(&self, r: &log::Record<'_>) {
+        use std::io::Write;
+        if !self.enabled(r.metadata()) {
+            return;
+        }
+        let own = r.target() == "rcon" || r.target().starts_with("rcon::");
+        let from = if own { String::new() } else { format!("{}: ", r.target()) };
+        let mut err = std::io::stderr().lock();
+        let _ = match r.level() {
+            log::Level::Error => writeln!(err, "rcon: error: {from}{}", r.args()),
+            log::Level::Warn => writeln!(err, "rcon: warning: {from}{}", r.args()),
+            l => writeln!(err, "rcon[{}]: {from}{}", l.as_str().to_ascii_lowercase(), r.args()),
+        };
+    }
+
+    fn flush(&self) {}
+}
+
+/// Installs the logger (once) and sets its level: `debug`, `info`, `warn`
+/// or `error` (anything else is `error`), as `--log-level` gives it.
 pub fn set_log_level(level: &str) {
     let n = match level {
         "debug" => 0,
@@ -30,6 +68,8 @@ pub fn set_log_level(level: &str) {
         _ => 3,
     };
     LOG_LEVEL.store(n, Ordering::Relaxed);
+    let _ = log::set_logger(&Logger);
+    log::set_max_level(level_filter(n));
 }
 
 /// The level [`set_log_level`] set last: `debug`, `info`, `warn` or `error`.
@@ -37,28 +77,19 @@ pub fn log_level_name() -> &'static str {
     ["debug", "info", "warn", "error"][LOG_LEVEL.load(Ordering::Relaxed).min(3) as usize]
 }
 
-/// True when messages of `level` (0 debug … 3 error) are printed.
-pub fn log_enabled(level: u8) -> bool {
-    level >= LOG_LEVEL.load(Ordering::Relaxed)
-}
-
-/// Prints a debug message on stderr when `--log-level debug` is set.
+/// `log::debug!`: shown with `--log-level debug`.
 #[macro_export]
 macro_rules! debug {
     ($($t:tt)*) => {
-        if $crate::util::log_enabled(0) {
-            eprintln!("rcon[debug]: {}", format_args!($($t)*));
-        }
+        ::log::debug!($($t)*)
     };
 }
 
-/// Prints a warning on stderr unless `--log-level error` is set.
+/// `log::warn!`: shown unless `--log-level error`.
 #[macro_export]
 macro_rules! warn {
     ($($t:tt)*) => {
-        if $crate::util::log_enabled(2) {
-            eprintln!("rcon: warning: {}", format_args!($($t)*));
-        }
+        ::log::warn!($($t)*)
     };
 }
 

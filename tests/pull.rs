@@ -1045,3 +1045,19 @@ fn proxies_from_the_environment() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(before > 0);
 }
+
+/// `--log-level debug` shows the records of rcon's libraries through the
+/// `log` facade (reqwest's connections), as well as rcon's own; the default
+/// level shows no debug records.
+#[test]
+fn log_level_debug_shows_the_http_clients_records() {
+    let reg = Registry::start();
+    let (reference, _) = ImageBuilder::new().busybox_layer().push(&reg, "logged:1");
+    let out = Rcon::new().cmd(&["--log-level", "debug", "pull", "-q", &reference]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("rcon[debug]: reqwest::connect: starting new connection"), "{err}");
+    let out = Rcon::new().cmd(&["pull", "-q", &reference]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("rcon[debug]"), "{}", stderr(&out));
+}

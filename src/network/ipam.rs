@@ -7,6 +7,7 @@
 //! directory removed, or its init dead) is stale and reused.
 
 use super::{Error, HOST_STATE, Owner};
+use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
@@ -14,17 +15,16 @@ fn dir(bridge: &str) -> PathBuf {
     PathBuf::from(HOST_STATE).join("ipam").join(bridge)
 }
 
-/// The host addresses of `subnet/prefix` in order, without the network,
-/// broadcast and `gateway` addresses.
-fn hosts(subnet: Ipv4Addr, prefix: u8, gateway: Ipv4Addr) -> impl Iterator<Item = Ipv4Addr> {
-    let base = u32::from(subnet) & mask(prefix);
-    let size = 1u64 << (32 - prefix as u32);
-    (1..size.saturating_sub(1)).map(move |i| Ipv4Addr::from(base + i as u32)).filter(move |a| *a != gateway)
+/// The subnet `addr/prefix` (host bits cleared). Panics on a prefix above
+/// 32, which no parsed CIDR, kernel route or address has.
+pub fn subnet(addr: Ipv4Addr, prefix: u8) -> Ipv4Net {
+    Ipv4Net::new_assert(addr, prefix).trunc()
 }
 
-/// The netmask of a prefix length as a u32.
-pub fn mask(prefix: u8) -> u32 {
-    if prefix == 0 { 0 } else { u32::MAX << (32 - prefix as u32) }
+/// The host addresses of `subnet/prefix` in order, without the network,
+/// broadcast and `gateway` addresses.
+fn hosts(subnet_addr: Ipv4Addr, prefix: u8, gateway: Ipv4Addr) -> impl Iterator<Item = Ipv4Addr> {
+    subnet(subnet_addr, prefix).hosts().filter(move |a| *a != gateway)
 }
 
 /// Leases an address of the network on `bridge` to `owner`: `wanted` if
@@ -55,7 +55,7 @@ pub fn allocate(
     };
     let addr = match wanted {
         Some(a) => {
-            if u32::from(a) & mask(prefix) != u32::from(subnet) & mask(prefix) || a == gateway {
+            if !self::subnet(subnet, prefix).contains(&a) || a == gateway {
                 return Err(Error::Address(format!("{a} is not a usable address of {subnet}/{prefix}")));
             }
             if !free(a) {
@@ -96,7 +96,6 @@ mod tests {
         assert_eq!(all.len(), 253);
         assert_eq!(all[0], "10.1.2.2".parse::<Ipv4Addr>().unwrap());
         assert_eq!(*all.last().unwrap(), "10.1.2.254".parse::<Ipv4Addr>().unwrap());
-        assert_eq!(mask(24), 0xffff_ff00);
-        assert_eq!(mask(0), 0);
+        assert_eq!(subnet("10.1.2.3".parse().unwrap(), 24).to_string(), "10.1.2.0/24");
     }
 }

@@ -12,6 +12,7 @@
 //! User networks get the first free 10.99.N.0/24 (N = 1…255) that no host
 //! route and no other network overlaps, unless `--subnet` says otherwise.
 
+use super::ipam;
 use super::netlink::Netlink;
 use super::{Error, HOST_STATE, io};
 use chrono::{DateTime, Utc};
@@ -57,15 +58,16 @@ fn dir(store: &crate::store::Store) -> PathBuf {
 /// Parses `A.B.C.D/N`. Errors: [`Error::BadNetwork`].
 pub fn parse_cidr(s: &str) -> Result<(Ipv4Addr, u8), Error> {
     let bad = || Error::BadNetwork(format!("invalid subnet {s:?}: expected an IPv4 CIDR such as 10.99.5.0/24"));
-    let (a, p) = s.split_once('/').ok_or_else(bad)?;
-    let a: Ipv4Addr = a.parse().map_err(|_| bad())?;
-    let p: u8 = p.parse().ok().filter(|p| (8..=30).contains(p)).ok_or_else(bad)?;
-    Ok((Ipv4Addr::from(u32::from(a) & super::ipam::mask(p)), p))
+    let net: ipnet::Ipv4Net = s.parse().map_err(|_| bad())?;
+    if !(8..=30).contains(&net.prefix_len()) {
+        return Err(bad());
+    }
+    Ok((net.network(), net.prefix_len()))
 }
 
 fn overlaps(a: (Ipv4Addr, u8), b: (Ipv4Addr, u8)) -> bool {
-    let m = super::ipam::mask(a.1.min(b.1));
-    u32::from(a.0) & m == u32::from(b.0) & m
+    let (a, b) = (ipam::subnet(a.0, a.1), ipam::subnet(b.0, b.1));
+    a.contains(&b.network()) || b.contains(&a.network())
 }
 
 /// The default network, from `rcon0`'s address when it exists.
@@ -78,7 +80,7 @@ pub fn default_network(nl: &mut Netlink) -> Result<Network, Error> {
         && let Some((a, p)) = nl.addresses(link.index)?.first()
     {
         (gateway, prefix) = (*a, *p);
-        subnet = Ipv4Addr::from(u32::from(*a) & super::ipam::mask(*p));
+        subnet = ipam::subnet(*a, *p).network();
     }
     Ok(Network {
         name: DEFAULT_NETWORK.into(),
@@ -199,15 +201,18 @@ pub fn create(
             }
             c
         }
-        None => (1..=255u32)
-            .map(|n| (Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 99, 0, 0)) + (n << 8)), 24u8))
+        None => ipam::subnet(Ipv4Addr::new(10, 99, 0, 0), 16)
+            .subnets(24)
+            .expect("/24 is inside a /16")
+            .skip(1)
+            .map(|n| (n.network(), n.prefix_len()))
             .find(|c| !used.iter().any(|u| overlaps(*c, *u)))
             .ok_or_else(|| Error::BadNetwork("no free subnet left in 10.99.0.0/16; give --subnet".into()))?,
     };
     let gateway = match gateway {
         Some(g) => {
             let g: Ipv4Addr = g.parse().map_err(|_| Error::BadNetwork(format!("invalid gateway {g:?}")))?;
-            if u32::from(g) & super::ipam::mask(prefix) != u32::from(net) || g == net {
+            if !ipam::subnet(net, prefix).contains(&g) || g == net {
                 return Err(Error::BadNetwork(format!("gateway {g} is not in subnet {net}/{prefix}")));
             }
             g

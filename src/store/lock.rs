@@ -2,13 +2,13 @@
 //! records between concurrent `rcon` processes.
 
 use super::{Result, Store, io_err};
-use nix::fcntl::{Flock, FlockArg};
 use std::fs::{File, OpenOptions};
 use std::path::Path;
 
-/// An exclusive lock, released when dropped (or when the process dies).
+/// An exclusive lock, released when dropped (the file is closed) or when
+/// the process dies.
 pub struct StoreLock {
-    _lock: Flock<File>,
+    _file: File,
 }
 
 impl StoreLock {
@@ -16,9 +16,9 @@ impl StoreLock {
     /// until the lock is free.
     pub fn exclusive(path: &Path) -> Result<StoreLock> {
         let file = OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(io_err(path))?;
-        let lock =
-            Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| io_err(path)(std::io::Error::from(e)))?;
-        Ok(StoreLock { _lock: lock })
+        // std's File::lock is flock(2) LOCK_EX on Linux.
+        file.lock().map_err(io_err(path))?;
+        Ok(StoreLock { _file: file })
     }
 }
 
