@@ -4,21 +4,26 @@
 //! version), and the spec's filter compiled to classic BPF by rcon itself
 //! (no libseccomp) and installed in the init.
 //!
-//! The compiled program: dispatch on the architecture and ABI (x86-64;
-//! x32 when the number has `__X32_SYSCALL_BIT`; i386 for `AUDIT_ARCH_I386`,
-//! i.e. 32-bit processes and `int $0x80`; x32 and i386 only when the
-//! filter's architectures list them, as docker's `archMap` does; anything
-//! else gets the default action), then per ABI a binary search over the
-//! syscall number's ranges, each leaf returning an action or running the
-//! argument checks of that syscall's rules in order. Arguments are
-//! compared as 64-bit values (two 32-bit loads) on x86-64 and x32, and as
-//! their low 32 bits on i386, as libseccomp does. Compiled programs can be
+//! The compiled program: dispatch on the architecture and ABI (on x86-64
+//! hosts: x86-64; x32 when the number has `__X32_SYSCALL_BIT`; i386 for
+//! `AUDIT_ARCH_I386`, i.e. 32-bit processes and `int $0x80`. On aarch64
+//! hosts: aarch64, and arm for 32-bit processes. On arm hosts: arm. The
+//! compat ABIs only when the filter's architectures list them, as docker's
+//! `archMap` does; anything else gets the default action), then per ABI a
+//! binary search over the syscall number's ranges, each leaf returning an
+//! action or running the argument checks of that syscall's rules in order.
+//! Arguments are compared as 64-bit values (two 32-bit loads) on x86-64,
+//! x32 and aarch64, and as their low 32 bits on i386 and arm, as libseccomp
+//! does. The tables of system call numbers come from the kernel's headers
+//! (`x86_64.rs`, `x86_sub.rs`, `aarch64.rs`, `arm.rs`). Compiled programs can be
 //! cached on disk, keyed by a hash of the compiler's format version and the
 //! filter ([`load`]).
 
-#[cfg(target_arch = "x86_64")]
+// Every table is built on every host: the compiler is the same code for
+// each architecture, and the tests run it for all of them.
+mod aarch64;
+mod arm;
 mod x86_64;
-#[cfg(target_arch = "x86_64")]
 mod x86_sub;
 
 use super::Error;
@@ -60,6 +65,8 @@ const OFF_ARGS: u32 = 16;
 
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 const AUDIT_ARCH_I386: u32 = 0x4000_0003;
+const AUDIT_ARCH_AARCH64: u32 = 0xc000_00b7;
+const AUDIT_ARCH_ARM: u32 = 0x4000_0028;
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 
 // Return values (linux/seccomp.h).
@@ -71,17 +78,10 @@ const RET_TRACE: u32 = 0x7ff0_0000;
 const RET_LOG: u32 = 0x7ffc_0000;
 const RET_ALLOW: u32 = 0x7fff_0000;
 
-/// The number of `name` on this architecture.
+/// The number of `name` for this machine's native ABI, if it has it.
+#[cfg(test)]
 fn syscall_number(name: &str) -> Option<u32> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        x86_64::SYSCALLS.iter().find(|(n, _)| *n == name).map(|&(_, nr)| nr)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = name;
-        None
-    }
+    Abi::native().and_then(|abi| abi.number(name))
 }
 
 fn ret_value(action: LinuxSeccompAction, errno: Option<u32>) -> Result<u32, Error> {
@@ -270,9 +270,10 @@ fn emit_arg(a: &mut Asm, arg: &LinuxSeccompArg, wide: bool, fail: usize) -> Resu
     Ok(())
 }
 
-/// The system call ABIs an x86-64 filter can cover (docker's `archMap`:
-/// SCMP_ARCH_X86_64 with the sub-architectures SCMP_ARCH_X86 and
-/// SCMP_ARCH_X32).
+/// The system call ABIs a filter can cover: a native one per host
+/// architecture, and the compat ABIs docker's `archMap` lists beside it
+/// (SCMP_ARCH_X86_64 with SCMP_ARCH_X86 and SCMP_ARCH_X32; SCMP_ARCH_AARCH64
+/// with SCMP_ARCH_ARM).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Abi {
     /// Native 64-bit calls (AUDIT_ARCH_X86_64, number below 0x40000000).
@@ -281,24 +282,70 @@ enum Abi {
     X32,
     /// 32-bit calls (`int $0x80`, 32-bit processes: AUDIT_ARCH_I386).
     I386,
+    /// arm64 (AUDIT_ARCH_AARCH64).
+    Aarch64,
+    /// 32-bit arm EABI, native or a 32-bit process on arm64 (AUDIT_ARCH_ARM).
+    Arm,
 }
 
 impl Abi {
+    /// The native ABI of the machine rcon was built for; `None` for an
+    /// architecture without a system call table here.
+    fn native() -> Option<Abi> {
+        match std::env::consts::ARCH {
+            "x86_64" => Some(Abi::X86_64),
+            "aarch64" => Some(Abi::Aarch64),
+            "arm" => Some(Abi::Arm),
+            _ => None,
+        }
+    }
+
+    /// `seccomp_data.arch` for this ABI.
+    fn audit_arch(self) -> u32 {
+        match self {
+            Abi::X86_64 | Abi::X32 => AUDIT_ARCH_X86_64,
+            Abi::I386 => AUDIT_ARCH_I386,
+            Abi::Aarch64 => AUDIT_ARCH_AARCH64,
+            Abi::Arm => AUDIT_ARCH_ARM,
+        }
+    }
+
+    /// The profile's name of this ABI (its `architectures` entries).
+    fn arch(self) -> Arch {
+        match self {
+            Abi::X86_64 => Arch::ScmpArchX86_64,
+            Abi::X32 => Arch::ScmpArchX32,
+            Abi::I386 => Arch::ScmpArchX86,
+            Abi::Aarch64 => Arch::ScmpArchAarch64,
+            Abi::Arm => Arch::ScmpArchArm,
+        }
+    }
+
+    /// The 32-bit compat ABI a native ABI's filter may also cover (on
+    /// x86-64, x32 is handled apart: it shares the native `arch`).
+    fn compat(self) -> Option<Abi> {
+        match self {
+            Abi::X86_64 => Some(Abi::I386),
+            Abi::Aarch64 => Some(Abi::Arm),
+            _ => None,
+        }
+    }
+
+    /// Whether system call arguments are 64 bits wide (else their low 32
+    /// bits are compared, as libseccomp does).
+    fn wide(self) -> bool {
+        matches!(self, Abi::X86_64 | Abi::X32 | Abi::Aarch64)
+    }
+
     /// The number `seccomp_data.nr` carries for `name`, if this ABI has it.
     fn number(self, name: &str) -> Option<u32> {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let find = |t: &[(&str, u32)]| t.iter().find(|(n, _)| *n == name).map(|&(_, nr)| nr);
-            match self {
-                Abi::X86_64 => syscall_number(name),
-                Abi::X32 => find(x86_sub::SYSCALLS_X32).map(|nr| nr | X32_SYSCALL_BIT),
-                Abi::I386 => find(x86_sub::SYSCALLS_I386),
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            let _ = name;
-            None
+        let find = |t: &[(&str, u32)]| t.iter().find(|(n, _)| *n == name).map(|&(_, nr)| nr);
+        match self {
+            Abi::X86_64 => find(x86_64::SYSCALLS),
+            Abi::X32 => find(x86_sub::SYSCALLS_X32).map(|nr| nr | X32_SYSCALL_BIT),
+            Abi::I386 => find(x86_sub::SYSCALLS_I386),
+            Abi::Aarch64 => find(aarch64::SYSCALLS),
+            Abi::Arm => find(arm::SYSCALLS),
         }
     }
 }
@@ -343,7 +390,7 @@ fn emit_abi(a: &mut Asm, s: &LinuxSeccomp, abi: Abi, default: u32) -> Result<(),
     }
     let leaf_labels: Vec<usize> = intervals.iter().map(|_| a.label()).collect();
     emit_tree(a, &intervals, &leaf_labels, 0, intervals.len());
-    let wide = abi != Abi::I386;
+    let wide = abi.wide();
     for (i, (_, leaf)) in intervals.iter().enumerate() {
         a.place(leaf_labels[i]);
         match leaf {
@@ -364,37 +411,53 @@ fn emit_abi(a: &mut Asm, s: &LinuxSeccomp, abi: Abi, default: u32) -> Result<(),
     Ok(())
 }
 
-/// Compiles the spec's filter to BPF for this machine: the native x86-64
-/// ABI always, plus i386 (`SCMP_ARCH_X86`) and x32 (`SCMP_ARCH_X32`) when
-/// `architectures` lists them (docker's default profile does). Every rule
-/// applies to each of these ABIs that has the syscall's name; names an ABI
-/// does not have are skipped (as libseccomp does). Other architectures,
-/// and ABIs the filter does not cover, get the default action. Errors:
-/// `SCMP_ACT_NOTIFY`, an argument index above 5, a program over 4096
-/// instructions.
+/// Compiles the spec's filter to BPF for this machine's architecture
+/// (x86-64, aarch64 or arm). Errors on other architectures (no system call
+/// table: run such containers with `--security-opt seccomp=unconfined`),
+/// and see [`compile_for`].
 pub fn compile(s: &LinuxSeccomp) -> Result<Vec<SockFilter>, Error> {
+    let native = Abi::native().ok_or_else(|| {
+        Error::Setup(format!(
+            "seccomp: no system call table for {}: use --security-opt seccomp=unconfined",
+            std::env::consts::ARCH
+        ))
+    })?;
+    compile_for(s, native)
+}
+
+/// Compiles the spec's filter to BPF for the native ABI `native` always,
+/// plus its compat ABI (i386 `SCMP_ARCH_X86` on x86-64, arm `SCMP_ARCH_ARM`
+/// on aarch64) and x32 (`SCMP_ARCH_X32`) when `architectures` lists them
+/// (docker's default profile does). Every rule applies to each of these
+/// ABIs that has the syscall's name; names an ABI does not have are skipped
+/// (as libseccomp does). Other architectures, and ABIs the filter does not
+/// cover, get the default action. Errors: `SCMP_ACT_NOTIFY`, an argument
+/// index above 5, a program over 4096 instructions.
+fn compile_for(s: &LinuxSeccomp, native: Abi) -> Result<Vec<SockFilter>, Error> {
     let default = ret_value(s.default_action(), s.default_errno_ret())?;
     let arches = s.architectures().clone().unwrap_or_default();
-    let x32 = arches.contains(&Arch::ScmpArchX32);
-    let i386 = arches.contains(&Arch::ScmpArchX86);
+    let x32 = native == Abi::X86_64 && arches.contains(&Arch::ScmpArchX32);
+    let compat = native.compat().filter(|c| arches.contains(&c.arch()));
     let mut a = Asm { ins: Vec::new(), labels: 0 };
     let deny = a.label();
-    let not_x86_64 = a.label();
+    let not_native = a.label();
     let x32_label = a.label();
     a.op(LD_W_ABS, OFF_ARCH);
-    a.jmp(JEQ_K, AUDIT_ARCH_X86_64, false, not_x86_64);
+    a.jmp(JEQ_K, native.audit_arch(), false, not_native);
     a.op(LD_W_ABS, OFF_NR);
-    a.jmp(JGE_K, X32_SYSCALL_BIT, true, if x32 { x32_label } else { deny });
-    emit_abi(&mut a, s, Abi::X86_64, default)?;
+    if native == Abi::X86_64 {
+        a.jmp(JGE_K, X32_SYSCALL_BIT, true, if x32 { x32_label } else { deny });
+    }
+    emit_abi(&mut a, s, native, default)?;
     if x32 {
         a.place(x32_label);
         emit_abi(&mut a, s, Abi::X32, default)?;
     }
-    a.place(not_x86_64);
-    if i386 {
-        a.jmp(JEQ_K, AUDIT_ARCH_I386, false, deny);
+    a.place(not_native);
+    if let Some(compat) = compat {
+        a.jmp(JEQ_K, compat.audit_arch(), false, deny);
         a.op(LD_W_ABS, OFF_NR);
-        emit_abi(&mut a, s, Abi::I386, default)?;
+        emit_abi(&mut a, s, compat, default)?;
     }
     a.place(deny);
     a.op(RET_K, default);
@@ -416,8 +479,9 @@ fn emit_tree(a: &mut Asm, intervals: &[(u32, Leaf)], labels: &[usize], lo: usize
 }
 
 /// Bumped whenever the compiler's output for the same filter changes, so
-/// programs cached by an older rcon are not reused (2: i386 and x32).
-const CACHE_FORMAT: &[u8] = b"rcon-seccomp-bpf-v2\0";
+/// programs cached by an older rcon are not reused (2: i386 and x32; 3:
+/// aarch64 and arm, which version 2 compiled to "deny everything").
+const CACHE_FORMAT: &[u8] = b"rcon-seccomp-bpf-v3\0";
 
 /// The compiled filter for `s`, from `cache_dir` when it was compiled
 /// before (file `seccomp-<sha256 of CACHE_FORMAT and the filter's JSON>.bpf`), else compiled
@@ -553,6 +617,7 @@ pub fn from_docker_profile(
     let native = match arch {
         "amd64" => Arch::ScmpArchX86_64,
         "arm64" => Arch::ScmpArchAarch64,
+        "arm" => Arch::ScmpArchArm,
         _ => Arch::ScmpArchNative,
     };
     let mut arches = Vec::new();
@@ -714,6 +779,64 @@ mod tests {
         assert_eq!(eval(&admin, 21, I386, [0; 6]), RET_ALLOW);
         assert_eq!(eval(&admin, 310, I386, [0; 6]), RET_ALLOW);
         assert_eq!(eval(&admin, x32(165), X64, [0; 6]), RET_ALLOW);
+    }
+
+    const AARCH64: u32 = AUDIT_ARCH_AARCH64;
+    const ARM: u32 = AUDIT_ARCH_ARM;
+
+    #[test]
+    fn aarch64_and_its_arm_compat_abi_decide_like_docker() {
+        let caps: Vec<String> = ["CAP_CHOWN", "CAP_KILL"].iter().map(|s| s.to_string()).collect();
+        let s = from_docker_profile(DOCKER_DEFAULT_PROFILE, &caps, "arm64", (6, 18)).unwrap();
+        let prog = compile_for(&s, Abi::Aarch64).unwrap();
+        assert!(prog.len() < 4096, "{} instructions", prog.len());
+        let nr = |n| Abi::Aarch64.number(n).unwrap();
+        for n in ["read", "write", "execve", "exit_group", "openat", "newfstatat", "mmap", "rt_sigreturn", "clone3"] {
+            let want = if n == "clone3" { RET_ERRNO | 38 } else { RET_ALLOW };
+            assert_eq!(eval(&prog, nr(n), AARCH64, [0; 6]), want, "{n}");
+        }
+        assert_eq!((nr("read"), nr("openat"), nr("mount")), (63, 56, 40), "the generic table's numbers");
+        for n in ["mount", "unshare", "bpf", "kexec_load", "reboot", "setns", "umount2", "pivot_root"] {
+            assert_eq!(eval(&prog, nr(n), AARCH64, [0; 6]), EPERM, "{n}");
+        }
+        assert_eq!(eval(&prog, nr("clone"), AARCH64, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(eval(&prog, nr("clone"), AARCH64, [libc::CLONE_NEWNS as u64, 0, 0, 0, 0, 0]), EPERM);
+        assert_eq!(eval(&prog, nr("socket"), AARCH64, [40, 0, 0, 0, 0, 0]), EPERM);
+        assert_eq!(eval(&prog, nr("socket"), AARCH64, [1 << 32 | 40, 0, 0, 0, 0, 0]), RET_ALLOW, "64-bit");
+        // x86-64 numbers mean nothing here; unknown numbers get the default.
+        assert_eq!(eval(&prog, 39, X64, [0; 6]), EPERM);
+        assert_eq!(eval(&prog, 5000, AARCH64, [0; 6]), EPERM);
+        // 32-bit arm processes (SCMP_ARCH_ARM in the archMap): getpid 20,
+        // read 3, the ARM-private cacheflush and set_tls allowed; mount 21,
+        // unshare 337 not; arguments compared on 32 bits.
+        let arm = |n| Abi::Arm.number(n).unwrap();
+        assert_eq!((arm("getpid"), arm("cacheflush"), arm("set_tls")), (20, 0x0f_0002, 0x0f_0005));
+        for n in ["getpid", "read", "execve", "cacheflush", "set_tls", "breakpoint", "arm_fadvise64_64", "mmap2"] {
+            assert_eq!(eval(&prog, arm(n), ARM, [0; 6]), RET_ALLOW, "arm {n}");
+        }
+        for n in ["mount", "unshare", "kexec_load"] {
+            assert_eq!(eval(&prog, arm(n), ARM, [0; 6]), EPERM, "arm {n}");
+        }
+        assert_eq!(eval(&prog, arm("clone"), ARM, [libc::CLONE_NEWNS as u64, 0, 0, 0, 0, 0]), EPERM);
+        assert_eq!(eval(&prog, arm("socket"), ARM, [1 << 32 | 40, 0, 0, 0, 0, 0]), EPERM, "32-bit");
+        // Without SCMP_ARCH_ARM listed, 32-bit processes get the default.
+        let mut only = s.clone();
+        only.set_architectures(Some(vec![Arch::ScmpArchAarch64]));
+        let prog = compile_for(&only, Abi::Aarch64).unwrap();
+        assert_eq!(eval(&prog, 20, ARM, [0; 6]), EPERM);
+        assert_eq!(eval(&prog, nr("getpid"), AARCH64, [0; 6]), RET_ALLOW);
+    }
+
+    #[test]
+    fn arm_hosts_use_the_arm_table() {
+        let s = from_docker_profile(DOCKER_DEFAULT_PROFILE, &[], "arm", (6, 18)).unwrap();
+        let prog = compile_for(&s, Abi::Arm).unwrap();
+        let arm = |n| Abi::Arm.number(n).unwrap();
+        for n in ["getpid", "read", "cacheflush", "set_tls", "clock_gettime64"] {
+            assert_eq!(eval(&prog, arm(n), ARM, [0; 6]), RET_ALLOW, "{n}");
+        }
+        assert_eq!(eval(&prog, arm("mount"), ARM, [0; 6]), EPERM);
+        assert_eq!(eval(&prog, arm("getpid"), AARCH64, [0; 6]), EPERM, "another architecture");
     }
 
     #[test]
