@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 /// where it belongs.
 const LAYERS: &[(&str, &[&str])] = &[
     ("cli", &["cli"]),
-    ("engine", &["build", "container"]),
+    ("engine", &["build", "container", "system"]),
     ("services", &["network", "volume", "registry", "image"]),
     ("base", &["runtime", "store"]),
-    ("leaves", &["units", "util", "digest", "reference", "format", "sys"]),
+    ("leaves", &["units", "util", "digest", "reference", "format", "filters", "sys"]),
 ];
 
 /// The layer index of `module` (0 = top), or `None` for an unknown module.
