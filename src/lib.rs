@@ -18,6 +18,7 @@ pub mod reference;
 pub mod registry;
 pub mod runtime;
 pub mod store;
+pub mod sys;
 pub mod units;
 pub mod util;
 pub mod volume;

@@ -581,7 +581,7 @@ pub fn export(dirs: &[PathBuf], out: &mut dyn Write) -> Result<(), ArchiveError>
                     continue;
                 }
                 if m.is_dir() {
-                    if xattr_is_y(&p, "trusted.overlay.opaque") {
+                    if super::unpack::is_opaque(&p) {
                         new_opaque.push(r.clone());
                     }
                     stack.push(r.clone());
@@ -599,14 +599,4 @@ pub fn export(dirs: &[PathBuf], out: &mut dyn Write) -> Result<(), ArchiveError>
     }
     tar.into_inner().map_err(label)?.flush().map_err(label)?;
     Ok(())
-}
-
-fn xattr_is_y(p: &Path, name: &str) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(path) = std::ffi::CString::new(p.as_os_str().as_bytes()) else { return false };
-    let Ok(name) = std::ffi::CString::new(name) else { return false };
-    let mut buf = [0u8; 4];
-    // SAFETY: valid NUL-terminated strings and a buffer of the given length.
-    let n = unsafe { libc::lgetxattr(path.as_ptr(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-    n == 1 && buf[0] == b'y'
 }

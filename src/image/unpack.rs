@@ -33,7 +33,7 @@ use nix::sys::stat::{
 };
 use nix::sys::time::TimeSpec;
 use nix::unistd::{Gid, Uid, UnlinkatFlags, fchown, fchownat, linkat, symlinkat, unlinkat};
-use std::ffi::{CString, OsStr};
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -222,11 +222,7 @@ fn pax_time(v: &str) -> Option<TimeSpec> {
 
 /// `fsetxattr(2)`.
 fn fsetxattr(fd: BorrowedFd<'_>, name: &[u8], value: &[u8]) -> std::io::Result<()> {
-    let name = CString::new(name).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-    // SAFETY: `name` is a NUL-terminated string and `value` a valid buffer of
-    // `value.len()` bytes, both alive for the duration of the call.
-    let r = unsafe { libc::fsetxattr(fd.as_raw_fd(), name.as_ptr(), value.as_ptr().cast(), value.len(), 0) };
-    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    rustix::fs::fsetxattr(fd, OsStr::from_bytes(name), value, rustix::fs::XattrFlags::empty()).map_err(Into::into)
 }
 
 /// `lsetxattr(2)` on `NAME` in the directory `dir`, through `/proc/self/fd`
@@ -234,12 +230,15 @@ fn fsetxattr(fd: BorrowedFd<'_>, name: &[u8], value: &[u8]) -> std::io::Result<(
 fn lsetxattr_at(dir: BorrowedFd<'_>, file: &[u8], name: &[u8], value: &[u8]) -> std::io::Result<()> {
     let mut path = format!("/proc/self/fd/{}/", dir.as_raw_fd()).into_bytes();
     path.extend_from_slice(file);
-    let path = CString::new(path).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-    let name = CString::new(name).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-    // SAFETY: both strings are NUL-terminated and `value` is a valid buffer
-    // of `value.len()` bytes, all alive for the duration of the call.
-    let r = unsafe { libc::lsetxattr(path.as_ptr(), name.as_ptr(), value.as_ptr().cast(), value.len(), 0) };
-    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    let (path, name) = (OsStr::from_bytes(&path), OsStr::from_bytes(name));
+    rustix::fs::lsetxattr(path, name, value, rustix::fs::XattrFlags::empty()).map_err(Into::into)
+}
+
+/// Whether the directory `p` is an overlayfs opaque directory (xattr
+/// `trusted.overlay.opaque` = `y`, read without following a symlink at `p`).
+pub fn is_opaque(p: &Path) -> bool {
+    let mut buf = [0u8; 4];
+    matches!(rustix::fs::lgetxattr(p, "trusted.overlay.opaque", &mut buf[..]), Ok(1) if buf[0] == b'y')
 }
 
 impl Unpacker<'_> {
@@ -817,12 +816,9 @@ mod tests {
     }
 
     fn xattr(p: &Path, name: &str) -> Option<Vec<u8>> {
-        let path = CString::new(p.as_os_str().as_bytes()).unwrap();
-        let name = CString::new(name).unwrap();
         let mut buf = vec![0u8; 256];
-        // SAFETY: valid NUL-terminated strings and a buffer of the given length.
-        let n = unsafe { libc::lgetxattr(path.as_ptr(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-        (n >= 0).then(|| buf[..n as usize].to_vec())
+        let n = rustix::fs::lgetxattr(p, name, &mut buf[..]).ok()?;
+        Some(buf[..n].to_vec())
     }
 
     #[test]

@@ -120,22 +120,29 @@ pub(crate) fn mask(names: &[String], last: u32) -> Result<u64, Error> {
     Ok(m)
 }
 
+/// The capability numbered `c` as rustix's one-bit set.
+fn one(c: u32) -> rustix::thread::CapabilitySet {
+    rustix::thread::CapabilitySet::from_bits_retain(1 << c)
+}
+
+/// rustix's errno as nix's (whose `desc` the messages use).
+fn errno(e: rustix::io::Errno) -> Errno {
+    Errno::from_raw(e.raw_os_error())
+}
+
 /// Drops every capability not in `bounding` from the bounding set
 /// (needs `CAP_SETPCAP`, so before the user switch).
 pub(crate) fn drop_bounding(bounding: u64, last: u32) -> Result<(), Error> {
     for c in 0..=last {
-        if bounding & (1 << c) == 0 {
-            // SAFETY: prctl on integers.
-            if unsafe { libc::prctl(libc::PR_CAPBSET_DROP, c as libc::c_ulong, 0, 0, 0) } != 0 {
-                let e = Errno::last();
-                if e != Errno::EINVAL {
-                    return Err(Error::Setup(format!(
-                        "cannot drop {} from the bounding set: {}",
-                        NAMES.get(c as usize).unwrap_or(&"?"),
-                        e.desc()
-                    )));
-                }
-            }
+        if bounding & (1 << c) == 0
+            && let Err(e) = rustix::thread::remove_capability_from_bounding_set(one(c))
+            && errno(e) != Errno::EINVAL
+        {
+            return Err(Error::Setup(format!(
+                "cannot drop {} from the bounding set: {}",
+                NAMES.get(c as usize).unwrap_or(&"?"),
+                errno(e).desc()
+            )));
         }
     }
     Ok(())
@@ -149,48 +156,28 @@ pub(crate) fn keep_caps(on: bool) -> Result<(), Error> {
 /// Sets effective, permitted and inheritable (`capset(2)`), then raises
 /// the ambient capabilities that are also permitted and inheritable.
 pub(crate) fn apply(s: &CapSets) -> Result<(), Error> {
-    #[repr(C)]
-    struct Header {
-        version: u32,
-        pid: i32,
-    }
-    #[repr(C)]
-    #[derive(Clone, Copy)]
-    struct Data {
-        effective: u32,
-        permitted: u32,
-        inheritable: u32,
-    }
-    let hdr = Header { version: 0x2008_0522, pid: 0 }; // _LINUX_CAPABILITY_VERSION_3
-    let split = |m: u64| (m as u32, (m >> 32) as u32);
-    let (e0, e1) = split(s.effective);
-    let (p0, p1) = split(s.permitted);
-    let (i0, i1) = split(s.inheritable);
-    let data = [
-        Data { effective: e0, permitted: p0, inheritable: i0 },
-        Data { effective: e1, permitted: p1, inheritable: i1 },
-    ];
-    // SAFETY: capset reads the header and two data structs.
-    if unsafe { libc::syscall(libc::SYS_capset, &hdr as *const Header, data.as_ptr()) } != 0 {
-        return Err(Error::Setup(format!("cannot set capabilities: {}", Errno::last().desc())));
+    use rustix::thread::{CapabilitySet, CapabilitySets};
+    let sets = CapabilitySets {
+        effective: CapabilitySet::from_bits_retain(s.effective),
+        permitted: CapabilitySet::from_bits_retain(s.permitted),
+        inheritable: CapabilitySet::from_bits_retain(s.inheritable),
+    };
+    if let Err(e) = rustix::thread::set_capabilities(None, sets) {
+        return Err(Error::Setup(format!("cannot set capabilities: {}", errno(e).desc())));
     }
     // The kernel raises an ambient capability only if it is permitted and
     // inheritable; like runc 1.1+, skip the others instead of failing (older
     // configs list ambient capabilities without the inheritable set).
     let raisable = s.ambient & s.permitted & s.inheritable;
     for c in 0..64u64 {
-        if raisable & (1 << c) != 0 {
-            // SAFETY: prctl on integers.
-            let r = unsafe {
-                libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong, c as libc::c_ulong, 0, 0)
-            };
-            if r != 0 {
-                return Err(Error::Setup(format!(
-                    "cannot raise ambient capability {}: {}",
-                    NAMES.get(c as usize).unwrap_or(&"?"),
-                    Errno::last().desc()
-                )));
-            }
+        if raisable & (1 << c) != 0
+            && let Err(e) = rustix::thread::configure_capability_in_ambient_set(one(c as u32), true)
+        {
+            return Err(Error::Setup(format!(
+                "cannot raise ambient capability {}: {}",
+                NAMES.get(c as usize).unwrap_or(&"?"),
+                errno(e).desc()
+            )));
         }
     }
     Ok(())

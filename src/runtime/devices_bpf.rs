@@ -38,7 +38,7 @@
 
 use super::Error;
 use oci_spec::runtime::{LinuxDeviceCgroup, LinuxDeviceType};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
 /// `BPF_DEVCG_DEV_BLOCK` (linux/bpf.h).
@@ -52,21 +52,8 @@ pub const ACC_READ: u32 = 2;
 /// `BPF_DEVCG_ACC_WRITE`.
 pub const ACC_WRITE: u32 = 4;
 
-/// One eBPF instruction (`struct bpf_insn`, 8 bytes): opcode, destination
-/// register (low nibble) and source register (high nibble), a signed jump
-/// offset in instructions, a signed 32-bit immediate.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Insn {
-    /// Class, size/operation and source bits (`BPF_LDX | BPF_W | BPF_MEM`…).
-    pub code: u8,
-    /// `dst_reg | src_reg << 4`.
-    pub regs: u8,
-    /// Offset: memory displacement, or jump distance from the next insn.
-    pub off: i16,
-    /// Immediate operand.
-    pub imm: i32,
-}
+/// One eBPF instruction (`struct bpf_insn`).
+pub use crate::sys::BpfInsn as Insn;
 
 // The few opcodes the generator emits (linux/bpf_common.h, linux/bpf.h).
 /// `r_dst = *(u32 *)(r_src + off)`: `BPF_LDX | BPF_MEM | BPF_W`.
@@ -219,53 +206,12 @@ pub fn program(rules: &[LinuxDeviceCgroup]) -> Result<Vec<Insn>, Error> {
     Ok(p)
 }
 
-/// `BPF_PROG_LOAD` (`enum bpf_cmd`).
-const BPF_PROG_LOAD: libc::c_long = 5;
-/// `BPF_PROG_ATTACH`.
-const BPF_PROG_ATTACH: libc::c_long = 8;
 /// `BPF_PROG_TYPE_CGROUP_DEVICE`.
 const BPF_PROG_TYPE_CGROUP_DEVICE: u32 = 15;
 /// `BPF_CGROUP_DEVICE` (`enum bpf_attach_type`).
 const BPF_CGROUP_DEVICE: u32 = 6;
 /// `BPF_F_ALLOW_MULTI`: programs of parent cgroups keep running too.
 const BPF_F_ALLOW_MULTI: u32 = 2;
-
-/// The `BPF_PROG_LOAD` part of `union bpf_attr`, zero-padded to a size
-/// every kernel since 4.15 accepts (unknown trailing bytes must be zero).
-#[repr(C)]
-#[derive(Default)]
-struct ProgLoadAttr {
-    prog_type: u32,
-    insn_cnt: u32,
-    insns: u64,
-    license: u64,
-    log_level: u32,
-    log_size: u32,
-    log_buf: u64,
-    kern_version: u32,
-    prog_flags: u32,
-    prog_name: [u8; 16],
-    prog_ifindex: u32,
-    expected_attach_type: u32,
-}
-
-/// The `BPF_PROG_ATTACH` part of `union bpf_attr`.
-#[repr(C)]
-#[derive(Default)]
-struct ProgAttachAttr {
-    target_fd: u32,
-    attach_bpf_fd: u32,
-    attach_type: u32,
-    attach_flags: u32,
-    replace_bpf_fd: u32,
-}
-
-fn bpf<T>(cmd: libc::c_long, attr: &mut T) -> Result<libc::c_long, nix::errno::Errno> {
-    // SAFETY: `attr` is a repr(C) prefix of `union bpf_attr` whose pointers
-    // (instructions, license, log) outlive the call; its size is passed.
-    let r = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr as *mut T, std::mem::size_of::<T>()) };
-    if r < 0 { Err(nix::errno::Errno::last()) } else { Ok(r) }
-}
 
 /// Loads `prog` into the kernel as a `BPF_PROG_TYPE_CGROUP_DEVICE`
 /// program; returns its fd. On failure, loads again with the verifier's
@@ -274,27 +220,15 @@ pub fn load(prog: &[Insn], what: &str) -> Result<OwnedFd, Error> {
     let license = c"Apache-2.0";
     let mut name = [0u8; 16];
     name[..12].copy_from_slice(b"rcon_devices");
-    let mut attr = ProgLoadAttr {
-        prog_type: BPF_PROG_TYPE_CGROUP_DEVICE,
-        insn_cnt: prog.len() as u32,
-        insns: prog.as_ptr() as u64,
-        license: license.as_ptr() as u64,
-        prog_name: name,
-        ..Default::default()
-    };
-    let err = match bpf(BPF_PROG_LOAD, &mut attr) {
-        // SAFETY: the kernel returned a new fd that nothing else owns.
-        Ok(fd) => return Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) }),
+    let load = |log| crate::sys::bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, prog, license, name, log);
+    let err = match load(None) {
+        Ok(fd) => return Ok(fd),
         Err(e) => e,
     };
     // Again, with the verifier's log (only now: it costs time).
     let mut log = vec![0u8; 64 * 1024];
-    attr.log_level = 1;
-    attr.log_size = log.len() as u32;
-    attr.log_buf = log.as_mut_ptr() as u64;
-    let err = match bpf(BPF_PROG_LOAD, &mut attr) {
-        // SAFETY: as above.
-        Ok(fd) => return Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) }),
+    let err = match load(Some(&mut log)) {
+        Ok(fd) => return Ok(fd),
         Err(nix::errno::Errno::ENOSPC) => err,
         Err(e) => e,
     };
@@ -322,14 +256,7 @@ pub fn attach(dir: &Path, rules: &[LinuxDeviceCgroup]) -> Result<(), Error> {
     let prog = program(rules).map_err(|e| Error::Setup(format!("{what}: {e}")))?;
     let fd = load(&prog, &what)?;
     let cg = std::fs::File::open(dir).map_err(|e| Error::Setup(format!("cannot open {what}: {e}")))?;
-    let mut attr = ProgAttachAttr {
-        target_fd: cg.as_raw_fd() as u32,
-        attach_bpf_fd: fd.as_raw_fd() as u32,
-        attach_type: BPF_CGROUP_DEVICE,
-        attach_flags: BPF_F_ALLOW_MULTI,
-        ..Default::default()
-    };
-    bpf(BPF_PROG_ATTACH, &mut attr)
+    crate::sys::bpf_prog_attach(cg.as_fd(), fd.as_fd(), BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI)
         .map_err(|e| Error::Setup(format!("cannot attach the device cgroup eBPF program to {what}: {}", e.desc())))?;
     Ok(())
 }

@@ -61,8 +61,8 @@ pub mod oci;
 mod process;
 pub mod seccomp;
 mod spawn;
+use crate::sys;
 pub use spawn::Confinement;
-mod sys;
 pub mod tty;
 pub mod user;
 

@@ -22,15 +22,6 @@ fn is_whiteout(md: &std::fs::Metadata) -> bool {
     md.file_type().is_char_device() && md.rdev() == 0
 }
 
-fn is_opaque(p: &Path) -> bool {
-    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()) else { return false };
-    let mut buf = [0u8; 4];
-    // SAFETY: valid NUL-terminated strings and a buffer of the given length.
-    let n =
-        unsafe { libc::lgetxattr(c.as_ptr(), c"trusted.overlay.opaque".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-    n == 1 && buf[0] == b'y'
-}
-
 /// Whether `rel` exists in the merged view of `layers` (top first).
 fn in_layers(layers: &[PathBuf], rel: &Path) -> bool {
     for l in layers {
@@ -43,7 +34,7 @@ fn in_layers(layers: &[PathBuf], rel: &Path) -> bool {
                 Ok(md) if is_whiteout(&md) => return false,
                 Ok(md) if i + 1 == comps.len() => return !is_whiteout(&md),
                 Ok(md) if md.is_dir() => {
-                    if is_opaque(&cur) && i + 1 < comps.len() {
+                    if crate::image::unpack::is_opaque(&cur) && i + 1 < comps.len() {
                         // Present only if this layer itself has the rest.
                         let rest: PathBuf = comps[i + 1..].iter().collect();
                         return cur.join(rest).symlink_metadata().is_ok_and(|m| !is_whiteout(&m));
@@ -78,7 +69,7 @@ pub fn changes(store: &Store, record: &ContainerRecord) -> std::io::Result<Vec<C
             }
             out.push(Change { path: path.clone(), kind: if existed { 'C' } else { 'A' } });
             if md.is_dir() {
-                if existed && is_opaque(&e.path()) {
+                if existed && crate::image::unpack::is_opaque(&e.path()) {
                     // What the layers had here and the upper dir does not is gone.
                     for l in &layers {
                         if let Ok(rd) = std::fs::read_dir(l.join(&r)) {

@@ -36,18 +36,7 @@ use std::path::Path;
 pub const DOCKER_DEFAULT_PROFILE: &str = include_str!("default.json");
 
 /// One BPF instruction (`struct sock_filter`).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SockFilter {
-    /// Opcode.
-    pub code: u16,
-    /// Jump offset if true.
-    pub jt: u8,
-    /// Jump offset if false.
-    pub jf: u8,
-    /// Constant.
-    pub k: u32,
-}
+pub use crate::sys::SockFilter;
 
 // BPF opcodes (linux/bpf_common.h).
 const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
@@ -525,17 +514,7 @@ pub fn load(s: &LinuxSeccomp, cache_dir: Option<&Path>) -> Result<Vec<SockFilter
 /// Installs `prog` for the calling thread (`seccomp(SECCOMP_SET_MODE_FILTER)`).
 /// Needs `no_new_privs` or `CAP_SYS_ADMIN`.
 pub(crate) fn install(prog: &[SockFilter]) -> Result<(), nix::errno::Errno> {
-    #[repr(C)]
-    struct SockFprog {
-        len: u16,
-        filter: *const SockFilter,
-    }
-    let fprog = SockFprog { len: prog.len() as u16, filter: prog.as_ptr() };
-    // SAFETY: the kernel copies the program; `fprog` and `prog` outlive the call.
-    let r = unsafe {
-        libc::syscall(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, &fprog as *const SockFprog)
-    };
-    if r == 0 { Ok(()) } else { Err(nix::errno::Errno::last()) }
+    crate::sys::seccomp_set_mode_filter(prog)
 }
 
 /// Docker's profile format (moby `types.Seccomp`).
