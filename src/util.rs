@@ -99,12 +99,10 @@ macro_rules! warn {
 /// rcon leaves at its default action so that `rcon ps | head` ends quietly).
 pub fn write_to_child(mut stdin: std::process::ChildStdin, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    // SAFETY: signal(2) with SIG_IGN, restored right after the write.
-    let old = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    let was_ignored = crate::sys::ignore_sigpipe(true);
     let r = stdin.write_all(data);
     drop(stdin);
-    // SAFETY: restores the disposition saved above.
-    unsafe { libc::signal(libc::SIGPIPE, old) };
+    crate::sys::ignore_sigpipe(was_ignored);
     r
 }
 

@@ -13,7 +13,7 @@
 //! [`Netlink::in_netns`] makes one inside another process's namespace.
 
 use std::net::Ipv4Addr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 const RTM_NEWLINK: u16 = 16;
 const RTM_DELLINK: u16 = 17;
@@ -192,25 +192,8 @@ impl Netlink {
     /// Opens a socket in the caller's network namespace.
     pub fn open() -> Result<Netlink> {
         let err = |errno| Error { what: "open a netlink socket".into(), errno };
-        // SAFETY: plain socket(2)/bind(2) calls on integers and a zeroed sockaddr_nl.
-        unsafe {
-            let fd = libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_ROUTE);
-            if fd < 0 {
-                return Err(err(nix::errno::Errno::last()));
-            }
-            let fd = OwnedFd::from_raw_fd(fd);
-            let mut sa: libc::sockaddr_nl = std::mem::zeroed();
-            sa.nl_family = libc::AF_NETLINK as u16;
-            if libc::bind(
-                fd.as_raw_fd(),
-                &sa as *const _ as *const libc::sockaddr,
-                std::mem::size_of::<libc::sockaddr_nl>() as u32,
-            ) < 0
-            {
-                return Err(err(nix::errno::Errno::last()));
-            }
-            Ok(Netlink { fd, seq: 1 })
-        }
+        let fd = crate::sys::netlink_socket(nix::sys::socket::SockProtocol::NetlinkRoute).map_err(err)?;
+        Ok(Netlink { fd, seq: 1 })
     }
 
     /// Opens a socket inside the network namespace `netns` (an open

@@ -18,7 +18,7 @@
 
 use super::netlink::Msg;
 use nix::errno::Errno;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 const NFNL_SUBSYS_NFTABLES: u16 = 10;
 const NFNL_MSG_BATCH_BEGIN: u16 = 0x10;
@@ -69,71 +69,16 @@ fn nfgenmsg(family: u8, res_id: u16) -> [u8; 4] {
 }
 
 fn socket() -> Result<OwnedFd, Errno> {
-    // SAFETY: plain socket(2)/bind(2) calls on integers and a zeroed sockaddr_nl.
-    unsafe {
-        let fd = libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_NETFILTER);
-        if fd < 0 {
-            return Err(Errno::last());
-        }
-        let fd = OwnedFd::from_raw_fd(fd);
-        let mut sa: libc::sockaddr_nl = std::mem::zeroed();
-        sa.nl_family = libc::AF_NETLINK as u16;
-        if libc::bind(
-            fd.as_raw_fd(),
-            &sa as *const _ as *const libc::sockaddr,
-            std::mem::size_of::<libc::sockaddr_nl>() as u32,
-        ) < 0
-        {
-            return Err(Errno::last());
-        }
-        Ok(fd)
-    }
-}
-
-/// The child of [`close_elsewhere`]: closes its copies of every other fd
-/// at once (no pipe or lock of rcon outlives rcon), lets the parent close
-/// its copy of the socket first, then makes the last close and exits.
-extern "C" fn closer(fd: *mut libc::c_void) -> libc::c_int {
-    let fd = fd as usize as libc::c_long;
-    let pause = libc::timespec { tv_sec: 0, tv_nsec: 2_000_000 };
-    // SAFETY: raw system calls only (the child shares the parent's memory:
-    // no allocation, no libc state); `pause` lives on the child's stack.
-    unsafe {
-        if fd > 0 {
-            libc::syscall(libc::SYS_close_range, 0 as libc::c_long, fd - 1, 0 as libc::c_long);
-        }
-        libc::syscall(libc::SYS_close_range, fd + 1, libc::c_long::from(u32::MAX), 0 as libc::c_long);
-        libc::syscall(libc::SYS_nanosleep, &pause as *const libc::timespec, std::ptr::null::<libc::timespec>());
-        libc::syscall(libc::SYS_close, fd);
-        libc::syscall(libc::SYS_exit, 0 as libc::c_long);
-    }
-    0
+    crate::sys::netlink_socket(nix::sys::socket::SockProtocol::NetlinkNetFilter)
 }
 
 /// Closes a socket that changed the ruleset without waiting for the
 /// kernel: the last close of an nfnetlink socket flushes nf_tables'
 /// pending destroy work, which after a deleted element waits for an RCU
-/// grace period (10-15 ms measured on a 2-core host). A child process
-/// (sharing rcon's memory, with a small stack of its own, and a copy of its
-/// fd table) makes that last close and exits; rcon closes its own copy and
-/// goes on at once (and exits without waiting: the child, no SIGCHLD, is
-/// then reparented and reaped by init). When clone(2) fails, or the child
-/// wins the race to close, rcon's close is the last (and waits): never
-/// wrong, only slower.
+/// grace period (10-15 ms measured on a 2-core host); see
+/// [`crate::sys::close_elsewhere`].
 fn close_elsewhere(fd: OwnedFd) {
-    const STACK: usize = 16 * 1024;
-    let stack: &'static mut [u8] = Box::leak(vec![0u8; STACK].into_boxed_slice());
-    // SAFETY: `closer` runs on its own (leaked, never freed) stack and makes
-    // raw system calls only, on its own copy of the fd table.
-    unsafe {
-        libc::clone(
-            closer,
-            stack.as_mut_ptr().add(STACK).map_addr(|a| a & !15) as *mut libc::c_void,
-            libc::CLONE_VM,
-            fd.as_raw_fd() as usize as *mut libc::c_void,
-        );
-    }
-    drop(fd);
+    crate::sys::close_elsewhere(fd)
 }
 
 /// The batch bytes adding (`delete == false`) or deleting `elems` in table

@@ -427,8 +427,7 @@ impl Cgroup {
                     Err(_) if attempt < 199 => {
                         let procs = std::fs::read_to_string(d.join("cgroup.procs")).unwrap_or_default();
                         for pid in procs.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
-                            // SAFETY: kill(2) on processes of the container's own cgroup.
-                            unsafe { libc::kill(pid, libc::SIGKILL) };
+                            let _ = crate::sys::kill(pid, libc::SIGKILL);
                         }
                         std::thread::sleep(std::time::Duration::from_millis(if attempt < 20 { 1 } else { 5 }));
                     }

@@ -345,13 +345,9 @@ impl Process {
     /// Sends signal `sig` (e.g. `libc::SIGTERM`) to the init. As PID 1 of its
     /// namespace it only receives signals it has a handler for (SIGKILL aside).
     pub fn signal(&self, sig: i32) -> Result<(), Error> {
-        // SAFETY: kill(2) on integers.
-        if unsafe { libc::kill(self.pid, sig) } == 0 {
-            Ok(())
-        } else {
-            let e = nix::errno::Errno::last();
-            Err(Error::Setup(format!("cannot send signal {sig} to container process {}: {}", self.pid, e.desc())))
-        }
+        crate::sys::kill(self.pid, sig).map_err(|e| {
+            Error::Setup(format!("cannot send signal {sig} to container process {}: {}", self.pid, e.desc()))
+        })
     }
 }
 

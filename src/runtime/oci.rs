@@ -364,8 +364,7 @@ impl Runtime {
         drop(spawn_opts);
         let pid = process.pid();
         let kill = |cg: Option<&Cgroup>| {
-            // SAFETY: kill(2) on the init we just created.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let _ = crate::sys::kill(pid, libc::SIGKILL);
             let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);
             if let Some(c) = cg {
                 c.remove();
@@ -460,9 +459,10 @@ impl Runtime {
             }
         }
         for pid in pids {
-            // SAFETY: kill(2) on the container's processes.
-            if unsafe { libc::kill(pid, signal) } != 0 && pid == r.pid {
-                let e = std::io::Error::last_os_error();
+            if let Err(e) = crate::sys::kill(pid, signal)
+                && pid == r.pid
+            {
+                let e = std::io::Error::from(e);
                 return Err(Error::Io {
                     op: "kill",
                     id: id.to_string(),
@@ -486,8 +486,7 @@ impl Runtime {
                 return Err(Error::Status { op: "delete", id: id.to_string(), status });
             }
             _ => {
-                // SAFETY: kill(2) on the container's init, checked alive above.
-                unsafe { libc::kill(r.pid, libc::SIGKILL) };
+                let _ = crate::sys::kill(r.pid, libc::SIGKILL);
                 let mut waited = Duration::ZERO;
                 while self.status(&r) != ContainerState::Stopped {
                     if waited > Duration::from_secs(10) {

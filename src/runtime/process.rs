@@ -17,26 +17,7 @@ use std::path::{Path, PathBuf};
 /// signals ignored, and Rust ignores `SIGPIPE`: without this, `yes | head`
 /// in the container would never end.
 pub(crate) fn reset_signal_dispositions() {
-    /// The kernel's `struct sigaction` (x86-64 and aarch64 layout).
-    #[repr(C)]
-    struct KernelSigaction {
-        handler: usize,
-        flags: u64,
-        restorer: usize,
-        mask: u64,
-    }
-    let dfl = KernelSigaction { handler: libc::SIG_DFL, flags: 0, restorer: 0, mask: 0 };
-    // The raw system call, not libc's sigaction: glibc refuses signals 32
-    // and 33 (its own), which may have been inherited as ignored.
-    for sig in 1..=64 {
-        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
-            continue;
-        }
-        // SAFETY: installs SIG_DFL; `dfl` outlives the call, 8 is sizeof(sigset_t) in the kernel.
-        unsafe {
-            libc::syscall(libc::SYS_rt_sigaction, sig, &dfl as *const KernelSigaction, 0usize, 8usize);
-        }
-    }
+    crate::sys::reset_signal_dispositions()
 }
 
 /// Unblocks every signal (the container starts with an empty mask).
@@ -133,14 +114,14 @@ pub(crate) fn tiny_init(
     let all = SigSet::all();
     sigprocmask(SigmaskHow::SIG_SETMASK, Some(&all), None)
         .map_err(|e| Error::Setup(format!("cannot block signals in the init: {}", e.desc())))?;
-    // SAFETY: the init is single-threaded (a clone of a single-threaded rcon).
-    let child = match unsafe { nix::unistd::fork() } {
+    // The init is single-threaded (a clone of a single-threaded rcon).
+    let child = match crate::sys::fork() {
         Err(e) => return Err(Error::Setup(format!("cannot fork the command from the init: {}", e.desc()))),
         Ok(nix::unistd::ForkResult::Child) => return exec(),
         Ok(nix::unistd::ForkResult::Parent { child }) => child,
     };
-    // SAFETY: closing our copy of the start channel; nothing else uses it here.
-    unsafe { libc::close(chan) };
+    // Our copy of the start channel; nothing else uses it here.
+    let _ = nix::unistd::close(chan);
     let _ = nix::sys::prctl::set_name(c"rcon-init");
     loop {
         let sig = match all.wait() {
@@ -154,8 +135,8 @@ pub(crate) fn tiny_init(
         loop {
             use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
             match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(p, code)) if p == child => unsafe { libc::_exit(code) },
-                Ok(WaitStatus::Signaled(p, s, _)) if p == child => unsafe { libc::_exit(128 + s as i32) },
+                Ok(WaitStatus::Exited(p, code)) if p == child => crate::sys::exit_now(code),
+                Ok(WaitStatus::Signaled(p, s, _)) if p == child => crate::sys::exit_now(128 + s as i32),
                 Ok(WaitStatus::StillAlive) | Err(_) => break,
                 Ok(_) => continue,
             }

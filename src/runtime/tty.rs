@@ -13,27 +13,25 @@ use nix::sys::stat::Mode;
 use nix::sys::termios::{self, SetArg, Termios};
 use std::io::IoSlice;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicI32, Ordering};
 
 /// The byte that precedes the console master on the start channel.
 pub(crate) const CONSOLE_MARK: u8 = b'T';
 
-nix::ioctl_write_ptr_bad!(set_winsize, libc::TIOCSWINSZ, libc::winsize);
-nix::ioctl_read_bad!(get_winsize, libc::TIOCGWINSZ, libc::winsize);
-
 /// The window size of the terminal on `fd`, if it is one.
 pub fn window_size(fd: BorrowedFd<'_>) -> Option<(u16, u16)> {
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    // SAFETY: TIOCGWINSZ writes a winsize into `ws`.
-    unsafe { get_winsize(fd.as_raw_fd(), &mut ws) }.ok()?;
+    let ws = rustix::termios::tcgetwinsize(fd).ok()?;
     Some((ws.ws_row, ws.ws_col))
 }
 
 /// Sets the window size (rows, columns) of the terminal on `fd`.
 pub fn set_window_size(fd: BorrowedFd<'_>, rows: u16, cols: u16) -> Result<(), Errno> {
-    let ws = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
-    // SAFETY: TIOCSWINSZ reads a winsize.
-    unsafe { set_winsize(fd.as_raw_fd(), &ws) }.map(drop)
+    let ws = rustix::termios::Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
+    rustix::termios::tcsetwinsize(fd, ws).map_err(errno)
+}
+
+/// rustix's errno as nix's (whose `desc` the messages use).
+fn errno(e: rustix::io::Errno) -> Errno {
+    Errno::from_raw(e.raw_os_error())
 }
 
 /// In the init, after `pivot_root`: allocates the console from the
@@ -45,35 +43,21 @@ pub(crate) fn setup_console(chan: RawFd, uid: u32, size: Option<(u16, u16)>) -> 
     let err = |what: &str, e: Errno| Error::Setup(format!("cannot {what} for the container's console: {}", e.desc()));
     let master = nix::fcntl::open("/dev/ptmx", OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| err("open /dev/ptmx", e))?;
-    // SAFETY: unlockpt/ptsname_r on a valid master fd; `name` is large enough.
-    let mut name = [0 as libc::c_char; 64];
-    unsafe {
-        if libc::unlockpt(master.as_raw_fd()) != 0 {
-            return Err(err("unlock the pseudo-terminal", Errno::last()));
-        }
-        if libc::ptsname_r(master.as_raw_fd(), name.as_mut_ptr(), name.len()) != 0 {
-            return Err(err("name the pseudo-terminal", Errno::last()));
-        }
-    }
-    // SAFETY: ptsname_r NUL-terminated it.
-    let slave_path = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) }.to_string_lossy().into_owned();
+    rustix::pty::unlockpt(&master).map_err(|e| err("unlock the pseudo-terminal", errno(e)))?;
+    let name = rustix::pty::ptsname(&master, Vec::new()).map_err(|e| err("name the pseudo-terminal", errno(e)))?;
+    let slave_path = name.to_string_lossy().into_owned();
     let slave = nix::fcntl::open(slave_path.as_str(), OFlag::O_RDWR | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| err(&format!("open {slave_path}"), e))?;
-    // SAFETY: TIOCSCTTY on our own session's new terminal.
-    if unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSCTTY, 0) } != 0 {
-        return Err(err("make it the controlling terminal", Errno::last()));
-    }
+    rustix::process::ioctl_tiocsctty(&slave).map_err(|e| err("make it the controlling terminal", errno(e)))?;
     let _ = nix::unistd::fchown(slave.as_fd(), Some(uid.into()), Some(5.into()));
     let _ = nix::sys::stat::fchmod(slave.as_fd(), Mode::from_bits_truncate(0o620));
     if let Some((rows, cols)) = size {
         let _ = set_window_size(slave.as_fd(), rows, cols);
     }
-    for target in 0..3 {
-        // SAFETY: dup2 onto the standard descriptors.
-        if unsafe { libc::dup2(slave.as_raw_fd(), target) } < 0 {
-            return Err(err("redirect stdio", Errno::last()));
-        }
-    }
+    nix::unistd::dup2_stdin(&slave)
+        .and_then(|()| nix::unistd::dup2_stdout(&slave))
+        .and_then(|()| nix::unistd::dup2_stderr(&slave))
+        .map_err(|e| err("redirect stdio", e))?;
     let fds = [master.as_raw_fd()];
     let cmsg = [ControlMessage::ScmRights(&fds)];
     sendmsg::<()>(chan, &[IoSlice::new(&[CONSOLE_MARK])], &cmsg, MsgFlags::empty(), None)
@@ -81,9 +65,10 @@ pub(crate) fn setup_console(chan: RawFd, uid: u32, size: Option<(u16, u16)>) -> 
     Ok(())
 }
 
-/// The user's terminal in raw mode until dropped (then restored as it was).
+/// The user's terminal in raw mode until dropped (then restored as it was,
+/// through a duplicate of the fd it was entered on).
 pub struct RawMode {
-    fd: RawFd,
+    fd: OwnedFd,
     saved: Termios,
 }
 
@@ -94,27 +79,15 @@ impl RawMode {
         let saved = termios::tcgetattr(fd)?;
         let mut raw = saved.clone();
         termios::cfmakeraw(&mut raw);
+        let dup = fd.try_clone_to_owned().map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))?;
         termios::tcsetattr(fd, SetArg::TCSANOW, &raw)?;
-        Ok(RawMode { fd: fd.as_raw_fd(), saved })
+        Ok(RawMode { fd: dup, saved })
     }
 }
 
 impl Drop for RawMode {
     fn drop(&mut self) {
-        // SAFETY: the fd was valid when entered; restoring is best-effort.
-        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
-        let _ = termios::tcsetattr(fd, SetArg::TCSADRAIN, &self.saved);
-    }
-}
-
-/// Write end of the self-pipe `SIGWINCH` writes to (-1: none).
-static WINCH_PIPE: AtomicI32 = AtomicI32::new(-1);
-
-extern "C" fn on_winch(_: libc::c_int) {
-    let fd = WINCH_PIPE.load(Ordering::Relaxed);
-    if fd >= 0 {
-        // SAFETY: write(2) is async-signal-safe; a full pipe is fine to drop.
-        unsafe { libc::write(fd, b"w".as_ptr().cast(), 1) };
+        let _ = termios::tcsetattr(&self.fd, SetArg::TCSADRAIN, &self.saved);
     }
 }
 
@@ -148,9 +121,7 @@ pub fn forward(master: OwnedFd, interactive: bool) -> Result<(), Errno> {
         if let Some((r, c)) = window_size(stdin.as_fd()) {
             let _ = set_window_size(master.as_fd(), r, c);
         }
-        WINCH_PIPE.store(ww.as_raw_fd(), Ordering::Relaxed);
-        // SAFETY: the handler only writes to a pipe.
-        unsafe { libc::signal(libc::SIGWINCH, on_winch as *const () as libc::sighandler_t) };
+        crate::sys::notify_winch(Some(ww.as_fd()));
     }
     let mut stdin_open = interactive;
     let mut buf = [0u8; 8192];
@@ -201,9 +172,7 @@ pub fn forward(master: OwnedFd, interactive: bool) -> Result<(), Errno> {
         }
     };
     if is_tty {
-        // SAFETY: back to the default disposition.
-        unsafe { libc::signal(libc::SIGWINCH, libc::SIG_DFL) };
-        WINCH_PIPE.store(-1, Ordering::Relaxed);
+        crate::sys::notify_winch(None);
     }
     result
 }

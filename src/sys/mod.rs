@@ -4,12 +4,14 @@
 //! it). Each wrapper takes typed arguments, documents what the kernel reads
 //! and writes, and returns `Errno`: `clone3(2)` (with a fork-like fallback
 //! on `clone(2)`), `close_range(2)`, bringing an interface up with
-//! `SIOCSIFFLAGS`, `bpf(2)` for cgroup device programs, and
-//! `seccomp(2)`. Nothing here knows about containers.
+//! `SIOCSIFFLAGS`, `bpf(2)` for cgroup device programs, `seccomp(2)`, and
+//! signal dispositions (`SIGPIPE`, a `SIGWINCH` self-pipe). Nothing here
+//! knows about containers.
 
 use nix::errno::Errno;
 use std::ffi::CStr;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// `struct clone_args` of `clone3(2)` (linux/sched.h, version 2: 88 bytes).
 #[repr(C)]
@@ -261,4 +263,155 @@ pub fn seccomp_set_mode_filter(prog: &[SockFilter]) -> Result<(), Errno> {
         libc::syscall(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, &fprog as *const SockFprog)
     };
     if r == 0 { Ok(()) } else { Err(Errno::last()) }
+}
+
+/// Sets `SIGPIPE` to ignored (`true`: a write to a closed pipe fails with
+/// `EPIPE`) or to its default action (`false`: the process ends quietly, as
+/// `rcon ps | head` should). Returns whether it was ignored before, to
+/// restore it. rcon installs no `SIGPIPE` handler of its own.
+pub fn ignore_sigpipe(ignore: bool) -> bool {
+    let new = if ignore { libc::SIG_IGN } else { libc::SIG_DFL };
+    // SAFETY: signal(2) with SIG_IGN or SIG_DFL installs no code.
+    let old = unsafe { libc::signal(libc::SIGPIPE, new) };
+    old == libc::SIG_IGN
+}
+
+/// Write end of the pipe [`on_winch`] writes to (-1: none).
+static WINCH_PIPE: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_winch(_: libc::c_int) {
+    let fd = WINCH_PIPE.load(Ordering::Relaxed);
+    if fd >= 0 {
+        // SAFETY: write(2) is async-signal-safe; a full pipe drops the byte,
+        // which is fine (one pending byte already says "size changed").
+        unsafe { libc::write(fd, b"w".as_ptr().cast(), 1) };
+    }
+}
+
+/// With `Some(pipe)`, every `SIGWINCH` writes one byte to `pipe` (the
+/// write end of a non-blocking self-pipe that a poll loop reads); with
+/// `None`, `SIGWINCH` gets its default disposition back. The caller keeps
+/// `pipe` open until it calls this with `None`.
+pub fn notify_winch(pipe: Option<BorrowedFd<'_>>) {
+    match pipe {
+        Some(fd) => {
+            WINCH_PIPE.store(fd.as_raw_fd(), Ordering::Relaxed);
+            // SAFETY: the handler only loads an atomic and calls write(2).
+            unsafe { libc::signal(libc::SIGWINCH, on_winch as *const () as libc::sighandler_t) };
+        }
+        None => {
+            // SAFETY: back to the default disposition.
+            unsafe { libc::signal(libc::SIGWINCH, libc::SIG_DFL) };
+            WINCH_PIPE.store(-1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A netlink socket of `protocol` (`NETLINK_ROUTE`, `NETLINK_NETFILTER`),
+/// close-on-exec, bound with a kernel-assigned port id, in the caller's
+/// network namespace.
+pub fn netlink_socket(protocol: nix::sys::socket::SockProtocol) -> Result<OwnedFd, Errno> {
+    use nix::sys::socket::{AddressFamily, NetlinkAddr, SockFlag, SockType, bind, socket};
+    let fd = socket(AddressFamily::Netlink, SockType::Raw, SockFlag::SOCK_CLOEXEC, protocol)?;
+    bind(fd.as_raw_fd(), &NetlinkAddr::new(0, 0))?;
+    Ok(fd)
+}
+
+/// The child of [`close_elsewhere`]: closes its copies of every other fd
+/// at once (no pipe or lock of rcon outlives rcon), lets the parent close
+/// its copy of the socket first, then makes the last close and exits.
+extern "C" fn closer(fd: *mut libc::c_void) -> libc::c_int {
+    let fd = fd as usize as libc::c_long;
+    let pause = libc::timespec { tv_sec: 0, tv_nsec: 2_000_000 };
+    // SAFETY: raw system calls only (the child shares the parent's memory:
+    // no allocation, no libc state); `pause` lives on the child's stack.
+    unsafe {
+        if fd > 0 {
+            libc::syscall(libc::SYS_close_range, 0 as libc::c_long, fd - 1, 0 as libc::c_long);
+        }
+        libc::syscall(libc::SYS_close_range, fd + 1, libc::c_long::from(u32::MAX), 0 as libc::c_long);
+        libc::syscall(libc::SYS_nanosleep, &pause as *const libc::timespec, std::ptr::null::<libc::timespec>());
+        libc::syscall(libc::SYS_close, fd);
+        libc::syscall(libc::SYS_exit, 0 as libc::c_long);
+    }
+    0
+}
+
+/// Drops `fd` without waiting for its last close: a child process (sharing
+/// rcon's memory, with a small stack of its own, and a copy of its fd
+/// table) makes that last close and exits; rcon closes its own copy and
+/// goes on at once (and exits without waiting: the child, no `SIGCHLD`, is
+/// then reparented and reaped by init). For an nfnetlink socket whose last
+/// close flushes nf_tables' pending destroy work, which waits for an RCU
+/// grace period. When clone(2) fails, or the child wins the race to close,
+/// rcon's close is the last (and waits): never wrong, only slower.
+pub fn close_elsewhere(fd: OwnedFd) {
+    const STACK: usize = 16 * 1024;
+    let stack: &'static mut [u8] = Box::leak(vec![0u8; STACK].into_boxed_slice());
+    // SAFETY: `closer` runs on its own (leaked, never freed) stack and makes
+    // raw system calls only, on its own copy of the fd table.
+    unsafe {
+        libc::clone(
+            closer,
+            stack.as_mut_ptr().add(STACK).map_addr(|a| a & !15) as *mut libc::c_void,
+            libc::CLONE_VM,
+            fd.as_raw_fd() as usize as *mut libc::c_void,
+        );
+    }
+    drop(fd);
+}
+
+/// Sets every signal's disposition back to `SIG_DFL`. `execve` keeps ignored
+/// signals ignored, and Rust ignores `SIGPIPE`: without this, `yes | head`
+/// in the container would never end. For a process about to `execve`.
+pub fn reset_signal_dispositions() {
+    /// The kernel's `struct sigaction` (x86-64 and aarch64 layout).
+    #[repr(C)]
+    struct KernelSigaction {
+        handler: usize,
+        flags: u64,
+        restorer: usize,
+        mask: u64,
+    }
+    let dfl = KernelSigaction { handler: libc::SIG_DFL, flags: 0, restorer: 0, mask: 0 };
+    // The raw system call, not libc's sigaction: glibc refuses signals 32
+    // and 33 (its own), which may have been inherited as ignored.
+    for sig in 1..=64 {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            continue;
+        }
+        // SAFETY: installs SIG_DFL; `dfl` outlives the call, 8 is sizeof(sigset_t) in the kernel.
+        unsafe {
+            libc::syscall(libc::SYS_rt_sigaction, sig, &dfl as *const KernelSigaction, 0usize, 8usize);
+        }
+    }
+}
+
+/// `kill(2)`: sends `sig` (any number, real-time signals included) to
+/// `pid` (a process; 0 or negative: a process group, as kill(2) says).
+pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
+    // SAFETY: kill(2) on integers.
+    if unsafe { libc::kill(pid, sig) } == 0 { Ok(()) } else { Err(Errno::last()) }
+}
+
+/// `_exit(2)`: ends the process at once, without running exit handlers or
+/// flushing stdio; for a forked child, whose copies of the parent's
+/// buffers and locks must not be used.
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit(2) never returns and touches no memory.
+    unsafe { libc::_exit(code) }
+}
+
+/// What [`fork`] returned.
+pub use nix::unistd::ForkResult;
+
+/// `fork(2)`. The calling process must be single-threaded: the child of a
+/// multi-threaded process may only make async-signal-safe calls, and rcon's
+/// children allocate and lock (docs/ARCHITECTURE.md hazard 1). rcon forks
+/// only from such places: the CLI before it starts threads or after it
+/// joined them, the monitor, the container's init. The child ends with
+/// [`exit_now`] or `execve`, never by returning into the parent's code.
+pub fn fork() -> Result<ForkResult, Errno> {
+    // SAFETY: see above; the callers keep the single-thread rule.
+    unsafe { nix::unistd::fork() }
 }
