@@ -10,7 +10,7 @@
 
 use nix::errno::Errno;
 use std::ffi::CStr;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// `struct clone_args` of `clone3(2)` (linux/sched.h, version 2: 88 bytes).
@@ -414,4 +414,148 @@ pub use nix::unistd::ForkResult;
 pub fn fork() -> Result<ForkResult, Errno> {
     // SAFETY: see above; the callers keep the single-thread rule.
     unsafe { nix::unistd::fork() }
+}
+
+// File descriptors by number. Within the container's init and the exec
+// helpers, descriptors are numbers fixed by protocol (0-2, the inherited
+// start channel, the listening gate); these wrappers take them as such.
+// They cannot corrupt memory; like the system calls, they act on whatever
+// the number names.
+
+/// `dup2(2)`: makes `to` a copy of `from` (and not close-on-exec).
+pub fn dup2(from: RawFd, to: RawFd) -> Result<(), Errno> {
+    // SAFETY: dup2 on integers.
+    if unsafe { libc::dup2(from, to) } < 0 { Err(Errno::last()) } else { Ok(()) }
+}
+
+/// `dup3(2)` with `O_CLOEXEC`: makes `to` a close-on-exec copy of `from`.
+pub fn dup3_cloexec(from: RawFd, to: RawFd) -> Result<(), Errno> {
+    // SAFETY: dup3 on integers.
+    if unsafe { libc::dup3(from, to, libc::O_CLOEXEC) } < 0 { Err(Errno::last()) } else { Ok(()) }
+}
+
+/// Clears `FD_CLOEXEC` on `fd`, so that `execve` keeps it open.
+pub fn clear_cloexec(fd: RawFd) -> Result<(), Errno> {
+    // SAFETY: fcntl(F_SETFD) on an integer.
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } < 0 { Err(Errno::last()) } else { Ok(()) }
+}
+
+/// `close(2)` on a descriptor number this process no longer needs.
+pub fn close(fd: RawFd) {
+    // SAFETY: close on an integer; a stale number only gives EBADF.
+    unsafe { libc::close(fd) };
+}
+
+/// `read(2)` from a descriptor number.
+pub fn read(fd: RawFd, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: read writes at most `buf.len()` bytes into `buf`.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 { Err(Errno::last()) } else { Ok(n as usize) }
+}
+
+/// `write(2)` to a descriptor number.
+pub fn write(fd: RawFd, buf: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: write reads `buf.len()` bytes from `buf`.
+    let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
+    if n < 0 { Err(Errno::last()) } else { Ok(n as usize) }
+}
+
+/// `accept4(2)` with `SOCK_CLOEXEC` on the listening socket `listener`,
+/// retrying on `EINTR`; returns the connection.
+pub fn accept_cloexec(listener: RawFd) -> Result<OwnedFd, Errno> {
+    loop {
+        match nix::sys::socket::accept4(listener, nix::sys::socket::SockFlag::SOCK_CLOEXEC) {
+            // SAFETY: a descriptor accept4 just returned, owned by no one else.
+            Ok(fd) => return Ok(unsafe { OwnedFd::from_raw_fd(fd) }),
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// `setdomainname(2)` (NIS domain name of the UTS namespace).
+pub fn setdomainname(name: &[u8]) -> Result<(), Errno> {
+    // SAFETY: setdomainname reads `name.len()` bytes of `name`.
+    if unsafe { libc::setdomainname(name.as_ptr().cast(), name.len()) } != 0 { Err(Errno::last()) } else { Ok(()) }
+}
+
+/// `setrlimit(2)` on the `RLIMIT_*` number `resource`.
+pub fn setrlimit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) -> Result<(), Errno> {
+    let lim = libc::rlimit { rlim_cur: soft, rlim_max: hard };
+    // SAFETY: setrlimit reads `lim`.
+    if unsafe { libc::setrlimit(resource, &lim) } != 0 { Err(Errno::last()) } else { Ok(()) }
+}
+
+/// `getrlimit(2)`: (soft, hard) of the `RLIMIT_*` number `resource`.
+pub fn getrlimit(resource: libc::__rlimit_resource_t) -> Result<(u64, u64), Errno> {
+    let mut cur = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes `cur`.
+    if unsafe { libc::getrlimit(resource, &mut cur) } != 0 {
+        Err(Errno::last())
+    } else {
+        Ok((cur.rlim_cur, cur.rlim_max))
+    }
+}
+
+/// Pid the signal proxy forwards to (0: none).
+static FORWARD_PID: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward_signal(sig: libc::c_int) {
+    let pid = FORWARD_PID.load(Ordering::Relaxed);
+    if pid > 0 {
+        // SAFETY: kill(2) is async-signal-safe.
+        unsafe { libc::kill(pid, sig) };
+    }
+}
+
+/// From now on, each of `signals` that this process receives is sent on to
+/// `pid` (docker's signal proxy for `rcon run`).
+pub fn forward_signals_to(pid: i32, signals: &[i32]) {
+    FORWARD_PID.store(pid, Ordering::Relaxed);
+    for &sig in signals {
+        // SAFETY: the handler only loads an atomic and calls kill(2).
+        unsafe { libc::signal(sig, forward_signal as *const () as libc::sighandler_t) };
+    }
+}
+
+/// The child's end of [`fork_with_report`]'s pipe.
+pub struct Reporter(OwnedFd);
+
+impl Reporter {
+    /// Sends `message` to the parent (best effort: the parent may be gone).
+    pub fn report(self, message: &[u8]) {
+        use std::io::Write;
+        let _ = std::fs::File::from(self.0).write_all(message);
+    }
+
+    /// The pipe's descriptor, e.g. to keep it open in a grandchild.
+    pub fn as_fd(&self) -> BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.0.as_fd()
+    }
+}
+
+/// Forks (see [`fork`] for the single-thread rule) and runs `child` in the
+/// child, which then exits with the code `child` returns (without running
+/// the parent's destructors or exit handlers). `child` gets the write end of
+/// a close-on-exec pipe to report a failure on; the parent reads that pipe
+/// until every copy of the write end is closed, which happens when the
+/// child exits, or execs. Returns the child's pid and what it reported:
+/// nothing means it got to `execve` or ended without a report. The parent
+/// reaps the child itself.
+pub fn fork_with_report(child: impl FnOnce(Reporter) -> i32) -> Result<(nix::unistd::Pid, Vec<u8>), Errno> {
+    use std::io::Read;
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    match fork()? {
+        ForkResult::Child => {
+            drop(r);
+            exit_now(child(Reporter(w)))
+        }
+        ForkResult::Parent { child } => {
+            drop(w);
+            let mut report = Vec::new();
+            let _ = std::fs::File::from(r).read_to_end(&mut report);
+            Ok((child, report))
+        }
+    }
 }

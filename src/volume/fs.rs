@@ -467,42 +467,29 @@ pub fn feed_tar(input: &mut dyn Read, sink: &mut dyn Sink) -> anyhow::Result<()>
 /// mounts vanishes with it) and returns its result; the child's error comes
 /// back as text. The child shares rcon's stdin/stdout/stderr.
 pub fn in_private_mount_ns(f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
-    let (r, w) = nix::unistd::pipe()?;
     std::io::stdout().flush().ok();
-    // SAFETY: rcon's CLI is single-threaded here; the child only runs `f`
-    // and ends with `_exit`.
-    match unsafe { nix::unistd::fork() }? {
-        nix::unistd::ForkResult::Child => {
-            drop(r);
-            let res = (|| -> anyhow::Result<()> {
-                nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
-                    .context("cannot unshare the mount namespace")?;
-                mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
-                    .context("cannot make / private")?;
-                f()
-            })();
-            let _ = std::io::stdout().flush();
-            let code = match res {
-                Ok(()) => 0,
-                Err(e) => {
-                    let _ = File::from(w).write_all(crate::util::error_chain(e.as_ref()).as_bytes());
-                    1
-                }
-            };
-            // SAFETY: ends the child without running the parent's destructors.
-            unsafe { libc::_exit(code) }
-        }
-        nix::unistd::ForkResult::Parent { child } => {
-            drop(w);
-            let mut msg = String::new();
-            let _ = File::from(r).read_to_string(&mut msg);
-            let status = nix::sys::wait::waitpid(child, None)?;
-            match status {
-                nix::sys::wait::WaitStatus::Exited(_, 0) => Ok(()),
-                _ if !msg.is_empty() => Err(anyhow!(msg)),
-                s => Err(anyhow!("copy process ended with {s:?}")),
+    // rcon's CLI is single-threaded here.
+    let (child, msg) = crate::sys::fork_with_report(|reporter| {
+        let res = (|| -> anyhow::Result<()> {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS).context("cannot unshare the mount namespace")?;
+            mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
+                .context("cannot make / private")?;
+            f()
+        })();
+        let _ = std::io::stdout().flush();
+        match res {
+            Ok(()) => 0,
+            Err(e) => {
+                reporter.report(crate::util::error_chain(e.as_ref()).as_bytes());
+                1
             }
         }
+    })?;
+    let msg = String::from_utf8_lossy(&msg);
+    match nix::sys::wait::waitpid(child, None)? {
+        nix::sys::wait::WaitStatus::Exited(_, 0) => Ok(()),
+        _ if !msg.is_empty() => Err(anyhow!("{msg}")),
+        s => Err(anyhow!("copy process ended with {s:?}")),
     }
 }
 
