@@ -28,7 +28,7 @@
 
 use std::ffi::{CString, OsString};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
 /// The environment variable that turns the protection off (for rcon's own
@@ -36,39 +36,22 @@ use std::os::unix::ffi::OsStrExt;
 /// never set it in production).
 pub const INSECURE_ENV: &str = "RCON_INSECURE_WRITABLE_EXE";
 
-const OPEN_TREE_CLONE: libc::c_uint = 1;
-const MOUNT_ATTR_RDONLY: u64 = 0x1;
-const MOUNT_ATTR_NOSUID: u64 = 0x2;
-const MOUNT_ATTR_NODEV: u64 = 0x4;
-
-/// `struct mount_attr` (linux/mount.h, version 0: 32 bytes).
-#[repr(C)]
-struct MountAttr {
-    attr_set: u64,
-    attr_clr: u64,
-    propagation: u64,
-    userns_fd: u64,
-}
-
 /// True when the calling process runs from a binary that nothing can write:
 /// a read-only mount (also when rcon is installed on one), or a memfd
 /// sealed against writes.
 pub fn is_protected() -> bool {
-    // SAFETY: open(2) of a NUL-terminated path.
-    let fd = unsafe { libc::open(c"/proc/self/exe".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
-    if fd < 0 {
+    use nix::fcntl::{FcntlArg, OFlag, SealFlag};
+    let Ok(fd) = nix::fcntl::open("/proc/self/exe", OFlag::O_RDONLY | OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
+    else {
         return false;
-    }
-    // SAFETY: we own fd.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: fstatvfs into a zeroed struct on our fd.
-    if unsafe { libc::fstatvfs(fd.as_raw_fd(), &mut st) } == 0 && st.f_flag & libc::ST_RDONLY != 0 {
+    };
+    if nix::sys::statvfs::fstatvfs(&fd).is_ok_and(|st| st.flags().contains(nix::sys::statvfs::FsFlags::ST_RDONLY)) {
         return true;
     }
-    // SAFETY: fcntl on our fd (EINVAL for anything but a memfd).
-    let seals = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) };
-    seals >= 0 && seals & libc::F_SEAL_WRITE != 0 && seals & libc::F_SEAL_SEAL != 0
+    // EINVAL for anything but a memfd.
+    let Ok(seals) = nix::fcntl::fcntl(&fd, FcntlArg::F_GET_SEALS) else { return false };
+    let seals = SealFlag::from_bits_retain(seals);
+    seals.contains(SealFlag::F_SEAL_WRITE) && seals.contains(SealFlag::F_SEAL_SEAL)
 }
 
 /// `Ok` when the calling process may start processes that containers can
@@ -102,7 +85,7 @@ pub fn reexec_protected() -> io::Result<()> {
     }
     let view = protected_view()?;
     let args: Vec<OsString> = std::env::args_os().collect();
-    let err = exec_fd(view.as_raw_fd(), &args);
+    let err = exec_fd(view.as_fd(), &args);
     Err(io::Error::new(err.kind(), format!("cannot re-execute rcon from a read-only view of its binary: {err}")))
 }
 
@@ -125,84 +108,35 @@ pub fn protected_view() -> io::Result<OwnedFd> {
 
 /// `open_tree(path, OPEN_TREE_CLONE)` + `mount_setattr(RDONLY)`.
 fn readonly_clone(path: &std::ffi::CStr) -> io::Result<OwnedFd> {
-    // SAFETY: open_tree(2) with a NUL-terminated path; returns a new fd.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_open_tree,
-            libc::AT_FDCWD,
-            path.as_ptr(),
-            OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint,
-        )
-    };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: open_tree returned a new fd that we own.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd as RawFd) };
-    let attr = MountAttr {
-        attr_set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-        attr_clr: 0,
-        propagation: 0,
-        userns_fd: 0,
-    };
-    // SAFETY: mount_setattr(2) on our mount fd with an empty path and a
-    // struct of the size passed.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_mount_setattr,
-            fd.as_raw_fd(),
-            c"".as_ptr(),
-            libc::AT_EMPTY_PATH as libc::c_uint,
-            &attr as *const MountAttr,
-            std::mem::size_of::<MountAttr>(),
-        )
-    };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(fd)
+    crate::sys::readonly_mount_clone(path)
 }
 
 /// A memfd holding a copy of `path`, sealed against any change.
 fn sealed_copy(path: &std::ffi::CStr) -> io::Result<OwnedFd> {
+    use nix::fcntl::{FcntlArg, SealFlag};
+    use nix::sys::memfd::{MFdFlags, memfd_create};
+    /// `MFD_EXEC` (Linux 6.3; refused with EINVAL before, then retried without).
     const MFD_EXEC: libc::c_uint = 0x10;
-    let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
-    // SAFETY: memfd_create(2) with a NUL-terminated name; MFD_EXEC is
-    // refused (EINVAL) by kernels before 6.3, then retried without.
-    let mut fd = unsafe { libc::memfd_create(c"rcon".as_ptr(), flags | MFD_EXEC) };
-    if fd < 0 {
-        // SAFETY: as above.
-        fd = unsafe { libc::memfd_create(c"rcon".as_ptr(), flags) };
-    }
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: memfd_create returned a new fd that we own.
-    let memfd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let flags = MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING;
+    let memfd = memfd_create(c"rcon", flags | MFdFlags::from_bits_retain(MFD_EXEC as _))
+        .or_else(|_| memfd_create(c"rcon", flags))
+        .map_err(io::Error::from)?;
     let mut src = std::fs::File::open(std::ffi::OsStr::from_bytes(path.to_bytes()))?;
     let mut dst = std::fs::File::from(memfd.try_clone()?);
     io::copy(&mut src, &mut dst)?;
-    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
-    // SAFETY: fcntl on our memfd.
-    if unsafe { libc::fcntl(memfd.as_raw_fd(), libc::F_ADD_SEALS, seals) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let seals = SealFlag::F_SEAL_SEAL | SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW | SealFlag::F_SEAL_WRITE;
+    nix::fcntl::fcntl(&memfd, FcntlArg::F_ADD_SEALS(seals)).map_err(io::Error::from)?;
     Ok(memfd)
 }
 
 /// `execveat(fd, "", args, environment, AT_EMPTY_PATH)`; returns the error
 /// when it fails.
-pub fn exec_fd(fd: RawFd, args: &[OsString]) -> io::Error {
+pub fn exec_fd(fd: BorrowedFd<'_>, args: &[OsString]) -> io::Error {
     let Some((argv, envp)) = cstrings(args) else {
         return io::Error::new(io::ErrorKind::InvalidInput, "an argument contains a NUL byte");
     };
-    let argv_p: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
-    let envp_p: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
-    // SAFETY: NULL-terminated arrays of NUL-terminated strings that outlive the call.
-    unsafe {
-        libc::syscall(libc::SYS_execveat, fd, c"".as_ptr(), argv_p.as_ptr(), envp_p.as_ptr(), libc::AT_EMPTY_PATH);
-    }
-    io::Error::last_os_error()
+    let Err(e) = nix::unistd::execveat(fd, c"", &argv, &envp, nix::fcntl::AtFlags::AT_EMPTY_PATH);
+    e.into()
 }
 
 /// `execve("/proc/self/exe", args, environment)`: the running binary again
@@ -212,11 +146,8 @@ pub fn exec_self(args: &[OsString]) -> io::Error {
     let Some((argv, envp)) = cstrings(args) else {
         return io::Error::new(io::ErrorKind::InvalidInput, "an argument contains a NUL byte");
     };
-    let argv_p: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
-    let envp_p: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
-    // SAFETY: NULL-terminated arrays of NUL-terminated strings that outlive the call.
-    unsafe { libc::execve(c"/proc/self/exe".as_ptr(), argv_p.as_ptr(), envp_p.as_ptr()) };
-    io::Error::last_os_error()
+    let Err(e) = nix::unistd::execve(c"/proc/self/exe", &argv, &envp);
+    e.into()
 }
 
 /// Names the process after `argv0`'s file name (what `ps -o comm` and
@@ -224,11 +155,10 @@ pub fn exec_self(args: &[OsString]) -> io::Error {
 /// kernel would name it after that (`3`, `exe`).
 pub fn name_process(argv0: Option<&OsString>) {
     let name = argv0.and_then(|a| std::path::Path::new(a).file_name()).map_or(&b"rcon"[..], |n| n.as_bytes());
-    let mut buf = [0u8; 16];
-    let n = name.len().min(15);
-    buf[..n].copy_from_slice(&name[..n]);
-    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
-    unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr()) };
+    let name: Vec<u8> = name.iter().copied().take(15).take_while(|b| *b != 0).collect();
+    if let Ok(name) = CString::new(name) {
+        let _ = nix::sys::prctl::set_name(&name);
+    }
 }
 
 type CStrings = (Vec<CString>, Vec<CString>);
@@ -249,6 +179,7 @@ fn cstrings(args: &[OsString]) -> Option<CStrings> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsRawFd;
 
     #[test]
     fn views_cannot_be_written() {
