@@ -16,9 +16,9 @@
 //! Like `spawn`, this forks, so the caller must be single-threaded.
 
 use super::{Error, Process, process, spawn, user};
-use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::unistd::{ForkResult, fork, pipe2};
+use crate::sys::{ForkResult, fork};
+use nix::unistd::pipe2;
 use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -101,16 +101,15 @@ pub fn exec(init_pid: i32, req: ExecRequest) -> Result<ExecProcess, Error> {
     let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::Setup(format!("cannot create a pipe: {e}")))?;
     let (pid_r, pid_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::Setup(format!("cannot create a pipe: {e}")))?;
 
-    // SAFETY: the caller is single-threaded (module docs); the child only
-    // makes system calls and exits.
-    match unsafe { fork() } {
+    // The caller is single-threaded (module docs).
+    match fork() {
         Err(e) => Err(Error::Setup(format!("cannot fork: {e}"))),
         Ok(ForkResult::Child) => {
             drop(err_r);
             drop(pid_r);
             let code = joiner(&namespaces, &req, &args, &env, err_w, pid_w);
-            // SAFETY: leave without running the parent's atexit handlers.
-            unsafe { libc::_exit(code) }
+            // Without running the parent's atexit handlers.
+            crate::sys::exit_now(code)
         }
         Ok(ForkResult::Parent { child }) => {
             drop(err_w);
@@ -149,23 +148,18 @@ fn joiner(
         125
     };
     for (name, flag, fd) in namespaces {
-        // SAFETY: setns(2) on an open namespace fd.
-        if unsafe { libc::setns(fd.as_raw_fd(), *flag) } != 0 {
-            return fail(Error::Setup(format!(
-                "cannot join the container's {name} namespace: {}",
-                Errno::last().desc()
-            )));
+        if let Err(e) = nix::sched::setns(fd, nix::sched::CloneFlags::from_bits_retain(*flag)) {
+            return fail(Error::Setup(format!("cannot join the container's {name} namespace: {}", e.desc())));
         }
     }
-    // SAFETY: still single-threaded.
-    match unsafe { fork() } {
+    // Still single-threaded.
+    match fork() {
         Err(e) => fail(Error::Setup(format!("cannot fork into the container: {e}"))),
         Ok(ForkResult::Child) => {
             drop(pid_w);
             let e = run_in_container(req, args, env).unwrap_err();
             let _ = File::from(err_w).write_all(&spawn::encode(&e));
-            // SAFETY: as above.
-            unsafe { libc::_exit(e.exit_code()) }
+            crate::sys::exit_now(e.exit_code())
         }
         Ok(ForkResult::Parent { child }) => {
             drop(err_w);
@@ -179,12 +173,7 @@ fn joiner(
 /// The process's side: stdio, user, cwd, environment, exec. Returns only on failure.
 fn run_in_container(req: &ExecRequest, args: &[CString], env: &[CString]) -> Result<std::convert::Infallible, Error> {
     let dup = |fd: RawFd, to: RawFd| {
-        // SAFETY: dup2 on fds this process owns.
-        if unsafe { libc::dup2(fd, to) } < 0 {
-            Err(Error::Setup(format!("cannot set up fd {to}: {}", Errno::last().desc())))
-        } else {
-            Ok(())
-        }
+        crate::sys::dup2(fd, to).map_err(|e| Error::Setup(format!("cannot set up fd {to}: {}", e.desc())))
     };
     match &req.stdin {
         Some(fd) => dup(fd.as_raw_fd(), 0)?,
@@ -200,11 +189,9 @@ fn run_in_container(req: &ExecRequest, args: &[CString], env: &[CString]) -> Res
         dup(fd.as_raw_fd(), 2)?;
     }
     if req.tty {
-        // SAFETY: setsid and TIOCSCTTY on our own stdin.
-        unsafe {
-            libc::setsid();
-            libc::ioctl(0, libc::TIOCSCTTY, 0);
-        }
+        // A session of its own, with the console on stdin as its terminal.
+        let _ = nix::unistd::setsid();
+        let _ = rustix::process::ioctl_tiocsctty(std::io::stdin());
     }
     process::reset_signal_dispositions();
     let passwd = std::fs::read_to_string("/etc/passwd").ok();
