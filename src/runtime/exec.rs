@@ -16,8 +16,8 @@
 //! Like `spawn`, this forks, so the caller must be single-threaded.
 
 use super::{Error, Process, process, spawn, user};
-use nix::fcntl::OFlag;
 use crate::sys::{ForkResult, fork};
+use nix::fcntl::OFlag;
 use nix::unistd::pipe2;
 use std::ffi::CString;
 use std::fs::File;

@@ -11,12 +11,12 @@ use super::{Error, Process, RootfsSetup, SpawnOptions, Stdio, StdioFd};
 use super::{caps, cgroups, seccomp, tty};
 use nix::errno::Errno;
 use nix::mount::MsFlags;
-use nix::sys::socket::{AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg, socketpair};
+use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
 use oci_spec::runtime::{LinuxDevice, LinuxNamespaceType, Spec};
 use std::convert::Infallible;
 use std::ffi::CString;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 
 /// Whom the process runs as.
@@ -212,7 +212,7 @@ impl Plan {
             terminal: proc_.terminal().unwrap_or(false),
             console_size: proc_.console_size().map(|b| (b.height() as u16, b.width() as u16)).or_else(|| {
                 // The caller's terminal size, so the program starts with the right one.
-                tty::window_size(unsafe { BorrowedFd::borrow_raw(0) })
+                tty::window_size(std::io::stdin().as_fd())
             }),
             no_new_privileges: proc_.no_new_privileges().unwrap_or(false),
             caps,
@@ -384,7 +384,7 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
             Some(own)
         }
     };
-    let cloned = unsafe { sys::clone_process(plan.clone_flags) };
+    let cloned = sys::clone_process(plan.clone_flags);
     if let (Some(own), Ok(Forked::Parent(_))) = (&own_pid_ns, &cloned) {
         let _ = nix::sched::setns(own, nix::sched::CloneFlags::CLONE_NEWPID);
     }
@@ -395,15 +395,14 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
             let Err(e) = init(&plan, opts, cgroup.as_ref(), child_end.as_raw_fd());
             let mut chan = std::fs::File::from(child_end);
             let _ = chan.write_all(&encode(&e));
-            // SAFETY: _exit skips destructors and atexit handlers of the copy.
-            unsafe { libc::_exit(e.exit_code()) }
+            // Skips destructors and atexit handlers of the copy.
+            sys::exit_now(e.exit_code())
         }
         Ok(Forked::Parent(pid)) => {
             drop(child_end);
             if let Some(hook) = &opts.on_created {
                 if let Err(m) = hook(pid) {
-                    // SAFETY: kill(2) on the child we just created.
-                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                    let _ = sys::kill(pid, libc::SIGKILL);
                     reap(pid);
                     return Err(fail(Error::Setup(m)));
                 }
@@ -438,27 +437,10 @@ fn read_outcome(chan: &OwnedFd, terminal: bool, gated: bool) -> Result<(Vec<u8>,
     let mut buf = Vec::new();
     let mut console = None;
     if terminal {
-        let mut first = [0u8; 1];
-        let mut cmsg = nix::cmsg_space!([std::os::fd::RawFd; 1]);
-        let mut iov = [std::io::IoSliceMut::new(&mut first)];
-        let msg = loop {
-            match recvmsg::<()>(chan.as_raw_fd(), &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC) {
-                Err(Errno::EINTR) => continue,
-                r => break r?,
-            }
-        };
-        let n = msg.bytes;
-        for c in msg.cmsgs()? {
-            if let ControlMessageOwned::ScmRights(fds) = c {
-                for fd in fds {
-                    // SAFETY: a descriptor the kernel just installed for us.
-                    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-                    console.get_or_insert(fd);
-                }
-            }
-        }
-        if n == 1 && !(console.is_some() && first[0] == tty::CONSOLE_MARK) {
-            buf.push(first[0]);
+        let (n, first, fd) = sys::recv_byte_with_fd(chan.as_fd())?;
+        console = fd;
+        if n == 1 && !(console.is_some() && first == tty::CONSOLE_MARK) {
+            buf.push(first);
         }
         if n == 0 {
             return Ok((buf, console));
@@ -517,7 +499,7 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         // Wait for the parent's hook (network, id maps) to finish.
         let mut go = [0u8; 1];
         loop {
-            match nix::unistd::read(unsafe { BorrowedFd::borrow_raw(chan) }, &mut go) {
+            match sys::read(chan, &mut go) {
                 Err(Errno::EINTR) => continue,
                 Ok(1) => break,
                 _ => return Err(Error::Setup("the runtime did not let the container start".into())),
@@ -525,17 +507,14 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         }
     }
     for (flag, fd) in plan.joins.iter().filter(|(f, _)| *f != libc::CLONE_NEWPID) {
-        // SAFETY: setns(2) on a namespace fd opened before the clone.
-        if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(fd), *flag) } != 0 {
-            return Err(step("join", &format!("namespace {flag:#x}"), Errno::last()));
-        }
+        nix::sched::setns(fd, nix::sched::CloneFlags::from_bits_retain(*flag))
+            .map_err(|e| step("join", &format!("namespace {flag:#x}"), e))?;
     }
     // A session of its own: signals for rcon's process group (a terminal's
     // ^C) reach the container only through rcon's signal proxy, and with a
     // console the init can take it as its controlling terminal.
     nix::unistd::setsid().map_err(|e| step("start", &"a new session", e))?;
-    // SAFETY: umask only changes this process's mask.
-    unsafe { libc::umask(0) };
+    nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     if !plan.terminal {
         setup_stdio(&opts.stdio)?;
     }
@@ -578,10 +557,7 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         nix::unistd::sethostname(h).map_err(|e| step("set hostname", h, e))?;
     }
     if let Some(d) = &plan.domainname {
-        // SAFETY: setdomainname reads `len` bytes of `d`.
-        if unsafe { libc::setdomainname(d.as_ptr().cast(), d.len()) } != 0 {
-            return Err(step("set domain name", d, Errno::last()));
-        }
+        sys::setdomainname(d.as_bytes()).map_err(|e| step("set domain name", d, e))?;
     }
     if plan.root_readonly {
         mounts::readonly_root()?;
@@ -614,8 +590,7 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         tty::setup_console(chan, user.uid, plan.console_size)?;
     }
 
-    // SAFETY: as above.
-    unsafe { libc::umask(0o022) };
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     if std::fs::metadata(&plan.cwd).is_err() {
         // Like docker: a missing working directory is created, owned by root.
         use std::os::unix::fs::DirBuilderExt;
@@ -623,21 +598,12 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
             Error::Setup(format!("cannot create working directory {} in container: {e}", plan.cwd.display()))
         })?;
     }
-    // SAFETY: as above.
-    unsafe { libc::umask(plan.umask) };
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(plan.umask as _));
     for (res, soft, hard, name) in &plan.rlimits {
-        let lim = libc::rlimit { rlim_cur: *soft, rlim_max: *hard };
-        // SAFETY: setrlimit reads `lim`.
-        if unsafe { libc::setrlimit(*res, &lim) } != 0 {
-            let e = Errno::last();
-            let mut cur = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-            // SAFETY: getrlimit writes `cur`.
-            unsafe { libc::getrlimit(*res, &mut cur) };
-            let hint = if e == Errno::EPERM && *hard > cur.rlim_max {
-                format!(
-                    " (the hard limit is {}; raising it needs CAP_SYS_RESOURCE, which rcon does not have)",
-                    cur.rlim_max
-                )
+        if let Err(e) = sys::setrlimit(*res, *soft, *hard) {
+            let (_, cur_hard) = sys::getrlimit(*res).unwrap_or((0, 0));
+            let hint = if e == Errno::EPERM && *hard > cur_hard {
+                format!(" (the hard limit is {cur_hard}; raising it needs CAP_SYS_RESOURCE, which rcon does not have)")
             } else {
                 String::new()
             };
@@ -691,27 +657,12 @@ pub(crate) const CREATED_MARK: u8 = b'R';
 /// reports from then on (an `execve` failure, or EOF for success) reaches
 /// the process that started it.
 fn wait_for_start(gate: RawFd, chan: RawFd) -> Result<(), Error> {
-    // SAFETY: `chan` is the init's open end of the start channel.
-    nix::unistd::write(unsafe { BorrowedFd::borrow_raw(chan) }, &[CREATED_MARK])
-        .map_err(|e| step("report", &"the created state", e))?;
-    let conn = loop {
-        // SAFETY: accept4 on the inherited listening socket; no address wanted.
-        let fd = unsafe { libc::accept4(gate, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC) };
-        if fd >= 0 {
-            // SAFETY: a descriptor accept4 just returned.
-            break unsafe { OwnedFd::from_raw_fd(fd) };
-        }
-        let e = Errno::last();
-        if e != Errno::EINTR {
-            return Err(step("wait for", &"the start", e));
-        }
-    };
-    // SAFETY: dup3 onto the init's own start-channel descriptor.
-    if unsafe { libc::dup3(conn.as_raw_fd(), chan, libc::O_CLOEXEC) } < 0 {
-        return Err(step("take over", &"the start connection", Errno::last()));
-    }
-    // SAFETY: the gate is not needed any more; closing our own descriptor.
-    unsafe { libc::close(gate) };
+    // `chan` is the init's open end of the start channel.
+    sys::write(chan, &[CREATED_MARK]).map_err(|e| step("report", &"the created state", e))?;
+    let conn = sys::accept_cloexec(gate).map_err(|e| step("wait for", &"the start", e))?;
+    sys::dup3_cloexec(conn.as_raw_fd(), chan).map_err(|e| step("take over", &"the start connection", e))?;
+    // The gate is not needed any more.
+    sys::close(gate);
     Ok(())
 }
 
@@ -751,13 +702,12 @@ fn setup_stdio(stdio: &Stdio) -> Result<(), Error> {
             }
             StdioFd::Fd(fd) => fd.as_raw_fd(),
         };
-        // SAFETY: dup2 onto a standard descriptor (clears its close-on-exec flag).
-        if src != target && unsafe { libc::dup2(src, target) } < 0 {
-            return Err(step("redirect stdio", &format!("fd {target}"), Errno::last()));
-        }
-        if src == target {
-            // SAFETY: fcntl on a valid fd: keep it open across execve.
-            unsafe { libc::fcntl(target, libc::F_SETFD, 0) };
+        // dup2 onto a standard descriptor clears its close-on-exec flag.
+        if src != target {
+            sys::dup2(src, target).map_err(|e| step("redirect stdio", &format!("fd {target}"), e))?;
+        } else {
+            // Keep it open across execve.
+            let _ = sys::clear_cloexec(target);
         }
     }
     Ok(())

@@ -31,7 +31,7 @@ struct CloneArgs {
 }
 
 /// What [`clone_process`] returned in the calling process.
-pub(crate) enum Forked {
+pub enum Forked {
     /// We are the new process.
     Child,
     /// We are the caller; the new process has this host pid.
@@ -43,11 +43,10 @@ pub(crate) enum Forked {
 /// process of the namespaces in `flags` (`CLONE_NEW*`): with `CLONE_NEWPID`
 /// it is PID 1 of the new PID namespace.
 ///
-/// # Safety
-/// As for `fork(2)`: the calling process must be single-threaded, or the child
-/// must only make async-signal-safe calls. The child must end with `_exit` or
-/// `execve`, never by returning into code that assumes it is the parent.
-pub(crate) unsafe fn clone_process(flags: u64) -> Result<Forked, Errno> {
+/// As for [`fork`]: the calling process must be single-threaded (the child
+/// allocates), and the child ends with [`exit_now`] or `execve`, never by
+/// returning into code that assumes it is the parent.
+pub fn clone_process(flags: u64) -> Result<Forked, Errno> {
     let mut args = CloneArgs { flags, exit_signal: libc::SIGCHLD as u64, ..Default::default() };
     // SAFETY: clone3 with no stack and no CLONE_VM behaves like fork(2); `args`
     // outlives the call and its size is passed along.
@@ -68,7 +67,7 @@ pub(crate) unsafe fn clone_process(flags: u64) -> Result<Forked, Errno> {
 /// Sets `FD_CLOEXEC` on every file descriptor from `first` up, so that
 /// `execve` closes them (`close_range(2)` with `CLOSE_RANGE_CLOEXEC`, Linux
 /// 5.11); on older kernels walks `/proc/self/fd`.
-pub(crate) fn cloexec_from(first: i32) -> Result<(), Errno> {
+pub fn cloexec_from(first: i32) -> Result<(), Errno> {
     // SAFETY: plain syscall on integers.
     let ret = unsafe { libc::syscall(libc::SYS_close_range, first as u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) };
     if ret == 0 {
@@ -85,7 +84,7 @@ pub(crate) fn cloexec_from(first: i32) -> Result<(), Errno> {
 
 /// Sets `IFF_UP` on the network interface `name` (e.g. `lo`) of the calling
 /// process's network namespace, with the `SIOCGIFFLAGS`/`SIOCSIFFLAGS` ioctls.
-pub(crate) fn interface_up(name: &str) -> Result<(), Errno> {
+pub fn interface_up(name: &str) -> Result<(), Errno> {
     // SAFETY: socket(2) returns a new fd or -1.
     let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
     if fd < 0 {
@@ -113,7 +112,7 @@ pub(crate) fn interface_up(name: &str) -> Result<(), Errno> {
 
 /// The `strerror` text of `e` with a lower-case first letter, as Go (and so
 /// docker and runc) prints it: `permission denied`.
-pub(crate) fn go_errstr(e: Errno) -> String {
+pub fn go_errstr(e: Errno) -> String {
     let d = e.desc();
     let mut c = d.chars();
     match c.next() {
@@ -617,4 +616,34 @@ pub fn readonly_mount_clone(path: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
         return Err(io::Error::last_os_error());
     }
     Ok(fd)
+}
+
+/// Receives one byte on the socket `sock` and, with it, at most one file
+/// descriptor (`SCM_RIGHTS`, made close-on-exec); retries on `EINTR`.
+/// Returns the number of bytes read (0 at EOF), the byte, and the fd if one
+/// came (further fds are closed).
+pub fn recv_byte_with_fd(sock: BorrowedFd<'_>) -> Result<(usize, u8, Option<OwnedFd>), Errno> {
+    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+    let mut byte = [0u8; 1];
+    let mut cmsg = nix::cmsg_space!([RawFd; 1]);
+    let mut iov = [std::io::IoSliceMut::new(&mut byte)];
+    let msg = loop {
+        match recvmsg::<()>(sock.as_raw_fd(), &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC) {
+            Err(Errno::EINTR) => continue,
+            r => break r?,
+        }
+    };
+    let n = msg.bytes;
+    let mut received = None;
+    for c in msg.cmsgs()? {
+        if let ControlMessageOwned::ScmRights(fds) = c {
+            for fd in fds {
+                // SAFETY: a descriptor the kernel just installed for us, owned
+                // by no one else.
+                let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+                received.get_or_insert(fd);
+            }
+        }
+    }
+    Ok((n, byte[0], received))
 }
