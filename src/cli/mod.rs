@@ -164,9 +164,7 @@ where
     T: Into<OsString> + Clone,
 {
     // A closed pipe (`rcon ps | head`) ends rcon quietly, as it ends docker.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    crate::sys::ignore_sigpipe(false);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -18,7 +18,6 @@ use anyhow::{Context as _, bail};
 use chrono::Utc;
 use oci_spec::image::ImageConfiguration;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
 
 /// When `run` pulls the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -267,19 +266,6 @@ fn write_etc_files(dir: &Path, hostname: &str) -> anyhow::Result<()> {
     write("resolv.conf", crate::network::dns::resolv_conf_from_host(&host_resolv))
 }
 
-/// Pid of the running foreground container, for the signal proxy (0: none).
-static FOREGROUND_PID: AtomicI32 = AtomicI32::new(0);
-
-extern "C" fn forward_signal(sig: libc::c_int) {
-    let pid = FOREGROUND_PID.load(Ordering::Relaxed);
-    if pid > 0 {
-        // SAFETY: kill(2) is async-signal-safe.
-        unsafe {
-            libc::kill(pid, sig);
-        }
-    }
-}
-
 /// The signals `rcon run` forwards to the container.
 fn proxied_signals() -> nix::sys::signal::SigSet {
     use nix::sys::signal::{SigSet, Signal};
@@ -299,13 +285,8 @@ fn proxy_signals(pid: i32) {
 /// Forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 that rcon
 /// receives to `pid` from now on.
 pub(crate) fn forward_signals_to(pid: i32) {
-    FOREGROUND_PID.store(pid, Ordering::Relaxed);
-    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2] {
-        // SAFETY: the handler only calls kill(2) and an atomic load.
-        unsafe {
-            libc::signal(sig, forward_signal as *const () as libc::sighandler_t);
-        }
-    }
+    let signals = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2];
+    crate::sys::forward_signals_to(pid, &signals);
 }
 
 /// The runtime spec and spawn options of a container: its spec as recorded,
@@ -381,7 +362,7 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     let exit = process.wait_exit();
     state.oom_killed = exit.as_ref().is_ok_and(|e| e.oom_killed);
     let status = exit.map(|e| e.status);
-    FOREGROUND_PID.store(0, Ordering::Relaxed);
+    crate::sys::forward_signals_to(0, &[]); // the init is gone: forward nothing more
     let code = status.as_ref().map(|s| s.code()).ok();
     state.status = ContainerStatus::Exited;
     state.pid = None;

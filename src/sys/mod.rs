@@ -508,7 +508,8 @@ extern "C" fn forward_signal(sig: libc::c_int) {
 }
 
 /// From now on, each of `signals` that this process receives is sent on to
-/// `pid` (docker's signal proxy for `rcon run`).
+/// `pid` (docker's signal proxy for `rcon run`). With `pid` 0, the signals
+/// set up before are caught and dropped (the container is gone).
 pub fn forward_signals_to(pid: i32, signals: &[i32]) {
     FORWARD_PID.store(pid, Ordering::Relaxed);
     for &sig in signals {
