@@ -7,6 +7,10 @@
 //! [`runtime::spawn`] → exit status → store. See `docs/ARCHITECTURE.md`
 //! (layers, data flow, store, process model, hazards).
 
+// Unsafe code lives in `sys` (raw system calls behind safe functions); see
+// docs/ARCHITECTURE.md, "Unsafe code and system calls".
+#![deny(unsafe_code)]
+
 pub mod build;
 pub mod cli;
 pub mod container;
@@ -18,6 +22,7 @@ pub mod reference;
 pub mod registry;
 pub mod runtime;
 pub mod store;
+#[allow(unsafe_code)]
 pub mod sys;
 pub mod units;
 pub mod util;

@@ -211,6 +211,7 @@ fn a_killed_monitor_neither_hangs_nor_lies() {
     let id = rcon.ok(&["run", "-d", "--name", "orphan2", &image, "sleep", "100"]).trim().to_string();
     let st = state(&rcon, &id);
     let (pid, monitor) = (st["pid"].as_i64().unwrap() as i32, st["monitor_pid"].as_i64().unwrap() as i32);
+    // SAFETY: kill(2) on integers.
     unsafe { libc::kill(monitor, libc::SIGKILL) };
     eventually("monitor gone", || !alive(monitor));
     rcon.ok(&["rm", "-f", "orphan2"]);
@@ -465,6 +466,7 @@ fn peak_rss(rcon: &Rcon, args: &[&str], out: &std::path::Path) -> (i32, i64) {
     let mut status = 0;
     // SAFETY: zeroed rusage filled by wait4 on our own child.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 writes `status` and `usage`, which outlive the call.
     let r = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
     assert_eq!(r, child.id() as i32, "wait4: {}", std::io::Error::last_os_error());
     (libc::WEXITSTATUS(status), usage.ru_maxrss)

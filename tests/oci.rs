@@ -301,6 +301,7 @@ fn oci_console_socket_receives_the_pty_master() {
         // SAFETY: poll/read on the received master fd into a local buffer.
         if unsafe { libc::poll(&mut pfd, 1, 100) } == 1 {
             let mut buf = [0u8; 256];
+            // SAFETY: read writes at most `buf.len()` bytes into `buf`.
             let n = unsafe { libc::read(master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
             assert!(n > 0, "console read failed");
             seen.extend_from_slice(&buf[..n as usize]);
@@ -322,6 +323,7 @@ fn recv_fd(conn: &std::os::unix::net::UnixStream) -> OwnedFd {
     msg.msg_iovlen = 1;
     msg.msg_control = cbuf.as_mut_ptr().cast();
     msg.msg_controllen = cbuf.len();
+    // SAFETY: `msg` points at `iov` and `cbuf`, which outlive the call.
     let n = unsafe { libc::recvmsg(conn.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
     assert!(n > 0, "recvmsg on the console socket: {}", std::io::Error::last_os_error());
     // SAFETY: walking the control messages recvmsg wrote.

@@ -376,6 +376,7 @@ fn signals_are_forwarded_and_init_reaps_zombies() {
         .unwrap()
         .parse()
         .unwrap();
+    // SAFETY: kill(2) on integers.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let st = child.wait().unwrap();
     use std::os::unix::process::ExitStatusExt;
@@ -402,6 +403,7 @@ fn signals_are_forwarded_and_init_reaps_zombies() {
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     reader.read_line(&mut line).unwrap();
+    // SAFETY: kill(2) on integers.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     assert_eq!(child.wait().unwrap().code(), Some(143));
     // Without --init, errors still come through the init.

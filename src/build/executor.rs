@@ -1502,11 +1502,9 @@ fn ensure_dirs(
 }
 
 fn set_mtime(p: &Path, t: i64) -> std::io::Result<()> {
-    let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other)?;
-    let ts = [libc::timespec { tv_sec: t, tv_nsec: 0 }, libc::timespec { tv_sec: t, tv_nsec: 0 }];
-    // SAFETY: valid path and two timespecs.
-    let r = unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), ts.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
-    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    use nix::sys::stat::{UtimensatFlags, utimensat};
+    let ts = nix::sys::time::TimeSpec::new(t, 0);
+    utimensat(nix::fcntl::AT_FDCWD, p, &ts, &ts, UtimensatFlags::NoFollowSymlink).map_err(std::io::Error::from)
 }
 
 /// Writes one planned item into the layer directory.
@@ -1780,30 +1778,28 @@ impl Drop for BuildBox<'_> {
     }
 }
 
-/// Silences fds 1 and 2 while alive (for `-q`), restoring them on drop.
-struct Silence(i32, i32);
+/// Silences fds 1 and 2 while alive (for `-q`), restoring them on drop
+/// (from the saved copies, when saving worked).
+struct Silence(Option<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)>);
 
 fn silence_stdio() -> Silence {
-    // SAFETY: plain fd syscalls on the process's own descriptors.
-    unsafe {
-        let o = libc::dup(1);
-        let e = libc::dup(2);
-        let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-        libc::dup2(null, 1);
-        libc::dup2(null, 2);
-        libc::close(null);
-        Silence(o, e)
-    }
+    use std::os::fd::AsFd;
+    let saved = (|| {
+        let out = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+        let err = std::io::stderr().as_fd().try_clone_to_owned().ok()?;
+        let null = std::fs::OpenOptions::new().write(true).open("/dev/null").ok()?;
+        let _ = nix::unistd::dup2_stdout(&null);
+        let _ = nix::unistd::dup2_stderr(&null);
+        Some((out, err))
+    })();
+    Silence(saved)
 }
 
 impl Drop for Silence {
     fn drop(&mut self) {
-        // SAFETY: restores the saved descriptors.
-        unsafe {
-            libc::dup2(self.0, 1);
-            libc::dup2(self.1, 2);
-            libc::close(self.0);
-            libc::close(self.1);
+        if let Some((out, err)) = self.0.take() {
+            let _ = nix::unistd::dup2_stdout(&out);
+            let _ = nix::unistd::dup2_stderr(&err);
         }
     }
 }

@@ -14,7 +14,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
@@ -34,14 +33,7 @@ fn fs_err(path: &Path) -> impl FnOnce(std::io::Error) -> FsError + '_ {
 }
 
 /// `getxattr` of `trusted.overlay.opaque` on a directory (no symlink follow).
-pub fn is_opaque(dir: &Path) -> bool {
-    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else { return false };
-    let mut buf = [0u8; 4];
-    // SAFETY: valid NUL-terminated strings and a buffer of the given size.
-    let n =
-        unsafe { libc::lgetxattr(c.as_ptr(), c"trusted.overlay.opaque".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-    n == 1 && buf[0] == b'y'
-}
+pub use crate::image::unpack::is_opaque;
 
 /// Whether `meta` is an overlay whiteout (character device 0:0).
 pub fn is_whiteout(meta: &std::fs::Metadata) -> bool {
@@ -407,10 +399,8 @@ mod tests {
         std::fs::create_dir_all(up.join("venv/lib")).unwrap();
         std::fs::write(up.join("venv/lib/new"), "new").unwrap();
         std::fs::write(up.join("file-now"), "x").unwrap();
-        let c = std::ffi::CString::new(up.join("venv").as_os_str().as_bytes()).unwrap();
-        // SAFETY: valid strings and value buffer.
-        let r = unsafe { libc::lsetxattr(c.as_ptr(), c"trusted.overlay.opaque".as_ptr(), b"y".as_ptr().cast(), 1, 0) };
-        assert_eq!(r, 0, "setting trusted.* xattrs needs root: {}", std::io::Error::last_os_error());
+        rustix::fs::lsetxattr(up.join("venv"), "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty())
+            .expect("setting trusted.* xattrs needs root");
         let fs = LayeredFs::new(vec![up, low]);
         let names = |p: &str| fs.read_dir(p).into_keys().map(|n| n.to_string_lossy().into_owned()).collect::<Vec<_>>();
         assert_eq!(names("/venv"), ["lib"]);
