@@ -3,7 +3,7 @@
 //! and the shell lexer are in `tests/conformance.rs`.
 
 use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `files` (relative path, content) under `dir`.
 fn write_tree(dir: &Path, files: &[(&str, &str)]) {
@@ -613,4 +613,102 @@ fn build_gives_a_base_without_path_dockers_default_path() {
     let cfg = config_of(&rcon, "docker.io/library/withpath:latest");
     assert_eq!(cfg["config"]["Env"], serde_json::json!([want]));
     assert_eq!(rcon.ok(&["run", "--rm", "withpath", "cat", "/path.txt"]), format!("{}\n", &want[5..]));
+}
+
+/// Every file under `dir` whose content contains `needle`.
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            let m = p.symlink_metadata().unwrap();
+            if m.is_dir() {
+                todo.push(p);
+            } else if m.is_file() && std::fs::read(&p).unwrap().windows(needle.len()).any(|w| w == needle) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// `RUN --mount`: bind (context after .dockerignore, `rw` writes discarded,
+/// from a stage), cache (kept across builds, also with --no-cache), tmpfs,
+/// secret (file and env; never in a layer or the cache), ssh (the agent
+/// socket); mount points do not stay in the image; unknown options and
+/// missing required secrets are errors.
+#[test]
+fn build_run_mounts_bind_cache_tmpfs_secret_ssh() {
+    let reg = Registry::start();
+    let base = busybox(&reg);
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    write_tree(
+        ctx.path(),
+        &[(".dockerignore", "data/ignored\n"), ("data/in.txt", "from the context\n"), ("data/ignored", "no\n")],
+    );
+    let secret_file = rcon.dir().join("token");
+    std::fs::write(&secret_file, "s3cret-file-value").unwrap();
+    let sock_dir = tempfile::tempdir().unwrap();
+    let sock = sock_dir.path().join("agent.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let dockerfile = format!(
+        "FROM {base} AS stage\n\
+         RUN mkdir /out && echo from-stage > /out/x\n\
+         FROM {base}\n\
+         ARG CACHE_ID=c1\n\
+         RUN --mount=type=bind,source=data,target=/mnt/data cat /mnt/data/in.txt > /from-bind.txt \
+             && test ! -e /mnt/data/ignored\n\
+         RUN --mount=target=/ctx,rw echo scribble > /ctx/new-file && test -e /ctx/data/in.txt\n\
+         RUN --mount=type=bind,from=stage,source=/out,target=/st cat /st/x > /from-stage.txt\n\
+         RUN --mount=type=cache,target=/cache,id=$CACHE_ID,sharing=locked \
+             sh -c 'echo run >> /cache/count; wc -l < /cache/count > /count.txt'\n\
+         RUN --mount=type=tmpfs,target=/scratch,size=1m grep -q ' /scratch tmpfs ' /proc/mounts && echo t > /scratch/t\n\
+         RUN --mount=type=secret,id=tok test \"$(cat /run/secrets/tok)\" = s3cret-file-value\n\
+         RUN --mount=type=secret,id=envtok,env=TOKEN test \"$TOKEN\" = s3cret-env-value\n\
+         RUN --mount=type=ssh test -S \"$SSH_AUTH_SOCK\" && echo \"$SSH_AUTH_SOCK\" > /ssh.txt\n"
+    );
+    std::fs::write(ctx.path().join("Dockerfile"), dockerfile).unwrap();
+    let ctx_s = ctx.path().to_str().unwrap();
+    let secret_arg = format!("id=tok,src={}", secret_file.display());
+    let ssh_arg = format!("default={}", sock.display());
+    let build = |extra: &[&str]| {
+        let mut args =
+            vec!["build", "-q", "-t", "mounts", "--secret", &secret_arg, "--secret", "id=envtok,env=RCON_TEST_TOKEN"];
+        args.extend(["--ssh", &ssh_arg]);
+        args.extend(extra);
+        args.push(ctx_s);
+        let out = rcon.command(&args).env("RCON_TEST_TOKEN", "s3cret-env-value").output().unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    };
+    build(&[]);
+    let show = "cat /from-bind.txt /from-stage.txt /count.txt /ssh.txt; ls -d /mnt /ctx /st /cache /scratch /run/secrets 2>&1 | wc -l";
+    assert_eq!(
+        rcon.ok(&["run", "--rm", "mounts", "sh", "-c", show]),
+        "from the context\nfrom-stage\n1\n/run/buildkit/ssh_agent.0\n6\n",
+        "six `ls` errors: no mount point stayed in the image"
+    );
+    assert!(!ctx.path().join("new-file").exists(), "an rw bind mount never writes to the context");
+    build(&["--no-cache"]);
+    assert_eq!(rcon.ok(&["run", "--rm", "mounts", "cat", "/count.txt"]), "2\n", "the cache mount persists");
+    for secret in [&b"s3cret-file-value"[..], b"s3cret-env-value"] {
+        for dir in ["layers", "build-cache", "blobs"] {
+            let found = files_containing(&rcon.root.join(dir), secret);
+            assert!(found.is_empty(), "a secret is stored in {found:?}");
+        }
+    }
+
+    for (mount, want) in [
+        ("type=cache,target=/x,bogus=1", "unexpected key 'bogus'"),
+        ("type=secret,id=missing,required", "secret missing is required"),
+        ("type=ssh,id=other,required", "ssh agent \"other\" is required"),
+        ("type=nfs,target=/x", "unsupported mount type"),
+    ] {
+        std::fs::write(ctx.path().join("Dockerfile"), format!("FROM {base}\nRUN --mount={mount} true\n")).unwrap();
+        let out = rcon.cmd(&["build", "-q", ctx_s]);
+        assert_eq!(code(&out), 125, "{mount}: {}", stderr(&out));
+        assert!(stderr(&out).contains("Dockerfile:2") && stderr(&out).contains(want), "{mount}: {}", stderr(&out));
+    }
 }

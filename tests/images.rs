@@ -933,3 +933,134 @@ fn import_and_export() {
     rcon.ok(&["import", exported.to_str().unwrap(), "reimported:1"]);
     rcon.ok(&["rm", "exp"]);
 }
+
+/// The names in a tar stream, without trailing `/`, sorted.
+fn tar_names(data: &[u8]) -> Vec<String> {
+    let mut names: Vec<String> = tar::Archive::new(data)
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().to_string_lossy().trim_end_matches('/').to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `export` of containers of builder-made images (multi-stage, whiteouts,
+/// an opaque parent re-created in a later layer, a deleted file replaced by
+/// a directory, long paths and absolute symlinks) works and shows exactly
+/// the merged view.
+#[test]
+fn export_of_builder_made_images_with_whiteouts() {
+    let reg = Registry::start();
+    let base = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "busybox:latest").0;
+    let rcon = Rcon::new();
+    let ctx = tempfile::tempdir().unwrap();
+    let long = format!("/opt/{}/{}", "d".repeat(120), "f".repeat(100));
+    let dockerfile = format!(
+        "FROM {base} AS one\n\
+         RUN mkdir -p /tree/a/b /opt && echo 1 > /tree/a/b/f && echo 2 > /tree/a/gone && echo 3 > /flip \
+             && ln -s /tree/a /abs-link && mkdir -p $(dirname {long}) && echo long > {long} && mkfifo /fifo\n\
+         RUN rm -rf /tree && mkdir -p /tree/a && echo new > /tree/a/new && rm /flip && mkdir /flip \
+             && echo in > /flip/x\n\
+         FROM one\n\
+         RUN rm /tree/a/new\n\
+         COPY --from=one /tree /copied\n"
+    );
+    std::fs::write(ctx.path().join("Dockerfile"), dockerfile).unwrap();
+    rcon.ok(&["build", "-q", "-t", "exp-built", ctx.path().to_str().unwrap()]);
+    rcon.ok(&["run", "--name", "exp-run", "exp-built", "sh", "-c", "rm -rf /copied/a && echo c > /changed"]);
+    let out = rcon.command(&["export", "exp-run"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let names = tar_names(&out.stdout);
+    for want in ["tree", "tree/a", "flip", "flip/x", "abs-link", "copied", "changed", "fifo", &long[1..]] {
+        assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
+    }
+    for gone in ["tree/a/b", "tree/a/b/f", "tree/a/gone", "tree/a/new", "copied/a", "copied/a/new"] {
+        assert!(!names.iter().any(|n| n == gone), "{gone} exported: {names:?}");
+    }
+    assert!(!names.iter().any(|n| n.contains(".wh.")), "{names:?}");
+    let exported = rcon.dir().join("exported.tar");
+    std::fs::write(&exported, &out.stdout).unwrap();
+    rcon.ok(&["import", exported.to_str().unwrap(), "exp-reimported:1"]);
+    assert_eq!(rcon.ok(&["run", "--rm", "exp-reimported:1", "cat", &long]), "long\n");
+}
+
+/// `commit`: the container's changes (with deletions under an opaque
+/// parent) become one layer; -m, -a and --change (parsed as a Dockerfile
+/// instruction) go into the image; a running container is paused during the
+/// commit and runs on afterwards; `container commit --pause=false` works.
+#[test]
+fn commit_a_container_with_changes_message_author_and_pause() {
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new()
+        .busybox_layer()
+        .layer(&[TarEntry::dir("data/"), TarEntry::dir("data/old/"), TarEntry::file("data/old/x", "old")])
+        .env("KEEP=1")
+        .cmd(&["sh"])
+        .push(&reg, "base:1");
+    let rcon = Rcon::new();
+    rcon.ok(&[
+        "run",
+        "--name",
+        "c1",
+        "-e",
+        "RUNTIME=yes",
+        &image,
+        "sh",
+        "-c",
+        "rm -rf /data && mkdir -p /data/new && echo n > /data/new/f",
+    ]);
+    let id = rcon.ok(&[
+        "commit",
+        "-m",
+        "my message",
+        "-a",
+        "Jane <j@example.com>",
+        "-c",
+        r#"ENV A="b c""#,
+        "--change",
+        "CMD [\"cat\", \"/data/new/f\"]",
+        "c1",
+        "committed:1",
+    ]);
+    assert!(id.starts_with("sha256:") && id.trim().len() == 71, "{id}");
+    assert_eq!(rcon.ok(&["run", "--rm", "committed:1"]), "n\n");
+    let mut found: Vec<String> =
+        rcon.ok(&["run", "--rm", "committed:1", "find", "/data"]).lines().map(String::from).collect();
+    found.sort();
+    assert_eq!(found, ["/data", "/data/new", "/data/new/f"]);
+    let v: serde_json::Value = serde_json::from_str(&rcon.ok(&["image", "inspect", "committed:1"])).unwrap();
+    assert_eq!(v[0]["Author"], "Jane <j@example.com>");
+    assert_eq!(v[0]["Comment"], "my message");
+    let env = v[0]["Config"]["Env"].as_array().unwrap();
+    for want in ["KEEP=1", "RUNTIME=yes", "A=b c"] {
+        assert!(env.iter().any(|e| e == want), "{want} missing from {env:?}");
+    }
+    assert_eq!(v[0]["RootFS"]["Layers"].as_array().unwrap().len(), 3, "one new layer");
+    let history = rcon.ok(&["history", "--no-trunc", "committed:1"]);
+    assert!(history.contains("my message"), "{history}");
+    // The runtime's mount points are not part of the new layer.
+    let layer = std::fs::read_dir(rcon.root.join("layers"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("diff"))
+        .find(|d| d.join("data/new/f").exists())
+        .expect("the committed layer");
+    for stub in ["etc/hostname", "etc/hosts", "etc/resolv.conf", "proc", "sys", "dev"] {
+        assert!(layer.join(stub).symlink_metadata().is_err(), "{stub} is in the committed layer");
+    }
+    let bad = rcon.cmd(&["commit", "-c", "RUN true", "c1"]);
+    assert_eq!(code(&bad), 125);
+    assert!(stderr(&bad).contains("RUN is not a valid change command"), "{}", stderr(&bad));
+
+    // A running container: frozen during the commit, running afterwards.
+    rcon.ok(&["run", "-d", "--name", "c2", &image, "sh", "-c", "echo up > /running; exec sleep 1000"]);
+    crate::common::eventually("the container wrote /running", || {
+        rcon.cmd(&["exec", "c2", "cat", "/running"]).stdout == b"up\n"
+    });
+    rcon.ok(&["commit", "c2", "live:1"]);
+    assert_eq!(rcon.ok(&["inspect", "-f", "{{.State.Status}}", "c2"]).trim(), "running");
+    assert_eq!(rcon.ok(&["run", "--rm", "live:1", "cat", "/running"]), "up\n");
+    rcon.ok(&["container", "commit", "--pause=false", "c2", "live:2"]);
+    assert_eq!(rcon.ok(&["run", "--rm", "live:2", "cat", "/running"]), "up\n");
+    rcon.ok(&["rm", "-f", "c2"]);
+}

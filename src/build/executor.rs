@@ -38,8 +38,9 @@ use sha2::{Digest as _, Sha256};
 use crate::build::config_change;
 use crate::build::dockerignore;
 use crate::build::fs::{LayeredFs, remove_mount_stubs, write_layer_tar};
-use crate::build::instructions::{CmdLine, CopySpec, Instruction, Program, Stage, Step, parse_program};
+use crate::build::instructions::{CmdLine, CopySpec, Instruction, Program, RunOptions, Stage, Step, parse_program};
 use crate::build::parser::ParseError;
+use crate::build::run_mount;
 use crate::build::shell::Lex;
 use crate::digest::{Digest, Sha256Writer};
 use crate::store::{ImageRecord, LayerInfo, Store, StoreError};
@@ -121,26 +122,30 @@ pub struct BuildOptions {
     pub network: Option<String>,
     /// Verify TLS when pulling base images.
     pub tls_verify: bool,
+    /// `--secret id=ID,src=FILE|env=VAR` for `RUN --mount=type=secret`.
+    pub secrets: Vec<String>,
+    /// `--ssh default[=SOCKET]` for `RUN --mount=type=ssh`.
+    pub ssh: Vec<String>,
 }
 
 /// One layer of an image being built.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct LayerDesc {
-    diff_id: Digest,
-    digest: Digest,
-    size: u64,
-    media_type: String,
+pub(super) struct LayerDesc {
+    pub(super) diff_id: Digest,
+    pub(super) digest: Digest,
+    pub(super) size: u64,
+    pub(super) media_type: String,
 }
 
 /// An image state: after FROM, and after each step.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct State {
-    config: Value,
-    layers: Vec<LayerDesc>,
-    key: String,
+pub(super) struct State {
+    pub(super) config: Value,
+    pub(super) layers: Vec<LayerDesc>,
+    pub(super) key: String,
     /// Cache markers of metadata steps (`config` null): the step's time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    created: Option<String>,
+    pub(super) created: Option<String>,
 }
 
 impl State {
@@ -168,7 +173,7 @@ impl State {
         config_change::shell_of(&self.config)
     }
 
-    fn chain_ids(&self) -> Vec<Digest> {
+    pub(super) fn chain_ids(&self) -> Vec<Digest> {
         Digest::chain_ids(&self.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>())
     }
 
@@ -183,7 +188,7 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn hash_hex(parts: &[&str]) -> String {
+pub(super) fn hash_hex(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
         h.update((p.len() as u64).to_le_bytes());
@@ -199,7 +204,7 @@ const PREDEFINED_ARGS: [&str; 8] =
 
 /// Paths the runtime creates as mount points; removed from RUN layers when
 /// they were not in the image before.
-const MOUNT_STUBS: [&str; 9] =
+pub(super) const MOUNT_STUBS: [&str; 9] =
     ["/proc", "/sys", "/dev/pts", "/dev/mqueue", "/dev/shm", "/dev", "/etc/resolv.conf", "/etc/hostname", "/etc/hosts"];
 
 /// Per-stage variables: the ARGs in scope and whether CMD was set.
@@ -222,6 +227,8 @@ struct Builder<'a> {
     stage_results: HashMap<usize, State>,
     /// Expands words with bounded results (per word and per build).
     x: std::rc::Rc<config_change::Expander>,
+    secrets: run_mount::Secrets,
+    ssh: HashMap<String, PathBuf>,
     step_no: usize,
     step_total: usize,
     created: String,
@@ -268,6 +275,8 @@ pub fn build(store: &Store, opts: &BuildOptions, out: &mut dyn Write) -> Result<
         allowed: None,
         stage_results: HashMap::new(),
         x: std::rc::Rc::new(config_change::Expander::new(program.dockerfile.escape)),
+        secrets: run_mount::Secrets::parse(&opts.secrets).map_err(BuildError::Image)?,
+        ssh: run_mount::parse_ssh(&opts.ssh).map_err(BuildError::Image)?,
         step_no: 0,
         step_total: 0,
         created,
@@ -501,35 +510,7 @@ impl Builder<'_> {
         let policy = if pull { crate::container::PullPolicy::Always } else { crate::container::PullPolicy::Missing };
         let popts = crate::registry::PullOptions { quiet: self.opts.quiet, tls_verify: self.opts.tls_verify };
         let image = crate::container::resolve_image(self.store, name, policy, &popts).map_err(|e| format!("{e:#}"))?;
-        let config: Value = serde_json::from_slice(&self.store.read_blob(&image.id).map_err(|e| e.to_string())?)
-            .map_err(|e| format!("image {}: {e}", image.id))?;
-        let manifest: Value = self
-            .store
-            .read_blob(&image.manifest_digest)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or(Value::Null);
-        let descs = manifest.get("layers").and_then(Value::as_array).cloned().unwrap_or_default();
-        let mut layers = Vec::new();
-        for (i, diff_id) in image.diff_ids.iter().enumerate() {
-            let d = descs.get(i);
-            let digest = d
-                .and_then(|d| d.get("digest"))
-                .and_then(Value::as_str)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or_else(|| diff_id.clone());
-            let size = d.and_then(|d| d.get("size")).and_then(Value::as_u64).unwrap_or(0);
-            let mt = d.and_then(|d| d.get("mediaType")).and_then(Value::as_str).unwrap_or("");
-            let media_type = if mt.contains("gzip") || mt.is_empty() {
-                "application/vnd.oci.image.layer.v1.tar+gzip"
-            } else if mt.contains("zstd") {
-                "application/vnd.oci.image.layer.v1.tar+zstd"
-            } else {
-                "application/vnd.oci.image.layer.v1.tar"
-            };
-            layers.push(LayerDesc { diff_id: diff_id.clone(), digest, size, media_type: media_type.into() });
-        }
-        Ok(State { config, layers, key: hash_hex(&["FROM", &image.id.to_string()]), created: None })
+        state_of_image(self.store, &image)
     }
 
     /// Variables for expansion: ARGs in scope, overridden by ENV.
@@ -653,7 +634,7 @@ impl Builder<'_> {
                 return Ok(state);
             }
             Instruction::Run(cmd, ropts) => {
-                return self.run_step(step, state, cmd, &ropts.network, &vars.args);
+                return self.run_step(program, step, state, cmd, ropts, &vars.args);
             }
             Instruction::Copy(spec) => return self.copy_step(program, step, state, spec, false, &vars.args),
             Instruction::Add(spec) => return self.copy_step(program, step, state, spec, true, &vars.args),
@@ -723,12 +704,74 @@ impl Builder<'_> {
 
     fn run_step(
         &mut self,
+        program: &Program,
         step: &Step,
         mut state: State,
         cmd: &CmdLine,
-        network: &str,
+        ropts: &RunOptions,
         args: &[(String, String)],
     ) -> Result<State> {
+        let network = ropts.network.as_str();
+        if !ropts.security.is_empty() && ropts.security != "sandbox" {
+            return Err(self.step_err(step, format!("RUN --security={} is not supported by rcon", ropts.security)));
+        }
+        if !ropts.devices.is_empty() {
+            return Err(self.step_err(step, "RUN --device is not supported by rcon"));
+        }
+        // --mount: parsed (values expanded), then their sources collected,
+        // then the host side prepared (after the cache lookup).
+        let mut mounts = Vec::new();
+        {
+            let env = config_change::scope(&state.config, args);
+            let x = std::rc::Rc::clone(&self.x);
+            let expand = |v: &str| x.word(v, &env);
+            let mut n_ssh = 0;
+            for m in &ropts.mounts {
+                let parsed = run_mount::parse(m, &expand, n_ssh).map_err(|e| self.step_err(step, e))?;
+                if matches!(parsed.kind, run_mount::Kind::Ssh { .. }) {
+                    n_ssh += 1;
+                }
+                mounts.push(parsed);
+            }
+        }
+        let mut sources: HashMap<Option<String>, (run_mount::Source, String)> = HashMap::new();
+        for m in &mounts {
+            let from = match &m.kind {
+                run_mount::Kind::Bind { from, .. } => from.clone(),
+                run_mount::Kind::Cache { from: Some(f), .. } => Some(f.clone()),
+                _ => continue,
+            };
+            if sources.contains_key(&from) {
+                continue;
+            }
+            let src = match &from {
+                None => {
+                    let allowed = self.context_allowed()?.clone();
+                    (
+                        run_mount::Source { fs: LayeredFs::new(vec![self.context.clone()]), filter: Some(allowed) },
+                        String::new(),
+                    )
+                }
+                Some(f) => {
+                    let st =
+                        match self.stage_index(program, f) {
+                            Some(i) => self.stage_results.get(&i).cloned().ok_or_else(|| {
+                                self.step_err(step, format!("stage {f} is not built before this step"))
+                            })?,
+                            None => self.image_state(f, false).map_err(|e| self.step_err(step, e))?,
+                        };
+                    (run_mount::Source { fs: st.fs(self.store), filter: None }, st.key.clone())
+                }
+            };
+            sources.insert(from, src);
+        }
+        let mount_env = run_mount::Env {
+            tmp: self.store.tmp_dir(),
+            cache_root: self.store.root().join("build-cache-mounts"),
+            secrets: &self.secrets,
+            ssh: &self.ssh,
+        };
+        let prepared = run_mount::prepare(&mounts, &mount_env, &sources).map_err(|e| self.step_err(step, e))?;
         let mut argv = if cmd.prepend_shell {
             let mut v = state.shell();
             v.push(cmd.args.join(" "));
@@ -774,7 +817,7 @@ impl Builder<'_> {
         }
         let net = self.opts.network.clone().filter(|_| network == "default").unwrap_or_else(|| network.to_string());
         let arg_text: Vec<String> = used_args.iter().chain(&predefined).map(|(k, v)| format!("{k}={v}")).collect();
-        let key = hash_hex(&[&state.key, "RUN", &argv.join("\0"), &arg_text.join("\0"), &net]);
+        let key = hash_hex(&[&state.key, "RUN", &argv.join("\0"), &arg_text.join("\0"), &net, &prepared.key]);
         let display = argv.join(" ");
         if let Some(s) = self.cache_get(&key) {
             return Ok(s);
@@ -801,6 +844,11 @@ impl Builder<'_> {
             if !env.iter().any(|e| e.split_once('=').map(|x| x.0) == Some(k.as_str())) {
                 env.push(format!("{k}={v}"));
             }
+        }
+        // Secrets as variables and SSH_AUTH_SOCK: this step only.
+        for e in &prepared.env {
+            let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
+            config_change::set_env(&mut env, k, v);
         }
         let image_cfg = json!({
             "architecture": state.config.get("architecture").cloned().unwrap_or(json!("amd64")),
@@ -835,6 +883,11 @@ impl Builder<'_> {
             etc_resolv_conf: etc("resolv.conf"),
         };
         let mut spec = crate::container::spec::build(&input).map_err(|e| self.step_err(step, format!("{e:#}")))?;
+        if !prepared.mounts.is_empty() {
+            let mut all = spec.mounts().clone().unwrap_or_default();
+            all.extend(prepared.mounts.iter().cloned());
+            spec.set_mounts(Some(all));
+        }
         let net_opts = crate::network::NetworkOptions {
             network: Some(match net.as_str() {
                 "default" => "bridge".to_string(),
@@ -898,7 +951,10 @@ impl Builder<'_> {
         let _ = std::fs::remove_dir_all(&merged);
         let _ = std::fs::remove_dir_all(&empty);
         let lower_fs = state.fs(self.store);
-        remove_mount_stubs(&upper, &lower_fs, &MOUNT_STUBS);
+        let mut stubs: Vec<&str> = MOUNT_STUBS.to_vec();
+        stubs.extend(prepared.targets.iter().map(String::as_str));
+        remove_mount_stubs(&upper, &lower_fs, &stubs);
+        drop(prepared);
         let is_empty = std::fs::read_dir(&upper).map(|mut d| d.next().is_none()).unwrap_or(true);
         let created_by = format!("RUN {display}");
         if is_empty {
@@ -1204,66 +1260,107 @@ impl Builder<'_> {
         Ok(state)
     }
 
-    fn commit_image(&mut self, mut state: State) -> Result<ImageRecord> {
-        {
-            let root = state.config.as_object_mut().expect("object");
-            // The last step's time: a fully cached rebuild gives the same ID.
-            let created = root
-                .get("history")
-                .and_then(Value::as_array)
-                .and_then(|h| h.last())
-                .and_then(|h| h.get("created"))
-                .cloned()
-                .unwrap_or_else(|| json!(self.created));
-            root.insert("created".into(), created);
-            root.insert("os".into(), json!("linux"));
-            root.entry("architecture").or_insert(json!(crate::image::host_platform().architecture));
-            let ids: Vec<String> = state.layers.iter().map(|l| l.diff_id.to_string()).collect();
-            root.insert("rootfs".into(), json!({"type": "layers", "diff_ids": ids}));
-        }
-        let config_bytes = serde_json::to_vec(&state.config).expect("json");
-        let config_digest = self.store.put_blob(&config_bytes, None, "image config")?;
-        let manifest = json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest.to_string(), "size": config_bytes.len()},
-            "layers": state.layers.iter().map(|l| json!({"mediaType": l.media_type, "digest": l.digest.to_string(), "size": l.size})).collect::<Vec<_>>(),
-        });
-        let manifest_digest =
-            self.store.put_blob(&serde_json::to_vec(&manifest).expect("json"), None, "image manifest")?;
-        let mut tags = Vec::new();
-        for t in &self.opts.tags {
-            let r = crate::reference::Reference::parse(t).map_err(|e| BuildError::Image(e.to_string()))?;
-            tags.push(r.to_string());
-        }
-        let diff_ids: Vec<Digest> = state.layers.iter().map(|l| l.diff_id.clone()).collect();
-        let mut size = 0;
-        for c in Digest::chain_ids(&diff_ids) {
-            if let Some(l) = self.store.layer(&c)? {
-                size += l.size;
-            }
-        }
-        let record = ImageRecord {
-            id: config_digest.clone(),
-            manifest_digest,
-            repo_tags: tags.clone(),
-            repo_digests: Vec::new(),
-            diff_ids,
-            size,
-            created: state
-                .config
-                .get("created")
-                .and_then(Value::as_str)
-                .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
-                .map(|d| d.with_timezone(&chrono::Utc)),
-        };
-        self.store.add_image(record.clone())?;
-        self.say(format!("Successfully built {}", &config_digest.hex()[..12]));
-        for t in &tags {
+    fn commit_image(&mut self, state: State) -> Result<ImageRecord> {
+        let record = store_image(self.store, state, &self.opts.tags, &self.created)?;
+        self.say(format!("Successfully built {}", &record.id.hex()[..12]));
+        for t in &record.repo_tags {
             self.say(format!("Successfully tagged {t}"));
         }
         Ok(record)
     }
+}
+
+/// The state of a stored image: its config and layer descriptors (from its
+/// manifest; a layer without one is described by its diff ID).
+pub(super) fn state_of_image(store: &Store, image: &ImageRecord) -> std::result::Result<State, String> {
+    let config: Value = serde_json::from_slice(&store.read_blob(&image.id).map_err(|e| e.to_string())?)
+        .map_err(|e| format!("image {}: {e}", image.id))?;
+    let manifest: Value = store
+        .read_blob(&image.manifest_digest)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    let descs = manifest.get("layers").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut layers = Vec::new();
+    for (i, diff_id) in image.diff_ids.iter().enumerate() {
+        let d = descs.get(i);
+        let digest = d
+            .and_then(|d| d.get("digest"))
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| diff_id.clone());
+        let size = d.and_then(|d| d.get("size")).and_then(Value::as_u64).unwrap_or(0);
+        let mt = d.and_then(|d| d.get("mediaType")).and_then(Value::as_str).unwrap_or("");
+        let media_type = if mt.contains("gzip") || mt.is_empty() {
+            "application/vnd.oci.image.layer.v1.tar+gzip"
+        } else if mt.contains("zstd") {
+            "application/vnd.oci.image.layer.v1.tar+zstd"
+        } else {
+            "application/vnd.oci.image.layer.v1.tar"
+        };
+        layers.push(LayerDesc { diff_id: diff_id.clone(), digest, size, media_type: media_type.into() });
+    }
+    Ok(State { config, layers, key: hash_hex(&["FROM", &image.id.to_string()]), created: None })
+}
+
+/// Writes `state` as an image: config (its `created` is the last history
+/// entry's, so a cached rebuild gives the same ID; `now` without history),
+/// OCI manifest, and the image record tagged `tags`.
+pub(super) fn store_image(store: &Store, mut state: State, tags: &[String], now: &str) -> Result<ImageRecord> {
+    {
+        let root = state.config.as_object_mut().expect("object");
+        // The last step's time: a fully cached rebuild gives the same ID.
+        let created = root
+            .get("history")
+            .and_then(Value::as_array)
+            .and_then(|h| h.last())
+            .and_then(|h| h.get("created"))
+            .cloned()
+            .unwrap_or_else(|| json!(now));
+        root.insert("created".into(), created);
+        root.insert("os".into(), json!("linux"));
+        root.entry("architecture").or_insert(json!(crate::image::host_platform().architecture));
+        let ids: Vec<String> = state.layers.iter().map(|l| l.diff_id.to_string()).collect();
+        root.insert("rootfs".into(), json!({"type": "layers", "diff_ids": ids}));
+    }
+    let config_bytes = serde_json::to_vec(&state.config).expect("json");
+    let config_digest = store.put_blob(&config_bytes, None, "image config")?;
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest.to_string(), "size": config_bytes.len()},
+        "layers": state.layers.iter().map(|l| json!({"mediaType": l.media_type, "digest": l.digest.to_string(), "size": l.size})).collect::<Vec<_>>(),
+    });
+    let manifest_digest = store.put_blob(&serde_json::to_vec(&manifest).expect("json"), None, "image manifest")?;
+    let mut normalized = Vec::new();
+    for t in tags {
+        let r = crate::reference::Reference::parse(t).map_err(|e| BuildError::Image(e.to_string()))?;
+        normalized.push(r.to_string());
+    }
+    let tags = normalized;
+    let diff_ids: Vec<Digest> = state.layers.iter().map(|l| l.diff_id.clone()).collect();
+    let mut size = 0;
+    for c in Digest::chain_ids(&diff_ids) {
+        if let Some(l) = store.layer(&c)? {
+            size += l.size;
+        }
+    }
+    let record = ImageRecord {
+        id: config_digest.clone(),
+        manifest_digest,
+        repo_tags: tags.clone(),
+        repo_digests: Vec::new(),
+        diff_ids,
+        size,
+        created: state
+            .config
+            .get("created")
+            .and_then(Value::as_str)
+            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+            .map(|d| d.with_timezone(&chrono::Utc)),
+    };
+    store.add_image(record.clone())?;
+    Ok(record)
 }
 
 /// Deletes the build-cache entries (`<root>/build-cache/*.json`) whose
@@ -1806,7 +1903,7 @@ impl Drop for Silence {
 
 /// Writes the staged layer directory as a gzip tar blob, computes its diff
 /// ID, and moves the directory into the store as a layer.
-fn commit_layer(
+pub(super) fn commit_layer(
     store: &Store,
     staging: crate::store::LayerStaging,
     parent: Option<&Digest>,

@@ -200,12 +200,23 @@ pub struct TarInfo {
 /// given), symlinks, hard links, devices and fifos; whiteouts become
 /// `.wh.NAME`, opaque directories get a `.wh..wh..opq` entry.
 pub fn write_layer_tar<W: Write>(dir: &Path, out: W, epoch: Option<i64>) -> Result<TarInfo, FsError> {
+    write_layer_tar_skipping(dir, out, epoch, &HashSet::new())
+}
+
+/// [`write_layer_tar`] without the entries (and what is below them) whose
+/// paths, relative to `dir` without a leading `/`, are in `skip`.
+pub fn write_layer_tar_skipping<W: Write>(
+    dir: &Path,
+    out: W,
+    epoch: Option<i64>,
+    skip: &HashSet<String>,
+) -> Result<TarInfo, FsError> {
     let mut b = tar::Builder::new(out);
     b.mode(tar::HeaderMode::Complete);
     b.follow_symlinks(false);
     let mut info = TarInfo { entries: 0, size: 0 };
     let mut inodes: HashMap<(u64, u64), String> = HashMap::new();
-    tar_dir(&mut b, dir, "", epoch, &mut info, &mut inodes)?;
+    tar_dir(&mut b, dir, "", epoch, &mut info, &mut inodes, skip)?;
     b.into_inner().map_err(fs_err(dir))?;
     Ok(info)
 }
@@ -246,6 +257,7 @@ fn tar_dir<W: Write>(
     epoch: Option<i64>,
     info: &mut TarInfo,
     inodes: &mut HashMap<(u64, u64), String>,
+    skip: &HashSet<String>,
 ) -> Result<(), FsError> {
     let mut names: Vec<OsString> = std::fs::read_dir(dir)
         .map_err(fs_err(dir))?
@@ -266,6 +278,9 @@ fn tar_dir<W: Write>(
         let path = dir.join(&name);
         let name = name.to_string_lossy().to_string();
         let tar_name = format!("{prefix}{name}");
+        if skip.contains(&tar_name) {
+            continue;
+        }
         let meta = std::fs::symlink_metadata(&path).map_err(fs_err(&path))?;
         let ft = meta.file_type();
         let mut h = header_for(&meta, epoch);
@@ -280,7 +295,7 @@ fn tar_dir<W: Write>(
         } else if ft.is_dir() {
             h.set_entry_type(tar::EntryType::Directory);
             append(b, &mut h, &format!("{tar_name}/"), None, &mut std::io::empty(), &path)?;
-            tar_dir(b, &path, &format!("{tar_name}/"), epoch, info, inodes)?;
+            tar_dir(b, &path, &format!("{tar_name}/"), epoch, info, inodes, skip)?;
         } else if ft.is_symlink() {
             h.set_entry_type(tar::EntryType::Symlink);
             let target = std::fs::read_link(&path).map_err(fs_err(&path))?;
@@ -317,6 +332,42 @@ fn tar_dir<W: Write>(
         }
     }
     Ok(())
+}
+
+/// What [`remove_mount_stubs`] would remove, without touching `upper` (for
+/// `commit` of a container that keeps its upper dir): paths relative to
+/// `upper` without a leading `/`, for [`write_layer_tar_skipping`].
+pub fn mount_stub_skips(upper: &Path, lower: &LayeredFs, paths: &[String]) -> HashSet<String> {
+    let mut skip: HashSet<String> = HashSet::new();
+    let mut todo: Vec<String> = paths.iter().map(|p| format!("/{}", p.trim_matches('/'))).collect();
+    todo.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
+    for p in todo {
+        let mut cur = p;
+        loop {
+            let r = cur.trim_start_matches('/').to_string();
+            if r.is_empty() || skip.contains(&r) || lower.lookup(&cur).is_some() {
+                break;
+            }
+            let at = upper.join(&r);
+            let Ok(meta) = std::fs::symlink_metadata(&at) else { break };
+            let stub = if meta.is_dir() {
+                std::fs::read_dir(&at)
+                    .map(|rd| rd.flatten().all(|e| skip.contains(&format!("{r}/{}", e.file_name().to_string_lossy()))))
+                    .unwrap_or(false)
+            } else {
+                meta.is_file() && meta.len() == 0
+            };
+            if !stub {
+                break;
+            }
+            skip.insert(r);
+            cur = match cur.rsplit_once('/') {
+                Some((parent, _)) => parent.to_string(),
+                None => break,
+            };
+        }
+    }
+    skip
 }
 
 /// Removes from an overlay upper dir what only the runtime put there as

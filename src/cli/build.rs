@@ -43,6 +43,12 @@ pub struct BuildArgs {
     /// Networking mode for RUN instructions: default (loopback only for now), none or host
     #[arg(long, value_name = "MODE", value_parser = ["default", "none", "host"])]
     pub network: Option<String>,
+    /// Secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VARIABLE; may be repeated
+    #[arg(long = "secret", value_name = "id=ID,src=FILE")]
+    pub secrets: Vec<String>,
+    /// SSH agent socket for RUN --mount=type=ssh: default or ID[=SOCKET] (default $SSH_AUTH_SOCK); may be repeated
+    #[arg(long = "ssh", value_name = "default|ID[=SOCKET]")]
+    pub ssh: Vec<String>,
     /// Require HTTPS and verify certificates when base images are pulled
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     pub tls_verify: bool,
@@ -111,6 +117,8 @@ pub fn run(ctx: &Context, a: BuildArgs) -> anyhow::Result<i32> {
         timestamp,
         network: a.network,
         tls_verify: a.tls_verify,
+        secrets: a.secrets,
+        ssh: a.ssh,
     };
     let mut out = std::io::stdout();
     let result = crate::build::executor::build(&store, &opts, &mut out);

@@ -23,6 +23,8 @@ enum ContainerCommand {
     /// List containers
     #[command(visible_alias = "ps", visible_alias = "list")]
     Ls(super::ps::PsArgs),
+    /// Create a new image from a container's changes
+    Commit(super::commit::CommitArgs),
 }
 
 /// Flags of `rcon container prune`.
@@ -38,6 +40,7 @@ pub fn container(ctx: &Context, a: ContainerArgs) -> anyhow::Result<i32> {
     match a.command {
         ContainerCommand::Ls(p) => super::ps::run(ctx, p),
         ContainerCommand::Prune(p) => prune(ctx, p),
+        ContainerCommand::Commit(c) => super::commit::run(ctx, c),
     }
 }
 

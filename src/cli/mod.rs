@@ -6,6 +6,7 @@
 //! not found, otherwise the container's own code.
 
 mod build;
+mod commit;
 mod container;
 mod cp;
 mod diff;
@@ -99,6 +100,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Export a container's filesystem as a tar archive
     Export(import::ExportArgs),
+    /// Create a new image from a container's changes
+    Commit(commit::CommitArgs),
     /// Create a new container without starting it
     Create(lifecycle::CreateArgs),
     /// Start one or more stopped containers
@@ -214,6 +217,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Load(a) => save::run_load(&ctx, a),
         Command::Import(a) => import::run_import(&ctx, a),
         Command::Export(a) => import::run_export(&ctx, a),
+        Command::Commit(a) => commit::run(&ctx, a),
         Command::Create(a) => lifecycle::create(&ctx, a),
         Command::Start(a) => lifecycle::start(&ctx, a),
         Command::Stop(a) => lifecycle::stop(&ctx, a),

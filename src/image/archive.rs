@@ -590,7 +590,28 @@ pub fn export(dirs: &[PathBuf], out: &mut dyn Write) -> Result<(), ArchiveError>
                     new_masks.push(r.clone());
                 }
                 if emitted.insert(r.clone()) {
-                    tar.append_path_with_name(&p, &r).map_err(label)?;
+                    let ft = m.file_type();
+                    if ft.is_char_device() || ft.is_block_device() || ft.is_fifo() {
+                        // tar's append_path_with_name names special files by
+                        // their host path ("paths in archives must be relative").
+                        let mut h = tar::Header::new_gnu();
+                        h.set_metadata_in_mode(&m, tar::HeaderMode::Complete);
+                        h.set_entry_type(if ft.is_fifo() {
+                            tar::EntryType::Fifo
+                        } else if ft.is_char_device() {
+                            tar::EntryType::Char
+                        } else {
+                            tar::EntryType::Block
+                        });
+                        h.set_size(0);
+                        let _ = h.set_device_major(libc::major(m.rdev()));
+                        let _ = h.set_device_minor(libc::minor(m.rdev()));
+                        tar.append_data(&mut h, &r, std::io::empty()).map_err(label)?;
+                    } else if ft.is_socket() {
+                        continue; // sockets are not file system content
+                    } else {
+                        tar.append_path_with_name(&p, &r).map_err(label)?;
+                    }
                 }
             }
         }
