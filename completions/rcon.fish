@@ -51,6 +51,7 @@ complete -c rcon -n "__fish_rcon_needs_command" -f -a "save" -d 'Save images to 
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "load" -d 'Load images from a tar archive'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "import" -d 'Create an image from a root filesystem tarball'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "commit" -d 'Create a new image from a container\'s changes'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "create" -d 'Create a new container without starting it'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "start" -d 'Start one or more stopped containers'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "stop" -d 'Stop one or more running containers'
@@ -80,6 +81,8 @@ complete -c rcon -n "__fish_rcon_using_subcommand build" -l timestamp -d 'Set ev
 complete -c rcon -n "__fish_rcon_using_subcommand build" -l network -d 'Networking mode for RUN instructions: default (loopback only for now), none or host' -r -f -a "default\t''
 none\t''
 host\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l secret -d 'Secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VARIABLE; may be repeated' -r
+complete -c rcon -n "__fish_rcon_using_subcommand build" -l ssh -d 'SSH agent socket for RUN --mount=type=ssh: default or ID[=SOCKET] (default $SSH_AUTH_SOCK); may be repeated' -r
 complete -c rcon -n "__fish_rcon_using_subcommand build" -l tls-verify -d 'Require HTTPS and verify certificates when base images are pulled' -r -f -a "true\t''
 false\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand build" -l root -d 'Store root for images, layers and containers' -r -F
@@ -525,6 +528,18 @@ info\t''
 warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand export" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand commit" -s a -l author -d 'Author (e.g. "John Hannibal Smith <hannibal@a-team.com>")' -r
+complete -c rcon -n "__fish_rcon_using_subcommand commit" -s c -l change -d 'Apply a Dockerfile instruction to the created image (CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand commit" -s m -l message -d 'Commit message' -r
+complete -c rcon -n "__fish_rcon_using_subcommand commit" -s p -l pause -d 'Pause the container during commit' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand commit" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand commit" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand commit" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand commit" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l name -d 'Assign a name to the container' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from rcon\'s environment)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l env-file -d 'Read environment variables from a file (one KEY=VALUE per line)' -r -F
@@ -709,17 +724,18 @@ warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand attach" -l no-stdin -d 'Do not attach STDIN'
 complete -c rcon -n "__fish_rcon_using_subcommand attach" -s h -l help -d 'Print help'
-complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -l root -d 'Store root for images, layers and containers' -r -F
-complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
-complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list commit" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list commit" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list commit" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -s h -l help -d 'Print help'
-complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -f -a "prune" -d 'Remove all stopped containers'
-complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -f -a "ls" -d 'List containers'
-complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -f -a "ps" -d 'List containers'
-complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list" -f -a "list" -d 'List containers'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list commit" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list commit" -f -a "prune" -d 'Remove all stopped containers'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list commit" -f -a "ls" -d 'List containers'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list commit" -f -a "ps" -d 'List containers'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list commit" -f -a "list" -d 'List containers'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and not __fish_seen_subcommand_from prune ls ps list commit" -f -a "commit" -d 'Create a new image from a container\'s changes'
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from prune" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
@@ -773,6 +789,18 @@ complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_sub
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -s l -l latest -d 'Show the latest created container (all states)'
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -s s -l size -d 'Display total file sizes'
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from commit" -s a -l author -d 'Author (e.g. "John Hannibal Smith <hannibal@a-team.com>")' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from commit" -s c -l change -d 'Apply a Dockerfile instruction to the created image (CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from commit" -s m -l message -d 'Commit message' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from commit" -s p -l pause -d 'Pause the container during commit' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from commit" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from commit" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from commit" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from commit" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''

@@ -647,7 +647,15 @@ fn build_run_mounts_bind_cache_tmpfs_secret_ssh() {
     let ctx = tempfile::tempdir().unwrap();
     write_tree(
         ctx.path(),
-        &[(".dockerignore", "data/ignored\n"), ("data/in.txt", "from the context\n"), ("data/ignored", "no\n")],
+        &[
+            (".dockerignore", "data/ignored\n"),
+            ("data/in.txt", "from the context\n"),
+            ("data/ignored", "no\n"),
+            // What the secrets hold, for the RUN steps to compare (the
+            // values never appear in the Dockerfile, whose text is in the history).
+            ("expected-file", "s3cret-file-value"),
+            ("expected-env", "s3cret-env-value"),
+        ],
     );
     let secret_file = rcon.dir().join("token");
     std::fs::write(&secret_file, "s3cret-file-value").unwrap();
@@ -666,8 +674,8 @@ fn build_run_mounts_bind_cache_tmpfs_secret_ssh() {
          RUN --mount=type=cache,target=/cache,id=$CACHE_ID,sharing=locked \
              sh -c 'echo run >> /cache/count; wc -l < /cache/count > /count.txt'\n\
          RUN --mount=type=tmpfs,target=/scratch,size=1m grep -q ' /scratch tmpfs ' /proc/mounts && echo t > /scratch/t\n\
-         RUN --mount=type=secret,id=tok test \"$(cat /run/secrets/tok)\" = s3cret-file-value\n\
-         RUN --mount=type=secret,id=envtok,env=TOKEN test \"$TOKEN\" = s3cret-env-value\n\
+         RUN --mount=type=secret,id=tok --mount=target=/c cmp /run/secrets/tok /c/expected-file\n\
+         RUN --mount=type=secret,id=envtok,env=TOKEN --mount=target=/c test \"$TOKEN\" = \"$(cat /c/expected-env)\"\n\
          RUN --mount=type=ssh test -S \"$SSH_AUTH_SOCK\" && echo \"$SSH_AUTH_SOCK\" > /ssh.txt\n"
     );
     std::fs::write(ctx.path().join("Dockerfile"), dockerfile).unwrap();

@@ -337,6 +337,15 @@ fn needed_stages(program: &Program, target: usize) -> Vec<usize> {
             {
                 deps.push(d);
             }
+            if let Instruction::Run(_, ro) = &st.inst {
+                for m in &ro.mounts {
+                    if let Some(from) = run_mount::from_of(m)
+                        && let Some(d) = find(&from).filter(|d| *d < i)
+                    {
+                        deps.push(d);
+                    }
+                }
+            }
         }
         todo.extend(deps);
     }

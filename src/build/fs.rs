@@ -269,6 +269,8 @@ fn tar_dir<W: Write>(
         let mut h = tar::Header::new_ustar();
         h.set_entry_type(tar::EntryType::Regular);
         h.set_mode(0o644);
+        h.set_uid(0);
+        h.set_gid(0);
         h.set_mtime(0);
         h.set_size(0);
         append(b, &mut h, &format!("{prefix}.wh..wh..opq"), None, &mut std::io::empty(), dir)?;
@@ -289,6 +291,8 @@ fn tar_dir<W: Write>(
             let mut h = tar::Header::new_ustar();
             h.set_entry_type(tar::EntryType::Regular);
             h.set_mode(0o644);
+            h.set_uid(0);
+            h.set_gid(0);
             h.set_mtime(0);
             h.set_size(0);
             append(b, &mut h, &format!("{prefix}.wh.{name}"), None, &mut std::io::empty(), &path)?;
@@ -432,6 +436,29 @@ mod tests {
         let paths: Vec<String> =
             ar.entries().unwrap().map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned()).collect();
         assert_eq!(paths, ["bin", "etc/", "etc/passwd", "usr/", "usr/bin/", "usr/bin/a"]);
+    }
+
+    /// Whiteouts and opaque markers written by [`write_layer_tar`] unpack
+    /// again with rcon's own (strict) unpacker: valid owner fields.
+    #[test]
+    fn whiteout_entries_round_trip_through_unpack() {
+        let t = tempfile::tempdir().unwrap();
+        let up = t.path().join("up");
+        std::fs::create_dir_all(up.join("dir")).unwrap();
+        std::fs::write(up.join("dir/new"), "n").unwrap();
+        let c = std::ffi::CString::new(up.join("dir").as_os_str().as_bytes()).unwrap();
+        // SAFETY: valid strings and value buffer.
+        let r = unsafe { libc::lsetxattr(c.as_ptr(), c"trusted.overlay.opaque".as_ptr(), b"y".as_ptr().cast(), 1, 0) };
+        assert_eq!(r, 0, "needs root: {}", std::io::Error::last_os_error());
+        nix::sys::stat::mknod(&up.join("gone"), nix::sys::stat::SFlag::S_IFCHR, nix::sys::stat::Mode::empty(), 0)
+            .expect("mknod a whiteout (needs root)");
+        let mut buf = Vec::new();
+        write_layer_tar(&up, &mut buf, None).unwrap();
+        let out = t.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        crate::image::unpack::unpack(buf.as_slice(), &out, "test layer").unwrap();
+        assert!(is_whiteout(&std::fs::symlink_metadata(out.join("gone")).unwrap()));
+        assert!(is_opaque(&out.join("dir")) && out.join("dir/new").exists());
     }
 
     /// A tree deleted and partly re-created: the opaque marker sits on the

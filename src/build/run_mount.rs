@@ -264,6 +264,14 @@ pub fn parse(spec: &str, expand: &dyn Fn(&str) -> Result<String, String>, n: usi
     Ok(RunMount { kind, target })
 }
 
+/// The `from=` of a `--mount` value as written (for stage planning).
+pub fn from_of(spec: &str) -> Option<String> {
+    split_csv(spec).ok()?.into_iter().find_map(|f| {
+        let (k, v) = f.split_once('=')?;
+        (k.trim().eq_ignore_ascii_case("from")).then(|| v.to_string())
+    })
+}
+
 /// Splits a CSV line as Go's `encoding/csv` does for one record (double
 /// quotes around a field, `""` inside quotes for a quote).
 fn split_csv(s: &str) -> Result<Vec<String>, String> {
