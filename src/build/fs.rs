@@ -446,10 +446,8 @@ mod tests {
         let up = t.path().join("up");
         std::fs::create_dir_all(up.join("dir")).unwrap();
         std::fs::write(up.join("dir/new"), "n").unwrap();
-        let c = std::ffi::CString::new(up.join("dir").as_os_str().as_bytes()).unwrap();
-        // SAFETY: valid strings and value buffer.
-        let r = unsafe { libc::lsetxattr(c.as_ptr(), c"trusted.overlay.opaque".as_ptr(), b"y".as_ptr().cast(), 1, 0) };
-        assert_eq!(r, 0, "needs root: {}", std::io::Error::last_os_error());
+        rustix::fs::lsetxattr(up.join("dir"), "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty())
+            .expect("setting trusted.* xattrs needs root");
         nix::sys::stat::mknod(&up.join("gone"), nix::sys::stat::SFlag::S_IFCHR, nix::sys::stat::Mode::empty(), 0)
             .expect("mknod a whiteout (needs root)");
         let mut buf = Vec::new();

@@ -221,9 +221,7 @@ pub fn parse(spec: &str, expand: &dyn Fn(&str) -> Result<String, String>, n: usi
             target = Some(need_target(&target)?);
             let size = match value(&["size"])? {
                 None => 0,
-                Some(s) => {
-                    crate::container::spec::parse_size("size", &s).map_err(|e| format!("tmpfs mount: {e}"))? as u64
-                }
+                Some(s) => crate::units::parse_size(&s).map_err(|e| format!("tmpfs mount size {s:?}: {e}"))?,
             };
             Kind::Tmpfs { size }
         }
