@@ -17,5 +17,6 @@ pub mod reference;
 pub mod registry;
 pub mod runtime;
 pub mod store;
+pub mod system;
 pub mod util;
 pub mod volume;

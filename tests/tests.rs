@@ -11,6 +11,7 @@ mod images;
 mod lifecycle;
 mod network;
 mod oci;
+mod parity;
 mod pull;
 mod registries;
 mod runtime;

@@ -1,5 +1,5 @@
-//! `rcon top`, `stats --no-stream`, `pause`, `unpause`, `attach`, and the
-//! `rcon container` group (`prune`, `ls`).
+//! `rcon top`, `stats`, `pause`, `unpause`, `attach`, and the `rcon
+//! container` group: docker's management forms of every container verb.
 
 use super::Context;
 use crate::container::cgroupfs::ProcessCgroups;
@@ -18,11 +18,93 @@ pub struct ContainerArgs {
 
 #[derive(Debug, Subcommand)]
 enum ContainerCommand {
-    /// Remove all stopped containers
-    Prune(PruneArgs),
+    /// Attach to a running container's output
+    Attach(AttachArgs),
+    // `commit` joins here when it exists.
+    /// Copy files/folders between a container and the local filesystem
+    Cp(super::cp::CpArgs),
+    /// Create a new container without starting it
+    Create(super::lifecycle::CreateArgs),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(super::diff::DiffArgs),
+    /// Execute a command in a running container
+    Exec(super::exec::ExecArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(super::import::ExportArgs),
+    /// Display detailed information on one or more containers
+    Inspect(InspectArgs),
+    /// Kill one or more running containers
+    Kill(super::lifecycle::KillArgs),
+    /// Fetch the logs of a container
+    Logs(super::logs::LogsArgs),
     /// List containers
     #[command(visible_alias = "ps", visible_alias = "list")]
     Ls(super::ps::PsArgs),
+    /// Pause all processes within one or more containers
+    Pause(Containers),
+    /// List port mappings of a container
+    Port(super::port::PortArgs),
+    /// Remove all stopped containers
+    Prune(PruneArgs),
+    /// Rename a container
+    Rename(RenameArgs),
+    /// Restart one or more containers
+    Restart(super::lifecycle::StopArgs),
+    /// Remove one or more containers
+    #[command(visible_alias = "remove")]
+    Rm(super::rm::RmArgs),
+    /// Create and run a new container from an image
+    Run(super::run::RunArgs),
+    /// Start one or more stopped containers
+    Start(super::lifecycle::StartArgs),
+    /// Display a live stream of containers' resource usage
+    Stats(StatsArgs),
+    /// Stop one or more running containers
+    Stop(super::lifecycle::StopArgs),
+    /// Display the running processes of a container
+    Top(TopArgs),
+    /// Unpause all processes within one or more containers
+    Unpause(Containers),
+    /// Update the resource limits and restart policy of containers
+    Update(super::update::UpdateArgs),
+    /// Block until one or more containers stop, then print their exit codes
+    Wait(super::lifecycle::WaitArgs),
+}
+
+/// Flags of `rcon container inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Format the output using a Go template (or "json")
+    #[arg(short, long, value_name = "TEMPLATE")]
+    pub format: Option<String>,
+    /// Display total file sizes (accepted for docker compatibility)
+    #[arg(short, long)]
+    pub size: bool,
+    /// Containers: names, IDs or unique ID prefixes
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// Flags of `rcon rename`.
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// Container: name, ID or unique ID prefix
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+    /// Its new name
+    #[arg(value_name = "NEW_NAME")]
+    pub new_name: String,
+}
+
+/// `rcon rename CONTAINER NEW_NAME`.
+pub fn rename(ctx: &Context, a: RenameArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    // docker's CLI exits 1 when the engine refuses the rename.
+    if let Err(e) = crate::container::rename(&store, &a.container, &a.new_name) {
+        eprintln!("rcon: {}", super::error_chain(&e));
+        return Ok(1);
+    }
+    Ok(0)
 }
 
 /// Flags of `rcon container prune`.
@@ -35,9 +117,35 @@ pub struct PruneArgs {
 
 /// Runs a `container` subcommand.
 pub fn container(ctx: &Context, a: ContainerArgs) -> anyhow::Result<i32> {
+    use super::{cp, diff, exec, import, lifecycle, logs, port, ps, rm, run, update};
     match a.command {
-        ContainerCommand::Ls(p) => super::ps::run(ctx, p),
-        ContainerCommand::Prune(p) => prune(ctx, p),
+        ContainerCommand::Attach(a) => attach(ctx, a),
+        ContainerCommand::Cp(a) => cp::run(ctx, a),
+        ContainerCommand::Create(a) => lifecycle::create(ctx, a),
+        ContainerCommand::Diff(a) => diff::run(ctx, a),
+        ContainerCommand::Exec(a) => exec::run(ctx, a),
+        ContainerCommand::Export(a) => import::run_export(ctx, a),
+        ContainerCommand::Inspect(a) => super::inspect::run(
+            ctx,
+            super::inspect::InspectArgs { format: a.format, kind: Some("container".into()), objects: a.containers },
+        ),
+        ContainerCommand::Kill(a) => lifecycle::kill(ctx, a),
+        ContainerCommand::Logs(a) => logs::run(ctx, a),
+        ContainerCommand::Ls(a) => ps::run(ctx, a),
+        ContainerCommand::Pause(a) => pause(ctx, a, true),
+        ContainerCommand::Port(a) => port::run(ctx, a),
+        ContainerCommand::Prune(a) => prune(ctx, a),
+        ContainerCommand::Rename(a) => rename(ctx, a),
+        ContainerCommand::Restart(a) => lifecycle::restart(ctx, a),
+        ContainerCommand::Rm(a) => rm::run(ctx, a),
+        ContainerCommand::Run(a) => run::run(ctx, a),
+        ContainerCommand::Start(a) => lifecycle::start(ctx, a),
+        ContainerCommand::Stats(a) => stats(ctx, a),
+        ContainerCommand::Stop(a) => lifecycle::stop(ctx, a),
+        ContainerCommand::Top(a) => top(ctx, a),
+        ContainerCommand::Unpause(a) => pause(ctx, a, false),
+        ContainerCommand::Update(a) => update::run(ctx, a),
+        ContainerCommand::Wait(a) => lifecycle::wait(ctx, a),
     }
 }
 
@@ -262,6 +370,7 @@ pub fn pause(ctx: &Context, a: Containers, frozen: bool) -> anyhow::Result<i32> 
             cg.set_frozen(frozen)
                 .with_context(|| format!("cannot {} container {name}", if frozen { "pause" } else { "unpause" }))?;
             store.update_container_state(&record.id, |s| s.paused = frozen)?;
+            crate::store::events::container(&store, if frozen { "pause" } else { "unpause" }, &record, &[]);
             Ok(())
         })();
         match result {

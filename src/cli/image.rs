@@ -1,4 +1,5 @@
-//! `rcon image SUBCOMMAND`: inspect, prune, history, tag, ls, rm, pull, push.
+//! `rcon image SUBCOMMAND`: docker's management forms of every image verb
+//! (build, history, import, inspect, load, ls, prune, pull, push, rm, save, tag).
 
 use super::Context;
 use crate::format::human_size;
@@ -15,6 +16,14 @@ pub struct ImageArgs {
 /// Subcommands of `rcon image`.
 #[derive(Debug, Subcommand)]
 pub enum ImageCommand {
+    /// Build an image from a Dockerfile
+    Build(super::build::BuildArgs),
+    /// Create an image from a root filesystem tarball
+    Import(super::import::ImportArgs),
+    /// Load images from a tar archive
+    Load(super::save::LoadArgs),
+    /// Save images to a tar archive (docker-archive or oci-archive)
+    Save(super::save::SaveArgs),
     /// Display detailed information on one or more images
     Inspect(InspectArgs),
     /// Remove unused images
@@ -24,9 +33,10 @@ pub enum ImageCommand {
     /// Create a tag TARGET that refers to SOURCE
     Tag(super::tag::TagArgs),
     /// List images
-    #[command(alias = "list")]
+    #[command(visible_alias = "list")]
     Ls(super::images::ImagesArgs),
     /// Remove one or more images
+    #[command(visible_alias = "remove", visible_alias = "rmi")]
     Rm(super::rmi::RmiArgs),
     /// Download an image from a registry
     Pull(super::pull::PullArgs),
@@ -59,6 +69,10 @@ pub struct PruneArgs {
 /// Runs an `image` subcommand.
 pub fn run(ctx: &Context, a: ImageArgs) -> anyhow::Result<i32> {
     match a.command {
+        ImageCommand::Build(a) => super::build::run(ctx, a),
+        ImageCommand::Import(a) => super::import::run_import(ctx, a),
+        ImageCommand::Load(a) => super::save::run_load(ctx, a),
+        ImageCommand::Save(a) => super::save::run_save(ctx, a),
         ImageCommand::Inspect(a) => inspect(ctx, a),
         ImageCommand::Prune(a) => prune(ctx, a),
         ImageCommand::History(a) => super::history::run(ctx, a),
@@ -95,6 +109,7 @@ fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
                 writeln!(out, "untagged: {}", crate::image::inspect::familiar(t))?;
             }
             writeln!(out, "deleted: {}", removed.id)?;
+            super::rmi::image_deleted(&store, &removed);
             reclaimed += removed.size;
         }
     }

@@ -4,7 +4,7 @@
 //! `stop` reaches the container even when its monitor was killed.
 
 use super::HealthFlags;
-use crate::store::{ContainerRecord, ContainerStatus, Healthcheck, Store, StoreError};
+use crate::store::{ContainerRecord, ContainerStatus, Healthcheck, Store, StoreError, events};
 use anyhow::{Context as _, bail};
 use nix::sys::signal::Signal;
 use std::fmt;
@@ -68,37 +68,7 @@ impl fmt::Display for RestartPolicy {
     }
 }
 
-/// Parses a Go duration as docker's flags take them (`1h2m3s`, `500ms`,
-/// `1.5s`, `10us`, `0`); returns nanoseconds.
-pub fn parse_duration(s: &str) -> anyhow::Result<u64> {
-    let bad = || anyhow::anyhow!("invalid duration {s:?}: use e.g. 30s, 1m30s, 500ms");
-    if s == "0" {
-        return Ok(0);
-    }
-    let mut rest = s;
-    let mut total = 0f64;
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
-        let value: f64 = rest[..num_len].parse().map_err(|_| bad())?;
-        rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let mult = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return Err(bad()),
-        };
-        total += value * mult;
-        rest = &rest[unit_len..];
-    }
-    Ok(total as u64)
-}
+pub use crate::util::parse_duration;
 
 /// The container's healthcheck: the image's `Config.Healthcheck` with the
 /// `--health-*` flags over it; `None` with `--no-healthcheck`, with
@@ -118,7 +88,7 @@ pub fn healthcheck(flags: &HealthFlags, image_config: &serde_json::Value) -> any
         hc.test = vec!["CMD-SHELL".into(), cmd.clone()];
     }
     let dur = |flag: &str, v: &Option<String>| -> anyhow::Result<Option<u64>> {
-        v.as_deref().map(parse_duration).transpose().with_context(|| format!("--{flag}"))
+        v.as_deref().map(parse_duration).transpose().map_err(anyhow::Error::msg).with_context(|| format!("--{flag}"))
     };
     if let Some(d) = dur("health-interval", &flags.interval)? {
         hc.interval = d;
@@ -165,6 +135,7 @@ pub fn kill(store: &Store, name: &str, signal: Signal) -> anyhow::Result<Contain
     store.update_container_state(&record.id, |s| s.stopped_by_user = true)?;
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal)
         .with_context(|| format!("cannot kill container {name}: signal {signal} to pid {pid}"))?;
+    events::container(store, "kill", &record, &[("signal", &(signal as i32).to_string())]);
     Ok(record)
 }
 
@@ -193,15 +164,18 @@ pub fn stop(store: &Store, name: &str, timeout: Option<u64>) -> anyhow::Result<C
     let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) else { return Ok(record) };
     let target = nix::unistd::Pid::from_raw(pid);
     let _ = nix::sys::signal::kill(target, signal);
+    events::container(store, "kill", &record, &[("signal", &(signal as i32).to_string())]);
     let mut sent = signal;
     if !wait_gone(pid, state.pid_start, timeout) {
         let _ = nix::sys::signal::kill(target, Signal::SIGKILL);
+        events::container(store, "kill", &record, &[("signal", "9")]);
         sent = Signal::SIGKILL;
         if !wait_gone(pid, state.pid_start, Duration::from_secs(10)) {
             bail!("container {name} (pid {pid}) did not exit after SIGKILL");
         }
     }
     settle(store, &record, 128 + sent as i32);
+    events::container(store, "stop", &record, &[]);
     Ok(record)
 }
 

@@ -1,0 +1,27 @@
+//! `rcon system SUBCOMMAND`: info, events (and df, prune).
+
+use super::Context;
+use clap::{Args, Subcommand};
+
+/// `rcon system`.
+#[derive(Debug, Args)]
+pub struct SystemArgs {
+    #[command(subcommand)]
+    command: SystemCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum SystemCommand {
+    /// Get real time events from the engine
+    Events(super::events::EventsArgs),
+    /// Display system-wide information
+    Info(super::info::InfoArgs),
+}
+
+/// Runs a `system` subcommand.
+pub fn run(ctx: &Context, a: SystemArgs) -> anyhow::Result<i32> {
+    match a.command {
+        SystemCommand::Events(a) => super::events::run(ctx, a),
+        SystemCommand::Info(a) => super::info::info(ctx, a),
+    }
+}
