@@ -10,6 +10,7 @@ pub mod build;
 pub mod cli;
 pub mod container;
 pub mod digest;
+pub mod filters;
 pub mod format;
 pub mod image;
 pub mod network;

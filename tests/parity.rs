@@ -248,3 +248,215 @@ fn management_forms_reach_the_same_commands() {
     rcon.ok(&["image", "rm", &image]);
     assert!(rcon.ok(&["image", "load", "-i", tar.to_str().unwrap()]).contains("Loaded image"));
 }
+
+#[test]
+fn stats_columns_format_and_stream() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    let script =
+        "gw=$(ip route | awk '/default/{print $3}'); ping -c 1 -W 1 $gw >/dev/null; echo x > /tmp/f; sync; sleep 1000";
+    rcon.ok(&["run", "-d", "--name", "st", "--memory", "64m", &image, "sh", "-c", script]);
+    let table = rcon.ok(&["stats", "--no-stream"]);
+    let header = table.lines().next().unwrap();
+    assert_eq!(
+        header.split("   ").map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+        ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"],
+        "{table}"
+    );
+    assert!(table.lines().nth(1).unwrap().contains(" st "), "{table}");
+    crate::common::eventually("the ping shows in NET I/O", || {
+        let net = rcon.ok(&["container", "stats", "--no-stream", "--format", "{{.NetIO}}", "st"]);
+        let (rx, tx) = net.trim().split_once(" / ").unwrap();
+        rx != "0B" && tx != "0B"
+    });
+    let line = rcon.ok(&[
+        "stats",
+        "--no-stream",
+        "--no-trunc",
+        "--format",
+        "{{.ID}} {{.Name}} {{.MemUsage}} {{.PIDs}} {{.BlockIO}}",
+        "st",
+    ]);
+    let f: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(f[0].len(), 64, "{line}");
+    assert_eq!(f[1], "st");
+    assert_eq!(&f[2..5], [f[2], "/", "64MiB"], "{line}");
+    assert!(f[5].parse::<u32>().unwrap() >= 2, "{line}");
+    assert_eq!(f[7], "/", "{line}");
+    // Streaming: frames keep coming until rcon is stopped.
+    let mut child =
+        rcon.command(&["stats", "--format", "{{.Name}} {{.PIDs}}", "st"]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut frames = 0;
+    let mut line = String::new();
+    while frames < 2 {
+        line.clear();
+        assert_ne!(reader.read_line(&mut line).unwrap(), 0, "stats ended");
+        if line.trim_start_matches("\u{1b}[2J\u{1b}[H").starts_with("st ") {
+            frames += 1;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let missing = rcon.cmd(&["stats", "--no-stream", "nope"]);
+    assert!(stderr(&missing).contains("No such container: nope"), "{}", stderr(&missing));
+}
+
+#[test]
+fn system_df_and_prune_with_filters() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    rcon.ok(&["run", "-d", "--name", "up", "-v", "data:/data", &image, "sleep", "1000"]);
+    rcon.ok(&["create", "--name", "keep", "-l", "keep=1", &image, "true"]);
+    rcon.ok(&["create", "--name", "gone", "-l", "gone=1", &image, "true"]);
+    rcon.ok(&["volume", "create", "spare"]);
+    rcon.ok(&["network", "create", "lonely"]);
+    let df = rcon.ok(&["system", "df", "--format", "{{.Type}}|{{.TotalCount}}|{{.Active}}"]);
+    assert_eq!(df, "Images|1|1\nContainers|3|1\nLocal Volumes|2|1\nBuild Cache|0|0\n");
+    let table = rcon.ok(&["system", "df"]);
+    assert!(table.starts_with("TYPE ") && table.contains("\nLocal Volumes "), "{table}");
+    let verbose = rcon.ok(&["system", "df", "-v"]);
+    for section in
+        ["Images space usage:", "Containers space usage:", "Local Volumes space usage:", "Build cache usage: "]
+    {
+        assert!(verbose.contains(section), "{verbose}");
+    }
+    assert!(verbose.lines().any(|l| l.starts_with("data ") && l.split_whitespace().nth(1) == Some("1")), "{verbose}");
+
+    // Filters narrow every prune; bad keys are refused as docker refuses them.
+    let bad = rcon.cmd(&["container", "prune", "-f", "--filter", "colour=red"]);
+    assert_eq!(code(&bad), 125);
+    assert!(stderr(&bad).contains("invalid filter 'colour'"), "{}", stderr(&bad));
+    let none = rcon.ok(&["container", "prune", "-f", "--filter", "until=1h"]);
+    assert_eq!(none, "Total reclaimed space: 0B\n");
+    let out = rcon.ok(&["container", "prune", "-f", "--filter", "label=gone"]);
+    assert!(out.starts_with("Deleted Containers:\n"), "{out}");
+    assert_eq!(rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]).lines().count(), 2);
+    rcon.ok(&["container", "prune", "-f", "--filter", "label!=keep"]);
+    assert!(rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]).contains("keep"));
+
+    // system prune: stopped containers, unused networks; volumes only with --volumes.
+    let out = rcon.ok(&["system", "prune", "-f"]);
+    assert!(out.contains("Deleted Containers:\n") && out.contains("Deleted Networks:\nlonely\n"), "{out}");
+    assert!(out.ends_with("\n") && out.lines().last().unwrap().starts_with("Total reclaimed space: "), "{out}");
+    assert_eq!(rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]), "up\n");
+    assert!(rcon.ok(&["volume", "ls", "-q"]).contains("spare"));
+    let out = rcon.ok(&["system", "prune", "-f", "--volumes"]);
+    assert!(out.contains("Deleted Volumes:\nspare\n"), "{out}");
+    assert_eq!(rcon.ok(&["volume", "ls", "-q"]), "data\n", "a volume in use stays");
+    // -a: images no container uses go; the running container's image stays.
+    rcon.ok(&["system", "prune", "-a", "-f"]);
+    assert_eq!(rcon.ok(&["images", "-q"]).lines().count(), 1);
+    rcon.ok(&["rm", "-f", "up"]);
+    let out = rcon.ok(&["image", "prune", "-a", "-f", "--filter", "until=2000-01-01T00:00:00Z"]);
+    assert!(!out.contains("deleted:"), "the image was not created before 2000: {out}");
+    let out = rcon.ok(&["system", "prune", "-a", "-f"]);
+    assert!(out.contains("Deleted Images:\nuntagged: "), "{out}");
+    assert_eq!(rcon.ok(&["images", "-q"]), "");
+}
+
+#[test]
+fn network_ls_and_inspect_format_and_filter() {
+    let rcon = Rcon::new();
+    rcon.ok(&["network", "create", "pnet1"]);
+    rcon.ok(&["network", "create", "pnet2"]);
+    let names = rcon.ok(&["network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}", "--filter", "name=pnet"]);
+    assert_eq!(names, "pnet1 bridge local\npnet2 bridge local\n");
+    let custom = rcon.ok(&["network", "ls", "--filter", "type=custom", "--format", "{{.Name}}"]);
+    assert_eq!(custom, "pnet1\npnet2\n");
+    let builtin = rcon.ok(&["network", "ls", "-f", "type=builtin", "--format", "{{.Name}}"]);
+    assert_eq!(builtin, "bridge\nhost\nnone\n");
+    let table = rcon.ok(&["network", "ls", "--format", "table {{.Name}}\t{{.Driver}}", "-f", "name=pnet1"]);
+    assert_eq!(table.lines().collect::<Vec<_>>(), ["NAME      DRIVER", "pnet1     bridge"]);
+    let id = rcon.ok(&["network", "ls", "-q", "--no-trunc", "-f", "name=pnet2"]);
+    assert_eq!(
+        rcon.ok(&["network", "inspect", "-f", "{{.Id}} {{.Driver}}", "pnet2"]),
+        format!("{} bridge\n", id.trim())
+    );
+    let bad = rcon.cmd(&["network", "ls", "-f", "colour=red"]);
+    assert_eq!(code(&bad), 125);
+    let out = rcon.ok(&["network", "prune", "-f", "--filter", "until=1h"]);
+    assert_eq!(out, "");
+    rcon.ok(&["network", "prune", "-f"]);
+    assert_eq!(rcon.ok(&["network", "ls", "-q", "-f", "type=custom"]), "");
+}
+
+/// A server speaking Docker Hub's search API on 127.0.0.1 for `requests` requests.
+fn hub_search_server(requests: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let handle = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..requests {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap() == 0 || h == "\r\n" {
+                    break;
+                }
+            }
+            seen.push(request_line.trim().to_string());
+            let body = serde_json::json!({
+                "num_pages": 1, "num_results": 3, "page_size": 25, "page": 1, "query": "busy",
+                "results": [
+                    {"name": "busybox", "description": "Busybox base image.", "star_count": 3000, "is_official": true, "is_automated": false},
+                    {"name": "someone/busybox-tools", "description": "A very long description of a busybox image with many tools in it\nand a second line", "star_count": 12, "is_official": false, "is_automated": true},
+                    {"name": "other/busy", "description": "", "star_count": 0, "is_official": false, "is_automated": false}
+                ]
+            });
+            crate::common::http_reply(
+                &mut conn,
+                "200 OK",
+                &["Content-Type: application/json".into()],
+                body.to_string().as_bytes(),
+            );
+        }
+        seen
+    });
+    (addr, handle)
+}
+
+#[test]
+fn search_docker_hub_api_and_registry_catalog() {
+    let rcon = Rcon::new();
+    let (addr, server) = hub_search_server(4);
+    let term = format!("{addr}/busy");
+    let table = rcon.ok(&["search", &term]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    for col in ["NAME", "DESCRIPTION", "STARS", "OFFICIAL", "AUTOMATED"] {
+        assert!(lines[0].contains(col), "{table}");
+    }
+    assert!(lines[1].starts_with("busybox ") && lines[1].contains("3000") && lines[1].contains("[OK]"), "{table}");
+    assert!(lines[2].contains("A very long description of a busybox image w…"), "{table}");
+    let f = rcon.ok(&[
+        "search",
+        "--filter",
+        "stars=10",
+        "--format",
+        "{{.Name}}:{{.StarCount}}:{{.IsOfficial}}:{{.IsAutomated}}",
+        &term,
+    ]);
+    assert_eq!(f, "busybox:3000:[OK]:\nsomeone/busybox-tools:12::[OK]\n");
+    let f = rcon.ok(&["search", "--limit", "1", "--filter", "is-official=false", "--format", "{{.Name}}", &term]);
+    assert_eq!(f, "", "the limit applies before the filter, as docker's");
+    let f = rcon.ok(&["search", "--no-trunc", "--filter", "is-automated=true", "--format", "{{.Description}}", &term]);
+    assert_eq!(f, "A very long description of a busybox image with many tools in it and a second line\n");
+    let seen = server.join().unwrap();
+    assert_eq!(seen[0], "GET /v1/search?q=busy&n=25 HTTP/1.1");
+    assert_eq!(seen[2], "GET /v1/search?q=busy&n=1 HTTP/1.1");
+
+    // A plain v2 registry has no search API: its catalog is searched.
+    let reg = Registry::start();
+    ImageBuilder::new().busybox_layer().push(&reg, "tools/bb:1");
+    ImageBuilder::new().busybox_layer().push(&reg, "other:1");
+    let out = rcon.ok(&["search", "--format", "{{.Name}} {{.StarCount}}", &format!("{}/bb", reg.addr)]);
+    assert_eq!(out, format!("{}/tools/bb 0\n", reg.addr));
+    let bad = rcon.cmd(&["search", "--limit", "101", "x"]);
+    assert_eq!(code(&bad), 125);
+}

@@ -4,10 +4,11 @@
 use super::Context;
 use crate::container::cgroupfs::ProcessCgroups;
 use crate::format::human_size;
+use crate::format::template::Format;
 use crate::store::{ContainerStatus, Store};
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 /// `rcon container SUBCOMMAND`.
 #[derive(Debug, Args)]
@@ -113,6 +114,9 @@ pub struct PruneArgs {
     /// Do not prompt for confirmation
     #[arg(short, long)]
     force: bool,
+    /// Provide filter values (until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE])
+    #[arg(long, value_name = "FILTER")]
+    filter: Vec<String>,
 }
 
 /// Runs a `container` subcommand.
@@ -150,27 +154,14 @@ pub fn container(ctx: &Context, a: ContainerArgs) -> anyhow::Result<i32> {
 }
 
 fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
-    if !a.force {
-        eprint!("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Ok(0);
-        }
+    let filters =
+        crate::filters::Filters::parse(&a.filter, crate::system::prune::PRUNE_KEYS).map_err(anyhow::Error::msg)?;
+    if !a.force && !super::df::confirm("WARNING! This will remove all stopped containers.")? {
+        return Ok(0);
     }
     let store = ctx.store()?;
+    let (deleted, reclaimed) = crate::system::prune::containers(&store, &filters)?;
     let mut out = std::io::stdout().lock();
-    let mut reclaimed = 0u64;
-    let mut deleted = Vec::new();
-    for c in store.containers()? {
-        if store.container_state(&c.id)?.status == ContainerStatus::Running {
-            continue;
-        }
-        reclaimed += dir_size(&store.container_dir(&c.id).join("upper"));
-        if crate::container::remove(&store, &c.id, false).is_ok() {
-            deleted.push(c.id);
-        }
-    }
     if !deleted.is_empty() {
         writeln!(out, "Deleted Containers:")?;
         for id in deleted {
@@ -180,17 +171,6 @@ fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
     }
     writeln!(out, "Total reclaimed space: {}", human_size(reclaimed))?;
     Ok(0)
-}
-
-fn dir_size(p: &std::path::Path) -> u64 {
-    let Ok(rd) = std::fs::read_dir(p) else { return 0 };
-    rd.flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_size(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
 }
 
 /// Arguments naming one container.
@@ -275,79 +255,67 @@ pub fn top(ctx: &Context, a: TopArgs) -> anyhow::Result<i32> {
 /// Flags of `rcon stats`.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// Disable streaming stats and only pull the first result (the only mode for now)
+    /// Show all containers (default shows just running)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Pretty-print stats using a Go template
+    #[arg(long, value_name = "TEMPLATE")]
+    pub format: Option<String>,
+    /// Disable streaming stats and only pull the first result
     #[arg(long)]
     pub no_stream: bool,
+    /// Do not truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
     /// Containers (default: all running)
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
 }
 
-/// `rcon stats --no-stream`: CPU, memory and pids from each container's cgroup.
+/// `rcon stats`: docker's columns (CPU %, memory, NET I/O, BLOCK I/O,
+/// PIDS), redrawn every second until interrupted, or once with `--no-stream`.
 pub fn stats(ctx: &Context, a: StatsArgs) -> anyhow::Result<i32> {
+    use crate::container::stats::{self as st, Row};
     let store = ctx.store()?;
-    let names: Vec<String> = if a.containers.is_empty() {
-        store
-            .containers()?
-            .into_iter()
-            .filter(|c| store.container_state(&c.id).is_ok_and(|s| s.status == ContainerStatus::Running))
-            .map(|c| c.id)
-            .collect()
-    } else {
-        a.containers
+    let format = Format::parse(a.format.as_deref().unwrap_or(st::DEFAULT_FORMAT))?;
+    let list = |store: &Store| -> anyhow::Result<Vec<crate::store::ContainerRecord>> {
+        if a.all && a.containers.is_empty() {
+            return Ok(store.containers()?);
+        }
+        st::targets(store, &a.containers)
     };
-    let mut samples = Vec::new();
-    for name in &names {
-        let (record, pid) = running(&store, name)?;
-        let cg = ProcessCgroups::of(pid)?;
-        samples.push((record, cg.cpu_usage_ns(), std::time::Instant::now(), cg));
+    let mut records = list(&store)?;
+    let mut before = st::sample_all(&store, &records);
+    let mut out = std::io::stdout().lock();
+    loop {
+        // CPU % needs two readings: docker's first sample waits too.
+        std::thread::sleep(std::time::Duration::from_millis(if a.no_stream { 500 } else { 1000 }));
+        let now = st::sample_all(&store, &records);
+        let items: Vec<serde_json::Value> = records
+            .iter()
+            .zip(before.iter().zip(&now))
+            .map(|(r, (b, n))| Row::new(r, b.as_ref(), n.as_ref()).to_json(a.no_trunc))
+            .collect();
+        let text = format.render(&items, st::HEADERS)?;
+        if a.no_stream {
+            out.write_all(text.as_bytes())?;
+            return Ok(0);
+        }
+        // docker redraws the screen: clear, home, table.
+        out.write_all(b"\x1b[2J\x1b[H")?;
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        if a.containers.is_empty() {
+            // Containers started or stopped meanwhile come and go.
+            let fresh = list(&store)?;
+            if fresh.iter().map(|r| &r.id).ne(records.iter().map(|r| &r.id)) {
+                records = fresh;
+                before = st::sample_all(&store, &records);
+                continue;
+            }
+        }
+        before = now;
     }
-    // CPU % needs two readings; docker's first --no-stream sample waits too.
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let mut table = crate::format::Table::new(&["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS"]);
-    let host_mem = host_memory();
-    for (record, cpu0, t0, cg) in samples {
-        let cpu = match (cpu0, cg.cpu_usage_ns()) {
-            (Some(a), Some(b)) => (b.saturating_sub(a)) as f64 / t0.elapsed().as_nanos() as f64 * 100.0,
-            _ => 0.0,
-        };
-        let used = cg.memory_usage().unwrap_or(0);
-        let limit = cg.memory_limit().unwrap_or(host_mem).min(host_mem.max(1));
-        let mem_pct = if limit > 0 { used as f64 / limit as f64 * 100.0 } else { 0.0 };
-        table.row(vec![
-            record.id[..12].to_string(),
-            record.name,
-            format!("{cpu:.2}%"),
-            format!("{} / {}", binary_size(used), binary_size(limit)),
-            format!("{mem_pct:.2}%"),
-            cg.pids().map_or("--".into(), |p| p.to_string()),
-        ]);
-    }
-    table.print()?;
-    Ok(0)
-}
-
-/// docker's stats sizes: binary units with 3 significant digits (`1.5MiB`).
-fn binary_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut v = bytes as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i < UNITS.len() - 1 {
-        v /= 1024.0;
-        i += 1;
-    }
-    format!("{}{}", crate::format::significant3(v), UNITS[i])
-}
-
-fn host_memory() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .find_map(|l| l.strip_prefix("MemTotal:"))
-                .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
 }
 
 /// `rcon pause` (`frozen`) and `unpause`: the cgroup freezer, on the

@@ -61,9 +61,12 @@ pub struct PruneArgs {
     /// Remove all images not used by a container, not just dangling ones
     #[arg(short, long)]
     pub all: bool,
-    /// Do not prompt for confirmation (rcon never prompts)
+    /// Do not prompt for confirmation
     #[arg(short, long)]
     pub force: bool,
+    /// Provide filter values (until=TIME, label=KEY[=VALUE], label!=…, dangling=BOOL)
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Vec<String>,
 }
 
 /// Runs an `image` subcommand.
@@ -92,30 +95,22 @@ fn inspect(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
 }
 
 fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
-    let store = ctx.store()?;
-    let used: std::collections::HashSet<_> = store.containers()?.into_iter().map(|c| c.image_id).collect();
-    let victims: Vec<_> =
-        store.images()?.into_iter().filter(|i| !used.contains(&i.id) && (a.all || i.repo_tags.is_empty())).collect();
-    let mut out = std::io::stdout().lock();
-    let mut reclaimed = 0u64;
-    let mut header = false;
-    for image in victims {
-        if let Some(removed) = store.delete_image(&image.id)? {
-            if !header {
-                writeln!(out, "Deleted Images:")?;
-                header = true;
-            }
-            for t in &removed.repo_tags {
-                writeln!(out, "untagged: {}", crate::image::inspect::familiar(t))?;
-            }
-            writeln!(out, "deleted: {}", removed.id)?;
-            super::rmi::image_deleted(&store, &removed);
-            reclaimed += removed.size;
+    let filters = crate::filters::Filters::parse(&a.filter, crate::system::prune::IMAGE_PRUNE_KEYS)
+        .map_err(anyhow::Error::msg)?;
+    if !a.force {
+        let what = if a.all {
+            "WARNING! This will remove all images without at least one container associated to them."
+        } else {
+            "WARNING! This will remove all dangling images."
+        };
+        if !super::df::confirm(what)? {
+            return Ok(0);
         }
     }
-    if header {
-        writeln!(out)?;
-    }
+    let store = ctx.store()?;
+    let (removed, reclaimed) = crate::system::prune::images(&store, a.all, &filters)?;
+    let mut out = std::io::stdout().lock();
+    super::df::print_deleted_images(&store, &mut out, &removed)?;
     writeln!(out, "Total reclaimed space: {}", human_size(reclaimed))?;
     Ok(0)
 }

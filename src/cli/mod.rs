@@ -8,6 +8,7 @@
 mod build;
 mod container;
 mod cp;
+mod df;
 mod diff;
 mod events;
 mod exec;
@@ -30,6 +31,7 @@ mod rm;
 mod rmi;
 mod run;
 mod save;
+mod search;
 mod system;
 mod tag;
 mod update;
@@ -143,6 +145,8 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Rename a container
     Rename(container::RenameArgs),
+    /// Search registries for images
+    Search(search::SearchArgs),
     /// Manage the engine (info, events, df, prune)
     System(system::SystemArgs),
     /// Update the resource limits and restart policy of containers
@@ -252,6 +256,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Events(a) => events::run(&ctx, a),
         Command::Info(a) => info::info(&ctx, a),
         Command::Rename(a) => container::rename(&ctx, a),
+        Command::Search(a) => search::run(&ctx, a),
         Command::System(a) => system::run(&ctx, a),
         Command::Update(a) => update::run(&ctx, a),
         Command::Version(a) => info::version(&ctx, a),

@@ -10,6 +10,7 @@ pub mod logs;
 pub mod monitor;
 pub mod names;
 pub mod spec;
+pub mod stats;
 pub mod update;
 
 pub use update::{Update, rename, update};

@@ -25,6 +25,7 @@ pub mod config;
 pub mod credentials;
 mod progress;
 pub mod push;
+pub mod search;
 
 use crate::digest::{Digest, Sha256Reader};
 use crate::image::tarsplit::{Recorder, RecordingReader};

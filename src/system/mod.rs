@@ -5,4 +5,6 @@
 //! Sits beside `container` and `build` in the layering: it reads the store,
 //! containers, images, networks and volumes, and is read only by the CLI.
 
+pub mod df;
 pub mod info;
+pub mod prune;
