@@ -85,9 +85,15 @@ fn events_stream_filter_and_replay() {
     let (_reg, image) = busybox();
     let rcon = Rcon::new();
     rcon.ok(&["pull", "-q", &image]);
+    // `--since` a time before the spawn: what happens before the follower
+    // starts is printed from the log, so nothing falls between.
+    let since =
+        format!("{:.9}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64());
     let mut events = rcon
         .command(&[
             "events",
+            "--since",
+            &since,
             "--filter",
             "type=container",
             "--format",
@@ -98,8 +104,6 @@ fn events_stream_filter_and_replay() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(events.stdout.take().unwrap()).lines();
-    // The follower starts before it can print anything: an event recorded
-    // after the spawn might still precede its start, so wait for a marker.
     rcon.ok(&["create", "--name", "marker", &image, "true"]);
     read_until(&mut lines, "container create marker");
     assert_eq!(code(&rcon.cmd(&["run", "--name", "ev", &image, "sh", "-c", "exit 3"])), 3);
@@ -282,7 +286,7 @@ fn stats_columns_format_and_stream() {
     assert_eq!(f[0].len(), 64, "{line}");
     assert_eq!(f[1], "st");
     assert_eq!(&f[2..5], [f[2], "/", "64MiB"], "{line}");
-    assert!(f[5].parse::<u32>().unwrap() >= 2, "{line}");
+    assert!(f[5].parse::<u32>().unwrap() >= 1, "{line}");
     assert_eq!(f[7], "/", "{line}");
     // Streaming: frames keep coming until rcon is stopped.
     let mut child =

@@ -136,6 +136,14 @@ pub fn kill(store: &Store, name: &str, signal: Signal) -> anyhow::Result<Contain
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal)
         .with_context(|| format!("cannot kill container {name}: signal {signal} to pid {pid}"))?;
     events::container(store, "kill", &record, &[("signal", &(signal as i32).to_string())]);
+    // As docker's: SIGKILL returns once the container has stopped.
+    if signal == Signal::SIGKILL {
+        let start = store.container_state(&record.id)?.pid_start;
+        if !wait_gone(pid, start, Duration::from_secs(10)) {
+            bail!("container {name} (pid {pid}) did not exit after SIGKILL");
+        }
+        settle(store, &record, 137);
+    }
     Ok(record)
 }
 
