@@ -1261,6 +1261,10 @@ impl Builder<'_> {
                 .map(|d| d.with_timezone(&chrono::Utc)),
         };
         self.store.add_image(record.clone())?;
+        for t in &tags {
+            let name = crate::image::inspect::familiar(t);
+            crate::store::events::record(self.store, "image", "tag", &config_digest.to_string(), &[("name", &name)]);
+        }
         self.say(format!("Successfully built {}", &config_digest.hex()[..12]));
         for t in &tags {
             self.say(format!("Successfully tagged {t}"));
