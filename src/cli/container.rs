@@ -119,6 +119,19 @@ pub struct PruneArgs {
     filter: Vec<String>,
 }
 
+impl ContainerArgs {
+    /// The verbs that start processes a container can see (see `cli::main`).
+    pub(crate) fn starts_container_processes(&self) -> bool {
+        matches!(
+            self.command,
+            ContainerCommand::Run(_)
+                | ContainerCommand::Start(_)
+                | ContainerCommand::Restart(_)
+                | ContainerCommand::Exec(_)
+        )
+    }
+}
+
 /// Runs a `container` subcommand.
 pub fn container(ctx: &Context, a: ContainerArgs) -> anyhow::Result<i32> {
     use super::{cp, diff, exec, import, lifecycle, logs, port, ps, rm, run, update};

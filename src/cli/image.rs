@@ -69,6 +69,13 @@ pub struct PruneArgs {
     pub filter: Vec<String>,
 }
 
+impl ImageArgs {
+    /// `image build` starts processes a container can see (see `cli::main`).
+    pub(crate) fn starts_container_processes(&self) -> bool {
+        matches!(self.command, ImageCommand::Build(_))
+    }
+}
+
 /// Runs an `image` subcommand.
 pub fn run(ctx: &Context, a: ImageArgs) -> anyhow::Result<i32> {
     match a.command {

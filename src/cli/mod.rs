@@ -172,7 +172,8 @@ impl Command {
                 | Command::Restart(_)
                 | Command::Exec(_)
                 | Command::Oci(_)
-        )
+        ) || matches!(self, Command::Container(c) if c.starts_container_processes())
+            || matches!(self, Command::Image(i) if i.starts_container_processes())
     }
 }
 
