@@ -15,6 +15,7 @@ pub mod build;
 pub mod cli;
 pub mod container;
 pub mod digest;
+pub mod filters;
 pub mod format;
 pub mod image;
 pub mod network;
@@ -24,6 +25,7 @@ pub mod runtime;
 pub mod store;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod system;
 pub mod units;
 pub mod util;
 pub mod volume;

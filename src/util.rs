@@ -179,6 +179,38 @@ pub fn write_atomic(path: &std::path::Path, data: &[u8], mode: u32, durable: boo
     f.commit(durable)
 }
 
+/// A point in time as docker's `--since`/`--until` and `until=` filters take
+/// it (moby `timetypes.GetTimestamp`): RFC 3339 (`2026-11-21T10:00:00Z`,
+/// with or without fraction or offset), a local date or date-time
+/// (`2026-11-21`, `2026-11-21T10:00:00`), a Unix time in seconds with an
+/// optional fraction (`1700000000.5`), or a Go duration before `now`
+/// (`10m`, `1h30m`).
+pub fn parse_time(s: &str, now: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        return Ok(DateTime::from_timestamp_nanos((secs * 1e9) as i64));
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f)
+            && let Some(t) = Local.from_local_datetime(&t).earliest()
+        {
+            return Ok(t.with_timezone(&Utc));
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0).and_then(|t| Local.from_local_datetime(&t).earliest())
+    {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let ns = crate::units::parse_go_duration(s)
+        .map(|d| d.as_nanos() as u64)
+        .map_err(|_| format!("invalid time {s:?}: use a timestamp (2026-11-21T10:00:00Z) or a duration (10m)"))?;
+    Ok(now - chrono::Duration::nanoseconds(ns as i64))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

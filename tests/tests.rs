@@ -12,6 +12,7 @@ mod layers;
 mod lifecycle;
 mod network;
 mod oci;
+mod parity;
 mod pull;
 mod registries;
 mod runtime;

@@ -1271,6 +1271,10 @@ impl Builder<'_> {
 
     fn commit_image(&mut self, state: State) -> Result<ImageRecord> {
         let record = store_image(self.store, state, &self.opts.tags, &self.created)?;
+        for t in &record.repo_tags {
+            let name = crate::image::inspect::familiar(t);
+            crate::store::events::record(self.store, "image", "tag", &record.id.to_string(), &[("name", &name)]);
+        }
         self.say(format!("Successfully built {}", &record.id.hex()[..12]));
         for t in &record.repo_tags {
             self.say(format!("Successfully tagged {t}"));

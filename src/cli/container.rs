@@ -1,13 +1,14 @@
-//! `rcon top`, `stats --no-stream`, `pause`, `unpause`, `attach`, and the
-//! `rcon container` group (`prune`, `ls`).
+//! `rcon top`, `stats`, `pause`, `unpause`, `attach`, and the `rcon
+//! container` group: docker's management forms of every container verb.
 
 use super::Context;
 use crate::container::cgroupfs::ProcessCgroups;
 use crate::format::human_size;
+use crate::format::template::Format;
 use crate::store::{ContainerStatus, Store};
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 /// `rcon container SUBCOMMAND`.
 #[derive(Debug, Args)]
@@ -18,13 +19,95 @@ pub struct ContainerArgs {
 
 #[derive(Debug, Subcommand)]
 enum ContainerCommand {
-    /// Remove all stopped containers
-    Prune(PruneArgs),
+    /// Attach to a running container's output
+    Attach(AttachArgs),
+    // `commit` joins here when it exists.
+    /// Copy files/folders between a container and the local filesystem
+    Cp(super::cp::CpArgs),
+    /// Create a new container without starting it
+    Create(super::lifecycle::CreateArgs),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(super::diff::DiffArgs),
+    /// Execute a command in a running container
+    Exec(super::exec::ExecArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(super::import::ExportArgs),
+    /// Display detailed information on one or more containers
+    Inspect(InspectArgs),
+    /// Kill one or more running containers
+    Kill(super::lifecycle::KillArgs),
+    /// Fetch the logs of a container
+    Logs(super::logs::LogsArgs),
     /// List containers
     #[command(visible_alias = "ps", visible_alias = "list")]
     Ls(super::ps::PsArgs),
     /// Create a new image from a container's changes
     Commit(super::commit::CommitArgs),
+    /// Pause all processes within one or more containers
+    Pause(Containers),
+    /// List port mappings of a container
+    Port(super::port::PortArgs),
+    /// Remove all stopped containers
+    Prune(PruneArgs),
+    /// Rename a container
+    Rename(RenameArgs),
+    /// Restart one or more containers
+    Restart(super::lifecycle::StopArgs),
+    /// Remove one or more containers
+    #[command(visible_alias = "remove")]
+    Rm(super::rm::RmArgs),
+    /// Create and run a new container from an image
+    Run(super::run::RunArgs),
+    /// Start one or more stopped containers
+    Start(super::lifecycle::StartArgs),
+    /// Display a live stream of containers' resource usage
+    Stats(StatsArgs),
+    /// Stop one or more running containers
+    Stop(super::lifecycle::StopArgs),
+    /// Display the running processes of a container
+    Top(TopArgs),
+    /// Unpause all processes within one or more containers
+    Unpause(Containers),
+    /// Update the resource limits and restart policy of containers
+    Update(super::update::UpdateArgs),
+    /// Block until one or more containers stop, then print their exit codes
+    Wait(super::lifecycle::WaitArgs),
+}
+
+/// Flags of `rcon container inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Format the output using a Go template (or "json")
+    #[arg(short, long, value_name = "TEMPLATE")]
+    pub format: Option<String>,
+    /// Display total file sizes (accepted for docker compatibility)
+    #[arg(short, long)]
+    pub size: bool,
+    /// Containers: names, IDs or unique ID prefixes
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// Flags of `rcon rename`.
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// Container: name, ID or unique ID prefix
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+    /// Its new name
+    #[arg(value_name = "NEW_NAME")]
+    pub new_name: String,
+}
+
+/// `rcon rename CONTAINER NEW_NAME`.
+pub fn rename(ctx: &Context, a: RenameArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    // docker's CLI exits 1 when the engine refuses the rename.
+    if let Err(e) = crate::container::rename(&store, &a.container, &a.new_name) {
+        eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
+        return Ok(1);
+    }
+    Ok(0)
 }
 
 /// Flags of `rcon container prune`.
@@ -33,39 +116,68 @@ pub struct PruneArgs {
     /// Do not prompt for confirmation
     #[arg(short, long)]
     force: bool,
+    /// Provide filter values (until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE])
+    #[arg(long, value_name = "FILTER")]
+    filter: Vec<String>,
+}
+
+impl ContainerArgs {
+    /// The verbs that start processes a container can see (see `cli::main`).
+    pub(crate) fn starts_container_processes(&self) -> bool {
+        matches!(
+            self.command,
+            ContainerCommand::Run(_)
+                | ContainerCommand::Start(_)
+                | ContainerCommand::Restart(_)
+                | ContainerCommand::Exec(_)
+        )
+    }
 }
 
 /// Runs a `container` subcommand.
 pub fn container(ctx: &Context, a: ContainerArgs) -> anyhow::Result<i32> {
+    use super::{cp, diff, exec, import, lifecycle, logs, port, ps, rm, run, update};
     match a.command {
-        ContainerCommand::Ls(p) => super::ps::run(ctx, p),
-        ContainerCommand::Prune(p) => prune(ctx, p),
         ContainerCommand::Commit(c) => super::commit::run(ctx, c),
+        ContainerCommand::Attach(a) => attach(ctx, a),
+        ContainerCommand::Cp(a) => cp::run(ctx, a),
+        ContainerCommand::Create(a) => lifecycle::create(ctx, a),
+        ContainerCommand::Diff(a) => diff::run(ctx, a),
+        ContainerCommand::Exec(a) => exec::run(ctx, a),
+        ContainerCommand::Export(a) => import::run_export(ctx, a),
+        ContainerCommand::Inspect(a) => super::inspect::run(
+            ctx,
+            super::inspect::InspectArgs { format: a.format, kind: Some("container".into()), objects: a.containers },
+        ),
+        ContainerCommand::Kill(a) => lifecycle::kill(ctx, a),
+        ContainerCommand::Logs(a) => logs::run(ctx, a),
+        ContainerCommand::Ls(a) => ps::run(ctx, a),
+        ContainerCommand::Pause(a) => pause(ctx, a, true),
+        ContainerCommand::Port(a) => port::run(ctx, a),
+        ContainerCommand::Prune(a) => prune(ctx, a),
+        ContainerCommand::Rename(a) => rename(ctx, a),
+        ContainerCommand::Restart(a) => lifecycle::restart(ctx, a),
+        ContainerCommand::Rm(a) => rm::run(ctx, a),
+        ContainerCommand::Run(a) => run::run(ctx, a),
+        ContainerCommand::Start(a) => lifecycle::start(ctx, a),
+        ContainerCommand::Stats(a) => stats(ctx, a),
+        ContainerCommand::Stop(a) => lifecycle::stop(ctx, a),
+        ContainerCommand::Top(a) => top(ctx, a),
+        ContainerCommand::Unpause(a) => pause(ctx, a, false),
+        ContainerCommand::Update(a) => update::run(ctx, a),
+        ContainerCommand::Wait(a) => lifecycle::wait(ctx, a),
     }
 }
 
 fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
-    if !a.force {
-        eprint!("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Ok(0);
-        }
+    let filters =
+        crate::filters::Filters::parse(&a.filter, crate::system::prune::PRUNE_KEYS).map_err(anyhow::Error::msg)?;
+    if !a.force && !super::df::confirm("WARNING! This will remove all stopped containers.")? {
+        return Ok(0);
     }
     let store = ctx.store()?;
+    let (deleted, reclaimed) = crate::system::prune::containers(&store, &filters)?;
     let mut out = std::io::stdout().lock();
-    let mut reclaimed = 0u64;
-    let mut deleted = Vec::new();
-    for c in store.containers()? {
-        if store.container_state(&c.id)?.status == ContainerStatus::Running {
-            continue;
-        }
-        reclaimed += crate::units::dir_size(&store.container_dir(&c.id).join("upper"));
-        if crate::container::remove(&store, &c.id, false).is_ok() {
-            deleted.push(c.id);
-        }
-    }
     if !deleted.is_empty() {
         writeln!(out, "Deleted Containers:")?;
         for id in deleted {
@@ -159,79 +271,67 @@ pub fn top(ctx: &Context, a: TopArgs) -> anyhow::Result<i32> {
 /// Flags of `rcon stats`.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// Disable streaming stats and only pull the first result (the only mode for now)
+    /// Show all containers (default shows just running)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Pretty-print stats using a Go template
+    #[arg(long, value_name = "TEMPLATE")]
+    pub format: Option<String>,
+    /// Disable streaming stats and only pull the first result
     #[arg(long)]
     pub no_stream: bool,
+    /// Do not truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
     /// Containers (default: all running)
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
 }
 
-/// `rcon stats --no-stream`: CPU, memory and pids from each container's cgroup.
+/// `rcon stats`: docker's columns (CPU %, memory, NET I/O, BLOCK I/O,
+/// PIDS), redrawn every second until interrupted, or once with `--no-stream`.
 pub fn stats(ctx: &Context, a: StatsArgs) -> anyhow::Result<i32> {
+    use crate::container::stats::{self as st, Row};
     let store = ctx.store()?;
-    let names: Vec<String> = if a.containers.is_empty() {
-        store
-            .containers()?
-            .into_iter()
-            .filter(|c| store.container_state(&c.id).is_ok_and(|s| s.status == ContainerStatus::Running))
-            .map(|c| c.id)
-            .collect()
-    } else {
-        a.containers
+    let format = Format::parse(a.format.as_deref().unwrap_or(st::DEFAULT_FORMAT))?;
+    let list = |store: &Store| -> anyhow::Result<Vec<crate::store::ContainerRecord>> {
+        if a.all && a.containers.is_empty() {
+            return Ok(store.containers()?);
+        }
+        st::targets(store, &a.containers)
     };
-    let mut samples = Vec::new();
-    for name in &names {
-        let (record, pid) = running(&store, name)?;
-        let cg = ProcessCgroups::of(pid)?;
-        samples.push((record, cg.cpu_usage_ns(), std::time::Instant::now(), cg));
+    let mut records = list(&store)?;
+    let mut before = st::sample_all(&store, &records);
+    let mut out = std::io::stdout().lock();
+    loop {
+        // CPU % needs two readings: docker's first sample waits too.
+        std::thread::sleep(std::time::Duration::from_millis(if a.no_stream { 500 } else { 1000 }));
+        let now = st::sample_all(&store, &records);
+        let items: Vec<serde_json::Value> = records
+            .iter()
+            .zip(before.iter().zip(&now))
+            .map(|(r, (b, n))| Row::new(r, b.as_ref(), n.as_ref()).to_json(a.no_trunc))
+            .collect();
+        let text = format.render(&items, st::HEADERS)?;
+        if a.no_stream {
+            out.write_all(text.as_bytes())?;
+            return Ok(0);
+        }
+        // docker redraws the screen: clear, home, table.
+        out.write_all(b"\x1b[2J\x1b[H")?;
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        if a.containers.is_empty() {
+            // Containers started or stopped meanwhile come and go.
+            let fresh = list(&store)?;
+            if fresh.iter().map(|r| &r.id).ne(records.iter().map(|r| &r.id)) {
+                records = fresh;
+                before = st::sample_all(&store, &records);
+                continue;
+            }
+        }
+        before = now;
     }
-    // CPU % needs two readings; docker's first --no-stream sample waits too.
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let mut table = crate::format::Table::new(&["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS"]);
-    let host_mem = host_memory();
-    for (record, cpu0, t0, cg) in samples {
-        let cpu = match (cpu0, cg.cpu_usage_ns()) {
-            (Some(a), Some(b)) => (b.saturating_sub(a)) as f64 / t0.elapsed().as_nanos() as f64 * 100.0,
-            _ => 0.0,
-        };
-        let used = cg.memory_usage().unwrap_or(0);
-        let limit = cg.memory_limit().unwrap_or(host_mem).min(host_mem.max(1));
-        let mem_pct = if limit > 0 { used as f64 / limit as f64 * 100.0 } else { 0.0 };
-        table.row(vec![
-            record.id[..12].to_string(),
-            record.name,
-            format!("{cpu:.2}%"),
-            format!("{} / {}", binary_size(used), binary_size(limit)),
-            format!("{mem_pct:.2}%"),
-            cg.pids().map_or("--".into(), |p| p.to_string()),
-        ]);
-    }
-    table.print()?;
-    Ok(0)
-}
-
-/// docker's stats sizes: binary units with 3 significant digits (`1.5MiB`).
-fn binary_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut v = bytes as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i < UNITS.len() - 1 {
-        v /= 1024.0;
-        i += 1;
-    }
-    format!("{}{}", crate::format::significant3(v), UNITS[i])
-}
-
-fn host_memory() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .find_map(|l| l.strip_prefix("MemTotal:"))
-                .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
 }
 
 /// `rcon pause` (`frozen`) and `unpause`: the cgroup freezer, on the
@@ -254,6 +354,7 @@ pub fn pause(ctx: &Context, a: Containers, frozen: bool) -> anyhow::Result<i32> 
             cg.set_frozen(frozen)
                 .with_context(|| format!("cannot {} container {name}", if frozen { "pause" } else { "unpause" }))?;
             store.update_container_state(&record.id, |s| s.paused = frozen)?;
+            crate::store::events::container(&store, if frozen { "pause" } else { "unpause" }, &record, &[]);
             Ok(())
         })();
         match result {

@@ -1,4 +1,5 @@
-//! `rcon image SUBCOMMAND`: inspect, prune, history, tag, ls, rm, pull, push.
+//! `rcon image SUBCOMMAND`: docker's management forms of every image verb
+//! (build, history, import, inspect, load, ls, prune, pull, push, rm, save, tag).
 
 use super::Context;
 use crate::format::human_size;
@@ -15,6 +16,14 @@ pub struct ImageArgs {
 /// Subcommands of `rcon image`.
 #[derive(Debug, Subcommand)]
 pub enum ImageCommand {
+    /// Build an image from a Dockerfile
+    Build(super::build::BuildArgs),
+    /// Create an image from a root filesystem tarball
+    Import(super::import::ImportArgs),
+    /// Load images from a tar archive
+    Load(super::save::LoadArgs),
+    /// Save images to a tar archive (docker-archive or oci-archive)
+    Save(super::save::SaveArgs),
     /// Display detailed information on one or more images
     Inspect(InspectArgs),
     /// Remove unused images
@@ -24,9 +33,10 @@ pub enum ImageCommand {
     /// Create a tag TARGET that refers to SOURCE
     Tag(super::tag::TagArgs),
     /// List images
-    #[command(alias = "list")]
+    #[command(visible_alias = "list")]
     Ls(super::images::ImagesArgs),
     /// Remove one or more images
+    #[command(visible_alias = "remove", visible_alias = "rmi")]
     Rm(super::rmi::RmiArgs),
     /// Download an image from a registry
     Pull(super::pull::PullArgs),
@@ -51,14 +61,28 @@ pub struct PruneArgs {
     /// Remove all images not used by a container, not just dangling ones
     #[arg(short, long)]
     pub all: bool,
-    /// Do not prompt for confirmation (rcon never prompts)
+    /// Do not prompt for confirmation
     #[arg(short, long)]
     pub force: bool,
+    /// Provide filter values (until=TIME, label=KEY[=VALUE], label!=…, dangling=BOOL)
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+impl ImageArgs {
+    /// `image build` starts processes a container can see (see `cli::main`).
+    pub(crate) fn starts_container_processes(&self) -> bool {
+        matches!(self.command, ImageCommand::Build(_))
+    }
 }
 
 /// Runs an `image` subcommand.
 pub fn run(ctx: &Context, a: ImageArgs) -> anyhow::Result<i32> {
     match a.command {
+        ImageCommand::Build(a) => super::build::run(ctx, a),
+        ImageCommand::Import(a) => super::import::run_import(ctx, a),
+        ImageCommand::Load(a) => super::save::run_load(ctx, a),
+        ImageCommand::Save(a) => super::save::run_save(ctx, a),
         ImageCommand::Inspect(a) => inspect(ctx, a),
         ImageCommand::Prune(a) => prune(ctx, a),
         ImageCommand::History(a) => super::history::run(ctx, a),
@@ -78,29 +102,22 @@ fn inspect(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
 }
 
 fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
-    let store = ctx.store()?;
-    let used: std::collections::HashSet<_> = store.containers()?.into_iter().map(|c| c.image_id).collect();
-    let victims: Vec<_> =
-        store.images()?.into_iter().filter(|i| !used.contains(&i.id) && (a.all || i.repo_tags.is_empty())).collect();
-    let mut out = std::io::stdout().lock();
-    let mut reclaimed = 0u64;
-    let mut header = false;
-    for image in victims {
-        if let Some(removed) = store.delete_image(&image.id)? {
-            if !header {
-                writeln!(out, "Deleted Images:")?;
-                header = true;
-            }
-            for t in &removed.repo_tags {
-                writeln!(out, "untagged: {}", crate::image::inspect::familiar(t))?;
-            }
-            writeln!(out, "deleted: {}", removed.id)?;
-            reclaimed += removed.size;
+    let filters = crate::filters::Filters::parse(&a.filter, crate::system::prune::IMAGE_PRUNE_KEYS)
+        .map_err(anyhow::Error::msg)?;
+    if !a.force {
+        let what = if a.all {
+            "WARNING! This will remove all images without at least one container associated to them."
+        } else {
+            "WARNING! This will remove all dangling images."
+        };
+        if !super::df::confirm(what)? {
+            return Ok(0);
         }
     }
-    if header {
-        writeln!(out)?;
-    }
+    let store = ctx.store()?;
+    let (removed, reclaimed) = crate::system::prune::images(&store, a.all, &filters)?;
+    let mut out = std::io::stdout().lock();
+    super::df::print_deleted_images(&store, &mut out, &removed)?;
     writeln!(out, "Total reclaimed space: {}", human_size(reclaimed))?;
     Ok(0)
 }

@@ -55,6 +55,8 @@ pub fn run_import(ctx: &Context, a: ImportArgs) -> anyhow::Result<i32> {
         let mut f = std::fs::File::open(&a.source).map_err(|e| anyhow::anyhow!("{}: {e}", a.source))?;
         crate::image::archive::import(&store, &mut f, config, &a.message, tag)?
     };
+    let id = image.id.to_string();
+    crate::store::events::record(&store, "image", "import", &id, &[("name", &id)]);
     println!("{}", image.id);
     Ok(0)
 }

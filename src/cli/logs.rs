@@ -204,17 +204,7 @@ pub(crate) fn follow_from(store: &Store, id: &str, mut offset: u64, filter: &Fil
 /// `--since`/`--until`: an RFC 3339 time, a Unix time in seconds, or a Go
 /// duration before `now` (`10m`, `1h30m`).
 pub fn parse_time(s: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(secs) = s.parse::<f64>() {
-        return DateTime::from_timestamp_millis((secs * 1000.0) as i64)
-            .ok_or_else(|| anyhow::anyhow!("invalid time {s:?}"));
-    }
-    let ago = crate::units::parse_go_duration(s).map_err(|_| {
-        anyhow::anyhow!("invalid time {s:?}: use a timestamp (2026-11-21T10:00:00Z) or a duration (10m)")
-    })?;
-    Ok(now - chrono::Duration::nanoseconds(ago.as_nanos() as i64))
+    crate::util::parse_time(s, now).map_err(anyhow::Error::msg)
 }
 
 #[cfg(test)]

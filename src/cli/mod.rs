@@ -9,12 +9,15 @@ mod build;
 mod commit;
 mod container;
 mod cp;
+mod df;
 mod diff;
+mod events;
 mod exec;
 mod history;
 mod image;
 mod images;
 mod import;
+mod info;
 mod inspect;
 mod lifecycle;
 mod login;
@@ -29,7 +32,10 @@ mod rm;
 mod rmi;
 mod run;
 mod save;
+mod search;
+mod system;
 mod tag;
+mod update;
 mod volume;
 
 use clap::{Parser, Subcommand};
@@ -136,6 +142,20 @@ pub enum Command {
     Volume(volume::VolumeArgs),
     /// Copy files/folders between a container and the local filesystem
     Cp(cp::CpArgs),
+    /// Get real time events from the engine
+    Events(events::EventsArgs),
+    /// Display system-wide information
+    Info(info::InfoArgs),
+    /// Rename a container
+    Rename(container::RenameArgs),
+    /// Search registries for images
+    Search(search::SearchArgs),
+    /// Manage the engine (info, events, df, prune)
+    System(system::SystemArgs),
+    /// Update the resource limits and restart policy of containers
+    Update(update::UpdateArgs),
+    /// Show the rcon version information
+    Version(info::VersionArgs),
     /// Inspect changes to files or directories on a container's filesystem
     Diff(diff::DiffArgs),
     /// OCI runtime command line (create, start, state, kill, delete on a bundle)
@@ -155,7 +175,8 @@ impl Command {
                 | Command::Restart(_)
                 | Command::Exec(_)
                 | Command::Oci(_)
-        )
+        ) || matches!(self, Command::Container(c) if c.starts_container_processes())
+            || matches!(self, Command::Image(i) if i.starts_container_processes())
     }
 }
 
@@ -235,6 +256,13 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Container(a) => container::container(&ctx, a),
         Command::Volume(a) => volume::run(&ctx, a),
         Command::Cp(a) => cp::run(&ctx, a),
+        Command::Events(a) => events::run(&ctx, a),
+        Command::Info(a) => info::info(&ctx, a),
+        Command::Rename(a) => container::rename(&ctx, a),
+        Command::Search(a) => search::run(&ctx, a),
+        Command::System(a) => system::run(&ctx, a),
+        Command::Update(a) => update::run(&ctx, a),
+        Command::Version(a) => info::version(&ctx, a),
         Command::Diff(a) => diff::run(&ctx, a),
         Command::Oci(a) => oci::run(&ctx, a),
     }

@@ -2,7 +2,7 @@
 //! networking flags of `rcon run` / `rcon create` ([`RunNetworkArgs`]).
 
 use super::Context;
-use crate::format::Table;
+use crate::format::template::Format;
 use crate::network::{self, Network, NetworkOptions, netlink::Netlink, networks};
 use clap::{Args, Subcommand};
 use std::io::Write;
@@ -88,6 +88,12 @@ enum NetworkCommand {
         /// Do not truncate the output
         #[arg(long)]
         no_trunc: bool,
+        /// Filter: driver=, id=, label=, name=, scope=, type=custom|builtin, dangling=BOOL
+        #[arg(short, long, value_name = "FILTER")]
+        filter: Vec<String>,
+        /// Pretty-print networks using a Go template
+        #[arg(long, value_name = "TEMPLATE")]
+        format: Option<String>,
     },
     /// Remove one or more networks
     #[command(visible_alias = "remove")]
@@ -98,6 +104,9 @@ enum NetworkCommand {
     },
     /// Display detailed information on one or more networks
     Inspect {
+        /// Format the output using a Go template
+        #[arg(short, long, value_name = "TEMPLATE")]
+        format: Option<String>,
         /// Networks
         #[arg(required = true)]
         names: Vec<String>,
@@ -130,6 +139,9 @@ enum NetworkCommand {
         /// Do not prompt for confirmation
         #[arg(short, long)]
         force: bool,
+        /// Provide filter values (until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE])
+        #[arg(long, value_name = "FILTER")]
+        filter: Vec<String>,
     },
 }
 
@@ -142,26 +154,61 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
             let n = networks::create(&store, &name, subnet.as_deref(), gateway.as_deref())?;
             writeln!(out, "{}", n.id)?;
         }
-        NetworkCommand::Ls { quiet, no_trunc } => {
+        NetworkCommand::Ls { quiet, no_trunc, filter, format } => {
+            let filters = crate::filters::Filters::parse(
+                &filter,
+                &["driver", "id", "label", "label!", "name", "scope", "type", "dangling"],
+            )
+            .map_err(anyhow::Error::msg)?;
             let mut nl = Netlink::open()?;
-            let mut all = vec![networks::default_network(&mut nl)?];
-            all.extend(networks::user_networks(&store)?);
-            let mut table = Table::new(&["NETWORK ID", "NAME", "DRIVER", "SCOPE"]);
-            let mut rows: Vec<(String, String, String)> = all.into_iter().map(|n| (n.id, n.name, n.driver)).collect();
-            rows.push(("1".repeat(64), "host".into(), "host".into()));
-            rows.push(("2".repeat(64), "none".into(), "null".into()));
-            rows.sort_by(|a, b| a.1.cmp(&b.1));
-            for (id, name, driver) in rows {
-                let id = if no_trunc { id } else { id[..12].to_string() };
-                if quiet {
-                    writeln!(out, "{id}")?;
-                } else {
-                    table.row(vec![id, name, driver, "local".into()]);
-                }
+            let default = networks::default_network(&mut nl)?;
+            let created = default.created;
+            let mut all: Vec<(Network, bool)> = vec![(default, true)];
+            all.extend(networks::user_networks(&store)?.into_iter().map(|n| (n, false)));
+            for (id, name, driver) in [("1", "host", "host"), ("2", "none", "null")] {
+                let mut n = all[0].0.clone();
+                (n.id, n.name, n.driver, n.created) = (id.repeat(64), name.into(), driver.into(), created);
+                all.push((n, true));
             }
-            if !quiet {
-                drop(out);
-                table.print()?;
+            all.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            let dangling = filters.dangling().map_err(anyhow::Error::msg)?;
+            all.retain(|(n, builtin)| {
+                filters.driver_matches(&n.driver)
+                    && filters.id_matches(&n.id)
+                    && filters.name_matches(&n.name)
+                    && filters.labels_match(&Default::default())
+                    && filters.get("scope").iter().all(|s| s == "local")
+                    && filters.get("type").iter().all(|t| (t == "builtin") == *builtin)
+                    && dangling.is_none_or(|d| d == (!builtin && network::users_of(&store, &n.name).is_empty()))
+            });
+            let short = |id: &str| if no_trunc { id.to_string() } else { id[..12].to_string() };
+            if quiet {
+                for (n, _) in &all {
+                    writeln!(out, "{}", short(&n.id))?;
+                }
+            } else {
+                let items: Vec<serde_json::Value> = all
+                    .iter()
+                    .map(|(n, _)| {
+                        serde_json::json!({
+                            "ID": short(&n.id), "Name": n.name, "Driver": n.driver, "Scope": "local",
+                            "IPv6": "false", "Internal": "false", "Labels": "",
+                            "CreatedAt": n.created.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S%.9f %z %Z").to_string(),
+                        })
+                    })
+                    .collect();
+                let headers = [
+                    ("ID", "NETWORK ID"),
+                    ("Name", "NAME"),
+                    ("Driver", "DRIVER"),
+                    ("Scope", "SCOPE"),
+                    ("IPv6", "IPV6"),
+                    ("Internal", "INTERNAL"),
+                    ("Labels", "LABELS"),
+                    ("CreatedAt", "CREATED AT"),
+                ];
+                let f = format.as_deref().unwrap_or("table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}");
+                write!(out, "{}", Format::parse(f)?.render(&items, &headers)?)?;
             }
         }
         NetworkCommand::Rm { names } => {
@@ -177,13 +224,16 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
             }
             return Ok(if failed { 1 } else { 0 });
         }
-        NetworkCommand::Inspect { names } => {
+        NetworkCommand::Inspect { format, names } => {
             let mut nl = Netlink::open()?;
             let mut docs = Vec::new();
             for name in &names {
                 docs.push(inspect(&store, &networks::find(&store, &mut nl, name)?));
             }
-            writeln!(out, "{}", serde_json::to_string_pretty(&docs)?)?;
+            match format {
+                Some(f) => write!(out, "{}", Format::parse(&f)?.render(&docs, &[])?)?,
+                None => writeln!(out, "{}", serde_json::to_string_pretty(&docs)?)?,
+            }
         }
         NetworkCommand::Connect { alias, ip, network, container } => {
             let c = store.find_container(&container)?;
@@ -193,13 +243,17 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
             let c = store.find_container(&container)?;
             network::disconnect(&store, &c.id, &network)?;
         }
-        NetworkCommand::Prune { force: _ } => {
-            let mut removed = Vec::new();
-            for n in networks::user_networks(&store)? {
-                if network::users_of(&store, &n.name).is_empty() && network::remove_network(&store, &n.name).is_ok() {
-                    removed.push(n.name);
-                }
+        NetworkCommand::Prune { force, filter } => {
+            let filters = crate::filters::Filters::parse(&filter, crate::system::prune::PRUNE_KEYS)
+                .map_err(anyhow::Error::msg)?;
+            if !force
+                && !super::df::confirm(
+                    "WARNING! This will remove all custom networks not used by at least one container.",
+                )?
+            {
+                return Ok(0);
             }
+            let removed = crate::system::prune::networks(&store, &filters)?;
             if !removed.is_empty() {
                 writeln!(out, "Deleted Networks:")?;
                 for n in removed {

@@ -40,6 +40,8 @@ fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<()> {
     if by_tag && image.repo_tags.len() > 1 {
         let tag = normalized.expect("by_tag implies a reference");
         store.untag(&tag)?;
+        let id = image.id.to_string();
+        crate::store::events::record(store, "image", "untag", &id, &[("name", &id)]);
         println!("Untagged: {}", display_tag(&tag));
         return Ok(());
     }
@@ -62,6 +64,7 @@ fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<()> {
             println!("Untagged: {}", super::images::familiar(d));
         }
         println!("Deleted: {}", removed.id);
+        image_deleted(store, &removed);
         crate::build::executor::prune_cache(store);
     }
     Ok(())
@@ -70,4 +73,13 @@ fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<()> {
 fn display_tag(tag: &str) -> String {
     let (repo, t) = super::images::split_tag(tag);
     format!("{repo}:{t}")
+}
+
+/// The events of an image deletion: one `untag` per name, then `delete`.
+pub(crate) fn image_deleted(store: &Store, removed: &crate::store::ImageRecord) {
+    let id = removed.id.to_string();
+    for _ in removed.repo_tags.iter().chain(&removed.repo_digests) {
+        crate::store::events::record(store, "image", "untag", &id, &[("name", &id)]);
+    }
+    crate::store::events::record(store, "image", "delete", &id, &[("name", &id)]);
 }

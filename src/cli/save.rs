@@ -87,6 +87,10 @@ fn write_archive(
     } else {
         save(store, images, format, out)?;
     }
+    for (i, _) in images {
+        let id = i.id.to_string();
+        crate::store::events::record(store, "image", "save", &id, &[("name", &id)]);
+    }
     Ok(())
 }
 
@@ -107,6 +111,10 @@ pub fn run_load(ctx: &Context, a: LoadArgs) -> anyhow::Result<i32> {
         }
     };
     let images = load(&store, &path)?;
+    for i in &images {
+        let id = i.id.to_string();
+        crate::store::events::record(&store, "image", "load", &id, &[("name", &id)]);
+    }
     let mut out = std::io::stdout().lock();
     for i in &images {
         if a.quiet || i.repo_tags.is_empty() {

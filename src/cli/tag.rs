@@ -33,6 +33,9 @@ pub fn tag(store: &crate::store::Store, source: &str, target: &str) -> anyhow::R
     }
     image.repo_tags = vec![t.to_string()];
     image.repo_digests.clear();
+    let id = image.id.to_string();
     store.add_image(image)?;
+    let name = crate::image::inspect::familiar(&t.to_string());
+    crate::store::events::record(store, "image", "tag", &id, &[("name", &name)]);
     Ok(())
 }

@@ -93,7 +93,7 @@ enum VolumeCommand {
         /// Do not prompt for confirmation
         #[arg(short, long)]
         force: bool,
-        /// Filter: label=KEY[=VALUE]
+        /// Filter: label=KEY[=VALUE], label!=KEY[=VALUE]
         #[arg(long, value_name = "FILTER")]
         filter: Vec<String>,
     },
@@ -201,26 +201,10 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
             return Ok(code);
         }
         VolumeCommand::Prune { all, force: _, filter } => {
-            if !filter.is_empty() {
-                // Filters narrow what may go: keep the others by pruning one at a time.
-                let mut removed = Vec::new();
-                let mut bytes = 0;
-                for v in volume::list(&store)? {
-                    let ok = (all || v.anonymous)
-                        && filter.iter().all(|f| f.strip_prefix("label=").is_some_and(|l| label_matches(&v, l)));
-                    if ok && volume::users(&store, &v.name)?.is_empty() {
-                        let size = crate::units::dir_size(&store.volume_data(&v.name));
-                        if volume::remove(&store, &v.name).is_ok() {
-                            removed.push(v.name);
-                            bytes += size;
-                        }
-                    }
-                }
-                print_pruned(&mut out, &removed, bytes)?;
-            } else {
-                let (removed, bytes) = volume::prune(&store, all)?;
-                print_pruned(&mut out, &removed, bytes)?;
-            }
+            let filters = crate::filters::Filters::parse(&filter, crate::system::prune::VOLUME_PRUNE_KEYS)
+                .map_err(anyhow::Error::msg)?;
+            let (removed, bytes) = crate::system::prune::volumes(&store, all, &filters)?;
+            print_pruned(&mut out, &removed, bytes)?;
         }
     }
     Ok(0)

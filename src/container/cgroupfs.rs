@@ -90,6 +90,30 @@ impl ProcessCgroups {
             .map(|us| us * 1000)
     }
 
+    /// Inactive page cache in bytes (v1 `total_inactive_file`, v2
+    /// `inactive_file` of `memory.stat`), which docker's stats leave out of
+    /// memory usage.
+    pub fn inactive_file(&self) -> Option<u64> {
+        let (path, key) = match self.v1_dir("memory").map(|d| d.join("memory.stat")).filter(|p| p.exists()) {
+            Some(p) => (p, "total_inactive_file "),
+            None => (self.unified.as_ref()?.join("memory.stat"), "inactive_file "),
+        };
+        let text = std::fs::read_to_string(path).ok()?;
+        text.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.trim().parse().ok())
+    }
+
+    /// Bytes read from and written to block devices: v1
+    /// `blkio.throttle.io_service_bytes` (`MAJ:MIN Read|Write N` lines), v2
+    /// `io.stat` (`MAJ:MIN rbytes=N wbytes=N …`), summed over devices.
+    pub fn block_io(&self) -> Option<(u64, u64)> {
+        if let Some(p) = self.v1_dir("blkio").map(|d| d.join("blkio.throttle.io_service_bytes")).filter(|p| p.exists())
+        {
+            return Some(parse_blkio_v1(&std::fs::read_to_string(p).ok()?));
+        }
+        let p = self.unified.as_ref()?.join("io.stat");
+        Some(parse_io_stat(&std::fs::read_to_string(p).ok()?))
+    }
+
     /// Number of processes (v1/v2 `pids.current`).
     pub fn pids(&self) -> Option<u64> {
         read_u64(&self.file("pids", "pids.current", "pids.current")?)
@@ -114,6 +138,36 @@ impl ProcessCgroups {
     }
 }
 
+/// Sums `Read` and `Write` of v1 `blkio.throttle.io_service_bytes` text.
+pub fn parse_blkio_v1(text: &str) -> (u64, u64) {
+    let (mut r, mut w) = (0, 0);
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if let [_, op, n] = f[..] {
+            let n: u64 = n.parse().unwrap_or(0);
+            match op {
+                "Read" => r += n,
+                "Write" => w += n,
+                _ => {}
+            }
+        }
+    }
+    (r, w)
+}
+
+/// Sums `rbytes` and `wbytes` of v2 `io.stat` text.
+pub fn parse_io_stat(text: &str) -> (u64, u64) {
+    let (mut r, mut w) = (0, 0);
+    for kv in text.split_whitespace() {
+        match kv.split_once('=') {
+            Some(("rbytes", n)) => r += n.parse::<u64>().unwrap_or(0),
+            Some(("wbytes", n)) => w += n.parse::<u64>().unwrap_or(0),
+            _ => {}
+        }
+    }
+    (r, w)
+}
+
 fn read_u64(p: &Path) -> Option<u64> {
     std::fs::read_to_string(p).ok()?.trim().parse().ok()
 }
@@ -134,7 +188,11 @@ mod tests {
         std::fs::write(dir.join("cpu.stat"), "usage_usec 1500\nuser_usec 1000\n").unwrap();
         std::fs::write(dir.join("pids.current"), "3\n").unwrap();
         std::fs::write(dir.join("cgroup.freeze"), "0\n").unwrap();
+        std::fs::write(dir.join("memory.stat"), "anon 1024\nfile 2048\ninactive_file 1000\nactive_file 48\n").unwrap();
+        std::fs::write(dir.join("io.stat"), "8:0 rbytes=4096 wbytes=1500000 rios=1 wios=3 dbytes=0 dios=0\n8:16 rbytes=4 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n").unwrap();
         let cg = ProcessCgroups::parse("0::/rcon/abc\n", r);
+        assert_eq!(cg.inactive_file(), Some(1000));
+        assert_eq!(cg.block_io(), Some((4100, 1_500_000)));
         assert_eq!(cg.unified.as_deref(), Some(dir.as_path()));
         assert_eq!(cg.memory_usage(), Some(4096));
         assert_eq!(cg.memory_limit(), None);
@@ -161,7 +219,15 @@ mod tests {
         std::fs::create_dir_all(r.join("cpu,cpuacct/rcon/abc")).unwrap();
         std::fs::write(r.join("cpu,cpuacct/rcon/abc/cpuacct.usage"), "777").unwrap();
         let text = "5:memory:/rcon/abc\n4:pids:/rcon/abc\n3:freezer:/rcon/abc\n2:cpu,cpuacct:/rcon/abc\n0::/\n";
+        std::fs::create_dir_all(r.join("blkio/rcon/abc")).unwrap();
+        std::fs::write(
+            r.join("blkio/rcon/abc/blkio.throttle.io_service_bytes"),
+            "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Async 12288\n8:0 Total 12288\nTotal 12288\n",
+        )
+        .unwrap();
+        let text = &format!("{text}6:blkio:/rcon/abc\n");
         let cg = ProcessCgroups::parse(text, r);
+        assert_eq!(cg.block_io(), Some((4096, 8192)));
         assert_eq!(cg.memory_usage(), Some(100));
         assert_eq!(cg.memory_limit(), Some(1_048_576));
         assert_eq!(cg.pids(), Some(2));

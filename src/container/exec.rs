@@ -3,7 +3,7 @@
 
 use super::forward_signals_to;
 use crate::runtime::exec::{ExecRequest, exec as runtime_exec};
-use crate::store::{ContainerStatus, Store};
+use crate::store::{ContainerStatus, Store, events};
 use anyhow::{Context as _, bail};
 use std::os::fd::{AsFd, OwnedFd};
 
@@ -81,7 +81,10 @@ pub fn exec(store: &Store, opts: &ExecOptions) -> anyhow::Result<i32> {
     } else if opts.interactive {
         req.stdin = Some(dup(std::io::stdin().as_fd())?);
     }
+    let what = format!("exec_start: {}", opts.command.join(" "));
+    events::container(store, &format!("exec_create: {}", opts.command.join(" ")), &record, &[]);
     let started = runtime_exec(pid, req)?;
+    events::container(store, &what, &record, &[]);
     if opts.detach {
         // The joiner waits for the process; reap it in the background by
         // leaving it to init when rcon exits.
@@ -91,5 +94,7 @@ pub fn exec(store: &Store, opts: &ExecOptions) -> anyhow::Result<i32> {
     if let Some(m) = master {
         crate::runtime::tty::forward(m, opts.interactive).context("terminal session")?;
     }
-    Ok(started.joiner.wait()?.code())
+    let code = started.joiner.wait()?.code();
+    events::container(store, "exec_die", &record, &[("exitCode", &code.to_string())]);
+    Ok(code)
 }

@@ -4,7 +4,7 @@
 //! `stop` reaches the container even when its monitor was killed.
 
 use super::HealthFlags;
-use crate::store::{ContainerRecord, ContainerStatus, Healthcheck, Store, StoreError};
+use crate::store::{ContainerRecord, ContainerStatus, Healthcheck, Store, StoreError, events};
 use anyhow::{Context as _, bail};
 use nix::sys::signal::Signal;
 use std::fmt;
@@ -136,6 +136,15 @@ pub fn kill(store: &Store, name: &str, signal: Signal) -> anyhow::Result<Contain
     store.update_container_state(&record.id, |s| s.stopped_by_user = true)?;
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal)
         .with_context(|| format!("cannot kill container {name}: signal {signal} to pid {pid}"))?;
+    events::container(store, "kill", &record, &[("signal", &(signal as i32).to_string())]);
+    // As docker's: SIGKILL returns once the container has stopped.
+    if signal == Signal::SIGKILL {
+        let start = store.container_state(&record.id)?.pid_start;
+        if !wait_gone(pid, start, Duration::from_secs(10)) {
+            bail!("container {name} (pid {pid}) did not exit after SIGKILL");
+        }
+        settle(store, &record, 137);
+    }
     Ok(record)
 }
 
@@ -164,15 +173,18 @@ pub fn stop(store: &Store, name: &str, timeout: Option<u64>) -> anyhow::Result<C
     let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) else { return Ok(record) };
     let target = nix::unistd::Pid::from_raw(pid);
     let _ = nix::sys::signal::kill(target, signal);
+    events::container(store, "kill", &record, &[("signal", &(signal as i32).to_string())]);
     let mut sent = signal;
     if !wait_gone(pid, state.pid_start, timeout) {
         let _ = nix::sys::signal::kill(target, Signal::SIGKILL);
+        events::container(store, "kill", &record, &[("signal", "9")]);
         sent = Signal::SIGKILL;
         if !wait_gone(pid, state.pid_start, Duration::from_secs(10)) {
             bail!("container {name} (pid {pid}) did not exit after SIGKILL");
         }
     }
     settle(store, &record, 128 + sent as i32);
+    events::container(store, "stop", &record, &[]);
     Ok(record)
 }
 

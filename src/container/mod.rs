@@ -12,10 +12,14 @@ pub mod logs;
 pub mod monitor;
 pub mod names;
 pub mod spec;
+pub mod stats;
+pub mod update;
+
+pub use update::{Update, rename, update};
 
 use crate::reference::Reference;
 use crate::runtime::{self, RootfsSetup, SpawnOptions};
-use crate::store::{ContainerRecord, ContainerState, ContainerStatus, ImageRecord, Store};
+use crate::store::{ContainerRecord, ContainerState, ContainerStatus, ImageRecord, Store, events};
 use anyhow::{Context as _, bail};
 use chrono::Utc;
 use oci_spec::image::ImageConfiguration;
@@ -233,6 +237,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
         .inspect_err(|_| {
             let _ = store.remove_container(&id);
         })?;
+    events::container(store, "create", &record, &[]);
     Ok(Created { record })
 }
 
@@ -354,6 +359,7 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     state.monitor_pid = Some(std::process::id() as i32);
     state.started_at = Some(started_at);
     let _ = store.set_container_state(&record.id, &state);
+    started_events(store, record);
     if spec::sig_proxy(&spec) {
         proxy_signals(pid);
     }
@@ -371,8 +377,43 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     state.monitor_pid = None;
     state.exit_code = code;
     state.finished_at = Some(Utc::now());
+    events::container(store, "die", record, &[("exitCode", &code.unwrap_or(255).to_string())]);
     finish(store, record, Some(state), None);
     Ok(status?.code())
+}
+
+/// The events of a container start, in docker's order: `network connect`
+/// for each of its networks, `volume mount` for each volume, `container start`.
+pub fn started_events(store: &Store, record: &ContainerRecord) {
+    if let Some(ep) = crate::network::endpoint(store, &record.id) {
+        let user = crate::network::networks::user_networks(store).unwrap_or_default();
+        for a in &ep.attachments {
+            let id = user.iter().find(|n| n.name == a.network).map_or(a.network.as_str(), |n| n.id.as_str());
+            events::record(
+                store,
+                "network",
+                "connect",
+                id,
+                &[("container", &record.id), ("name", &a.network), ("type", "bridge")],
+            );
+        }
+    }
+    for m in record.mounts.iter().filter(|m| m.kind == crate::volume::MountKind::Volume) {
+        events::record(
+            store,
+            "volume",
+            "mount",
+            &m.name,
+            &[
+                ("container", &record.id),
+                ("destination", &m.destination),
+                ("driver", "local"),
+                ("propagation", &m.propagation),
+                ("read/write", if m.rw { "true" } else { "false" }),
+            ],
+        );
+    }
+    events::container(store, "start", record, &[]);
 }
 
 /// Records how a container ended (or why it did not start) and removes it
@@ -390,6 +431,7 @@ fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>
         if let Err(e) = store.remove_container(&record.id) {
             crate::warn!("cannot remove container {}: {e}", &record.id[..12]);
         }
+        events::container(store, "destroy", record, &[]);
         crate::volume::remove_anonymous(store, record);
         return;
     }
@@ -408,6 +450,7 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Containe
         if !force {
             return Err(crate::store::StoreError::ContainerRunning(name.to_string()).into());
         }
+        events::container(store, "kill", &record, &[("signal", "9")]);
         kill_and_wait(pid, std::time::Duration::from_secs(10))
             .with_context(|| format!("cannot stop container {name} (pid {pid})"))?;
     }
@@ -415,6 +458,7 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Containe
         crate::warn!("container {}: network teardown: {e}", &record.id[..12]);
     }
     store.remove_container(&record.id)?;
+    events::container(store, "destroy", &record, &[]);
     Ok(record)
 }
 

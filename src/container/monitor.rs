@@ -20,6 +20,7 @@
 use super::lifecycle::RestartPolicy;
 use super::logs::{LogWriter, Rotation, Stream};
 use crate::runtime::{self, StdioFd, exec::ExecRequest};
+use crate::store::events;
 use crate::store::{
     ContainerRecord, ContainerState, ContainerStatus, Health, HealthProbe, Healthcheck, Store, process_start_time,
 };
@@ -213,6 +214,10 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
                 }) else {
                     return 0; // removed meanwhile (`rm -f`)
                 };
+                // `rename` and `update --restart` may have changed the record meanwhile.
+                let current = store.find_container(&record.id).unwrap_or_else(|_| record.clone());
+                events::container(store, "die", &current, &[("exitCode", &code.to_string())]);
+                let policy = RestartPolicy::parse(&current.restart).unwrap_or(policy);
                 if !policy.should_restart(code, state.restart_count, state.stopped_by_user) {
                     break;
                 }
@@ -248,6 +253,7 @@ fn finish(store: &Store, record: &ContainerRecord) {
     if record.auto_remove {
         let _lock = store.lock_container(&record.id);
         let _ = store.remove_container(&record.id);
+        events::container(store, "destroy", record, &[]);
         crate::volume::remove_anonymous(store, record);
     }
 }
@@ -326,6 +332,7 @@ fn run_once(
         s.health =
             record.healthcheck.as_ref().map(|_| Health { status: "starting".into(), failing_streak: 0, log: vec![] });
     });
+    super::started_events(store, record);
     report(notify, b'k', b"");
     let env = spec.process().as_ref().and_then(|p| p.env().clone()).unwrap_or_default();
     let cwd = spec.process().as_ref().map(|p| p.cwd().display().to_string()).unwrap_or_else(|| "/".into());

@@ -193,6 +193,69 @@ pub struct RuntimeFlags {
     pub devices: Vec<String>,
 }
 
+/// The cgroup limits of `--memory`, `--memory-swap`, `--memory-reservation`,
+/// `--cpus`, `--cpu-shares`, `--cpuset-cpus` and `--pids-limit` (docker's
+/// checks: memory at least 6 MB, swap at least memory, CPUs within the
+/// host's); only what the flags set. Errors name the flag.
+pub fn resource_limits(f: &RuntimeFlags) -> anyhow::Result<oci_spec::runtime::LinuxResources> {
+    use oci_spec::runtime::{LinuxCpuBuilder, LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResourcesBuilder};
+    let mut res = LinuxResourcesBuilder::default().build()?;
+    let mut mem = LinuxMemoryBuilder::default().build()?;
+    let mut has_mem = false;
+    if let Some(m) = &f.memory {
+        let b = parse_size("--memory", m)?;
+        if b < 6 << 20 {
+            bail!("--memory: minimum memory limit allowed is 6MB");
+        }
+        mem.set_limit(Some(b));
+        has_mem = true;
+    }
+    if let Some(s) = &f.memory_swap {
+        let b = if s.trim() == "-1" { -1 } else { parse_size("--memory-swap", s)? };
+        match mem.limit() {
+            None => bail!("--memory-swap: needs --memory as well"),
+            Some(l) if b >= 0 && b < l => bail!("--memory-swap: must be at least --memory ({l} bytes)"),
+            _ => {}
+        }
+        mem.set_swap(Some(b));
+        has_mem = true;
+    }
+    if let Some(r) = &f.memory_reservation {
+        mem.set_reservation(Some(parse_size("--memory-reservation", r)?));
+        has_mem = true;
+    }
+    if has_mem {
+        res.set_memory(Some(mem));
+    }
+    let mut cpu = LinuxCpuBuilder::default().build()?;
+    let mut has_cpu = false;
+    if let Some(c) = &f.cpus {
+        let n: f64 = c.parse().map_err(|_| anyhow::anyhow!("--cpus: invalid value {c:?}"))?;
+        let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        if n <= 0.0 || n > ncpu {
+            bail!("--cpus: range of CPUs is from 0.01 to {ncpu}.00, as there are only {ncpu} CPUs available");
+        }
+        cpu.set_period(Some(100_000));
+        cpu.set_quota(Some((n * 100_000.0) as i64));
+        has_cpu = true;
+    }
+    if let Some(s) = f.cpu_shares {
+        cpu.set_shares(Some(s));
+        has_cpu = true;
+    }
+    if let Some(c) = &f.cpuset_cpus {
+        cpu.set_cpus(Some(c.clone()));
+        has_cpu = true;
+    }
+    if has_cpu {
+        res.set_cpu(Some(cpu));
+    }
+    if let Some(p) = f.pids_limit {
+        res.set_pids(Some(LinuxPidsBuilder::default().limit(if p <= 0 { -1 } else { p }).build()?));
+    }
+    Ok(res)
+}
+
 /// Spec annotation: stdin stays open (`-i`).
 pub const ANNOTATION_STDIN: &str = "io.github.rcon.stdin";
 /// Spec annotation: `"false"` when `--sig-proxy=false`.
@@ -356,10 +419,7 @@ pub fn capabilities(f: &RuntimeFlags) -> anyhow::Result<Vec<String>> {
 /// init, namespaces shared with the host, sysctls, /dev/shm size, devices.
 /// Errors name the flag and the bad value.
 pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyhow::Result<()> {
-    use oci_spec::runtime::{
-        LinuxCapabilitiesBuilder, LinuxCpuBuilder, LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResourcesBuilder,
-        PosixRlimitBuilder,
-    };
+    use oci_spec::runtime::{LinuxCapabilitiesBuilder, PosixRlimitBuilder};
     let caps = capabilities(f)?;
     let cap_set: Vec<oci_spec::runtime::Capability> =
         caps.iter().filter_map(|c| serde_json::from_value(serde_json::Value::String(c.clone())).ok()).collect();
@@ -551,60 +611,7 @@ pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyho
         linux.set_sysctl(Some(sysctls));
     }
 
-    let mut res = LinuxResourcesBuilder::default().build()?;
-    let mut mem = LinuxMemoryBuilder::default().build()?;
-    let mut has_mem = false;
-    if let Some(m) = &f.memory {
-        let b = parse_size("--memory", m)?;
-        if b < 6 << 20 {
-            bail!("--memory: minimum memory limit allowed is 6MB");
-        }
-        mem.set_limit(Some(b));
-        has_mem = true;
-    }
-    if let Some(s) = &f.memory_swap {
-        let b = if s.trim() == "-1" { -1 } else { parse_size("--memory-swap", s)? };
-        match mem.limit() {
-            None => bail!("--memory-swap: needs --memory as well"),
-            Some(l) if b >= 0 && b < l => bail!("--memory-swap: must be at least --memory ({l} bytes)"),
-            _ => {}
-        }
-        mem.set_swap(Some(b));
-        has_mem = true;
-    }
-    if let Some(r) = &f.memory_reservation {
-        mem.set_reservation(Some(parse_size("--memory-reservation", r)?));
-        has_mem = true;
-    }
-    if has_mem {
-        res.set_memory(Some(mem));
-    }
-    let mut cpu = LinuxCpuBuilder::default().build()?;
-    let mut has_cpu = false;
-    if let Some(c) = &f.cpus {
-        let n: f64 = c.parse().map_err(|_| anyhow::anyhow!("--cpus: invalid value {c:?}"))?;
-        let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-        if n <= 0.0 || n > ncpu {
-            bail!("--cpus: range of CPUs is from 0.01 to {ncpu}.00, as there are only {ncpu} CPUs available");
-        }
-        cpu.set_period(Some(100_000));
-        cpu.set_quota(Some((n * 100_000.0) as i64));
-        has_cpu = true;
-    }
-    if let Some(s) = f.cpu_shares {
-        cpu.set_shares(Some(s));
-        has_cpu = true;
-    }
-    if let Some(c) = &f.cpuset_cpus {
-        cpu.set_cpus(Some(c.clone()));
-        has_cpu = true;
-    }
-    if has_cpu {
-        res.set_cpu(Some(cpu));
-    }
-    if let Some(p) = f.pids_limit {
-        res.set_pids(Some(LinuxPidsBuilder::default().limit(if p <= 0 { -1 } else { p }).build()?));
-    }
+    let mut res = resource_limits(f)?;
     let mut rules = if f.privileged {
         vec![oci_spec::runtime::LinuxDeviceCgroupBuilder::default().allow(true).access("rwm").build()?]
     } else {

@@ -131,6 +131,35 @@ pub(crate) fn significant3(x: f64) -> String {
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
+/// docker's `BytesSize` (go-units, binary units, Go's `%.4g`):
+/// 1536 → "1.5KiB", 3_088_384 → "2.945MiB" (`info`'s Total Memory, `stats`).
+pub fn bytes_size(bytes: u64) -> String {
+    const UNITS: [&str; 9] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
+    let mut size = bytes as f64;
+    let mut i = 0;
+    while size >= 1024.0 && i < UNITS.len() - 1 {
+        size /= 1024.0;
+        i += 1;
+    }
+    format!("{}{}", significant4(size), UNITS[i])
+}
+
+/// Formats like Go's `%.4g` for 0 ≤ x < 10000: four significant digits,
+/// trailing zeros removed.
+pub(crate) fn significant4(x: f64) -> String {
+    let decimals = if x >= 1000.0 {
+        0
+    } else if x >= 100.0 {
+        1
+    } else if x >= 10.0 {
+        2
+    } else {
+        3
+    };
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
 /// Truncates `s` to `max` characters, ending in `…` when cut (docker's
 /// `ps` COMMAND column uses 20).
 pub fn ellipsis(s: &str, max: usize) -> String {
@@ -148,6 +177,9 @@ mod tests {
 
     #[test]
     fn durations_match_go_units() {
+        assert_eq!(bytes_size(1536), "1.5KiB");
+        assert_eq!(bytes_size(3_088_384), "2.945MiB");
+        assert_eq!(bytes_size(100), "100B");
         assert_eq!(human_duration(0.2), "Less than a second");
         assert_eq!(human_duration(1.0), "1 second");
         assert_eq!(human_duration(5.9), "5 seconds");

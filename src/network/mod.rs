@@ -757,6 +757,7 @@ pub fn remove_network(store: &Store, name: &str) -> Result<Network, Error> {
         return Err(Error::InUse { name: net.name.clone(), containers: users.join(", ") });
     }
     networks::delete(store, &net)?;
+    crate::store::events::record(store, "network", "destroy", &net.id, &[("name", &net.name), ("type", &net.driver)]);
     Ok(net)
 }
 
@@ -804,6 +805,13 @@ pub fn connect(store: &Store, id: &str, network: &str, aliases: &[String], ip: O
     ep.attachments.push(att);
     save(store, id, &ep)?;
     drop(_lock);
+    crate::store::events::record(
+        store,
+        "network",
+        "connect",
+        &net.id,
+        &[("container", id), ("name", &net.name), ("type", &net.driver)],
+    );
     refresh_hosts(store, &[net.name]);
     Ok(())
 }
@@ -825,6 +833,13 @@ pub fn disconnect(store: &Store, id: &str, network: &str) -> Result<(), Error> {
     let r = teardown(id, &mut tmp);
     save(store, id, &ep)?;
     drop(_lock);
+    crate::store::events::record(
+        store,
+        "network",
+        "disconnect",
+        &net.id,
+        &[("container", id), ("name", &net.name), ("type", &net.driver)],
+    );
     refresh_hosts(store, &[net.name]);
     r
 }

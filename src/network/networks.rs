@@ -235,6 +235,7 @@ pub fn create(
     let p = d.join(format!("{name}.json"));
     let data = serde_json::to_vec_pretty(&n).expect("a network serializes");
     std::fs::write(&p, data).map_err(io(&p))?;
+    crate::store::events::record(store, "network", "create", &n.id, &[("name", &n.name), ("type", &n.driver)]);
     Ok(n)
 }
 

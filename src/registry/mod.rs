@@ -25,6 +25,7 @@ pub mod config;
 pub mod credentials;
 mod progress;
 pub mod push;
+pub mod search;
 
 use crate::digest::{Digest, Sha256Reader};
 use crate::image::tarsplit::{Recorder, RecordingReader};
@@ -450,6 +451,9 @@ fn pull_endpoint(
             .map(|d| d.with_timezone(&chrono::Utc)),
     };
     store.add_image(record.clone())?;
+    let familiar = crate::image::inspect::familiar(&reference.to_string());
+    let name = familiar.rsplit_once(':').map_or(familiar.as_str(), |(n, _)| n);
+    crate::store::events::record(store, "image", "pull", &familiar, &[("name", name)]);
     progress.line(&format!("Digest: {}", fetched.top_digest));
     if up_to_date {
         progress.line(&format!("Status: Image is up to date for {reference}"));

@@ -250,6 +250,9 @@ pub fn push_image(
     record.repo_tags.clear();
     record.repo_digests = vec![format!("{dest_repo}@{digest}")];
     store.add_image(record)?;
+    let familiar = crate::image::inspect::familiar(&dest.to_string());
+    let name = familiar.rsplit_once(':').map_or(familiar.as_str(), |(n, _)| n);
+    crate::store::events::record(store, "image", "push", &familiar, &[("name", name)]);
     progress.line(&format!("{}: digest: {digest} size: {}", dest.tag.as_deref().unwrap_or("latest"), body.len()));
     Ok(digest)
 }

@@ -301,6 +301,30 @@ impl Cgroup {
         Ok(cg)
     }
 
+    /// The cgroup a running process is in, from its `/proc/<pid>/cgroup`
+    /// text, to change its limits with [`Cgroup::apply`] (`rcon update`).
+    /// Creates nothing; `created` is empty, so [`Cgroup::remove`] removes
+    /// nothing.
+    pub fn of_process(layout: &Layout, proc_cgroup: &str) -> Cgroup {
+        let join = |root: &Path, own: String| root.join(own.trim_start_matches('/'));
+        match layout {
+            Layout::V2(root) => Cgroup {
+                v2: true,
+                dirs: vec![(Vec::new(), join(root, own_path(proc_cgroup, &[])))],
+                created: Vec::new(),
+            },
+            Layout::V1(hier) => Cgroup {
+                v2: false,
+                dirs: hier
+                    .iter()
+                    .filter(|(ctrls, _)| ctrls.iter().any(|c| V1_CONTROLLERS.contains(&c.as_str())))
+                    .map(|(ctrls, mount)| (ctrls.clone(), join(mount, own_path(proc_cgroup, ctrls))))
+                    .collect(),
+                created: Vec::new(),
+            },
+        }
+    }
+
     /// The directory of the hierarchy with `controller` (v1), or the one
     /// directory (v2).
     pub fn dir(&self, controller: &str) -> Option<&Path> {

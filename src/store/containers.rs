@@ -221,6 +221,36 @@ impl Store {
         write_json_fast(&dir.join("config.json"), record)
     }
 
+    /// Renames a container: claims `new_name` under the store lock (fails
+    /// with [`StoreError::NameInUse`] if another container has it) and
+    /// rewrites the record. Returns the record as it was before.
+    pub fn rename_container(&self, id: &str, new_name: &str) -> Result<ContainerRecord> {
+        let _lock = self.lock()?;
+        let mut record = None;
+        for other in self.containers()? {
+            if other.id == id {
+                record = Some(other);
+            } else if other.name == new_name {
+                return Err(StoreError::NameInUse { name: new_name.to_string(), id: other.id });
+            }
+        }
+        let old = record.ok_or_else(|| StoreError::NoSuchContainer(id.to_string()))?;
+        let mut new = old.clone();
+        new.name = new_name.to_string();
+        write_json_fast(&self.container_dir(id).join("config.json"), &new)?;
+        Ok(old)
+    }
+
+    /// Replaces the record of an existing container (`update`), under its lock.
+    pub fn replace_container_record(&self, record: &ContainerRecord) -> Result<()> {
+        let _lock = self.lock_container(&record.id)?;
+        let path = self.container_dir(&record.id).join("config.json");
+        if !path.exists() {
+            return Err(StoreError::NoSuchContainer(record.id.clone()));
+        }
+        write_json_fast(&path, record)
+    }
+
     /// Every container with a complete record, oldest first.
     pub fn containers(&self) -> Result<Vec<ContainerRecord>> {
         let dir = self.containers_dir();

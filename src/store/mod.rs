@@ -9,6 +9,7 @@
 //! layers/<chain-hex>/layer.json  its diff ID, parent chain ID and size
 //! images.json               the image index (see images.rs)
 //! containers/<id>/          one container: config.json, state.json, upper/, work/, merged/
+//! events.log, events.log.1  the event log of `rcon events` (see events.rs)
 //! tmp/                      staging for half-written blobs and layers
 //! store.lock                the store-wide lock (flock)
 //! ```
@@ -22,6 +23,7 @@
 
 mod blobs;
 mod containers;
+pub mod events;
 mod images;
 mod layers;
 mod lock;

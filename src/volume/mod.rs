@@ -394,6 +394,7 @@ pub fn create(store: &Store, name: Option<&str>, labels: BTreeMap<String, String
     let rec = VolumeRecord { anonymous, name, created: Utc::now(), labels };
     let meta = store.volumes_dir().join(&rec.name).join("volume.json");
     crate::store::write_json_atomic(&meta, &rec)?;
+    crate::store::events::record(store, "volume", "create", &rec.name, &[("driver", "local")]);
     Ok((rec, true))
 }
 
@@ -421,7 +422,9 @@ pub fn remove(store: &Store, name: &str) -> Result<()> {
     // The metadata goes first: a crash midway leaves no half volume listed.
     let meta = dir.join("volume.json");
     std::fs::remove_file(&meta).map_err(io(&meta))?;
-    std::fs::remove_dir_all(&dir).map_err(io(&dir))
+    std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+    crate::store::events::record(store, "volume", "destroy", name, &[("driver", "local")]);
+    Ok(())
 }
 
 /// Removes the volumes no container uses: anonymous ones only, or all with

@@ -1,0 +1,156 @@
+//! `rename` and `update` of an existing container: a new name claimed in
+//! the store, new cgroup limits written to the live cgroup and the stored
+//! spec, a new restart policy in the record (read by the monitor at the
+//! next exit).
+
+use super::lifecycle::RestartPolicy;
+use crate::store::{ContainerStatus, Store, events};
+use anyhow::{Context as _, bail};
+use oci_spec::runtime::{LinuxCpu, LinuxMemory, LinuxPids, LinuxResources};
+
+/// Renames container `name` to `new_name` (docker's rules: a valid name,
+/// not the current one, not taken). Records a `rename` event.
+pub fn rename(store: &Store, name: &str, new_name: &str) -> anyhow::Result<()> {
+    let new_name = new_name.strip_prefix('/').unwrap_or(new_name);
+    if !crate::util::is_valid_name(new_name) {
+        bail!("Invalid container name ({new_name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    }
+    let record = store.find_container(name)?;
+    if record.name == new_name {
+        bail!("Renaming a container with the same name as its current name");
+    }
+    let old = store
+        .rename_container(&record.id, new_name)
+        .with_context(|| format!("Error when allocating new name: {new_name}"))?;
+    let mut renamed = old.clone();
+    renamed.name = new_name.to_string();
+    events::container(store, "rename", &renamed, &[("oldName", &format!("/{}", old.name))]);
+    Ok(())
+}
+
+/// The flags of `update`: docker's resource flags and `--restart`.
+#[derive(Debug, Clone, Default)]
+pub struct Update {
+    /// `--memory`: bytes with an optional b/k/m/g suffix.
+    pub memory: Option<String>,
+    /// `--memory-swap`: memory + swap, `-1` unlimited.
+    pub memory_swap: Option<String>,
+    /// `--memory-reservation`.
+    pub memory_reservation: Option<String>,
+    /// `--cpus` (e.g. `1.5`).
+    pub cpus: Option<String>,
+    /// `--cpu-shares`.
+    pub cpu_shares: Option<u64>,
+    /// `--cpuset-cpus`.
+    pub cpuset_cpus: Option<String>,
+    /// `--pids-limit` (`-1` or `0`: unlimited).
+    pub pids_limit: Option<i64>,
+    /// `--restart`.
+    pub restart: Option<String>,
+}
+
+impl Update {
+    fn has_resources(&self) -> bool {
+        self.memory.is_some()
+            || self.memory_swap.is_some()
+            || self.memory_reservation.is_some()
+            || self.cpus.is_some()
+            || self.cpu_shares.is_some()
+            || self.cpuset_cpus.is_some()
+            || self.pids_limit.is_some()
+    }
+}
+
+/// Applies `u` to container `name` (created, running or exited): the new
+/// limits go to the stored spec (used by every later start) and, when it
+/// runs, to its live cgroup; the restart policy to its record. Errors: an
+/// invalid value (naming the flag), a limit the kernel refuses (naming the
+/// cgroup file), nothing to update.
+pub fn update(store: &Store, name: &str, u: &Update) -> anyhow::Result<()> {
+    if !u.has_resources() && u.restart.is_none() {
+        bail!("you must provide one or more flags when using this command");
+    }
+    let mut record = store.find_container(name)?;
+    if let Some(r) = &u.restart {
+        let policy = RestartPolicy::parse(r)?;
+        if record.auto_remove && policy != RestartPolicy::No {
+            bail!("Restart policy cannot be updated because AutoRemove is enabled for the container");
+        }
+        record.restart = policy.to_string();
+    }
+    if u.has_resources() {
+        let mut spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())
+            .with_context(|| format!("container {name}: cannot read its stored spec"))?;
+        let mut linux = spec.linux().clone().unwrap_or_default();
+        let mut current = linux.resources().clone().unwrap_or_default();
+        let mut flags = super::spec::RuntimeFlags {
+            memory: u.memory.clone(),
+            memory_swap: u.memory_swap.clone(),
+            memory_reservation: u.memory_reservation.clone(),
+            cpus: u.cpus.clone(),
+            cpu_shares: u.cpu_shares,
+            cpuset_cpus: u.cpuset_cpus.clone(),
+            pids_limit: u.pids_limit,
+            ..Default::default()
+        };
+        // --memory-swap alone keeps the memory limit the container has.
+        if flags.memory.is_none()
+            && flags.memory_swap.is_some()
+            && let Some(l) = current.memory().as_ref().and_then(|m| m.limit())
+        {
+            flags.memory = Some(l.to_string());
+        }
+        let change = super::spec::resource_limits(&flags)?;
+        merge(&mut current, &change);
+        let state = store.container_state(&record.id)?;
+        if let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) {
+            let proc_cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+                .with_context(|| format!("container {name}: cannot read the cgroup of its process {pid}"))?;
+            let layout = crate::runtime::cgroups::Layout::detect().context("no cgroup filesystem is mounted")?;
+            let cg = crate::runtime::cgroups::Cgroup::of_process(&layout, &proc_cgroup);
+            // Changed parts only: device rules and untouched limits stay as they are.
+            cg.apply(&change).with_context(|| format!("Cannot update container {name}"))?;
+        }
+        linux.set_resources(Some(current));
+        spec.set_linux(Some(linux));
+        record.spec = serde_json::to_value(&spec)?;
+    }
+    store.replace_container_record(&record)?;
+    events::container(store, "update", &record, &[]);
+    Ok(())
+}
+
+/// Sets in `into` every limit that `change` sets.
+fn merge(into: &mut LinuxResources, change: &LinuxResources) {
+    if let Some(m) = change.memory() {
+        let mut cur: LinuxMemory = into.memory().unwrap_or_default();
+        if m.limit().is_some() {
+            cur.set_limit(m.limit());
+        }
+        if m.swap().is_some() {
+            cur.set_swap(m.swap());
+        }
+        if m.reservation().is_some() {
+            cur.set_reservation(m.reservation());
+        }
+        into.set_memory(Some(cur));
+    }
+    if let Some(c) = change.cpu() {
+        let mut cur: LinuxCpu = into.cpu().clone().unwrap_or_default();
+        if c.shares().is_some() {
+            cur.set_shares(c.shares());
+        }
+        if c.quota().is_some() {
+            cur.set_quota(c.quota());
+            cur.set_period(c.period());
+        }
+        if c.cpus().is_some() {
+            cur.set_cpus(c.cpus().clone());
+        }
+        into.set_cpu(Some(cur));
+    }
+    if let Some(p) = change.pids() {
+        let pids: LinuxPids = *p;
+        into.set_pids(Some(pids));
+    }
+}

@@ -1,0 +1,466 @@
+//! docker parity of the commands scripts depend on: `info`, `version`,
+//! `events`, `rename`, `update`, and the management forms (`container …`,
+//! `image …`, `system …`), with real containers.
+
+use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+fn busybox() -> (Registry, String) {
+    let reg = Registry::start();
+    let (reference, _) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "bb:latest");
+    (reg, reference)
+}
+
+#[test]
+fn info_and_version_as_docker() {
+    let rcon = Rcon::new();
+    let out = rcon.cmd(&["info"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("Client:\n"), "{text}");
+    assert!(
+        text.contains("\nServer:\n Containers: 0\n  Running: 0\n  Paused: 0\n  Stopped: 0\n Images: 0\n"),
+        "{text}"
+    );
+    assert_eq!(rcon.ok(&["system", "info", "--format", "{{.Containers}} {{.Images}}"]), "0 0\n");
+    let f = rcon.ok(&[
+        "info",
+        "--format",
+        "{{.Driver}}|{{.OSType}}|{{.CgroupDriver}}|{{.DockerRootDir}}|{{len .SecurityOptions}}|{{.ID}}",
+    ]);
+    let parts: Vec<&str> = f.trim().split('|').collect();
+    assert_eq!(&parts[..3], ["overlay2", "linux", "cgroupfs"], "{f}");
+    assert_eq!(std::path::Path::new(parts[3]), rcon.root.canonicalize().unwrap());
+    assert_ne!(parts[4], "0");
+    assert_eq!(parts[5].split(':').count(), 12, "{f}");
+    let ncpu: usize = rcon.ok(&["info", "-f", "{{.NCPU}}"]).trim().parse().unwrap();
+    assert_eq!(ncpu, std::thread::available_parallelism().unwrap().get());
+    let mem: u64 = rcon.ok(&["info", "-f", "{{.MemTotal}}"]).trim().parse().unwrap();
+    assert!(mem > 0);
+    let kernel = rcon.ok(&["info", "-f", "{{.KernelVersion}}"]);
+    assert_eq!(kernel.trim(), std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap().trim());
+    let json: serde_json::Value = serde_json::from_str(&rcon.ok(&["info", "--format", "{{json .}}"])).unwrap();
+    for k in [
+        "ContainersRunning",
+        "ContainersPaused",
+        "ContainersStopped",
+        "CgroupVersion",
+        "OperatingSystem",
+        "Architecture",
+        "ServerVersion",
+        "Name",
+    ] {
+        assert!(json.get(k).is_some(), "info has no {k}: {json}");
+    }
+
+    let v = rcon.ok(&["version"]);
+    assert!(v.starts_with("Client:\n Version:           "), "{v}");
+    assert!(v.contains("\n Engine:\n  Version:          "), "{v}");
+    let f = rcon.ok(&[
+        "version",
+        "--format",
+        "{{.Client.Version}} {{.Server.Version}} {{.Server.APIVersion}} {{.Client.APIVersion}}",
+    ]);
+    let want = format!("{0} {0} 1.41 1.41\n", env!("CARGO_PKG_VERSION"));
+    assert_eq!(f, want);
+}
+
+/// Reads lines of a running `rcon events` until one equals `last`.
+fn read_until(lines: &mut impl Iterator<Item = std::io::Result<String>>, last: &str) -> Vec<String> {
+    let mut got = Vec::new();
+    for l in lines {
+        let l = l.unwrap();
+        let done = l == last;
+        got.push(l);
+        if done {
+            return got;
+        }
+    }
+    panic!("events ended before {last:?}; got:\n{}", got.join("\n"));
+}
+
+#[test]
+fn events_stream_filter_and_replay() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    // `--since` a time before the spawn: what happens before the follower
+    // starts is printed from the log, so nothing falls between.
+    let since =
+        format!("{:.9}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64());
+    let mut events = rcon
+        .command(&[
+            "events",
+            "--since",
+            &since,
+            "--filter",
+            "type=container",
+            "--format",
+            "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(events.stdout.take().unwrap()).lines();
+    rcon.ok(&["create", "--name", "marker", &image, "true"]);
+    read_until(&mut lines, "container create marker");
+    assert_eq!(code(&rcon.cmd(&["run", "--name", "ev", &image, "sh", "-c", "exit 3"])), 3);
+    rcon.ok(&["rm", "ev"]);
+    let got = read_until(&mut lines, "container destroy ev");
+    assert_eq!(got, ["container create ev", "container start ev", "container die ev", "container destroy ev"]);
+    events.kill().unwrap();
+    events.wait().unwrap();
+
+    // Replay with a window: past events, filtered, then exit.
+    let out = rcon.ok(&[
+        "events",
+        "--since",
+        "10m",
+        "--until",
+        "0s",
+        "--filter",
+        "event=die",
+        "--format",
+        "{{.Actor.Attributes.name}}={{.Actor.Attributes.exitCode}} {{.Status}}",
+    ]);
+    assert_eq!(out, "ev=3 die\n");
+    let text = rcon.ok(&[
+        "system",
+        "events",
+        "--since",
+        "10m",
+        "--until",
+        "0s",
+        "--filter",
+        "container=ev",
+        "--filter",
+        "event=create",
+    ]);
+    let line = text.trim();
+    // 2006-01-02T15:04:05.000000000Z07:00 container create ID (image=…, name=ev)
+    let (time, rest) = line.split_once(' ').unwrap();
+    assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok() && time.len() >= 30, "{line}");
+    assert!(rest.starts_with("container create ") && rest.ends_with(&format!("(image={image}, name=ev)")), "{line}");
+    // Image and volume events are there too.
+    let other =
+        rcon.ok(&["events", "--since", "10m", "--until", "0s", "--filter", "type=image", "--format", "{{.Action}}"]);
+    assert_eq!(other, "pull\n");
+    let bad = rcon.cmd(&["events", "--filter", "colour=blue", "--until", "0s"]);
+    assert_eq!(code(&bad), 125, "{}", stderr(&bad));
+}
+
+#[test]
+fn rename_claims_the_name() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    rcon.ok(&["create", "--name", "ca", &image, "true"]);
+    rcon.ok(&["create", "--name", "cb", &image, "true"]);
+    rcon.ok(&["rename", "ca", "cc"]);
+    assert_eq!(rcon.ok(&["container", "inspect", "-f", "{{.Name}}", "cc"]), "/cc\n");
+    let taken = rcon.cmd(&["container", "rename", "cc", "cb"]);
+    assert_eq!(code(&taken), 1);
+    assert!(stderr(&taken).contains("is already in use by container"), "{}", stderr(&taken));
+    let same = rcon.cmd(&["rename", "cc", "cc"]);
+    assert_eq!(code(&same), 1);
+    let bad = rcon.cmd(&["rename", "cc", "b@d"]);
+    assert!(stderr(&bad).contains("Invalid container name"), "{}", stderr(&bad));
+    let missing = rcon.cmd(&["rename", "nope", "dd"]);
+    assert!(stderr(&missing).contains("No such container: nope"), "{}", stderr(&missing));
+    // The old name is free again.
+    rcon.ok(&["create", "--name", "ca", &image, "true"]);
+}
+
+/// The directory of `controller` for process `pid` (v1), or its cgroup2 directory.
+fn cgroup_file(pid: &str, v1_controller: &str, v1_file: &str, v2_file: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    for line in text.lines() {
+        let mut f = line.splitn(3, ':');
+        let (_, ctrls, path) = (f.next(), f.next().unwrap(), f.next().unwrap());
+        if ctrls.split(',').any(|c| c == v1_controller) {
+            let p = std::path::Path::new("/sys/fs/cgroup").join(ctrls).join(path.trim_start_matches('/')).join(v1_file);
+            if p.exists() {
+                return p;
+            }
+            return std::path::Path::new("/sys/fs/cgroup")
+                .join(v1_controller)
+                .join(path.trim_start_matches('/'))
+                .join(v1_file);
+        }
+    }
+    let path = text.lines().find_map(|l| l.strip_prefix("0::")).unwrap();
+    std::path::Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/')).join(v2_file)
+}
+
+#[test]
+fn update_changes_live_limits_and_the_restart_policy() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    rcon.ok(&["run", "-d", "--name", "uu", "--memory", "32m", &image, "sleep", "1000"]);
+    assert_eq!(
+        rcon.ok(&["update", "--memory", "48m", "--pids-limit", "33", "--restart", "on-failure:2", "uu"]),
+        "uu\n"
+    );
+    let pid = rcon.ok(&["inspect", "-f", "{{.State.Pid}}", "uu"]).trim().to_string();
+    let mem = std::fs::read_to_string(cgroup_file(&pid, "memory", "memory.limit_in_bytes", "memory.max")).unwrap();
+    assert_eq!(mem.trim(), (48u64 << 20).to_string());
+    let pids = std::fs::read_to_string(cgroup_file(&pid, "pids", "pids.max", "pids.max")).unwrap();
+    assert_eq!(pids.trim(), "33");
+    assert_eq!(rcon.ok(&["inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", "uu"]), "on-failure\n");
+    // The stored spec has the new limits: a restart keeps them.
+    rcon.ok(&["restart", "-t", "0", "uu"]);
+    let pid = rcon.ok(&["inspect", "-f", "{{.State.Pid}}", "uu"]).trim().to_string();
+    let mem = std::fs::read_to_string(cgroup_file(&pid, "memory", "memory.limit_in_bytes", "memory.max")).unwrap();
+    assert_eq!(mem.trim(), (48u64 << 20).to_string());
+    // A created container is updated too; errors name the flag.
+    rcon.ok(&["container", "create", "--name", "cu", &image, "true"]);
+    assert_eq!(rcon.ok(&["container", "update", "--cpus", "1", "cu"]), "cu\n");
+    let bad = rcon.cmd(&["update", "--memory", "1k", "cu"]);
+    assert_eq!(code(&bad), 1);
+    assert!(stderr(&bad).contains("--memory"), "{}", stderr(&bad));
+    let none = rcon.cmd(&["update", "cu"]);
+    assert_ne!(code(&none), 0);
+    let missing = rcon.cmd(&["update", "--cpus", "1", "nope"]);
+    assert!(stderr(&missing).contains("No such container: nope"), "{}", stderr(&missing));
+}
+
+#[test]
+fn management_forms_reach_the_same_commands() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["image", "pull", "-q", &image]);
+    assert!(rcon.ok(&["image", "ls"]).contains("bb"), "image ls lists the image");
+    let id = rcon.ok(&["container", "run", "-d", "--name", "mm", &image, "sleep", "1000"]).trim().to_string();
+    assert_eq!(rcon.ok(&["container", "ls", "-q"]).trim(), &id[..12]);
+    assert_eq!(rcon.ok(&["container", "exec", "mm", "echo", "hi"]), "hi\n");
+    assert!(rcon.ok(&["container", "top", "mm"]).contains("sleep 1000"));
+    rcon.ok(&["container", "pause", "mm"]);
+    assert_eq!(rcon.ok(&["container", "inspect", "-f", "{{.State.Status}}", "mm"]), "paused\n");
+    rcon.ok(&["container", "unpause", "mm"]);
+    rcon.ok(&["container", "stop", "-t", "0", "mm"]);
+    assert_eq!(rcon.ok(&["container", "wait", "mm"]), "137\n");
+    rcon.ok(&["container", "start", "mm"]);
+    rcon.ok(&["container", "kill", "mm"]);
+    rcon.ok(&["container", "rm", "mm"]);
+    let out = rcon.cmd(&["container", "inspect", "mm"]);
+    assert_ne!(code(&out), 0);
+    let tar = rcon.dir().join("bb.tar");
+    rcon.ok(&["image", "save", "-o", tar.to_str().unwrap(), &image]);
+    rcon.ok(&["image", "rm", &image]);
+    assert!(rcon.ok(&["image", "load", "-i", tar.to_str().unwrap()]).contains("Loaded image"));
+}
+
+#[test]
+fn stats_columns_format_and_stream() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    let script =
+        "gw=$(ip route | awk '/default/{print $3}'); ping -c 1 -W 1 $gw >/dev/null; echo x > /tmp/f; sync; sleep 1000";
+    rcon.ok(&["run", "-d", "--name", "st", "--memory", "64m", &image, "sh", "-c", script]);
+    let table = rcon.ok(&["stats", "--no-stream"]);
+    let header = table.lines().next().unwrap();
+    assert_eq!(
+        header.split("   ").map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+        ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"],
+        "{table}"
+    );
+    assert!(table.lines().nth(1).unwrap().contains(" st "), "{table}");
+    crate::common::eventually("the ping shows in NET I/O", || {
+        let net = rcon.ok(&["container", "stats", "--no-stream", "--format", "{{.NetIO}}", "st"]);
+        let (rx, tx) = net.trim().split_once(" / ").unwrap();
+        rx != "0B" && tx != "0B"
+    });
+    let line = rcon.ok(&[
+        "stats",
+        "--no-stream",
+        "--no-trunc",
+        "--format",
+        "{{.ID}} {{.Name}} {{.MemUsage}} {{.PIDs}} {{.BlockIO}}",
+        "st",
+    ]);
+    let f: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(f[0].len(), 64, "{line}");
+    assert_eq!(f[1], "st");
+    assert_eq!(&f[2..5], [f[2], "/", "64MiB"], "{line}");
+    assert!(f[5].parse::<u32>().unwrap() >= 1, "{line}");
+    assert_eq!(f[7], "/", "{line}");
+    // Streaming: frames keep coming until rcon is stopped.
+    let mut child =
+        rcon.command(&["stats", "--format", "{{.Name}} {{.PIDs}}", "st"]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut frames = 0;
+    let mut line = String::new();
+    while frames < 2 {
+        line.clear();
+        assert_ne!(reader.read_line(&mut line).unwrap(), 0, "stats ended");
+        if line.trim_start_matches("\u{1b}[2J\u{1b}[H").starts_with("st ") {
+            frames += 1;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let missing = rcon.cmd(&["stats", "--no-stream", "nope"]);
+    assert!(stderr(&missing).contains("No such container: nope"), "{}", stderr(&missing));
+}
+
+#[test]
+fn system_df_and_prune_with_filters() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    rcon.ok(&["run", "-d", "--name", "up", "-v", "data:/data", &image, "sleep", "1000"]);
+    rcon.ok(&["create", "--name", "keep", "-l", "keep=1", &image, "true"]);
+    rcon.ok(&["create", "--name", "gone", "-l", "gone=1", &image, "true"]);
+    rcon.ok(&["volume", "create", "spare"]);
+    rcon.ok(&["network", "create", "lonely"]);
+    let df = rcon.ok(&["system", "df", "--format", "{{.Type}}|{{.TotalCount}}|{{.Active}}"]);
+    assert_eq!(df, "Images|1|1\nContainers|3|1\nLocal Volumes|2|1\nBuild Cache|0|0\n");
+    let table = rcon.ok(&["system", "df"]);
+    assert!(table.starts_with("TYPE ") && table.contains("\nLocal Volumes "), "{table}");
+    let verbose = rcon.ok(&["system", "df", "-v"]);
+    for section in
+        ["Images space usage:", "Containers space usage:", "Local Volumes space usage:", "Build cache usage: "]
+    {
+        assert!(verbose.contains(section), "{verbose}");
+    }
+    assert!(verbose.lines().any(|l| l.starts_with("data ") && l.split_whitespace().nth(1) == Some("1")), "{verbose}");
+
+    // Filters narrow every prune; bad keys are refused as docker refuses them.
+    let bad = rcon.cmd(&["container", "prune", "-f", "--filter", "colour=red"]);
+    assert_eq!(code(&bad), 125);
+    assert!(stderr(&bad).contains("invalid filter 'colour'"), "{}", stderr(&bad));
+    let none = rcon.ok(&["container", "prune", "-f", "--filter", "until=1h"]);
+    assert_eq!(none, "Total reclaimed space: 0B\n");
+    let out = rcon.ok(&["container", "prune", "-f", "--filter", "label=gone"]);
+    assert!(out.starts_with("Deleted Containers:\n"), "{out}");
+    assert_eq!(rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]).lines().count(), 2);
+    rcon.ok(&["container", "prune", "-f", "--filter", "label!=keep"]);
+    assert!(rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]).contains("keep"));
+
+    // system prune: stopped containers, unused networks; volumes only with --volumes.
+    let out = rcon.ok(&["system", "prune", "-f"]);
+    assert!(out.contains("Deleted Containers:\n") && out.contains("Deleted Networks:\nlonely\n"), "{out}");
+    assert!(out.ends_with("\n") && out.lines().last().unwrap().starts_with("Total reclaimed space: "), "{out}");
+    assert_eq!(rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]), "up\n");
+    assert!(rcon.ok(&["volume", "ls", "-q"]).contains("spare"));
+    let out = rcon.ok(&["system", "prune", "-f", "--volumes"]);
+    assert!(out.contains("Deleted Volumes:\nspare\n"), "{out}");
+    assert_eq!(rcon.ok(&["volume", "ls", "-q"]), "data\n", "a volume in use stays");
+    // -a: images no container uses go; the running container's image stays.
+    rcon.ok(&["system", "prune", "-a", "-f"]);
+    assert_eq!(rcon.ok(&["images", "-q"]).lines().count(), 1);
+    rcon.ok(&["rm", "-f", "up"]);
+    let out = rcon.ok(&["image", "prune", "-a", "-f", "--filter", "until=2000-01-01T00:00:00Z"]);
+    assert!(!out.contains("deleted:"), "the image was not created before 2000: {out}");
+    let out = rcon.ok(&["system", "prune", "-a", "-f"]);
+    assert!(out.contains("Deleted Images:\nuntagged: "), "{out}");
+    assert_eq!(rcon.ok(&["images", "-q"]), "");
+}
+
+#[test]
+fn network_ls_and_inspect_format_and_filter() {
+    let rcon = Rcon::new();
+    rcon.ok(&["network", "create", "pnet1"]);
+    rcon.ok(&["network", "create", "pnet2"]);
+    let names = rcon.ok(&["network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}", "--filter", "name=pnet"]);
+    assert_eq!(names, "pnet1 bridge local\npnet2 bridge local\n");
+    let custom = rcon.ok(&["network", "ls", "--filter", "type=custom", "--format", "{{.Name}}"]);
+    assert_eq!(custom, "pnet1\npnet2\n");
+    let builtin = rcon.ok(&["network", "ls", "-f", "type=builtin", "--format", "{{.Name}}"]);
+    assert_eq!(builtin, "bridge\nhost\nnone\n");
+    let table = rcon.ok(&["network", "ls", "--format", "table {{.Name}}\t{{.Driver}}", "-f", "name=pnet1"]);
+    assert_eq!(table.lines().collect::<Vec<_>>(), ["NAME      DRIVER", "pnet1     bridge"]);
+    let id = rcon.ok(&["network", "ls", "-q", "--no-trunc", "-f", "name=pnet2"]);
+    assert_eq!(
+        rcon.ok(&["network", "inspect", "-f", "{{.Id}} {{.Driver}}", "pnet2"]),
+        format!("{} bridge\n", id.trim())
+    );
+    let bad = rcon.cmd(&["network", "ls", "-f", "colour=red"]);
+    assert_eq!(code(&bad), 125);
+    let out = rcon.ok(&["network", "prune", "-f", "--filter", "until=1h"]);
+    assert_eq!(out, "");
+    rcon.ok(&["network", "prune", "-f"]);
+    assert_eq!(rcon.ok(&["network", "ls", "-q", "-f", "type=custom"]), "");
+}
+
+/// A server speaking Docker Hub's search API on 127.0.0.1 for `requests` requests.
+fn hub_search_server(requests: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let handle = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..requests {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap() == 0 || h == "\r\n" {
+                    break;
+                }
+            }
+            seen.push(request_line.trim().to_string());
+            let body = serde_json::json!({
+                "num_pages": 1, "num_results": 3, "page_size": 25, "page": 1, "query": "busy",
+                "results": [
+                    {"name": "busybox", "description": "Busybox base image.", "star_count": 3000, "is_official": true, "is_automated": false},
+                    {"name": "someone/busybox-tools", "description": "A very long description of a busybox image with many tools in it\nand a second line", "star_count": 12, "is_official": false, "is_automated": true},
+                    {"name": "other/busy", "description": "", "star_count": 0, "is_official": false, "is_automated": false}
+                ]
+            });
+            crate::common::http_reply(
+                &mut conn,
+                "200 OK",
+                &["Content-Type: application/json".into()],
+                body.to_string().as_bytes(),
+            );
+        }
+        seen
+    });
+    (addr, handle)
+}
+
+#[test]
+fn search_docker_hub_api_and_registry_catalog() {
+    let rcon = Rcon::new();
+    let (addr, server) = hub_search_server(4);
+    let term = format!("{addr}/busy");
+    let table = rcon.ok(&["search", &term]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    for col in ["NAME", "DESCRIPTION", "STARS", "OFFICIAL", "AUTOMATED"] {
+        assert!(lines[0].contains(col), "{table}");
+    }
+    assert!(lines[1].starts_with("busybox ") && lines[1].contains("3000") && lines[1].contains("[OK]"), "{table}");
+    assert!(lines[2].contains("A very long description of a busybox image w…"), "{table}");
+    let f = rcon.ok(&[
+        "search",
+        "--filter",
+        "stars=10",
+        "--format",
+        "{{.Name}}:{{.StarCount}}:{{.IsOfficial}}:{{.IsAutomated}}",
+        &term,
+    ]);
+    assert_eq!(f, "busybox:3000:[OK]:\nsomeone/busybox-tools:12::[OK]\n");
+    let f = rcon.ok(&["search", "--limit", "1", "--filter", "is-official=false", "--format", "{{.Name}}", &term]);
+    assert_eq!(f, "", "the limit applies before the filter, as docker's");
+    let f = rcon.ok(&["search", "--no-trunc", "--filter", "is-automated=true", "--format", "{{.Description}}", &term]);
+    assert_eq!(f, "A very long description of a busybox image with many tools in it and a second line\n");
+    let seen = server.join().unwrap();
+    assert_eq!(seen[0], "GET /v1/search?q=busy&n=25 HTTP/1.1");
+    assert_eq!(seen[2], "GET /v1/search?q=busy&n=1 HTTP/1.1");
+
+    // A plain v2 registry has no search API: its catalog is searched.
+    let reg = Registry::start();
+    ImageBuilder::new().busybox_layer().push(&reg, "tools/bb:1");
+    ImageBuilder::new().busybox_layer().push(&reg, "other:1");
+    let out = rcon.ok(&["search", "--format", "{{.Name}} {{.StarCount}}", &format!("{}/bb", reg.addr)]);
+    assert_eq!(out, format!("{}/tools/bb 0\n", reg.addr));
+    let bad = rcon.cmd(&["search", "--limit", "101", "x"]);
+    assert_eq!(code(&bad), 125);
+}
