@@ -8,6 +8,7 @@ mod common;
 mod containers;
 mod generated;
 mod images;
+mod leftovers;
 mod lifecycle;
 mod network;
 mod oci;

@@ -55,19 +55,14 @@ pub fn run_save(ctx: &Context, a: SaveArgs) -> anyhow::Result<i32> {
     let format = if a.format == "oci-archive" { ArchiveFormat::OciArchive } else { ArchiveFormat::DockerArchive };
     match &a.output {
         Some(path) => {
-            let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-            let result = (|| -> anyhow::Result<()> {
-                let f = std::fs::File::create(&tmp).map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
-                let mut w = std::io::BufWriter::with_capacity(256 << 10, f);
-                write_archive(&store, &images, format, a.gzip, &mut w)?;
-                w.into_inner().map_err(|e| anyhow::anyhow!("{}: {}", tmp.display(), e.error()))?.sync_data()?;
-                std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-                Ok(())
-            })();
-            if result.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            result?;
+            // Unnamed until complete: a killed save leaves nothing behind.
+            let mut out =
+                crate::util::AtomicFile::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let mut w = std::io::BufWriter::with_capacity(256 << 10, out.file());
+            write_archive(&store, &images, format, a.gzip, &mut w)?;
+            w.flush().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            drop(w);
+            out.commit().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         }
         None => {
             if std::io::stdout().is_terminal() {
