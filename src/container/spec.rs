@@ -213,10 +213,15 @@ pub fn parse_size(flag: &str, s: &str) -> anyhow::Result<i64> {
         _ => (t, 1),
     };
     let n: f64 = num.parse().map_err(|_| anyhow::anyhow!("{flag}: invalid size: {s:?}"))?;
-    if n < 0.0 {
+    if !n.is_finite() || n < 0.0 || num.contains(['e', 'E', 'i', 'I', 'n', 'N']) {
         bail!("{flag}: invalid size: {s:?}");
     }
-    Ok((n * mult as f64) as i64)
+    let bytes = n * mult as f64;
+    // 2^63 bytes: the largest a cgroup limit can hold.
+    if bytes >= i64::MAX as f64 {
+        bail!("{flag}: invalid size: {s:?} is larger than 8 EiB");
+    }
+    Ok(bytes as i64)
 }
 
 /// docker's default device cgroup rules: deny all, then mknod of any
