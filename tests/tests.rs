@@ -3,6 +3,7 @@
 //! on loopback, images pushed with `skopeo`, kernel namespaces) and need root.
 
 mod build;
+mod claims;
 mod cli;
 mod common;
 mod containers;
