@@ -45,23 +45,23 @@ fn pause_unpause_restart_and_detached_rm() {
     let (image, _) = ImageBuilder::new().busybox_layer().push(&reg, "bb:1");
     let rcon = Rcon::new();
     let script = "i=0; while true; do i=$((i+1)); echo $i > /tmp/c; sleep 0.02; done";
-    let id = rcon.ok(&["run", "-d", "--name", "p", &image, "sh", "-c", script]).trim().to_string();
+    let id = rcon.ok(&["run", "-d", "--name", "pz", &image, "sh", "-c", script]).trim().to_string();
     eventually("the counter runs", || counter(&rcon, &id) > 0);
     let pid = init_pid(&rcon, &id);
-    rcon.ok(&["pause", "p"]);
+    rcon.ok(&["pause", "pz"]);
     assert!(frozen(pid), "pause freezes the container's cgroup");
     assert!(rcon.ok(&["ps"]).contains("(Paused)"), "{}", rcon.ok(&["ps"]));
-    rcon.ok(&["unpause", "p"]);
+    rcon.ok(&["unpause", "pz"]);
     assert!(!frozen(pid));
     let before = counter(&rcon, &id);
     eventually("the counter runs again after unpause", || counter(&rcon, &id) > before);
 
     // restart: a new init, running, same container.
-    rcon.ok(&["restart", "-t", "1", "p"]);
+    rcon.ok(&["restart", "-t", "1", "pz"]);
     let new_pid = init_pid(&rcon, &id);
     assert_ne!(new_pid, pid, "restart starts a new process");
     assert!(rcon.ok(&["ps", "-q", "--no-trunc"]).contains(&id));
-    rcon.ok(&["rm", "-f", "p"]);
+    rcon.ok(&["rm", "-f", "pz"]);
 
     // run -d --rm: removed by its monitor after a normal exit.
     let id = rcon.ok(&["run", "-d", "--rm", &image, "sh", "-c", "exit 0"]).trim().to_string();

@@ -408,6 +408,12 @@ fn nothing_left_after_the_monitor_was_killed() {
         if let Some(pid) = state[key].as_i64() {
             // SAFETY: kill(2) on a pid this test's rcon started.
             unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            // Dead means gone or a zombie: then its endpoint is stale.
+            let dead = || {
+                std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .map_or(true, |s| s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')))
+            };
+            eventually(&format!("{key} {pid} is dead"), dead);
         }
     }
     // The next container's start reaps the stale endpoint, even before `rm`.

@@ -894,7 +894,11 @@ impl Builder<'_> {
         let _ = self.out.flush();
         let _ = std::io::stdout().flush();
         let silence = self.opts.quiet.then(silence_stdio);
-        let result = crate::runtime::spawn(&spec, &spawn_opts).and_then(|p| p.wait());
+        let result = crate::runtime::spawn(&spec, &spawn_opts).and_then(|p| {
+            // Removed with the step's container if this build is killed.
+            crate::container::cleanup::record_cgroups(self.store, &id, p.cgroup());
+            p.wait()
+        });
         drop(silence);
         drop(spawn_opts);
         drop(guard);
