@@ -196,11 +196,21 @@ fn killed_build_leaves_nothing_after_the_next_command() {
 /// is unnamed until complete), and the next save writes the archive.
 #[test]
 fn killed_save_leaves_no_temp_file() {
-    let reg = Registry::start();
-    let big = crate::common::TarEntry::file("big", crate::pull::noise(30_000_000, 3));
-    let (image, _) = ImageBuilder::new().busybox_layer().layer(&[big]).push(&reg, "big:1");
+    // A 64 MB image, imported from a tar streamed to disk (the test process
+    // stays small: other tests measure their children's peak memory).
     let rcon = Rcon::new();
-    rcon.ok(&["pull", "-q", &image]);
+    let tar_path = rcon.dir().join("big.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&tar_path).unwrap());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(64 << 20);
+    h.set_mode(0o644);
+    h.set_mtime(1);
+    h.set_uid(0);
+    h.set_gid(0);
+    b.append_data(&mut h, "big", std::io::Read::take(std::io::repeat(7), 64 << 20)).unwrap();
+    b.into_inner().unwrap();
+    rcon.ok(&["import", tar_path.to_str().unwrap(), "big:1"]);
+    let image = "big:1".to_string();
     let out = tempfile::tempdir().unwrap();
     let dest = out.path().join("out.tar");
     let mut save = rcon.spawn(&["save", "-o", dest.to_str().unwrap(), &image]);
