@@ -2733,13 +2733,17 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__image__subcmd__pull)
-            opts="-q -a -h --quiet --all-tags --platform --tls-verify --creds --authfile --retry --retry-delay --max-concurrent-downloads --root --runroot --log-level --help"
+            opts="-q -a -h --quiet --all-tags --platform --stall-timeout --tls-verify --creds --authfile --retry --retry-delay --max-concurrent-downloads --root --runroot --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stall-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3815,13 +3819,17 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__pull)
-            opts="-q -a -h --quiet --all-tags --platform --tls-verify --creds --authfile --retry --retry-delay --max-concurrent-downloads --root --runroot --log-level --help"
+            opts="-q -a -h --quiet --all-tags --platform --stall-timeout --tls-verify --creds --authfile --retry --retry-delay --max-concurrent-downloads --root --runroot --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stall-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -103,6 +103,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand build" -l pull -d 'Always atte
 complete -c rcon -n "__fish_rcon_using_subcommand build" -s q -l quiet -d 'Print only the image ID on success'
 complete -c rcon -n "__fish_rcon_using_subcommand build" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -l platform -d 'Platform OS/ARCH[/VARIANT] to choose from a multi-platform image' -r
+complete -c rcon -n "__fish_rcon_using_subcommand pull" -l stall-timeout -d 'Time without data (response headers or the next bytes of a layer) after which the connection counts as stalled and the download resumes (e.g. 10s, 1m)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -l creds -d 'Credentials USER[:PASSWORD] for the registry (instead of stored logins)' -r
@@ -561,6 +562,7 @@ error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from rmi" -s f -l force -d 'Force removal of the image, even if containers use it'
 complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from rmi" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l platform -d 'Platform OS/ARCH[/VARIANT] to choose from a multi-platform image' -r
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l stall-timeout -d 'Time without data (response headers or the next bytes of a layer) after which the connection counts as stalled and the download resumes (e.g. 10s, 1m)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -l creds -d 'Credentials USER[:PASSWORD] for the registry (instead of stored logins)' -r

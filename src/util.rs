@@ -179,6 +179,18 @@ pub fn write_atomic(path: &std::path::Path, data: &[u8], mode: u32, durable: boo
     f.commit(durable)
 }
 
+/// `MemTotal` of /proc/meminfo, in bytes.
+pub fn mem_total() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
 /// A point in time as docker's `--since`/`--until` and `until=` filters take
 /// it (moby `timetypes.GetTimestamp`): RFC 3339 (`2026-11-21T10:00:00Z`,
 /// with or without fraction or offset), a local date or date-time
@@ -209,6 +221,127 @@ pub fn parse_time(s: &str, now: chrono::DateTime<chrono::Utc>) -> Result<chrono:
         .map(|d| d.as_nanos() as u64)
         .map_err(|_| format!("invalid time {s:?}: use a timestamp (2026-11-21T10:00:00Z) or a duration (10m)"))?;
     Ok(now - chrono::Duration::nanoseconds(ns as i64))
+}
+
+/// A file written in full before it appears under its name, that leaves
+/// nothing behind when the writer is killed: an unnamed `O_TMPFILE` in the
+/// destination's directory, linked and renamed into place by
+/// [`UnnamedFile::commit`]. Where the filesystem has no `O_TMPFILE`, a
+/// hidden `.<name>.tmp-<pid>-<random>` beside the destination, and files of
+/// that shape whose pid is dead are removed first.
+pub struct UnnamedFile {
+    file: std::fs::File,
+    dest: std::path::PathBuf,
+    /// The named temp file (fallback), removed on drop unless committed.
+    named: Option<std::path::PathBuf>,
+}
+
+impl UnnamedFile {
+    /// Starts writing `dest` (mode 0666 minus the umask). Errors: the
+    /// directory is missing or not writable.
+    pub fn create(dest: &std::path::Path) -> std::io::Result<UnnamedFile> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        let tmpfile = std::fs::OpenOptions::new().write(true).mode(0o666).custom_flags(libc::O_TMPFILE).open(dir);
+        match tmpfile {
+            Ok(file) => Ok(UnnamedFile { file, dest: dest.to_path_buf(), named: None }),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL)) => {
+                remove_dead_temp_files(dir, dest);
+                let named = temp_name(dest, &random_hex(4));
+                let file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o666).open(&named)?;
+                Ok(UnnamedFile { file, dest: dest.to_path_buf(), named: Some(named) })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The open file, to write to.
+    pub fn file(&mut self) -> &mut std::fs::File {
+        &mut self.file
+    }
+
+    /// Flushes the data to disk and puts the file under its name
+    /// (replacing what was there).
+    pub fn commit(mut self) -> std::io::Result<()> {
+        self.file.sync_data()?;
+        let named = match self.named.take() {
+            Some(n) => n,
+            None => {
+                // Give the unnamed file a temporary name, then rename it over
+                // the destination (linkat cannot replace a file).
+                let named = temp_name(&self.dest, &random_hex(4));
+                let src = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&self.file));
+                nix::unistd::linkat(
+                    nix::fcntl::AT_FDCWD,
+                    src.as_str(),
+                    nix::fcntl::AT_FDCWD,
+                    named.as_path(),
+                    nix::fcntl::AtFlags::AT_SYMLINK_FOLLOW,
+                )
+                .map_err(std::io::Error::from)?;
+                named
+            }
+        };
+        std::fs::rename(&named, &self.dest).inspect_err(|_| {
+            let _ = std::fs::remove_file(&named);
+        })
+    }
+}
+
+impl Drop for UnnamedFile {
+    fn drop(&mut self) {
+        if let Some(n) = &self.named {
+            let _ = std::fs::remove_file(n);
+        }
+    }
+}
+
+/// `.<name>.tmp-<pid>-<tag>` beside `dest`.
+fn temp_name(dest: &std::path::Path, tag: &str) -> std::path::PathBuf {
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    dest.with_file_name(format!(".{name}.tmp-{}-{tag}", std::process::id()))
+}
+
+/// Removes `.<name>.tmp-<pid>-*` files beside `dest` whose pid is dead.
+fn remove_dead_temp_files(dir: &std::path::Path, dest: &std::path::Path) {
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let f = e.file_name();
+        let Some(rest) = f.to_str().and_then(|f| f.strip_prefix(&prefix)) else { continue };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else { continue };
+        if pid > 0 && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod unnamed_file_tests {
+    use super::UnnamedFile;
+    use std::io::Write;
+
+    #[test]
+    fn appears_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.tar");
+        std::fs::write(&dest, b"old").unwrap();
+        let mut f = UnnamedFile::create(&dest).unwrap();
+        f.file().write_all(b"new").unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"old");
+        f.commit().unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"new");
+        let mut f = UnnamedFile::create(&dest).unwrap();
+        f.file().write_all(b"dropped").unwrap();
+        drop(f);
+        assert_eq!(std::fs::read(&dest).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["out.tar"]);
+    }
 }
 
 #[cfg(test)]

@@ -177,3 +177,30 @@ fn concurrent_pulls_and_runs_share_one_store() {
     assert!(rcon.command(&["rm"]).args(&names).status().unwrap().success());
     assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
 }
+
+/// Flags docker refuses, refused too (exit 125, a clear error, nothing
+/// created): an empty `-v` section, a memory size that overflows, a host
+/// name with a space in `--add-host`.
+#[test]
+fn hostile_flags_are_refused() {
+    let (_reg, image) = busybox("flags");
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    let cases: [(&[&str], &str); 6] = [
+        (&["-v", ":/x"], "empty section between colons"),
+        (&["-v", "/tmp::/x"], "empty section between colons"),
+        (&["-m", "99999999999999999999999"], "larger than 8 EiB"),
+        (&["-m", "9999999999g"], "larger than 8 EiB"),
+        (&["-m", "inf"], "invalid size"),
+        (&["--add-host", "a b:10.0.0.1"], "cannot contain spaces"),
+    ];
+    for (flags, message) in cases {
+        let mut args = vec!["run", "--rm"];
+        args.extend_from_slice(flags);
+        args.extend([image.as_str(), "true"]);
+        let out = rcon.cmd(&args);
+        assert_eq!(code(&out), 125, "{flags:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{flags:?}: {}", stderr(&out));
+    }
+    assert_eq!(rcon.ok(&["ps", "-aq"]), "", "nothing was created");
+}

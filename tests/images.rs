@@ -330,6 +330,9 @@ fn token_serve(
             Ok(0) | Err(_) => return,
             Ok(n) => req.extend_from_slice(&buf[..n]),
         }
+        if crate::common::is_tls_hello(&req) {
+            return; // rcon tries HTTPS first on loopback: plain HTTP only here.
+        }
     };
     let head = String::from_utf8_lossy(&req[..head_end]).into_owned();
     let header = |name: &str| {

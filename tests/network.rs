@@ -333,16 +333,26 @@ fn none_host_and_etc_files() {
     let mut default = ifaces(&[]);
     default.sort();
     assert_eq!(default, vec!["eth0", "lo"]);
-    let host: Vec<String> = std::fs::read_to_string("/proc/net/dev")
-        .unwrap()
-        .lines()
-        .skip(2)
-        .filter_map(|l| l.split(':').next())
-        .map(|s| s.trim().to_string())
-        .collect();
+    let host = || -> Vec<String> {
+        std::fs::read_to_string("/proc/net/dev")
+            .unwrap()
+            .lines()
+            .skip(2)
+            .filter_map(|l| l.split(':').next())
+            .map(|s| s.trim().to_string())
+            .collect()
+    };
+    // The host's interfaces, whatever their names; other tests may add or
+    // remove veths meanwhile, so those present before and after must be seen.
+    let before = host();
     let seen = ifaces(&["--network", "host"]);
-    for i in ["lo", "eth0"] {
-        assert!(seen.contains(&i.to_string()) && host.contains(&i.to_string()), "{seen:?} vs {host:?}");
+    let after = host();
+    assert!(seen.contains(&"lo".to_string()), "{seen:?}");
+    for i in before.iter().filter(|i| after.contains(i)) {
+        assert!(seen.contains(i), "host interface {i} not seen with --network host: {seen:?}");
+    }
+    for i in &seen {
+        assert!(before.contains(i) || after.contains(i), "{i} is not a host interface: {before:?}");
     }
 
     let hosts = rcon.ok(&[
@@ -398,6 +408,12 @@ fn nothing_left_after_the_monitor_was_killed() {
         if let Some(pid) = state[key].as_i64() {
             // SAFETY: kill(2) on a pid this test's rcon started.
             unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            // Dead means gone or a zombie: then its endpoint is stale.
+            let dead = || {
+                std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .map_or(true, |s| s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')))
+            };
+            eventually(&format!("{key} {pid} is dead"), dead);
         }
     }
     // The next container's start reaps the stale endpoint, even before `rm`.

@@ -130,3 +130,80 @@ fn blocked_registry_is_refused() {
     ok(&with_conf(&rcon, &conf, &["pull", &reference]));
     assert_eq!(tags(&rcon), [reference]);
 }
+
+/// `rcon ARGS…` in a new mount namespace where `/etc/hosts` maps
+/// `registry.test` to 127.0.0.1: a registry name that is not loopback to
+/// rcon (so its certificate is verified) but reaches a test registry.
+fn via_name(rcon: &Rcon, conf: Option<&str>, args: &[&str]) -> Output {
+    let hosts = rcon.dir().join("hosts");
+    std::fs::write(&hosts, "127.0.0.1 localhost registry.test\n").unwrap();
+    let mut c = std::process::Command::new("unshare");
+    c.args(["--mount", "--propagation", "private", "--", "sh", "-c", "mount --bind \"$0\" /etc/hosts && exec \"$@\""])
+        .arg(&hosts)
+        .arg(env!("CARGO_BIN_EXE_rcon"))
+        .arg("--root")
+        .arg(&rcon.root)
+        .arg("--runroot")
+        .arg(&rcon.runroot)
+        .args(args)
+        .env_remove("CONTAINERS_REGISTRIES_CONF")
+        .stdin(std::process::Stdio::null());
+    let conf_path = rcon.dir().join("registries.conf");
+    std::fs::write(&conf_path, conf.unwrap_or("")).unwrap();
+    c.env("RCON_REGISTRIES_CONF", &conf_path);
+    c.output().expect("run unshare (util-linux)")
+}
+
+/// A registry serving HTTPS with a self-signed certificate. On 127.0.0.1
+/// it is used without verification (docker's default for loopback
+/// registries: HTTPS first, then plain HTTP) for pull, push and login. By a
+/// name that is not loopback, the certificate is verified: the pull fails
+/// naming the registry and the two ways to allow it, and both work. A
+/// plain-HTTP loopback registry keeps working.
+#[test]
+fn tls_registry_with_a_self_signed_certificate() {
+    let tls = Registry::start_tls();
+    let (reference, _) = ImageBuilder::new().busybox_layer().env("WHERE=tls").push(&tls, "app:v1");
+    let rcon = Rcon::new();
+    ok(&rcon.cmd(&["pull", &reference]));
+    let pushed = format!("{}/copy:v1", tls.addr);
+    rcon.ok(&["tag", &reference, &pushed]);
+    ok(&rcon.cmd(&["push", &pushed]));
+    let authfile = rcon.dir().join("auth.json");
+    let authfile = authfile.to_str().unwrap();
+    ok(&rcon.cmd(&["login", "--authfile", authfile, "-u", "u", "-p", "p", &tls.addr]));
+    let fresh = Rcon::new();
+    ok(&fresh.cmd(&["pull", &pushed]));
+    assert_eq!(tags(&fresh), std::slice::from_ref(&pushed));
+
+    // By name: verified, and refused with the way out.
+    let port = tls.addr.rsplit_once(':').unwrap().1;
+    let by_name = format!("registry.test:{port}/app:v1");
+    let rcon = Rcon::new();
+    let out = via_name(&rcon, None, &["pull", &by_name]);
+    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("cannot verify the TLS certificate of registry registry.test:{port}")), "{err}");
+    assert!(err.contains("--tls-verify=false") && err.contains("insecure = true"), "{err}");
+    let out = via_name(&rcon, None, &["push", &by_name]);
+    assert_eq!(code(&out), 125, "the push is verified too: {}", stderr(&out));
+    ok(&via_name(&rcon, None, &["pull", "--tls-verify=false", &by_name]));
+    assert_eq!(tags(&rcon), std::slice::from_ref(&by_name));
+    let rcon = Rcon::new();
+    let conf = format!("[[registry]]\nlocation = \"registry.test:{port}\"\ninsecure = true\n");
+    ok(&via_name(&rcon, Some(&conf), &["pull", &by_name]));
+    let pushed = format!("registry.test:{port}/again:v1");
+    rcon.ok(&["tag", &by_name, &pushed]);
+    ok(&via_name(&rcon, Some(&conf), &["push", &pushed]));
+    let name = format!("registry.test:{port}");
+    let login = ["login", "--authfile", authfile, "-u", "u", "-p", "p", &name];
+    assert_eq!(code(&via_name(&rcon, None, &login)), 125, "login verifies the certificate");
+    ok(&via_name(&rcon, Some(&conf), &login));
+
+    // Plain HTTP on loopback still works (after the HTTPS attempt fails).
+    let plain = Registry::start();
+    let (reference, _) = ImageBuilder::new().busybox_layer().push(&plain, "app:v1");
+    let rcon = Rcon::new();
+    ok(&rcon.cmd(&["pull", &reference]));
+    assert_eq!(tags(&rcon), [reference]);
+}

@@ -3,12 +3,14 @@
 //! on loopback, images pushed with `skopeo`, kernel namespaces) and need root.
 
 mod build;
+mod claims;
 mod cli;
 mod common;
 mod containers;
 mod generated;
 mod images;
 mod layers;
+mod leftovers;
 mod lifecycle;
 mod network;
 mod oci;

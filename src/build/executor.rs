@@ -925,8 +925,11 @@ impl Builder<'_> {
             labels: BTreeMap::new(),
             mounts: Vec::new(),
         };
-        self.store.create_container(&record)?;
+        // Owned by this process: a sweep removes it if the build is killed.
+        crate::container::cleanup::claim(self.store, &id)
+            .map_err(|e| self.step_err(step, format!("{}: {e}", box_dir.display())))?;
         let guard = BuildBox { store: self.store, id: id.clone() };
+        self.store.create_container(&record)?;
         std::fs::write(etc("hostname"), format!("{hostname}\n"))
             .map_err(|e| self.step_err(step, format!("{}: {e}", etc("hostname").display())))?;
         crate::network::prepare(self.store, &id, &record.name, &hostname, &plan)
@@ -939,6 +942,8 @@ impl Builder<'_> {
                 work: work.clone(),
             },
             user: state.user(),
+            // The step dies with the build, as a foreground `run` does.
+            pdeathsig: Some(nix::sys::signal::Signal::SIGKILL),
             on_created: {
                 let (store, id) = (self.store.clone(), id.clone());
                 Some(Box::new(move |pid| crate::network::attach(&store, &id, pid).map_err(|e| e.to_string())))
@@ -948,7 +953,11 @@ impl Builder<'_> {
         let _ = self.out.flush();
         let _ = std::io::stdout().flush();
         let silence = self.opts.quiet.then(silence_stdio);
-        let result = crate::runtime::spawn(&spec, &spawn_opts).and_then(|p| p.wait());
+        let result = crate::runtime::spawn(&spec, &spawn_opts).and_then(|p| {
+            // Removed with the step's container if this build is killed.
+            crate::container::cleanup::record_cgroups(self.store, &id, p.cgroup());
+            p.wait()
+        });
         drop(silence);
         drop(spawn_opts);
         drop(guard);
@@ -1792,7 +1801,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(parent: &Path, prefix: &str) -> std::result::Result<TempDir, String> {
-        let p = parent.join(format!("{prefix}-{}", crate::util::random_hex(8)));
+        // `<prefix>-<pid>-<random>`: `Store::clean_tmp` removes it once this process is gone.
+        let p = parent.join(format!("{prefix}-{}-{}", std::process::id(), crate::util::random_hex(8)));
         std::fs::create_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
         Ok(TempDir(p))
     }

@@ -17,6 +17,8 @@ pub struct CreateArgs {
 pub fn create(ctx: &Context, a: CreateArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let created = crate::container::create(&store, &super::run::options(a.run)?)?;
+    // A created container is the user's to start or remove.
+    crate::container::cleanup::release(&store, &created.record.id);
     println!("{}", created.record.id);
     Ok(0)
 }

@@ -123,7 +123,9 @@ pub fn login(_ctx: &Context, a: LoginArgs) -> anyhow::Result<i32> {
     // Any repository name works for the ping; scopes are not needed to log in.
     let probe = Reference::parse(&format!("{registry}/rcon-login-check"))
         .map_err(|e| anyhow::anyhow!("invalid registry `{key}`: {e}"))?;
-    let opts = ClientOptions { tls_verify: a.tls_verify, credentials: Some(creds.clone()), ..ClientOptions::default() };
+    let tls_verify =
+        crate::registry::config::tls_verify_for(a.tls_verify, crate::registry::config::is_insecure(&probe)?);
+    let opts = ClientOptions { tls_verify, credentials: Some(creds.clone()), ..ClientOptions::default() };
     {
         let login_err = |e: RegistryError| match e {
             RegistryError::Unauthorized { registry, detail, .. } => anyhow::anyhow!(

@@ -277,9 +277,12 @@ pub struct Context {
 }
 
 impl Context {
-    /// Opens the store.
+    /// Opens the store and removes what killed rcon processes left in it
+    /// (see `container::cleanup`).
     pub fn store(&self) -> anyhow::Result<crate::store::Store> {
-        Ok(crate::store::Store::open(&self.root, &self.runroot)?)
+        let store = crate::store::Store::open(&self.root, &self.runroot)?;
+        crate::container::cleanup::sweep(&store);
+        Ok(store)
     }
 }
 

@@ -40,6 +40,7 @@ impl RegistryFlags {
             retry_delay: self.retry_delay,
             credentials: self.creds.as_deref().map(Credentials::parse_creds).transpose()?,
             authfile: self.authfile.clone(),
+            ..TransferOptions::default()
         })
     }
 }
@@ -56,6 +57,9 @@ pub struct PullArgs {
     /// Platform OS/ARCH[/VARIANT] to choose from a multi-platform image
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<String>,
+    /// Time without data (response headers or the next bytes of a layer) after which the connection counts as stalled and the download resumes (e.g. 10s, 1m)
+    #[arg(long, value_name = "DURATION", value_parser = crate::units::parse_go_duration, default_value = "30s")]
+    pub stall_timeout: std::time::Duration,
     #[command(flatten)]
     pub registry: RegistryFlags,
     /// Image reference: NAME[:TAG] or NAME@DIGEST
@@ -68,6 +72,10 @@ pub fn run(ctx: &Context, a: PullArgs) -> anyhow::Result<i32> {
     let reference = crate::reference::Reference::parse(&a.reference)?;
     let opts = crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.registry.tls_verify };
     let mut transfer = a.registry.transfer()?;
+    if a.stall_timeout.is_zero() {
+        anyhow::bail!("--stall-timeout must be longer than 0s");
+    }
+    transfer.stall_timeout = a.stall_timeout;
     if let Some(p) = &a.platform {
         transfer.platform = Some(crate::image::Platform::parse(p).map_err(anyhow::Error::msg)?);
     }

@@ -55,11 +55,14 @@ pub fn run_save(ctx: &Context, a: SaveArgs) -> anyhow::Result<i32> {
     let format = if a.format == "oci-archive" { ArchiveFormat::OciArchive } else { ArchiveFormat::DockerArchive };
     match &a.output {
         Some(path) => {
-            let err = |e: std::io::Error| anyhow::anyhow!("{}: {e}", path.display());
-            let f = crate::util::AtomicFile::create(path, 0o666).map_err(err)?;
-            let mut w = std::io::BufWriter::with_capacity(256 << 10, f);
+            // Unnamed until complete: a killed save leaves nothing behind.
+            let mut out =
+                crate::util::UnnamedFile::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let mut w = std::io::BufWriter::with_capacity(256 << 10, out.file());
             write_archive(&store, &images, format, a.gzip, &mut w)?;
-            w.into_inner().map_err(|e| err(e.into_error()))?.commit(true).map_err(err)?;
+            w.flush().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            drop(w);
+            out.commit().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         }
         None => {
             if std::io::stdout().is_terminal() {

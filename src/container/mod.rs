@@ -3,6 +3,7 @@
 //! runtime.
 
 pub mod cgroupfs;
+pub mod cleanup;
 pub mod exec;
 pub mod inspect;
 pub mod lifecycle;
@@ -185,6 +186,26 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
     let (config, config_json) = image_config(store, &image)?;
     let id = crate::util::random_hex(32);
     let dir = store.container_dir(&id);
+    // The directory names this process as the one to finish the container,
+    // so that a sweep removes it if this process dies (see `cleanup`).
+    cleanup::claim(store, &id).with_context(|| format!("cannot create {}", dir.display()))?;
+    let created = create_claimed(store, opts, image, config, config_json, id);
+    if created.is_err() && !dir.join("config.json").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    created
+}
+
+/// [`create`] once the container's directory is claimed.
+fn create_claimed(
+    store: &Store,
+    opts: &RunOptions,
+    image: ImageRecord,
+    config: ImageConfiguration,
+    config_json: serde_json::Value,
+    id: String,
+) -> anyhow::Result<Created> {
+    let dir = store.container_dir(&id);
     let input = spec::SpecInput {
         image: &config,
         opts,
@@ -238,6 +259,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
             let _ = store.remove_container(&id);
         })?;
     events::container(store, "create", &record, &[]);
+    cleanup::mark_complete(store, &id);
     Ok(Created { record })
 }
 
@@ -305,6 +327,25 @@ pub fn spawn_inputs(
     let spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())
         .with_context(|| format!("container {}: cannot read its runtime spec", &record.id[..12]))?;
     let dir = store.container_dir(&record.id);
+    let short = &record.id[..12.min(record.id.len())];
+    let shown = if record.name.is_empty() { short } else { record.name.as_str() };
+    for f in ["hostname", "hosts", "resolv.conf"] {
+        if !dir.join(f).exists() {
+            bail!(
+                "container {shown} was not completely created ({} is missing: the rcon that created it was killed?); remove it with `rcon rm {shown}` and create it again",
+                dir.join(f).display()
+            );
+        }
+    }
+    for layer in &record.layers {
+        let diff = store.layers_dir().join(Store::layer_relative_diff(layer));
+        if !diff.is_dir() {
+            bail!(
+                "container {shown}: layer {layer} of its image {} is no longer in the store (the image was removed, e.g. by `rmi -f`, while the container was created); remove the container with `rcon rm {shown}`, pull the image again and recreate it",
+                record.image
+            );
+        }
+    }
     let mut lowers: Vec<String> = record.layers.iter().rev().map(Store::layer_relative_diff).collect();
     if lowers.is_empty() {
         // overlayfs needs one lower dir; an image without layers gets an empty one.
@@ -352,6 +393,7 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
         }
     };
     let pid = process.pid();
+    cleanup::record_cgroups(store, &record.id, process.cgroup());
     let mut state = ContainerState::created();
     state.status = ContainerStatus::Running;
     state.pid = Some(pid);
@@ -425,6 +467,8 @@ fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>
         crate::warn!("container {}: network teardown: {e}", &record.id[..12]);
     }
     if !store.container_dir(&record.id).join("config.json").exists() {
+        // Removed meanwhile (`rm -f`): the lock just taken recreated its file.
+        store.forget_container_lock(&record.id);
         return;
     }
     if record.auto_remove {
@@ -437,6 +481,7 @@ fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>
     }
     let state = state.unwrap_or_else(|| ContainerState { error, ..ContainerState::created() });
     let _ = store.set_container_state(&record.id, &state);
+    cleanup::release(store, &record.id);
 }
 
 /// Removes a container by name, ID or ID prefix. A running one is refused
@@ -457,6 +502,8 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Containe
     if let Err(e) = crate::network::detach(store, &record.id) {
         crate::warn!("container {}: network teardown: {e}", &record.id[..12]);
     }
+    // Its runner may have been killed before removing the cgroup.
+    cleanup::remove_cgroups(store, &record.id);
     store.remove_container(&record.id)?;
     events::container(store, "destroy", &record, &[]);
     Ok(record)
@@ -495,6 +542,7 @@ pub fn start(store: &Store, name: &str) -> anyhow::Result<ContainerRecord> {
     let record = store.find_container(name)?;
     if store.container_state(&record.id)?.status != ContainerStatus::Running {
         monitor::start_detached(store, &record)?;
+        hand_to_monitor(store, &record);
     }
     Ok(record)
 }
@@ -511,7 +559,19 @@ pub fn run_detached(store: &Store, opts: RunOptions) -> anyhow::Result<String> {
         }
         return Err(e);
     }
+    hand_to_monitor(store, &record);
     Ok(record.id)
+}
+
+/// After a monitor took a container over: a `--rm` container is the
+/// monitor's to remove (a sweep removes it if the monitor dies); any other
+/// needs no owner.
+fn hand_to_monitor(store: &Store, record: &ContainerRecord) {
+    let monitor = store.container_state(&record.id).ok().and_then(|s| s.monitor_pid);
+    match monitor {
+        Some(pid) if record.auto_remove => cleanup::claim_for(store, &record.id, pid),
+        _ => cleanup::release(store, &record.id),
+    }
 }
 
 /// `rcon run` in the foreground: create, start, wait; returns the exit code.

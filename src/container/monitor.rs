@@ -315,6 +315,7 @@ fn run_once(
         None => (out_r, Some(err_r), None),
     };
     let pid = process.pid();
+    super::cleanup::record_cgroups(store, &record.id, process.cgroup());
     let started = Instant::now();
     let _ = store.update_container_state(&record.id, |s| {
         s.status = ContainerStatus::Running;

@@ -263,11 +263,28 @@ pub const ANNOTATION_SIG_PROXY: &str = "io.github.rcon.sig-proxy";
 /// Spec annotation: the stop signal (`--stop-signal`, else the image's).
 pub const ANNOTATION_STOP_SIGNAL: &str = "io.github.rcon.stop-signal";
 
-/// A docker size flag's value in bytes ([`crate::units::parse_size`]);
-/// errors name the flag.
-fn parse_size(flag: &str, s: &str) -> anyhow::Result<i64> {
-    let bytes = crate::units::parse_size(s).map_err(|_| anyhow::anyhow!("{flag}: invalid size: {s:?}"))?;
-    Ok(i64::try_from(bytes).unwrap_or(i64::MAX))
+/// Parses docker's sizes: `512`, `64k`, `512m`, `1g`, `1.5g` (case-insensitive,
+/// optional `b`). Errors name the flag.
+pub fn parse_size(flag: &str, s: &str) -> anyhow::Result<i64> {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t.strip_suffix('b').unwrap_or(&t);
+    let (num, mult) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1i64 << 10),
+        Some('m') => (&t[..t.len() - 1], 1 << 20),
+        Some('g') => (&t[..t.len() - 1], 1 << 30),
+        Some('t') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    let n: f64 = num.parse().map_err(|_| anyhow::anyhow!("{flag}: invalid size: {s:?}"))?;
+    if !n.is_finite() || n < 0.0 || num.contains(['e', 'E', 'i', 'I', 'n', 'N']) {
+        bail!("{flag}: invalid size: {s:?}");
+    }
+    let bytes = n * mult as f64;
+    // 2^63 bytes: the largest a cgroup limit can hold.
+    if bytes >= i64::MAX as f64 {
+        bail!("{flag}: invalid size: {s:?} is larger than 8 EiB");
+    }
+    Ok(bytes as i64)
 }
 
 /// docker's default device cgroup rules: deny all, then mknod of any

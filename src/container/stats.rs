@@ -31,7 +31,7 @@ pub struct Sample {
 
 /// Reads the counters of the container whose init is `pid`.
 pub fn sample(pid: i32) -> Sample {
-    let host_mem = crate::system::info::mem_total();
+    let host_mem = crate::util::mem_total();
     let Ok(cg) = ProcessCgroups::of(pid) else { return Sample { memory_limit: host_mem, ..Sample::default() } };
     let memory = cg.memory_usage().map(|u| u.saturating_sub(cg.inactive_file().unwrap_or(0)));
     Sample {

@@ -320,6 +320,11 @@ impl NetworkOptions {
                 .split_once(':')
                 .filter(|(n, ip)| !n.is_empty() && (ip.parse::<std::net::IpAddr>().is_ok() || *ip == "host-gateway"))
                 .ok_or_else(|| Error::BadNetwork(format!("--add-host: invalid value {h:?}: expected NAME:IP")))?;
+            if name.chars().any(|c| c.is_whitespace() || c.is_control() || c == '#') {
+                return Err(Error::BadNetwork(format!(
+                    "--add-host: invalid host name {name:?} in {h:?}: it cannot contain spaces"
+                )));
+            }
             extra_hosts.push((name.to_string(), ip.to_string()));
         }
         for d in &self.dns {

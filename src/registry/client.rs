@@ -54,7 +54,8 @@ pub enum Access {
 /// Connection settings.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// Verify TLS and require HTTPS for non-loopback registries.
+    /// Verify TLS certificates and require HTTPS (loopback registries are
+    /// never verified, as in docker).
     pub tls_verify: bool,
     /// Retries after a failed request or a broken blob stream.
     pub retries: u32,
@@ -64,11 +65,25 @@ pub struct ClientOptions {
     pub credentials: Option<Credentials>,
     /// Print retry and rate-limit notices on stderr.
     pub notices: bool,
+    /// How long a pull waits for response headers or the next bytes of a
+    /// body before it treats the connection as stalled (a blob download
+    /// then resumes with `Range`).
+    pub stall_timeout: Duration,
 }
+
+/// Default of [`ClientOptions::stall_timeout`] (`--stall-timeout`): 30 s.
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { tls_verify: true, retries: 3, retry_delay: None, credentials: None, notices: true }
+        ClientOptions {
+            tls_verify: true,
+            retries: 3,
+            retry_delay: None,
+            credentials: None,
+            notices: true,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
+        }
     }
 }
 
@@ -131,22 +146,38 @@ struct Req<'a> {
 
 impl Client {
     /// Connects to the registry of `reference` and pings `/v2/`, learning
-    /// which authentication it wants. Scheme: plain HTTP for loopback
-    /// registries; HTTPS otherwise, and with `tls_verify == false` HTTPS
-    /// without certificate checks, falling back to HTTP when HTTPS cannot
-    /// connect (docker's insecure-registry behaviour). Proxies come from
-    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (never for loopback registries).
+    /// which authentication it wants. Scheme (docker's rules for insecure
+    /// registries, which include every loopback registry): HTTPS with
+    /// verified certificates, except for loopback registries and with
+    /// `tls_verify == false`, which try HTTPS without certificate checks
+    /// first and fall back to plain HTTP when HTTPS cannot connect. Proxies
+    /// come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (never for loopback
+    /// registries).
+    ///
+    /// Timeouts: connecting (with the TLS handshake) 30 s (10 s for a
+    /// loopback registry); waiting for response headers or for the next
+    /// bytes of a body `opts.stall_timeout` (pull) or 120 s (push, where it
+    /// bounds a whole upload request).
+    ///
+    /// Errors: [`RegistryError::Certificate`] when a verified registry's
+    /// certificate is not trusted; [`RegistryError::Transport`] when it
+    /// cannot be reached; HTTP errors of the ping.
     pub fn connect(reference: &Reference, access: Access, opts: &ClientOptions) -> Result<Client, RegistryError> {
         let host = reference.api_host().to_string();
         let loopback = is_loopback_registry(&host);
+        let insecure = loopback || !opts.tls_verify;
         let builder = reqwest::blocking::Client::builder();
         // A proxy from the environment must not intercept loopback.
         let builder = if loopback { builder.no_proxy() } else { builder };
+        let wait = match access {
+            Access::Pull => opts.stall_timeout,
+            Access::Push => Duration::from_secs(120),
+        };
         let http = builder
             .user_agent(concat!("rcon/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(30))
-            .timeout(Duration::from_secs(120))
-            .danger_accept_invalid_certs(!opts.tls_verify)
+            .connect_timeout(Duration::from_secs(if loopback { 10 } else { 30 }))
+            .timeout(wait)
+            .danger_accept_invalid_certs(insecure)
             .build()
             .map_err(|source| RegistryError::Transport {
                 registry: reference.registry.clone(),
@@ -160,7 +191,7 @@ impl Client {
         let mut client = Client {
             http,
             registry: reference.registry.clone(),
-            base: String::new(),
+            base: format!("https://{host}"),
             repository: reference.repository.clone(),
             reference: reference.to_string(),
             access,
@@ -168,19 +199,19 @@ impl Client {
             auth: Mutex::new(state),
             token_fetch: Mutex::new(()),
         };
-        if loopback {
-            client.base = format!("http://{host}");
-            client.ping()?;
-        } else {
-            client.base = format!("https://{host}");
-            match client.ping() {
-                Err(RegistryError::Transport { .. }) if !opts.tls_verify => {
-                    crate::debug!("https://{host} unreachable, trying plain HTTP (--tls-verify=false)");
-                    client.base = format!("http://{host}");
-                    client.ping()?;
-                }
-                other => other?,
+        match client.ping() {
+            Err(RegistryError::Transport { source, .. }) if insecure => {
+                crate::debug!("https://{host}: {}; trying plain HTTP", error_text(&source));
+                client.base = format!("http://{host}");
+                client.ping()?;
             }
+            Err(RegistryError::Transport { source, .. }) if is_certificate_error(&source) => {
+                return Err(RegistryError::Certificate {
+                    registry: reference.registry.clone(),
+                    detail: error_text(&source),
+                });
+            }
+            other => other?,
         }
         Ok(client)
     }
@@ -775,12 +806,13 @@ impl Client {
     }
 }
 
-/// A blob download that survives dropped connections: when the body breaks
-/// (an I/O error, or an end before `size` bytes), it asks again from the
-/// current offset with `Range: bytes=N-` (a registry that ignores ranges
-/// sends the whole blob again and the first N bytes are skipped), up to the
-/// client's retry count. Reads at most `size` bytes plus one, so a longer
-/// body is noticed without reading it all.
+/// A blob download that survives dropped and stalled connections: when
+/// the body breaks (an I/O error, an end before `size` bytes, or no byte
+/// for the client's stall timeout), it asks again from the current offset
+/// with `Range: bytes=N-` (a registry that ignores ranges sends the whole
+/// blob again and the first N bytes are skipped), up to the client's retry
+/// count. Reads at most `size` bytes plus one, so a longer body is noticed
+/// without reading it all.
 pub struct BlobReader<'a> {
     client: &'a Client,
     digest: Digest,
@@ -795,8 +827,8 @@ impl BlobReader<'_> {
         self.resp = None;
         if self.resumes >= self.client.opts.retries {
             return Err(std::io::Error::other(format!(
-                "the connection broke at byte {} of {} ({cause}), {} resumes failed",
-                self.offset, self.size, self.resumes
+                "the download from registry {} broke at byte {} of {} ({cause}), {} resumes failed",
+                self.client.registry, self.offset, self.size, self.resumes
             )));
         }
         let d = self.client.delay(self.resumes);
@@ -822,6 +854,19 @@ impl BlobReader<'_> {
         self.resp = Some(resp);
         Ok(())
     }
+
+    /// Why a body read failed, for messages: a stall names the timeout.
+    fn cause(&self, e: &std::io::Error) -> String {
+        let inner = e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>());
+        match inner {
+            Some(r) if r.is_timeout() => format!(
+                "the registry sent nothing for {}s (--stall-timeout)",
+                self.client.opts.stall_timeout.as_secs_f64()
+            ),
+            Some(r) => error_text(r),
+            None => e.to_string(),
+        }
+    }
 }
 
 impl Read for BlobReader<'_> {
@@ -846,7 +891,7 @@ impl Read for BlobReader<'_> {
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    let cause = e.to_string();
+                    let cause = self.cause(&e);
                     self.resume(&cause)?;
                 }
             }
@@ -933,6 +978,14 @@ pub fn error_message(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     if text.is_empty() { "(no details)".into() } else { text.chars().take(200).collect() }
+}
+
+/// True when `e` failed because the server's certificate is not trusted
+/// (unknown issuer, self-signed, expired, wrong name).
+fn is_certificate_error(e: &reqwest::Error) -> bool {
+    // rustls says `invalid peer certificate: UnknownIssuer` (the error sits
+    // inside an io::Error, whose `source` skips it, so match the text).
+    error_text(e).contains("invalid peer certificate")
 }
 
 /// A reqwest error with its causes, on one line.

@@ -370,6 +370,13 @@ impl RegistriesConf {
     }
 }
 
+/// True when the registries configuration marks the registry of
+/// `reference` `insecure = true` (push and login, which use no mirrors).
+/// Errors: an unreadable or invalid configuration file.
+pub fn is_insecure(reference: &Reference) -> Result<bool, ConfigError> {
+    Ok(RegistriesConf::load()?.entry_for(reference).is_some_and(|e| e.insecure))
+}
+
 /// Whether to verify TLS (and require HTTPS) for an endpoint: the
 /// command line's `--tls-verify` unless the configuration marks the
 /// registry `insecure`.

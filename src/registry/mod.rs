@@ -80,6 +80,9 @@ pub struct TransferOptions {
     pub credentials: Option<Credentials>,
     /// `--authfile`.
     pub authfile: Option<PathBuf>,
+    /// `--stall-timeout`: seconds without a byte after which a download
+    /// counts as stalled (see [`ClientOptions::stall_timeout`]).
+    pub stall_timeout: Duration,
 }
 
 impl Default for TransferOptions {
@@ -91,6 +94,7 @@ impl Default for TransferOptions {
             retry_delay: None,
             credentials: None,
             authfile: None,
+            stall_timeout: client::DEFAULT_STALL_TIMEOUT,
         }
     }
 }
@@ -108,7 +112,14 @@ impl TransferOptions {
             Some(c) => Some(c.clone()),
             None => credentials::lookup(&reference.registry, &reference.repository, self.authfile.as_deref())?,
         };
-        Ok(ClientOptions { tls_verify, retries: self.retries, retry_delay: self.retry_delay, credentials, notices })
+        Ok(ClientOptions {
+            tls_verify,
+            retries: self.retries,
+            retry_delay: self.retry_delay,
+            credentials,
+            notices,
+            stall_timeout: self.stall_timeout,
+        })
     }
 }
 
@@ -200,6 +211,17 @@ pub enum RegistryError {
         url: String,
         /// The underlying error.
         source: reqwest::Error,
+    },
+    /// A registry that is verified (not loopback, no `--tls-verify=false`,
+    /// not `insecure = true`) presented a certificate rcon does not trust.
+    #[error(
+        "cannot verify the TLS certificate of registry {registry} ({detail}); if you trust it, use `--tls-verify=false` or set `insecure = true` for it in registries.conf, or add its CA certificate to the system's trust store"
+    )]
+    Certificate {
+        /// The registry.
+        registry: String,
+        /// What rustls said.
+        detail: String,
     },
     /// The connection failed while reading a response body.
     #[error("reading {what} from registry {registry}")]

@@ -17,7 +17,7 @@
 
 use super::client::{Access, Client};
 use super::progress::{LayerProgress, Progress};
-use super::{PullOptions, RegistryError, TransferOptions};
+use super::{RegistryError, TransferOptions};
 use crate::digest::{Digest, Sha256Writer};
 use crate::image::media_type as mt;
 use crate::image::{Compression, ManifestDoc};
@@ -105,8 +105,8 @@ pub fn push_image(
     transfer: &TransferOptions,
 ) -> Result<Digest, RegistryError> {
     let progress = Progress::new(opts.quiet);
-    let pull_opts = PullOptions { quiet: opts.quiet, tls_verify: opts.tls_verify };
-    let copts = transfer.client_options(dest, pull_opts.tls_verify, !opts.quiet)?;
+    let tls_verify = super::config::tls_verify_for(opts.tls_verify, super::config::is_insecure(dest)?);
+    let copts = transfer.client_options(dest, tls_verify, !opts.quiet)?;
     let config = store.read_blob(&image.id)?;
     // The manifest the image was pulled or built with: its layer blobs and type.
     let stored = store

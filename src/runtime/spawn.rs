@@ -177,6 +177,16 @@ impl Plan {
                     r.hard()
                 )));
             }
+            // The kernel refuses open-file limits above fs.nr_open, even to root.
+            let nr_open =
+                std::fs::read_to_string("/proc/sys/fs/nr_open").ok().and_then(|s| s.trim().parse::<u64>().ok());
+            if res == libc::RLIMIT_NOFILE && nr_open.is_some_and(|max| r.hard() > max) {
+                return Err(Error::Setup(format!(
+                    "invalid rlimit {name}: the hard limit {} is above the kernel's maximum {} (/proc/sys/fs/nr_open)",
+                    r.hard(),
+                    nr_open.unwrap_or(0)
+                )));
+            }
             rlimits.push((res, r.soft(), r.hard(), name));
         }
         let annotations = spec.annotations().clone().unwrap_or_default();

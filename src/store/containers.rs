@@ -318,6 +318,7 @@ impl Store {
     ) -> Result<Option<ContainerState>> {
         let _lock = self.lock_container(id)?;
         if !self.container_dir(id).join("config.json").exists() {
+            self.forget_container_lock(id);
             return Ok(None);
         }
         let mut state = self.container_state(id)?;
@@ -330,6 +331,12 @@ impl Store {
     /// process is stopped and its record removed, or its exit recorded.
     pub fn lock_container(&self, id: &str) -> Result<super::StoreLock> {
         super::StoreLock::exclusive(&self.run_root.join(format!("{id}.lock")))
+    }
+
+    /// Removes the lock file of a container that no longer exists (taking
+    /// its lock after `rm -f` recreates the file).
+    pub fn forget_container_lock(&self, id: &str) {
+        let _ = std::fs::remove_file(self.run_root.join(format!("{id}.lock")));
     }
 
     /// Replaces the container's state record.

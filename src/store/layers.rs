@@ -131,7 +131,7 @@ impl Store {
 }
 
 /// Kinds of `tmp/` entries that [`Store::clean_tmp`] may remove.
-const TMP_KINDS: [&str; 3] = ["blob", "layer", "trash"];
+const TMP_KINDS: [&str; 4] = ["blob", "layer", "trash", "add"];
 
 /// A fresh name for a staging entry under `tmp/`: `<kind>-<pid>-<random>`.
 /// The pid tells [`Store::clean_tmp`] whether its writer is still alive.

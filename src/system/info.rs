@@ -301,17 +301,7 @@ fn os_release_key(key: &str) -> Option<String> {
     text.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).map(|v| v.trim_matches('"').to_string())
 }
 
-/// `MemTotal` of /proc/meminfo, in bytes.
-pub fn mem_total() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .find_map(|l| l.strip_prefix("MemTotal:"))
-                .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
-}
+pub use crate::util::mem_total;
 
 /// docker's name for the filesystem under `path` (`extfs`, `xfs`, `btrfs`…).
 fn backing_filesystem(path: &std::path::Path) -> String {

@@ -164,6 +164,9 @@ fn check_dest(flag: &'static str, value: &str, dest: &str) -> Result<()> {
 pub fn parse_volume_flag(value: &str) -> Result<MountPoint> {
     const F: &str = "-v";
     let parts: Vec<&str> = value.split(':').collect();
+    if parts.len() > 1 && parts.iter().any(|p| p.is_empty()) {
+        return Err(bad(F, value, "empty section between colons"));
+    }
     let (source, dest, opts) = match parts.as_slice() {
         [d] => ("", *d, ""),
         [d, o] if !o.starts_with('/') && d.starts_with('/') => ("", *d, *o),

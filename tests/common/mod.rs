@@ -81,6 +81,8 @@ pub struct Registry {
     pub storage: PathBuf,
     /// The registry's log file (stdout and stderr).
     pub log: PathBuf,
+    /// True when it serves HTTPS ([`Registry::start_tls`]).
+    pub tls: bool,
     child: Child,
     _dir: TempDir,
 }
@@ -90,6 +92,17 @@ impl Registry {
     /// Panics if `docker-registry` is not installed or does not come up
     /// (printing its log).
     pub fn start() -> Registry {
+        Self::start_with(false)
+    }
+
+    /// Like [`Self::start`], but serving HTTPS only, with a self-signed
+    /// certificate (made with `openssl`, package `openssl`) for the names
+    /// `registry.test` and `localhost` and the address 127.0.0.1.
+    pub fn start_tls() -> Registry {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Registry {
         if !Path::new(DOCKER_REGISTRY).exists() {
             panic!("docker-registry not installed: apt-get install docker-registry");
         }
@@ -100,6 +113,23 @@ impl Registry {
         // Binding port 0 and releasing it leaves a small race with other
         // processes; a registry that exits at start is retried on a new port.
         let config = dir.path().join("config.yml");
+        let tls_config = if tls {
+            let openssl = require_program("openssl", "openssl");
+            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+            let out = Command::new(openssl)
+                .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=registry.test"])
+                .args(["-addext", "subjectAltName=DNS:registry.test,DNS:localhost,IP:127.0.0.1", "-keyout"])
+                .arg(&key)
+                .arg("-out")
+                .arg(&cert)
+                .stdin(Stdio::null())
+                .output()
+                .expect("run openssl");
+            assert!(out.status.success(), "openssl req failed: {}", String::from_utf8_lossy(&out.stderr));
+            format!("  tls:\n    certificate: {}\n    key: {}\n", cert.display(), key.display())
+        } else {
+            String::new()
+        };
         for _attempt in 0..5 {
             let addr = format!("127.0.0.1:{}", free_port());
             std::fs::write(
@@ -108,7 +138,7 @@ impl Registry {
                     "version: 0.1\n\
                      log:\n  level: info\n\
                      storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n\
-                     http:\n  addr: {addr}\n",
+                     http:\n  addr: {addr}\n{tls_config}",
                     storage.display()
                 ),
             )
@@ -124,8 +154,9 @@ impl Registry {
                 .unwrap_or_else(|e| panic!("cannot start {DOCKER_REGISTRY}: {e}"));
             let deadline = Instant::now() + Duration::from_secs(10);
             loop {
-                if http_get_status(&addr, "/v2/") == Some(200) {
-                    return Registry { addr, storage, log, child, _dir: dir };
+                // Plain HTTP to the TLS port is answered with a 400.
+                if http_get_status(&addr, "/v2/") == Some(if tls { 400 } else { 200 }) {
+                    return Registry { addr, storage, log, tls, child, _dir: dir };
                 }
                 if let Ok(Some(_)) = child.try_wait() {
                     break; // Exited (port taken?): try another port.
@@ -784,8 +815,9 @@ impl Rcon {
         self.dir.as_ref().unwrap().path()
     }
 
-    /// A `Command` for `rcon --root R --runroot RR ARGS…` with stdin null and
-    /// `RCON_ROOT`/`RCON_RUNROOT` removed from the environment; for tests
+    /// A `Command` for `rcon --root R --runroot RR ARGS…` with stdin null,
+    /// `RCON_ROOT`/`RCON_RUNROOT` removed from the environment and
+    /// `RCON_REGISTRIES_CONF` set to `DIR/registries.conf`; for tests
     /// that need to spawn, set env or send signals.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_rcon"));
@@ -796,6 +828,10 @@ impl Rcon {
             .args(args)
             .env_remove("RCON_ROOT")
             .env_remove("RCON_RUNROOT")
+            // Shielded from the host's /etc/containers/registries.conf: a
+            // file of the test's own, absent unless the test writes it.
+            .env("RCON_REGISTRIES_CONF", self.dir().join("registries.conf"))
+            .env_remove("CONTAINERS_REGISTRIES_CONF")
             .stdin(Stdio::null());
         // A test run started in the background by a non-interactive shell
         // inherits SIGINT and SIGQUIT ignored; rcon would keep that (as
@@ -914,6 +950,14 @@ pub fn eventually(what: &str, mut f: impl FnMut() -> bool) {
         assert!(std::time::Instant::now() < deadline, "timed out waiting for: {what}");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+/// True when `first_bytes` of a connection start a TLS handshake (a TLS
+/// record of type 22): rcon tries HTTPS before plain HTTP on loopback
+/// registries, and the plain-HTTP test servers close such connections at
+/// once, as a real HTTP server answers them with an error.
+pub fn is_tls_hello(first_bytes: &[u8]) -> bool {
+    first_bytes.first() == Some(&0x16)
 }
 
 /// Writes one HTTP/1.1 response (status line, `headers` as `Name: value`
