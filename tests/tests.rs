@@ -6,6 +6,7 @@ mod build;
 mod cli;
 mod common;
 mod containers;
+mod format;
 mod generated;
 mod images;
 mod layers;

@@ -37,7 +37,7 @@ pub fn run(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
     }
     let mut out = std::io::stdout().lock();
     match a.format.as_deref() {
-        Some(f) => out.write_all(Format::parse(f)?.render(&items, &[])?.as_bytes())?,
+        Some(f) => out.write_all(Format::parse_inspect(f)?.render_inspect(&items)?.as_bytes())?,
         None => writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?,
     }
     Ok(status)

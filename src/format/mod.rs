@@ -3,6 +3,7 @@
 //! exact rules of docker's go-units so scripts that parse docker's output
 //! parse ours.
 
+pub mod gotemplate;
 pub mod template;
 
 use chrono::{DateTime, Utc};
