@@ -177,3 +177,125 @@ fn concurrent_pulls_and_runs_share_one_store() {
     assert!(rcon.command(&["rm"]).args(&names).status().unwrap().success());
     assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
 }
+
+#[test]
+fn inspect_shows_docker_keys_env_labels_and_mounts() {
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new()
+        .busybox_layer()
+        .cmd(&["sh"])
+        .env("FROM_IMAGE=1")
+        .label("from.image", "yes")
+        .label("both", "image")
+        .push(&reg, "bb:latest");
+    let rcon = Rcon::new();
+    let src = tempfile::tempdir().unwrap();
+    rcon.ok(&[
+        "create",
+        "-q",
+        "--name",
+        "c1",
+        "-e",
+        "USER_VAR=2",
+        "--label",
+        "both=flag",
+        "-v",
+        "data1:/data",
+        "-v",
+        &format!("{}:/host:ro", src.path().display()),
+        &image,
+        "true",
+    ]);
+    let f = |t: &str| rcon.ok(&["inspect", "-f", t, "c1"]);
+
+    // Keys docker prints even when empty.
+    assert_eq!(f("{{json .Config.Entrypoint}}"), "null\n");
+    assert_eq!(f("{{.Config.Entrypoint}}"), "[]\n");
+    assert_eq!(f("{{json .Config.User}}"), "\"\"\n");
+    assert_eq!(f("{{.Config.Cmd}}"), "[true]\n");
+    assert_eq!(f("{{json .HostConfig.CapAdd}}"), "null\n");
+    assert_eq!(f("{{.HostConfig.NetworkMode}} {{.HostConfig.ShmSize}}"), "default 67108864\n");
+    assert_eq!(f("{{.State.Health}}"), "<nil>\n", "a nil pointer, as docker's");
+    assert_eq!(f("{{.NoSuchKey}}"), "<no value>\n");
+    // Env as docker keeps it: no HOSTNAME.
+    assert_eq!(f("{{.Config.Env}}"), format!("[{} FROM_IMAGE=1 USER_VAR=2]\n", crate::common::DEFAULT_PATH));
+    // The image's labels, --label over them.
+    assert_eq!(f("{{.Config.Labels}}"), "map[both:flag from.image:yes]\n");
+    assert_eq!(f("{{index .Config.Labels \"from.image\"}}"), "yes\n");
+    assert_eq!(rcon.ok(&["ps", "-aq", "--filter", "label=from.image=yes"]).lines().count(), 1);
+    // Mounts: every field for binds and volumes.
+    assert_eq!(f("{{range .Mounts}}{{.Type}},{{.Name}},{{.Destination}},{{.Driver}},{{.RW}};{{end}}"), {
+        let mut rows = ["volume,data1,/data,local,true;", "bind,,/host,,false;"];
+        let out = f("{{range .Mounts}}{{.Type}}{{end}}");
+        if out.starts_with("bind") {
+            rows.reverse();
+        }
+        format!("{}\n", rows.concat())
+    });
+    let mounts: serde_json::Value = serde_json::from_str(&f("{{json .Mounts}}")).unwrap();
+    for m in mounts.as_array().unwrap() {
+        for k in ["Type", "Name", "Source", "Destination", "Driver", "Mode", "RW", "Propagation"] {
+            assert!(m.get(k).is_some(), "{k} missing in {m}");
+        }
+    }
+    // The whole document has docker's top-level and Config keys.
+    let doc: serde_json::Value = serde_json::from_str(&rcon.ok(&["inspect", "c1"])).unwrap();
+    for k in [
+        "Id",
+        "Created",
+        "Path",
+        "Args",
+        "State",
+        "Image",
+        "ResolvConfPath",
+        "HostnamePath",
+        "HostsPath",
+        "LogPath",
+        "Name",
+        "RestartCount",
+        "Driver",
+        "Platform",
+        "MountLabel",
+        "ProcessLabel",
+        "AppArmorProfile",
+        "ExecIDs",
+        "HostConfig",
+        "GraphDriver",
+        "Mounts",
+        "Config",
+        "NetworkSettings",
+    ] {
+        assert!(doc[0].get(k).is_some(), "{k} missing");
+    }
+    for k in [
+        "Hostname",
+        "Domainname",
+        "User",
+        "AttachStdin",
+        "AttachStdout",
+        "AttachStderr",
+        "Tty",
+        "OpenStdin",
+        "StdinOnce",
+        "Env",
+        "Cmd",
+        "Image",
+        "Volumes",
+        "WorkingDir",
+        "Entrypoint",
+        "OnBuild",
+        "Labels",
+    ] {
+        assert!(doc[0]["Config"].get(k).is_some(), "Config.{k} missing");
+    }
+    rcon.ok(&["rm", "c1"]);
+    rcon.ok(&["volume", "rm", "data1"]);
+}
+
+#[test]
+fn containers_have_dockerenv() {
+    let (_reg, image) = busybox("bb");
+    let rcon = Rcon::new();
+    let out = rcon.ok(&["run", "--rm", &image, "sh", "-c", "test -f /.dockerenv && test ! -s /.dockerenv && echo yes"]);
+    assert_eq!(out, "yes\n");
+}

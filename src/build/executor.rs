@@ -890,6 +890,7 @@ impl Builder<'_> {
             etc_hostname: etc("hostname"),
             etc_hosts: etc("hosts"),
             etc_resolv_conf: etc("resolv.conf"),
+            dockerenv: None,
         };
         let mut spec = crate::container::spec::build(&input).map_err(|e| self.step_err(step, format!("{e:#}")))?;
         if !prepared.mounts.is_empty() {

@@ -189,6 +189,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
         etc_hostname: dir.join("hostname"),
         etc_hosts: dir.join("hosts"),
         etc_resolv_conf: dir.join("resolv.conf"),
+        dockerenv: Some(dir.join("dockerenv")),
     };
     let mut spec = spec::build(&input)?;
     let image_volumes = config.config().as_ref().and_then(|c| c.volumes().clone()).unwrap_or_default();
@@ -223,7 +224,13 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
             .clone()
             .or_else(|| config.config().as_ref().and_then(|c| c.stop_signal().clone())),
         stop_timeout: opts.stop_timeout,
-        labels: parse_labels(&opts.labels)?,
+        labels: {
+            // As docker: the image's labels, then `--label` over them.
+            let mut labels: std::collections::BTreeMap<String, String> =
+                serde_json::from_value(config_json["config"]["Labels"].clone()).unwrap_or_default();
+            labels.extend(parse_labels(&opts.labels)?);
+            labels
+        },
         mounts,
     };
     claim_name(store, &mut record, opts.name.is_some())?;
@@ -263,6 +270,8 @@ fn write_etc_files(dir: &Path, hostname: &str) -> anyhow::Result<()> {
         std::fs::write(&p, data).with_context(|| format!("cannot write {}", p.display()))
     };
     write("hostname", format!("{hostname}\n"))?;
+    // Bind-mounted at /.dockerenv: tools detect containers by it.
+    write("dockerenv", String::new())?;
     write("hosts", crate::network::dns::default_hosts(hostname))?;
     let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     write("resolv.conf", crate::network::dns::resolv_conf_from_host(&host_resolv))
