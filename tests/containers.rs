@@ -15,8 +15,9 @@ fn busybox(name: &str) -> (Registry, String) {
 fn images_lists_pulled_images_like_docker() {
     let (reg, image) = busybox("bb");
     let rcon = Rcon::new();
-    let id = rcon.ok(&["pull", "-q", &image]).trim().to_string();
-    assert!(id.starts_with("sha256:") && id.len() == 71, "pull -q prints the image ID, got {id:?}");
+    assert_eq!(rcon.ok(&["pull", "-q", &image]), format!("{image}\n"), "pull -q prints the reference");
+    let id = rcon.ok(&["inspect", "-f", "{{.Id}}", &image]).trim().to_string();
+    assert!(id.starts_with("sha256:") && id.len() == 71, "{id:?}");
 
     let out = rcon.ok(&["images"]);
     let lines: Vec<&str> = out.lines().collect();
@@ -102,8 +103,10 @@ fn rmi_untags_refuses_images_in_use_and_deletes_layers() {
     let (one, _) = ImageBuilder::new().busybox_layer().push(&reg, "one:latest");
     let (two, _) = ImageBuilder::new().busybox_layer().push(&reg, "two:latest");
     let rcon = Rcon::new();
-    let id1 = rcon.ok(&["pull", "-q", &one]).trim().to_string();
-    let id2 = rcon.ok(&["pull", "-q", &two]).trim().to_string();
+    rcon.ok(&["pull", "-q", &one]);
+    rcon.ok(&["pull", "-q", &two]);
+    let id1 = rcon.ok(&["inspect", "-f", "{{.Id}}", &one]).trim().to_string();
+    let id2 = rcon.ok(&["inspect", "-f", "{{.Id}}", &two]).trim().to_string();
     assert_eq!(id1, id2, "the same content gives the same image ID");
     assert_eq!(rcon.ok(&["images", "-q"]).trim(), &id1[7..19]);
     assert_eq!(rcon.ok(&["images"]).lines().count(), 3, "one row per tag");
@@ -159,7 +162,7 @@ fn concurrent_pulls_and_runs_share_one_store() {
             stdout(&out).trim().to_string()
         })
         .collect();
-    assert!(ids.iter().all(|i| i == &ids[0] && i.starts_with("sha256:")), "{ids:?}");
+    assert!(ids.iter().all(|i| i == &image), "pull -q prints the reference: {ids:?}");
     assert_eq!(rcon.ok(&["images", "-q"]).lines().count(), 1);
 
     let runs: Vec<_> = (0..6)
@@ -298,4 +301,39 @@ fn containers_have_dockerenv() {
     let rcon = Rcon::new();
     let out = rcon.ok(&["run", "--rm", &image, "sh", "-c", "test -f /.dockerenv && test ! -s /.dockerenv && echo yes"]);
     assert_eq!(out, "yes\n");
+}
+
+#[test]
+fn ps_json_has_dockers_keys_and_formats() {
+    let (_reg, image) = busybox("bb");
+    let rcon = Rcon::new();
+    rcon.ok(&["run", "-d", "--name", "web", "--label", "app=web", "-v", "psvol:/data", &image, "sleep", "300"]);
+    let line = rcon.ok(&["ps", "--format", "{{json .}}"]);
+    let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "Command", "CreatedAt", "ID", "Image", "Labels", "LocalVolumes", "Mounts", "Names", "Networks", "Ports",
+            "RunningFor", "Size", "State", "Status"
+        ]
+    );
+    assert_eq!(v["Command"], "\"sleep 300\"");
+    assert_eq!(v["Labels"], "app=web");
+    assert_eq!(v["LocalVolumes"], "1");
+    assert_eq!(v["Mounts"], "psvol");
+    assert_eq!(v["Names"], "web");
+    assert_eq!(v["Size"], "0B");
+    assert_eq!(v["State"], "running");
+    assert!(!v["Networks"].as_str().unwrap().is_empty(), "{v}");
+    // Go's time.Time.String(): 2006-01-02 15:04:05 -0700 MST.
+    let created = v["CreatedAt"].as_str().unwrap();
+    let parts: Vec<&str> = created.split(' ').collect();
+    assert_eq!(parts.len(), 4, "{created}");
+    assert!(chrono::NaiveDateTime::parse_from_str(&format!("{} {}", parts[0], parts[1]), "%Y-%m-%d %H:%M:%S").is_ok());
+    assert!(parts[2].len() == 5 && (parts[2].starts_with('+') || parts[2].starts_with('-')), "{created}");
+    // `--format json` is the same object.
+    assert_eq!(rcon.ok(&["ps", "--format", "json"]), line);
+    assert_eq!(rcon.ok(&["ps", "--format", "{{.Labels}} {{.Mounts}}"]), "app=web psvol\n");
+    rcon.ok(&["rm", "-f", "web"]);
 }

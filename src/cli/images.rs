@@ -165,7 +165,7 @@ pub fn run(ctx: &Context, a: ImagesArgs) -> anyhow::Result<i32> {
                 items.push(serde_json::json!({
                     "ID": id, "Repository": repo, "Tag": tag, "Digest": digest,
                     "CreatedSince": created,
-                    "CreatedAt": image.created.map(|t| t.to_string()).unwrap_or_default(),
+                    "CreatedAt": image.created.map(crate::format::go_time).unwrap_or_default(),
                     "Size": human_size(image.size), "Containers": "N/A",
                 }));
                 continue;
