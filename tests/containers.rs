@@ -314,8 +314,20 @@ fn ps_json_has_dockers_keys_and_formats() {
     assert_eq!(
         keys,
         [
-            "Command", "CreatedAt", "ID", "Image", "Labels", "LocalVolumes", "Mounts", "Names", "Networks", "Ports",
-            "RunningFor", "Size", "State", "Status"
+            "Command",
+            "CreatedAt",
+            "ID",
+            "Image",
+            "Labels",
+            "LocalVolumes",
+            "Mounts",
+            "Names",
+            "Networks",
+            "Ports",
+            "RunningFor",
+            "Size",
+            "State",
+            "Status"
         ]
     );
     assert_eq!(v["Command"], "\"sleep 300\"");
@@ -336,4 +348,46 @@ fn ps_json_has_dockers_keys_and_formats() {
     assert_eq!(rcon.ok(&["ps", "--format", "json"]), line);
     assert_eq!(rcon.ok(&["ps", "--format", "{{.Labels}} {{.Mounts}}"]), "app=web psvol\n");
     rcon.ok(&["rm", "-f", "web"]);
+}
+
+#[test]
+fn logs_of_a_foreground_run() {
+    let (_reg, image) = busybox("bb");
+    let rcon = Rcon::new();
+    let out = rcon.cmd(&["run", "--name", "fg", &image, "sh", "-c", "echo out1; echo err1 >&2; printf tail"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "out1\ntail", "the run still prints the output");
+    assert_eq!(stderr(&out), "err1\n");
+    let logs = rcon.cmd(&["logs", "fg"]);
+    assert_eq!(stdout(&logs), "out1\ntail");
+    assert_eq!(stderr(&logs), "err1\n");
+    // A second start appends, as docker's log does.
+    rcon.ok(&["start", "-a", "fg"]);
+    assert_eq!(rcon.ok(&["logs", "fg"]), "out1\ntailout1\ntail");
+}
+
+#[test]
+fn missing_objects_exit_like_docker() {
+    let rcon = Rcon::new();
+    let out = rcon.cmd(&["rm", "-f", "nosuch"]);
+    assert_eq!((code(&out), stdout(&out), stderr(&out)), (0, String::new(), String::new()), "rm -f is idempotent");
+    for (args, msg) in [
+        (&["rm", "nosuch"][..], "Error: No such container: nosuch\n"),
+        (&["stop", "nosuch"], "Error: No such container: nosuch\n"),
+        (&["kill", "nosuch"], "Error: No such container: nosuch\n"),
+        (&["start", "nosuch"], "Error: No such container: nosuch\n"),
+        (&["wait", "nosuch"], "Error: No such container: nosuch\n"),
+        (&["logs", "nosuch"], "Error: No such container: nosuch\n"),
+        (&["exec", "nosuch", "true"], "Error: No such container: nosuch\n"),
+        (&["port", "nosuch"], "Error: No such container: nosuch\n"),
+        (&["inspect", "nosuch"], "Error: No such object: nosuch\n"),
+        (&["rmi", "nosuch"], "Error: No such image: nosuch\n"),
+        (&["volume", "rm", "nosuch"], "Error: No such volume: nosuch\n"),
+        (&["volume", "inspect", "nosuch"], "Error: No such volume: nosuch\n"),
+        (&["network", "rm", "nosuch"], "Error: No such network: nosuch\n"),
+        (&["network", "inspect", "nosuch"], "Error: No such network: nosuch\n"),
+    ] {
+        let out = rcon.cmd(args);
+        assert_eq!((code(&out), stderr(&out).as_str()), (1, msg), "{args:?}");
+    }
 }

@@ -4,8 +4,7 @@
 //! malicious layers, tampered blobs, bearer tokens, interrupted pulls.
 
 use crate::common::{
-    ImageBuilder, Rcon, Registry, TarEntry, busybox_entries, code, http_reply, sha256_digest, stderr, stdout,
-    tar_bytes,
+    ImageBuilder, Rcon, Registry, TarEntry, busybox_entries, code, http_reply, sha256_digest, stderr, stdout, tar_bytes,
 };
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -76,8 +75,7 @@ fn pull_from_local_registry() {
     let out = rcon.cmd(&["pull", &reference]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let short = &ImageBuilder::new().busybox_layer().write_layout(&rcon.dir().join("l"), "x", None).layer_digests[0]
-        ["sha256:".len()..]
-        [..12];
+        ["sha256:".len()..][..12];
     assert_eq!(
         stdout(&out),
         format!(

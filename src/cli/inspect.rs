@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
         match find(&store, name, a.kind.as_deref(), a.format.is_some()) {
             Ok(v) => items.push(v),
             Err(e) => {
-                eprintln!("rcon: {e:#}");
+                eprintln!("Error: {e:#}");
                 status = 1;
             }
         }

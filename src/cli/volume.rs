@@ -193,7 +193,7 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
                     Ok(()) => writeln!(out, "{n}")?,
                     Err(volume::VolumeError::NoSuchVolume(_)) if force => {}
                     Err(e) => {
-                        eprintln!("rcon: {e}");
+                        super::print_error(&e.into());
                         code = 1;
                     }
                 }

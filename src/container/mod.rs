@@ -343,14 +343,22 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     // when its CLI is killed; rcon is its monitor.
     opts.pdeathsig = Some(nix::sys::signal::Signal::SIGKILL);
     spec::foreground_stdio(&spec, &mut opts);
+    let tee = log_foreground_output(store, record, &spec, &mut opts)?;
     let started_at = Utc::now();
     // Signals for the proxy wait (blocked) until the container's pid is
     // known: a SIGTERM right after the start is forwarded, not lost or fatal.
     let proxied = proxied_signals();
     let _ = proxied.thread_block();
-    let mut process = match runtime::spawn(&spec, &opts) {
+    let spawned = runtime::spawn(&spec, &opts);
+    // The pipes' write ends must live only in the container, or the tee
+    // would never see the output end.
+    drop(opts);
+    let mut process = match spawned {
         Ok(p) => p,
         Err(e) => {
+            if let Some(t) = tee {
+                let _ = t.join();
+            }
             finish(store, record, None, Some(e.to_string()));
             return Err(anyhow::Error::new(e).context(format!("cannot start container {}", &record.id[..12])));
         }
@@ -371,6 +379,9 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
         let _ = runtime::tty::forward(console, spec::stdin_open(&spec));
     }
     let exit = process.wait_exit();
+    if let Some(t) = tee {
+        let _ = t.join();
+    }
     state.oom_killed = exit.as_ref().is_ok_and(|e| e.oom_killed);
     let status = exit.map(|e| e.status);
     crate::sys::forward_signals_to(0, &[]); // the init is gone: forward nothing more
@@ -382,6 +393,31 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     state.finished_at = Some(Utc::now());
     finish(store, record, Some(state), None);
     Ok(status?.code())
+}
+
+/// A foreground container kept after it exits (no `--rm`, no `-t`) writes
+/// its output through pipes that a thread copies to rcon's stdout and
+/// stderr and into the container's log, so `logs` shows it as docker's
+/// does. Returns that thread, or `None` when the output goes straight to
+/// rcon's own streams.
+fn log_foreground_output(
+    store: &Store,
+    record: &ContainerRecord,
+    spec: &oci_spec::runtime::Spec,
+    opts: &mut runtime::SpawnOptions,
+) -> anyhow::Result<Option<std::thread::JoinHandle<()>>> {
+    let terminal = spec.process().as_ref().and_then(|p| p.terminal()).unwrap_or(false);
+    if record.auto_remove || terminal {
+        return Ok(None);
+    }
+    let rotation = logs::Rotation::parse(&record.log_opts).unwrap_or_default();
+    let path = store.container_dir(&record.id).join("ctr.log");
+    let log = logs::LogWriter::open(&path, rotation).with_context(|| format!("cannot open log {}", path.display()))?;
+    let (out_r, out_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("cannot create the output pipes")?;
+    let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("cannot create the output pipes")?;
+    opts.stdio.stdout = runtime::StdioFd::Fd(out_w);
+    opts.stdio.stderr = runtime::StdioFd::Fd(err_w);
+    Ok(Some(logs::tee_foreground(out_r, err_r, log)))
 }
 
 /// Records how a container ended (or why it did not start) and removes it

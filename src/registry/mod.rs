@@ -649,7 +649,8 @@ fn fetch_layers(
     let abort = AtomicBool::new(false);
     let first_error: Mutex<Option<RegistryError>> = Mutex::new(None);
     let total = AtomicUsize::new(0);
-    let bars: Vec<LayerProgress> = jobs.iter().map(|j| progress.layer(&j.desc.digest, j.desc.size, "Pulling fs layer")).collect();
+    let bars: Vec<LayerProgress> =
+        jobs.iter().map(|j| progress.layer(&j.desc.digest, j.desc.size, "Pulling fs layer")).collect();
     let work = || {
         loop {
             let i = next.fetch_add(1, Ordering::SeqCst);

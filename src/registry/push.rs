@@ -216,13 +216,11 @@ pub fn push_image(
 
     // The config, then the manifest.
     if client.has_blob(&image.id)?.is_some() {
-
     } else {
         let data = config.clone();
         client.upload_blob(&image.id, data.len() as u64, &move || {
             Ok(Box::new(std::io::Cursor::new(data.clone())) as Box<dyn std::io::Read + Send>)
         })?;
-
     }
     let manifest = serde_json::json!({
         "schemaVersion": 2,
@@ -290,7 +288,10 @@ fn push_layer(
                 continue;
             }
             if client.mount_blob(&b.digest, repo)? {
-                bar.finish_with("Mounted", &format!("{label}: Mounted from {}", repo.split_once('/').map_or(repo, |(_, p)| p)));
+                bar.finish_with(
+                    "Mounted",
+                    &format!("{label}: Mounted from {}", repo.split_once('/').map_or(repo, |(_, p)| p)),
+                );
                 record(b, b.kept)?;
                 return Ok(done(b));
             }
