@@ -44,6 +44,7 @@ tmp=$(mktemp -d /tmp/rcon-compat.XXXXXX)
 rm -rf "$OUT"
 mkdir -p "$OUT"
 links_before=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort)
+nft_before=$(nft list table ip rcon 2>/dev/null | head -1 || true)
 DOCKERD_PID=
 
 cleanup() {
@@ -61,10 +62,12 @@ cleanup() {
         wait "$DOCKERD_PID" 2>/dev/null
     fi
     registry_stop
-    # Bridges and veths dockerd (or a failed case) left behind.
+    # Bridges and veths dockerd (or a failed case) left behind, and rcon's
+    # bridge and nft table when this run made them.
     for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort | comm -13 <(echo "$links_before") -); do
-        case $l in docker0|br-*|veth*) ip link del "$l" 2>/dev/null ;; esac
+        case $l in docker0|br-*|veth*|rcon0) ip link del "$l" 2>/dev/null ;; esac
     done
+    if [ -z "$nft_before" ]; then nft delete table ip rcon 2>/dev/null; fi
     grep -F "$tmp" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
     rm -rf "$tmp"
 }
@@ -318,8 +321,8 @@ for i in "${!CASES[@]}"; do
         {
             echo "=== $n $result: $cmd"
             echo "--- exit: docker $dc, rcon $rc"
-            diff <(cat "$OUT/$n.docker.nout") <(cat "$OUT/$n.rcon.nout") | sed 's/^/stdout /' | head -20
-            diff <(cat "$OUT/$n.docker.nerr") <(cat "$OUT/$n.rcon.nerr") | sed 's/^/stderr /' | head -10
+            diff "$OUT/$n.docker.nout" "$OUT/$n.rcon.nout" | sed 's/^/stdout /' | head -20 || true
+            diff "$OUT/$n.docker.nerr" "$OUT/$n.rcon.nerr" | sed 's/^/stderr /' | head -10 || true
         } >>"$OUT/details.txt"
     fi
 done
