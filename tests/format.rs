@@ -153,4 +153,8 @@ fn table_and_json_forms() {
     assert_eq!(render(" {{.ID}}\\t{{.Names}} "), "abc\tweb\ndefghi\tdb\n");
     assert_eq!(render("json"), format!("{}\n{}\n", items[0], items[1]));
     assert_eq!(render("{{json .}}"), format!("{}\n{}\n", items[0], items[1]));
+    // docker's `Label KEY` method of ps rows (Labels as `k=v,k2=v2`).
+    let rows = [json!({"Labels": "app=web,tier=front"})];
+    let f = Format::parse("{{.Label \"tier\"}}|{{.Label \"none\"}}").unwrap();
+    assert_eq!(f.render(&rows, &[]).unwrap(), "front|\n");
 }

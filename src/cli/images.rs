@@ -166,7 +166,8 @@ pub fn run(ctx: &Context, a: ImagesArgs) -> anyhow::Result<i32> {
                     "ID": id, "Repository": repo, "Tag": tag, "Digest": digest,
                     "CreatedSince": created,
                     "CreatedAt": image.created.map(crate::format::go_time).unwrap_or_default(),
-                    "Size": human_size(image.size), "Containers": "N/A",
+                    "Size": human_size(image.size), "Containers": "N/A", "SharedSize": "N/A",
+                    "UniqueSize": "N/A", "VirtualSize": human_size(image.size),
                 }));
                 continue;
             }
@@ -193,6 +194,9 @@ pub fn run(ctx: &Context, a: ImagesArgs) -> anyhow::Result<i32> {
             ("CreatedAt", "CREATED AT"),
             ("Size", "SIZE"),
             ("Containers", "CONTAINERS"),
+            ("SharedSize", "SHARED SIZE"),
+            ("UniqueSize", "UNIQUE SIZE"),
+            ("VirtualSize", "VIRTUAL SIZE"),
         ];
         std::io::stdout().lock().write_all(f.render(&items, &headers)?.as_bytes())?;
     } else {

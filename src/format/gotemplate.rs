@@ -972,6 +972,15 @@ impl Exec<'_> {
             return f(&args)
                 .map_err(|e| TemplateError(format!("executing \"\" at <{name}>: error calling {name}: {e}")));
         }
+        if let (Arg::Field(chain), [key]) = (&cmd[0], &cmd[1..])
+            && chain.last().is_some_and(|l| l == "Label")
+            && fin.is_none()
+        {
+            // docker's `Label KEY` method of its ps, network and volume rows.
+            let owner = fields(dot, &chain[..chain.len() - 1])?;
+            let key = self.arg(key, dot)?;
+            return Ok(label(&owner, &key.go_string()));
+        }
         if cmd.len() > 1 || fin.is_some() {
             return err(format!("executing \"\" at <{}>: can't give argument to non-function", arg_name(&cmd[0])));
         }
@@ -1036,6 +1045,24 @@ fn fields(v: &Val, chain: &[String]) -> Result<Val, TemplateError> {
         };
     }
     Ok(cur)
+}
+
+/// docker's `.Label KEY`: the value of label KEY of a row whose `Labels`
+/// is a map or docker's `k=v,k2=v2` string; `""` when absent.
+fn label(owner: &Val, key: &str) -> Val {
+    let labels = match owner {
+        Val::Struct(fs) => fs.iter().find(|(k, _)| k == "Labels").map(|(_, v)| v.clone()),
+        Val::Map { entries, .. } => entries.get("Labels").cloned(),
+        _ => None,
+    };
+    let value = match labels {
+        Some(Val::Map { entries, .. }) => entries.get(key).map(Val::go_string),
+        Some(Val::Str(s)) => {
+            s.split(',').find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v.to_string()))
+        }
+        _ => None,
+    };
+    Val::Str(value.unwrap_or_default())
 }
 
 /// The zero value a map gives for a missing key.
