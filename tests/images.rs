@@ -460,8 +460,8 @@ fn bearer_tokens_scopes_and_refresh_tokens() {
 
     // The same layers to another repository: mounted from `app`.
     let dest2 = format!("{}/other:1", front.addr);
-    let (_, err) = run_ok(authed(&rcon, &["push", "--creds", &creds, &source, &dest2]));
-    assert_eq!(err.matches("mounted from app").count(), 2, "{err}");
+    let (out, _) = run_ok(authed(&rcon, &["push", "--creds", &creds, &source, &dest2]));
+    assert_eq!(out.matches(": Mounted from app\n").count(), 2, "{out}");
     let log = std::mem::take(&mut *front.log.lock().unwrap());
     assert_eq!(log.requests, vec!["GET repository:other:pull,push repository:app:pull".to_string()]);
 
@@ -563,8 +563,9 @@ fn push_formats_reuse_and_skopeo_interop() {
     // Pulled back by rcon into a fresh store: runs.
     let fresh = Rcon::new();
     assert_eq!(fresh.ok(&["run", "--rm", &dest2, "cat", "/hello"]), "hi");
-    let err = fail(&rcon, &["push", "nosuchimage:1", &dest]);
-    assert!(err.contains("No such image: nosuchimage:1"), "{err}");
+    // A missing image: exit 1 with docker's words.
+    let out = rcon.cmd(&["push", "nosuchimage:1", &dest]);
+    assert_eq!((code(&out), stderr(&out)), (1, "Error: No such image: nosuchimage:1\n".to_string()));
 }
 
 /// An image pushed by rcon is pulled and run by podman (when podman runs here).
@@ -653,8 +654,8 @@ fn tags_listing_history_inspect_prune() {
             format!("mine:v1 {short}")
         ]
     );
-    let err = fail(&rcon, &["tag", "nosuch:1", "x:1"]);
-    assert!(err.contains("No such image: nosuch:1"), "{err}");
+    let out = rcon.cmd(&["tag", "nosuch:1", "x:1"]);
+    assert_eq!((code(&out), stderr(&out)), (1, "Error: No such image: nosuch:1\n".to_string()));
 
     // --digests
     let out = rcon.ok(&["images", "--digests", &format!("{}/bb", reg.addr)]);

@@ -83,7 +83,9 @@ pub fn run(ctx: &Context, a: PullArgs) -> anyhow::Result<i32> {
             .map(|t| crate::reference::Reference { tag: Some(t), digest: None, ..reference.clone() })
             .collect()
     } else {
-        if reference.tag.is_none() && reference.digest.is_none() && !a.quiet {
+        // `parse` fills in `latest`: look at what was typed.
+        let last = a.reference.rsplit('/').next().unwrap_or_default();
+        if !last.contains(':') && !a.reference.contains('@') && !a.quiet {
             println!("Using default tag: latest");
         }
         // A short name goes through aliases and the search registries.

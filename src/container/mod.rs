@@ -343,7 +343,7 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     // when its CLI is killed; rcon is its monitor.
     opts.pdeathsig = Some(nix::sys::signal::Signal::SIGKILL);
     spec::foreground_stdio(&spec, &mut opts);
-    let tee = log_foreground_output(store, record, &spec, &mut opts)?;
+    let tee_pipes = log_foreground_output(store, record, &spec, &mut opts)?;
     let started_at = Utc::now();
     // Signals for the proxy wait (blocked) until the container's pid is
     // known: a SIGTERM right after the start is forwarded, not lost or fatal.
@@ -356,13 +356,12 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     let mut process = match spawned {
         Ok(p) => p,
         Err(e) => {
-            if let Some(t) = tee {
-                let _ = t.join();
-            }
             finish(store, record, None, Some(e.to_string()));
             return Err(anyhow::Error::new(e).context(format!("cannot start container {}", &record.id[..12])));
         }
     };
+    // The runtime forks single-threaded: the copying thread starts now.
+    let tee = tee_pipes.map(|(out, err, log)| logs::tee_foreground(out, err, log));
     let pid = process.pid();
     let mut state = ContainerState::created();
     state.status = ContainerStatus::Running;
@@ -398,14 +397,17 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
 /// A foreground container kept after it exits (no `--rm`, no `-t`) writes
 /// its output through pipes that a thread copies to rcon's stdout and
 /// stderr and into the container's log, so `logs` shows it as docker's
-/// does. Returns that thread, or `None` when the output goes straight to
-/// rcon's own streams.
+/// does. Returns the pipes' read ends and the log, for
+/// [`logs::tee_foreground`] once the container is spawned (the runtime
+/// must fork a single-threaded rcon), or `None` when the output goes
+/// straight to rcon's own streams.
+#[allow(clippy::type_complexity)]
 fn log_foreground_output(
     store: &Store,
     record: &ContainerRecord,
     spec: &oci_spec::runtime::Spec,
     opts: &mut runtime::SpawnOptions,
-) -> anyhow::Result<Option<std::thread::JoinHandle<()>>> {
+) -> anyhow::Result<Option<(std::os::fd::OwnedFd, std::os::fd::OwnedFd, logs::LogWriter)>> {
     let terminal = spec.process().as_ref().and_then(|p| p.terminal()).unwrap_or(false);
     if record.auto_remove || terminal {
         return Ok(None);
@@ -417,7 +419,7 @@ fn log_foreground_output(
     let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("cannot create the output pipes")?;
     opts.stdio.stdout = runtime::StdioFd::Fd(out_w);
     opts.stdio.stderr = runtime::StdioFd::Fd(err_w);
-    Ok(Some(logs::tee_foreground(out_r, err_r, log)))
+    Ok(Some((out_r, err_r, log)))
 }
 
 /// Records how a container ended (or why it did not start) and removes it
