@@ -79,7 +79,7 @@ fn pull_from_local_registry() {
     assert_eq!(
         stdout(&out),
         format!(
-            "latest: Pulling from busybox\n{short}: Pulling fs layer\n{short}: Verifying Checksum\n\
+            "latest: Pulling from busybox\n{short}: Pulling fs layer\n\
              {short}: Download complete\n{short}: Pull complete\nDigest: {digest}\n\
              Status: Downloaded newer image for {reference}\n{reference}\n"
         ),

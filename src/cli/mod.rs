@@ -170,6 +170,12 @@ where
     crate::sys::ignore_sigpipe(false);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidSubcommand => {
+            // docker's CLI: an unknown command is exit 1 (an unknown flag 125).
+            let name = e.get(clap::error::ContextKind::InvalidSubcommand).map(|v| v.to_string()).unwrap_or_default();
+            eprintln!("rcon: '{name}' is not a rcon command.\nSee 'rcon --help'");
+            return 1;
+        }
         Err(e) => {
             let code = if e.use_stderr() { EXIT_RCON_FAILED } else { 0 };
             let _ = e.print();
@@ -192,6 +198,11 @@ where
         Ok(code) => code,
         Err(e) if !runs && not_found(&e).is_some() => {
             print_error(&e);
+            1
+        }
+        // A --format template that fails: docker's CLI exits 1.
+        Err(e) if !runs && e.chain().any(|c| c.is::<crate::format::template::FormatError>()) => {
+            eprintln!("rcon: {}", error_chain(&e));
             1
         }
         Err(e) => {

@@ -82,7 +82,10 @@ pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
         }
         return Ok(0);
     }
-    let rows: Vec<Row> = selected.iter().map(|(c, s)| Row::new(&store, c, s, now, !a.no_trunc, a.size)).collect();
+    // As docker's CLI: a format that shows the size asks for it.
+    let size =
+        a.size || a.format.as_deref().is_some_and(|f| f == "json" || f.contains(".Size") || f.contains("{{json .}}"));
+    let rows: Vec<Row> = selected.iter().map(|(c, s)| Row::new(&store, c, s, now, !a.no_trunc, size)).collect();
     if let Some(f) = format {
         let items: Vec<serde_json::Value> = rows.iter().map(Row::json).collect();
         out.write_all(f.render(&items, &HEADERS)?.as_bytes())?;

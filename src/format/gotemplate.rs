@@ -21,8 +21,9 @@
 //! were Go maps (rather than structs) and which `null`s were slices or maps
 //! is told by [`Shape`]. [`Mode::Raw`] renders as docker does when it falls
 //! back to the JSON decoded into `map[string]interface{}` (`inspect` does
-//! that when a field is missing): every object a map, every null and missing
-//! key `<no value>`, numbers float64.
+//! that when a field is missing): every object a map, every null
+//! `<no value>`, numbers float64, and a missing key an error (Go's
+//! `missingkey=error`, as docker sets it there).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -1034,7 +1035,13 @@ fn fields(v: &Val, chain: &[String]) -> Result<Val, TemplateError> {
                 Some((_, v)) => v,
                 None => return err(format!("executing \"\" at <{at}>: can't evaluate field {name} in type struct")),
             },
-            Val::Map { entries, typed, .. } => entries.get(name).cloned().unwrap_or(missing_key(typed)),
+            Val::Map { entries, typed, .. } => match entries.get(name) {
+                Some(v) => v.clone(),
+                None if typed => missing_key(true),
+                // Raw JSON is rendered as docker's inspect does, with Go's
+                // `missingkey=error`.
+                None => return err(format!("executing \"\" at <{at}>: map has no entry for key \"{name}\"")),
+            },
             Val::Nil => return err(format!("executing \"\" at <{at}>: nil pointer evaluating {name}")),
             Val::Missing => {
                 return err(format!("executing \"\" at <{at}>: nil pointer evaluating interface {{}}.{name}"));

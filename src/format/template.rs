@@ -32,6 +32,11 @@ pub struct FormatError {
     pub reason: String,
 }
 
+/// Go's `json.Marshal` of a listing row: HTML characters escaped.
+fn row_json(v: &serde_json::Value) -> String {
+    v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
 impl Format {
     /// Parses a listing command's `--format` value as docker's CLI does:
     /// a leading `table` asks for a header row, surrounding spaces are
@@ -74,8 +79,8 @@ impl Format {
 
     /// Like [`Format::render`] for `inspect`: an item whose typed rendering
     /// fails (a field that does not exist) is rendered again from its raw
-    /// JSON, where a missing key prints `<no value>`, as docker's inspect
-    /// does.
+    /// JSON (numbers as float64, a null `<no value>`, a missing key an
+    /// error), as docker's inspect does.
     pub fn render_inspect(&self, items: &[serde_json::Value]) -> Result<String, FormatError> {
         self.render_mode(items, &[], true)
     }
@@ -87,7 +92,12 @@ impl Format {
         raw_fallback: bool,
     ) -> Result<String, FormatError> {
         let (template, table, text) = match self {
-            Format::Json => return Ok(items.iter().map(|i| format!("{i}\n")).collect()),
+            Format::Json => return Ok(items.iter().map(|i| format!("{}\n", row_json(i))).collect()),
+            // A listing row's `{{json .}}` is Go's json.Marshal of docker's
+            // row: `<`, `>`, `&` escaped.
+            Format::Template { text, table: false, .. } if !raw_fallback && text.trim() == "{{json .}}" => {
+                return Ok(items.iter().map(|i| format!("{}\n", row_json(i))).collect());
+            }
             Format::Template { template, table, text } => (template, *table, text),
         };
         let err = |e: super::gotemplate::TemplateError| FormatError { format: text.clone(), reason: e.to_string() };
@@ -96,7 +106,10 @@ impl Format {
             let typed = template.execute(&Val::from_json(item, Mode::Typed, &DOCKER_SHAPE, ""));
             let line = match typed {
                 Err(_) if raw_fallback => {
-                    template.execute(&Val::from_json(item, Mode::Raw, &DOCKER_SHAPE, "")).map_err(err)?
+                    template.execute(&Val::from_json(item, Mode::Raw, &DOCKER_SHAPE, "")).map_err(|e| FormatError {
+                        format: text.clone(),
+                        reason: format!("template parsing error: {e}"),
+                    })?
                 }
                 other => other.map_err(err)?,
             };
@@ -108,7 +121,7 @@ impl Format {
         let header_item = Val::Map {
             entries: headers.iter().map(|(k, v)| (k.to_string(), Val::Str(v.to_string()))).collect(),
             nil: false,
-            typed: false,
+            typed: true,
         };
         let header = template.execute(&header_item).map_err(err)?;
         let mut t = super::Table::new(&header.split('\t').collect::<Vec<_>>());

@@ -423,9 +423,6 @@ fn pull_endpoint(
     store.clean_tmp();
     let progress = Progress::new(opts.quiet, opts.stdout);
     let source = &ep.reference;
-    // docker: `latest: Pulling from busybox` (the tag or digest, the path).
-    let what = reference.tag.clone().or_else(|| reference.digest.as_ref().map(|d| d.to_string())).unwrap_or_default();
-    progress.line(&format!("{what}: Pulling from {}", reference.repository));
     let tls_verify = config::tls_verify_for(opts.tls_verify, ep.insecure);
     let copts = transfer.client_options(source, tls_verify, !opts.quiet)?;
     // The client (and with it reqwest's runtime thread) lives only in this
@@ -536,6 +533,10 @@ fn fetch(
 ) -> Result<Fetched, RegistryError> {
     let shown = reference.to_string();
     let top = client.manifest(&reference.manifest_ref(), &shown)?;
+    // docker: `latest: Pulling from busybox` (the tag or digest, the path),
+    // once the manifest is there.
+    let what = reference.tag.clone().or_else(|| reference.digest.as_ref().map(|d| d.to_string())).unwrap_or_default();
+    progress.line(&format!("{what}: Pulling from {}", reference.repository));
     let top_digest = Digest::of(&top.body);
     if let Some(d) = &reference.digest {
         check_digest(&format!("manifest {shown}"), &top.body, d)?;
