@@ -356,6 +356,7 @@ fn ps_json_has_dockers_keys_and_formats() {
 fn logs_of_a_foreground_run() {
     let (_reg, image) = busybox("bb");
     let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
     let out = rcon.cmd(&["run", "--name", "fg", &image, "sh", "-c", "echo out1; echo err1 >&2; printf tail"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(stdout(&out), "out1\ntail", "the run still prints the output");
