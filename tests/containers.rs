@@ -373,7 +373,8 @@ fn logs_of_a_foreground_run() {
 fn missing_objects_exit_like_docker() {
     let rcon = Rcon::new();
     let out = rcon.cmd(&["rm", "-f", "nosuch"]);
-    assert_eq!((code(&out), stdout(&out), stderr(&out)), (0, String::new(), String::new()), "rm -f is idempotent");
+    let expected = (0, String::new(), "Error: No such container: nosuch\n".to_string());
+    assert_eq!((code(&out), stdout(&out), stderr(&out)), expected, "rm -f is idempotent");
     for (args, msg) in [
         (&["rm", "nosuch"][..], "Error: No such container: nosuch\n"),
         (&["stop", "nosuch"], "Error: No such container: nosuch\n"),
