@@ -202,7 +202,7 @@ where
         }
         // A --format template that fails: docker's CLI exits 1.
         Err(e) if !runs && e.chain().any(|c| c.is::<crate::format::template::FormatError>()) => {
-            eprintln!("rcon: {}", error_chain(&e));
+            eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
             1
         }
         Err(e) => {
