@@ -117,7 +117,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand pull" -l log-level -d 'Logging
 info\t''
 warn\t''
 error\t''"
-complete -c rcon -n "__fish_rcon_using_subcommand pull" -s q -l quiet -d 'Print only the image ID'
+complete -c rcon -n "__fish_rcon_using_subcommand pull" -s q -l quiet -d 'Suppress verbose output: print only the image reference'
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -s a -l all-tags -d 'Pull every tagged image of the repository'
 complete -c rcon -n "__fish_rcon_using_subcommand pull" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l name -d 'Assign a name to the container' -r
@@ -576,7 +576,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcomm
 info\t''
 warn\t''
 error\t''"
-complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Print only the image ID'
+complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Suppress verbose output: print only the image reference'
 complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -s a -l all-tags -d 'Pull every tagged image of the repository'
 complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand image; and __fish_seen_subcommand_from push" -s f -l format -d 'Manifest type: oci or docker (default: the image\'s own)' -r

@@ -106,7 +106,8 @@ fn harness_tar_writer_round_trip() {
     }
 }
 
-/// `--help` and `--version` succeed; an unknown flag is exit 125 as docker.
+/// `--help` and `--version` succeed; an unknown flag is exit 125 and an
+/// unknown command exit 1, as docker.
 #[test]
 fn cli_help_version_bad_flag() {
     let rcon = Rcon::new();
@@ -114,6 +115,10 @@ fn cli_help_version_bad_flag() {
     assert!(rcon.ok(&["--version"]).starts_with("rcon "));
     let out = rcon.cmd(&["--no-such-flag"]);
     assert_eq!(code(&out), 125, "stderr: {}", stderr(&out));
+    // An unknown command is exit 1, as docker's.
+    let out = rcon.cmd(&["nosuchcommand"]);
+    assert_eq!(code(&out), 1, "stderr: {}", stderr(&out));
+    assert_eq!(stderr(&out), "rcon: 'nosuchcommand' is not a rcon command.\nSee 'rcon --help'\n");
 }
 
 /// clap's own consistency checks on the whole command tree (duplicate short

@@ -7,6 +7,7 @@ mod claims;
 mod cli;
 mod common;
 mod containers;
+mod format;
 mod generated;
 mod images;
 mod layers;

@@ -517,7 +517,8 @@ impl Builder<'_> {
     /// The base image's state: its config and layers (pulled if missing).
     fn image_state(&mut self, name: &str, pull: bool) -> std::result::Result<State, String> {
         let policy = if pull { crate::container::PullPolicy::Always } else { crate::container::PullPolicy::Missing };
-        let popts = crate::registry::PullOptions { quiet: self.opts.quiet, tls_verify: self.opts.tls_verify };
+        let popts =
+            crate::registry::PullOptions { quiet: self.opts.quiet, tls_verify: self.opts.tls_verify, stdout: false };
         let image = crate::container::resolve_image(self.store, name, policy, &popts).map_err(|e| format!("{e:#}"))?;
         state_of_image(self.store, &image)
     }
@@ -890,6 +891,7 @@ impl Builder<'_> {
             etc_hostname: etc("hostname"),
             etc_hosts: etc("hosts"),
             etc_resolv_conf: etc("resolv.conf"),
+            dockerenv: None,
         };
         let mut spec = crate::container::spec::build(&input).map_err(|e| self.step_err(step, format!("{e:#}")))?;
         if !prepared.mounts.is_empty() {

@@ -360,7 +360,7 @@ pub fn pause(ctx: &Context, a: Containers, frozen: bool) -> anyhow::Result<i32> 
         match result {
             Ok(()) => println!("{name}"),
             Err(e) => {
-                eprintln!("rcon: {e:#}");
+                super::print_error(&e);
                 status = 1;
             }
         }

@@ -163,10 +163,13 @@ pub fn run(ctx: &Context, a: ImagesArgs) -> anyhow::Result<i32> {
                 .map_or_else(|| "<none>".to_string(), |(_, d)| d.to_string());
             if format.is_some() {
                 items.push(serde_json::json!({
-                    "ID": id, "Repository": repo, "Tag": tag, "Digest": digest,
+                    // docker fills Digest only with --digests.
+                    "ID": id, "Repository": repo, "Tag": tag,
+                    "Digest": if a.digests { digest } else { "<none>".to_string() },
                     "CreatedSince": created,
-                    "CreatedAt": image.created.map(|t| t.to_string()).unwrap_or_default(),
-                    "Size": human_size(image.size), "Containers": "N/A",
+                    "CreatedAt": image.created.map(crate::format::go_time).unwrap_or_default(),
+                    "Size": human_size(image.size), "Containers": "N/A", "SharedSize": "N/A",
+                    "UniqueSize": "N/A", "VirtualSize": human_size(image.size),
                 }));
                 continue;
             }
@@ -193,6 +196,9 @@ pub fn run(ctx: &Context, a: ImagesArgs) -> anyhow::Result<i32> {
             ("CreatedAt", "CREATED AT"),
             ("Size", "SIZE"),
             ("Containers", "CONTAINERS"),
+            ("SharedSize", "SHARED SIZE"),
+            ("UniqueSize", "UNIQUE SIZE"),
+            ("VirtualSize", "VIRTUAL SIZE"),
         ];
         std::io::stdout().lock().write_all(f.render(&items, &headers)?.as_bytes())?;
     } else {

@@ -27,28 +27,38 @@ pub fn run(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
     let mut items = Vec::new();
     let mut status = 0;
     for name in &a.objects {
-        match find(&store, name, a.kind.as_deref()) {
+        match find(&store, name, a.kind.as_deref(), a.format.is_some()) {
             Ok(v) => items.push(v),
             Err(e) => {
-                eprintln!("rcon: {e:#}");
+                eprintln!("Error: {e:#}");
                 status = 1;
             }
         }
     }
     let mut out = std::io::stdout().lock();
     match a.format.as_deref() {
-        Some(f) => out.write_all(Format::parse(f)?.render(&items, &[])?.as_bytes())?,
+        Some(f) => out.write_all(Format::parse_inspect(f)?.render_inspect(&items)?.as_bytes())?,
         None => writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?,
     }
     Ok(status)
 }
 
-fn find(store: &crate::store::Store, name: &str, kind: Option<&str>) -> anyhow::Result<serde_json::Value> {
+/// The object `name` as JSON; `templated`: for a `--format` template.
+fn find(
+    store: &crate::store::Store,
+    name: &str,
+    kind: Option<&str>,
+    templated: bool,
+) -> anyhow::Result<serde_json::Value> {
     if kind != Some("image") {
         match store.find_container(name) {
             Ok(record) => {
                 let state = store.container_state(&record.id)?;
-                return Ok(container_json(store, &record, &state));
+                let mut doc = container_json(store, &record, &state);
+                if templated {
+                    crate::container::inspect::add_template_fields(&mut doc);
+                }
+                return Ok(doc);
             }
             Err(crate::store::StoreError::NoSuchContainer(_)) => {}
             Err(e) => return Err(e.into()),

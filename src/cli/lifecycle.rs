@@ -52,7 +52,7 @@ pub fn start(ctx: &Context, a: StartArgs) -> anyhow::Result<i32> {
             }
             Ok(_) => println!("{name}"),
             Err(e) => {
-                eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
+                super::print_error(&e);
                 code = 1;
             }
         }
@@ -120,7 +120,7 @@ pub fn wait(ctx: &Context, a: WaitArgs) -> anyhow::Result<i32> {
         match lifecycle::wait(&store, name) {
             Ok(code) => println!("{code}"),
             Err(e) => {
-                eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
+                super::print_error(&e);
                 status = 1;
             }
         }
@@ -136,7 +136,7 @@ fn each(names: &[String], mut f: impl FnMut(&str) -> anyhow::Result<()>) -> anyh
         match f(name) {
             Ok(()) => println!("{name}"),
             Err(e) => {
-                eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
+                super::print_error(&e);
                 status = 1;
             }
         }

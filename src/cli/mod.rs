@@ -191,6 +191,12 @@ where
     crate::sys::ignore_sigpipe(false);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidSubcommand => {
+            // docker's CLI: an unknown command is exit 1 (an unknown flag 125).
+            let name = e.get(clap::error::ContextKind::InvalidSubcommand).map(|v| v.to_string()).unwrap_or_default();
+            eprintln!("rcon: '{name}' is not a rcon command.\nSee 'rcon --help'");
+            return 1;
+        }
         Err(e) => {
             let code = if e.use_stderr() { EXIT_RCON_FAILED } else { 0 };
             let _ = e.print();
@@ -206,8 +212,20 @@ where
         eprintln!("rcon: {e}");
         return EXIT_RCON_FAILED;
     }
+    // docker's CLI exits 1 when the object named does not exist, except
+    // for run and create (125, as for every failure of theirs).
+    let runs = matches!(cli.command, Command::Run(_) | Command::Create(_));
     match run(cli) {
         Ok(code) => code,
+        Err(e) if !runs && not_found(&e).is_some() => {
+            print_error(&e);
+            1
+        }
+        // A --format template that fails: docker's CLI exits 1.
+        Err(e) if !runs && e.chain().any(|c| c.is::<crate::format::template::FormatError>()) => {
+            eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
+            1
+        }
         Err(e) => {
             eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
             exit_code(&e)
@@ -295,6 +313,34 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
         }
     }
     EXIT_RCON_FAILED
+}
+
+/// docker's words for a missing container, image, volume or network
+/// (`No such container: web`), when that is what `e` is about.
+pub(crate) fn not_found(e: &anyhow::Error) -> Option<String> {
+    for cause in e.chain() {
+        match cause.downcast_ref::<crate::store::StoreError>() {
+            Some(crate::store::StoreError::NoSuchContainer(n)) => return Some(format!("No such container: {n}")),
+            Some(crate::store::StoreError::NoSuchImage(n)) => return Some(format!("No such image: {n}")),
+            _ => {}
+        }
+        if let Some(crate::volume::VolumeError::NoSuchVolume(n)) = cause.downcast_ref() {
+            return Some(format!("No such volume: {n}"));
+        }
+        if let Some(crate::network::Error::NoSuchNetwork(n)) = cause.downcast_ref() {
+            return Some(format!("No such network: {n}"));
+        }
+    }
+    None
+}
+
+/// Prints a command's error on stderr: `Error: No such container: x` in
+/// docker's words for a missing object, else `rcon: outer: inner`.
+pub(crate) fn print_error(e: &anyhow::Error) {
+    match not_found(e) {
+        Some(m) => eprintln!("Error: {m}"),
+        None => eprintln!("rcon: {}", crate::util::error_chain(e.as_ref())),
+    }
 }
 
 /// The clap command tree, for generating completions and man pages.

@@ -217,7 +217,7 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
                 match network::remove_network(&store, &name) {
                     Ok(_) => writeln!(out, "{name}")?,
                     Err(e) => {
-                        eprintln!("rcon: {e}");
+                        super::print_error(&e.into());
                         failed = true;
                     }
                 }

@@ -4,7 +4,7 @@ use super::Context;
 use crate::format::template::Format;
 use crate::format::{Table, ago, ellipsis, human_duration, human_size};
 use crate::store::{ContainerRecord, ContainerState, ContainerStatus, Store};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::json;
 use std::io::Write;
@@ -39,7 +39,7 @@ pub struct PsArgs {
 }
 
 /// Header labels of the fields `--format "table …"` may use.
-const HEADERS: [(&str, &str); 13] = [
+const HEADERS: [(&str, &str); 14] = [
     ("ID", "CONTAINER ID"),
     ("Image", "IMAGE"),
     ("Command", "COMMAND"),
@@ -53,6 +53,7 @@ const HEADERS: [(&str, &str); 13] = [
     ("Labels", "LABELS"),
     ("Mounts", "MOUNTS"),
     ("Networks", "NETWORKS"),
+    ("LocalVolumes", "LOCAL VOLUMES"),
 ];
 
 /// Lists containers.
@@ -81,7 +82,10 @@ pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
         }
         return Ok(0);
     }
-    let rows: Vec<Row> = selected.iter().map(|(c, s)| Row::new(&store, c, s, now, !a.no_trunc, a.size)).collect();
+    // As docker's CLI: a format that shows the size asks for it.
+    let size =
+        a.size || a.format.as_deref().is_some_and(|f| f == "json" || f.contains(".Size") || f.contains("{{json .}}"));
+    let rows: Vec<Row> = selected.iter().map(|(c, s)| Row::new(&store, c, s, now, !a.no_trunc, size)).collect();
     if let Some(f) = format {
         let items: Vec<serde_json::Value> = rows.iter().map(Row::json).collect();
         out.write_all(f.render(&items, &HEADERS)?.as_bytes())?;
@@ -116,6 +120,9 @@ struct Row {
     size: String,
     names: String,
     labels: String,
+    mounts: String,
+    local_volumes: usize,
+    networks: String,
 }
 
 impl Row {
@@ -125,7 +132,7 @@ impl Row {
             id: if trunc { c.id[..12].to_string() } else { c.id.clone() },
             image: c.image.clone(),
             command: if trunc { ellipsis(&command, 20) } else { command },
-            created_at: c.created.to_rfc3339_opts(SecondsFormat::Secs, true),
+            created_at: crate::format::go_time(c.created),
             running_for: ago(c.created, now),
             ports: crate::network::ports_column(store, &c.id),
             state: crate::container::inspect::status_word(s),
@@ -133,18 +140,41 @@ impl Row {
             size: if size {
                 format!("{} (virtual {})", human_size(upper_size(store, &c.id)), image_size(store, c))
             } else {
-                String::new()
+                "0B".into()
             },
             names: c.name.clone(),
             labels: c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
+            // docker: volume names and bind sources, each cut to 15 characters.
+            mounts: c
+                .mounts
+                .iter()
+                .filter(|m| m.kind != crate::volume::MountKind::Tmpfs)
+                .map(|m| {
+                    let name = if m.kind == crate::volume::MountKind::Volume {
+                        m.name.clone()
+                    } else {
+                        m.source.display().to_string()
+                    };
+                    if trunc { ellipsis(&name, 15) } else { name }
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            local_volumes: c.mounts.iter().filter(|m| m.kind == crate::volume::MountKind::Volume).count(),
+            networks: crate::network::settings_json(store, &c.id)["Networks"]
+                .as_object()
+                .map(|n| n.keys().cloned().collect::<Vec<_>>().join(","))
+                .unwrap_or_default(),
         }
     }
 
+    /// docker's `ps --format '{{json .}}'` object (its formatter's fields,
+    /// all strings).
     fn json(&self) -> serde_json::Value {
         json!({
-            "ID": self.id, "Image": self.image, "Command": format!("{:?}", self.command), "CreatedAt": self.created_at,
-            "RunningFor": self.running_for, "Ports": self.ports, "State": self.state, "Status": self.status,
-            "Size": self.size, "Names": self.names, "Labels": self.labels, "Mounts": "", "Networks": "",
+            "Command": format!("{:?}", self.command), "CreatedAt": self.created_at, "ID": self.id,
+            "Image": self.image, "Labels": self.labels, "LocalVolumes": self.local_volumes.to_string(),
+            "Mounts": self.mounts, "Names": self.names, "Networks": self.networks, "Ports": self.ports,
+            "RunningFor": self.running_for, "Size": self.size, "State": self.state, "Status": self.status,
         })
     }
 }

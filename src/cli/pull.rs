@@ -48,7 +48,7 @@ impl RegistryFlags {
 /// Flags of `rcon pull`.
 #[derive(Debug, Args)]
 pub struct PullArgs {
-    /// Print only the image ID
+    /// Suppress verbose output: print only the image reference
     #[arg(short, long)]
     pub quiet: bool,
     /// Pull every tagged image of the repository
@@ -66,11 +66,12 @@ pub struct PullArgs {
     pub reference: String,
 }
 
-/// Pulls the image and prints its ID (`-q`) or the pull's progress.
+/// Pulls the image, printing docker's progress and status lines on stdout
+/// and then the full reference (`-q`: only the reference).
 pub fn run(ctx: &Context, a: PullArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let reference = crate::reference::Reference::parse(&a.reference)?;
-    let opts = crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.registry.tls_verify };
+    let opts = crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.registry.tls_verify, stdout: true };
     let mut transfer = a.registry.transfer()?;
     if a.stall_timeout.is_zero() {
         anyhow::bail!("--stall-timeout must be longer than 0s");
@@ -90,18 +91,37 @@ pub fn run(ctx: &Context, a: PullArgs) -> anyhow::Result<i32> {
             .map(|t| crate::reference::Reference { tag: Some(t), digest: None, ..reference.clone() })
             .collect()
     } else {
+        // `parse` fills in `latest`: look at what was typed.
+        let last = a.reference.rsplit('/').next().unwrap_or_default();
+        if !last.contains(':') && !a.reference.contains('@') && !a.quiet {
+            println!("Using default tag: latest");
+        }
         // A short name goes through aliases and the search registries.
         let image = crate::registry::pull_by_name(&store, &a.reference, &opts, &transfer, false)?;
-        if a.quiet {
-            println!("{}", image.id);
-        }
+        println!("{}", pulled_name(&image, &reference));
         return Ok(0);
     };
     for r in references {
-        let image = crate::registry::pull_image(&store, &r, &opts, &transfer)?;
-        if a.quiet {
-            println!("{}", image.id);
-        }
+        crate::registry::pull_image(&store, &r, &opts, &transfer)?;
+    }
+    if a.quiet {
+        println!("{}", crate::registry::resolve_name(&a.reference)?.repository_name());
     }
     Ok(0)
+}
+
+/// The full reference docker prints last (`docker.io/library/busybox:latest`,
+/// `registry:5000/app@sha256:…`): the name the pulled image was stored under.
+fn pulled_name(image: &crate::store::ImageRecord, asked: &crate::reference::Reference) -> String {
+    if asked.digest.is_some() {
+        return image.repo_digests.first().cloned().unwrap_or_else(|| asked.to_string());
+    }
+    let tail = format!("{}:{}", asked.repository, asked.tag.as_deref().unwrap_or("latest"));
+    image
+        .repo_tags
+        .iter()
+        .find(|t| **t == tail || t.ends_with(&format!("/{tail}")))
+        .or(image.repo_tags.first())
+        .cloned()
+        .unwrap_or_else(|| asked.to_string())
 }

@@ -29,8 +29,11 @@ pub fn run(ctx: &Context, a: RmArgs) -> anyhow::Result<i32> {
                 }
                 println!("{name}")
             }
+            // docker: `rm -f` of a container that does not exist says so
+            // and still succeeds.
+            Err(e) if a.force && super::not_found(&e).is_some() => super::print_error(&e),
             Err(e) => {
-                eprintln!("rcon: {e:#}");
+                super::print_error(&e);
                 code = 1;
             }
         }

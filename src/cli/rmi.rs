@@ -22,7 +22,7 @@ pub fn run(ctx: &Context, a: RmiArgs) -> anyhow::Result<i32> {
     let mut code = 0;
     for name in &a.images {
         if let Err(e) = remove(&store, name, a.force) {
-            eprintln!("rcon: {e:#}");
+            super::print_error(&e);
             code = 1;
         }
     }

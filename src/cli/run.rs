@@ -127,7 +127,7 @@ pub fn options(a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
         hostname: a.hostname,
         auto_remove: a.rm,
         pull: crate::container::PullPolicy::parse(&a.pull),
-        pull_options: crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.tls_verify },
+        pull_options: crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.tls_verify, stdout: false },
         restart: a.restart,
         log_opts: a.log_opt,
         health,

@@ -177,14 +177,23 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
             }
         }
         VolumeCommand::Inspect { format, names } => {
+            // As docker: what exists is printed, each missing one is an error, exit 1.
             let mut docs = Vec::new();
+            let mut code = 0;
             for n in &names {
-                docs.push(volume::inspect_json(&store, &volume::get(&store, n)?));
+                match volume::get(&store, n) {
+                    Ok(v) => docs.push(volume::inspect_json(&store, &v)),
+                    Err(e) => {
+                        super::print_error(&e.into());
+                        code = 1;
+                    }
+                }
             }
             match format {
-                Some(f) => write!(out, "{}", Format::parse(&f)?.render(&docs, &[])?)?,
+                Some(f) => write!(out, "{}", Format::parse_inspect(&f)?.render_inspect(&docs)?)?,
                 None => writeln!(out, "{}", serde_json::to_string_pretty(&docs)?)?,
             }
+            return Ok(code);
         }
         VolumeCommand::Rm { force, names } => {
             let mut code = 0;
@@ -193,7 +202,7 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
                     Ok(()) => writeln!(out, "{n}")?,
                     Err(volume::VolumeError::NoSuchVolume(_)) if force => {}
                     Err(e) => {
-                        eprintln!("rcon: {e}");
+                        super::print_error(&e.into());
                         code = 1;
                     }
                 }

@@ -66,6 +66,128 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
     if let Some(h) = health {
         state_json["Health"] = h;
     }
+    let network_settings = network_settings(crate::network::settings_json(store, &record.id));
+    let exposed: serde_json::Map<String, Value> = network_settings["Ports"]
+        .as_object()
+        .map(|p| p.keys().map(|k| (k.clone(), json!({}))).collect())
+        .unwrap_or_default();
+    let volumes: serde_json::Map<String, Value> =
+        record.mounts.iter().filter(|m| m.anonymous).map(|m| (m.destination.clone(), json!({}))).collect();
+    let (entrypoint, cmd) = split_command(store, record);
+    let binds: Vec<String> = record
+        .mounts
+        .iter()
+        .filter(|m| m.kind != crate::volume::MountKind::Tmpfs && !m.anonymous)
+        .map(|m| {
+            let src = if m.kind == crate::volume::MountKind::Volume {
+                m.name.clone()
+            } else {
+                m.source.display().to_string()
+            };
+            if m.rw { format!("{src}:{}", m.destination) } else { format!("{src}:{}:ro", m.destination) }
+        })
+        .collect();
+    let mut config = json!({
+        "Hostname": hostname,
+        "Domainname": spec.as_ref().and_then(|s| s.domainname().clone()).unwrap_or_default(),
+        "User": record.user.clone().unwrap_or_default(),
+        "AttachStdin": false,
+        "AttachStdout": false,
+        "AttachStderr": false,
+        "Tty": process.as_ref().and_then(|p| p.terminal()).unwrap_or(false),
+        "OpenStdin": false,
+        "StdinOnce": false,
+        "Env": config_env(&env, &hostname),
+        "Cmd": cmd,
+        "Image": record.image,
+        "Volumes": if volumes.is_empty() { Value::Null } else { Value::Object(volumes) },
+        "WorkingDir": cwd,
+        "Entrypoint": entrypoint,
+        "OnBuild": Value::Null,
+        "Labels": record.labels,
+    });
+    if !exposed.is_empty() {
+        config["ExposedPorts"] = Value::Object(exposed);
+    }
+    if let Some(h) = &record.healthcheck {
+        config["Healthcheck"] = json!(h);
+    }
+    if let Some(s) = &record.stop_signal {
+        config["StopSignal"] = json!(s);
+    }
+    if let Some(t) = record.stop_timeout {
+        config["StopTimeout"] = json!(t);
+    }
+    let host_config = json!({
+        "Binds": if binds.is_empty() { Value::Null } else { json!(binds) },
+        "ContainerIDFile": "",
+        "LogConfig": {"Type": "k8s-file", "Config": log_config},
+        "NetworkMode": "default",
+        "PortBindings": {},
+        "RestartPolicy": {"Name": restart_name, "MaximumRetryCount": max_retries},
+        "AutoRemove": record.auto_remove,
+        "VolumeDriver": "",
+        "VolumesFrom": Value::Null,
+        "CapAdd": Value::Null,
+        "CapDrop": Value::Null,
+        "CgroupnsMode": "private",
+        "Dns": [],
+        "DnsOptions": [],
+        "DnsSearch": [],
+        "ExtraHosts": Value::Null,
+        "GroupAdd": Value::Null,
+        "IpcMode": "private",
+        "Cgroup": "",
+        "Links": Value::Null,
+        "OomScoreAdj": 0,
+        "PidMode": "",
+        "Privileged": false,
+        "PublishAllPorts": false,
+        "ReadonlyRootfs": spec.as_ref().and_then(|s| s.root().as_ref()).and_then(|r| r.readonly()).unwrap_or(false),
+        "SecurityOpt": Value::Null,
+        "UTSMode": "",
+        "UsernsMode": "",
+        "ShmSize": 67108864,
+        "Runtime": "runc",
+        "ConsoleSize": [0, 0],
+        "Isolation": "",
+    });
+    let resources = json!({
+        "CpuShares": 0,
+        "Memory": 0,
+        "NanoCpus": 0,
+        "CgroupParent": "",
+        "BlkioWeight": 0,
+        "BlkioWeightDevice": [],
+        "BlkioDeviceReadBps": Value::Null,
+        "BlkioDeviceWriteBps": Value::Null,
+        "BlkioDeviceReadIOps": Value::Null,
+        "BlkioDeviceWriteIOps": Value::Null,
+        "CpuPeriod": 0,
+        "CpuQuota": 0,
+        "CpuRealtimePeriod": 0,
+        "CpuRealtimeRuntime": 0,
+        "CpusetCpus": "",
+        "CpusetMems": "",
+        "Devices": [],
+        "DeviceCgroupRules": Value::Null,
+        "DeviceRequests": Value::Null,
+        "KernelMemory": 0,
+        "KernelMemoryTCP": 0,
+        "MemoryReservation": 0,
+        "MemorySwap": 0,
+        "MemorySwappiness": Value::Null,
+        "OomKillDisable": Value::Null,
+        "PidsLimit": Value::Null,
+        "Ulimits": Value::Null,
+        "CpuCount": 0,
+        "CpuPercent": 0,
+        "IOMaximumIOps": 0,
+        "IOMaximumBandwidth": 0,
+        "MaskedPaths": spec.as_ref().and_then(|s| s.linux().as_ref()).and_then(|l| l.masked_paths().clone()),
+        "ReadonlyPaths": spec.as_ref().and_then(|s| s.linux().as_ref()).and_then(|l| l.readonly_paths().clone()),
+    });
+    let host_config = overlay(host_config, resources);
     json!({
         "Id": record.id,
         "Created": time(Some(record.created)),
@@ -81,27 +203,122 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
         "RestartCount": state.restart_count,
         "Driver": "overlay",
         "Platform": "linux",
+        "MountLabel": "",
+        "ProcessLabel": "",
+        "AppArmorProfile": "",
+        "ExecIDs": Value::Null,
+        "HostConfig": host_config,
+        "GraphDriver": {
+            "Data": {
+                "LowerDir": Value::Null,
+                "MergedDir": dir.join("merged"),
+                "UpperDir": dir.join("upper"),
+                "WorkDir": dir.join("work"),
+            },
+            "Name": "overlay",
+        },
         "Mounts": record.mounts.iter().map(|m| m.inspect_json()).collect::<Vec<_>>(),
-        "Config": {
-            "Hostname": hostname,
-            "Domainname": spec.as_ref().and_then(|s| s.domainname().clone()).unwrap_or_default(),
-            "User": record.user.clone().unwrap_or_default(),
-            "Tty": process.as_ref().and_then(|p| p.terminal()).unwrap_or(false),
-            "Env": env,
-            "Cmd": record.command,
-            "Image": record.image,
-            "WorkingDir": cwd,
-            "Entrypoint": Value::Null,
-            "Labels": record.labels,
-            "StopSignal": record.stop_signal.clone().unwrap_or_else(|| "SIGTERM".into()),
-            "StopTimeout": record.stop_timeout,
-            "Healthcheck": record.healthcheck,
-        },
-        "HostConfig": {
-            "AutoRemove": record.auto_remove,
-            "RestartPolicy": {"Name": restart_name, "MaximumRetryCount": max_retries},
-            "LogConfig": {"Type": "k8s-file", "Config": log_config},
-        },
-        "NetworkSettings": crate::network::settings_json(store, &record.id),
+        "Config": config,
+        "NetworkSettings": network_settings,
     })
+}
+
+/// `Config.Env` as docker keeps it: the image's and the user's variables,
+/// without the `HOSTNAME` the runtime adds.
+fn config_env(env: &[String], hostname: &str) -> Vec<String> {
+    let added = format!("HOSTNAME={hostname}");
+    env.iter().filter(|e| **e != added).cloned().collect()
+}
+
+/// `Config.Entrypoint` and `Config.Cmd`: the image's entrypoint when the
+/// command starts with it (`null` otherwise), and the rest.
+fn split_command(store: &Store, record: &ContainerRecord) -> (Value, Value) {
+    let image_entrypoint: Vec<String> = store
+        .read_blob(&record.image_id)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .and_then(|c| serde_json::from_value(c["config"]["Entrypoint"].clone()).ok())
+        .unwrap_or_default();
+    if !image_entrypoint.is_empty() && record.command.starts_with(&image_entrypoint) {
+        let rest = &record.command[image_entrypoint.len()..];
+        (json!(image_entrypoint), if rest.is_empty() { Value::Null } else { json!(rest) })
+    } else {
+        (Value::Null, json!(record.command))
+    }
+}
+
+/// `NetworkSettings` with every key docker prints, the network module's
+/// values over docker's empty defaults (also in each `Networks` entry).
+fn network_settings(actual: Value) -> Value {
+    let defaults = json!({
+        "Bridge": "",
+        "SandboxID": "",
+        "HairpinMode": false,
+        "LinkLocalIPv6Address": "",
+        "LinkLocalIPv6PrefixLen": 0,
+        "Ports": {},
+        "SandboxKey": "",
+        "SecondaryIPAddresses": Value::Null,
+        "SecondaryIPv6Addresses": Value::Null,
+        "EndpointID": "",
+        "Gateway": "",
+        "GlobalIPv6Address": "",
+        "GlobalIPv6PrefixLen": 0,
+        "IPAddress": "",
+        "IPPrefixLen": 0,
+        "IPv6Gateway": "",
+        "MacAddress": "",
+        "Networks": {},
+    });
+    let endpoint = json!({
+        "IPAMConfig": Value::Null,
+        "Links": Value::Null,
+        "Aliases": Value::Null,
+        "NetworkID": "",
+        "EndpointID": "",
+        "Gateway": "",
+        "IPAddress": "",
+        "IPPrefixLen": 0,
+        "IPv6Gateway": "",
+        "GlobalIPv6Address": "",
+        "GlobalIPv6PrefixLen": 0,
+        "MacAddress": "",
+        "DriverOpts": Value::Null,
+    });
+    let mut out = overlay(defaults, actual);
+    if let Some(nets) = out["Networks"].as_object_mut() {
+        for v in nets.values_mut() {
+            *v = overlay(endpoint.clone(), v.take());
+        }
+    }
+    out
+}
+
+/// `actual`'s keys over `defaults`.
+fn overlay(mut defaults: Value, actual: Value) -> Value {
+    if let (Some(d), Value::Object(a)) = (defaults.as_object_mut(), actual) {
+        d.extend(a);
+    }
+    defaults
+}
+
+/// Adds the fields docker's JSON omits when empty (`omitempty`) but its Go
+/// structs still have, so a template reading them renders as docker's
+/// (`{{.State.Health}}` is `<nil>`, not a missing field). For `--format`
+/// only: the JSON output keeps docker's omissions.
+pub fn add_template_fields(doc: &mut Value) {
+    let add = |v: &mut Value, key: &str, default: Value| {
+        if let Some(o) = v.as_object_mut() {
+            o.entry(key).or_insert(default);
+        }
+    };
+    add(&mut doc["State"], "Health", Value::Null);
+    for (k, d) in [
+        ("ExposedPorts", Value::Null),
+        ("Healthcheck", Value::Null),
+        ("StopSignal", json!("")),
+        ("StopTimeout", Value::Null),
+    ] {
+        add(&mut doc["Config"], k, d);
+    }
 }

@@ -384,6 +384,53 @@ pub fn read_all(path: &Path) -> std::io::Result<Vec<Record>> {
     Ok(out)
 }
 
+/// Copies a foreground container's output to rcon's own stdout and stderr
+/// and into its log, so `logs` works after a foreground `run` without
+/// `--rm`, as with docker. `out` and `err` are the read ends of the
+/// container's stdout and stderr pipes; each is pumped by its own thread
+/// until it ends. Join the returned handle after the container exited: it
+/// returns once both streams ended and the log is flushed.
+pub fn tee_foreground(
+    out: std::os::fd::OwnedFd,
+    err: std::os::fd::OwnedFd,
+    log: LogWriter,
+) -> std::thread::JoinHandle<()> {
+    use std::io::Read;
+    std::thread::spawn(move || {
+        let log = std::sync::Mutex::new(log);
+        let pump = |from: std::os::fd::OwnedFd, stream: Stream| {
+            let mut from = File::from(from);
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = match from.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                };
+                let chunk = &buf[..n];
+                // A closed stdout (`rcon run … | head`) must not stop the log.
+                let _ = match stream {
+                    Stream::Stdout => {
+                        std::io::stdout().lock().write_all(chunk).and_then(|()| std::io::stdout().flush())
+                    }
+                    Stream::Stderr => std::io::stderr().lock().write_all(chunk),
+                };
+                if let Ok(mut l) = log.lock() {
+                    let _ = l.write(stream, chunk);
+                }
+            }
+        };
+        std::thread::scope(|s| {
+            s.spawn(|| pump(err, Stream::Stderr));
+            pump(out, Stream::Stdout);
+        });
+        if let Ok(mut l) = log.into_inner() {
+            let _ = l.flush_partial();
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -214,6 +214,7 @@ fn create_claimed(
         etc_hostname: dir.join("hostname"),
         etc_hosts: dir.join("hosts"),
         etc_resolv_conf: dir.join("resolv.conf"),
+        dockerenv: Some(dir.join("dockerenv")),
     };
     let mut spec = spec::build(&input)?;
     let image_volumes = config.config().as_ref().and_then(|c| c.volumes().clone()).unwrap_or_default();
@@ -248,7 +249,13 @@ fn create_claimed(
             .clone()
             .or_else(|| config.config().as_ref().and_then(|c| c.stop_signal().clone())),
         stop_timeout: opts.stop_timeout,
-        labels: parse_labels(&opts.labels)?,
+        labels: {
+            // As docker: the image's labels, then `--label` over them.
+            let mut labels: std::collections::BTreeMap<String, String> =
+                serde_json::from_value(config_json["config"]["Labels"].clone()).unwrap_or_default();
+            labels.extend(parse_labels(&opts.labels)?);
+            labels
+        },
         mounts,
     };
     claim_name(store, &mut record, opts.name.is_some())?;
@@ -290,6 +297,8 @@ fn write_etc_files(dir: &Path, hostname: &str) -> anyhow::Result<()> {
         std::fs::write(&p, data).with_context(|| format!("cannot write {}", p.display()))
     };
     write("hostname", format!("{hostname}\n"))?;
+    // Bind-mounted at /.dockerenv: tools detect containers by it.
+    write("dockerenv", String::new())?;
     write("hosts", crate::network::dns::default_hosts(hostname))?;
     let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     write("resolv.conf", crate::network::dns::resolv_conf_from_host(&host_resolv))
@@ -380,18 +389,25 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     // when its CLI is killed; rcon is its monitor.
     opts.pdeathsig = Some(nix::sys::signal::Signal::SIGKILL);
     spec::foreground_stdio(&spec, &mut opts);
+    let tee_pipes = log_foreground_output(store, record, &spec, &mut opts)?;
     let started_at = Utc::now();
     // Signals for the proxy wait (blocked) until the container's pid is
     // known: a SIGTERM right after the start is forwarded, not lost or fatal.
     let proxied = proxied_signals();
     let _ = proxied.thread_block();
-    let mut process = match runtime::spawn(&spec, &opts) {
+    let spawned = runtime::spawn(&spec, &opts);
+    // The pipes' write ends must live only in the container, or the tee
+    // would never see the output end.
+    drop(opts);
+    let mut process = match spawned {
         Ok(p) => p,
         Err(e) => {
             finish(store, record, None, Some(e.to_string()));
             return Err(anyhow::Error::new(e).context(format!("cannot start container {}", &record.id[..12])));
         }
     };
+    // The runtime forks single-threaded: the copying thread starts now.
+    let tee = tee_pipes.map(|(out, err, log)| logs::tee_foreground(out, err, log));
     let pid = process.pid();
     cleanup::record_cgroups(store, &record.id, process.cgroup());
     let mut state = ContainerState::created();
@@ -410,6 +426,9 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
         let _ = runtime::tty::forward(console, spec::stdin_open(&spec));
     }
     let exit = process.wait_exit();
+    if let Some(t) = tee {
+        let _ = t.join();
+    }
     state.oom_killed = exit.as_ref().is_ok_and(|e| e.oom_killed);
     let status = exit.map(|e| e.status);
     crate::sys::forward_signals_to(0, &[]); // the init is gone: forward nothing more
@@ -456,6 +475,34 @@ pub fn started_events(store: &Store, record: &ContainerRecord) {
         );
     }
     events::container(store, "start", record, &[]);
+}
+
+/// A foreground container kept after it exits (no `--rm`, no `-t`) writes
+/// its output through pipes that a thread copies to rcon's stdout and
+/// stderr and into the container's log, so `logs` shows it as docker's
+/// does. Returns the pipes' read ends and the log, for
+/// [`logs::tee_foreground`] once the container is spawned (the runtime
+/// must fork a single-threaded rcon), or `None` when the output goes
+/// straight to rcon's own streams.
+#[allow(clippy::type_complexity)]
+fn log_foreground_output(
+    store: &Store,
+    record: &ContainerRecord,
+    spec: &oci_spec::runtime::Spec,
+    opts: &mut runtime::SpawnOptions,
+) -> anyhow::Result<Option<(std::os::fd::OwnedFd, std::os::fd::OwnedFd, logs::LogWriter)>> {
+    let terminal = spec.process().as_ref().and_then(|p| p.terminal()).unwrap_or(false);
+    if record.auto_remove || terminal {
+        return Ok(None);
+    }
+    let rotation = logs::Rotation::parse(&record.log_opts).unwrap_or_default();
+    let path = store.container_dir(&record.id).join("ctr.log");
+    let log = logs::LogWriter::open(&path, rotation).with_context(|| format!("cannot open log {}", path.display()))?;
+    let (out_r, out_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("cannot create the output pipes")?;
+    let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("cannot create the output pipes")?;
+    opts.stdio.stdout = runtime::StdioFd::Fd(out_w);
+    opts.stdio.stderr = runtime::StdioFd::Fd(err_w);
+    Ok(Some((out_r, err_r, log)))
 }
 
 /// Records how a container ended (or why it did not start) and removes it

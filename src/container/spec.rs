@@ -35,6 +35,9 @@ pub struct SpecInput<'a> {
     pub etc_hosts: PathBuf,
     /// See `etc_hostname`.
     pub etc_resolv_conf: PathBuf,
+    /// An empty host file to bind-mount at /.dockerenv (containers have
+    /// it, as docker's; the builder's RUN steps do not, as BuildKit's).
+    pub dockerenv: Option<PathBuf>,
 }
 
 /// docker's `PATH` for containers whose image sets none.
@@ -790,7 +793,7 @@ fn mount(dest: &str, typ: &str, source: &Path, options: &[&str]) -> anyhow::Resu
 /// until cgroup support comes.
 fn default_mounts(input: &SpecInput) -> anyhow::Result<Vec<Mount>> {
     let p = Path::new;
-    Ok(vec![
+    let mut mounts = vec![
         mount("/proc", "proc", p("proc"), &["nosuid", "noexec", "nodev"])?,
         mount("/dev", "tmpfs", p("tmpfs"), &["nosuid", "strictatime", "mode=755", "size=65536k"])?,
         mount(
@@ -805,7 +808,11 @@ fn default_mounts(input: &SpecInput) -> anyhow::Result<Vec<Mount>> {
         mount("/etc/resolv.conf", "bind", &input.etc_resolv_conf, &["rbind", "rprivate"])?,
         mount("/etc/hostname", "bind", &input.etc_hostname, &["rbind", "rprivate"])?,
         mount("/etc/hosts", "bind", &input.etc_hosts, &["rbind", "rprivate"])?,
-    ])
+    ];
+    if let Some(f) = &input.dockerenv {
+        mounts.push(mount("/.dockerenv", "bind", f, &["rbind", "ro", "rprivate"])?);
+    }
+    Ok(mounts)
 }
 
 #[cfg(test)]
@@ -850,6 +857,7 @@ mod tests {
             etc_hostname: "/c/hostname".into(),
             etc_hosts: "/c/hosts".into(),
             etc_resolv_conf: "/c/resolv.conf".into(),
+            dockerenv: None,
         })
     }
 

@@ -3,6 +3,7 @@
 //! exact rules of docker's go-units so scripts that parse docker's output
 //! parse ours.
 
+pub mod gotemplate;
 pub mod template;
 
 use chrono::{DateTime, Utc};
@@ -96,6 +97,21 @@ pub fn human_duration(seconds: f64) -> String {
         return format!("{} months", hours / 24 / 30);
     }
     format!("{} years", (s / 3600.0 / 24.0 / 365.0) as i64)
+}
+
+/// Go's `time.Time.String()` of `t` in the local time zone, as docker's
+/// CLI prints `CreatedAt`: `2006-01-02 15:04:05 -0700 MST` (the zone is
+/// `UTC` at offset zero, else the numeric offset, as Go prints zones
+/// without an abbreviation).
+pub fn go_time(t: DateTime<Utc>) -> String {
+    go_time_in(t, *t.with_timezone(&chrono::Local).offset())
+}
+
+fn go_time_in(t: DateTime<Utc>, offset: chrono::FixedOffset) -> String {
+    let local = t.with_timezone(&offset);
+    let off = local.format("%z").to_string();
+    let zone = if off == "+0000" { "UTC".to_string() } else { off.clone() };
+    format!("{} {off} {zone}", local.format("%Y-%m-%d %H:%M:%S"))
 }
 
 /// "5 seconds ago" for a past instant, relative to `now`.
@@ -212,6 +228,14 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], "A         LONGER HEADER   C");
         assert_eq!(lines[1], "x         y               z");
+    }
+
+    #[test]
+    fn go_time_is_time_string() {
+        let t = DateTime::parse_from_rfc3339("2024-01-02T03:04:05Z").unwrap().with_timezone(&Utc);
+        assert_eq!(go_time_in(t, chrono::FixedOffset::east_opt(0).unwrap()), "2024-01-02 03:04:05 +0000 UTC");
+        let cet = chrono::FixedOffset::east_opt(3600).unwrap();
+        assert_eq!(go_time_in(t, cet), "2024-01-02 04:04:05 +0100 +0100");
     }
 
     #[test]

@@ -1,12 +1,9 @@
 //! `--format` for the listing and inspect commands: Go templates (docker's
-//! syntax, through the `gtmpl` crate) over each item's JSON, with docker's
-//! extra functions (`json`, `join`, `split`, `lower`, `upper`, `title`,
-//! `truncate`, `pad`) and its two special forms: `table TEMPLATE` (a header
-//! row and aligned columns) and `json` (one JSON object per line).
+//! syntax and rendering, see [`super::gotemplate`]) over each item's JSON,
+//! and docker's two special forms: `table TEMPLATE` (a header row and
+//! aligned columns) and `json` (one JSON object per line).
 
-use gtmpl::{Context, Template};
-use gtmpl_value::{FuncError, Number, Value};
-use std::collections::HashMap;
+use super::gotemplate::{DOCKER_SHAPE, Mode, Template, Val};
 
 /// A parsed `--format` value.
 pub enum Format {
@@ -19,212 +16,118 @@ pub enum Format {
         template: Box<Template>,
         /// `table` was given.
         table: bool,
-        /// The template text (for the header row).
+        /// The template text.
         text: String,
     },
 }
 
-/// Why a `--format` value cannot be used.
+/// Why a `--format` value cannot be used: Go's message
+/// (`template: :1:2: executing "" at <.Foo>: …`).
 #[derive(Debug, thiserror::Error)]
-#[error("invalid --format {format:?}: {reason}")]
+#[error("{reason}")]
 pub struct FormatError {
     /// The value given.
     pub format: String,
-    /// What is wrong.
+    /// What is wrong, in Go's words.
     pub reason: String,
 }
 
+/// Go's `json.Marshal` of a listing row: HTML characters escaped.
+fn row_json(v: &serde_json::Value) -> String {
+    v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
 impl Format {
-    /// Parses a `--format` value. `\t` and `\n` written literally (as the
-    /// shell passes them) become tab and newline, as with docker.
+    /// Parses a listing command's `--format` value as docker's CLI does:
+    /// a leading `table` asks for a header row, surrounding spaces are
+    /// trimmed, and `\t` and `\n` written literally (as the shell passes
+    /// them) become tab and newline.
     pub fn parse(format: &str) -> Result<Format, FormatError> {
-        let err = |reason: String| FormatError { format: format.to_string(), reason };
         if format == "json" {
             return Ok(Format::Json);
         }
         let (table, text) = match format.strip_prefix("table") {
-            Some(rest) if rest.is_empty() || rest.starts_with(char::is_whitespace) => (true, rest.trim_start()),
+            Some(rest) if rest.is_empty() || rest.starts_with(char::is_whitespace) => (true, rest),
             _ => (false, format),
         };
-        let text = text.replace("\\t", "\t").replace("\\n", "\n");
-        let mut template = Template::default();
-        template.add_funcs(&FUNCS);
-        template.parse(text.clone()).map_err(|e| err(e.to_string()))?;
+        let text = text.trim_matches(' ').replace("\\t", "\t").replace("\\n", "\n");
+        Format::template(format, text, table)
+    }
+
+    /// Parses `inspect`'s `--format` value as docker's CLI does: the
+    /// template as given (no `table`, no `\t` replacement); `json` prints
+    /// each object as one line of JSON.
+    pub fn parse_inspect(format: &str) -> Result<Format, FormatError> {
+        if format == "json" {
+            return Ok(Format::Json);
+        }
+        Format::template(format, format.to_string(), false)
+    }
+
+    fn template(format: &str, text: String, table: bool) -> Result<Format, FormatError> {
+        let template = Template::parse(&text, &[])
+            .map_err(|e| FormatError { format: format.to_string(), reason: e.to_string() })?;
         Ok(Format::Template { template: Box::new(template), table, text })
     }
 
     /// Renders `items`; `headers` maps field names to header labels
     /// (`ID` → `CONTAINER ID`) for the `table` form. Returns the whole
-    /// output, each item on its own line(s).
+    /// output, each item followed by a newline (as docker's `--format`).
     pub fn render(&self, items: &[serde_json::Value], headers: &[(&str, &str)]) -> Result<String, FormatError> {
-        match self {
-            Format::Json => Ok(items.iter().map(|i| format!("{i}\n")).collect()),
-            Format::Template { template, table, text } => {
-                let err = |e: String| FormatError { format: text.clone(), reason: e };
-                let mut lines = Vec::new();
-                for item in items {
-                    lines.push(template.render(&Context::from(to_value(item))).map_err(|e| err(e.to_string()))?);
-                }
-                if !table {
-                    return Ok(lines.into_iter().map(|l| l + "\n").collect());
-                }
-                let header_item: serde_json::Map<String, serde_json::Value> =
-                    headers.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string()))).collect();
-                let header = template
-                    .render(&Context::from(to_value(&serde_json::Value::Object(header_item))))
-                    .map_err(|e| err(e.to_string()))?;
-                let mut t = super::Table::new(&header.split('\t').collect::<Vec<_>>());
-                for l in lines {
-                    t.row(l.split('\t').map(str::to_string).collect());
-                }
-                Ok(t.render())
+        self.render_mode(items, headers, false)
+    }
+
+    /// Like [`Format::render`] for `inspect`: an item whose typed rendering
+    /// fails (a field that does not exist) is rendered again from its raw
+    /// JSON (numbers as float64, a null `<no value>`, a missing key an
+    /// error), as docker's inspect does.
+    pub fn render_inspect(&self, items: &[serde_json::Value]) -> Result<String, FormatError> {
+        self.render_mode(items, &[], true)
+    }
+
+    fn render_mode(
+        &self,
+        items: &[serde_json::Value],
+        headers: &[(&str, &str)],
+        raw_fallback: bool,
+    ) -> Result<String, FormatError> {
+        let (template, table, text) = match self {
+            Format::Json => return Ok(items.iter().map(|i| format!("{}\n", row_json(i))).collect()),
+            // A listing row's `{{json .}}` is Go's json.Marshal of docker's
+            // row: `<`, `>`, `&` escaped.
+            Format::Template { text, table: false, .. } if !raw_fallback && text.trim() == "{{json .}}" => {
+                return Ok(items.iter().map(|i| format!("{}\n", row_json(i))).collect());
             }
+            Format::Template { template, table, text } => (template, *table, text),
+        };
+        let err = |e: super::gotemplate::TemplateError| FormatError { format: text.clone(), reason: e.to_string() };
+        let mut lines = Vec::new();
+        for item in items {
+            let typed = template.execute(&Val::from_json(item, Mode::Typed, &DOCKER_SHAPE, ""));
+            let line = match typed {
+                Err(_) if raw_fallback => {
+                    template.execute(&Val::from_json(item, Mode::Raw, &DOCKER_SHAPE, "")).map_err(|e| FormatError {
+                        format: text.clone(),
+                        reason: format!("template parsing error: {e}"),
+                    })?
+                }
+                other => other.map_err(err)?,
+            };
+            lines.push(line);
         }
-    }
-}
-
-/// serde_json → gtmpl value (objects become maps that `.Field` reads).
-pub fn to_value(v: &serde_json::Value) -> Value {
-    match v {
-        serde_json::Value::Null => Value::Nil,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(u), _, _) => Value::Number(Number::from(u)),
-            (_, Some(i), _) => Value::Number(Number::from(i)),
-            (_, _, Some(f)) => Value::Number(Number::from(f)),
-            _ => Value::Nil,
-        },
-        serde_json::Value::String(s) => Value::String(s.clone()),
-        serde_json::Value::Array(a) => Value::Array(a.iter().map(to_value).collect()),
-        serde_json::Value::Object(o) => {
-            Value::Object(o.iter().map(|(k, v)| (k.clone(), to_value(v))).collect::<HashMap<_, _>>())
+        if !table {
+            return Ok(lines.into_iter().map(|l| l + "\n").collect());
         }
-    }
-}
-
-/// gtmpl → serde_json, for the `json` function.
-fn to_json(v: &Value) -> serde_json::Value {
-    match v {
-        Value::NoValue | Value::Nil | Value::Function(_) => serde_json::Value::Null,
-        Value::Bool(b) => serde_json::Value::Bool(*b),
-        Value::String(s) => serde_json::Value::String(s.clone()),
-        Value::Number(n) => n
-            .as_u64()
-            .map(serde_json::Value::from)
-            .or_else(|| n.as_i64().map(serde_json::Value::from))
-            .or_else(|| n.as_f64().map(serde_json::Value::from))
-            .unwrap_or(serde_json::Value::Null),
-        Value::Array(a) => serde_json::Value::Array(a.iter().map(to_json).collect()),
-        Value::Object(o) | Value::Map(o) => {
-            let sorted: std::collections::BTreeMap<_, _> = o.iter().map(|(k, v)| (k.clone(), to_json(v))).collect();
-            serde_json::Value::Object(sorted.into_iter().collect())
+        let header_item = Val::Map {
+            entries: headers.iter().map(|(k, v)| (k.to_string(), Val::Str(v.to_string()))).collect(),
+            nil: false,
+            typed: true,
+        };
+        let header = template.execute(&header_item).map_err(err)?;
+        let mut t = super::Table::new(&header.split('\t').collect::<Vec<_>>());
+        for l in lines {
+            t.row(l.split('\t').map(str::to_string).collect());
         }
-    }
-}
-
-fn string_arg(args: &[Value], i: usize, func: &str) -> Result<String, FuncError> {
-    match args.get(i) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(other) => Ok(other.to_string()),
-        None => Err(FuncError::Generic(format!("{func}: missing argument {}", i + 1))),
-    }
-}
-
-fn json(args: &[Value]) -> Result<Value, FuncError> {
-    let v = args.first().ok_or_else(|| FuncError::Generic("json: missing argument".into()))?;
-    Ok(Value::String(to_json(v).to_string()))
-}
-
-fn join(args: &[Value]) -> Result<Value, FuncError> {
-    let sep = string_arg(args, 1, "join")?;
-    match args.first() {
-        Some(Value::Array(a)) => Ok(Value::String(
-            a.iter()
-                .map(|v| to_json(v).as_str().map_or_else(|| v.to_string(), str::to_string))
-                .collect::<Vec<_>>()
-                .join(&sep),
-        )),
-        Some(v) => Ok(Value::String(v.to_string())),
-        None => Err(FuncError::Generic("join: missing argument".into())),
-    }
-}
-
-fn split(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg(args, 0, "split")?;
-    let sep = string_arg(args, 1, "split")?;
-    Ok(Value::Array(s.split(sep.as_str()).map(|p| Value::String(p.to_string())).collect()))
-}
-
-fn lower(args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::String(string_arg(args, 0, "lower")?.to_lowercase()))
-}
-
-fn upper(args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::String(string_arg(args, 0, "upper")?.to_uppercase()))
-}
-
-fn title(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg(args, 0, "title")?;
-    let mut out = String::with_capacity(s.len());
-    let mut start = true;
-    for c in s.chars() {
-        out.extend(if start { c.to_uppercase().collect::<Vec<_>>() } else { vec![c] });
-        start = c.is_whitespace();
-    }
-    Ok(Value::String(out))
-}
-
-fn truncate(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg(args, 0, "truncate")?;
-    let n: usize =
-        string_arg(args, 1, "truncate")?.parse().map_err(|_| FuncError::Generic("truncate: bad length".into()))?;
-    Ok(Value::String(s.chars().take(n).collect()))
-}
-
-fn pad(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg(args, 0, "pad")?;
-    let parse =
-        |i| string_arg(args, i, "pad")?.parse::<usize>().map_err(|_| FuncError::Generic("pad: bad width".into()));
-    let (l, r) = (parse(1)?, parse(2)?);
-    Ok(Value::String(format!("{}{s}{}", " ".repeat(l), " ".repeat(r))))
-}
-
-const FUNCS: [(&str, gtmpl_value::Func); 8] = [
-    ("json", json),
-    ("join", join),
-    ("split", split),
-    ("lower", lower),
-    ("upper", upper),
-    ("title", title),
-    ("truncate", truncate),
-    ("pad", pad),
-];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn render(format: &str, items: &[serde_json::Value]) -> String {
-        Format::parse(format).unwrap().render(items, &[("ID", "CONTAINER ID"), ("Names", "NAMES")]).unwrap()
-    }
-
-    #[test]
-    fn fields_functions_and_tables() {
-        let items = [
-            json!({"ID": "abc", "Names": "web", "Labels": {"a": "1"}, "Ports": ["80", "443"]}),
-            json!({"ID": "def", "Names": "db", "Labels": {}, "Ports": []}),
-        ];
-        assert_eq!(render("{{.ID}}", &items), "abc\ndef\n");
-        assert_eq!(render("{{.ID}}:{{upper .Names}}", &items), "abc:WEB\ndef:DB\n");
-        assert_eq!(render("{{json .Labels}}", &items[..1]), "{\"a\":\"1\"}\n");
-        assert_eq!(render("{{join .Ports \",\"}}", &items[..1]), "80,443\n");
-        assert_eq!(
-            render("table {{.ID}}\\t{{.Names}}", &items),
-            "CONTAINER ID   NAMES\nabc            web\ndef            db\n"
-        );
-        assert_eq!(render("json", &items[..1]).trim(), items[0].to_string());
-        assert_eq!(render("{{if eq .Names \"web\"}}yes{{else}}no{{end}}", &items), "yes\nno\n");
-        assert!(Format::parse("{{.ID").is_err());
+        Ok(t.render())
     }
 }

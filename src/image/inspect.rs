@@ -48,10 +48,13 @@ pub fn inspect(store: &Store, image: &ImageRecord) -> Result<Value, StoreError> 
         "Created": str_or_empty("created"),
         "DockerVersion": str_or_empty("docker_version"),
         "Author": str_or_empty("author"),
-        "Config": get("config"),
+        "Container": str_or_empty("container"),
+        "ContainerConfig": container_config(&get("container_config")),
+        "Config": container_config(&get("config")),
         "Architecture": str_or_empty("architecture"),
         "Os": str_or_empty("os"),
         "Size": image.size,
+        "VirtualSize": image.size,
         "GraphDriver": {"Name": "overlay", "Data": Value::Object(graph)},
         "RootFS": {"Type": "layers", "Layers": image.diff_ids.iter().map(Digest::to_string).collect::<Vec<_>>()},
         "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"},
@@ -60,6 +63,37 @@ pub fn inspect(store: &Store, image: &ImageRecord) -> Result<Value, StoreError> 
         out["Variant"] = v.into();
     }
     Ok(out)
+}
+
+/// An image config's `config` as docker shows it: its Go struct
+/// (`container.Config`), so every key is present (`User` "", `Entrypoint`
+/// null, …), with the image's values over the defaults.
+fn container_config(config: &Value) -> Value {
+    let mut out = json!({
+        "Hostname": "",
+        "Domainname": "",
+        "User": "",
+        "AttachStdin": false,
+        "AttachStdout": false,
+        "AttachStderr": false,
+        "Tty": false,
+        "OpenStdin": false,
+        "StdinOnce": false,
+        "Env": Value::Null,
+        "Cmd": Value::Null,
+        "Image": "",
+        "Volumes": Value::Null,
+        "WorkingDir": "",
+        "Entrypoint": Value::Null,
+        "OnBuild": Value::Null,
+        "Labels": Value::Null,
+    });
+    if let (Some(o), Some(c)) = (out.as_object_mut(), config.as_object()) {
+        for (k, v) in c {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    out
 }
 
 /// One row of `rcon history`, newest first.

@@ -55,12 +55,15 @@ pub struct PullOptions {
     pub quiet: bool,
     /// Verify TLS and require HTTPS for non-loopback registries.
     pub tls_verify: bool,
+    /// Progress on stdout (`pull`, as docker's) instead of stderr (`run`,
+    /// `build`, whose stdout is the container's).
+    pub stdout: bool,
 }
 
 impl Default for PullOptions {
     /// Progress shown, TLS verified.
     fn default() -> Self {
-        PullOptions { quiet: false, tls_verify: true }
+        PullOptions { quiet: false, tls_verify: true, stdout: false }
     }
 }
 
@@ -353,11 +356,11 @@ pub fn pull_by_name(
         }
     }
     if candidates.len() == 1 {
-        return pull_with(store, &candidates[0], &conf, opts, transfer);
+        return pull_with(store, &candidates[0], &conf, opts, transfer, false);
     }
     let mut attempts = Vec::new();
     for c in &candidates {
-        match pull_with(store, c, &conf, opts, transfer) {
+        match pull_with(store, c, &conf, opts, transfer, true) {
             Ok(image) => return Ok(image),
             Err(e) => {
                 let not_found = e.is_not_found()
@@ -390,22 +393,28 @@ pub fn pull_image(
     transfer: &TransferOptions,
 ) -> Result<ImageRecord, RegistryError> {
     let conf = config::RegistriesConf::load()?;
-    pull_with(store, reference, &conf, opts, transfer)
+    pull_with(store, reference, &conf, opts, transfer, false)
 }
 
 /// Pulls `reference` from its mirrors, then its location (any mirror
-/// failure moves on to the next); records it under `reference`.
+/// failure moves on to the next); records it under `reference`. With more
+/// than one source to try (mirrors, or `searching` the unqualified-search
+/// registries), each attempt is announced on stderr.
 fn pull_with(
     store: &Store,
     reference: &Reference,
     conf: &config::RegistriesConf,
     opts: &PullOptions,
     transfer: &TransferOptions,
+    searching: bool,
 ) -> Result<ImageRecord, RegistryError> {
     let endpoints = conf.endpoints(reference)?;
     let mut attempts = Vec::new();
     let last = endpoints.len() - 1;
     for (i, ep) in endpoints.iter().enumerate() {
+        if !opts.quiet && (searching || last > 0) {
+            eprintln!("Trying to pull {}...", ep.reference);
+        }
         match pull_endpoint(store, reference, ep, opts, transfer) {
             Ok(image) => return Ok(image),
             Err(e) if i < last => {
@@ -435,9 +444,8 @@ fn pull_endpoint(
     transfer: &TransferOptions,
 ) -> Result<ImageRecord, RegistryError> {
     store.clean_tmp();
-    let progress = Progress::new(opts.quiet);
+    let progress = Progress::new(opts.quiet, opts.stdout);
     let source = &ep.reference;
-    progress.line(&format!("Trying to pull {source}..."));
     let tls_verify = config::tls_verify_for(opts.tls_verify, ep.insecure);
     let copts = transfer.client_options(source, tls_verify, !opts.quiet)?;
     // The client (and with it reqwest's runtime thread) lives only in this
@@ -453,7 +461,6 @@ fn pull_endpoint(
     if let Some(index) = &fetched.index {
         store.put_blob(index, Some(&fetched.top_digest), &format!("image index {reference}"))?;
     }
-    progress.line("Writing manifest to image destination");
 
     let tag = if reference.digest.is_none() { Some(reference.to_string()) } else { None };
     let existing = store.images()?.into_iter().find(|i| i.id == fetched.config_digest);
@@ -473,6 +480,11 @@ fn pull_endpoint(
             .map(|d| d.with_timezone(&chrono::Utc)),
     };
     store.add_image(record.clone())?;
+    if !up_to_date {
+        for line in &fetched.existing {
+            progress.line(line);
+        }
+    }
     let familiar = crate::image::inspect::familiar(&reference.to_string());
     let name = familiar.rsplit_once(':').map_or(familiar.as_str(), |(n, _)| n);
     crate::store::events::record(store, "image", "pull", &familiar, &[("name", name)]);
@@ -525,6 +537,8 @@ struct Fetched {
     size: u64,
     /// True if any layer was downloaded.
     downloaded: bool,
+    /// `<layer>: Already exists` lines not printed yet (nothing was downloaded).
+    existing: Vec<String>,
 }
 
 fn check_digest(what: &str, data: &[u8], expected: &Digest) -> Result<Digest, RegistryError> {
@@ -545,6 +559,10 @@ fn fetch(
 ) -> Result<Fetched, RegistryError> {
     let shown = reference.to_string();
     let top = client.manifest(&reference.manifest_ref(), &shown)?;
+    // docker: `latest: Pulling from busybox` (the tag or digest, the path),
+    // once the manifest is there.
+    let what = reference.tag.clone().or_else(|| reference.digest.as_ref().map(|d| d.to_string())).unwrap_or_default();
+    progress.line(&format!("{what}: Pulling from {}", reference.repository));
     let top_digest = Digest::of(&top.body);
     if let Some(d) = &reference.digest {
         check_digest(&format!("manifest {shown}"), &top.body, d)?;
@@ -592,10 +610,11 @@ fn fetch(
     let repository = reference.repository_name();
     let mut size = 0;
     let mut jobs = Vec::new();
+    let mut existing = Vec::new();
     for (i, desc) in manifest.layers.iter().enumerate() {
         if let Some(info) = store.layer(&chain_ids[i])? {
             size += info.size;
-            progress.line(&format!("Copying blob {} skipped: already exists", desc.digest.short()));
+            existing.push(format!("{}: Already exists", desc.digest.short()));
             // Remember where this blob also lives (cross-repository mounts on push).
             let _ = store.add_layer_blob(
                 &chain_ids[i],
@@ -619,8 +638,14 @@ fn fetch(
         });
     }
     let downloaded = !jobs.is_empty();
+    // docker lists the layers it has only when it downloads others too or
+    // the image is new here (see `pull_endpoint`).
+    if downloaded {
+        for line in existing.drain(..) {
+            progress.line(&line);
+        }
+    }
     size += fetch_layers(client, store, &jobs, concurrency, progress)?;
-    progress.line(&format!("Copying config {} done", config_digest.short()));
     Ok(Fetched {
         top_digest,
         index,
@@ -632,6 +657,7 @@ fn fetch(
         created: summary.created,
         size,
         downloaded,
+        existing,
     })
 }
 
@@ -650,7 +676,8 @@ fn fetch_layers(
     let abort = AtomicBool::new(false);
     let first_error: Mutex<Option<RegistryError>> = Mutex::new(None);
     let total = AtomicUsize::new(0);
-    let bars: Vec<LayerProgress> = jobs.iter().map(|j| progress.layer(&j.desc.digest, j.desc.size)).collect();
+    let bars: Vec<LayerProgress> =
+        jobs.iter().map(|j| progress.layer(&j.desc.digest, j.desc.size, "Pulling fs layer")).collect();
     let work = || {
         loop {
             let i = next.fetch_add(1, Ordering::SeqCst);

@@ -1,6 +1,8 @@
-//! Pull progress on stderr: indicatif bars per layer on a terminal (bytes,
-//! rate), plain lines otherwise, nothing with `-q`. stdout stays free for the
-//! image ID (`pull -q`) and the container's output (`run`).
+//! Pull and push progress: indicatif bars per layer on a terminal (bytes,
+//! rate), docker's plain lines otherwise (`<layer>: Pulling fs layer`, …,
+//! `<layer>: Pull complete`), nothing with `-q`. `pull` prints on stdout as
+//! docker's does; `run` and `build` on stderr, keeping stdout for the
+//! container's output.
 //!
 //! No steady tick is enabled, so indicatif starts no thread: bars are drawn
 //! from the transferring threads as bytes arrive. Everything here is `Sync`
@@ -13,8 +15,8 @@ use std::io::IsTerminal;
 pub(crate) enum Progress {
     /// `-q`.
     Quiet,
-    /// stderr is not a terminal: one line per step.
-    Plain,
+    /// Not a terminal: one line per step, on stdout (`true`) or stderr.
+    Plain(bool),
     /// stderr is a terminal: bars.
     Bars(MultiProgress),
 }
@@ -22,19 +24,32 @@ pub(crate) enum Progress {
 /// The progress of one layer download.
 pub(crate) struct LayerProgress {
     bar: Option<ProgressBar>,
-    plain: bool,
+    /// Plain lines, on stdout (`Some(true)`) or stderr.
+    plain: Option<bool>,
     label: String,
 }
 
+/// Prints a plain line on stdout or stderr.
+fn plain_line(stdout: bool, s: &str) {
+    if stdout {
+        println!("{s}");
+    } else {
+        eprintln!("{s}");
+    }
+}
+
 impl Progress {
-    /// Chooses the mode from `quiet` and whether stderr is a terminal.
-    pub(crate) fn new(quiet: bool) -> Progress {
+    /// Chooses the mode from `quiet`, the stream plain lines go to
+    /// (`stdout`: true for `pull`) and whether that stream is a terminal
+    /// (bars are drawn on stderr).
+    pub(crate) fn new(quiet: bool, stdout: bool) -> Progress {
+        let terminal = if stdout { std::io::stdout().is_terminal() } else { std::io::stderr().is_terminal() };
         if quiet {
             Progress::Quiet
-        } else if std::io::stderr().is_terminal() {
+        } else if terminal && std::io::stderr().is_terminal() {
             Progress::Bars(MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
         } else {
-            Progress::Plain
+            Progress::Plain(stdout)
         }
     }
 
@@ -42,7 +57,7 @@ impl Progress {
     pub(crate) fn line(&self, s: &str) {
         match self {
             Progress::Quiet => {}
-            Progress::Plain => eprintln!("{s}"),
+            Progress::Plain(stdout) => plain_line(*stdout, s),
             Progress::Bars(m) => {
                 if m.println(s).is_err() {
                     eprintln!("{s}");
@@ -52,11 +67,16 @@ impl Progress {
     }
 
     /// Starts the progress of a layer download of `size` bytes.
-    pub(crate) fn layer(&self, digest: &crate::digest::Digest, size: u64) -> LayerProgress {
+    /// `first` is the plain line's first status (`Pulling fs layer`,
+    /// `Preparing`).
+    pub(crate) fn layer(&self, digest: &crate::digest::Digest, size: u64, first: &str) -> LayerProgress {
         let label = digest.short().to_string();
         match self {
-            Progress::Quiet => LayerProgress { bar: None, plain: false, label },
-            Progress::Plain => LayerProgress { bar: None, plain: true, label },
+            Progress::Quiet => LayerProgress { bar: None, plain: None, label },
+            Progress::Plain(stdout) => {
+                plain_line(*stdout, &format!("{label}: {first}"));
+                LayerProgress { bar: None, plain: Some(*stdout), label }
+            }
             Progress::Bars(m) => {
                 let bar = m.add(ProgressBar::new(size));
                 bar.set_style(
@@ -68,7 +88,7 @@ impl Progress {
                 );
                 bar.set_prefix(label.clone());
                 bar.set_message("Waiting");
-                LayerProgress { bar: Some(bar), plain: false, label }
+                LayerProgress { bar: Some(bar), plain: None, label }
             }
         }
     }
@@ -97,8 +117,8 @@ impl LayerProgress {
                 ProgressStyle::with_template("{prefix}: {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             b.finish_with_message(msg);
-        } else if self.plain {
-            eprintln!("{plain}");
+        } else if let Some(stdout) = self.plain {
+            plain_line(stdout, plain);
         }
     }
 
@@ -114,16 +134,18 @@ impl LayerProgress {
         }
     }
 
-    /// The layer is done: `Pull complete` on its bar, or
-    /// `Copying blob <short> done` as a plain line.
+    /// The layer is done: `Pull complete` on its bar, or docker's plain
+    /// lines (`Download complete`, `Pull complete`).
     pub(crate) fn finish(&self) {
         if let Some(b) = &self.bar {
             b.set_style(
                 ProgressStyle::with_template("{prefix}: {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             b.finish_with_message("Pull complete");
-        } else if self.plain {
-            eprintln!("Copying blob {} done", self.label);
+        } else if let Some(stdout) = self.plain {
+            for step in ["Download complete", "Pull complete"] {
+                plain_line(stdout, &format!("{}: {step}", self.label));
+            }
         }
     }
 

@@ -104,7 +104,7 @@ pub fn push_image(
     opts: &PushOptions,
     transfer: &TransferOptions,
 ) -> Result<Digest, RegistryError> {
-    let progress = Progress::new(opts.quiet);
+    let progress = Progress::new(opts.quiet, true);
     let tls_verify = super::config::tls_verify_for(opts.tls_verify, super::config::is_insecure(dest)?);
     let copts = transfer.client_options(dest, tls_verify, !opts.quiet)?;
     let config = store.read_blob(&image.id)?;
@@ -150,7 +150,7 @@ pub fn push_image(
         candidates.push(c);
     }
 
-    progress.line(&format!("Pushing {}...", dest));
+    progress.line(&format!("The push refers to repository [{}]", dest.repository_name()));
     let client = Client::connect(dest, Access::Push, &copts)?;
     // Mount sources must be in the token's scopes from the start.
     for c in &candidates {
@@ -167,7 +167,7 @@ pub fn push_image(
 
     let jobs: Vec<(usize, &Digest)> = chain_ids.iter().enumerate().collect();
     let results: Vec<Mutex<Option<PushedLayer>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    let bars: Vec<LayerProgress> = image.diff_ids.iter().map(|d| progress.layer(d, 0)).collect();
+    let bars: Vec<LayerProgress> = image.diff_ids.iter().map(|d| progress.layer(d, 0, "Preparing")).collect();
     let next = AtomicUsize::new(0);
     let abort = AtomicBool::new(false);
     let first_error: Mutex<Option<RegistryError>> = Mutex::new(None);
@@ -216,13 +216,11 @@ pub fn push_image(
 
     // The config, then the manifest.
     if client.has_blob(&image.id)?.is_some() {
-        progress.line(&format!("Copying config {} skipped: already exists", image.id.short()));
     } else {
         let data = config.clone();
         client.upload_blob(&image.id, data.len() as u64, &move || {
             Ok(Box::new(std::io::Cursor::new(data.clone())) as Box<dyn std::io::Read + Send>)
         })?;
-        progress.line(&format!("Copying config {} done", image.id.short()));
     }
     let manifest = serde_json::json!({
         "schemaVersion": 2,
@@ -237,7 +235,6 @@ pub fn push_image(
     let body = serde_json::to_vec(&manifest).expect("JSON values serialize");
     let digest = Digest::of(&body);
     let tag = dest.tag.clone().unwrap_or_else(|| digest.to_string());
-    progress.line("Writing manifest to image destination");
     let reported = client.put_manifest(&tag, format.manifest_type(), &body)?;
     if reported != digest {
         crate::debug!("registry reported manifest digest {reported}, computed {digest}");
@@ -281,7 +278,7 @@ fn push_layer(
     // 1. Already there.
     for b in candidates {
         if client.has_blob(&b.digest)?.is_some() {
-            bar.finish_with("Layer already exists", &format!("Copying blob {label} skipped: already exists"));
+            bar.finish_with("Layer already exists", &format!("{label}: Layer already exists"));
             record(b, b.kept)?;
             return Ok(done(b));
         }
@@ -294,7 +291,10 @@ fn push_layer(
                 continue;
             }
             if client.mount_blob(&b.digest, repo)? {
-                bar.finish_with("Mounted", &format!("Copying blob {label} mounted from {repo}"));
+                bar.finish_with(
+                    "Mounted",
+                    &format!("{label}: Mounted from {}", repo.split_once('/').map_or(repo, |(_, p)| p)),
+                );
                 record(b, b.kept)?;
                 return Ok(done(b));
             }
@@ -316,7 +316,7 @@ fn push_layer(
         Ok(Box::new(std::fs::File::open(&path)?) as Box<dyn std::io::Read + Send>)
     })?;
     record(&blob, true)?;
-    bar.finish_with("Pushed", &format!("Copying blob {label} done"));
+    bar.finish_with("Pushed", &format!("{label}: Pushed"));
     Ok(done(&blob))
 }
 

@@ -107,19 +107,20 @@ impl MountPoint {
     /// docker's `inspect` entry (`Type`, `Name`, `Source`, `Destination`,
     /// `Driver`, `Mode`, `RW`, `Propagation`).
     pub fn inspect_json(&self) -> serde_json::Value {
-        let mut v = serde_json::json!({
+        // docker's JSON omits Name and Driver of binds (omitempty) but its
+        // Go struct has them, so `{{range .Mounts}}{{.Name}}{{end}}`
+        // works for every kind: they are always present here.
+        let volume = self.kind == MountKind::Volume;
+        serde_json::json!({
             "Type": self.kind,
+            "Name": if volume { self.name.as_str() } else { "" },
             "Source": self.source,
             "Destination": self.destination,
+            "Driver": if volume { "local" } else { "" },
             "Mode": self.mode,
             "RW": self.rw,
             "Propagation": self.propagation,
-        });
-        if self.kind == MountKind::Volume {
-            v["Name"] = serde_json::json!(self.name);
-            v["Driver"] = serde_json::json!("local");
-        }
-        v
+        })
     }
 }
 

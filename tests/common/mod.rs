@@ -502,6 +502,7 @@ pub struct ImageBuilder {
     docker_format: bool,
     exposed: Vec<String>,
     volumes: Vec<String>,
+    labels: Vec<(String, String)>,
 }
 
 impl Default for ImageBuilder {
@@ -538,6 +539,7 @@ impl ImageBuilder {
             docker_format: false,
             exposed: Vec::new(),
             volumes: Vec::new(),
+            labels: Vec::new(),
         }
     }
 
@@ -606,6 +608,12 @@ impl ImageBuilder {
         self
     }
 
+    /// Adds a label to the config's Labels (LABEL).
+    pub fn label(mut self, key: &str, value: &str) -> Self {
+        self.labels.push((key.to_string(), value.to_string()));
+        self
+    }
+
     /// Pushes in Docker schema2 format (`skopeo --format v2s2`: Docker
     /// manifest and media types) instead of OCI.
     pub fn docker_format(mut self) -> Self {
@@ -636,6 +644,10 @@ impl ImageBuilder {
         if !self.volumes.is_empty() {
             let v: serde_json::Map<String, Value> = self.volumes.iter().map(|p| (p.clone(), json!({}))).collect();
             config.insert("Volumes".into(), Value::Object(v));
+        }
+        if !self.labels.is_empty() {
+            let l: serde_json::Map<String, Value> = self.labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+            config.insert("Labels".into(), Value::Object(l));
         }
         let history: Vec<Value> =
             diff_ids.iter().map(|_| json!({"created": "2023-11-14T22:13:20Z", "created_by": "rcon tests"})).collect();
