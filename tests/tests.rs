@@ -16,4 +16,5 @@ mod pull;
 mod registries;
 mod runtime;
 mod security;
+mod store;
 mod volumes;

@@ -3,7 +3,7 @@
 use super::Context;
 use crate::format::template::Format;
 use crate::format::{Table, ago, ellipsis, human_duration, human_size};
-use crate::store::{ContainerRecord, ContainerState, ContainerStatus, Store};
+use crate::store::{ContainerQuery, ContainerRow, ContainerState, ContainerStatus, Store};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
 use serde_json::json;
@@ -63,9 +63,10 @@ pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
     let format = a.format.as_deref().map(Format::parse).transpose()?;
     let last = if a.latest { Some(1) } else { a.last };
     let mut selected = Vec::new();
-    for c in store.containers()?.into_iter().rev() {
-        let state = store.container_state(&c.id)?;
-        let all = a.all || last.is_some() || filters.has("status") || filters.has("exited");
+    let all = a.all || last.is_some() || filters.has("status") || filters.has("exited");
+    let query = ContainerQuery { running: !all, ..filters.query() };
+    for c in store.list_containers(&query)?.into_iter().rev() {
+        let state = c.state.clone();
         if (!all && state.status != ContainerStatus::Running) || !filters.matches(&store, &c, &state) {
             continue;
         }
@@ -119,7 +120,7 @@ struct Row {
 }
 
 impl Row {
-    fn new(store: &Store, c: &ContainerRecord, s: &ContainerState, now: DateTime<Utc>, trunc: bool, size: bool) -> Row {
+    fn new(store: &Store, c: &ContainerRow, s: &ContainerState, now: DateTime<Utc>, trunc: bool, size: bool) -> Row {
         let command = display_command(&c.command);
         Row {
             id: if trunc { c.id[..12].to_string() } else { c.id.clone() },
@@ -128,8 +129,13 @@ impl Row {
             created_at: c.created.to_rfc3339_opts(SecondsFormat::Secs, true),
             running_for: ago(c.created, now),
             ports: crate::network::ports_column(store, &c.id),
-            state: crate::container::inspect::status_word(s),
-            status: status(s, now),
+            state: if c.problem.is_some() { "dead" } else { crate::container::inspect::status_word(s) },
+            status: match &c.problem {
+                // docker's `Dead` state word for a container it cannot use.
+                Some(_) if trunc => "Dead (damaged record)".to_string(),
+                Some(p) => format!("Dead (damaged record: {p})"),
+                None => status(s, now),
+            },
             size: if size {
                 format!("{} (virtual {})", human_size(upper_size(store, &c.id)), image_size(store, c))
             } else {
@@ -154,7 +160,7 @@ fn upper_size(store: &Store, id: &str) -> u64 {
     crate::units::dir_size(&store.container_dir(id).join("upper"))
 }
 
-fn image_size(store: &Store, c: &ContainerRecord) -> String {
+fn image_size(store: &Store, c: &ContainerRow) -> String {
     let size: u64 = c.layers.iter().filter_map(|l| store.layer(l).ok().flatten()).map(|l| l.size).sum();
     human_size(size)
 }
@@ -176,11 +182,18 @@ impl Filters {
         Ok(Filters(out))
     }
 
+    /// The conditions SQL can evaluate (`name`, `id`); [`Filters::matches`]
+    /// checks all of them again.
+    fn query(&self) -> ContainerQuery {
+        let values = |key: &str| self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect();
+        ContainerQuery { name_contains: values("name"), id_prefixes: values("id"), ..Default::default() }
+    }
+
     fn has(&self, key: &str) -> bool {
         self.0.iter().any(|(k, _)| k == key)
     }
 
-    fn matches(&self, store: &Store, c: &ContainerRecord, s: &ContainerState) -> bool {
+    fn matches(&self, store: &Store, c: &ContainerRow, s: &ContainerState) -> bool {
         let keys: std::collections::BTreeSet<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();
         keys.into_iter().all(|key| {
             self.0.iter().filter(|(k, _)| k == key).any(|(_, v)| match key {
@@ -202,7 +215,7 @@ impl Filters {
 
 /// `ancestor=IMAGE`: the container's image by reference (as given or
 /// normalized) or ID prefix.
-fn ancestor_matches(store: &Store, c: &ContainerRecord, v: &str) -> bool {
+fn ancestor_matches(store: &Store, c: &ContainerRow, v: &str) -> bool {
     if c.image == v || c.image_id.hex().starts_with(v.trim_start_matches("sha256:")) {
         return true;
     }

@@ -383,7 +383,7 @@ fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>
     if let Err(e) = crate::network::detach(store, &record.id) {
         crate::warn!("container {}: network teardown: {e}", &record.id[..12]);
     }
-    if !store.container_dir(&record.id).join("config.json").exists() {
+    if matches!(store.container_state(&record.id), Err(crate::store::StoreError::NoSuchContainer(_))) {
         return;
     }
     if record.auto_remove {
@@ -399,11 +399,14 @@ fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>
 
 /// Removes a container by name, ID or ID prefix. A running one is refused
 /// unless `force`, which kills it with SIGKILL first and waits (up to 10 s)
-/// for it to die. Returns the removed record.
-pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<ContainerRecord> {
-    let record = store.find_container(name)?;
-    let _lock = store.lock_container(&record.id)?;
-    let state = store.container_state(&record.id)?;
+/// for it to die. Works from the container's database row alone, so that a
+/// container whose files are damaged can be removed; when its state is
+/// unreadable, `force` kills every process in its cgroup. Returns its whole
+/// record as it was (`None` for a container whose record was damaged).
+pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Option<ContainerRecord>> {
+    let row = store.find_container_row(name)?;
+    let _lock = store.lock_container(&row.id)?;
+    let state = store.container_state(&row.id)?;
     if let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) {
         if !force {
             return Err(crate::store::StoreError::ContainerRunning(name.to_string()).into());
@@ -411,11 +414,39 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Containe
         kill_and_wait(pid, std::time::Duration::from_secs(10))
             .with_context(|| format!("cannot stop container {name} (pid {pid})"))?;
     }
-    if let Err(e) = crate::network::detach(store, &record.id) {
-        crate::warn!("container {}: network teardown: {e}", &record.id[..12]);
+    if row.problem.is_some() {
+        if !force {
+            anyhow::bail!(
+                "container {name} is damaged ({}); `rcon rm -f {name}` removes it",
+                row.problem.as_deref().unwrap_or_default()
+            );
+        }
+        for pid in cgroup_members(&row.id) {
+            kill_and_wait(pid, std::time::Duration::from_secs(10))
+                .with_context(|| format!("cannot stop process {pid} of container {name}"))?;
+        }
     }
-    store.remove_container(&record.id)?;
+    if let Err(e) = crate::network::detach(store, &row.id) {
+        crate::warn!("container {}: network teardown: {e}", &row.id[..12]);
+    }
+    let record = store.container_record(&row).ok();
+    store.remove_container(&row.id)?;
     Ok(record)
+}
+
+/// Pids of the processes in the container's cgroup (`…/rcon/<id>` in
+/// `/proc/<pid>/cgroup`), found by scanning `/proc`: for containers whose
+/// recorded state is lost.
+fn cgroup_members(id: &str) -> Vec<i32> {
+    let suffix = format!("/rcon/{id}");
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+                .is_ok_and(|t| t.lines().any(|l| l.trim_end().ends_with(&suffix)))
+        })
+        .collect()
 }
 
 /// Sends SIGKILL to `pid` and waits until it is gone (or a zombie of
