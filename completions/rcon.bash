@@ -115,6 +115,9 @@ _rcon() {
             rcon,stop)
                 cmd="rcon__subcmd__stop"
                 ;;
+            rcon,system)
+                cmd="rcon__subcmd__system"
+                ;;
             rcon,tag)
                 cmd="rcon__subcmd__tag"
                 ;;
@@ -208,6 +211,9 @@ _rcon() {
             rcon__subcmd__oci,state)
                 cmd="rcon__subcmd__oci__subcmd__state"
                 ;;
+            rcon__subcmd__system,check)
+                cmd="rcon__subcmd__system__subcmd__check"
+                ;;
             rcon__subcmd__volume,create)
                 cmd="rcon__subcmd__volume__subcmd__create"
                 ;;
@@ -230,7 +236,7 @@ _rcon() {
 
     case "${cmd}" in
         rcon)
-            opts="-h -V --root --runroot --log-level --help --version build pull run images ps rm rmi network port login logout push tag history image save load import export create start stop restart kill wait logs exec inspect top stats pause unpause attach container volume cp diff oci"
+            opts="-h -V --root --runroot --log-level --help --version build pull run images ps rm rmi network port login logout push tag history image save load import export create start stop restart kill wait logs exec inspect top stats pause unpause attach container volume cp diff system oci"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2642,6 +2648,58 @@ _rcon() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rcon__subcmd__system)
+            opts="-h --root --runroot --log-level --help check"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rcon__subcmd__system__subcmd__check)
+            opts="-h --repair --root --runroot --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -69,6 +69,7 @@ complete -c rcon -n "__fish_rcon_needs_command" -f -a "container" -d 'Manage con
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "volume" -d 'Manage volumes'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "cp" -d 'Copy files/folders between a container and the local filesystem'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "diff" -d 'Inspect changes to files or directories on a container\'s filesystem'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "system" -d 'Manage the store (check and repair)'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "oci" -d 'OCI runtime command line (create, start, state, kill, delete on a bundle)'
 complete -c rcon -n "__fish_rcon_using_subcommand build" -s t -l tag -d 'Name and optionally a tag (NAME[:TAG]); may be repeated' -r
 complete -c rcon -n "__fish_rcon_using_subcommand build" -s f -l file -d 'Name of the Dockerfile (default: CONTEXT/Dockerfile, then CONTEXT/Containerfile; "-" reads stdin)' -r -F
@@ -847,6 +848,22 @@ info\t''
 warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check" -f -a "check" -d 'Check the consistency of the store, and repair it'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l repair -d 'Repair what can be repaired (remove damaged containers and leftovers of killed commands)'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -l log -d 'Also append errors to this file (as runc\'s --log, read by shims)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -l log-format -d 'Format of --log lines: text or json' -r -f -a "text\t''
 json\t''"

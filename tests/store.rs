@@ -124,3 +124,43 @@ fn damaged_container_files_affect_only_that_container() {
     assert_eq!(out.lines().filter(|l| l.len() == 64).count(), 3, "{out}");
     assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
 }
+
+#[test]
+fn system_check_finds_and_repairs_leftovers() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["create", "--name", "good", &image, "true"]);
+    rcon.ok(&["create", "--name", "dirless", &image, "true"]);
+    assert_eq!(rcon.ok(&["system", "check"]).trim(), "No problems found");
+    let dirless = id_of(&rcon, "dirless");
+    std::fs::remove_dir_all(rcon.root.join("containers").join(&dirless)).unwrap();
+    // What a killed create or rm leaves: a directory and a lock file without a container.
+    let orphan = "ab".repeat(32);
+    std::fs::create_dir_all(rcon.root.join("containers").join(&orphan).join("upper")).unwrap();
+    std::fs::write(rcon.runroot.join(format!("{}.lock", "cd".repeat(32))), b"").unwrap();
+
+    let out = rcon.cmd(&["system", "check"]);
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(code(&out), 1, "{report}");
+    assert!(report.contains(&format!("container {} (dirless)", &dirless[..12])), "{report}");
+    assert!(report.contains(&format!("{orphan} has no container record")), "{report}");
+    assert!(report.contains("belongs to no container"), "{report}");
+    assert!(report.contains("3 problems found; `rcon system check --repair`"), "{report}");
+
+    let out = rcon.cmd(&["system", "check", "--repair"]);
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(code(&out), 0, "{report}");
+    assert_eq!(report.matches("(repaired)").count(), 3, "{report}");
+    assert_eq!(rcon.ok(&["system", "check"]).trim(), "No problems found");
+    assert!(!rcon.root.join("containers").join(&orphan).exists());
+    assert_eq!(rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]).trim(), "good");
+
+    // A lost layer is reported (not repairable here: pull again).
+    let layers = rcon.root.join("layers");
+    let layer = std::fs::read_dir(&layers).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
+    std::fs::remove_dir_all(&layer).unwrap();
+    let out = rcon.cmd(&["system", "check", "--repair"]);
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(code(&out), 1, "{report}");
+    assert!(report.contains("missing layer") && report.contains("pull or build it again"), "{report}");
+}

@@ -6,6 +6,7 @@ mod build;
 mod cli;
 mod common;
 mod containers;
+mod crash;
 mod generated;
 mod images;
 mod layers;

@@ -28,6 +28,7 @@ mod rm;
 mod rmi;
 mod run;
 mod save;
+mod system;
 mod tag;
 mod volume;
 
@@ -135,6 +136,8 @@ pub enum Command {
     Cp(cp::CpArgs),
     /// Inspect changes to files or directories on a container's filesystem
     Diff(diff::DiffArgs),
+    /// Manage the store (check and repair)
+    System(system::SystemArgs),
     /// OCI runtime command line (create, start, state, kill, delete on a bundle)
     #[command(hide = true)]
     Oci(oci::OciArgs),
@@ -232,6 +235,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Volume(a) => volume::run(&ctx, a),
         Command::Cp(a) => cp::run(&ctx, a),
         Command::Diff(a) => diff::run(&ctx, a),
+        Command::System(a) => system::run(&ctx, a),
         Command::Oci(a) => oci::run(&ctx, a),
     }
 }

@@ -3,6 +3,7 @@
 //! runtime.
 
 pub mod cgroupfs;
+pub mod check;
 pub mod exec;
 pub mod inspect;
 pub mod lifecycle;
@@ -226,9 +227,8 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
         labels: parse_labels(&opts.labels)?,
         mounts,
     };
-    claim_name(store, &mut record, opts.name.is_some())?;
-    write_etc_files(&dir, &hostname)
-        .and_then(|()| crate::volume::fs::copy_up(store, &record))
+    claim_name(store, &mut record, opts.name.is_some(), &hostname)?;
+    crate::volume::fs::copy_up(store, &record)
         .and_then(|()| Ok(crate::network::prepare(store, &id, &record.name, &hostname, &net_plan)?))
         .inspect_err(|_| {
             let _ = store.remove_container(&id);
@@ -238,16 +238,23 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
 
 /// Records the container under its name; a generated name that clashes is
 /// drawn again (and numbered after a few tries).
-fn claim_name(store: &Store, record: &mut ContainerRecord, user_given: bool) -> anyhow::Result<()> {
+/// The `/etc` files are written before the record is visible.
+fn claim_name(store: &Store, record: &mut ContainerRecord, user_given: bool, hostname: &str) -> anyhow::Result<()> {
+    let etc = |dir: &Path| {
+        write_etc_files(dir, hostname).map_err(|e| crate::store::StoreError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other(format!("{e:#}")),
+        })
+    };
     if user_given {
-        return Ok(store.create_container(record)?);
+        return Ok(store.create_container_with(record, etc)?);
     }
     for attempt in 0..10 {
         record.name = names::generate();
         if attempt >= 3 {
             record.name = format!("{}{}", record.name, attempt);
         }
-        match store.create_container(record) {
+        match store.create_container_with(record, etc) {
             Err(crate::store::StoreError::NameInUse { .. }) => continue,
             other => return Ok(other?),
         }

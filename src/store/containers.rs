@@ -333,7 +333,7 @@ fn volume_names(record: &ContainerRecord) -> Vec<String> {
     record
         .mounts
         .iter()
-        .filter(|m| m.kind == crate::volume::MountKind::Volume && !m.name.is_empty())
+        .filter(|m| m.kind == super::MountKind::Volume && !m.name.is_empty())
         .map(|m| m.name.clone())
         .collect()
 }
@@ -477,6 +477,18 @@ impl Store {
     /// another container has the name (the directory is removed again),
     /// I/O and database errors.
     pub fn create_container(&self, record: &ContainerRecord) -> Result<()> {
+        self.create_container_with(record, |_| Ok(()))
+    }
+
+    /// [`Store::create_container`], running `prepare` on the container's
+    /// directory after it is made and before the row is inserted: files
+    /// written there are complete whenever the container is visible, even
+    /// when rcon is killed midway.
+    pub fn create_container_with(
+        &self,
+        record: &ContainerRecord,
+        prepare: impl FnOnce(&std::path::Path) -> Result<()>,
+    ) -> Result<()> {
         // Held until the row is in: `system check --repair` does not take
         // the directory of a create in progress for a crash's leftover.
         let lock = self.lock_container(&record.id)?;
@@ -490,6 +502,7 @@ impl Store {
                 std::fs::create_dir_all(&p).map_err(io_err(&p))?;
             }
             write_json_fast(&dir.join("config.json"), record)?;
+            prepare(&dir)?;
             let db_path = self.db_path();
             db.write(|tx| insert_row(tx, &db_path, record, &ContainerState::created(), None))
         })();
