@@ -325,6 +325,9 @@ _rcon() {
             rcon__subcmd__oci,state)
                 cmd="rcon__subcmd__oci__subcmd__state"
                 ;;
+            rcon__subcmd__system,check)
+                cmd="rcon__subcmd__system__subcmd__check"
+                ;;
             rcon__subcmd__system,df)
                 cmd="rcon__subcmd__system__subcmd__df"
                 ;;
@@ -4511,8 +4514,34 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__system)
-            opts="-h --root --runroot --log-level --help df events info prune"
+            opts="-h --root --runroot --log-level --help check df events info prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rcon__subcmd__system__subcmd__check)
+            opts="-h --repair --root --runroot --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -1369,17 +1369,26 @@ warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand search" -l no-trunc -d 'Don\'t truncate output'
 complete -c rcon -n "__fish_rcon_using_subcommand search" -s h -l help -d 'Print help'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from df events info prune" -l root -d 'Store root for images, layers and containers' -r -F
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from df events info prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from df events info prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from df events info prune" -s h -l help -d 'Print help'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from df events info prune" -f -a "df" -d 'Show disk usage'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from df events info prune" -f -a "events" -d 'Get real time events from the engine'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from df events info prune" -f -a "info" -d 'Display system-wide information'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from df events info prune" -f -a "prune" -d 'Remove unused data'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "check" -d 'Check the consistency of the store, and repair it'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "df" -d 'Show disk usage'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "events" -d 'Get real time events from the engine'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "info" -d 'Display system-wide information'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "prune" -d 'Remove unused data'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l repair -d 'Repair what can be repaired (remove damaged containers and leftovers of killed commands)'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from df" -l format -d 'Pretty-print using a Go template' -r
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from df" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from df" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F

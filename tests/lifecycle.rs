@@ -28,9 +28,7 @@ fn alive(pid: i32) -> bool {
 }
 
 fn state(rcon: &Rcon, id: &str) -> serde_json::Value {
-    let path = rcon.root.join("containers").join(id).join("state.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
+    rcon.container_state(id)
 }
 
 #[test]

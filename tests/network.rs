@@ -400,10 +400,7 @@ fn nothing_left_after_the_monitor_was_killed() {
     let addr = format!("127.0.0.1:{port}");
     eventually("the published port answers", || http_get(&addr).as_deref() == Some("m\n"));
     let cip = container_ip(&rcon, &id);
-    let state: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(rcon.root.join("containers").join(&id).join("state.json")).unwrap(),
-    )
-    .unwrap();
+    let state = rcon.container_state(&id);
     for key in ["monitor_pid", "pid"] {
         if let Some(pid) = state[key].as_i64() {
             // SAFETY: kill(2) on a pid this test's rcon started.

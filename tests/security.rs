@@ -226,15 +226,8 @@ fn oom_kill_is_137_and_recorded() {
         "x=aaaaaaaa; while true; do x=$x$x; done",
     ]);
     assert_eq!(code(&out), 137, "{}", stderr(&out));
-    let state = std::fs::read_to_string(
-        std::fs::read_dir(rcon.root.join("containers"))
-            .unwrap()
-            .flatten()
-            .map(|e| e.path().join("state.json"))
-            .find(|p| p.exists())
-            .expect("a container state"),
-    )
-    .unwrap();
+    let id = rcon.ok(&["inspect", "--format", "{{.Id}}", "oom"]);
+    let state = rcon.container_state(id.trim()).to_string();
     assert!(state.contains("\"oom_killed\":true") || state.contains("\"oom_killed\": true"), "{state}");
     rcon.ok(&["rm", "oom"]);
 }

@@ -3,7 +3,7 @@
 use super::Context;
 use crate::format::template::Format;
 use crate::format::{Table, ago, ellipsis, human_duration, human_size};
-use crate::store::{ContainerRecord, ContainerState, ContainerStatus, Store};
+use crate::store::{ContainerQuery, ContainerRow, ContainerState, ContainerStatus, MountPoint, Store};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::json;
@@ -64,9 +64,10 @@ pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
     let format = a.format.as_deref().map(Format::parse).transpose()?;
     let last = if a.latest { Some(1) } else { a.last };
     let mut selected = Vec::new();
-    for c in store.containers()?.into_iter().rev() {
-        let state = store.container_state(&c.id)?;
-        let all = a.all || last.is_some() || filters.has("status") || filters.has("exited");
+    let all = a.all || last.is_some() || filters.has("status") || filters.has("exited");
+    let query = ContainerQuery { running: !all, ..filters.query() };
+    for c in store.list_containers(&query)?.into_iter().rev() {
+        let state = c.state.clone();
         if (!all && state.status != ContainerStatus::Running) || !filters.matches(&store, &c, &state) {
             continue;
         }
@@ -85,7 +86,23 @@ pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
     // As docker's CLI: a format that shows the size asks for it.
     let size =
         a.size || a.format.as_deref().is_some_and(|f| f == "json" || f.contains(".Size") || f.contains("{{json .}}"));
-    let rows: Vec<Row> = selected.iter().map(|(c, s)| Row::new(&store, c, s, now, !a.no_trunc, size)).collect();
+    // The mounts are in the container's record, not its row: read only
+    // when the output shows them.
+    let mounts = a.format.as_deref().is_some_and(|f| {
+        f == "json"
+            || f.contains("Mounts")
+            || f.contains("LocalVolumes")
+            || f.contains("{{json .}}")
+            || f.contains("{{.}}")
+    });
+    let rows: Vec<Row> = selected
+        .iter()
+        .map(|(c, s)| {
+            let mounts =
+                if mounts { store.container_record(c).map(|r| r.mounts).unwrap_or_default() } else { Vec::new() };
+            Row::new(&store, c, s, &mounts, now, !a.no_trunc, size)
+        })
+        .collect();
     if let Some(f) = format {
         let items: Vec<serde_json::Value> = rows.iter().map(Row::json).collect();
         out.write_all(f.render(&items, &HEADERS)?.as_bytes())?;
@@ -126,7 +143,15 @@ struct Row {
 }
 
 impl Row {
-    fn new(store: &Store, c: &ContainerRecord, s: &ContainerState, now: DateTime<Utc>, trunc: bool, size: bool) -> Row {
+    fn new(
+        store: &Store,
+        c: &ContainerRow,
+        s: &ContainerState,
+        mounts: &[MountPoint],
+        now: DateTime<Utc>,
+        trunc: bool,
+        size: bool,
+    ) -> Row {
         let command = display_command(&c.command);
         Row {
             id: if trunc { c.id[..12].to_string() } else { c.id.clone() },
@@ -135,8 +160,13 @@ impl Row {
             created_at: crate::format::go_time(c.created),
             running_for: ago(c.created, now),
             ports: crate::network::ports_column(store, &c.id),
-            state: crate::container::inspect::status_word(s),
-            status: status(s, now),
+            state: if c.problem.is_some() { "dead" } else { crate::container::inspect::status_word(s) },
+            status: match &c.problem {
+                // docker's `Dead` state word for a container it cannot use.
+                Some(_) if trunc => "Dead (damaged record)".to_string(),
+                Some(p) => format!("Dead (damaged record: {p})"),
+                None => status(s, now),
+            },
             size: if size {
                 format!("{} (virtual {})", human_size(upper_size(store, &c.id)), image_size(store, c))
             } else {
@@ -145,8 +175,7 @@ impl Row {
             names: c.name.clone(),
             labels: c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
             // docker: volume names and bind sources, each cut to 15 characters.
-            mounts: c
-                .mounts
+            mounts: mounts
                 .iter()
                 .filter(|m| m.kind != crate::volume::MountKind::Tmpfs)
                 .map(|m| {
@@ -159,7 +188,7 @@ impl Row {
                 })
                 .collect::<Vec<_>>()
                 .join(","),
-            local_volumes: c.mounts.iter().filter(|m| m.kind == crate::volume::MountKind::Volume).count(),
+            local_volumes: mounts.iter().filter(|m| m.kind == crate::volume::MountKind::Volume).count(),
             networks: crate::network::settings_json(store, &c.id)["Networks"]
                 .as_object()
                 .map(|n| n.keys().cloned().collect::<Vec<_>>().join(","))
@@ -184,7 +213,7 @@ fn upper_size(store: &Store, id: &str) -> u64 {
     crate::units::dir_size(&store.container_dir(id).join("upper"))
 }
 
-fn image_size(store: &Store, c: &ContainerRecord) -> String {
+fn image_size(store: &Store, c: &ContainerRow) -> String {
     let size: u64 = c.layers.iter().filter_map(|l| store.layer(l).ok().flatten()).map(|l| l.size).sum();
     human_size(size)
 }
@@ -206,11 +235,18 @@ impl Filters {
         Ok(Filters(out))
     }
 
+    /// The conditions SQL can evaluate (`name`, `id`); [`Filters::matches`]
+    /// checks all of them again.
+    fn query(&self) -> ContainerQuery {
+        let values = |key: &str| self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect();
+        ContainerQuery { name_contains: values("name"), id_prefixes: values("id"), ..Default::default() }
+    }
+
     fn has(&self, key: &str) -> bool {
         self.0.iter().any(|(k, _)| k == key)
     }
 
-    fn matches(&self, store: &Store, c: &ContainerRecord, s: &ContainerState) -> bool {
+    fn matches(&self, store: &Store, c: &ContainerRow, s: &ContainerState) -> bool {
         let keys: std::collections::BTreeSet<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();
         keys.into_iter().all(|key| {
             self.0.iter().filter(|(k, _)| k == key).any(|(_, v)| match key {
@@ -232,7 +268,7 @@ impl Filters {
 
 /// `ancestor=IMAGE`: the container's image by reference (as given or
 /// normalized) or ID prefix.
-fn ancestor_matches(store: &Store, c: &ContainerRecord, v: &str) -> bool {
+fn ancestor_matches(store: &Store, c: &ContainerRow, v: &str) -> bool {
     if c.image == v || c.image_id.hex().starts_with(v.trim_start_matches("sha256:")) {
         return true;
     }

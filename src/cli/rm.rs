@@ -24,7 +24,9 @@ pub fn run(ctx: &Context, a: RmArgs) -> anyhow::Result<i32> {
     for name in &a.containers {
         match crate::container::remove(&store, name, a.force) {
             Ok(record) => {
-                if a.volumes {
+                if a.volumes
+                    && let Some(record) = record
+                {
                     crate::volume::remove_anonymous(&store, &record);
                 }
                 println!("{name}")

@@ -46,7 +46,7 @@ fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     if !force {
-        if let Some(c) = store.containers()?.into_iter().find(|c| c.image_id == image.id) {
+        if let Some(c) = store.list_containers(&Default::default())?.into_iter().find(|c| c.image_id == image.id) {
             return Err(StoreError::ImageInUse { image: name.to_string(), container: c.id[..12].to_string() }.into());
         }
         if !by_tag && image.repo_tags.len() > 1 {

@@ -1,7 +1,8 @@
-//! `rcon system SUBCOMMAND`: df, events, info, prune.
+//! `rcon system SUBCOMMAND`: df, events, info, prune, and `check [--repair]` of the store.
 
 use super::Context;
 use clap::{Args, Subcommand};
+use std::io::Write;
 
 /// `rcon system`.
 #[derive(Debug, Args)]
@@ -12,6 +13,8 @@ pub struct SystemArgs {
 
 #[derive(Debug, Subcommand)]
 enum SystemCommand {
+    /// Check the consistency of the store, and repair it
+    Check(CheckArgs),
     /// Show disk usage
     Df(super::df::DfArgs),
     /// Get real time events from the engine
@@ -22,12 +25,40 @@ enum SystemCommand {
     Prune(super::df::SystemPruneArgs),
 }
 
+/// Flags of `rcon system check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Repair what can be repaired (remove damaged containers and leftovers of killed commands)
+    #[arg(long)]
+    repair: bool,
+}
+
 /// Runs a `system` subcommand.
 pub fn run(ctx: &Context, a: SystemArgs) -> anyhow::Result<i32> {
     match a.command {
+        SystemCommand::Check(c) => check(ctx, c),
         SystemCommand::Events(a) => super::events::run(ctx, a),
         SystemCommand::Info(a) => super::info::info(ctx, a),
         SystemCommand::Df(a) => super::df::df(ctx, a),
         SystemCommand::Prune(a) => super::df::system_prune(ctx, a),
     }
+}
+
+/// Prints each problem (and whether it was repaired); exits 1 while
+/// unrepaired problems remain.
+fn check(ctx: &Context, a: CheckArgs) -> anyhow::Result<i32> {
+    let store = ctx.store()?;
+    let findings = crate::container::check::check(&store, a.repair)?;
+    let mut out = std::io::stdout().lock();
+    for f in &findings {
+        writeln!(out, "{}{}", f.problem, if f.repaired { " (repaired)" } else { "" })?;
+    }
+    let left = findings.iter().filter(|f| !f.repaired).count();
+    match (findings.len(), left) {
+        (0, _) => writeln!(out, "No problems found")?,
+        (n, 0) => writeln!(out, "{n} problems found, all repaired")?,
+        (n, left) if a.repair => writeln!(out, "{n} problems found, {left} not repairable")?,
+        (n, _) => writeln!(out, "{n} problems found; `rcon system check --repair` repairs what it can")?,
+    }
+    Ok(if left == 0 { 0 } else { 1 })
 }

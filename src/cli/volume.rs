@@ -125,11 +125,8 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
             writeln!(out, "{}", v.name)?;
         }
         VolumeCommand::Ls { quiet, filter, format } => {
-            let users: std::collections::HashSet<String> = store
-                .containers()?
-                .iter()
-                .flat_map(|c| c.mounts.iter().filter(|m| m.kind == volume::MountKind::Volume).map(|m| m.name.clone()))
-                .collect();
+            let users: std::collections::HashSet<String> =
+                store.list_containers(&Default::default())?.iter().flat_map(|c| c.volumes.iter().cloned()).collect();
             let mut list = volume::list(&store)?;
             for f in &filter {
                 let (k, val) = f.split_once('=').ok_or_else(|| anyhow::anyhow!("bad filter {f:?}: use KEY=VALUE"))?;

@@ -12,9 +12,10 @@
 //!   file naming the process responsible for finishing it (pid and start
 //!   time, [`claim`]); when that process is gone and the container is not
 //!   running, nobody will remove it, so the sweep does;
-//! - a container directory without a complete record (the creating rcon
-//!   died or hit a full disk while writing it), which no command lists:
-//!   removed once its owner is gone;
+//! - a container directory without a row in the store's database (the
+//!   creating rcon died or hit a full disk before inserting it), which no
+//!   command lists: removed once its owner is gone. A directory whose
+//!   container has a row is never removed as incomplete;
 //! - staging under `tmp/` (half-pulled layers, a build step's upper
 //!   directory, ADD downloads): entries carry their writer's pid
 //!   ([`Store::clean_tmp`]);
@@ -27,7 +28,7 @@
 //! Everything here is best effort and never touches what a live process
 //! owns. This module must not start processes.
 
-use crate::store::{ContainerStatus, Store, process_alive, process_start_time};
+use crate::store::{ContainerStatus, Store, StoreError, process_alive, process_start_time};
 use std::path::{Path, PathBuf};
 
 /// The file in a container's directory naming the process that is to
@@ -42,7 +43,7 @@ const CGROUP_FILE: &str = "cgroup";
 pub struct Swept {
     /// IDs of containers removed (`--rm` containers of dead runs and builds).
     pub containers: Vec<String>,
-    /// Container directories without a complete record.
+    /// Container directories without a database row.
     pub incomplete: Vec<PathBuf>,
     /// Stale lock files.
     pub locks: usize,
@@ -163,27 +164,34 @@ pub fn remove_cgroups(store: &Store, id: &str) {
 
 /// Removes what dead rcon processes left (see the module docs) and returns
 /// what it removed. Cheap when there is nothing to do: one directory
-/// listing of `tmp/`, `containers/` and the run root, and a `stat` per
-/// container.
+/// listing of `tmp/`, `containers/` and the run root, one query of the
+/// database's rows, and a `stat` per container.
 pub fn sweep(store: &Store) -> Swept {
     let mut out = Swept::default();
     store.clean_tmp();
+    // A container is complete once it has a row; without the rows (the
+    // database cannot be read), nothing is taken for incomplete.
+    let Ok(rows) = store.list_containers(&Default::default()) else { return out };
+    let with_row: std::collections::HashSet<String> = rows.into_iter().map(|r| r.id).collect();
     let Ok(entries) = std::fs::read_dir(store.containers_dir()) else { return out };
     for entry in entries.flatten() {
         let dir = entry.path();
         let Some(id) = entry.file_name().to_str().map(str::to_string) else { continue };
-        let complete = dir.join("config.json").exists();
+        let complete = with_row.contains(&id);
         match owner_dead(&dir) {
             Some(true) => {}
-            // An ownerless directory without a record: the creator died
+            // An ownerless directory without a row: the creator died
             // before it claimed it (older rcon) — removed below, under the lock.
             None if !complete => {}
             _ => continue,
         }
         if !complete {
-            let Ok(_lock) = store.lock() else { continue };
-            // Under the store lock no record is half-written; check again.
-            if !dir.join("config.json").exists() && owner_dead(&dir) != Some(false) {
+            // A create holds the container's lock until its row is in:
+            // under it, check again that there is no row and no live owner.
+            let Ok(_lock) = store.lock_container(&id) else { continue };
+            if matches!(store.container_state(&id), Err(StoreError::NoSuchContainer(_)))
+                && owner_dead(&dir) != Some(false)
+            {
                 remove_cgroups(store, &id);
                 let trash =
                     store.tmp_dir().join(format!("trash-{}-{}", std::process::id(), crate::util::random_hex(8)));

@@ -237,12 +237,9 @@ pub fn wait(store: &Store, name: &str) -> anyhow::Result<i32> {
     loop {
         let state = match store.container_state(&record.id) {
             Ok(s) => s,
-            Err(StoreError::Io { .. }) => bail!("container {name} was removed while waiting"),
+            Err(StoreError::NoSuchContainer(_)) => bail!("container {name} was removed while waiting"),
             Err(e) => return Err(e.into()),
         };
-        if !store.container_dir(&record.id).join("config.json").exists() {
-            bail!("container {name} was removed while waiting");
-        }
         // A restarting container (monitor alive, between runs) is waited for too.
         let between_runs = state.status == ContainerStatus::Exited
             && state.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None));

@@ -3,6 +3,7 @@
 //! runtime.
 
 pub mod cgroupfs;
+pub mod check;
 pub mod cleanup;
 pub mod exec;
 pub mod inspect;
@@ -258,9 +259,8 @@ fn create_claimed(
         },
         mounts,
     };
-    claim_name(store, &mut record, opts.name.is_some())?;
-    write_etc_files(&dir, &hostname)
-        .and_then(|()| crate::volume::fs::copy_up(store, &record))
+    claim_name(store, &mut record, opts.name.is_some(), &hostname)?;
+    crate::volume::fs::copy_up(store, &record)
         .and_then(|()| Ok(crate::network::prepare(store, &id, &record.name, &hostname, &net_plan)?))
         .inspect_err(|_| {
             let _ = store.remove_container(&id);
@@ -272,16 +272,23 @@ fn create_claimed(
 
 /// Records the container under its name; a generated name that clashes is
 /// drawn again (and numbered after a few tries).
-fn claim_name(store: &Store, record: &mut ContainerRecord, user_given: bool) -> anyhow::Result<()> {
+/// The `/etc` files are written before the record is visible.
+fn claim_name(store: &Store, record: &mut ContainerRecord, user_given: bool, hostname: &str) -> anyhow::Result<()> {
+    let etc = |dir: &Path| {
+        write_etc_files(dir, hostname).map_err(|e| crate::store::StoreError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other(format!("{e:#}")),
+        })
+    };
     if user_given {
-        return Ok(store.create_container(record)?);
+        return Ok(store.create_container_with(record, etc)?);
     }
     for attempt in 0..10 {
         record.name = names::generate();
         if attempt >= 3 {
             record.name = format!("{}{}", record.name, attempt);
         }
-        match store.create_container(record) {
+        match store.create_container_with(record, etc) {
             Err(crate::store::StoreError::NameInUse { .. }) => continue,
             other => return Ok(other?),
         }
@@ -513,7 +520,7 @@ fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>
     if let Err(e) = crate::network::detach(store, &record.id) {
         crate::warn!("container {}: network teardown: {e}", &record.id[..12]);
     }
-    if !store.container_dir(&record.id).join("config.json").exists() {
+    if matches!(store.container_state(&record.id), Err(crate::store::StoreError::NoSuchContainer(_))) {
         // Removed meanwhile (`rm -f`): the lock just taken recreated its file.
         store.forget_container_lock(&record.id);
         return;
@@ -533,27 +540,62 @@ fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>
 
 /// Removes a container by name, ID or ID prefix. A running one is refused
 /// unless `force`, which kills it with SIGKILL first and waits (up to 10 s)
-/// for it to die. Returns the removed record.
-pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<ContainerRecord> {
-    let record = store.find_container(name)?;
-    let _lock = store.lock_container(&record.id)?;
-    let state = store.container_state(&record.id)?;
+/// for it to die. Works from the container's database row alone, so that a
+/// container whose files are damaged can be removed; when its state is
+/// unreadable, `force` kills every process in its cgroup. Returns its whole
+/// record as it was (`None` for a container whose record was damaged).
+pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Option<ContainerRecord>> {
+    let row = store.find_container_row(name)?;
+    let _lock = store.lock_container(&row.id)?;
+    let state = store.container_state(&row.id)?;
+    let record = store.container_record(&row).ok();
     if let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) {
         if !force {
             return Err(crate::store::StoreError::ContainerRunning(name.to_string()).into());
         }
-        events::container(store, "kill", &record, &[("signal", "9")]);
+        if let Some(record) = &record {
+            events::container(store, "kill", record, &[("signal", "9")]);
+        }
         kill_and_wait(pid, std::time::Duration::from_secs(10))
             .with_context(|| format!("cannot stop container {name} (pid {pid})"))?;
     }
-    if let Err(e) = crate::network::detach(store, &record.id) {
-        crate::warn!("container {}: network teardown: {e}", &record.id[..12]);
+    if row.problem.is_some() {
+        if !force {
+            anyhow::bail!(
+                "container {name} is damaged ({}); `rcon rm -f {name}` removes it",
+                row.problem.as_deref().unwrap_or_default()
+            );
+        }
+        for pid in cgroup_members(&row.id) {
+            kill_and_wait(pid, std::time::Duration::from_secs(10))
+                .with_context(|| format!("cannot stop process {pid} of container {name}"))?;
+        }
+    }
+    if let Err(e) = crate::network::detach(store, &row.id) {
+        crate::warn!("container {}: network teardown: {e}", &row.id[..12]);
     }
     // Its runner may have been killed before removing the cgroup.
-    cleanup::remove_cgroups(store, &record.id);
-    store.remove_container(&record.id)?;
-    events::container(store, "destroy", &record, &[]);
+    cleanup::remove_cgroups(store, &row.id);
+    store.remove_container(&row.id)?;
+    if let Some(record) = &record {
+        events::container(store, "destroy", record, &[]);
+    }
     Ok(record)
+}
+
+/// Pids of the processes in the container's cgroup (`…/rcon/<id>` in
+/// `/proc/<pid>/cgroup`), found by scanning `/proc`: for containers whose
+/// recorded state is lost.
+fn cgroup_members(id: &str) -> Vec<i32> {
+    let suffix = format!("/rcon/{id}");
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+                .is_ok_and(|t| t.lines().any(|l| l.trim_end().ends_with(&suffix)))
+        })
+        .collect()
 }
 
 /// Sends SIGKILL to `pid` and waits until it is gone (or a zombie of

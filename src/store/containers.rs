@@ -1,11 +1,23 @@
-//! Containers' records: `containers/<id>/config.json` (what the container
-//! is, written once at create) and `state.json` (what it is doing, rewritten
-//! atomically on every change). Names are claimed under the store lock.
+//! Containers' records. The database's `containers` table (see db.rs)
+//! holds one row per container: what listing, filters, name and ID lookups
+//! need, and its state (rewritten in one transaction on every change).
+//! `containers/<id>/config.json` holds the whole [`ContainerRecord`] (the
+//! OCI spec among it), written once at create and read only by commands
+//! that act on that one container.
+//!
+//! Invariants: a row exists only for a container whose directory and
+//! `config.json` were complete when it was inserted (create writes the
+//! files, then inserts the row: the insert is the name claim); removal
+//! deletes the row first. A crash leaves at worst a directory without a
+//! row, which no command shows and `system check --repair` removes. The
+//! name in the row is the truth (`rename` changes only the row).
 
-use super::{Result, Store, StoreError, io_err, read_json, write_json_fast};
+use super::{Result, Store, StoreError, io_err, write_json_fast};
 use crate::digest::Digest;
 use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// What a container is: fixed at create time.
@@ -194,137 +206,515 @@ impl ContainerState {
     }
 }
 
+/// One container as the database knows it: enough for `ps`, filters,
+/// name and ID lookups, and for image, layer and volume reference checks,
+/// without reading its files.
+#[derive(Debug, Clone)]
+pub struct ContainerRow {
+    /// 64 hex digits.
+    pub id: String,
+    /// Its unique name, without docker's leading `/`.
+    pub name: String,
+    /// The image reference as the user gave it.
+    pub image: String,
+    /// The image ID.
+    pub image_id: Digest,
+    /// Entrypoint + cmd as it runs.
+    pub command: Vec<String>,
+    /// When it was created.
+    pub created: DateTime<Utc>,
+    /// `--label` values.
+    pub labels: BTreeMap<String, String>,
+    /// Chain IDs of its image's layers, base first.
+    pub layers: Vec<Digest>,
+    /// Names of the named volumes it mounts.
+    pub volumes: Vec<String>,
+    /// Its state, corrected for a process that died unseen (see
+    /// [`Store::container_state`]).
+    pub state: ContainerState,
+    /// Why its record cannot be fully read (a corrupt or missing file, a
+    /// corrupt state), if so: it is listed with this marker and can be
+    /// removed, nothing else.
+    pub problem: Option<String>,
+}
+
+const ROW_COLUMNS: &str = "id, name, image, image_id, command, created, labels, layers, volumes, state, problem";
+
+impl ContainerRow {
+    fn from_sql(r: &rusqlite::Row) -> rusqlite::Result<ContainerRow> {
+        let mut problem: Option<String> = r.get(10)?;
+        let (command, labels, layers, volumes, state): (String, String, String, String, String) =
+            (r.get(4)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?);
+        let mut parse_problem = |what: &str, e: serde_json::Error| {
+            problem.get_or_insert_with(|| format!("corrupt {what} in the store database: {e}"));
+        };
+        let image_id: String = r.get(3)?;
+        let row = ContainerRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            image: r.get(2)?,
+            image_id: image_id.parse().unwrap_or_else(|_| Digest::of(b"")),
+            command: serde_json::from_str(&command).unwrap_or_else(|e| {
+                parse_problem("command", e);
+                Vec::new()
+            }),
+            created: DateTime::from_timestamp_nanos(r.get(5)?),
+            labels: serde_json::from_str(&labels).unwrap_or_else(|e| {
+                parse_problem("labels", e);
+                BTreeMap::new()
+            }),
+            layers: serde_json::from_str(&layers).unwrap_or_else(|e| {
+                parse_problem("layers", e);
+                Vec::new()
+            }),
+            volumes: serde_json::from_str(&volumes).unwrap_or_else(|e| {
+                parse_problem("volumes", e);
+                Vec::new()
+            }),
+            state: serde_json::from_str::<ContainerState>(&state).map(ContainerState::checked).unwrap_or_else(|e| {
+                parse_problem("state", e);
+                ContainerState { status: ContainerStatus::Exited, exit_code: Some(255), ..Default::default() }
+            }),
+            problem: None,
+        };
+        Ok(ContainerRow { problem, ..row })
+    }
+}
+
+/// Which rows [`Store::list_containers`] returns; the conditions are
+/// evaluated in SQL. Empty lists mean "no condition"; values in one list
+/// are ORed, lists are ANDed (docker's filter rule).
+#[derive(Debug, Clone, Default)]
+pub struct ContainerQuery {
+    /// Only containers recorded as running (a superset of those running:
+    /// check `state.status` of the rows).
+    pub running: bool,
+    /// Names containing one of these.
+    pub name_contains: Vec<String>,
+    /// IDs starting with one of these.
+    pub id_prefixes: Vec<String>,
+    /// Containers of one of these image IDs.
+    pub image_ids: Vec<Digest>,
+}
+
+impl ContainerState {
+    /// The state corrected for what happened unseen: a container recorded
+    /// as running whose init and monitor are both gone (its monitor or the
+    /// foreground rcon was killed) is exited with code 255, as docker
+    /// reports containers whose end it did not see.
+    pub fn checked(mut self) -> ContainerState {
+        if self.status == ContainerStatus::Running
+            && !self.pid.is_some_and(|p| process_alive(p, self.pid_start))
+            && !self.monitor_pid.is_some_and(|m| process_alive(m, None))
+        {
+            self.status = ContainerStatus::Exited;
+            self.exit_code.get_or_insert(255);
+            self.pid = None;
+            self.monitor_pid = None;
+        }
+        self
+    }
+}
+
+fn status_word(s: ContainerStatus) -> &'static str {
+    match s {
+        ContainerStatus::Created => "created",
+        ContainerStatus::Running => "running",
+        ContainerStatus::Exited => "exited",
+    }
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("records serialize")
+}
+
+/// Named volumes a record mounts.
+fn volume_names(record: &ContainerRecord) -> Vec<String> {
+    record
+        .mounts
+        .iter()
+        .filter(|m| m.kind == super::MountKind::Volume && !m.name.is_empty())
+        .map(|m| m.name.clone())
+        .collect()
+}
+
+/// Inserts the row of `record`; a taken name is [`StoreError::NameInUse`].
+fn insert_row(
+    tx: &rusqlite::Transaction,
+    db_path: &std::path::Path,
+    record: &ContainerRecord,
+    state: &ContainerState,
+    problem: Option<&str>,
+) -> Result<()> {
+    let holder: Option<String> = tx
+        .query_row("SELECT id FROM containers WHERE name = ?1", [&record.name], |r| r.get(0))
+        .optional()
+        .map_err(db_err(db_path))?;
+    if let Some(id) = holder {
+        return Err(StoreError::NameInUse { name: record.name.clone(), id });
+    }
+    tx.execute(
+        "INSERT INTO containers (id, name, image, image_id, command, created, labels, layers, volumes, status, exit_code, state, problem)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            record.id,
+            record.name,
+            record.image,
+            record.image_id.to_string(),
+            json(&record.command),
+            record.created.timestamp_nanos_opt().unwrap_or(0),
+            json(&record.labels),
+            json(&record.layers),
+            json(&volume_names(record)),
+            status_word(state.status),
+            state.exit_code,
+            json(state),
+            problem,
+        ],
+    )
+    .map_err(db_err(db_path))?;
+    Ok(())
+}
+
+fn db_err(path: &std::path::Path) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Db(super::db::DbError { path: path.to_path_buf(), source })
+}
+
+/// Migration to schema version 1: a row for every container directory of
+/// the JSON layout. A directory without `config.json` was a half-made
+/// container (invisible before too) and gets no row; an unreadable
+/// `config.json` or `state.json` gets a row with a `problem` so that the
+/// container stays listed and removable.
+pub(super) fn import_json_records(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
+    let dir = store.containers_dir();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_err(&dir)(e)),
+    };
+    let db_path = store.db_path();
+    for entry in entries {
+        let entry = entry.map_err(io_err(&dir))?;
+        let Some(id) = entry.file_name().to_str().map(str::to_string) else { continue };
+        if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        let cfg = entry.path().join("config.json");
+        let record = match std::fs::read(&cfg) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => Err(format!("cannot read {}: {e}", cfg.display())),
+            Ok(data) => serde_json::from_slice::<ContainerRecord>(&data)
+                .map_err(|e| format!("corrupt record {}: {e}", cfg.display())),
+        };
+        let state_path = entry.path().join("state.json");
+        let state = match std::fs::read(&state_path) {
+            Ok(data) => serde_json::from_slice::<ContainerState>(&data)
+                .map_err(|e| format!("corrupt record {}: {e}", state_path.display())),
+            Err(e) => Err(format!("cannot read {}: {e}", state_path.display())),
+        };
+        let (record, state, problem) = match (record, state) {
+            (Ok(r), Ok(s)) => (r, s, None),
+            (Ok(r), Err(p)) => {
+                // Unknown state: a process may still run; `rm -f` looks for it.
+                (
+                    r,
+                    ContainerState { status: ContainerStatus::Exited, exit_code: Some(255), ..Default::default() },
+                    Some(p),
+                )
+            }
+            (Err(p), state) => (
+                ContainerRecord {
+                    id: id.clone(),
+                    name: format!("broken_{}", &id[..12]),
+                    image: String::new(),
+                    image_id: Digest::of(b""),
+                    layers: Vec::new(),
+                    created: entry
+                        .metadata()
+                        .ok()
+                        .and_then(|m| m.modified().ok())
+                        .map(DateTime::from)
+                        .unwrap_or_default(),
+                    command: Vec::new(),
+                    auto_remove: false,
+                    spec: serde_json::Value::Null,
+                    user: None,
+                    restart: String::new(),
+                    log_opts: Vec::new(),
+                    healthcheck: None,
+                    stop_signal: None,
+                    stop_timeout: None,
+                    labels: BTreeMap::new(),
+                    mounts: Vec::new(),
+                },
+                state.unwrap_or_default(),
+                Some(p),
+            ),
+        };
+        match insert_row(tx, &db_path, &record, &state, problem.as_deref()) {
+            // Two records claimed one name (a race of old rcon): keep both, renamed.
+            Err(StoreError::NameInUse { .. }) => {
+                let renamed = ContainerRecord { name: format!("{}_{}", record.name, &id[..12]), ..record };
+                insert_row(tx, &db_path, &renamed, &state, problem.as_deref())?
+            }
+            other => other?,
+        }
+        // The state now lives in the database.
+        let _ = std::fs::remove_file(&state_path);
+    }
+    Ok(())
+}
+
 impl Store {
     /// `containers/<id>/`.
     pub fn container_dir(&self, id: &str) -> PathBuf {
         self.containers_dir().join(id)
     }
 
-    /// Records a new container. Claims its name under the store lock: fails
-    /// with [`StoreError::NameInUse`] if another container has it. Creates
-    /// `upper/`, `work/` and `merged/` for its overlay rootfs.
+    /// Records a new container: writes its directory (`upper/`, `work/`,
+    /// `merged/`, `config.json`), then claims its name and ID by inserting
+    /// its row in one transaction. Errors: [`StoreError::NameInUse`] when
+    /// another container has the name (the directory is removed again),
+    /// I/O and database errors.
     pub fn create_container(&self, record: &ContainerRecord) -> Result<()> {
-        let _lock = self.lock()?;
-        for other in self.containers()? {
-            if other.name == record.name {
-                return Err(StoreError::NameInUse { name: record.name.clone(), id: other.id });
-            }
-        }
-        let dir = self.container_dir(&record.id);
-        for sub in ["upper", "work", "merged"] {
-            let p = dir.join(sub);
-            std::fs::create_dir_all(&p).map_err(io_err(&p))?;
-        }
-        write_json_fast(&dir.join("state.json"), &ContainerState::created())?;
-        // config.json last: a directory without it is a half-made container
-        // that `containers()` skips and `gc` removes.
-        write_json_fast(&dir.join("config.json"), record)
+        self.create_container_with(record, |_| Ok(()))
     }
 
-    /// Renames a container: claims `new_name` under the store lock (fails
-    /// with [`StoreError::NameInUse`] if another container has it) and
-    /// rewrites the record. Returns the record as it was before.
-    pub fn rename_container(&self, id: &str, new_name: &str) -> Result<ContainerRecord> {
-        let _lock = self.lock()?;
-        let mut record = None;
-        for other in self.containers()? {
-            if other.id == id {
-                record = Some(other);
-            } else if other.name == new_name {
-                return Err(StoreError::NameInUse { name: new_name.to_string(), id: other.id });
+    /// [`Store::create_container`], running `prepare` on the container's
+    /// directory after it is made and before the row is inserted: files
+    /// written there are complete whenever the container is visible, even
+    /// when rcon is killed midway.
+    pub fn create_container_with(
+        &self,
+        record: &ContainerRecord,
+        prepare: impl FnOnce(&std::path::Path) -> Result<()>,
+    ) -> Result<()> {
+        // Held until the row is in: `system check --repair` does not take
+        // the directory of a create in progress for a crash's leftover.
+        let lock = self.lock_container(&record.id)?;
+        // Opened (and migrated from the JSON layout) before the directory
+        // exists, so that the migration cannot take it for an old record.
+        let mut db = self.db()?;
+        let dir = self.container_dir(&record.id);
+        let made = (|| {
+            for sub in ["upper", "work", "merged"] {
+                let p = dir.join(sub);
+                std::fs::create_dir_all(&p).map_err(io_err(&p))?;
             }
+            write_json_fast(&dir.join("config.json"), record)?;
+            prepare(&dir)?;
+            let db_path = self.db_path();
+            db.write(|tx| insert_row(tx, &db_path, record, &ContainerState::created(), None))
+        })();
+        if made.is_err() {
+            let _ = std::fs::remove_dir_all(&dir);
+            drop(lock);
+            let _ = std::fs::remove_file(self.run_root.join(format!("{}.lock", record.id)));
         }
-        let old = record.ok_or_else(|| StoreError::NoSuchContainer(id.to_string()))?;
-        let mut new = old.clone();
-        new.name = new_name.to_string();
-        write_json_fast(&self.container_dir(id).join("config.json"), &new)?;
+        made
+    }
+
+    /// Renames a container: frees its old name and claims `new_name` in
+    /// one transaction. Returns the record as it was before. Errors:
+    /// [`StoreError::NameInUse`] when another container has the name,
+    /// [`StoreError::NoSuchContainer`], a damaged record.
+    pub fn rename_container(&self, id: &str, new_name: &str) -> Result<ContainerRecord> {
+        let _lock = self.lock_container(id)?;
+        let old = self.container_record(&self.find_container_row(id)?)?;
+        let db_path = self.db_path();
+        self.db()?.write(|tx| {
+            let holder: Option<String> = tx
+                .query_row("SELECT id FROM containers WHERE name = ?1", [new_name], |r| r.get(0))
+                .optional()
+                .map_err(db_err(&db_path))?;
+            match holder {
+                Some(h) if h == id => return Ok(()),
+                Some(h) => return Err(StoreError::NameInUse { name: new_name.to_string(), id: h }),
+                None => {}
+            }
+            let n = tx
+                .execute("UPDATE containers SET name = ?2 WHERE id = ?1", params![id, new_name])
+                .map_err(db_err(&db_path))?;
+            if n == 0 {
+                return Err(StoreError::NoSuchContainer(id.to_string()));
+            }
+            Ok(())
+        })?;
         Ok(old)
     }
 
-    /// Replaces the record of an existing container (`update`), under its lock.
+    /// Replaces the record (`config.json`) of an existing container
+    /// (`update`), under its lock; its name stays the one in the database.
+    /// Errors: [`StoreError::NoSuchContainer`] when it has no row.
     pub fn replace_container_record(&self, record: &ContainerRecord) -> Result<()> {
         let _lock = self.lock_container(&record.id)?;
-        let path = self.container_dir(&record.id).join("config.json");
-        if !path.exists() {
+        let row = self.find_container_row(&record.id)?;
+        if row.id != record.id {
             return Err(StoreError::NoSuchContainer(record.id.clone()));
         }
-        write_json_fast(&path, record)
+        write_json_fast(&self.container_dir(&record.id).join("config.json"), record)
     }
 
-    /// Every container with a complete record, oldest first.
+    /// Every container whose record can be read, oldest first: its row,
+    /// then its `config.json`. Damaged ones are left out (they are in
+    /// [`Store::list_containers`], with their problem).
     pub fn containers(&self) -> Result<Vec<ContainerRecord>> {
-        let dir = self.containers_dir();
-        let mut out = Vec::new();
-        for entry in std::fs::read_dir(&dir).map_err(io_err(&dir))? {
-            let entry = entry.map_err(io_err(&dir))?;
-            if let Some(rec) = read_json::<ContainerRecord>(&entry.path().join("config.json"))? {
-                out.push(rec);
-            }
+        Ok(self
+            .list_containers(&ContainerQuery::default())?
+            .iter()
+            .filter(|row| row.problem.is_none())
+            .filter_map(|row| self.container_record(row).ok())
+            .collect())
+    }
+    /// Containers matching `query`, oldest first, from the database only.
+    pub fn list_containers(&self, query: &ContainerQuery) -> Result<Vec<ContainerRow>> {
+        let mut sql = format!("SELECT {ROW_COLUMNS} FROM containers WHERE 1");
+        let mut args: Vec<String> = Vec::new();
+        if query.running {
+            sql.push_str(" AND status = 'running'");
         }
-        out.sort_by_key(|r| r.created);
-        Ok(out)
+        let mut any_of = |column_test: &str, values: Vec<String>| {
+            if values.is_empty() {
+                return;
+            }
+            let tests: Vec<String> = values
+                .into_iter()
+                .map(|v| {
+                    args.push(v);
+                    column_test.replace('?', &format!("?{}", args.len()))
+                })
+                .collect();
+            sql.push_str(&format!(" AND ({})", tests.join(" OR ")));
+        };
+        any_of("instr(name, ?) > 0", query.name_contains.clone());
+        any_of("substr(id, 1, length(?)) = ?", query.id_prefixes.clone());
+        any_of("image_id = ?", query.image_ids.iter().map(|d| d.to_string()).collect());
+        sql.push_str(" ORDER BY created, id");
+        let db = self.db()?;
+        let mut stmt = db.conn().prepare(&sql).map_err(db.err())?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), ContainerRow::from_sql)
+            .map_err(db.err())?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db.err())?;
+        Ok(rows)
     }
 
-    /// Finds a container by name, full ID or unique ID prefix.
+    /// The row of the container named `name_or_id` (a name, with or
+    /// without docker's `/`, a full ID or a unique ID prefix), without
+    /// reading its files: what `rm -f` needs, which must work on a
+    /// container whose files are damaged.
     /// Errors: [`StoreError::NoSuchContainer`], [`StoreError::Ambiguous`].
-    pub fn find_container(&self, name_or_id: &str) -> Result<ContainerRecord> {
-        let all = self.containers()?;
-        if let Some(c) = all.iter().find(|c| c.name == name_or_id || c.id == name_or_id) {
-            return Ok(c.clone());
-        }
-        let name = name_or_id.strip_prefix('/').unwrap_or(name_or_id);
-        if let Some(c) = all.iter().find(|c| c.name == name) {
-            return Ok(c.clone());
-        }
-        let matches: Vec<&ContainerRecord> = if name_or_id.is_empty() {
-            Vec::new()
-        } else {
-            all.iter().filter(|c| c.id.starts_with(name_or_id)).collect()
+    pub fn find_container_row(&self, name_or_id: &str) -> Result<ContainerRow> {
+        let db = self.db()?;
+        let one = |sql: &str, arg: &str| -> Result<Vec<ContainerRow>> {
+            let mut stmt = db.conn().prepare_cached(sql).map_err(db.err())?;
+            stmt.query_map([arg], ContainerRow::from_sql)
+                .map_err(db.err())?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db.err())
         };
+        let by_id_or_name = format!("SELECT {ROW_COLUMNS} FROM containers WHERE id = ?1 OR name = ?1 LIMIT 1");
+        if let Some(r) = one(&by_id_or_name, name_or_id)?.pop() {
+            return Ok(r);
+        }
+        if let Some(name) = name_or_id.strip_prefix('/')
+            && let Some(r) = one(&by_id_or_name, name)?.pop()
+        {
+            return Ok(r);
+        }
+        if name_or_id.is_empty() {
+            return Err(StoreError::NoSuchContainer(name_or_id.to_string()));
+        }
+        // IDs are lowercase hex: '~' sorts after every one of their characters.
+        let by_prefix = format!("SELECT {ROW_COLUMNS} FROM containers WHERE id >= ?1 AND id < ?1 || '~' LIMIT 2");
+        let mut matches = one(&by_prefix, name_or_id)?;
         match matches.len() {
             0 => Err(StoreError::NoSuchContainer(name_or_id.to_string())),
-            1 => Ok(matches[0].clone()),
-            count => Err(StoreError::Ambiguous { what: "container", prefix: name_or_id.to_string(), count }),
+            1 => Ok(matches.pop().expect("one match")),
+            _ => {
+                let count: i64 = db
+                    .conn()
+                    .query_row("SELECT count(*) FROM containers WHERE id >= ?1 AND id < ?1 || '~'", [name_or_id], |r| {
+                        r.get(0)
+                    })
+                    .map_err(db.err())?;
+                Err(StoreError::Ambiguous { what: "container", prefix: name_or_id.to_string(), count: count as usize })
+            }
         }
     }
 
-    /// The container's current state; a container whose recorded process is
-    /// gone (its monitor or rcon was killed) is reported as exited.
+    /// Finds a container by name, full ID or unique ID prefix and reads its
+    /// whole record (`config.json`; the name comes from the database).
+    /// Errors: [`StoreError::NoSuchContainer`], [`StoreError::Ambiguous`],
+    /// [`StoreError::Corrupt`] naming the file when it cannot be read.
+    pub fn find_container(&self, name_or_id: &str) -> Result<ContainerRecord> {
+        let row = self.find_container_row(name_or_id)?;
+        self.container_record(&row)
+    }
+
+    /// The whole record of a container found by [`Store::find_container_row`].
+    pub fn container_record(&self, row: &ContainerRow) -> Result<ContainerRecord> {
+        let path = self.container_dir(&row.id).join("config.json");
+        let mut record: ContainerRecord = match std::fs::read(&path) {
+            Ok(data) => serde_json::from_slice(&data).map_err(|source| StoreError::Corrupt { path, source })?,
+            Err(e) => {
+                return Err(StoreError::BrokenContainer {
+                    id: row.id.clone(),
+                    problem: format!("{}: {e}", path.display()),
+                });
+            }
+        };
+        record.name = row.name.clone();
+        Ok(record)
+    }
+
+    /// The container's current state (see [`ContainerState::checked`]).
+    /// Errors: [`StoreError::NoSuchContainer`] when it has no row.
     pub fn container_state(&self, id: &str) -> Result<ContainerState> {
-        let path = self.container_dir(id).join("state.json");
-        let mut state = read_json::<ContainerState>(&path)?.unwrap_or_else(ContainerState::created);
-        if state.status == ContainerStatus::Running
-            && !state.pid.is_some_and(|p| process_alive(p, state.pid_start))
-            && !state.monitor_pid.is_some_and(|m| process_alive(m, None))
-        {
-            // Its init is gone and nobody will record the exit: the monitor
-            // (or the foreground rcon) was killed. The exit code is unknown: 255,
-            // as docker reports containers whose end it did not see.
-            state.status = ContainerStatus::Exited;
-            state.exit_code.get_or_insert(255);
-            state.pid = None;
-            state.monitor_pid = None;
-        }
-        Ok(state)
+        let db = self.db()?;
+        let state: Option<String> = db
+            .conn()
+            .query_row("SELECT state FROM containers WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(db.err())?;
+        let state = state.ok_or_else(|| StoreError::NoSuchContainer(id.to_string()))?;
+        Ok(serde_json::from_str::<ContainerState>(&state).map(ContainerState::checked).unwrap_or(ContainerState {
+            status: ContainerStatus::Exited,
+            exit_code: Some(255),
+            ..Default::default()
+        }))
     }
 
-    /// Reads, changes and writes the container's state under its lock.
-    /// Returns `Ok(None)` (and changes nothing) when the container was
-    /// removed meanwhile.
+    /// Reads, changes and writes the container's state under its lock, in
+    /// one transaction. Returns `Ok(None)` (and changes nothing) when the
+    /// container was removed meanwhile.
     pub fn update_container_state(
         &self,
         id: &str,
         change: impl FnOnce(&mut ContainerState),
     ) -> Result<Option<ContainerState>> {
         let _lock = self.lock_container(id)?;
-        if !self.container_dir(id).join("config.json").exists() {
+        let db_path = self.db_path();
+        let changed =
+            self.db()?.write(|tx| {
+                let state: Option<String> = tx
+                    .query_row("SELECT state FROM containers WHERE id = ?1", [id], |r| r.get(0))
+                    .optional()
+                    .map_err(db_err(&db_path))?;
+                let Some(state) = state else { return Ok(None) };
+                let mut state = serde_json::from_str::<ContainerState>(&state).map(ContainerState::checked).unwrap_or(
+                    ContainerState { status: ContainerStatus::Exited, exit_code: Some(255), ..Default::default() },
+                );
+                change(&mut state);
+                write_state(tx, &db_path, id, &state)?;
+                Ok(Some(state))
+            })?;
+        if changed.is_none() {
+            // Removed meanwhile (`rm -f`): the lock just taken recreated its file.
             self.forget_container_lock(id);
-            return Ok(None);
         }
-        let mut state = self.container_state(id)?;
-        change(&mut state);
-        self.set_container_state(id, &state)?;
-        Ok(Some(state))
+        Ok(changed)
     }
 
     /// Locks one container (flock on `<run root>/<id>.lock`) while its
@@ -339,23 +729,30 @@ impl Store {
         let _ = std::fs::remove_file(self.run_root.join(format!("{id}.lock")));
     }
 
-    /// Replaces the container's state record.
+    /// Replaces the container's state (one transaction). A container
+    /// removed meanwhile is left removed.
     pub fn set_container_state(&self, id: &str, state: &ContainerState) -> Result<()> {
-        write_json_fast(&self.container_dir(id).join("state.json"), state)
+        let db_path = self.db_path();
+        self.db()?.write(|tx| write_state(tx, &db_path, id, state))
     }
 
-    /// Deletes the container's directory (record, upper dir, logs). The
+    /// Deletes the container: its row (one transaction; the name is free
+    /// from then on), then its directory (record, upper dir, logs). The
     /// caller makes sure its process is gone and nothing is mounted there.
-    /// The record goes first, so a crash midway leaves an anonymous
-    /// directory for `gc`, never a container without its files.
+    /// A crash midway leaves a directory without a row, which no command
+    /// shows and `system check --repair` removes.
     pub fn remove_container(&self, id: &str) -> Result<()> {
+        let db_path = self.db_path();
+        self.db()?.write(|tx| {
+            tx.execute("DELETE FROM containers WHERE id = ?1", [id]).map_err(db_err(&db_path))?;
+            Ok(())
+        })?;
+        self.remove_container_dir(id)
+    }
+
+    /// Removes `containers/<id>/` (and the container's lock file).
+    pub(crate) fn remove_container_dir(&self, id: &str) -> Result<()> {
         let dir = self.container_dir(id);
-        let cfg = dir.join("config.json");
-        match std::fs::remove_file(&cfg) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(&cfg)(e)),
-        }
         let _ = std::fs::remove_file(self.run_root.join(format!("{id}.lock")));
         // Move the directory out of the way first: a process still writing
         // into it (a monitor finishing a log line, network teardown) then
@@ -376,5 +773,79 @@ impl Store {
             }
         }
         Err(io_err(&target)(last.expect("the loop ran")))
+    }
+}
+
+fn write_state(tx: &rusqlite::Transaction, db_path: &std::path::Path, id: &str, state: &ContainerState) -> Result<()> {
+    tx.execute(
+        "UPDATE containers SET status = ?2, exit_code = ?3, state = ?4 WHERE id = ?1",
+        params![id, status_word(state.status), state.exit_code, json(state)],
+    )
+    .map_err(db_err(db_path))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str, name: &str) -> ContainerRecord {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "name": name, "image": "bb", "image_id": Digest::of(b"img").to_string(),
+            "layers": [], "created": Utc::now(), "command": ["true"], "spec": {},
+            "labels": {"a": "1"},
+        }))
+        .unwrap()
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("root"), &dir.path().join("run")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn names_are_claimed_once_and_renamed_atomically() {
+        let (_dir, store) = store();
+        let (a, b) = ("a".repeat(64), format!("ab{}", "0".repeat(62)));
+        store.create_container(&record(&a, "web")).unwrap();
+        match store.create_container(&record(&b, "web")) {
+            Err(StoreError::NameInUse { id, .. }) => assert_eq!(id, a),
+            other => panic!("{other:?}"),
+        }
+        assert!(!store.container_dir(&b).exists(), "a refused create leaves no directory");
+        store.create_container(&record(&b, "db")).unwrap();
+        assert!(matches!(store.rename_container(&b, "web"), Err(StoreError::NameInUse { .. })));
+        store.rename_container(&a, "front").unwrap();
+        store.rename_container(&b, "web").unwrap();
+        assert_eq!(store.find_container("web").unwrap().id, b);
+        assert_eq!(store.find_container("/front").unwrap().name, "front", "the row's name wins over config.json");
+        assert!(matches!(store.find_container("a"), Err(StoreError::Ambiguous { count: 2, .. })));
+        assert_eq!(store.find_container("aa").unwrap().id, a);
+        assert!(matches!(store.find_container("db"), Err(StoreError::NoSuchContainer(_))));
+        assert!(matches!(store.find_container(""), Err(StoreError::NoSuchContainer(_))));
+    }
+
+    #[test]
+    fn state_changes_and_removal() {
+        let (_dir, store) = store();
+        let id = "c".repeat(64);
+        store.create_container(&record(&id, "x")).unwrap();
+        let s = store
+            .update_container_state(&id, |s| {
+                s.status = ContainerStatus::Exited;
+                s.exit_code = Some(3);
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.exit_code, Some(3));
+        let rows = store.list_containers(&ContainerQuery { name_contains: vec!["x".into()], ..Default::default() });
+        assert_eq!(rows.unwrap()[0].state.exit_code, Some(3));
+        assert!(store.list_containers(&ContainerQuery { running: true, ..Default::default() }).unwrap().is_empty());
+        store.remove_container(&id).unwrap();
+        assert!(!store.container_dir(&id).exists());
+        assert!(store.update_container_state(&id, |_| {}).unwrap().is_none());
+        assert!(store.containers().unwrap().is_empty());
+        assert!(store.db_integrity_check().unwrap().is_empty());
     }
 }

@@ -145,7 +145,7 @@ impl Store {
         let removed = index.images.remove(pos);
         write_json_atomic(&self.index_path(), &index)?;
         let mut used: std::collections::HashSet<Digest> = index.images.iter().flat_map(|i| i.chain_ids()).collect();
-        for c in self.containers()? {
+        for c in self.list_containers(&Default::default())? {
             used.extend(c.layers);
         }
         for chain_id in removed.chain_ids() {

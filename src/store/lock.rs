@@ -20,6 +20,22 @@ impl StoreLock {
         file.lock().map_err(io_err(path))?;
         Ok(StoreLock { _file: file })
     }
+
+    /// Takes an exclusive lock on an existing `path` without waiting:
+    /// `Ok(None)` when another process holds it or the file does not exist.
+    pub fn try_exclusive(path: &Path) -> Result<Option<StoreLock>> {
+        let file = match OpenOptions::new().write(true).open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(path)(e)),
+        };
+        // std's File::try_lock is flock(2) LOCK_EX | LOCK_NB on Linux.
+        match file.try_lock() {
+            Ok(()) => Ok(Some(StoreLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(io_err(path)(e)),
+        }
+    }
 }
 
 impl Store {

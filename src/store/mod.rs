@@ -7,8 +7,9 @@
 //! blobs/sha256/<hex>        manifests, configs (and compressed layers when kept)
 //! layers/<chain-hex>/diff/  one unpacked layer, an overlayfs lower dir
 //! layers/<chain-hex>/layer.json  its diff ID, parent chain ID and size
+//! rcon.db                   the database: containers' rows and names (see db.rs)
 //! images.json               the image index (see images.rs)
-//! containers/<id>/          one container: config.json, state.json, upper/, work/, merged/
+//! containers/<id>/          one container: config.json, upper/, work/, merged/, logs
 //! events.log, events.log.1  the event log of `rcon events` (see events.rs)
 //! tmp/                      staging for half-written blobs and layers
 //! store.lock                the store-wide lock (flock)
@@ -23,6 +24,7 @@
 
 mod blobs;
 mod containers;
+pub mod db;
 pub mod events;
 mod images;
 mod layers;
@@ -31,8 +33,8 @@ mod mounts;
 
 pub use blobs::BlobWriter;
 pub use containers::{
-    ContainerRecord, ContainerState, ContainerStatus, Health, HealthProbe, Healthcheck, process_alive,
-    process_start_time,
+    ContainerQuery, ContainerRecord, ContainerRow, ContainerState, ContainerStatus, Health, HealthProbe, Healthcheck,
+    process_alive, process_start_time,
 };
 pub use images::ImageRecord;
 pub use layers::{LayerBlob, LayerInfo, LayerStaging};
@@ -118,6 +120,27 @@ pub enum StoreError {
         "cannot remove container \"{0}\": container is running: stop the container before removing or force remove"
     )]
     ContainerRunning(String),
+    /// The store database cannot be used.
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    /// The database was made by a newer rcon.
+    #[error("store database {path} has schema version {version}, this rcon knows up to {supported}: use a newer rcon")]
+    DbTooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Its version.
+        version: i64,
+        /// The newest version this rcon knows.
+        supported: i64,
+    },
+    /// A container's files cannot be read; only `rm -f` can act on it.
+    #[error("container {id} is damaged ({problem}); remove it with `rcon rm -f {id}`")]
+    BrokenContainer {
+        /// Its ID.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
 }
 
 /// Shorthand for store results.

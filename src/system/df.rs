@@ -81,7 +81,7 @@ fn layer_sizes(store: &Store) -> anyhow::Result<HashMap<Digest, u64>> {
 /// are left out: they may belong to a pull or build still running.
 pub fn unreferenced_layers(store: &Store) -> anyhow::Result<Vec<(Digest, u64)>> {
     let mut used: HashSet<Digest> = store.images()?.iter().flat_map(|i| i.chain_ids()).collect();
-    for c in store.containers()? {
+    for c in store.list_containers(&Default::default())? {
         used.extend(c.layers);
     }
     let recent = |chain: &Digest| {

@@ -12,7 +12,7 @@ pub const MIN_API_VERSION: &str = "1.12";
 /// Counts of containers by state: (all, running, paused, stopped).
 pub fn container_counts(store: &Store) -> anyhow::Result<(usize, usize, usize, usize)> {
     let (mut all, mut running, mut paused, mut stopped) = (0, 0, 0, 0);
-    for c in store.containers()? {
+    for c in store.list_containers(&Default::default())? {
         all += 1;
         let s = store.container_state(&c.id)?;
         match s.status {

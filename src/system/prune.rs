@@ -19,7 +19,7 @@ pub fn containers(store: &Store, f: &Filters) -> anyhow::Result<(Vec<String>, u6
     let now = Utc::now();
     let mut deleted = Vec::new();
     let mut reclaimed = 0;
-    for c in store.containers()? {
+    for c in store.list_containers(&Default::default())? {
         if store.container_state(&c.id)?.status == ContainerStatus::Running
             || !f.labels_match(&c.labels)
             || !f.until_ok(c.created, now).map_err(anyhow::Error::msg)?
@@ -46,7 +46,8 @@ pub fn images(store: &Store, all: bool, f: &Filters) -> anyhow::Result<(Vec<Imag
         Some(true) => false,
         None => all,
     };
-    let used: std::collections::HashSet<_> = store.containers()?.into_iter().map(|c| c.image_id).collect();
+    let used: std::collections::HashSet<_> =
+        store.list_containers(&Default::default())?.into_iter().map(|c| c.image_id).collect();
     let mut removed = Vec::new();
     let mut reclaimed = 0;
     for image in store.images()? {

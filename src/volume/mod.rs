@@ -405,9 +405,9 @@ pub fn create(store: &Store, name: Option<&str>, labels: BTreeMap<String, String
 /// IDs of the containers (running or not) that mount the volume.
 pub fn users(store: &Store, name: &str) -> Result<Vec<String>> {
     Ok(store
-        .containers()?
+        .list_containers(&Default::default())?
         .into_iter()
-        .filter(|c| c.mounts.iter().any(|m| m.kind == MountKind::Volume && m.name == name))
+        .filter(|c| c.volumes.iter().any(|v| v == name))
         .map(|c| c.id)
         .collect())
 }

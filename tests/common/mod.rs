@@ -889,6 +889,17 @@ impl Rcon {
         );
         String::from_utf8(out.stdout).expect("stdout is UTF-8")
     }
+
+    /// The container's recorded state (the `state` column of its row in
+    /// the store database) as JSON: pids and flags `inspect` does not show.
+    #[track_caller]
+    pub fn container_state(&self, id: &str) -> serde_json::Value {
+        let db = rusqlite::Connection::open(self.root.join("rcon.db")).expect("open the store database");
+        let text: String = db
+            .query_row("SELECT state FROM containers WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("container {id}: no row in the store database: {e}"));
+        serde_json::from_str(&text).unwrap()
+    }
 }
 
 impl Drop for Rcon {

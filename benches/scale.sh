@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The store at scale (issue 15): with 0, 100, 1,000 and 10,000 containers
+# in the store (created, never started), time (hyperfine) and peak RSS
+# (/usr/bin/time, largest process) of
+#   create, run --rm true, ps -a, ps -a --filter name=X, inspect X, rm X,
+# and the time to create the containers; beside podman at PODMAN_COUNTS.
+# Goals: `run --rm true` at 10,000 within 1.2x of the empty store; `ps -a`
+# at 1,000 <= 30 ms and <= 20 MiB; creating 1,000 <= 15 s.
+# Needs hyperfine, docker-registry, skopeo, busybox-static (benches/lib.sh).
+#   bash benches/scale.sh                      # COUNTS="0 100 1000 10000"
+#   COUNTS="0 100" PODMAN_COUNTS=0 RUNS=5 bash benches/scale.sh
+# Results: target/bench/scale.md (a markdown table) and the raw JSON.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*" >&2; }
+COUNTS=${COUNTS:-0 100 1000 10000}
+PODMAN_COUNTS=${PODMAN_COUNTS:-0 100 1000}
+RUNS=${RUNS:-10}
+PODMAN_RUNS=${PODMAN_RUNS:-5}
+PODMAN_FLAGS=${PODMAN_FLAGS:---runtime runc --cgroup-manager cgroupfs --storage-driver overlay}
+PODMAN_RUN_FLAGS=${PODMAN_RUN_FLAGS:---ulimit nofile=16384:16384 --ulimit nproc=4096:4096}
+out=${BENCH_OUT:-$PWD/target/bench}
+mkdir -p "$out"
+
+for p in hyperfine docker-registry skopeo /bin/busybox jq /usr/bin/time; do
+    command -v "$p" >/dev/null || { echo "benches/scale.sh: $p missing: apt-get install hyperfine docker-registry skopeo busybox-static jq time" >&2; exit 1; }
+done
+
+step "cargo build --release"
+cargo build --release --locked
+rcon=$PWD/target/release/rcon
+
+work=$(mktemp -d /tmp/rcon-bench-scale.XXXXXX)
+P="podman --root $work/podman --runroot $work/podman-run $PODMAN_FLAGS"
+R="$rcon --root $work/rcon --runroot $work/rcon-run"
+cleanup() {
+    registry_stop
+    $R rm -f $($R ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+    if command -v podman >/dev/null; then $P system reset -f >/dev/null 2>&1 || true; fi
+    rm -rf "$work"
+}
+. benches/lib.sh
+trap cleanup EXIT
+
+registry_start "$work/registry"
+image=$REGISTRY_ADDR/busybox:latest
+busybox_push "$work/image" "$image"
+table=$out/scale.md
+echo "| engine | containers | create | run --rm true | ps -a | ps -a --filter name=X | inspect X | rm X | fill (s) |" >"$table"
+echo "|:--|--:|--:|--:|--:|--:|--:|--:|--:|" >>"$table"
+
+# median ms (peak RSS MiB) of one hyperfine JSON result
+cell() { jq -r '.results[0].median * 1000 | . * 10 | round / 10 | tostring + " ms"' "$1"; }
+rss() { # peak RSS in MiB of one run of the command
+    local kb
+    kb=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    awk -v k="$kb" 'BEGIN { printf "%.1f MiB", k / 1024 }'
+}
+
+# bench ENGINE CMD RUNS COUNTS RUN_FLAGS
+bench() {
+    local engine=$1 E=$2 runs=$3 counts=$4 run_flags=$5 have=0 n
+    $E pull -q "$image" >/dev/null
+    $E create --name target "$image" true >/dev/null
+    for n in $counts; do
+        step "$engine with $n containers"
+        local t0 t1 fill=""
+        t0=$(date +%s.%N)
+        while [ "$have" -lt "$n" ]; do
+            $E create --name "fill-$have" "$image" true >/dev/null
+            have=$((have + 1))
+        done
+        t1=$(date +%s.%N)
+        if [ "$n" -gt 0 ]; then fill=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'); fi
+        local j=$out/scale-$engine-$n
+        hyperfine -N --warmup 1 --runs "$runs" --prepare "$E rm -f bench-c" --export-json "$j-create.json" \
+            "$E create --name bench-c $image true" >/dev/null
+        $E rm -f bench-c >/dev/null
+        hyperfine -N --warmup 1 --runs "$runs" --export-json "$j-run.json" "$E run --rm $run_flags $image true" >/dev/null
+        hyperfine -N --warmup 1 --runs "$runs" --export-json "$j-ps.json" "$E ps -a" >/dev/null
+        hyperfine -N --warmup 1 --runs "$runs" --export-json "$j-filter.json" "$E ps -a --filter name=target" >/dev/null
+        hyperfine -N --warmup 1 --runs "$runs" --export-json "$j-inspect.json" "$E inspect target" >/dev/null
+        hyperfine -N --warmup 1 --runs "$runs" --prepare "$E create --name bench-rm $image true" \
+            --export-json "$j-rm.json" "$E rm bench-rm" >/dev/null
+        $E create --name bench-rm "$image" true >/dev/null
+        # shellcheck disable=SC2086
+        local rss_create rss_run rss_ps rss_filter rss_inspect rss_rm
+        rss_create=$(rss $E create --name bench-c "$image" true)
+        rss_run=$(rss $E run --rm $run_flags "$image" true)
+        rss_ps=$(rss $E ps -a)
+        rss_filter=$(rss $E ps -a --filter name=target)
+        rss_inspect=$(rss $E inspect target)
+        rss_rm=$(rss $E rm bench-rm)
+        $E rm -f bench-c >/dev/null
+        printf '| %s | %s | %s (%s) | %s (%s) | %s (%s) | %s (%s) | %s (%s) | %s (%s) | %s |\n' "$engine" "$n" \
+            "$(cell "$j-create.json")" "$rss_create" "$(cell "$j-run.json")" "$rss_run" \
+            "$(cell "$j-ps.json")" "$rss_ps" "$(cell "$j-filter.json")" "$rss_filter" \
+            "$(cell "$j-inspect.json")" "$rss_inspect" "$(cell "$j-rm.json")" "$rss_rm" "$fill" | tee -a "$table"
+    done
+}
+
+bench rcon "$R" "$RUNS" "$COUNTS" ""
+if command -v podman >/dev/null && [ -n "$PODMAN_COUNTS" ]; then
+    bench podman "$P" "$PODMAN_RUNS" "$PODMAN_COUNTS" "$PODMAN_RUN_FLAGS"
+fi
+step "results (median, peak RSS in parentheses; fill = time to create the containers added at this count)"
+cat "$table"

@@ -1,0 +1,146 @@
+//! `rcon system check [--repair]`: the consistency of the store, as the
+//! commands rely on it, and the repair of what a crash or a damaged file
+//! left behind.
+//!
+//! What is checked (and repaired with `--repair`):
+//! - the database (`PRAGMA integrity_check`; not repairable here);
+//! - every container row has its directory and a readable `config.json`
+//!   (else the container is removed, as `rm -f` does, stopping what still
+//!   runs of it);
+//! - every container directory has a row (else it is what a killed
+//!   `create` or `rm` left, invisible to every command: removed);
+//! - every container lock file in the run root belongs to a container
+//!   (else removed);
+//! - the image index is readable and every image's config blob and layers
+//!   exist (not repairable here: pull the image again);
+//! - `tmp/` entries of dead rcon processes (removed).
+//!
+//! Name claims cannot be orphaned: a name is a column of its container's
+//! row, claimed and released with it in one transaction. A create in
+//! progress (its container lock held) is never taken for a leftover.
+
+use crate::store::{Store, StoreLock};
+
+/// One problem found.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// What is wrong, naming the object and path.
+    pub problem: String,
+    /// `--repair` fixed it.
+    pub repaired: bool,
+}
+
+/// Checks the store; with `repair`, fixes what can be fixed. Errors: the
+/// store cannot be read at all (the database cannot be opened).
+pub fn check(store: &Store, repair: bool) -> anyhow::Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    for p in store.db_integrity_check()? {
+        out.push(Finding { problem: format!("store database {}: {p}", store.db_path().display()), repaired: false });
+    }
+    let rows = store.list_containers(&Default::default())?;
+    let known: std::collections::HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
+    for row in &rows {
+        let problem = match (&row.problem, store.container_record(row)) {
+            (Some(p), _) => p.clone(),
+            (None, Err(e)) => e.to_string(),
+            (None, Ok(_)) => continue,
+        };
+        let mut f =
+            Finding { problem: format!("container {} ({}): {problem}", &row.id[..12], row.name), repaired: false };
+        if repair {
+            match super::remove(store, &row.id, true) {
+                Ok(_) => f.repaired = true,
+                Err(e) => f.problem.push_str(&format!("; cannot remove it: {e:#}")),
+            }
+        }
+        out.push(f);
+    }
+    let dir = store.containers_dir();
+    let mut dirs: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| !known.contains(n))
+        .collect();
+    dirs.sort();
+    for id in dirs {
+        // A create in progress holds the container's lock until its row is in.
+        let Some(_lock) = lock_if_idle(store, &id)? else { continue };
+        if store.container_state(&id).is_ok() {
+            continue; // created meanwhile
+        }
+        let path = store.container_dir(&id);
+        let mut f = Finding {
+            problem: format!("directory {} has no container record (left by a killed rcon)", path.display()),
+            repaired: false,
+        };
+        if repair {
+            // A killed `start` may have left the rootfs mounted.
+            let _ = nix::mount::umount2(&path.join("merged"), nix::mount::MntFlags::MNT_DETACH);
+            match store.remove_container_dir(&id) {
+                Ok(()) => f.repaired = true,
+                Err(e) => f.problem.push_str(&format!("; cannot remove it: {e}")),
+            }
+        }
+        out.push(f);
+    }
+    if let Ok(entries) = std::fs::read_dir(store.run_root()) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            let Some(id) = name.strip_suffix(".lock") else { continue };
+            if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) || known.contains(id) {
+                continue;
+            }
+            let Some(_lock) = StoreLock::try_exclusive(&e.path())? else { continue };
+            if store.container_state(id).is_ok() || store.container_dir(id).exists() {
+                continue;
+            }
+            let mut f = Finding {
+                problem: format!("lock file {} belongs to no container", e.path().display()),
+                repaired: false,
+            };
+            if repair {
+                f.repaired = std::fs::remove_file(e.path()).is_ok();
+            }
+            out.push(f);
+        }
+    }
+    match store.images() {
+        Err(e) => out.push(Finding { problem: format!("image index: {e}"), repaired: false }),
+        Ok(images) => {
+            for image in images {
+                let name = image.repo_tags.first().cloned().unwrap_or_else(|| image.id.short().to_string());
+                let mut missing = Vec::new();
+                if !store.has_blob(&image.id) {
+                    missing.push(format!("config blob {}", image.id));
+                }
+                for chain_id in image.chain_ids() {
+                    if !store.layers_dir().join(chain_id.hex()).join("diff").is_dir() {
+                        missing.push(format!("layer {chain_id}"));
+                    }
+                }
+                if !missing.is_empty() {
+                    out.push(Finding {
+                        problem: format!("image {name}: missing {}; pull or build it again", missing.join(", ")),
+                        repaired: false,
+                    });
+                }
+            }
+        }
+    }
+    if repair {
+        store.clean_tmp();
+    }
+    Ok(out)
+}
+
+/// The container's lock when no other process holds it (taking it creates
+/// the lock file if there is none); `None` when it is busy.
+fn lock_if_idle(store: &Store, id: &str) -> anyhow::Result<Option<StoreLock>> {
+    let path = store.run_root().join(format!("{id}.lock"));
+    match StoreLock::try_exclusive(&path)? {
+        Some(l) => Ok(Some(l)),
+        None if path.exists() => Ok(None),
+        None => Ok(Some(store.lock_container(id)?)),
+    }
+}

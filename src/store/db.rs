@@ -1,0 +1,172 @@
+//! The store's database, `<root>/rcon.db` (SQLite, through rusqlite with
+//! the bundled library): the records that listing, name and ID claims,
+//! filters and references need. Large or rarely read data (a container's
+//! OCI spec in `containers/<id>/config.json`, logs, blobs, layers) stay
+//! files.
+//!
+//! Rules:
+//! - WAL mode (readers never wait for the writer), a busy timeout
+//!   ([`BUSY_TIMEOUT`]), `synchronous=NORMAL` (a killed rcon loses nothing
+//!   committed; a power loss may lose the last transactions, as the
+//!   containers themselves are lost then).
+//! - One transaction per state change; `BEGIN IMMEDIATE` for
+//!   read-modify-write, so two writers never deadlock on a lock upgrade.
+//! - No connection is kept between operations: [`Store::db`] opens one,
+//!   the caller runs its statements and drops it. Opening costs tens of
+//!   microseconds, nothing is held across slow work, and nothing SQLite
+//!   owns crosses a `fork` (a detached container's monitor is a fork of the
+//!   CLI): SQLite forbids using a connection in a forked child.
+//! - The schema is versioned with `PRAGMA user_version`; [`MIGRATIONS`]
+//!   brings any older database (and the JSON layout of rcon before the
+//!   database, version 0) to the current version, in one transaction, on
+//!   the first open by a newer rcon.
+
+use super::{Result, Store, StoreError};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long a statement waits for another process's write transaction
+/// before failing with "database is locked". Write transactions are short
+/// (no slow work inside), so reaching this means something is wrong.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The schema version this rcon writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// A migration step: brings the database from version `i` to `i + 1`
+/// (for `MIGRATIONS[i]`), inside the migration transaction.
+type Migration = fn(&rusqlite::Transaction, &Store) -> Result<()>;
+
+/// Every migration, in order; the schema version is the count applied.
+const MIGRATIONS: [Migration; 1] = [v1_containers];
+
+/// Errors of the database, naming its file.
+#[derive(Debug, thiserror::Error)]
+#[error("store database {path}: {source}")]
+pub struct DbError {
+    /// The database file.
+    pub path: PathBuf,
+    /// What SQLite said.
+    #[source]
+    pub source: rusqlite::Error,
+}
+
+/// An open connection to the store's database (see the module doc: open,
+/// use, drop).
+pub struct Db {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Db {
+    /// The connection.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Attaches the database path to a SQLite error.
+    pub fn err(&self) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+        move |source| StoreError::Db(DbError { path: self.path.clone(), source })
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed when `f`
+    /// returns `Ok`, rolled back otherwise.
+    pub fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
+        let path = self.path.clone();
+        let wrap = |source| StoreError::Db(DbError { path: path.clone(), source });
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(wrap)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(wrap)?;
+        Ok(out)
+    }
+}
+
+impl Store {
+    /// `<root>/rcon.db`.
+    pub fn db_path(&self) -> PathBuf {
+        self.root().join("rcon.db")
+    }
+
+    /// Opens the database, creating or migrating it when needed.
+    /// Errors: [`StoreError::Db`] (the file is not a database, a newer
+    /// rcon's schema, I/O), migration errors.
+    pub fn db(&self) -> Result<Db> {
+        let path = self.db_path();
+        let wrap = |source| StoreError::Db(DbError { path: path.clone(), source });
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(wrap)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(wrap)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(wrap)?;
+        let mut db = Db { conn, path: path.clone() };
+        let version: i64 = db.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(wrap)?;
+        if version != SCHEMA_VERSION {
+            self.migrate(&mut db, version)?;
+        }
+        Ok(db)
+    }
+
+    /// Brings the database to [`SCHEMA_VERSION`] in one transaction
+    /// (another rcon may be doing the same: the version is read again
+    /// under the write lock).
+    fn migrate(&self, db: &mut Db, seen: i64) -> Result<()> {
+        if seen > SCHEMA_VERSION {
+            return Err(StoreError::DbTooNew { path: db.path.clone(), version: seen, supported: SCHEMA_VERSION });
+        }
+        // WAL cannot be switched on inside a transaction; it is persistent.
+        let _: String = db.conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(db.err())?;
+        let path = db.path.clone();
+        db.write(|tx| {
+            let version: i64 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(|source| StoreError::Db(DbError { path: path.clone(), source }))?;
+            for m in MIGRATIONS.iter().skip(version.max(0) as usize) {
+                m(tx, self)?;
+            }
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(|source| StoreError::Db(DbError { path: path.clone(), source }))
+        })
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(vec![])` when the database is sound,
+    /// else SQLite's list of problems.
+    pub fn db_integrity_check(&self) -> Result<Vec<String>> {
+        let db = self.db()?;
+        let mut stmt = db.conn.prepare("PRAGMA integrity_check").map_err(db.err())?;
+        let rows: Vec<String> =
+            stmt.query_map([], |r| r.get(0)).map_err(db.err())?.collect::<rusqlite::Result<_>>().map_err(db.err())?;
+        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+    }
+}
+
+/// Version 1: the containers table (names are claimed by its UNIQUE
+/// constraint), filled from the JSON records of older rcon
+/// (`containers/<id>/config.json` and `state.json`).
+fn v1_containers(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
+    let path = store.db_path();
+    let wrap = |source| StoreError::Db(DbError { path: path.clone(), source });
+    tx.execute_batch(
+        "CREATE TABLE containers (
+            id TEXT PRIMARY KEY NOT NULL,  -- 64 hex digits
+            name TEXT UNIQUE NOT NULL,     -- without docker's leading /
+            image TEXT NOT NULL,           -- the reference as given
+            image_id TEXT NOT NULL,        -- sha256:…
+            command TEXT NOT NULL,         -- JSON array
+            created INTEGER NOT NULL,      -- nanoseconds since the epoch
+            labels TEXT NOT NULL,          -- JSON object
+            layers TEXT NOT NULL,          -- JSON array of chain IDs, base first
+            volumes TEXT NOT NULL,         -- JSON array of named volumes it mounts
+            status TEXT NOT NULL,          -- created | running | exited (as recorded)
+            exit_code INTEGER,
+            state TEXT NOT NULL,           -- the whole ContainerState, JSON
+            problem TEXT                   -- why its files cannot be read, if so
+        );
+        CREATE INDEX containers_created ON containers(created);
+        CREATE INDEX containers_image ON containers(image_id);",
+    )
+    .map_err(wrap)?;
+    super::containers::import_json_records(tx, store)
+}

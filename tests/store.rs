@@ -1,0 +1,166 @@
+//! The store database: the migration of a store in the JSON layout of
+//! earlier rcon, damaged records that affect only their own container, and
+//! `system check`.
+
+use crate::common::{ImageBuilder, Rcon, Registry, code, stderr};
+
+fn busybox() -> (Registry, String) {
+    let reg = Registry::start();
+    let (reference, _digest) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "bb:latest");
+    (reg, reference)
+}
+
+fn id_of(rcon: &Rcon, name: &str) -> String {
+    rcon.ok(&["inspect", "--format", "{{.Id}}", name]).trim().to_string()
+}
+
+fn alive(pid: i64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+}
+
+/// Turns the store back into the JSON layout of rcon before the database:
+/// each container's state as `containers/<id>/state.json`, no `rcon.db`.
+fn to_json_layout(rcon: &Rcon) {
+    let db = rusqlite::Connection::open(rcon.root.join("rcon.db")).unwrap();
+    let mut stmt = db.prepare("SELECT id, state FROM containers").unwrap();
+    let rows: Vec<(String, String)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap();
+    drop(stmt);
+    drop(db);
+    for (id, state) in rows {
+        std::fs::write(rcon.root.join("containers").join(id).join("state.json"), state).unwrap();
+    }
+    for f in ["rcon.db", "rcon.db-wal", "rcon.db-shm"] {
+        let _ = std::fs::remove_file(rcon.root.join(f));
+    }
+}
+
+fn ps_line(rcon: &Rcon, name: &str) -> String {
+    let out = rcon.ok(&["ps", "-a"]);
+    out.lines().find(|l| l.ends_with(name)).unwrap_or_else(|| panic!("{name} not listed:\n{out}")).to_string()
+}
+
+#[test]
+fn json_layout_store_is_migrated_on_first_open() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    let out = rcon.cmd(&["run", "--name", "done", &image, "sh", "-c", "exit 3"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    rcon.ok(&["create", "--name", "fresh", "--label", "tier=web", &image, "true"]);
+    rcon.ok(&["create", "--name", "damaged", &image, "true"]);
+    rcon.ok(&["create", "--name", "stateless", &image, "true"]);
+    let sleeper = rcon.ok(&["run", "-d", "--name", "sleeper", &image, "sleep", "1000"]).trim().to_string();
+    let pid = rcon.container_state(&sleeper)["pid"].as_i64().expect("a running container's pid");
+    let damaged = id_of(&rcon, "damaged");
+    let stateless = id_of(&rcon, "stateless");
+    to_json_layout(&rcon);
+    let containers = rcon.root.join("containers");
+    std::fs::write(containers.join(&damaged).join("config.json"), b"{\"id\": tru").unwrap();
+    std::fs::remove_file(containers.join(&stateless).join("state.json")).unwrap();
+    // The running container's state is lost too: `rm -f` must still stop it.
+    std::fs::remove_file(containers.join(&sleeper).join("state.json")).unwrap();
+    // A half-made container of the old layout (no config.json) stays invisible.
+    std::fs::create_dir_all(containers.join("ab".repeat(32)).join("upper")).unwrap();
+
+    // The first command migrates; every container is listed.
+    let all = rcon.ok(&["ps", "-a"]);
+    assert_eq!(all.lines().count(), 6, "{all}");
+    assert!(ps_line(&rcon, "done").contains("Exited (3)"));
+    assert!(ps_line(&rcon, "fresh").contains("Created"));
+    assert!(ps_line(&rcon, &format!("broken_{}", &damaged[..12])).contains("Dead (damaged record)"));
+    assert!(ps_line(&rcon, "stateless").contains("Dead (damaged record)"));
+    assert!(rcon.ok(&["ps", "-a", "--no-trunc"]).contains("config.json"), "the marker names the file");
+    assert!(!containers.join(id_of(&rcon, "done")).join("state.json").exists(), "state moved into the database");
+    let db = rusqlite::Connection::open(rcon.root.join("rcon.db")).unwrap();
+    let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert!(version >= 1);
+    let mode: String = db.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+
+    // Names stay claimed, labels and filters work on the migrated rows.
+    let out = rcon.cmd(&["create", "--name", "fresh", &image, "true"]);
+    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert!(stderr(&out).contains("is already in use"), "{}", stderr(&out));
+    assert_eq!(rcon.ok(&["ps", "-aq", "--filter", "label=tier=web"]).trim(), &id_of(&rcon, "fresh")[..12]);
+    assert_eq!(rcon.ok(&["ps", "-aq", "--filter", "name=fres"]).trim(), &id_of(&rcon, "fresh")[..12]);
+
+    // A migrated container runs.
+    assert_eq!(code(&rcon.cmd(&["start", "-a", "fresh"])), 0);
+    assert!(ps_line(&rcon, "fresh").contains("Exited (0)"));
+
+    // Damaged ones: a clear error naming the file, and `rm -f` removes them.
+    let out = rcon.cmd(&["inspect", &damaged]);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("config.json"), "{}", stderr(&out));
+    let out = rcon.cmd(&["rm", "stateless"]);
+    assert_ne!(code(&out), 0, "a damaged record needs -f");
+    assert!(stderr(&out).contains("rm -f"), "{}", stderr(&out));
+    rcon.ok(&["rm", "-f", &damaged, "stateless", "sleeper"]);
+    assert!(!alive(pid), "rm -f of a container with a lost state stopped its process");
+    assert!(!containers.join(&damaged).exists() && !containers.join(&sleeper).exists());
+    let left = rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]);
+    assert_eq!(left.lines().collect::<Vec<_>>(), ["fresh", "done"], "{left}");
+}
+
+#[test]
+fn damaged_container_files_affect_only_that_container() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["create", "--name", "good", &image, "true"]);
+    rcon.ok(&["create", "--name", "bad", &image, "true"]);
+    rcon.ok(&["create", "--name", "gone", &image, "true"]);
+    let (bad, gone) = (id_of(&rcon, "bad"), id_of(&rcon, "gone"));
+    std::fs::write(rcon.root.join("containers").join(&bad).join("config.json"), b"\0\0garbage").unwrap();
+    std::fs::remove_dir_all(rcon.root.join("containers").join(&gone)).unwrap();
+
+    assert_eq!(rcon.ok(&["ps", "-aq"]).lines().count(), 3);
+    let out = rcon.cmd(&["start", "bad"]);
+    assert_eq!(code(&out), 1, "as docker's start of a container it cannot start");
+    assert!(stderr(&out).contains(&format!("{bad}/config.json")), "{}", stderr(&out));
+    let out = rcon.cmd(&["inspect", "gone"]);
+    assert!(stderr(&out).contains("rm -f"), "{}", stderr(&out));
+    assert_eq!(code(&rcon.cmd(&["start", "-a", "good"])), 0);
+    let out = rcon.ok(&["container", "prune", "-f"]);
+    assert_eq!(out.lines().filter(|l| l.len() == 64).count(), 3, "{out}");
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+}
+
+#[test]
+fn system_check_finds_and_repairs_leftovers() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["create", "--name", "good", &image, "true"]);
+    rcon.ok(&["create", "--name", "dirless", &image, "true"]);
+    assert_eq!(rcon.ok(&["system", "check"]).trim(), "No problems found");
+    let dirless = id_of(&rcon, "dirless");
+    std::fs::remove_dir_all(rcon.root.join("containers").join(&dirless)).unwrap();
+    // What a killed create or rm leaves: a directory and a lock file without a container.
+    let orphan = "ab".repeat(32);
+    std::fs::create_dir_all(rcon.root.join("containers").join(&orphan).join("upper")).unwrap();
+    std::fs::write(rcon.runroot.join(format!("{}.lock", "cd".repeat(32))), b"").unwrap();
+
+    let out = rcon.cmd(&["system", "check"]);
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(code(&out), 1, "{report}");
+    assert!(report.contains(&format!("container {} (dirless)", &dirless[..12])), "{report}");
+    assert!(report.contains(&format!("{orphan} has no container record")), "{report}");
+    assert!(report.contains("belongs to no container"), "{report}");
+    assert!(report.contains("3 problems found; `rcon system check --repair`"), "{report}");
+
+    let out = rcon.cmd(&["system", "check", "--repair"]);
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(code(&out), 0, "{report}");
+    assert_eq!(report.matches("(repaired)").count(), 3, "{report}");
+    assert_eq!(rcon.ok(&["system", "check"]).trim(), "No problems found");
+    assert!(!rcon.root.join("containers").join(&orphan).exists());
+    assert_eq!(rcon.ok(&["ps", "-a", "--format", "{{.Names}}"]).trim(), "good");
+
+    // A lost layer is reported (not repairable here: pull again).
+    let layers = rcon.root.join("layers");
+    let layer = std::fs::read_dir(&layers).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
+    std::fs::remove_dir_all(&layer).unwrap();
+    let out = rcon.cmd(&["system", "check", "--repair"]);
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(code(&out), 1, "{report}");
+    assert!(report.contains("missing layer") && report.contains("pull or build it again"), "{report}");
+}
