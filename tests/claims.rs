@@ -35,8 +35,7 @@ fn frozen(pid: i64) -> bool {
 }
 
 fn init_pid(rcon: &Rcon, id: &str) -> i64 {
-    let s = std::fs::read_to_string(rcon.root.join("containers").join(id).join("state.json")).unwrap();
-    serde_json::from_str::<serde_json::Value>(&s).unwrap()["pid"].as_i64().unwrap()
+    rcon.container_state(id)["pid"].as_i64().unwrap()
 }
 
 #[test]

@@ -32,18 +32,24 @@ fn entries(dir: &Path) -> Vec<String> {
     v
 }
 
-/// The only container's ID, once exactly one exists with a record whose
+/// The only container's ID, once exactly one exists with a row whose
 /// state has `pid` set (it runs); returns (id, init pid).
 fn running_container(rcon: &Rcon, runner: &mut Child) -> (String, i32) {
     let mut found = None;
     eventually("the container runs", || {
         assert!(runner.try_wait().unwrap().is_none(), "the rcon command ended early");
-        for id in entries(&rcon.root.join("containers")) {
-            let state = std::fs::read_to_string(rcon.root.join("containers").join(&id).join("state.json"));
-            let pid = state
-                .ok()
-                .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-                .and_then(|v| v["pid"].as_i64());
+        // Read-only: the store creates its database, not this test.
+        let Ok(db) = rusqlite::Connection::open_with_flags(
+            rcon.root.join("rcon.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        ) else {
+            return false;
+        };
+        let Ok(mut stmt) = db.prepare("SELECT id, state FROM containers") else { return false };
+        let rows: Vec<(String, String)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map(|rows| rows.flatten().collect()).unwrap_or_default();
+        for (id, state) in rows {
+            let pid = serde_json::from_str::<serde_json::Value>(&state).ok().and_then(|v| v["pid"].as_i64());
             if let Some(pid) = pid {
                 found = Some((id, pid as i32));
                 return true;
@@ -120,10 +126,7 @@ fn rm_removes_cgroups_and_locks_of_killed_runners() {
     }
 
     let id = rcon.ok(&["run", "-d", "--name", "bg", &image, "sleep", "1000"]).trim().to_string();
-    let state: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(rcon.root.join("containers").join(&id).join("state.json")).unwrap(),
-    )
-    .unwrap();
+    let state = rcon.container_state(&id);
     let (pid, monitor) = (state["pid"].as_i64().unwrap() as i32, state["monitor_pid"].as_i64().unwrap() as i32);
     let cgroups = cgroup_dirs(pid, &id);
     assert!(!cgroups.is_empty());
@@ -139,10 +142,7 @@ fn rm_removes_cgroups_and_locks_of_killed_runners() {
     // rm -f of a running container with a live monitor: the monitor records
     // the end after the removal; no lock file stays behind.
     let id = rcon.ok(&["run", "-d", &image, "sleep", "1000"]).trim().to_string();
-    let state: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(rcon.root.join("containers").join(&id).join("state.json")).unwrap(),
-    )
-    .unwrap();
+    let state = rcon.container_state(&id);
     let monitor = state["monitor_pid"].as_i64().unwrap() as i32;
     rcon.ok(&["rm", "-f", &id]);
     eventually("the monitor ends", || !alive(monitor));
