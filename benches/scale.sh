@@ -53,8 +53,11 @@ echo "|:--|--:|--:|--:|--:|--:|--:|--:|--:|" >>"$table"
 # median ms (peak RSS MiB) of one hyperfine JSON result
 cell() { jq -r '.results[0].median * 1000 | . * 10 | round / 10 | tostring + " ms"' "$1"; }
 rss() { # peak RSS in MiB of one run of the command
-    local kb
-    kb=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    local kb f
+    f=$(mktemp)
+    /usr/bin/time -o "$f" -f '%M' "$@" >/dev/null 2>&1 || true
+    kb=$(tail -1 "$f")
+    rm -f "$f"
     awk -v k="$kb" 'BEGIN { printf "%.1f MiB", k / 1024 }'
 }
 
