@@ -386,28 +386,10 @@ pub fn attach(ctx: &Context, a: AttachArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let (record, _) = running(&store, &a.container)?;
     if !a.no_stdin {
-        forward_stdin(&store, &record.id)?;
+        super::lifecycle::forward_stdin(&store, &record.id)?;
     }
     let log = store.container_dir(&record.id).join("ctr.log");
     let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     super::logs::follow_from(&store, &record.id, offset, &super::logs::Filter::default())?;
     crate::container::lifecycle::wait(&store, &record.id)
-}
-
-/// Copies rcon's stdin into the container's stdin FIFO (containers run with
-/// `-i`) on a thread of its own, until rcon's stdin ends; a container without
-/// one (no `-i`) gets nothing.
-pub(crate) fn forward_stdin(store: &Store, id: &str) -> anyhow::Result<()> {
-    let path = store.container_dir(id).join("stdin");
-    if !path.exists() {
-        return Ok(());
-    }
-    let mut fifo = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open the stdin of container {}", &id[..12]))?;
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut fifo);
-    });
-    Ok(())
 }

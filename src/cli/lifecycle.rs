@@ -3,6 +3,7 @@
 
 use super::Context;
 use crate::container::lifecycle;
+use anyhow::Context as _;
 use clap::Args;
 
 /// Flags of `rcon create` (those of `run`; `-d` has no meaning here).
@@ -45,7 +46,7 @@ pub fn start(ctx: &Context, a: StartArgs) -> anyhow::Result<i32> {
         match crate::container::start(&store, name) {
             Ok(record) if a.attach => {
                 if a.interactive {
-                    super::container::forward_stdin(&store, &record.id)?;
+                    forward_stdin(&store, &record.id)?;
                 }
                 super::logs::follow(&store, name, &super::logs::Filter::default())?;
                 return lifecycle::wait(&store, name);
@@ -142,4 +143,22 @@ fn each(names: &[String], mut f: impl FnMut(&str) -> anyhow::Result<()>) -> anyh
         }
     }
     Ok(status)
+}
+
+/// Copies rcon's stdin into the container's stdin FIFO (containers run with
+/// `-i`) on a thread of its own, until rcon's stdin ends; a container without
+/// one (no `-i`) gets nothing.
+pub(crate) fn forward_stdin(store: &crate::store::Store, id: &str) -> anyhow::Result<()> {
+    let path = store.container_dir(id).join("stdin");
+    if !path.exists() {
+        return Ok(());
+    }
+    let mut fifo = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the stdin of container {}", &id[..12]))?;
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut fifo);
+    });
+    Ok(())
 }
