@@ -151,7 +151,7 @@ pub fn remove_cgroups(store: &Store, id: &str) {
                 Err(_) if attempt < 199 => {
                     let procs = std::fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
                     for pid in procs.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
-                        // SAFETY: kill(2) on processes of the container's own cgroup.
+                        // Only processes of the container's own cgroup are killed.
                         let _ = crate::sys::kill(pid, libc::SIGKILL);
                     }
                     std::thread::sleep(std::time::Duration::from_millis(if attempt < 20 { 1 } else { 5 }));
