@@ -211,16 +211,23 @@ pub(crate) fn ensure_in_root(root: &OwnedFd, path: &Path, file: bool) -> Result<
 /// `volatile`: mount the overlay with `volatile` (no syncs of the upper dir,
 /// and so no sync of the whole upper filesystem when the container ends;
 /// for throw-away containers whose upper dir is never mounted again).
+/// `premounted`: a detached rootfs mount the parent made (see
+/// [`idmapped_overlay`]), attached instead of `setup`.
 pub(crate) fn setup_rootfs(
     root: &Path,
     root_fd: &OwnedFd,
     setup: &RootfsSetup,
+    premounted: Option<&OwnedFd>,
     propagation: MsFlags,
     volatile: bool,
 ) -> Result<OwnedFd, Error> {
     mount(None::<&str>, "/", None::<&str>, propagation, None::<&str>).map_err(|e| {
         Error::Setup(format!("cannot make / {propagation:?} in the container's mount namespace: {}", e.desc()))
     })?;
+    if let Some(m) = premounted {
+        crate::sys::move_mount_onto(m.as_fd(), root_fd.as_fd()).map_err(|e| setup_err("attach rootfs at", root, e))?;
+        return m.try_clone().map_err(|e| Error::Setup(format!("cannot duplicate the rootfs fd: {e}")));
+    }
     match setup {
         RootfsSetup::Ready => {
             // A recursive bind of the rootfs onto itself, by fd: the tree's
@@ -254,6 +261,74 @@ pub(crate) fn setup_rootfs(
     }
     nix::fcntl::open(root, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| setup_err("open rootfs", root, e))
+}
+
+/// The overlay rootfs of a container with a new user namespace, made by the
+/// runtime (real root) before the clone, as a detached mount: each lower
+/// layer an idmapped mount (`mount_setattr(MOUNT_ATTR_IDMAP)`) through the
+/// container's id maps, so that the layers' files, owned by the host's ids
+/// on disk (root: 0), belong to the same ids inside the container (its
+/// root) without a copy or a chown of the shared layers. The layers are
+/// given to overlayfs as fds (`lowerdir+`, Linux 6.13). Upper and work
+/// dirs are plain: what the container writes is stored with its host ids
+/// (the mapped range), so the caller gives the upper dir to the mapped root.
+/// The overlay itself belongs to the host's user namespace, so it reads the
+/// layers' `trusted.overlay.*` attributes (opaque directories) as usual.
+pub(crate) fn idmapped_overlay(
+    setup: &RootfsSetup,
+    userns_fd: &OwnedFd,
+    volatile: bool,
+) -> Result<Option<OwnedFd>, Error> {
+    let RootfsSetup::Overlay { lower_base, lowers, upper, work } = setup else { return Ok(None) };
+    let open_dir = |p: &Path| {
+        nix::fcntl::open(p, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|e| Error::Setup(format!("cannot open layer directory {}: {}", p.display(), e.desc())))
+    };
+    let fs = crate::sys::fsopen(c"overlay")
+        .map_err(|e| Error::Setup(format!("cannot create an overlay filesystem: {}", e.desc())))?;
+    // The detached idmapped mounts must stay open until the overlay is
+    // created: closing the last fd of a detached mount unmounts it.
+    let mut keep = Vec::new();
+    for l in lowers {
+        let path = lower_base.join(l);
+        let dir = open_dir(&path)?;
+        let tree = crate::sys::open_tree(dir.as_fd(), c"", crate::sys::OPEN_TREE_CLONE)
+            .map_err(|e| Error::Setup(format!("cannot clone the mount of layer {}: {}", path.display(), e.desc())))?;
+        crate::sys::mount_setattr_idmap(tree.as_fd(), userns_fd.as_fd(), false).map_err(|e| {
+            Error::Setup(format!(
+                "cannot make an idmapped mount of layer {} (the store's filesystem must support idmapped mounts, Linux 5.12 or later): {}",
+                path.display(),
+                e.desc()
+            ))
+        })?;
+        crate::sys::fsconfig_fd(fs.as_fd(), c"lowerdir+", tree.as_fd()).map_err(|e| {
+            Error::Setup(format!(
+                "cannot add layer {} to the overlay (layers given as fds need Linux 6.13 or later): {}",
+                path.display(),
+                e.desc()
+            ))
+        })?;
+        keep.push(tree);
+    }
+    for (key, path) in [(c"upperdir", upper), (c"workdir", work)] {
+        let dir = open_dir(path)?;
+        crate::sys::fsconfig_fd(fs.as_fd(), key, dir.as_fd())
+            .map_err(|e| Error::Setup(format!("cannot use {} for the overlay: {}", path.display(), e.desc())))?;
+    }
+    if volatile {
+        // Ignored where unsupported: it only saves syncs.
+        let _ = crate::sys::fsconfig_flag(fs.as_fd(), c"volatile");
+    }
+    let m = crate::sys::fs_create_and_mount(fs.as_fd()).map_err(|e| {
+        let log = crate::sys::fs_messages(fs.as_fd());
+        Error::Setup(format!(
+            "cannot mount the overlay rootfs: {}{}{log}",
+            e.desc(),
+            if log.is_empty() { "" } else { ": " }
+        ))
+    })?;
+    drop(keep);
+    Ok(Some(m))
 }
 
 /// Mounts one spec entry under the rootfs `root`. `source_fd`: the bind

@@ -433,6 +433,15 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
     let (parent_end, child_end) = socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::SOCK_CLOEXEC)
         .map_err(|e| fail(Error::Setup(format!("cannot create a socket pair: {}", e.desc()))))?;
 
+    // A new user namespace over an overlay rootfs: the parent makes the
+    // overlay from idmapped layers (see `mounts::idmapped_overlay`).
+    let premounted = match (&plan.userns, &plan.rootfs) {
+        (UsernsPlan::New { uid_maps, gid_maps }, RootfsSetup::Overlay { .. }) => {
+            let ns = userns::namespace_with_maps(uid_maps, gid_maps).map_err(fail)?;
+            mounts::idmapped_overlay(&plan.rootfs, &ns, plan.volatile).map_err(fail)?
+        }
+        _ => None,
+    };
     // SAFETY: rcon calls spawn while single-threaded (documented on
     // `runtime::spawn`), so the child may use the allocator and the standard
     // library freely; it ends in execve or _exit.
@@ -462,7 +471,7 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
         Err(e) => Err(fail(e)),
         Ok(Forked::Child) => {
             drop(parent_end);
-            let Err(e) = init(&plan, opts, cgroup.as_ref(), child_end.as_raw_fd());
+            let Err(e) = init(&plan, opts, cgroup.as_ref(), child_end.as_raw_fd(), premounted.as_ref());
             let mut chan = std::fs::File::from(child_end);
             let _ = chan.write_all(&encode(&e));
             // Skips destructors and atexit handlers of the copy.
@@ -661,7 +670,13 @@ fn step(what: &str, object: &dyn std::fmt::Display, e: Errno) -> Error {
 /// The order matters: mounts need the host paths (before `pivot_root`), the
 /// user is resolved from the container's own files (after it), and
 /// privileges are dropped last.
-fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan: RawFd) -> Result<Infallible, Error> {
+fn init(
+    plan: &Plan,
+    opts: &SpawnOptions,
+    cgroup: Option<&cgroups::Cgroup>,
+    chan: RawFd,
+    premounted: Option<&OwnedFd>,
+) -> Result<Infallible, Error> {
     process::reset_signal_dispositions();
     if plan.waits_for_go_ahead(opts) {
         // Wait for the parent's steps (id maps, network, hook) to finish.
@@ -721,7 +736,7 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         sys::interface_up("lo").map_err(|e| step("bring up", &"the loopback interface", e))?;
     }
 
-    let root = mounts::setup_rootfs(&plan.root, &root_fd, &plan.rootfs, plan.propagation, plan.volatile)?;
+    let root = mounts::setup_rootfs(&plan.root, &root_fd, &plan.rootfs, premounted, plan.propagation, plan.volatile)?;
     for (i, m) in plan.mounts.iter().enumerate() {
         if m.fstype == "cgroup" || m.fstype == "cgroup2" {
             if let Some(cg) = cgroup {

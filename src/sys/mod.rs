@@ -806,6 +806,22 @@ pub fn fs_create_and_mount(fs: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
     })
 }
 
+/// The messages a filesystem context logged (`read(2)` on an [`fsopen`]
+/// fd: `e overlayfs: …` lines), for an error that says more than the errno.
+pub fn fs_messages(fs: BorrowedFd<'_>) -> String {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        // SAFETY: read(2) writes at most buf.len() bytes into buf.
+        let n = unsafe { libc::read(fs.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            break;
+        }
+        out.push(String::from_utf8_lossy(&buf[..n as usize]).trim().to_string());
+    }
+    out.join("; ")
+}
+
 /// Creates a process like [`clone_process`] whose parent is the caller's
 /// parent (`CLONE_PARENT`): used by a short-lived helper that entered a
 /// user namespace, so that the container's init is still the runtime's
