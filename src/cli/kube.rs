@@ -93,7 +93,9 @@ pub fn run(ctx: &Context, a: KubeArgs) -> anyhow::Result<i32> {
             };
             let yaml = crate::kube::generate(&store, &g.names, &opts)?;
             match g.filename {
-                Some(f) => std::fs::write(&f, yaml).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", f.display()))?,
+                Some(f) => {
+                    std::fs::write(&f, yaml).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", f.display()))?
+                }
                 None => print!("{yaml}"),
             }
             Ok(0)

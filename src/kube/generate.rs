@@ -109,7 +109,8 @@ fn workload(
             let list: Vec<Value> = ports
                 .iter()
                 .map(|p| {
-                    let mut m = json!({"containerPort": p.container_port, "protocol": p.proto.to_string().to_uppercase()});
+                    let mut m =
+                        json!({"containerPort": p.container_port, "protocol": p.proto.to_string().to_uppercase()});
                     if !opts.service && p.host_port != 0 {
                         m["hostPort"] = json!(p.host_port);
                         if !p.host_ip.is_unspecified() {
@@ -183,11 +184,8 @@ fn workload(
 fn container(store: &Store, c: &ContainerRecord, name: &str, volumes: &mut Vec<Value>) -> anyhow::Result<Value> {
     let spec: oci_spec::runtime::Spec = serde_json::from_value(c.spec.clone())
         .with_context(|| format!("container {}: cannot read its runtime spec", c.name))?;
-    let image_cfg: Value = store
-        .read_blob(&c.image_id)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
+    let image_cfg: Value =
+        store.read_blob(&c.image_id).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(Value::Null);
     let strings = |v: &Value| -> Vec<String> { serde_json::from_value(v.clone()).unwrap_or_default() };
     let mut default_cmd = strings(&image_cfg["config"]["Entrypoint"]);
     default_cmd.extend(strings(&image_cfg["config"]["Cmd"]));
@@ -205,6 +203,8 @@ fn container(store: &Store, c: &ContainerRecord, name: &str, volumes: &mut Vec<V
         .unwrap_or_default()
         .iter()
         .filter(|e| !image_env.contains(e) && !e.starts_with("HOSTNAME=") && !e.starts_with("HOME="))
+        // The PATH rcon gives a container whose image sets none.
+        .filter(|e| **e != format!("PATH={}", crate::container::spec::DEFAULT_PATH))
         .filter_map(|e| e.split_once('='))
         .map(|(k, v)| json!({"name": k, "value": v}))
         .collect();

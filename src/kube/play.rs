@@ -173,7 +173,8 @@ pub fn down(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Rep
     let owners: Vec<&str> = plan.pods.iter().map(|p| p.owner.as_str()).collect();
     for pod in store.pods()? {
         if pod.labels.get(LABEL_OWNER).is_some_and(|o| owners.contains(&o.as_str())) {
-            let vols = plan.pods.iter().find(|p| Some(&p.owner) == pod.labels.get(LABEL_OWNER)).map(|p| p.volumes.clone());
+            let vols =
+                plan.pods.iter().find(|p| Some(&p.owner) == pod.labels.get(LABEL_OWNER)).map(|p| p.volumes.clone());
             if let Some(id) = remove_pod(store, &pod.name, &vols.unwrap_or_default())? {
                 report.removed.push(id);
             }
@@ -244,7 +245,9 @@ fn play_pod(store: &Store, plan: &Plan, p: &PodPlan, opts: &PlayOptions) -> anyh
                 .ok_or_else(|| anyhow!("container {}: volumeMount of undefined volume {:?}", c.name, m.volume))?;
             let source = match &m.sub_path {
                 Some(sub) if base.starts_with('/') => format!("{base}/{sub}"),
-                Some(_) => bail!("container {}: subPath is only supported on configMap, secret and hostPath volumes", c.name),
+                Some(_) => {
+                    bail!("container {}: subPath is only supported on configMap, secret and hostPath volumes", c.name)
+                }
                 None => base.clone(),
             };
             o.mounts.volumes.push(format!("{source}:{}{}", m.path, if m.read_only { ":ro" } else { "" }));
@@ -312,14 +315,16 @@ fn write_volumes(store: &Store, plan: &Plan, p: &PodPlan) -> anyhow::Result<BTre
                             items.clone()
                         };
                         for (key, path) in pairs {
-                            let value =
-                                data.get(&key).ok_or_else(|| anyhow!("volume {name}: {kind} {obj} has no key {key}"))?;
+                            let value = data
+                                .get(&key)
+                                .ok_or_else(|| anyhow!("volume {name}: {kind} {obj} has no key {key}"))?;
                             if path.split('/').any(|c| c == ".." || c.is_empty()) {
                                 bail!("volume {name}: invalid item path {path:?}");
                             }
                             let f = dir.join(&path);
                             if let Some(parent) = f.parent() {
-                                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                                std::fs::create_dir_all(parent)
+                                    .with_context(|| format!("cannot create {}", parent.display()))?;
                             }
                             std::fs::write(&f, value).with_context(|| format!("cannot write {}", f.display()))?;
                             let m = mode.unwrap_or(0o644);
@@ -429,7 +434,9 @@ fn parse(yaml: &str, opts: &PlayOptions) -> anyhow::Result<Plan> {
                 }
                 o.ignore(&["spec", "status"]);
             }
-            other => bail!("kind {other} ({name}) is not supported by rcon kube play (Pod, Deployment, DaemonSet, Job, Service, ConfigMap, Secret, PersistentVolumeClaim are)"),
+            other => bail!(
+                "kind {other} ({name}) is not supported by rcon kube play (Pod, Deployment, DaemonSet, Job, Service, ConfigMap, Secret, PersistentVolumeClaim are)"
+            ),
         }
         meta.ignore(&["namespace", "labels", "annotations", "creationTimestamp"]);
         meta.finish(&mut unsupported);
@@ -525,7 +532,13 @@ fn read_pod_spec(
         p.dns_search = dns.strs("searches")?;
         dns.finish(unsupported);
     }
-    spec.ignore(&["dnsPolicy", "schedulerName", "enableServiceLinks", "serviceAccountName", "automountServiceAccountToken"]);
+    spec.ignore(&[
+        "dnsPolicy",
+        "schedulerName",
+        "enableServiceLinks",
+        "serviceAccountName",
+        "automountServiceAccountToken",
+    ]);
     let restart = match spec.str("restartPolicy")?.as_deref().unwrap_or(default_restart) {
         "Always" => "always",
         "OnFailure" => "on-failure",
@@ -626,12 +639,7 @@ fn user_of(uid: Option<i64>, gid: Option<i64>) -> String {
     }
 }
 
-fn read_container(
-    plan: &Plan,
-    c: &Obj,
-    namespace: &str,
-    unsupported: &mut Vec<String>,
-) -> anyhow::Result<Ctr> {
+fn read_container(plan: &Plan, c: &Obj, namespace: &str, unsupported: &mut Vec<String>) -> anyhow::Result<Ctr> {
     let name = c.str("name")?.ok_or_else(|| anyhow!("{}: no name", c.at("name")))?;
     let image = c.str("image")?.ok_or_else(|| anyhow!("{}: no image", c.at("image")))?;
     let mut o = RunOptions { image, ..Default::default() };
@@ -669,7 +677,10 @@ fn read_container(
                 match data.and_then(|d| d.get(&k)) {
                     Some(v) => o.env.push(format!("{key}={}", String::from_utf8_lossy(v))),
                     None if optional => {}
-                    None => bail!("{}: {kind} {obj} with key {k} is not defined in the YAML (or --configmap)", e.at("valueFrom")),
+                    None => bail!(
+                        "{}: {kind} {obj} with key {k} is not defined in the YAML (or --configmap)",
+                        e.at("valueFrom")
+                    ),
                 }
             } else if let Some(f) = from.obj("fieldRef")? {
                 let path = f.str("fieldPath")?.unwrap_or_default();
@@ -681,14 +692,18 @@ fn read_container(
                     "metadata.namespace" => o.env.push(format!("{key}={namespace}")),
                     "status.podIP" => ctr.pod_ip_env.push(key.clone()),
                     "spec.nodeName" | "status.hostIP" => {
-                        let host = nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default();
+                        let host =
+                            nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default();
                         if path == "spec.nodeName" {
                             o.env.push(format!("{key}={host}"));
                         } else {
                             o.env.push(format!("{key}=127.0.0.1"));
                         }
                     }
-                    other => bail!("{}: fieldPath {other} is not supported (metadata.name, metadata.namespace, status.podIP, spec.nodeName, status.hostIP are)", f.at("fieldPath")),
+                    other => bail!(
+                        "{}: fieldPath {other} is not supported (metadata.name, metadata.namespace, status.podIP, spec.nodeName, status.hostIP are)",
+                        f.at("fieldPath")
+                    ),
                 }
             }
             from.finish(unsupported);
@@ -706,7 +721,9 @@ fn read_container(
                 r.finish(unsupported);
                 let data = if kind == "ConfigMap" { plan.configmaps.get(&obj) } else { plan.secrets.get(&obj) };
                 match data {
-                    Some(d) => o.env.extend(d.iter().map(|(k, v)| format!("{prefix}{k}={}", String::from_utf8_lossy(v)))),
+                    Some(d) => {
+                        o.env.extend(d.iter().map(|(k, v)| format!("{prefix}{k}={}", String::from_utf8_lossy(v))))
+                    }
                     None if optional => {}
                     None => bail!("{}: {kind} {obj} is not defined in the YAML (or --configmap)", e.at(f)),
                 }
@@ -755,19 +772,21 @@ fn read_container(
     if let Some(r) = c.obj("resources")? {
         if let Some(l) = r.obj("limits")? {
             if let Some(m) = l.str("memory")? {
-                o.runtime.memory = Some(quantity_bytes(&m).with_context(|| l.at("memory"))?.to_string());
+                o.runtime.resources.memory = Some(quantity_bytes(&m).with_context(|| l.at("memory"))?.to_string());
             }
             if let Some(cpu) = l.str("cpu")? {
-                o.runtime.cpus = Some(format!("{}", quantity_cpu(&cpu).with_context(|| l.at("cpu"))?));
+                o.runtime.resources.cpus = Some(format!("{}", quantity_cpu(&cpu).with_context(|| l.at("cpu"))?));
             }
             l.finish(unsupported);
         }
         if let Some(q) = r.obj("requests")? {
             if let Some(m) = q.str("memory")? {
-                o.runtime.memory_reservation = Some(quantity_bytes(&m).with_context(|| q.at("memory"))?.to_string());
+                o.runtime.resources.memory_reservation =
+                    Some(quantity_bytes(&m).with_context(|| q.at("memory"))?.to_string());
             }
             if let Some(cpu) = q.str("cpu")? {
-                o.runtime.cpu_shares = Some(((quantity_cpu(&cpu).with_context(|| q.at("cpu"))? * 1024.0) as u64).max(2));
+                o.runtime.resources.cpu_shares =
+                    Some(((quantity_cpu(&cpu).with_context(|| q.at("cpu"))? * 1024.0) as u64).max(2));
             }
             q.finish(unsupported);
         }
@@ -817,7 +836,9 @@ fn probe_health(
         let path = h.str("path")?.unwrap_or_else(|| "/".into());
         let scheme = h.str("scheme")?.unwrap_or_else(|| "HTTP".into()).to_lowercase();
         h.finish(unsupported);
-        format!("wget -q -T {timeout} -O /dev/null {}", shell_quote(&format!("{scheme}://{host}:{port}{path}")))
+        // No `-T`: busybox 1.35's wget crashes with it; the healthcheck's
+        // own timeout bounds the probe.
+        format!("wget -q -O /dev/null {}", shell_quote(&format!("{scheme}://{host}:{port}{path}")))
     } else if let Some(t) = p.obj("tcpSocket")? {
         let port = port_of(&t)?;
         let host = t.str("host")?.unwrap_or_else(|| "localhost".into());
@@ -890,12 +911,17 @@ fn service(plan: &mut Plan, d: &serde_yaml_ng::Value) -> anyhow::Result<()> {
     let mut unsupported = Vec::new();
     let spec = o.obj("spec")?.ok_or_else(|| anyhow!("Service {name}: no spec"))?;
     let selector = spec.string_map("selector")?;
-    spec.ignore(&["type", "clusterIP", "clusterIPs", "sessionAffinity", "externalTrafficPolicy", "ipFamilies", "ipFamilyPolicy"]);
+    spec.ignore(&[
+        "type",
+        "clusterIP",
+        "clusterIPs",
+        "sessionAffinity",
+        "externalTrafficPolicy",
+        "ipFamilies",
+        "ipFamilyPolicy",
+    ]);
     let ports = spec.list("ports")?;
-    let target = plan
-        .pods
-        .iter()
-        .position(|p| !selector.is_empty() && selector.iter().all(|kv| p.labels.contains(kv)));
+    let target = plan.pods.iter().position(|p| !selector.is_empty() && selector.iter().all(|kv| p.labels.contains(kv)));
     for port in &ports {
         let svc_port = port.int("port")?.ok_or_else(|| anyhow!("Service {name}: {}: no port", port.at("port")))?;
         let host = port.int("nodePort")?.unwrap_or(svc_port);
@@ -921,7 +947,8 @@ fn service(plan: &mut Plan, d: &serde_yaml_ng::Value) -> anyhow::Result<()> {
         pod.publish.push(format!("{host}:{cport}/{proto}"));
     }
     if target.is_none() && !ports.is_empty() {
-        plan.unsupported.push(format!("Service {name}: spec.selector matches no pod of the YAML; its ports are not published"));
+        plan.unsupported
+            .push(format!("Service {name}: spec.selector matches no pod of the YAML; its ports are not published"));
     }
     spec.finish(&mut unsupported);
     o.finish(&mut unsupported);
@@ -999,10 +1026,10 @@ spec:
         assert!(c.opts.env.contains(&"GREETING=hello".to_string()));
         assert!(c.opts.env.contains(&"PASSWORD=s3cr3t".to_string()));
         assert!(c.opts.env.contains(&"POD=web-pod-1".to_string()));
-        assert_eq!(c.opts.runtime.memory.as_deref(), Some("67108864"));
-        assert_eq!(c.opts.runtime.cpus.as_deref(), Some("0.5"));
+        assert_eq!(c.opts.runtime.resources.memory.as_deref(), Some("67108864"));
+        assert_eq!(c.opts.runtime.resources.cpus.as_deref(), Some("0.5"));
         assert_eq!(c.opts.restart, "always");
-        assert_eq!(c.opts.health.cmd.as_deref(), Some("wget -q -T 1 -O /dev/null http://localhost:8080/"));
+        assert_eq!(c.opts.health.cmd.as_deref(), Some("wget -q -O /dev/null http://localhost:8080/"));
         assert_eq!(c.opts.health.interval.as_deref(), Some("5s"));
         assert_eq!(plan.pods[0].init.len(), 1);
         assert_eq!(

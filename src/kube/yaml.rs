@@ -138,7 +138,8 @@ impl<'a> Obj<'a> {
     /// A mapping of strings to strings (`labels`, `data`), in key order.
     pub fn string_map(&self, key: &str) -> anyhow::Result<Vec<(String, String)>> {
         let Some(m) = self.obj(key)? else { return Ok(Vec::new()) };
-        let keys: Vec<String> = m.map.iter().flat_map(|m| m.keys()).filter_map(|k| k.as_str().map(String::from)).collect();
+        let keys: Vec<String> =
+            m.map.iter().flat_map(|m| m.keys()).filter_map(|k| k.as_str().map(String::from)).collect();
         let mut out = Vec::new();
         for k in keys {
             out.push((k.clone(), m.str(&k)?.unwrap_or_default()));
