@@ -211,12 +211,22 @@ pub(crate) fn ensure_in_root(root: &OwnedFd, path: &Path, file: bool) -> Result<
 pub(crate) fn setup_rootfs(
     root: &Path,
     setup: &RootfsSetup,
-    propagation: MsFlags,
+    propagation: Option<MsFlags>,
     volatile: bool,
 ) -> Result<OwnedFd, Error> {
-    mount(None::<&str>, "/", None::<&str>, propagation, None::<&str>).map_err(|e| {
-        Error::Setup(format!("cannot make / {propagation:?} in the container's mount namespace: {}", e.desc()))
-    })?;
+    if let Some(propagation) = propagation {
+        mount(None::<&str>, "/", None::<&str>, propagation, None::<&str>).map_err(|e| {
+            Error::Setup(format!("cannot make / {propagation:?} in the container's mount namespace: {}", e.desc()))
+        })?;
+    }
+    // The rootfs's parent mount must not be shared: nothing mounted for the
+    // container may propagate out of it, and pivot_root refuses a shared
+    // parent (EINVAL).
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    if let Some(parent) = shared_parent_mount(&mountinfo, root) {
+        mount(None::<&str>, &parent, None::<&str>, MsFlags::MS_PRIVATE, None::<&str>)
+            .map_err(|e| setup_err("make private the parent mount of the rootfs,", &parent, e))?;
+    }
     match setup {
         RootfsSetup::Ready => {
             mount(Some(root), root, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
@@ -244,6 +254,25 @@ pub(crate) fn setup_rootfs(
     }
     nix::fcntl::open(root, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| setup_err("open rootfs", root, e))
+}
+
+/// The mount point of the mount holding `path` (the deepest mount point
+/// that is a prefix of it, from `mountinfo`, the text of
+/// `/proc/self/mountinfo`), if that mount is shared (`shared:N`).
+pub(crate) fn shared_parent_mount(mountinfo: &str, path: &Path) -> Option<PathBuf> {
+    let mut best: Option<(PathBuf, bool)> = None;
+    for line in mountinfo.lines() {
+        let Some((left, _)) = line.split_once(" - ") else { continue };
+        let f: Vec<&str> = left.split(' ').collect();
+        let Some(mp) = f.get(4).map(|m| PathBuf::from(m.replace("\\040", " "))) else { continue };
+        // Later lines are mounted over earlier ones at the same point.
+        if path.starts_with(&mp) && best.as_ref().is_none_or(|(b, _)| mp.components().count() >= b.components().count())
+        {
+            let shared = f.iter().skip(6).any(|o| o.starts_with("shared:"));
+            best = Some((mp, shared));
+        }
+    }
+    best.filter(|(_, shared)| *shared).map(|(mp, _)| mp)
 }
 
 /// Mounts one spec entry under the rootfs `root`.
@@ -503,6 +532,22 @@ mod tests {
     #[test]
     fn relative_destination_is_rejected() {
         assert!(plan_mount(&m("proc", "proc", &[])).is_err());
+    }
+
+    #[test]
+    fn finds_the_shared_mount_holding_a_path() {
+        let mi = "\
+22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+23 22 0:22 / /tmp rw shared:5 - tmpfs tmpfs rw
+24 22 0:23 / /srv rw - tmpfs tmpfs rw
+25 23 0:24 / /tmp/a\\040b rw shared:7 - tmpfs tmpfs rw
+";
+        let p = |s: &str| shared_parent_mount(mi, Path::new(s));
+        assert_eq!(p("/tmp/bundle/rootfs"), Some(PathBuf::from("/tmp")));
+        assert_eq!(p("/tmp/a b/rootfs"), Some(PathBuf::from("/tmp/a b")));
+        assert_eq!(p("/tmpx/rootfs"), Some(PathBuf::from("/")));
+        // Held by a private mount: nothing to change.
+        assert_eq!(p("/srv/rootfs"), None);
     }
 
     #[test]

@@ -42,7 +42,16 @@ pub(crate) struct Plan {
     rootfs: RootfsSetup,
     root_readonly: bool,
     volatile: bool,
-    propagation: MsFlags,
+    /// Propagation of the whole tree before the rootfs is mounted, in a
+    /// new mount namespace (`rslave` when the spec asks for a shared or
+    /// slave root, else `rprivate`); `None` in a joined mount namespace,
+    /// which is left as it is but for the rootfs's parent mount.
+    propagation: Option<MsFlags>,
+    /// `linux.rootfsPropagation`, applied to the container's `/` once all
+    /// its mounts are made.
+    root_propagation: Option<MsFlags>,
+    /// AppArmor profile to switch to at `execve` (`process.apparmorProfile`).
+    apparmor: Option<String>,
     mounts: Vec<MountPlan>,
     make_devices: bool,
     devices: Vec<LinuxDevice>,
@@ -113,6 +122,7 @@ impl Plan {
                     LinuxNamespaceType::Uts => libc::CLONE_NEWUTS,
                     LinuxNamespaceType::Pid => libc::CLONE_NEWPID,
                     LinuxNamespaceType::Cgroup => libc::CLONE_NEWCGROUP,
+                    LinuxNamespaceType::Mount => libc::CLONE_NEWNS,
                     t => return Err(Error::Setup(format!("joining an existing {t} namespace is not supported"))),
                 };
                 let file = std::fs::File::open(path).map_err(|e| {
@@ -138,15 +148,36 @@ impl Plan {
         // cgroup, so that the cgroup becomes the namespace's root.
         let cgroup_ns = clone_flags & libc::CLONE_NEWCGROUP as u64 != 0;
         clone_flags &= !(libc::CLONE_NEWCGROUP as u64);
-        if clone_flags & libc::CLONE_NEWNS as u64 == 0 {
+        let joined_mnt = joins.iter().any(|(f, _)| *f == libc::CLONE_NEWNS);
+        if clone_flags & libc::CLONE_NEWNS as u64 == 0 && !joined_mnt {
             // Mounting a rootfs and pivot_root outside a mount namespace of
             // our own would change the host.
             return Err(bad("a mount namespace is required"));
         }
-        let propagation = match linux.rootfs_propagation().as_deref() {
-            None | Some("") => MsFlags::MS_PRIVATE | MsFlags::MS_REC,
-            Some(w) => mounts::propagation_flags(w).ok_or_else(|| bad(&format!("rootfsPropagation {w:?}")))?,
+        let root_propagation = match linux.rootfs_propagation().as_deref() {
+            None | Some("") => None,
+            Some(w) => {
+                Some(mounts::propagation_flags(w).ok_or_else(|| bad(&format!("linux.rootfsPropagation {w:?}")))?)
+            }
         };
+        // Host mounts still reach a shared or slave root; nothing goes back.
+        let receives = root_propagation.is_some_and(|p| p.intersects(MsFlags::MS_SHARED | MsFlags::MS_SLAVE));
+        let propagation =
+            (!joined_mnt).then_some(MsFlags::MS_REC | if receives { MsFlags::MS_SLAVE } else { MsFlags::MS_PRIVATE });
+        let unsupported =
+            |field: &str, value: &str, why: &str| Error::Setup(format!("{field} {value:?} cannot be applied: {why}"));
+        if let Some(label) = linux.mount_label().as_deref().filter(|l| !l.is_empty()) {
+            return Err(unsupported("linux.mountLabel", label, selinux_missing()));
+        }
+        if let Some(label) = proc_.selinux_label().as_deref().filter(|l| !l.is_empty()) {
+            return Err(unsupported("process.selinuxLabel", label, selinux_missing()));
+        }
+        let apparmor = proc_.apparmor_profile().clone().filter(|p| !p.is_empty());
+        if let Some(p) = &apparmor
+            && !apparmor_enabled()
+        {
+            return Err(unsupported("process.apparmorProfile", p, "AppArmor is not enabled on this host"));
+        }
         let mounts = mounts::plan_mounts(spec.mounts().as_deref().unwrap_or(&[]))?;
         let make_devices = mounts.iter().any(|m| m.dest == Path::new("/dev") && !m.bind);
         let u = proc_.user();
@@ -207,6 +238,8 @@ impl Plan {
                 .and_then(|a| a.get(super::ANNOTATION_VOLATILE))
                 .is_some_and(|v| v == "true"),
             propagation,
+            root_propagation,
+            apparmor,
             mounts,
             make_devices,
             devices: linux.devices().clone().unwrap_or_default(),
@@ -245,6 +278,28 @@ impl Plan {
                 .unwrap_or_default(),
         })
     }
+}
+
+/// AppArmor is enabled in the kernel (`/sys/module/apparmor/parameters/enabled`).
+fn apparmor_enabled() -> bool {
+    std::fs::read_to_string("/sys/module/apparmor/parameters/enabled").is_ok_and(|s| s.trim() == "Y")
+}
+
+/// Why an SELinux label cannot be applied here.
+fn selinux_missing() -> &'static str {
+    if Path::new("/sys/fs/selinux/enforce").exists() {
+        "rcon does not support SELinux labels yet"
+    } else {
+        "SELinux is not enabled on this host"
+    }
+}
+
+/// Switches the AppArmor profile the next `execve` enters (needs `/proc`).
+fn apply_apparmor(profile: &str) -> Result<(), Error> {
+    let value = format!("exec {profile}");
+    let r = std::fs::write("/proc/self/attr/apparmor/exec", &value)
+        .or_else(|_| std::fs::write("/proc/self/attr/exec", &value));
+    r.map_err(|e| Error::Setup(format!("cannot apply AppArmor profile {profile:?} (process.apparmorProfile): {e}")))
 }
 
 /// The capability sets of `process.capabilities` (`None`: the spec has
@@ -572,6 +627,11 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
     if plan.root_readonly {
         mounts::readonly_root()?;
     }
+    if let Some(p) = plan.root_propagation {
+        // Last: an unbindable root refuses the bind mounts above.
+        nix::mount::mount(None::<&str>, "/", None::<&str>, p, None::<&str>)
+            .map_err(|e| step("apply linux.rootfsPropagation to", &"/", e))?;
+    }
 
     let user = match &plan.user {
         UserPlan::Ids(u) => {
@@ -622,6 +682,9 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
                 e.desc()
             )));
         }
+    }
+    if let Some(p) = &plan.apparmor {
+        apply_apparmor(p)?;
     }
     let confinement = Confinement {
         no_new_privileges: plan.no_new_privileges,
