@@ -362,8 +362,9 @@ fn oci_hooks_get_the_state_on_stdin_and_a_failing_one_fails_create() {
         &b,
         serde_json::json!({
             "createRuntime": [sh_hook(&b, "cat > $HOOKDIR/createRuntime.json")],
-            "poststart": [sh_hook(&b, "cat > $HOOKDIR/poststart.json")],
-            "poststop": [sh_hook(&b, "cat > $HOOKDIR/poststop.json")]
+            // A failing poststart or poststop hook is a warning: the next ones run.
+            "poststart": [sh_hook(&b, "exit 1"), sh_hook(&b, "cat > $HOOKDIR/poststart.json")],
+            "poststop": [sh_hook(&b, "exit 2"), sh_hook(&b, "cat > $HOOKDIR/poststop.json")]
         }),
     );
     let id = unique("hooks");
@@ -616,4 +617,35 @@ fn oci_joins_an_existing_mount_namespace() {
     oci_ok(&rcon, &["delete", &id]);
     // Nothing was mounted in the caller's namespace.
     assert!(mounts_under(&b.dir).is_empty(), "mounts left: {:?}", mounts_under(&b.dir));
+}
+
+#[test]
+fn oci_without_a_mount_namespace_mounts_nothing_on_the_host() {
+    let rcon = Rcon::new();
+    let script = "if touch /x 2>/dev/null; then echo writable; else echo read-only; fi > /out/ro; \
+                  ls /proc/1 > /dev/null && echo proc > /out/proc; sleep 1000";
+    let b = Bundle::new(&rcon, "nomnt", &["sh", "-c", script], false);
+    edit_config(&b, |c| {
+        c["linux"]["namespaces"] = serde_json::json!([{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}]);
+        c["root"]["readonly"] = true.into();
+    });
+    let id = unique("nomnt");
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let pid = state(&rcon, &id)["pid"].as_i64().unwrap();
+    // The container is in the caller's mount namespace…
+    assert_eq!(
+        std::fs::read_link(format!("/proc/{pid}/ns/mnt")).unwrap(),
+        std::fs::read_link("/proc/self/ns/mnt").unwrap()
+    );
+    oci_ok(&rcon, &["start", &id]);
+    wait_for("the container's report", || b.out.join("proc").metadata().is_ok_and(|m| m.len() > 0));
+    // …with its own mounts (read-only root, /proc, the /out bind) that the
+    // host does not see.
+    assert_eq!(std::fs::read_to_string(b.out.join("ro")).unwrap(), "read-only\n");
+    assert!(mounts_under(&b.dir).is_empty(), "mounts on the host: {:?}", mounts_under(&b.dir));
+    oci_ok(&rcon, &["delete", "--force", &id]);
+    assert!(mounts_under(&b.dir).is_empty(), "mounts left: {:?}", mounts_under(&b.dir));
+    assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
 }

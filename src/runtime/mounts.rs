@@ -443,12 +443,31 @@ pub(crate) fn pivot_root(root: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// After `pivot_root`: hides `masked` paths (a read-only empty tmpfs over
-/// directories, `/dev/null` over files) and makes `readonly` paths read-only
-/// bind mounts of themselves. Paths that do not exist are skipped.
-pub(crate) fn mask_and_protect(masked: &[String], readonly: &[String]) -> Result<(), Error> {
-    let root = nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-        .map_err(|e| setup_err("open", Path::new("/"), e))?;
+/// Without a mount namespace of the container's own: clones the mount
+/// tree at `root` (built in a throw-away mount namespace) into a detached
+/// copy, returns to the host's mount namespace `host`, and makes the copy
+/// the process's root and working directory. Nothing is attached to the
+/// host's tree; the copy lives as long as a process uses it.
+pub(crate) fn chroot_into_detached_copy(root: &Path, host: &std::fs::File) -> Result<(), Error> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(root.as_os_str().as_bytes())
+        .map_err(|_| Error::Setup(format!("rootfs path {} contains a NUL byte", root.display())))?;
+    let tree = crate::sys::mount_tree_clone(&c).map_err(|e| setup_err("clone the mount tree of", root, e))?;
+    nix::sched::setns(host, nix::sched::CloneFlags::CLONE_NEWNS)
+        .map_err(|e| Error::Setup(format!("cannot return to the host's mount namespace: {}", e.desc())))?;
+    nix::unistd::fchdir(&tree).map_err(|e| setup_err("enter the copy of", root, e))?;
+    nix::unistd::chroot(".").map_err(|e| setup_err("chroot into the copy of", root, e))?;
+    nix::unistd::chdir("/").map_err(|e| setup_err("enter the copy of", root, e))?;
+    Ok(())
+}
+
+/// Hides `masked` paths (a read-only empty tmpfs over directories,
+/// `/dev/null` over files) and makes `readonly` paths read-only bind mounts
+/// of themselves, under `base` (the container's root: `/` after
+/// `pivot_root`). Paths that do not exist are skipped.
+pub(crate) fn mask_and_protect(base: &Path, masked: &[String], readonly: &[String]) -> Result<(), Error> {
+    let root = nix::fcntl::open(base, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|e| setup_err("open", base, e))?;
     for p in masked {
         let path = Path::new(p);
         let fd = match open_in_root(&root, path) {
@@ -482,20 +501,20 @@ pub(crate) fn mask_and_protect(masked: &[String], readonly: &[String]) -> Result
     Ok(())
 }
 
-/// After `pivot_root`: remounts `/` read-only (`root.readonly`), keeping the
-/// flags the mount already has.
-pub(crate) fn readonly_root() -> Result<(), Error> {
+/// Remounts the container's root `root` (`/` after `pivot_root`) read-only
+/// (`root.readonly`), keeping the flags the mount already has.
+pub(crate) fn readonly_root(root: &Path) -> Result<(), Error> {
     let base = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
-    match mount(None::<&str>, "/", None::<&str>, base, None::<&str>) {
+    match mount(None::<&str>, root, None::<&str>, base, None::<&str>) {
         Ok(()) => Ok(()),
         Err(Errno::EPERM) => {
             // Locked flags (nosuid, nodev…) must be repeated.
-            let st = nix::sys::statvfs::statvfs("/").map_err(|e| setup_err("stat", Path::new("/"), e))?;
+            let st = nix::sys::statvfs::statvfs(root).map_err(|e| setup_err("stat", root, e))?;
             let keep = MsFlags::from_bits_truncate(st.flags().bits() as libc::c_ulong);
-            mount(None::<&str>, "/", None::<&str>, base | keep, None::<&str>)
-                .map_err(|e| setup_err("remount read-only", Path::new("/"), e))
+            mount(None::<&str>, root, None::<&str>, base | keep, None::<&str>)
+                .map_err(|e| setup_err("remount read-only", root, e))
         }
-        Err(e) => Err(setup_err("remount read-only", Path::new("/"), e)),
+        Err(e) => Err(setup_err("remount read-only", root, e)),
     }
 }
 

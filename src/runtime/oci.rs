@@ -439,9 +439,7 @@ impl Runtime {
         if buf.is_empty() {
             // runtime-spec: a failing poststart hook is only a warning.
             let state = state_of(id, ContainerState::Running, r.pid, &r.bundle, &r.annotations);
-            if let Err(m) = run_hooks("poststart", &r.poststart, &state) {
-                crate::warn!("container {id}: {m}");
-            }
+            run_hooks_warning("poststart", id, &r.poststart, &state);
             Ok(())
         } else {
             Err(Error::Runtime { op: "start", id: id.to_string(), source: super::spawn_error_from_bytes(&buf) })
@@ -512,9 +510,7 @@ impl Runtime {
             cg.remove();
         }
         let state = state_of(id, ContainerState::Stopped, r.pid, &r.bundle, &r.annotations);
-        if let Err(m) = run_hooks("poststop", &r.poststop, &state) {
-            crate::warn!("container {id}: {m}");
-        }
+        run_hooks_warning("poststop", id, &r.poststop, &state);
         let dir = self.dir(id);
         std::fs::remove_dir_all(&dir).map_err(|e| Error::Io {
             op: "delete",
@@ -609,6 +605,17 @@ pub fn run_hooks(kind: &str, hooks: &[Hook], state: &State) -> Result<(), String
         }
     }
     Ok(())
+}
+
+/// Runs every hook of `hooks` like [`run_hooks`], but a failing one is only
+/// a warning and the next ones still run (runtime-spec runtime.md
+/// "Lifecycle": `poststart` and `poststop`).
+fn run_hooks_warning(kind: &str, id: &str, hooks: &[Hook], state: &State) {
+    for h in hooks {
+        if let Err(m) = run_hooks(kind, std::slice::from_ref(h), state) {
+            crate::warn!("container {id}: {m}");
+        }
+    }
 }
 
 /// Sends the console master over `sock` as runc does: one message whose data

@@ -50,6 +50,10 @@ pub(crate) struct Plan {
     /// `linux.rootfsPropagation`, applied to the container's `/` once all
     /// its mounts are made.
     root_propagation: Option<MsFlags>,
+    /// The spec has no mount namespace: the container stays in the host's,
+    /// chrooted into a detached copy of its mount tree (built in a
+    /// throw-away mount namespace), so nothing is ever mounted on the host.
+    host_mnt: bool,
     /// AppArmor profile to switch to at `execve` (`process.apparmorProfile`).
     apparmor: Option<String>,
     mounts: Vec<MountPlan>,
@@ -149,10 +153,13 @@ impl Plan {
         let cgroup_ns = clone_flags & libc::CLONE_NEWCGROUP as u64 != 0;
         clone_flags &= !(libc::CLONE_NEWCGROUP as u64);
         let joined_mnt = joins.iter().any(|(f, _)| *f == libc::CLONE_NEWNS);
-        if clone_flags & libc::CLONE_NEWNS as u64 == 0 && !joined_mnt {
-            // Mounting a rootfs and pivot_root outside a mount namespace of
-            // our own would change the host.
-            return Err(bad("a mount namespace is required"));
+        // Without a mount namespace the mounts are made in a throw-away one
+        // and the container is chrooted into a detached copy of them.
+        let host_mnt = clone_flags & libc::CLONE_NEWNS as u64 == 0 && !joined_mnt;
+        if host_mnt && let Some(w) = linux.rootfs_propagation().as_deref().filter(|w| !w.is_empty()) {
+            return Err(Error::Setup(format!(
+                "linux.rootfsPropagation {w:?} needs a mount namespace of the container's own (linux.namespaces)"
+            )));
         }
         let root_propagation = match linux.rootfs_propagation().as_deref() {
             None | Some("") => None,
@@ -239,6 +246,7 @@ impl Plan {
                 .is_some_and(|v| v == "true"),
             propagation,
             root_propagation,
+            host_mnt,
             apparmor,
             mounts,
             make_devices,
@@ -598,6 +606,16 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         sys::interface_up("lo").map_err(|e| step("bring up", &"the loopback interface", e))?;
     }
 
+    // No mount namespace in the spec: build the mounts in a throw-away one.
+    let host_mnt_ns = if plan.host_mnt {
+        let own = std::fs::File::open("/proc/self/ns/mnt")
+            .map_err(|e| Error::Setup(format!("cannot open the host's mount namespace: {e}")))?;
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+            .map_err(|e| step("create", &"a temporary mount namespace", e))?;
+        Some(own)
+    } else {
+        None
+    };
     let root = mounts::setup_rootfs(&plan.root, &plan.rootfs, plan.propagation, plan.volatile)?;
     for m in &plan.mounts {
         if m.fstype == "cgroup" || m.fstype == "cgroup2" {
@@ -612,20 +630,33 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         mounts::setup_devices(&root, &plan.devices)?;
     }
     drop(root);
-    mounts::pivot_root(&plan.root)?;
+    if let Some(host) = &host_mnt_ns {
+        // Masks and the read-only root while the tree is still attached,
+        // then a detached copy of it becomes the root in the host's
+        // namespace; the throw-away namespace dies with its last user.
+        mounts::mask_and_protect(&plan.root, &plan.masked, &plan.readonly)?;
+        if plan.root_readonly {
+            mounts::readonly_root(&plan.root)?;
+        }
+        mounts::chroot_into_detached_copy(&plan.root, host)?;
+    } else {
+        mounts::pivot_root(&plan.root)?;
+    }
     for (k, v) in &plan.sysctls {
         let path = format!("/proc/sys/{}", k.replace('.', "/"));
         std::fs::write(&path, v).map_err(|e| Error::Setup(format!("cannot set sysctl {k}={v} in container: {e}")))?;
     }
-    mounts::mask_and_protect(&plan.masked, &plan.readonly)?;
+    if host_mnt_ns.is_none() {
+        mounts::mask_and_protect(Path::new("/"), &plan.masked, &plan.readonly)?;
+    }
     if let Some(h) = &plan.hostname {
         nix::unistd::sethostname(h).map_err(|e| step("set hostname", h, e))?;
     }
     if let Some(d) = &plan.domainname {
         sys::setdomainname(d.as_bytes()).map_err(|e| step("set domain name", d, e))?;
     }
-    if plan.root_readonly {
-        mounts::readonly_root()?;
+    if plan.root_readonly && host_mnt_ns.is_none() {
+        mounts::readonly_root(Path::new("/"))?;
     }
     if let Some(p) = plan.root_propagation {
         // Last: an unbindable root refuses the bind mounts above.
@@ -820,7 +851,7 @@ mod tests {
     }
 
     #[test]
-    fn plan_requires_args_and_mount_namespace() {
+    fn plan_requires_args_and_handles_a_missing_mount_namespace() {
         let mut spec = Spec::default();
         spec.set_root(Some(oci_spec::runtime::RootBuilder::default().path("/tmp/x").build().unwrap()));
         let opts = SpawnOptions::default();
@@ -837,7 +868,11 @@ mod tests {
         assert!(plan.is_ok(), "{plan:?}");
         let mut linux = spec.linux().clone().unwrap();
         linux.set_namespaces(Some(vec![]));
+        spec.set_linux(Some(linux.clone()));
+        // No mount namespace: the host's, with a detached copy as root.
+        assert!(Plan::new(&spec, &opts).unwrap().host_mnt);
+        linux.set_rootfs_propagation(Some("shared".into()));
         spec.set_linux(Some(linux));
-        assert!(Plan::new(&spec, &opts).unwrap_err().to_string().contains("mount namespace"));
+        assert!(Plan::new(&spec, &opts).unwrap_err().to_string().contains("linux.rootfsPropagation"));
     }
 }
