@@ -394,10 +394,13 @@ impl Process {
 /// "create", returning before the `execve`, with
 /// [`SpawnOptions::exec_socket`]), for the Linux
 /// namespaces, mounts, devices, masked/read-only paths, hostname, user, cwd,
-/// env and args of the spec, with capabilities, seccomp, rlimits, cgroups,
-/// a terminal, existing namespaces (`path`; not a mount namespace) and user
-/// namespaces (see "User namespaces" in the module docs). Not yet: time
-/// namespaces, joining a mount namespace.
+/// env and args of the spec, joining existing namespaces (`path`; mount,
+/// network, IPC, UTS, PID, cgroup, user), new user namespaces with the
+/// spec's id mappings (see "User namespaces" in the module docs),
+/// capabilities, seccomp, rlimits, cgroups, terminal. Settings the host
+/// cannot apply (SELinux labels, AppArmor without AppArmor, cgroup
+/// controllers it lacks) are errors naming the field. Not yet: time
+/// namespaces.
 pub fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> {
     spawn::spawn(spec, opts)
 }
