@@ -516,7 +516,7 @@ fn oci_joins_a_user_namespace_by_path_and_refuses_maps_without_one() {
     let (c, err) = create(&rcon, &bad, &[], &bad_id);
     assert_eq!(c, 1, "{err}");
     assert!(err.contains("linux.uidMappings") && err.contains("user namespace"), "{err}");
-
+}
 
 /// Mount points in the caller's mount namespace under `dir`.
 fn mounts_under(dir: &Path) -> Vec<String> {
