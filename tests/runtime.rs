@@ -67,13 +67,14 @@ fn output_passes_through_and_exit_codes_are_dockers() {
     assert_eq!(c, 127, "{err}");
     assert!(err.contains(r#"exec: "/bin/nosuch": stat /bin/nosuch: no such file or directory"#), "{err}");
 
-    // /etc/passwd exists but is not executable; /tmp is a directory.
+    // /etc/passwd exists but is not executable; /tmp is a directory (Go's
+    // LookPath, so runc and docker: "permission denied" for both).
     let (c, _, err) = run(&rcon, &image, &[], &["/etc/passwd"]);
     assert_eq!(c, 126, "{err}");
     assert!(err.contains(r#"exec: "/etc/passwd": permission denied"#), "{err}");
     let (c, _, err) = run(&rcon, &image, &[], &["/tmp"]);
     assert_eq!(c, 126, "{err}");
-    assert!(err.contains(r#"exec: "/tmp": is a directory"#), "{err}");
+    assert!(err.contains(r#"exec: "/tmp": permission denied"#), "{err}");
     // A script whose interpreter is missing: execve says ENOENT.
     let (c, _, err) = run(&rcon, &image, &[], &["sh", "-c", "printf '#!/nope\\n' > /s; chmod +x /s; exec /s"]);
     assert_eq!(c, 127, "{err}");

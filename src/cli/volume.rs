@@ -179,18 +179,18 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
             let mut code = 0;
             for n in &names {
                 match volume::get(&store, n) {
-                    Ok(v) => docs.push(volume::inspect_json(&store, &v)),
+                    Ok(v) => {
+                        let doc = volume::inspect_json(&store, &v);
+                        docs.push((doc.clone(), doc));
+                    }
                     Err(e) => {
                         super::print_error(&e.into());
                         code = 1;
                     }
                 }
             }
-            match format {
-                Some(f) => write!(out, "{}", Format::parse_inspect(&f)?.render_inspect(&docs)?)?,
-                None => writeln!(out, "{}", serde_json::to_string_pretty(&docs)?)?,
-            }
-            return Ok(code);
+            drop(out);
+            return super::inspect::print_documents(format.as_deref(), &docs, code);
         }
         VolumeCommand::Rm { force, names } => {
             let mut code = 0;
