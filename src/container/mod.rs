@@ -9,8 +9,6 @@ pub mod exec;
 pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
-// The monitor's memory trimming and raw reads are not moved to `sys` yet.
-#[allow(unsafe_code)]
 pub mod monitor;
 pub mod names;
 pub mod spec;
