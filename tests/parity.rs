@@ -509,10 +509,13 @@ fn user_groups_as_docker() {
         rcon.ok(&["run", "--rm", "-u", "app:staff", &image, "id"]),
         "uid=1000(app) gid=50(staff) groups=50(staff)\n"
     );
-    rcon.ok(&["run", "-d", "--name", "g", &image, "sleep", "300"]);
-    assert_eq!(rcon.ok(&["exec", "-u", "app", "g", "id"]), "uid=1000(app) gid=1000(app) groups=50(staff),1000(app)\n");
-    assert_eq!(rcon.ok(&["exec", "g", "id", "-G"]), "0\n");
-    rcon.ok(&["rm", "-f", "g"]);
+    rcon.ok(&["run", "-d", "--name", "grp", &image, "sleep", "300"]);
+    assert_eq!(
+        rcon.ok(&["exec", "-u", "app", "grp", "id"]),
+        "uid=1000(app) gid=1000(app) groups=50(staff),1000(app)\n"
+    );
+    assert_eq!(rcon.ok(&["exec", "grp", "id", "-G"]), "0\n");
+    rcon.ok(&["rm", "-f", "grp"]);
 }
 
 /// exec failures: a command that cannot start is 126 (docker's daemon
@@ -522,24 +525,24 @@ fn user_groups_as_docker() {
 fn exec_errors_as_docker() {
     let (_reg, image) = busybox();
     let rcon = Rcon::new();
-    let id = rcon.ok(&["run", "-d", "--name", "x", &image, "sleep", "300"]).trim().to_string();
-    let out = rcon.cmd(&["exec", "x", "/etc"]);
+    let id = rcon.ok(&["run", "-d", "--name", "xx", &image, "sleep", "300"]).trim().to_string();
+    let out = rcon.cmd(&["exec", "xx", "/etc"]);
     assert_eq!(code(&out), 126);
     assert_eq!(
         stderr(&out),
         "OCI runtime exec failed: exec failed: unable to start container process: exec: \"/etc\": permission denied: unknown\n"
     );
-    rcon.ok(&["pause", "x"]);
-    let out = rcon.cmd(&["exec", "x", "true"]);
+    rcon.ok(&["pause", "xx"]);
+    let out = rcon.cmd(&["exec", "xx", "true"]);
     assert_eq!(code(&out), 1);
-    assert_eq!(stderr(&out), "Error response from daemon: Container x is paused, unpause the container before exec\n");
-    let out = rcon.cmd(&["pause", "x"]);
+    assert_eq!(stderr(&out), "Error response from daemon: Container xx is paused, unpause the container before exec\n");
+    let out = rcon.cmd(&["pause", "xx"]);
     assert_eq!(code(&out), 1);
     assert_eq!(stderr(&out), format!("Error response from daemon: Container {id} is already paused\n"));
-    rcon.ok(&["unpause", "x"]);
-    let out = rcon.cmd(&["unpause", "x"]);
+    rcon.ok(&["unpause", "xx"]);
+    let out = rcon.cmd(&["unpause", "xx"]);
     assert_eq!(stderr(&out), format!("Error response from daemon: Container {id} is not paused\n"));
-    let out = rcon.cmd(&["rm", "x"]);
+    let out = rcon.cmd(&["rm", "xx"]);
     assert_eq!(code(&out), 1);
     assert_eq!(
         stderr(&out),
@@ -547,21 +550,21 @@ fn exec_errors_as_docker() {
             "Error response from daemon: You cannot remove a running container {id}. Stop the container before attempting removal or force remove\n"
         )
     );
-    rcon.ok(&["kill", "x"]);
-    rcon.ok(&["wait", "x"]);
-    let out = rcon.cmd(&["exec", "x", "true"]);
+    rcon.ok(&["kill", "xx"]);
+    rcon.ok(&["wait", "xx"]);
+    let out = rcon.cmd(&["exec", "xx", "true"]);
     assert_eq!(code(&out), 1);
     assert_eq!(stderr(&out), format!("Error response from daemon: Container {id} is not running\n"));
-    let out = rcon.cmd(&["kill", "x"]);
+    let out = rcon.cmd(&["kill", "xx"]);
     assert_eq!(code(&out), 1);
     assert_eq!(
         stderr(&out),
-        format!("Error response from daemon: Cannot kill container: x: Container {id} is not running\n")
+        format!("Error response from daemon: Cannot kill container: xx: Container {id} is not running\n")
     );
     let out = rcon.cmd(&["run", "--rm", &image, "/etc"]);
     assert_eq!(code(&out), 126);
     assert!(stderr(&out).contains("exec: \"/etc\": permission denied"), "{}", stderr(&out));
-    rcon.ok(&["rm", "x"]);
+    rcon.ok(&["rm", "xx"]);
 }
 
 /// A missing container, as each command's docker CLI words it (exit 1).
@@ -611,14 +614,14 @@ fn inspect_missing_objects_and_fields_as_docker() {
     }
     let out = rcon.cmd(&["network", "inspect", "-f", "{{.Name}}", "nosuch"]);
     assert_eq!((code(&out), stdout(&out)), (1, "\n".into()));
-    rcon.ok(&["run", "-d", "--name", "h", &image, "sleep", "300"]);
-    assert_eq!(rcon.ok(&["inspect", "-f", "{{.State.Health}}", "h"]), "<nil>\n");
-    let out = rcon.cmd(&["inspect", "-f", "{{.State.Health}} {{.NoSuch}}", "h", "h"]);
+    rcon.ok(&["run", "-d", "--name", "hc", &image, "sleep", "300"]);
+    assert_eq!(rcon.ok(&["inspect", "-f", "{{.State.Health}}", "hc"]), "<nil>\n");
+    let out = rcon.cmd(&["inspect", "-f", "{{.State.Health}} {{.NoSuch}}", "hc", "hc"]);
     assert_eq!(code(&out), 1);
     assert_eq!(stdout(&out), "\n");
     let line = "map has no entry for key \"Health\"\n";
     assert_eq!(stderr(&out).matches(line).count(), 2, "{}", stderr(&out));
-    rcon.ok(&["rm", "-f", "h"]);
+    rcon.ok(&["rm", "-f", "hc"]);
 }
 
 /// rmi lists every deleted layer after the image (chain IDs, top first),
