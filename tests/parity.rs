@@ -689,3 +689,29 @@ fn save_writes_the_legacy_layer_entries() {
     fresh.ok(&["load", "-i", path.to_str().unwrap()]);
     assert_eq!(fresh.ok(&["run", "--rm", &image, "echo", "ok"]), "ok\n");
 }
+
+/// `--version` and `-v` in docker's shape (`Docker version 20.10.24, build
+/// 297e128`); a taken network name and a volume filter docker 20.10 does
+/// not know are the daemon's refusals (exit 1).
+#[test]
+fn version_line_and_daemon_refusals_as_docker() {
+    let rcon = Rcon::new();
+    let line = rcon.ok(&["--version"]);
+    assert_eq!(rcon.ok(&["-v"]), line);
+    let rest = line.strip_prefix(&format!("rcon version {}", env!("CARGO_PKG_VERSION"))).expect(&line);
+    let build = rest.strip_prefix(", build ").map(|b| b.trim_end());
+    assert!(rest == "\n" || build.is_some_and(|b| b.len() == 7 && b.chars().all(|c| c.is_ascii_hexdigit())), "{line}");
+    if let Some(b) = build {
+        assert_eq!(rcon.ok(&["version", "--format", "{{.Server.GitCommit}}"]), format!("{b}\n"));
+    }
+
+    rcon.ok(&["network", "create", "dupnet"]);
+    let out = rcon.cmd(&["network", "create", "dupnet"]);
+    assert_eq!(
+        (code(&out), stderr(&out)),
+        (1, "Error response from daemon: network with name dupnet already exists\n".to_string())
+    );
+    rcon.ok(&["network", "rm", "dupnet"]);
+    let out = rcon.cmd(&["volume", "ls", "--filter", "label!=a=1"]);
+    assert_eq!((code(&out), stderr(&out)), (1, "Error response from daemon: Invalid filter 'label!'\n".to_string()));
+}

@@ -189,6 +189,12 @@ where
 {
     // A closed pipe (`rcon ps | head`) ends rcon quietly, as it ends docker.
     crate::sys::ignore_sigpipe(false);
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // `docker --version` / `-v`: `Docker version 20.10.24, build 297e128`.
+    if asks_version(&args) {
+        println!("{}", version_line());
+        return 0;
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) if e.kind() == clap::error::ErrorKind::InvalidSubcommand => {
@@ -258,6 +264,33 @@ where
             exit_code(&e)
         }
     }
+}
+
+/// What `rcon --version` prints, in docker's shape: `rcon version 0.1.0,
+/// build 1a2b3c4` (the commit recorded by build.rs; no `, build` part when
+/// rcon was built outside a git checkout).
+pub fn version_line() -> String {
+    match env!("RCON_GIT_COMMIT") {
+        "" => format!("rcon version {}", env!("CARGO_PKG_VERSION")),
+        commit => format!("rcon version {}, build {commit}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// True when the command line is `--version` or `-v` alone, after global
+/// options (`--root DIR`, `--runroot=DIR`, `--log-level L`).
+fn asks_version(args: &[OsString]) -> bool {
+    let mut rest = args.iter().skip(1);
+    while let Some(a) = rest.next() {
+        match a.to_str().unwrap_or_default() {
+            "--root" | "--runroot" | "--log-level" => {
+                rest.next();
+            }
+            s if s.starts_with("--root=") || s.starts_with("--runroot=") || s.starts_with("--log-level=") => {}
+            "--version" | "-v" => return rest.next().is_none(),
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Runs a parsed command line; `Ok` holds the exit code.

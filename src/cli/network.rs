@@ -151,7 +151,9 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
     let mut out = std::io::stdout().lock();
     match a.command {
         NetworkCommand::Create { subnet, gateway, driver: _, name } => {
-            let n = networks::create(&store, &name, subnet.as_deref(), gateway.as_deref())?;
+            // docker's daemon refuses a bad or taken network: its CLI exits 1.
+            let n = networks::create(&store, &name, subnet.as_deref(), gateway.as_deref())
+                .map_err(|e| crate::util::DaemonError(crate::util::error_chain(&e)))?;
             writeln!(out, "{}", n.id)?;
         }
         NetworkCommand::Ls { quiet, no_trunc, filter, format } => {

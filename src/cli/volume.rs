@@ -138,7 +138,8 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
                     "name" => list.retain(|v| v.name.contains(val)),
                     "label" => list.retain(|v| label_matches(v, val)),
                     "driver" => list.retain(|_| val == "local"),
-                    _ => anyhow::bail!("invalid filter {k:?} (dangling, name, label, driver)"),
+                    // docker 20.10's daemon knows these four (no `label!`).
+                    _ => return Err(crate::util::DaemonError(format!("Invalid filter '{k}'")).into()),
                 }
             }
             if quiet {
