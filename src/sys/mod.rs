@@ -82,6 +82,22 @@ pub fn cloexec_from(first: i32) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Closes every file descriptor from `first` up (`close_range(2)`, Linux
+/// 5.9; on older kernels walks `/proc/self/fd`). For a process that will not
+/// `execve` but must not hold what it inherited (a pod's infra).
+pub fn close_from(first: i32) {
+    // SAFETY: plain syscall on integers; closing numbers this process owns.
+    let ret = unsafe { libc::syscall(libc::SYS_close_range, first as u32, u32::MAX, 0u32) };
+    if ret == 0 {
+        return;
+    }
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return };
+    let fds: Vec<i32> = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    for fd in fds.into_iter().filter(|&fd| fd >= first) {
+        close(fd);
+    }
+}
+
 /// Sets `IFF_UP` on the network interface `name` (e.g. `lo`) of the calling
 /// process's network namespace, with the `SIOCGIFFLAGS`/`SIOCSIFFLAGS` ioctls.
 pub fn interface_up(name: &str) -> Result<(), Errno> {
