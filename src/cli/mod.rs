@@ -177,6 +177,7 @@ impl Command {
                 | Command::Oci(_)
         ) || matches!(self, Command::Container(c) if c.starts_container_processes())
             || matches!(self, Command::Image(i) if i.starts_container_processes())
+            || matches!(self, Command::System(s) if s.starts_container_processes())
     }
 }
 

@@ -8,6 +8,7 @@ pub mod cleanup;
 pub mod exec;
 pub mod inspect;
 pub mod lifecycle;
+pub mod list;
 pub mod logs;
 // The monitor's memory trimming and raw reads are not moved to `sys` yet.
 #[allow(unsafe_code)]
