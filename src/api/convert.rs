@@ -291,13 +291,15 @@ pub fn run_options(body: CreateBody, name: Option<String>) -> anyhow::Result<Run
             .into_iter()
             .map(|(p, o)| if o.is_empty() { p } else { format!("{p}:{o}") })
             .collect(),
-        memory: pos(hc.memory),
-        memory_swap: hc.memory_swap.filter(|n| *n != 0).map(|n| n.to_string()),
-        memory_reservation: pos(hc.memory_reservation),
-        cpus: hc.nano_cpus.filter(|n| *n > 0).map(|n| format!("{}", n as f64 / 1e9)),
-        cpu_shares: hc.cpu_shares.filter(|n| *n > 0).map(|n| n as u64),
-        cpuset_cpus: hc.cpuset_cpus.filter(|s| !s.is_empty()),
-        pids_limit: hc.pids_limit.filter(|n| *n != 0),
+        resources: crate::container::spec::Resources {
+            memory: pos(hc.memory),
+            memory_swap: hc.memory_swap.filter(|n| *n != 0).map(|n| n.to_string()),
+            memory_reservation: pos(hc.memory_reservation),
+            cpus: hc.nano_cpus.filter(|n| *n > 0).map(|n| format!("{}", n as f64 / 1e9)),
+            cpu_shares: hc.cpu_shares.filter(|n| *n > 0).map(|n| n as u64),
+            cpuset_cpus: hc.cpuset_cpus.filter(|s| !s.is_empty()),
+            pids_limit: hc.pids_limit.filter(|n| *n != 0),
+        },
         ulimits: hc
             .ulimits
             .unwrap_or_default()
@@ -370,6 +372,7 @@ pub fn run_options(body: CreateBody, name: Option<String>) -> anyhow::Result<Run
             mounts,
             volumes_from: hc.volumes_from.unwrap_or_default(),
         },
+        ..Default::default()
     })
 }
 
@@ -413,8 +416,8 @@ mod tests {
         assert!(o.auto_remove);
         assert_eq!(o.mounts.volumes, ["data:/data"]);
         assert_eq!(o.labels, ["k=v"]);
-        assert_eq!(o.runtime.memory, None);
-        assert_eq!(o.runtime.cpus.as_deref(), Some("1.5"));
+        assert_eq!(o.runtime.resources.memory, None);
+        assert_eq!(o.runtime.resources.cpus.as_deref(), Some("1.5"));
         assert_eq!(o.pull, PullPolicy::Never);
     }
 

@@ -214,6 +214,11 @@ fn running(store: &Store, name: &str) -> anyhow::Result<(crate::store::Container
     }
 }
 
+/// Host pids of every process in the PID namespace of `init`.
+pub(super) fn namespace_pids(init: i32) -> anyhow::Result<Vec<i32>> {
+    crate::container::lifecycle::namespace_pids(init)
+}
+
 /// Flags of `rcon top`.
 #[derive(Debug, Args)]
 pub struct TopArgs {
@@ -230,6 +235,18 @@ pub struct TopArgs {
 pub fn top(ctx: &Context, a: TopArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let (header, rows) = crate::container::lifecycle::top(&store, &a.container, &a.ps_args)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{header}")?;
+    for line in rows {
+        writeln!(stdout, "{line}")?;
+    }
+    Ok(0)
+}
+
+/// Prints the host's `ps ARGS` (default `-ef`) limited to the processes
+/// `pids`, with its header (for `pod top`).
+pub(super) fn print_ps(pids: &[i32], ps_args: Vec<String>) -> anyhow::Result<i32> {
+    let (header, rows) = crate::container::lifecycle::ps_rows(pids, &ps_args)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{header}")?;
     for line in rows {

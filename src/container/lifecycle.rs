@@ -263,7 +263,7 @@ pub fn pause(store: &Store, name: &str, frozen: bool) -> anyhow::Result<()> {
     if state.paused == frozen {
         bail!("container {name} is {}paused", if frozen { "already " } else { "not " });
     }
-    let cg = super::cgroupfs::ProcessCgroups::of(pid)?;
+    let cg = crate::runtime::cgroups::process::ProcessCgroups::of(pid)?;
     let own = cg.freezer_dir().is_some_and(|d| d.to_string_lossy().contains(&record.id));
     if !own {
         bail!("container {name} has no cgroup of its own to freeze");
@@ -284,7 +284,13 @@ pub fn top(store: &Store, name: &str, ps_args: &[String]) -> anyhow::Result<(Str
     let (ContainerStatus::Running, Some(init)) = (state.status, state.pid) else {
         bail!("container {name} is not running");
     };
-    let pids = namespace_pids(init)?;
+    ps_rows(&namespace_pids(init)?, ps_args)
+}
+
+/// The host's `ps ARGS` (default `-ef`) limited to the processes `pids`:
+/// its header line and those processes' lines. Errors: `ps` missing or
+/// failing, no PID column.
+pub fn ps_rows(pids: &[i32], ps_args: &[String]) -> anyhow::Result<(String, Vec<String>)> {
     let args = if ps_args.is_empty() { vec!["-ef".to_string()] } else { ps_args.to_vec() };
     let out = std::process::Command::new("ps")
         .args(&args)
@@ -307,7 +313,7 @@ pub fn top(store: &Store, name: &str, ps_args: &[String]) -> anyhow::Result<(Str
 }
 
 /// Host pids of every process in the PID namespace of `init`.
-fn namespace_pids(init: i32) -> anyhow::Result<Vec<i32>> {
+pub fn namespace_pids(init: i32) -> anyhow::Result<Vec<i32>> {
     let ns = std::fs::read_link(format!("/proc/{init}/ns/pid")).context("cannot read the container's PID namespace")?;
     let mut pids = Vec::new();
     for e in std::fs::read_dir("/proc")?.flatten() {
