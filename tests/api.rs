@@ -398,3 +398,122 @@ fn socket_activation_with_listen_fds() {
     assert_eq!((status, body.as_str()), (200, "OK"));
     assert!(!Path::new("/nonexistent/ignored.sock").exists());
 }
+
+#[test]
+fn docker_cli_cp_both_ways_and_build() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    docker_ok(&svc, &rcon, &["pull", &image]);
+    docker_ok(&svc, &rcon, &["run", "-d", "--name", "box", &image, "sleep", "600"]);
+
+    // Host → container (a file into a directory), then container → host
+    // (a file, then a directory).
+    let host = rcon.dir().join("host");
+    std::fs::create_dir(&host).unwrap();
+    std::fs::write(host.join("in.txt"), "to the container\n").unwrap();
+    docker_ok(&svc, &rcon, &["cp", host.join("in.txt").to_str().unwrap(), "box:/tmp/"]);
+    assert_eq!(docker_ok(&svc, &rcon, &["exec", "box", "cat", "/tmp/in.txt"]), "to the container\n");
+    docker_ok(&svc, &rcon, &["cp", "box:/www/index.html", host.join("index.html").to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(host.join("index.html")).unwrap(), "hello from rcon\n");
+    docker_ok(&svc, &rcon, &["cp", "box:/www", host.join("copy").to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(host.join("copy/index.html")).unwrap(), "hello from rcon\n");
+    let out = docker(&svc, &rcon, &["cp", "box:/no/such/file", host.to_str().unwrap()]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    docker_ok(&svc, &rcon, &["rm", "-f", "box"]);
+
+    // build -t with the classic builder's API.
+    let ctx = rcon.dir().join("ctx");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(ctx.join("greeting"), "built through the API\n").unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM {image}\nCOPY greeting /greeting\nRUN cat /greeting > /copy\nLABEL made=api\nCMD [\"cat\", \"/copy\"]\n"),
+    )
+    .unwrap();
+    let out = docker_ok(&svc, &rcon, &["build", "-t", "built:1", ctx.to_str().unwrap()]);
+    assert!(out.contains("Successfully tagged"), "{out}");
+    assert_eq!(docker_ok(&svc, &rcon, &["run", "--rm", "built:1"]), "built through the API\n");
+    assert_eq!(docker_ok(&svc, &rcon, &["image", "inspect", "-f", "{{.Config.Labels.made}}", "built:1"]).trim(), "api");
+    let id = docker_ok(&svc, &rcon, &["build", "-q", ctx.to_str().unwrap()]);
+    assert!(id.trim().starts_with("sha256:"), "{id}");
+    std::fs::write(ctx.join("Dockerfile"), "FROM nosuch.invalid/x\n").unwrap();
+    let out = docker(&svc, &rcon, &["build", ctx.to_str().unwrap()]);
+    assert!(!out.status.success(), "a failing build fails");
+    docker_ok(&svc, &rcon, &["rmi", "built:1"]);
+}
+
+/// docker-py 7 (PyPI `docker`) against the service: containers, exec,
+/// archives, stats, images (pull, build, tag, remove), volumes, networks,
+/// events. The script prints `ok` at its end.
+const DOCKER_PY_SCRIPT: &str = r#"
+import docker, io, sys, tarfile, time
+base, image = sys.argv[1], sys.argv[2]
+c = docker.DockerClient(base_url=base)
+assert c.ping()
+assert c.version()["ApiVersion"] == "1.44"
+start = int(time.time())
+c.images.pull(image)
+ctr = c.containers.run(image, ["sh", "-c", "echo hello; echo err >&2; exit 4"], detach=True)
+assert ctr.wait()["StatusCode"] == 4
+assert ctr.logs(stdout=True, stderr=False) == b"hello\n", ctr.logs()
+assert ctr.logs(stdout=False, stderr=True) == b"err\n"
+ctr.remove()
+assert c.containers.run(image, ["echo", "fg"], remove=True) == b"fg\n"
+web = c.containers.run(image, ["sleep", "600"], detach=True, name="pyweb", labels={"who": "py"})
+assert [x.name for x in c.containers.list(filters={"label": "who=py"})] == ["pyweb"]
+code, out = web.exec_run(["sh", "-c", "echo in; exit 2"])
+assert (code, out) == (2, b"in\n"), (code, out)
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w") as t:
+    data = b"put by docker-py\n"
+    info = tarfile.TarInfo("put.txt"); info.size = len(data)
+    t.addfile(info, io.BytesIO(data))
+assert web.put_archive("/tmp", buf.getvalue())
+stream, stat = web.get_archive("/tmp/put.txt")
+assert stat["name"] == "put.txt", stat
+with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as t:
+    assert t.extractfile("put.txt").read() == data
+s = web.stats(stream=False)
+assert s["pids_stats"]["current"] >= 1, s
+web.remove(force=True)
+ctx = io.BytesIO()
+with tarfile.open(fileobj=ctx, mode="w") as t:
+    df = ("FROM %s\nRUN echo built > /b\n" % image).encode()
+    info = tarfile.TarInfo("Dockerfile"); info.size = len(df)
+    t.addfile(info, io.BytesIO(df))
+ctx.seek(0)
+img, logs = c.images.build(fileobj=ctx, custom_context=True, tag="pybuilt:1")
+assert "pybuilt:1" in img.tags, img.tags
+img.tag("pybuilt", "2")
+c.images.remove("pybuilt:2")
+c.images.remove("pybuilt:1")
+v = c.volumes.create("pyvol", labels={"a": "b"})
+assert c.volumes.get("pyvol").attrs["Labels"] == {"a": "b"}
+v.remove()
+n = c.networks.create("pynet")
+assert c.networks.get(n.id).name == "pynet"
+n.remove()
+events = [e for e in c.events(since=start, until=int(time.time()) + 1, decode=True)]
+assert any(e.get("Action") == "create" for e in events), events[:5]
+print("ok")
+"#;
+
+#[test]
+fn docker_py_drives_the_service() {
+    let py = crate::common::venv(&["docker==7.1.0"]);
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    let out = Command::new(py.join("bin/python"))
+        .arg("-c")
+        .arg(DOCKER_PY_SCRIPT)
+        .arg(svc.host())
+        .arg(&image)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "ok\n", "docker-py failed:\n{}", stderr(&out));
+}

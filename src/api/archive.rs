@@ -136,7 +136,7 @@ fn cp_error(stderr: &[u8]) -> ApiError {
         text.lines().map(|l| l.strip_prefix("rcon: ").or_else(|| l.strip_prefix("Error: ")).unwrap_or(l)).collect();
     let m = m.join("\n");
     let lower = m.to_ascii_lowercase();
-    if lower.contains("no such") || lower.contains("not found") || lower.contains("does not exist") {
+    if ["no such", "not found", "does not exist", "could not find"].iter().any(|w| lower.contains(w)) {
         ApiError::not_found(m)
     } else {
         ApiError::server(m)

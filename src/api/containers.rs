@@ -156,7 +156,11 @@ pub async fn inspect(c: Call, id: &str) -> ApiResult<Resp> {
         let store = svc.store()?;
         let record = store.find_container(&id)?;
         let state = store.container_state(&record.id)?;
-        Ok(crate::container::inspect::container_json(&store, &record, &state))
+        let mut v = crate::container::inspect::container_json(&store, &record, &state);
+        // Clients (docker-py's `run`) read logs through the API only from
+        // the drivers docker serves them for; rcon serves them for its own.
+        v["HostConfig"]["LogConfig"]["Type"] = json!("json-file");
+        Ok(v)
     })
     .await?;
     Ok(json(StatusCode::OK, &v))

@@ -1067,3 +1067,45 @@ fn host_network_cleanup_at_exit() {
         }
     });
 }
+
+// ---------------------------------------------------------------------------
+// Python clients
+
+/// A Python virtual environment with `packages` installed from PyPI (pip
+/// requirement strings), made once under a file lock in
+/// `target/test-venvs/<first 12 hex digits of the list's sha256>`; returns
+/// its directory (`DIR/bin/python`). Needs `python3-venv`; the first call
+/// needs PyPI (a run without the network finds the venv a networked run
+/// made). Fails loudly when pip fails.
+pub fn venv(packages: &[&str]) -> PathBuf {
+    require_program("python3", "python3-venv");
+    let key = sha256_hex(packages.join("\n").as_bytes())[..12].to_string();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("test-venvs");
+    std::fs::create_dir_all(&base).unwrap();
+    let dir = base.join(&key);
+    let lock = std::fs::File::create(base.join(format!("{key}.lock"))).unwrap();
+    let _lock = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusive).expect("lock the venv");
+    if dir.join("ready").exists() {
+        return dir;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new("python3").arg("-m").arg("venv").arg(&dir).output().expect("run python3 -m venv");
+    assert!(
+        out.status.success(),
+        "python3 -m venv failed (apt-get install python3-venv): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(dir.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(packages)
+        .output()
+        .expect("run pip");
+    assert!(
+        out.status.success(),
+        "pip install {packages:?} failed (it needs PyPI once; the venv is kept in {}):\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(dir.join("ready"), packages.join("\n")).unwrap();
+    dir
+}
