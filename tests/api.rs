@@ -517,3 +517,60 @@ fn docker_py_drives_the_service() {
         .unwrap();
     assert_eq!(stdout(&out), "ok\n", "docker-py failed:\n{}", stderr(&out));
 }
+
+#[test]
+fn docker_compose_up_ps_logs_down() {
+    const COMPOSE: &str = "/usr/bin/docker-compose";
+    assert!(
+        Path::new(COMPOSE).exists(),
+        "docker-compose not installed ({COMPOSE} is missing): apt-get install docker-compose"
+    );
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    let project = rcon.dir().join("proj");
+    std::fs::create_dir(&project).unwrap();
+    let port = free_port();
+    // `web` publishes a port and reaches `redis` by name on the project network.
+    std::fs::write(
+        project.join("docker-compose.yml"),
+        format!(
+            "version: \"3.7\"\nservices:\n  web:\n    image: {image}\n    ports: [\"{port}:80\"]\n    volumes: [\"data:/data\"]\n    \
+             depends_on: [redis]\n  redis:\n    image: {image}\n    \
+             command: sh -c 'mkdir -p /r && echo pong > /r/index.html && echo redis ready && exec httpd -f -p 6379 -h /r'\n\
+             volumes:\n  data: {{}}\n"
+        ),
+    )
+    .unwrap();
+    let compose = |args: &[&str]| -> Output {
+        Command::new(COMPOSE)
+            .args(args)
+            .current_dir(&project)
+            .env("DOCKER_HOST", svc.host())
+            .env("DOCKER_CONFIG", rcon.dir().join("docker-config"))
+            .env("COMPOSE_INTERACTIVE_NO_CLI", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run docker-compose")
+    };
+    let ok = |args: &[&str]| -> String {
+        let out = compose(args);
+        assert!(out.status.success(), "docker-compose {args:?}: {}\n{}", stdout(&out), stderr(&out));
+        stdout(&out)
+    };
+    ok(&["up", "-d"]);
+    let ps = ok(&["ps"]);
+    assert_eq!(ps.lines().filter(|l| l.contains("proj_web_1")).count(), 1, "{ps}");
+    assert!(ps.contains("proj_redis_1") && ps.contains(&format!("0.0.0.0:{port}->80/tcp")), "{ps}");
+    eventually("web serves on the published port", || http_get(port).as_deref() == Some("hello from rcon\n"));
+    let out = ok(&["exec", "-T", "web", "wget", "-q", "-O", "-", "http://redis:6379/"]);
+    assert_eq!(out, "pong\n", "web reaches redis by name");
+    eventually("compose logs shows redis", || {
+        stdout(&compose(&["logs", "--no-color", "redis"])).contains("redis ready")
+    });
+    ok(&["down", "-v"]);
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "", "down removes the containers");
+    assert!(!rcon.ok(&["network", "ls"]).contains("proj_default"), "down removes the network");
+    assert!(!rcon.ok(&["volume", "ls", "-q"]).contains("proj_data"), "down -v removes the volume");
+}

@@ -6,7 +6,8 @@ use crate::format::{ago, human_duration};
 use crate::store::{ContainerQuery, ContainerRow, ContainerState, ContainerStatus, Store};
 use chrono::{DateTime, Utc};
 
-/// `--filter` values: the same key ORs, different keys AND (docker's rule).
+/// `--filter` values: the same key ORs (but every `label` must match),
+/// different keys AND (docker's rules).
 pub struct Filters(Vec<(String, String)>);
 
 impl Filters {
@@ -40,7 +41,10 @@ impl Filters {
     pub fn matches(&self, store: &Store, c: &ContainerRow, s: &ContainerState) -> bool {
         let keys: std::collections::BTreeSet<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();
         keys.into_iter().all(|key| {
-            self.0.iter().filter(|(k, _)| k == key).any(|(_, v)| match key {
+            let mut values = self.0.iter().filter(|(k, _)| k == key);
+            // docker: every `label` filter must match; other keys' values
+            // are alternatives.
+            let test = |(_, v): &(String, String)| match key {
                 "id" => c.id.starts_with(v.as_str()),
                 "name" => c.name.contains(v.as_str()),
                 "label" => match v.split_once('=') {
@@ -52,7 +56,8 @@ impl Filters {
                 "health" => s.health.as_ref().map_or("none", |h| h.status.as_str()) == v,
                 "ancestor" => ancestor_matches(store, c, v),
                 _ => false,
-            })
+            };
+            if key == "label" { values.all(test) } else { values.any(test) }
         })
     }
 }
