@@ -73,6 +73,10 @@ pub async fn pull(c: Call) -> ApiResult<Resp> {
     if let Err(e) = crate::reference::Reference::parse(&name) {
         return Err(ApiError::bad_request(e.to_string()));
     }
+    let mut transfer = crate::registry::TransferOptions { credentials: registry_auth(&c)?, ..Default::default() };
+    if let Some(p) = c.param("platform").filter(|p| !p.is_empty()) {
+        transfer.platform = Some(crate::image::Platform::parse(p).map_err(ApiError::bad_request)?);
+    }
     let svc = c.svc.clone();
     let store = blocking(move || Ok(svc.store()?)).await?;
     let (tx, b) = body::channel();
@@ -82,7 +86,6 @@ pub async fn pull(c: Call) -> ApiResult<Resp> {
         let (repo, t) = name.rsplit_once(':').filter(|(r, _)| !r.contains('@')).unwrap_or((&name, "latest"));
         let _ = tx.json(&json!({"status": format!("Pulling from {}", crate::image::inspect::familiar(repo)), "id": t}));
         let opts = crate::registry::PullOptions { quiet: true, tls_verify: true, stdout: false };
-        let transfer = crate::registry::TransferOptions::default();
         match crate::registry::pull_by_name(&store, &name, &opts, &transfer, false) {
             Ok(image) => {
                 let _ = tx.json(&json!({"status": format!("Digest: {}", image.manifest_digest)}));
@@ -200,4 +203,34 @@ pub async fn prune(c: Call) -> ApiResult<Resp> {
     })
     .await?;
     Ok(json(StatusCode::OK, &v))
+}
+
+/// The credentials of `X-Registry-Auth` (base64url of docker's
+/// `AuthConfig` JSON: `username`, `password`, `identitytoken`), if the
+/// client sent them; else the stored ones are used, as `rcon pull` does.
+/// Errors (400): not base64 of such JSON.
+fn registry_auth(c: &Call) -> ApiResult<Option<crate::registry::credentials::Credentials>> {
+    use base64::Engine as _;
+    let Some(raw) = c.headers.get("X-Registry-Auth").and_then(|v| v.to_str().ok()).filter(|v| !v.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let raw = raw.trim();
+    let data = base64::engine::general_purpose::URL_SAFE
+        .decode(raw)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw.trim_end_matches('=')))
+        .or_else(|_| base64::engine::general_purpose::STANDARD.decode(raw))
+        .map_err(|e| ApiError::bad_request(format!("invalid X-Registry-Auth header: {e}")))?;
+    let v: Value = serde_json::from_slice(&data)
+        .map_err(|e| ApiError::bad_request(format!("invalid X-Registry-Auth header: {e}")))?;
+    let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let (username, password, token) = (field("username"), field("password"), field("identitytoken"));
+    if username.is_empty() && token.is_empty() {
+        return Ok(None); // docker sends `{}` for anonymous pulls
+    }
+    Ok(Some(crate::registry::credentials::Credentials {
+        username: if username.is_empty() { "<token>".into() } else { username },
+        password,
+        identity_token: (!token.is_empty()).then_some(token),
+    }))
 }

@@ -14,6 +14,8 @@ pub struct Call {
     pub svc: Arc<Service>,
     /// The method.
     pub method: Method,
+    /// The headers.
+    pub headers: hyper::HeaderMap,
     /// The query string's parameters, decoded, in order.
     pub query: Vec<(String, String)>,
     /// The body (taken by the handler that reads it).
@@ -157,7 +159,15 @@ pub async fn handle(svc: Arc<Service>, mut req: Request<Incoming>) -> Resp {
                 .unwrap_or_default()
         })
         .collect();
-    let call = Call { svc, method: parts.method.clone(), query, body: Some(incoming), upgrade, version };
+    let call = Call {
+        svc,
+        method: parts.method.clone(),
+        headers: parts.headers,
+        query,
+        body: Some(incoming),
+        upgrade,
+        version,
+    };
     let resp = match route(call, &segs).await {
         Ok(r) => r,
         Err(e) => {
