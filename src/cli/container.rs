@@ -5,7 +5,6 @@ use super::Context;
 use crate::format::human_size;
 use crate::format::template::Format;
 use crate::store::{ContainerStatus, Store};
-use anyhow::bail;
 use clap::{Args, Subcommand};
 use std::io::Write;
 
@@ -101,9 +100,10 @@ pub struct RenameArgs {
 /// `rcon rename CONTAINER NEW_NAME`.
 pub fn rename(ctx: &Context, a: RenameArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
-    // docker's CLI exits 1 when the engine refuses the rename.
+    // docker's CLI exits 1 when the engine refuses the rename, and sums up.
     if let Err(e) = crate::container::rename(&store, &a.container, &a.new_name) {
-        eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
+        super::print_daemon_error(&e, None, &a.container);
+        eprintln!("Error: failed to rename container named {}", a.container);
         return Ok(1);
     }
     Ok(0)
@@ -121,6 +121,16 @@ pub struct PruneArgs {
 }
 
 impl ContainerArgs {
+    /// `Some("run")`/`Some("create")` for `container run`/`container
+    /// create`, whose errors docker reports as `run`'s (see `cli::main`).
+    pub(crate) fn run_verb(&self) -> Option<&'static str> {
+        match self.command {
+            ContainerCommand::Run(_) => Some("run"),
+            ContainerCommand::Create(_) => Some("create"),
+            _ => None,
+        }
+    }
+
     /// The verbs that start processes a container can see (see `cli::main`).
     pub(crate) fn starts_container_processes(&self) -> bool {
         matches!(
@@ -210,7 +220,7 @@ fn running(store: &Store, name: &str) -> anyhow::Result<(crate::store::Container
     let state = store.container_state(&record.id)?;
     match (state.status, state.pid) {
         (ContainerStatus::Running, Some(pid)) => Ok((record, pid)),
-        _ => bail!("container {name} is not running"),
+        _ => Err(crate::util::DaemonError(format!("Container {} is not running", record.id)).into()),
     }
 }
 
@@ -234,13 +244,9 @@ pub struct TopArgs {
 /// as docker does it.
 pub fn top(ctx: &Context, a: TopArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
-    let (header, rows) = crate::container::lifecycle::top(&store, &a.container, &a.ps_args)?;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{header}")?;
-    for line in rows {
-        writeln!(stdout, "{line}")?;
-    }
-    Ok(0)
+    let (_, init) = running(&store, &a.container).map_err(super::daemon_not_found)?;
+    let pids = namespace_pids(init)?;
+    print_ps(&pids, a.ps_args)
 }
 
 /// Prints the host's `ps ARGS` (default `-ef`) limited to the processes
@@ -285,7 +291,7 @@ pub fn stats(ctx: &Context, a: StatsArgs) -> anyhow::Result<i32> {
         if a.all && a.containers.is_empty() {
             return Ok(store.containers()?);
         }
-        st::targets(store, &a.containers)
+        st::targets(store, &a.containers).map_err(super::daemon_not_found)
     };
     let mut records = list(&store)?;
     let mut before = st::sample_all(&store, &records);
@@ -327,7 +333,9 @@ pub fn pause(ctx: &Context, a: Containers, frozen: bool) -> anyhow::Result<i32> 
     let store = ctx.store()?;
     let mut status = 0;
     for name in &a.containers {
-        let result = crate::container::lifecycle::pause(&store, name, frozen);
+        let result = running(&store, name)
+            .map_err(super::daemon_not_found)
+            .and_then(|(record, _)| crate::container::lifecycle::pause(&store, &record.id, frozen));
         match result {
             Ok(()) => println!("{name}"),
             Err(e) => {

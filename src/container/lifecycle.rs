@@ -124,7 +124,11 @@ fn running_pid(store: &Store, record: &ContainerRecord, name: &str) -> anyhow::R
     let state = store.container_state(&record.id)?;
     match (state.status, state.pid) {
         (ContainerStatus::Running, Some(pid)) => Ok(pid),
-        _ => bail!("cannot kill container {name}: container {} is not running", &record.id[..12]),
+        _ => Err(crate::util::DaemonError(format!(
+            "Cannot kill container: {name}: Container {} is not running",
+            record.id
+        ))
+        .into()),
     }
 }
 
@@ -261,7 +265,8 @@ pub fn pause(store: &Store, name: &str, frozen: bool) -> anyhow::Result<()> {
         bail!("container {name} is not running");
     };
     if state.paused == frozen {
-        bail!("container {name} is {}paused", if frozen { "already " } else { "not " });
+        let how = if frozen { "already" } else { "not" };
+        return Err(crate::util::DaemonError(format!("Container {} is {how} paused", record.id)).into());
     }
     let cg = crate::runtime::cgroups::process::ProcessCgroups::of(pid)?;
     let own = cg.freezer_dir().is_some_and(|d| d.to_string_lossy().contains(&record.id));

@@ -61,14 +61,17 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Vec<Remo
         }
     }
     let mut out = Vec::new();
-    if let Some(removed) = store.delete_image(&image.id)? {
+    if let Some((removed, layers)) = store.delete_image_and_layers(&image.id)? {
         for tag in &removed.repo_tags {
             out.push(Removed::Untagged(display_tag(tag)));
         }
         for d in &removed.repo_digests {
             out.push(Removed::Untagged(familiar(d)));
         }
+        // docker: the image, then each layer no other image or container
+        // uses, top layer first, by chain ID.
         out.push(Removed::Deleted(removed.id.to_string()));
+        out.extend(layers.into_iter().map(|l| Removed::Deleted(l.to_string())));
         image_deleted(store, &removed);
         crate::build::executor::prune_cache(store);
     }
