@@ -467,8 +467,10 @@ fn oci_kill_all_signals_every_process() {
     oci_ok(&rcon, &["start", &id]);
     wait_for("the children started", || b.out.join("ready").exists());
     let cmdline = |pid: i32| std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-    let children: Vec<i32> =
-        cgroup_pids(&id).into_iter().filter(|p| cmdline(*p).windows(4).any(|w| w == b"1001" || w == b"1002")).collect();
+    let children: Vec<i32> = cgroup_pids(&id)
+        .into_iter()
+        .filter(|p| [&b"sleep\x001001\x00"[..], b"sleep\x001002\x00"].contains(&cmdline(*p).as_slice()))
+        .collect();
     assert_eq!(children.len(), 2, "the two sleeps: {:?}", cgroup_pids(&id));
 
     oci_ok(&rcon, &["kill", "--all", &id, "TERM"]);
