@@ -216,18 +216,24 @@ for kind in truncate garbage missing state-row; do
         $R rm -f good >/dev/null 2>&1
     done
 done
+echo "| damaged container records (config.json truncated, garbage, missing; state row not JSON) | $tries | $failures | $(leaks) |" | tee -a "$table"
+: >"$ids_seen"
+failures=0
+tries=0
+# The image index, while it is a file (images.json): pull and run still work.
 for kind in truncate garbage; do
+    [ -f "$root/images.json" ] || break
     tries=$((tries + 1))
-    cp "$root/images.json" "$work/images.json.bak" 2>/dev/null || true
+    cp "$root/images.json" "$work/images.json.bak"
     case $kind in
         truncate) truncate -s 10 "$root/images.json" ;;
         garbage) head -c 300 /dev/urandom >"$root/images.json" ;;
     esac
     o=$($R pull -q "$image" 2>&1) || fail damaged "images.json $kind: pull: $o"
     o=$($R run --rm "$image" true 2>&1) || fail damaged "images.json $kind: run: $o"
-    [ -f "$work/images.json.bak" ] && cp "$work/images.json.bak" "$root/images.json"
+    cp "$work/images.json.bak" "$root/images.json"
 done
-echo "| damaged records (config.json truncated/garbage/missing, state row, images.json) | $tries | $failures | $(leaks) |" | tee -a "$table"
+[ "$tries" = 0 ] || echo "| damaged image index (images.json truncated, garbage): pull, run | $tries | $failures | $(leaks) |" | tee -a "$table"
 : >"$ids_seen"
 
 # PARALLEL parallel run -d, then PARALLEL parallel rm -f; three rounds.
