@@ -67,8 +67,11 @@ ids_seen=$work/ids
 : >"$ids_seen"
 note_ids() { ls "$root/containers" 2>/dev/null >>"$ids_seen"; $R ps -aq --no-trunc 2>/dev/null >>"$ids_seen"; }
 
-# fail SCENARIO MESSAGE: one failed try, described in the log.
-fail() { echo "[$1] $2" >>"$log"; failures=$((failures + 1)); }
+# fail SCENARIO MESSAGE: the current try failed (counted once by
+# end_try however many checks fail), described in the log.
+fail() { echo "[$1] $2" >>"$log"; try_failed=1; }
+begin_try() { try_failed=0; }
+end_try() { failures=$((failures + try_failed)); }
 
 # try_check SCENARIO: the next command works and the store is consistent.
 try_check() {
@@ -143,11 +146,14 @@ scenario() {
     eval "$recover" >/dev/null 2>&1
     step "$name: $KILLS kills within ${d} ms"
     for i in $(seq 1 "$KILLS"); do
+        begin_try
         eval "$setup" >/dev/null 2>&1
         kill_at "$d" bash -c "exec $cmd"
         note_ids
-        try_check "$name" || continue
-        o=$(eval "$recover" 2>&1) || fail "$name" "try $i: recovery: $o"
+        if try_check "$name"; then
+            o=$(eval "$recover" 2>&1) || fail "$name" "try $i: recovery: $o"
+        fi
+        end_try
     done
     echo "| $name | $KILLS | $failures | $(leaks) |" | tee -a "$table"
     : >"$ids_seen"
@@ -197,8 +203,9 @@ tries=0
 for kind in truncate garbage missing state-row; do
     for i in 1 2 3 4 5; do
         tries=$((tries + 1))
-        good=$($R create --name good "$image" true 2>&1) || { fail damaged "create: $good"; continue; }
-        bad=$($R create --name bad "$image" true 2>&1) || { fail damaged "create: $bad"; continue; }
+        begin_try
+        good=$($R create --name good "$image" true 2>&1) || { fail damaged "create: $good"; end_try; continue; }
+        bad=$($R create --name bad "$image" true 2>&1) || { fail damaged "create: $bad"; end_try; continue; }
         note_ids
         f=$root/containers/$bad/config.json
         case $kind in
@@ -214,6 +221,7 @@ for kind in truncate garbage missing state-row; do
         $R rm -f bad >/dev/null 2>&1 || $R rm -f "$bad" >/dev/null 2>&1 || fail damaged "$kind: rm -f of the damaged container"
         o=$($R system check 2>&1) || fail damaged "$kind: system check after rm -f: $o"
         $R rm -f good >/dev/null 2>&1
+        end_try
     done
 done
 echo "| damaged container records (config.json truncated, garbage, missing; state row not JSON) | $tries | $failures | $(leaks) |" | tee -a "$table"
@@ -224,6 +232,7 @@ tries=0
 for kind in truncate garbage; do
     [ -f "$root/images.json" ] || break
     tries=$((tries + 1))
+    begin_try
     cp "$root/images.json" "$work/images.json.bak"
     case $kind in
         truncate) truncate -s 10 "$root/images.json" ;;
@@ -232,6 +241,7 @@ for kind in truncate garbage; do
     o=$($R pull -q "$image" 2>&1) || fail damaged "images.json $kind: pull: $o"
     o=$($R run --rm "$image" true 2>&1) || fail damaged "images.json $kind: run: $o"
     cp "$work/images.json.bak" "$root/images.json"
+    end_try
 done
 [ "$tries" = 0 ] || echo "| damaged image index (images.json truncated, garbage): pull, run | $tries | $failures | $(leaks) |" | tee -a "$table"
 : >"$ids_seen"
@@ -246,21 +256,27 @@ for round in 1 2 3; do
         pids+=($!)
     done
     for i in $(seq 1 "$PARALLEL"); do
+        begin_try
         wait "${pids[$((i - 1))]}" || fail parallel "round $round run par$i: $(cat "$work/par$i.out")"
+        end_try
     done
     note_ids
     n=$($R ps -q | wc -l)
-    [ "$n" = "$PARALLEL" ] || fail parallel "round $round: $n running, not $PARALLEL"
+    [ "$n" = "$PARALLEL" ] || echo "[parallel] round $round: $n running, not $PARALLEL" >>"$log"
     pids=()
     for i in $(seq 1 "$PARALLEL"); do
         $R rm -f "par$i" >"$work/par$i.out" 2>&1 &
         pids+=($!)
     done
     for i in $(seq 1 "$PARALLEL"); do
+        begin_try
         wait "${pids[$((i - 1))]}" || fail parallel "round $round rm par$i: $(cat "$work/par$i.out")"
+        end_try
     done
     n=$($R ps -aq | wc -l)
+    begin_try
     [ "$n" = 0 ] || fail parallel "round $round: $n containers left after rm -f"
+    end_try
 done
 echo "| $PARALLEL parallel run -d -p, then rm -f (x3) | $((3 * 2 * PARALLEL)) | $failures | $(leaks) |" | tee -a "$table"
 
