@@ -468,11 +468,15 @@ fn oci_kill_all_signals_every_process() {
     oci_ok(&rcon, &["start", &id]);
     wait_for("the children started", || b.out.join("ready").exists());
     let cmdline = |pid: i32| std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-    let children: Vec<i32> = cgroup_pids(&id)
-        .into_iter()
-        .filter(|p| [&b"sleep\x001001\x00"[..], b"sleep\x001002\x00"].contains(&cmdline(*p).as_slice()))
-        .collect();
-    assert_eq!(children.len(), 2, "the two sleeps: {:?}", cgroup_pids(&id));
+    // (The forks may not have exec'd `sleep` yet when `ready` appears.)
+    let mut children: Vec<i32> = Vec::new();
+    wait_for("the two sleeps run", || {
+        children = cgroup_pids(&id)
+            .into_iter()
+            .filter(|p| [&b"sleep\x001001\x00"[..], b"sleep\x001002\x00"].contains(&cmdline(*p).as_slice()))
+            .collect();
+        children.len() == 2
+    });
 
     oci_ok(&rcon, &["kill", "--all", &id, "TERM"]);
     wait_for("kill --all reached the children", || children.iter().all(|p| ended(*p)));
