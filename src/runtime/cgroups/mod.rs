@@ -468,6 +468,13 @@ impl Cgroup {
                     };
                     write(d, "memory.swap.max", &v)?;
                 }
+                if let Some(k) = m.kernel_tcp() {
+                    return Err(Error::Setup(format!(
+                        "linux.resources.memory.kernelTCP ({k}) is not supported on cgroup v2 (it has no TCP memory limit)"
+                    )));
+                }
+                // `kernel` is deprecated and may be ignored (config-linux.md);
+                // v2 has no such limit.
             } else {
                 if let Some(l) = m.limit() {
                     write(d, "memory.limit_in_bytes", &l.to_string())?;
@@ -483,6 +490,21 @@ impl Cgroup {
                 }
                 if m.disable_oom_killer() == Some(true) {
                     write(d, "memory.oom_control", "1")?;
+                }
+                if let Some(k) = m.kernel_tcp() {
+                    if !d.join("memory.kmem.tcp.limit_in_bytes").exists() {
+                        return Err(Error::Setup(
+                            "linux.resources.memory.kernelTCP is not supported by the host (no memory.kmem.tcp.limit_in_bytes)"
+                                .into(),
+                        ));
+                    }
+                    write(d, "memory.kmem.tcp.limit_in_bytes", &k.to_string())?;
+                }
+                // `kernel` is deprecated and may be ignored (config-linux.md);
+                // written where the file is (kernels since 5.16 accept and
+                // ignore it).
+                if let Some(k) = m.kernel().filter(|_| d.join("memory.kmem.limit_in_bytes").exists()) {
+                    write(d, "memory.kmem.limit_in_bytes", &k.to_string())?;
                 }
             }
         }
@@ -899,6 +921,28 @@ mod tests {
         .to_string();
         assert!(e.contains("hugepageLimits") && e.contains("no hugetlb"), "{e}");
         assert!(!mem.join("nohuge").exists(), "a failed create removes its directories");
+    }
+
+    #[test]
+    fn kernel_tcp_memory_is_written_or_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let mem = t.path().join("memory");
+        std::fs::create_dir_all(mem.join("c1")).unwrap();
+        std::fs::write(mem.join("c1/memory.kmem.tcp.limit_in_bytes"), "").unwrap();
+        let res = LinuxResourcesBuilder::default()
+            .memory(LinuxMemoryBuilder::default().kernel_tcp(50_593_792).kernel(50_593_792).build().unwrap())
+            .build()
+            .unwrap();
+        let layout = Layout::V1(vec![(vec!["memory".into()], mem.clone())]);
+        Cgroup::create(&layout, "/c1", &res, "").unwrap();
+        assert_eq!(std::fs::read_to_string(mem.join("c1/memory.kmem.tcp.limit_in_bytes")).unwrap(), "50593792");
+        // `kernel` is deprecated: skipped where the file is missing.
+        assert!(!mem.join("c1/memory.kmem.limit_in_bytes").exists());
+        let e = Cgroup::create(&layout, "/c2", &res, "").unwrap_err().to_string();
+        assert!(e.contains("memory.kernelTCP"), "{e}");
+        assert!(!mem.join("c2").exists(), "a failed create removes its directory");
+        let e = Cgroup::create(&Layout::V2(t.path().join("v2")), "/c3", &res, "0::/\n").unwrap_err().to_string();
+        assert!(e.contains("memory.kernelTCP") && e.contains("v2"), "{e}");
     }
 
     #[test]
