@@ -657,3 +657,43 @@ fn oci_without_a_mount_namespace_mounts_nothing_on_the_host() {
     assert!(mounts_under(&b.dir).is_empty(), "mounts left: {:?}", mounts_under(&b.dir));
     assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
 }
+
+/// Directories named `name` directly under a cgroup hierarchy root or
+/// under rcon's own cgroup in it (v1 hierarchies and the cgroup2 tree).
+fn cgroup_parents_named(name: &str) -> Vec<PathBuf> {
+    let own: Vec<String> = std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.splitn(3, ':').nth(2).map(str::to_string))
+        .collect();
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
+        for base in own.iter().map(|o| e.path().join(o.trim_start_matches('/'))).chain([e.path()]) {
+            if base.join(name).exists() {
+                found.push(base.join(name));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn oci_delete_removes_the_cgroup_parents_it_created() {
+    let rcon = Rcon::new();
+    let top = format!("rcon-oci-parents-{}", std::process::id());
+    // Relative (under rcon's own cgroup) and absolute paths; a create that
+    // fails after making its directories too.
+    for (n, path) in [format!("{top}/a/c1"), format!("/{top}/b/c2")].into_iter().enumerate() {
+        let b = Bundle::new(&rcon, &format!("parents{n}"), &["true"], false);
+        edit_config(&b, |c| c["linux"]["cgroupsPath"] = path.clone().into());
+        run_to_end(&rcon, &b, &unique(&format!("parents{n}")));
+        assert!(cgroup_parents_named(&top).is_empty(), "left: {:?}", cgroup_parents_named(&top));
+    }
+    let b = Bundle::new(&rcon, "parents-fail", &["true"], false);
+    edit_config(&b, |c| {
+        c["linux"]["cgroupsPath"] = format!("{top}/c/c3").into();
+        c["linux"]["resources"] = serde_json::json!({"hugepageLimits": [{"pageSize": "3MB", "limit": 1048576}]});
+    });
+    create_fails(&rcon, &b, &unique("parents-fail"));
+    assert!(cgroup_parents_named(&top).is_empty(), "left: {:?}", cgroup_parents_named(&top));
+}

@@ -377,6 +377,7 @@ impl Runtime {
             let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);
             if let Some(c) = cg {
                 c.remove();
+                c.remove_created_parents();
             }
         };
         let cgroup = process.cgroup().cloned();
@@ -513,6 +514,7 @@ impl Runtime {
         }
         if let Some(cg) = &r.cgroup {
             cg.remove();
+            cg.remove_created_parents();
         }
         let state = state_of(id, ContainerState::Stopped, r.pid, &r.bundle, &r.annotations);
         run_hooks_warning("poststop", id, &r.poststop, &state);

@@ -179,6 +179,19 @@ fn own_path(proc_cgroup: &str, controllers: &[String]) -> String {
 /// created ones (deepest first). `each` runs on every new directory,
 /// parent first (cpuset values, v2 controllers).
 fn make_dirs(dir: &Path, each: &dyn Fn(&Path) -> Result<(), Error>) -> Result<Vec<PathBuf>, Error> {
+    // A parent may vanish under us when the last container beside it goes
+    // (`rcon oci delete` removes the parents it created): start again.
+    let mut attempt = 0;
+    loop {
+        match make_dirs_once(dir, each) {
+            Err((_, true)) if attempt < 3 => attempt += 1,
+            r => return r.map_err(|(e, _)| e),
+        }
+    }
+}
+
+/// One try of [`make_dirs`]; the error's flag says a parent vanished.
+fn make_dirs_once(dir: &Path, each: &dyn Fn(&Path) -> Result<(), Error>) -> Result<Vec<PathBuf>, (Error, bool)> {
     let mut missing = Vec::new();
     let mut p = dir.to_path_buf();
     while !p.exists() {
@@ -196,14 +209,15 @@ fn make_dirs(dir: &Path, each: &dyn Fn(&Path) -> Result<(), Error>) -> Result<Ve
                 for c in &created {
                     let _ = std::fs::remove_dir(c);
                 }
-                return Err(Error::Setup(format!("cannot create cgroup {}: {e}", d.display())));
+                let vanished = e.kind() == std::io::ErrorKind::NotFound;
+                return Err((Error::Setup(format!("cannot create cgroup {}: {e}", d.display())), vanished));
             }
         }
         if let Err(e) = each(d) {
             for c in &created {
                 let _ = std::fs::remove_dir(c);
             }
-            return Err(e);
+            return Err((e, false));
         }
     }
     Ok(created)
@@ -369,6 +383,7 @@ impl Cgroup {
                         }
                         Err(e) => {
                             cg.remove();
+                            cg.remove_created_parents();
                             return Err(e);
                         }
                     }
@@ -389,6 +404,7 @@ impl Cgroup {
                         }
                         Err(e) => {
                             cg.remove();
+                            cg.remove_created_parents();
                             return Err(e);
                         }
                     }
@@ -398,6 +414,7 @@ impl Cgroup {
         };
         if let Err(e) = cg.apply(res) {
             cg.remove();
+            cg.remove_created_parents();
             return Err(e);
         }
         cg.created.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
@@ -725,7 +742,23 @@ impl Cgroup {
             }
         }
         // Parents created for it (`rcon/`) stay, as docker's `docker/` does:
-        // removing them would race with containers being created beside it.
+        // removing them would race with containers being created beside it
+        // (see `remove_created_parents`).
+    }
+
+    /// After [`Cgroup::remove`]: removes the parent directories that were
+    /// created for this cgroup (`created` without its own), deepest first,
+    /// those that are empty (`rmdir` fails on the others). For `rcon oci
+    /// delete`, so that a suite of short-lived containers leaves nothing
+    /// behind; a container being created beside them meanwhile retries
+    /// ([`make_dirs`]). Parents that existed before are never touched.
+    pub fn remove_created_parents(&self) {
+        for p in &self.created {
+            let own = self.dirs.iter().any(|(_, d)| d == p) || self.unified.as_ref() == Some(p);
+            if !own {
+                let _ = std::fs::remove_dir(p);
+            }
+        }
     }
 }
 
@@ -921,6 +954,33 @@ mod tests {
         .to_string();
         assert!(e.contains("hugepageLimits") && e.contains("no hugetlb"), "{e}");
         assert!(!mem.join("nohuge").exists(), "a failed create removes its directories");
+    }
+
+    #[test]
+    fn only_parents_created_for_a_cgroup_are_removed_with_it() {
+        let t = tempfile::tempdir().unwrap();
+        let mem = t.path().join("memory");
+        std::fs::create_dir_all(mem.join("keep")).unwrap();
+        let layout = Layout::V1(vec![(vec!["memory".into()], mem.clone())]);
+        let none = LinuxResources::default();
+        let cg = Cgroup::create(&layout, "/keep/p/q/c1", &none, "").unwrap();
+        assert_eq!(cg.created, vec![mem.join("keep/p/q/c1"), mem.join("keep/p/q"), mem.join("keep/p")]);
+        let other = Cgroup::create(&layout, "/keep/p/q/c2", &none, "").unwrap();
+        assert_eq!(other.created, vec![mem.join("keep/p/q/c2")]);
+        cg.remove();
+        cg.remove_created_parents();
+        // c2 still lives under them: they stay.
+        assert!(mem.join("keep/p/q/c2").is_dir());
+        other.remove();
+        other.remove_created_parents();
+        assert!(mem.join("keep/p/q").is_dir(), "not created for c2: left alone");
+        std::fs::remove_dir(mem.join("keep/p/q")).unwrap();
+        std::fs::remove_dir(mem.join("keep/p")).unwrap();
+        // A failed create takes its new parents away, never older ones.
+        let bad = hugepages(&[("2MB", 1 << 30)]);
+        Cgroup::create(&layout, "/keep/x/y", &bad, "").unwrap_err();
+        assert!(!mem.join("keep/x").exists());
+        assert!(mem.join("keep").is_dir());
     }
 
     #[test]
