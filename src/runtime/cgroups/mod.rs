@@ -535,6 +535,11 @@ impl Cgroup {
                         let q = c.quota().filter(|&q| q > 0).map_or("max".to_string(), |q| q.to_string());
                         write(d, "cpu.max", &format!("{q} {}", c.period().unwrap_or(100_000)))?;
                     }
+                    if c.realtime_period().is_some() || c.realtime_runtime().is_some() {
+                        return Err(Error::Setup(
+                            "linux.resources.cpu.realtimePeriod/realtimeRuntime are not supported on cgroup v2".into(),
+                        ));
+                    }
                 } else {
                     if let Some(s) = c.shares().filter(|&s| s > 0) {
                         write(d, "cpu.shares", &s.to_string())?;
@@ -544,6 +549,22 @@ impl Cgroup {
                     }
                     if let Some(q) = c.quota() {
                         write(d, "cpu.cfs_quota_us", &q.to_string())?;
+                    }
+                    // Period first: the runtime must fit in it.
+                    let rt = [
+                        ("realtimePeriod", "cpu.rt_period_us", c.realtime_period().map(|p| p as i64)),
+                        ("realtimeRuntime", "cpu.rt_runtime_us", c.realtime_runtime()),
+                    ];
+                    for (field, file, value) in rt {
+                        if let Some(v) = value {
+                            if !d.join(file).exists() {
+                                return Err(Error::Setup(format!(
+                                    "linux.resources.cpu.{field} is not supported by the host (no {file}: \
+                                     the kernel lacks CONFIG_RT_GROUP_SCHED)"
+                                )));
+                            }
+                            write(d, file, &v.to_string())?;
+                        }
                     }
                 }
             }
@@ -981,6 +1002,28 @@ mod tests {
         Cgroup::create(&layout, "/keep/x/y", &bad, "").unwrap_err();
         assert!(!mem.join("keep/x").exists());
         assert!(mem.join("keep").is_dir());
+    }
+
+    #[test]
+    fn realtime_cpu_is_written_or_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let cpu = t.path().join("cpu");
+        std::fs::create_dir_all(cpu.join("rt")).unwrap();
+        for f in ["cpu.rt_period_us", "cpu.rt_runtime_us"] {
+            std::fs::write(cpu.join("rt").join(f), "").unwrap();
+        }
+        let res = LinuxResourcesBuilder::default()
+            .cpu(LinuxCpuBuilder::default().realtime_period(1_000_000u64).realtime_runtime(950_000).build().unwrap())
+            .build()
+            .unwrap();
+        let layout = Layout::V1(vec![(vec!["cpu".into()], cpu.clone())]);
+        Cgroup::create(&layout, "/rt", &res, "").unwrap();
+        assert_eq!(std::fs::read_to_string(cpu.join("rt/cpu.rt_period_us")).unwrap(), "1000000");
+        assert_eq!(std::fs::read_to_string(cpu.join("rt/cpu.rt_runtime_us")).unwrap(), "950000");
+        let e = Cgroup::create(&layout, "/nort", &res, "").unwrap_err().to_string();
+        assert!(e.contains("cpu.realtimePeriod") && e.contains("RT_GROUP_SCHED"), "{e}");
+        let e = Cgroup::create(&Layout::V2(t.path().join("v2")), "/x", &res, "0::/\n").unwrap_err().to_string();
+        assert!(e.contains("realtime") && e.contains("v2"), "{e}");
     }
 
     #[test]
