@@ -1713,7 +1713,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subco
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "start" -d 'Start a created container\'s process'
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "state" -d 'Print a container\'s state as JSON'
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "kill" -d 'Send a signal (default SIGTERM) to a container\'s process'
-complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "delete" -d 'Delete a stopped container (--force: kill a running one first)'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "delete" -d 'Delete a stopped container (--force: kill a created or running one first)'
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -s b -l bundle -d 'The bundle directory (holding config.json)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -l pid-file -d 'Write the container process\'s pid to this file' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -l console-socket -d 'Unix socket to send the console\'s pty master to (process.terminal)' -r -F
