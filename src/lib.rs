@@ -13,6 +13,7 @@
 
 pub mod build;
 pub mod cli;
+pub mod compose;
 pub mod container;
 pub mod digest;
 pub mod filters;
