@@ -18,6 +18,7 @@ mod lifecycle;
 mod network;
 mod oci;
 mod parity;
+mod pod;
 mod pull;
 mod registries;
 mod runtime;

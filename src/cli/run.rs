@@ -78,6 +78,9 @@ pub struct RunArgs {
     /// Set metadata on the container (KEY=VALUE)
     #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
     pub label: Vec<String>,
+    /// Run the container in this pod (name or ID): it shares the pod's network, IPC and UTS namespaces
+    #[arg(long, value_name = "POD")]
+    pub pod: Option<String>,
     #[command(flatten)]
     pub net: super::network::RunNetworkArgs,
     #[command(flatten)]
@@ -93,7 +96,7 @@ pub struct RunArgs {
 pub fn run(ctx: &Context, a: RunArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let detach = a.detach;
-    let opts = options(a)?;
+    let opts = options_in(&store, a)?;
     if detach {
         let id = crate::container::run_detached(&store, opts)?;
         println!("{id}");
@@ -101,6 +104,16 @@ pub fn run(ctx: &Context, a: RunArgs) -> anyhow::Result<i32> {
     } else {
         crate::container::run_foreground(&store, opts)
     }
+}
+
+/// [`options`], and with `--pod` joins the pod (starting its infra if needed).
+pub fn options_in(store: &crate::store::Store, a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
+    let pod = a.pod.clone();
+    let mut opts = options(a)?;
+    if let Some(pod) = pod {
+        crate::pod::join(store, &pod, &mut opts)?;
+    }
+    Ok(opts)
 }
 
 /// Turns the flags into [`crate::container::RunOptions`] (shared with `create`).
@@ -137,6 +150,8 @@ pub fn options(a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
         stop_signal: a.rt.stop_signal.clone(),
         runtime: a.rt.flags(),
         mounts: a.vol.flags(),
+        join: None,
+        infra: false,
     })
 }
 

@@ -39,7 +39,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 type Migration = fn(&rusqlite::Transaction, &Store) -> Result<()>;
 
 /// Every migration, in order; the schema version is the count applied.
-const MIGRATIONS: [Migration; 1] = [v1_containers];
+const MIGRATIONS: [Migration; 2] = [v1_containers, super::pods::migrate_v2];
 
 /// Errors of the database, naming its file.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@
 //! blobs/sha256/<hex>        manifests, configs (and compressed layers when kept)
 //! layers/<chain-hex>/diff/  one unpacked layer, an overlayfs lower dir
 //! layers/<chain-hex>/layer.json  its diff ID, parent chain ID and size
-//! rcon.db                   the database: containers' rows and names (see db.rs)
+//! rcon.db                   the database: containers' and pods' rows and names (see db.rs)
 //! images.json               the image index (see images.rs)
 //! containers/<id>/          one container: config.json, upper/, work/, merged/, logs
 //! events.log, events.log.1  the event log of `rcon events` (see events.rs)
@@ -30,6 +30,7 @@ mod images;
 mod layers;
 mod lock;
 mod mounts;
+pub mod pods;
 
 pub use blobs::BlobWriter;
 pub use containers::{
@@ -40,6 +41,7 @@ pub use images::ImageRecord;
 pub use layers::{LayerBlob, LayerInfo, LayerStaging};
 pub use lock::StoreLock;
 pub use mounts::{MountKind, MountPoint};
+pub use pods::{PodError, PodRecord};
 
 use std::path::{Path, PathBuf};
 
