@@ -2,9 +2,9 @@
 //! container` group: docker's management forms of every container verb.
 
 use super::Context;
-use crate::container::cgroupfs::ProcessCgroups;
 use crate::format::human_size;
 use crate::format::template::Format;
+use crate::runtime::cgroups::process::ProcessCgroups;
 use crate::store::{ContainerStatus, Store};
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};

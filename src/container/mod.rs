@@ -2,7 +2,6 @@
 //! `rcon run` flags into a record in the store and an OCI spec for the
 //! runtime.
 
-pub mod cgroupfs;
 pub mod check;
 pub mod cleanup;
 pub mod exec;
