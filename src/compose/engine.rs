@@ -592,13 +592,13 @@ pub fn plan_container(
     r.read_only = get("read_only").and_then(Value::as_bool).unwrap_or(false);
     r.tmpfs = list_of(get("tmpfs"));
     let limits = get("deploy").and_then(|d| d.get("resources")).and_then(|r| r.get("limits"));
-    r.memory = str_of(get("mem_limit")).or_else(|| str_of(limits.and_then(|l| l.get("memory"))));
-    r.memory_swap = str_of(get("memswap_limit"));
-    r.memory_reservation = str_of(get("mem_reservation"));
-    r.cpus = str_of(get("cpus")).or_else(|| str_of(limits.and_then(|l| l.get("cpus"))));
-    r.cpu_shares = get("cpu_shares").and_then(Value::as_u64);
-    r.cpuset_cpus = str_of(get("cpuset"));
-    r.pids_limit = get("pids_limit")
+    r.resources.memory = str_of(get("mem_limit")).or_else(|| str_of(limits.and_then(|l| l.get("memory"))));
+    r.resources.memory_swap = str_of(get("memswap_limit"));
+    r.resources.memory_reservation = str_of(get("mem_reservation"));
+    r.resources.cpus = str_of(get("cpus")).or_else(|| str_of(limits.and_then(|l| l.get("cpus"))));
+    r.resources.cpu_shares = get("cpu_shares").and_then(Value::as_u64);
+    r.resources.cpuset_cpus = str_of(get("cpuset"));
+    r.resources.pids_limit = get("pids_limit")
         .and_then(Value::as_i64)
         .or_else(|| limits.and_then(|l| l.get("pids")).and_then(Value::as_i64));
     if let Some(Value::Mapping(u)) = get("ulimits") {
