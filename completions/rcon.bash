@@ -199,6 +199,9 @@ _rcon() {
             rcon__subcmd__compose,pull)
                 cmd="rcon__subcmd__compose__subcmd__pull"
                 ;;
+            rcon__subcmd__compose,push)
+                cmd="rcon__subcmd__compose__subcmd__push"
+                ;;
             rcon__subcmd__compose,restart)
                 cmd="rcon__subcmd__compose__subcmd__restart"
                 ;;
@@ -670,7 +673,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__compose)
-            opts="-f -p -h --file --project-name --profile --env-file --project-directory --root --runroot --log-level --help up down ps logs build pull config exec run create start stop restart kill rm pause unpause port top images ls version"
+            opts="-f -p -h --file --project-name --profile --env-file --project-directory --root --runroot --log-level --help up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1129,6 +1132,32 @@ _rcon() {
             ;;
         rcon__subcmd__compose__subcmd__pull)
             opts="-h --root --runroot --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rcon__subcmd__compose__subcmd__push)
+            opts="-q -h --ignore-push-failures --quiet --root --runroot --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -408,3 +408,43 @@ fn up_attached_streams_prefixed_logs_and_exit_code_from() {
     assert_eq!((code(&out), stdout(&out)), (7, "bar\n".to_string()), "{}", stderr(&out));
     assert_eq!(compose_ok(&rcon, dir.path(), &env, &["ps", "-a", "-q"]).lines().count(), 2);
 }
+
+#[test]
+fn ctrl_c_on_attached_up_stops_the_stack() {
+    let reg = Registry::start();
+    let image = busybox(&reg);
+    let rcon = Rcon::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = "name: ctrlc\nservices:\n  a:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"echo a ready; exec sleep 1000\"]\n  b:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"trap 'echo b got TERM; exit 0' TERM; echo b ready; while true; do sleep 0.1; done\"]\n";
+    write_tree(dir.path(), &[("compose.yaml", file, 0o644)]);
+    let _down = Down { rcon: &rcon, dir: dir.path().into(), env: vec![("IMAGE".into(), image.clone())] };
+    let mut c = rcon.command(&["compose", "up", "-t", "1"]);
+    c.current_dir(dir.path())
+        .env("IMAGE", &image)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = c.spawn().unwrap();
+    let pid = child.id() as i32;
+    eventually("both containers run", || {
+        let out = compose(&rcon, dir.path(), &[("IMAGE", &image)], &["ps", "-q"]);
+        stdout(&out).lines().count() == 2
+    });
+    eventually("b's first line is logged", || {
+        stdout(&compose(&rcon, dir.path(), &[("IMAGE", &image)], &["logs", "b"])).contains("b ready")
+    });
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 130, "{}\n{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("Gracefully stopping..."), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("a-1  | a ready\n") && text.contains("b-1  | b ready\n"), "{text:?}");
+    // Stopped, not removed; b got its SIGTERM.
+    let ps = compose_ok(&rcon, dir.path(), &[("IMAGE", &image)], &["ps", "-a", "--format", "json"]);
+    assert_eq!(ps.lines().count(), 2, "{ps}");
+    for l in ps.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["State"], "exited", "{l}");
+    }
+    let logs = compose_ok(&rcon, dir.path(), &[("IMAGE", &image)], &["logs", "--no-log-prefix", "b"]);
+    assert!(logs.contains("b got TERM"), "{logs}");
+}

@@ -46,6 +46,8 @@ pub enum ComposeCommand {
     Build(BuildArgs),
     /// Pull service images
     Pull(ServicesArgs),
+    /// Push service images
+    Push(PushArgs),
     /// Parse, resolve and render compose file in canonical format
     Config(ConfigArgs),
     /// Execute a command in a running container
@@ -98,6 +100,20 @@ impl ComposeCommand {
 /// Service names.
 #[derive(Debug, Args)]
 pub struct ServicesArgs {
+    /// Services (default: all)
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+}
+
+/// Flags of `compose push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Push what it can and ignores images with push failures
+    #[arg(long)]
+    pub ignore_push_failures: bool,
+    /// Push without printing progress information
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     /// Services (default: all)
     #[arg(value_name = "SERVICE")]
     pub services: Vec<String>,
@@ -576,6 +592,12 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
                     engine::ensure_image(&store, &p, &n, &o)?;
                 }
             }
+            Ok(0)
+        }
+        ComposeCommand::Push(pa) => {
+            let p = a.project(&pa.services)?;
+            let store = ctx.store()?;
+            engine::push(&store, &p, &pa.services, pa.quiet, pa.ignore_push_failures)?;
             Ok(0)
         }
         ComposeCommand::Start(s) => {

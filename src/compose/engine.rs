@@ -1252,3 +1252,30 @@ pub fn plan_run(store: &Store, p: &Project, r: &RunOneOff) -> anyhow::Result<Run
     }
     Ok(plan.opts)
 }
+
+/// `compose push`: pushes the image of every service (of `services`, all
+/// when empty) that names one in `image`, from the store to its registry.
+/// Errors: an image that is not in the store (build or pull it first),
+/// registry errors (unless `ignore_failures`, which only warns).
+pub fn push(store: &Store, p: &Project, services: &[String], quiet: bool, ignore_failures: bool) -> anyhow::Result<()> {
+    for s in ordered_services(p, services, true)? {
+        let Some(name) = p.services[&s].get("image").and_then(Value::as_str) else { continue };
+        let pushed = (|| -> anyhow::Result<()> {
+            let image = store
+                .find_image(name, normalized(name).as_deref())?
+                .with_context(|| format!("service {s}: no image {name} in the store: build or pull it first"))?;
+            let dest = crate::reference::Reference::parse(name)?;
+            let opts = crate::registry::push::PushOptions { quiet, tls_verify: true, format: None };
+            progress("Image", name, "Pushing");
+            crate::registry::push::push_image(store, &image, &dest, &opts, &Default::default())
+                .with_context(|| format!("service {s}: pushing {name}"))?;
+            progress("Image", name, "Pushed");
+            Ok(())
+        })();
+        match pushed {
+            Err(e) if ignore_failures => eprintln!("WARN[0000] {e:#}"),
+            r => r?,
+        }
+    }
+    Ok(())
+}

@@ -2288,6 +2288,35 @@ mod tests {
     }
 
     #[test]
+    fn include_brings_another_projects_services_with_its_own_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(
+            dir.path().join("sub/compose.yaml"),
+            "services:\n  db:\n    image: x\n    volumes: [\"./data:/d\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("compose.yaml"),
+            "include:\n  - sub/compose.yaml\nservices:\n  web:\n    image: y\n    depends_on: [db]\n",
+        )
+        .unwrap();
+        let opts = LoadOptions { cwd: dir.path().to_path_buf(), project_name: Some("p".into()), ..Default::default() };
+        let p = load(&opts).unwrap();
+        assert_eq!(p.services.keys().collect::<Vec<_>>(), ["db", "web"]);
+        let src = p.services["db"]["volumes"][0]["source"].as_str().unwrap().to_string();
+        assert_eq!(src, dir.path().join("sub/data").display().to_string());
+        // A service defined twice (here and in the included file) is an error.
+        std::fs::write(
+            dir.path().join("compose.yaml"),
+            "include:\n  - sub/compose.yaml\nservices:\n  db:\n    image: y\n",
+        )
+        .unwrap();
+        let e = load(&opts).unwrap_err();
+        assert!(e.message.contains("conflicts"), "{e}");
+    }
+
+    #[test]
     fn go_durations_format_like_go() {
         use std::time::Duration;
         assert_eq!(go_duration(Duration::from_secs(90)), "1m30s");
