@@ -371,7 +371,10 @@ fn three_services_healthy_dependency_volume_env_file_profile_and_scale() {
     compose_ok(&rcon, dir.path(), &env, &["down", "-t", "0"]);
     assert!(ids(&rcon).is_empty());
     assert_eq!(rcon.ok(&["volume", "ls", "-q"]), "stack_dbdata\n");
-    compose_ok(&rcon, dir.path(), &env, &["up", "-d"]);
+    // --wait: returns once every container runs and db is healthy.
+    let out = compose(&rcon, dir.path(), &env, &["up", "-d", "--wait"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("Container stack-db-1  Healthy"), "{}", stderr(&out));
     assert!(compose_ok(&rcon, dir.path(), &env, &["exec", "-T", "db", "cat", "/data/ready"]).len() > 5);
     compose_ok(&rcon, dir.path(), &env, &["down", "-v", "-t", "0"]);
     assert!(ids(&rcon).is_empty());
@@ -384,7 +387,7 @@ fn up_attached_streams_prefixed_logs_and_exit_code_from() {
     let image = busybox(&reg);
     let rcon = Rcon::new();
     let dir = tempfile::tempdir().unwrap();
-    let file = "name: att\nservices:\n  job:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"sleep 0.5; echo job done; exit 3\"]\n  side:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"echo side up; exec sleep 1000\"]\n";
+    let file = "name: att\nservices:\n  job:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"sleep 0.5; echo job done; exit 3\"]\n  init:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"sleep 0.3; echo init done\"]\n  side:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"echo side up; exec sleep 1000\"]\n    depends_on:\n      init:\n        condition: service_completed_successfully\n";
     write_tree(dir.path(), &[("compose.yaml", file, 0o644)]);
     let env = [("IMAGE", image.as_str())];
     let _down = Down { rcon: &rcon, dir: dir.path().into(), env: vec![("IMAGE".into(), image.clone())] };
@@ -393,6 +396,10 @@ fn up_attached_streams_prefixed_logs_and_exit_code_from() {
     let text = stdout(&out);
     assert!(text.contains("job-1   | job done\n"), "{text:?}");
     assert!(text.contains("side-1  | side up\n"), "{text:?}");
+    assert!(text.contains("init-1  | init done\n"), "{text:?}");
+    // side started only once init had completed successfully.
+    let err = stderr(&out);
+    assert!(err.find("att-init-1  Exited").unwrap() < err.find("att-side-1  Started").unwrap(), "{err}");
     // The other service was stopped.
     let ps = compose_ok(&rcon, dir.path(), &env, &["ps", "-a", "--format", "json"]);
     for l in ps.lines() {
@@ -406,7 +413,7 @@ fn up_attached_streams_prefixed_logs_and_exit_code_from() {
     let out =
         compose(&rcon, dir.path(), &env, &["run", "--rm", "-e", "FOO=bar", "side", "sh", "-c", "echo $FOO; exit 7"]);
     assert_eq!((code(&out), stdout(&out)), (7, "bar\n".to_string()), "{}", stderr(&out));
-    assert_eq!(compose_ok(&rcon, dir.path(), &env, &["ps", "-a", "-q"]).lines().count(), 2);
+    assert_eq!(compose_ok(&rcon, dir.path(), &env, &["ps", "-a", "-q"]).lines().count(), 3);
 }
 
 #[test]
@@ -447,4 +454,29 @@ fn ctrl_c_on_attached_up_stops_the_stack() {
     }
     let logs = compose_ok(&rcon, dir.path(), &[("IMAGE", &image)], &["logs", "--no-log-prefix", "b"]);
     assert!(logs.contains("b got TERM"), "{logs}");
+}
+
+#[test]
+fn several_networks_with_aliases_and_a_fixed_address() {
+    let reg = Registry::start();
+    let image = busybox(&reg);
+    let rcon = Rcon::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = "name: nets\nservices:\n  a:\n    image: ${IMAGE}\n    command: [\"sleep\", \"1000\"]\n    stop_signal: SIGKILL\n    networks:\n      front:\n        aliases: [alpha]\n        ipv4_address: 10.123.5.10\n      back: {}\n  b:\n    image: ${IMAGE}\n    command: [\"sleep\", \"1000\"]\n    stop_signal: SIGKILL\n    networks: [back]\n  c:\n    image: ${IMAGE}\n    command: [\"sleep\", \"1000\"]\n    stop_signal: SIGKILL\n    networks: [front]\nnetworks:\n  front:\n    ipam:\n      config:\n        - subnet: 10.123.5.0/24\n  back: {}\n";
+    write_tree(dir.path(), &[("compose.yaml", file, 0o644)]);
+    let env = [("IMAGE", image.as_str())];
+    let _down = Down { rcon: &rcon, dir: dir.path().into(), env: vec![("IMAGE".into(), image.clone())] };
+    compose_ok(&rcon, dir.path(), &env, &["up", "-d"]);
+    let nets = rcon.ok(&["network", "ls"]);
+    assert!(nets.contains("nets_front") && nets.contains("nets_back") && !nets.contains("nets_default"), "{nets}");
+    let addrs = compose_ok(&rcon, dir.path(), &env, &["exec", "-T", "a", "ip", "-4", "-o", "addr"]);
+    assert!(addrs.contains("10.123.5.10/24"), "{addrs}");
+    assert_eq!(addrs.lines().filter(|l| l.contains("inet ") && !l.contains("127.0.0.1")).count(), 2, "{addrs}");
+    // b reaches a by service name over `back`; c reaches it by its alias over `front`.
+    compose_ok(&rcon, dir.path(), &env, &["exec", "-T", "b", "ping", "-c", "1", "-W", "2", "a"]);
+    let out = compose_ok(&rcon, dir.path(), &env, &["exec", "-T", "c", "ping", "-c", "1", "-W", "2", "alpha"]);
+    assert!(out.contains("10.123.5.10"), "{out}");
+    compose_ok(&rcon, dir.path(), &env, &["down", "-t", "0"]);
+    let nets = rcon.ok(&["network", "ls"]);
+    assert!(!nets.contains("nets_"), "{nets}");
 }

@@ -559,7 +559,7 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
                 color: !l.no_color && std::io::stdout().is_terminal(),
                 no_prefix: l.no_log_prefix,
             };
-            logs::follow(&store, &sources, &o, false, || false)?;
+            logs::follow(&store, &sources, &o, &[], || false)?;
             Ok(0)
         }
         ComposeCommand::Build(b) => {
@@ -980,7 +980,32 @@ fn up(ctx: &Context, a: &ComposeArgs, u: &UpArgs) -> anyhow::Result<i32> {
     mask.thread_block().context("cannot block SIGINT")?;
     let sfd = nix::sys::signalfd::SignalFd::with_flags(&mask, nix::sys::signalfd::SfdFlags::SFD_NONBLOCK)
         .context("cannot create a signalfd")?;
-    let ended = logs::follow(&store, &sources, &lo, abort, || matches!(sfd.read_signal(), Ok(Some(_))))?;
+    // Which exits end the stack: --exit-code-from's service only; with
+    // --abort-on-container-exit any, except one-shot dependencies
+    // (service_completed_successfully), which are meant to exit.
+    let one_shot: std::collections::BTreeSet<String> = p
+        .services
+        .values()
+        .filter_map(|s| s.get("depends_on").and_then(|d| d.as_mapping()))
+        .flat_map(|d| d.iter())
+        .filter(|(_, v)| v.get("condition").and_then(|c| c.as_str()) == Some("service_completed_successfully"))
+        .filter_map(|(k, _)| k.as_str().map(String::from))
+        .collect();
+    let abort_on: Vec<bool> = started
+        .iter()
+        .map(|(_, id)| {
+            let svc = store
+                .find_container(id)
+                .ok()
+                .and_then(|r| r.labels.get(compose::labels::SERVICE).cloned())
+                .unwrap_or_default();
+            match &exit_from {
+                Some(from) => &svc == from,
+                None => abort && !one_shot.contains(&svc),
+            }
+        })
+        .collect();
+    let ended = logs::follow(&store, &sources, &lo, &abort_on, || matches!(sfd.read_signal(), Ok(Some(_))))?;
     let _ = mask.thread_unblock();
     let code = match ended {
         logs::Ended::Stopped => {

@@ -43,7 +43,7 @@ pub enum Ended {
     AllStopped,
     /// `stop` returned true.
     Stopped,
-    /// `exit_on_first` and this container (index) exited.
+    /// A container marked in `abort_on` (index) exited.
     Exited(usize),
 }
 
@@ -76,13 +76,13 @@ fn write_line(
 
 /// Prints the logs of `sources` (from the start, or the last `tail`
 /// lines of each), then with `follow` keeps printing new lines until every
-/// container has stopped, `stop()` is true, or (with `exit_on_first`) one
-/// container has exited.
+/// container has stopped, `stop()` is true, or a container whose entry in
+/// `abort_on` is true has exited (`abort_on` may be empty: none).
 pub fn follow(
     store: &Store,
     sources: &[Source],
     o: &LogOptions,
-    exit_on_first: bool,
+    abort_on: &[bool],
     mut stop: impl FnMut() -> bool,
 ) -> anyhow::Result<Ended> {
     let mut out = std::io::stdout().lock();
@@ -139,7 +139,7 @@ pub fn follow(
             }
             if finished {
                 done[i] = true;
-                if exit_on_first {
+                if abort_on.get(i).copied().unwrap_or(false) {
                     out.flush()?;
                     return Ok(Ended::Exited(i));
                 }
