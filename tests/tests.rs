@@ -12,6 +12,7 @@ mod crash;
 mod format;
 mod generated;
 mod images;
+mod kube;
 mod layers;
 mod leftovers;
 mod lifecycle;
