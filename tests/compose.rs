@@ -387,7 +387,7 @@ fn up_attached_streams_prefixed_logs_and_exit_code_from() {
     let image = busybox(&reg);
     let rcon = Rcon::new();
     let dir = tempfile::tempdir().unwrap();
-    let file = "name: att\nservices:\n  job:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"sleep 0.5; echo job done; exit 3\"]\n  init:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"sleep 0.3; echo init done\"]\n  side:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"echo side up; exec sleep 1000\"]\n    depends_on:\n      init:\n        condition: service_completed_successfully\n";
+    let file = "name: att\nservices:\n  job:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"sleep 3; echo job done; exit 3\"]\n  init:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"sleep 0.3; echo init done\"]\n  side:\n    image: ${IMAGE}\n    command: [\"sh\", \"-c\", \"echo side up; exec sleep 1000\"]\n    depends_on:\n      init:\n        condition: service_completed_successfully\n";
     write_tree(dir.path(), &[("compose.yaml", file, 0o644)]);
     let env = [("IMAGE", image.as_str())];
     let _down = Down { rcon: &rcon, dir: dir.path().into(), env: vec![("IMAGE".into(), image.clone())] };
@@ -479,4 +479,37 @@ fn several_networks_with_aliases_and_a_fixed_address() {
     compose_ok(&rcon, dir.path(), &env, &["down", "-t", "0"]);
     let nets = rcon.ok(&["network", "ls"]);
     assert!(!nets.contains("nets_"), "{nets}");
+}
+
+#[test]
+fn build_push_and_pull_service_images() {
+    let reg = Registry::start();
+    let image = busybox(&reg);
+    let host = image.split('/').next().unwrap().to_string();
+    let rcon = Rcon::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = format!(
+        "name: pp\nservices:\n  app:\n    build:\n      context: ./app\n      args: {{BASE: \"${{IMAGE}}\"}}\n      labels: {{org.example.built-by: compose}}\n    image: {host}/pp-app:1\n"
+    );
+    write_tree(
+        dir.path(),
+        &[("compose.yaml", &file, 0o644), ("app/Dockerfile", "ARG BASE\nFROM $BASE\nRUN echo built > /built\n", 0o644)],
+    );
+    let env = [("IMAGE", image.as_str())];
+    let out = compose(&rcon, dir.path(), &env, &["build"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let tag = format!("{host}/pp-app:1");
+    assert_eq!(
+        rcon.ok(&["inspect", "--format", "{{index .Config.Labels \"org.example.built-by\"}}", &tag]),
+        "compose\n"
+    );
+    let out = compose(&rcon, dir.path(), &env, &["push"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("Image {tag}  Pushed")), "{}", stderr(&out));
+    // Gone locally, `compose pull` brings it back from the registry.
+    rcon.ok(&["rmi", &tag]);
+    let out = compose(&rcon, dir.path(), &env, &["pull"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = rcon.ok(&["run", "--rm", &tag, "cat", "/built"]);
+    assert_eq!(out, "built\n");
 }

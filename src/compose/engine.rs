@@ -308,27 +308,23 @@ pub fn ensure_image(store: &Store, p: &Project, service: &str, o: &ImageOptions)
     let name = image_name(p, service);
     let policy = o.pull.clone().or_else(|| svc.get("pull_policy").and_then(Value::as_str).map(String::from));
     let has_build = svc.contains_key("build");
+    // A built image without an `image` name exists only here: never pulled.
+    let always = policy.as_deref() == Some("always") && svc.contains_key("image");
     if has_build && !o.no_build && (o.build || policy.as_deref() == Some("build")) {
         return build_service(store, p, service, o);
     }
     let present = store.find_image(&name, normalized(&name).as_deref())?;
     if let Some(img) = &present
-        && policy.as_deref() != Some("always")
+        && !always
     {
         return Ok(img.id.to_string());
     }
-    if has_build && present.is_none() {
+    if has_build && !always {
         if o.no_build {
             bail!("service {service}: image {name} is not built and --no-build was given");
         }
-        // A service with both image and build: try the registry first
-        // unless the policy says build.
-        if svc.contains_key("image") && policy.as_deref() != Some("never") {
-            let pulled = pull_image(store, service, &name, PullPolicy::Always, o);
-            if let Ok(id) = pulled {
-                return Ok(id);
-            }
-        }
+        // As docker compose's `up`: a missing image of a service with a
+        // build section is built, not pulled (`compose pull` pulls it).
         return build_service(store, p, service, o);
     }
     let pp = match policy.as_deref() {
