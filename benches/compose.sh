@@ -11,7 +11,7 @@
 # private network and mount namespace (unshare -n -m), so bridges and
 # firewall rules of the three engines never touch the host's.
 #
-#   bash benches/compose.sh [path/to/rcon] [--docker]  (default: target/release/rcon)
+#   [RUNS=N] bash benches/compose.sh [path/to/rcon] [--docker]  (default: target/release/rcon; 10 runs)
 # Needs: hyperfine, podman, python3-venv, busybox-static, util-linux (unshare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +55,8 @@ EOF
 cleanup() {
     (cd "$tmp/stack" && "${R[@]}" compose -p bench down -v -t 0 >/dev/null 2>&1) || true
     (cd "$tmp/stack" && "$PC" -p bench down -v -t 0 >/dev/null 2>&1) || true
-    podman system reset -f >/dev/null 2>&1 || true
+    podman rm -af -t 0 >/dev/null 2>&1 || true
+    podman network rm -f bench_default >/dev/null 2>&1 || true
     umount -R "$tmp/podman" 2>/dev/null || true
     rm -rf "$tmp"
 }
@@ -113,17 +114,17 @@ cd "$tmp/stack"
 rc="${R[*]} compose -p bench"
 pc="$PC -p bench"
 echo "== up -d (hyperfine; down before each run)"
-hyperfine -N --warmup 2 --runs 15 \
+hyperfine -N --warmup 1 --runs ${RUNS:-10} \
     --prepare "$rc down -t 0" -n "rcon compose up -d" "$rc up -d" \
     --prepare "$pc down -t 0" -n "podman-compose up -d" "$pc up -d"
 $rc down -t 0 >/dev/null 2>&1; $pc down -t 0 >/dev/null 2>&1
 echo "== down (hyperfine; up -d before each run)"
-hyperfine -N --warmup 2 --runs 15 \
+hyperfine -N --warmup 1 --runs ${RUNS:-10} \
     --prepare "$rc up -d" -n "rcon compose down" "$rc down -t 0" \
     --prepare "$pc up -d" -n "podman-compose down" "$pc down -t 0"
 $rc down -v -t 0 >/dev/null 2>&1; $pc down -v -t 0 >/dev/null 2>&1
 echo "== rcon compose up -d with depends_on: service_healthy (healthcheck interval 1s)"
-(cd "$tmp/healthy" && hyperfine -N --warmup 1 --runs 10 --prepare "$rc down -t 0" -n "rcon compose up -d (healthy)" "$rc up -d" \
+(cd "$tmp/healthy" && hyperfine -N --warmup 1 --runs ${RUNS:-10} --prepare "$rc down -t 0" -n "rcon compose up -d (healthy)" "$rc up -d" \
     && $rc down -v -t 0 >/dev/null 2>&1)
 
 if [ "$DOCKER" = 1 ]; then
@@ -138,7 +139,7 @@ if [ "$DOCKER" = 1 ]; then
     docker build -q -t localhost/cb "$tmp/ctx" >/dev/null
     dc="docker-compose -p bench"
     echo "== docker-compose 1.29: up -d and down"
-    hyperfine -N --warmup 2 --runs 15 \
+    hyperfine -N --warmup 1 --runs ${RUNS:-10} \
         --prepare "$dc down -t 0" -n "docker-compose up -d" "$dc up -d" \
         --prepare "$dc up -d" -n "docker-compose down" "$dc down -t 0"
     $dc down -v -t 0 >/dev/null 2>&1 || true

@@ -825,7 +825,7 @@ fn config(a: &ComposeArgs, c: &ConfigArgs) -> anyhow::Result<i32> {
 }
 
 fn ps_cmd(ctx: &Context, a: &ComposeArgs, ps: &PsArgs) -> anyhow::Result<i32> {
-    let (name, p) = a.project_name_and_model()?;
+    let (name, _) = a.project_name_and_model()?;
     if ps.services {
         // docker compose prints the running services (all with -a).
         let store = ctx.store()?;
@@ -834,11 +834,6 @@ fn ps_cmd(ctx: &Context, a: &ComposeArgs, ps: &PsArgs) -> anyhow::Result<i32> {
             if ps.all || c.row.state.status == crate::store::ContainerStatus::Running {
                 seen.insert(c.service);
             }
-        }
-        if seen.is_empty()
-            && let Some(p) = p
-        {
-            let _ = p;
         }
         for s in seen {
             println!("{s}");
