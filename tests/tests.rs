@@ -22,6 +22,7 @@ mod parity;
 mod pod;
 mod pull;
 mod registries;
+mod rootless;
 mod runtime;
 mod security;
 mod store;

@@ -4,7 +4,7 @@
 //! container's PID namespace too, which takes a second fork:
 //!
 //! ```text
-//! rcon ──fork──► joiner: setns(ipc, uts, net, cgroup, pid, mnt) ──fork──► process: stdio, cwd, user, env, execve
+//! rcon ──fork──► joiner: setns(user, ipc, uts, net, cgroup, pid, mnt) ──fork──► process: stdio, cwd, user, env, execve
 //!                 waits, exits with the process's status
 //! ```
 //!
@@ -34,7 +34,8 @@ pub struct ExecRequest {
     pub env: Vec<String>,
     /// Working directory inside the container (absolute).
     pub cwd: String,
-    /// `USER[:GROUP]` resolved in the container's /etc/passwd; `None`: root.
+    /// `USER[:GROUP]` resolved in the container's /etc/passwd and /etc/group
+    /// as docker's daemon does ([`super::user::resolve_docker`]); `None`: root.
     pub user: Option<String>,
     /// Stdin; `None`: /dev/null.
     pub stdin: Option<OwnedFd>,
@@ -59,9 +60,12 @@ pub struct ExecProcess {
     pub pid: i32,
 }
 
-/// The namespaces joined, in order; `mnt` last because joining it changes
-/// the root, and `/proc/<pid>/ns` is opened before any of them.
-const NAMESPACES: [(&str, libc::c_int); 6] = [
+/// The namespaces joined, in order: `user` first, so that the process has
+/// privileges over the container's other namespaces (which belong to it);
+/// `mnt` last because joining it changes the root, and `/proc/<pid>/ns` is
+/// opened before any of them.
+const NAMESPACES: [(&str, libc::c_int); 7] = [
+    ("user", libc::CLONE_NEWUSER),
     ("ipc", libc::CLONE_NEWIPC),
     ("uts", libc::CLONE_NEWUTS),
     ("net", libc::CLONE_NEWNET),
@@ -196,8 +200,8 @@ fn run_in_container(req: &ExecRequest, args: &[CString], env: &[CString]) -> Res
     process::reset_signal_dispositions();
     let passwd = std::fs::read_to_string("/etc/passwd").ok();
     let group = std::fs::read_to_string("/etc/group").ok();
-    let exec_user =
-        user::resolve(req.user.as_deref().unwrap_or(""), passwd.as_deref(), group.as_deref()).map_err(Error::Setup)?;
+    let exec_user = user::resolve_docker(req.user.as_deref().unwrap_or(""), passwd.as_deref(), group.as_deref())
+        .map_err(Error::Setup)?;
     let cwd = if req.cwd.is_empty() { "/" } else { &req.cwd };
     match &req.confinement {
         Some(c) => spawn::confine_and_switch_user(c, &exec_user)?,
