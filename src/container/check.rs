@@ -34,6 +34,9 @@ pub struct Finding {
 /// store cannot be read at all (the database cannot be opened).
 pub fn check(store: &Store, repair: bool) -> anyhow::Result<Vec<Finding>> {
     let mut out = Vec::new();
+    // What killed rcon processes left and their owners' death shows is
+    // removed without a finding (every command does this for its part).
+    super::cleanup::sweep_all(store);
     for p in store.db_integrity_check()? {
         out.push(Finding { problem: format!("store database {}: {p}", store.db_path().display()), repaired: false });
     }

@@ -41,16 +41,7 @@ type Migration = fn(&rusqlite::Transaction, &Store) -> Result<()>;
 /// Every migration, in order; the schema version is the count applied.
 const MIGRATIONS: [Migration; 1] = [v1_containers];
 
-/// Errors of the database, naming its file.
-#[derive(Debug, thiserror::Error)]
-#[error("store database {path}: {source}")]
-pub struct DbError {
-    /// The database file.
-    pub path: PathBuf,
-    /// What SQLite said.
-    #[source]
-    pub source: rusqlite::Error,
-}
+pub use super::rows::DbError;
 
 /// An open connection to the store's database (see the module doc: open,
 /// use, drop).
@@ -168,5 +159,5 @@ fn v1_containers(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
         CREATE INDEX containers_image ON containers(image_id);",
     )
     .map_err(wrap)?;
-    super::containers::import_json_records(tx, store)
+    super::rows::import_json_records(tx, &path, &store.containers_dir())
 }

@@ -30,6 +30,7 @@ mod images;
 mod layers;
 mod lock;
 mod mounts;
+mod rows;
 
 pub use blobs::BlobWriter;
 pub use containers::{

@@ -16,6 +16,7 @@ pub const VOLUME_PRUNE_KEYS: &[&str] = &["label", "label!"];
 /// Removes the containers that do not run and pass `f`. Returns their IDs
 /// and the bytes of their writable layers.
 pub fn containers(store: &Store, f: &Filters) -> anyhow::Result<(Vec<String>, u64)> {
+    crate::container::cleanup::sweep_all(store);
     let now = Utc::now();
     let mut deleted = Vec::new();
     let mut reclaimed = 0;
