@@ -39,7 +39,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 type Migration = fn(&rusqlite::Transaction, &Store) -> Result<()>;
 
 /// Every migration, in order; the schema version is the count applied.
-const MIGRATIONS: [Migration; 1] = [v1_containers];
+const MIGRATIONS: [Migration; 2] = [v1_containers, v2_images];
 
 pub use super::rows::DbError;
 
@@ -160,4 +160,36 @@ fn v1_containers(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
     )
     .map_err(wrap)?;
     super::rows::import_json_records(tx, &path, &store.containers_dir())
+}
+
+/// Version 2: the image index in the database (`images`, one row per
+/// image in the order they were added, the record as JSON; `image_names`,
+/// the tags and digest references they are found by), filled from
+/// `images.json`; and an index of the containers' status, for the
+/// running containers that networking and `ps` look at.
+fn v2_images(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
+    let path = store.db_path();
+    let wrap = |source| StoreError::Db(DbError { path: path.clone(), source });
+    tx.execute_batch(
+        "CREATE TABLE images (
+            seq INTEGER PRIMARY KEY,       -- the order images were added
+            id TEXT UNIQUE NOT NULL,       -- sha256:… of the config blob
+            record TEXT NOT NULL           -- the whole ImageRecord, JSON
+        );
+        CREATE TABLE image_names (
+            name TEXT NOT NULL,            -- a tag or digest reference, normalized
+            image_id TEXT NOT NULL,        -- images.id
+            PRIMARY KEY (name, image_id)
+        );
+        CREATE INDEX image_names_image ON image_names(image_id);
+        CREATE INDEX containers_status ON containers(status);",
+    )
+    .map_err(wrap)?;
+    if let Some(aside) = super::rows::import_image_index(tx, &path, store.root())? {
+        crate::warn!(
+            "the image index {} is damaged and was kept aside; `rcon system check` reports it",
+            aside.display()
+        );
+    }
+    Ok(())
 }

@@ -263,6 +263,61 @@ fn legacy_state(data: &[u8]) -> std::result::Result<(String, Option<i32>, String
     Ok((status, exit_code, v.to_string()))
 }
 
+/// Schema version 2's import: a row per image of the image index of the
+/// JSON layout (`<root>/images.json`), in its order, and its names (tags
+/// and digest references) in `image_names`. Each image is stored as its
+/// JSON text; one that does not parse as an image is read back as damaged
+/// (see `images.rs`), not lost. An index that cannot be parsed at all is
+/// kept as `images.json.damaged` for `system check` to report, and no
+/// image is imported. Returns the damaged index's path, if so.
+pub(super) fn import_image_index(tx: &rusqlite::Transaction, db_path: &Path, root: &Path) -> Result<Option<PathBuf>> {
+    let path = root.join("images.json");
+    let data = match std::fs::read(&path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(&path)(e)),
+    };
+    let images = match serde_json::from_slice::<serde_json::Value>(&data) {
+        Ok(v) if v.get("images").is_some_and(|i| i.is_array()) => v["images"].as_array().cloned().unwrap_or_default(),
+        Ok(v) if v.get("images").is_none() && v.is_object() => Vec::new(),
+        _ => {
+            let aside = root.join("images.json.damaged");
+            std::fs::rename(&path, &aside).map_err(io_err(&path))?;
+            return Ok(Some(aside));
+        }
+    };
+    for (n, image) in images.iter().enumerate() {
+        let id = image.get("id").and_then(|i| i.as_str()).map(str::to_string);
+        let id = id.unwrap_or_else(|| format!("damaged-{n}"));
+        let names: Vec<String> = ["repo_tags", "repo_digests"]
+            .iter()
+            .flat_map(|k| image.get(*k).and_then(|t| t.as_array()).cloned().unwrap_or_default())
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect();
+        // A duplicated ID (never written by rcon) keeps the first record.
+        let inserted = tx
+            .execute("INSERT OR IGNORE INTO images (id, record) VALUES (?1, ?2)", params![id, image.to_string()])
+            .map_err(db_err(db_path))?;
+        if inserted > 0 {
+            set_image_names(tx, db_path, &id, &names)?;
+        }
+    }
+    std::fs::remove_file(&path).map_err(io_err(&path))?;
+    Ok(None)
+}
+
+/// Replaces the names (tags and digest references) image `id` is found by.
+pub(super) fn set_image_names(tx: &rusqlite::Transaction, db_path: &Path, id: &str, names: &[String]) -> Result<()> {
+    tx.execute("DELETE FROM image_names WHERE image_id = ?1", [id]).map_err(db_err(db_path))?;
+    let mut stmt = tx
+        .prepare_cached("INSERT OR IGNORE INTO image_names (name, image_id) VALUES (?1, ?2)")
+        .map_err(db_err(db_path))?;
+    for n in names {
+        stmt.execute(params![n, id]).map_err(db_err(db_path))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
