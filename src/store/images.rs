@@ -102,7 +102,8 @@ fn take_tag(
     keep: Option<&str>,
 ) -> Result<Vec<Digest>> {
     let holders: Vec<String> = {
-        let mut stmt = tx.prepare_cached("SELECT image_id FROM image_names WHERE name = ?1").map_err(db_err(db_path))?;
+        let mut stmt =
+            tx.prepare_cached("SELECT image_id FROM image_names WHERE name = ?1").map_err(db_err(db_path))?;
         stmt.query_map([tag], |r| r.get(0))
             .map_err(db_err(db_path))?
             .collect::<rusqlite::Result<_>>()

@@ -135,7 +135,9 @@ pub enum StoreError {
         supported: i64,
     },
     /// An image's record in the database cannot be read.
-    #[error("image {id} is damaged in the store database ({problem}); `rcon system check --repair` removes it, then pull or build it again")]
+    #[error(
+        "image {id} is damaged in the store database ({problem}); `rcon system check --repair` removes it, then pull or build it again"
+    )]
     BrokenImage {
         /// Its ID (`sha256:…`).
         id: String,

@@ -936,10 +936,7 @@ pub fn image_records(rcon: &Rcon) -> Vec<serde_json::Value> {
     }
     let db = rusqlite::Connection::open(path).expect("open the store database");
     let Ok(mut stmt) = db.prepare("SELECT record FROM images ORDER BY seq") else { return Vec::new() };
-    stmt.query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|t| serde_json::from_str(&t.unwrap()).unwrap())
-        .collect()
+    stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(|t| serde_json::from_str(&t.unwrap()).unwrap()).collect()
 }
 
 /// Lazily unmounts every mount point of this mount namespace under `dir`,
