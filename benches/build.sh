@@ -8,36 +8,16 @@
 #   bash benches/build.sh           # RUNS=20 by default (big context: 5)
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-step() { printf '\n==> %s\n' "$*"; }
+. "$(dirname "$0")/lib.sh"
+bench_init build hyperfine docker-registry skopeo /bin/busybox
 RUNS=${RUNS:-20}
 BIG_RUNS=${BIG_RUNS:-5}
-# podman's global flags as in benches/run.sh (runc with cgroupfs; rlimits
-# podman cannot raise here are lowered for its RUN steps).
-PODMAN_FLAGS=${PODMAN_FLAGS:---runtime runc --cgroup-manager cgroupfs --storage-driver overlay}
 PODMAN_BUILD_FLAGS=${PODMAN_BUILD_FLAGS:---ulimit nofile=16384:16384 --ulimit nproc=4096:4096 --tls-verify=false}
-out=${BENCH_OUT:-$PWD/target/bench}
-mkdir -p "$out"
-
-for p in hyperfine docker-registry skopeo /bin/busybox; do
-    command -v "$p" >/dev/null || { echo "benches/build.sh: $p missing: apt-get install hyperfine docker-registry skopeo busybox-static" >&2; exit 1; }
-done
+PODMAN_RUN_FLAGS=$PODMAN_BUILD_FLAGS
 
 step "machine"
-{
-    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "nproc: $(nproc)"
-    echo "kernel: $(uname -r)"
-    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-    echo "memory: $(grep MemTotal /proc/meminfo | awk '{printf "%.1f GiB", $2/1048576}')"
-    . /etc/os-release && echo "os: $PRETTY_NAME"
-    echo "rcon: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    if command -v podman >/dev/null; then echo "podman: $(podman --version) ($PODMAN_FLAGS $PODMAN_BUILD_FLAGS)"; fi
-} | tee "$out/build-machine.txt"
-
-step "cargo build --release"
-cargo build --release --locked
-rcon=$PWD/target/release/rcon
+bench_machine "$out/build-machine.txt"
+bench_rcon
 
 work=$(mktemp -d /tmp/rcon-bench-build.XXXXXX)
 P="podman --root $work/podman --runroot $work/podman-run $PODMAN_FLAGS"
@@ -48,12 +28,9 @@ cleanup() {
     fi
     rm -rf "$work"
 }
-. benches/lib.sh
 trap cleanup EXIT
 
-registry_start "$work/registry"
-image=$REGISTRY_ADDR/busybox:latest
-busybox_push "$work/image" "$image"
+bench_image "$work"
 R="$rcon --root $work/rcon --runroot $work/rcon-run"
 
 # 1. A 7-step Dockerfile, built once, then rebuilt fully from the cache.

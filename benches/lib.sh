@@ -1,11 +1,82 @@
-# Shell helpers shared by benches/demo.sh and benches/run.sh (source this
-# file): a throw-away docker-registry on a free 127.0.0.1 port, and a busybox
-# image written as an OCI image layout by hand (tar, gzip, sha256sum, printf
-# JSON) and pushed with skopeo. Same recipe as the Rust test harness
+# Shell helpers shared by the scripts in benches/ (source this file): the
+# common preamble (bench_init: output directory, podman's flags, required
+# tools; bench_machine; bench_rcon), a throw-away docker-registry on a free
+# 127.0.0.1 port, and a busybox image written as an OCI image layout by hand
+# (tar, gzip, sha256sum, printf JSON) and pushed with skopeo. Same recipe as the Rust test harness
 # (tests/common/mod.rs): busybox-static with every applet linked into /bin,
 # /etc/passwd with root, app (1000) and nobody, /tmp 1777.
 #
 # Needs: docker-registry, skopeo, busybox-static, GNU tar, gzip, coreutils.
+
+# Prints a step title (to stderr, so that a script's stdout stays data).
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+# The Debian package that provides a tool bench_init checks for.
+_bench_package() {
+    case $1 in
+        /bin/busybox) echo busybox-static ;;
+        /usr/bin/time) echo time ;;
+        docker|dockerd) echo docker.io ;;
+        *) basename "$1" ;;
+    esac
+}
+
+# bench_init NAME TOOL…: the preamble of benches/NAME.sh. Runs from the
+# repository's root; sets `out` (BENCH_OUT, default target/bench, created),
+# PODMAN_FLAGS and PODMAN_RUN_FLAGS (podman's global and run flags for this
+# machine: Debian's crun refuses the hybrid cgroup v1/v2 hierarchy, so runc
+# with cgroupfs; without CAP_SYS_RESOURCE podman's default rlimits cannot
+# be set, so lower ones); fails with an apt-get hint when a TOOL is missing.
+bench_init() {
+    local name=$1 missing=() p
+    shift
+    cd "$(dirname "${BASH_SOURCE[0]}")/.."
+    PODMAN_FLAGS=${PODMAN_FLAGS:---runtime runc --cgroup-manager cgroupfs --storage-driver overlay}
+    PODMAN_RUN_FLAGS=${PODMAN_RUN_FLAGS:---ulimit nofile=16384:16384 --ulimit nproc=4096:4096}
+    out=${BENCH_OUT:-$PWD/target/bench}
+    mkdir -p "$out"
+    for p in "$@"; do
+        command -v "$p" >/dev/null || missing+=("$(_bench_package "$p")")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "benches/$name.sh: missing: apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+}
+
+# bench_machine FILE: the machine's description (load, CPUs, kernel, memory,
+# OS, rcon's commit, podman's version and flags), printed and kept in FILE.
+bench_machine() {
+    {
+        echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "nproc: $(nproc)"
+        echo "kernel: $(uname -r)"
+        echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+        echo "memory: $(grep MemTotal /proc/meminfo | awk '{printf "%.1f GiB", $2/1048576}')"
+        (. /etc/os-release && echo "os: $PRETTY_NAME")
+        echo "rcon: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+        if command -v podman >/dev/null; then echo "podman: $(podman --version) ($PODMAN_FLAGS $PODMAN_RUN_FLAGS)"; fi
+    } | tee "$1"
+}
+
+# bench_rcon: sets `rcon` (and RCON) to the binary to measure: RCON when
+# set, else a fresh `cargo build --release`.
+bench_rcon() {
+    if [ -z "${RCON:-}" ]; then
+        step "cargo build --release"
+        cargo build --release --locked
+        RCON=$PWD/target/release/rcon
+    fi
+    rcon=$RCON
+}
+
+# bench_image DIR: a registry under DIR with the busybox image pushed;
+# sets `image` (REGISTRY_ADDR/busybox:latest). Call registry_stop when done.
+bench_image() {
+    registry_start "$1/registry"
+    image=$REGISTRY_ADDR/busybox:latest
+    busybox_push "$1/image" "$image"
+}
 
 # Starts docker-registry with storage under DIR; sets REGISTRY_ADDR
 # (127.0.0.1:PORT) and REGISTRY_PID. Call registry_stop when done.

@@ -9,20 +9,10 @@
 #   bash benches/lifecycle.sh            # RUNS=30 by default
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-step() { printf '\n==> %s\n' "$*"; }
+. "$(dirname "$0")/lib.sh"
+bench_init lifecycle hyperfine docker-registry skopeo /bin/busybox
 RUNS=${RUNS:-30}
-PODMAN_FLAGS=${PODMAN_FLAGS:---runtime runc --cgroup-manager cgroupfs --storage-driver overlay}
-PODMAN_RUN_FLAGS=${PODMAN_RUN_FLAGS:---ulimit nofile=16384:16384 --ulimit nproc=4096:4096}
-out=${BENCH_OUT:-$PWD/target/bench}
-mkdir -p "$out"
-for p in hyperfine docker-registry skopeo /bin/busybox; do
-    command -v "$p" >/dev/null || { echo "benches/lifecycle.sh: $p missing: apt-get install hyperfine docker-registry skopeo busybox-static" >&2; exit 1; }
-done
-
-step "cargo build --release"
-cargo build --release --locked
-rcon=$PWD/target/release/rcon
+bench_rcon
 work=$(mktemp -d /tmp/rcon-bench.XXXXXX)
 R="$rcon --root $work/rcon --runroot $work/rcon-run"
 P="podman --root $work/podman --runroot $work/podman-run $PODMAN_FLAGS"
@@ -35,11 +25,8 @@ cleanup() {
     registry_stop
     rm -rf "$work"
 }
-. benches/lib.sh
 trap cleanup EXIT
-registry_start "$work/registry"
-image=$REGISTRY_ADDR/busybox:latest
-busybox_push "$work/image" "$image"
+bench_image "$work"
 $R pull -q "$image" >/dev/null
 
 args=(-n "rcon run -d" --prepare "$R rm -f bench >/dev/null 2>&1 || true" "$R run -d --name bench $image sleep 1000")

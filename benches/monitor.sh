@@ -13,23 +13,10 @@
 #   flock /tmp/rcon-itest.lock bash benches/monitor.sh
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-step() { printf '\n==> %s\n' "$*"; }
+. "$(dirname "$0")/lib.sh"
+bench_init monitor docker-registry skopeo /bin/busybox
 COUNT=${COUNT:-100}
-PODMAN_FLAGS=${PODMAN_FLAGS:---runtime runc --cgroup-manager cgroupfs --storage-driver overlay}
-PODMAN_RUN_FLAGS=${PODMAN_RUN_FLAGS:---ulimit nofile=16384:16384 --ulimit nproc=4096:4096}
-out=${BENCH_OUT:-$PWD/target/bench}
-mkdir -p "$out"
-
-for p in docker-registry skopeo /bin/busybox; do
-    command -v "$p" >/dev/null || { echo "benches/monitor.sh: $p missing: apt-get install docker-registry skopeo busybox-static" >&2; exit 1; }
-done
-
-if [ -z "${RCON:-}" ]; then
-    step "cargo build --release"
-    cargo build --release --locked
-    RCON=$PWD/target/release/rcon
-fi
+bench_rcon
 # The binary's pages must be clean page cache (not just written), or they
 # count as private in smaps.
 sync
@@ -46,12 +33,9 @@ cleanup() {
     registry_stop
     rm -rf "$work"
 }
-. benches/lib.sh
 trap cleanup EXIT
 
-registry_start "$work/registry"
-image=$REGISTRY_ADDR/busybox:latest
-busybox_push "$work/image" "$image"
+bench_image "$work"
 "${R[@]}" pull -q "$image" >/dev/null
 
 # sum_memory PID...: prints "RSS_KIB PSS_KIB" summed over the pids.

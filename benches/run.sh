@@ -10,37 +10,13 @@
 #   bash benches/run.sh            # RUNS=50 by default
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-step() { printf '\n==> %s\n' "$*"; }
+. "$(dirname "$0")/lib.sh"
+bench_init run hyperfine docker-registry skopeo /bin/busybox /usr/bin/time
 RUNS=${RUNS:-50}
-# podman's global flags. Debian's crun refuses this machine's hybrid cgroup
-# v1/v2 hierarchy, so runc with cgroupfs; without CAP_SYS_RESOURCE (some VMs
-# and sandboxes) podman's default rlimits cannot be set, so lower ones are
-# passed with PODMAN_RUN_FLAGS.
-PODMAN_FLAGS=${PODMAN_FLAGS:---runtime runc --cgroup-manager cgroupfs --storage-driver overlay}
-PODMAN_RUN_FLAGS=${PODMAN_RUN_FLAGS:---ulimit nofile=16384:16384 --ulimit nproc=4096:4096}
-out=${BENCH_OUT:-$PWD/target/bench}
-mkdir -p "$out"
-
-for p in hyperfine docker-registry skopeo /bin/busybox /usr/bin/time; do
-    command -v "$p" >/dev/null || { echo "benches/run.sh: $p missing: apt-get install hyperfine docker-registry skopeo busybox-static time" >&2; exit 1; }
-done
 
 step "machine"
-{
-    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "nproc: $(nproc)"
-    echo "kernel: $(uname -r)"
-    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-    echo "memory: $(grep MemTotal /proc/meminfo | awk '{printf "%.1f GiB", $2/1048576}')"
-    . /etc/os-release && echo "os: $PRETTY_NAME"
-    echo "rcon: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    if command -v podman >/dev/null; then echo "podman: $(podman --version) ($PODMAN_FLAGS $PODMAN_RUN_FLAGS)"; fi
-} | tee "$out/machine.txt"
-
-step "cargo build --release"
-cargo build --release --locked
-rcon=$PWD/target/release/rcon
+bench_machine "$out/machine.txt"
+bench_rcon
 
 work=$(mktemp -d /tmp/rcon-bench.XXXXXX)
 cleanup() {
@@ -52,12 +28,9 @@ cleanup() {
     fi
     rm -rf "$work"
 }
-. benches/lib.sh
 trap cleanup EXIT
 
-registry_start "$work/registry"
-image=$REGISTRY_ADDR/busybox:latest
-busybox_push "$work/image" "$image"
+bench_image "$work"
 echo "image $image"
 
 R=("$rcon" --root "$work/rcon" --runroot "$work/rcon-run")

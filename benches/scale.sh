@@ -12,24 +12,13 @@
 # Results: target/bench/scale.md (a markdown table) and the raw JSON.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-step() { printf '\n==> %s\n' "$*" >&2; }
+. "$(dirname "$0")/lib.sh"
+bench_init scale hyperfine docker-registry skopeo /bin/busybox jq /usr/bin/time
 COUNTS=${COUNTS:-0 100 1000 10000}
 PODMAN_COUNTS=${PODMAN_COUNTS:-0 100 1000}
 RUNS=${RUNS:-10}
 PODMAN_RUNS=${PODMAN_RUNS:-5}
-PODMAN_FLAGS=${PODMAN_FLAGS:---runtime runc --cgroup-manager cgroupfs --storage-driver overlay}
-PODMAN_RUN_FLAGS=${PODMAN_RUN_FLAGS:---ulimit nofile=16384:16384 --ulimit nproc=4096:4096}
-out=${BENCH_OUT:-$PWD/target/bench}
-mkdir -p "$out"
-
-for p in hyperfine docker-registry skopeo /bin/busybox jq /usr/bin/time; do
-    command -v "$p" >/dev/null || { echo "benches/scale.sh: $p missing: apt-get install hyperfine docker-registry skopeo busybox-static jq time" >&2; exit 1; }
-done
-
-step "cargo build --release"
-cargo build --release --locked
-rcon=$PWD/target/release/rcon
+bench_rcon
 
 work=$(mktemp -d /tmp/rcon-bench-scale.XXXXXX)
 P="podman --root $work/podman --runroot $work/podman-run $PODMAN_FLAGS"
@@ -40,12 +29,9 @@ cleanup() {
     if command -v podman >/dev/null; then $P system reset -f >/dev/null 2>&1 || true; fi
     rm -rf "$work"
 }
-. benches/lib.sh
 trap cleanup EXIT
 
-registry_start "$work/registry"
-image=$REGISTRY_ADDR/busybox:latest
-busybox_push "$work/image" "$image"
+bench_image "$work"
 table=$out/scale.md
 echo "| engine | containers | create | run --rm true | ps -a | ps -a --filter name=X | inspect X | rm X | fill (s) |" >"$table"
 echo "|:--|--:|--:|--:|--:|--:|--:|--:|--:|" >>"$table"

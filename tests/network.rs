@@ -29,7 +29,7 @@ fn web_image(body: &str) -> (Registry, String) {
 /// The tests of this module publish ports and check the host-wide NAT table
 /// for leftovers by container address; addresses are reused once freed, so
 /// they run one at a time.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
+pub(crate) fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }

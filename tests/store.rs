@@ -38,20 +38,20 @@ fn to_json_layout(rcon: &Rcon) {
 }
 
 /// Writes the image index of the database as `images.json`, the file of
-/// rcon before schema version 2.
+/// rcon before schema version 3.
 fn write_images_json(rcon: &Rcon) {
     let index = serde_json::json!({ "images": crate::common::image_records(rcon) });
     std::fs::write(rcon.root.join("images.json"), serde_json::to_vec_pretty(&index).unwrap()).unwrap();
 }
 
-/// Takes the store's database back to schema version 1 (containers only)
-/// with the image index in `images.json`: the layout of rcon before images
-/// moved into the database.
-fn to_schema_v1(rcon: &Rcon) {
+/// Takes the store's database back to schema version 2 (containers and
+/// pods) with the image index in `images.json`: the layout of rcon before
+/// images moved into the database.
+fn to_schema_v2(rcon: &Rcon) {
     write_images_json(rcon);
     let db = rusqlite::Connection::open(rcon.root.join("rcon.db")).unwrap();
     db.execute_batch(
-        "DROP TABLE images; DROP TABLE image_names; DROP INDEX containers_status; PRAGMA user_version = 1;",
+        "DROP TABLE images; DROP TABLE image_names; DROP INDEX containers_status; PRAGMA user_version = 2;",
     )
     .unwrap();
 }
@@ -193,7 +193,7 @@ fn system_check_finds_and_repairs_leftovers() {
     assert!(report.contains("missing layer") && report.contains("pull or build it again"), "{report}");
 }
 
-/// The image index of rcon before schema version 2 (`images.json`) moves
+/// The image index of rcon before schema version 3 (`images.json`) moves
 /// into the database on the first open; a damaged index blocks nothing and
 /// is reported; a damaged image row affects only that image, names it, and
 /// `system check --repair` removes it.
@@ -212,10 +212,10 @@ fn image_index_moves_into_the_database_and_damage_stays_local() {
     assert_eq!(before.lines().count(), 3, "{before}");
 
     // The JSON index of the old layout is imported, in its order, and removed.
-    to_schema_v1(&rcon);
+    to_schema_v2(&rcon);
     assert!(rcon.root.join("images.json").exists());
     assert_eq!(listed(&rcon), before);
-    assert_eq!(schema_version(&rcon), 2);
+    assert_eq!(schema_version(&rcon), 3);
     assert!(!rcon.root.join("images.json").exists(), "the index now lives in the database");
     assert_eq!(code(&rcon.cmd(&["run", "--rm", "mine:v1", "true"])), 0);
     // Tags still move between images in the database.
@@ -247,7 +247,7 @@ fn image_index_moves_into_the_database_and_damage_stays_local() {
     assert_eq!(code(&rcon.cmd(&["run", "--rm", &other, "true"])), 0);
 
     // An index the migration cannot parse blocks no command.
-    to_schema_v1(&rcon);
+    to_schema_v2(&rcon);
     std::fs::write(rcon.root.join("images.json"), b"{\"images\": [tru").unwrap();
     let out = rcon.cmd(&["ps", "-a", "--format", "{{.Names}}"]);
     assert_eq!((code(&out), stdout(&out).trim()), (0, "cc"), "{}", stderr(&out));

@@ -17,6 +17,7 @@ mod lifecycle;
 mod network;
 mod oci;
 mod parity;
+mod pod;
 mod pull;
 mod registries;
 mod runtime;

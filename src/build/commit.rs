@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::build::config_change;
 use crate::build::executor::{BuildError, LayerDesc, MOUNT_STUBS, State, commit_layer, state_of_image, store_image};
 use crate::build::fs::{LayeredFs, mount_stub_skips, write_layer_tar_skipping};
-use crate::container::cgroupfs::ProcessCgroups;
+use crate::runtime::cgroups::process::ProcessCgroups;
 use crate::store::{ContainerStatus, ImageRecord, Store};
 
 /// What `rcon commit` was asked for.

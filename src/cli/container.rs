@@ -2,9 +2,9 @@
 //! container` group: docker's management forms of every container verb.
 
 use super::Context;
-use crate::container::cgroupfs::ProcessCgroups;
 use crate::format::human_size;
 use crate::format::template::Format;
+use crate::runtime::cgroups::process::ProcessCgroups;
 use crate::store::{ContainerStatus, Store};
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
@@ -216,7 +216,7 @@ fn running(store: &Store, name: &str) -> anyhow::Result<(crate::store::Container
 }
 
 /// Host pids of every process in the PID namespace of `init`.
-fn namespace_pids(init: i32) -> anyhow::Result<Vec<i32>> {
+pub(super) fn namespace_pids(init: i32) -> anyhow::Result<Vec<i32>> {
     let ns = std::fs::read_link(format!("/proc/{init}/ns/pid")).context("cannot read the container's PID namespace")?;
     let mut pids = Vec::new();
     for e in std::fs::read_dir("/proc")?.flatten() {
@@ -246,7 +246,13 @@ pub fn top(ctx: &Context, a: TopArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let (_, init) = running(&store, &a.container)?;
     let pids = namespace_pids(init)?;
-    let args = if a.ps_args.is_empty() { vec!["-ef".to_string()] } else { a.ps_args };
+    print_ps(&pids, a.ps_args)
+}
+
+/// Prints the host's `ps ARGS` (default `-ef`) limited to the processes
+/// `pids`, with its header (for `top` and `pod top`).
+pub(super) fn print_ps(pids: &[i32], ps_args: Vec<String>) -> anyhow::Result<i32> {
+    let args = if ps_args.is_empty() { vec!["-ef".to_string()] } else { ps_args };
     let out = std::process::Command::new("ps")
         .args(&args)
         .output()

@@ -14,10 +14,17 @@ pub struct CreateArgs {
     run: super::run::RunArgs,
 }
 
+impl CreateArgs {
+    /// `--pod` was given: creating may start the pod's infra.
+    pub fn in_pod(&self) -> bool {
+        self.run.pod.is_some()
+    }
+}
+
 /// Creates a container without starting it; prints its ID.
 pub fn create(ctx: &Context, a: CreateArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
-    let created = crate::container::create(&store, &super::run::options(a.run)?)?;
+    let created = crate::container::create(&store, &super::run::options_in(&store, a.run)?)?;
     // A created container is the user's to start or remove.
     crate::container::cleanup::release(&store, &created.record.id);
     println!("{}", created.record.id);

@@ -24,6 +24,7 @@ mod login;
 mod logs;
 mod network;
 mod oci;
+mod pod;
 mod port;
 mod ps;
 mod pull;
@@ -158,6 +159,8 @@ pub enum Command {
     Version(info::VersionArgs),
     /// Inspect changes to files or directories on a container's filesystem
     Diff(diff::DiffArgs),
+    /// Manage pods (containers sharing network, IPC and UTS namespaces)
+    Pod(pod::PodArgs),
     /// OCI runtime command line (create, start, state, kill, delete on a bundle)
     #[command(hide = true)]
     Oci(oci::OciArgs),
@@ -177,6 +180,8 @@ impl Command {
                 | Command::Oci(_)
         ) || matches!(self, Command::Container(c) if c.starts_container_processes())
             || matches!(self, Command::Image(i) if i.starts_container_processes())
+            || matches!(self, Command::Pod(p) if p.command.starts_container_processes())
+            || matches!(self, Command::Create(c) if c.in_pod())
     }
 }
 
@@ -282,6 +287,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Update(a) => update::run(&ctx, a),
         Command::Version(a) => info::version(&ctx, a),
         Command::Diff(a) => diff::run(&ctx, a),
+        Command::Pod(a) => pod::run(&ctx, a),
         Command::Oci(a) => oci::run(&ctx, a),
     }
 }

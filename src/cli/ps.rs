@@ -36,6 +36,9 @@ pub struct PsArgs {
     /// Format the output using a Go template, "table TEMPLATE" or "json"
     #[arg(long, value_name = "TEMPLATE")]
     pub format: Option<String>,
+    /// Show the ID and name of the pod of each container
+    #[arg(long)]
+    pub pod: bool,
 }
 
 /// Header labels of the fields `--format "table …"` may use.
@@ -112,11 +115,21 @@ pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
     if a.size {
         header.push("SIZE");
     }
+    if a.pod {
+        header.extend(["POD ID", "PODNAME"]);
+    }
+    let pods = if a.pod { crate::pod::names_by_id(&store) } else { Default::default() };
     let mut table = Table::new(&header);
-    for r in rows {
+    for (r, (c, _)) in rows.into_iter().zip(&selected) {
         let mut cells = vec![r.id, r.image, format!("{:?}", r.command), r.running_for, r.status, r.ports, r.names];
         if a.size {
             cells.push(r.size);
+        }
+        if a.pod {
+            let pod_id = c.labels.get(crate::pod::LABEL_POD).cloned().unwrap_or_default();
+            let name = pods.get(&pod_id).cloned().unwrap_or_default();
+            cells.push(if a.no_trunc { pod_id } else { pod_id.chars().take(12).collect() });
+            cells.push(name);
         }
         table.row(cells);
     }

@@ -78,6 +78,9 @@ pub struct RunArgs {
     /// Set metadata on the container (KEY=VALUE)
     #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
     pub label: Vec<String>,
+    /// Run the container in this pod (name or ID): it shares the pod's network, IPC and UTS namespaces
+    #[arg(long, value_name = "POD")]
+    pub pod: Option<String>,
     #[command(flatten)]
     pub net: super::network::RunNetworkArgs,
     #[command(flatten)]
@@ -93,7 +96,7 @@ pub struct RunArgs {
 pub fn run(ctx: &Context, a: RunArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let detach = a.detach;
-    let opts = options(a)?;
+    let opts = options_in(&store, a)?;
     if detach {
         let id = crate::container::run_detached(&store, opts)?;
         println!("{id}");
@@ -101,6 +104,16 @@ pub fn run(ctx: &Context, a: RunArgs) -> anyhow::Result<i32> {
     } else {
         crate::container::run_foreground(&store, opts)
     }
+}
+
+/// [`options`], and with `--pod` joins the pod (starting its infra if needed).
+pub fn options_in(store: &crate::store::Store, a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
+    let pod = a.pod.clone();
+    let mut opts = options(a)?;
+    if let Some(pod) = pod {
+        crate::pod::join(store, &pod, &mut opts)?;
+    }
+    Ok(opts)
 }
 
 /// Turns the flags into [`crate::container::RunOptions`] (shared with `create`).
@@ -137,6 +150,8 @@ pub fn options(a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
         stop_signal: a.rt.stop_signal.clone(),
         runtime: a.rt.flags(),
         mounts: a.vol.flags(),
+        join: None,
+        infra: false,
     })
 }
 
@@ -177,27 +192,9 @@ pub struct RuntimeArgs {
     /// Mount a tmpfs directory: PATH[:OPTIONS]
     #[arg(long, value_name = "PATH[:OPTS]")]
     pub tmpfs: Vec<String>,
-    /// Memory limit (e.g. 512m)
-    #[arg(short = 'm', long, value_name = "BYTES")]
-    pub memory: Option<String>,
-    /// Memory plus swap limit; -1 for unlimited swap
-    #[arg(long, value_name = "BYTES")]
-    pub memory_swap: Option<String>,
-    /// Memory soft limit
-    #[arg(long, value_name = "BYTES")]
-    pub memory_reservation: Option<String>,
-    /// Number of CPUs (e.g. 1.5)
-    #[arg(long, value_name = "DECIMAL")]
-    pub cpus: Option<String>,
-    /// CPU shares (relative weight)
-    #[arg(short = 'c', long, value_name = "INT")]
-    pub cpu_shares: Option<u64>,
-    /// CPUs in which to allow execution (0-3, 0,1)
-    #[arg(long, value_name = "LIST")]
-    pub cpuset_cpus: Option<String>,
-    /// Tune container pids limit (-1 for unlimited)
-    #[arg(long, value_name = "INT", allow_hyphen_values = true)]
-    pub pids_limit: Option<i64>,
+    /// Resource limits
+    #[command(flatten)]
+    pub resources: ResourceArgs,
     /// Ulimit options: NAME=SOFT[:HARD]
     #[arg(long, value_name = "NAME=SOFT[:HARD]")]
     pub ulimit: Vec<String>,
@@ -237,13 +234,7 @@ impl RuntimeArgs {
             security_opt: self.security_opt.clone(),
             read_only: self.read_only,
             tmpfs: self.tmpfs.clone(),
-            memory: self.memory.clone(),
-            memory_swap: self.memory_swap.clone(),
-            memory_reservation: self.memory_reservation.clone(),
-            cpus: self.cpus.clone(),
-            cpu_shares: self.cpu_shares,
-            cpuset_cpus: self.cpuset_cpus.clone(),
-            pids_limit: self.pids_limit,
+            resources: self.resources.resources(),
             ulimits: self.ulimit.clone(),
             group_add: self.group_add.clone(),
             interactive: self.interactive,
@@ -257,6 +248,47 @@ impl RuntimeArgs {
             uts: self.uts.clone(),
             shm_size: self.shm_size.clone(),
             devices: self.device.clone(),
+        }
+    }
+}
+
+/// docker's resource flags, shared by `run`, `create` and `update`.
+#[derive(Debug, Args)]
+pub struct ResourceArgs {
+    /// Memory limit (e.g. 512m)
+    #[arg(short = 'm', long, value_name = "BYTES")]
+    pub memory: Option<String>,
+    /// Memory plus swap limit; -1 for unlimited swap
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// Memory soft limit
+    #[arg(long, value_name = "BYTES")]
+    pub memory_reservation: Option<String>,
+    /// Number of CPUs (e.g. 1.5)
+    #[arg(long, value_name = "DECIMAL")]
+    pub cpus: Option<String>,
+    /// CPU shares (relative weight)
+    #[arg(short = 'c', long, value_name = "INT")]
+    pub cpu_shares: Option<u64>,
+    /// CPUs in which to allow execution (0-3, 0,1)
+    #[arg(long, value_name = "LIST")]
+    pub cpuset_cpus: Option<String>,
+    /// Tune container pids limit (-1 for unlimited)
+    #[arg(long, value_name = "INT", allow_hyphen_values = true)]
+    pub pids_limit: Option<i64>,
+}
+
+impl ResourceArgs {
+    /// As [`crate::container::spec::Resources`].
+    pub fn resources(&self) -> crate::container::spec::Resources {
+        crate::container::spec::Resources {
+            memory: self.memory.clone(),
+            memory_swap: self.memory_swap.clone(),
+            memory_reservation: self.memory_reservation.clone(),
+            cpus: self.cpus.clone(),
+            cpu_shares: self.cpu_shares,
+            cpuset_cpus: self.cpuset_cpus.clone(),
+            pids_limit: self.pids_limit,
         }
     }
 }

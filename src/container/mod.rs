@@ -2,15 +2,12 @@
 //! `rcon run` flags into a record in the store and an OCI spec for the
 //! runtime.
 
-pub mod cgroupfs;
 pub mod check;
 pub mod cleanup;
 pub mod exec;
 pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
-// The monitor's memory trimming and raw reads are not moved to `sys` yet.
-#[allow(unsafe_code)]
 pub mod monitor;
 pub mod names;
 pub mod spec;
@@ -97,6 +94,66 @@ pub struct RunOptions {
     pub runtime: spec::RuntimeFlags,
     /// `-v`, `--mount`, `--volumes-from` (issue 8).
     pub mounts: crate::volume::MountFlags,
+    /// Join the network, IPC and UTS namespaces of this running container
+    /// (name or ID; a pod's infra): the container's spec records the
+    /// joined container ([`ANNOTATION_JOIN`]) and every start joins it
+    /// again at its current pid. Excludes `--network`, `-p`, `--ipc` and
+    /// `--uts` (set `network.network` to nothing).
+    pub join: Option<String>,
+    /// Make a pod's infra container: no image (an empty root filesystem),
+    /// and a process that is rcon's own pause loop
+    /// ([`crate::runtime::ANNOTATION_PAUSE`]); `image` is only the name
+    /// shown.
+    pub infra: bool,
+}
+
+/// Spec annotation of a container created with [`RunOptions::join`]: the
+/// full ID of the container whose network, IPC and UTS namespaces it joins.
+pub const ANNOTATION_JOIN: &str = "io.github.rcon.join";
+
+/// The stand-in image record of an infra container ([`RunOptions::infra`]):
+/// no layers, and an ID that no image in the store has.
+fn infra_image(name: &str) -> ImageRecord {
+    let id = crate::digest::Digest::of(format!("rcon infra {name}").as_bytes());
+    ImageRecord {
+        id: id.clone(),
+        manifest_digest: id,
+        repo_tags: vec![],
+        repo_digests: vec![],
+        diff_ids: vec![],
+        size: 0,
+        created: None,
+    }
+}
+
+/// Points the network, IPC and UTS namespaces of `spec` at those of the
+/// process `pid` (`/proc/PID/ns/…`), adding the entries that are missing.
+fn join_namespaces(spec: &mut oci_spec::runtime::Spec, pid: i32) {
+    use oci_spec::runtime::{LinuxNamespaceBuilder, LinuxNamespaceType as T};
+    let Some(linux) = spec.linux_mut() else { return };
+    let mut nss = linux.namespaces().clone().unwrap_or_default();
+    for (t, name) in [(T::Network, "net"), (T::Ipc, "ipc"), (T::Uts, "uts")] {
+        nss.retain(|n| n.typ() != t);
+        let path = PathBuf::from(format!("/proc/{pid}/ns/{name}"));
+        nss.push(LinuxNamespaceBuilder::default().typ(t).path(path).build().expect("a valid namespace"));
+    }
+    linux.set_namespaces(Some(nss));
+}
+
+/// The running init's pid of the container `id` whose namespaces another
+/// one joins; errors say what to start.
+fn joined_pid(store: &Store, id: &str) -> anyhow::Result<i32> {
+    let row = store.find_container_row(id).with_context(|| {
+        format!("the container {} whose namespaces this one joins (its pod's infra) is gone", &id[..12.min(id.len())])
+    })?;
+    match (row.state.status, row.state.pid) {
+        (ContainerStatus::Running, Some(pid)) => Ok(pid),
+        _ => bail!(
+            "the container {} whose namespaces this one joins (its pod's infra) is not running; start it first (`rcon pod start`, or `rcon start {}`)",
+            row.name,
+            row.name
+        ),
+    }
 }
 
 /// The `--health-*` flags (durations as docker writes them: `30s`, `1m30s`, `500ms`).
@@ -183,8 +240,13 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
     {
         bail!("Invalid container name ({n}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
-    let image = resolve_image(store, &opts.image, opts.pull, &opts.pull_options)?;
-    let (config, config_json) = image_config(store, &image)?;
+    let (image, config, config_json) = if opts.infra {
+        (infra_image(&opts.image), ImageConfiguration::default(), serde_json::json!({}))
+    } else {
+        let image = resolve_image(store, &opts.image, opts.pull, &opts.pull_options)?;
+        let (config, config_json) = image_config(store, &image)?;
+        (image, config, config_json)
+    };
     let id = crate::util::random_hex(32);
     let dir = store.container_dir(&id);
     // The directory names this process as the one to finish the container,
@@ -219,11 +281,33 @@ fn create_claimed(
         dockerenv: Some(dir.join("dockerenv")),
     };
     let mut spec = spec::build(&input)?;
+    let mut annotations = spec.annotations().clone().unwrap_or_default();
+    if opts.infra {
+        annotations.insert(crate::runtime::ANNOTATION_PAUSE.into(), "true".into());
+    }
+    if let Some(of) = &opts.join {
+        if opts.runtime.ipc.is_some() || opts.runtime.uts.is_some() {
+            bail!("--ipc and --uts cannot be set for a container of a pod: it shares its pod's namespaces");
+        }
+        let target = store.find_container_row(of)?;
+        join_namespaces(&mut spec, joined_pid(store, &target.id)?);
+        annotations.insert(ANNOTATION_JOIN.into(), target.id);
+    }
+    spec.set_annotations(Some(annotations));
     let image_volumes = config.config().as_ref().and_then(|c| c.volumes().clone()).unwrap_or_default();
     let mounts = crate::volume::prepare(store, &opts.mounts, &image_volumes)?;
     crate::volume::apply_to_spec(&mut spec, &mounts)?;
     let exposed = config.config().as_ref().and_then(|c| c.exposed_ports().clone()).unwrap_or_default();
-    let net_plan = opts.network.plan(store, &exposed)?;
+    let mut net_opts = opts.network.clone();
+    if let Some(of) = spec.annotations().as_ref().and_then(|a| a.get(ANNOTATION_JOIN)) {
+        if net_opts.network.is_some() || !net_opts.publish.is_empty() || net_opts.publish_all {
+            bail!(
+                "--network, -p and -P cannot be set for a container of a pod: it shares its pod's network (publish ports on the pod)"
+            );
+        }
+        net_opts.network = Some(format!("container:{of}"));
+    }
+    let net_plan = net_opts.plan(store, &exposed)?;
     crate::network::apply_to_spec(&net_plan, &mut spec);
     let command = spec.process().as_ref().and_then(|p| p.args().clone()).unwrap_or_default();
     let hostname = spec.hostname().clone().unwrap_or_else(|| id[..12].to_string());
@@ -348,8 +432,12 @@ pub fn spawn_inputs(
     store: &Store,
     record: &ContainerRecord,
 ) -> anyhow::Result<(oci_spec::runtime::Spec, SpawnOptions)> {
-    let spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())
+    let mut spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())
         .with_context(|| format!("container {}: cannot read its runtime spec", &record.id[..12]))?;
+    if let Some(of) = spec.annotations().as_ref().and_then(|a| a.get(ANNOTATION_JOIN)).cloned() {
+        // The joined container may have been restarted since: its pid now.
+        join_namespaces(&mut spec, joined_pid(store, &of)?);
+    }
     let dir = store.container_dir(&record.id);
     let short = &record.id[..12.min(record.id.len())];
     let shown = if record.name.is_empty() { short } else { record.name.as_str() };

@@ -24,12 +24,14 @@ use crate::store::events;
 use crate::store::{
     ContainerRecord, ContainerState, ContainerStatus, Health, HealthProbe, Healthcheck, Store, process_start_time,
 };
+use crate::sys::{self, ForkResult};
 use chrono::Utc;
 use nix::fcntl::OFlag;
-use nix::unistd::{ForkResult, fork, pipe2};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::unistd::pipe2;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -60,16 +62,15 @@ pub fn start_detached(store: &Store, record: &ContainerRecord) -> anyhow::Result
         record.id.clone().into(),
         crate::util::log_level_name().into(),
     ];
-    // SAFETY: rcon is single-threaded here (the pull, if any, has joined its
+    // rcon is single-threaded here (the pull, if any, has joined its
     // threads); the children only make system calls until they exec or exit.
-    match unsafe { fork() }? {
+    match sys::fork()? {
         ForkResult::Child => {
             drop(notify_r);
             // Detach: a new session, then a second fork so the monitor is
             // nobody's child but init's (or a subreaper's) once we exit.
             let _ = nix::unistd::setsid();
-            // SAFETY: as above.
-            let code = match unsafe { fork() } {
+            let code = match sys::fork() {
                 Ok(ForkResult::Child) => {
                     let err = exec_monitor(&notify_w, &args);
                     report(&mut Some(notify_w), b'x', format!("cannot execute the monitor: {err}").as_bytes());
@@ -78,8 +79,8 @@ pub fn start_detached(store: &Store, record: &ContainerRecord) -> anyhow::Result
                 Ok(ForkResult::Parent { .. }) => 0,
                 Err(_) => 1,
             };
-            // SAFETY: leave without running the CLI's destructors twice.
-            unsafe { libc::_exit(code) }
+            // Leave without running the CLI's destructors twice.
+            sys::exit_now(code)
         }
         ForkResult::Parent { child } => {
             drop(notify_w);
@@ -106,21 +107,18 @@ fn exec_monitor(notify: &OwnedFd, args: &[std::ffi::OsString]) -> std::io::Error
         Ok(f) => f,
         Err(e) => return e,
     };
-    // SAFETY: dup2/fcntl/close_range on descriptors this process owns;
     // `notify` is moved above 3 first so that dup2 onto 0-2 cannot clobber it.
-    unsafe {
-        let moved = libc::fcntl(notify.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10);
-        if moved < 0 {
-            return std::io::Error::last_os_error();
-        }
-        for fd in 0..3 {
-            libc::dup2(devnull.as_raw_fd(), fd);
-        }
-        if libc::dup2(moved, NOTIFY_FD) < 0 {
-            return std::io::Error::last_os_error();
-        }
-        libc::syscall(libc::SYS_close_range, NOTIFY_FD as u32 + 1, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
+    let moved = match sys::dup_cloexec_above(notify.as_raw_fd(), 10) {
+        Ok(fd) => fd,
+        Err(e) => return e.into(),
+    };
+    for fd in 0..3 {
+        let _ = sys::dup2(devnull.as_raw_fd(), fd);
     }
+    if let Err(e) = sys::dup2(moved, NOTIFY_FD) {
+        return e.into();
+    }
+    let _ = sys::cloexec_from(NOTIFY_FD + 1);
     runtime::exe::exec_self(args)
 }
 
@@ -129,15 +127,12 @@ fn exec_monitor(notify: &OwnedFd, args: &[std::ffi::OsString]) -> std::io::Error
 pub fn main(args: &[std::ffi::OsString]) -> i32 {
     // A vanished reader (the start pipe of a killed CLI) must never end the
     // monitor: writes then fail with EPIPE, which it ignores.
-    // SAFETY: plain signal(2) and fcntl(2) calls.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-        if libc::fcntl(NOTIFY_FD, libc::F_GETFD) < 0 {
-            return 1;
-        }
-    }
-    // SAFETY: fd 3 is the start pipe that `exec_monitor` left us.
-    let mut notify = Some(unsafe { OwnedFd::from_raw_fd(NOTIFY_FD) });
+    sys::ignore_sigpipe(true);
+    // Fd 3 is the start pipe that `exec_monitor` left us.
+    let Some(notify) = sys::adopt_inherited_fd(NOTIFY_FD) else {
+        return 1;
+    };
+    let mut notify = Some(notify);
     let [root, run_root, id, level] = args else {
         report(&mut notify, b'x', b"the monitor was started with bad arguments");
         return 1;
@@ -157,10 +152,8 @@ pub fn main(args: &[std::ffi::OsString]) -> i32 {
 
 /// The monitor's life; returns its exit code.
 fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
-    // SAFETY: plain prctl; orphans of the container's setup are ours to reap.
-    unsafe {
-        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    }
+    // Orphans of the container's setup are ours to reap.
+    let _ = nix::sys::prctl::set_child_subreaper(true);
     let mut notify = Some(notify);
     let rotation = Rotation::parse(&record.log_opts).unwrap_or_default();
     let log_path = store.container_dir(&record.id).join("ctr.log");
@@ -253,6 +246,7 @@ fn finish(store: &Store, record: &ContainerRecord) {
     if record.auto_remove {
         let _lock = store.lock_container(&record.id);
         let _ = store.remove_container(&record.id);
+        super::cleanup::release(store, &record.id);
         events::container(store, "destroy", record, &[]);
         crate::volume::remove_anonymous(store, record);
     }
@@ -343,7 +337,7 @@ fn run_once(
         HealthChecker::new(hc.clone(), confinement, started)
     });
     drop(spec);
-    release_memory();
+    sys::release_memory();
     pump(out_r, err_r, stdin_to, log, |now| {
         if let Some(c) = checker.as_mut() { c.tick(now, store, record, pid, &env, &cwd) } else { None }
     });
@@ -354,70 +348,6 @@ fn run_once(
     let _ = crate::network::detach(store, &record.id);
     let exit = exit?;
     Ok((exit.status.code(), exit.oom_killed))
-}
-
-/// Gives back the memory the container's start needed and the pump does
-/// not: the heap's free pages (`malloc_trim`), the stack below the current
-/// frame, and every page of a read-only file mapping (rcon's code and
-/// constants, the C library's) that holds no private copy: such pages come
-/// back from the page cache, identical, if they are touched again. A
-/// monitor then keeps only what its loop uses (benches/monitor.sh).
-fn release_memory() {
-    let stack_start = drop_clean_file_pages();
-    // SAFETY: malloc_trim only returns free memory to the kernel.
-    unsafe { libc::malloc_trim(0) };
-    // The stack below this frame (with a 16 KiB margin) holds nothing live:
-    // callers are above, and the deeper calls made so far have returned.
-    let here = 0u8;
-    let sp = std::hint::black_box(&here) as *const u8 as usize;
-    let end = sp.saturating_sub(16 * 1024) & !4095;
-    if let Some(start) = stack_start
-        && start < end
-    {
-        // SAFETY: anonymous stack pages below every live frame: dropping
-        // them only makes them read back as zeros, which nothing relies on.
-        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
-    }
-}
-
-/// Drops the clean pages of read-only file mappings (see
-/// [`release_memory`]); returns where the `[stack]` mapping starts.
-fn drop_clean_file_pages() -> Option<usize> {
-    let smaps = std::fs::read("/proc/self/smaps").ok()?;
-    let mut ranges: Vec<(usize, usize)> = Vec::new();
-    let mut current: Option<(usize, usize)> = None;
-    let mut stack_start = None;
-    for line in smaps.split(|&b| b == b'\n') {
-        let line = String::from_utf8_lossy(line);
-        let mut fields = line.split_whitespace();
-        let first = fields.next().unwrap_or_default();
-        if let Some((start, end)) = first.split_once('-')
-            && let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16))
-        {
-            // `start-end perms offset dev inode path`: read-only, file-backed.
-            let perms = fields.next().unwrap_or_default();
-            let inode = fields.nth(2).unwrap_or("0");
-            if fields.next() == Some("[stack]") {
-                stack_start = Some(start);
-            }
-            current = (perms.starts_with('r') && perms.as_bytes().get(1) == Some(&b'-') && inode != "0")
-                .then_some((start, end));
-        } else if first == "Anonymous:" {
-            // Pages written since the mapping (relocations): these must stay.
-            if let Some(range) = current.take()
-                && fields.next() == Some("0")
-            {
-                ranges.push(range);
-            }
-        }
-    }
-    for (start, end) in ranges {
-        // SAFETY: MADV_DONTNEED on a private, read-only file mapping without
-        // anonymous pages only drops page-table entries: the contents come
-        // back from the file on the next access.
-        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
-    }
-    stack_start
 }
 
 /// The container's stdin FIFO (`containers/<id>/stdin`), created if
@@ -449,43 +379,49 @@ fn pump(
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
     while open.iter().any(Option::is_some) {
         let wait = tick(Instant::now());
-        let raw = |f: Option<&OwnedFd>| libc::pollfd {
-            fd: f.map_or(-1, |f| f.as_raw_fd()),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let mut fds = [raw(open[0].as_ref()), raw(open[1].as_ref()), raw(stdin_to.as_ref().map(|(f, _)| f))];
-        let timeout = wait.map_or(-1, |d| d.as_millis().clamp(1, i32::MAX as u128) as i32);
-        // SAFETY: fds is a valid array of pollfd for its length.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
-        if n <= 0 {
-            continue;
-        }
-        if fds[2].revents != 0
-            && let Some((fifo, console)) = &stdin_to
+        let timeout = wait.map_or(PollTimeout::NONE, |d| {
+            PollTimeout::try_from(d.as_millis().clamp(1, i32::MAX as u128) as i32).unwrap_or(PollTimeout::MAX)
+        });
+        // Which of the three sources is ready: stdout, stderr, the stdin FIFO.
+        let mut ready = [false; 3];
         {
-            // SAFETY: reading into our buffer from an fd we own.
-            let r = unsafe { libc::read(fifo.as_raw_fd(), buf.as_mut_ptr().cast(), buf.capacity()) };
-            if r > 0 {
-                // SAFETY: read(2) initialised the first r bytes.
-                let _ = nix::unistd::write(console, unsafe { std::slice::from_raw_parts(buf.as_ptr(), r as usize) });
-            } else if r < 0 && nix::errno::Errno::last() != nix::errno::Errno::EINTR {
-                stdin_to = None;
+            let sources = [open[0].as_ref(), open[1].as_ref(), stdin_to.as_ref().map(|(f, _)| f)];
+            let index: Vec<usize> = (0..3).filter(|&i| sources[i].is_some()).collect();
+            let mut fds: Vec<PollFd> =
+                sources.iter().flatten().map(|f| PollFd::new(f.as_fd(), PollFlags::POLLIN)).collect();
+            match poll(&mut fds, timeout) {
+                Ok(n) if n > 0 => {}
+                _ => continue,
+            }
+            for (i, p) in index.iter().zip(&fds) {
+                ready[*i] = p.revents().is_some_and(|r| !r.is_empty());
             }
         }
-        for (i, pfd) in fds.iter().take(2).enumerate() {
-            if pfd.revents == 0 {
+        if ready[2]
+            && let Some((fifo, console)) = &stdin_to
+        {
+            buf.clear();
+            match sys::read_spare(fifo.as_fd(), &mut buf) {
+                Ok(r) if r > 0 => {
+                    let _ = nix::unistd::write(console, &buf);
+                }
+                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                Err(_) => stdin_to = None,
+            }
+        }
+        for (i, is_ready) in ready.iter().take(2).enumerate() {
+            if !is_ready {
                 continue;
             }
             let Some(fd) = open[i].as_ref() else { continue };
-            // SAFETY: reading into our buffer from an fd we own.
-            let r = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.capacity()) };
-            if r > 0 {
-                let stream = if i == 0 { Stream::Stdout } else { Stream::Stderr };
-                // SAFETY: read(2) initialised the first r bytes.
-                let _ = log.write(stream, unsafe { std::slice::from_raw_parts(buf.as_ptr(), r as usize) });
-            } else if r == 0 || nix::errno::Errno::last() != nix::errno::Errno::EINTR {
-                open[i] = None;
+            buf.clear();
+            match sys::read_spare(fd.as_fd(), &mut buf) {
+                Ok(r) if r > 0 => {
+                    let stream = if i == 0 { Stream::Stdout } else { Stream::Stderr };
+                    let _ = log.write(stream, &buf);
+                }
+                Err(nix::errno::Errno::EINTR) => {}
+                Ok(_) | Err(_) => open[i] = None,
             }
         }
     }
@@ -536,18 +472,21 @@ impl HealthChecker {
     ) -> Option<Duration> {
         if let Some(probe) = self.probe.as_mut() {
             let mut chunk = [0u8; 4096];
-            // SAFETY: non-blocking read into our buffer.
-            let r = unsafe { libc::read(probe.output.as_raw_fd(), chunk.as_mut_ptr().cast(), chunk.len()) };
-            if r > 0 && probe.buf.len() < 4096 {
-                probe.buf.extend_from_slice(&chunk[..r as usize]);
+            // Non-blocking: EAGAIN while the probe runs and writes nothing.
+            let r = nix::unistd::read(&probe.output, &mut chunk);
+            if let Ok(n) = r
+                && n > 0
+                && probe.buf.len() < 4096
+            {
+                probe.buf.extend_from_slice(&chunk[..n]);
             }
-            let exited = r == 0 || !crate::store::process_alive(probe.process.joiner.pid(), None);
+            let exited = r == Ok(0) || !crate::store::process_alive(probe.process.joiner.pid(), None);
             if exited || now >= probe.deadline {
                 let probe = self.probe.take().expect("probe present");
                 let timed_out = !exited;
                 self.record(probe, timed_out, store, record);
                 self.next = now + self.interval();
-                release_memory();
+                sys::release_memory();
             } else {
                 return Some(Duration::from_millis(10));
             }

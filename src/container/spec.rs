@@ -154,20 +154,8 @@ pub struct RuntimeFlags {
     pub read_only: bool,
     /// `--tmpfs PATH[:OPTIONS]`.
     pub tmpfs: Vec<String>,
-    /// `--memory` (bytes with optional b/k/m/g suffix).
-    pub memory: Option<String>,
-    /// `--memory-swap` (memory + swap; `-1` unlimited).
-    pub memory_swap: Option<String>,
-    /// `--memory-reservation`.
-    pub memory_reservation: Option<String>,
-    /// `--cpus` (e.g. `1.5`).
-    pub cpus: Option<String>,
-    /// `--cpu-shares`.
-    pub cpu_shares: Option<u64>,
-    /// `--cpuset-cpus`.
-    pub cpuset_cpus: Option<String>,
-    /// `--pids-limit` (`-1` or `0`: unlimited).
-    pub pids_limit: Option<i64>,
+    /// The cgroup limits (`--memory`, `--cpus`, …).
+    pub resources: Resources,
     /// `--ulimit NAME=SOFT[:HARD]`.
     pub ulimits: Vec<String>,
     /// `--group-add` (names or numbers).
@@ -196,11 +184,39 @@ pub struct RuntimeFlags {
     pub devices: Vec<String>,
 }
 
+/// docker's resource flags as given (`run`, `create`, `update`, and the
+/// API's `HostConfig`), before validation: [`resource_limits`] checks and
+/// converts them. `Default`: no limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resources {
+    /// `--memory` (bytes with optional b/k/m/g suffix).
+    pub memory: Option<String>,
+    /// `--memory-swap` (memory + swap; `-1` unlimited).
+    pub memory_swap: Option<String>,
+    /// `--memory-reservation`.
+    pub memory_reservation: Option<String>,
+    /// `--cpus` (e.g. `1.5`).
+    pub cpus: Option<String>,
+    /// `--cpu-shares`.
+    pub cpu_shares: Option<u64>,
+    /// `--cpuset-cpus`.
+    pub cpuset_cpus: Option<String>,
+    /// `--pids-limit` (`-1` or `0`: unlimited).
+    pub pids_limit: Option<i64>,
+}
+
+impl Resources {
+    /// True when no limit is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Resources::default()
+    }
+}
+
 /// The cgroup limits of `--memory`, `--memory-swap`, `--memory-reservation`,
 /// `--cpus`, `--cpu-shares`, `--cpuset-cpus` and `--pids-limit` (docker's
 /// checks: memory at least 6 MB, swap at least memory, CPUs within the
 /// host's); only what the flags set. Errors name the flag.
-pub fn resource_limits(f: &RuntimeFlags) -> anyhow::Result<oci_spec::runtime::LinuxResources> {
+pub fn resource_limits(f: &Resources) -> anyhow::Result<oci_spec::runtime::LinuxResources> {
     use oci_spec::runtime::{LinuxCpuBuilder, LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResourcesBuilder};
     let mut res = LinuxResourcesBuilder::default().build()?;
     let mut mem = LinuxMemoryBuilder::default().build()?;
@@ -631,7 +647,7 @@ pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyho
         linux.set_sysctl(Some(sysctls));
     }
 
-    let mut res = resource_limits(f)?;
+    let mut res = resource_limits(&f.resources)?;
     let mut rules = if f.privileged {
         vec![oci_spec::runtime::LinuxDeviceCgroupBuilder::default().allow(true).access("rwm").build()?]
     } else {

@@ -6,8 +6,8 @@
 //! left out), block I/O from the cgroup (v1 `blkio.throttle.io_service_bytes`,
 //! v2 `io.stat`).
 
-use super::cgroupfs::ProcessCgroups;
 use crate::format::{bytes_size, human_size};
+use crate::runtime::cgroups::process::ProcessCgroups;
 use crate::store::{ContainerRecord, ContainerStatus, Store};
 
 /// One reading of a container's counters.

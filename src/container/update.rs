@@ -31,34 +31,10 @@ pub fn rename(store: &Store, name: &str, new_name: &str) -> anyhow::Result<()> {
 /// The flags of `update`: docker's resource flags and `--restart`.
 #[derive(Debug, Clone, Default)]
 pub struct Update {
-    /// `--memory`: bytes with an optional b/k/m/g suffix.
-    pub memory: Option<String>,
-    /// `--memory-swap`: memory + swap, `-1` unlimited.
-    pub memory_swap: Option<String>,
-    /// `--memory-reservation`.
-    pub memory_reservation: Option<String>,
-    /// `--cpus` (e.g. `1.5`).
-    pub cpus: Option<String>,
-    /// `--cpu-shares`.
-    pub cpu_shares: Option<u64>,
-    /// `--cpuset-cpus`.
-    pub cpuset_cpus: Option<String>,
-    /// `--pids-limit` (`-1` or `0`: unlimited).
-    pub pids_limit: Option<i64>,
+    /// The new limits (only those set change).
+    pub resources: super::spec::Resources,
     /// `--restart`.
     pub restart: Option<String>,
-}
-
-impl Update {
-    fn has_resources(&self) -> bool {
-        self.memory.is_some()
-            || self.memory_swap.is_some()
-            || self.memory_reservation.is_some()
-            || self.cpus.is_some()
-            || self.cpu_shares.is_some()
-            || self.cpuset_cpus.is_some()
-            || self.pids_limit.is_some()
-    }
 }
 
 /// Applies `u` to container `name` (created, running or exited): the new
@@ -67,7 +43,7 @@ impl Update {
 /// invalid value (naming the flag), a limit the kernel refuses (naming the
 /// cgroup file), nothing to update.
 pub fn update(store: &Store, name: &str, u: &Update) -> anyhow::Result<()> {
-    if !u.has_resources() && u.restart.is_none() {
+    if u.resources.is_empty() && u.restart.is_none() {
         bail!("you must provide one or more flags when using this command");
     }
     let mut record = store.find_container(name)?;
@@ -78,21 +54,12 @@ pub fn update(store: &Store, name: &str, u: &Update) -> anyhow::Result<()> {
         }
         record.restart = policy.to_string();
     }
-    if u.has_resources() {
+    if !u.resources.is_empty() {
         let mut spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())
             .with_context(|| format!("container {name}: cannot read its stored spec"))?;
         let mut linux = spec.linux().clone().unwrap_or_default();
         let mut current = linux.resources().clone().unwrap_or_default();
-        let mut flags = super::spec::RuntimeFlags {
-            memory: u.memory.clone(),
-            memory_swap: u.memory_swap.clone(),
-            memory_reservation: u.memory_reservation.clone(),
-            cpus: u.cpus.clone(),
-            cpu_shares: u.cpu_shares,
-            cpuset_cpus: u.cpuset_cpus.clone(),
-            pids_limit: u.pids_limit,
-            ..Default::default()
-        };
+        let mut flags = u.resources.clone();
         // --memory-swap alone keeps the memory limit the container has.
         if flags.memory.is_none()
             && flags.memory_swap.is_some()

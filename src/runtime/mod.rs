@@ -120,6 +120,15 @@ pub const ANNOTATION_VOLATILE: &str = "io.github.rcon.overlay.volatile";
 /// signals to it, reaps orphaned zombies and exits with the command's code.
 pub const ANNOTATION_INIT: &str = "io.github.rcon.init";
 
+/// Spec annotation: `"true"` makes the init a pod's infra process: once
+/// everything is set up it does not `execve` `process.args` (which are
+/// never looked up) but stays rcon's own code, closes every inherited
+/// descriptor above stderr, and sleeps until SIGTERM, SIGINT, SIGHUP or
+/// SIGQUIT ends it (exit 0), reaping any child. Its only job is to hold
+/// the namespaces (network, IPC, UTS) that a pod's containers join; no
+/// pause image is needed.
+pub const ANNOTATION_PAUSE: &str = "io.github.rcon.pause";
+
 /// Spec annotation: comma-separated extra supplementary groups (docker's
 /// `--group-add`), names resolved in the container's /etc/group, or numbers.
 pub const ANNOTATION_GROUP_ADD: &str = "io.github.rcon.group-add";

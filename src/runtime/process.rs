@@ -144,6 +144,33 @@ pub(crate) fn tiny_init(
     }
 }
 
+/// A pod's infra process ([`super::ANNOTATION_PAUSE`]), run by the
+/// container's PID 1 in place of `execve`: closes every descriptor above
+/// stderr (the start channel among them, so the caller sees the start
+/// succeed), blocks every signal and waits for them: SIGCHLD reaps, SIGTERM,
+/// SIGINT, SIGHUP and SIGQUIT exit 0, anything else is ignored.
+pub(crate) fn pause() -> ! {
+    use nix::sys::signal::Signal;
+    let all = SigSet::all();
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&all), None);
+    let _ = nix::sys::prctl::set_name(c"rcon-infra");
+    crate::sys::close_from(3);
+    loop {
+        match all.wait() {
+            Ok(Signal::SIGTERM | Signal::SIGINT | Signal::SIGHUP | Signal::SIGQUIT) => crate::sys::exit_now(0),
+            Ok(Signal::SIGCHLD) => {
+                use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+                while let Ok(s) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                    if s == WaitStatus::StillAlive {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

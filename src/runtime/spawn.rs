@@ -77,6 +77,8 @@ pub(crate) struct Plan {
     tiny_init: bool,
     /// Extra supplementary groups (annotation).
     group_add: Vec<String>,
+    /// Be a pod's infra: pause instead of exec (annotation).
+    pause: bool,
 }
 
 fn cstring(what: &str, s: &str) -> Result<CString, Error> {
@@ -239,6 +241,7 @@ impl Plan {
                 .filter(|d| !d.is_empty() && clone_flags & libc::CLONE_NEWUTS as u64 != 0),
             oom_score_adj: proc_.oom_score_adj(),
             tiny_init: annotations.get(super::ANNOTATION_INIT).is_some_and(|v| v == "true"),
+            pause: annotations.get(super::ANNOTATION_PAUSE).is_some_and(|v| v == "true"),
             group_add: annotations
                 .get(super::ANNOTATION_GROUP_ADD)
                 .map(|g| g.split(',').filter(|s| !s.is_empty()).map(String::from).collect())
@@ -635,6 +638,9 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
     let mut env = plan.env.clone();
     if process::env_get(&env, "HOME").is_none() {
         env.push(format!("HOME={}", user.home));
+    }
+    if plan.pause {
+        process::pause();
     }
     let cenv: Vec<CString> = env.iter().filter_map(|e| CString::new(e.as_str()).ok()).collect();
     let cmd = &plan.args[0];

@@ -47,7 +47,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 type Migration = fn(&rusqlite::Transaction, &Store) -> Result<()>;
 
 /// Every migration, in order; the schema version is the count applied.
-const MIGRATIONS: [Migration; 2] = [v1_containers, v2_images];
+const MIGRATIONS: [Migration; 3] = [v1_containers, super::pods::migrate_v2, v3_images];
 
 pub use super::rows::DbError;
 
@@ -177,12 +177,12 @@ fn v1_containers(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
     super::rows::import_json_records(tx, &path, &store.containers_dir())
 }
 
-/// Version 2: the image index in the database (`images`, one row per
+/// Version 3: the image index in the database (`images`, one row per
 /// image in the order they were added, the record as JSON; `image_names`,
 /// the tags and digest references they are found by), filled from
 /// `images.json`; and an index of the containers' status, for the
 /// running containers that networking and `ps` look at.
-fn v2_images(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
+fn v3_images(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
     let path = store.db_path();
     let wrap = |source| StoreError::Db(DbError { path: path.clone(), source });
     tx.execute_batch(

@@ -1,6 +1,6 @@
 //! The image index: which images the store holds, their tags, and the
 //! layers each one stacks. Rows of the store's database (tables `images`
-//! and `image_names`, schema version 2 in `db.rs`; before, the file
+//! and `image_names`, schema version 3 in `db.rs`; before, the file
 //! `images.json`, imported by the migration). Read without a lock; changed
 //! in one transaction under the store lock, which also orders them with
 //! layer removal. Blobs and layers stay content-addressed files, staged

@@ -7,7 +7,7 @@
 //! blobs/sha256/<hex>        manifests, configs (and compressed layers when kept)
 //! layers/<chain-hex>/diff/  one unpacked layer, an overlayfs lower dir
 //! layers/<chain-hex>/layer.json  its diff ID, parent chain ID and size
-//! rcon.db                   the database: containers' and images' rows, names (db.rs)
+//! rcon.db                   the database: containers', pods' and images' rows, names (db.rs)
 //! owners/<id>               the process still to finish container <id> (container::cleanup)
 //! containers/<id>/          one container: config.json, upper/, work/, merged/, logs
 //! events.log, events.log.1  the event log of `rcon events` (see events.rs)
@@ -30,6 +30,7 @@ mod images;
 mod layers;
 mod lock;
 mod mounts;
+pub mod pods;
 mod rows;
 
 pub use blobs::BlobWriter;
@@ -41,6 +42,7 @@ pub use images::{DamagedImage, ImageRecord};
 pub use layers::{LayerBlob, LayerInfo, LayerStaging};
 pub use lock::StoreLock;
 pub use mounts::{MountKind, MountPoint};
+pub use pods::{PodError, PodRecord};
 
 use std::path::{Path, PathBuf};
 

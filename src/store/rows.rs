@@ -263,7 +263,7 @@ fn legacy_state(data: &[u8]) -> std::result::Result<(String, Option<i32>, String
     Ok((status, exit_code, v.to_string()))
 }
 
-/// Schema version 2's import: a row per image of the image index of the
+/// Schema version 3's import: a row per image of the image index of the
 /// JSON layout (`<root>/images.json`), in its order, and its names (tags
 /// and digest references) in `image_names`. Each image is stored as its
 /// JSON text; one that does not parse as an image is read back as damaged

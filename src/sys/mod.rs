@@ -82,6 +82,22 @@ pub fn cloexec_from(first: i32) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Closes every file descriptor from `first` up (`close_range(2)`, Linux
+/// 5.9; on older kernels walks `/proc/self/fd`). For a process that will not
+/// `execve` but must not hold what it inherited (a pod's infra).
+pub fn close_from(first: i32) {
+    // SAFETY: plain syscall on integers; closing numbers this process owns.
+    let ret = unsafe { libc::syscall(libc::SYS_close_range, first as u32, u32::MAX, 0u32) };
+    if ret == 0 {
+        return;
+    }
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return };
+    let fds: Vec<i32> = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    for fd in fds.into_iter().filter(|&fd| fd >= first) {
+        close(fd);
+    }
+}
+
 /// Sets `IFF_UP` on the network interface `name` (e.g. `lo`) of the calling
 /// process's network namespace, with the `SIOCGIFFLAGS`/`SIOCSIFFLAGS` ioctls.
 pub fn interface_up(name: &str) -> Result<(), Errno> {
@@ -647,4 +663,107 @@ pub fn recv_byte_with_fd(sock: BorrowedFd<'_>) -> Result<(usize, u8, Option<Owne
         }
     }
     Ok((n, byte[0], received))
+}
+
+/// `fcntl(F_DUPFD_CLOEXEC)`: a close-on-exec copy of `fd` on the lowest free
+/// number ≥ `min`; returns that number (the caller owns it).
+pub fn dup_cloexec_above(fd: RawFd, min: RawFd) -> Result<RawFd, Errno> {
+    // SAFETY: fcntl on integers; the new descriptor is returned to the caller.
+    let n = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, min) };
+    if n < 0 { Err(Errno::last()) } else { Ok(n) }
+}
+
+/// Takes ownership of descriptor number `fd` that this process inherited
+/// at `execve` by protocol (e.g. the monitor's start pipe on fd 3); `None`
+/// when no such descriptor is open. Call it once per number, at start-up,
+/// before anything else can own that number.
+pub fn adopt_inherited_fd(fd: RawFd) -> Option<OwnedFd> {
+    // SAFETY: fcntl(F_GETFD) on an integer only tells whether it is open.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return None;
+    }
+    // SAFETY: the number is open and, by the contract above, owned by nobody
+    // else in this process.
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `read(2)` into the spare capacity of `buf` (nothing is zeroed first, so
+/// untouched pages of a large buffer stay out of the RSS); the bytes read
+/// are appended to `buf`. Returns how many (0 at end of file).
+pub fn read_spare(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Result<usize, Errno> {
+    let spare = buf.spare_capacity_mut();
+    // SAFETY: read writes at most `spare.len()` bytes into the spare capacity.
+    let n = unsafe { libc::read(fd.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len()) };
+    if n < 0 {
+        return Err(Errno::last());
+    }
+    let len = buf.len() + n as usize;
+    // SAFETY: read(2) initialised the `n` bytes after the old length.
+    unsafe { buf.set_len(len) };
+    Ok(n as usize)
+}
+
+/// Gives back memory a long-lived, mostly idle process (the monitor) does
+/// not use: the heap's free pages (`malloc_trim(3)`), the stack below the
+/// caller's frame (with a 16 KiB margin), and every page of a read-only
+/// file mapping (code, constants, the C library's) that holds no private
+/// copy: such pages come back from the page cache, identical, when touched
+/// again. Never drops memory that holds data: writable and anonymous
+/// mappings other than the unused stack are left alone.
+pub fn release_memory() {
+    let stack_start = drop_clean_file_pages();
+    // SAFETY: malloc_trim only returns free memory to the kernel.
+    unsafe { libc::malloc_trim(0) };
+    // The stack below this frame (with a 16 KiB margin) holds nothing live:
+    // callers are above, and the deeper calls made so far have returned.
+    let here = 0u8;
+    let sp = std::hint::black_box(&here) as *const u8 as usize;
+    let end = sp.saturating_sub(16 * 1024) & !4095;
+    if let Some(start) = stack_start
+        && start < end
+    {
+        // SAFETY: anonymous stack pages below every live frame: dropping
+        // them only makes them read back as zeros, which nothing relies on.
+        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+    }
+}
+
+/// Drops the clean pages of read-only file mappings (see
+/// [`release_memory`]); returns where the `[stack]` mapping starts.
+fn drop_clean_file_pages() -> Option<usize> {
+    let smaps = std::fs::read("/proc/self/smaps").ok()?;
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut current: Option<(usize, usize)> = None;
+    let mut stack_start = None;
+    for line in smaps.split(|&b| b == b'\n') {
+        let line = String::from_utf8_lossy(line);
+        let mut fields = line.split_whitespace();
+        let first = fields.next().unwrap_or_default();
+        if let Some((start, end)) = first.split_once('-')
+            && let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16))
+        {
+            // `start-end perms offset dev inode path`: read-only, file-backed.
+            let perms = fields.next().unwrap_or_default();
+            let inode = fields.nth(2).unwrap_or("0");
+            if fields.next() == Some("[stack]") {
+                stack_start = Some(start);
+            }
+            current = (perms.starts_with('r') && perms.as_bytes().get(1) == Some(&b'-') && inode != "0")
+                .then_some((start, end));
+        } else if first == "Anonymous:" {
+            // Pages written since the mapping (relocations): these must stay.
+            if let Some(range) = current.take()
+                && fields.next() == Some("0")
+            {
+                ranges.push(range);
+            }
+        }
+    }
+    for (start, end) in ranges {
+        // SAFETY: MADV_DONTNEED on a private, read-only file mapping without
+        // anonymous pages only drops page-table entries: the contents come
+        // back from the file on the next access.
+        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+    }
+    stack_start
 }

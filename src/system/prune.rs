@@ -13,8 +13,9 @@ pub const IMAGE_PRUNE_KEYS: &[&str] = &["until", "label", "label!", "dangling"];
 /// Filter keys `volume prune` accepts.
 pub const VOLUME_PRUNE_KEYS: &[&str] = &["label", "label!"];
 
-/// Removes the containers that do not run and pass `f`. Returns their IDs
-/// and the bytes of their writable layers.
+/// Removes the containers that do not run and pass `f`, except the infra
+/// containers of pods (`pod rm`/`pod prune` remove those). Returns their
+/// IDs and the bytes of their writable layers.
 pub fn containers(store: &Store, f: &Filters) -> anyhow::Result<(Vec<String>, u64)> {
     crate::container::cleanup::sweep_all(store);
     let now = Utc::now();
@@ -22,6 +23,7 @@ pub fn containers(store: &Store, f: &Filters) -> anyhow::Result<(Vec<String>, u6
     let mut reclaimed = 0;
     for c in store.list_containers(&Default::default())? {
         if store.container_state(&c.id)?.status == ContainerStatus::Running
+            || c.labels.contains_key(crate::pod::LABEL_INFRA)
             || !f.labels_match(&c.labels)
             || !f.until_ok(c.created, now).map_err(anyhow::Error::msg)?
         {

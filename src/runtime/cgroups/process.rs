@@ -1,5 +1,5 @@
-//! Reading and freezing a running container's cgroup from the outside, for
-//! `stats`, `top`-like queries and `pause`: found through the init's
+//! The read side of [`super`]: reading and freezing a running container's
+//! cgroup from the outside, for `stats`, `top`-like queries and `pause`: found through the init's
 //! `/proc/<pid>/cgroup`, on cgroup v1, v2 or a hybrid of both.
 
 use std::path::{Path, PathBuf};

@@ -24,6 +24,8 @@
 //! hybrid hosts the v1 `devices` hierarchy governs (the container has no
 //! cgroup2 directory).
 
+pub mod process;
+
 use super::Error;
 use oci_spec::runtime::{LinuxDeviceCgroup, LinuxDeviceType, LinuxResources};
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,329 @@
+//! Pods: groups of containers that share one network, IPC and UTS
+//! namespace (so they reach each other on `localhost` and have one host
+//! name), as podman's pods and Kubernetes' Pods.
+//!
+//! # Model
+//!
+//! - A pod is a row of the store's `pods` table ([`PodRecord`]): name, ID,
+//!   labels, host name, and the settings of its network (published ports,
+//!   `--network`, `--add-host`, `--dns`).
+//! - Its namespaces are held by an **infra container**, an ordinary
+//!   container record named `<pod id 12>-infra` with no image (an empty
+//!   root filesystem) whose init is rcon's own pause loop
+//!   (`runtime::ANNOTATION_PAUSE`): no pause image to pull, one monitor
+//!   like any detached container, ~nothing in memory but shared pages. The
+//!   pod's published ports are the infra's `-p` (its network endpoint
+//!   carries the DNAT), so they exist while the infra runs.
+//! - A member container is created with `container::RunOptions::join` set
+//!   to the infra: its spec joins the infra's network, IPC and UTS
+//!   namespaces, and every start re-joins them at the infra's current pid
+//!   (so a pod can be stopped and started again). Members carry the label
+//!   [`LABEL_POD`] (the pod ID); the infra also [`LABEL_INFRA`].
+//! - Lifecycle order: the infra starts first and stops last.
+//!
+//! Nothing here forks: starting goes through `container::start` (a
+//! monitor per container, hazard 7 and 9 as for any container).
+
+use crate::container::{self, RunOptions};
+use crate::store::{ContainerRow, ContainerStatus, PodError, PodRecord, Store, events};
+use anyhow::{Context as _, bail};
+use chrono::Utc;
+use nix::sys::signal::Signal;
+use serde_json::{Value, json};
+
+/// Label on every container of a pod (the infra included): the pod's ID.
+pub const LABEL_POD: &str = "io.rcon.pod";
+/// Label on a pod's infra container (`"true"`).
+pub const LABEL_INFRA: &str = "io.rcon.pod.infra";
+/// The image name shown for infra containers (there is no such image).
+pub const INFRA_IMAGE: &str = "rcon/infra";
+
+/// What `rcon pod create` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    /// `--name` (default: a generated name).
+    pub name: Option<String>,
+    /// `--hostname` (default: the pod's name).
+    pub hostname: Option<String>,
+    /// `--label KEY=VALUE`.
+    pub labels: Vec<String>,
+    /// `-p` specs, as for `run`.
+    pub publish: Vec<String>,
+    /// `--network` (bridge, none, host or a network's name).
+    pub network: Option<String>,
+    /// `--add-host NAME:IP`.
+    pub add_hosts: Vec<String>,
+    /// `--dns`.
+    pub dns: Vec<String>,
+    /// `--dns-search`.
+    pub dns_search: Vec<String>,
+}
+
+/// Creates a pod and its infra container (not started; [`start`] or the
+/// first member's run starts it). Errors: a bad or taken name (pods and
+/// containers are separate name spaces), bad `-p`/`--network` values, a
+/// host port already taken. Nothing remains after an error.
+pub fn create(store: &Store, opts: &CreateOptions) -> anyhow::Result<PodRecord> {
+    if let Some(n) = &opts.name
+        && !crate::util::is_valid_name(n)
+    {
+        bail!("invalid pod name ({n}): only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    }
+    let mut labels = std::collections::BTreeMap::new();
+    for l in &opts.labels {
+        let (k, v) = l.split_once('=').unwrap_or((l, ""));
+        if k.is_empty() {
+            bail!("invalid label {l:?}: the key is empty");
+        }
+        labels.insert(k.to_string(), v.to_string());
+    }
+    let id = crate::util::random_hex(32);
+    let mut pod = PodRecord {
+        id: id.clone(),
+        name: opts.name.clone().unwrap_or_default(),
+        created: Utc::now(),
+        labels,
+        hostname: String::new(),
+        infra_id: String::new(),
+        publish: opts.publish.clone(),
+        network: opts.network.clone(),
+        add_hosts: opts.add_hosts.clone(),
+        dns: opts.dns.clone(),
+        dns_search: opts.dns_search.clone(),
+    };
+    claim_name(store, &mut pod, opts.name.is_some())?;
+    pod.hostname = opts.hostname.clone().unwrap_or_else(|| pod.name.clone());
+    let made = (|| -> anyhow::Result<()> {
+        let infra = container::create(store, &infra_options(&pod))?;
+        container::cleanup::release(store, &infra.record.id);
+        pod.infra_id = infra.record.id;
+        store.update_pod(&pod)?;
+        Ok(())
+    })();
+    if let Err(e) = made {
+        if !pod.infra_id.is_empty() {
+            let _ = container::remove(store, &pod.infra_id, true);
+        }
+        let _ = store.remove_pod(&pod.id);
+        return Err(e);
+    }
+    events::record(store, "pod", "create", &pod.id, &[("name", &pod.name)]);
+    Ok(pod)
+}
+
+fn claim_name(store: &Store, pod: &mut PodRecord, user_given: bool) -> anyhow::Result<()> {
+    if user_given {
+        return Ok(store.create_pod(pod)?);
+    }
+    for attempt in 0..10 {
+        pod.name = container::names::generate();
+        if attempt >= 3 {
+            pod.name = format!("{}{}", pod.name, attempt);
+        }
+        match store.create_pod(pod) {
+            Err(PodError::NameInUse { .. }) => continue,
+            other => return Ok(other?),
+        }
+    }
+    bail!("could not generate a unique pod name; pass --name")
+}
+
+/// The infra container's options for `pod`.
+fn infra_options(pod: &PodRecord) -> RunOptions {
+    RunOptions {
+        image: INFRA_IMAGE.into(),
+        command: vec!["rcon-infra".into()],
+        name: Some(format!("{}-infra", &pod.id[..12])),
+        hostname: Some(pod.hostname.clone()),
+        labels: vec![format!("{LABEL_POD}={}", pod.id), format!("{LABEL_INFRA}=true")],
+        network: crate::network::NetworkOptions {
+            network: pod.network.clone(),
+            publish: pod.publish.clone(),
+            add_hosts: pod.add_hosts.clone(),
+            dns: pod.dns.clone(),
+            dns_search: pod.dns_search.clone(),
+            ..Default::default()
+        },
+        infra: true,
+        ..Default::default()
+    }
+}
+
+/// Makes `opts` create a member of pod `name` (name, ID or prefix): joins
+/// its infra (started first if it is not running), takes the pod's host
+/// name unless one is given, and labels it with the pod's ID. Returns the
+/// pod. `rcon run/create --pod` and `kube play` call this before
+/// `container::create`.
+pub fn join(store: &Store, name: &str, opts: &mut RunOptions) -> anyhow::Result<PodRecord> {
+    let pod = store.find_pod(name)?;
+    ensure_infra_running(store, &pod)?;
+    opts.join = Some(pod.infra_id.clone());
+    if opts.hostname.is_none() {
+        opts.hostname = Some(pod.hostname.clone());
+    }
+    opts.labels.push(format!("{LABEL_POD}={}", pod.id));
+    Ok(pod)
+}
+
+fn ensure_infra_running(store: &Store, pod: &PodRecord) -> anyhow::Result<()> {
+    let state = store.container_state(&pod.infra_id).with_context(|| {
+        format!("pod {}: its infra container is gone; remove the pod (`rcon pod rm -f {}`)", pod.name, pod.name)
+    })?;
+    if state.status != ContainerStatus::Running {
+        container::start(store, &pod.infra_id)
+            .with_context(|| format!("cannot start the infra of pod {}", pod.name))?;
+    }
+    Ok(())
+}
+
+/// The pod's containers (infra included), oldest first.
+pub fn members(store: &Store, pod: &PodRecord) -> anyhow::Result<Vec<ContainerRow>> {
+    Ok(store
+        .list_containers(&Default::default())?
+        .into_iter()
+        .filter(|c| c.labels.get(LABEL_POD) == Some(&pod.id))
+        .collect())
+}
+
+/// True for a pod's infra container row.
+pub fn is_infra(row: &ContainerRow) -> bool {
+    row.labels.get(LABEL_INFRA).is_some_and(|v| v == "true")
+}
+
+/// podman's pod status from its containers: `Created` (none started yet),
+/// `Running` (all run), `Degraded` (some run), `Exited` (none runs).
+pub fn status(members: &[ContainerRow]) -> &'static str {
+    let running = members.iter().filter(|c| c.state.status == ContainerStatus::Running).count();
+    if members.is_empty() || members.iter().all(|c| c.state.status == ContainerStatus::Created) {
+        "Created"
+    } else if running == members.len() {
+        "Running"
+    } else if running > 0 {
+        "Degraded"
+    } else {
+        "Exited"
+    }
+}
+
+/// Starts a pod: its infra, then every member not running. Returns the pod.
+pub fn start(store: &Store, name: &str) -> anyhow::Result<PodRecord> {
+    let pod = store.find_pod(name)?;
+    ensure_infra_running(store, &pod)?;
+    for c in members(store, &pod)?.iter().filter(|c| !is_infra(c)) {
+        if c.state.status != ContainerStatus::Running {
+            container::start(store, &c.id)
+                .with_context(|| format!("pod {}: cannot start container {}", pod.name, c.name))?;
+        }
+    }
+    events::record(store, "pod", "start", &pod.id, &[("name", &pod.name)]);
+    Ok(pod)
+}
+
+/// Stops a pod: every member with its stop signal (SIGKILL after
+/// `timeout` seconds, default each one's), then the infra.
+pub fn stop(store: &Store, name: &str, timeout: Option<u64>) -> anyhow::Result<PodRecord> {
+    let pod = store.find_pod(name)?;
+    let all = members(store, &pod)?;
+    let (infra, others): (Vec<_>, Vec<_>) = all.iter().partition(|c| is_infra(c));
+    for c in others.iter().chain(infra.iter()) {
+        if c.state.status == ContainerStatus::Running {
+            container::lifecycle::stop(store, &c.id, timeout)
+                .with_context(|| format!("pod {}: cannot stop container {}", pod.name, c.name))?;
+        }
+    }
+    events::record(store, "pod", "stop", &pod.id, &[("name", &pod.name)]);
+    Ok(pod)
+}
+
+/// Sends `signal` to every running container of the pod (members, then
+/// the infra).
+pub fn kill(store: &Store, name: &str, signal: Signal) -> anyhow::Result<PodRecord> {
+    let pod = store.find_pod(name)?;
+    let all = members(store, &pod)?;
+    let (infra, others): (Vec<_>, Vec<_>) = all.iter().partition(|c| is_infra(c));
+    for c in others.iter().chain(infra.iter()) {
+        if c.state.status == ContainerStatus::Running {
+            container::lifecycle::kill(store, &c.id, signal)
+                .with_context(|| format!("pod {}: cannot kill container {}", pod.name, c.name))?;
+        }
+    }
+    events::record(store, "pod", "kill", &pod.id, &[("name", &pod.name)]);
+    Ok(pod)
+}
+
+/// Removes a pod and its containers (members first, then the infra; with
+/// `volumes`, their anonymous volumes too). A pod with running containers
+/// is refused unless `force`, which kills them.
+pub fn remove(store: &Store, name: &str, force: bool, volumes: bool) -> anyhow::Result<PodRecord> {
+    let pod = store.find_pod(name)?;
+    let all = members(store, &pod)?;
+    if !force && all.iter().any(|c| c.state.status == ContainerStatus::Running) {
+        bail!(
+            "pod {} has running containers: stop it first (`rcon pod stop {}`) or remove it with -f",
+            pod.name,
+            pod.name
+        );
+    }
+    let (infra, others): (Vec<_>, Vec<_>) = all.iter().partition(|c| is_infra(c));
+    for c in others.iter().chain(infra.iter()) {
+        match container::remove(store, &c.id, force) {
+            Ok(Some(record)) if volumes => crate::volume::remove_anonymous(store, &record),
+            Ok(_) => {}
+            Err(e)
+                if e.chain()
+                    .any(|c| matches!(c.downcast_ref(), Some(crate::store::StoreError::NoSuchContainer(_)))) => {}
+            Err(e) => return Err(e.context(format!("pod {}: cannot remove container {}", pod.name, c.name))),
+        }
+    }
+    store.remove_pod(&pod.id)?;
+    events::record(store, "pod", "remove", &pod.id, &[("name", &pod.name)]);
+    Ok(pod)
+}
+
+/// Removes every pod none of whose containers runs; returns their IDs.
+pub fn prune(store: &Store) -> anyhow::Result<Vec<String>> {
+    let mut gone = Vec::new();
+    for pod in store.pods()? {
+        let all = members(store, &pod)?;
+        if all.iter().all(|c| c.state.status != ContainerStatus::Running) {
+            remove(store, &pod.id, false, false)?;
+            gone.push(pod.id);
+        }
+    }
+    Ok(gone)
+}
+
+/// A pod as `rcon pod inspect` shows it (podman's keys).
+pub fn inspect_json(store: &Store, pod: &PodRecord) -> anyhow::Result<Value> {
+    let all = members(store, &pod.clone())?;
+    let containers: Vec<Value> = all
+        .iter()
+        .map(|c| json!({"Id": c.id, "Name": c.name, "State": container::inspect::status_word(&c.state)}))
+        .collect();
+    let ports = crate::network::settings_json(store, &pod.infra_id)["Ports"].clone();
+    Ok(json!({
+        "Id": pod.id,
+        "Name": pod.name,
+        "Created": pod.created.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        "State": status(&all),
+        "Hostname": pod.hostname,
+        "Labels": pod.labels,
+        "CreateInfra": true,
+        "InfraContainerID": pod.infra_id,
+        "InfraConfig": {
+            "PortBindings": ports,
+            "Networks": [pod.network.clone().unwrap_or_else(|| "bridge".into())],
+            "HostAdd": pod.add_hosts,
+            "DNSServer": pod.dns,
+            "DNSSearch": pod.dns_search,
+        },
+        "SharedNamespaces": ["ipc", "net", "uts"],
+        "NumContainers": all.len(),
+        "Containers": containers,
+    }))
+}
+
+/// Pod names by ID, for the POD column of `ps`.
+pub fn names_by_id(store: &Store) -> std::collections::HashMap<String, String> {
+    store.pods().unwrap_or_default().into_iter().map(|p| (p.id, p.name)).collect()
+}
