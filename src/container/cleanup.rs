@@ -81,15 +81,14 @@ fn owner_path(store: &Store, id: &str) -> PathBuf {
 /// after anything removed the directory (a retried create). Errors: the
 /// directory or file cannot be written (a full disk).
 pub fn claim(store: &Store, id: &str) -> std::io::Result<()> {
-    let owners = owners_dir(store);
     let text = owner_text(std::process::id() as i32);
     let path = owner_path(store, id);
-    if let Err(e) = std::fs::write(&path, &text) {
+    if let Err(e) = write_owner(store, id, &text) {
         if e.kind() != std::io::ErrorKind::NotFound {
             return Err(e);
         }
-        std::fs::create_dir_all(&owners)?;
-        std::fs::write(&path, &text)?;
+        std::fs::create_dir_all(owners_dir(store))?;
+        write_owner(store, id, &text)?;
     }
     // The owner file exists before the directory: a sweep never sees the
     // directory of a live create without its owner.
@@ -100,11 +99,22 @@ pub fn claim(store: &Store, id: &str) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Replaces the owner file of container `id` atomically (a temporary file
+/// beside it, then rename): a concurrent sweep reads the old or the new
+/// owner, never an empty file that it would take for a dead one.
+fn write_owner(store: &Store, id: &str, text: &str) -> std::io::Result<()> {
+    let tmp = owners_dir(store).join(format!(".{id}.{}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, owner_path(store, id)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
 /// Makes process `pid` (a container's monitor) the owner of container
 /// `id`, if the container still exists.
 pub fn claim_for(store: &Store, id: &str, pid: i32) {
     if store.container_dir(id).join("config.json").exists() {
-        let _ = std::fs::write(owner_path(store, id), format!("{} complete\n", owner_text(pid).trim_end()));
+        let _ = write_owner(store, id, &format!("{} complete\n", owner_text(pid).trim_end()));
     }
 }
 
@@ -118,9 +128,8 @@ fn owner_text(pid: i32) -> String {
 /// container is kept as `Created` (unless `--rm`); before this, a dead
 /// owner's container is removed as half-made.
 pub fn mark_complete(store: &Store, id: &str) {
-    let path = owner_path(store, id);
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let _ = std::fs::write(&path, format!("{} complete\n", text.trim_end()));
+    if let Ok(text) = std::fs::read_to_string(owner_path(store, id)) {
+        let _ = write_owner(store, id, &format!("{} complete\n", text.trim_end()));
     }
 }
 
@@ -214,6 +223,13 @@ pub fn sweep(store: &Store) -> Swept {
     let mut out = Swept::default();
     for entry in entries.flatten() {
         let Some(id) = entry.file_name().to_str().map(str::to_string) else { continue };
+        if let Some(pid) = id.strip_prefix('.').and_then(|t| t.rsplit_once('.')).and_then(|(_, p)| p.parse().ok()) {
+            // A temporary owner file of a writer killed before its rename.
+            if !process_alive(pid, None) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+            continue;
+        }
         if !is_id(&id) || owner_dead(store, &id) != Some(true) {
             continue;
         }
