@@ -362,8 +362,9 @@ fn oci_hooks_get_the_state_on_stdin_and_a_failing_one_fails_create() {
         &b,
         serde_json::json!({
             "createRuntime": [sh_hook(&b, "cat > $HOOKDIR/createRuntime.json")],
-            "poststart": [sh_hook(&b, "cat > $HOOKDIR/poststart.json")],
-            "poststop": [sh_hook(&b, "cat > $HOOKDIR/poststop.json")]
+            // A failing poststart or poststop hook is a warning: the next ones run.
+            "poststart": [sh_hook(&b, "exit 1"), sh_hook(&b, "cat > $HOOKDIR/poststart.json")],
+            "poststop": [sh_hook(&b, "exit 2"), sh_hook(&b, "cat > $HOOKDIR/poststop.json")]
         }),
     );
     let id = unique("hooks");
@@ -390,5 +391,261 @@ fn oci_hooks_get_the_state_on_stdin_and_a_failing_one_fails_create() {
     assert_eq!(c, 1, "{err}");
     assert!(err.contains(&id) && err.contains("createRuntime hook /bin/sh failed"), "{err}");
     assert_eq!(code(&oci(&rcon, &["state", &id])), 1, "a failed create leaves no state");
+    assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+}
+
+/// Edits the bundle's config.json with `f`.
+fn edit_config(b: &Bundle, f: impl FnOnce(&mut serde_json::Value)) {
+    let path = b.dir.join("config.json");
+    let mut config: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    f(&mut config);
+    std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+}
+
+/// Mount points in the caller's mount namespace under `dir`.
+fn mounts_under(dir: &Path) -> Vec<String> {
+    let dir = dir.canonicalize().unwrap();
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4).map(str::to_string))
+        .filter(|mp| Path::new(mp).starts_with(&dir))
+        .collect()
+}
+
+/// Runs the bundle's container through create/start, waits for it to end
+/// (its script writes into /out) and deletes it; asserts nothing of it is
+/// left (state, cgroup, mounts under the bundle).
+#[track_caller]
+fn run_to_end(rcon: &Rcon, b: &Bundle, id: &str) {
+    let _guard = Cleanup { rcon, id: id.to_string() };
+    let (c, err) = create(rcon, b, &[], id);
+    assert_eq!(c, 0, "create failed: {err}");
+    oci_ok(rcon, &["start", id]);
+    wait_for("the container to end", || state(rcon, id)["status"] == "stopped");
+    oci_ok(rcon, &["delete", id]);
+    assert!(cgroup_dirs(id).is_empty(), "cgroup left: {:?}", cgroup_dirs(id));
+    assert!(mounts_under(&b.dir).is_empty(), "mounts left: {:?}", mounts_under(&b.dir));
+}
+
+/// A create that must fail: returns its stderr; asserts that it left no
+/// state, cgroup or mount.
+#[track_caller]
+fn create_fails(rcon: &Rcon, b: &Bundle, id: &str) -> String {
+    let _guard = Cleanup { rcon, id: id.to_string() };
+    let (c, err) = create(rcon, b, &[], id);
+    assert_eq!(c, 1, "create should fail: {err}");
+    assert!(err.contains(id), "{err}");
+    assert_eq!(code(&oci(rcon, &["state", id])), 1, "a failed create leaves no state");
+    assert!(cgroup_dirs(id).is_empty(), "cgroup left: {:?}", cgroup_dirs(id));
+    assert!(mounts_under(&b.dir).is_empty(), "mounts left: {:?}", mounts_under(&b.dir));
+    err
+}
+
+/// The optional fields (`shared:N`, `master:N`, `unbindable`) of the `/`
+/// line of a mountinfo text.
+fn root_propagation(mountinfo: &str) -> String {
+    let line = mountinfo.lines().find(|l| l.split(' ').nth(4) == Some("/")).expect("a / line");
+    let (left, _) = line.split_once(" - ").unwrap();
+    left.split(' ').skip(6).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn oci_rootfs_propagation_shared_and_unbindable_apply_to_the_container_root() {
+    let rcon = Rcon::new();
+    // (A slave root shows `master:N` only where the host's / is shared.)
+    for (mode, expect) in [("shared", "shared:"), ("rshared", "shared:"), ("unbindable", "unbindable"), ("slave", "")] {
+        let b = Bundle::new(&rcon, &format!("prop-{mode}"), &["sh", "-c", "cat /proc/self/mountinfo > /out/mi"], false);
+        edit_config(&b, |c| c["linux"]["rootfsPropagation"] = mode.into());
+        run_to_end(&rcon, &b, &unique(&format!("prop-{mode}")));
+        let mi = std::fs::read_to_string(b.out.join("mi")).unwrap();
+        let fields = root_propagation(&mi);
+        assert!(fields.contains(expect), "rootfsPropagation {mode}: / has {fields:?}\n{mi}");
+        if mode == "slave" {
+            assert!(!fields.contains("shared:"), "rootfsPropagation {mode}: / has {fields:?}\n{mi}");
+        }
+        if mode != "slave" {
+            // Never a peer of a host mount: nothing goes back to the host.
+            let host = root_propagation(&std::fs::read_to_string("/proc/self/mountinfo").unwrap());
+            let own: Vec<&str> = host.split(' ').filter(|f| f.starts_with("shared:")).collect();
+            for f in own {
+                assert!(!fields.split(' ').any(|x| x == f), "{mode}: the container's / is a peer of the host's ({f})");
+            }
+        }
+    }
+}
+
+#[test]
+fn oci_a_spec_denying_all_devices_keeps_the_default_ones_and_can_mknod() {
+    let rcon = Rcon::new();
+    let script = "echo x > /dev/null && head -c 4 /dev/zero > /out/zero && ls -l /dev/test1 > /out/dev";
+    let b = Bundle::new(&rcon, "devs", &["sh", "-c", script], false);
+    edit_config(&b, |c| {
+        c["linux"]["resources"] = serde_json::json!({"devices": [{"allow": false, "access": "rwm"}]});
+        c["linux"]["devices"] =
+            serde_json::json!([{"path": "/dev/test1", "type": "c", "major": 1, "minor": 3, "fileMode": 438}]);
+    });
+    run_to_end(&rcon, &b, &unique("devs"));
+    assert_eq!(std::fs::read(b.out.join("zero")).unwrap(), vec![0u8; 4]);
+    let dev = std::fs::read_to_string(b.out.join("dev")).unwrap();
+    assert!(dev.starts_with("crw-rw-rw-") && dev.contains("1,   3"), "{dev}");
+}
+
+#[test]
+fn oci_unknown_capabilities_and_unavailable_features_are_named() {
+    let rcon = Rcon::new();
+    let b = Bundle::new(&rcon, "refused", &["true"], false);
+    edit_config(&b, |c| c["process"]["capabilities"]["bounding"] = serde_json::json!(["CAP_KILL", "CAP_NOPE"]));
+    let err = create_fails(&rcon, &b, &unique("caps"));
+    assert!(err.contains("unknown capability \"CAP_NOPE\" in process.capabilities.bounding"), "{err}");
+
+    // SELinux labels are never applied by rcon: an error, not ignored.
+    let b = Bundle::new(&rcon, "label", &["true"], false);
+    edit_config(&b, |c| c["linux"]["mountLabel"] = "system_u:object_r:svirt_sandbox_file_t:s0:c1,c2".into());
+    let err = create_fails(&rcon, &b, &unique("label"));
+    assert!(err.contains("linux.mountLabel"), "{err}");
+
+    // AppArmor: applied where the kernel has it, else refused by name.
+    let apparmor = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled").is_ok_and(|s| s.trim() == "Y");
+    if !apparmor {
+        let b = Bundle::new(&rcon, "aa", &["true"], false);
+        edit_config(&b, |c| c["process"]["apparmorProfile"] = "acme_secure_profile".into());
+        let err = create_fails(&rcon, &b, &unique("aa"));
+        assert!(err.contains("process.apparmorProfile") && err.contains("acme_secure_profile"), "{err}");
+    }
+
+    // net_cls: written where a v1 hierarchy has it, else refused by name.
+    let b = Bundle::new(&rcon, "netcls", &["sh", "-c", "cat /proc/self/cgroup > /out/cg"], false);
+    edit_config(&b, |c| c["linux"]["resources"] = serde_json::json!({"network": {"classID": 1048577}}));
+    let id = unique("netcls");
+    if Path::new("/sys/fs/cgroup/net_cls/cgroup.procs").exists()
+        || Path::new("/sys/fs/cgroup/net_cls,net_prio").exists()
+    {
+        run_to_end(&rcon, &b, &id);
+    } else {
+        let err = create_fails(&rcon, &b, &id);
+        assert!(err.contains("linux.resources.network.classID") && err.contains("net_cls"), "{err}");
+    }
+
+    // blkio weights need BFQ: refused by name where the file is missing.
+    let b = Bundle::new(&rcon, "weight", &["true"], false);
+    edit_config(&b, |c| c["linux"]["resources"] = serde_json::json!({"blockIO": {"weight": 500}}));
+    let weight_files = ["blkio/blkio.weight", "blkio/blkio.bfq.weight", "io.weight", "io.bfq.weight"];
+    if !weight_files.iter().any(|f| Path::new("/sys/fs/cgroup").join(f).exists()) {
+        let err = create_fails(&rcon, &b, &unique("weight"));
+        assert!(err.contains("linux.resources.blockIO.weight"), "{err}");
+    }
+}
+
+/// The cgroup2 mount that offers `hugetlb`, if any (a v2 or hybrid host).
+fn v2_hugetlb_root() -> Option<PathBuf> {
+    let mi = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    mi.lines()
+        .filter(|l| l.split_once(" - ").is_some_and(|(_, r)| r.starts_with("cgroup2 ")))
+        .filter_map(|l| l.split(' ').nth(4).map(PathBuf::from))
+        .find(|root| std::fs::read_to_string(root.join("cgroup.controllers")).is_ok_and(|c| c.contains("hugetlb")))
+}
+
+#[test]
+fn oci_hugepage_limits_are_written_and_a_bad_page_size_is_refused() {
+    let rcon = Rcon::new();
+    let v1 = Path::new("/sys/fs/cgroup/hugetlb/cgroup.procs").exists();
+    let v2 = v2_hugetlb_root();
+    assert!(v1 || v2.is_some(), "this test needs the hugetlb cgroup controller (v1 or v2)");
+    assert!(Path::new("/sys/kernel/mm/hugepages/hugepages-2048kB").exists(), "this test needs 2MB huge pages");
+    let id = unique("huge");
+    let b = Bundle::new(&rcon, "huge", &["sleep", "1000"], false);
+    let path = format!("/rcon-oci-test/{id}");
+    edit_config(&b, |c| {
+        c["linux"]["cgroupsPath"] = path.clone().into();
+        c["linux"]["resources"] = serde_json::json!({"hugepageLimits": [{"pageSize": "2MB", "limit": 1073741824u64}]});
+    });
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let file = if v1 {
+        PathBuf::from(format!("/sys/fs/cgroup/hugetlb{path}/hugetlb.2MB.limit_in_bytes"))
+    } else {
+        v2.clone().unwrap().join(path.trim_start_matches('/')).join("hugetlb.2MB.max")
+    };
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), "1073741824", "{}", file.display());
+    oci_ok(&rcon, &["delete", &id]);
+    assert!(!file.parent().unwrap().exists(), "cgroup left: {}", file.parent().unwrap().display());
+
+    edit_config(&b, |c| {
+        c["linux"]["resources"] = serde_json::json!({"hugepageLimits": [{"pageSize": "3MB", "limit": 1048576}]});
+    });
+    let err = create_fails(&rcon, &b, &id);
+    assert!(err.contains("hugepageLimits") && err.contains("\"3MB\""), "{err}");
+    assert!(!file.parent().unwrap().exists(), "cgroup left: {}", file.parent().unwrap().display());
+    for root in [Some(PathBuf::from("/sys/fs/cgroup/hugetlb")), v2].into_iter().flatten() {
+        let _ = std::fs::remove_dir(root.join("rcon-oci-test"));
+    }
+}
+
+/// Kills and reaps the child on drop.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn oci_joins_an_existing_mount_namespace() {
+    let rcon = Rcon::new();
+    let holder = KillOnDrop(
+        std::process::Command::new("unshare").args(["--mount", "sleep", "1000"]).spawn().expect("unshare (util-linux)"),
+    );
+    let ns = format!("/proc/{}/ns/mnt", holder.0.id());
+    let own = std::fs::read_link("/proc/self/ns/mnt").unwrap();
+    wait_for("unshare's mount namespace", || std::fs::read_link(&ns).is_ok_and(|l| l != own));
+    let target = std::fs::read_link(&ns).unwrap();
+    let b = Bundle::new(&rcon, "joinmnt", &["sleep", "1000"], false);
+    edit_config(&b, |c| {
+        c["linux"]["namespaces"] =
+            serde_json::json!([{"type": "pid"}, {"type": "mount", "path": ns}, {"type": "ipc"}, {"type": "uts"}]);
+    });
+    let id = unique("joinmnt");
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let pid = state(&rcon, &id)["pid"].as_i64().unwrap();
+    assert_eq!(std::fs::read_link(format!("/proc/{pid}/ns/mnt")).unwrap(), target);
+    oci_ok(&rcon, &["delete", &id]);
+    // Nothing was mounted in the caller's namespace.
+    assert!(mounts_under(&b.dir).is_empty(), "mounts left: {:?}", mounts_under(&b.dir));
+}
+
+#[test]
+fn oci_without_a_mount_namespace_mounts_nothing_on_the_host() {
+    let rcon = Rcon::new();
+    let script = "if touch /x 2>/dev/null; then echo writable; else echo read-only; fi > /out/ro; \
+                  ls /proc/1 > /dev/null && echo proc > /out/proc; sleep 1000";
+    let b = Bundle::new(&rcon, "nomnt", &["sh", "-c", script], false);
+    edit_config(&b, |c| {
+        c["linux"]["namespaces"] = serde_json::json!([{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}]);
+        c["root"]["readonly"] = true.into();
+    });
+    let id = unique("nomnt");
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let pid = state(&rcon, &id)["pid"].as_i64().unwrap();
+    // The container is in the caller's mount namespace…
+    assert_eq!(
+        std::fs::read_link(format!("/proc/{pid}/ns/mnt")).unwrap(),
+        std::fs::read_link("/proc/self/ns/mnt").unwrap()
+    );
+    oci_ok(&rcon, &["start", &id]);
+    wait_for("the container's report", || b.out.join("proc").metadata().is_ok_and(|m| m.len() > 0));
+    // …with its own mounts (read-only root, /proc, the /out bind) that the
+    // host does not see.
+    assert_eq!(std::fs::read_to_string(b.out.join("ro")).unwrap(), "read-only\n");
+    assert!(mounts_under(&b.dir).is_empty(), "mounts on the host: {:?}", mounts_under(&b.dir));
+    oci_ok(&rcon, &["delete", "--force", &id]);
+    assert!(mounts_under(&b.dir).is_empty(), "mounts left: {:?}", mounts_under(&b.dir));
     assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
 }

@@ -306,39 +306,13 @@ pub fn parse_size(flag: &str, s: &str) -> anyhow::Result<i64> {
     Ok(bytes as i64)
 }
 
-/// docker's default device cgroup rules: deny all, then mknod of any
-/// device, and use of null, zero, full, random, urandom, tty, console,
-/// ptmx, the pts devices and tun.
+/// docker's default device cgroup rules: deny all, then the runtime's
+/// defaults ([`crate::runtime::cgroups::default_allowed_devices`]: mknod of
+/// any device, null, zero, full, random, urandom, tty, console, ptmx, the
+/// pts devices and tun).
 fn default_device_rules() -> anyhow::Result<Vec<oci_spec::runtime::LinuxDeviceCgroup>> {
-    use oci_spec::runtime::{LinuxDeviceCgroupBuilder, LinuxDeviceType as T};
-    let rule = |allow: bool, t: Option<T>, major: Option<i64>, minor: Option<i64>, access: &str| {
-        let mut b = LinuxDeviceCgroupBuilder::default().allow(allow).access(access);
-        if let Some(t) = t {
-            b = b.typ(t);
-        }
-        if let Some(m) = major {
-            b = b.major(m);
-        }
-        if let Some(m) = minor {
-            b = b.minor(m);
-        }
-        b.build()
-    };
-    Ok(vec![
-        rule(false, None, None, None, "rwm")?,
-        rule(true, Some(T::C), None, None, "m")?,
-        rule(true, Some(T::B), None, None, "m")?,
-        rule(true, Some(T::C), Some(1), Some(3), "rwm")?,
-        rule(true, Some(T::C), Some(1), Some(5), "rwm")?,
-        rule(true, Some(T::C), Some(1), Some(7), "rwm")?,
-        rule(true, Some(T::C), Some(1), Some(8), "rwm")?,
-        rule(true, Some(T::C), Some(1), Some(9), "rwm")?,
-        rule(true, Some(T::C), Some(5), Some(0), "rwm")?,
-        rule(true, Some(T::C), Some(5), Some(1), "rwm")?,
-        rule(true, Some(T::C), Some(5), Some(2), "rwm")?,
-        rule(true, Some(T::C), Some(136), None, "rwm")?,
-        rule(true, Some(T::C), Some(10), Some(200), "rwm")?,
-    ])
+    let deny = oci_spec::runtime::LinuxDeviceCgroupBuilder::default().allow(false).access("rwm").build()?;
+    Ok(crate::runtime::cgroups::with_default_devices(vec![deny]))
 }
 
 /// A host device node as the spec's `linux.devices` entry at `dest` and a

@@ -370,9 +370,11 @@ impl Process {
 /// "create", returning before the `execve`, with
 /// [`SpawnOptions::exec_socket`]), for the Linux
 /// namespaces, mounts, devices, masked/read-only paths, hostname, user, cwd,
-/// env and args of the spec. Not yet: joining existing namespaces (`path`),
-/// user and time namespaces, capabilities, seccomp, rlimits, cgroups (cgroup
-/// mounts are skipped), hooks, terminal.
+/// env and args of the spec, joining existing namespaces (`path`; mount,
+/// network, IPC, UTS, PID, cgroup), capabilities, seccomp, rlimits, cgroups,
+/// terminal. Settings the host cannot apply (SELinux labels, AppArmor
+/// without AppArmor, cgroup controllers it lacks) are errors naming the
+/// field. Not yet: user and time namespaces.
 pub fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> {
     spawn::spawn(spec, opts)
 }

@@ -211,12 +211,22 @@ pub(crate) fn ensure_in_root(root: &OwnedFd, path: &Path, file: bool) -> Result<
 pub(crate) fn setup_rootfs(
     root: &Path,
     setup: &RootfsSetup,
-    propagation: MsFlags,
+    propagation: Option<MsFlags>,
     volatile: bool,
 ) -> Result<OwnedFd, Error> {
-    mount(None::<&str>, "/", None::<&str>, propagation, None::<&str>).map_err(|e| {
-        Error::Setup(format!("cannot make / {propagation:?} in the container's mount namespace: {}", e.desc()))
-    })?;
+    if let Some(propagation) = propagation {
+        mount(None::<&str>, "/", None::<&str>, propagation, None::<&str>).map_err(|e| {
+            Error::Setup(format!("cannot make / {propagation:?} in the container's mount namespace: {}", e.desc()))
+        })?;
+    }
+    // The rootfs's parent mount must not be shared: nothing mounted for the
+    // container may propagate out of it, and pivot_root refuses a shared
+    // parent (EINVAL).
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    if let Some(parent) = shared_parent_mount(&mountinfo, root) {
+        mount(None::<&str>, &parent, None::<&str>, MsFlags::MS_PRIVATE, None::<&str>)
+            .map_err(|e| setup_err("make private the parent mount of the rootfs,", &parent, e))?;
+    }
     match setup {
         RootfsSetup::Ready => {
             mount(Some(root), root, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
@@ -244,6 +254,25 @@ pub(crate) fn setup_rootfs(
     }
     nix::fcntl::open(root, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| setup_err("open rootfs", root, e))
+}
+
+/// The mount point of the mount holding `path` (the deepest mount point
+/// that is a prefix of it, from `mountinfo`, the text of
+/// `/proc/self/mountinfo`), if that mount is shared (`shared:N`).
+pub(crate) fn shared_parent_mount(mountinfo: &str, path: &Path) -> Option<PathBuf> {
+    let mut best: Option<(PathBuf, bool)> = None;
+    for line in mountinfo.lines() {
+        let Some((left, _)) = line.split_once(" - ") else { continue };
+        let f: Vec<&str> = left.split(' ').collect();
+        let Some(mp) = f.get(4).map(|m| PathBuf::from(m.replace("\\040", " "))) else { continue };
+        // Later lines are mounted over earlier ones at the same point.
+        if path.starts_with(&mp) && best.as_ref().is_none_or(|(b, _)| mp.components().count() >= b.components().count())
+        {
+            let shared = f.iter().skip(6).any(|o| o.starts_with("shared:"));
+            best = Some((mp, shared));
+        }
+    }
+    best.filter(|(_, shared)| *shared).map(|(mp, _)| mp)
 }
 
 /// Mounts one spec entry under the rootfs `root`.
@@ -414,12 +443,31 @@ pub(crate) fn pivot_root(root: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// After `pivot_root`: hides `masked` paths (a read-only empty tmpfs over
-/// directories, `/dev/null` over files) and makes `readonly` paths read-only
-/// bind mounts of themselves. Paths that do not exist are skipped.
-pub(crate) fn mask_and_protect(masked: &[String], readonly: &[String]) -> Result<(), Error> {
-    let root = nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-        .map_err(|e| setup_err("open", Path::new("/"), e))?;
+/// Without a mount namespace of the container's own: clones the mount
+/// tree at `root` (built in a throw-away mount namespace) into a detached
+/// copy, returns to the host's mount namespace `host`, and makes the copy
+/// the process's root and working directory. Nothing is attached to the
+/// host's tree; the copy lives as long as a process uses it.
+pub(crate) fn chroot_into_detached_copy(root: &Path, host: &std::fs::File) -> Result<(), Error> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(root.as_os_str().as_bytes())
+        .map_err(|_| Error::Setup(format!("rootfs path {} contains a NUL byte", root.display())))?;
+    let tree = crate::sys::mount_tree_clone(&c).map_err(|e| setup_err("clone the mount tree of", root, e))?;
+    nix::sched::setns(host, nix::sched::CloneFlags::CLONE_NEWNS)
+        .map_err(|e| Error::Setup(format!("cannot return to the host's mount namespace: {}", e.desc())))?;
+    nix::unistd::fchdir(&tree).map_err(|e| setup_err("enter the copy of", root, e))?;
+    nix::unistd::chroot(".").map_err(|e| setup_err("chroot into the copy of", root, e))?;
+    nix::unistd::chdir("/").map_err(|e| setup_err("enter the copy of", root, e))?;
+    Ok(())
+}
+
+/// Hides `masked` paths (a read-only empty tmpfs over directories,
+/// `/dev/null` over files) and makes `readonly` paths read-only bind mounts
+/// of themselves, under `base` (the container's root: `/` after
+/// `pivot_root`). Paths that do not exist are skipped.
+pub(crate) fn mask_and_protect(base: &Path, masked: &[String], readonly: &[String]) -> Result<(), Error> {
+    let root = nix::fcntl::open(base, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|e| setup_err("open", base, e))?;
     for p in masked {
         let path = Path::new(p);
         let fd = match open_in_root(&root, path) {
@@ -453,20 +501,20 @@ pub(crate) fn mask_and_protect(masked: &[String], readonly: &[String]) -> Result
     Ok(())
 }
 
-/// After `pivot_root`: remounts `/` read-only (`root.readonly`), keeping the
-/// flags the mount already has.
-pub(crate) fn readonly_root() -> Result<(), Error> {
+/// Remounts the container's root `root` (`/` after `pivot_root`) read-only
+/// (`root.readonly`), keeping the flags the mount already has.
+pub(crate) fn readonly_root(root: &Path) -> Result<(), Error> {
     let base = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
-    match mount(None::<&str>, "/", None::<&str>, base, None::<&str>) {
+    match mount(None::<&str>, root, None::<&str>, base, None::<&str>) {
         Ok(()) => Ok(()),
         Err(Errno::EPERM) => {
             // Locked flags (nosuid, nodev…) must be repeated.
-            let st = nix::sys::statvfs::statvfs("/").map_err(|e| setup_err("stat", Path::new("/"), e))?;
+            let st = nix::sys::statvfs::statvfs(root).map_err(|e| setup_err("stat", root, e))?;
             let keep = MsFlags::from_bits_truncate(st.flags().bits() as libc::c_ulong);
-            mount(None::<&str>, "/", None::<&str>, base | keep, None::<&str>)
-                .map_err(|e| setup_err("remount read-only", Path::new("/"), e))
+            mount(None::<&str>, root, None::<&str>, base | keep, None::<&str>)
+                .map_err(|e| setup_err("remount read-only", root, e))
         }
-        Err(e) => Err(setup_err("remount read-only", Path::new("/"), e)),
+        Err(e) => Err(setup_err("remount read-only", root, e)),
     }
 }
 
@@ -503,6 +551,22 @@ mod tests {
     #[test]
     fn relative_destination_is_rejected() {
         assert!(plan_mount(&m("proc", "proc", &[])).is_err());
+    }
+
+    #[test]
+    fn finds_the_shared_mount_holding_a_path() {
+        let mi = "\
+22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+23 22 0:22 / /tmp rw shared:5 - tmpfs tmpfs rw
+24 22 0:23 / /srv rw - tmpfs tmpfs rw
+25 23 0:24 / /tmp/a\\040b rw shared:7 - tmpfs tmpfs rw
+";
+        let p = |s: &str| shared_parent_mount(mi, Path::new(s));
+        assert_eq!(p("/tmp/bundle/rootfs"), Some(PathBuf::from("/tmp")));
+        assert_eq!(p("/tmp/a b/rootfs"), Some(PathBuf::from("/tmp/a b")));
+        assert_eq!(p("/tmpx/rootfs"), Some(PathBuf::from("/")));
+        // Held by a private mount: nothing to change.
+        assert_eq!(p("/srv/rootfs"), None);
     }
 
     #[test]

@@ -232,7 +232,7 @@ impl Runtime {
             |path: &Path, reason: String| Error::Bundle { id: id.to_string(), path: path.to_path_buf(), reason };
         let bundle = bundle.canonicalize().map_err(|e| bundle_err(bundle, e.to_string()))?;
         let config = bundle.join("config.json");
-        let mut spec = Spec::load(&config).map_err(|e| bundle_err(&config, e.to_string()))?;
+        let mut spec = load_spec(&config).map_err(|reason| bundle_err(&config, reason))?;
         let io = |what: &dyn std::fmt::Display, e: std::io::Error| Error::Io {
             op: "create",
             id: id.to_string(),
@@ -280,8 +280,14 @@ impl Runtime {
         let mut linux = spec.linux().clone().unwrap_or_default();
         if linux.cgroups_path().is_none() {
             linux.set_cgroups_path(Some(PathBuf::from(format!("/rcon-oci/{id}"))));
-            spec.set_linux(Some(linux));
         }
+        // runc's default device rules, after the spec's own: a spec that
+        // denies every device still has /dev/null, /dev/tty… and mknod.
+        let mut resources = linux.resources().clone().unwrap_or_default();
+        resources
+            .set_devices(Some(super::cgroups::with_default_devices(resources.devices().clone().unwrap_or_default())));
+        linux.set_resources(Some(resources));
+        spec.set_linux(Some(linux));
 
         std::fs::create_dir_all(&self.root).map_err(|e| io(&format!("state root {}", self.root.display()), e))?;
         let dir = self.dir(id);
@@ -433,9 +439,7 @@ impl Runtime {
         if buf.is_empty() {
             // runtime-spec: a failing poststart hook is only a warning.
             let state = state_of(id, ContainerState::Running, r.pid, &r.bundle, &r.annotations);
-            if let Err(m) = run_hooks("poststart", &r.poststart, &state) {
-                crate::warn!("container {id}: {m}");
-            }
+            run_hooks_warning("poststart", id, &r.poststart, &state);
             Ok(())
         } else {
             Err(Error::Runtime { op: "start", id: id.to_string(), source: super::spawn_error_from_bytes(&buf) })
@@ -506,9 +510,7 @@ impl Runtime {
             cg.remove();
         }
         let state = state_of(id, ContainerState::Stopped, r.pid, &r.bundle, &r.annotations);
-        if let Err(m) = run_hooks("poststop", &r.poststop, &state) {
-            crate::warn!("container {id}: {m}");
-        }
+        run_hooks_warning("poststop", id, &r.poststop, &state);
         let dir = self.dir(id);
         std::fs::remove_dir_all(&dir).map_err(|e| Error::Io {
             op: "delete",
@@ -516,6 +518,32 @@ impl Runtime {
             what: dir.display().to_string(),
             reason: e.to_string(),
         })
+    }
+}
+
+/// Reads a bundle's `config.json`. Errors name what is wrong; an unknown
+/// capability name (which the spec's parser only reports as a failed
+/// deserialization) is named with the set it is in.
+pub fn load_spec(config: &Path) -> Result<Spec, String> {
+    let text = std::fs::read(config).map_err(|e| e.to_string())?;
+    match serde_json::from_slice::<Spec>(&text) {
+        Ok(spec) => Ok(spec),
+        Err(e) => {
+            let value: serde_json::Value = serde_json::from_slice(&text).map_err(|_| e.to_string())?;
+            let caps = &value["process"]["capabilities"];
+            for set in ["bounding", "effective", "inheritable", "permitted", "ambient"] {
+                for name in caps[set].as_array().into_iter().flatten() {
+                    let known = name.as_str().is_some_and(|n| super::caps::NAMES.contains(&n));
+                    if !known {
+                        return Err(format!(
+                            "unknown capability {name} in process.capabilities.{set} (known: CAP_CHOWN … {})",
+                            super::caps::NAMES[super::caps::NAMES.len() - 1]
+                        ));
+                    }
+                }
+            }
+            Err(e.to_string())
+        }
     }
 }
 
@@ -577,6 +605,17 @@ pub fn run_hooks(kind: &str, hooks: &[Hook], state: &State) -> Result<(), String
         }
     }
     Ok(())
+}
+
+/// Runs every hook of `hooks` like [`run_hooks`], but a failing one is only
+/// a warning and the next ones still run (runtime-spec runtime.md
+/// "Lifecycle": `poststart` and `poststop`).
+fn run_hooks_warning(kind: &str, id: &str, hooks: &[Hook], state: &State) {
+    for h in hooks {
+        if let Err(m) = run_hooks(kind, std::slice::from_ref(h), state) {
+            crate::warn!("container {id}: {m}");
+        }
+    }
 }
 
 /// Sends the console master over `sock` as runc does: one message whose data

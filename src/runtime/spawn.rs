@@ -42,7 +42,20 @@ pub(crate) struct Plan {
     rootfs: RootfsSetup,
     root_readonly: bool,
     volatile: bool,
-    propagation: MsFlags,
+    /// Propagation of the whole tree before the rootfs is mounted, in a
+    /// new mount namespace (`rslave` when the spec asks for a shared or
+    /// slave root, else `rprivate`); `None` in a joined mount namespace,
+    /// which is left as it is but for the rootfs's parent mount.
+    propagation: Option<MsFlags>,
+    /// `linux.rootfsPropagation`, applied to the container's `/` once all
+    /// its mounts are made.
+    root_propagation: Option<MsFlags>,
+    /// The spec has no mount namespace: the container stays in the host's,
+    /// chrooted into a detached copy of its mount tree (built in a
+    /// throw-away mount namespace), so nothing is ever mounted on the host.
+    host_mnt: bool,
+    /// AppArmor profile to switch to at `execve` (`process.apparmorProfile`).
+    apparmor: Option<String>,
     mounts: Vec<MountPlan>,
     make_devices: bool,
     devices: Vec<LinuxDevice>,
@@ -115,6 +128,7 @@ impl Plan {
                     LinuxNamespaceType::Uts => libc::CLONE_NEWUTS,
                     LinuxNamespaceType::Pid => libc::CLONE_NEWPID,
                     LinuxNamespaceType::Cgroup => libc::CLONE_NEWCGROUP,
+                    LinuxNamespaceType::Mount => libc::CLONE_NEWNS,
                     t => return Err(Error::Setup(format!("joining an existing {t} namespace is not supported"))),
                 };
                 let file = std::fs::File::open(path).map_err(|e| {
@@ -140,15 +154,39 @@ impl Plan {
         // cgroup, so that the cgroup becomes the namespace's root.
         let cgroup_ns = clone_flags & libc::CLONE_NEWCGROUP as u64 != 0;
         clone_flags &= !(libc::CLONE_NEWCGROUP as u64);
-        if clone_flags & libc::CLONE_NEWNS as u64 == 0 {
-            // Mounting a rootfs and pivot_root outside a mount namespace of
-            // our own would change the host.
-            return Err(bad("a mount namespace is required"));
+        let joined_mnt = joins.iter().any(|(f, _)| *f == libc::CLONE_NEWNS);
+        // Without a mount namespace the mounts are made in a throw-away one
+        // and the container is chrooted into a detached copy of them.
+        let host_mnt = clone_flags & libc::CLONE_NEWNS as u64 == 0 && !joined_mnt;
+        if host_mnt && let Some(w) = linux.rootfs_propagation().as_deref().filter(|w| !w.is_empty()) {
+            return Err(Error::Setup(format!(
+                "linux.rootfsPropagation {w:?} needs a mount namespace of the container's own (linux.namespaces)"
+            )));
         }
-        let propagation = match linux.rootfs_propagation().as_deref() {
-            None | Some("") => MsFlags::MS_PRIVATE | MsFlags::MS_REC,
-            Some(w) => mounts::propagation_flags(w).ok_or_else(|| bad(&format!("rootfsPropagation {w:?}")))?,
+        let root_propagation = match linux.rootfs_propagation().as_deref() {
+            None | Some("") => None,
+            Some(w) => {
+                Some(mounts::propagation_flags(w).ok_or_else(|| bad(&format!("linux.rootfsPropagation {w:?}")))?)
+            }
         };
+        // Host mounts still reach a shared or slave root; nothing goes back.
+        let receives = root_propagation.is_some_and(|p| p.intersects(MsFlags::MS_SHARED | MsFlags::MS_SLAVE));
+        let propagation =
+            (!joined_mnt).then_some(MsFlags::MS_REC | if receives { MsFlags::MS_SLAVE } else { MsFlags::MS_PRIVATE });
+        let unsupported =
+            |field: &str, value: &str, why: &str| Error::Setup(format!("{field} {value:?} cannot be applied: {why}"));
+        if let Some(label) = linux.mount_label().as_deref().filter(|l| !l.is_empty()) {
+            return Err(unsupported("linux.mountLabel", label, selinux_missing()));
+        }
+        if let Some(label) = proc_.selinux_label().as_deref().filter(|l| !l.is_empty()) {
+            return Err(unsupported("process.selinuxLabel", label, selinux_missing()));
+        }
+        let apparmor = proc_.apparmor_profile().clone().filter(|p| !p.is_empty());
+        if let Some(p) = &apparmor
+            && !apparmor_enabled()
+        {
+            return Err(unsupported("process.apparmorProfile", p, "AppArmor is not enabled on this host"));
+        }
         let mounts = mounts::plan_mounts(spec.mounts().as_deref().unwrap_or(&[]))?;
         let make_devices = mounts.iter().any(|m| m.dest == Path::new("/dev") && !m.bind);
         let u = proc_.user();
@@ -209,6 +247,9 @@ impl Plan {
                 .and_then(|a| a.get(super::ANNOTATION_VOLATILE))
                 .is_some_and(|v| v == "true"),
             propagation,
+            root_propagation,
+            host_mnt,
+            apparmor,
             mounts,
             make_devices,
             devices: linux.devices().clone().unwrap_or_default(),
@@ -248,6 +289,28 @@ impl Plan {
                 .unwrap_or_default(),
         })
     }
+}
+
+/// AppArmor is enabled in the kernel (`/sys/module/apparmor/parameters/enabled`).
+fn apparmor_enabled() -> bool {
+    std::fs::read_to_string("/sys/module/apparmor/parameters/enabled").is_ok_and(|s| s.trim() == "Y")
+}
+
+/// Why an SELinux label cannot be applied here.
+fn selinux_missing() -> &'static str {
+    if Path::new("/sys/fs/selinux/enforce").exists() {
+        "rcon does not support SELinux labels yet"
+    } else {
+        "SELinux is not enabled on this host"
+    }
+}
+
+/// Switches the AppArmor profile the next `execve` enters (needs `/proc`).
+fn apply_apparmor(profile: &str) -> Result<(), Error> {
+    let value = format!("exec {profile}");
+    let r = std::fs::write("/proc/self/attr/apparmor/exec", &value)
+        .or_else(|_| std::fs::write("/proc/self/attr/exec", &value));
+    r.map_err(|e| Error::Setup(format!("cannot apply AppArmor profile {profile:?} (process.apparmorProfile): {e}")))
 }
 
 /// The capability sets of `process.capabilities` (`None`: the spec has
@@ -546,6 +609,16 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         sys::interface_up("lo").map_err(|e| step("bring up", &"the loopback interface", e))?;
     }
 
+    // No mount namespace in the spec: build the mounts in a throw-away one.
+    let host_mnt_ns = if plan.host_mnt {
+        let own = std::fs::File::open("/proc/self/ns/mnt")
+            .map_err(|e| Error::Setup(format!("cannot open the host's mount namespace: {e}")))?;
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+            .map_err(|e| step("create", &"a temporary mount namespace", e))?;
+        Some(own)
+    } else {
+        None
+    };
     let root = mounts::setup_rootfs(&plan.root, &plan.rootfs, plan.propagation, plan.volatile)?;
     for m in &plan.mounts {
         if m.fstype == "cgroup" || m.fstype == "cgroup2" {
@@ -560,20 +633,38 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         mounts::setup_devices(&root, &plan.devices)?;
     }
     drop(root);
-    mounts::pivot_root(&plan.root)?;
+    if let Some(host) = &host_mnt_ns {
+        // Masks and the read-only root while the tree is still attached,
+        // then a detached copy of it becomes the root in the host's
+        // namespace; the throw-away namespace dies with its last user.
+        mounts::mask_and_protect(&plan.root, &plan.masked, &plan.readonly)?;
+        if plan.root_readonly {
+            mounts::readonly_root(&plan.root)?;
+        }
+        mounts::chroot_into_detached_copy(&plan.root, host)?;
+    } else {
+        mounts::pivot_root(&plan.root)?;
+    }
     for (k, v) in &plan.sysctls {
         let path = format!("/proc/sys/{}", k.replace('.', "/"));
         std::fs::write(&path, v).map_err(|e| Error::Setup(format!("cannot set sysctl {k}={v} in container: {e}")))?;
     }
-    mounts::mask_and_protect(&plan.masked, &plan.readonly)?;
+    if host_mnt_ns.is_none() {
+        mounts::mask_and_protect(Path::new("/"), &plan.masked, &plan.readonly)?;
+    }
     if let Some(h) = &plan.hostname {
         nix::unistd::sethostname(h).map_err(|e| step("set hostname", h, e))?;
     }
     if let Some(d) = &plan.domainname {
         sys::setdomainname(d.as_bytes()).map_err(|e| step("set domain name", d, e))?;
     }
-    if plan.root_readonly {
-        mounts::readonly_root()?;
+    if plan.root_readonly && host_mnt_ns.is_none() {
+        mounts::readonly_root(Path::new("/"))?;
+    }
+    if let Some(p) = plan.root_propagation {
+        // Last: an unbindable root refuses the bind mounts above.
+        nix::mount::mount(None::<&str>, "/", None::<&str>, p, None::<&str>)
+            .map_err(|e| step("apply linux.rootfsPropagation to", &"/", e))?;
     }
 
     let user = match &plan.user {
@@ -625,6 +716,9 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
                 e.desc()
             )));
         }
+    }
+    if let Some(p) = &plan.apparmor {
+        apply_apparmor(p)?;
     }
     let confinement = Confinement {
         no_new_privileges: plan.no_new_privileges,
@@ -763,7 +857,7 @@ mod tests {
     }
 
     #[test]
-    fn plan_requires_args_and_mount_namespace() {
+    fn plan_requires_args_and_handles_a_missing_mount_namespace() {
         let mut spec = Spec::default();
         spec.set_root(Some(oci_spec::runtime::RootBuilder::default().path("/tmp/x").build().unwrap()));
         let opts = SpawnOptions::default();
@@ -780,7 +874,11 @@ mod tests {
         assert!(plan.is_ok(), "{plan:?}");
         let mut linux = spec.linux().clone().unwrap();
         linux.set_namespaces(Some(vec![]));
+        spec.set_linux(Some(linux.clone()));
+        // No mount namespace: the host's, with a detached copy as root.
+        assert!(Plan::new(&spec, &opts).unwrap().host_mnt);
+        linux.set_rootfs_propagation(Some("shared".into()));
         spec.set_linux(Some(linux));
-        assert!(Plan::new(&spec, &opts).unwrap_err().to_string().contains("mount namespace"));
+        assert!(Plan::new(&spec, &opts).unwrap_err().to_string().contains("linux.rootfsPropagation"));
     }
 }

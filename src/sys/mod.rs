@@ -635,6 +635,28 @@ pub fn readonly_mount_clone(path: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
     Ok(fd)
 }
 
+/// A detached, recursive clone of the mount tree at `path` (`open_tree(2)`
+/// with `OPEN_TREE_CLONE | AT_RECURSIVE`, Linux 5.2): the mounts below
+/// `path` come along, nothing of it is attached to any mount namespace,
+/// and it lives as long as something refers to it (the fd, a process's
+/// root or working directory). Needs `CAP_SYS_ADMIN`.
+pub fn mount_tree_clone(path: &std::ffi::CStr) -> Result<OwnedFd, Errno> {
+    // SAFETY: open_tree(2) with a NUL-terminated path; returns a new fd.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_open_tree,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            OPEN_TREE_CLONE | libc::AT_RECURSIVE as libc::c_uint | libc::O_CLOEXEC as libc::c_uint,
+        )
+    };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: open_tree returned a new fd that we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
 /// Receives one byte on the socket `sock` and, with it, at most one file
 /// descriptor (`SCM_RIGHTS`, made close-on-exec); retries on `EINTR`.
 /// Returns the number of bytes read (0 at EOF), the byte, and the fd if one

@@ -3,9 +3,11 @@
 //!
 //! - v2 (unified): one directory under the cgroup2 mount; controllers
 //!   enabled in each parent's `cgroup.subtree_control`.
-//! - v1, and hybrid hosts (v1 controllers beside a cgroup2 mount that holds
-//!   none of the controllers rcon uses): one directory per controller
-//!   hierarchy. The cgroup2 side is then left alone.
+//! - v1: one directory per controller hierarchy.
+//! - hybrid hosts (v1 controllers beside a cgroup2 mount that holds none of
+//!   the memory and pids controllers, e.g. only `hugetlb`): one directory per
+//!   v1 hierarchy, plus one in the cgroup2 tree when the spec needs a
+//!   controller only that tree has (`hugepageLimits` with `hugetlb` there).
 //!
 //! A relative `cgroupsPath` is taken relative to rcon's own cgroup (per
 //! hierarchy, from `/proc/self/cgroup`), so containers stay inside whatever
@@ -40,18 +42,33 @@ pub enum Layout {
     /// hierarchy with controllers (named hierarchies like `name=systemd`
     /// are left out).
     V1(Vec<(Vec<String>, PathBuf)>),
+    /// v1 hierarchies as in [`Layout::V1`], and a cgroup2 mount (`unified`)
+    /// beside them whose controllers (`cgroup.controllers`, e.g. `hugetlb`)
+    /// no v1 hierarchy has.
+    Hybrid {
+        /// The v1 hierarchies.
+        v1: Vec<(Vec<String>, PathBuf)>,
+        /// The cgroup2 mount point (e.g. `/sys/fs/cgroup/unified`).
+        unified: PathBuf,
+        /// Controllers the cgroup2 mount offers.
+        controllers: Vec<String>,
+    },
 }
 
 /// The v1 controllers rcon puts containers in.
-const V1_CONTROLLERS: [&str; 8] = ["memory", "cpu", "cpuacct", "cpuset", "pids", "devices", "freezer", "blkio"];
+const V1_CONTROLLERS: [&str; 11] =
+    ["memory", "cpu", "cpuacct", "cpuset", "pids", "devices", "freezer", "blkio", "hugetlb", "net_cls", "net_prio"];
 
 /// The v2 controllers rcon enables for containers (those available).
-const V2_CONTROLLERS: [&str; 5] = ["cpu", "cpuset", "memory", "pids", "io"];
+const V2_CONTROLLERS: [&str; 6] = ["cpu", "cpuset", "memory", "pids", "io", "hugetlb"];
 
 impl Layout {
     /// Detects the layout from `mountinfo` (the text of
     /// `/proc/self/mountinfo`): v2 when the cgroup2 mount offers the memory
-    /// or pids controller or no v1 hierarchy has controllers; v1 otherwise.
+    /// or pids controller or no v1 hierarchy has controllers; hybrid when
+    /// v1 hierarchies have controllers and the cgroup2 mount offers others
+    /// (`v2_controllers` reads a cgroup2 root's `cgroup.controllers`); v1
+    /// otherwise.
     pub fn from_mountinfo(mountinfo: &str, v2_controllers: impl Fn(&Path) -> String) -> Option<Layout> {
         let mut v1 = Vec::new();
         let mut v2 = None;
@@ -87,6 +104,10 @@ impl Layout {
             let avail = v2_controllers(root);
             if v1.is_empty() || avail.split_whitespace().any(|c| c == "memory" || c == "pids") {
                 return v2.map(Layout::V2);
+            }
+            let controllers: Vec<String> = avail.split_whitespace().map(String::from).collect();
+            if !controllers.is_empty() {
+                return Some(Layout::Hybrid { v1, unified: root.clone(), controllers });
             }
         }
         (!v1.is_empty()).then_some(Layout::V1(v1))
@@ -127,6 +148,10 @@ pub struct Cgroup {
     /// Directories created for it, deepest first (its own and parents like
     /// `rcon/`; only its own are removed).
     pub created: Vec<PathBuf>,
+    /// On a hybrid host: its directory in the cgroup2 tree, for the
+    /// controllers only that tree has (`hugetlb`); a v2 directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unified: Option<PathBuf>,
 }
 
 fn write(dir: &Path, file: &str, value: &str) -> Result<(), Error> {
@@ -208,10 +233,66 @@ fn collect_stale_siblings(dir: &Path) {
     }
 }
 
+/// Enables v2 `controller` for `dir` (under the cgroup2 mount `root`):
+/// `+controller` in the `cgroup.subtree_control` of every directory from
+/// `root` down to `dir`'s parent. Best effort: a missing controller shows
+/// as a missing interface file when the limit is written.
+fn enable_v2_controller(root: &Path, dir: &Path, controller: &str) {
+    let Ok(rel) = dir.strip_prefix(root) else { return };
+    let mut d = root.to_path_buf();
+    for c in rel.components() {
+        let _ = std::fs::write(d.join("cgroup.subtree_control"), format!("+{controller}"));
+        d.push(c);
+    }
+}
+
 /// docker/runc's conversion of v1 `cpu.shares` (2..262144) to v2
 /// `cpu.weight` (1..10000).
 pub fn shares_to_weight(shares: u64) -> u64 {
     if shares == 0 { 100 } else { 1 + (shares.clamp(2, 262_144) - 2) * 9999 / 262_142 }
+}
+
+/// The device rules runc always adds after a spec's own (libcontainer's
+/// `AllowedDevices`, docker's defaults too): `mknod` of any character or
+/// block device, and use of null, zero, full, random, urandom, tty,
+/// console, ptmx, the pts devices (136:*) and tun (10:200).
+pub fn default_allowed_devices() -> Vec<LinuxDeviceCgroup> {
+    let rule = |t: LinuxDeviceType, major: Option<i64>, minor: Option<i64>, access: &str| {
+        let mut d = LinuxDeviceCgroup::default();
+        d.set_allow(true);
+        d.set_typ(Some(t));
+        d.set_major(major);
+        d.set_minor(minor);
+        d.set_access(Some(access.to_string()));
+        d
+    };
+    use LinuxDeviceType::{B, C};
+    vec![
+        rule(C, None, None, "m"),
+        rule(B, None, None, "m"),
+        rule(C, Some(1), Some(3), "rwm"),
+        rule(C, Some(1), Some(5), "rwm"),
+        rule(C, Some(1), Some(7), "rwm"),
+        rule(C, Some(1), Some(8), "rwm"),
+        rule(C, Some(1), Some(9), "rwm"),
+        rule(C, Some(5), Some(0), "rwm"),
+        rule(C, Some(5), Some(1), "rwm"),
+        rule(C, Some(5), Some(2), "rwm"),
+        rule(C, Some(136), None, "rwm"),
+        rule(C, Some(10), Some(200), "rwm"),
+    ]
+}
+
+/// `rules` followed by those of [`default_allowed_devices`] it lacks, as
+/// runc orders them (the defaults last, so a spec's deny-all cannot take
+/// `/dev/null` away).
+pub fn with_default_devices(mut rules: Vec<LinuxDeviceCgroup>) -> Vec<LinuxDeviceCgroup> {
+    for d in default_allowed_devices() {
+        if !rules.contains(&d) {
+            rules.push(d);
+        }
+    }
+    rules
 }
 
 /// One v1 `devices.allow`/`deny` line: `c 1:3 rwm`, `a *:* rwm`.
@@ -256,10 +337,10 @@ impl Cgroup {
                     }
                     Ok(())
                 })?;
-                Cgroup { v2: true, dirs: vec![(Vec::new(), dir)], created }
+                Cgroup { v2: true, dirs: vec![(Vec::new(), dir)], created, unified: None }
             }
-            Layout::V1(hier) => {
-                let mut cg = Cgroup { v2: false, dirs: Vec::new(), created: Vec::new() };
+            Layout::V1(hier) | Layout::Hybrid { v1: hier, .. } => {
+                let mut cg = Cgroup { v2: false, dirs: Vec::new(), created: Vec::new(), unified: None };
                 for (ctrls, mount) in hier {
                     if !ctrls.iter().any(|c| V1_CONTROLLERS.contains(&c.as_str())) {
                         continue;
@@ -292,6 +373,26 @@ impl Cgroup {
                         }
                     }
                 }
+                let wants_hugetlb = res.hugepage_limits().as_ref().is_some_and(|l| !l.is_empty());
+                if let Layout::Hybrid { unified, controllers, .. } = layout
+                    && wants_hugetlb
+                    && cg.dir("hugetlb").is_none()
+                    && controllers.iter().any(|c| c == "hugetlb")
+                {
+                    let dir = join(unified, &own_path(proc_cgroup, &[]));
+                    collect_stale_siblings(&dir);
+                    match make_dirs(&dir, &|_| Ok(())) {
+                        Ok(made) => {
+                            cg.created.splice(0..0, made);
+                            enable_v2_controller(unified, &dir, "hugetlb");
+                            cg.unified = Some(dir);
+                        }
+                        Err(e) => {
+                            cg.remove();
+                            return Err(e);
+                        }
+                    }
+                }
                 cg
             }
         };
@@ -314,8 +415,9 @@ impl Cgroup {
                 v2: true,
                 dirs: vec![(Vec::new(), join(root, own_path(proc_cgroup, &[])))],
                 created: Vec::new(),
+                unified: None,
             },
-            Layout::V1(hier) => Cgroup {
+            Layout::V1(hier) | Layout::Hybrid { v1: hier, .. } => Cgroup {
                 v2: false,
                 dirs: hier
                     .iter()
@@ -323,6 +425,13 @@ impl Cgroup {
                     .map(|(ctrls, mount)| (ctrls.clone(), join(mount, own_path(proc_cgroup, ctrls))))
                     .collect(),
                 created: Vec::new(),
+                unified: match layout {
+                    Layout::Hybrid { unified, .. } => {
+                        let d = join(unified, own_path(proc_cgroup, &[]));
+                        d.join("cgroup.procs").exists().then_some(d).filter(|d| d != unified)
+                    }
+                    _ => None,
+                },
             },
         }
     }
@@ -333,7 +442,10 @@ impl Cgroup {
         if self.v2 {
             return self.dirs.first().map(|(_, d)| d.as_path());
         }
-        self.dirs.iter().find(|(c, _)| c.iter().any(|x| x == controller)).map(|(_, d)| d.as_path())
+        self.dirs.iter().find(|(c, _)| c.iter().any(|x| x == controller)).map(|(_, d)| d.as_path()).or_else(|| {
+            // On a hybrid host, hugetlb lives in the cgroup2 tree.
+            (controller == "hugetlb").then_some(self.unified.as_deref()).flatten()
+        })
     }
 
     /// Writes the limits of `res` (runc's fs and fs2 drivers' files).
@@ -417,6 +529,132 @@ impl Cgroup {
         if let (Some(devs), Some(d), true) = (res.devices(), self.dir("devices"), v2) {
             super::devices_bpf::attach(d, devs)?;
         }
+        if let Some(b) = res.block_io() {
+            self.apply_block_io(b)?;
+        }
+        if let Some(n) = res.network() {
+            if let Some(id) = n.class_id() {
+                let d = self.dir("net_cls").filter(|_| !v2).ok_or_else(|| missing("network.classID", "net_cls"))?;
+                write(d, "net_cls.classid", &id.to_string())?;
+            }
+            if let Some(prios) = n.priorities().as_ref().filter(|p| !p.is_empty()) {
+                let d =
+                    self.dir("net_prio").filter(|_| !v2).ok_or_else(|| missing("network.priorities", "net_prio"))?;
+                for p in prios {
+                    write(d, "net_prio.ifpriomap", &format!("{} {}", p.name(), p.priority()))?;
+                }
+            }
+        }
+        if let Some(limits) = res.hugepage_limits().as_ref().filter(|l| !l.is_empty()) {
+            let d = self.dir("hugetlb").ok_or_else(|| {
+                Error::Setup(
+                    "linux.resources.hugepageLimits is set but the host has no hugetlb cgroup controller".into(),
+                )
+            })?;
+            // v2 (also a hybrid host's cgroup2 directory): hugetlb.SIZE.max.
+            let v2_file = v2 || self.unified.as_deref() == Some(d);
+            for l in limits {
+                let size = l.page_size();
+                let file =
+                    if v2_file { format!("hugetlb.{size}.max") } else { format!("hugetlb.{size}.limit_in_bytes") };
+                if !d.join(&file).exists() {
+                    return Err(Error::Setup(format!(
+                        "linux.resources.hugepageLimits: page size {size:?} is not supported by the host \
+                         ({} does not exist; see /sys/kernel/mm/hugepages)",
+                        d.join(&file).display()
+                    )));
+                }
+                write(d, &file, &l.limit().to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `linux.resources.blockIO`: weights and throttles (v1 `blkio.*`, v2
+    /// `io.weight`/`io.bfq.weight` and `io.max`). A setting whose file the
+    /// host's controller lacks (weights without the BFQ/CFQ scheduler) is
+    /// an error naming the field.
+    fn apply_block_io(&self, b: &oci_spec::runtime::LinuxBlockIo) -> Result<(), Error> {
+        let field = |f: &str| format!("blockIO.{f}");
+        let weights = b.weight().is_some() || b.leaf_weight().is_some() || b.weight_device().is_some();
+        let throttles = [
+            b.throttle_read_bps_device(),
+            b.throttle_write_bps_device(),
+            b.throttle_read_iops_device(),
+            b.throttle_write_iops_device(),
+        ];
+        if !weights && throttles.iter().all(|t| t.as_ref().is_none_or(|v| v.is_empty())) {
+            return Ok(());
+        }
+        let ctrl = if self.v2 { "io" } else { "blkio" };
+        let d = self.dir(ctrl).ok_or_else(|| missing("blockIO", ctrl))?;
+        // The first of `files` that exists, else an error naming `f`.
+        let pick = |f: &str, files: &[&'static str]| -> Result<&'static str, Error> {
+            files.iter().copied().find(|name| d.join(name).exists()).ok_or_else(|| {
+                Error::Setup(format!(
+                    "linux.resources.{} is not supported by the host: its {ctrl} controller has none of {} \
+                     (weights need the BFQ I/O scheduler)",
+                    field(f),
+                    files.join(", ")
+                ))
+            })
+        };
+        if self.v2 {
+            // v1 weights (10..1000) become v2's (1..10000), as runc converts them.
+            let conv = |w: u16| 1 + (u64::from(w).clamp(10, 1000) - 10) * 9999 / 990;
+            if let Some(w) = b.weight() {
+                let f = pick("weight", &["io.bfq.weight", "io.weight"])?;
+                let v = if f == "io.bfq.weight" { u64::from(w) } else { conv(w) };
+                write(d, f, &v.to_string())?;
+            }
+            if b.leaf_weight().is_some() {
+                return Err(Error::Setup(format!(
+                    "linux.resources.{} is not supported on cgroup v2",
+                    field("leafWeight")
+                )));
+            }
+            for wd in b.weight_device().iter().flatten() {
+                if let Some(w) = wd.weight() {
+                    let f = pick("weightDevice", &["io.bfq.weight", "io.weight"])?;
+                    let v = if f == "io.bfq.weight" { u64::from(w) } else { conv(w) };
+                    write(d, f, &format!("{}:{} {v}", wd.major(), wd.minor()))?;
+                }
+            }
+            for (list, key) in throttles.iter().zip(["rbps", "wbps", "riops", "wiops"]) {
+                for t in list.iter().flatten() {
+                    pick("throttle", &["io.max"])?;
+                    write(d, "io.max", &format!("{}:{} {key}={}", t.major(), t.minor(), t.rate()))?;
+                }
+            }
+            return Ok(());
+        }
+        if let Some(w) = b.weight() {
+            write(d, pick("weight", &["blkio.weight", "blkio.bfq.weight"])?, &w.to_string())?;
+        }
+        if let Some(w) = b.leaf_weight() {
+            write(d, pick("leafWeight", &["blkio.leaf_weight"])?, &w.to_string())?;
+        }
+        for wd in b.weight_device().iter().flatten() {
+            if let Some(w) = wd.weight() {
+                let f = pick("weightDevice", &["blkio.weight_device", "blkio.bfq.weight_device"])?;
+                write(d, f, &format!("{}:{} {w}", wd.major(), wd.minor()))?;
+            }
+            if let Some(w) = wd.leaf_weight() {
+                let f = pick("weightDevice.leafWeight", &["blkio.leaf_weight_device"])?;
+                write(d, f, &format!("{}:{} {w}", wd.major(), wd.minor()))?;
+            }
+        }
+        let files = [
+            ("throttleReadBpsDevice", "blkio.throttle.read_bps_device"),
+            ("throttleWriteBpsDevice", "blkio.throttle.write_bps_device"),
+            ("throttleReadIOPSDevice", "blkio.throttle.read_iops_device"),
+            ("throttleWriteIOPSDevice", "blkio.throttle.write_iops_device"),
+        ];
+        for (list, (f, file)) in throttles.iter().zip(files) {
+            for t in list.iter().flatten() {
+                write(d, pick(f, &[file])?, &format!("{}:{} {}", t.major(), t.minor(), t.rate()))?;
+            }
+        }
         Ok(())
     }
 
@@ -424,6 +662,9 @@ impl Cgroup {
     /// into every directory of the cgroup.
     pub(crate) fn join(&self) -> Result<(), Error> {
         for (_, d) in &self.dirs {
+            write(d, "cgroup.procs", "0")?;
+        }
+        if let Some(d) = &self.unified {
             write(d, "cgroup.procs", "0")?;
         }
         Ok(())
@@ -445,7 +686,7 @@ impl Cgroup {
     /// (best effort; retried for up to a second while the kernel frees
     /// the last exiting tasks).
     pub fn remove(&self) {
-        for (_, d) in &self.dirs {
+        for d in self.dirs.iter().map(|(_, d)| d).chain(self.unified.as_ref()) {
             for attempt in 0..200 {
                 match std::fs::remove_dir(d) {
                     Ok(()) => break,
@@ -466,6 +707,14 @@ impl Cgroup {
     }
 }
 
+/// The error for a resource `field` (under `linux.resources`) whose
+/// cgroup `controller` the host does not have.
+fn missing(field: &str, controller: &str) -> Error {
+    Error::Setup(format!(
+        "linux.resources.{field} is not supported by the host: it has no {controller} cgroup controller rcon can use"
+    ))
+}
+
 fn limit_v2(v: i64) -> String {
     if v < 0 { "max".to_string() } else { v.to_string() }
 }
@@ -473,7 +722,9 @@ fn limit_v2(v: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oci_spec::runtime::{LinuxCpuBuilder, LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResourcesBuilder};
+    use oci_spec::runtime::{
+        LinuxCpuBuilder, LinuxHugepageLimitBuilder, LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResourcesBuilder,
+    };
 
     const HYBRID: &str = "\
 30 23 0:26 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755
@@ -487,14 +738,21 @@ mod tests {
 
     #[test]
     fn detects_v1_v2_and_hybrid() {
+        let v1 = vec![
+            (vec!["memory".into()], "/sys/fs/cgroup/memory".into()),
+            (vec!["cpu".into(), "cpuacct".into()], "/sys/fs/cgroup/cpu,cpuacct".into()),
+        ];
         let l = Layout::from_mountinfo(HYBRID, |_| "hugetlb\n".into()).unwrap();
         assert_eq!(
             l,
-            Layout::V1(vec![
-                (vec!["memory".into()], "/sys/fs/cgroup/memory".into()),
-                (vec!["cpu".into(), "cpuacct".into()], "/sys/fs/cgroup/cpu,cpuacct".into()),
-            ])
+            Layout::Hybrid {
+                v1: v1.clone(),
+                unified: "/sys/fs/cgroup/unified".into(),
+                controllers: vec!["hugetlb".into()]
+            }
         );
+        // A cgroup2 mount without controllers: plain v1.
+        assert_eq!(Layout::from_mountinfo(HYBRID, |_| String::new()).unwrap(), Layout::V1(v1));
         // Hybrid whose cgroup2 side has the controllers: v2.
         let l = Layout::from_mountinfo(HYBRID, |_| "memory pids\n".into()).unwrap();
         assert_eq!(l, Layout::V2("/sys/fs/cgroup/unified".into()));
@@ -565,6 +823,82 @@ mod tests {
         assert_eq!(read(&cpuset.join("rcon"), "cpuset.cpus"), "0-1");
         assert_eq!(read(&cpuset.join("rcon/abc"), "cpuset.cpus"), "0");
         assert_eq!(read(&cpuset.join("rcon/abc"), "cpuset.mems"), "0");
+    }
+
+    fn hugepages(sizes: &[(&str, u64)]) -> LinuxResources {
+        let limits = sizes
+            .iter()
+            .map(|(s, l)| LinuxHugepageLimitBuilder::default().page_size(*s).limit(*l as i64).build().unwrap())
+            .collect::<Vec<_>>();
+        LinuxResourcesBuilder::default().hugepage_limits(limits).build().unwrap()
+    }
+
+    /// A fake cgroup2 directory offering hugetlb with 2MB and 1GB pages.
+    fn fake_v2_hugetlb(dir: &Path) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("cgroup.controllers"), "hugetlb\n").unwrap();
+        for s in ["2MB", "1GB"] {
+            std::fs::write(dir.join(format!("hugetlb.{s}.max")), "max\n").unwrap();
+        }
+    }
+
+    #[test]
+    fn hugetlb_on_v2_writes_max_files() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("cg");
+        fake_v2_hugetlb(&root.join("rcon-oci/c1"));
+        std::fs::write(root.join("cgroup.controllers"), "cpu memory pids hugetlb\n").unwrap();
+        let res = hugepages(&[("2MB", 2 << 30), ("1GB", 4 << 30)]);
+        let cg = Cgroup::create(&Layout::V2(root.clone()), "/rcon-oci/c1", &res, "0::/\n").unwrap();
+        let d = root.join("rcon-oci/c1");
+        assert_eq!(cg.dir("hugetlb"), Some(d.as_path()));
+        assert_eq!(std::fs::read_to_string(d.join("hugetlb.2MB.max")).unwrap(), (2u64 << 30).to_string());
+        assert_eq!(std::fs::read_to_string(d.join("hugetlb.1GB.max")).unwrap(), (4u64 << 30).to_string());
+        // A page size the host does not have is an error naming it.
+        let e = cg.apply(&hugepages(&[("3MB", 1 << 20)])).unwrap_err().to_string();
+        assert!(e.contains("hugepageLimits") && e.contains("\"3MB\""), "{e}");
+        assert!(!d.join("hugetlb.3MB.max").exists());
+    }
+
+    #[test]
+    fn hugetlb_on_a_hybrid_host_uses_the_cgroup2_tree() {
+        let t = tempfile::tempdir().unwrap();
+        let mem = t.path().join("memory");
+        let unified = t.path().join("unified");
+        std::fs::create_dir_all(&mem).unwrap();
+        fake_v2_hugetlb(&unified.join("sandbox/ctr"));
+        let layout = Layout::Hybrid {
+            v1: vec![(vec!["memory".into()], mem.clone())],
+            unified: unified.clone(),
+            controllers: vec!["hugetlb".into()],
+        };
+        let proc_cgroup = "4:memory:/\n0::/sandbox\n";
+        // Without hugepage limits the cgroup2 tree is left alone.
+        let cg = Cgroup::create(&layout, "plain", &LinuxResources::default(), proc_cgroup).unwrap();
+        assert_eq!((cg.unified.as_ref(), cg.dir("hugetlb")), (None, None));
+        let cg = Cgroup::create(&layout, "ctr", &hugepages(&[("2MB", 1 << 30)]), proc_cgroup).unwrap();
+        let d = unified.join("sandbox/ctr");
+        assert_eq!(cg.unified.as_deref(), Some(d.as_path()));
+        assert_eq!(cg.dir("memory"), Some(mem.join("ctr").as_path()));
+        assert_eq!(std::fs::read_to_string(d.join("hugetlb.2MB.max")).unwrap(), (1u64 << 30).to_string());
+        // The controller was enabled from the root down to the parent.
+        for p in [&unified, &unified.join("sandbox")] {
+            assert_eq!(std::fs::read_to_string(p.join("cgroup.subtree_control")).unwrap(), "+hugetlb");
+        }
+        // Its state survives the round trip through `rcon oci`'s record.
+        let back: Cgroup = serde_json::from_str(&serde_json::to_string(&cg).unwrap()).unwrap();
+        assert_eq!(back, cg);
+        // A v1 host without hugetlb refuses the limits, naming the field.
+        let e = Cgroup::create(
+            &Layout::V1(vec![(vec!["memory".into()], mem.clone())]),
+            "nohuge",
+            &hugepages(&[("2MB", 1 << 30)]),
+            proc_cgroup,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("hugepageLimits") && e.contains("no hugetlb"), "{e}");
+        assert!(!mem.join("nohuge").exists(), "a failed create removes its directories");
     }
 
     #[test]
