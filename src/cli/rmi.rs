@@ -46,7 +46,9 @@ fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     if !force {
-        if let Some(c) = store.list_containers(&Default::default())?.into_iter().find(|c| c.image_id == image.id) {
+        // An indexed query of the image's containers only.
+        let users = crate::store::ContainerQuery { image_ids: vec![image.id.clone()], ..Default::default() };
+        if let Some(c) = store.list_containers(&users)?.into_iter().next() {
             return Err(StoreError::ImageInUse { image: name.to_string(), container: c.id[..12].to_string() }.into());
         }
         if !by_tag && image.repo_tags.len() > 1 {
