@@ -77,6 +77,7 @@ complete -c rcon -n "__fish_rcon_needs_command" -f -a "system" -d 'Manage the en
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "update" -d 'Update the resource limits and restart policy of containers'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "version" -d 'Show the rcon version information'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "diff" -d 'Inspect changes to files or directories on a container\'s filesystem'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "kube" -d 'Play and generate Kubernetes YAML'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "pod" -d 'Manage pods (containers sharing network, IPC and UTS namespaces)'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "oci" -d 'OCI runtime command line (create, start, state, kill, delete on a bundle)'
 complete -c rcon -n "__fish_rcon_using_subcommand build" -s t -l tag -d 'Name and optionally a tag (NAME[:TAG]); may be repeated' -r
@@ -1467,6 +1468,44 @@ info\t''
 warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and not __fish_seen_subcommand_from play generate" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and not __fish_seen_subcommand_from play generate" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and not __fish_seen_subcommand_from play generate" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and not __fish_seen_subcommand_from play generate" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and not __fish_seen_subcommand_from play generate" -f -a "play" -d 'Run the pods, containers and volumes of Kubernetes YAML (Pod, Deployment, Service, ConfigMap, Secret, PVC…)'
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and not __fish_seen_subcommand_from play generate" -f -a "generate" -d 'Print Kubernetes YAML for containers and pods'
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l start -d 'Start the pods (--start=false only creates them)' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l publish -d 'Publish a container port on the host, overriding the YAML: [IP:]HOST:CONTAINER[/PROTO]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l network -d 'Network of the pods: bridge (default), none, host or a network\'s name' -r
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l configmap -d 'YAML file(s) with ConfigMaps the YAML refers to' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l tls-verify -d 'Require HTTPS and verify certificates when images must be pulled' -r -f -a "true\t''
+false\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l down -d 'Remove the pods and containers the YAML describes (volumes of claims are kept)'
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l replace -d 'Remove the YAML\'s pods first if they exist, then play it'
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l build -d 'Build images from a directory per container (not supported by rcon)'
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -s q -l quiet -d 'Suppress the pull output'
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from generate" -s k -l type -d 'Kind of workload: pod or deployment' -r -f -a "pod\t''
+deployment\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from generate" -s f -l filename -d 'Write the YAML to this file instead of standard output' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from generate" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from generate" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from generate" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from generate" -s s -l service -d 'Also generate a Service for the published ports'
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand pod; and not __fish_seen_subcommand_from create ls list ps inspect start stop restart kill pause unpause rm prune top logs stats" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand pod; and not __fish_seen_subcommand_from create ls list ps inspect start stop restart kill pause unpause rm prune top logs stats" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand pod; and not __fish_seen_subcommand_from create ls list ps inspect start stop restart kill pause unpause rm prune top logs stats" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''

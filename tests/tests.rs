@@ -11,6 +11,7 @@ mod crash;
 mod format;
 mod generated;
 mod images;
+mod kube;
 mod layers;
 mod leftovers;
 mod lifecycle;

@@ -19,6 +19,7 @@ mod images;
 mod import;
 mod info;
 mod inspect;
+mod kube;
 mod lifecycle;
 mod login;
 mod logs;
@@ -159,6 +160,8 @@ pub enum Command {
     Version(info::VersionArgs),
     /// Inspect changes to files or directories on a container's filesystem
     Diff(diff::DiffArgs),
+    /// Play and generate Kubernetes YAML
+    Kube(kube::KubeArgs),
     /// Manage pods (containers sharing network, IPC and UTS namespaces)
     Pod(pod::PodArgs),
     /// OCI runtime command line (create, start, state, kill, delete on a bundle)
@@ -181,6 +184,7 @@ impl Command {
         ) || matches!(self, Command::Container(c) if c.starts_container_processes())
             || matches!(self, Command::Image(i) if i.starts_container_processes())
             || matches!(self, Command::Pod(p) if p.command.starts_container_processes())
+            || matches!(self, Command::Kube(k) if k.command.starts_container_processes())
             || matches!(self, Command::Create(c) if c.in_pod())
     }
 }
@@ -288,6 +292,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Version(a) => info::version(&ctx, a),
         Command::Diff(a) => diff::run(&ctx, a),
         Command::Pod(a) => pod::run(&ctx, a),
+        Command::Kube(a) => kube::run(&ctx, a),
         Command::Oci(a) => oci::run(&ctx, a),
     }
 }

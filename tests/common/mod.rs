@@ -1080,3 +1080,44 @@ fn host_network_cleanup_at_exit() {
         }
     });
 }
+
+// ---------------------------------------------------------------------------
+// Python virtual environments
+
+/// A Python virtual environment with `packages` installed from PyPI (for
+/// tools such as `kubernetes-validate`, never in the system Python): made
+/// once, under a file lock, in `target/test-venvs/<hash of the list>` with
+/// `python3 -m venv` and `pip install`; returns its directory (its tools are
+/// in `bin/`). Panics with an install hint when python3-venv is missing or
+/// pip fails.
+pub fn venv(packages: &[&str]) -> PathBuf {
+    require_program("python3", "python3-venv");
+    let key = sha256_hex(packages.join("\n").as_bytes())[..12].to_string();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("test-venvs");
+    std::fs::create_dir_all(&base).unwrap();
+    let dir = base.join(&key);
+    let lock = std::fs::File::create(base.join(format!("{key}.lock"))).unwrap();
+    let _guard = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusive).expect("lock the venv");
+    if dir.join(".complete").exists() {
+        return dir;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new("python3").args(["-m", "venv"]).arg(&dir).output().expect("run python3 -m venv");
+    assert!(
+        out.status.success(),
+        "python3 -m venv failed (apt-get install python3-venv): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(dir.join("bin").join("pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(packages)
+        .output()
+        .expect("run pip");
+    assert!(
+        out.status.success(),
+        "pip install {packages:?} failed (PyPI must be reachable): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(dir.join(".complete"), packages.join("\n")).unwrap();
+    dir
+}
