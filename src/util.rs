@@ -123,6 +123,15 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
+/// An error whose message is the one docker's daemon gives for the same
+/// failure (`Container 3f… is not running`, `No such container: web`).
+/// docker's CLI prints such errors as `Error response from daemon:
+/// MESSAGE` and exits 1, and so do rcon's front ends; the API service can
+/// send the message as is.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DaemonError(pub String);
+
 /// A file that replaces `path` atomically: written under a unique
 /// temporary name beside `path` (`.NAME.XXXXXX.tmp`, so concurrent writers
 /// never share one) and renamed over `path` by [`AtomicFile::commit`].

@@ -404,10 +404,14 @@ fn missing_objects_exit_like_docker() {
     assert_eq!((code(&out), stdout(&out), stderr(&out)), expected, "rm -f is idempotent");
     for (args, msg) in [
         (&["rm", "nosuch"][..], "Error: No such container: nosuch\n"),
-        (&["stop", "nosuch"], "Error: No such container: nosuch\n"),
-        (&["kill", "nosuch"], "Error: No such container: nosuch\n"),
-        (&["start", "nosuch"], "Error: No such container: nosuch\n"),
-        (&["wait", "nosuch"], "Error: No such container: nosuch\n"),
+        // docker 20.10's CLI: these print the daemon's answer.
+        (&["stop", "nosuch"], "Error response from daemon: No such container: nosuch\n"),
+        (&["kill", "nosuch"], "Error response from daemon: Cannot kill container: nosuch: No such container: nosuch\n"),
+        (
+            &["start", "nosuch"],
+            "Error response from daemon: No such container: nosuch\nError: failed to start containers: nosuch\n",
+        ),
+        (&["wait", "nosuch"], "Error response from daemon: No such container: nosuch\n"),
         (&["logs", "nosuch"], "Error: No such container: nosuch\n"),
         (&["exec", "nosuch", "true"], "Error: No such container: nosuch\n"),
         (&["port", "nosuch"], "Error: No such container: nosuch\n"),

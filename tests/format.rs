@@ -139,8 +139,20 @@ fn template_errors_are_gos() {
     let inspect_err = Format::parse_inspect("{{.Nope}}").unwrap().render_inspect(std::slice::from_ref(&doc));
     assert_eq!(
         inspect_err.unwrap_err().to_string(),
-        "template parsing error: template: executing \"\" at <.Nope>: map has no entry for key \"Nope\""
+        "template parsing error: template: :1:2: executing \"\" at <.Nope>: map has no entry for key \"Nope\""
     );
+    // Go's position of a field node (docker 20.10's `inspect -f
+    // "{{.State.Health}} {{.NoSuch}}"` fails at `:1:8:`): line, then byte
+    // column of the field, of the second field for a chain.
+    let inspect = |t: &str| Format::parse_inspect(t).unwrap().render_inspect_each(&[(doc.clone(), doc.clone())]);
+    let (out, errors) = inspect("{{.Nope.Deeper}}");
+    assert_eq!(out, "\n", "nothing rendered: docker's lone newline");
+    assert_eq!(
+        errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["template parsing error: template: :1:7: executing \"\" at <.Nope.Deeper>: map has no entry for key \"Nope\""]
+    );
+    let (_, errors) = inspect("x\n {{.Nope}}");
+    assert!(errors[0].to_string().starts_with("template parsing error: template: :2:3: executing"), "{}", errors[0]);
     assert!(err("{{len 3}}").contains("len of type int"));
     assert!(err("{{join .Id \",\"}}").contains("expected []string"));
 }

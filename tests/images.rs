@@ -110,9 +110,20 @@ fn run_ok(mut c: Command) -> (String, String) {
 }
 
 #[track_caller]
-fn run_fail(mut c: Command) -> String {
+fn run_fail(c: Command) -> String {
+    run_fail_with(c, 125)
+}
+
+/// A failed pull: exit 1, as every failed `docker pull`.
+#[track_caller]
+fn pull_fail(c: Command) -> String {
+    run_fail_with(c, 1)
+}
+
+#[track_caller]
+fn run_fail_with(mut c: Command, want: i32) -> String {
     let out = c.output().unwrap();
-    assert_eq!(code(&out), 125, "{c:?} should fail with 125:\n{}", stderr(&out));
+    assert_eq!(code(&out), want, "{c:?} should fail with {want}:\n{}", stderr(&out));
     stderr(&out)
 }
 
@@ -182,7 +193,7 @@ fn login_and_basic_auth() {
     let err = run_fail(authed(&rcon, &["logout", &auth.addr]));
     assert!(err.contains("not logged into"), "{err}");
     let fresh = Rcon::new();
-    let err = run_fail(authed(&fresh, &["pull", &dest]));
+    let err = pull_fail(authed(&fresh, &["pull", &dest]));
     assert!(err.contains("requires a login"), "{err}");
 
     // docker's config file (auths).
@@ -469,7 +480,7 @@ fn bearer_tokens_scopes_and_refresh_tokens() {
     assert_eq!(log.requests, vec!["GET repository:other:pull,push repository:app:pull".to_string()]);
 
     // Wrong credentials: unauthorized, naming the registry.
-    let err = run_fail(authed(&rcon, &["pull", "--creds", "alice:bad", &dest]));
+    let err = pull_fail(authed(&rcon, &["pull", "--creds", "alice:bad", &dest]));
     assert!(err.contains("unauthorized") && err.contains(&front.addr) && !err.contains(":bad"), "{err}");
 
     // login: the refresh token is stored and used.

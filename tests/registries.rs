@@ -43,7 +43,7 @@ fn short_name_is_searched_in_order() {
 
     // Nowhere: the error names every registry tried.
     let out = with_conf(&rcon, &conf, &["pull", "missing:v1"]);
-    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("not found in any unqualified-search registry"), "{err}");
     assert!(
@@ -55,7 +55,7 @@ fn short_name_is_searched_in_order() {
     let dead = format!("127.0.0.1:{}", free_port());
     let conf = format!("unqualified-search-registries = [\"{dead}\", \"{}\"]\n", second.addr);
     let out = with_conf(&rcon, &conf, &["pull", "only2:v1"]);
-    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains(&format!("{dead}/only2:v1")) && err.contains("cannot reach registry"), "{err}");
 }
@@ -70,7 +70,7 @@ fn alias_names_a_fully_qualified_image() {
     assert_eq!(tags(&rcon), [format!("{}/team/aliased:v2", reg.addr)]);
     // No alias and no search registries: a clear error.
     let out = with_conf(&rcon, &conf, &["pull", "other"]);
-    assert_eq!(code(&out), 125);
+    assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("unqualified-search-registries"), "{}", stderr(&out));
 }
 
@@ -121,7 +121,7 @@ fn blocked_registry_is_refused() {
     let rcon = Rcon::new();
     let conf = format!("[[registry]]\nlocation = \"{}\"\nblocked = true\n", reg.addr);
     let out = with_conf(&rcon, &conf, &["pull", &reference]);
-    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("blocked") && err.contains(&reg.addr), "{err}");
     assert!(tags(&rcon).is_empty());
@@ -181,7 +181,7 @@ fn tls_registry_with_a_self_signed_certificate() {
     let by_name = format!("registry.test:{port}/app:v1");
     let rcon = Rcon::new();
     let out = via_name(&rcon, None, &["pull", &by_name]);
-    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains(&format!("cannot verify the TLS certificate of registry registry.test:{port}")), "{err}");
     assert!(err.contains("--tls-verify=false") && err.contains("insecure = true"), "{err}");

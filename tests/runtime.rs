@@ -67,13 +67,14 @@ fn output_passes_through_and_exit_codes_are_dockers() {
     assert_eq!(c, 127, "{err}");
     assert!(err.contains(r#"exec: "/bin/nosuch": stat /bin/nosuch: no such file or directory"#), "{err}");
 
-    // /etc/passwd exists but is not executable; /tmp is a directory.
+    // /etc/passwd exists but is not executable; /tmp is a directory (Go's
+    // LookPath, so runc and docker: "permission denied" for both).
     let (c, _, err) = run(&rcon, &image, &[], &["/etc/passwd"]);
     assert_eq!(c, 126, "{err}");
     assert!(err.contains(r#"exec: "/etc/passwd": permission denied"#), "{err}");
     let (c, _, err) = run(&rcon, &image, &[], &["/tmp"]);
     assert_eq!(c, 126, "{err}");
-    assert!(err.contains(r#"exec: "/tmp": is a directory"#), "{err}");
+    assert!(err.contains(r#"exec: "/tmp": permission denied"#), "{err}");
     // A script whose interpreter is missing: execve says ENOENT.
     let (c, _, err) = run(&rcon, &image, &[], &["sh", "-c", "printf '#!/nope\\n' > /s; chmod +x /s; exec /s"]);
     assert_eq!(c, 127, "{err}");
@@ -163,7 +164,9 @@ fn image_config_and_flags_apply_like_docker() {
     let out =
         run_ok(&rcon, &image, &["-u", "0", "-w", "/", "--hostname", "box", "-e", "HOME=/h"], &["sh", "-c", script]);
     assert_eq!(out, "0\n0\n0\n/\nbox\nbox\n/h box\n");
-    assert_eq!(run_ok(&rcon, &image, &["-u", "1000:1000"], &["id"]), "uid=1000(app) gid=1000(app)\n");
+    // docker 20.10: the primary group is among the supplementary ones.
+    assert_eq!(run_ok(&rcon, &image, &["-u", "1000:1000"], &["id"]), "uid=1000(app) gid=1000(app) groups=1000(app)\n");
+    assert_eq!(run_ok(&rcon, &image, &["-u", "4242"], &["id"]), "uid=4242 gid=0(root) groups=0(root)\n");
     assert_eq!(run_ok(&rcon, &image, &["-u", "app"], &["id", "-G"]), "1000 50\n");
     assert_eq!(run_ok(&rcon, &image, &["-u", "app:staff"], &["id", "-G"]), "50\n");
     assert_eq!(run_ok(&rcon, &image, &["-u", "nobody"], &["sh", "-c", "id -u; echo $HOME"]), "65534\n/nonexistent\n");

@@ -102,9 +102,10 @@ pub struct RenameArgs {
 /// `rcon rename CONTAINER NEW_NAME`.
 pub fn rename(ctx: &Context, a: RenameArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
-    // docker's CLI exits 1 when the engine refuses the rename.
+    // docker's CLI exits 1 when the engine refuses the rename, and sums up.
     if let Err(e) = crate::container::rename(&store, &a.container, &a.new_name) {
-        eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
+        super::print_daemon_error(&e, None, &a.container);
+        eprintln!("Error: failed to rename container named {}", a.container);
         return Ok(1);
     }
     Ok(0)
@@ -122,6 +123,16 @@ pub struct PruneArgs {
 }
 
 impl ContainerArgs {
+    /// `Some("run")`/`Some("create")` for `container run`/`container
+    /// create`, whose errors docker reports as `run`'s (see `cli::main`).
+    pub(crate) fn run_verb(&self) -> Option<&'static str> {
+        match self.command {
+            ContainerCommand::Run(_) => Some("run"),
+            ContainerCommand::Create(_) => Some("create"),
+            _ => None,
+        }
+    }
+
     /// The verbs that start processes a container can see (see `cli::main`).
     pub(crate) fn starts_container_processes(&self) -> bool {
         matches!(
@@ -211,7 +222,7 @@ fn running(store: &Store, name: &str) -> anyhow::Result<(crate::store::Container
     let state = store.container_state(&record.id)?;
     match (state.status, state.pid) {
         (ContainerStatus::Running, Some(pid)) => Ok((record, pid)),
-        _ => bail!("container {name} is not running"),
+        _ => Err(crate::util::DaemonError(format!("Container {} is not running", record.id)).into()),
     }
 }
 
@@ -244,7 +255,7 @@ pub struct TopArgs {
 /// as docker does it.
 pub fn top(ctx: &Context, a: TopArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
-    let (_, init) = running(&store, &a.container)?;
+    let (_, init) = running(&store, &a.container).map_err(super::daemon_not_found)?;
     let pids = namespace_pids(init)?;
     print_ps(&pids, a.ps_args)
 }
@@ -304,7 +315,7 @@ pub fn stats(ctx: &Context, a: StatsArgs) -> anyhow::Result<i32> {
         if a.all && a.containers.is_empty() {
             return Ok(store.containers()?);
         }
-        st::targets(store, &a.containers)
+        st::targets(store, &a.containers).map_err(super::daemon_not_found)
     };
     let mut records = list(&store)?;
     let mut before = st::sample_all(&store, &records);
@@ -347,10 +358,11 @@ pub fn pause(ctx: &Context, a: Containers, frozen: bool) -> anyhow::Result<i32> 
     let mut status = 0;
     for name in &a.containers {
         let result = (|| -> anyhow::Result<()> {
-            let (record, pid) = running(&store, name)?;
+            let (record, pid) = running(&store, name).map_err(super::daemon_not_found)?;
             let state = store.container_state(&record.id)?;
             if state.paused == frozen {
-                bail!("container {name} is {}paused", if frozen { "already " } else { "not " });
+                let how = if frozen { "already" } else { "not" };
+                return Err(crate::util::DaemonError(format!("Container {} is {how} paused", record.id)).into());
             }
             let cg = ProcessCgroups::of(pid)?;
             let own = cg.freezer_dir().is_some_and(|d| d.to_string_lossy().contains(&record.id));

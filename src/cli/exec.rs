@@ -29,7 +29,9 @@ pub struct ExecArgs {
     pub args: Vec<String>,
 }
 
-/// Runs a command in a running container; exits with its code.
+/// Runs a command in a running container; exits with its code. A command
+/// that cannot be found or invoked is exit 126 with docker's words (docker's
+/// daemon reports every failed exec start as 126, not run's 127).
 pub fn run(ctx: &Context, a: ExecArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let mut args = a.args.into_iter();
@@ -44,5 +46,14 @@ pub fn run(ctx: &Context, a: ExecArgs) -> anyhow::Result<i32> {
         interactive: a.interactive,
         tty: a.tty,
     };
-    crate::container::exec::exec(&store, &opts)
+    match crate::container::exec::exec(&store, &opts) {
+        Err(e) => match e.chain().find_map(|c| c.downcast_ref::<crate::runtime::Error>()) {
+            Some(r) if matches!(r.exit_code(), 126 | 127) => {
+                eprintln!("OCI runtime exec failed: exec failed: unable to start container process: {r}: unknown");
+                Ok(126)
+            }
+            _ => Err(e),
+        },
+        ok => ok,
+    }
 }

@@ -70,6 +70,11 @@ pub struct PruneArgs {
 }
 
 impl ImageArgs {
+    /// True for `image pull` (every failure is exit 1, see `cli::main`).
+    pub(crate) fn is_pull(&self) -> bool {
+        matches!(self.command, ImageCommand::Pull(_))
+    }
+
     /// `image build` starts processes a container can see (see `cli::main`).
     pub(crate) fn starts_container_processes(&self) -> bool {
         matches!(self.command, ImageCommand::Build(_))

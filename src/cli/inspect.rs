@@ -27,7 +27,7 @@ pub fn run(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
     let mut items = Vec::new();
     let mut status = 0;
     for name in &a.objects {
-        match find(&store, name, a.kind.as_deref(), a.format.is_some()) {
+        match find(&store, name, a.kind.as_deref()) {
             Ok(v) => items.push(v),
             Err(e) => {
                 eprintln!("Error: {e:#}");
@@ -35,30 +35,54 @@ pub fn run(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
             }
         }
     }
+    print_documents(a.format.as_deref(), &items, status)
+}
+
+/// Prints inspect documents as docker's CLI does and returns the exit
+/// status (`status`, or 1 when a template fails). `docs` are `(typed, raw)`
+/// pairs: the document with the fields docker's Go structs have even when
+/// its JSON omits them, and docker's JSON. Without `format`: the raw
+/// documents as an indented JSON array (`[]` when there are none). With
+/// it: see [`Format::render_inspect_each`]; each failure is printed on
+/// stderr after the output.
+pub(crate) fn print_documents(
+    format: Option<&str>,
+    docs: &[(serde_json::Value, serde_json::Value)],
+    mut status: i32,
+) -> anyhow::Result<i32> {
     let mut out = std::io::stdout().lock();
-    match a.format.as_deref() {
-        Some(f) => out.write_all(Format::parse_inspect(f)?.render_inspect(&items)?.as_bytes())?,
-        None => writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?,
+    match format {
+        Some(f) => {
+            let (text, errors) = Format::parse_inspect(f)?.render_inspect_each(docs);
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            for e in errors {
+                eprintln!("{e}");
+                status = 1;
+            }
+        }
+        None => {
+            let raw: Vec<&serde_json::Value> = docs.iter().map(|(_, raw)| raw).collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&raw)?)?;
+        }
     }
     Ok(status)
 }
 
-/// The object `name` as JSON; `templated`: for a `--format` template.
+/// The object `name` as a `(typed, raw)` pair (see [`print_documents`]).
 fn find(
     store: &crate::store::Store,
     name: &str,
     kind: Option<&str>,
-    templated: bool,
-) -> anyhow::Result<serde_json::Value> {
+) -> anyhow::Result<(serde_json::Value, serde_json::Value)> {
     if kind != Some("image") {
         match store.find_container(name) {
             Ok(record) => {
                 let state = store.container_state(&record.id)?;
-                let mut doc = container_json(store, &record, &state);
-                if templated {
-                    crate::container::inspect::add_template_fields(&mut doc);
-                }
-                return Ok(doc);
+                let raw = container_json(store, &record, &state);
+                let mut typed = raw.clone();
+                crate::container::inspect::add_template_fields(&mut typed);
+                return Ok((typed, raw));
             }
             Err(crate::store::StoreError::NoSuchContainer(_)) => {}
             Err(e) => return Err(e.into()),
@@ -67,7 +91,8 @@ fn find(
     if kind != Some("container") {
         let normalized = Reference::parse(name).ok().map(|r| r.to_string());
         if let Some(image) = store.find_image(name, normalized.as_deref())? {
-            return Ok(crate::image::inspect::inspect(store, &image)?);
+            let doc = crate::image::inspect::inspect(store, &image)?;
+            return Ok((doc.clone(), doc));
         }
     }
     match kind {

@@ -48,7 +48,7 @@ pub struct StartArgs {
 /// Starts created or exited containers under a monitor.
 pub fn start(ctx: &Context, a: StartArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
-    let mut code = 0;
+    let mut failed = Vec::new();
     for name in &a.containers {
         match crate::container::start(&store, name) {
             Ok(record) if a.attach => {
@@ -60,12 +60,17 @@ pub fn start(ctx: &Context, a: StartArgs) -> anyhow::Result<i32> {
             }
             Ok(_) => println!("{name}"),
             Err(e) => {
-                super::print_error(&e);
-                code = 1;
+                super::print_daemon_error(&e, None, name);
+                failed.push(name.as_str());
             }
         }
     }
-    Ok(code)
+    if failed.is_empty() {
+        return Ok(0);
+    }
+    // docker's CLI sums up after the daemon's errors.
+    eprintln!("Error: failed to start containers: {}", failed.join(", "));
+    Ok(1)
 }
 
 /// Flags of `rcon stop` and `rcon restart`.
@@ -82,13 +87,13 @@ pub struct StopArgs {
 /// Stops containers: the stop signal, then SIGKILL after the timeout.
 pub fn stop(ctx: &Context, a: StopArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
-    each(&a.containers, |name| lifecycle::stop(&store, name, a.time).map(|_| ()))
+    each(&a.containers, None, |name| lifecycle::stop(&store, name, a.time).map(|_| ()))
 }
 
 /// Stops then starts containers.
 pub fn restart(ctx: &Context, a: StopArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
-    each(&a.containers, |name| {
+    each(&a.containers, None, |name| {
         lifecycle::stop(&store, name, a.time)?;
         crate::container::start(&store, name).map(|_| ())
     })
@@ -109,7 +114,7 @@ pub struct KillArgs {
 pub fn kill(ctx: &Context, a: KillArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let signal = lifecycle::parse_signal(&a.signal)?;
-    each(&a.containers, |name| lifecycle::kill(&store, name, signal).map(|_| ()))
+    each(&a.containers, Some("Cannot kill container"), |name| lifecycle::kill(&store, name, signal).map(|_| ()))
 }
 
 /// Arguments of `rcon wait`.
@@ -128,7 +133,7 @@ pub fn wait(ctx: &Context, a: WaitArgs) -> anyhow::Result<i32> {
         match lifecycle::wait(&store, name) {
             Ok(code) => println!("{code}"),
             Err(e) => {
-                super::print_error(&e);
+                super::print_daemon_error(&e, None, name);
                 status = 1;
             }
         }
@@ -136,15 +141,16 @@ pub fn wait(ctx: &Context, a: WaitArgs) -> anyhow::Result<i32> {
     Ok(status)
 }
 
-/// Runs `f` on every name, printing each name that succeeded and each error;
+/// Runs `f` on every name, printing each name that succeeded and each error
+/// (as docker's daemon words it, `what` as in [`super::print_daemon_error`]);
 /// docker's exit status 1 when any failed.
-fn each(names: &[String], mut f: impl FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<i32> {
+fn each(names: &[String], what: Option<&str>, mut f: impl FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<i32> {
     let mut status = 0;
     for name in names {
         match f(name) {
             Ok(()) => println!("{name}"),
             Err(e) => {
-                super::print_error(&e);
+                super::print_daemon_error(&e, what, name);
                 status = 1;
             }
         }

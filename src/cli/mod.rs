@@ -198,6 +198,12 @@ where
 {
     // A closed pipe (`rcon ps | head`) ends rcon quietly, as it ends docker.
     crate::sys::ignore_sigpipe(false);
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // `docker --version` / `-v`: `Docker version 20.10.24, build 297e128`.
+    if asks_version(&args) {
+        println!("{}", version_line());
+        return 0;
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) if e.kind() == clap::error::ErrorKind::InvalidSubcommand => {
@@ -223,15 +229,42 @@ where
     }
     // docker's CLI exits 1 when the object named does not exist, except
     // for run and create (125, as for every failure of theirs).
-    let runs = matches!(cli.command, Command::Run(_) | Command::Create(_));
+    let runs = match &cli.command {
+        Command::Run(_) => Some("run"),
+        Command::Create(_) => Some("create"),
+        Command::Container(c) => c.run_verb(),
+        _ => None,
+    };
+    // Every failure of docker's `pull` is exit 1.
+    let pulls = matches!(cli.command, Command::Pull(_)) || matches!(&cli.command, Command::Image(i) if i.is_pull());
     match run(cli) {
         Ok(code) => code,
-        Err(e) if !runs && not_found(&e).is_some() => {
+        // What docker's daemon would have answered, in its words: docker's
+        // CLI prints `Error response from daemon: …` (run and create: as
+        // `docker: …` with a usage hint, exit 125), else exits 1.
+        Err(e) if daemon_error(&e, runs.is_some() || pulls) => {
+            let message = crate::util::error_chain(e.as_ref());
+            match runs {
+                Some(verb) => {
+                    eprintln!("rcon: Error response from daemon: {message}.\nSee 'rcon {verb} --help'.");
+                    exit_code(&e)
+                }
+                None => {
+                    eprintln!("Error response from daemon: {message}");
+                    1
+                }
+            }
+        }
+        Err(e) if pulls => {
+            eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
+            1
+        }
+        Err(e) if runs.is_none() && not_found(&e).is_some() => {
             print_error(&e);
             1
         }
         // A --format template that fails: docker's CLI exits 1.
-        Err(e) if !runs && e.chain().any(|c| c.is::<crate::format::template::FormatError>()) => {
+        Err(e) if runs.is_none() && e.chain().any(|c| c.is::<crate::format::template::FormatError>()) => {
             eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
             1
         }
@@ -240,6 +273,33 @@ where
             exit_code(&e)
         }
     }
+}
+
+/// What `rcon --version` prints, in docker's shape: `rcon version 0.1.0,
+/// build 1a2b3c4` (the commit recorded by build.rs; no `, build` part when
+/// rcon was built outside a git checkout).
+pub fn version_line() -> String {
+    match env!("RCON_GIT_COMMIT") {
+        "" => format!("rcon version {}", env!("CARGO_PKG_VERSION")),
+        commit => format!("rcon version {}, build {commit}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// True when the command line is `--version` or `-v` alone, after global
+/// options (`--root DIR`, `--runroot=DIR`, `--log-level L`).
+fn asks_version(args: &[OsString]) -> bool {
+    let mut rest = args.iter().skip(1);
+    while let Some(a) = rest.next() {
+        match a.to_str().unwrap_or_default() {
+            "--root" | "--runroot" | "--log-level" => {
+                rest.next();
+            }
+            s if s.starts_with("--root=") || s.starts_with("--runroot=") || s.starts_with("--log-level=") => {}
+            "--version" | "-v" => return rest.next().is_none(),
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Runs a parsed command line; `Ok` holds the exit code.
@@ -336,6 +396,22 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
     EXIT_RCON_FAILED
 }
 
+/// True when `e` is a failure docker's daemon reports in the same words
+/// (so docker's CLI prints it after `Error response from daemon: `): a
+/// [`crate::util::DaemonError`], a taken container name, a running
+/// container that cannot be removed, and with `registry` (pull, run,
+/// create) a registry's answer.
+fn daemon_error(e: &anyhow::Error, registry: bool) -> bool {
+    e.chain().any(|c| {
+        c.is::<crate::util::DaemonError>()
+            || matches!(
+                c.downcast_ref::<crate::store::StoreError>(),
+                Some(crate::store::StoreError::NameInUse { .. } | crate::store::StoreError::ContainerRunning(_))
+            )
+            || (registry && c.is::<crate::registry::RegistryError>())
+    })
+}
+
 /// docker's words for a missing container, image, volume or network
 /// (`No such container: web`), when that is what `e` is about.
 pub(crate) fn not_found(e: &anyhow::Error) -> Option<String> {
@@ -356,11 +432,39 @@ pub(crate) fn not_found(e: &anyhow::Error) -> Option<String> {
 }
 
 /// Prints a command's error on stderr: `Error: No such container: x` in
-/// docker's words for a missing object, else `rcon: outer: inner`.
+/// docker's words for a missing object, `Error response from daemon: …`
+/// for what docker's daemon reports in the same words, else `rcon: outer:
+/// inner`.
 pub(crate) fn print_error(e: &anyhow::Error) {
     match not_found(e) {
         Some(m) => eprintln!("Error: {m}"),
+        None if daemon_error(e, false) => {
+            eprintln!("Error response from daemon: {}", crate::util::error_chain(e.as_ref()))
+        }
         None => eprintln!("rcon: {}", crate::util::error_chain(e.as_ref())),
+    }
+}
+
+/// A missing object as docker's daemon reports it (for the commands whose
+/// CLI prints `Error response from daemon: No such container: x`): a
+/// [`crate::util::DaemonError`] with that message; other errors unchanged.
+pub(crate) fn daemon_not_found(e: anyhow::Error) -> anyhow::Error {
+    match not_found(&e) {
+        Some(m) => crate::util::DaemonError(m).into(),
+        None => e,
+    }
+}
+
+/// [`print_error`] for the commands whose missing object docker's CLI
+/// reports as the daemon's answer (`stop`, `start`, `restart`, `wait`,
+/// `pause`, `unpause`, `top`, `stats`, `rename`): `Error response from
+/// daemon: No such container: x`; `kill` says `Cannot kill container: x:
+/// No such container: x` (`what` is `Some("Cannot kill container")`).
+pub(crate) fn print_daemon_error(e: &anyhow::Error, what: Option<&str>, name: &str) {
+    match (not_found(e), what) {
+        (Some(m), Some(w)) => eprintln!("Error response from daemon: {w}: {name}: {m}"),
+        (Some(m), None) => eprintln!("Error response from daemon: {m}"),
+        (None, _) => print_error(e),
     }
 }
 

@@ -151,7 +151,9 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
     let mut out = std::io::stdout().lock();
     match a.command {
         NetworkCommand::Create { subnet, gateway, driver: _, name } => {
-            let n = networks::create(&store, &name, subnet.as_deref(), gateway.as_deref())?;
+            // docker's daemon refuses a bad or taken network: its CLI exits 1.
+            let n = networks::create(&store, &name, subnet.as_deref(), gateway.as_deref())
+                .map_err(|e| crate::util::DaemonError(crate::util::error_chain(&e)))?;
             writeln!(out, "{}", n.id)?;
         }
         NetworkCommand::Ls { quiet, no_trunc, filter, format } => {
@@ -225,15 +227,25 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
             return Ok(if failed { 1 } else { 0 });
         }
         NetworkCommand::Inspect { format, names } => {
+            // As docker: what exists is printed (`[]` when nothing does),
+            // each missing one is an error, exit 1.
             let mut nl = Netlink::open()?;
             let mut docs = Vec::new();
+            let mut code = 0;
             for name in &names {
-                docs.push(inspect(&store, &networks::find(&store, &mut nl, name)?));
+                match networks::find(&store, &mut nl, name) {
+                    Ok(n) => {
+                        let doc = inspect(&store, &n);
+                        docs.push((doc.clone(), doc));
+                    }
+                    Err(e) => {
+                        super::print_error(&e.into());
+                        code = 1;
+                    }
+                }
             }
-            match format {
-                Some(f) => write!(out, "{}", Format::parse(&f)?.render(&docs, &[])?)?,
-                None => writeln!(out, "{}", serde_json::to_string_pretty(&docs)?)?,
-            }
+            drop(out);
+            return super::inspect::print_documents(format.as_deref(), &docs, code);
         }
         NetworkCommand::Connect { alias, ip, network, container } => {
             let c = store.find_container(&container)?;

@@ -58,7 +58,7 @@ pub struct PullArgs {
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<String>,
     /// Time without data (response headers or the next bytes of a layer) after which the connection counts as stalled and the download resumes (e.g. 10s, 1m)
-    #[arg(long, value_name = "DURATION", value_parser = crate::units::parse_go_duration, default_value = "30s")]
+    #[arg(long, value_name = "DURATION", value_parser = stall_timeout, default_value = "30s")]
     pub stall_timeout: std::time::Duration,
     #[command(flatten)]
     pub registry: RegistryFlags,
@@ -73,9 +73,6 @@ pub fn run(ctx: &Context, a: PullArgs) -> anyhow::Result<i32> {
     let reference = crate::reference::Reference::parse(&a.reference)?;
     let opts = crate::registry::PullOptions { quiet: a.quiet, tls_verify: a.registry.tls_verify, stdout: true };
     let mut transfer = a.registry.transfer()?;
-    if a.stall_timeout.is_zero() {
-        anyhow::bail!("--stall-timeout must be longer than 0s");
-    }
     transfer.stall_timeout = a.stall_timeout;
     if let Some(p) = &a.platform {
         transfer.platform = Some(crate::image::Platform::parse(p).map_err(anyhow::Error::msg)?);
@@ -108,6 +105,15 @@ pub fn run(ctx: &Context, a: PullArgs) -> anyhow::Result<i32> {
         println!("{}", crate::registry::resolve_name(&a.reference)?.repository_name());
     }
     Ok(0)
+}
+
+/// `--stall-timeout`: a Go duration longer than 0s (a bad value is a usage
+/// error, exit 125; every failure of the pull itself is exit 1, as docker's).
+fn stall_timeout(s: &str) -> Result<std::time::Duration, String> {
+    match crate::units::parse_go_duration(s).map_err(|e| e.to_string())? {
+        d if d.is_zero() => Err("--stall-timeout must be longer than 0s".to_string()),
+        d => Ok(d),
+    }
 }
 
 /// The full reference docker prints last (`docker.io/library/busybox:latest`,

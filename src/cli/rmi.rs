@@ -58,14 +58,19 @@ fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<()> {
             );
         }
     }
-    if let Some(removed) = store.delete_image(&image.id)? {
+    if let Some((removed, layers)) = store.delete_image_and_layers(&image.id)? {
         for tag in &removed.repo_tags {
             println!("Untagged: {}", display_tag(tag));
         }
         for d in &removed.repo_digests {
             println!("Untagged: {}", super::images::familiar(d));
         }
+        // docker: the image, then each layer no other image or container
+        // uses, top layer first, by chain ID.
         println!("Deleted: {}", removed.id);
+        for layer in layers {
+            println!("Deleted: {layer}");
+        }
         image_deleted(store, &removed);
         crate::build::executor::prune_cache(store);
     }

@@ -138,7 +138,8 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
                     "name" => list.retain(|v| v.name.contains(val)),
                     "label" => list.retain(|v| label_matches(v, val)),
                     "driver" => list.retain(|_| val == "local"),
-                    _ => anyhow::bail!("invalid filter {k:?} (dangling, name, label, driver)"),
+                    // docker 20.10's daemon knows these four (no `label!`).
+                    _ => return Err(crate::util::DaemonError(format!("Invalid filter '{k}'")).into()),
                 }
             }
             if quiet {
@@ -179,18 +180,18 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
             let mut code = 0;
             for n in &names {
                 match volume::get(&store, n) {
-                    Ok(v) => docs.push(volume::inspect_json(&store, &v)),
+                    Ok(v) => {
+                        let doc = volume::inspect_json(&store, &v);
+                        docs.push((doc.clone(), doc));
+                    }
                     Err(e) => {
                         super::print_error(&e.into());
                         code = 1;
                     }
                 }
             }
-            match format {
-                Some(f) => write!(out, "{}", Format::parse_inspect(&f)?.render_inspect(&docs)?)?,
-                None => writeln!(out, "{}", serde_json::to_string_pretty(&docs)?)?,
-            }
-            return Ok(code);
+            drop(out);
+            return super::inspect::print_documents(format.as_deref(), &docs, code);
         }
         VolumeCommand::Rm { force, names } => {
             let mut code = 0;

@@ -4,7 +4,8 @@
 use super::forward_signals_to;
 use crate::runtime::exec::{ExecRequest, exec as runtime_exec};
 use crate::store::{ContainerStatus, Store, events};
-use anyhow::{Context as _, bail};
+use crate::util::DaemonError;
+use anyhow::Context as _;
 use std::os::fd::{AsFd, OwnedFd};
 
 /// What `rcon exec` was asked to do.
@@ -29,15 +30,19 @@ pub struct ExecOptions {
 }
 
 /// Runs the command in the container; returns its exit code (0 with `-d`).
-/// Errors: no such container, not running, and the runtime's 126/127 errors.
+/// Errors: no such container, not running or paused ([`DaemonError`] in
+/// docker's words), and the runtime's 126/127 errors.
 pub fn exec(store: &Store, opts: &ExecOptions) -> anyhow::Result<i32> {
     let record = store.find_container(&opts.container)?;
     let state = store.container_state(&record.id)?;
+    // docker's daemon's words (the CLI prints `Error response from daemon: …`).
     let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) else {
-        bail!("container {} is not running", opts.container);
+        return Err(DaemonError(format!("Container {} is not running", record.id)).into());
     };
     if state.paused {
-        bail!("container {} is paused, unpause the container before exec", opts.container);
+        return Err(
+            DaemonError(format!("Container {} is paused, unpause the container before exec", opts.container)).into()
+        );
     }
     let spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())?;
     let process = spec.process().as_ref();

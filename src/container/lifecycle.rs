@@ -124,7 +124,11 @@ fn running_pid(store: &Store, record: &ContainerRecord, name: &str) -> anyhow::R
     let state = store.container_state(&record.id)?;
     match (state.status, state.pid) {
         (ContainerStatus::Running, Some(pid)) => Ok(pid),
-        _ => bail!("cannot kill container {name}: container {} is not running", &record.id[..12]),
+        _ => Err(crate::util::DaemonError(format!(
+            "Cannot kill container: {name}: Container {} is not running",
+            record.id
+        ))
+        .into()),
     }
 }
 

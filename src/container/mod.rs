@@ -472,7 +472,9 @@ pub fn spawn_inputs(
             upper: dir.join("upper"),
             work: dir.join("work"),
         },
-        user: record.user.clone(),
+        // Root too is resolved as docker's daemon does (its groups from
+        // /etc/group, gid 0 among them).
+        user: Some(record.user.clone().unwrap_or_default()),
         cache_dir: Some(store.root().join("cache")),
         on_created: {
             let (store, id) = (store.clone(), record.id.clone());
@@ -648,7 +650,7 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Option<C
     let record = store.container_record(&row).ok();
     if let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) {
         if !force {
-            return Err(crate::store::StoreError::ContainerRunning(name.to_string()).into());
+            return Err(crate::store::StoreError::ContainerRunning(row.id.clone()).into());
         }
         if let Some(record) = &record {
             events::container(store, "kill", record, &[("signal", "9")]);

@@ -319,9 +319,15 @@ pub type Func = fn(&[Val]) -> Result<Val, String>;
 
 // ---------------------------------------------------------------- lexing
 
+/// Where a node is, as Go's `ErrorContext` reports it: line (from 1) and
+/// byte column (from 0).
+type Pos = (usize, usize);
+
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
-    Field(Vec<String>),
+    /// A field chain `.A.B` and its position (Go's: the first field's for
+    /// one field, the second's for a chain).
+    Field(Vec<String>, Pos),
     Dot,
     Var(String, Vec<String>),
     Ident(String),
@@ -373,7 +379,8 @@ fn split_pieces(src: &str) -> Result<Vec<Piece>, TemplateError> {
                 return err(format!(":{line}: unclosed comment"));
             }
         } else {
-            pieces.push(Piece::Action(lex(body, line)?, line));
+            let body_offset = src.len() - inner.len();
+            pieces.push(Piece::Action(lex(body, line, src, body_offset)?, line));
         }
         line += inner[..end].matches('\n').count();
         rest = &inner[end + 2..];
@@ -424,8 +431,21 @@ fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-fn lex(s: &str, line: usize) -> Result<Vec<Tok>, TemplateError> {
+/// Go's line and column of byte `pos` of `src`.
+fn position(src: &str, pos: usize) -> Pos {
+    let before = &src[..pos.min(src.len())];
+    let line = 1 + before.matches('\n').count();
+    match before.rfind('\n') {
+        Some(nl) => (line, pos - nl - 1),
+        None => (line, pos),
+    }
+}
+
+/// Lexes the action `s`, which starts at byte `offset` of the template `src`.
+fn lex(s: &str, line: usize, src: &str, offset: usize) -> Result<Vec<Tok>, TemplateError> {
     let chars: Vec<char> = s.chars().collect();
+    // Byte offset in `src` of each char of `s`.
+    let byte_at: Vec<usize> = s.char_indices().map(|(b, _)| offset + b).collect();
     let mut toks = Vec::new();
     let mut i = 0;
     let take_chain = |i: &mut usize| -> Vec<String> {
@@ -469,12 +489,15 @@ fn lex(s: &str, line: usize) -> Result<Vec<Tok>, TemplateError> {
                 i += 1
             }
             '.' => {
+                let start = i;
                 let chain = take_chain(&mut i);
                 if chain.is_empty() {
                     toks.push(Tok::Dot);
                     i += 1;
                 } else {
-                    toks.push(Tok::Field(chain));
+                    // Go: a chain's node is where its second field starts.
+                    let at = if chain.len() == 1 { start } else { start + 1 + chain[0].chars().count() };
+                    toks.push(Tok::Field(chain, position(src, byte_at[at])));
                 }
             }
             '$' => {
@@ -600,7 +623,7 @@ fn unquote(lit: &str) -> Option<String> {
 
 #[derive(Clone, Debug)]
 enum Arg {
-    Field(Vec<String>),
+    Field(Vec<String>, Pos),
     Dot,
     Var(String, Vec<String>),
     Func(String),
@@ -769,7 +792,7 @@ impl Parser<'_> {
                     *pos -= 1;
                     break;
                 }
-                Tok::Field(c) => Arg::Field(c.clone()),
+                Tok::Field(c, p) => Arg::Field(c.clone(), *p),
                 Tok::Dot => Arg::Dot,
                 Tok::Var(n, c) => Arg::Var(n.clone(), c.clone()),
                 Tok::Str(s) => Arg::Lit(Val::Str(s.clone())),
@@ -973,7 +996,7 @@ impl Exec<'_> {
             return f(&args)
                 .map_err(|e| TemplateError(format!("executing \"\" at <{name}>: error calling {name}: {e}")));
         }
-        if let (Arg::Field(chain), [key]) = (&cmd[0], &cmd[1..])
+        if let (Arg::Field(chain, _), [key]) = (&cmd[0], &cmd[1..])
             && chain.last().is_some_and(|l| l == "Label")
             && fin.is_none()
         {
@@ -992,7 +1015,18 @@ impl Exec<'_> {
         match a {
             Arg::Dot => Ok(dot.clone()),
             Arg::Lit(v) => Ok(v.clone()),
-            Arg::Field(chain) => fields(dot, chain),
+            // Go names the whole chain and where it is.
+            Arg::Field(chain, (line, col)) => fields(dot, chain).map_err(|e| match e.0.strip_prefix("executing") {
+                Some(rest) => {
+                    let node = format!(".{}", chain.join("."));
+                    let rest = match rest.split_once(">:") {
+                        Some((_, tail)) => format!(" \"\" at <{node}>:{tail}"),
+                        None => rest.to_string(),
+                    };
+                    TemplateError(format!(":{line}:{col}: executing{rest}"))
+                }
+                None => e,
+            }),
             Arg::Var(name, chain) => {
                 let v = match self.vars.iter().rev().find(|(n, _)| n == name) {
                     Some((_, v)) => v.clone(),
@@ -1014,7 +1048,7 @@ impl Exec<'_> {
 
 fn arg_name(a: &Arg) -> String {
     match a {
-        Arg::Field(c) => format!(".{}", c.join(".")),
+        Arg::Field(c, _) => format!(".{}", c.join(".")),
         Arg::Dot => ".".into(),
         Arg::Var(n, c) if c.is_empty() => n.clone(),
         Arg::Var(n, c) => format!("{n}.{}", c.join(".")),

@@ -85,6 +85,38 @@ impl Format {
         self.render_mode(items, &[], true)
     }
 
+    /// docker's `inspect --format` (its CLI's `TemplateInspector`) over
+    /// `(typed, raw)` documents: each item rendered from its typed document
+    /// (docker's Go structs, see [`Mode::Typed`]), or when that fails from its
+    /// raw JSON ([`Mode::Raw`]: numbers as float64, a missing key an error),
+    /// followed by a newline; a lone newline when no item rendered. Returns
+    /// that output and the errors of the items that did not render
+    /// (`template parsing error: …`), which docker prints after it (exit 1).
+    pub fn render_inspect_each(&self, items: &[(serde_json::Value, serde_json::Value)]) -> (String, Vec<FormatError>) {
+        let mut out = String::new();
+        let mut errors = Vec::new();
+        for (typed, raw) in items {
+            let rendered = match self {
+                Format::Json => Ok(row_json(typed)),
+                Format::Template { template, text, .. } => template
+                    .execute(&Val::from_json(typed, Mode::Typed, &DOCKER_SHAPE, ""))
+                    .or_else(|_| template.execute(&Val::from_json(raw, Mode::Raw, &DOCKER_SHAPE, "")))
+                    .map_err(|e| FormatError { format: text.clone(), reason: format!("template parsing error: {e}") }),
+            };
+            match rendered {
+                Ok(line) => {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if out.is_empty() {
+            out.push('\n');
+        }
+        (out, errors)
+    }
+
     fn render_mode(
         &self,
         items: &[serde_json::Value],

@@ -1,5 +1,6 @@
 //! Images to and from files: `save` (docker-archive, the format of `docker
-//! save`: `manifest.json`, `<config>.json`, `<diff-id>/layer.tar`; or
+//! save`: `manifest.json`, `<config>.json`, `repositories`, and per layer
+//! `<v1 id>/{VERSION,json,layer.tar}` (see [`super::v1`]); or
 //! oci-archive: an OCI image layout in a tar), `load` of both (including
 //! docker 25+'s archives, which are OCI layouts with a `manifest.json`, and
 //! what skopeo and podman write), gzip-, zstd- or un-compressed; `import` of
@@ -186,9 +187,13 @@ pub fn save(
                 if written.insert(config_name.clone()) {
                     append(&mut tar, &config_name, &config).map_err(label)?;
                 }
+                // docker's legacy entries: a directory per layer named by its
+                // v1 ID, with VERSION, json and layer.tar.
+                let legacy = super::v1::legacy_layers(&config, &image.diff_ids)
+                    .map_err(|detail| ArchiveError::Invalid { archive: format!("image {}", image.id), detail })?;
                 let mut layers = Vec::new();
-                for (i, d) in image.diff_ids.iter().enumerate() {
-                    let name = format!("{}/layer.tar", d.hex());
+                for (i, v1) in legacy.iter().enumerate() {
+                    let name = format!("{}/layer.tar", v1.id);
                     if written.insert(name.clone()) {
                         let (_tmp, mut f) = TempFile::new(store)?;
                         let len = {
@@ -197,16 +202,19 @@ pub fn save(
                             w.flush().map_err(label)?;
                             n
                         };
-                        append_dir(&mut tar, &format!("{}/", d.hex())).map_err(label)?;
+                        append_dir(&mut tar, &format!("{}/", v1.id)).map_err(label)?;
+                        append(&mut tar, &format!("{}/VERSION", v1.id), b"1.0").map_err(label)?;
+                        append(&mut tar, &format!("{}/json", v1.id), v1.json.as_bytes()).map_err(label)?;
                         append_file(&mut tar, &name, &mut f, len).map_err(label)?;
                     }
                     layers.push(name);
                 }
+                let top = legacy.last().map(|l| l.id.clone()).unwrap_or_else(|| image.id.hex().to_string());
                 let familiar: Vec<String> = tags.iter().map(|t| super::inspect::familiar(t)).collect();
                 for t in &familiar {
                     if let Some((repo, tag)) = t.rsplit_once(':').filter(|(r, _)| !r.is_empty()) {
                         let entry = repositories.entry(repo.to_string()).or_insert_with(|| json!({}));
-                        entry[tag] = Value::String(image.id.hex().to_string());
+                        entry[tag] = Value::String(top.clone());
                     }
                 }
                 manifest.push(json!({"Config": config_name, "RepoTags": familiar, "Layers": layers}));

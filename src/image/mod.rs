@@ -14,6 +14,7 @@ pub mod compression;
 pub mod inspect;
 pub mod tarsplit;
 pub mod unpack;
+pub mod v1;
 
 use crate::digest::Digest;
 use serde::Deserialize;

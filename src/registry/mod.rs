@@ -130,7 +130,7 @@ impl TransferOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     /// The registry has no such manifest (tag or digest) or repository.
-    #[error("manifest unknown: {reference} not found")]
+    #[error("manifest for {reference} not found: manifest unknown: manifest unknown")]
     ManifestUnknown {
         /// The reference asked for.
         reference: String,

@@ -135,7 +135,7 @@ impl LayerProgress {
     }
 
     /// The layer is done: `Pull complete` on its bar, or docker's plain
-    /// lines (`Download complete`, `Pull complete`).
+    /// lines (`Verifying Checksum`, `Download complete`, `Pull complete`).
     pub(crate) fn finish(&self) {
         if let Some(b) = &self.bar {
             b.set_style(
@@ -143,7 +143,7 @@ impl LayerProgress {
             );
             b.finish_with_message("Pull complete");
         } else if let Some(stdout) = self.plain {
-            for step in ["Download complete", "Pull complete"] {
+            for step in ["Verifying Checksum", "Download complete", "Pull complete"] {
                 plain_line(stdout, &format!("{}: {step}", self.label));
             }
         }

@@ -34,7 +34,8 @@ pub struct ExecRequest {
     pub env: Vec<String>,
     /// Working directory inside the container (absolute).
     pub cwd: String,
-    /// `USER[:GROUP]` resolved in the container's /etc/passwd; `None`: root.
+    /// `USER[:GROUP]` resolved in the container's /etc/passwd and /etc/group
+    /// as docker's daemon does ([`super::user::resolve_docker`]); `None`: root.
     pub user: Option<String>,
     /// Stdin; `None`: /dev/null.
     pub stdin: Option<OwnedFd>,
@@ -196,8 +197,8 @@ fn run_in_container(req: &ExecRequest, args: &[CString], env: &[CString]) -> Res
     process::reset_signal_dispositions();
     let passwd = std::fs::read_to_string("/etc/passwd").ok();
     let group = std::fs::read_to_string("/etc/group").ok();
-    let exec_user =
-        user::resolve(req.user.as_deref().unwrap_or(""), passwd.as_deref(), group.as_deref()).map_err(Error::Setup)?;
+    let exec_user = user::resolve_docker(req.user.as_deref().unwrap_or(""), passwd.as_deref(), group.as_deref())
+        .map_err(Error::Setup)?;
     let cwd = if req.cwd.is_empty() { "/" } else { &req.cwd };
     match &req.confinement {
         Some(c) => spawn::confine_and_switch_user(c, &exec_user)?,

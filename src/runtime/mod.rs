@@ -194,9 +194,11 @@ pub type CreatedHook = Box<dyn Fn(i32) -> Result<(), String>>;
 pub struct SpawnOptions {
     /// How to get the rootfs.
     pub rootfs: RootfsSetup,
-    /// `USER[:GROUP]` (names or numbers) to resolve against the container's
-    /// /etc/passwd and /etc/group after pivot_root; overrides
-    /// `process.user` of the spec when set.
+    /// `USER[:GROUP]` (names or numbers; `""` is root) to resolve against
+    /// the container's /etc/passwd and /etc/group after pivot_root, as
+    /// docker's daemon does ([`user::resolve_docker`]: the primary group is
+    /// among the supplementary ones); overrides `process.user` of the spec
+    /// when set.
     pub user: Option<String>,
     /// The init's standard streams when the spec asks for no terminal.
     /// With `process.terminal`, a pseudo-terminal allocated inside the

@@ -44,13 +44,11 @@ pub(crate) fn env_get<'a>(env: &'a [String], key: &str) -> Option<&'a str> {
 }
 
 /// Go's `findExecutable`: a file that exists, is not a directory and has an
-/// execute bit.
+/// execute bit; anything else is `EACCES` (Go's `fs.ErrPermission`, so a
+/// directory is "permission denied" in runc's and docker's words).
 fn check_executable(path: &Path) -> Result<(), Errno> {
     let md = std::fs::metadata(path).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
-    if md.is_dir() {
-        return Err(Errno::EISDIR);
-    }
-    if md.permissions().mode() & 0o111 != 0 { Ok(()) } else { Err(Errno::EACCES) }
+    if !md.is_dir() && md.permissions().mode() & 0o111 != 0 { Ok(()) } else { Err(Errno::EACCES) }
 }
 
 /// The error for an `exec: "CMD": …` failure with errno `e`.
@@ -209,7 +207,7 @@ mod tests {
         assert_eq!(e.exit_code(), 126);
         let adir = d.join("bin/adir").display().to_string();
         let e = look_path(&adir, None).unwrap_err();
-        assert_eq!(e.to_string(), format!("exec: \"{adir}\": is a directory"));
+        assert_eq!(e.to_string(), format!("exec: \"{adir}\": permission denied"));
         assert_eq!(e.exit_code(), 126);
         let e = look_path("/nosuch", None).unwrap_err();
         assert_eq!(e.to_string(), "exec: \"/nosuch\": stat /nosuch: no such file or directory");

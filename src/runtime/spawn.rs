@@ -676,7 +676,7 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         UserPlan::Resolve(s) => {
             let passwd = std::fs::read_to_string("/etc/passwd").ok();
             let group = std::fs::read_to_string("/etc/group").ok();
-            user::resolve(s, passwd.as_deref(), group.as_deref()).map_err(Error::Setup)?
+            user::resolve_docker(s, passwd.as_deref(), group.as_deref()).map_err(Error::Setup)?
         }
     };
 

@@ -127,6 +127,19 @@ pub fn resolve(spec: &str, passwd: Option<&str>, group: Option<&str>) -> Result<
     Ok(user)
 }
 
+/// The user as docker's daemon sets it up (`getUser` in moby's
+/// `daemon/oci_linux.go`, what `docker run -u` and `docker exec -u` get):
+/// [`resolve`], then the primary group first among the supplementary
+/// groups, so `id` lists it under `groups=` (`uid=1000(app) gid=1000(app)
+/// groups=50(staff),1000(app)`; root gets `groups=0(root),…`).
+pub fn resolve_docker(spec: &str, passwd: Option<&str>, group: Option<&str>) -> Result<ExecUser, String> {
+    let mut user = resolve(spec, passwd, group)?;
+    if !user.groups.contains(&user.gid) {
+        user.groups.insert(0, user.gid);
+    }
+    Ok(user)
+}
+
 /// The gid of `name` (a number, or a name in the text of `/etc/group`).
 /// Errors (docker's wording): `unable to find group NAME: no matching
 /// entries in group file`.
@@ -186,6 +199,17 @@ mod tests {
         assert_eq!(u, ExecUser { uid: 4242, gid: 0, groups: vec![], home: "/".into() });
         let u = resolve("0", None, None).unwrap();
         assert_eq!(u.home, "/root");
+    }
+
+    #[test]
+    fn docker_adds_the_primary_group() {
+        // docker 20.10: `run -u 1000 id` prints groups=50(staff),1000(app).
+        let d = |spec| resolve_docker(spec, Some(PASSWD), Some(GROUP)).unwrap();
+        assert_eq!(d("1000").groups, vec![1000, 10, 50]);
+        assert_eq!(d("app:staff").groups, vec![50]);
+        assert_eq!(d("").groups, vec![0, 10]);
+        assert_eq!(d("4242").groups, vec![0]);
+        assert_eq!(resolve_docker("", None, None).unwrap().groups, vec![0]);
     }
 
     #[test]

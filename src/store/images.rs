@@ -278,6 +278,13 @@ impl Store {
     /// store lock, so a concurrent pull never indexes a deleted layer.
     /// Returns the removed record (`None` if it was not there).
     pub fn delete_image(&self, id: &Digest) -> Result<Option<ImageRecord>> {
+        Ok(self.delete_image_and_layers(id)?.map(|(record, _)| record))
+    }
+
+    /// [`Store::delete_image`], also returning the chain IDs of the layers
+    /// it deleted, top layer first: what docker's `rmi` lists after the
+    /// image (`Deleted: sha256:<chain ID>`).
+    pub fn delete_image_and_layers(&self, id: &Digest) -> Result<Option<(ImageRecord, Vec<Digest>)>> {
         let _lock = self.lock()?;
         let db_path = self.db_path();
         let key = id.to_string();
@@ -293,9 +300,11 @@ impl Store {
         for c in self.list_containers(&Default::default())? {
             used.extend(c.layers);
         }
-        for chain_id in removed.chain_ids() {
+        let mut deleted = Vec::new();
+        for chain_id in removed.chain_ids().into_iter().rev() {
             if !used.contains(&chain_id) {
                 self.remove_layer(&chain_id)?;
+                deleted.push(chain_id);
             }
         }
         let blob_used = |d: &Digest| remaining.iter().any(|i| &i.id == d || &i.manifest_digest == d);
@@ -304,6 +313,6 @@ impl Store {
                 self.remove_blob(blob)?;
             }
         }
-        Ok(Some(removed))
+        Ok(Some((removed, deleted)))
     }
 }

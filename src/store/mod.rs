@@ -94,7 +94,7 @@ pub enum StoreError {
     },
     /// A container name is taken.
     #[error(
-        "the container name \"/{name}\" is already in use by container \"{id}\". You have to remove (or rename) that container to be able to reuse that name"
+        "Conflict. The container name \"/{name}\" is already in use by container \"{id}\". You have to remove (or rename) that container to be able to reuse that name"
     )]
     NameInUse {
         /// The name asked for.
@@ -118,10 +118,9 @@ pub enum StoreError {
         /// The missing layer's chain ID.
         chain_id: crate::digest::Digest,
     },
-    /// A running container cannot be removed without force.
-    #[error(
-        "cannot remove container \"{0}\": container is running: stop the container before removing or force remove"
-    )]
+    /// A running container (its full ID) cannot be removed without force
+    /// (docker's daemon's words).
+    #[error("You cannot remove a running container {0}. Stop the container before attempting removal or force remove")]
     ContainerRunning(String),
     /// The store database cannot be used.
     #[error(transparent)]

@@ -210,6 +210,8 @@ pub fn version() -> Value {
     let uts = nix::sys::utsname::uname().ok();
     let arch = go_arch(std::env::consts::ARCH);
     let version = env!("CARGO_PKG_VERSION");
+    // The commit build.rs recorded (empty outside a git checkout).
+    let commit = env!("RCON_GIT_COMMIT");
     let kernel = uts.map(|u| u.release().to_string_lossy().into_owned()).unwrap_or_default();
     json!({
         "Client": {
@@ -218,7 +220,7 @@ pub fn version() -> Value {
             "ApiVersion": API_VERSION,
             "APIVersion": API_VERSION,
             "DefaultAPIVersion": API_VERSION,
-            "GitCommit": "",
+            "GitCommit": commit,
             "GoVersion": "",
             "Os": "linux",
             "Arch": arch,
@@ -230,13 +232,13 @@ pub fn version() -> Value {
             "Platform": {"Name": "rcon"},
             "Components": [{"Name": "Engine", "Version": version, "Details": {
                 "ApiVersion": API_VERSION, "MinAPIVersion": MIN_API_VERSION, "Os": "linux", "Arch": arch,
-                "KernelVersion": kernel, "Experimental": "false", "GitCommit": "", "GoVersion": "", "BuildTime": ""
+                "KernelVersion": kernel, "Experimental": "false", "GitCommit": commit, "GoVersion": "", "BuildTime": ""
             }}],
             "Version": version,
             "ApiVersion": API_VERSION,
             "APIVersion": API_VERSION,
             "MinAPIVersion": MIN_API_VERSION,
-            "GitCommit": "",
+            "GitCommit": commit,
             "GoVersion": "",
             "Os": "linux",
             "Arch": arch,
