@@ -400,6 +400,9 @@ _rcon() {
             rcon__subcmd__system,prune)
                 cmd="rcon__subcmd__system__subcmd__prune"
                 ;;
+            rcon__subcmd__system,service)
+                cmd="rcon__subcmd__system__subcmd__service"
+                ;;
             rcon__subcmd__volume,create)
                 cmd="rcon__subcmd__volume__subcmd__create"
                 ;;
@@ -5270,7 +5273,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__system)
-            opts="-h --root --runroot --log-level --help check df events info prune"
+            opts="-h --root --runroot --log-level --help check df events info prune service"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5439,6 +5442,44 @@ _rcon() {
             fi
             case "${prev}" in
                 --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rcon__subcmd__system__subcmd__service)
+            opts="-t -h --time --allow-remote --group --root --runroot --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

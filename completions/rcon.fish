@@ -1399,18 +1399,19 @@ warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand search" -l no-trunc -d 'Don\'t truncate output'
 complete -c rcon -n "__fish_rcon_using_subcommand search" -s h -l help -d 'Print help'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -l root -d 'Store root for images, layers and containers' -r -F
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -s h -l help -d 'Print help'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "check" -d 'Check the consistency of the store, and repair it'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "df" -d 'Show disk usage'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "events" -d 'Get real time events from the engine'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "info" -d 'Display system-wide information'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "prune" -d 'Remove unused data'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "check" -d 'Check the consistency of the store, and repair it'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "df" -d 'Show disk usage'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "events" -d 'Get real time events from the engine'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "info" -d 'Display system-wide information'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "prune" -d 'Remove unused data'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "service" -d 'Serve the Docker Engine API (for docker clients) until idle'
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
@@ -1458,6 +1459,16 @@ complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcom
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not prompt for confirmation'
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from prune" -l volumes -d 'Prune volumes'
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -s t -l time -d 'Exit after this many seconds without a request or an open stream (0: never)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -l group -d 'Group allowed to use the unix socket (mode 0660; default: root only)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -l allow-remote -d 'Serve on a TCP address that is not loopback (whoever reaches the API is root on this host)'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand update" -s m -l memory -d 'Memory limit (e.g. 512m)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand update" -l memory-swap -d 'Memory plus swap limit; -1 for unlimited swap' -r
 complete -c rcon -n "__fish_rcon_using_subcommand update" -l memory-reservation -d 'Memory soft limit' -r

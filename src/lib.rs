@@ -11,6 +11,7 @@
 // docs/ARCHITECTURE.md, "Unsafe code and system calls".
 #![deny(unsafe_code)]
 
+pub mod api;
 pub mod build;
 pub mod cli;
 pub mod container;

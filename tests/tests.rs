@@ -2,6 +2,7 @@
 //! cargo links a single executable. Tests use real parts (a `docker-registry`
 //! on loopback, images pushed with `skopeo`, kernel namespaces) and need root.
 
+mod api;
 mod build;
 mod claims;
 mod cli;

@@ -183,6 +183,7 @@ impl Command {
                 | Command::Oci(_)
         ) || matches!(self, Command::Container(c) if c.starts_container_processes())
             || matches!(self, Command::Image(i) if i.starts_container_processes())
+            || matches!(self, Command::System(s) if s.starts_container_processes())
             || matches!(self, Command::Pod(p) if p.command.starts_container_processes())
             || matches!(self, Command::Kube(k) if k.command.starts_container_processes())
             || matches!(self, Command::Create(c) if c.in_pod())

@@ -7,6 +7,7 @@ pub mod cleanup;
 pub mod exec;
 pub mod inspect;
 pub mod lifecycle;
+pub mod list;
 pub mod logs;
 pub mod monitor;
 pub mod names;

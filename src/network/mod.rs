@@ -757,6 +757,45 @@ pub fn settings_json(store: &Store, id: &str) -> serde_json::Value {
     })
 }
 
+/// docker's `network inspect` document for one network (with the
+/// containers of this store attached to it).
+pub fn inspect_json(store: &Store, n: &Network) -> serde_json::Value {
+    let mut containers = serde_json::Map::new();
+    for c in store.containers().unwrap_or_default() {
+        let Some(ep) = endpoint(store, &c.id) else { continue };
+        for a in ep.attachments.iter().filter(|a| a.network == n.name && a.ip.is_some()) {
+            containers.insert(
+                c.id.clone(),
+                serde_json::json!({
+                    "Name": c.name,
+                    "EndpointID": "",
+                    "MacAddress": a.mac.clone().unwrap_or_default(),
+                    "IPv4Address": format!("{}/{}", a.ip.expect("filtered"), a.prefix),
+                    "IPv6Address": "",
+                }),
+            );
+        }
+    }
+    serde_json::json!({
+        "Name": n.name,
+        "Id": n.id,
+        "Created": n.created.to_rfc3339(),
+        "Scope": "local",
+        "Driver": n.driver,
+        "EnableIPv6": false,
+        "IPAM": {
+            "Driver": "default",
+            "Options": {},
+            "Config": [{"Subnet": format!("{}/{}", n.subnet, n.prefix), "Gateway": n.gateway.to_string()}],
+        },
+        "Internal": false,
+        "Attachable": false,
+        "Containers": containers,
+        "Options": {"com.docker.network.bridge.name": n.bridge},
+        "Labels": {},
+    })
+}
+
 /// Names of the containers (of this store) attached or configured to
 /// attach to network `name`.
 pub fn users_of(store: &Store, name: &str) -> Vec<String> {
