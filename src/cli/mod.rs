@@ -373,10 +373,20 @@ pub struct Context {
 
 impl Context {
     /// Opens the store and removes what killed rcon processes left in it
-    /// (see `container::cleanup`).
+    /// (`container::cleanup::sweep`: constant time in the number of
+    /// containers).
     pub fn store(&self) -> anyhow::Result<crate::store::Store> {
         let store = crate::store::Store::open(&self.root, &self.runroot)?;
         crate::container::cleanup::sweep(&store);
+        Ok(store)
+    }
+
+    /// [`Context::store`] with the sweep that also walks every container
+    /// directory (`container::cleanup::sweep_all`), for the commands that
+    /// read every container anyway (`ps`, `container prune`).
+    pub fn store_swept(&self) -> anyhow::Result<crate::store::Store> {
+        let store = crate::store::Store::open(&self.root, &self.runroot)?;
+        crate::container::cleanup::sweep_all(&store);
         Ok(store)
     }
 }

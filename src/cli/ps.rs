@@ -61,7 +61,7 @@ const HEADERS: [(&str, &str); 14] = [
 
 /// Lists containers.
 pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
-    let store = ctx.store()?;
+    let store = ctx.store_swept()?;
     let now = Utc::now();
     let filters = crate::container::list::Filters::parse(&a.filter)?;
     let format = a.format.as_deref().map(Format::parse).transpose()?;
@@ -172,7 +172,12 @@ impl Row {
             command: if trunc { ellipsis(&command, 20) } else { command },
             created_at: crate::format::go_time(c.created),
             running_for: ago(c.created, now),
-            ports: crate::network::ports_column(store, &c.id),
+            // Ports are published only while the container runs.
+            ports: if s.status == ContainerStatus::Running {
+                crate::network::ports_column(store, &c.id)
+            } else {
+                String::new()
+            },
             state: if c.problem.is_some() { "dead" } else { crate::container::inspect::status_word(s) },
             status: match &c.problem {
                 // docker's `Dead` state word for a container it cannot use.

@@ -311,6 +311,7 @@ fn finish(store: &Store, record: &ContainerRecord) {
     if record.auto_remove && !handed_over {
         let _lock = store.lock_container(&record.id);
         let _ = store.remove_container(&record.id);
+        super::cleanup::release(store, &record.id);
         events::container(store, "destroy", record, &[]);
         crate::volume::remove_anonymous(store, record);
     }

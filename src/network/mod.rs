@@ -460,10 +460,28 @@ fn all_endpoints(store: &Store) -> Vec<(String, Endpoint)> {
     out
 }
 
+/// The endpoints of the containers recorded as running (an indexed query
+/// of the store's database, then one file per running container), and of
+/// container `also` (one being attached, not recorded as running yet):
+/// the only ones that can be attached, or stale after a killed monitor.
+/// Falls back to every container's endpoint when the database cannot be
+/// read.
+fn attached_endpoints(store: &Store, also: Option<&str>) -> Vec<(String, Endpoint)> {
+    let query = crate::store::ContainerQuery { running: true, ..Default::default() };
+    let Ok(rows) = store.list_containers(&query) else { return all_endpoints(store) };
+    let mut ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+    if let Some(id) = also
+        && !ids.iter().any(|i| i == id)
+    {
+        ids.push(id.to_string());
+    }
+    ids.into_iter().filter_map(|id| endpoint(store, &id).map(|ep| (id, ep))).collect()
+}
+
 /// Rewrites the hosts files of every running container on the user
 /// networks in `nets`, from the current endpoints. Endpoints whose init
 /// died without a detach (a killed monitor) are detached on the way.
-fn refresh_hosts(store: &Store, nets: &[String]) {
+fn refresh_hosts(store: &Store, nets: &[String], also: Option<&str>) {
     let mut nl = None;
     let user: Vec<&String> = nets
         .iter()
@@ -476,7 +494,7 @@ fn refresh_hosts(store: &Store, nets: &[String]) {
         return;
     }
     let mut eps = Vec::new();
-    for (id, mut ep) in all_endpoints(store) {
+    for (id, mut ep) in attached_endpoints(store, also) {
         if ep.owner.as_ref().is_some_and(|o| !o.alive()) {
             crate::debug!("network: detaching stale endpoint of container {}", &id[..12]);
             let _ = teardown(&id, &mut ep);
@@ -550,7 +568,7 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     let nets: Vec<String> = ep.attachments.iter().map(|a| a.network.clone()).collect();
     dns::write_hosts(store, id, &ep, &[])?;
     reap_stale(store);
-    refresh_hosts(store, &nets);
+    refresh_hosts(store, &nets, Some(id));
     Ok(())
 }
 
@@ -559,7 +577,7 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
 /// entries, reservations and leases. Run on every attach; the caller holds
 /// the store's network lock.
 fn reap_stale(store: &Store) {
-    for (id, mut ep) in all_endpoints(store) {
+    for (id, mut ep) in attached_endpoints(store, None) {
         if ep.owner.as_ref().is_some_and(|o| !o.alive()) {
             crate::debug!("network: detaching stale endpoint of container {}", &id[..12]);
             let _ = teardown(&id, &mut ep);
@@ -711,7 +729,7 @@ fn detach_inner(store: &Store, id: &str) -> Result<(), Error> {
     let r = teardown(id, &mut ep);
     save(store, id, &ep)?;
     let nets: Vec<String> = ep.attachments.iter().map(|a| a.network.clone()).collect();
-    refresh_hosts(store, &nets);
+    refresh_hosts(store, &nets, None);
     r
 }
 
@@ -888,7 +906,7 @@ pub fn connect(store: &Store, id: &str, network: &str, aliases: &[String], ip: O
         &net.id,
         &[("container", id), ("name", &net.name), ("type", &net.driver)],
     );
-    refresh_hosts(store, &[net.name]);
+    refresh_hosts(store, &[net.name], None);
     Ok(())
 }
 
@@ -916,6 +934,6 @@ pub fn disconnect(store: &Store, id: &str, network: &str) -> Result<(), Error> {
         &net.id,
         &[("container", id), ("name", &net.name), ("type", &net.driver)],
     );
-    refresh_hosts(store, &[net.name]);
+    refresh_hosts(store, &[net.name], None);
     r
 }
