@@ -394,6 +394,100 @@ fn oci_hooks_get_the_state_on_stdin_and_a_failing_one_fails_create() {
     assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
 }
 
+/// Hooks run in runc's order (`prestart`, `createRuntime`,
+/// `createContainer` in create; `poststart` in start; `poststop` in
+/// delete), each list in its order; a hook past its `timeout` is killed and
+/// fails create, which leaves nothing behind.
+#[test]
+fn oci_hook_order_and_timeout() {
+    let rcon = Rcon::new();
+    let b = Bundle::new(&rcon, "order", &["sleep", "1000"], false);
+    let note = |tag: &str| sh_hook(&b, &format!("echo {tag} >> $HOOKDIR/order"));
+    set_hooks(
+        &b,
+        serde_json::json!({
+            "createContainer": [note("createContainer")],
+            "poststop": [note("poststop")],
+            "createRuntime": [note("createRuntime1"), note("createRuntime2")],
+            "poststart": [note("poststart")],
+            "prestart": [note("prestart")]
+        }),
+    );
+    let id = unique("order");
+    let guard = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let order = || std::fs::read_to_string(b.out.join("order")).unwrap_or_default();
+    assert_eq!(order(), "prestart\ncreateRuntime1\ncreateRuntime2\ncreateContainer\n");
+    oci_ok(&rcon, &["start", &id]);
+    assert!(order().ends_with("createContainer\npoststart\n"), "{}", order());
+    oci_ok(&rcon, &["delete", "--force", &id]);
+    assert!(order().ends_with("poststart\npoststop\n"), "{}", order());
+    drop(guard);
+
+    // A hook that outlives its timeout (1 s) is killed and fails create.
+    let tag = format!("rcon-hook-test-{}", std::process::id());
+    let slow = serde_json::json!({"path": "/bin/sleep", "args": [tag, "1000"], "timeout": 1});
+    set_hooks(&b, serde_json::json!({"createRuntime": [slow]}));
+    let id = unique("timeout");
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains(&id) && err.contains("createRuntime hook /bin/sleep timed out after 1 s"), "{err}");
+    let hooks_left = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c.starts_with(tag.as_bytes())))
+        .count();
+    assert_eq!(hooks_left, 0, "the timed-out hook was killed");
+    assert_eq!(code(&oci(&rcon, &["state", &id])), 1, "a failed create leaves no state");
+    assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+}
+
+/// The pids in the container's cgroup (its first hierarchy with a
+/// `cgroup.procs`).
+fn cgroup_pids(id: &str) -> Vec<i32> {
+    let dir = cgroup_dirs(id).into_iter().find(|d| d.join("cgroup.procs").exists()).expect("the container's cgroup");
+    std::fs::read_to_string(dir.join("cgroup.procs")).unwrap().split_whitespace().map(|p| p.parse().unwrap()).collect()
+}
+
+/// `kill --all` signals every process of the container's cgroup, not only
+/// its init: the init (a shell as PID 1, which the kernel shields from
+/// SIGTERM without a handler) survives `kill --all ID TERM`, its two
+/// background children do not.
+#[test]
+fn oci_kill_all_signals_every_process() {
+    let rcon = Rcon::new();
+    let script = "sleep 1001 & sleep 1002 & touch /out/ready; while true; do sleep 0.1; done";
+    let b = Bundle::new(&rcon, "killall", &["sh", "-c", script], false);
+    let id = unique("killall");
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let init = state(&rcon, &id)["pid"].as_i64().unwrap() as i32;
+    oci_ok(&rcon, &["start", &id]);
+    wait_for("the children started", || b.out.join("ready").exists());
+    let cmdline = |pid: i32| std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    // (The forks may not have exec'd `sleep` yet when `ready` appears.)
+    let mut children: Vec<i32> = Vec::new();
+    wait_for("the two sleeps run", || {
+        children = cgroup_pids(&id)
+            .into_iter()
+            .filter(|p| [&b"sleep\x001001\x00"[..], b"sleep\x001002\x00"].contains(&cmdline(*p).as_slice()))
+            .collect();
+        children.len() == 2
+    });
+
+    oci_ok(&rcon, &["kill", "--all", &id, "TERM"]);
+    wait_for("kill --all reached the children", || children.iter().all(|p| ended(*p)));
+    assert!(!ended(init), "the init ignores SIGTERM");
+    assert_eq!(state(&rcon, &id)["status"], "running");
+    oci_ok(&rcon, &["kill", &id, "KILL"]);
+    wait_for("the init is killed", || ended(init));
+    wait_for("stopped", || state(&rcon, &id)["status"] == "stopped");
+    oci_ok(&rcon, &["delete", &id]);
+}
+
 /// Edits the bundle's config.json with `f`.
 fn edit_config(b: &Bundle, f: impl FnOnce(&mut serde_json::Value)) {
     let path = b.dir.join("config.json");

@@ -155,6 +155,9 @@ mod tests {
         assert_eq!(parse_time("10m", now).unwrap(), now - chrono::Duration::minutes(10));
         assert_eq!(parse_time("2026-11-21T09:00:00Z", now).unwrap(), now - chrono::Duration::hours(1));
         assert_eq!(parse_time("1700000000", now).unwrap().timestamp(), 1_700_000_000);
+        let t = parse_time("1764999999.123456789", now).unwrap();
+        assert_eq!((t.timestamp(), t.timestamp_subsec_nanos()), (1_764_999_999, 123_456_789), "no f64 rounding");
+        assert_eq!(parse_time("1700000000.5", now).unwrap().timestamp_subsec_nanos(), 500_000_000);
         assert!(parse_time("yesterday", now).is_err());
     }
 }

@@ -607,7 +607,7 @@ fn attach_one(
     att.gateway = Some(net.gateway);
     let veth = if n == 0 { format!("rv{}", &id[..13]) } else { format!("rv{n}{}", &id[..12]) };
     let ifname = format!("eth{n}");
-    host.create_veth(&veth, bridge, &ifname, netns, 1500)?;
+    create_veth_replacing_stale(host, &veth, bridge, &ifname, netns)?;
     att.veth = Some(veth);
     att.ifname = Some(ifname.clone());
     let link = inside
@@ -620,6 +620,38 @@ fn attach_one(
         inside.add_route(Ipv4Addr::UNSPECIFIED, 0, Some(net.gateway), link.index)?;
     }
     Ok(())
+}
+
+/// Creates the veth pair `veth` (host side, in `bridge`) / `ifname` (in
+/// `netns`). A host-side link of that name can only be left from an earlier
+/// run of the same container (names are `rv` + its ID, and the caller
+/// starts it under its lock, so no live run owns it): a `start` killed
+/// between creating the pair and recording it, or an init whose network
+/// namespace the kernel is still tearing down asynchronously (tens of ms
+/// after it died). Such a link is deleted and the pair created again, so
+/// the next start never fails with "File exists". Errors: netlink's.
+fn create_veth_replacing_stale(
+    host: &mut netlink::Netlink,
+    veth: &str,
+    bridge: u32,
+    ifname: &str,
+    netns: &OwnedFd,
+) -> Result<(), Error> {
+    use nix::errno::Errno;
+    let mut tries = 0;
+    loop {
+        match host.create_veth(veth, bridge, ifname, netns, 1500) {
+            Err(e) if e.errno == Errno::EEXIST && tries < 3 => {
+                tries += 1;
+                crate::debug!("network: removing the stale link {veth} of an earlier run");
+                match host.delete_link(veth) {
+                    Err(e) if e.errno != Errno::ENODEV => return Err(e.into()),
+                    _ => {}
+                }
+            }
+            r => return r.map_err(Into::into),
+        }
+    }
 }
 
 /// Undoes what [`attach`] did, as far as the endpoint records it, and
