@@ -321,8 +321,16 @@ pub async fn wait(c: Call, id: &str) -> ApiResult<Resp> {
             let state = match store.container_state(&record_id) {
                 Ok(s) => s,
                 Err(_) => {
-                    // Removed: every condition is met.
-                    let _ = tx.json(&json!({"StatusCode": last_code, "Error": null}));
+                    // Removed: every condition is met. An `--rm` container
+                    // may be gone before a poll saw it exited: its `die`
+                    // event keeps the exit code.
+                    let code = crate::store::events::read_all(&store)
+                        .iter()
+                        .rev()
+                        .find(|e| e.kind == "container" && e.action == "die" && e.actor.id == record_id)
+                        .and_then(|e| e.actor.attributes.get("exitCode")?.parse::<i32>().ok())
+                        .unwrap_or(last_code);
+                    let _ = tx.json(&json!({"StatusCode": code, "Error": null}));
                     return;
                 }
             };
