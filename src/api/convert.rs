@@ -329,6 +329,8 @@ pub fn run_options(body: CreateBody, name: Option<String>) -> anyhow::Result<Run
                 }
             })
             .collect(),
+        // `HostConfig.UsernsMode` is not read yet: the engine's default.
+        userns: Default::default(),
     };
     Ok(RunOptions {
         image: body.image,
