@@ -14,6 +14,7 @@
 pub mod api;
 pub mod build;
 pub mod cli;
+pub mod compose;
 pub mod container;
 pub mod digest;
 pub mod filters;

@@ -261,12 +261,18 @@ fn oci_delete_of_a_created_container_and_failed_create() {
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains(&id) && stderr(&out).contains("/nonexistent-bundle"), "{}", stderr(&out));
 
-    // A created container is deleted without --force (its init is killed).
+    // A created container is not stopped: delete refuses it without
+    // effect (runtime.md "delete"); --force kills it.
     let b = Bundle::new(&rcon, "created", &["sleep", "1000"], false);
     let (c, err) = create(&rcon, &b, &[], &id);
     assert_eq!(c, 0, "{err}");
     let pid = state(&rcon, &id)["pid"].as_i64().unwrap() as i32;
-    oci_ok(&rcon, &["delete", &id]);
+    let out = oci(&rcon, &["delete", &id]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains(&format!("cannot delete container {id}: it is created")), "{}", stderr(&out));
+    assert_eq!(state(&rcon, &id)["status"], "created");
+    assert!(!ended(pid), "a refused delete killed the init");
+    oci_ok(&rcon, &["delete", "--force", &id]);
     assert!(ended(pid), "the created container's init outlived its delete");
     assert_eq!(code(&oci(&rcon, &["state", &id])), 1);
     assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
@@ -362,6 +368,7 @@ fn oci_hooks_get_the_state_on_stdin_and_a_failing_one_fails_create() {
         &b,
         serde_json::json!({
             "createRuntime": [sh_hook(&b, "cat > $HOOKDIR/createRuntime.json")],
+            "prestart": [sh_hook(&b, "cat > $HOOKDIR/prestart.json")],
             // A failing poststart or poststop hook is a warning: the next ones run.
             "poststart": [sh_hook(&b, "exit 1"), sh_hook(&b, "cat > $HOOKDIR/poststart.json")],
             "poststop": [sh_hook(&b, "exit 2"), sh_hook(&b, "cat > $HOOKDIR/poststop.json")]
@@ -380,6 +387,7 @@ fn oci_hooks_get_the_state_on_stdin_and_a_failing_one_fails_create() {
         (s["id"].as_str(), s["status"].as_str(), s["pid"].as_i64()),
         (Some(id.as_str()), Some("creating"), Some(pid))
     );
+    assert_eq!(read("prestart.json")["status"], "created");
     assert!(!b.out.join("poststart.json").exists());
     oci_ok(&rcon, &["start", &id]);
     assert_eq!(read("poststart.json")["status"], "running");
@@ -779,7 +787,7 @@ fn oci_hugepage_limits_are_written_and_a_bad_page_size_is_refused() {
         v2.clone().unwrap().join(path.trim_start_matches('/')).join("hugetlb.2MB.max")
     };
     assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), "1073741824", "{}", file.display());
-    oci_ok(&rcon, &["delete", &id]);
+    oci_ok(&rcon, &["delete", "--force", &id]);
     assert!(!file.parent().unwrap().exists(), "cgroup left: {}", file.parent().unwrap().display());
 
     edit_config(&b, |c| {
@@ -824,7 +832,7 @@ fn oci_joins_an_existing_mount_namespace() {
     assert_eq!(c, 0, "create failed: {err}");
     let pid = state(&rcon, &id)["pid"].as_i64().unwrap();
     assert_eq!(std::fs::read_link(format!("/proc/{pid}/ns/mnt")).unwrap(), target);
-    oci_ok(&rcon, &["delete", &id]);
+    oci_ok(&rcon, &["delete", "--force", &id]);
     // Nothing was mounted in the caller's namespace.
     assert!(mounts_under(&b.dir).is_empty(), "mounts left: {:?}", mounts_under(&b.dir));
 }
@@ -858,4 +866,44 @@ fn oci_without_a_mount_namespace_mounts_nothing_on_the_host() {
     oci_ok(&rcon, &["delete", "--force", &id]);
     assert!(mounts_under(&b.dir).is_empty(), "mounts left: {:?}", mounts_under(&b.dir));
     assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+}
+
+/// Directories named `name` directly under a cgroup hierarchy root or
+/// under rcon's own cgroup in it (v1 hierarchies and the cgroup2 tree).
+fn cgroup_parents_named(name: &str) -> Vec<PathBuf> {
+    let own: Vec<String> = std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.splitn(3, ':').nth(2).map(str::to_string))
+        .collect();
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
+        for base in own.iter().map(|o| e.path().join(o.trim_start_matches('/'))).chain([e.path()]) {
+            if base.join(name).exists() {
+                found.push(base.join(name));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn oci_delete_removes_the_cgroup_parents_it_created() {
+    let rcon = Rcon::new();
+    let top = format!("rcon-oci-parents-{}", std::process::id());
+    // Relative (under rcon's own cgroup) and absolute paths; a create that
+    // fails after making its directories too.
+    for (n, path) in [format!("{top}/a/c1"), format!("/{top}/b/c2")].into_iter().enumerate() {
+        let b = Bundle::new(&rcon, &format!("parents{n}"), &["true"], false);
+        edit_config(&b, |c| c["linux"]["cgroupsPath"] = path.clone().into());
+        run_to_end(&rcon, &b, &unique(&format!("parents{n}")));
+        assert!(cgroup_parents_named(&top).is_empty(), "left: {:?}", cgroup_parents_named(&top));
+    }
+    let b = Bundle::new(&rcon, "parents-fail", &["true"], false);
+    edit_config(&b, |c| {
+        c["linux"]["cgroupsPath"] = format!("{top}/c/c3").into();
+        c["linux"]["resources"] = serde_json::json!({"hugepageLimits": [{"pageSize": "3MB", "limit": 1048576}]});
+    });
+    create_fails(&rcon, &b, &unique("parents-fail"));
+    assert!(cgroup_parents_named(&top).is_empty(), "left: {:?}", cgroup_parents_named(&top));
 }

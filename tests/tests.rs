@@ -7,6 +7,7 @@ mod build;
 mod claims;
 mod cli;
 mod common;
+mod compose;
 mod containers;
 mod crash;
 mod format;
