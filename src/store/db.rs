@@ -8,9 +8,8 @@
 //! - WAL mode (readers never wait for the writer), a busy timeout
 //!   ([`BUSY_TIMEOUT`]), `synchronous=NORMAL` (a killed rcon loses nothing
 //!   committed; a power loss may lose the last transactions, as the
-//!   containers themselves are lost then). Closing a connection does not
-//!   checkpoint (no fsync per command); the WAL is checkpointed every
-//!   [`WAL_CHECKPOINT_PAGES`] pages.
+//!   containers themselves are lost then). The last connection to close
+//!   checkpoints (two to four fsyncs per writing command).
 //! - One transaction per state change; `BEGIN IMMEDIATE` for
 //!   read-modify-write, so two writers never deadlock on a lock upgrade.
 //! - No connection is kept between operations: [`Store::db`] opens one,
@@ -32,12 +31,6 @@ use std::time::Duration;
 /// before failing with "database is locked". Write transactions are short
 /// (no slow work inside), so reaching this means something is wrong.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Pages written to the WAL after which the committing connection copies
-/// them into the database (`PRAGMA wal_autocheckpoint`): 256 pages of
-/// 4 KiB, so a command that opens the database first reads at most 1 MiB
-/// of WAL to rebuild its index.
-pub const WAL_CHECKPOINT_PAGES: i64 = 256;
 
 /// The schema version this rcon writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -100,13 +93,11 @@ impl Store {
         .map_err(wrap)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(wrap)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(wrap)?;
-        // No checkpoint when the connection closes (that is two to four
-        // fsyncs per command, the larger part of a `run --rm` on a busy
-        // disk): the WAL stays and the next command's first connection
-        // rebuilds its index from it, so it is kept short by checkpointing
-        // every WAL_CHECKPOINT_PAGES pages instead of SQLite's 1000.
-        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).map_err(wrap)?;
-        conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES).map_err(wrap)?;
+        // The last connection to close checkpoints the WAL and deletes it
+        // (SQLite's default). Not doing so (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE)
+        // saves the fsyncs, but every command's first connection then
+        // rebuilds the WAL index from a WAL that is never reset: it grew to
+        // 55 MB over 1,700 creates and cost 25 ms per command (BENCHMARKS.md).
         let mut db = Db { conn, path: path.clone() };
         let version: i64 = db.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(wrap)?;
         if version != SCHEMA_VERSION {
