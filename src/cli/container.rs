@@ -4,9 +4,7 @@
 use super::Context;
 use crate::format::human_size;
 use crate::format::template::Format;
-use crate::runtime::cgroups::process::ProcessCgroups;
 use crate::store::{ContainerStatus, Store};
-use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use std::io::Write;
 
@@ -228,16 +226,7 @@ fn running(store: &Store, name: &str) -> anyhow::Result<(crate::store::Container
 
 /// Host pids of every process in the PID namespace of `init`.
 pub(super) fn namespace_pids(init: i32) -> anyhow::Result<Vec<i32>> {
-    let ns = std::fs::read_link(format!("/proc/{init}/ns/pid")).context("cannot read the container's PID namespace")?;
-    let mut pids = Vec::new();
-    for e in std::fs::read_dir("/proc")?.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
-        if std::fs::read_link(format!("/proc/{pid}/ns/pid")).is_ok_and(|l| l == ns) {
-            pids.push(pid);
-        }
-    }
-    pids.sort_unstable();
-    Ok(pids)
+    crate::container::lifecycle::namespace_pids(init)
 }
 
 /// Flags of `rcon top`.
@@ -261,26 +250,13 @@ pub fn top(ctx: &Context, a: TopArgs) -> anyhow::Result<i32> {
 }
 
 /// Prints the host's `ps ARGS` (default `-ef`) limited to the processes
-/// `pids`, with its header (for `top` and `pod top`).
+/// `pids`, with its header (for `pod top`).
 pub(super) fn print_ps(pids: &[i32], ps_args: Vec<String>) -> anyhow::Result<i32> {
-    let args = if ps_args.is_empty() { vec!["-ef".to_string()] } else { ps_args };
-    let out = std::process::Command::new("ps")
-        .args(&args)
-        .output()
-        .context("cannot run ps(1) (Debian package procps): rcon top needs it")?;
-    if !out.status.success() {
-        bail!("ps {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut lines = text.lines();
-    let header = lines.next().unwrap_or_default();
-    let pid_col = header.split_whitespace().position(|h| h == "PID").context("ps output has no PID column")?;
+    let (header, rows) = crate::container::lifecycle::ps_rows(pids, &ps_args)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{header}")?;
-    for line in lines {
-        if line.split_whitespace().nth(pid_col).and_then(|p| p.parse::<i32>().ok()).is_some_and(|p| pids.contains(&p)) {
-            writeln!(stdout, "{line}")?;
-        }
+    for line in rows {
+        writeln!(stdout, "{line}")?;
     }
     Ok(0)
 }
@@ -357,24 +333,9 @@ pub fn pause(ctx: &Context, a: Containers, frozen: bool) -> anyhow::Result<i32> 
     let store = ctx.store()?;
     let mut status = 0;
     for name in &a.containers {
-        let result = (|| -> anyhow::Result<()> {
-            let (record, pid) = running(&store, name).map_err(super::daemon_not_found)?;
-            let state = store.container_state(&record.id)?;
-            if state.paused == frozen {
-                let how = if frozen { "already" } else { "not" };
-                return Err(crate::util::DaemonError(format!("Container {} is {how} paused", record.id)).into());
-            }
-            let cg = ProcessCgroups::of(pid)?;
-            let own = cg.freezer_dir().is_some_and(|d| d.to_string_lossy().contains(&record.id));
-            if !own {
-                bail!("container {name} has no cgroup of its own to freeze");
-            }
-            cg.set_frozen(frozen)
-                .with_context(|| format!("cannot {} container {name}", if frozen { "pause" } else { "unpause" }))?;
-            store.update_container_state(&record.id, |s| s.paused = frozen)?;
-            crate::store::events::container(&store, if frozen { "pause" } else { "unpause" }, &record, &[]);
-            Ok(())
-        })();
+        let result = running(&store, name)
+            .map_err(super::daemon_not_found)
+            .and_then(|(record, _)| crate::container::lifecycle::pause(&store, &record.id, frozen));
         match result {
             Ok(()) => println!("{name}"),
             Err(e) => {
@@ -408,6 +369,6 @@ pub fn attach(ctx: &Context, a: AttachArgs) -> anyhow::Result<i32> {
     }
     let log = store.container_dir(&record.id).join("ctr.log");
     let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
-    super::logs::follow_from(&store, &record.id, offset, &super::logs::Filter::default())?;
+    super::logs::follow_from(&store, &record.id, offset)?;
     crate::container::lifecycle::wait(&store, &record.id)
 }
