@@ -175,9 +175,10 @@ const USER_SUBID_BASE: u32 = 600_000_000;
 impl TestUser {
     fn create() -> TestUser {
         let name = format!("rcl{}", std::process::id());
-        let out = std::process::Command::new("useradd").args(["-m", "-s", "/bin/sh", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", &name]).output().expect(
-            "run useradd (Debian package `passwd`)",
-        );
+        let out = std::process::Command::new("useradd")
+            .args(["-m", "-s", "/bin/sh", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", &name])
+            .output()
+            .expect("run useradd (Debian package `passwd`)");
         assert!(out.status.success(), "useradd {name}: {}", String::from_utf8_lossy(&out.stderr));
         let pw = nix::unistd::User::from_name(&name).unwrap().expect("the new user");
         let xdg = std::path::PathBuf::from(format!("/tmp/rcon-xdg-{name}"));
@@ -356,8 +357,7 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
 
     // Root inside, the user's ids outside: uid 0 is the user, 1… its range.
     let out = user.ok(&["run", "--rm", &image, "sh", "-c", "id -u; cat /proc/self/uid_map"]);
-    let lines: Vec<Vec<String>> =
-        out.lines().map(|l| l.split_whitespace().map(String::from).collect()).collect();
+    let lines: Vec<Vec<String>> = out.lines().map(|l| l.split_whitespace().map(String::from).collect()).collect();
     assert_eq!(lines[0], ["0"], "{out}");
     assert_eq!(lines[1], ["0".to_string(), user.uid.to_string(), "1".into()], "{out}");
     assert_eq!(lines[2], ["1".to_string(), USER_SUBID_BASE.to_string(), "65536".into()], "{out}");
@@ -376,6 +376,22 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     assert_eq!(user.ok(&["exec", "web", "id", "-u"]), "0\n");
     user.ok(&["stop", "-t", "1", "web"]);
     user.ok(&["rm", "web"]);
+
+    // Outbound: a server on the host's loopback, reached through pasta as
+    // host.containers.internal (the gateway address, mapped to the host).
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host_port = server.local_addr().unwrap().port();
+    let serving = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut s, _) = server.accept().unwrap();
+        let mut req = [0u8; 1024];
+        let _ = s.read(&mut req);
+        s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nfrom-host\n").unwrap();
+    });
+    let url = format!("http://host.containers.internal:{host_port}/");
+    let got = user.ok(&["run", "--rm", &image, "wget", "-q", "-O", "-", &url]);
+    assert_eq!(got, "from-host\n");
+    serving.join().unwrap();
 
     // -p through pasta, reachable from the host.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -415,6 +431,24 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
         .unwrap()
         .parse()
         .unwrap();
-    let left: Vec<i32> = user.processes().into_iter().filter(|p| *p != holder).collect();
+    // Exited processes may wait a moment for their reaper: only live ones
+    // count, and they get a few seconds to finish exiting.
+    let live = || -> Vec<String> {
+        user.processes()
+            .into_iter()
+            .filter(|p| *p != holder)
+            .filter_map(|p| {
+                let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+                let state = stat.rsplit_once(") ")?.1.chars().next()?;
+                let cmd = std::fs::read_to_string(format!("/proc/{p}/cmdline")).ok()?.replace('\0', " ");
+                (state != 'Z').then(|| format!("{p} {state} {cmd}"))
+            })
+            .collect()
+    };
+    let t = std::time::Instant::now();
+    while !live().is_empty() && t.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let left = live();
     assert!(left.is_empty(), "processes left: {left:?}");
 }

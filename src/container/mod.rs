@@ -413,11 +413,7 @@ fn user_namespace(
 /// Rootless without a cgroup v2 subtree delegated to the user: the
 /// container runs without a cgroup (so without limits), one notice per
 /// store says so, and limit flags fail.
-fn rootless_cgroups(
-    store: &Store,
-    spec: &mut oci_spec::runtime::Spec,
-    limits: &spec::Resources,
-) -> anyhow::Result<()> {
+fn rootless_cgroups(store: &Store, spec: &mut oci_spec::runtime::Spec, limits: &spec::Resources) -> anyhow::Result<()> {
     if !runtime::rootless::is_rootless() || runtime::cgroups::delegated() {
         return Ok(());
     }

@@ -569,6 +569,11 @@ fn free_port(p: &ports::PortMapping) -> Result<u16, Error> {
     found.ok_or_else(|| Error::BadNetwork(format!("no free host port for {}", p.container_port)))
 }
 
+/// The run directory of container `id`'s pasta (see [`pasta::start`]).
+fn pasta_dir(store: &Store, id: &str) -> PathBuf {
+    store.run_root().join("pasta").join(id)
+}
+
 fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     let Some(mut ep) = endpoint(store, id) else { return Ok(()) };
     ep.owner =
@@ -578,7 +583,7 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
         for p in ports.iter_mut().filter(|p| p.host_port == 0) {
             p.host_port = free_port(p)?;
         }
-        pasta::start(pid, &ports, &store.container_dir(id).join("pasta.log"))?;
+        pasta::start(pid, &ports, &pasta_dir(store, id), &store.container_dir(id).join("pasta.log"))?;
         ep.published = ports;
         return save(store, id, &ep);
     }
@@ -764,7 +769,7 @@ pub fn detach(store: &Store, id: &str) -> Result<(), Error> {
 fn detach_inner(store: &Store, id: &str) -> Result<(), Error> {
     let Some(mut ep) = endpoint(store, id) else { return Ok(()) };
     if ep.mode == Mode::Pasta {
-        // pasta exits by itself with the namespace.
+        pasta::stop(&pasta_dir(store, id));
         ep.owner = None;
         ep.published.clear();
         return save(store, id, &ep);

@@ -222,9 +222,9 @@ fn start_holder(uid: u32, gid: u32) -> Result<i32, Error> {
             drop(go_r);
             while let Err(nix::errno::Errno::EINTR) = nix::sys::wait::waitpid(child, None) {}
             let mut pid = [0u8; 4];
-            report_r
-                .read_exact(&mut pid)
-                .map_err(|_| Error::Setup("cannot create a user namespace (is kernel.unprivileged_userns_clone on?)".into()))?;
+            report_r.read_exact(&mut pid).map_err(|_| {
+                Error::Setup("cannot create a user namespace (is kernel.unprivileged_userns_clone on?)".into())
+            })?;
             let pid = i32::from_le_bytes(pid);
             let mapped = super::userns::write_maps(pid, &uid_maps, &gid_maps);
             if let Err(e) = mapped {
@@ -270,6 +270,8 @@ fn holder(mut report: std::fs::File, mut go: std::fs::File) -> ! {
         nix::mount::MsFlags::MS_SLAVE | nix::mount::MsFlags::MS_REC,
         None::<&str>,
     );
+    // `ps` shows what it is, not the command that happened to create it.
+    let _ = nix::sys::prctl::set_name(c"rcon-userns");
     let _ = report.write_all(b"R");
     drop(report);
     drop(go);
@@ -295,8 +297,9 @@ fn join(pid: i32, uid: u32) -> Result<(), Error> {
     use nix::sched::CloneFlags;
     let cwd = std::env::current_dir().ok();
     let open = |ns: &str| {
-        std::fs::File::open(format!("/proc/{pid}/ns/{ns}"))
-            .map_err(|e| Error::Setup(format!("cannot open the {ns} namespace of the user namespace holder {pid}: {e}")))
+        std::fs::File::open(format!("/proc/{pid}/ns/{ns}")).map_err(|e| {
+            Error::Setup(format!("cannot open the {ns} namespace of the user namespace holder {pid}: {e}"))
+        })
     };
     let (user, mnt) = (open("user")?, open("mnt")?);
     nix::sched::setns(&user, CloneFlags::CLONE_NEWUSER)
