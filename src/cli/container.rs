@@ -2,7 +2,7 @@
 //! container` group: docker's management forms of every container verb.
 
 use super::Context;
-use crate::format::human_size;
+use crate::format::human_size4;
 use crate::format::template::Format;
 use crate::runtime::cgroups::process::ProcessCgroups;
 use crate::store::{ContainerStatus, Store};
@@ -196,7 +196,7 @@ fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
         }
         writeln!(out)?;
     }
-    writeln!(out, "Total reclaimed space: {}", human_size(reclaimed))?;
+    writeln!(out, "Total reclaimed space: {}", human_size4(reclaimed))?;
     Ok(0)
 }
 
@@ -261,7 +261,10 @@ pub fn top(ctx: &Context, a: TopArgs) -> anyhow::Result<i32> {
 }
 
 /// Prints the host's `ps ARGS` (default `-ef`) limited to the processes
-/// `pids`, with its header (for `top` and `pod top`).
+/// `pids`, with its header (for `top` and `pod top`), as docker does: its
+/// daemon splits each line into the header's columns (the last column
+/// takes the rest of the line) and its CLI prints them with Go's tabwriter,
+/// cells at least 20 wide.
 pub(super) fn print_ps(pids: &[i32], ps_args: Vec<String>) -> anyhow::Result<i32> {
     let args = if ps_args.is_empty() { vec!["-ef".to_string()] } else { ps_args };
     let out = std::process::Command::new("ps")
@@ -274,14 +277,19 @@ pub(super) fn print_ps(pids: &[i32], ps_args: Vec<String>) -> anyhow::Result<i32
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
     let header = lines.next().unwrap_or_default();
-    let pid_col = header.split_whitespace().position(|h| h == "PID").context("ps output has no PID column")?;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{header}")?;
+    let titles: Vec<&str> = header.split_whitespace().collect();
+    let pid_col = titles.iter().position(|h| *h == "PID").context("ps output has no PID column")?;
+    let mut table = crate::format::Table::new(&titles);
     for line in lines {
-        if line.split_whitespace().nth(pid_col).and_then(|p| p.parse::<i32>().ok()).is_some_and(|p| pids.contains(&p)) {
-            writeln!(stdout, "{line}")?;
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.get(pid_col).and_then(|p| p.parse::<i32>().ok()).is_some_and(|p| pids.contains(&p)) {
+            let split = fields.len().min(titles.len() - 1);
+            let mut row: Vec<String> = fields[..split].iter().map(|f| f.to_string()).collect();
+            row.push(fields[split..].join(" "));
+            table.row(row);
         }
     }
+    std::io::stdout().lock().write_all(table.render_min(20).as_bytes())?;
     Ok(0)
 }
 

@@ -225,5 +225,5 @@ fn print_pruned(out: &mut dyn Write, removed: &[String], bytes: u64) -> std::io:
         }
         writeln!(out)?;
     }
-    writeln!(out, "Total reclaimed space: {}", crate::format::human_size(bytes))
+    writeln!(out, "Total reclaimed space: {}", crate::format::human_size4(bytes))
 }
