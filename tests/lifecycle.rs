@@ -283,7 +283,7 @@ fn exec_joins_the_running_container() {
     let out = rcon.cmd(&["exec", "box", "nosuch"]);
     assert_eq!(code(&out), 126, "{}", stderr(&out));
     assert_eq!(
-        stderr(&out),
+        stdout(&out),
         "OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuch\": executable file not found in $PATH: unknown\n"
     );
     rcon.ok(&["exec", "-d", "box", "sh", "-c", "echo detached > /tmp/d"]);

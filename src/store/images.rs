@@ -117,6 +117,27 @@ impl Store {
         }
     }
 
+    /// Removes from image `id` its digest references (`REPO@sha256:…`) of
+    /// the repository `repo` (full name, as stored); returns them.
+    pub fn remove_repo_digests(&self, id: &Digest, repo: &str) -> Result<Vec<String>> {
+        let _lock = self.lock()?;
+        let mut index = self.read_index()?;
+        let mut removed = Vec::new();
+        if let Some(i) = index.images.iter_mut().find(|i| &i.id == id) {
+            i.repo_digests.retain(|d| {
+                let same = d.split_once('@').is_some_and(|(r, _)| r == repo);
+                if same {
+                    removed.push(d.clone());
+                }
+                !same
+            });
+        }
+        if !removed.is_empty() {
+            write_json_atomic(&self.index_path(), &index)?;
+        }
+        Ok(removed)
+    }
+
     /// Removes a tag from whichever image has it; returns that image's ID.
     pub fn untag(&self, tag: &str) -> Result<Option<Digest>> {
         let _lock = self.lock()?;
