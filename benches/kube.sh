@@ -34,6 +34,13 @@ cleanup() {
 trap cleanup EXIT
 bench_image "$work"
 $R pull -q "$image" >/dev/null
+if command -v podman >/dev/null; then
+    # podman builds its pods' pause image from catatonit; `kube play` has no
+    # --ulimit, so the lower rlimits of PODMAN_RUN_FLAGS go in containers.conf.
+    command -v catatonit >/dev/null || { echo "benches/kube.sh: missing: apt-get install catatonit" >&2; exit 1; }
+    printf '[containers]\ndefault_ulimits = ["nofile=16384:16384", "nproc=4096:4096"]\n' >"$work/containers.conf"
+    export CONTAINERS_CONF=$work/containers.conf
+fi
 
 cat >"$work/site.yaml" <<YAML
 apiVersion: v1

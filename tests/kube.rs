@@ -109,6 +109,26 @@ fn kube_play_pod_with_service_replace_and_down() {
     assert_eq!(rcon.ok(&["pod", "ls", "-q"]).trim(), "", "the pod is gone");
     assert!(http_get(port, "/index.html").is_none(), "the Service's port is released");
     assert!(!rcon.root.join("kube").join("counter").exists());
+
+    // --start=false only creates; `pod start` runs it.
+    rcon.ok(&["kube", "play", "--start=false", file]);
+    let ls = rcon.ok(&["pod", "ls"]);
+    assert!(ls.lines().any(|l| l.contains("counter") && l.contains("Created")), "{ls}");
+    rcon.ok(&["pod", "start", "counter"]);
+    eventually("the port answers after pod start", || http_get(port, "/index.html").is_some());
+    assert_eq!(http_get(port, "/cgi-bin/hit").unwrap().trim(), "Hello from counter! I have been seen 1 times.");
+
+    // The round trip: generate of the pod, down, play of the generated YAML.
+    let generated = rcon.ok(&["kube", "generate", "counter"]);
+    assert!(generated.contains("name: redis") && generated.contains("name: web"), "{generated}");
+    rcon.ok(&["kube", "play", "--down", file]);
+    let out = play_stdin(&rcon, &[], &generated);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    eventually("the generated pod's port answers", || http_get(port, "/index.html").is_some());
+    assert_eq!(http_get(port, "/cgi-bin/hit").unwrap().trim(), "Hello from counter! I have been seen 1 times.");
+    assert_eq!(http_get(port, "/cgi-bin/hit").unwrap().trim(), "Hello from counter! I have been seen 2 times.");
+    play_stdin(&rcon, &["--down"], &generated);
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
 }
 
 fn deployment_yaml(image: &str, port: u16) -> String {

@@ -1040,6 +1040,69 @@ spec:
     }
 
     #[test]
+    fn a_job_with_pod_fields_security_and_probes() {
+        let yaml = r#"
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: env}
+data: {A: "1", B: "2"}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: batch}
+spec:
+  backoffLimit: 2
+  template:
+    spec:
+      hostname: worker
+      hostAliases: [{ip: 10.1.2.3, hostnames: [db, db.local]}]
+      dnsConfig: {nameservers: [9.9.9.9], searches: [example.org]}
+      securityContext: {runAsUser: 1000, runAsGroup: 1000}
+      terminationGracePeriodSeconds: 5
+      containers:
+        - name: main
+          image: bb
+          args: [echo, hi]
+          envFrom: [{prefix: CM_, configMapRef: {name: env}}]
+          ports: [{containerPort: 53, hostPort: 5353, protocol: UDP}]
+          securityContext:
+            privileged: true
+            readOnlyRootFilesystem: true
+            allowPrivilegeEscalation: false
+            capabilities: {add: [NET_ADMIN], drop: [ALL]}
+          livenessProbe: {tcpSocket: {port: 53}, initialDelaySeconds: 2, failureThreshold: 5}
+          readinessProbe: {exec: {command: [cat, /tmp/ready file]}}
+"#;
+        let plan = parse(yaml, &PlayOptions::default()).unwrap();
+        let p = &plan.pods[0];
+        assert_eq!(p.name, "batch-pod");
+        assert_eq!(p.hostname.as_deref(), Some("worker"));
+        assert_eq!(p.add_hosts, vec!["db:10.1.2.3", "db.local:10.1.2.3"]);
+        assert_eq!((p.dns.clone(), p.dns_search.clone()), (vec!["9.9.9.9".into()], vec!["example.org".into()]));
+        assert_eq!(p.publish, vec!["5353:53/udp"]);
+        let o = &p.containers[0].opts;
+        assert_eq!(o.restart, "on-failure", "a Job's default restart policy");
+        assert_eq!(o.command, vec!["echo", "hi"]);
+        assert_eq!(o.entrypoint, None, "args alone keep the image's entrypoint");
+        assert_eq!(o.user.as_deref(), Some("1000:1000"));
+        assert_eq!(o.stop_timeout, Some(5));
+        assert!(o.env.contains(&"CM_A=1".to_string()) && o.env.contains(&"CM_B=2".to_string()));
+        assert!(o.runtime.privileged && o.runtime.read_only);
+        assert_eq!(o.runtime.security_opt, vec!["no-new-privileges"]);
+        assert_eq!(
+            (o.runtime.cap_add.clone(), o.runtime.cap_drop.clone()),
+            (vec!["NET_ADMIN".into()], vec!["ALL".into()])
+        );
+        assert_eq!(o.health.cmd.as_deref(), Some("nc -w 1 localhost 53 </dev/null >/dev/null"));
+        assert_eq!((o.health.start_period.as_deref(), o.health.retries), (Some("2s"), Some(5)));
+        assert_eq!(
+            plan.unsupported,
+            vec!["Job batch: spec.template.spec.containers[0].readinessProbe"],
+            "a second probe is reported: one healthcheck per container"
+        );
+    }
+
+    #[test]
     fn publish_overrides_and_quantities() {
         let mut plan = parse(APP, &PlayOptions::default()).unwrap();
         apply_publish(&mut plan, &["127.0.0.1:9999:8080".to_string()]).unwrap();

@@ -190,9 +190,12 @@ pub fn is_infra(row: &ContainerRow) -> bool {
     row.labels.get(LABEL_INFRA).is_some_and(|v| v == "true")
 }
 
-/// podman's pod status from its containers: `Created` (none started yet),
-/// `Running` (all run), `Degraded` (some run), `Exited` (none runs).
-pub fn status(members: &[ContainerRow]) -> &'static str {
+/// podman's pod status from its containers (the infra counts only in a pod
+/// without other containers): `Created` (none started yet), `Running` (all
+/// run), `Degraded` (some run), `Exited` (none runs).
+pub fn status(all: &[ContainerRow]) -> &'static str {
+    let others: Vec<ContainerRow> = all.iter().filter(|c| !is_infra(c)).cloned().collect();
+    let members = if others.is_empty() { all } else { &others[..] };
     let running = members.iter().filter(|c| c.state.status == ContainerStatus::Running).count();
     if members.is_empty() || members.iter().all(|c| c.state.status == ContainerStatus::Created) {
         "Created"
