@@ -284,7 +284,7 @@ fn exec_joins_the_running_container() {
     assert_eq!(code(&out), 126, "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuch\": executable file not found in $PATH: unknown\n"
+        "OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuch\": executable file not found in $PATH: unknown\r\n"
     );
     rcon.ok(&["exec", "-d", "box", "sh", "-c", "echo detached > /tmp/d"]);
     eventually("detached exec ran", || rcon.cmd(&["exec", "box", "cat", "/tmp/d"]).stdout == b"detached\n");

@@ -530,7 +530,7 @@ fn exec_errors_as_docker() {
     assert_eq!(code(&out), 126);
     assert_eq!(
         stdout(&out),
-        "OCI runtime exec failed: exec failed: unable to start container process: exec: \"/etc\": permission denied: unknown\n"
+        "OCI runtime exec failed: exec failed: unable to start container process: exec: \"/etc\": permission denied: unknown\r\n"
     );
     rcon.ok(&["pause", "xx"]);
     let out = rcon.cmd(&["exec", "xx", "true"]);

@@ -50,8 +50,8 @@ pub fn run(ctx: &Context, a: ExecArgs) -> anyhow::Result<i32> {
     match crate::container::exec::exec(&store, &opts) {
         Err(e) => match e.chain().find_map(|c| c.downcast_ref::<crate::runtime::Error>()) {
             Some(r) if matches!(r.exit_code(), 126 | 127) => {
-                // docker's CLI prints this one on stdout.
-                println!("OCI runtime exec failed: exec failed: unable to start container process: {r}: unknown");
+                // docker's CLI prints this one on stdout, ending in CRLF.
+                print!("OCI runtime exec failed: exec failed: unable to start container process: {r}: unknown\r\n");
                 Ok(126)
             }
             _ => Err(e),
