@@ -746,7 +746,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__container__subcmd__create)
-            opts="-e -w -u -h -q -l -p -P -i -t -m -c -v -d --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --volume --mount --volumes-from --detach --root --runroot --log-level"
+            opts="-e -w -u -h -q -l -p -P -i -t -m -c -v -d --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --detach --root --runroot --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -989,6 +989,26 @@ _rcon() {
                     return 0
                     ;;
                 --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subuidname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subgidname)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1466,7 +1486,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__container__subcmd__run)
-            opts="-e -w -u -h -q -d -l -p -P -i -t -m -c -v --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --detach --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --volume --mount --volumes-from --root --runroot --log-level"
+            opts="-e -w -u -h -q -d -l -p -P -i -t -m -c -v --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --detach --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --root --runroot --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1709,6 +1729,26 @@ _rcon() {
                     return 0
                     ;;
                 --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subuidname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subgidname)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2012,7 +2052,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__create)
-            opts="-e -w -u -h -q -l -p -P -i -t -m -c -v -d --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --volume --mount --volumes-from --detach --root --runroot --log-level"
+            opts="-e -w -u -h -q -l -p -P -i -t -m -c -v -d --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --detach --root --runroot --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2255,6 +2295,26 @@ _rcon() {
                     return 0
                     ;;
                 --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subuidname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subgidname)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4730,7 +4790,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__run)
-            opts="-e -w -u -h -q -d -l -p -P -i -t -m -c -v --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --detach --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --volume --mount --volumes-from --root --runroot --log-level"
+            opts="-e -w -u -h -q -d -l -p -P -i -t -m -c -v --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --detach --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --root --runroot --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4973,6 +5033,26 @@ _rcon() {
                     return 0
                     ;;
                 --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subuidname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subgidname)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -175,6 +175,11 @@ complete -c rcon -n "__fish_rcon_using_subcommand run" -l ipc -d 'IPC namespace 
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l uts -d 'UTS namespace to use (host)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l shm-size -d 'Size of /dev/shm (default 64m)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l device -d 'Add a host device: HOST[:CONTAINER[:PERMS]]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l userns -d 'User namespace to use: host, auto[:size=N], keep-id, nomap' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l uidmap -d 'Map container ids to host ids in a user namespace: CONTAINER:HOST:SIZE' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l gidmap -d 'Map container gids to host gids: CONTAINER:HOST:SIZE (default: as --uidmap)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l subuidname -d 'Map the container\'s uids to the ranges of NAME in /etc/subuid' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l subgidname -d 'Map the container\'s gids to the ranges of NAME in /etc/subgid' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -s v -l volume -d 'Bind mount a host path or mount a volume: [SOURCE:]DEST[:OPTIONS] (ro, rw, z, Z, propagation, nocopy)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l mount -d 'Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly][,…]' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l volumes-from -d 'Mount the volumes of another container: CONTAINER[:ro|rw]' -r
@@ -702,6 +707,11 @@ complete -c rcon -n "__fish_rcon_using_subcommand create" -l ipc -d 'IPC namespa
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l uts -d 'UTS namespace to use (host)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l shm-size -d 'Size of /dev/shm (default 64m)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l device -d 'Add a host device: HOST[:CONTAINER[:PERMS]]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l userns -d 'User namespace to use: host, auto[:size=N], keep-id, nomap' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l uidmap -d 'Map container ids to host ids in a user namespace: CONTAINER:HOST:SIZE' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l gidmap -d 'Map container gids to host gids: CONTAINER:HOST:SIZE (default: as --uidmap)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l subuidname -d 'Map the container\'s uids to the ranges of NAME in /etc/subuid' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l subgidname -d 'Map the container\'s gids to the ranges of NAME in /etc/subgid' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -s v -l volume -d 'Bind mount a host path or mount a volume: [SOURCE:]DEST[:OPTIONS] (ro, rw, z, Z, propagation, nocopy)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l mount -d 'Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly][,…]' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l volumes-from -d 'Mount the volumes of another container: CONTAINER[:ro|rw]' -r
@@ -943,6 +953,11 @@ complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_sub
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l uts -d 'UTS namespace to use (host)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l shm-size -d 'Size of /dev/shm (default 64m)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l device -d 'Add a host device: HOST[:CONTAINER[:PERMS]]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace to use: host, auto[:size=N], keep-id, nomap' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l uidmap -d 'Map container ids to host ids in a user namespace: CONTAINER:HOST:SIZE' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l gidmap -d 'Map container gids to host gids: CONTAINER:HOST:SIZE (default: as --uidmap)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l subuidname -d 'Map the container\'s uids to the ranges of NAME in /etc/subuid' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l subgidname -d 'Map the container\'s gids to the ranges of NAME in /etc/subgid' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -s v -l volume -d 'Bind mount a host path or mount a volume: [SOURCE:]DEST[:OPTIONS] (ro, rw, z, Z, propagation, nocopy)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l mount -d 'Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly][,…]' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l volumes-from -d 'Mount the volumes of another container: CONTAINER[:ro|rw]' -r
@@ -1189,6 +1204,11 @@ complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_sub
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l uts -d 'UTS namespace to use (host)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l shm-size -d 'Size of /dev/shm (default 64m)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l device -d 'Add a host device: HOST[:CONTAINER[:PERMS]]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace to use: host, auto[:size=N], keep-id, nomap' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l uidmap -d 'Map container ids to host ids in a user namespace: CONTAINER:HOST:SIZE' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l gidmap -d 'Map container gids to host gids: CONTAINER:HOST:SIZE (default: as --uidmap)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l subuidname -d 'Map the container\'s uids to the ranges of NAME in /etc/subuid' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l subgidname -d 'Map the container\'s gids to the ranges of NAME in /etc/subgid' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -s v -l volume -d 'Bind mount a host path or mount a volume: [SOURCE:]DEST[:OPTIONS] (ro, rw, z, Z, propagation, nocopy)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l mount -d 'Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly][,…]' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l volumes-from -d 'Mount the volumes of another container: CONTAINER[:ro|rw]' -r

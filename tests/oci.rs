@@ -402,6 +402,122 @@ fn edit_config(b: &Bundle, f: impl FnOnce(&mut serde_json::Value)) {
     std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
 }
 
+/// The inode link of `/proc/PID/ns/NAME`.
+fn ns_link(pid: &str, name: &str) -> String {
+    std::fs::read_link(format!("/proc/{pid}/ns/{name}")).unwrap().display().to_string()
+}
+
+/// Host ids 200000-265535 for the user namespace tests (nothing on a test
+/// host owns them).
+const USERNS_BASE: u32 = 200000;
+
+#[test]
+fn oci_new_user_namespace_gets_the_spec_mappings() {
+    let rcon = Rcon::new();
+    let script = "cat /proc/self/uid_map /proc/self/gid_map > /out/maps; id -u > /out/id; id -g >> /out/id; \
+                  ls -ln /bin/busybox > /out/ls; grep -c . $(ls /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/pids/cgroup.procs 2>/dev/null | head -1) > /out/cgroup; \
+                  touch /out/created; sleep 1000";
+    let b = Bundle::new(&rcon, "userns", &["sh", "-c", script], false);
+    edit_config(&b, |c| {
+        let map = serde_json::json!([{"containerID": 0, "hostID": USERNS_BASE, "size": 65536}]);
+        c["linux"]["uidMappings"] = map.clone();
+        c["linux"]["gidMappings"] = map;
+        c["linux"]["namespaces"].as_array_mut().unwrap().push(serde_json::json!({"type": "user"}));
+        // sysfs, cgroups (no cgroup namespace: the container's directories
+        // are bound) and mqueue, which have rules of their own in a user namespace.
+        let mounts = c["mounts"].as_array_mut().unwrap();
+        mounts.push(serde_json::json!({"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]}));
+        mounts.push(serde_json::json!({"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}));
+        mounts.push(serde_json::json!({"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]}));
+        c["root"]["readonly"] = serde_json::json!(true);
+    });
+    // The container's root (host USERNS_BASE) writes to /out; the bundle
+    // directory above the rootfs stays 0700 and owned by the host's root,
+    // which is not mapped inside.
+    std::os::unix::fs::chown(&b.out, Some(USERNS_BASE), Some(USERNS_BASE)).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&b.dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    let id = unique("userns");
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let pid = state(&rcon, &id)["pid"].as_i64().unwrap().to_string();
+    // Created: the init is already in its own user namespace, mapped.
+    assert_ne!(ns_link(&pid, "user"), ns_link("self", "user"), "the container shares the host's user namespace");
+    let uid_map = std::fs::read_to_string(format!("/proc/{pid}/uid_map")).unwrap();
+    assert_eq!(uid_map.split_whitespace().collect::<Vec<_>>(), ["0", "200000", "65536"], "{uid_map}");
+
+    oci_ok(&rcon, &["start", &id]);
+    wait_for("the container's files", || b.out.join("created").exists());
+    let maps = std::fs::read_to_string(b.out.join("maps")).unwrap();
+    let words: Vec<&str> = maps.split_whitespace().collect();
+    assert_eq!(words, ["0", "200000", "65536", "0", "200000", "65536"], "{maps}");
+    assert_eq!(std::fs::read_to_string(b.out.join("id")).unwrap(), "0\n0\n", "root inside");
+    // The rootfs belongs to the host's root, which is nobody inside.
+    let ls = std::fs::read_to_string(b.out.join("ls")).unwrap();
+    assert!(ls.contains(" 65534 ") && ls.contains("busybox"), "{ls}");
+    // The container's cgroup (bound, not the host's root) lists its processes.
+    let n: u32 = std::fs::read_to_string(b.out.join("cgroup")).unwrap().trim().parse().unwrap();
+    assert!((1..10).contains(&n), "{n} processes in the container's cgroup");
+    // What the container's root creates belongs to the mapped host id.
+    use std::os::unix::fs::MetadataExt;
+    let md = std::fs::metadata(b.out.join("created")).unwrap();
+    assert_eq!((md.uid(), md.gid()), (USERNS_BASE, USERNS_BASE));
+    oci_ok(&rcon, &["delete", "--force", &id]);
+    assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+}
+
+#[test]
+fn oci_joins_a_user_namespace_by_path_and_refuses_maps_without_one() {
+    let rcon = Rcon::new();
+    let map = serde_json::json!([{"containerID": 0, "hostID": USERNS_BASE, "size": 65536}]);
+    let holder = Bundle::new(&rcon, "holder", &["sleep", "1000"], false);
+    edit_config(&holder, |c| {
+        c["linux"]["uidMappings"] = map.clone();
+        c["linux"]["gidMappings"] = map.clone();
+        c["linux"]["namespaces"].as_array_mut().unwrap().push(serde_json::json!({"type": "user"}));
+    });
+    let holder_id = unique("holder");
+    let _g1 = Cleanup { rcon: &rcon, id: holder_id.clone() };
+    let (c, err) = create(&rcon, &holder, &[], &holder_id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let holder_pid = state(&rcon, &holder_id)["pid"].as_i64().unwrap().to_string();
+
+    let script = "cat /proc/self/uid_map > /out/maps; id -u > /out/id; touch /out/created; sleep 1000";
+    let b = Bundle::new(&rcon, "joiner", &["sh", "-c", script], false);
+    edit_config(&b, |c| {
+        let ns = c["linux"]["namespaces"].as_array_mut().unwrap();
+        ns.push(serde_json::json!({"type": "user", "path": format!("/proc/{holder_pid}/ns/user")}));
+    });
+    std::os::unix::fs::chown(&b.out, Some(USERNS_BASE), Some(USERNS_BASE)).unwrap();
+    let id = unique("joiner");
+    let _g2 = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let pid = state(&rcon, &id)["pid"].as_i64().unwrap().to_string();
+    assert_eq!(ns_link(&pid, "user"), ns_link(&holder_pid, "user"));
+    // Its other namespaces are new, and belong to the joined user namespace.
+    for name in ["mnt", "pid", "net", "uts", "ipc"] {
+        assert_ne!(ns_link(&pid, name), ns_link(&holder_pid, name), "{name}");
+        assert_ne!(ns_link(&pid, name), ns_link("self", name), "{name}");
+    }
+    oci_ok(&rcon, &["start", &id]);
+    wait_for("the container's files", || b.out.join("created").exists());
+    let maps = std::fs::read_to_string(b.out.join("maps")).unwrap();
+    assert_eq!(maps.split_whitespace().collect::<Vec<_>>(), ["0", "200000", "65536"], "{maps}");
+    assert_eq!(std::fs::read_to_string(b.out.join("id")).unwrap(), "0\n");
+    oci_ok(&rcon, &["delete", "--force", &id]);
+
+    // Mappings without a user namespace are a spec error.
+    let bad = Bundle::new(&rcon, "nouserns", &["true"], false);
+    edit_config(&bad, |c| c["linux"]["uidMappings"] = map.clone());
+    let bad_id = unique("nouserns");
+    let (c, err) = create(&rcon, &bad, &[], &bad_id);
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("linux.uidMappings") && err.contains("user namespace"), "{err}");
+}
+
 /// Mount points in the caller's mount namespace under `dir`.
 fn mounts_under(dir: &Path) -> Vec<String> {
     let dir = dir.canonicalize().unwrap();

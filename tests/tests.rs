@@ -21,6 +21,7 @@ mod parity;
 mod pod;
 mod pull;
 mod registries;
+mod rootless;
 mod runtime;
 mod security;
 mod store;

@@ -227,6 +227,21 @@ pub struct RuntimeArgs {
     /// Add a host device: HOST[:CONTAINER[:PERMS]]
     #[arg(long, value_name = "DEVICE")]
     pub device: Vec<String>,
+    /// User namespace to use: host, auto[:size=N], keep-id, nomap
+    #[arg(long, value_name = "MODE")]
+    pub userns: Option<String>,
+    /// Map container ids to host ids in a user namespace: CONTAINER:HOST:SIZE
+    #[arg(long, value_name = "MAPPING")]
+    pub uidmap: Vec<String>,
+    /// Map container gids to host gids: CONTAINER:HOST:SIZE (default: as --uidmap)
+    #[arg(long, value_name = "MAPPING")]
+    pub gidmap: Vec<String>,
+    /// Map the container's uids to the ranges of NAME in /etc/subuid
+    #[arg(long, value_name = "NAME")]
+    pub subuidname: Option<String>,
+    /// Map the container's gids to the ranges of NAME in /etc/subgid
+    #[arg(long, value_name = "NAME")]
+    pub subgidname: Option<String>,
 }
 
 impl RuntimeArgs {
@@ -253,6 +268,13 @@ impl RuntimeArgs {
             uts: self.uts.clone(),
             shm_size: self.shm_size.clone(),
             devices: self.device.clone(),
+            userns: crate::container::userns::UsernsFlags {
+                mode: self.userns.clone(),
+                uidmap: self.uidmap.clone(),
+                gidmap: self.gidmap.clone(),
+                subuidname: self.subuidname.clone(),
+                subgidname: self.subgidname.clone(),
+            },
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod names;
 pub mod spec;
 pub mod stats;
 pub mod update;
+pub mod userns;
 
 pub use update::{Update, rename, update};
 
@@ -293,6 +294,12 @@ fn create_claimed(
         annotations.insert(ANNOTATION_JOIN.into(), target.id);
     }
     spec.set_annotations(Some(annotations));
+    // Held until the container is recorded: two `--userns=auto` creates
+    // must not take the same range.
+    let (maps, _userns_lock) = user_namespace(store, &opts.runtime.userns, &image)?;
+    if let Some(m) = &maps {
+        userns_to_spec(&mut spec, m)?;
+    }
     let image_volumes = config.config().as_ref().and_then(|c| c.volumes().clone()).unwrap_or_default();
     let mounts = crate::volume::prepare(store, &opts.mounts, &image_volumes)?;
     crate::volume::apply_to_spec(&mut spec, &mounts)?;
@@ -344,6 +351,13 @@ fn create_claimed(
         mounts,
     };
     claim_name(store, &mut record, opts.name.is_some(), &hostname)?;
+    if let Some((uid, gid)) = maps.as_ref().and_then(userns::Mappings::root) {
+        let files = ["upper", "hostname", "hosts", "resolv.conf", "dockerenv"].map(|f| dir.join(f));
+        let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        userns::give_to_root(&paths, uid, gid).inspect_err(|_| {
+            let _ = store.remove_container(&id);
+        })?;
+    }
     crate::volume::fs::copy_up(store, &record)
         .and_then(|()| Ok(crate::network::prepare(store, &id, &record.name, &hostname, &net_plan)?))
         .inspect_err(|_| {
@@ -352,6 +366,57 @@ fn create_claimed(
     events::container(store, "create", &record, &[]);
     cleanup::mark_complete(store, &id);
     Ok(Created { record })
+}
+
+/// The id mappings the `--userns` flags ask for (see [`userns`]), with the
+/// store's `userns.lock` held while they are allocated (drop it once the
+/// container is recorded).
+fn user_namespace(
+    store: &Store,
+    flags: &userns::UsernsFlags,
+    image: &ImageRecord,
+) -> anyhow::Result<(Option<userns::Mappings>, Option<crate::store::StoreLock>)> {
+    if flags.is_host() {
+        return Ok((None, None));
+    }
+    let lock = crate::store::StoreLock::exclusive(&store.root().join("userns.lock"))?;
+    // The image's /etc/passwd and /etc/group: from the top-most layer that has them.
+    let etc = |name: &str| {
+        image
+            .chain_ids()
+            .iter()
+            .rev()
+            .map(|l| store.layers_dir().join(Store::layer_relative_diff(l)).join("etc").join(name))
+            .find_map(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default()
+    };
+    let (passwd, group) = (etc("passwd"), etc("group"));
+    let records = store.containers()?;
+    let used = userns::used_ranges(records.iter().map(|r| &r.spec));
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let (subuid, subgid) = (read("/etc/subuid"), read("/etc/subgid"));
+    let cx = userns::Context {
+        passwd: &passwd,
+        group: &group,
+        used: &used,
+        subuid: &subuid,
+        subgid: &subgid,
+        euid: nix::unistd::geteuid().as_raw(),
+    };
+    Ok((userns::resolve(flags, &cx)?, Some(lock)))
+}
+
+/// Adds a new user namespace with mappings `m` to `spec`.
+fn userns_to_spec(spec: &mut oci_spec::runtime::Spec, m: &userns::Mappings) -> anyhow::Result<()> {
+    use oci_spec::runtime::{LinuxNamespaceBuilder, LinuxNamespaceType};
+    let mut linux = spec.linux().clone().unwrap_or_default();
+    let mut ns = linux.namespaces().clone().unwrap_or_default();
+    ns.push(LinuxNamespaceBuilder::default().typ(LinuxNamespaceType::User).build()?);
+    linux.set_namespaces(Some(ns));
+    linux.set_uid_mappings(Some(m.uid.clone()));
+    linux.set_gid_mappings(Some(m.gid.clone()));
+    spec.set_linux(Some(linux));
+    Ok(())
 }
 
 /// Records the container under its name; a generated name that clashes is

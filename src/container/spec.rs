@@ -182,6 +182,9 @@ pub struct RuntimeFlags {
     pub shm_size: Option<String>,
     /// `--device HOST[:CONTAINER[:PERMS]]`.
     pub devices: Vec<String>,
+    /// `--userns`, `--uidmap`, `--gidmap`, `--subuidname`, `--subgidname`
+    /// (issue 14; see [`super::userns`]).
+    pub userns: super::userns::UsernsFlags,
 }
 
 /// docker's resource flags as given (`run`, `create`, `update`, and the

@@ -4,7 +4,7 @@
 //! container's PID namespace too, which takes a second fork:
 //!
 //! ```text
-//! rcon ──fork──► joiner: setns(ipc, uts, net, cgroup, pid, mnt) ──fork──► process: stdio, cwd, user, env, execve
+//! rcon ──fork──► joiner: setns(user, ipc, uts, net, cgroup, pid, mnt) ──fork──► process: stdio, cwd, user, env, execve
 //!                 waits, exits with the process's status
 //! ```
 //!
@@ -60,9 +60,12 @@ pub struct ExecProcess {
     pub pid: i32,
 }
 
-/// The namespaces joined, in order; `mnt` last because joining it changes
-/// the root, and `/proc/<pid>/ns` is opened before any of them.
-const NAMESPACES: [(&str, libc::c_int); 6] = [
+/// The namespaces joined, in order: `user` first, so that the process has
+/// privileges over the container's other namespaces (which belong to it);
+/// `mnt` last because joining it changes the root, and `/proc/<pid>/ns` is
+/// opened before any of them.
+const NAMESPACES: [(&str, libc::c_int); 7] = [
+    ("user", libc::CLONE_NEWUSER),
     ("ipc", libc::CLONE_NEWIPC),
     ("uts", libc::CLONE_NEWUTS),
     ("net", libc::CLONE_NEWNET),

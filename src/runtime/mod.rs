@@ -46,10 +46,33 @@
 //! resolution), `process` (signals, identity, `PATH` lookup, exec), `sys`
 //! (raw system calls), `oci` (the OCI runtime command line's create/start/
 //! state/kill/delete on bundles, with [`SpawnOptions::exec_socket`] as the
-//! gate between create and start). Capabilities, seccomp and rlimits are steps to add to
-//! the init between 4 and 5; cgroups can use `clone3`'s `CLONE_INTO_CGROUP`;
-//! user namespaces need the parent to write the id maps, so a second pipe on
-//! which the init waits for the parent's go-ahead after the clone.
+//! gate between create and start), `userns` (id maps).
+//!
+//! # User namespaces
+//!
+//! A `user` entry of `linux.namespaces` without a `path` adds
+//! `CLONE_NEWUSER` to the clone, so every other new namespace belongs to
+//! the new user namespace. The init then waits for the parent's go-ahead on
+//! the start channel; meanwhile the parent writes `linux.uidMappings` and
+//! `gidMappings` ([`userns::write_maps`]: directly as root, through
+//! `newuidmap`/`newgidmap` otherwise), and does from outside what the init
+//! may no longer do: moving it into its cgroup and `oom_score_adj`. With a
+//! `path`, or with a new user namespace and namespaces to join, a
+//! short-lived helper process joins the user namespace and then the others
+//! (existing namespaces must be joined before the user namespace is
+//! created, or the init would lack the privilege over them) and clones the
+//! init with `CLONE_PARENT`, so it is still the runtime's child (as runc's
+//! nsexec stages do).
+//!
+//! After the go-ahead the init opens the rootfs and the bind sources while
+//! it still has the host's ids (the host's root may own a 0700 directory on
+//! the way, and be unmapped inside), then becomes uid/gid 0 of the
+//! namespace. The rootfs is attached by fd (`open_tree` + `move_mount`);
+//! devices are bind-mounted from the host where `mknod` is refused; sysfs
+//! is the host's, read-only, without a network namespace of its own;
+//! cgroup filesystems that cannot be mounted are the container's
+//! directories of the host's hierarchy, bound; remounts repeat the flags
+//! the kernel locked. `exec` joins the user namespace first.
 
 pub mod caps;
 pub mod cgroups;
@@ -65,6 +88,7 @@ use crate::sys;
 pub use spawn::Confinement;
 pub mod tty;
 pub mod user;
+pub mod userns;
 
 /// Runtime errors.
 #[derive(Debug, thiserror::Error)]
@@ -373,10 +397,12 @@ impl Process {
 /// [`SpawnOptions::exec_socket`]), for the Linux
 /// namespaces, mounts, devices, masked/read-only paths, hostname, user, cwd,
 /// env and args of the spec, joining existing namespaces (`path`; mount,
-/// network, IPC, UTS, PID, cgroup), capabilities, seccomp, rlimits, cgroups,
-/// terminal. Settings the host cannot apply (SELinux labels, AppArmor
-/// without AppArmor, cgroup controllers it lacks) are errors naming the
-/// field. Not yet: user and time namespaces.
+/// network, IPC, UTS, PID, cgroup, user), new user namespaces with the
+/// spec's id mappings (see "User namespaces" in the module docs),
+/// capabilities, seccomp, rlimits, cgroups, terminal. Settings the host
+/// cannot apply (SELinux labels, AppArmor without AppArmor, cgroup
+/// controllers it lacks) are errors naming the field. Not yet: time
+/// namespaces.
 pub fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> {
     spawn::spawn(spec, opts)
 }

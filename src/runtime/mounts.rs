@@ -204,13 +204,20 @@ pub(crate) fn ensure_in_root(root: &OwnedFd, path: &Path, file: bool) -> Result<
 
 /// Makes the whole mount tree of the (new) mount namespace private or as
 /// `rootfs_propagation` says, so nothing mounted for the container reaches
-/// the host; then mounts the rootfs at `root` and returns an `O_PATH` fd of it.
+/// the host; then mounts the rootfs at `root` (`root_fd`, opened by the
+/// parent) and returns an `O_PATH` fd of the mounted rootfs's top.
+/// A ready rootfs is attached by fd (`open_tree` + `move_mount`), so that no
+/// path above it is looked up from inside a user namespace.
 /// `volatile`: mount the overlay with `volatile` (no syncs of the upper dir,
 /// and so no sync of the whole upper filesystem when the container ends;
 /// for throw-away containers whose upper dir is never mounted again).
+/// `premounted`: a detached rootfs mount the parent made (see
+/// [`idmapped_overlay`]), attached instead of `setup`.
 pub(crate) fn setup_rootfs(
     root: &Path,
+    root_fd: &OwnedFd,
     setup: &RootfsSetup,
+    premounted: Option<&OwnedFd>,
     propagation: Option<MsFlags>,
     volatile: bool,
 ) -> Result<OwnedFd, Error> {
@@ -227,10 +234,20 @@ pub(crate) fn setup_rootfs(
         mount(None::<&str>, &parent, None::<&str>, MsFlags::MS_PRIVATE, None::<&str>)
             .map_err(|e| setup_err("make private the parent mount of the rootfs,", &parent, e))?;
     }
+    if let Some(m) = premounted {
+        crate::sys::move_mount_onto(m.as_fd(), root_fd.as_fd()).map_err(|e| setup_err("attach rootfs at", root, e))?;
+        return m.try_clone().map_err(|e| Error::Setup(format!("cannot duplicate the rootfs fd: {e}")));
+    }
     match setup {
         RootfsSetup::Ready => {
-            mount(Some(root), root, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+            // A recursive bind of the rootfs onto itself, by fd: the tree's
+            // fd is then the top of the new mount.
+            let tree =
+                crate::sys::open_tree(root_fd.as_fd(), c"", crate::sys::OPEN_TREE_CLONE | crate::sys::AT_RECURSIVE)
+                    .map_err(|e| setup_err("bind-mount rootfs", root, e))?;
+            crate::sys::move_mount_onto(tree.as_fd(), root_fd.as_fd())
                 .map_err(|e| setup_err("bind-mount rootfs", root, e))?;
+            return Ok(tree);
         }
         RootfsSetup::Overlay { lower_base, lowers, upper, work } => {
             nix::unistd::chdir(lower_base.as_path()).map_err(|e| setup_err("enter layer directory", lower_base, e))?;
@@ -256,6 +273,74 @@ pub(crate) fn setup_rootfs(
         .map_err(|e| setup_err("open rootfs", root, e))
 }
 
+/// The overlay rootfs of a container with a new user namespace, made by the
+/// runtime (real root) before the clone, as a detached mount: each lower
+/// layer an idmapped mount (`mount_setattr(MOUNT_ATTR_IDMAP)`) through the
+/// container's id maps, so that the layers' files, owned by the host's ids
+/// on disk (root: 0), belong to the same ids inside the container (its
+/// root) without a copy or a chown of the shared layers. The layers are
+/// given to overlayfs as fds (`lowerdir+`, Linux 6.13). Upper and work
+/// dirs are plain: what the container writes is stored with its host ids
+/// (the mapped range), so the caller gives the upper dir to the mapped root.
+/// The overlay itself belongs to the host's user namespace, so it reads the
+/// layers' `trusted.overlay.*` attributes (opaque directories) as usual.
+pub(crate) fn idmapped_overlay(
+    setup: &RootfsSetup,
+    userns_fd: &OwnedFd,
+    volatile: bool,
+) -> Result<Option<OwnedFd>, Error> {
+    let RootfsSetup::Overlay { lower_base, lowers, upper, work } = setup else { return Ok(None) };
+    let open_dir = |p: &Path| {
+        nix::fcntl::open(p, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|e| Error::Setup(format!("cannot open layer directory {}: {}", p.display(), e.desc())))
+    };
+    let fs = crate::sys::fsopen(c"overlay")
+        .map_err(|e| Error::Setup(format!("cannot create an overlay filesystem: {}", e.desc())))?;
+    // The detached idmapped mounts must stay open until the overlay is
+    // created: closing the last fd of a detached mount unmounts it.
+    let mut keep = Vec::new();
+    for l in lowers {
+        let path = lower_base.join(l);
+        let dir = open_dir(&path)?;
+        let tree = crate::sys::open_tree(dir.as_fd(), c"", crate::sys::OPEN_TREE_CLONE)
+            .map_err(|e| Error::Setup(format!("cannot clone the mount of layer {}: {}", path.display(), e.desc())))?;
+        crate::sys::mount_setattr_idmap(tree.as_fd(), userns_fd.as_fd(), false).map_err(|e| {
+            Error::Setup(format!(
+                "cannot make an idmapped mount of layer {} (the store's filesystem must support idmapped mounts, Linux 5.12 or later): {}",
+                path.display(),
+                e.desc()
+            ))
+        })?;
+        crate::sys::fsconfig_fd(fs.as_fd(), c"lowerdir+", tree.as_fd()).map_err(|e| {
+            Error::Setup(format!(
+                "cannot add layer {} to the overlay (layers given as fds need Linux 6.13 or later): {}",
+                path.display(),
+                e.desc()
+            ))
+        })?;
+        keep.push(tree);
+    }
+    for (key, path) in [(c"upperdir", upper), (c"workdir", work)] {
+        let dir = open_dir(path)?;
+        crate::sys::fsconfig_fd(fs.as_fd(), key, dir.as_fd())
+            .map_err(|e| Error::Setup(format!("cannot use {} for the overlay: {}", path.display(), e.desc())))?;
+    }
+    if volatile {
+        // Ignored where unsupported: it only saves syncs.
+        let _ = crate::sys::fsconfig_flag(fs.as_fd(), c"volatile");
+    }
+    let m = crate::sys::fs_create_and_mount(fs.as_fd()).map_err(|e| {
+        let log = crate::sys::fs_messages(fs.as_fd());
+        Error::Setup(format!(
+            "cannot mount the overlay rootfs: {}{}{log}",
+            e.desc(),
+            if log.is_empty() { "" } else { ": " }
+        ))
+    })?;
+    drop(keep);
+    Ok(Some(m))
+}
+
 /// The mount point of the mount holding `path` (the deepest mount point
 /// that is a prefix of it, from `mountinfo`, the text of
 /// `/proc/self/mountinfo`), if that mount is shared (`shared:N`).
@@ -275,20 +360,22 @@ pub(crate) fn shared_parent_mount(mountinfo: &str, path: &Path) -> Option<PathBu
     best.filter(|(_, shared)| *shared).map(|(mp, _)| mp)
 }
 
-/// Mounts one spec entry under the rootfs `root`.
-pub(crate) fn mount_entry(root: &OwnedFd, p: &MountPlan) -> Result<(), Error> {
-    let is_file = p.bind && std::fs::metadata(&p.source).map(|m| !m.is_dir()).unwrap_or(false);
+/// Mounts one spec entry under the rootfs `root`. `source_fd`: the bind
+/// source opened by the parent (used instead of its path, which the init
+/// may not be allowed to look up from a user namespace).
+pub(crate) fn mount_entry(root: &OwnedFd, p: &MountPlan, source_fd: Option<&OwnedFd>) -> Result<(), Error> {
+    let source = source_fd.map_or_else(|| p.source.clone(), fd_path);
+    let is_file = p.bind && std::fs::metadata(&source).map(|m| !m.is_dir()).unwrap_or(false);
     let target = ensure_in_root(root, &p.dest, is_file).map_err(|e| setup_err("create mount point", &p.dest, e))?;
     let err = |e| setup_err("mount", &p.dest, e);
     if p.bind {
         let rec = if p.recursive { MsFlags::MS_REC } else { MsFlags::empty() };
-        mount(Some(&p.source), &fd_path(&target), None::<&str>, MsFlags::MS_BIND | rec, None::<&str>).map_err(err)?;
+        mount(Some(&source), &fd_path(&target), None::<&str>, MsFlags::MS_BIND | rec, None::<&str>).map_err(err)?;
         if !p.flags.is_empty() {
             // Bind mounts ignore flags at creation: remount the new mount
             // (reopened, the old fd is under it) with them.
             let m = open_in_root(root, &p.dest).map_err(err)?;
-            let f = p.flags | MsFlags::MS_BIND | MsFlags::MS_REMOUNT | rec;
-            mount(None::<&str>, &fd_path(&m), None::<&str>, f, None::<&str>).map_err(err)?;
+            remount_bind(&fd_path(&m), p.flags | rec).map_err(err)?;
         }
     } else {
         let data = (!p.data.is_empty()).then_some(p.data.as_str());
@@ -301,8 +388,7 @@ pub(crate) fn mount_entry(root: &OwnedFd, p: &MountPlan) -> Result<(), Error> {
                 mount(Some("/sys"), &fd_path(&target), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
                     .map_err(err)?;
                 let m = open_in_root(root, &p.dest).map_err(err)?;
-                let f = p.flags | MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
-                mount(None::<&str>, &fd_path(&m), None::<&str>, f, None::<&str>).map_err(err)?;
+                remount_bind(&fd_path(&m), p.flags | MsFlags::MS_RDONLY).map_err(err)?;
             }
             Err(e) => return Err(err(e)),
         }
@@ -323,7 +409,25 @@ pub(crate) fn mount_cgroups(root: &OwnedFd, p: &MountPlan, cg: &super::cgroups::
     let target = ensure_in_root(root, &p.dest, false).map_err(|e| setup_err("create mount point", &p.dest, e))?;
     let err = |e| setup_err("mount", &p.dest, e);
     if cg.v2 {
-        return mount(Some("cgroup2"), &fd_path(&target), Some("cgroup2"), p.flags, None::<&str>).map_err(err);
+        return match mount(Some("cgroup2"), &fd_path(&target), Some("cgroup2"), p.flags, None::<&str>) {
+            Err(Errno::EPERM) => {
+                // In a user namespace without a cgroup namespace of its own,
+                // cgroup2 cannot be mounted: show the container's cgroup
+                // directory of the host's hierarchy instead (as runc does).
+                let Some((_, dir)) = cg.dirs.first() else { return Err(err(Errno::EPERM)) };
+                mount(
+                    Some(dir.as_path()),
+                    &fd_path(&target),
+                    None::<&str>,
+                    MsFlags::MS_BIND | MsFlags::MS_REC,
+                    None::<&str>,
+                )
+                .map_err(err)?;
+                let m = open_in_root(root, &p.dest).map_err(err)?;
+                remount_bind(&fd_path(&m), p.flags).map_err(err)
+            }
+            r => r.map_err(err),
+        };
     }
     let base = p.flags & !MsFlags::MS_RDONLY;
     mount(Some("tmpfs"), &fd_path(&target), Some("tmpfs"), base, Some("mode=755")).map_err(err)?;
@@ -331,8 +435,19 @@ pub(crate) fn mount_cgroups(root: &OwnedFd, p: &MountPlan, cg: &super::cgroups::
         let name = ctrls.join(",");
         let dest = p.dest.join(&name);
         let t = ensure_in_root(root, &dest, false).map_err(|e| setup_err("create mount point", &dest, e))?;
-        mount(Some("cgroup"), &fd_path(&t), Some("cgroup"), p.flags, Some(name.as_str()))
-            .map_err(|e| setup_err("mount", &dest, e))?;
+        match mount(Some("cgroup"), &fd_path(&t), Some("cgroup"), p.flags, Some(name.as_str())) {
+            Err(Errno::EPERM) => {
+                // In a user namespace: bind the container's directory of
+                // the host's hierarchy instead.
+                let dir = cg.dirs.iter().find(|(c, _)| c == ctrls).map(|(_, d)| d.as_path());
+                let dir = dir.ok_or_else(|| setup_err("mount", &dest, Errno::EPERM))?;
+                mount(Some(dir), &fd_path(&t), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+                    .map_err(|e| setup_err("mount", &dest, e))?;
+                let m = open_in_root(root, &dest).map_err(|e| setup_err("mount", &dest, e))?;
+                remount_bind(&fd_path(&m), p.flags).map_err(|e| setup_err("mount", &dest, e))?;
+            }
+            r => r.map_err(|e| setup_err("mount", &dest, e))?,
+        }
     }
     if p.flags.contains(MsFlags::MS_RDONLY) {
         let m = open_in_root(root, &p.dest).map_err(err)?;
@@ -429,12 +544,13 @@ fn make_device(
     Ok(())
 }
 
-/// Makes `root` the container's `/` with `pivot_root(".", ".")`: the old
+/// Makes the mounted rootfs `new_root` (an fd of its top; `root` names it
+/// in errors) the container's `/` with `pivot_root(".", ".")`: the old
 /// root ends up stacked on the new one and is detached (after being made a
 /// slave so the unmount never propagates to the host); cwd is then `/`.
-pub(crate) fn pivot_root(root: &Path) -> Result<(), Error> {
+pub(crate) fn pivot_root(new_root: &OwnedFd, root: &Path) -> Result<(), Error> {
     let err = |what: &str, e: Errno| Error::Setup(format!("cannot {what} during pivot_root: {}", e.desc()));
-    nix::unistd::chdir(root).map_err(|e| setup_err("enter rootfs", root, e))?;
+    nix::unistd::fchdir(new_root).map_err(|e| setup_err("enter rootfs", root, e))?;
     nix::unistd::pivot_root(".", ".").map_err(|e| setup_err("pivot_root to", root, e))?;
     mount(None::<&str>, ".", None::<&str>, MsFlags::MS_SLAVE | MsFlags::MS_REC, None::<&str>)
         .map_err(|e| err("make the old root a slave", e))?;
@@ -494,8 +610,7 @@ pub(crate) fn mask_and_protect(base: &Path, masked: &[String], readonly: &[Strin
         mount(Some(&fd_path(&fd)), &fd_path(&fd), None::<&str>, f, None::<&str>)
             .map_err(|e| setup_err("make read-only", path, e))?;
         let m = open_in_root(&root, path).map_err(|e| setup_err("make read-only", path, e))?;
-        let f = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC;
-        mount(None::<&str>, &fd_path(&m), None::<&str>, f, None::<&str>)
+        remount_bind(&fd_path(&m), MsFlags::MS_RDONLY | MsFlags::MS_REC)
             .map_err(|e| setup_err("make read-only", path, e))?;
     }
     Ok(())
@@ -504,17 +619,36 @@ pub(crate) fn mask_and_protect(base: &Path, masked: &[String], readonly: &[Strin
 /// Remounts the container's root `root` (`/` after `pivot_root`) read-only
 /// (`root.readonly`), keeping the flags the mount already has.
 pub(crate) fn readonly_root(root: &Path) -> Result<(), Error> {
-    let base = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
-    match mount(None::<&str>, root, None::<&str>, base, None::<&str>) {
-        Ok(()) => Ok(()),
+    remount_bind(root, MsFlags::MS_RDONLY).map_err(|e| setup_err("remount read-only", root, e))
+}
+
+/// Remounts the bind mount at `target` with `flags` (`MS_BIND |
+/// MS_REMOUNT` added). A mount that came from a more privileged mount
+/// namespace (the host's, seen from a user namespace) has locked flags
+/// (nosuid, nodev, noexec, atime) that a remount must repeat: on `EPERM`
+/// it is retried with the flags the mount has.
+fn remount_bind(target: &Path, flags: MsFlags) -> Result<(), Errno> {
+    let f = flags | MsFlags::MS_BIND | MsFlags::MS_REMOUNT;
+    match mount(None::<&str>, target, None::<&str>, f, None::<&str>) {
         Err(Errno::EPERM) => {
-            // Locked flags (nosuid, nodev…) must be repeated.
-            let st = nix::sys::statvfs::statvfs(root).map_err(|e| setup_err("stat", root, e))?;
-            let keep = MsFlags::from_bits_truncate(st.flags().bits() as libc::c_ulong);
-            mount(None::<&str>, root, None::<&str>, base | keep, None::<&str>)
-                .map_err(|e| setup_err("remount read-only", root, e))
+            use nix::sys::statvfs::FsFlags;
+            let st = nix::sys::statvfs::statvfs(target)?.flags();
+            let mut keep = MsFlags::empty();
+            for (st_flag, ms_flag) in [
+                (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
+                (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
+                (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
+                (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
+                (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
+                (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
+            ] {
+                if st.contains(st_flag) {
+                    keep |= ms_flag;
+                }
+            }
+            mount(None::<&str>, target, None::<&str>, f | keep, None::<&str>)
         }
-        Err(e) => Err(setup_err("remount read-only", root, e)),
+        r => r,
     }
 }
 

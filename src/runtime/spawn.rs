@@ -8,7 +8,7 @@ use super::process;
 use super::sys::{self, Forked};
 use super::user::{self, ExecUser};
 use super::{Error, Process, RootfsSetup, SpawnOptions, Stdio, StdioFd};
-use super::{caps, cgroups, seccomp, tty};
+use super::{caps, cgroups, seccomp, tty, userns};
 use nix::errno::Errno;
 use nix::mount::MsFlags;
 use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
@@ -28,6 +28,17 @@ enum UserPlan {
     Ids(ExecUser),
 }
 
+/// The container's user namespace (config-linux.md "User namespace mappings").
+#[derive(Debug)]
+enum UsernsPlan {
+    /// None: the caller's.
+    Host,
+    /// A new one, created by the clone, whose maps the parent writes.
+    New { uid_maps: Vec<oci_spec::runtime::LinuxIdMapping>, gid_maps: Vec<oci_spec::runtime::LinuxIdMapping> },
+    /// An existing one (`path`), joined by a helper before anything else.
+    Join(OwnedFd),
+}
+
 /// Everything the init needs, prepared before the clone so that the init
 /// only makes system calls and the parent reports bad specs early.
 #[derive(Debug)]
@@ -38,6 +49,13 @@ pub(crate) struct Plan {
     /// before the clone: the PID one by the parent around the clone (it
     /// applies to children only), the others by the init first thing.
     joins: Vec<(libc::c_int, std::os::fd::OwnedFd)>,
+    /// The user namespace.
+    userns: UsernsPlan,
+    /// Clone through a short-lived helper (see [`clone_via_helper`]): it
+    /// joins the user namespace of `path` and every namespace of `joins`
+    /// first, so that namespaces created afterwards belong to the right
+    /// user namespace and joined ones need no privilege inside it.
+    via_helper: bool,
     root: PathBuf,
     rootfs: RootfsSetup,
     root_readonly: bool,
@@ -120,7 +138,27 @@ impl Plan {
         let mut clone_flags = 0u64;
         let mut new_net = false;
         let mut joins = Vec::new();
+        let mut userns = UsernsPlan::Host;
         for ns in linux.namespaces().iter().flatten() {
+            if ns.typ() == LinuxNamespaceType::User {
+                userns = match ns.path() {
+                    Some(path) => {
+                        let file = std::fs::File::open(path).map_err(|e| {
+                            Error::Setup(format!("cannot open the user namespace {}: {e}", path.display()))
+                        })?;
+                        UsernsPlan::Join(OwnedFd::from(file))
+                    }
+                    None => {
+                        let uid_maps = linux.uid_mappings().clone().unwrap_or_default();
+                        let gid_maps = linux.gid_mappings().clone().unwrap_or_default();
+                        userns::check("linux.uidMappings", &uid_maps)?;
+                        userns::check("linux.gidMappings", &gid_maps)?;
+                        clone_flags |= libc::CLONE_NEWUSER as u64;
+                        UsernsPlan::New { uid_maps, gid_maps }
+                    }
+                };
+                continue;
+            }
             if let Some(path) = ns.path() {
                 let flag = match ns.typ() {
                     LinuxNamespaceType::Network => libc::CLONE_NEWNET,
@@ -150,6 +188,16 @@ impl Plan {
                 t => return Err(Error::Setup(format!("{t} namespaces are not supported yet"))),
             } as u64;
         }
+        let has_maps = linux.uid_mappings().as_ref().is_some_and(|m| !m.is_empty())
+            || linux.gid_mappings().as_ref().is_some_and(|m| !m.is_empty());
+        if has_maps && !matches!(userns, UsernsPlan::New { .. }) {
+            return Err(bad("linux.uidMappings and linux.gidMappings need a new user namespace in linux.namespaces"));
+        }
+        let via_helper = match userns {
+            UsernsPlan::Host => false,
+            UsernsPlan::New { .. } => !joins.is_empty(),
+            UsernsPlan::Join(_) => true,
+        };
         // The cgroup namespace is unshared by the init once it is in its
         // cgroup, so that the cgroup becomes the namespace's root.
         let cgroup_ns = clone_flags & libc::CLONE_NEWCGROUP as u64 != 0;
@@ -238,6 +286,8 @@ impl Plan {
             clone_flags,
             new_net,
             joins,
+            userns,
+            via_helper,
             root: root.path().clone(),
             rootfs: opts.rootfs.clone(),
             root_readonly: root.readonly().unwrap_or(false),
@@ -445,12 +495,23 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
     };
     let (parent_end, child_end) = socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::SOCK_CLOEXEC)
         .map_err(|e| fail(Error::Setup(format!("cannot create a socket pair: {}", e.desc()))))?;
+
+    // A new user namespace over an overlay rootfs: the parent makes the
+    // overlay from idmapped layers (see `mounts::idmapped_overlay`).
+    let premounted = match (&plan.userns, &plan.rootfs) {
+        (UsernsPlan::New { uid_maps, gid_maps }, RootfsSetup::Overlay { .. }) => {
+            let ns = userns::namespace_with_maps(uid_maps, gid_maps).map_err(fail)?;
+            mounts::idmapped_overlay(&plan.rootfs, &ns, plan.volatile).map_err(fail)?
+        }
+        _ => None,
+    };
     // SAFETY: rcon calls spawn while single-threaded (documented on
     // `runtime::spawn`), so the child may use the allocator and the standard
     // library freely; it ends in execve or _exit.
     // Joining a PID namespace only applies to children: the parent enters
     // it for the clone and goes back to its own right after.
     let own_pid_ns = match plan.joins.iter().find(|(f, _)| *f == libc::CLONE_NEWPID) {
+        _ if plan.via_helper => None,
         None => None,
         Some((_, fd)) => {
             let own = std::fs::File::open("/proc/self/ns/pid")
@@ -460,15 +521,20 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
             Some(own)
         }
     };
-    let cloned = sys::clone_process(plan.clone_flags);
+    let cloned = if plan.via_helper {
+        clone_via_helper(&plan)
+    } else {
+        sys::clone_process(plan.clone_flags)
+            .map_err(|e| Error::Setup(format!("cannot create the container's namespaces: {}", e.desc())))
+    };
     if let (Some(own), Ok(Forked::Parent(_))) = (&own_pid_ns, &cloned) {
         let _ = nix::sched::setns(own, nix::sched::CloneFlags::CLONE_NEWPID);
     }
     match cloned {
-        Err(e) => Err(fail(Error::Setup(format!("cannot create the container's namespaces: {}", e.desc())))),
+        Err(e) => Err(fail(e)),
         Ok(Forked::Child) => {
             drop(parent_end);
-            let Err(e) = init(&plan, opts, cgroup.as_ref(), child_end.as_raw_fd());
+            let Err(e) = init(&plan, opts, cgroup.as_ref(), child_end.as_raw_fd(), premounted.as_ref());
             let mut chan = std::fs::File::from(child_end);
             let _ = chan.write_all(&encode(&e));
             // Skips destructors and atexit handlers of the copy.
@@ -476,11 +542,11 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
         }
         Ok(Forked::Parent(pid)) => {
             drop(child_end);
-            if let Some(hook) = &opts.on_created {
-                if let Err(m) = hook(pid) {
+            if plan.waits_for_go_ahead(opts) {
+                if let Err(e) = parent_steps(&plan, opts, cgroup.as_ref(), pid) {
                     let _ = sys::kill(pid, libc::SIGKILL);
                     reap(pid);
-                    return Err(fail(Error::Setup(m)));
+                    return Err(fail(e));
                 }
                 if nix::unistd::write(&parent_end, b"G").is_err() {
                     // The init died before the go-ahead: its message follows.
@@ -500,6 +566,104 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
             }
             reap(pid);
             Err(fail(decode(&buf)))
+        }
+    }
+}
+
+impl Plan {
+    /// The init waits for the parent's go-ahead: there is a hook to run, or
+    /// id maps to write.
+    fn waits_for_go_ahead(&self, opts: &SpawnOptions) -> bool {
+        opts.on_created.is_some() || !matches!(self.userns, UsernsPlan::Host)
+    }
+
+    /// The init lives in a user namespace other than the runtime's.
+    fn in_userns(&self) -> bool {
+        !matches!(self.userns, UsernsPlan::Host)
+    }
+}
+
+/// What the parent does between the clone and the go-ahead: the id maps of
+/// a new user namespace, then (from outside, where the init in its user
+/// namespace lacks the privilege) the cgroup and `oom_score_adj`, then the
+/// caller's hook.
+fn parent_steps(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, pid: i32) -> Result<(), Error> {
+    if let UsernsPlan::New { uid_maps, gid_maps } = &plan.userns {
+        userns::write_maps(pid, uid_maps, gid_maps)?;
+    }
+    if plan.in_userns() {
+        if let Some(cg) = cgroup {
+            cg.add(pid)?;
+        }
+        if let Some(adj) = plan.oom_score_adj {
+            std::fs::write(format!("/proc/{pid}/oom_score_adj"), adj.to_string())
+                .map_err(|e| Error::Setup(format!("cannot set oom_score_adj to {adj}: {e}")))?;
+        }
+    }
+    if let Some(hook) = &opts.on_created {
+        hook(pid).map_err(Error::Setup)?;
+    }
+    Ok(())
+}
+
+/// Clones the init through a short-lived helper process: the helper joins
+/// the user namespace of the spec's `path` (if any) and then the other
+/// namespaces of `joins` (PID included: it applies to the helper's
+/// children), and clones the init with the remaining `CLONE_NEW*` flags and
+/// `CLONE_PARENT`, so that the init is still the runtime's child and its
+/// new namespaces belong to the right user namespace (runc's nsexec does
+/// the same in its stages). The helper reports the init's pid, which is in
+/// the runtime's PID namespace (the helper's own), and exits.
+fn clone_via_helper(plan: &Plan) -> Result<Forked, Error> {
+    let err = |what: &str, e: Errno| Error::Setup(format!("cannot {what}: {}", e.desc()));
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| err("create a pipe", e))?;
+    match sys::fork().map_err(|e| err("fork", e))? {
+        nix::unistd::ForkResult::Child => {
+            drop(r);
+            let report = |bytes: &[u8]| {
+                let _ = nix::unistd::write(&w, bytes);
+            };
+            if let UsernsPlan::Join(fd) = &plan.userns
+                && let Err(e) = nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWUSER)
+            {
+                report(format!("Ecannot join the user namespace: {}", e.desc()).as_bytes());
+                sys::exit_now(1);
+            }
+            for (flag, fd) in &plan.joins {
+                if let Err(e) = nix::sched::setns(fd, nix::sched::CloneFlags::from_bits_retain(*flag)) {
+                    report(format!("Ecannot join namespace {flag:#x}: {}", e.desc()).as_bytes());
+                    sys::exit_now(1);
+                }
+            }
+            match sys::clone_sibling(plan.clone_flags) {
+                Ok(Forked::Child) => {
+                    drop(w);
+                    Ok(Forked::Child)
+                }
+                Ok(Forked::Parent(pid)) => {
+                    let mut msg = vec![b'P'];
+                    msg.extend_from_slice(&pid.to_le_bytes());
+                    report(&msg);
+                    sys::exit_now(0)
+                }
+                Err(e) => {
+                    report(format!("Ecannot create the container's namespaces: {}", e.desc()).as_bytes());
+                    sys::exit_now(1)
+                }
+            }
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            drop(w);
+            let mut buf = Vec::new();
+            let _ = std::fs::File::from(r).read_to_end(&mut buf);
+            reap(child.as_raw());
+            match buf.split_first() {
+                Some((b'P', pid)) if pid.len() == 4 => {
+                    Ok(Forked::Parent(i32::from_le_bytes([pid[0], pid[1], pid[2], pid[3]])))
+                }
+                Some((b'E', msg)) => Err(Error::Setup(String::from_utf8_lossy(msg).into_owned())),
+                _ => Err(Error::Setup("the namespace helper process died".into())),
+            }
         }
     }
 }
@@ -569,10 +733,16 @@ fn step(what: &str, object: &dyn std::fmt::Display, e: Errno) -> Error {
 /// The order matters: mounts need the host paths (before `pivot_root`), the
 /// user is resolved from the container's own files (after it), and
 /// privileges are dropped last.
-fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan: RawFd) -> Result<Infallible, Error> {
+fn init(
+    plan: &Plan,
+    opts: &SpawnOptions,
+    cgroup: Option<&cgroups::Cgroup>,
+    chan: RawFd,
+    premounted: Option<&OwnedFd>,
+) -> Result<Infallible, Error> {
     process::reset_signal_dispositions();
-    if opts.on_created.is_some() {
-        // Wait for the parent's hook (network, id maps) to finish.
+    if plan.waits_for_go_ahead(opts) {
+        // Wait for the parent's steps (id maps, network, hook) to finish.
         let mut go = [0u8; 1];
         loop {
             match sys::read(chan, &mut go) {
@@ -582,33 +752,10 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
             }
         }
     }
-    for (flag, fd) in plan.joins.iter().filter(|(f, _)| *f != libc::CLONE_NEWPID) {
+    for (flag, fd) in plan.joins.iter().filter(|(f, _)| *f != libc::CLONE_NEWPID && !plan.via_helper) {
         nix::sched::setns(fd, nix::sched::CloneFlags::from_bits_retain(*flag))
             .map_err(|e| step("join", &format!("namespace {flag:#x}"), e))?;
     }
-    // A session of its own: signals for rcon's process group (a terminal's
-    // ^C) reach the container only through rcon's signal proxy, and with a
-    // console the init can take it as its controlling terminal.
-    nix::unistd::setsid().map_err(|e| step("start", &"a new session", e))?;
-    nix::sys::stat::umask(nix::sys::stat::Mode::empty());
-    if !plan.terminal {
-        setup_stdio(&opts.stdio)?;
-    }
-    if let Some(cg) = cgroup {
-        cg.join()?;
-    }
-    if plan.cgroup_ns {
-        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
-            .map_err(|e| step("create", &"a cgroup namespace", e))?;
-    }
-    if let Some(adj) = plan.oom_score_adj {
-        std::fs::write("/proc/self/oom_score_adj", adj.to_string())
-            .map_err(|e| Error::Setup(format!("cannot set oom_score_adj to {adj}: {e}")))?;
-    }
-    if plan.new_net {
-        sys::interface_up("lo").map_err(|e| step("bring up", &"the loopback interface", e))?;
-    }
-
     // No mount namespace in the spec: build the mounts in a throw-away one.
     let host_mnt_ns = if plan.host_mnt {
         let own = std::fs::File::open("/proc/self/ns/mnt")
@@ -619,21 +766,64 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
     } else {
         None
     };
-    let root = mounts::setup_rootfs(&plan.root, &plan.rootfs, plan.propagation, plan.volatile)?;
-    for m in &plan.mounts {
+    // The rootfs and the bind sources by fd, opened while the init still
+    // has the host's ids: from a user namespace that does not map the
+    // host's root, its root could not look up a path under a 0700
+    // directory of the host's root (a bundle, the store), but it can mount
+    // what an fd refers to. The fds are in the container's mount namespace.
+    let open_path = |p: &Path, dir: bool| {
+        let dir = if dir { nix::fcntl::OFlag::O_DIRECTORY } else { nix::fcntl::OFlag::empty() };
+        let flags = nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_CLOEXEC | dir;
+        nix::fcntl::open(p, flags, nix::sys::stat::Mode::empty())
+    };
+    let root_fd = open_path(&plan.root, true).map_err(|e| step("open rootfs", &plan.root.display(), e))?;
+    let bind_sources: Vec<Option<OwnedFd>> = plan
+        .mounts
+        .iter()
+        .map(|m| if plan.in_userns() && m.bind { open_path(&m.source, false).ok() } else { None })
+        .collect();
+    if plan.in_userns() {
+        become_root_in_userns(plan)?;
+    }
+    // A session of its own: signals for rcon's process group (a terminal's
+    // ^C) reach the container only through rcon's signal proxy, and with a
+    // console the init can take it as its controlling terminal.
+    nix::unistd::setsid().map_err(|e| step("start", &"a new session", e))?;
+    nix::sys::stat::umask(nix::sys::stat::Mode::empty());
+    if !plan.terminal {
+        setup_stdio(&opts.stdio)?;
+    }
+    if let Some(cg) = cgroup.filter(|_| !plan.in_userns()) {
+        // (In a user namespace the parent added the init to its cgroup.)
+        cg.join()?;
+    }
+    if plan.cgroup_ns {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
+            .map_err(|e| step("create", &"a cgroup namespace", e))?;
+    }
+    if let Some(adj) = plan.oom_score_adj.filter(|_| !plan.in_userns()) {
+        std::fs::write("/proc/self/oom_score_adj", adj.to_string())
+            .map_err(|e| Error::Setup(format!("cannot set oom_score_adj to {adj}: {e}")))?;
+    }
+    if plan.new_net {
+        sys::interface_up("lo").map_err(|e| step("bring up", &"the loopback interface", e))?;
+    }
+
+    let root = mounts::setup_rootfs(&plan.root, &root_fd, &plan.rootfs, premounted, plan.propagation, plan.volatile)?;
+    for (i, m) in plan.mounts.iter().enumerate() {
         if m.fstype == "cgroup" || m.fstype == "cgroup2" {
             if let Some(cg) = cgroup {
                 mounts::mount_cgroups(&root, m, cg)?;
             }
             continue;
         }
-        mounts::mount_entry(&root, m)?;
+        mounts::mount_entry(&root, m, bind_sources.get(i).and_then(Option::as_ref))?;
     }
     if plan.make_devices {
         mounts::setup_devices(&root, &plan.devices)?;
     }
-    drop(root);
     if let Some(host) = &host_mnt_ns {
+        drop(root);
         // Masks and the read-only root while the tree is still attached,
         // then a detached copy of it becomes the root in the host's
         // namespace; the throw-away namespace dies with its last user.
@@ -643,7 +833,8 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
         }
         mounts::chroot_into_detached_copy(&plan.root, host)?;
     } else {
-        mounts::pivot_root(&plan.root)?;
+        mounts::pivot_root(&root, &plan.root)?;
+        drop(root);
     }
     for (k, v) in &plan.sysctls {
         let path = format!("/proc/sys/{}", k.replace('.', "/"));
@@ -755,6 +946,34 @@ fn init(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgroup>, chan
     }
     process::unblock_signals()?;
     Err(process::exec(cmd, &path, &plan.cargs, &cenv))
+}
+
+/// In a new or joined user namespace, once the parent wrote the maps:
+/// become its root (uid and gid 0 when they are mapped), so that files the
+/// init creates (mount points, devices, the working directory) get owners
+/// that exist inside, and drop the host's supplementary groups where the
+/// namespace allows `setgroups`.
+fn become_root_in_userns(plan: &Plan) -> Result<(), Error> {
+    let (uids, gids) = match &plan.userns {
+        UsernsPlan::New { uid_maps, gid_maps } => (uid_maps.clone(), gid_maps.clone()),
+        _ => (
+            userns::parse_map_text(&std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default()),
+            userns::parse_map_text(&std::fs::read_to_string("/proc/self/gid_map").unwrap_or_default()),
+        ),
+    };
+    if userns::to_host(&gids, 0).is_some() {
+        let allowed = std::fs::read_to_string("/proc/self/setgroups").map(|s| s.trim() == "allow").unwrap_or(true);
+        if allowed {
+            nix::unistd::setgroups(&[]).map_err(|e| step("drop", &"the supplementary groups", e))?;
+        }
+        nix::unistd::setresgid(0.into(), 0.into(), 0.into())
+            .map_err(|e| step("set", &"gid 0 in the user namespace", e))?;
+    }
+    if userns::to_host(&uids, 0).is_some() {
+        nix::unistd::setresuid(0.into(), 0.into(), 0.into())
+            .map_err(|e| step("set", &"uid 0 in the user namespace", e))?;
+    }
+    Ok(())
 }
 
 /// Byte the init sends on the start channel when it is created and waits

@@ -576,7 +576,6 @@ pub fn fork_with_report(child: impl FnOnce(Reporter) -> i32) -> Result<(nix::uni
     }
 }
 
-const OPEN_TREE_CLONE: libc::c_uint = 1;
 const MOUNT_ATTR_RDONLY: u64 = 0x1;
 const MOUNT_ATTR_NOSUID: u64 = 0x2;
 const MOUNT_ATTR_NODEV: u64 = 0x4;
@@ -685,6 +684,181 @@ pub fn recv_byte_with_fd(sock: BorrowedFd<'_>) -> Result<(usize, u8, Option<Owne
         }
     }
     Ok((n, byte[0], received))
+}
+
+// The new mount API (Linux 5.2; idmapped mounts 5.12; overlayfs layers
+// given as fds 6.13): detached mount trees handled by fd, so that a
+// container's init can attach a tree the parent prepared, and so that paths
+// the init may not traverse (a 0700 bundle directory, seen from a user
+// namespace) are never looked up again.
+
+/// `open_tree(2)` flag: a detached copy of the mount tree, not the tree itself.
+pub const OPEN_TREE_CLONE: u32 = 1;
+/// `open_tree(2)`/`move_mount(2)` flag: copy the submounts too (`AT_RECURSIVE`).
+pub const AT_RECURSIVE: u32 = 0x8000;
+const MOVE_MOUNT_F_EMPTY_PATH: u32 = 0x4;
+const MOVE_MOUNT_T_EMPTY_PATH: u32 = 0x40;
+const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
+const FSCONFIG_SET_FLAG: u32 = 0;
+const FSCONFIG_SET_STRING: u32 = 1;
+const FSCONFIG_SET_FD: u32 = 5;
+const FSCONFIG_CMD_CREATE: u32 = 6;
+
+fn ret_fd(r: libc::c_long) -> Result<OwnedFd, Errno> {
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: the system call returned a new descriptor that nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(r as RawFd) })
+}
+
+fn ret_unit(r: libc::c_long) -> Result<(), Errno> {
+    if r < 0 { Err(Errno::last()) } else { Ok(()) }
+}
+
+/// `open_tree(2)` of `path` relative to `dir` (an empty path: `dir`
+/// itself), close-on-exec. With [`OPEN_TREE_CLONE`] (and [`AT_RECURSIVE`])
+/// it returns a detached copy of the mount tree there (needs
+/// `CAP_SYS_ADMIN` over the caller's mount namespace).
+pub fn open_tree(dir: BorrowedFd<'_>, path: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
+    let flags = flags | libc::O_CLOEXEC as u32 | if path.is_empty() { libc::AT_EMPTY_PATH as u32 } else { 0 };
+    // SAFETY: open_tree(2) reads the NUL-terminated path; returns a new fd.
+    ret_fd(unsafe { libc::syscall(libc::SYS_open_tree, dir.as_raw_fd(), path.as_ptr(), flags) })
+}
+
+/// `move_mount(2)`: attaches the mount tree `from` (an fd from
+/// [`open_tree`] or [`fsmount`]) on top of the directory `to` (an fd, no
+/// path is looked up).
+pub fn move_mount_onto(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> Result<(), Errno> {
+    // SAFETY: move_mount(2) with two fds and empty NUL-terminated paths.
+    ret_unit(unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            from.as_raw_fd(),
+            c"".as_ptr(),
+            to.as_raw_fd(),
+            c"".as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH,
+        )
+    })
+}
+
+/// `mount_setattr(2)` with `MOUNT_ATTR_IDMAP` (Linux 5.12): makes the
+/// detached mount `mnt` (and its submounts with `recursive`) an idmapped
+/// mount that shows files through the id mappings of the user namespace
+/// `userns` (an fd of `/proc/PID/ns/user`). Needs `CAP_SYS_ADMIN` in the
+/// user namespace that owns the mount; `EINVAL` when the filesystem does
+/// not support idmapped mounts.
+pub fn mount_setattr_idmap(mnt: BorrowedFd<'_>, userns: BorrowedFd<'_>, recursive: bool) -> Result<(), Errno> {
+    let attr =
+        MountAttr { attr_set: MOUNT_ATTR_IDMAP, attr_clr: 0, propagation: 0, userns_fd: userns.as_raw_fd() as u64 };
+    let flags = libc::AT_EMPTY_PATH as u32 | if recursive { AT_RECURSIVE } else { 0 };
+    // SAFETY: mount_setattr(2) reads `attr` (size passed) and the empty path.
+    ret_unit(unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            mnt.as_raw_fd(),
+            c"".as_ptr(),
+            flags,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    })
+}
+
+/// `fsopen(2)`: a filesystem context for the filesystem type `fstype`
+/// (`overlay`), close-on-exec.
+pub fn fsopen(fstype: &CStr) -> Result<OwnedFd, Errno> {
+    // SAFETY: fsopen(2) reads the NUL-terminated name; returns a new fd.
+    ret_fd(unsafe {
+        libc::syscall(libc::SYS_fsopen, fstype.as_ptr(), 1u32 /* FSOPEN_CLOEXEC */)
+    })
+}
+
+/// `fsconfig(2)` `FSCONFIG_SET_STRING`: option `key=value`.
+pub fn fsconfig_string(fs: BorrowedFd<'_>, key: &CStr, value: &CStr) -> Result<(), Errno> {
+    // SAFETY: fsconfig(2) reads both NUL-terminated strings.
+    ret_unit(unsafe {
+        libc::syscall(libc::SYS_fsconfig, fs.as_raw_fd(), FSCONFIG_SET_STRING, key.as_ptr(), value.as_ptr(), 0)
+    })
+}
+
+/// `fsconfig(2)` `FSCONFIG_SET_FLAG`: option `key` without a value.
+pub fn fsconfig_flag(fs: BorrowedFd<'_>, key: &CStr) -> Result<(), Errno> {
+    // SAFETY: fsconfig(2) reads the NUL-terminated key.
+    ret_unit(unsafe {
+        libc::syscall(libc::SYS_fsconfig, fs.as_raw_fd(), FSCONFIG_SET_FLAG, key.as_ptr(), std::ptr::null::<u8>(), 0)
+    })
+}
+
+/// `fsconfig(2)` `FSCONFIG_SET_FD`: option `key` given as the file `fd`
+/// (overlayfs `lowerdir+`, `upperdir`, `workdir` as `O_PATH` fds, Linux 6.13).
+pub fn fsconfig_fd(fs: BorrowedFd<'_>, key: &CStr, fd: BorrowedFd<'_>) -> Result<(), Errno> {
+    // SAFETY: fsconfig(2) reads the key; the fd is passed by number.
+    ret_unit(unsafe {
+        libc::syscall(
+            libc::SYS_fsconfig,
+            fs.as_raw_fd(),
+            FSCONFIG_SET_FD,
+            key.as_ptr(),
+            std::ptr::null::<u8>(),
+            fd.as_raw_fd(),
+        )
+    })
+}
+
+/// `fsconfig(2)` `FSCONFIG_CMD_CREATE` then `fsmount(2)`: the configured
+/// filesystem as a detached mount (close-on-exec), to attach with
+/// [`move_mount_onto`].
+pub fn fs_create_and_mount(fs: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+    // SAFETY: fsconfig(2) command without key or value.
+    ret_unit(unsafe {
+        libc::syscall(
+            libc::SYS_fsconfig,
+            fs.as_raw_fd(),
+            FSCONFIG_CMD_CREATE,
+            std::ptr::null::<u8>(),
+            std::ptr::null::<u8>(),
+            0,
+        )
+    })?;
+    // SAFETY: fsmount(2) on the context fd; returns a new fd.
+    ret_fd(unsafe {
+        libc::syscall(libc::SYS_fsmount, fs.as_raw_fd(), 1u32 /* FSMOUNT_CLOEXEC */, 0u32)
+    })
+}
+
+/// The messages a filesystem context logged (`read(2)` on an [`fsopen`]
+/// fd: `e overlayfs: …` lines), for an error that says more than the errno.
+pub fn fs_messages(fs: BorrowedFd<'_>) -> String {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        // SAFETY: read(2) writes at most buf.len() bytes into buf.
+        let n = unsafe { libc::read(fs.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            break;
+        }
+        out.push(String::from_utf8_lossy(&buf[..n as usize]).trim().to_string());
+    }
+    out.join("; ")
+}
+
+/// Creates a process like [`clone_process`] whose parent is the caller's
+/// parent (`CLONE_PARENT`): used by a short-lived helper that entered a
+/// user namespace, so that the container's init is still the runtime's
+/// child. Same rules as [`clone_process`].
+pub fn clone_sibling(flags: u64) -> Result<Forked, Errno> {
+    // clone3 wants no exit signal with CLONE_PARENT: the child gets the
+    // caller's own (SIGCHLD for a forked helper).
+    let mut args = CloneArgs { flags: flags | libc::CLONE_PARENT as u64, exit_signal: 0, ..Default::default() };
+    // SAFETY: as in clone_process: fork-like, no stack, no CLONE_VM.
+    let ret = unsafe { libc::syscall(libc::SYS_clone3, &mut args as *mut CloneArgs, std::mem::size_of::<CloneArgs>()) };
+    match ret {
+        -1 => Err(Errno::last()),
+        0 => Ok(Forked::Child),
+        pid => Ok(Forked::Parent(pid as i32)),
+    }
 }
 
 /// `fcntl(F_DUPFD_CLOEXEC)`: a close-on-exec copy of `fd` on the lowest free

@@ -660,6 +660,14 @@ impl Cgroup {
 
     /// In the init (before its cgroup namespace): moves the calling process
     /// into every directory of the cgroup.
+    /// Moves process `pid` (a host pid) into the cgroup (`cgroup.procs`).
+    pub(crate) fn add(&self, pid: i32) -> Result<(), Error> {
+        for (_, d) in &self.dirs {
+            write(d, "cgroup.procs", &pid.to_string())?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn join(&self) -> Result<(), Error> {
         for (_, d) in &self.dirs {
             write(d, "cgroup.procs", "0")?;

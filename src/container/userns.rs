@@ -1,0 +1,351 @@
+//! The user namespace of a container from `--userns`, `--uidmap`,
+//! `--gidmap`, `--subuidname` and `--subgidname`, with podman's semantics:
+//! the id mappings that go into the spec's `linux.uidMappings` and
+//! `gidMappings` (the runtime creates the namespace and writes them).
+//!
+//! - `host` (the default): no user namespace.
+//! - `auto[:size=N]`: a range of `N` ids (default: what the image's
+//!   `/etc/passwd` and `/etc/group` need, at least 1024) from the
+//!   `containers` entries of `/etc/subuid` and `/etc/subgid`, free of every
+//!   other container's mappings in this store; the allocation holds the
+//!   store's `userns.lock` until the container is recorded.
+//! - `--uidmap CONTAINER:HOST:SIZE` (repeatable; `--gidmap` defaults to the
+//!   same); `--subuidname NAME`/`--subgidname NAME`: the ranges of `NAME`
+//!   in `/etc/subuid`/`/etc/subgid`, mapped from 0.
+//! - `keep-id` and `nomap` exist for rootless users (podman refuses them
+//!   for root): they map the user's own uid; as root they are refused.
+//!
+//! Layers stay shared and unchanged on disk: the runtime makes the overlay
+//! from idmapped mounts of them (`runtime::mounts::idmapped_overlay`), and
+//! the container's upper dir and `/etc` files are given to its root here
+//! ([`give_to_root`]), so what the container writes is stored with its host
+//! ids.
+
+use crate::runtime::userns::{mapping, to_host};
+use anyhow::{Context as _, bail};
+use oci_spec::runtime::LinuxIdMapping;
+use std::path::Path;
+
+/// The user namespace flags of `run`/`create`.
+#[derive(Debug, Clone, Default)]
+pub struct UsernsFlags {
+    /// `--userns MODE` (`host`, `auto[:size=N]`, `keep-id`, `nomap`).
+    pub mode: Option<String>,
+    /// `--uidmap CONTAINER:HOST:SIZE`.
+    pub uidmap: Vec<String>,
+    /// `--gidmap CONTAINER:HOST:SIZE`.
+    pub gidmap: Vec<String>,
+    /// `--subuidname NAME`.
+    pub subuidname: Option<String>,
+    /// `--subgidname NAME`.
+    pub subgidname: Option<String>,
+}
+
+impl UsernsFlags {
+    /// No flag asks for a user namespace.
+    pub fn is_host(&self) -> bool {
+        matches!(self.mode.as_deref(), None | Some("") | Some("host"))
+            && self.uidmap.is_empty()
+            && self.gidmap.is_empty()
+            && self.subuidname.is_none()
+            && self.subgidname.is_none()
+    }
+}
+
+/// A container's id mappings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mappings {
+    /// `linux.uidMappings`.
+    pub uid: Vec<LinuxIdMapping>,
+    /// `linux.gidMappings`.
+    pub gid: Vec<LinuxIdMapping>,
+}
+
+impl Mappings {
+    /// The host uid and gid of the container's root.
+    pub fn root(&self) -> Option<(u32, u32)> {
+        Some((to_host(&self.uid, 0)?, to_host(&self.gid, 0)?))
+    }
+}
+
+/// One `NAME:START:COUNT` line of `/etc/subuid` or `/etc/subgid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubidRange {
+    /// First host id.
+    pub start: u32,
+    /// How many.
+    pub count: u32,
+}
+
+/// The ranges of `name` (or of its numeric `uid`, when given) in the text
+/// of `/etc/subuid` or `/etc/subgid` (subuid(5)).
+pub fn subid_ranges(text: &str, name: &str, uid: Option<u32>) -> Vec<SubidRange> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.trim().split(':');
+            let (who, start, count) = (f.next()?, f.next()?.parse().ok()?, f.next()?.parse().ok()?);
+            let matches = who == name || uid.is_some_and(|u| who == u.to_string());
+            (matches && count > 0).then_some(SubidRange { start, count })
+        })
+        .collect()
+}
+
+/// Parses `CONTAINER:HOST:SIZE` (podman's `--uidmap`; `flag` names it in errors).
+pub fn parse_map(flag: &str, s: &str) -> anyhow::Result<LinuxIdMapping> {
+    let f: Vec<&str> = s.split(':').collect();
+    let n = |i: usize| f.get(i).and_then(|v| v.trim().parse::<u32>().ok());
+    match (f.len(), n(0), n(1), n(2)) {
+        (3, Some(c), Some(h), Some(size)) if size > 0 => Ok(mapping(c, h, size)),
+        _ => bail!("{flag} {s:?}: expected CONTAINER_ID:HOST_ID:SIZE (numbers, size at least 1)"),
+    }
+}
+
+/// Mappings of `ranges` from id 0 inside, in order; at most `size` ids
+/// (`None`: all of them).
+fn map_ranges(ranges: &[SubidRange], size: Option<u32>) -> Vec<LinuxIdMapping> {
+    let mut out = Vec::new();
+    let mut next = 0u32;
+    for r in ranges {
+        let left = size.map_or(u32::MAX, |s| s - next);
+        if left == 0 {
+            break;
+        }
+        let take = r.count.min(left);
+        out.push(mapping(next, r.start, take));
+        next += take;
+    }
+    out
+}
+
+/// The ids a container needs: the highest uid/gid (but `nobody`'s 65534,
+/// which stays unmapped as usual) in the image's `/etc/passwd` and
+/// `/etc/group` (their text), plus one, at least 1024 (podman's minimum).
+pub fn auto_size(passwd: &str, group: &str) -> u32 {
+    let ids = |text: &str, field: usize| -> Vec<u32> {
+        text.lines().filter_map(|l| l.split(':').nth(field)?.trim().parse().ok()).collect()
+    };
+    let max = ids(passwd, 2).into_iter().chain(ids(passwd, 3)).chain(ids(group, 2)).filter(|&i| i < 65534).max();
+    max.map_or(0, |m| m + 1).max(1024)
+}
+
+/// The first `size` ids of `available` (ranges of `/etc/subuid`) that
+/// overlap none of `used` (host ranges of other containers). `None` when
+/// no single range has room.
+pub fn first_free(available: &[SubidRange], used: &[(u32, u32)], size: u32) -> Option<u32> {
+    for r in available {
+        let end = r.start as u64 + r.count as u64;
+        let mut start = r.start as u64;
+        loop {
+            if start + size as u64 > end {
+                break;
+            }
+            // The used range that overlaps [start, start+size), if any.
+            let clash = used.iter().find(|(s, n)| {
+                let (s, e) = (*s as u64, *s as u64 + *n as u64);
+                s < start + size as u64 && start < e
+            });
+            match clash {
+                None => return Some(start as u32),
+                Some((s, n)) => start = *s as u64 + *n as u64,
+            }
+        }
+    }
+    None
+}
+
+/// What [`resolve`] needs to know about the container and the host.
+pub struct Context<'a> {
+    /// The image's `/etc/passwd` text (empty when it has none).
+    pub passwd: &'a str,
+    /// The image's `/etc/group` text.
+    pub group: &'a str,
+    /// Host ranges (start, count) of other containers' uid and gid mappings.
+    pub used: &'a [(u32, u32)],
+    /// The text of `/etc/subuid` and `/etc/subgid`.
+    pub subuid: &'a str,
+    /// See `subuid`.
+    pub subgid: &'a str,
+    /// The calling user's uid (0 for root).
+    pub euid: u32,
+}
+
+/// The mappings the flags ask for; `None` for the host's user namespace.
+/// Errors name the flag and what to change (no `containers` range in
+/// `/etc/subuid`, no room left, bad syntax, modes that are rootless-only).
+pub fn resolve(flags: &UsernsFlags, cx: &Context<'_>) -> anyhow::Result<Option<Mappings>> {
+    if flags.is_host() {
+        return Ok(None);
+    }
+    let mode = flags.mode.as_deref().unwrap_or("");
+    let explicit = !flags.uidmap.is_empty()
+        || !flags.gidmap.is_empty()
+        || flags.subuidname.is_some()
+        || flags.subgidname.is_some();
+    if explicit && !matches!(mode, "" | "private") {
+        bail!("--userns={mode} cannot be combined with --uidmap, --gidmap, --subuidname or --subgidname");
+    }
+    if explicit {
+        let uid = if !flags.uidmap.is_empty() {
+            flags.uidmap.iter().map(|m| parse_map("--uidmap", m)).collect::<anyhow::Result<Vec<_>>>()?
+        } else if let Some(name) = &flags.subuidname {
+            let r = subid_ranges(cx.subuid, name, None);
+            if r.is_empty() {
+                bail!("--subuidname {name}: no range for {name} in /etc/subuid (add a line `{name}:START:COUNT`)");
+            }
+            map_ranges(&r, None)
+        } else {
+            Vec::new()
+        };
+        let gid = if !flags.gidmap.is_empty() {
+            flags.gidmap.iter().map(|m| parse_map("--gidmap", m)).collect::<anyhow::Result<Vec<_>>>()?
+        } else if let Some(name) = &flags.subgidname {
+            let r = subid_ranges(cx.subgid, name, None);
+            if r.is_empty() {
+                bail!("--subgidname {name}: no range for {name} in /etc/subgid (add a line `{name}:START:COUNT`)");
+            }
+            map_ranges(&r, None)
+        } else {
+            // podman: without --gidmap the uid mappings serve for gids too.
+            uid.clone()
+        };
+        let uid = if uid.is_empty() { gid.clone() } else { uid };
+        crate::runtime::userns::check("--uidmap", &uid).map_err(|e| anyhow::anyhow!("{e}"))?;
+        crate::runtime::userns::check("--gidmap", &gid).map_err(|e| anyhow::anyhow!("{e}"))?;
+        return Ok(Some(Mappings { uid, gid }));
+    }
+    let (name, opts) = mode.split_once(':').unwrap_or((mode, ""));
+    match name {
+        "auto" => {
+            let mut size = None;
+            for o in opts.split(',').filter(|o| !o.is_empty()) {
+                match o.split_once('=') {
+                    Some(("size", n)) => {
+                        size =
+                            Some(n.parse::<u32>().ok().filter(|n| *n > 0).with_context(|| {
+                                format!("--userns={mode}: size must be a positive number, not {n:?}")
+                            })?)
+                    }
+                    _ => bail!("--userns={mode}: unknown option {o:?} (rcon knows size=N)"),
+                }
+            }
+            let size = size.unwrap_or_else(|| auto_size(cx.passwd, cx.group));
+            let uids = subid_ranges(cx.subuid, "containers", None);
+            let gids = subid_ranges(cx.subgid, "containers", None);
+            if uids.is_empty() || gids.is_empty() {
+                bail!(
+                    "--userns=auto: no `containers` range in /etc/subuid and /etc/subgid; add one to both, e.g. `containers:2147483647:2147483648`"
+                );
+            }
+            let Some(uid_start) = first_free(&uids, cx.used, size) else {
+                bail!("--userns=auto: no free range of {size} ids left in the `containers` ranges of /etc/subuid");
+            };
+            let Some(gid_start) = first_free(&gids, cx.used, size) else {
+                bail!("--userns=auto: no free range of {size} ids left in the `containers` ranges of /etc/subgid");
+            };
+            Ok(Some(Mappings { uid: vec![mapping(0, uid_start, size)], gid: vec![mapping(0, gid_start, size)] }))
+        }
+        "keep-id" | "nomap" if cx.euid == 0 => {
+            bail!("--userns={name} is only for rootless users (as with podman); as root use --userns=auto or --uidmap")
+        }
+        "keep-id" | "nomap" => {
+            bail!("--userns={name}: rootless containers are not supported yet by this rcon")
+        }
+        "private" => bail!("--userns=private needs --uidmap or --subuidname"),
+        other => bail!("--userns: unknown mode {other:?} (use host, auto[:size=N], keep-id or nomap)"),
+    }
+}
+
+/// Host ranges (start, count) of the uid and gid mappings of `spec`s.
+pub fn used_ranges<'a>(specs: impl Iterator<Item = &'a serde_json::Value>) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    for spec in specs {
+        for key in ["uidMappings", "gidMappings"] {
+            for m in spec["linux"][key].as_array().into_iter().flatten() {
+                if let (Some(h), Some(n)) = (m["hostID"].as_u64(), m["size"].as_u64()) {
+                    out.push((h as u32, n as u32));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Gives `paths` (the container's upper dir and `/etc` files) to the
+/// container's root (`uid`, `gid` on the host), not following symlinks.
+pub fn give_to_root(paths: &[&Path], uid: u32, gid: u32) -> anyhow::Result<()> {
+    for p in paths {
+        if p.symlink_metadata().is_err() {
+            continue;
+        }
+        std::os::unix::fs::lchown(p, Some(uid), Some(gid))
+            .with_context(|| format!("cannot give {} to the container's root ({uid}:{gid})", p.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx<'a>(used: &'a [(u32, u32)], subuid: &'a str) -> Context<'a> {
+        Context { passwd: "", group: "", used, subuid, subgid: subuid, euid: 0 }
+    }
+
+    fn flags(mode: &str) -> UsernsFlags {
+        UsernsFlags { mode: Some(mode.into()), ..Default::default() }
+    }
+
+    #[test]
+    fn subid_lines() {
+        let text = "# comment\nalice:100000:65536\n1001:300000:10\ncontainers:2147483647:2147483648\nbad\nbob:1:0\n";
+        assert_eq!(subid_ranges(text, "alice", None), vec![SubidRange { start: 100000, count: 65536 }]);
+        assert_eq!(subid_ranges(text, "bob", Some(1001)), vec![SubidRange { start: 300000, count: 10 }]);
+        assert_eq!(subid_ranges(text, "containers", None)[0].start, 2147483647);
+        assert!(subid_ranges(text, "carol", None).is_empty());
+    }
+
+    #[test]
+    fn auto_takes_the_first_free_range() {
+        let sub = "containers:500000:10000\n";
+        let m = resolve(&flags("auto"), &cx(&[], sub)).unwrap().unwrap();
+        assert_eq!(m.uid, vec![mapping(0, 500000, 1024)]);
+        assert_eq!(m.root(), Some((500000, 500000)));
+        let used = [(500000, 1024), (501500, 100)];
+        let m = resolve(&flags("auto:size=400"), &cx(&used, sub)).unwrap().unwrap();
+        assert_eq!(m.uid, vec![mapping(0, 501024, 400)]);
+        let m = resolve(&flags("auto:size=500"), &cx(&used, sub)).unwrap().unwrap();
+        assert_eq!(m.uid, vec![mapping(0, 501600, 500)]);
+        let e = resolve(&flags("auto:size=20000"), &cx(&used, sub)).unwrap_err();
+        assert!(e.to_string().contains("no free range of 20000"), "{e}");
+        let e = resolve(&flags("auto"), &cx(&[], "")).unwrap_err();
+        assert!(e.to_string().contains("containers:"), "{e}");
+        assert!(resolve(&flags("auto:bogus=1"), &cx(&[], sub)).is_err());
+    }
+
+    #[test]
+    fn auto_size_covers_the_image_users() {
+        assert_eq!(auto_size("", ""), 1024);
+        let passwd = "root:x:0:0::/root:/bin/sh\napp:x:5000:5001::/:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n";
+        assert_eq!(auto_size(passwd, "g:x:4000:\n"), 5002);
+    }
+
+    #[test]
+    fn explicit_maps_and_modes() {
+        let f = UsernsFlags { uidmap: vec!["0:100000:5000".into()], ..Default::default() };
+        let m = resolve(&f, &cx(&[], "")).unwrap().unwrap();
+        assert_eq!(m.uid, m.gid);
+        assert_eq!(m.uid, vec![mapping(0, 100000, 5000)]);
+        let f =
+            UsernsFlags { subuidname: Some("alice".into()), subgidname: Some("alice".into()), ..Default::default() };
+        let m = resolve(&f, &cx(&[], "alice:7000:100\nalice:9000:50\n")).unwrap().unwrap();
+        assert_eq!(m.uid, vec![mapping(0, 7000, 100), mapping(100, 9000, 50)]);
+        assert!(resolve(&UsernsFlags { uidmap: vec!["0:1".into()], ..Default::default() }, &cx(&[], "")).is_err());
+        assert!(resolve(&flags("keep-id"), &cx(&[], "")).unwrap_err().to_string().contains("rootless"));
+        assert!(resolve(&flags("bogus"), &cx(&[], "")).is_err());
+        assert_eq!(resolve(&flags("host"), &cx(&[], "")).unwrap(), None);
+        assert_eq!(resolve(&UsernsFlags::default(), &cx(&[], "")).unwrap(), None);
+        let both = UsernsFlags { mode: Some("auto".into()), uidmap: vec!["0:1:1".into()], ..Default::default() };
+        assert!(resolve(&both, &cx(&[], "containers:1:10")).is_err());
+    }
+}
