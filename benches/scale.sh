@@ -9,6 +9,10 @@
 # Needs hyperfine, docker-registry, skopeo, busybox-static (benches/lib.sh).
 #   bash benches/scale.sh                      # COUNTS="0 100 1000 10000"
 #   COUNTS="0 100" PODMAN_COUNTS=0 RUNS=5 bash benches/scale.sh
+# Run it in a network namespace of its own (as /work/itest.sh does), so the
+# bridge and nft rules of `run` stay there:
+#   unshare -n -m --propagation private bash -c 'ip link set lo up;
+#     mount -t tmpfs tmpfs /run/rcon; bash benches/scale.sh'
 # Results: target/bench/scale.md (a markdown table) and the raw JSON.
 set -euo pipefail
 
@@ -47,10 +51,11 @@ rss() { # peak RSS in MiB of one run of the command
     awk -v k="$kb" 'BEGIN { printf "%.1f MiB", k / 1024 }'
 }
 
-# bench ENGINE CMD RUNS COUNTS RUN_FLAGS
+# bench ENGINE CMD RUNS COUNTS RUN_FLAGS PULL_FLAGS
 bench() {
-    local engine=$1 E=$2 runs=$3 counts=$4 run_flags=$5 have=0 n
-    $E pull -q "$image" >/dev/null
+    local engine=$1 E=$2 runs=$3 counts=$4 run_flags=$5 pull_flags=$6 have=0 n
+    # shellcheck disable=SC2086
+    $E pull -q $pull_flags "$image" >/dev/null
     $E create --name target "$image" true >/dev/null
     for n in $counts; do
         step "$engine with $n containers"
@@ -89,9 +94,10 @@ bench() {
     done
 }
 
-bench rcon "$R" "$RUNS" "$COUNTS" ""
+bench rcon "$R" "$RUNS" "$COUNTS" "" ""
 if command -v podman >/dev/null && [ -n "$PODMAN_COUNTS" ]; then
-    bench podman "$P" "$PODMAN_RUNS" "$PODMAN_COUNTS" "$PODMAN_RUN_FLAGS"
+    # The test registry speaks plain HTTP on loopback.
+    bench podman "$P" "$PODMAN_RUNS" "$PODMAN_COUNTS" "$PODMAN_RUN_FLAGS" "--tls-verify=false"
 fi
 step "results (median, peak RSS in parentheses; fill = time to create the containers added at this count)"
 cat "$table"

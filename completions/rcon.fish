@@ -35,6 +35,7 @@ complete -c rcon -n "__fish_rcon_needs_command" -s V -l version -d 'Print versio
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "build" -d 'Build an image from a Dockerfile'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "pull" -d 'Download an image from a registry'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "run" -d 'Create and run a new container from an image'
+complete -c rcon -n "__fish_rcon_needs_command" -f -a "compose" -d 'Define and run multi-container applications (the Compose Specification)'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "images" -d 'List images'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "ps" -d 'List containers'
 complete -c rcon -n "__fish_rcon_needs_command" -f -a "rm" -d 'Remove one or more containers'
@@ -200,6 +201,286 @@ complete -c rcon -n "__fish_rcon_using_subcommand run" -s t -l tty -d 'Allocate 
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l init -d 'Run an init inside the container that forwards signals and reaps processes'
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l privileged -d 'Give extended privileges to this container'
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem as read only'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -s f -l file -d 'Compose configuration files' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -s p -l project-name -d 'Project name' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -l profile -d 'Specify a profile to enable' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -l env-file -d 'Specify an alternate environment file' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -l project-directory -d 'Specify an alternate working directory (default: the first file\'s directory)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "up" -d 'Create and start containers'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "down" -d 'Stop and remove containers, networks'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "ps" -d 'List containers'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "logs" -d 'View output from containers'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "build" -d 'Build or rebuild services'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "pull" -d 'Pull service images'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "push" -d 'Push service images'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "config" -d 'Parse, resolve and render compose file in canonical format'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "exec" -d 'Execute a command in a running container'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "run" -d 'Run a one-off command on a service'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "create" -d 'Creates containers for a service'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "start" -d 'Start services'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "stop" -d 'Stop services'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "restart" -d 'Restart service containers'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "kill" -d 'Force stop service containers'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "rm" -d 'Removes stopped service containers'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "pause" -d 'Pause services'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "unpause" -d 'Unpause services'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "port" -d 'Print the public port for a port binding'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "top" -d 'Display the running processes'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "images" -d 'List images used by the created containers'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "ls" -d 'List running compose projects'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and not __fish_seen_subcommand_from up down ps logs build pull push config exec run create start stop restart kill rm pause unpause port top images ls version" -f -a "version" -d 'Show the compose version information'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l pull -d 'Pull image before running ("always"|"missing"|"never")' -r -f -a "always\t''
+missing\t''
+never\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l wait-timeout -d 'Maximum duration in seconds to wait for the project to be running|healthy' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l scale -d 'Scale SERVICE to NUM instances (overrides `scale` in the file)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l exit-code-from -d 'Return the exit code of the selected service container (implies --abort-on-container-exit)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -s t -l timeout -d 'Use this timeout in seconds for container shutdown' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -s d -l detach -d 'Detached mode: run containers in the background'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l build -d 'Build images before starting containers'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l no-build -d 'Don\'t build an image, even if it\'s policy'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l force-recreate -d 'Recreate containers even if their configuration and image haven\'t changed'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l no-recreate -d 'If containers already exist, don\'t recreate them'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l no-deps -d 'Don\'t start linked services'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l remove-orphans -d 'Remove containers for services not defined in the Compose file'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l wait -d 'Wait for services to be running|healthy (implies detached mode)'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l abort-on-container-exit -d 'Stops all containers if any container was stopped'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l no-color -d 'Produce monochrome output'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l no-log-prefix -d 'Don\'t print prefix in logs'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l no-start -d 'Don\'t start the services after creating them'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -l quiet-pull -d 'Pull without printing progress information'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from down" -l rmi -d 'Remove images used by services: "local" (no custom tag) or "all"' -r -f -a "local\t''
+all\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from down" -s t -l timeout -d 'Specify a shutdown timeout in seconds' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from down" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from down" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from down" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from down" -s v -l volumes -d 'Remove named volumes declared in the "volumes" section and anonymous volumes'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from down" -l remove-orphans -d 'Remove containers for services not defined in the Compose file'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ps" -l format -d 'Format the output: table or json' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ps" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ps" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ps" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ps" -s a -l all -d 'Show all stopped containers'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ps" -s q -l quiet -d 'Only display IDs'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ps" -l services -d 'Display services'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ps" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from logs" -s n -l tail -d 'Number of lines to show from the end of the logs for each container' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from logs" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from logs" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from logs" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from logs" -s f -l follow -d 'Follow log output'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from logs" -s t -l timestamps -d 'Show timestamps'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from logs" -l no-color -d 'Produce monochrome output'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from logs" -l no-log-prefix -d 'Don\'t print prefix in logs'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from build" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from build" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from build" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from build" -l no-cache -d 'Do not use cache when building the image'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from build" -s q -l quiet -d 'Don\'t print anything to STDOUT'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from build" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from pull" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from pull" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from pull" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from push" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from push" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from push" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from push" -l ignore-push-failures -d 'Push what it can and ignores images with push failures'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Push without printing progress information'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from config" -l format -d 'Format the output: yaml or json' -r -f -a "yaml\t''
+json\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from config" -s o -l output -d 'Save to file (default: stdout)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from config" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from config" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from config" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from config" -l services -d 'Print the service names, one per line'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from config" -l volumes -d 'Print the volume names, one per line'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from config" -l profiles -d 'Print the profile names, one per line'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from config" -s q -l quiet -d 'Only validate the configuration, don\'t print anything'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from exec" -s e -l env -d 'Set environment variables' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from exec" -l index -d 'Index of the container if service has multiple replicas' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from exec" -s u -l user -d 'Run the command as this user' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Path to workdir directory for this command' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from exec" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from exec" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from exec" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from exec" -s d -l detach -d 'Detached mode: run command in the background'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from exec" -s T -l no-TTY -d 'Disable pseudo-TTY allocation (default: a TTY when stdin is one)'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from exec" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -s e -l env -d 'Set environment variables' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -l name -d 'Assign a name to the container' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -l entrypoint -d 'Override the entrypoint of the image' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -s u -l user -d 'Run as specified username or uid' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -s d -l detach -d 'Run container in background and print container ID'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -l rm -d 'Automatically remove the container when it exits'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -l service-ports -d 'Run command with all service\'s ports enabled and mapped to the host'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -l no-deps -d 'Don\'t start linked services'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -s T -l no-TTY -d 'Disable pseudo-TTY allocation'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -l build -d 'Build image before starting container'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from create" -l pull -d 'Pull image before running ("always"|"missing"|"never")' -r -f -a "always\t''
+missing\t''
+never\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from create" -l scale -d 'Scale SERVICE to NUM instances' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from create" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from create" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from create" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from create" -l build -d 'Build images before starting containers'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from create" -l no-build -d 'Don\'t build an image, even if it\'s policy'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from create" -l force-recreate -d 'Recreate containers even if their configuration and image haven\'t changed'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from create" -l no-recreate -d 'If containers already exist, don\'t recreate them'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from create" -l remove-orphans -d 'Remove containers for services not defined in the Compose file'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from start" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from start" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from start" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from stop" -s t -l timeout -d 'Specify a shutdown timeout in seconds' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from stop" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from stop" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from stop" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from restart" -s t -l timeout -d 'Specify a shutdown timeout in seconds' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from restart" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from restart" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from restart" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from kill" -s s -l signal -d 'SIGNAL to send to the container' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from kill" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from kill" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from kill" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from kill" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from rm" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from rm" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from rm" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from rm" -s f -l force -d 'Don\'t ask to confirm removal'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from rm" -s s -l stop -d 'Stop the containers, if required, before removing'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from rm" -s v -l volumes -d 'Remove any anonymous volumes attached to containers'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from pause" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from pause" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from pause" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from unpause" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from unpause" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from unpause" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from unpause" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from port" -l index -d 'Index of the container if service has multiple replicas' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from port" -l protocol -d 'tcp or udp' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from port" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from port" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from port" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from top" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from top" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from top" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from top" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from images" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from images" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from images" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from images" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ls" -l format -d 'Format the output: table or json' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ls" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ls" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ls" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all stopped Compose projects'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Only display project names'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from version" -s f -l format -d 'Format the output: pretty or json' -r
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from version" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from version" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from version" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from version" -l short -d 'Shows only the version number'
+complete -c rcon -n "__fish_rcon_using_subcommand compose; and __fish_seen_subcommand_from version" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand images" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, label=KEY[=VALUE], before=IMAGE, since=IMAGE' -r
 complete -c rcon -n "__fish_rcon_using_subcommand images" -l format -d 'Format the output using a Go template (or "json")' -r
 complete -c rcon -n "__fish_rcon_using_subcommand images" -l root -d 'Store root for images, layers and containers' -r -F
@@ -1399,18 +1680,19 @@ warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand search" -l no-trunc -d 'Don\'t truncate output'
 complete -c rcon -n "__fish_rcon_using_subcommand search" -s h -l help -d 'Print help'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -l root -d 'Store root for images, layers and containers' -r -F
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -s h -l help -d 'Print help'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "check" -d 'Check the consistency of the store, and repair it'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "df" -d 'Show disk usage'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "events" -d 'Get real time events from the engine'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "info" -d 'Display system-wide information'
-complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune" -f -a "prune" -d 'Remove unused data'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "check" -d 'Check the consistency of the store, and repair it'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "df" -d 'Show disk usage'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "events" -d 'Get real time events from the engine'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "info" -d 'Display system-wide information'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "prune" -d 'Remove unused data'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and not __fish_seen_subcommand_from check df events info prune service" -f -a "service" -d 'Serve the Docker Engine API (for docker clients) until idle'
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l root -d 'Store root for images, layers and containers' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from check" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
@@ -1458,6 +1740,16 @@ complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcom
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not prompt for confirmation'
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from prune" -l volumes -d 'Prune volumes'
 complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -s t -l time -d 'Exit after this many seconds without a request or an open stream (0: never)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -l group -d 'Group allowed to use the unix socket (mode 0660; default: root only)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -l root -d 'Store root for images, layers and containers' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -l runroot -d 'Directory for run state (pids, locks of running containers)' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -l log-level -d 'Logging level: debug, info, warn or error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -l allow-remote -d 'Serve on a TCP address that is not loopback (whoever reaches the API is root on this host)'
+complete -c rcon -n "__fish_rcon_using_subcommand system; and __fish_seen_subcommand_from service" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand update" -s m -l memory -d 'Memory limit (e.g. 512m)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand update" -l memory-swap -d 'Memory plus swap limit; -1 for unlimited swap' -r
 complete -c rcon -n "__fish_rcon_using_subcommand update" -l memory-reservation -d 'Memory soft limit' -r
@@ -1702,7 +1994,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subco
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "start" -d 'Start a created container\'s process'
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "state" -d 'Print a container\'s state as JSON'
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "kill" -d 'Send a signal (default SIGTERM) to a container\'s process'
-complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "delete" -d 'Delete a stopped container (--force: kill a running one first)'
+complete -c rcon -n "__fish_rcon_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete" -f -a "delete" -d 'Delete a stopped container (--force: kill a created or running one first)'
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -s b -l bundle -d 'The bundle directory (holding config.json)' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -l pid-file -d 'Write the container process\'s pid to this file' -r -F
 complete -c rcon -n "__fish_rcon_using_subcommand oci; and __fish_seen_subcommand_from create" -l console-socket -d 'Unix socket to send the console\'s pty master to (process.terminal)' -r -F

@@ -11,8 +11,10 @@
 // docs/ARCHITECTURE.md, "Unsafe code and system calls".
 #![deny(unsafe_code)]
 
+pub mod api;
 pub mod build;
 pub mod cli;
+pub mod compose;
 pub mod container;
 pub mod digest;
 pub mod filters;

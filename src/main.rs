@@ -1,12 +1,16 @@
-//! The `rcon` executable: everything happens in the library. Two entry
-//! points: the command line, and a detached container's monitor (which
-//! `rcon run -d` and `rcon start` execute, so that it loads nothing else).
+//! The `rcon` executable: everything happens in the library. Three entry
+//! points: the command line, a detached container's monitor (which
+//! `rcon run -d` and `rcon start` execute, so that it loads nothing else),
+//! and the API service's helper (`rcon system service` executes it).
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     rcon::runtime::exe::name_process(args.first());
     if args.get(1).is_some_and(|a| a == rcon::container::monitor::ENTRY) {
         std::process::exit(rcon::container::monitor::main(&args[2..]));
+    }
+    if args.get(1).is_some_and(|a| a == rcon::api::worker::ENTRY) {
+        std::process::exit(rcon::api::worker::main(&args[2..]));
     }
     std::process::exit(rcon::cli::main(args));
 }

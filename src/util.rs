@@ -211,8 +211,17 @@ pub fn parse_time(s: &str, now: chrono::DateTime<chrono::Utc>) -> Result<chrono:
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    if let Ok(secs) = s.parse::<f64>() {
-        return Ok(DateTime::from_timestamp_nanos((secs * 1e9) as i64));
+    // Seconds and the fraction apart, as moby's `ParseTimestamps`: an f64
+    // holds only about 0.2 µs of precision at today's Unix times.
+    if let Some((secs, frac)) = s.split_once('.').or(Some((s, "")))
+        && let Ok(secs) = secs.parse::<i64>()
+        && frac.len() <= 9
+        && frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        let nanos = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse::<u32>().unwrap_or(0) };
+        if let Some(t) = DateTime::from_timestamp(secs, nanos) {
+            return Ok(t);
+        }
     }
     for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f)

@@ -16,14 +16,11 @@ fn write_tree(dir: &Path, files: &[(&str, &str)]) {
 
 /// The image config (JSON) of the image tagged `tag` (normalized).
 fn config_of(rcon: &Rcon, tag: &str) -> serde_json::Value {
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(rcon.root.join("images.json")).unwrap()).unwrap();
-    let image = index["images"]
-        .as_array()
-        .unwrap()
+    let index = crate::common::image_records(rcon);
+    let image = index
         .iter()
         .find(|i| i["repo_tags"].as_array().unwrap().iter().any(|t| t == tag))
-        .unwrap_or_else(|| panic!("no image tagged {tag}: {index}"));
+        .unwrap_or_else(|| panic!("no image tagged {tag}: {index:?}"));
     let hex = image["id"].as_str().unwrap().strip_prefix("sha256:").unwrap();
     serde_json::from_slice(&std::fs::read(rcon.root.join("blobs/sha256").join(hex)).unwrap()).unwrap()
 }

@@ -1,14 +1,15 @@
 //! Crash safety: `kill -9` of rcon at random moments of `create`, `start`,
-//! `rm`, `pull` and `build`; after each kill the next commands accept the
+//! `rename`, `rm`, `pull` and `build`; after each kill the next commands accept the
 //! store: no ghost container (every listed container can be inspected and
 //! removed), no orphan name claim (a name is taken exactly when a listed
 //! container has it), no lost image (images pulled before stay whole), and
 //! `system check --repair` leaves nothing to repair.
 //!
-//! Kills per command: `RCON_CRASH_ROUNDS` (default 12, so 60 in all here;
-//! benches/crash.sh runs 50 per command). The delays come from a seeded
-//! generator; the seed is printed, and `RCON_CRASH_SEED` replays a run.
-//! (`rename` does not exist yet and is not covered.)
+//! Kills per command: `RCON_CRASH_ROUNDS` (default 8, so 48 kills over the
+//! six commands `create`, `start`, `rename`, `rm`, `pull` and `build`;
+//! `benches/crash.sh` runs 34 rounds, 204 kills). The delays come from a
+//! seeded generator; the seed is printed, and `RCON_CRASH_SEED` replays a
+//! run.
 
 use crate::common::{ImageBuilder, Rcon, Registry, code, stderr};
 use std::process::Stdio;
@@ -35,7 +36,7 @@ impl Rng {
 }
 
 fn rounds() -> usize {
-    std::env::var("RCON_CRASH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(12)
+    std::env::var("RCON_CRASH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(8)
 }
 
 /// Runs `rcon ARGS` and SIGKILLs it after `delay`; true when the kill hit
@@ -101,7 +102,8 @@ fn kill_9_during_create_start_and_rm() {
     // Kills land anywhere in a command's run: delays up to its usual duration.
     let create_us = duration_us(&rcon, &["create", "--name", "probe", &image, "sleep", "1000"]);
     let start_us = duration_us(&rcon, &["start", "probe"]);
-    let rm_us = duration_us(&rcon, &["rm", "-f", "probe"]);
+    let rename_us = duration_us(&rcon, &["rename", "probe", "probe2"]);
+    let rm_us = duration_us(&rcon, &["rm", "-f", "probe2"]);
     let mut rng = Rng::new();
     let mut kills = 0;
     for i in 0..rounds() {
@@ -115,6 +117,22 @@ fn kill_9_during_create_start_and_rm() {
         let listed = assert_store_accepted(&rcon, "create").contains(&name);
         let out = rcon.cmd(&["create", "--name", &name, &image, "sleep", "1000"]);
         assert_eq!(code(&out) == 0, !listed, "name {name} listed: {listed}; create again: {}", stderr(&out));
+
+        // rename: the container has exactly one of the two names; the
+        // other is free.
+        let renamed = format!("r{i}");
+        kills +=
+            run_and_kill(&rcon, &["rename", &name, &renamed], Duration::from_micros(rng.below(rename_us))) as usize;
+        let names = assert_store_accepted(&rcon, "rename");
+        assert!(
+            names.contains(&name) != names.contains(&renamed),
+            "after a killed rename {name} -> {renamed}: listed {names:?}"
+        );
+        if names.contains(&renamed) {
+            rcon.ok(&["rename", &renamed, &name]);
+        }
+        rcon.ok(&["create", "--name", &renamed, &image, "true"]);
+        rcon.ok(&["rm", &renamed]);
 
         // start: the container is listed, running or not, and removable.
         // (Starting it again can fail on network leftovers of the killed
@@ -134,7 +152,7 @@ fn kill_9_during_create_start_and_rm() {
         rcon.ok(&["create", "--name", &name, &image, "true"]);
         rcon.ok(&["rm", &name]);
     }
-    eprintln!("{kills} kills hit a running rcon (create, start, rm)");
+    eprintln!("{kills} kills hit a running rcon (create, start, rename, rm)");
     assert!(kills >= rounds(), "too few kills hit: {kills}");
 }
 

@@ -313,3 +313,68 @@ fn start_of_a_broken_container_says_what_to_do() {
     assert!(err.contains("is no longer in the store") && err.contains("rcon rm nolayer"), "{err}");
     std::fs::rename(rcon.dir().join("moved-layer"), rcon.root.join("layers").join(&layer)).unwrap();
 }
+
+/// The live monitors of container `id` (processes `rcon __monitor … ID …`).
+fn monitors_of(id: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            args.get(1) == Some(&&b"__monitor"[..]) && args.contains(&id.as_bytes()) && alive(*pid)
+        })
+        .collect()
+}
+
+/// True when this network namespace has a link named `name` (asked with
+/// `ip`: /sys/class/net shows the namespace that mounted /sys).
+fn link_exists(name: &str) -> bool {
+    let out =
+        std::process::Command::new("ip").args(["-o", "link", "show"]).output().expect("ip (apt-get install iproute2)");
+    String::from_utf8_lossy(&out.stdout).contains(&format!(": {name}@"))
+}
+
+/// `start` killed once its monitor exists (the container not yet running,
+/// its veth maybe half made), then `start` at once: the second start
+/// neither fails ("File exists" on the veth) nor starts a second monitor;
+/// and `stop` then `start` at once (the old network namespace still being
+/// torn down by the kernel) works too. Nothing is left after `rm -f`.
+#[test]
+fn start_after_a_killed_start_and_right_after_stop() {
+    let _serial = crate::network::serial();
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    let id = rcon.ok(&["create", "--name", "ks", "-p", "127.0.0.1::80", &image, "sleep", "1000"]).trim().to_string();
+    let veth = format!("rv{}", &id[..13]);
+    for round in 0..8 {
+        let mut start = rcon.spawn(&["start", "ks"]);
+        eventually("the monitor of the start exists", || {
+            !monitors_of(&id).is_empty() || start.try_wait().unwrap().is_some()
+        });
+        kill9(&mut start);
+        let out = rcon.cmd(&["start", "ks"]);
+        assert!(out.status.success(), "round {round}: start after a killed start: {}", stderr(&out));
+        let state = rcon.container_state(&id);
+        assert_eq!(state["status"], "running", "round {round}: {state}");
+        // A second monitor that found the first one starting the container
+        // reports once it runs, then ends.
+        eventually(&format!("round {round}: one monitor"), || monitors_of(&id).len() == 1);
+        assert_eq!(rcon.container_state(&id)["monitor_pid"].as_i64(), Some(monitors_of(&id)[0] as i64));
+        assert!(link_exists(&veth), "round {round}: the container has its veth");
+        rcon.ok(&["stop", "-t", "0", "ks"]);
+        eventually("the monitor ends", || monitors_of(&id).is_empty());
+    }
+    for round in 0..5 {
+        rcon.ok(&["start", "ks"]);
+        let out = rcon.cmd(&["stop", "-t", "0", "ks"]);
+        assert!(out.status.success(), "round {round}: {}", stderr(&out));
+        eventually("the monitor ends", || monitors_of(&id).is_empty());
+    }
+    rcon.ok(&["start", "ks"]);
+    rcon.ok(&["rm", "-f", "ks"]);
+    eventually("the veth is gone after rm -f", || !link_exists(&veth));
+    eventually("no monitor is left", || monitors_of(&id).is_empty());
+}

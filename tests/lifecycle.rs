@@ -147,7 +147,8 @@ fn restart_policy_on_failure_counts() {
 
     // always: restarted after a clean exit too, until stopped.
     rcon.ok(&["run", "-d", "--restart", "always", "--name", "again", &image, "sh", "-c", "sleep 0.2"]);
-    let id2 = rcon.ok(&["ps", "-q", "--no-trunc"]).trim().to_string();
+    // By name: between two restarts it is not running, and `ps` leaves it out.
+    let id2 = rcon.ok(&["inspect", "--format", "{{.Id}}", "again"]).trim().to_string();
     eventually("restarted twice", || state(&rcon, &id2)["restart_count"].as_u64().unwrap() >= 2);
     rcon.ok(&["stop", "again"]);
     let count = state(&rcon, &id2)["restart_count"].as_u64().unwrap();

@@ -442,3 +442,203 @@ fn network_container_shares_another_containers_namespace() {
     rcon.ok(&["rm", "-f", "srv"]);
     assert_no_leaks(&rcon, &[id], &[]);
 }
+
+/// A static UDP echo server (`udpecho PORT`: answers each datagram with
+/// `udp:` + its bytes), built with gcc (Debian: gcc, libc6-dev): busybox has
+/// no UDP server.
+fn udpecho_program() -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("udpecho.c");
+    std::fs::write(
+        &src,
+        r#"#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+int main(int argc, char **argv) {
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(atoi(argv[1]));
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0) return 1;
+    for (;;) {
+        char buf[1500] = "udp:";
+        struct sockaddr_in from;
+        socklen_t len = sizeof from;
+        ssize_t n = recvfrom(s, buf + 4, sizeof buf - 4, 0, (struct sockaddr *)&from, &len);
+        if (n >= 0) sendto(s, buf, n + 4, 0, (struct sockaddr *)&from, len);
+    }
+}
+"#,
+    )
+    .unwrap();
+    let bin = dir.path().join("udpecho");
+    let out = Command::new("gcc")
+        .args(["-static", "-O2", "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run gcc (install the Debian packages gcc and libc6-dev): {e}"));
+    assert!(out.status.success(), "gcc -static failed (apt-get install gcc libc6-dev):\n{}", stderr(&out));
+    std::fs::read(&bin).unwrap()
+}
+
+/// Two consecutive free TCP ports on 127.0.0.1 (for a `-p` range).
+fn free_port_pair() -> u16 {
+    for _ in 0..100 {
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let p = a.local_addr().unwrap().port();
+        if p < 65535 && std::net::TcpListener::bind(("127.0.0.1", p + 1)).is_ok() {
+            return p;
+        }
+    }
+    panic!("no two consecutive free ports");
+}
+
+/// UDP, IP-bound and ranged published ports, end to end from the host:
+/// `-p 127.0.0.1:U:7000/udp` echoes datagrams, `-p 127.0.0.2:T:80` answers
+/// on 127.0.0.2 only, `-p 127.0.0.1:R-R+1:8001-8002` maps each port of the
+/// range to its own server; `rcon port` shows them; nothing is left after.
+#[test]
+fn udp_ip_bound_and_ranged_published_ports() {
+    let _serial = serial();
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new()
+        .busybox_layer()
+        .layer(&[
+            TarEntry::file("bin/udpecho", udpecho_program()).mode(0o755),
+            TarEntry::dir("www/"),
+            TarEntry::file("www/index.html", "main\n"),
+            TarEntry::dir("a/"),
+            TarEntry::file("a/index.html", "range a\n"),
+            TarEntry::dir("b/"),
+            TarEntry::file("b/index.html", "range b\n"),
+        ])
+        .push(&reg, "ports:1");
+    let rcon = Rcon::new();
+    let (udp, tcp, range) = (crate::common::free_port(), crate::common::free_port(), free_port_pair());
+    let script = "udpecho 7000 & httpd -p 8001 -h /a; httpd -p 8002 -h /b; exec httpd -f -p 80 -h /www";
+    let id = rcon
+        .ok(&[
+            "run",
+            "-d",
+            "--name",
+            "pp",
+            "-p",
+            &format!("127.0.0.1:{udp}:7000/udp"),
+            "-p",
+            &format!("127.0.0.2:{tcp}:80"),
+            "-p",
+            &format!("127.0.0.1:{}-{}:8001-8002", range, range + 1),
+            &image,
+            "sh",
+            "-c",
+            script,
+        ])
+        .trim()
+        .to_string();
+    let cip = container_ip(&rcon, &id);
+
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    let udp_echo = || {
+        sock.send_to(b"ping", ("127.0.0.1", udp)).unwrap();
+        let mut buf = [0u8; 64];
+        sock.recv_from(&mut buf).ok().map(|(n, _)| String::from_utf8_lossy(&buf[..n]).into_owned())
+    };
+    eventually("the UDP port echoes", || udp_echo().as_deref() == Some("udp:ping"));
+
+    eventually("the IP-bound port answers on 127.0.0.2", || {
+        http_get(&format!("127.0.0.2:{tcp}")).as_deref() == Some("main\n")
+    });
+    assert_eq!(http_get(&format!("127.0.0.1:{tcp}")), None, "published on 127.0.0.2 only");
+    eventually("both ports of the range answer", || {
+        http_get(&format!("127.0.0.1:{range}")).as_deref() == Some("range a\n")
+            && http_get(&format!("127.0.0.1:{}", range + 1)).as_deref() == Some("range b\n")
+    });
+    let port = rcon.ok(&["port", "pp"]);
+    for want in [
+        format!("7000/udp -> 127.0.0.1:{udp}"),
+        format!("80/tcp -> 127.0.0.2:{tcp}"),
+        format!("8001/tcp -> 127.0.0.1:{range}"),
+        format!("8002/tcp -> 127.0.0.1:{}", range + 1),
+    ] {
+        assert!(port.contains(&want), "{want} in:\n{port}");
+    }
+    rcon.ok(&["rm", "-f", "pp"]);
+    assert_eq!(udp_echo(), None, "the UDP port is gone after rm -f");
+    assert_eq!(http_get(&format!("127.0.0.1:{range}")), None);
+    assert_no_leaks(&rcon, &[id], &[cip]);
+}
+
+/// The container's IPv4 addresses as `IF ADDR/PREFIX` lines (`ip -o -4 addr`).
+fn addresses(rcon: &Rcon, name: &str) -> String {
+    let out = rcon.ok(&["exec", name, "ip", "-o", "-4", "addr", "show"]);
+    out.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[1] != "lo").then(|| format!("{} {}", f[1], f[3]))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `network create --subnet --gateway`, `run --ip`, `network connect
+/// [--ip]` and `disconnect` of a running container (its interface, address,
+/// name resolution and lease), and `network prune` keeping the network in
+/// use.
+#[test]
+fn subnet_gateway_ip_connect_disconnect_and_prune() {
+    let _serial = serial();
+    let (_reg, image) = web_image("x");
+    let rcon = Rcon::new();
+    let net = format!("sn{}", std::process::id());
+    let net_id = rcon.ok(&["network", "create", "--subnet", "10.123.45.0/24", "--gateway", "10.123.45.254", &net]);
+    let _bridge = BridgeGuard(format!("rcon-{}", &net_id[..8]), "10.123.45.0/24".into());
+    let cfg = rcon.ok(&["network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}", &net]);
+    assert_eq!(cfg.trim(), "10.123.45.0/24 10.123.45.254");
+
+    let a =
+        rcon.ok(&["run", "-d", "--name", "na", "--network", &net, "--ip", "10.123.45.77", &image]).trim().to_string();
+    assert_eq!(addresses(&rcon, "na"), "eth0 10.123.45.77/24");
+    let route = rcon.ok(&["exec", "na", "ip", "route", "show", "default"]);
+    assert!(route.starts_with("default via 10.123.45.254 dev eth0"), "{route}");
+    // A taken address is refused.
+    let out = rcon.cmd(&["run", "--rm", "--network", &net, "--ip", "10.123.45.77", &image, "true"]);
+    assert_eq!(code(&out), 125, "{}", stderr(&out));
+
+    // A container on the default bridge joins the network, and leaves it.
+    let b = rcon.ok(&["run", "-d", "--name", "nb", &image]).trim().to_string();
+    let b_default = container_ip(&rcon, &b);
+    rcon.ok(&["network", "connect", "--ip", "10.123.45.88", &net, "nb"]);
+    assert_eq!(addresses(&rcon, "nb"), format!("eth0 {b_default}/24\neth1 10.123.45.88/24"));
+    let out = rcon.cmd(&["exec", "nb", "timeout", "3", "wget", "-q", "-O", "-", "http://na/"]);
+    assert_eq!(
+        stdout(&out),
+        "x",
+        "nb reaches na by name on the joined network (exit {}): {}\n{}",
+        code(&out),
+        stderr(&out),
+        rcon.ok(&["exec", "nb", "cat", "/etc/hosts"])
+    );
+    let members = || rcon.ok(&["network", "inspect", "-f", "{{range $k, $v := .Containers}}{{$k}} {{end}}", &net]);
+    assert!(members().contains(&b), "{}", members());
+    rcon.ok(&["network", "disconnect", &net, "nb"]);
+    assert_eq!(addresses(&rcon, "nb"), format!("eth0 {b_default}/24"));
+    assert!(!members().contains(&b), "{}", members());
+    // The address was released: a new container can have it.
+    let c = rcon.ok(&["run", "-d", "--network", &net, "--ip", "10.123.45.88", &image]).trim().to_string();
+
+    // prune removes unused networks only.
+    let unused = format!("su{}", std::process::id());
+    rcon.ok(&["network", "create", &unused]);
+    let pruned = rcon.ok(&["network", "prune", "-f"]);
+    assert!(pruned.contains(&unused) && !pruned.contains(&net), "{pruned}");
+    let ls = rcon.ok(&["network", "ls", "--format", "{{.Name}}"]);
+    assert!(ls.contains(&net) && !ls.contains(&unused), "{ls}");
+
+    rcon.ok(&["rm", "-f", &a, &b, &c]);
+    rcon.ok(&["network", "rm", &net]);
+    assert_no_leaks(&rcon, &[a, b, c], &["10.123.45.77".into(), "10.123.45.88".into(), b_default]);
+}

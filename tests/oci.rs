@@ -261,12 +261,18 @@ fn oci_delete_of_a_created_container_and_failed_create() {
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains(&id) && stderr(&out).contains("/nonexistent-bundle"), "{}", stderr(&out));
 
-    // A created container is deleted without --force (its init is killed).
+    // A created container is not stopped: delete refuses it without
+    // effect (runtime.md "delete"); --force kills it.
     let b = Bundle::new(&rcon, "created", &["sleep", "1000"], false);
     let (c, err) = create(&rcon, &b, &[], &id);
     assert_eq!(c, 0, "{err}");
     let pid = state(&rcon, &id)["pid"].as_i64().unwrap() as i32;
-    oci_ok(&rcon, &["delete", &id]);
+    let out = oci(&rcon, &["delete", &id]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains(&format!("cannot delete container {id}: it is created")), "{}", stderr(&out));
+    assert_eq!(state(&rcon, &id)["status"], "created");
+    assert!(!ended(pid), "a refused delete killed the init");
+    oci_ok(&rcon, &["delete", "--force", &id]);
     assert!(ended(pid), "the created container's init outlived its delete");
     assert_eq!(code(&oci(&rcon, &["state", &id])), 1);
     assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
@@ -362,6 +368,7 @@ fn oci_hooks_get_the_state_on_stdin_and_a_failing_one_fails_create() {
         &b,
         serde_json::json!({
             "createRuntime": [sh_hook(&b, "cat > $HOOKDIR/createRuntime.json")],
+            "prestart": [sh_hook(&b, "cat > $HOOKDIR/prestart.json")],
             // A failing poststart or poststop hook is a warning: the next ones run.
             "poststart": [sh_hook(&b, "exit 1"), sh_hook(&b, "cat > $HOOKDIR/poststart.json")],
             "poststop": [sh_hook(&b, "exit 2"), sh_hook(&b, "cat > $HOOKDIR/poststop.json")]
@@ -380,6 +387,7 @@ fn oci_hooks_get_the_state_on_stdin_and_a_failing_one_fails_create() {
         (s["id"].as_str(), s["status"].as_str(), s["pid"].as_i64()),
         (Some(id.as_str()), Some("creating"), Some(pid))
     );
+    assert_eq!(read("prestart.json")["status"], "created");
     assert!(!b.out.join("poststart.json").exists());
     oci_ok(&rcon, &["start", &id]);
     assert_eq!(read("poststart.json")["status"], "running");
@@ -392,6 +400,100 @@ fn oci_hooks_get_the_state_on_stdin_and_a_failing_one_fails_create() {
     assert!(err.contains(&id) && err.contains("createRuntime hook /bin/sh failed"), "{err}");
     assert_eq!(code(&oci(&rcon, &["state", &id])), 1, "a failed create leaves no state");
     assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+}
+
+/// Hooks run in runc's order (`prestart`, `createRuntime`,
+/// `createContainer` in create; `poststart` in start; `poststop` in
+/// delete), each list in its order; a hook past its `timeout` is killed and
+/// fails create, which leaves nothing behind.
+#[test]
+fn oci_hook_order_and_timeout() {
+    let rcon = Rcon::new();
+    let b = Bundle::new(&rcon, "order", &["sleep", "1000"], false);
+    let note = |tag: &str| sh_hook(&b, &format!("echo {tag} >> $HOOKDIR/order"));
+    set_hooks(
+        &b,
+        serde_json::json!({
+            "createContainer": [note("createContainer")],
+            "poststop": [note("poststop")],
+            "createRuntime": [note("createRuntime1"), note("createRuntime2")],
+            "poststart": [note("poststart")],
+            "prestart": [note("prestart")]
+        }),
+    );
+    let id = unique("order");
+    let guard = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let order = || std::fs::read_to_string(b.out.join("order")).unwrap_or_default();
+    assert_eq!(order(), "prestart\ncreateRuntime1\ncreateRuntime2\ncreateContainer\n");
+    oci_ok(&rcon, &["start", &id]);
+    assert!(order().ends_with("createContainer\npoststart\n"), "{}", order());
+    oci_ok(&rcon, &["delete", "--force", &id]);
+    assert!(order().ends_with("poststart\npoststop\n"), "{}", order());
+    drop(guard);
+
+    // A hook that outlives its timeout (1 s) is killed and fails create.
+    let tag = format!("rcon-hook-test-{}", std::process::id());
+    let slow = serde_json::json!({"path": "/bin/sleep", "args": [tag, "1000"], "timeout": 1});
+    set_hooks(&b, serde_json::json!({"createRuntime": [slow]}));
+    let id = unique("timeout");
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains(&id) && err.contains("createRuntime hook /bin/sleep timed out after 1 s"), "{err}");
+    let hooks_left = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c.starts_with(tag.as_bytes())))
+        .count();
+    assert_eq!(hooks_left, 0, "the timed-out hook was killed");
+    assert_eq!(code(&oci(&rcon, &["state", &id])), 1, "a failed create leaves no state");
+    assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+}
+
+/// The pids in the container's cgroup (its first hierarchy with a
+/// `cgroup.procs`).
+fn cgroup_pids(id: &str) -> Vec<i32> {
+    let dir = cgroup_dirs(id).into_iter().find(|d| d.join("cgroup.procs").exists()).expect("the container's cgroup");
+    std::fs::read_to_string(dir.join("cgroup.procs")).unwrap().split_whitespace().map(|p| p.parse().unwrap()).collect()
+}
+
+/// `kill --all` signals every process of the container's cgroup, not only
+/// its init: the init (a shell as PID 1, which the kernel shields from
+/// SIGTERM without a handler) survives `kill --all ID TERM`, its two
+/// background children do not.
+#[test]
+fn oci_kill_all_signals_every_process() {
+    let rcon = Rcon::new();
+    let script = "sleep 1001 & sleep 1002 & touch /out/ready; while true; do sleep 0.1; done";
+    let b = Bundle::new(&rcon, "killall", &["sh", "-c", script], false);
+    let id = unique("killall");
+    let _guard = Cleanup { rcon: &rcon, id: id.clone() };
+    let (c, err) = create(&rcon, &b, &[], &id);
+    assert_eq!(c, 0, "create failed: {err}");
+    let init = state(&rcon, &id)["pid"].as_i64().unwrap() as i32;
+    oci_ok(&rcon, &["start", &id]);
+    wait_for("the children started", || b.out.join("ready").exists());
+    let cmdline = |pid: i32| std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    // (The forks may not have exec'd `sleep` yet when `ready` appears.)
+    let mut children: Vec<i32> = Vec::new();
+    wait_for("the two sleeps run", || {
+        children = cgroup_pids(&id)
+            .into_iter()
+            .filter(|p| [&b"sleep\x001001\x00"[..], b"sleep\x001002\x00"].contains(&cmdline(*p).as_slice()))
+            .collect();
+        children.len() == 2
+    });
+
+    oci_ok(&rcon, &["kill", "--all", &id, "TERM"]);
+    wait_for("kill --all reached the children", || children.iter().all(|p| ended(*p)));
+    assert!(!ended(init), "the init ignores SIGTERM");
+    assert_eq!(state(&rcon, &id)["status"], "running");
+    oci_ok(&rcon, &["kill", &id, "KILL"]);
+    wait_for("the init is killed", || ended(init));
+    wait_for("stopped", || state(&rcon, &id)["status"] == "stopped");
+    oci_ok(&rcon, &["delete", &id]);
 }
 
 /// Edits the bundle's config.json with `f`.
@@ -685,7 +787,7 @@ fn oci_hugepage_limits_are_written_and_a_bad_page_size_is_refused() {
         v2.clone().unwrap().join(path.trim_start_matches('/')).join("hugetlb.2MB.max")
     };
     assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), "1073741824", "{}", file.display());
-    oci_ok(&rcon, &["delete", &id]);
+    oci_ok(&rcon, &["delete", "--force", &id]);
     assert!(!file.parent().unwrap().exists(), "cgroup left: {}", file.parent().unwrap().display());
 
     edit_config(&b, |c| {
@@ -730,7 +832,7 @@ fn oci_joins_an_existing_mount_namespace() {
     assert_eq!(c, 0, "create failed: {err}");
     let pid = state(&rcon, &id)["pid"].as_i64().unwrap();
     assert_eq!(std::fs::read_link(format!("/proc/{pid}/ns/mnt")).unwrap(), target);
-    oci_ok(&rcon, &["delete", &id]);
+    oci_ok(&rcon, &["delete", "--force", &id]);
     // Nothing was mounted in the caller's namespace.
     assert!(mounts_under(&b.dir).is_empty(), "mounts left: {:?}", mounts_under(&b.dir));
 }
@@ -764,4 +866,44 @@ fn oci_without_a_mount_namespace_mounts_nothing_on_the_host() {
     oci_ok(&rcon, &["delete", "--force", &id]);
     assert!(mounts_under(&b.dir).is_empty(), "mounts left: {:?}", mounts_under(&b.dir));
     assert!(cgroup_dirs(&id).is_empty(), "cgroup left: {:?}", cgroup_dirs(&id));
+}
+
+/// Directories named `name` directly under a cgroup hierarchy root or
+/// under rcon's own cgroup in it (v1 hierarchies and the cgroup2 tree).
+fn cgroup_parents_named(name: &str) -> Vec<PathBuf> {
+    let own: Vec<String> = std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.splitn(3, ':').nth(2).map(str::to_string))
+        .collect();
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
+        for base in own.iter().map(|o| e.path().join(o.trim_start_matches('/'))).chain([e.path()]) {
+            if base.join(name).exists() {
+                found.push(base.join(name));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn oci_delete_removes_the_cgroup_parents_it_created() {
+    let rcon = Rcon::new();
+    let top = format!("rcon-oci-parents-{}", std::process::id());
+    // Relative (under rcon's own cgroup) and absolute paths; a create that
+    // fails after making its directories too.
+    for (n, path) in [format!("{top}/a/c1"), format!("/{top}/b/c2")].into_iter().enumerate() {
+        let b = Bundle::new(&rcon, &format!("parents{n}"), &["true"], false);
+        edit_config(&b, |c| c["linux"]["cgroupsPath"] = path.clone().into());
+        run_to_end(&rcon, &b, &unique(&format!("parents{n}")));
+        assert!(cgroup_parents_named(&top).is_empty(), "left: {:?}", cgroup_parents_named(&top));
+    }
+    let b = Bundle::new(&rcon, "parents-fail", &["true"], false);
+    edit_config(&b, |c| {
+        c["linux"]["cgroupsPath"] = format!("{top}/c/c3").into();
+        c["linux"]["resources"] = serde_json::json!({"hugepageLimits": [{"pageSize": "3MB", "limit": 1048576}]});
+    });
+    create_fails(&rcon, &b, &unique("parents-fail"));
+    assert!(cgroup_parents_named(&top).is_empty(), "left: {:?}", cgroup_parents_named(&top));
 }

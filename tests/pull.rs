@@ -14,12 +14,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The store's image index (`images.json`) as JSON (`{"images":[]}` when absent).
+/// The store's image index (the `images` rows of `rcon.db`) as JSON
+/// (`{"images":[...records]}`).
 fn index(rcon: &Rcon) -> serde_json::Value {
-    match std::fs::read(rcon.root.join("images.json")) {
-        Ok(b) => serde_json::from_slice(&b).unwrap(),
-        Err(_) => serde_json::json!({"images": []}),
-    }
+    serde_json::json!({ "images": crate::common::image_records(rcon) })
 }
 
 fn images(rcon: &Rcon) -> Vec<serde_json::Value> {

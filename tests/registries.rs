@@ -209,3 +209,80 @@ fn tls_registry_with_a_self_signed_certificate() {
     ok(&rcon.cmd(&["pull", &reference]));
     assert_eq!(tags(&rcon), [reference]);
 }
+
+/// Which file a pull reads: `RCON_REGISTRIES_CONF` over
+/// `CONTAINERS_REGISTRIES_CONF` over `/etc/containers/registries.conf` and
+/// then `registries.conf.d/*.conf` in name order (a later file's alias
+/// replaces an earlier one). The system files are the test's own, bind
+/// mounted over `/etc/containers` in a private mount namespace; every
+/// other test is shielded from the host's by `RCON_REGISTRIES_CONF`.
+#[test]
+fn registries_conf_lookup_order() {
+    let reg = Registry::start();
+    for repo in ["from-rcon", "from-containers", "from-etc", "from-a", "from-b"] {
+        ImageBuilder::new().busybox_layer().push(&reg, &format!("{repo}:1"));
+    }
+    let alias = |pairs: &[(&str, &str)]| {
+        let mut s = String::from("[aliases]\n");
+        for (name, repo) in pairs {
+            s.push_str(&format!("\"{name}\" = \"{}/{repo}\"\n", reg.addr));
+        }
+        s
+    };
+    let rcon = Rcon::new();
+    let dir = rcon.dir();
+    std::fs::write(dir.join("rcon.conf"), alias(&[("pick", "from-rcon")])).unwrap();
+    std::fs::write(dir.join("containers.conf"), alias(&[("pick", "from-containers"), ("other", "from-containers")]))
+        .unwrap();
+    let etc = dir.join("etc-containers");
+    std::fs::create_dir_all(etc.join("registries.conf.d")).unwrap();
+    std::fs::write(etc.join("registries.conf"), alias(&[("pick", "from-etc"), ("other", "from-etc")])).unwrap();
+    std::fs::write(etc.join("registries.conf.d/20-b.conf"), alias(&[("other", "from-b")])).unwrap();
+    std::fs::write(etc.join("registries.conf.d/10-a.conf"), alias(&[("other", "from-a")])).unwrap();
+    assert!(
+        std::path::Path::new("/etc/containers").is_dir(),
+        "/etc/containers is missing: apt-get install containers-common (podman's), the mount point of this test"
+    );
+    let pull = |env: &[(&str, &std::path::Path)], name: &str| -> Output {
+        let mut c = std::process::Command::new("unshare");
+        c.args([
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            "mount --bind \"$0\" /etc/containers && exec \"$@\"",
+        ])
+        .arg(&etc)
+        .arg(env!("CARGO_BIN_EXE_rcon"))
+        .arg("--root")
+        .arg(&rcon.root)
+        .arg("--runroot")
+        .arg(&rcon.runroot)
+        .args(["pull", "-q", name])
+        .env_remove("RCON_REGISTRIES_CONF")
+        .env_remove("CONTAINERS_REGISTRIES_CONF")
+        .stdin(std::process::Stdio::null());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().expect("run unshare (util-linux)")
+    };
+    let pulled = |out: Output| {
+        let text = ok(&out);
+        let repo = text.lines().next().unwrap_or_default().trim().to_string();
+        rcon.ok(&["rmi", &repo]);
+        repo
+    };
+    let both = [
+        ("RCON_REGISTRIES_CONF", &*dir.join("rcon.conf")),
+        ("CONTAINERS_REGISTRIES_CONF", &*dir.join("containers.conf")),
+    ];
+    assert_eq!(pulled(pull(&both, "pick:1")), format!("{}/from-rcon:1", reg.addr));
+    assert_eq!(pulled(pull(&both[1..], "pick:1")), format!("{}/from-containers:1", reg.addr));
+    assert_eq!(pulled(pull(&[], "pick:1")), format!("{}/from-etc:1", reg.addr));
+    assert_eq!(pulled(pull(&[], "other:1")), format!("{}/from-b:1", reg.addr), "drop-ins in name order, last wins");
+    // The single files have no drop-ins.
+    assert_eq!(pulled(pull(&both[1..], "other:1")), format!("{}/from-containers:1", reg.addr));
+}

@@ -2,7 +2,7 @@
 //! earlier rcon, damaged records that affect only their own container, and
 //! `system check`.
 
-use crate::common::{ImageBuilder, Rcon, Registry, code, stderr};
+use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};
 
 fn busybox() -> (Registry, String) {
     let reg = Registry::start();
@@ -19,8 +19,10 @@ fn alive(pid: i64) -> bool {
 }
 
 /// Turns the store back into the JSON layout of rcon before the database:
-/// each container's state as `containers/<id>/state.json`, no `rcon.db`.
+/// each container's state as `containers/<id>/state.json`, the image index
+/// as `images.json`, no `rcon.db`.
 fn to_json_layout(rcon: &Rcon) {
+    write_images_json(rcon);
     let db = rusqlite::Connection::open(rcon.root.join("rcon.db")).unwrap();
     let mut stmt = db.prepare("SELECT id, state FROM containers").unwrap();
     let rows: Vec<(String, String)> =
@@ -33,6 +35,30 @@ fn to_json_layout(rcon: &Rcon) {
     for f in ["rcon.db", "rcon.db-wal", "rcon.db-shm"] {
         let _ = std::fs::remove_file(rcon.root.join(f));
     }
+}
+
+/// Writes the image index of the database as `images.json`, the file of
+/// rcon before schema version 3.
+fn write_images_json(rcon: &Rcon) {
+    let index = serde_json::json!({ "images": crate::common::image_records(rcon) });
+    std::fs::write(rcon.root.join("images.json"), serde_json::to_vec_pretty(&index).unwrap()).unwrap();
+}
+
+/// Takes the store's database back to schema version 2 (containers and
+/// pods) with the image index in `images.json`: the layout of rcon before
+/// images moved into the database.
+fn to_schema_v2(rcon: &Rcon) {
+    write_images_json(rcon);
+    let db = rusqlite::Connection::open(rcon.root.join("rcon.db")).unwrap();
+    db.execute_batch(
+        "DROP TABLE images; DROP TABLE image_names; DROP INDEX containers_status; PRAGMA user_version = 2;",
+    )
+    .unwrap();
+}
+
+fn schema_version(rcon: &Rcon) -> i64 {
+    let db = rusqlite::Connection::open(rcon.root.join("rcon.db")).unwrap();
+    db.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap()
 }
 
 fn ps_line(rcon: &Rcon, name: &str) -> String {
@@ -165,4 +191,73 @@ fn system_check_finds_and_repairs_leftovers() {
     let report = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(code(&out), 1, "{report}");
     assert!(report.contains("missing layer") && report.contains("pull or build it again"), "{report}");
+}
+
+/// The image index of rcon before schema version 3 (`images.json`) moves
+/// into the database on the first open; a damaged index blocks nothing and
+/// is reported; a damaged image row affects only that image, names it, and
+/// `system check --repair` removes it.
+#[test]
+fn image_index_moves_into_the_database_and_damage_stays_local() {
+    let reg = Registry::start();
+    let (bb, _) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "bb:latest");
+    let (other, _) = ImageBuilder::new().busybox_layer().cmd(&["true"]).push(&reg, "other:1");
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &bb]);
+    rcon.ok(&["pull", "-q", &other]);
+    rcon.ok(&["tag", &bb, "mine:v1"]);
+    rcon.ok(&["create", "--name", "cc", "mine:v1", "true"]);
+    let listed = |rcon: &Rcon| rcon.ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    let before = listed(&rcon);
+    assert_eq!(before.lines().count(), 3, "{before}");
+
+    // The JSON index of the old layout is imported, in its order, and removed.
+    to_schema_v2(&rcon);
+    assert!(rcon.root.join("images.json").exists());
+    assert_eq!(listed(&rcon), before);
+    assert_eq!(schema_version(&rcon), 3);
+    assert!(!rcon.root.join("images.json").exists(), "the index now lives in the database");
+    assert_eq!(code(&rcon.cmd(&["run", "--rm", "mine:v1", "true"])), 0);
+    // Tags still move between images in the database.
+    rcon.ok(&["tag", &other, "mine:v1"]);
+    let id = |r: &str| rcon.ok(&["image", "inspect", "--format", "{{.Id}}", r]).trim().to_string();
+    assert_eq!(id("mine:v1"), id(&other));
+    rcon.ok(&["tag", &bb, "mine:v1"]);
+
+    // A damaged image row: the other images work, the damaged one is named.
+    let bad = id(&other);
+    let db = rusqlite::Connection::open(rcon.root.join("rcon.db")).unwrap();
+    db.execute("UPDATE images SET record = '{\"id\": tru' WHERE id = ?1", [&bad]).unwrap();
+    drop(db);
+    let out = rcon.cmd(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 2, "{}", stdout(&out));
+    assert!(stderr(&out).contains(&bad), "the warning names the image: {}", stderr(&out));
+    let out = rcon.cmd(&["run", "--rm", &other, "true"]);
+    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert!(stderr(&out).contains(&bad) && stderr(&out).contains("system check --repair"), "{}", stderr(&out));
+    assert_eq!(code(&rcon.cmd(&["run", "--rm", "mine:v1", "true"])), 0);
+    let out = rcon.cmd(&["system", "check"]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains(&format!("image {bad}")), "{}", stdout(&out));
+    let out = rcon.cmd(&["system", "check", "--repair"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(rcon.ok(&["system", "check"]).trim(), "No problems found");
+    rcon.ok(&["pull", "-q", &other]);
+    assert_eq!(code(&rcon.cmd(&["run", "--rm", &other, "true"])), 0);
+
+    // An index the migration cannot parse blocks no command.
+    to_schema_v2(&rcon);
+    std::fs::write(rcon.root.join("images.json"), b"{\"images\": [tru").unwrap();
+    let out = rcon.cmd(&["ps", "-a", "--format", "{{.Names}}"]);
+    assert_eq!((code(&out), stdout(&out).trim()), (0, "cc"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("images.json.damaged"), "{}", stderr(&out));
+    assert_eq!(listed(&rcon), "");
+    let out = rcon.cmd(&["system", "check"]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("images.json.damaged") && stdout(&out).contains("pull or build them again"));
+    assert_eq!(code(&rcon.cmd(&["system", "check", "--repair"])), 0);
+    assert!(!rcon.root.join("images.json.damaged").exists());
+    rcon.ok(&["pull", "-q", &bb]);
+    assert_eq!(code(&rcon.cmd(&["start", "-a", "cc"])), 0, "the container kept its layers");
 }

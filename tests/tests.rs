@@ -2,10 +2,12 @@
 //! cargo links a single executable. Tests use real parts (a `docker-registry`
 //! on loopback, images pushed with `skopeo`, kernel namespaces) and need root.
 
+mod api;
 mod build;
 mod claims;
 mod cli;
 mod common;
+mod compose;
 mod containers;
 mod crash;
 mod format;

@@ -4,9 +4,7 @@
 use super::Context;
 use crate::format::human_size4;
 use crate::format::template::Format;
-use crate::runtime::cgroups::process::ProcessCgroups;
 use crate::store::{ContainerStatus, Store};
-use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use std::io::Write;
 
@@ -228,16 +226,7 @@ fn running(store: &Store, name: &str) -> anyhow::Result<(crate::store::Container
 
 /// Host pids of every process in the PID namespace of `init`.
 pub(super) fn namespace_pids(init: i32) -> anyhow::Result<Vec<i32>> {
-    let ns = std::fs::read_link(format!("/proc/{init}/ns/pid")).context("cannot read the container's PID namespace")?;
-    let mut pids = Vec::new();
-    for e in std::fs::read_dir("/proc")?.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
-        if std::fs::read_link(format!("/proc/{pid}/ns/pid")).is_ok_and(|l| l == ns) {
-            pids.push(pid);
-        }
-    }
-    pids.sort_unstable();
-    Ok(pids)
+    crate::container::lifecycle::namespace_pids(init)
 }
 
 /// Flags of `rcon top`.
@@ -266,28 +255,11 @@ pub fn top(ctx: &Context, a: TopArgs) -> anyhow::Result<i32> {
 /// takes the rest of the line) and its CLI prints them with Go's tabwriter,
 /// cells at least 20 wide.
 pub(super) fn print_ps(pids: &[i32], ps_args: Vec<String>) -> anyhow::Result<i32> {
-    let args = if ps_args.is_empty() { vec!["-ef".to_string()] } else { ps_args };
-    let out = std::process::Command::new("ps")
-        .args(&args)
-        .output()
-        .context("cannot run ps(1) (Debian package procps): rcon top needs it")?;
-    if !out.status.success() {
-        bail!("ps {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut lines = text.lines();
-    let header = lines.next().unwrap_or_default();
-    let titles: Vec<&str> = header.split_whitespace().collect();
-    let pid_col = titles.iter().position(|h| *h == "PID").context("ps output has no PID column")?;
+    let (titles, rows) = crate::container::lifecycle::ps_rows(pids, &ps_args)?;
+    let titles: Vec<&str> = titles.iter().map(String::as_str).collect();
     let mut table = crate::format::Table::new(&titles);
-    for line in lines {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.get(pid_col).and_then(|p| p.parse::<i32>().ok()).is_some_and(|p| pids.contains(&p)) {
-            let split = fields.len().min(titles.len() - 1);
-            let mut row: Vec<String> = fields[..split].iter().map(|f| f.to_string()).collect();
-            row.push(fields[split..].join(" "));
-            table.row(row);
-        }
+    for row in rows {
+        table.row(row);
     }
     std::io::stdout().lock().write_all(table.render_min(20).as_bytes())?;
     Ok(0)
@@ -365,24 +337,9 @@ pub fn pause(ctx: &Context, a: Containers, frozen: bool) -> anyhow::Result<i32> 
     let store = ctx.store()?;
     let mut status = 0;
     for name in &a.containers {
-        let result = (|| -> anyhow::Result<()> {
-            let (record, pid) = running(&store, name).map_err(super::daemon_not_found)?;
-            let state = store.container_state(&record.id)?;
-            if state.paused == frozen {
-                let how = if frozen { "already" } else { "not" };
-                return Err(crate::util::DaemonError(format!("Container {} is {how} paused", record.id)).into());
-            }
-            let cg = ProcessCgroups::of(pid)?;
-            let own = cg.freezer_dir().is_some_and(|d| d.to_string_lossy().contains(&record.id));
-            if !own {
-                bail!("container {name} has no cgroup of its own to freeze");
-            }
-            cg.set_frozen(frozen)
-                .with_context(|| format!("cannot {} container {name}", if frozen { "pause" } else { "unpause" }))?;
-            store.update_container_state(&record.id, |s| s.paused = frozen)?;
-            crate::store::events::container(&store, if frozen { "pause" } else { "unpause" }, &record, &[]);
-            Ok(())
-        })();
+        let result = running(&store, name)
+            .map_err(super::daemon_not_found)
+            .and_then(|(record, _)| crate::container::lifecycle::pause(&store, &record.id, frozen));
         match result {
             Ok(()) => println!("{name}"),
             Err(e) => {
@@ -416,6 +373,6 @@ pub fn attach(ctx: &Context, a: AttachArgs) -> anyhow::Result<i32> {
     }
     let log = store.container_dir(&record.id).join("ctr.log");
     let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
-    super::logs::follow_from(&store, &record.id, offset, &super::logs::Filter::default())?;
+    super::logs::follow_from(&store, &record.id, offset)?;
     crate::container::lifecycle::wait(&store, &record.id)
 }

@@ -90,11 +90,11 @@ pub fn df(ctx: &Context, a: DfArgs) -> anyhow::Result<i32> {
         t.row(vec![
             c.record.id[..12].to_string(),
             c.record.image.clone(),
-            format!("\"{}\"", crate::format::ellipsis(&super::ps::display_command(&c.record.command), 20)),
+            format!("\"{}\"", crate::format::ellipsis(&crate::container::list::display_command(&c.record.command), 20)),
             c.volumes.to_string(),
             human_size(c.size),
             ago(c.record.created, now),
-            super::ps::status(&state, now),
+            crate::container::list::status(&state, now),
             c.record.name.clone(),
         ]);
     }
@@ -200,7 +200,7 @@ pub(crate) fn print_deleted_images(
             writeln!(out, "untagged: {}", crate::image::inspect::familiar(t))?;
         }
         writeln!(out, "deleted: {}", removed.id)?;
-        super::rmi::image_deleted(store, removed);
+        crate::system::images::image_deleted(store, removed);
     }
     writeln!(out)?;
     Ok(())

@@ -55,7 +55,7 @@ pub fn start(ctx: &Context, a: StartArgs) -> anyhow::Result<i32> {
                 if a.interactive {
                     forward_stdin(&store, &record.id)?;
                 }
-                super::logs::follow(&store, name, &super::logs::Filter::default())?;
+                super::logs::follow_from(&store, &record.id, 0)?;
                 return lifecycle::wait(&store, name);
             }
             Ok(_) => println!("{name}"),

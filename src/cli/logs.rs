@@ -1,12 +1,10 @@
 //! `rcon logs [-f] [--tail N] [--since T] [--until T] [-t] CONTAINER`.
 
 use super::Context;
-use crate::container::logs::{Record, Stream, for_each_record, log_files, parse_line, tail_start};
-use crate::store::{ContainerStatus, Store};
+use crate::container::logs::{ReadOptions, Record, Stream};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
-use std::time::Duration;
+use std::io::Write;
 
 /// Flags of `rcon logs`.
 #[derive(Debug, Args)]
@@ -31,57 +29,31 @@ pub struct LogsArgs {
     pub container: String,
 }
 
-/// Which records to print, and how.
-#[derive(Debug, Default, Clone)]
-pub struct Filter {
-    /// Only records at or after this time.
-    pub since: Option<DateTime<Utc>>,
-    /// Only records before this time.
-    pub until: Option<DateTime<Utc>>,
-    /// Prefix each record with its RFC 3339 time.
-    pub timestamps: bool,
-}
-
 /// Prints the container's logs: stdout records on stdout, stderr records on
 /// stderr, as the container wrote them.
 pub fn run(ctx: &Context, a: LogsArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let now = Utc::now();
-    let filter = Filter {
-        since: a.since.as_deref().map(|s| parse_time(s, now)).transpose()?,
-        until: a.until.as_deref().map(|s| parse_time(s, now)).transpose()?,
-        timestamps: a.timestamps,
-    };
     let tail: Option<usize> = match a.tail.as_str() {
         "all" | "-1" => None,
         n => Some(n.parse().map_err(|_| anyhow::anyhow!("invalid --tail {n:?}: a number of lines or \"all\""))?),
     };
-    let record = store.find_container(&a.container)?;
-    if a.follow && tail.is_none() {
-        return follow(&store, &a.container, &filter).map(|_| 0);
-    }
-    let path = store.container_dir(&record.id).join("ctr.log");
-    // Streamed: memory does not grow with the log (`--tail` reads it backwards).
-    let files = log_files(&path);
-    let from = match tail {
-        Some(n) => tail_start(&files, n, |r| filter.keeps(r))?,
-        None => (0, 0),
+    let opts = ReadOptions {
+        since: a.since.as_deref().map(|s| parse_time(s, now)).transpose()?,
+        until: a.until.as_deref().map(|s| parse_time(s, now)).transpose()?,
+        tail,
+        follow: a.follow,
     };
-    let mut out = Printer::new(filter.timestamps);
-    for_each_record(&files, from, |r| if filter.keeps(&r) { out.print(&r) } else { Ok(()) })?;
+    let record = store.find_container(&a.container)?;
+    let mut out = Printer::new(a.timestamps);
+    // While following, each record is flushed as it comes.
+    let follow = a.follow;
+    crate::container::logs::read(&store, &record.id, &opts, |r| {
+        out.print(r)?;
+        if follow { out.flush() } else { Ok(()) }
+    })?;
     out.flush()?;
-    if a.follow {
-        // --tail with -f: the rest comes from following from the end.
-        let offset = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        follow_from(&store, &record.id, offset, &filter)?;
-    }
     Ok(0)
-}
-
-impl Filter {
-    fn keeps(&self, r: &Record) -> bool {
-        self.since.is_none_or(|s| r.time >= s) && self.until.is_none_or(|u| r.time < u)
-    }
 }
 
 /// Buffered printing of records: stdout records on stdout, stderr records
@@ -142,63 +114,15 @@ fn last_lines(records: Vec<Record>, n: usize) -> Vec<Record> {
     records[start..].to_vec()
 }
 
-fn print(r: &Record, timestamps: bool) -> std::io::Result<()> {
-    let mut out: Box<dyn Write> = match r.stream {
-        Stream::Stdout => Box::new(std::io::stdout().lock()),
-        Stream::Stderr => Box::new(std::io::stderr().lock()),
-    };
-    if timestamps {
-        write!(out, "{} ", r.time.to_rfc3339_opts(SecondsFormat::Nanos, true))?;
-    }
-    out.write_all(&r.content)?;
-    out.flush()
-}
-
-/// Prints the whole log and then what is appended, until the container is
-/// no longer running (and its monitor has written everything).
-pub fn follow(store: &Store, name: &str, filter: &Filter) -> anyhow::Result<()> {
-    let record = store.find_container(name)?;
-    follow_from(store, &record.id, 0, filter)
-}
-
-pub(crate) fn follow_from(store: &Store, id: &str, mut offset: u64, filter: &Filter) -> anyhow::Result<()> {
-    let path = store.container_dir(id).join("ctr.log");
-    let mut pending = Vec::new();
-    loop {
-        // Read what the state says before reading the file, so that output
-        // written just before the exit is not missed.
-        let done = match store.container_state(id) {
-            Ok(s) => {
-                s.status != ContainerStatus::Running
-                    && !s.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None))
-            }
-            Err(_) => true,
-        };
-        if let Ok(mut f) = std::fs::File::open(&path) {
-            let len = f.metadata()?.len();
-            if len < offset {
-                offset = 0; // rotated
-            }
-            f.seek(SeekFrom::Start(offset))?;
-            let mut reader = BufReader::new(f);
-            loop {
-                let n = reader.read_until(b'\n', &mut pending)?;
-                if n == 0 || !pending.ends_with(b"\n") {
-                    break;
-                }
-                offset += pending.len() as u64;
-                if let Some(r) = parse_line(&pending[..pending.len() - 1]).filter(|r| filter.keeps(r)) {
-                    print(&r, filter.timestamps)?;
-                }
-                pending.clear();
-            }
-            pending.clear();
-        }
-        if done || !store.container_dir(id).exists() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// Prints what is appended to the log of container `id` from byte
+/// `offset` until the container stops (`attach`, `start -a`).
+pub(crate) fn follow_from(store: &crate::store::Store, id: &str, offset: u64) -> anyhow::Result<()> {
+    let mut out = Printer::new(false);
+    crate::container::logs::follow_from(store, id, offset, &ReadOptions::default(), |r| {
+        out.print(r)?;
+        out.flush()
+    })?;
+    Ok(())
 }
 
 /// `--since`/`--until`: an RFC 3339 time, a Unix time in seconds, or a Go
@@ -231,6 +155,9 @@ mod tests {
         assert_eq!(parse_time("10m", now).unwrap(), now - chrono::Duration::minutes(10));
         assert_eq!(parse_time("2026-11-21T09:00:00Z", now).unwrap(), now - chrono::Duration::hours(1));
         assert_eq!(parse_time("1700000000", now).unwrap().timestamp(), 1_700_000_000);
+        let t = parse_time("1764999999.123456789", now).unwrap();
+        assert_eq!((t.timestamp(), t.timestamp_subsec_nanos()), (1_764_999_999, 123_456_789), "no f64 rounding");
+        assert_eq!(parse_time("1700000000.5", now).unwrap().timestamp_subsec_nanos(), 500_000_000);
         assert!(parse_time("yesterday", now).is_err());
     }
 }

@@ -7,6 +7,7 @@
 
 mod build;
 mod commit;
+mod compose;
 mod container;
 mod cp;
 mod df;
@@ -76,6 +77,8 @@ pub enum Command {
     Pull(pull::PullArgs),
     /// Create and run a new container from an image
     Run(run::RunArgs),
+    /// Define and run multi-container applications (the Compose Specification)
+    Compose(compose::ComposeArgs),
     /// List images
     Images(images::ImagesArgs),
     /// List containers
@@ -182,7 +185,9 @@ impl Command {
                 | Command::Exec(_)
                 | Command::Oci(_)
         ) || matches!(self, Command::Container(c) if c.starts_container_processes())
+            || matches!(self, Command::Compose(c) if c.command.starts_container_processes())
             || matches!(self, Command::Image(i) if i.starts_container_processes())
+            || matches!(self, Command::System(s) if s.starts_container_processes())
             || matches!(self, Command::Pod(p) if p.command.starts_container_processes())
             || matches!(self, Command::Kube(k) if k.command.starts_container_processes())
             || matches!(self, Command::Create(c) if c.in_pod())
@@ -309,6 +314,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Build(a) => build::run(&ctx, a),
         Command::Pull(a) => pull::run(&ctx, a),
         Command::Run(a) => run::run(&ctx, a),
+        Command::Compose(a) => compose::run(&ctx, a),
         Command::Images(a) => images::run(&ctx, a),
         Command::Ps(a) => ps::run(&ctx, a),
         Command::Rm(a) => rm::run(&ctx, a),
@@ -367,10 +373,20 @@ pub struct Context {
 
 impl Context {
     /// Opens the store and removes what killed rcon processes left in it
-    /// (see `container::cleanup`).
+    /// (`container::cleanup::sweep`: constant time in the number of
+    /// containers).
     pub fn store(&self) -> anyhow::Result<crate::store::Store> {
         let store = crate::store::Store::open(&self.root, &self.runroot)?;
         crate::container::cleanup::sweep(&store);
+        Ok(store)
+    }
+
+    /// [`Context::store`] with the sweep that also walks every container
+    /// directory (`container::cleanup::sweep_all`), for the commands that
+    /// read every container anyway (`ps`, `container prune`).
+    pub fn store_swept(&self) -> anyhow::Result<crate::store::Store> {
+        let store = crate::store::Store::open(&self.root, &self.runroot)?;
+        crate::container::cleanup::sweep_all(&store);
         Ok(store)
     }
 }

@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::format::template::Format;
-use crate::network::{self, Network, NetworkOptions, netlink::Netlink, networks};
+use crate::network::{self, NetworkOptions, netlink::Netlink, networks};
 use clap::{Args, Subcommand};
 use std::io::Write;
 
@@ -162,17 +162,7 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
                 &["driver", "id", "label", "label!", "name", "scope", "type", "dangling"],
             )
             .map_err(anyhow::Error::msg)?;
-            let mut nl = Netlink::open()?;
-            let default = networks::default_network(&mut nl)?;
-            let created = default.created;
-            let mut all: Vec<(Network, bool)> = vec![(default, true)];
-            all.extend(networks::user_networks(&store)?.into_iter().map(|n| (n, false)));
-            for (id, name, driver) in [("1", "host", "host"), ("2", "none", "null")] {
-                let mut n = all[0].0.clone();
-                (n.id, n.name, n.driver, n.created) = (id.repeat(64), name.into(), driver.into(), created);
-                all.push((n, true));
-            }
-            all.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            let mut all = networks::all(&store)?;
             let dangling = filters.dangling().map_err(anyhow::Error::msg)?;
             all.retain(|(n, builtin)| {
                 filters.driver_matches(&n.driver)
@@ -235,7 +225,7 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
             for name in &names {
                 match networks::find(&store, &mut nl, name) {
                     Ok(n) => {
-                        let doc = inspect(&store, &n);
+                        let doc = network::inspect_json(&store, &n);
                         docs.push((doc.clone(), doc));
                     }
                     Err(e) => {
@@ -275,41 +265,4 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
-}
-
-/// docker's `network inspect` document for one network.
-fn inspect(store: &crate::store::Store, n: &Network) -> serde_json::Value {
-    let mut containers = serde_json::Map::new();
-    for c in store.containers().unwrap_or_default() {
-        let Some(ep) = network::endpoint(store, &c.id) else { continue };
-        for a in ep.attachments.iter().filter(|a| a.network == n.name && a.ip.is_some()) {
-            containers.insert(
-                c.id.clone(),
-                serde_json::json!({
-                    "Name": c.name,
-                    "MacAddress": a.mac.clone().unwrap_or_default(),
-                    "IPv4Address": format!("{}/{}", a.ip.unwrap(), a.prefix),
-                    "IPv6Address": "",
-                }),
-            );
-        }
-    }
-    serde_json::json!({
-        "Name": n.name,
-        "Id": n.id,
-        "Created": n.created.to_rfc3339(),
-        "Scope": "local",
-        "Driver": n.driver,
-        "EnableIPv6": false,
-        "IPAM": {
-            "Driver": "default",
-            "Options": {},
-            "Config": [{"Subnet": format!("{}/{}", n.subnet, n.prefix), "Gateway": n.gateway.to_string()}],
-        },
-        "Internal": false,
-        "Attachable": false,
-        "Containers": containers,
-        "Options": {"com.docker.network.bridge.name": n.bridge},
-        "Labels": {},
-    })
 }

@@ -65,7 +65,7 @@ enum OciCommand {
         #[arg(default_value = "SIGTERM")]
         signal: String,
     },
-    /// Delete a stopped container (--force: kill a running one first)
+    /// Delete a stopped container (--force: kill a created or running one first)
     Delete {
         /// Kill the container if it is running
         #[arg(long, short = 'f')]

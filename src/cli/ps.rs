@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::format::template::Format;
-use crate::format::{Table, ago, ellipsis, human_duration, human_size};
+use crate::format::{Table, ago, ellipsis, human_size};
 use crate::store::{ContainerQuery, ContainerRow, ContainerState, ContainerStatus, MountPoint, Store};
 use chrono::{DateTime, Utc};
 use clap::Args;
@@ -61,9 +61,9 @@ const HEADERS: [(&str, &str); 14] = [
 
 /// Lists containers.
 pub fn run(ctx: &Context, a: PsArgs) -> anyhow::Result<i32> {
-    let store = ctx.store()?;
+    let store = ctx.store_swept()?;
     let now = Utc::now();
-    let filters = Filters::parse(&a.filter)?;
+    let filters = crate::container::list::Filters::parse(&a.filter)?;
     let format = a.format.as_deref().map(Format::parse).transpose()?;
     let last = if a.latest { Some(1) } else { a.last };
     let mut selected = Vec::new();
@@ -165,20 +165,25 @@ impl Row {
         trunc: bool,
         size: bool,
     ) -> Row {
-        let command = display_command(&c.command);
+        let command = crate::container::list::display_command(&c.command);
         Row {
             id: if trunc { c.id[..12].to_string() } else { c.id.clone() },
             image: c.image.clone(),
             command: if trunc { ellipsis(&command, 20) } else { command },
             created_at: crate::format::go_time(c.created),
             running_for: ago(c.created, now),
-            ports: crate::network::ports_column(store, &c.id),
+            // Ports are published only while the container runs.
+            ports: if s.status == ContainerStatus::Running {
+                crate::network::ports_column(store, &c.id)
+            } else {
+                String::new()
+            },
             state: if c.problem.is_some() { "dead" } else { crate::container::inspect::status_word(s) },
             status: match &c.problem {
                 // docker's `Dead` state word for a container it cannot use.
                 Some(_) if trunc => "Dead (damaged record)".to_string(),
                 Some(p) => format!("Dead (damaged record: {p})"),
-                None => status(s, now),
+                None => crate::container::list::status(s, now),
             },
             size: if size {
                 format!("{} (virtual {})", human_size(upper_size(store, &c.id)), image_size(store, c))
@@ -229,94 +234,4 @@ fn upper_size(store: &Store, id: &str) -> u64 {
 fn image_size(store: &Store, c: &ContainerRow) -> String {
     let size: u64 = c.layers.iter().filter_map(|l| store.layer(l).ok().flatten()).map(|l| l.size).sum();
     human_size(size)
-}
-
-/// `--filter` values: the same key ORs, different keys AND (docker's rule).
-struct Filters(Vec<(String, String)>);
-
-impl Filters {
-    fn parse(raw: &[String]) -> anyhow::Result<Filters> {
-        let mut out = Vec::new();
-        for f in raw {
-            let (k, v) =
-                f.split_once('=').ok_or_else(|| anyhow::anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
-            if !["id", "name", "label", "status", "ancestor", "exited", "health"].contains(&k) {
-                anyhow::bail!("invalid filter '{k}'");
-            }
-            out.push((k.to_string(), v.to_string()));
-        }
-        Ok(Filters(out))
-    }
-
-    /// The conditions SQL can evaluate (`name`, `id`); [`Filters::matches`]
-    /// checks all of them again.
-    fn query(&self) -> ContainerQuery {
-        let values = |key: &str| self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect();
-        ContainerQuery { name_contains: values("name"), id_prefixes: values("id"), ..Default::default() }
-    }
-
-    fn has(&self, key: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == key)
-    }
-
-    fn matches(&self, store: &Store, c: &ContainerRow, s: &ContainerState) -> bool {
-        let keys: std::collections::BTreeSet<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();
-        keys.into_iter().all(|key| {
-            self.0.iter().filter(|(k, _)| k == key).any(|(_, v)| match key {
-                "id" => c.id.starts_with(v.as_str()),
-                "name" => c.name.contains(v.as_str()),
-                "label" => match v.split_once('=') {
-                    Some((lk, lv)) => c.labels.get(lk).is_some_and(|x| x == lv),
-                    None => c.labels.contains_key(v.as_str()),
-                },
-                "status" => crate::container::inspect::status_word(s) == v,
-                "exited" => s.status == ContainerStatus::Exited && s.exit_code.is_some_and(|e| e.to_string() == *v),
-                "health" => s.health.as_ref().map_or("none", |h| h.status.as_str()) == v,
-                "ancestor" => ancestor_matches(store, c, v),
-                _ => false,
-            })
-        })
-    }
-}
-
-/// `ancestor=IMAGE`: the container's image by reference (as given or
-/// normalized) or ID prefix.
-fn ancestor_matches(store: &Store, c: &ContainerRow, v: &str) -> bool {
-    if c.image == v || c.image_id.hex().starts_with(v.trim_start_matches("sha256:")) {
-        return true;
-    }
-    let normalized = crate::reference::Reference::parse(v).ok().map(|r| r.to_string());
-    store.find_image(v, normalized.as_deref()).ok().flatten().is_some_and(|i| i.id == c.image_id)
-}
-
-/// The COMMAND column as docker builds it: arguments containing a space
-/// are wrapped in single quotes (`sh -c 'exit 3'`).
-pub fn display_command(argv: &[String]) -> String {
-    let quoted: Vec<String> = argv
-        .iter()
-        .enumerate()
-        .map(|(i, a)| if i > 0 && a.contains(' ') { format!("'{a}'") } else { a.clone() })
-        .collect();
-    quoted.join(" ")
-}
-
-/// docker's STATUS column: "Created", "Up 3 seconds", "Exited (0) 5 seconds ago".
-pub fn status(state: &ContainerState, now: DateTime<Utc>) -> String {
-    match state.status {
-        ContainerStatus::Created => "Created".into(),
-        ContainerStatus::Running => {
-            let since = state.started_at.unwrap_or(now);
-            let up = format!("Up {}", human_duration((now - since).num_milliseconds() as f64 / 1000.0));
-            let paused = if state.paused { " (Paused)" } else { "" };
-            match state.health.as_ref().map(|h| h.status.as_str()) {
-                Some("starting") => format!("{up} (health: starting){paused}"),
-                Some(h) => format!("{up} ({h}){paused}"),
-                None => format!("{up}{paused}"),
-            }
-        }
-        ContainerStatus::Exited => match state.finished_at {
-            Some(t) => format!("Exited ({}) {}", state.exit_code.unwrap_or(0), ago(t, now)),
-            None => format!("Exited ({})", state.exit_code.unwrap_or(0)),
-        },
-    }
 }

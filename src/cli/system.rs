@@ -1,4 +1,5 @@
-//! `rcon system SUBCOMMAND`: df, events, info, prune, and `check [--repair]` of the store.
+//! `rcon system SUBCOMMAND`: df, events, info, prune, `check [--repair]` of
+//! the store, and `service` (the Docker Engine API, [`crate::api`]).
 
 use super::Context;
 use clap::{Args, Subcommand};
@@ -23,6 +24,25 @@ enum SystemCommand {
     Info(super::info::InfoArgs),
     /// Remove unused data
     Prune(super::df::SystemPruneArgs),
+    /// Serve the Docker Engine API (for docker clients) until idle
+    Service(ServiceArgs),
+}
+
+/// Flags of `rcon system service`.
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    /// Exit after this many seconds without a request or an open stream (0: never)
+    #[arg(short, long, value_name = "SECONDS", default_value_t = 5)]
+    time: u64,
+    /// Serve on a TCP address that is not loopback (whoever reaches the API is root on this host)
+    #[arg(long)]
+    allow_remote: bool,
+    /// Group allowed to use the unix socket (mode 0660; default: root only)
+    #[arg(long, value_name = "NAME")]
+    group: Option<String>,
+    /// Where to listen: unix:///PATH or tcp://HOST:PORT (ignored under socket activation)
+    #[arg(value_name = "URI", default_value = crate::api::DEFAULT_URI)]
+    uri: String,
 }
 
 /// Flags of `rcon system check`.
@@ -41,6 +61,17 @@ pub fn run(ctx: &Context, a: SystemArgs) -> anyhow::Result<i32> {
         SystemCommand::Info(a) => super::info::info(ctx, a),
         SystemCommand::Df(a) => super::df::df(ctx, a),
         SystemCommand::Prune(a) => super::df::system_prune(ctx, a),
+        SystemCommand::Service(a) => {
+            crate::api::serve(crate::api::ServeOptions {
+                uri: a.uri,
+                idle: (a.time > 0).then(|| std::time::Duration::from_secs(a.time)),
+                allow_remote: a.allow_remote,
+                group: a.group,
+                root: ctx.root.clone(),
+                runroot: ctx.runroot.clone(),
+            })?;
+            Ok(0)
+        }
     }
 }
 
@@ -61,4 +92,12 @@ fn check(ctx: &Context, a: CheckArgs) -> anyhow::Result<i32> {
         (n, _) => writeln!(out, "{n} problems found; `rcon system check --repair` repairs what it can")?,
     }
     Ok(if left == 0 { 0 } else { 1 })
+}
+
+impl SystemArgs {
+    /// `system service` starts containers' processes (through fresh rcon
+    /// processes that inherit its read-only view of the binary).
+    pub fn starts_container_processes(&self) -> bool {
+        matches!(self.command, SystemCommand::Service(_))
+    }
 }

@@ -11,8 +11,10 @@
 //!   `create` or `rm` left, invisible to every command: removed);
 //! - every container lock file in the run root belongs to a container
 //!   (else removed);
-//! - the image index is readable and every image's config blob and layers
-//!   exist (not repairable here: pull the image again);
+//! - every image row of the database is readable (else removed: pull the
+//!   image again), an `images.json` the migration could not read is
+//!   reported (removed), and every image's config blob and layers exist
+//!   (not repairable here: pull the image again);
 //! - `tmp/` entries of dead rcon processes (removed).
 //!
 //! Name claims cannot be orphaned: a name is a column of its container's
@@ -34,6 +36,9 @@ pub struct Finding {
 /// store cannot be read at all (the database cannot be opened).
 pub fn check(store: &Store, repair: bool) -> anyhow::Result<Vec<Finding>> {
     let mut out = Vec::new();
+    // What killed rcon processes left and their owners' death shows is
+    // removed without a finding (every command does this for its part).
+    super::cleanup::sweep_all(store);
     for p in store.db_integrity_check()? {
         out.push(Finding { problem: format!("store database {}: {p}", store.db_path().display()), repaired: false });
     }
@@ -127,6 +132,44 @@ pub fn check(store: &Store, repair: bool) -> anyhow::Result<Vec<Finding>> {
                 }
             }
         }
+    }
+    match store.damaged_images() {
+        Err(e) => out.push(Finding { problem: format!("image index: {e}"), repaired: false }),
+        Ok(damaged) => {
+            for d in damaged {
+                let mut f = Finding {
+                    problem: format!(
+                        "image {} in {}: {}; pull or build it again",
+                        d.id,
+                        store.db_path().display(),
+                        d.problem
+                    ),
+                    repaired: false,
+                };
+                if repair {
+                    match store.remove_image_row(&d.id) {
+                        Ok(_) => f.repaired = true,
+                        Err(e) => f.problem.push_str(&format!("; cannot remove it: {e}")),
+                    }
+                }
+                out.push(f);
+            }
+        }
+    }
+    // What the migration to the database could not read of `images.json`.
+    let aside = store.root().join("images.json.damaged");
+    if aside.exists() {
+        let mut f = Finding {
+            problem: format!(
+                "image index {} could not be read when the store moved to its database: its images are lost, pull or build them again",
+                aside.display()
+            ),
+            repaired: false,
+        };
+        if repair {
+            f.repaired = std::fs::remove_file(&aside).is_ok();
+        }
+        out.push(f);
     }
     if repair {
         store.clean_tmp();

@@ -1,21 +1,19 @@
 //! Leftovers of rcon processes that died before they finished (kill -9,
 //! the OOM killer, a full disk), and their removal by the next command
-//! that touches the store ([`sweep`]; `system prune` and `system check
-//! --repair` can call it too).
+//! that touches the store ([`sweep`], in time independent of the number
+//! of containers; [`sweep_all`] from `ps`, `system prune` and `system
+//! check`).
 //!
 //! What a dead rcon can leave, and how each is recognised:
 //!
 //! - a container whose creation it did not finish (no /etc files or
 //!   network endpoint yet), which could not start;
 //! - a container it created or ran with `--rm` (`run --rm`, a build step's
-//!   `rcon-build-*` container): the container's directory holds an `owner`
-//!   file naming the process responsible for finishing it (pid and start
-//!   time, [`claim`]); when that process is gone and the container is not
-//!   running, nobody will remove it, so the sweep does;
+//!   `rcon-build-*` container);
 //! - a container directory without a row in the store's database (the
 //!   creating rcon died or hit a full disk before inserting it), which no
-//!   command lists: removed once its owner is gone. A directory whose
-//!   container has a row is never removed as incomplete;
+//!   command lists. A directory whose container has a row is never
+//!   removed as incomplete;
 //! - staging under `tmp/` (half-pulled layers, a build step's upper
 //!   directory, ADD downloads): entries carry their writer's pid
 //!   ([`Store::clean_tmp`]);
@@ -25,15 +23,34 @@
 //!   ([`record_cgroups`]) and removed with the container
 //!   ([`remove_cgroups`]).
 //!
+//! The first three are found through owner files: `<root>/owners/<id>`
+//! names the process responsible for finishing container `id` (pid and
+//! start time, [`claim`]), written before the container's directory
+//! exists and removed when that process hands the container over
+//! ([`release`]). A killed process leaves its owner file behind, so the
+//! next command finds every unfinished container by listing `owners/`
+//! (as many entries as operations in flight and `--rm` containers
+//! running, whatever the number of containers) and checking whether each
+//! owner lives. [`sweep_all`] also walks `containers/` and the run root,
+//! for what rcon before owner files left (an `owner` file inside the
+//! container's directory, or none) and for stale lock files; it runs
+//! once when a store gets its `owners/` directory, and from `ps`,
+//! `system prune` and `system check`.
+//!
 //! Everything here is best effort and never touches what a live process
 //! owns. This module must not start processes.
 
 use crate::store::{ContainerStatus, Store, StoreError, process_alive, process_start_time};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// The file in a container's directory naming the process that is to
-/// finish it: `<pid> <start time in clock ticks>`.
-const OWNER_FILE: &str = "owner";
+/// The directory under the store root that holds one owner file per
+/// container some process is still to finish: `<pid> <start time in clock
+/// ticks>[ complete]`.
+const OWNERS_DIR: &str = "owners";
+
+/// Where rcon before `owners/` kept the owner file: in the container's
+/// directory (still read, for stores it left).
+const LEGACY_OWNER_FILE: &str = "owner";
 
 /// The file in a container's directory listing its cgroup directories.
 const CGROUP_FILE: &str = "cgroup";
@@ -49,33 +66,55 @@ pub struct Swept {
     pub locks: usize,
 }
 
-/// Makes this process the owner of container `id` (before its record is
-/// written: creates the container's directory). Errors: the directory or
-/// file cannot be written (a full disk).
+/// `<root>/owners/`.
+fn owners_dir(store: &Store) -> PathBuf {
+    store.root().join(OWNERS_DIR)
+}
+
+/// `<root>/owners/<id>`.
+fn owner_path(store: &Store, id: &str) -> PathBuf {
+    owners_dir(store).join(id)
+}
+
+/// Makes this process the owner of container `id` and creates the
+/// container's directory (before its record is written). Call again
+/// after anything removed the directory (a retried create). Errors: the
+/// directory or file cannot be written (a full disk).
 pub fn claim(store: &Store, id: &str) -> std::io::Result<()> {
-    let dir = store.container_dir(id);
     let text = owner_text(std::process::id() as i32);
-    // A concurrent sweep may remove an ownerless directory between the
-    // mkdir and the write: try again.
-    let mut last = None;
-    for _ in 0..3 {
-        std::fs::create_dir_all(&dir)?;
-        match std::fs::write(dir.join(OWNER_FILE), &text) {
-            Ok(()) => return Ok(()),
-            Err(e) => last = Some(e),
+    let path = owner_path(store, id);
+    if let Err(e) = write_owner(store, id, &text) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            return Err(e);
         }
+        std::fs::create_dir_all(owners_dir(store))?;
+        write_owner(store, id, &text)?;
     }
-    // The directory is new and this process's alone (a random ID).
-    let _ = std::fs::remove_dir_all(&dir);
-    Err(last.expect("the loop ran"))
+    // The owner file exists before the directory: a sweep never sees the
+    // directory of a live create without its owner.
+    if let Err(e) = std::fs::create_dir_all(store.container_dir(id)) {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Replaces the owner file of container `id` atomically (a temporary file
+/// beside it, then rename): a concurrent sweep reads the old or the new
+/// owner, never an empty file that it would take for a dead one.
+fn write_owner(store: &Store, id: &str, text: &str) -> std::io::Result<()> {
+    let tmp = owners_dir(store).join(format!(".{id}.{}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, owner_path(store, id)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// Makes process `pid` (a container's monitor) the owner of container
 /// `id`, if the container still exists.
 pub fn claim_for(store: &Store, id: &str, pid: i32) {
-    let dir = store.container_dir(id);
-    if dir.join("config.json").exists() {
-        let _ = std::fs::write(dir.join(OWNER_FILE), format!("{} complete\n", owner_text(pid).trim_end()));
+    if store.container_dir(id).join("config.json").exists() {
+        let _ = write_owner(store, id, &format!("{} complete\n", owner_text(pid).trim_end()));
     }
 }
 
@@ -89,16 +128,16 @@ fn owner_text(pid: i32) -> String {
 /// container is kept as `Created` (unless `--rm`); before this, a dead
 /// owner's container is removed as half-made.
 pub fn mark_complete(store: &Store, id: &str) {
-    let path = store.container_dir(id).join(OWNER_FILE);
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let _ = std::fs::write(&path, format!("{} complete\n", text.trim_end()));
+    if let Ok(text) = std::fs::read_to_string(owner_path(store, id)) {
+        let _ = write_owner(store, id, &format!("{} complete\n", text.trim_end()));
     }
 }
 
 /// Gives up ownership of container `id` (a `Created` container handed to
-/// the user, or a container whose end was recorded).
+/// the user, a container whose end was recorded, or one removed).
 pub fn release(store: &Store, id: &str) {
-    let _ = std::fs::remove_file(store.container_dir(id).join(OWNER_FILE));
+    let _ = std::fs::remove_file(owner_path(store, id));
+    let _ = std::fs::remove_file(store.container_dir(id).join(LEGACY_OWNER_FILE));
 }
 
 /// What an owner file says.
@@ -110,19 +149,21 @@ struct Owner {
     complete: bool,
 }
 
-/// The owner of the container in `dir`; `None` without an owner file.
-fn owner(dir: &Path) -> Option<Owner> {
-    let text = std::fs::read_to_string(dir.join(OWNER_FILE)).ok()?;
+/// The owner of container `id`; `None` without an owner file.
+fn owner(store: &Store, id: &str) -> Option<Owner> {
+    let text = std::fs::read_to_string(owner_path(store, id))
+        .or_else(|_| std::fs::read_to_string(store.container_dir(id).join(LEGACY_OWNER_FILE)))
+        .ok()?;
     let mut f = text.split_whitespace();
     let pid = f.next().and_then(|p| p.parse::<i32>().ok()).unwrap_or(0);
     let start = f.next().and_then(|s| s.parse::<u64>().ok()).filter(|s| *s != 0);
     Some(Owner { dead: pid <= 0 || !process_alive(pid, start), complete: f.next() == Some("complete") })
 }
 
-/// `Some(true)` when `dir` has an owner file and its process is gone,
-/// `Some(false)` when the owner lives, `None` without an owner file.
-fn owner_dead(dir: &Path) -> Option<bool> {
-    owner(dir).map(|o| o.dead)
+/// `Some(true)` when container `id` has an owner file and its process is
+/// gone, `Some(false)` when the owner lives, `None` without an owner file.
+fn owner_dead(store: &Store, id: &str) -> Option<bool> {
+    owner(store, id).map(|o| o.dead)
 }
 
 /// Records the cgroup directories of container `id` (one per line in its
@@ -163,83 +204,165 @@ pub fn remove_cgroups(store: &Store, id: &str) {
 }
 
 /// Removes what dead rcon processes left (see the module docs) and returns
-/// what it removed. Cheap when there is nothing to do: one directory
-/// listing of `tmp/`, `containers/` and the run root, one query of the
-/// database's rows, and a `stat` per container.
+/// what it removed: the containers of dead owners and `tmp/` entries of
+/// dead writers. Costs one listing of `owners/` and of `tmp/` and a
+/// `/proc` read per entry, whatever the number of containers. On a store
+/// without `owners/` (made by an older rcon, or new) it runs [`sweep_all`]
+/// once.
 pub fn sweep(store: &Store) -> Swept {
+    store.clean_tmp();
+    let entries = match std::fs::read_dir(owners_dir(store)) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let out = sweep_full(store, true);
+            let _ = std::fs::create_dir_all(owners_dir(store));
+            return out;
+        }
+        Err(_) => return Swept::default(),
+    };
+    let mut out = Swept::default();
+    for entry in entries.flatten() {
+        let Some(id) = entry.file_name().to_str().map(str::to_string) else { continue };
+        if let Some(pid) = id.strip_prefix('.').and_then(|t| t.rsplit_once('.')).and_then(|(_, p)| p.parse().ok()) {
+            // A temporary owner file of a writer killed before its rename.
+            if !process_alive(pid, None) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+            continue;
+        }
+        if !is_id(&id) || owner_dead(store, &id) != Some(true) {
+            continue;
+        }
+        let has_row = match store.container_state(&id) {
+            Ok(_) => true,
+            Err(StoreError::NoSuchContainer(_)) => false,
+            Err(_) => continue, // the database cannot be read: take nothing for incomplete
+        };
+        settle(store, &id, has_row, &mut out);
+    }
+    report(&out);
+    out
+}
+
+/// [`sweep`], and also every container directory without a row whose
+/// owner is dead or unknown (left by rcon before owner files) and every
+/// stale lock file: one listing of `containers/` and of the run root and
+/// one query of the containers' IDs.
+pub fn sweep_all(store: &Store) -> Swept {
+    sweep_full(store, false)
+}
+
+/// [`sweep_all`]; with `legacy`, also the owner files of rcon before
+/// `owners/` in the directories of containers that have a row (one open
+/// per container: done once per store).
+fn sweep_full(store: &Store, legacy: bool) -> Swept {
     let mut out = Swept::default();
     store.clean_tmp();
     // A container is complete once it has a row; without the rows (the
     // database cannot be read), nothing is taken for incomplete.
-    let Ok(rows) = store.list_containers(&Default::default()) else { return out };
-    let with_row: std::collections::HashSet<String> = rows.into_iter().map(|r| r.id).collect();
-    let Ok(entries) = std::fs::read_dir(store.containers_dir()) else { return out };
-    for entry in entries.flatten() {
-        let dir = entry.path();
-        let Some(id) = entry.file_name().to_str().map(str::to_string) else { continue };
-        let complete = with_row.contains(&id);
-        match owner_dead(&dir) {
+    let Ok(with_row) = store.container_ids() else { return out };
+    let mut ids: std::collections::BTreeSet<String> = std::fs::read_dir(store.containers_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    let owned: std::collections::HashSet<String> = std::fs::read_dir(owners_dir(store))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    ids.extend(owned.iter().cloned());
+    for id in ids {
+        let has_row = with_row.contains(&id);
+        if has_row && !legacy && !owned.contains(&id) {
+            continue; // a container nobody is finishing
+        }
+        match owner_dead(store, &id) {
             Some(true) => {}
             // An ownerless directory without a row: the creator died
-            // before it claimed it (older rcon) — removed below, under the lock.
-            None if !complete => {}
+            // before it claimed it (older rcon) — removed, under the lock.
+            None if !has_row => {}
             _ => continue,
         }
-        if !complete {
-            // A create holds the container's lock until its row is in:
-            // under it, check again that there is no row and no live owner.
-            let Ok(_lock) = store.lock_container(&id) else { continue };
-            if matches!(store.container_state(&id), Err(StoreError::NoSuchContainer(_)))
-                && owner_dead(&dir) != Some(false)
-            {
-                remove_cgroups(store, &id);
+        settle(store, &id, has_row, &mut out);
+    }
+    out.locks = remove_stale_locks(store, &with_row);
+    report(&out);
+    out
+}
+
+fn report(out: &Swept) {
+    if *out != Swept::default() {
+        crate::debug!("removed leftovers of dead rcon processes: {out:?}");
+    }
+}
+
+/// 64 lowercase hex digits.
+fn is_id(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Finishes container `id` whose owner is dead (or, without a row, unknown):
+/// removes it when it is half-made, a `--rm` container or a directory
+/// without a row, else keeps it and drops the owner file.
+fn settle(store: &Store, id: &str, has_row: bool, out: &mut Swept) {
+    let dir = store.container_dir(id);
+    if !has_row {
+        // A create holds the container's lock until its row is in:
+        // under it, check again that there is no row and no live owner.
+        let Ok(_lock) = store.lock_container(id) else { return };
+        if matches!(store.container_state(id), Err(StoreError::NoSuchContainer(_)))
+            && owner_dead(store, id) != Some(false)
+        {
+            if dir.exists() {
+                remove_cgroups(store, id);
                 let trash =
                     store.tmp_dir().join(format!("trash-{}-{}", std::process::id(), crate::util::random_hex(8)));
                 if std::fs::rename(&dir, &trash).is_ok() && std::fs::remove_dir_all(&trash).is_ok() {
                     out.incomplete.push(dir);
                 }
             }
-            continue;
+            release(store, id);
+            store.forget_container_lock(id);
         }
-        let Ok(_lock) = store.lock_container(&id) else { continue };
-        let (Ok(record), Ok(state)) = (store.find_container(&id), store.container_state(&id)) else { continue };
-        if record.id != id {
-            continue;
-        }
-        if state.status == ContainerStatus::Running {
-            continue; // Its init outlived its runner: `stop`, `kill` or `rm -f` ends it.
-        }
-        let half_made = state.status == ContainerStatus::Created && owner(&dir).is_some_and(|o| !o.complete);
-        if record.auto_remove || half_made {
-            if let Err(e) = crate::network::detach(store, &id) {
-                crate::debug!("container {}: network teardown: {e}", &id[..12]);
-            }
-            remove_cgroups(store, &id);
-            if store.remove_container(&id).is_ok() {
-                crate::volume::remove_anonymous(store, &record);
-                out.containers.push(id);
-            }
-        } else {
-            release(store, &id);
-        }
+        return;
     }
-    out.locks = remove_stale_locks(store);
-    if out != Swept::default() {
-        crate::debug!("removed leftovers of dead rcon processes: {out:?}");
+    let Ok(_lock) = store.lock_container(id) else { return };
+    let (Ok(record), Ok(state)) = (store.find_container(id), store.container_state(id)) else { return };
+    if record.id != id {
+        return;
     }
-    out
+    if state.status == ContainerStatus::Running {
+        return; // Its init outlived its runner: `stop`, `kill` or `rm -f` ends it.
+    }
+    let half_made = state.status == ContainerStatus::Created && owner(store, id).is_some_and(|o| !o.complete);
+    if record.auto_remove || half_made {
+        if let Err(e) = crate::network::detach(store, id) {
+            crate::debug!("container {}: network teardown: {e}", &id[..12]);
+        }
+        remove_cgroups(store, id);
+        if store.remove_container(id).is_ok() {
+            crate::volume::remove_anonymous(store, &record);
+            release(store, id);
+            out.containers.push(id.to_string());
+        }
+    } else {
+        release(store, id);
+    }
 }
 
 /// Removes `<run root>/<id>.lock` files whose container no longer exists
 /// (a monitor or runner that recorded a container's end after `rm -f`
 /// removed it recreates the lock file). Returns how many.
-fn remove_stale_locks(store: &Store) -> usize {
+fn remove_stale_locks(store: &Store, with_row: &std::collections::HashSet<String>) -> usize {
     let Ok(entries) = std::fs::read_dir(store.run_root()) else { return 0 };
     let mut n = 0;
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".lock")) else { continue };
-        if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) || store.container_dir(id).exists() {
+        if !is_id(id) || with_row.contains(id) || store.container_dir(id).exists() {
             continue;
         }
         if std::fs::remove_file(entry.path()).is_ok() {

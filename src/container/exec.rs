@@ -78,11 +78,19 @@ pub fn exec(store: &Store, opts: &ExecOptions) -> anyhow::Result<i32> {
         req.stdout = Some(null()?);
         req.stderr = Some(null()?);
     } else if opts.tty {
-        let pty = nix::pty::openpty(None, None).context("cannot allocate a pseudo-terminal")?;
-        req.stdin = Some(pty.slave.try_clone()?);
-        req.stdout = Some(pty.slave.try_clone()?);
-        req.stderr = Some(pty.slave);
-        master = Some(pty.master);
+        // From the container's own devpts, so that its /dev/pts has it;
+        // the host's where the container has none.
+        let (m, slave) = match crate::runtime::tty::open_pty_in(pid) {
+            Ok(pair) => pair,
+            Err(_) => {
+                let pty = nix::pty::openpty(None, None).context("cannot allocate a pseudo-terminal")?;
+                (pty.master, pty.slave)
+            }
+        };
+        req.stdin = Some(slave.try_clone()?);
+        req.stdout = Some(slave.try_clone()?);
+        req.stderr = Some(slave);
+        master = Some(m);
     } else if opts.interactive {
         req.stdin = Some(dup(std::io::stdin().as_fd())?);
     }

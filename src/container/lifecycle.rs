@@ -255,6 +255,93 @@ pub fn wait(store: &Store, name: &str) -> anyhow::Result<i32> {
     }
 }
 
+/// `rcon pause` (`frozen`) and `unpause`: the cgroup freezer, on the
+/// container's own cgroup only (never one it shares with other processes).
+/// Errors: not running, already (un)paused, no cgroup of its own.
+pub fn pause(store: &Store, name: &str, frozen: bool) -> anyhow::Result<()> {
+    let record = store.find_container(name)?;
+    let state = store.container_state(&record.id)?;
+    let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) else {
+        bail!("container {name} is not running");
+    };
+    if state.paused == frozen {
+        let how = if frozen { "already" } else { "not" };
+        return Err(crate::util::DaemonError(format!("Container {} is {how} paused", record.id)).into());
+    }
+    let cg = crate::runtime::cgroups::process::ProcessCgroups::of(pid)?;
+    let own = cg.freezer_dir().is_some_and(|d| d.to_string_lossy().contains(&record.id));
+    if !own {
+        bail!("container {name} has no cgroup of its own to freeze");
+    }
+    cg.set_frozen(frozen)
+        .with_context(|| format!("cannot {} container {name}", if frozen { "pause" } else { "unpause" }))?;
+    store.update_container_state(&record.id, |s| s.paused = frozen)?;
+    events::container(store, if frozen { "pause" } else { "unpause" }, &record, &[]);
+    Ok(())
+}
+
+/// `rcon top`: the host's `ps ARGS` (default `-ef`) limited to the
+/// container's processes, as docker does it. Returns the titles and the
+/// container's rows (see [`ps_rows`]). Errors: not running, `ps` missing or
+/// failing.
+pub fn top(store: &Store, name: &str, ps_args: &[String]) -> anyhow::Result<PsTable> {
+    let record = store.find_container(name)?;
+    let state = store.container_state(&record.id)?;
+    let (ContainerStatus::Running, Some(init)) = (state.status, state.pid) else {
+        bail!("container {name} is not running");
+    };
+    ps_rows(&namespace_pids(init)?, ps_args)
+}
+
+/// `ps` output split as docker's daemon splits it: the header's titles, and
+/// one row of cells per process.
+pub type PsTable = (Vec<String>, Vec<Vec<String>>);
+
+/// The host's `ps ARGS` (default `-ef`) limited to the processes `pids`,
+/// split as docker's daemon does: the header's words are the titles, each
+/// line is cut at whitespace into as many cells, the last cell taking the
+/// rest of the line (`CMD` with its arguments). Errors: `ps` missing or
+/// failing, no PID column.
+pub fn ps_rows(pids: &[i32], ps_args: &[String]) -> anyhow::Result<PsTable> {
+    let args = if ps_args.is_empty() { vec!["-ef".to_string()] } else { ps_args.to_vec() };
+    let out = std::process::Command::new("ps")
+        .args(&args)
+        .output()
+        .context("cannot run ps(1) (Debian package procps): rcon top needs it")?;
+    if !out.status.success() {
+        bail!("ps {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let titles: Vec<String> = lines.next().unwrap_or_default().split_whitespace().map(str::to_string).collect();
+    let pid_col = titles.iter().position(|h| h == "PID").context("ps output has no PID column")?;
+    let mut rows = Vec::new();
+    for line in lines {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.get(pid_col).and_then(|p| p.parse::<i32>().ok()).is_some_and(|p| pids.contains(&p)) {
+            let split = fields.len().min(titles.len() - 1);
+            let mut row: Vec<String> = fields[..split].iter().map(|f| f.to_string()).collect();
+            row.push(fields[split..].join(" "));
+            rows.push(row);
+        }
+    }
+    Ok((titles, rows))
+}
+
+/// Host pids of every process in the PID namespace of `init`.
+pub fn namespace_pids(init: i32) -> anyhow::Result<Vec<i32>> {
+    let ns = std::fs::read_link(format!("/proc/{init}/ns/pid")).context("cannot read the container's PID namespace")?;
+    let mut pids = Vec::new();
+    for e in std::fs::read_dir("/proc")?.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        if std::fs::read_link(format!("/proc/{pid}/ns/pid")).is_ok_and(|l| l == ns) {
+            pids.push(pid);
+        }
+    }
+    pids.sort_unstable();
+    Ok(pids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

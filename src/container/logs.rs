@@ -384,6 +384,141 @@ pub fn read_all(path: &Path) -> std::io::Result<Vec<Record>> {
     Ok(out)
 }
 
+/// Which records [`read`] passes on (`rcon logs` and `GET
+/// /containers/{id}/logs`).
+#[derive(Debug, Default, Clone)]
+pub struct ReadOptions {
+    /// Only records at or after this time (`--since`).
+    pub since: Option<DateTime<Utc>>,
+    /// Only records before this time (`--until`).
+    pub until: Option<DateTime<Utc>>,
+    /// Only the last N lines (`--tail`); `None`: all.
+    pub tail: Option<usize>,
+    /// Then what is appended, until the container is no longer running
+    /// and its monitor has written everything (`--follow`).
+    pub follow: bool,
+}
+
+impl ReadOptions {
+    /// True when `r` is within `since`/`until`.
+    pub fn keeps(&self, r: &Record) -> bool {
+        self.since.is_none_or(|s| r.time >= s) && self.until.is_none_or(|u| r.time < u)
+    }
+}
+
+/// Calls `f` with the records of container `id`'s log that `opts` selects,
+/// oldest first; with `follow`, keeps calling it as the log grows until the
+/// container has stopped (or is removed). Memory does not grow with the
+/// log. Errors: a log file cannot be read, or `f` failed (a reader that went
+/// away: the caller stops).
+pub fn read(
+    store: &crate::store::Store,
+    id: &str,
+    opts: &ReadOptions,
+    mut f: impl FnMut(&Record) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let path = store.container_dir(id).join("ctr.log");
+    if opts.follow && opts.tail.is_none() {
+        return follow_from(store, id, 0, opts, f);
+    }
+    let files = log_files(&path);
+    let from = match opts.tail {
+        Some(n) => tail_start(&files, n, |r| opts.keeps(r))?,
+        None => (0, 0),
+    };
+    // The end now, before reading: what comes after is followed.
+    let end = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    for_each_record(&files, from, |r| if opts.keeps(&r) { f(&r) } else { Ok(()) })?;
+    if opts.follow {
+        follow_from(store, id, end, opts, f)?;
+    }
+    Ok(())
+}
+
+/// Follows the log of container `id` from byte `offset` of its current
+/// file, calling `f` with each record `opts` keeps, until the container is
+/// no longer running and its monitor is gone (so everything it wrote has
+/// been read), or the container is removed. The file is held open from the
+/// start (and created empty when the container has not started yet, as the
+/// monitor appends to it), so what a `--rm` container wrote is read even
+/// after its directory is removed. Follows rotations. Polls every 50 ms.
+pub fn follow_from(
+    store: &crate::store::Store,
+    id: &str,
+    offset: u64,
+    opts: &ReadOptions,
+    f: impl FnMut(&Record) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    follow_until(store, id, offset, opts, |s| s.is_none_or(stopped), f)
+}
+
+/// True when the container does not run and its monitor is gone (so it
+/// has written everything).
+pub fn stopped(s: &crate::store::ContainerState) -> bool {
+    s.status != crate::store::ContainerStatus::Running
+        && !s.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None))
+}
+
+/// [`follow_from`] until `done` says so: it gets the container's state
+/// before each read (`None` once the container is removed), and the
+/// records read after that are still passed on before returning.
+pub fn follow_until(
+    store: &crate::store::Store,
+    id: &str,
+    mut offset: u64,
+    opts: &ReadOptions,
+    mut done: impl FnMut(Option<&crate::store::ContainerState>) -> bool,
+    mut f: impl FnMut(&Record) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    use std::os::unix::fs::MetadataExt;
+    let path = store.container_dir(id).join("ctr.log");
+    let mut file = OpenOptions::new().read(true).append(true).create(true).open(&path).ok();
+    let mut pending = Vec::new();
+    loop {
+        // Read what the state says before reading the file, so that output
+        // written just before the exit is not missed.
+        let done = done(store.container_state(id).ok().as_ref());
+        // Twice when the file was rotated: the rest of the old one, then
+        // the new one from its start.
+        for _ in 0..2 {
+            let Some(current) = file.as_mut() else { break };
+            if current.metadata()?.len() < offset {
+                offset = 0; // truncated
+            }
+            current.seek(SeekFrom::Start(offset))?;
+            let mut reader = BufReader::new(&*current);
+            loop {
+                let n = reader.read_until(b'\n', &mut pending)?;
+                if n == 0 || !pending.ends_with(b"\n") {
+                    break;
+                }
+                offset += pending.len() as u64;
+                if let Some(r) = parse_line(&pending[..pending.len() - 1]).filter(|r| opts.keeps(r)) {
+                    f(&r)?;
+                }
+                pending.clear();
+            }
+            pending.clear();
+            let held = current.metadata()?.ino();
+            match std::fs::metadata(&path) {
+                Ok(m) if m.ino() != held => {
+                    file = File::open(&path).ok();
+                    offset = 0;
+                }
+                _ => break,
+            }
+        }
+        if file.is_none() {
+            file = File::open(&path).ok();
+        }
+        if done || !store.container_dir(id).exists() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// Copies a foreground container's output to rcon's own stdout and stderr
 /// and into its log, so `logs` works after a foreground `run` without
 /// `--rm`, as with docker. `out` and `err` are the read ends of the

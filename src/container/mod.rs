@@ -7,6 +7,7 @@ pub mod cleanup;
 pub mod exec;
 pub mod inspect;
 pub mod lifecycle;
+pub mod list;
 pub mod logs;
 pub mod monitor;
 pub mod names;
@@ -253,9 +254,10 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
     // The directory names this process as the one to finish the container,
     // so that a sweep removes it if this process dies (see `cleanup`).
     cleanup::claim(store, &id).with_context(|| format!("cannot create {}", dir.display()))?;
-    let created = create_claimed(store, opts, image, config, config_json, id);
+    let created = create_claimed(store, opts, image, config, config_json, id.clone());
     if created.is_err() && !dir.join("config.json").exists() {
         let _ = std::fs::remove_dir_all(&dir);
+        cleanup::release(store, &id);
     }
     created
 }
@@ -362,6 +364,7 @@ fn create_claimed(
         .and_then(|()| Ok(crate::network::prepare(store, &id, &record.name, &hostname, &net_plan)?))
         .inspect_err(|_| {
             let _ = store.remove_container(&id);
+            cleanup::release(store, &id);
         })?;
     events::container(store, "create", &record, &[]);
     cleanup::mark_complete(store, &id);
@@ -438,7 +441,13 @@ fn claim_name(store: &Store, record: &mut ContainerRecord, user_given: bool, hos
             record.name = format!("{}{}", record.name, attempt);
         }
         match store.create_container_with(record, etc) {
-            Err(crate::store::StoreError::NameInUse { .. }) => continue,
+            Err(crate::store::StoreError::NameInUse { .. }) => {
+                // The refused create removed the directory: claim it again
+                // (the owner file outlives it, the directory does not).
+                cleanup::claim(store, &record.id)
+                    .with_context(|| format!("cannot create {}", store.container_dir(&record.id).display()))?;
+                continue;
+            }
             other => return Ok(other?),
         }
     }
@@ -684,6 +693,7 @@ fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>
         if let Err(e) = store.remove_container(&record.id) {
             crate::warn!("cannot remove container {}: {e}", &record.id[..12]);
         }
+        cleanup::release(store, &record.id);
         events::container(store, "destroy", record, &[]);
         crate::volume::remove_anonymous(store, record);
         return;
@@ -732,6 +742,7 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Option<C
     // Its runner may have been killed before removing the cgroup.
     cleanup::remove_cgroups(store, &row.id);
     store.remove_container(&row.id)?;
+    cleanup::release(store, &row.id);
     if let Some(record) = &record {
         events::container(store, "destroy", record, &[]);
     }
@@ -800,6 +811,7 @@ pub fn run_detached(store: &Store, opts: RunOptions) -> anyhow::Result<String> {
     if let Err(e) = monitor::start_detached(store, &record) {
         if record.auto_remove {
             let _ = store.remove_container(&record.id);
+            cleanup::release(store, &record.id);
         }
         return Err(e);
     }

@@ -164,6 +164,24 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
             return 1;
         }
     };
+    // One monitor per container: a second `start` while another monitor
+    // is still starting it (its `start` killed, or two at once) leaves it
+    // alone, as `start` of a running container does.
+    // Like docker's, that `start` returns once the container runs.
+    let deadline = Instant::now() + Duration::from_secs(75);
+    while let Some(other) = claim(store, &record.id) {
+        let state = store.container_state(&record.id);
+        if state.as_ref().is_ok_and(|s| s.status == ContainerStatus::Running) {
+            report(&mut notify, b'k', b"");
+            return 0;
+        }
+        if state.is_err() || Instant::now() > deadline {
+            let msg = format!("container {} is being started by another rcon (monitor pid {other})", &record.id[..12]);
+            report(&mut notify, b'x', msg.as_bytes());
+            return 1;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let policy = RestartPolicy::parse(&record.restart).unwrap_or(RestartPolicy::No);
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -188,7 +206,9 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
                     s.exit_code = Some(e.exit_code());
                     s.finished_at = Some(Utc::now());
                     s.pid = None;
-                    s.monitor_pid = None;
+                    if mine(s) {
+                        s.monitor_pid = None;
+                    }
                 });
                 report(&mut notify, b'e', &runtime::spawn_error_to_bytes(&e));
                 break;
@@ -223,13 +243,14 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
                 // Counted only if no `stop` came meanwhile (checked under the
                 // container's lock, where `stop` sets the flag).
                 let Ok(Some(state)) = store.update_container_state(&record.id, |s| {
-                    if !s.stopped_by_user {
+                    if !s.stopped_by_user && mine(s) {
                         s.restart_count += 1;
                     }
                 }) else {
                     return 0;
                 };
-                if state.stopped_by_user {
+                // Stopped, or stopped and started again under a new monitor.
+                if state.stopped_by_user || !mine(&state) {
                     break;
                 }
             }
@@ -240,12 +261,57 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
     0
 }
 
+/// Records this process as the container's monitor, under its lock, unless
+/// another live monitor of it (a process whose command line is `rcon
+/// __monitor … ID …`: a recorded pid reused by something else does not
+/// count) is starting or running it. Returns the other's pid when it has it.
+fn claim(store: &Store, id: &str) -> Option<i32> {
+    let me = std::process::id() as i32;
+    let other_monitor = |pid: i32| {
+        pid != me
+            && crate::store::process_alive(pid, None)
+            && std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                let args: Vec<&[u8]> = c.split(|b| *b == 0).collect();
+                args.get(1) == Some(&ENTRY.as_bytes()) && args.contains(&id.as_bytes())
+            })
+    };
+    let mut taken = None;
+    let _ = store.update_container_state(id, |s| {
+        // Another monitor that will run the container (it is starting it,
+        // between two runs of a restart policy, or the container runs)
+        // keeps it; one that was stopped is only finishing, and hands over.
+        let running_or_starting = s.status == ContainerStatus::Running || !s.stopped_by_user;
+        match s.monitor_pid {
+            Some(other) if running_or_starting && other_monitor(other) => taken = Some(other),
+            _ => {
+                s.monitor_pid = Some(me);
+                s.stopped_by_user = false;
+            }
+        }
+    });
+    taken
+}
+
+/// True when `s` names this process as the container's monitor.
+fn mine(s: &ContainerState) -> bool {
+    s.monitor_pid == Some(std::process::id() as i32)
+}
+
 /// After the last run: forget the monitor, remove a `--rm` container.
 fn finish(store: &Store, record: &ContainerRecord) {
-    let _ = store.update_container_state(&record.id, |s| s.monitor_pid = None);
-    if record.auto_remove {
+    // A `start` after a `stop` may have handed the container to a new monitor.
+    let mut handed_over = false;
+    let _ = store.update_container_state(&record.id, |s| {
+        if mine(s) {
+            s.monitor_pid = None;
+        } else {
+            handed_over = true;
+        }
+    });
+    if record.auto_remove && !handed_over {
         let _lock = store.lock_container(&record.id);
         let _ = store.remove_container(&record.id);
+        super::cleanup::release(store, &record.id);
         events::container(store, "destroy", record, &[]);
         crate::volume::remove_anonymous(store, record);
     }

@@ -460,10 +460,28 @@ fn all_endpoints(store: &Store) -> Vec<(String, Endpoint)> {
     out
 }
 
+/// The endpoints of the containers recorded as running (an indexed query
+/// of the store's database, then one file per running container), and of
+/// container `also` (one being attached, not recorded as running yet):
+/// the only ones that can be attached, or stale after a killed monitor.
+/// Falls back to every container's endpoint when the database cannot be
+/// read.
+fn attached_endpoints(store: &Store, also: Option<&str>) -> Vec<(String, Endpoint)> {
+    let query = crate::store::ContainerQuery { running: true, ..Default::default() };
+    let Ok(rows) = store.list_containers(&query) else { return all_endpoints(store) };
+    let mut ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+    if let Some(id) = also
+        && !ids.iter().any(|i| i == id)
+    {
+        ids.push(id.to_string());
+    }
+    ids.into_iter().filter_map(|id| endpoint(store, &id).map(|ep| (id, ep))).collect()
+}
+
 /// Rewrites the hosts files of every running container on the user
 /// networks in `nets`, from the current endpoints. Endpoints whose init
 /// died without a detach (a killed monitor) are detached on the way.
-fn refresh_hosts(store: &Store, nets: &[String]) {
+fn refresh_hosts(store: &Store, nets: &[String], also: Option<&str>) {
     let mut nl = None;
     let user: Vec<&String> = nets
         .iter()
@@ -476,7 +494,7 @@ fn refresh_hosts(store: &Store, nets: &[String]) {
         return;
     }
     let mut eps = Vec::new();
-    for (id, mut ep) in all_endpoints(store) {
+    for (id, mut ep) in attached_endpoints(store, also) {
         if ep.owner.as_ref().is_some_and(|o| !o.alive()) {
             crate::debug!("network: detaching stale endpoint of container {}", &id[..12]);
             let _ = teardown(&id, &mut ep);
@@ -550,7 +568,7 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     let nets: Vec<String> = ep.attachments.iter().map(|a| a.network.clone()).collect();
     dns::write_hosts(store, id, &ep, &[])?;
     reap_stale(store);
-    refresh_hosts(store, &nets);
+    refresh_hosts(store, &nets, Some(id));
     Ok(())
 }
 
@@ -559,7 +577,7 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
 /// entries, reservations and leases. Run on every attach; the caller holds
 /// the store's network lock.
 fn reap_stale(store: &Store) {
-    for (id, mut ep) in all_endpoints(store) {
+    for (id, mut ep) in attached_endpoints(store, None) {
         if ep.owner.as_ref().is_some_and(|o| !o.alive()) {
             crate::debug!("network: detaching stale endpoint of container {}", &id[..12]);
             let _ = teardown(&id, &mut ep);
@@ -607,7 +625,7 @@ fn attach_one(
     att.gateway = Some(net.gateway);
     let veth = if n == 0 { format!("rv{}", &id[..13]) } else { format!("rv{n}{}", &id[..12]) };
     let ifname = format!("eth{n}");
-    host.create_veth(&veth, bridge, &ifname, netns, 1500)?;
+    create_veth_replacing_stale(host, &veth, bridge, &ifname, netns)?;
     att.veth = Some(veth);
     att.ifname = Some(ifname.clone());
     let link = inside
@@ -620,6 +638,38 @@ fn attach_one(
         inside.add_route(Ipv4Addr::UNSPECIFIED, 0, Some(net.gateway), link.index)?;
     }
     Ok(())
+}
+
+/// Creates the veth pair `veth` (host side, in `bridge`) / `ifname` (in
+/// `netns`). A host-side link of that name can only be left from an earlier
+/// run of the same container (names are `rv` + its ID, and the caller
+/// starts it under its lock, so no live run owns it): a `start` killed
+/// between creating the pair and recording it, or an init whose network
+/// namespace the kernel is still tearing down asynchronously (tens of ms
+/// after it died). Such a link is deleted and the pair created again, so
+/// the next start never fails with "File exists". Errors: netlink's.
+fn create_veth_replacing_stale(
+    host: &mut netlink::Netlink,
+    veth: &str,
+    bridge: u32,
+    ifname: &str,
+    netns: &OwnedFd,
+) -> Result<(), Error> {
+    use nix::errno::Errno;
+    let mut tries = 0;
+    loop {
+        match host.create_veth(veth, bridge, ifname, netns, 1500) {
+            Err(e) if e.errno == Errno::EEXIST && tries < 3 => {
+                tries += 1;
+                crate::debug!("network: removing the stale link {veth} of an earlier run");
+                match host.delete_link(veth) {
+                    Err(e) if e.errno != Errno::ENODEV => return Err(e.into()),
+                    _ => {}
+                }
+            }
+            r => return r.map_err(Into::into),
+        }
+    }
 }
 
 /// Undoes what [`attach`] did, as far as the endpoint records it, and
@@ -679,7 +729,7 @@ fn detach_inner(store: &Store, id: &str) -> Result<(), Error> {
     let r = teardown(id, &mut ep);
     save(store, id, &ep)?;
     let nets: Vec<String> = ep.attachments.iter().map(|a| a.network.clone()).collect();
-    refresh_hosts(store, &nets);
+    refresh_hosts(store, &nets, None);
     r
 }
 
@@ -736,6 +786,45 @@ pub fn settings_json(store: &Store, id: &str) -> serde_json::Value {
         "Gateway": first.and_then(|a| a.gateway).map(|g| g.to_string()).unwrap_or_default(),
         "MacAddress": first.and_then(|a| a.mac.clone()).unwrap_or_default(),
         "Networks": networks,
+    })
+}
+
+/// docker's `network inspect` document for one network (with the
+/// containers of this store attached to it).
+pub fn inspect_json(store: &Store, n: &Network) -> serde_json::Value {
+    let mut containers = serde_json::Map::new();
+    for c in store.containers().unwrap_or_default() {
+        let Some(ep) = endpoint(store, &c.id) else { continue };
+        for a in ep.attachments.iter().filter(|a| a.network == n.name && a.ip.is_some()) {
+            containers.insert(
+                c.id.clone(),
+                serde_json::json!({
+                    "Name": c.name,
+                    "EndpointID": "",
+                    "MacAddress": a.mac.clone().unwrap_or_default(),
+                    "IPv4Address": format!("{}/{}", a.ip.expect("filtered"), a.prefix),
+                    "IPv6Address": "",
+                }),
+            );
+        }
+    }
+    serde_json::json!({
+        "Name": n.name,
+        "Id": n.id,
+        "Created": n.created.to_rfc3339(),
+        "Scope": "local",
+        "Driver": n.driver,
+        "EnableIPv6": false,
+        "IPAM": {
+            "Driver": "default",
+            "Options": {},
+            "Config": [{"Subnet": format!("{}/{}", n.subnet, n.prefix), "Gateway": n.gateway.to_string()}],
+        },
+        "Internal": false,
+        "Attachable": false,
+        "Containers": containers,
+        "Options": {"com.docker.network.bridge.name": n.bridge},
+        "Labels": {},
     })
 }
 
@@ -817,7 +906,7 @@ pub fn connect(store: &Store, id: &str, network: &str, aliases: &[String], ip: O
         &net.id,
         &[("container", id), ("name", &net.name), ("type", &net.driver)],
     );
-    refresh_hosts(store, &[net.name]);
+    refresh_hosts(store, &[net.name], None);
     Ok(())
 }
 
@@ -845,6 +934,6 @@ pub fn disconnect(store: &Store, id: &str, network: &str) -> Result<(), Error> {
         &net.id,
         &[("container", id), ("name", &net.name), ("type", &net.driver)],
     );
-    refresh_hosts(store, &[net.name]);
+    refresh_hosts(store, &[net.name], None);
     r
 }

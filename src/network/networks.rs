@@ -253,6 +253,24 @@ pub fn delete(store: &crate::store::Store, net: &Network) -> Result<(), Error> {
     std::fs::remove_file(&p).map_err(io(&p))
 }
 
+/// Every network as `network ls` lists them, sorted by name: the default
+/// `bridge`, the user networks, and docker's `host` and `none`; `true`
+/// marks the built-in ones. Errors: netlink, or an unreadable record.
+pub fn all(store: &crate::store::Store) -> Result<Vec<(Network, bool)>, Error> {
+    let mut nl = Netlink::open()?;
+    let default = default_network(&mut nl)?;
+    let created = default.created;
+    let mut all: Vec<(Network, bool)> = vec![(default, true)];
+    all.extend(user_networks(store)?.into_iter().map(|n| (n, false)));
+    for (id, name, driver) in [("1", "host", "host"), ("2", "none", "null")] {
+        let mut n = all[0].0.clone();
+        (n.id, n.name, n.driver, n.created) = (id.repeat(64), name.into(), driver.into(), created);
+        all.push((n, true));
+    }
+    all.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    Ok(all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -163,7 +163,19 @@ pub(crate) fn apply(s: &CapSets) -> Result<(), Error> {
         inheritable: CapabilitySet::from_bits_retain(s.inheritable),
     };
     if let Err(e) = rustix::thread::set_capabilities(None, sets) {
-        return Err(Error::Setup(format!("cannot set capabilities: {}", errno(e).desc())));
+        // Name what cannot be granted: capabilities this process itself
+        // lacks (a host or sandbox that withholds them).
+        let have = rustix::thread::capabilities(None).map(|c| c.permitted.bits()).unwrap_or(u64::MAX);
+        let missing: Vec<&str> = (0..64)
+            .filter(|c| (s.permitted | s.inheritable) & !have & (1 << c) != 0)
+            .filter_map(|c| NAMES.get(c).copied())
+            .collect();
+        let hint = if missing.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} requested but not held by rcon itself: the host withholds them)", missing.join(", "))
+        };
+        return Err(Error::Setup(format!("cannot set capabilities: {}{hint}", errno(e).desc())));
     }
     // The kernel raises an ambient capability only if it is permitted and
     // inheritable; like runc 1.1+, skip the others instead of failing (older

@@ -32,7 +32,13 @@
 //!
 //! Every mount, the overlay included, lives in the container's mount
 //! namespace: when the init dies the kernel tears them all down, and nothing
-//! remains on the host to unmount, even after a crash of rcon.
+//! remains on the host to unmount, even after a crash of rcon. A spec
+//! without a mount namespace (the container shares the host's) gets the
+//! same guarantee another way: the init builds its mounts in a throw-away
+//! mount namespace, clones that tree into a detached copy (`open_tree`),
+//! goes back to the host's namespace and `chroot`s into the copy, which the
+//! host's mount table never shows and which vanishes with its last process.
+//! A joined mount namespace (`path`) gets the mounts, as with runc.
 //!
 //! The clone is fork-like, so the caller must be single-threaded (docs/ARCHITECTURE.md
 //! hazard 1): the child uses the allocator and the standard library, which is

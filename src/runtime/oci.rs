@@ -348,9 +348,12 @@ impl Runtime {
             let (id, bundle) = (id.to_string(), bundle.to_path_buf());
             let annotations = spec.annotations().clone().unwrap_or_default();
             Some(Box::new(move |pid| {
-                let state = state_of(&id, ContainerState::Creating, pid, &bundle, &annotations);
+                let creating = state_of(&id, ContainerState::Creating, pid, &bundle, &annotations);
+                // The deprecated prestart hooks get "created", as runtime-spec
+                // 1.0's lifecycle (and runtime-tools' hooks_stdin) has them.
+                let created = state_of(&id, ContainerState::Created, pid, &bundle, &annotations);
                 for (kind, list) in &early {
-                    run_hooks(kind, list, &state)?;
+                    run_hooks(kind, list, if *kind == "prestart" { &created } else { &creating })?;
                 }
                 Ok(())
             }))
@@ -374,6 +377,7 @@ impl Runtime {
             let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);
             if let Some(c) = cg {
                 c.remove();
+                c.remove_created_parents();
             }
         };
         let cgroup = process.cgroup().cloned();
@@ -479,14 +483,16 @@ impl Runtime {
     }
 
     /// runtime-spec "delete": removes a stopped container's cgroup and
-    /// state. A created one is killed first (as runc does); a running one
-    /// only with `force` (SIGKILL, then waits up to 10 s for it to end).
+    /// state. A created or running one only with `force` (SIGKILL, then
+    /// waits up to 10 s for it to end): runtime.md "delete" requires an
+    /// error without effect for a container that is not stopped (runc
+    /// deletes created ones).
     pub fn delete(&self, id: &str, force: bool) -> Result<(), Error> {
         let r = self.load(id)?;
         let status = self.status(&r);
         match status {
             ContainerState::Stopped => {}
-            ContainerState::Running if !force => {
+            _ if !force => {
                 return Err(Error::Status { op: "delete", id: id.to_string(), status });
             }
             _ => {
@@ -508,6 +514,7 @@ impl Runtime {
         }
         if let Some(cg) = &r.cgroup {
             cg.remove();
+            cg.remove_created_parents();
         }
         let state = state_of(id, ContainerState::Stopped, r.pid, &r.bundle, &r.annotations);
         run_hooks_warning("poststop", id, &r.poststop, &state);

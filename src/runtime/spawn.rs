@@ -490,6 +490,7 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
     let fail = |e: Error| {
         if let Some(cg) = &cgroup {
             cg.remove();
+            cg.remove_created_parents();
         }
         e
     };

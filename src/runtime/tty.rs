@@ -34,6 +34,22 @@ fn errno(e: rustix::io::Errno) -> Errno {
     Errno::from_raw(e.raw_os_error())
 }
 
+/// A pseudo-terminal pair from the devpts instance of the container whose
+/// init is `pid` (its `/dev/pts/ptmx`, reached through `/proc/PID/root`), so
+/// that a process joining the container finds its terminal under its own
+/// `/dev/pts` (`tty` prints `/dev/pts/N`, as with docker's `exec -t`).
+/// The slave is opened with `TIOCGPTPEER` (no path lookup). Returns
+/// (master, slave). Errors: the container has no devpts, or it is full.
+pub fn open_pty_in(pid: i32) -> Result<(OwnedFd, OwnedFd), Errno> {
+    let ptmx = format!("/proc/{pid}/root/dev/pts/ptmx");
+    let master = nix::fcntl::open(ptmx.as_str(), OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC, Mode::empty())?;
+    rustix::pty::unlockpt(&master).map_err(errno)?;
+    let slave =
+        rustix::pty::ioctl_tiocgptpeer(&master, rustix::pty::OpenptFlags::RDWR | rustix::pty::OpenptFlags::NOCTTY)
+            .map_err(errno)?;
+    Ok((master, slave))
+}
+
 /// In the init, after `pivot_root`: allocates the console from the
 /// container's `/dev/ptmx`, makes its slave the controlling terminal (the
 /// init already called `setsid`) and stdin/stdout/stderr, gives it to `uid`

@@ -12,6 +12,7 @@
 //! row, which no command shows and `system check --repair` removes. The
 //! name in the row is the truth (`rename` changes only the row).
 
+use super::rows::{self, NewRow, StateColumns, db_err};
 use super::{Result, Store, StoreError, io_err, write_json_fast};
 use crate::digest::Digest;
 use chrono::{DateTime, Utc};
@@ -338,131 +339,41 @@ fn volume_names(record: &ContainerRecord) -> Vec<String> {
         .collect()
 }
 
-/// Inserts the row of `record`; a taken name is [`StoreError::NameInUse`].
-fn insert_row(
-    tx: &rusqlite::Transaction,
-    db_path: &std::path::Path,
-    record: &ContainerRecord,
-    state: &ContainerState,
-    problem: Option<&str>,
-) -> Result<()> {
-    let holder: Option<String> = tx
-        .query_row("SELECT id FROM containers WHERE name = ?1", [&record.name], |r| r.get(0))
-        .optional()
-        .map_err(db_err(db_path))?;
-    if let Some(id) = holder {
-        return Err(StoreError::NameInUse { name: record.name.clone(), id });
+/// The row columns of `record`.
+fn new_row(record: &ContainerRecord) -> NewRow {
+    NewRow {
+        id: record.id.clone(),
+        name: record.name.clone(),
+        image: record.image.clone(),
+        image_id: record.image_id.to_string(),
+        command: json(&record.command),
+        created: record.created.timestamp_nanos_opt().unwrap_or(0),
+        labels: json(&record.labels),
+        layers: json(&record.layers),
+        volumes: json(&volume_names(record)),
     }
-    tx.execute(
-        "INSERT INTO containers (id, name, image, image_id, command, created, labels, layers, volumes, status, exit_code, state, problem)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            record.id,
-            record.name,
-            record.image,
-            record.image_id.to_string(),
-            json(&record.command),
-            record.created.timestamp_nanos_opt().unwrap_or(0),
-            json(&record.labels),
-            json(&record.layers),
-            json(&volume_names(record)),
-            status_word(state.status),
-            state.exit_code,
-            json(state),
-            problem,
-        ],
-    )
-    .map_err(db_err(db_path))?;
+}
+
+/// Replaces the state of row `id` (nothing when it has no row).
+fn write_state(tx: &rusqlite::Transaction, db_path: &std::path::Path, id: &str, state: &ContainerState) -> Result<()> {
+    let text = json(state);
+    rows::write_state(
+        tx,
+        db_path,
+        id,
+        StateColumns { status: status_word(state.status), exit_code: state.exit_code, json: &text },
+    )?;
     Ok(())
 }
 
-fn db_err(path: &std::path::Path) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
-    move |source| StoreError::Db(super::db::DbError { path: path.to_path_buf(), source })
-}
-
-/// Migration to schema version 1: a row for every container directory of
-/// the JSON layout. A directory without `config.json` was a half-made
-/// container (invisible before too) and gets no row; an unreadable
-/// `config.json` or `state.json` gets a row with a `problem` so that the
-/// container stays listed and removable.
-pub(super) fn import_json_records(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
-    let dir = store.containers_dir();
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io_err(&dir)(e)),
-    };
-    let db_path = store.db_path();
-    for entry in entries {
-        let entry = entry.map_err(io_err(&dir))?;
-        let Some(id) = entry.file_name().to_str().map(str::to_string) else { continue };
-        if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            continue;
-        }
-        let cfg = entry.path().join("config.json");
-        let record = match std::fs::read(&cfg) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => Err(format!("cannot read {}: {e}", cfg.display())),
-            Ok(data) => serde_json::from_slice::<ContainerRecord>(&data)
-                .map_err(|e| format!("corrupt record {}: {e}", cfg.display())),
-        };
-        let state_path = entry.path().join("state.json");
-        let state = match std::fs::read(&state_path) {
-            Ok(data) => serde_json::from_slice::<ContainerState>(&data)
-                .map_err(|e| format!("corrupt record {}: {e}", state_path.display())),
-            Err(e) => Err(format!("cannot read {}: {e}", state_path.display())),
-        };
-        let (record, state, problem) = match (record, state) {
-            (Ok(r), Ok(s)) => (r, s, None),
-            (Ok(r), Err(p)) => {
-                // Unknown state: a process may still run; `rm -f` looks for it.
-                (
-                    r,
-                    ContainerState { status: ContainerStatus::Exited, exit_code: Some(255), ..Default::default() },
-                    Some(p),
-                )
-            }
-            (Err(p), state) => (
-                ContainerRecord {
-                    id: id.clone(),
-                    name: format!("broken_{}", &id[..12]),
-                    image: String::new(),
-                    image_id: Digest::of(b""),
-                    layers: Vec::new(),
-                    created: entry
-                        .metadata()
-                        .ok()
-                        .and_then(|m| m.modified().ok())
-                        .map(DateTime::from)
-                        .unwrap_or_default(),
-                    command: Vec::new(),
-                    auto_remove: false,
-                    spec: serde_json::Value::Null,
-                    user: None,
-                    restart: String::new(),
-                    log_opts: Vec::new(),
-                    healthcheck: None,
-                    stop_signal: None,
-                    stop_timeout: None,
-                    labels: BTreeMap::new(),
-                    mounts: Vec::new(),
-                },
-                state.unwrap_or_default(),
-                Some(p),
-            ),
-        };
-        match insert_row(tx, &db_path, &record, &state, problem.as_deref()) {
-            // Two records claimed one name (a race of old rcon): keep both, renamed.
-            Err(StoreError::NameInUse { .. }) => {
-                let renamed = ContainerRecord { name: format!("{}_{}", record.name, &id[..12]), ..record };
-                insert_row(tx, &db_path, &renamed, &state, problem.as_deref())?
-            }
-            other => other?,
-        }
-        // The state now lives in the database.
-        let _ = std::fs::remove_file(&state_path);
-    }
-    Ok(())
+/// The state in a `state` column, corrected (see [`ContainerState::checked`]);
+/// an unreadable one is lost: exited with 255.
+fn parse_state(text: &str) -> ContainerState {
+    serde_json::from_str::<ContainerState>(text).map(ContainerState::checked).unwrap_or(ContainerState {
+        status: ContainerStatus::Exited,
+        exit_code: Some(255),
+        ..Default::default()
+    })
 }
 
 impl Store {
@@ -504,7 +415,10 @@ impl Store {
             write_json_fast(&dir.join("config.json"), record)?;
             prepare(&dir)?;
             let db_path = self.db_path();
-            db.write(|tx| insert_row(tx, &db_path, record, &ContainerState::created(), None))
+            let state = ContainerState::created();
+            let text = json(&state);
+            let cols = StateColumns { status: status_word(state.status), exit_code: None, json: &text };
+            db.write(|tx| rows::insert_row(tx, &db_path, &new_row(record), cols, None))
         })();
         if made.is_err() {
             let _ = std::fs::remove_dir_all(&dir);
@@ -523,11 +437,7 @@ impl Store {
         let old = self.container_record(&self.find_container_row(id)?)?;
         let db_path = self.db_path();
         self.db()?.write(|tx| {
-            let holder: Option<String> = tx
-                .query_row("SELECT id FROM containers WHERE name = ?1", [new_name], |r| r.get(0))
-                .optional()
-                .map_err(db_err(&db_path))?;
-            match holder {
+            match rows::name_holder(tx, &db_path, new_name)? {
                 Some(h) if h == id => return Ok(()),
                 Some(h) => return Err(StoreError::NameInUse { name: new_name.to_string(), id: h }),
                 None => {}
@@ -566,6 +476,17 @@ impl Store {
             .filter_map(|row| self.container_record(row).ok())
             .collect())
     }
+    /// The IDs of every container that has a row (one indexed scan, no
+    /// other column read): for reference checks that only need to know
+    /// whether a container exists.
+    pub fn container_ids(&self) -> Result<std::collections::HashSet<String>> {
+        let db = self.db()?;
+        let mut stmt = db.conn().prepare("SELECT id FROM containers").map_err(db.err())?;
+        let ids =
+            stmt.query_map([], |r| r.get(0)).map_err(db.err())?.collect::<rusqlite::Result<_>>().map_err(db.err())?;
+        Ok(ids)
+    }
+
     /// Containers matching `query`, oldest first, from the database only.
     pub fn list_containers(&self, query: &ContainerQuery) -> Result<Vec<ContainerRow>> {
         let mut sql = format!("SELECT {ROW_COLUMNS} FROM containers WHERE 1");
@@ -679,11 +600,7 @@ impl Store {
             .optional()
             .map_err(db.err())?;
         let state = state.ok_or_else(|| StoreError::NoSuchContainer(id.to_string()))?;
-        Ok(serde_json::from_str::<ContainerState>(&state).map(ContainerState::checked).unwrap_or(ContainerState {
-            status: ContainerStatus::Exited,
-            exit_code: Some(255),
-            ..Default::default()
-        }))
+        Ok(parse_state(&state))
     }
 
     /// Reads, changes and writes the container's state under its lock, in
@@ -696,20 +613,13 @@ impl Store {
     ) -> Result<Option<ContainerState>> {
         let _lock = self.lock_container(id)?;
         let db_path = self.db_path();
-        let changed =
-            self.db()?.write(|tx| {
-                let state: Option<String> = tx
-                    .query_row("SELECT state FROM containers WHERE id = ?1", [id], |r| r.get(0))
-                    .optional()
-                    .map_err(db_err(&db_path))?;
-                let Some(state) = state else { return Ok(None) };
-                let mut state = serde_json::from_str::<ContainerState>(&state).map(ContainerState::checked).unwrap_or(
-                    ContainerState { status: ContainerStatus::Exited, exit_code: Some(255), ..Default::default() },
-                );
-                change(&mut state);
-                write_state(tx, &db_path, id, &state)?;
-                Ok(Some(state))
-            })?;
+        let changed = self.db()?.write(|tx| {
+            let Some(state) = rows::read_state(tx, &db_path, id)? else { return Ok(None) };
+            let mut state = parse_state(&state);
+            change(&mut state);
+            write_state(tx, &db_path, id, &state)?;
+            Ok(Some(state))
+        })?;
         if changed.is_none() {
             // Removed meanwhile (`rm -f`): the lock just taken recreated its file.
             self.forget_container_lock(id);
@@ -774,15 +684,6 @@ impl Store {
         }
         Err(io_err(&target)(last.expect("the loop ran")))
     }
-}
-
-fn write_state(tx: &rusqlite::Transaction, db_path: &std::path::Path, id: &str, state: &ContainerState) -> Result<()> {
-    tx.execute(
-        "UPDATE containers SET status = ?2, exit_code = ?3, state = ?4 WHERE id = ?1",
-        params![id, status_word(state.status), state.exit_code, json(state)],
-    )
-    .map_err(db_err(db_path))?;
-    Ok(())
 }
 
 #[cfg(test)]

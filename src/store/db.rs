@@ -8,7 +8,8 @@
 //! - WAL mode (readers never wait for the writer), a busy timeout
 //!   ([`BUSY_TIMEOUT`]), `synchronous=NORMAL` (a killed rcon loses nothing
 //!   committed; a power loss may lose the last transactions, as the
-//!   containers themselves are lost then).
+//!   containers themselves are lost then). The last connection to close
+//!   checkpoints (two to four fsyncs per writing command).
 //! - One transaction per state change; `BEGIN IMMEDIATE` for
 //!   read-modify-write, so two writers never deadlock on a lock upgrade.
 //! - No connection is kept between operations: [`Store::db`] opens one,
@@ -39,18 +40,9 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 type Migration = fn(&rusqlite::Transaction, &Store) -> Result<()>;
 
 /// Every migration, in order; the schema version is the count applied.
-const MIGRATIONS: [Migration; 2] = [v1_containers, super::pods::migrate_v2];
+const MIGRATIONS: [Migration; 3] = [v1_containers, super::pods::migrate_v2, v3_images];
 
-/// Errors of the database, naming its file.
-#[derive(Debug, thiserror::Error)]
-#[error("store database {path}: {source}")]
-pub struct DbError {
-    /// The database file.
-    pub path: PathBuf,
-    /// What SQLite said.
-    #[source]
-    pub source: rusqlite::Error,
-}
+pub use super::rows::DbError;
 
 /// An open connection to the store's database (see the module doc: open,
 /// use, drop).
@@ -101,6 +93,11 @@ impl Store {
         .map_err(wrap)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(wrap)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(wrap)?;
+        // The last connection to close checkpoints the WAL and deletes it
+        // (SQLite's default). Not doing so (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE)
+        // saves the fsyncs, but every command's first connection then
+        // rebuilds the WAL index from a WAL that is never reset: it grew to
+        // 55 MB over 1,700 creates and cost 25 ms per command (BENCHMARKS.md).
         let mut db = Db { conn, path: path.clone() };
         let version: i64 = db.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(wrap)?;
         if version != SCHEMA_VERSION {
@@ -168,5 +165,37 @@ fn v1_containers(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
         CREATE INDEX containers_image ON containers(image_id);",
     )
     .map_err(wrap)?;
-    super::containers::import_json_records(tx, store)
+    super::rows::import_json_records(tx, &path, &store.containers_dir())
+}
+
+/// Version 3: the image index in the database (`images`, one row per
+/// image in the order they were added, the record as JSON; `image_names`,
+/// the tags and digest references they are found by), filled from
+/// `images.json`; and an index of the containers' status, for the
+/// running containers that networking and `ps` look at.
+fn v3_images(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
+    let path = store.db_path();
+    let wrap = |source| StoreError::Db(DbError { path: path.clone(), source });
+    tx.execute_batch(
+        "CREATE TABLE images (
+            seq INTEGER PRIMARY KEY,       -- the order images were added
+            id TEXT UNIQUE NOT NULL,       -- sha256:… of the config blob
+            record TEXT NOT NULL           -- the whole ImageRecord, JSON
+        );
+        CREATE TABLE image_names (
+            name TEXT NOT NULL,            -- a tag or digest reference, normalized
+            image_id TEXT NOT NULL,        -- images.id
+            PRIMARY KEY (name, image_id)
+        );
+        CREATE INDEX image_names_image ON image_names(image_id);
+        CREATE INDEX containers_status ON containers(status);",
+    )
+    .map_err(wrap)?;
+    if let Some(aside) = super::rows::import_image_index(tx, &path, store.root())? {
+        crate::warn!(
+            "the image index {} is damaged and was kept aside; `rcon system check` reports it",
+            aside.display()
+        );
+    }
+    Ok(())
 }

@@ -1,12 +1,23 @@
-//! The image index (`images.json`): which images the store holds, their tags,
-//! and the layers each one stacks. Read without a lock (the file is replaced
-//! atomically); changed only under the store lock.
+//! The image index: which images the store holds, their tags, and the
+//! layers each one stacks. Rows of the store's database (tables `images`
+//! and `image_names`, schema version 3 in `db.rs`; before, the file
+//! `images.json`, imported by the migration). Read without a lock; changed
+//! in one transaction under the store lock, which also orders them with
+//! layer removal. Blobs and layers stay content-addressed files, staged
+//! and renamed (`blobs.rs`, `layers.rs`), and the index names only those
+//! that exist: an image's row is written last.
+//!
+//! A row whose record cannot be read (a damaged database page, a record
+//! of a newer rcon) affects only that image: listings leave it out with a
+//! warning, a lookup that hits it fails with [`StoreError::BrokenImage`]
+//! naming it, and `rcon system check --repair` removes it.
 
-use super::{Result, Store, StoreError, read_json, write_json_atomic};
+use super::rows::{db_err, set_image_names};
+use super::{Result, Store, StoreError};
 use crate::digest::Digest;
 use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
 
 /// One image in the store.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -38,29 +49,136 @@ impl ImageRecord {
     }
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Index {
-    images: Vec<ImageRecord>,
+/// An image row whose record cannot be read (see [`Store::damaged_images`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DamagedImage {
+    /// The `id` column (`sha256:…`, or `damaged-N` when the imported
+    /// record had none).
+    pub id: String,
+    /// Why it cannot be read.
+    pub problem: String,
+}
+
+fn parse_image(id: &str, record: &str) -> std::result::Result<ImageRecord, DamagedImage> {
+    match serde_json::from_str::<ImageRecord>(record) {
+        Ok(r) if r.id.to_string() == id => Ok(r),
+        Ok(r) => Err(DamagedImage { id: id.to_string(), problem: format!("its record has the ID {}", r.id) }),
+        Err(e) => Err(DamagedImage { id: id.to_string(), problem: format!("corrupt record: {e}") }),
+    }
+}
+
+fn broken(d: DamagedImage) -> StoreError {
+    StoreError::BrokenImage { id: d.id, problem: d.problem }
+}
+
+/// The record of image `id` in a transaction (`None` without a row).
+fn read_image(tx: &rusqlite::Transaction, db_path: &std::path::Path, id: &str) -> Result<Option<ImageRecord>> {
+    let record: Option<String> = tx
+        .query_row("SELECT record FROM images WHERE id = ?1", [id], |r| r.get(0))
+        .optional()
+        .map_err(db_err(db_path))?;
+    record.map(|r| parse_image(id, &r).map_err(broken)).transpose()
+}
+
+/// Writes the record of an existing image (row and names).
+fn write_image(tx: &rusqlite::Transaction, db_path: &std::path::Path, image: &ImageRecord) -> Result<()> {
+    let id = image.id.to_string();
+    let text = serde_json::to_string(image).expect("records serialize");
+    tx.execute(
+        "INSERT INTO images (id, record) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET record = excluded.record",
+        rusqlite::params![id, text],
+    )
+    .map_err(db_err(db_path))?;
+    let names: Vec<String> = image.repo_tags.iter().chain(&image.repo_digests).cloned().collect();
+    set_image_names(tx, db_path, &id, &names)
+}
+
+/// Removes `tag` from every image but `keep` that has it; returns the IDs
+/// it was removed from. A damaged image only loses the name.
+fn take_tag(
+    tx: &rusqlite::Transaction,
+    db_path: &std::path::Path,
+    tag: &str,
+    keep: Option<&str>,
+) -> Result<Vec<Digest>> {
+    let holders: Vec<String> = {
+        let mut stmt =
+            tx.prepare_cached("SELECT image_id FROM image_names WHERE name = ?1").map_err(db_err(db_path))?;
+        stmt.query_map([tag], |r| r.get(0))
+            .map_err(db_err(db_path))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db_err(db_path))?
+    };
+    let mut out = Vec::new();
+    for id in holders.into_iter().filter(|h| Some(h.as_str()) != keep) {
+        match read_image(tx, db_path, &id) {
+            Ok(Some(mut image)) if image.repo_tags.iter().any(|t| t == tag) => {
+                image.repo_tags.retain(|t| t != tag);
+                write_image(tx, db_path, &image)?;
+                out.push(image.id);
+            }
+            Ok(_) | Err(StoreError::BrokenImage { .. }) => {
+                tx.execute("DELETE FROM image_names WHERE name = ?1 AND image_id = ?2", [tag, &id])
+                    .map_err(db_err(db_path))?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 impl Store {
-    fn index_path(&self) -> PathBuf {
-        self.root.join("images.json")
-    }
-
-    fn read_index(&self) -> Result<Index> {
-        Ok(read_json(&self.index_path())?.unwrap_or_default())
-    }
-
-    /// All images, in the order they were added.
+    /// All images, in the order they were added. Damaged records are left
+    /// out (with a warning naming them; [`Store::damaged_images`] lists
+    /// them, `rcon system check --repair` removes them).
     pub fn images(&self) -> Result<Vec<ImageRecord>> {
-        Ok(self.read_index()?.images)
+        let db = self.db()?;
+        let mut stmt = db.conn().prepare_cached("SELECT id, record FROM images ORDER BY seq").map_err(db.err())?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db.err())?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db.err())?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, record) in rows {
+            match parse_image(&id, &record) {
+                Ok(r) => out.push(r),
+                Err(d) => crate::warn!("{}", broken(d)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The image rows whose records cannot be read.
+    pub fn damaged_images(&self) -> Result<Vec<DamagedImage>> {
+        let db = self.db()?;
+        let mut stmt = db.conn().prepare("SELECT id, record FROM images ORDER BY seq").map_err(db.err())?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db.err())?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db.err())?;
+        Ok(rows.into_iter().filter_map(|(id, r)| parse_image(&id, &r).err()).collect())
+    }
+
+    /// Removes the row of an image (damaged or not) and its names, and
+    /// nothing else (`system check --repair` of a damaged record; its
+    /// layers stay until `rcon image prune` or another image's removal).
+    /// Returns whether there was one.
+    pub fn remove_image_row(&self, id: &str) -> Result<bool> {
+        let _lock = self.lock()?;
+        let db_path = self.db_path();
+        self.db()?.write(|tx| {
+            tx.execute("DELETE FROM image_names WHERE image_id = ?1", [id]).map_err(db_err(&db_path))?;
+            Ok(tx.execute("DELETE FROM images WHERE id = ?1", [id]).map_err(db_err(&db_path))? > 0)
+        })
     }
 
     /// Adds `image` to the index or merges it into the record with the same
     /// ID. Its tags move to it from any other image (which keeps its record,
-    /// untagged, as docker's dangling `<none>` images). Takes the store lock;
-    /// every layer and the config blob must already be in the store.
+    /// untagged, as docker's dangling `<none>` images). One transaction,
+    /// under the store lock; every layer and the config blob must already
+    /// be in the store.
     pub fn add_image(&self, image: ImageRecord) -> Result<()> {
         let _lock = self.lock()?;
         // A concurrent `rmi` may have deleted a shared layer after the pull
@@ -70,50 +188,81 @@ impl Store {
                 return Err(StoreError::MissingLayer { image: image.id.clone(), chain_id });
             }
         }
-        let mut index = self.read_index()?;
-        for other in index.images.iter_mut().filter(|i| i.id != image.id) {
-            other.repo_tags.retain(|t| !image.repo_tags.contains(t));
-        }
-        match index.images.iter_mut().find(|i| i.id == image.id) {
-            Some(existing) => {
-                for t in image.repo_tags {
-                    if !existing.repo_tags.contains(&t) {
-                        existing.repo_tags.push(t);
-                    }
-                }
-                for d in image.repo_digests {
-                    if !existing.repo_digests.contains(&d) {
-                        existing.repo_digests.push(d);
-                    }
-                }
+        let db_path = self.db_path();
+        let id = image.id.to_string();
+        self.db()?.write(|tx| {
+            for t in &image.repo_tags {
+                take_tag(tx, &db_path, t, Some(&id))?;
             }
-            None => index.images.push(image),
-        }
-        write_json_atomic(&self.index_path(), &index)
+            let merged = match read_image(tx, &db_path, &id) {
+                Ok(Some(mut existing)) => {
+                    for t in image.repo_tags {
+                        if !existing.repo_tags.contains(&t) {
+                            existing.repo_tags.push(t);
+                        }
+                    }
+                    for d in image.repo_digests {
+                        if !existing.repo_digests.contains(&d) {
+                            existing.repo_digests.push(d);
+                        }
+                    }
+                    existing
+                }
+                // A damaged record of the same image is replaced.
+                Ok(None) | Err(StoreError::BrokenImage { .. }) => image,
+                Err(e) => return Err(e),
+            };
+            write_image(tx, &db_path, &merged)
+        })
     }
 
     /// Finds an image by full tag (`docker.io/library/busybox:latest`), digest
     /// reference (`…@sha256:…`), image ID (`sha256:…`) or unique ID prefix
     /// (at least one hex digit). `normalized` is the reference normalized by
-    /// the caller, or `None` when `name` is not a valid reference.
-    /// Errors: [`StoreError::Ambiguous`] when a prefix matches several images.
+    /// the caller, or `None` when `name` is not a valid reference. Indexed
+    /// queries: the time does not grow with the number of images.
+    /// Errors: [`StoreError::Ambiguous`] when a prefix matches several
+    /// images, [`StoreError::BrokenImage`] when the match is damaged.
     pub fn find_image(&self, name: &str, normalized: Option<&str>) -> Result<Option<ImageRecord>> {
-        let images = self.images()?;
+        let db = self.db()?;
+        let rows = |sql: &str, arg: &str| -> Result<Vec<(String, String)>> {
+            let mut stmt = db.conn().prepare_cached(sql).map_err(db.err())?;
+            stmt.query_map([arg], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db.err())?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db.err())
+        };
         if let Some(n) = normalized
-            && let Some(i) =
-                images.iter().find(|i| i.repo_tags.iter().any(|t| t == n) || i.repo_digests.iter().any(|d| d == n))
+            && let Some((id, record)) = rows(
+                "SELECT i.id, i.record FROM image_names n JOIN images i ON i.id = n.image_id
+                 WHERE n.name = ?1 ORDER BY i.seq LIMIT 1",
+                n,
+            )?
+            .pop()
         {
-            return Ok(Some(i.clone()));
+            return parse_image(&id, &record).map(Some).map_err(broken);
         }
         let hex = name.strip_prefix("sha256:").unwrap_or(name);
         if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        let matches: Vec<&ImageRecord> = images.iter().filter(|i| i.id.hex().starts_with(hex)).collect();
+        let prefix = format!("sha256:{}", hex.to_ascii_lowercase());
+        // IDs are lowercase hex: '~' sorts after every one of their characters.
+        let mut matches =
+            rows("SELECT id, record FROM images WHERE id >= ?1 AND id < ?1 || '~' ORDER BY seq LIMIT 2", &prefix)?;
         match matches.len() {
             0 => Ok(None),
-            1 => Ok(Some(matches[0].clone())),
-            count => Err(StoreError::Ambiguous { what: "image", prefix: name.to_string(), count }),
+            1 => {
+                let (id, record) = matches.pop().expect("one match");
+                parse_image(&id, &record).map(Some).map_err(broken)
+            }
+            _ => {
+                let count: i64 = db
+                    .conn()
+                    .query_row("SELECT count(*) FROM images WHERE id >= ?1 AND id < ?1 || '~'", [&prefix], |r| r.get(0))
+                    .map_err(db.err())?;
+                Err(StoreError::Ambiguous { what: "image", prefix: name.to_string(), count: count as usize })
+            }
         }
     }
 
@@ -121,38 +270,31 @@ impl Store {
     /// the repository `repo` (full name, as stored); returns them.
     pub fn remove_repo_digests(&self, id: &Digest, repo: &str) -> Result<Vec<String>> {
         let _lock = self.lock()?;
-        let mut index = self.read_index()?;
-        let mut removed = Vec::new();
-        if let Some(i) = index.images.iter_mut().find(|i| &i.id == id) {
-            i.repo_digests.retain(|d| {
-                let same = d.split_once('@').is_some_and(|(r, _)| r == repo);
-                if same {
-                    removed.push(d.clone());
+        let db_path = self.db_path();
+        let id = id.to_string();
+        self.db()?.write(|tx| {
+            let mut removed = Vec::new();
+            if let Some(mut image) = read_image(tx, &db_path, &id)? {
+                image.repo_digests.retain(|d| {
+                    let same = d.split_once('@').is_some_and(|(r, _)| r == repo);
+                    if same {
+                        removed.push(d.clone());
+                    }
+                    !same
+                });
+                if !removed.is_empty() {
+                    write_image(tx, &db_path, &image)?;
                 }
-                !same
-            });
-        }
-        if !removed.is_empty() {
-            write_json_atomic(&self.index_path(), &index)?;
-        }
-        Ok(removed)
+            }
+            Ok(removed)
+        })
     }
 
     /// Removes a tag from whichever image has it; returns that image's ID.
     pub fn untag(&self, tag: &str) -> Result<Option<Digest>> {
         let _lock = self.lock()?;
-        let mut index = self.read_index()?;
-        let mut found = None;
-        for i in index.images.iter_mut() {
-            if let Some(pos) = i.repo_tags.iter().position(|t| t == tag) {
-                i.repo_tags.remove(pos);
-                found = Some(i.id.clone());
-            }
-        }
-        if found.is_some() {
-            write_json_atomic(&self.index_path(), &index)?;
-        }
-        Ok(found)
+        let db_path = self.db_path();
+        Ok(self.db()?.write(|tx| take_tag(tx, &db_path, tag, None))?.pop())
     }
 
     /// Removes the image `id` from the index, then deletes its layers and
@@ -168,11 +310,17 @@ impl Store {
     /// image (`Deleted: sha256:<chain ID>`).
     pub fn delete_image_and_layers(&self, id: &Digest) -> Result<Option<(ImageRecord, Vec<Digest>)>> {
         let _lock = self.lock()?;
-        let mut index = self.read_index()?;
-        let Some(pos) = index.images.iter().position(|i| &i.id == id) else { return Ok(None) };
-        let removed = index.images.remove(pos);
-        write_json_atomic(&self.index_path(), &index)?;
-        let mut used: std::collections::HashSet<Digest> = index.images.iter().flat_map(|i| i.chain_ids()).collect();
+        let db_path = self.db_path();
+        let key = id.to_string();
+        let removed = self.db()?.write(|tx| {
+            let Some(removed) = read_image(tx, &db_path, &key)? else { return Ok(None) };
+            tx.execute("DELETE FROM image_names WHERE image_id = ?1", [&key]).map_err(db_err(&db_path))?;
+            tx.execute("DELETE FROM images WHERE id = ?1", [&key]).map_err(db_err(&db_path))?;
+            Ok(Some(removed))
+        })?;
+        let Some(removed) = removed else { return Ok(None) };
+        let remaining = self.images()?;
+        let mut used: std::collections::HashSet<Digest> = remaining.iter().flat_map(|i| i.chain_ids()).collect();
         for c in self.list_containers(&Default::default())? {
             used.extend(c.layers);
         }
@@ -183,7 +331,7 @@ impl Store {
                 deleted.push(chain_id);
             }
         }
-        let blob_used = |d: &Digest| index.images.iter().any(|i| &i.id == d || &i.manifest_digest == d);
+        let blob_used = |d: &Digest| remaining.iter().any(|i| &i.id == d || &i.manifest_digest == d);
         for blob in [&removed.id, &removed.manifest_digest] {
             if !blob_used(blob) {
                 self.remove_blob(blob)?;

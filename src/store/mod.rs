@@ -7,8 +7,8 @@
 //! blobs/sha256/<hex>        manifests, configs (and compressed layers when kept)
 //! layers/<chain-hex>/diff/  one unpacked layer, an overlayfs lower dir
 //! layers/<chain-hex>/layer.json  its diff ID, parent chain ID and size
-//! rcon.db                   the database: containers' and pods' rows and names (see db.rs)
-//! images.json               the image index (see images.rs)
+//! rcon.db                   the database: containers', pods' and images' rows, names (db.rs)
+//! owners/<id>               the process still to finish container <id> (container::cleanup)
 //! containers/<id>/          one container: config.json, upper/, work/, merged/, logs
 //! events.log, events.log.1  the event log of `rcon events` (see events.rs)
 //! tmp/                      staging for half-written blobs and layers
@@ -31,13 +31,14 @@ mod layers;
 mod lock;
 mod mounts;
 pub mod pods;
+mod rows;
 
 pub use blobs::BlobWriter;
 pub use containers::{
     ContainerQuery, ContainerRecord, ContainerRow, ContainerState, ContainerStatus, Health, HealthProbe, Healthcheck,
     process_alive, process_start_time,
 };
-pub use images::ImageRecord;
+pub use images::{DamagedImage, ImageRecord};
 pub use layers::{LayerBlob, LayerInfo, LayerStaging};
 pub use lock::StoreLock;
 pub use mounts::{MountKind, MountPoint};
@@ -133,6 +134,16 @@ pub enum StoreError {
         version: i64,
         /// The newest version this rcon knows.
         supported: i64,
+    },
+    /// An image's record in the database cannot be read.
+    #[error(
+        "image {id} is damaged in the store database ({problem}); `rcon system check --repair` removes it, then pull or build it again"
+    )]
+    BrokenImage {
+        /// Its ID (`sha256:…`).
+        id: String,
+        /// What is wrong.
+        problem: String,
     },
     /// A container's files cannot be read; only `rm -f` can act on it.
     #[error("container {id} is damaged ({problem}); remove it with `rcon rm -f {id}`")]

@@ -488,6 +488,24 @@ pub fn accept_cloexec(listener: RawFd) -> Result<OwnedFd, Errno> {
     }
 }
 
+/// Takes ownership of a descriptor this process inherited by protocol
+/// (`LISTEN_FDS` socket activation: systemd's `sd_listen_fds(3)` hands the
+/// listening sockets over as fds 3, 4, …), after checking that it is open;
+/// marks it close-on-exec so that no child inherits it.
+/// Errors: `EBADF` when nothing is open under that number.
+pub fn take_inherited_fd(fd: RawFd) -> Result<OwnedFd, Errno> {
+    // SAFETY: fcntl(F_GETFD) on an integer only reads the descriptor's flags.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: fcntl(F_SETFD) on an integer.
+    unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    // SAFETY: the descriptor is open (checked above) and, by the activation
+    // protocol, owned by this process and by nothing else in it; the caller
+    // takes it once, at start-up.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
 /// `setdomainname(2)` (NIS domain name of the UTS namespace).
 pub fn setdomainname(name: &[u8]) -> Result<(), Errno> {
     // SAFETY: setdomainname reads `name.len()` bytes of `name`.

@@ -6,5 +6,6 @@
 //! containers, images, networks and volumes, and is read only by the CLI.
 
 pub mod df;
+pub mod images;
 pub mod info;
 pub mod prune;

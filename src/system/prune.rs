@@ -17,6 +17,7 @@ pub const VOLUME_PRUNE_KEYS: &[&str] = &["label", "label!"];
 /// containers of pods (`pod rm`/`pod prune` remove those). Returns their
 /// IDs and the bytes of their writable layers.
 pub fn containers(store: &Store, f: &Filters) -> anyhow::Result<(Vec<String>, u64)> {
+    crate::container::cleanup::sweep_all(store);
     let now = Utc::now();
     let mut deleted = Vec::new();
     let mut reclaimed = 0;

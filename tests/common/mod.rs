@@ -926,6 +926,19 @@ impl Drop for Rcon {
     }
 }
 
+/// The records of the store's image index (the `record` column of the
+/// `images` rows of `rcon.db`, in the order they were added) as JSON; empty
+/// when the store has no database yet.
+pub fn image_records(rcon: &Rcon) -> Vec<serde_json::Value> {
+    let path = rcon.root.join("rcon.db");
+    if !path.exists() {
+        return Vec::new();
+    }
+    let db = rusqlite::Connection::open(path).expect("open the store database");
+    let Ok(mut stmt) = db.prepare("SELECT record FROM images ORDER BY seq") else { return Vec::new() };
+    stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(|t| serde_json::from_str(&t.unwrap()).unwrap()).collect()
+}
+
 /// Lazily unmounts every mount point of this mount namespace under `dir`,
 /// deepest first, so removing `dir` never descends into a leaked mount.
 pub fn unmount_under(dir: &Path) {

@@ -295,6 +295,7 @@ impl Drop for BuildBox<'_> {
             crate::warn!("build container {}: network teardown: {e}", &self.id[..12]);
         }
         let _ = self.store.remove_container(&self.id);
+        crate::container::cleanup::release(self.store, &self.id);
     }
 }
 

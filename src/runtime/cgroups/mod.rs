@@ -179,6 +179,19 @@ fn own_path(proc_cgroup: &str, controllers: &[String]) -> String {
 /// created ones (deepest first). `each` runs on every new directory,
 /// parent first (cpuset values, v2 controllers).
 fn make_dirs(dir: &Path, each: &dyn Fn(&Path) -> Result<(), Error>) -> Result<Vec<PathBuf>, Error> {
+    // A parent may vanish under us when the last container beside it goes
+    // (`rcon oci delete` removes the parents it created): start again.
+    let mut attempt = 0;
+    loop {
+        match make_dirs_once(dir, each) {
+            Err((_, true)) if attempt < 3 => attempt += 1,
+            r => return r.map_err(|(e, _)| e),
+        }
+    }
+}
+
+/// One try of [`make_dirs`]; the error's flag says a parent vanished.
+fn make_dirs_once(dir: &Path, each: &dyn Fn(&Path) -> Result<(), Error>) -> Result<Vec<PathBuf>, (Error, bool)> {
     let mut missing = Vec::new();
     let mut p = dir.to_path_buf();
     while !p.exists() {
@@ -196,14 +209,15 @@ fn make_dirs(dir: &Path, each: &dyn Fn(&Path) -> Result<(), Error>) -> Result<Ve
                 for c in &created {
                     let _ = std::fs::remove_dir(c);
                 }
-                return Err(Error::Setup(format!("cannot create cgroup {}: {e}", d.display())));
+                let vanished = e.kind() == std::io::ErrorKind::NotFound;
+                return Err((Error::Setup(format!("cannot create cgroup {}: {e}", d.display())), vanished));
             }
         }
         if let Err(e) = each(d) {
             for c in &created {
                 let _ = std::fs::remove_dir(c);
             }
-            return Err(e);
+            return Err((e, false));
         }
     }
     Ok(created)
@@ -369,6 +383,7 @@ impl Cgroup {
                         }
                         Err(e) => {
                             cg.remove();
+                            cg.remove_created_parents();
                             return Err(e);
                         }
                     }
@@ -389,6 +404,7 @@ impl Cgroup {
                         }
                         Err(e) => {
                             cg.remove();
+                            cg.remove_created_parents();
                             return Err(e);
                         }
                     }
@@ -398,6 +414,7 @@ impl Cgroup {
         };
         if let Err(e) = cg.apply(res) {
             cg.remove();
+            cg.remove_created_parents();
             return Err(e);
         }
         cg.created.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
@@ -468,6 +485,13 @@ impl Cgroup {
                     };
                     write(d, "memory.swap.max", &v)?;
                 }
+                if let Some(k) = m.kernel_tcp() {
+                    return Err(Error::Setup(format!(
+                        "linux.resources.memory.kernelTCP ({k}) is not supported on cgroup v2 (it has no TCP memory limit)"
+                    )));
+                }
+                // `kernel` is deprecated and may be ignored (config-linux.md);
+                // v2 has no such limit.
             } else {
                 if let Some(l) = m.limit() {
                     write(d, "memory.limit_in_bytes", &l.to_string())?;
@@ -484,6 +508,21 @@ impl Cgroup {
                 if m.disable_oom_killer() == Some(true) {
                     write(d, "memory.oom_control", "1")?;
                 }
+                if let Some(k) = m.kernel_tcp() {
+                    if !d.join("memory.kmem.tcp.limit_in_bytes").exists() {
+                        return Err(Error::Setup(
+                            "linux.resources.memory.kernelTCP is not supported by the host (no memory.kmem.tcp.limit_in_bytes)"
+                                .into(),
+                        ));
+                    }
+                    write(d, "memory.kmem.tcp.limit_in_bytes", &k.to_string())?;
+                }
+                // `kernel` is deprecated and may be ignored (config-linux.md);
+                // written where the file is (kernels since 5.16 accept and
+                // ignore it).
+                if let Some(k) = m.kernel().filter(|_| d.join("memory.kmem.limit_in_bytes").exists()) {
+                    write(d, "memory.kmem.limit_in_bytes", &k.to_string())?;
+                }
             }
         }
         if let Some(c) = res.cpu() {
@@ -496,6 +535,11 @@ impl Cgroup {
                         let q = c.quota().filter(|&q| q > 0).map_or("max".to_string(), |q| q.to_string());
                         write(d, "cpu.max", &format!("{q} {}", c.period().unwrap_or(100_000)))?;
                     }
+                    if c.realtime_period().is_some() || c.realtime_runtime().is_some() {
+                        return Err(Error::Setup(
+                            "linux.resources.cpu.realtimePeriod/realtimeRuntime are not supported on cgroup v2".into(),
+                        ));
+                    }
                 } else {
                     if let Some(s) = c.shares().filter(|&s| s > 0) {
                         write(d, "cpu.shares", &s.to_string())?;
@@ -505,6 +549,22 @@ impl Cgroup {
                     }
                     if let Some(q) = c.quota() {
                         write(d, "cpu.cfs_quota_us", &q.to_string())?;
+                    }
+                    // Period first: the runtime must fit in it.
+                    let rt = [
+                        ("realtimePeriod", "cpu.rt_period_us", c.realtime_period().map(|p| p as i64)),
+                        ("realtimeRuntime", "cpu.rt_runtime_us", c.realtime_runtime()),
+                    ];
+                    for (field, file, value) in rt {
+                        if let Some(v) = value {
+                            if !d.join(file).exists() {
+                                return Err(Error::Setup(format!(
+                                    "linux.resources.cpu.{field} is not supported by the host (no {file}: \
+                                     the kernel lacks CONFIG_RT_GROUP_SCHED)"
+                                )));
+                            }
+                            write(d, file, &v.to_string())?;
+                        }
                     }
                 }
             }
@@ -711,7 +771,23 @@ impl Cgroup {
             }
         }
         // Parents created for it (`rcon/`) stay, as docker's `docker/` does:
-        // removing them would race with containers being created beside it.
+        // removing them would race with containers being created beside it
+        // (see `remove_created_parents`).
+    }
+
+    /// After [`Cgroup::remove`]: removes the parent directories that were
+    /// created for this cgroup (`created` without its own), deepest first,
+    /// those that are empty (`rmdir` fails on the others). For `rcon oci
+    /// delete`, so that a suite of short-lived containers leaves nothing
+    /// behind; a container being created beside them meanwhile retries
+    /// ([`make_dirs`]). Parents that existed before are never touched.
+    pub fn remove_created_parents(&self) {
+        for p in &self.created {
+            let own = self.dirs.iter().any(|(_, d)| d == p) || self.unified.as_ref() == Some(p);
+            if !own {
+                let _ = std::fs::remove_dir(p);
+            }
+        }
     }
 }
 
@@ -907,6 +983,77 @@ mod tests {
         .to_string();
         assert!(e.contains("hugepageLimits") && e.contains("no hugetlb"), "{e}");
         assert!(!mem.join("nohuge").exists(), "a failed create removes its directories");
+    }
+
+    #[test]
+    fn only_parents_created_for_a_cgroup_are_removed_with_it() {
+        let t = tempfile::tempdir().unwrap();
+        let mem = t.path().join("memory");
+        std::fs::create_dir_all(mem.join("keep")).unwrap();
+        let layout = Layout::V1(vec![(vec!["memory".into()], mem.clone())]);
+        let none = LinuxResources::default();
+        let cg = Cgroup::create(&layout, "/keep/p/q/c1", &none, "").unwrap();
+        assert_eq!(cg.created, vec![mem.join("keep/p/q/c1"), mem.join("keep/p/q"), mem.join("keep/p")]);
+        let other = Cgroup::create(&layout, "/keep/p/q/c2", &none, "").unwrap();
+        assert_eq!(other.created, vec![mem.join("keep/p/q/c2")]);
+        cg.remove();
+        cg.remove_created_parents();
+        // c2 still lives under them: they stay.
+        assert!(mem.join("keep/p/q/c2").is_dir());
+        other.remove();
+        other.remove_created_parents();
+        assert!(mem.join("keep/p/q").is_dir(), "not created for c2: left alone");
+        std::fs::remove_dir(mem.join("keep/p/q")).unwrap();
+        std::fs::remove_dir(mem.join("keep/p")).unwrap();
+        // A failed create takes its new parents away, never older ones.
+        let bad = hugepages(&[("2MB", 1 << 30)]);
+        Cgroup::create(&layout, "/keep/x/y", &bad, "").unwrap_err();
+        assert!(!mem.join("keep/x").exists());
+        assert!(mem.join("keep").is_dir());
+    }
+
+    #[test]
+    fn realtime_cpu_is_written_or_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let cpu = t.path().join("cpu");
+        std::fs::create_dir_all(cpu.join("rt")).unwrap();
+        for f in ["cpu.rt_period_us", "cpu.rt_runtime_us"] {
+            std::fs::write(cpu.join("rt").join(f), "").unwrap();
+        }
+        let res = LinuxResourcesBuilder::default()
+            .cpu(LinuxCpuBuilder::default().realtime_period(1_000_000u64).realtime_runtime(950_000).build().unwrap())
+            .build()
+            .unwrap();
+        let layout = Layout::V1(vec![(vec!["cpu".into()], cpu.clone())]);
+        Cgroup::create(&layout, "/rt", &res, "").unwrap();
+        assert_eq!(std::fs::read_to_string(cpu.join("rt/cpu.rt_period_us")).unwrap(), "1000000");
+        assert_eq!(std::fs::read_to_string(cpu.join("rt/cpu.rt_runtime_us")).unwrap(), "950000");
+        let e = Cgroup::create(&layout, "/nort", &res, "").unwrap_err().to_string();
+        assert!(e.contains("cpu.realtimePeriod") && e.contains("RT_GROUP_SCHED"), "{e}");
+        let e = Cgroup::create(&Layout::V2(t.path().join("v2")), "/x", &res, "0::/\n").unwrap_err().to_string();
+        assert!(e.contains("realtime") && e.contains("v2"), "{e}");
+    }
+
+    #[test]
+    fn kernel_tcp_memory_is_written_or_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let mem = t.path().join("memory");
+        std::fs::create_dir_all(mem.join("c1")).unwrap();
+        std::fs::write(mem.join("c1/memory.kmem.tcp.limit_in_bytes"), "").unwrap();
+        let res = LinuxResourcesBuilder::default()
+            .memory(LinuxMemoryBuilder::default().kernel_tcp(50_593_792).kernel(50_593_792).build().unwrap())
+            .build()
+            .unwrap();
+        let layout = Layout::V1(vec![(vec!["memory".into()], mem.clone())]);
+        Cgroup::create(&layout, "/c1", &res, "").unwrap();
+        assert_eq!(std::fs::read_to_string(mem.join("c1/memory.kmem.tcp.limit_in_bytes")).unwrap(), "50593792");
+        // `kernel` is deprecated: skipped where the file is missing.
+        assert!(!mem.join("c1/memory.kmem.limit_in_bytes").exists());
+        let e = Cgroup::create(&layout, "/c2", &res, "").unwrap_err().to_string();
+        assert!(e.contains("memory.kernelTCP"), "{e}");
+        assert!(!mem.join("c2").exists(), "a failed create removes its directory");
+        let e = Cgroup::create(&Layout::V2(t.path().join("v2")), "/c3", &res, "0::/\n").unwrap_err().to_string();
+        assert!(e.contains("memory.kernelTCP") && e.contains("v2"), "{e}");
     }
 
     #[test]

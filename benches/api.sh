@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The Docker Engine API (`rcon system service`, issue 12), beside dockerd
+# from Debian's docker.io when DOCKERD=1 (started here on its own data root
+# and socket, no iptables, no bridge):
+#   - create + start + wait + DELETE of a container running `true`, through
+#     the API with curl (NetworkMode none on both engines)
+#   - GET /containers/json?all=1 with 100 containers in the store
+#   - socket-activated cold start: exec of `rcon system service` on a
+#     passed listening socket (LISTEN_FDS) to the reply of the first
+#     /_ping (median of COLD_RUNS, measured by a small Python client)
+# Results go to BENCH_OUT (default target/bench); record them in
+# BENCHMARKS.md by hand.
+#
+#   bash benches/api.sh                   # RUNS=20
+#   DOCKERD=1 RUNS=10 bash benches/api.sh
+set -euo pipefail
+
+. "$(dirname "$0")/lib.sh"
+bench_init api hyperfine docker-registry skopeo /bin/busybox curl jq python3
+RUNS=${RUNS:-20}
+COLD_RUNS=${COLD_RUNS:-30}
+bench_rcon
+work=$(mktemp -d /tmp/rcon-bench-api.XXXXXX)
+R="$rcon --root $work/rcon --runroot $work/rcon-run"
+sock=$work/rcon.sock
+dsock=$work/docker.sock
+svc_pid=
+dockerd_pid=
+cleanup() {
+    [ -n "$svc_pid" ] && kill "$svc_pid" 2>/dev/null && wait "$svc_pid" 2>/dev/null || true
+    $R rm -f $($R ps -aq) >/dev/null 2>&1 || true
+    if [ -n "$dockerd_pid" ]; then
+        DOCKER_HOST=unix://$dsock docker rm -f $(DOCKER_HOST=unix://$dsock docker ps -aq) >/dev/null 2>&1 || true
+        kill "$dockerd_pid" 2>/dev/null || true
+        wait "$dockerd_pid" 2>/dev/null || true
+        umount -R "$work/docker" 2>/dev/null || true
+    fi
+    registry_stop
+    rm -rf "$work"
+}
+trap cleanup EXIT
+bench_machine "$out/api-machine.txt"
+bench_image "$work"
+
+# One client "script" per engine: create, start, wait, delete.
+cat >"$work/cycle.sh" <<'EOF'
+#!/usr/bin/env bash
+set -euo pipefail
+s=$1 image=$2
+api() { curl -sf --unix-socket "$s" "$@"; }
+id=$(api -X POST -H 'Content-Type: application/json' \
+    -d "{\"Image\":\"$image\",\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"none\"}}" \
+    http://api/v1.41/containers/create | jq -r .Id)
+api -X POST "http://api/v1.41/containers/$id/start" >/dev/null
+api -X POST "http://api/v1.41/containers/$id/wait" >/dev/null
+api -X DELETE "http://api/v1.41/containers/$id" >/dev/null
+EOF
+chmod +x "$work/cycle.sh"
+
+step "rcon system service on $sock"
+$R system service --time 0 "unix://$sock" &
+svc_pid=$!
+for _ in $(seq 1 200); do [ -S "$sock" ] && break; sleep 0.05; done
+curl -sf --unix-socket "$sock" -X POST "http://api/v1.41/images/create?fromImage=$image" >/dev/null
+
+args=(-n "rcon API: create+start+wait+rm true" "$work/cycle.sh $sock $image")
+if [ "${DOCKERD:-0}" = 1 ]; then
+    step "dockerd on $dsock"
+    mkdir -p "$work/docker" "$work/docker-exec"
+    dockerd --data-root "$work/docker" --exec-root "$work/docker-exec" --host "unix://$dsock" \
+        --pidfile "$work/dockerd.pid" --iptables=false --ip-masq=false --bridge=none \
+        --insecure-registry "$REGISTRY_ADDR" >"$work/dockerd.log" 2>&1 &
+    dockerd_pid=$!
+    for _ in $(seq 1 400); do curl -sf --unix-socket "$dsock" http://api/_ping >/dev/null 2>&1 && break; sleep 0.05; done
+    curl -sf --unix-socket "$dsock" -X POST "http://api/v1.41/images/create?fromImage=$image" >/dev/null
+    args+=(-n "dockerd 20.10: create+start+wait+rm true" "$work/cycle.sh $dsock $image")
+fi
+step "create + start + wait + rm of true ($RUNS runs)"
+hyperfine -N --warmup 2 --runs "$RUNS" --export-markdown "$out/api-cycle.md" --export-json "$out/api-cycle.json" "${args[@]}"
+
+step "GET /containers/json?all=1 with 100 containers"
+for i in $(seq 1 100); do $R create --network none "$image" true >/dev/null; done
+args=(-n "rcon API: GET /containers/json (100)" "curl -sf --unix-socket $sock http://api/v1.41/containers/json?all=1 -o /dev/null")
+if [ -n "$dockerd_pid" ]; then
+    for i in $(seq 1 100); do
+        curl -sf --unix-socket "$dsock" -X POST -H 'Content-Type: application/json' \
+            -d "{\"Image\":\"$image\",\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"none\"}}" \
+            http://api/v1.41/containers/create >/dev/null
+    done
+    args+=(-n "dockerd 20.10: GET /containers/json (100)" "curl -sf --unix-socket $dsock http://api/v1.41/containers/json?all=1 -o /dev/null")
+fi
+hyperfine -N --warmup 3 --runs "$RUNS" --export-markdown "$out/api-list.md" --export-json "$out/api-list.json" "${args[@]}"
+kill "$svc_pid"; wait "$svc_pid" 2>/dev/null || true; svc_pid=
+
+step "socket-activated cold start to the first /_ping ($COLD_RUNS runs)"
+python3 - "$rcon" "$work" "$COLD_RUNS" <<'EOF' | tee "$out/api-cold.txt"
+import os, socket, statistics, subprocess, sys, time
+rcon, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+path = os.path.join(work, "activated.sock")
+lst = socket.socket(socket.AF_UNIX)
+lst.bind(path)
+lst.listen(64)
+fd = lst.fileno()
+times = []
+for _ in range(runs):
+    t0 = time.perf_counter()
+    p = subprocess.Popen(
+        ["sh", "-c", 'export LISTEN_PID=$$ LISTEN_FDS=1; exec "$@"', "sh", rcon,
+         "--root", os.path.join(work, "rcon"), "--runroot", os.path.join(work, "rcon-run"),
+         "system", "service", "--time", "0"],
+        pass_fds=[fd], preexec_fn=lambda: os.dup2(fd, 3) if fd != 3 else None)
+    c = socket.socket(socket.AF_UNIX)
+    c.connect(path)
+    c.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    reply = b""
+    while not reply.endswith(b"OK"):
+        chunk = c.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    times.append((time.perf_counter() - t0) * 1000)
+    assert reply.startswith(b"HTTP/1.1 200"), reply
+    c.close()
+    p.kill()
+    p.wait()
+print("cold start to first /_ping: median %.1f ms, min %.1f ms, max %.1f ms (%d runs, includes sh's exec)"
+      % (statistics.median(times), min(times), max(times), runs))
+EOF

@@ -1,0 +1,652 @@
+//! `/containers/…`: list, create, inspect, start, stop, restart, kill,
+//! wait, remove, logs, attach, rename, pause, top, stats, prune.
+
+use super::body::{self, Hijacked, Resp, json};
+use super::error::{ApiError, ApiResult};
+use super::router::{Call, blocking};
+use crate::container::logs::{ReadOptions, Record, Stream};
+use crate::store::{ContainerState, ContainerStatus, Store};
+use chrono::{DateTime, Utc};
+use hyper::{Response, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// docker's stream header: 1 stdout, 2 stderr, then the length (big endian).
+pub fn frame(stream: u8, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + data.len());
+    out.extend_from_slice(&[stream, 0, 0, 0]);
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+/// The content type of a container's output stream.
+fn stream_type(tty: bool, c: &Call) -> &'static str {
+    if tty || !c.at_least(1, 42) {
+        "application/vnd.docker.raw-stream"
+    } else {
+        "application/vnd.docker.multiplexed-stream"
+    }
+}
+
+/// True when the container runs with a terminal (its output is one raw
+/// stream then).
+fn has_tty(record: &crate::store::ContainerRecord) -> bool {
+    record.spec["process"]["terminal"].as_bool().unwrap_or(false)
+}
+
+/// `GET /containers/json?all&limit&size&filters`.
+pub async fn list(c: Call) -> ApiResult<Resp> {
+    let all = c.flag("all", false)?;
+    let limit = c.int("limit")?.filter(|n| *n > 0).map(|n| n as usize);
+    let raw: Vec<String> = c.filters()?.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let svc = c.svc.clone();
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let filters = crate::container::list::Filters::parse(&raw).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let all = all || limit.is_some() || filters.has("status") || filters.has("exited");
+        let query = crate::store::ContainerQuery { running: !all, ..filters.query() };
+        let now = Utc::now();
+        let mut out = Vec::new();
+        for row in store.list_containers(&query)?.into_iter().rev() {
+            let state = row.state.clone();
+            if (!all && state.status != ContainerStatus::Running) || !filters.matches(&store, &row, &state) {
+                continue;
+            }
+            out.push(summary(&store, &row, &state, now));
+            if limit.is_some_and(|n| out.len() >= n) {
+                break;
+            }
+        }
+        Ok(Value::Array(out))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
+/// One container in docker's list shape.
+fn summary(store: &Store, row: &crate::store::ContainerRow, state: &ContainerState, now: DateTime<Utc>) -> Value {
+    let settings = crate::network::settings_json(store, &row.id);
+    let mut ports = Vec::new();
+    if let Some(map) = settings["Ports"].as_object() {
+        for (key, bindings) in map {
+            let (port, proto) = key.split_once('/').unwrap_or((key, "tcp"));
+            let private: u64 = port.parse().unwrap_or(0);
+            match bindings.as_array() {
+                Some(list) if !list.is_empty() => {
+                    for b in list {
+                        ports.push(json!({
+                            "IP": b["HostIp"], "PrivatePort": private,
+                            "PublicPort": b["HostPort"].as_str().and_then(|p| p.parse::<u64>().ok()).unwrap_or(0),
+                            "Type": proto,
+                        }));
+                    }
+                }
+                _ => ports.push(json!({"PrivatePort": private, "Type": proto})),
+            }
+        }
+    }
+    let network_mode =
+        settings["Networks"].as_object().and_then(|n| n.keys().next().cloned()).unwrap_or_else(|| "default".into());
+    json!({
+        "Id": row.id,
+        "Names": [format!("/{}", row.name)],
+        "Image": row.image,
+        "ImageID": row.image_id.to_string(),
+        "Command": crate::container::list::display_command(&row.command),
+        "Created": row.created.timestamp(),
+        "Ports": ports,
+        "Labels": row.labels,
+        "State": if row.problem.is_some() { "dead" } else { crate::container::inspect::status_word(state) },
+        "Status": crate::container::list::status(state, now),
+        "HostConfig": {"NetworkMode": network_mode},
+        "NetworkSettings": {"Networks": settings["Networks"]},
+        "Mounts": [],
+    })
+}
+
+/// `POST /containers/create?name=`: the body is checked here (400), then
+/// a fresh rcon creates the container ([`super::worker`]).
+pub async fn create(mut c: Call) -> ApiResult<Resp> {
+    let name = c.param("name").filter(|n| !n.is_empty()).map(|n| n.trim_start_matches('/').to_string());
+    let body: Value = c.json().await?;
+    let _: super::convert::CreateBody =
+        serde_json::from_value(body.clone()).map_err(|e| ApiError::bad_request(format!("invalid create body: {e}")))?;
+    let svc = c.svc.clone();
+    let v = blocking(move || {
+        use std::io::Write;
+        let mut cmd = std::process::Command::new("/proc/self/exe");
+        cmd.arg0("rcon")
+            .arg(super::worker::ENTRY)
+            .arg("create")
+            .arg(&svc.root)
+            .arg(&svc.runroot)
+            .arg(svc.log_level)
+            .arg(name.unwrap_or_default())
+            .env_remove("LISTEN_PID")
+            .env_remove("LISTEN_FDS")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().map_err(|e| ApiError::server(format!("cannot start rcon: {e}")))?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let data = serde_json::to_vec(&body).unwrap_or_default();
+        let _ = stdin.write_all(&data);
+        drop(stdin);
+        let out = child.wait_with_output().map_err(|e| ApiError::server(format!("rcon create: {e}")))?;
+        let v: Value = serde_json::from_slice(&out.stdout).map_err(|_| {
+            ApiError::server(format!("rcon create failed: {}", String::from_utf8_lossy(&out.stderr).trim()))
+        })?;
+        if let Some(status) = v["status"].as_u64() {
+            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return Err(ApiError::new(status, v["message"].as_str().unwrap_or("create failed")));
+        }
+        Ok(v)
+    })
+    .await?;
+    Ok(json(StatusCode::CREATED, &v))
+}
+
+use std::os::unix::process::CommandExt as _;
+
+/// `GET /containers/{id}/json`: `rcon inspect`'s document.
+pub async fn inspect(c: Call, id: &str) -> ApiResult<Resp> {
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        let state = store.container_state(&record.id)?;
+        let mut v = crate::container::inspect::container_json(&store, &record, &state);
+        // Clients (docker-py's `run`) read logs through the API only from
+        // the drivers docker serves them for; rcon serves them for its own.
+        v["HostConfig"]["LogConfig"]["Type"] = json!("json-file");
+        Ok(v)
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
+/// Runs `rcon ARGS…` (a command that forks: start, exec, cp, build) and
+/// turns its failure into an API error: its stderr without the `rcon: `
+/// prefix, 404 for a missing object, 400 when the container's command
+/// cannot be run (exit 126/127), else 500.
+pub fn run_rcon(svc: &super::Service, args: &[&str]) -> ApiResult<std::process::Output> {
+    let out = svc
+        .rcon(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|e| ApiError::server(format!("cannot start rcon: {e}")))?;
+    if out.status.success() {
+        return Ok(out);
+    }
+    let text = String::from_utf8_lossy(&out.stderr);
+    let message = text
+        .lines()
+        .map(|l| l.strip_prefix("rcon: ").or_else(|| l.strip_prefix("Error: ")).unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let status = match out.status.code() {
+        _ if message.starts_with("No such ") => StatusCode::NOT_FOUND,
+        Some(126 | 127) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    Err(ApiError::new(status, message.trim().to_string()))
+}
+
+/// `POST /containers/{id}/start`: 204, or 304 when it already runs. The
+/// monitor is started by a fresh `rcon start` (never forked from here).
+pub async fn start(c: Call, id: &str) -> ApiResult<Resp> {
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    let started = blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        if store.container_state(&record.id)?.status == ContainerStatus::Running {
+            return Ok(false);
+        }
+        run_rcon(&svc, &["start", &record.id])?;
+        Ok(true)
+    })
+    .await?;
+    Ok(body::no_content(if started { StatusCode::NO_CONTENT } else { StatusCode::NOT_MODIFIED }))
+}
+
+/// `POST /containers/{id}/stop?t=`: 204, or 304 when it does not run.
+pub async fn stop(c: Call, id: &str) -> ApiResult<Resp> {
+    let t = c.int("t")?.filter(|t| *t >= 0).map(|t| t as u64);
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    let stopped = blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        if store.container_state(&record.id)?.status != ContainerStatus::Running {
+            return Ok(false);
+        }
+        crate::container::lifecycle::stop(&store, &record.id, t)?;
+        Ok(true)
+    })
+    .await?;
+    Ok(body::no_content(if stopped { StatusCode::NO_CONTENT } else { StatusCode::NOT_MODIFIED }))
+}
+
+/// `POST /containers/{id}/restart?t=`: stop (if running), then start.
+pub async fn restart(c: Call, id: &str) -> ApiResult<Resp> {
+    let t = c.int("t")?.filter(|t| *t >= 0).map(|t| t as u64);
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        if store.container_state(&record.id)?.status == ContainerStatus::Running {
+            crate::container::lifecycle::stop(&store, &record.id, t)?;
+        }
+        run_rcon(&svc, &["start", &record.id])?;
+        Ok(())
+    })
+    .await?;
+    Ok(body::no_content(StatusCode::NO_CONTENT))
+}
+
+/// `POST /containers/{id}/kill?signal=`: 204; 409 when it does not run.
+pub async fn kill(c: Call, id: &str) -> ApiResult<Resp> {
+    let signal = c.param("signal").filter(|s| !s.is_empty()).unwrap_or("SIGKILL").to_string();
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    blocking(move || {
+        let sig =
+            crate::container::lifecycle::parse_signal(&signal).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        if store.container_state(&record.id)?.status != ContainerStatus::Running {
+            return Err(ApiError::conflict(format!("Container {} is not running", record.id)));
+        }
+        crate::container::lifecycle::kill(&store, &record.id, sig)?;
+        Ok(())
+    })
+    .await?;
+    Ok(body::no_content(StatusCode::NO_CONTENT))
+}
+
+/// What a container was doing when a wait or an attach began, to tell a
+/// later run apart.
+#[derive(Clone, Copy)]
+struct Mark {
+    status: ContainerStatus,
+    started: Option<DateTime<Utc>>,
+    finished: Option<DateTime<Utc>>,
+}
+
+impl Mark {
+    fn of(s: &ContainerState) -> Mark {
+        Mark { status: s.status, started: s.started_at, finished: s.finished_at }
+    }
+
+    /// True once the container has run since the mark (started after it,
+    /// or finished again).
+    fn ran_since(&self, s: &ContainerState) -> bool {
+        s.status == ContainerStatus::Running
+            || s.started_at != self.started
+            || s.finished_at != self.finished
+            || (self.status == ContainerStatus::Running && s.status != ContainerStatus::Running)
+    }
+}
+
+/// True while a monitor is between two runs of a restart policy.
+fn between_runs(s: &ContainerState) -> bool {
+    s.status == ContainerStatus::Exited && s.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None))
+}
+
+/// `POST /containers/{id}/wait?condition=not-running|next-exit|removed`:
+/// the headers at once, then `{"StatusCode": N}` when the condition holds.
+pub async fn wait(c: Call, id: &str) -> ApiResult<Resp> {
+    let condition = c.param("condition").filter(|s| !s.is_empty()).unwrap_or("not-running").to_string();
+    if !["not-running", "next-exit", "removed"].contains(&condition.as_str()) {
+        return Err(ApiError::bad_request(format!("invalid condition: {condition:?}")));
+    }
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    let (store, record_id, mark) = blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        let state = store.container_state(&record.id)?;
+        Ok((store, record.id, Mark::of(&state)))
+    })
+    .await?;
+    let (tx, b) = body::channel();
+    let guard = c.svc.activity.enter();
+    tokio::task::spawn_blocking(move || {
+        let _guard = guard;
+        let mut last_code = 0;
+        let mut delay = Duration::from_millis(1);
+        loop {
+            if tx.is_closed() {
+                return;
+            }
+            let state = match store.container_state(&record_id) {
+                Ok(s) => s,
+                Err(_) => {
+                    // Removed: every condition is met. An `--rm` container
+                    // may be gone before a poll saw it exited: its `die`
+                    // event keeps the exit code.
+                    let code = crate::store::events::read_all(&store)
+                        .iter()
+                        .rev()
+                        .find(|e| e.kind == "container" && e.action == "die" && e.actor.id == record_id)
+                        .and_then(|e| e.actor.attributes.get("exitCode")?.parse::<i32>().ok())
+                        .unwrap_or(last_code);
+                    let _ = tx.json(&json!({"StatusCode": code, "Error": null}));
+                    return;
+                }
+            };
+            last_code = state.exit_code.unwrap_or(0);
+            let stopped = state.status != ContainerStatus::Running && !between_runs(&state);
+            let done = match condition.as_str() {
+                "not-running" => stopped,
+                "next-exit" => stopped && mark.ran_since(&state),
+                _ => false,
+            };
+            if done {
+                let _ = tx.json(&json!({"StatusCode": last_code, "Error": null}));
+                return;
+            }
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(Duration::from_millis(50));
+        }
+    });
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("Content-Type", "application/json")
+        .body(b)
+        .expect("static headers are valid"))
+}
+
+/// `DELETE /containers/{id}?force&v`: 204; 409 when it runs without force.
+pub async fn remove(c: Call, id: &str) -> ApiResult<Resp> {
+    let force = c.flag("force", false)?;
+    let volumes = c.flag("v", false)?;
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    blocking(move || {
+        let store = svc.store()?;
+        let record = crate::container::remove(&store, &id, force).map_err(|e| {
+            let api: ApiError = e.into();
+            if api.status == StatusCode::CONFLICT {
+                ApiError::conflict(format!(
+                    "You cannot remove a running container {id}. Stop the container before attempting removal or force remove"
+                ))
+            } else {
+                api
+            }
+        })?;
+        if volumes && let Some(record) = record {
+            crate::volume::remove_anonymous(&store, &record);
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(body::no_content(StatusCode::NO_CONTENT))
+}
+
+/// A Unix time with fractions (`1700000000.5`) or anything
+/// `util::parse_time` reads; `0` or empty is unset.
+fn time_param(c: &Call, key: &str) -> ApiResult<Option<DateTime<Utc>>> {
+    match c.param(key).filter(|s| !s.is_empty() && *s != "0") {
+        None => Ok(None),
+        Some(s) => {
+            if let Ok(f) = s.parse::<f64>() {
+                let secs = f.trunc() as i64;
+                let nanos = ((f - f.trunc()) * 1e9) as u32;
+                return Ok(DateTime::from_timestamp(secs, nanos));
+            }
+            crate::util::parse_time(s, Utc::now()).map(Some).map_err(ApiError::bad_request)
+        }
+    }
+}
+
+/// Formats a record for the client: `[ts ]data`, framed unless `tty`.
+fn encode(r: &Record, tty: bool, timestamps: bool) -> Vec<u8> {
+    let mut data = Vec::with_capacity(r.content.len() + 32);
+    if timestamps {
+        data.extend_from_slice(r.time.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true).as_bytes());
+        data.push(b' ');
+    }
+    data.extend_from_slice(&r.content);
+    if tty { data } else { frame(if r.stream == Stream::Stdout { 1 } else { 2 }, &data) }
+}
+
+/// `GET /containers/{id}/logs?follow&stdout&stderr&since&until&timestamps&tail`.
+pub async fn logs(c: Call, id: &str) -> ApiResult<Resp> {
+    let follow = c.flag("follow", false)?;
+    let want_out = c.flag("stdout", false)?;
+    let want_err = c.flag("stderr", false)?;
+    if !want_out && !want_err {
+        return Err(ApiError::bad_request("Bad parameters: you must choose at least one stream"));
+    }
+    let timestamps = c.flag("timestamps", false)?;
+    let tail = match c.param("tail").filter(|s| !s.is_empty()) {
+        None | Some("all") => None,
+        Some(n) => match n.parse::<i64>() {
+            Ok(n) if n < 0 => None,
+            Ok(n) => Some(n as usize),
+            Err(_) => return Err(ApiError::bad_request(format!("invalid tail {n:?}"))),
+        },
+    };
+    let opts = ReadOptions { since: time_param(&c, "since")?, until: time_param(&c, "until")?, tail, follow };
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    let (store, record) = blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        Ok((store, record))
+    })
+    .await?;
+    let tty = has_tty(&record);
+    let (tx, b) = body::channel();
+    let guard = c.svc.activity.enter();
+    tokio::task::spawn_blocking(move || {
+        let _guard = guard;
+        let mut buf: Vec<u8> = Vec::new();
+        let result = crate::container::logs::read(&store, &record.id, &opts, |r| {
+            if (r.stream == Stream::Stdout && !want_out) || (r.stream == Stream::Stderr && !want_err) {
+                return Ok(());
+            }
+            buf.extend_from_slice(&encode(r, tty, timestamps));
+            if follow || buf.len() >= 32 * 1024 {
+                tx.send(std::mem::take(&mut buf))?;
+            }
+            Ok(())
+        });
+        if result.is_ok() && !buf.is_empty() {
+            let _ = tx.send(buf);
+        }
+    });
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("Content-Type", stream_type(tty, &c))
+        .body(b)
+        .expect("static headers are valid"))
+}
+
+/// `POST /containers/{id}/attach?stream&stdout&stderr&logs`: the
+/// container's output (its log, from now on, or from the start with
+/// `logs`) on a hijacked connection until the container stops. A
+/// container that has not started yet is waited for first (docker run
+/// attaches before it starts). Input is not forwarded.
+pub async fn attach(mut c: Call, id: &str) -> ApiResult<Resp> {
+    let want_out = c.flag("stdout", false)?;
+    let want_err = c.flag("stderr", false)?;
+    let with_logs = c.flag("logs", false)?;
+    let stream = c.flag("stream", false)?;
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    let (store, record, mark) = blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        let state = store.container_state(&record.id)?;
+        Ok((store, record, Mark::of(&state)))
+    })
+    .await?;
+    let tty = has_tty(&record);
+    let content_type = stream_type(tty, &c);
+    Ok(body::hijack(&mut c, content_type, move |io: Hijacked| {
+        let Hijacked { out, input } = io;
+        // Keep the client's side drained (rcon does not forward stdin yet).
+        let _input = input;
+        let send = |r: &Record| -> std::io::Result<()> {
+            if (r.stream == Stream::Stdout && !want_out) || (r.stream == Stream::Stderr && !want_err) {
+                return Ok(());
+            }
+            out.send(encode(r, tty, false))
+        };
+        let log = store.container_dir(&record.id).join("ctr.log");
+        let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+        if with_logs {
+            let opts = ReadOptions::default();
+            if crate::container::logs::read(&store, &record.id, &opts, send).is_err() {
+                return;
+            }
+        }
+        if !stream {
+            return;
+        }
+        // Followed from now; a container that has not started yet (docker
+        // run attaches first) is followed until it has run and stopped.
+        let opts = ReadOptions::default();
+        let _ = crate::container::logs::follow_until(
+            &store,
+            &record.id,
+            offset,
+            &opts,
+            |s| match s {
+                None => true,
+                Some(s) => {
+                    (s.status == ContainerStatus::Running || mark.ran_since(s)) && crate::container::logs::stopped(s)
+                }
+            },
+            send,
+        );
+    }))
+}
+
+/// `POST /containers/{id}/rename?name=`.
+pub async fn rename(c: Call, id: &str) -> ApiResult<Resp> {
+    let name = c.param("name").filter(|s| !s.is_empty()).ok_or_else(|| ApiError::bad_request("name is required"))?;
+    let (svc, id, name) = (c.svc.clone(), id.to_string(), name.to_string());
+    blocking(move || {
+        let store = svc.store()?;
+        crate::container::rename(&store, &id, &name)?;
+        Ok(())
+    })
+    .await?;
+    Ok(body::no_content(StatusCode::NO_CONTENT))
+}
+
+/// `POST /containers/{id}/pause|unpause`: as `rcon pause`.
+pub async fn pause(c: Call, id: &str, frozen: bool) -> ApiResult<Resp> {
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    blocking(move || {
+        let store = svc.store()?;
+        crate::container::lifecycle::pause(&store, &id, frozen)?;
+        Ok(())
+    })
+    .await?;
+    Ok(body::no_content(StatusCode::NO_CONTENT))
+}
+
+/// `GET /containers/{id}/top?ps_args=`: `rcon top`'s table as docker's
+/// `{"Titles": […], "Processes": [[…]]}`.
+pub async fn top(c: Call, id: &str) -> ApiResult<Resp> {
+    let ps_args = c.param("ps_args").filter(|s| !s.is_empty()).unwrap_or("-ef").to_string();
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let args: Vec<String> = ps_args.split_whitespace().map(str::to_string).collect();
+        let (titles, rows) = crate::container::lifecycle::top(&store, &id, &args)?;
+        Ok(json!({"Titles": titles, "Processes": rows}))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
+/// `GET /containers/{id}/stats?stream=`: docker's stats document from the
+/// container's cgroup (once a second while streaming).
+pub async fn stats(c: Call, id: &str) -> ApiResult<Resp> {
+    let stream = c.flag("stream", true)? && !c.flag("one-shot", false)?;
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    let (store, record) = blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        Ok((store, record))
+    })
+    .await?;
+    let (tx, b) = body::channel();
+    let guard = c.svc.activity.enter();
+    tokio::task::spawn_blocking(move || {
+        let _guard = guard;
+        let mut pre: Option<(crate::container::stats::Sample, DateTime<Utc>)> = None;
+        loop {
+            let pid = store
+                .container_state(&record.id)
+                .ok()
+                .filter(|s| s.status == ContainerStatus::Running)
+                .and_then(|s| s.pid);
+            let now = Utc::now();
+            let sample = pid.map(crate::container::stats::sample);
+            let doc = stats_json(&record, sample.as_ref(), pre.as_ref(), now);
+            if tx.json(&doc).is_err() || !stream {
+                return;
+            }
+            pre = sample.map(|s| (s, now));
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("Content-Type", "application/json")
+        .body(b)
+        .expect("static headers are valid"))
+}
+
+/// docker's `types.StatsJSON` (the fields the docker CLI and docker-py read).
+fn stats_json(
+    record: &crate::store::ContainerRecord,
+    now: Option<&crate::container::stats::Sample>,
+    pre: Option<&(crate::container::stats::Sample, DateTime<Utc>)>,
+    time: DateTime<Utc>,
+) -> Value {
+    let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpu = |s: Option<&crate::container::stats::Sample>| {
+        json!({
+            "cpu_usage": {"total_usage": s.and_then(|s| s.cpu_ns).unwrap_or(0), "usage_in_kernelmode": 0, "usage_in_usermode": 0},
+            "system_cpu_usage": s.and_then(|s| s.system_ns).unwrap_or(0),
+            "online_cpus": ncpu,
+            "throttling_data": {"periods": 0, "throttled_periods": 0, "throttled_time": 0}
+        })
+    };
+    let (rx, tx) = now.and_then(|s| s.net).unwrap_or((0, 0));
+    let (read, write) = now.and_then(|s| s.block).unwrap_or((0, 0));
+    json!({
+        "read": time.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        "preread": pre.map_or_else(|| "0001-01-01T00:00:00Z".to_string(), |(_, t)| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)),
+        "id": record.id,
+        "name": format!("/{}", record.name),
+        "pids_stats": {"current": now.and_then(|s| s.pids).unwrap_or(0)},
+        "cpu_stats": cpu(now),
+        "precpu_stats": cpu(pre.map(|(s, _)| s)),
+        "memory_stats": {"usage": now.and_then(|s| s.memory).unwrap_or(0), "limit": now.map_or(0, |s| s.memory_limit), "stats": {}},
+        "blkio_stats": {"io_service_bytes_recursive": [
+            {"major": 0, "minor": 0, "op": "read", "value": read},
+            {"major": 0, "minor": 0, "op": "write", "value": write}
+        ]},
+        "networks": {"eth0": {"rx_bytes": rx, "tx_bytes": tx,
+            "rx_packets": 0, "tx_packets": 0, "rx_errors": 0, "tx_errors": 0, "rx_dropped": 0, "tx_dropped": 0}},
+    })
+}
+
+/// `POST /containers/prune?filters=`.
+pub async fn prune(c: Call) -> ApiResult<Resp> {
+    let raw: Vec<String> = c.filters()?.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let svc = c.svc.clone();
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let f =
+            crate::filters::Filters::parse(&raw, crate::system::prune::PRUNE_KEYS).map_err(ApiError::bad_request)?;
+        let (deleted, reclaimed) = crate::system::prune::containers(&store, &f)?;
+        Ok(json!({"ContainersDeleted": deleted, "SpaceReclaimed": reclaimed}))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}

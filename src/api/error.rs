@@ -1,0 +1,115 @@
+//! API errors: `{"message": "…"}` with docker's status codes (400 bad
+//! parameter, 404 no such object, 409 conflict, 500 server error).
+
+use super::body::{Resp, json};
+use hyper::StatusCode;
+
+/// An error to answer with.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// docker's `message`.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with this status.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError { status, message: message.into() }
+    }
+
+    /// 400: a bad parameter or body.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 404: no such object (or route).
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// 409: the object's state forbids it.
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, message)
+    }
+
+    /// 500.
+    pub fn server(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+
+    /// The response.
+    pub fn response(&self) -> Resp {
+        json(self.status, &serde_json::json!({ "message": self.message }))
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    /// Maps rcon's errors to docker's statuses: missing objects 404,
+    /// conflicts (name taken, running, in use) 409, bad input 400, the
+    /// rest 500. The message is the whole error chain.
+    fn from(e: anyhow::Error) -> ApiError {
+        let message = crate::util::error_chain(e.as_ref());
+        ApiError::new(status_of(&e), message)
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> ApiError {
+        anyhow::Error::from(e).into()
+    }
+}
+
+impl From<crate::volume::VolumeError> for ApiError {
+    fn from(e: crate::volume::VolumeError) -> ApiError {
+        anyhow::Error::from(e).into()
+    }
+}
+
+impl From<crate::network::Error> for ApiError {
+    fn from(e: crate::network::Error) -> ApiError {
+        anyhow::Error::from(e).into()
+    }
+}
+
+/// docker's status for an rcon error.
+pub fn status_of(e: &anyhow::Error) -> StatusCode {
+    use crate::store::StoreError as S;
+    for cause in e.chain() {
+        if let Some(s) = cause.downcast_ref::<S>() {
+            return match s {
+                S::NoSuchImage(_) | S::NoSuchContainer(_) => StatusCode::NOT_FOUND,
+                S::NameInUse { .. } | S::ImageInUse { .. } | S::ContainerRunning(_) => StatusCode::CONFLICT,
+                S::Ambiguous { .. } => StatusCode::BAD_REQUEST,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+        }
+        if let Some(v) = cause.downcast_ref::<crate::volume::VolumeError>() {
+            return match v {
+                crate::volume::VolumeError::NoSuchVolume(_) => StatusCode::NOT_FOUND,
+                crate::volume::VolumeError::InUse { .. } => StatusCode::CONFLICT,
+                crate::volume::VolumeError::InvalidName(_) | crate::volume::VolumeError::BadSpec { .. } => {
+                    StatusCode::BAD_REQUEST
+                }
+                crate::volume::VolumeError::Store(_) => continue,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+        }
+        if let Some(n) = cause.downcast_ref::<crate::network::Error>() {
+            return match n {
+                crate::network::Error::NoSuchNetwork(_) => StatusCode::NOT_FOUND,
+                crate::network::Error::InUse { .. } | crate::network::Error::PortTaken { .. } => StatusCode::CONFLICT,
+                crate::network::Error::BadPort { .. } | crate::network::Error::BadNetwork(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+        }
+        if cause.is::<crate::reference::ReferenceError>() {
+            return StatusCode::BAD_REQUEST;
+        }
+    }
+    StatusCode::INTERNAL_SERVER_ERROR
+}
+
+/// Handler results.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,236 @@
+//! `/images/…`: list, pull (`create`), inspect, history, tag, remove, prune.
+
+use super::body::{self, Resp, json};
+use super::error::{ApiError, ApiResult};
+use super::router::{Call, blocking};
+use crate::store::{ImageRecord, Store};
+use hyper::{Response, StatusCode};
+use serde_json::{Value, json};
+
+/// Finds an image by reference, ID or ID prefix. Errors (404): none.
+fn find(store: &Store, name: &str) -> ApiResult<ImageRecord> {
+    let normalized = crate::reference::Reference::parse(name).ok().map(|r| r.to_string());
+    store.find_image(name, normalized.as_deref())?.ok_or_else(|| ApiError::not_found(format!("No such image: {name}")))
+}
+
+/// `GET /images/json?all&filters`.
+pub async fn list(c: Call) -> ApiResult<Resp> {
+    let svc = c.svc.clone();
+    let refs: Vec<String> = c.filters()?.into_iter().filter(|(k, _)| k == "reference").map(|(_, v)| v).collect();
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let mut images = store.images()?;
+        images.sort_by_key(|i| std::cmp::Reverse(i.created));
+        let familiar = |t: &String| crate::image::inspect::familiar(t);
+        let out: Vec<Value> = images
+            .iter()
+            .filter(|i| {
+                refs.is_empty()
+                    || i.repo_tags
+                        .iter()
+                        .map(familiar)
+                        .any(|t| refs.iter().any(|r| &t == r || t.split(':').next() == Some(r.as_str())))
+            })
+            .map(|i| {
+                json!({
+                    "Id": i.id.to_string(), "ParentId": "",
+                    "RepoTags": i.repo_tags.iter().map(familiar).collect::<Vec<_>>(),
+                    "RepoDigests": i.repo_digests.iter().map(familiar).collect::<Vec<_>>(),
+                    "Created": i.created.map_or(0, |t| t.timestamp()), "Size": i.size, "VirtualSize": i.size,
+                    "SharedSize": -1, "Labels": {}, "Containers": -1,
+                })
+            })
+            .collect();
+        Ok(Value::Array(out))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
+/// `POST /images/create?fromImage=&tag=`: pulls, answering with docker's
+/// JSON progress stream (a status line when it starts, the digest and the
+/// result at the end; an `error` message when it fails: the status is 200
+/// once the stream has begun, as docker's).
+pub async fn pull(c: Call) -> ApiResult<Resp> {
+    let from = c.param("fromImage").filter(|s| !s.is_empty()).map(str::to_string);
+    let Some(from) = from else {
+        if c.param("fromSrc").is_some() {
+            return Err(ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "import (fromSrc) is not supported; use `rcon import`",
+            ));
+        }
+        return Err(ApiError::bad_request("fromImage is required"));
+    };
+    let tag = c.param("tag").filter(|s| !s.is_empty()).map(str::to_string);
+    let last = from.rsplit('/').next().unwrap_or_default();
+    let name = match tag {
+        Some(t) if t.starts_with("sha256:") => format!("{from}@{t}"),
+        Some(t) if !last.contains(':') && !from.contains('@') => format!("{from}:{t}"),
+        _ if !last.contains(':') && !from.contains('@') => format!("{from}:latest"),
+        _ => from.clone(),
+    };
+    if let Err(e) = crate::reference::Reference::parse(&name) {
+        return Err(ApiError::bad_request(e.to_string()));
+    }
+    let mut transfer = crate::registry::TransferOptions { credentials: registry_auth(&c)?, ..Default::default() };
+    if let Some(p) = c.param("platform").filter(|p| !p.is_empty()) {
+        transfer.platform = Some(crate::image::Platform::parse(p).map_err(ApiError::bad_request)?);
+    }
+    let svc = c.svc.clone();
+    let store = blocking(move || Ok(svc.store()?)).await?;
+    let (tx, b) = body::channel();
+    let guard = c.svc.activity.enter();
+    tokio::task::spawn_blocking(move || {
+        let _guard = guard;
+        let (repo, t) = name.rsplit_once(':').filter(|(r, _)| !r.contains('@')).unwrap_or((&name, "latest"));
+        let _ = tx.json(&json!({"status": format!("Pulling from {}", crate::image::inspect::familiar(repo)), "id": t}));
+        let opts = crate::registry::PullOptions { quiet: true, tls_verify: true, stdout: false };
+        match crate::registry::pull_by_name(&store, &name, &opts, &transfer, false) {
+            Ok(image) => {
+                let _ = tx.json(&json!({"status": format!("Digest: {}", image.manifest_digest)}));
+                let _ = tx.json(&json!({"status": format!("Status: Downloaded newer image for {name}")}));
+            }
+            Err(e) => {
+                let m = crate::util::error_chain(&e);
+                let _ = tx.json(&json!({"errorDetail": {"message": m}, "error": m}));
+            }
+        }
+    });
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("Content-Type", "application/json")
+        .body(b)
+        .expect("static headers are valid"))
+}
+
+/// `GET /images/{name}/json`: `rcon image inspect`'s document.
+pub async fn inspect(c: Call, name: &str) -> ApiResult<Resp> {
+    let (svc, name) = (c.svc.clone(), name.to_string());
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let image = find(&store, &name)?;
+        Ok(crate::image::inspect::inspect(&store, &image)?)
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
+/// `GET /images/{name}/history`.
+pub async fn history(c: Call, name: &str) -> ApiResult<Resp> {
+    let (svc, name) = (c.svc.clone(), name.to_string());
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let image = find(&store, &name)?;
+        let rows = crate::image::inspect::history(&store, &image)?;
+        let tags: Vec<String> = image.repo_tags.iter().map(|t| crate::image::inspect::familiar(t)).collect();
+        Ok(Value::Array(
+            rows.iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let created = r
+                        .created
+                        .as_deref()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map_or(0, |t| t.timestamp());
+                    json!({
+                        "Id": r.id.as_ref().map_or("<missing>".to_string(), |d| d.to_string()),
+                        "Created": created, "CreatedBy": r.created_by, "Size": r.size, "Comment": r.comment,
+                        "Tags": if i == 0 { json!(tags) } else { Value::Null },
+                    })
+                })
+                .collect(),
+        ))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
+/// `POST /images/{name}/tag?repo=&tag=`: 201.
+pub async fn tag(c: Call, name: &str) -> ApiResult<Resp> {
+    let repo = c.param("repo").filter(|s| !s.is_empty()).ok_or_else(|| ApiError::bad_request("repo is required"))?;
+    let target = match c.param("tag").filter(|s| !s.is_empty()) {
+        Some(t) => format!("{repo}:{t}"),
+        None => repo.to_string(),
+    };
+    let (svc, name) = (c.svc.clone(), name.to_string());
+    blocking(move || {
+        let store = svc.store()?;
+        find(&store, &name)?;
+        crate::system::images::tag(&store, &name, &target)?;
+        Ok(())
+    })
+    .await?;
+    Ok(body::no_content(StatusCode::CREATED))
+}
+
+/// `DELETE /images/{name}?force`: `[{"Untagged": …}, {"Deleted": …}]`.
+pub async fn remove(c: Call, name: &str) -> ApiResult<Resp> {
+    let force = c.flag("force", false)?;
+    let (svc, name) = (c.svc.clone(), name.to_string());
+    let v = blocking(move || {
+        let store = svc.store()?;
+        find(&store, &name)?;
+        let removed = crate::system::images::remove(&store, &name, force).map_err(|e| {
+            let api: ApiError = e.into();
+            if api.message.contains("must be forced") { ApiError::conflict(api.message) } else { api }
+        })?;
+        Ok(Value::Array(
+            removed
+                .into_iter()
+                .map(|r| match r {
+                    crate::system::images::Removed::Untagged(t) => json!({"Untagged": t}),
+                    crate::system::images::Removed::Deleted(id) => json!({"Deleted": id}),
+                })
+                .collect(),
+        ))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
+/// `POST /images/prune?filters=`.
+pub async fn prune(c: Call) -> ApiResult<Resp> {
+    let raw: Vec<String> = c.filters()?.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let svc = c.svc.clone();
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let f = crate::filters::Filters::parse(&raw, crate::system::prune::IMAGE_PRUNE_KEYS)
+            .map_err(ApiError::bad_request)?;
+        let (removed, reclaimed) = crate::system::prune::images(&store, false, &f)?;
+        let deleted: Vec<Value> = removed.iter().map(|i| json!({"Deleted": i.id.to_string()})).collect();
+        Ok(json!({"ImagesDeleted": deleted, "SpaceReclaimed": reclaimed}))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
+/// The credentials of `X-Registry-Auth` (base64url of docker's
+/// `AuthConfig` JSON: `username`, `password`, `identitytoken`), if the
+/// client sent them; else the stored ones are used, as `rcon pull` does.
+/// Errors (400): not base64 of such JSON.
+fn registry_auth(c: &Call) -> ApiResult<Option<crate::registry::credentials::Credentials>> {
+    use base64::Engine as _;
+    let Some(raw) = c.headers.get("X-Registry-Auth").and_then(|v| v.to_str().ok()).filter(|v| !v.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let raw = raw.trim();
+    let data = base64::engine::general_purpose::URL_SAFE
+        .decode(raw)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw.trim_end_matches('=')))
+        .or_else(|_| base64::engine::general_purpose::STANDARD.decode(raw))
+        .map_err(|e| ApiError::bad_request(format!("invalid X-Registry-Auth header: {e}")))?;
+    let v: Value = serde_json::from_slice(&data)
+        .map_err(|e| ApiError::bad_request(format!("invalid X-Registry-Auth header: {e}")))?;
+    let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let (username, password, token) = (field("username"), field("password"), field("identitytoken"));
+    if username.is_empty() && token.is_empty() {
+        return Ok(None); // docker sends `{}` for anonymous pulls
+    }
+    Ok(Some(crate::registry::credentials::Credentials {
+        username: if username.is_empty() { "<token>".into() } else { username },
+        password,
+        identity_token: (!token.is_empty()).then_some(token),
+    }))
+}

@@ -1,0 +1,105 @@
+//! `/volumes/…`: list, create, inspect, remove, prune.
+
+use super::body::{self, Resp, json};
+use super::error::{ApiError, ApiResult};
+use super::router::{Call, blocking};
+use hyper::StatusCode;
+use serde_json::{Value, json};
+
+/// `GET /volumes?filters=`: `{"Volumes": […], "Warnings": []}`.
+pub async fn list(c: Call) -> ApiResult<Resp> {
+    let filters = c.filters()?;
+    let svc = c.svc.clone();
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let users: std::collections::HashSet<String> =
+            store.list_containers(&Default::default())?.iter().flat_map(|c| c.volumes.iter().cloned()).collect();
+        let mut list = crate::volume::list(&store)?;
+        for (k, val) in &filters {
+            match k.as_str() {
+                "dangling" => {
+                    let d = matches!(val.as_str(), "true" | "1");
+                    list.retain(|v| users.contains(&v.name) != d);
+                }
+                "name" => list.retain(|v| v.name.contains(val.as_str())),
+                "label" => list.retain(|v| match val.split_once('=') {
+                    Some((lk, lv)) => v.labels.get(lk).is_some_and(|x| x == lv),
+                    None => v.labels.contains_key(val.as_str()),
+                }),
+                "driver" => list.retain(|_| val == "local"),
+                _ => return Err(ApiError::bad_request(format!("invalid filter {k:?}"))),
+            }
+        }
+        let vols: Vec<Value> = list.iter().map(|v| crate::volume::inspect_json(&store, v)).collect();
+        Ok(json!({"Volumes": vols, "Warnings": []}))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
+/// `POST /volumes/create` with `{"Name": …, "Labels": {…}}`: 201 and the
+/// volume (an existing one is returned as it is, as docker does).
+pub async fn create(mut c: Call) -> ApiResult<Resp> {
+    let body: Value = c.json().await?;
+    if !(body.is_object() || body.is_null()) {
+        return Err(ApiError::bad_request("invalid volume create body: expected a JSON object"));
+    }
+    let name = body["Name"].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+    if let Some(d) = body["Driver"].as_str().filter(|d| !d.is_empty() && *d != "local") {
+        return Err(ApiError::bad_request(format!("volume driver {d:?} is not supported: only local")));
+    }
+    let labels: std::collections::BTreeMap<String, String> = match &body["Labels"] {
+        Value::Null => Default::default(),
+        l => serde_json::from_value(l.clone()).map_err(|e| ApiError::bad_request(format!("invalid Labels: {e}")))?,
+    };
+    let svc = c.svc.clone();
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let (v, _) = crate::volume::create(&store, name.as_deref(), labels)?;
+        Ok(crate::volume::inspect_json(&store, &v))
+    })
+    .await?;
+    Ok(json(StatusCode::CREATED, &v))
+}
+
+/// `GET /volumes/{name}`.
+pub async fn inspect(c: Call, name: &str) -> ApiResult<Resp> {
+    let (svc, name) = (c.svc.clone(), name.to_string());
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let v = crate::volume::get(&store, &name)?;
+        Ok(crate::volume::inspect_json(&store, &v))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
+/// `DELETE /volumes/{name}?force`: 204; 409 while in use.
+pub async fn remove(c: Call, name: &str) -> ApiResult<Resp> {
+    let force = c.flag("force", false)?;
+    let (svc, name) = (c.svc.clone(), name.to_string());
+    blocking(move || {
+        let store = svc.store()?;
+        match crate::volume::remove(&store, &name) {
+            Err(crate::volume::VolumeError::NoSuchVolume(_)) if force => Ok(()),
+            r => Ok(r?),
+        }
+    })
+    .await?;
+    Ok(body::no_content(StatusCode::NO_CONTENT))
+}
+
+/// `POST /volumes/prune?filters=`: unused anonymous volumes (all unused
+/// ones with `all=true`, as docker 23+).
+pub async fn prune(c: Call) -> ApiResult<Resp> {
+    let filters = c.filters()?;
+    let all = filters.iter().any(|(k, v)| k == "all" && (v == "true" || v == "1"));
+    let svc = c.svc.clone();
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let (removed, reclaimed) = crate::volume::prune(&store, all)?;
+        Ok(json!({"VolumesDeleted": removed, "SpaceReclaimed": reclaimed}))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}

@@ -1,0 +1,576 @@
+//! `rcon system service`: the Docker Engine API driven by real clients.
+//! Each test starts the service on a unix socket in its own temp dir and
+//! drives it with Debian's docker CLI (`/usr/bin/docker`, package
+//! `docker.io`; only the client is used) or raw HTTP; containers made
+//! through the API and through `rcon` see each other, and outlive the
+//! service. Also: idle exit, socket activation (`LISTEN_FDS`), malformed
+//! requests.
+//!
+//! Needs root, `docker.io` (the client), `docker-registry`, `skopeo`,
+//! `busybox-static`.
+
+use crate::common::{ImageBuilder, Rcon, Registry, TarEntry, eventually, free_port, stderr, stdout};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Debian's docker client (package `docker.io`).
+const DOCKER: &str = "/usr/bin/docker";
+
+/// A running `rcon system service` on `DIR/api.sock`; killed (by its pid)
+/// when dropped.
+struct Service {
+    child: Child,
+    socket: PathBuf,
+}
+
+impl Service {
+    /// Starts the service for `rcon`'s store with `--time 0` (never idle).
+    fn start(rcon: &Rcon) -> Service {
+        Service::start_with(rcon, &["--time", "0"])
+    }
+
+    fn start_with(rcon: &Rcon, flags: &[&str]) -> Service {
+        let socket = rcon.dir().join("api.sock");
+        let uri = format!("unix://{}", socket.display());
+        let mut args = vec!["system", "service"];
+        args.extend_from_slice(flags);
+        args.push(&uri);
+        let child = rcon.command(&args).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("start rcon");
+        let svc = Service { child, socket };
+        eventually("the API socket answers", || UnixStream::connect(&svc.socket).is_ok());
+        svc
+    }
+
+    /// `DOCKER_HOST` for it.
+    fn host(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs Debian's docker CLI against the service (its config in the test's
+/// temp dir, so nothing of the host's `~/.docker` is read).
+fn docker(svc: &Service, rcon: &Rcon, args: &[&str]) -> Output {
+    assert!(Path::new(DOCKER).exists(), "docker.io not installed ({DOCKER} is missing): apt-get install docker.io");
+    Command::new(DOCKER)
+        .args(args)
+        .env("DOCKER_HOST", svc.host())
+        .env("DOCKER_CONFIG", rcon.dir().join("docker-config"))
+        .env("DOCKER_BUILDKIT", "0")
+        .env_remove("DOCKER_CONTEXT")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run docker")
+}
+
+/// [`docker`] + assert success; returns stdout.
+#[track_caller]
+fn docker_ok(svc: &Service, rcon: &Rcon, args: &[&str]) -> String {
+    let out = docker(svc, rcon, args);
+    assert!(
+        out.status.success(),
+        "docker {args:?} failed with {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// One HTTP/1.1 request on the unix socket; returns (status, headers, body).
+fn http(socket: &Path, method: &str, path: &str, body: Option<&str>) -> (u16, String, String) {
+    let mut s = UnixStream::connect(socket).expect("connect to the API socket");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let body = body.unwrap_or("");
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: rcon\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut data = Vec::new();
+    s.read_to_end(&mut data).expect("read the reply (a hung connection fails here)");
+    let text = String::from_utf8_lossy(&data).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    (status, head.to_string(), if chunked { dechunk(rest) } else { rest.to_string() })
+}
+
+/// Decodes a chunked body.
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].strip_prefix("\r\n").unwrap_or(&rest[n..]);
+    }
+    out
+}
+
+/// A busybox image serving /www on port 80.
+fn web_image(reg: &Registry) -> String {
+    ImageBuilder::new()
+        .busybox_layer()
+        .layer(&[TarEntry::dir("www/"), TarEntry::file("www/index.html", "hello from rcon\n")])
+        .expose("80/tcp")
+        .cmd(&["httpd", "-f", "-p", "80", "-h", "/www"])
+        .push(reg, "web:latest")
+        .0
+}
+
+/// GET / from 127.0.0.1:`port`; the body, or None.
+fn http_get(port: u16) -> Option<String> {
+    let mut s =
+        std::net::TcpStream::connect_timeout(&format!("127.0.0.1:{port}").parse().ok()?, Duration::from_secs(2))
+            .ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
+}
+
+#[test]
+fn ping_version_and_errors() {
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    let mode = std::fs::metadata(&svc.socket).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()));
+    assert_eq!(mode.unwrap() & 0o777, 0o660, "the socket is 0660");
+
+    let (status, head, body) = http(&svc.socket, "GET", "/_ping", None);
+    assert_eq!((status, body.as_str()), (200, "OK"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("api-version: 1.44"), "{head}");
+    let (status, _, body) = http(&svc.socket, "HEAD", "/v1.41/_ping", None);
+    assert_eq!((status, body.as_str()), (200, ""));
+
+    let (status, _, body) = http(&svc.socket, "GET", "/v1.41/version", None);
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["ApiVersion"], "1.44");
+    assert_eq!(v["MinAPIVersion"], "1.24");
+    let (status, _, body) = http(&svc.socket, "GET", "/v9.99/version", None);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("too new"), "{body}");
+
+    let (status, _, body) = http(&svc.socket, "GET", "/info", None);
+    assert_eq!(status, 200);
+    let info: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(info["Containers"], 0);
+
+    // Errors are docker's {"message": …} with its status codes.
+    let (status, _, body) = http(&svc.socket, "POST", "/v1.41/containers/create", Some("{\"Image\": "));
+    assert_eq!(status, 400, "malformed JSON: {body}");
+    assert!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["message"].is_string(), "{body}");
+    let (status, _, body) = http(&svc.socket, "POST", "/containers/create", Some("{\"Image\": 42}"));
+    assert_eq!(status, 400, "a field of the wrong type: {body}");
+    let (status, _, body) = http(&svc.socket, "POST", "/containers/create", Some("{\"HostConfig\": {\"Binds\": 1}}"));
+    assert_eq!(status, 400, "{body}");
+    let (status, _, body) = http(&svc.socket, "GET", "/containers/nope/json", None);
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["message"], "No such container: nope");
+    let (status, _, body) = http(&svc.socket, "POST", "/containers/create", Some("{\"Image\": \"nosuch:1\"}"));
+    assert_eq!(status, 404, "{body}");
+    let (status, _, _) = http(&svc.socket, "GET", "/no/such/route", None);
+    assert_eq!(status, 404);
+    let (status, _, _) = http(&svc.socket, "GET", "/containers/json?all=maybe", None);
+    assert_eq!(status, 400);
+    // Oversized headers: refused, the service lives on.
+    let mut s = UnixStream::connect(&svc.socket).unwrap();
+    let big = format!("GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(200_000));
+    let _ = s.write_all(big.as_bytes());
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    assert!(!reply.starts_with("HTTP/1.1 200"), "oversized headers must not be served: {reply:.80}");
+    assert_eq!(http(&svc.socket, "GET", "/_ping", None).0, 200, "the service survives bad requests");
+}
+
+#[test]
+fn docker_cli_pull_run_ps_logs_exec_stop_rm() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+
+    docker_ok(&svc, &rcon, &["pull", &image]);
+    let images = docker_ok(&svc, &rcon, &["images"]);
+    assert!(images.contains(&image.rsplit_once(':').unwrap().0.to_string()), "{images}");
+
+    // run --rm in the foreground: output through attach, exit code through wait.
+    let out = docker(&svc, &rcon, &["run", "--rm", &image, "sh", "-c", "echo out; echo err >&2; exit 3"]);
+    assert_eq!(out.status.code(), Some(3), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), "out\n");
+    assert!(stderr(&out).contains("err"), "{}", stderr(&out));
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "", "--rm removed it");
+
+    // run -d -p: reachable on 127.0.0.1, listed by both.
+    let port = free_port();
+    let id = docker_ok(&svc, &rcon, &["run", "-d", "--name", "web", "-p", &format!("{port}:80"), &image]);
+    let id = id.trim().to_string();
+    assert_eq!(id.len(), 64, "{id}");
+    eventually("the published port serves", || http_get(port).as_deref() == Some("hello from rcon\n"));
+    let ps = docker_ok(&svc, &rcon, &["ps"]);
+    assert!(ps.contains("web") && ps.contains(&format!("0.0.0.0:{port}->80/tcp")), "{ps}");
+    assert!(rcon.ok(&["ps"]).contains("web"), "an API container shows in rcon ps");
+    assert_eq!(docker_ok(&svc, &rcon, &["inspect", "-f", "{{.State.Running}} {{.Name}}", "web"]).trim(), "true /web");
+
+    // exec, with stdin.
+    assert_eq!(docker_ok(&svc, &rcon, &["exec", "web", "cat", "/www/index.html"]), "hello from rcon\n");
+    let out = docker(&svc, &rcon, &["exec", "web", "sh", "-c", "exit 7"]);
+    assert_eq!(out.status.code(), Some(7));
+    let mut child = Command::new(DOCKER)
+        .args(["exec", "-i", "web", "tr", "a-z", "A-Z"])
+        .env("DOCKER_HOST", svc.host())
+        .env("DOCKER_CONFIG", rcon.dir().join("docker-config"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"shout\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "SHOUT\n");
+
+    // logs, and logs -f of a container that ends.
+    let id2 = docker_ok(&svc, &rcon, &["run", "-d", &image, "sh", "-c", "echo one; sleep 1; echo two"]);
+    let out = docker(&svc, &rcon, &["logs", "-f", id2.trim()]);
+    assert_eq!(stdout(&out), "one\ntwo\n", "{}", stderr(&out));
+    assert_eq!(docker_ok(&svc, &rcon, &["logs", "--tail", "1", id2.trim()]), "two\n");
+    assert!(docker_ok(&svc, &rcon, &["logs", "-t", id2.trim()]).starts_with("20"));
+
+    docker_ok(&svc, &rcon, &["stop", "web"]);
+    let ps = docker_ok(&svc, &rcon, &["ps", "-a", "--filter", "name=web", "--format", "{{.Status}}"]);
+    assert!(ps.starts_with("Exited"), "{ps}");
+    docker_ok(&svc, &rcon, &["start", "web"]);
+    docker_ok(&svc, &rcon, &["rm", "-f", "web", id2.trim()]);
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+    let out = docker(&svc, &rcon, &["rm", "web"]);
+    assert!(!out.status.success() && stderr(&out).contains("No such container"), "{}", stderr(&out));
+
+    docker_ok(&svc, &rcon, &["tag", &image, "copy:1"]);
+    docker_ok(&svc, &rcon, &["rmi", "copy:1"]);
+    docker_ok(&svc, &rcon, &["rmi", &image]);
+    assert_eq!(rcon.ok(&["images", "-q"]).trim(), "");
+}
+
+#[test]
+fn containers_are_shared_with_the_cli_and_outlive_the_service() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    let cli_id = rcon.ok(&["run", "-d", "--name", "from-cli", &image, "sleep", "600"]).trim().to_string();
+    let svc = Service::start(&rcon);
+    let ps = docker_ok(&svc, &rcon, &["ps", "--format", "{{.Names}}"]);
+    assert_eq!(ps.trim(), "from-cli", "an rcon container shows in the API");
+    let api_id =
+        docker_ok(&svc, &rcon, &["run", "-d", "--name", "from-api", &image, "sleep", "600"]).trim().to_string();
+    drop(svc);
+    // The service is gone; both containers still run.
+    for id in [&cli_id, &api_id] {
+        let state = rcon.ok(&["inspect", "-f", "{{.State.Status}}", id]);
+        assert_eq!(state.trim(), "running", "{id}");
+    }
+    rcon.ok(&["rm", "-f", &cli_id, &api_id]);
+}
+
+#[test]
+fn volumes_networks_and_name_resolution() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    docker_ok(&svc, &rcon, &["pull", &image]);
+
+    docker_ok(&svc, &rcon, &["volume", "create", "--label", "k=v", "data"]);
+    assert!(docker_ok(&svc, &rcon, &["volume", "ls", "-q"]).lines().any(|l| l == "data"));
+    assert_eq!(docker_ok(&svc, &rcon, &["volume", "inspect", "-f", "{{.Labels.k}}", "data"]).trim(), "v");
+    docker_ok(&svc, &rcon, &["run", "--rm", "-v", "data:/data", &image, "sh", "-c", "echo kept > /data/f"]);
+    let out = docker_ok(&svc, &rcon, &["run", "--rm", "-v", "data:/data", &image, "cat", "/data/f"]);
+    assert_eq!(out, "kept\n");
+
+    let net = format!("apinet{}", std::process::id());
+    docker_ok(&svc, &rcon, &["network", "create", &net]);
+    assert!(docker_ok(&svc, &rcon, &["network", "ls", "--format", "{{.Name}}"]).lines().any(|l| l == net));
+    docker_ok(&svc, &rcon, &["run", "-d", "--name", "server", "--network", &net, &image]);
+    let out =
+        docker(&svc, &rcon, &["run", "--rm", "--network", &net, &image, "wget", "-q", "-O", "-", "http://server/"]);
+    assert_eq!(stdout(&out), "hello from rcon\n", "name resolution on the network: {}", stderr(&out));
+    let inspect = docker_ok(&svc, &rcon, &["network", "inspect", &net]);
+    assert!(inspect.contains("\"server\""), "{inspect}");
+
+    docker_ok(&svc, &rcon, &["rm", "-f", "server"]);
+    docker_ok(&svc, &rcon, &["network", "rm", &net]);
+    docker_ok(&svc, &rcon, &["volume", "rm", "data"]);
+    assert!(!docker_ok(&svc, &rcon, &["volume", "ls", "-q"]).lines().any(|l| l == "data"));
+}
+
+#[test]
+fn idle_exit_waits_for_open_streams() {
+    let rcon = Rcon::new();
+    let mut svc = Service::start_with(&rcon, &["--time", "1"]);
+    // An open events stream keeps it busy past its idle time.
+    let mut s = UnixStream::connect(&svc.socket).unwrap();
+    s.write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut head = String::new();
+    BufReader::new(s.try_clone().unwrap()).read_line(&mut head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(svc.child.try_wait().unwrap().is_none(), "the service exited while a stream was open");
+    drop(s);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(st) = svc.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "the service did not exit once idle");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    assert!(!svc.socket.exists(), "the socket it made is removed");
+}
+
+#[test]
+fn socket_activation_with_listen_fds() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let rcon = Rcon::new();
+    let path = rcon.dir().join("activated.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let fd = listener.as_raw_fd();
+    // systemd's protocol: the socket as fd 3, LISTEN_FDS=1, LISTEN_PID = the
+    // service's pid (the shell's, which execs rcon).
+    let start = || {
+        let mut c = Command::new("sh");
+        c.arg("-c")
+            .arg("export LISTEN_PID=$$ LISTEN_FDS=1; exec \"$@\"")
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_rcon"))
+            .arg("--root")
+            .arg(&rcon.root)
+            .arg("--runroot")
+            .arg(&rcon.runroot)
+            .args(["system", "service", "--time", "1", "unix:///nonexistent/ignored.sock"])
+            .stdin(Stdio::null());
+        // SAFETY: only dup2(2) and fcntl(2), async-signal-safe, run between
+        // fork and exec.
+        unsafe {
+            c.pre_exec(move || {
+                // dup2 onto itself would keep close-on-exec: clear it then.
+                let ok = if fd == 3 { libc::fcntl(3, libc::F_SETFD, 0) } else { libc::dup2(fd, 3) };
+                if ok < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        c.spawn().unwrap()
+    };
+    // A request queued before the service runs is answered by it.
+    let mut early = UnixStream::connect(&path).unwrap();
+    early.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    early.write_all(b"GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut child = start();
+    let mut reply = String::new();
+    early.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200") && reply.ends_with("OK"), "{reply}");
+    // Idle: it exits; the socket (the test's, as systemd's) stays.
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(path.exists());
+    // The next connection waits in the socket until the service runs again.
+    let (status, _, body) = {
+        let mut again = start();
+        let r = http(&path, "GET", "/v1.41/_ping", None);
+        again.wait().unwrap();
+        r
+    };
+    assert_eq!((status, body.as_str()), (200, "OK"));
+    assert!(!Path::new("/nonexistent/ignored.sock").exists());
+}
+
+#[test]
+fn docker_cli_cp_both_ways_and_build() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    docker_ok(&svc, &rcon, &["pull", &image]);
+    docker_ok(&svc, &rcon, &["run", "-d", "--name", "box", &image, "sleep", "600"]);
+
+    // Host → container (a file into a directory), then container → host
+    // (a file, then a directory).
+    let host = rcon.dir().join("host");
+    std::fs::create_dir(&host).unwrap();
+    std::fs::write(host.join("in.txt"), "to the container\n").unwrap();
+    docker_ok(&svc, &rcon, &["cp", host.join("in.txt").to_str().unwrap(), "box:/tmp/"]);
+    assert_eq!(docker_ok(&svc, &rcon, &["exec", "box", "cat", "/tmp/in.txt"]), "to the container\n");
+    docker_ok(&svc, &rcon, &["cp", "box:/www/index.html", host.join("index.html").to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(host.join("index.html")).unwrap(), "hello from rcon\n");
+    docker_ok(&svc, &rcon, &["cp", "box:/www", host.join("copy").to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(host.join("copy/index.html")).unwrap(), "hello from rcon\n");
+    let out = docker(&svc, &rcon, &["cp", "box:/no/such/file", host.to_str().unwrap()]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    docker_ok(&svc, &rcon, &["rm", "-f", "box"]);
+
+    // build -t with the classic builder's API.
+    let ctx = rcon.dir().join("ctx");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(ctx.join("greeting"), "built through the API\n").unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM {image}\nCOPY greeting /greeting\nRUN cat /greeting > /copy\nLABEL made=api\nCMD [\"cat\", \"/copy\"]\n"),
+    )
+    .unwrap();
+    let out = docker_ok(&svc, &rcon, &["build", "-t", "built:1", ctx.to_str().unwrap()]);
+    assert!(out.contains("Successfully tagged"), "{out}");
+    assert_eq!(docker_ok(&svc, &rcon, &["run", "--rm", "built:1"]), "built through the API\n");
+    assert_eq!(docker_ok(&svc, &rcon, &["image", "inspect", "-f", "{{.Config.Labels.made}}", "built:1"]).trim(), "api");
+    let id = docker_ok(&svc, &rcon, &["build", "-q", ctx.to_str().unwrap()]);
+    assert!(id.trim().starts_with("sha256:"), "{id}");
+    std::fs::write(ctx.join("Dockerfile"), "FROM nosuch.invalid/x\n").unwrap();
+    let out = docker(&svc, &rcon, &["build", ctx.to_str().unwrap()]);
+    assert!(!out.status.success(), "a failing build fails");
+    docker_ok(&svc, &rcon, &["rmi", "built:1"]);
+}
+
+/// docker-py 7 (PyPI `docker`) against the service: containers, exec,
+/// archives, stats, images (pull, build, tag, remove), volumes, networks,
+/// events. The script prints `ok` at its end.
+const DOCKER_PY_SCRIPT: &str = r#"
+import docker, io, sys, tarfile, time
+base, image = sys.argv[1], sys.argv[2]
+c = docker.DockerClient(base_url=base)
+assert c.ping()
+assert c.version()["ApiVersion"] == "1.44"
+start = int(time.time())
+c.images.pull(image)
+ctr = c.containers.run(image, ["sh", "-c", "echo hello; echo err >&2; exit 4"], detach=True)
+assert ctr.wait()["StatusCode"] == 4
+assert ctr.logs(stdout=True, stderr=False) == b"hello\n", ctr.logs()
+assert ctr.logs(stdout=False, stderr=True) == b"err\n"
+ctr.remove()
+assert c.containers.run(image, ["echo", "fg"], remove=True) == b"fg\n"
+web = c.containers.run(image, ["sleep", "600"], detach=True, name="pyweb", labels={"who": "py"})
+assert [x.name for x in c.containers.list(filters={"label": "who=py"})] == ["pyweb"]
+code, out = web.exec_run(["sh", "-c", "echo in; exit 2"])
+assert (code, out) == (2, b"in\n"), (code, out)
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w") as t:
+    data = b"put by docker-py\n"
+    info = tarfile.TarInfo("put.txt"); info.size = len(data)
+    t.addfile(info, io.BytesIO(data))
+assert web.put_archive("/tmp", buf.getvalue())
+stream, stat = web.get_archive("/tmp/put.txt")
+assert stat["name"] == "put.txt", stat
+with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as t:
+    assert t.extractfile("put.txt").read() == data
+s = web.stats(stream=False)
+assert s["pids_stats"]["current"] >= 1, s
+web.remove(force=True)
+ctx = io.BytesIO()
+with tarfile.open(fileobj=ctx, mode="w") as t:
+    df = ("FROM %s\nRUN echo built > /b\n" % image).encode()
+    info = tarfile.TarInfo("Dockerfile"); info.size = len(df)
+    t.addfile(info, io.BytesIO(df))
+ctx.seek(0)
+img, logs = c.images.build(fileobj=ctx, custom_context=True, tag="pybuilt:1")
+assert "pybuilt:1" in img.tags, img.tags
+img.tag("pybuilt", "2")
+c.images.remove("pybuilt:2")
+c.images.remove("pybuilt:1")
+v = c.volumes.create("pyvol", labels={"a": "b"})
+assert c.volumes.get("pyvol").attrs["Labels"] == {"a": "b"}
+v.remove()
+n = c.networks.create("pynet")
+assert c.networks.get(n.id).name == "pynet"
+n.remove()
+events = [e for e in c.events(since=start, until=int(time.time()) + 1, decode=True)]
+assert any(e.get("Action") == "create" for e in events), events[:5]
+print("ok")
+"#;
+
+#[test]
+fn docker_py_drives_the_service() {
+    let py = crate::common::venv(&["docker==7.1.0"]);
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    let out = Command::new(py.join("bin/python"))
+        .arg("-c")
+        .arg(DOCKER_PY_SCRIPT)
+        .arg(svc.host())
+        .arg(&image)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "ok\n", "docker-py failed:\n{}", stderr(&out));
+}
+
+#[test]
+fn docker_compose_up_ps_logs_down() {
+    const COMPOSE: &str = "/usr/bin/docker-compose";
+    assert!(
+        Path::new(COMPOSE).exists(),
+        "docker-compose not installed ({COMPOSE} is missing): apt-get install docker-compose"
+    );
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    let project = rcon.dir().join("proj");
+    std::fs::create_dir(&project).unwrap();
+    let port = free_port();
+    // `web` publishes a port and reaches `redis` by name on the project network.
+    std::fs::write(
+        project.join("docker-compose.yml"),
+        format!(
+            "version: \"3.7\"\nservices:\n  web:\n    image: {image}\n    ports: [\"{port}:80\"]\n    volumes: [\"data:/data\"]\n    \
+             depends_on: [redis]\n  redis:\n    image: {image}\n    \
+             command: sh -c 'mkdir -p /r && echo pong > /r/index.html && echo redis ready && exec httpd -f -p 6379 -h /r'\n\
+             volumes:\n  data: {{}}\n"
+        ),
+    )
+    .unwrap();
+    let compose = |args: &[&str]| -> Output {
+        Command::new(COMPOSE)
+            .args(args)
+            .current_dir(&project)
+            .env("DOCKER_HOST", svc.host())
+            .env("DOCKER_CONFIG", rcon.dir().join("docker-config"))
+            .env("COMPOSE_INTERACTIVE_NO_CLI", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run docker-compose")
+    };
+    let ok = |args: &[&str]| -> String {
+        let out = compose(args);
+        assert!(out.status.success(), "docker-compose {args:?}: {}\n{}", stdout(&out), stderr(&out));
+        stdout(&out)
+    };
+    ok(&["up", "-d"]);
+    let ps = ok(&["ps"]);
+    assert_eq!(ps.lines().filter(|l| l.contains("proj_web_1")).count(), 1, "{ps}");
+    assert!(ps.contains("proj_redis_1") && ps.contains(&format!("0.0.0.0:{port}->80/tcp")), "{ps}");
+    eventually("web serves on the published port", || http_get(port).as_deref() == Some("hello from rcon\n"));
+    let out = ok(&["exec", "-T", "web", "wget", "-q", "-O", "-", "http://redis:6379/"]);
+    assert_eq!(out, "pong\n", "web reaches redis by name");
+    eventually("compose logs shows redis", || {
+        stdout(&compose(&["logs", "--no-color", "redis"])).contains("redis ready")
+    });
+    ok(&["down", "-v"]);
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "", "down removes the containers");
+    assert!(!rcon.ok(&["network", "ls"]).contains("proj_default"), "down removes the network");
+    assert!(!rcon.ok(&["volume", "ls", "-q"]).contains("proj_data"), "down -v removes the volume");
+}
