@@ -108,13 +108,6 @@ fn labels(list: &[String]) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
-fn label_matches(v: &volume::VolumeRecord, want: &str) -> bool {
-    match want.split_once('=') {
-        Some((k, val)) => v.labels.get(k).is_some_and(|x| x == val),
-        None => v.labels.contains_key(want),
-    }
-}
-
 /// Runs a `volume` subcommand.
 pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
@@ -125,23 +118,17 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
             writeln!(out, "{}", v.name)?;
         }
         VolumeCommand::Ls { quiet, filter, format } => {
-            let users: std::collections::HashSet<String> =
-                store.list_containers(&Default::default())?.iter().flat_map(|c| c.volumes.iter().cloned()).collect();
-            let mut list = volume::list(&store)?;
+            let mut pairs = Vec::new();
             for f in &filter {
                 let (k, val) = f.split_once('=').ok_or_else(|| anyhow::anyhow!("bad filter {f:?}: use KEY=VALUE"))?;
-                match k {
-                    "dangling" => {
-                        let d = matches!(val, "true" | "1");
-                        list.retain(|v| users.contains(&v.name) != d);
-                    }
-                    "name" => list.retain(|v| v.name.contains(val)),
-                    "label" => list.retain(|v| label_matches(v, val)),
-                    "driver" => list.retain(|_| val == "local"),
-                    // docker 20.10's daemon knows these four (no `label!`).
-                    _ => return Err(crate::util::DaemonError(format!("Invalid filter '{k}'")).into()),
-                }
+                pairs.push((k.to_string(), val.to_string()));
             }
+            let list = match volume::list_filtered(&store, &pairs) {
+                Err(e @ volume::VolumeError::InvalidFilter(_)) => {
+                    return Err(crate::util::DaemonError(e.to_string()).into());
+                }
+                other => other?,
+            };
             if quiet {
                 for v in &list {
                     writeln!(out, "{}", v.name)?;

@@ -105,6 +105,9 @@ pub enum Error {
         /// The error.
         source: std::io::Error,
     },
+    /// The store's database (network records) failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 pub(crate) fn io(path: impl AsRef<Path>) -> impl FnOnce(std::io::Error) -> Error {

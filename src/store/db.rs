@@ -40,7 +40,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 type Migration = fn(&rusqlite::Transaction, &Store) -> Result<()>;
 
 /// Every migration, in order; the schema version is the count applied.
-const MIGRATIONS: [Migration; 3] = [v1_containers, super::pods::migrate_v2, v3_images];
+const MIGRATIONS: [Migration; 4] = [v1_containers, super::pods::migrate_v2, v3_images, super::volumes::migrate_v4];
 
 pub use super::rows::DbError;
 
