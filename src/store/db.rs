@@ -267,3 +267,32 @@ fn v3_images(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kept connection serves every operation of a store and its clones
+    /// (a TEMP table is visible only on the connection that made it), a
+    /// nested operation opens its own, and the last close checkpoints and
+    /// removes the WAL.
+    #[test]
+    fn a_kept_connection_is_reused_and_closed_with_the_store() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(&d.path().join("root"), &d.path().join("run")).unwrap().keep_connection();
+        store.db().unwrap().conn().execute_batch("CREATE TEMP TABLE mark (x)").unwrap();
+        let seen = |db: &Db| db.conn().prepare("SELECT x FROM temp.mark").is_ok();
+        assert!(seen(&store.clone().db().unwrap()), "a clone shares the kept connection");
+        let outer = store.db().unwrap();
+        let nested = store.db().unwrap();
+        assert!(seen(&outer) && !seen(&nested), "a nested operation has a connection of its own");
+        nested.conn().execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1)").unwrap();
+        drop((nested, outer));
+        assert!(store.db_path().with_extension("db-wal").exists());
+        drop(store);
+        assert!(!d.path().join("root/rcon.db-wal").exists(), "the last close checkpointed the WAL");
+        let plain = Store::open(&d.path().join("root"), &d.path().join("run")).unwrap();
+        plain.db().unwrap().conn().execute_batch("CREATE TEMP TABLE mark (x)").unwrap();
+        assert!(!seen(&plain.db().unwrap()), "without keep_connection each operation opens one");
+    }
+}
