@@ -33,9 +33,16 @@ pub async fn create(mut c: Call) -> ApiResult<Resp> {
         return Err(ApiError::bad_request("invalid volume create body: expected a JSON object"));
     }
     let name = body["Name"].as_str().filter(|s| !s.is_empty()).map(str::to_string);
-    if let Some(d) = body["Driver"].as_str().filter(|d| !d.is_empty() && *d != "local") {
-        return Err(ApiError::bad_request(format!("volume driver {d:?} is not supported: only local")));
-    }
+    let opts: Vec<String> = match &body["DriverOpts"] {
+        Value::Object(m) => m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect(),
+        _ => Vec::new(),
+    };
+    crate::volume::check_driver(
+        name.as_deref().unwrap_or_default(),
+        body["Driver"].as_str().unwrap_or_default(),
+        &opts,
+    )
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let labels: std::collections::BTreeMap<String, String> = match &body["Labels"] {
         Value::Null => Default::default(),
         l => serde_json::from_value(l.clone()).map_err(|e| ApiError::bad_request(format!("invalid Labels: {e}")))?,

@@ -48,8 +48,11 @@ enum VolumeCommand {
         #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
         label: Vec<String>,
         /// Volume driver (only "local")
-        #[arg(short = 'd', long, default_value = "local", value_parser = ["local"])]
+        #[arg(short = 'd', long, default_value = "local")]
         driver: String,
+        /// Driver options (KEY=VALUE); rcon's local driver takes none
+        #[arg(short = 'o', long = "opt", value_name = "KEY=VALUE")]
+        opt: Vec<String>,
         /// Name (random when not given)
         name: Option<String>,
     },
@@ -113,7 +116,9 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let mut out = std::io::stdout().lock();
     match a.command {
-        VolumeCommand::Create { label, driver: _, name } => {
+        VolumeCommand::Create { label, driver, opt, name } => {
+            volume::check_driver(name.as_deref().unwrap_or_default(), &driver, &opt)
+                .map_err(|e| crate::util::DaemonError(e.to_string()))?;
             let (v, _) = volume::create(&store, name.as_deref(), labels(&label))?;
             writeln!(out, "{}", v.name)?;
         }
@@ -212,5 +217,5 @@ fn print_pruned(out: &mut dyn Write, removed: &[String], bytes: u64) -> std::io:
         }
         writeln!(out)?;
     }
-    writeln!(out, "Total reclaimed space: {}", crate::format::human_size(bytes))
+    writeln!(out, "Total reclaimed space: {}", crate::format::human_size4(bytes))
 }

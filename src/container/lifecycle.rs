@@ -281,9 +281,10 @@ pub fn pause(store: &Store, name: &str, frozen: bool) -> anyhow::Result<()> {
 }
 
 /// `rcon top`: the host's `ps ARGS` (default `-ef`) limited to the
-/// container's processes, as docker does it. Returns the header line and
-/// the container's lines. Errors: not running, `ps` missing or failing.
-pub fn top(store: &Store, name: &str, ps_args: &[String]) -> anyhow::Result<(String, Vec<String>)> {
+/// container's processes, as docker does it. Returns the titles and the
+/// container's rows (see [`ps_rows`]). Errors: not running, `ps` missing or
+/// failing.
+pub fn top(store: &Store, name: &str, ps_args: &[String]) -> anyhow::Result<PsTable> {
     let record = store.find_container(name)?;
     let state = store.container_state(&record.id)?;
     let (ContainerStatus::Running, Some(init)) = (state.status, state.pid) else {
@@ -292,10 +293,16 @@ pub fn top(store: &Store, name: &str, ps_args: &[String]) -> anyhow::Result<(Str
     ps_rows(&namespace_pids(init)?, ps_args)
 }
 
-/// The host's `ps ARGS` (default `-ef`) limited to the processes `pids`:
-/// its header line and those processes' lines. Errors: `ps` missing or
+/// `ps` output split as docker's daemon splits it: the header's titles, and
+/// one row of cells per process.
+pub type PsTable = (Vec<String>, Vec<Vec<String>>);
+
+/// The host's `ps ARGS` (default `-ef`) limited to the processes `pids`,
+/// split as docker's daemon does: the header's words are the titles, each
+/// line is cut at whitespace into as many cells, the last cell taking the
+/// rest of the line (`CMD` with its arguments). Errors: `ps` missing or
 /// failing, no PID column.
-pub fn ps_rows(pids: &[i32], ps_args: &[String]) -> anyhow::Result<(String, Vec<String>)> {
+pub fn ps_rows(pids: &[i32], ps_args: &[String]) -> anyhow::Result<PsTable> {
     let args = if ps_args.is_empty() { vec!["-ef".to_string()] } else { ps_args.to_vec() };
     let out = std::process::Command::new("ps")
         .args(&args)
@@ -306,15 +313,19 @@ pub fn ps_rows(pids: &[i32], ps_args: &[String]) -> anyhow::Result<(String, Vec<
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
-    let header = lines.next().unwrap_or_default().to_string();
-    let pid_col = header.split_whitespace().position(|h| h == "PID").context("ps output has no PID column")?;
-    let rows = lines
-        .filter(|line| {
-            line.split_whitespace().nth(pid_col).and_then(|p| p.parse::<i32>().ok()).is_some_and(|p| pids.contains(&p))
-        })
-        .map(str::to_string)
-        .collect();
-    Ok((header, rows))
+    let titles: Vec<String> = lines.next().unwrap_or_default().split_whitespace().map(str::to_string).collect();
+    let pid_col = titles.iter().position(|h| h == "PID").context("ps output has no PID column")?;
+    let mut rows = Vec::new();
+    for line in lines {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.get(pid_col).and_then(|p| p.parse::<i32>().ok()).is_some_and(|p| pids.contains(&p)) {
+            let split = fields.len().min(titles.len() - 1);
+            let mut row: Vec<String> = fields[..split].iter().map(|f| f.to_string()).collect();
+            row.push(fields[split..].join(" "));
+            rows.push(row);
+        }
+    }
+    Ok((titles, rows))
 }
 
 /// Host pids of every process in the PID namespace of `init`.

@@ -46,6 +46,15 @@ pub enum VolumeError {
         /// What is wrong (and what to do).
         reason: String,
     },
+    /// A volume driver or driver option rcon cannot honour (docker's
+    /// daemon words: `create NAME: …`).
+    #[error("create {name}: {reason}")]
+    Driver {
+        /// The volume.
+        name: String,
+        /// What cannot be done (and what to use instead).
+        reason: String,
+    },
     /// A file operation failed.
     #[error("{path}: {source}")]
     Io {
@@ -367,6 +376,31 @@ pub fn list_filtered(store: &Store, filters: &[(String, String)]) -> Result<Vec<
         }
     }
     Ok(store.volumes(&q)?)
+}
+
+/// Checks `volume create`'s driver and driver options (`-d`, `-o KEY=VALUE`)
+/// for the volume `name` as docker's daemon does: only the `local` driver
+/// exists (no plugins), whose option keys are `type`, `device`, `o` and
+/// `size`. rcon's local driver mounts nothing, so any option is refused
+/// rather than ignored. Errors: [`VolumeError::Driver`] in docker's words.
+pub fn check_driver(name: &str, driver: &str, opts: &[String]) -> Result<()> {
+    let refuse = |reason: String| Err(VolumeError::Driver { name: name.to_string(), reason });
+    if !driver.is_empty() && driver != "local" {
+        return refuse(format!("error looking up volume plugin {driver}: plugin {driver:?} not found"));
+    }
+    for o in opts {
+        let key = o.split_once('=').map_or(o.as_str(), |(k, _)| k);
+        if !matches!(key, "type" | "device" | "o" | "size") {
+            return refuse(format!("invalid option key: {key:?}"));
+        }
+    }
+    if let Some(o) = opts.first() {
+        return refuse(format!(
+            "option {o:?}: rcon's local driver does not mount devices into volumes; \
+             use a bind mount (-v /host/dir:/dst) or --tmpfs /dst instead"
+        ));
+    }
+    Ok(())
 }
 
 /// Creates the volume `name` (a random 64-hex name when `None`: anonymous)
