@@ -609,6 +609,9 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     state.monitor_pid = None;
     state.exit_code = code;
     state.finished_at = Some(Utc::now());
+    // Recorded before the `die` event, as the monitor does: a waiter woken
+    // by the event reads the exit (`lifecycle::wait_until`).
+    let _ = store.update_container_state(&record.id, |s| *s = state.clone());
     events::container(store, "die", record, &[("exitCode", &code.unwrap_or(255).to_string())]);
     finish(store, record, Some(state), None);
     Ok(status?.code())
