@@ -377,6 +377,11 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     let (image, _) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "rootless:latest");
     user.ok(&["pull", "-q", &image]);
     assert!(user.home.join(".local/share/rcon").is_dir(), "the store is not in ~/.local/share/rcon");
+    let info = user.ok(&["info"]);
+    for want in ["  rootless\n", "  userxattr: true\n", "  Network: pasta host none\n", " Cgroup Driver: none\n"] {
+        assert!(info.contains(want), "{want:?} not in rcon info:\n{info}");
+    }
+    assert!(info.contains(&format!(" Docker Root Dir: {}/.local/share/rcon\n", user.home.display())), "{info}");
 
     // Root inside, the user's ids outside: uid 0 is the user, 1… its range.
     let out = user.ok(&["run", "--rm", &image, "sh", "-c", "id -u; cat /proc/self/uid_map"]);
