@@ -413,7 +413,7 @@ impl Context {
     /// (`container::cleanup::sweep`: constant time in the number of
     /// containers).
     pub fn store(&self) -> anyhow::Result<crate::store::Store> {
-        let store = crate::store::Store::open(&self.root, &self.runroot)?;
+        let store = crate::store::Store::open(&self.root, &self.runroot)?.keep_connection();
         crate::container::cleanup::sweep(&store);
         Ok(store)
     }
@@ -422,7 +422,7 @@ impl Context {
     /// directory (`container::cleanup::sweep_all`), for the commands that
     /// read every container anyway (`ps`, `container prune`).
     pub fn store_swept(&self) -> anyhow::Result<crate::store::Store> {
-        let store = crate::store::Store::open(&self.root, &self.runroot)?;
+        let store = crate::store::Store::open(&self.root, &self.runroot)?.keep_connection();
         crate::container::cleanup::sweep_all(&store);
         Ok(store)
     }

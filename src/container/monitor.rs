@@ -184,6 +184,7 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
     }
     let policy = RestartPolicy::parse(&record.restart).unwrap_or(RestartPolicy::No);
     let mut backoff = Duration::from_millis(100);
+    let mut kept: Option<Store> = None;
     loop {
         let started = Instant::now();
         // The first run is the user's `run`/`start`: it clears an earlier
@@ -197,7 +198,11 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
                 Err(_) => return 0, // removed meanwhile (`rm -f`)
             }
         }
-        match run_once(store, &mut record, &mut log, &mut notify, first) {
+        let outcome = run_once(store, &mut record, &mut log, &mut notify, first);
+        // From the exit to the next start (or the end): one connection for
+        // the writes that follow each other (one WAL, one checkpoint).
+        let store = &*kept.insert(store.clone().keep_connection());
+        match outcome {
             Err(e) => {
                 let msg = e.to_string();
                 let _ = store.update_container_state(&record.id, |s| {
@@ -257,7 +262,7 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
         }
     }
     let _ = log.flush_partial();
-    finish(store, &record);
+    finish(kept.as_ref().unwrap_or(store), &record);
     0
 }
 
