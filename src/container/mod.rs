@@ -879,3 +879,16 @@ pub fn run_foreground(store: &Store, opts: RunOptions) -> anyhow::Result<i32> {
     let created = create(store, &opts)?;
     start_foreground(store, created)
 }
+
+/// Writes container `name`'s root filesystem (its upper directory over its
+/// image's layers, whiteouts applied; volumes and bind mounts left out) as
+/// one tar to `out` (`rcon export`, `GET /containers/{id}/export`). Reads
+/// the directories: nothing is mounted. Errors: no such container, reading
+/// a layer, writing `out`.
+pub fn export(store: &Store, name: &str, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let c = store.find_container(name)?;
+    let mut dirs = vec![store.container_dir(&c.id).join("upper")];
+    dirs.extend(c.layers.iter().rev().map(|l| store.layer_diff_dir(l)));
+    crate::image::archive::export(&dirs, out)?;
+    Ok(())
+}
