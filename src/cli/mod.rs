@@ -57,11 +57,11 @@ pub const EXIT_RCON_FAILED: i32 = 125;
 #[command(name = "rcon", version, about, long_about = None, disable_help_subcommand = true)]
 pub struct Cli {
     /// Store root for images, layers and containers
-    #[arg(long, global = true, env = "RCON_ROOT", value_name = "DIR", default_value = "/var/lib/rcon")]
+    #[arg(long, global = true, env = "RCON_ROOT", value_name = "DIR", default_value_os_t = crate::runtime::rootless::default_root())]
     pub root: PathBuf,
 
     /// Directory for run state (pids, locks of running containers)
-    #[arg(long, global = true, env = "RCON_RUNROOT", value_name = "DIR", default_value = "/run/rcon", hide = true)]
+    #[arg(long, global = true, env = "RCON_RUNROOT", value_name = "DIR", default_value_os_t = crate::runtime::rootless::default_runroot(), hide = true)]
     pub runroot: PathBuf,
 
     /// Logging level: debug, info, warn or error
@@ -413,7 +413,7 @@ impl Context {
     /// (`container::cleanup::sweep`: constant time in the number of
     /// containers).
     pub fn store(&self) -> anyhow::Result<crate::store::Store> {
-        let store = crate::store::Store::open(&self.root, &self.runroot)?;
+        let store = crate::store::Store::open(&self.root, &self.runroot)?.keep_connection();
         crate::container::cleanup::sweep(&store);
         Ok(store)
     }
@@ -422,7 +422,7 @@ impl Context {
     /// directory (`container::cleanup::sweep_all`), for the commands that
     /// read every container anyway (`ps`, `container prune`).
     pub fn store_swept(&self) -> anyhow::Result<crate::store::Store> {
-        let store = crate::store::Store::open(&self.root, &self.runroot)?;
+        let store = crate::store::Store::open(&self.root, &self.runroot)?.keep_connection();
         crate::container::cleanup::sweep_all(&store);
         Ok(store)
     }

@@ -188,13 +188,16 @@ pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) ->
 pub struct Store {
     root: PathBuf,
     run_root: PathBuf,
+    /// The database connection kept between operations, shared by clones
+    /// (see [`Store::keep_connection`]); `None`: one per operation.
+    conn: Option<std::sync::Arc<db::ConnSlot>>,
 }
 
 impl Store {
     /// Opens (creating if needed) the store at `root`, with run state under
     /// `run_root`. Errors: the directories cannot be created.
     pub fn open(root: &Path, run_root: &Path) -> Result<Store> {
-        let store = Store { root: root.to_path_buf(), run_root: run_root.to_path_buf() };
+        let store = Store { root: root.to_path_buf(), run_root: run_root.to_path_buf(), conn: None };
         for dir in
             [store.blobs_dir(), store.layers_dir(), store.containers_dir(), store.tmp_dir(), store.run_root.clone()]
         {
