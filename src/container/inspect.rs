@@ -152,10 +152,14 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
         "ConsoleSize": [0, 0],
         "Isolation": "",
     });
+    // The limits in force: the stored spec's (set by `run`, changed by `update`).
+    let res = spec.as_ref().and_then(|s| s.linux().as_ref()).and_then(|l| l.resources().as_ref());
+    let mem = res.and_then(|r| r.memory().as_ref());
+    let cpu = res.and_then(|r| r.cpu().as_ref());
     let resources = json!({
-        "CpuShares": 0,
-        "Memory": 0,
-        "NanoCpus": 0,
+        "CpuShares": cpu.and_then(|c| c.shares()).unwrap_or(0),
+        "Memory": mem.and_then(|m| m.limit()).unwrap_or(0),
+        "NanoCpus": cpu.and_then(|c| Some(c.quota()? * 1_000_000_000 / i64::try_from(c.period()?).ok()?.max(1))).unwrap_or(0),
         "CgroupParent": "",
         "BlkioWeight": 0,
         "BlkioWeightDevice": [],
@@ -167,18 +171,18 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
         "CpuQuota": 0,
         "CpuRealtimePeriod": 0,
         "CpuRealtimeRuntime": 0,
-        "CpusetCpus": "",
+        "CpusetCpus": cpu.and_then(|c| c.cpus().clone()).unwrap_or_default(),
         "CpusetMems": "",
         "Devices": [],
         "DeviceCgroupRules": Value::Null,
         "DeviceRequests": Value::Null,
         "KernelMemory": 0,
         "KernelMemoryTCP": 0,
-        "MemoryReservation": 0,
-        "MemorySwap": 0,
+        "MemoryReservation": mem.and_then(|m| m.reservation()).unwrap_or(0),
+        "MemorySwap": mem.and_then(|m| m.swap()).unwrap_or(0),
         "MemorySwappiness": Value::Null,
         "OomKillDisable": Value::Null,
-        "PidsLimit": Value::Null,
+        "PidsLimit": res.and_then(|r| r.pids().as_ref()).map(|p| p.limit()).filter(|l| *l > 0),
         "Ulimits": Value::Null,
         "CpuCount": 0,
         "CpuPercent": 0,
