@@ -438,6 +438,11 @@ fn docker_cli_cp_both_ways_and_build() {
     let svc = Service::start(&rcon);
     docker_ok(&svc, &rcon, &["pull", &image]);
     docker_ok(&svc, &rcon, &["run", "-d", "--name", "box", &image, "sleep", "600"]);
+    // top: docker's CLI needs the daemon's Titles and Processes as arrays,
+    // and prints what `rcon top` prints.
+    let top = docker_ok(&svc, &rcon, &["top", "box"]);
+    assert!(top.starts_with("UID") && top.contains("sleep 600"), "{top}");
+    assert_eq!(top, rcon.ok(&["top", "box"]));
 
     // Host → container (a file into a directory), then container → host
     // (a file, then a directory).

@@ -152,14 +152,18 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
         "ConsoleSize": [0, 0],
         "Isolation": "",
     });
-    // The limits in force: the stored spec's (set by `run`, changed by `update`).
-    let res = spec.as_ref().and_then(|s| s.linux().as_ref()).and_then(|l| l.resources().as_ref());
-    let mem = res.and_then(|r| r.memory().as_ref());
-    let cpu = res.and_then(|r| r.cpu().as_ref());
+    // The limits the stored spec has (run's flags, then update's).
+    let limits = spec.as_ref().and_then(|s| s.linux().as_ref()).and_then(|l| l.resources().clone()).unwrap_or_default();
+    let mem = limits.memory().unwrap_or_default();
+    let cpu = limits.cpu().clone().unwrap_or_default();
+    let nano_cpus = match (cpu.quota(), cpu.period()) {
+        (Some(q), Some(p)) if q > 0 && p > 0 => q as i128 * 1_000_000_000 / p as i128,
+        _ => 0,
+    };
     let resources = json!({
-        "CpuShares": cpu.and_then(|c| c.shares()).unwrap_or(0),
-        "Memory": mem.and_then(|m| m.limit()).unwrap_or(0),
-        "NanoCpus": cpu.and_then(|c| Some(c.quota()? * 1_000_000_000 / i64::try_from(c.period()?).ok()?.max(1))).unwrap_or(0),
+        "CpuShares": cpu.shares().unwrap_or(0),
+        "Memory": mem.limit().unwrap_or(0),
+        "NanoCpus": nano_cpus as i64,
         "CgroupParent": "",
         "BlkioWeight": 0,
         "BlkioWeightDevice": [],
@@ -171,18 +175,18 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
         "CpuQuota": 0,
         "CpuRealtimePeriod": 0,
         "CpuRealtimeRuntime": 0,
-        "CpusetCpus": cpu.and_then(|c| c.cpus().clone()).unwrap_or_default(),
+        "CpusetCpus": cpu.cpus().clone().unwrap_or_default(),
         "CpusetMems": "",
         "Devices": [],
         "DeviceCgroupRules": Value::Null,
         "DeviceRequests": Value::Null,
         "KernelMemory": 0,
         "KernelMemoryTCP": 0,
-        "MemoryReservation": mem.and_then(|m| m.reservation()).unwrap_or(0),
-        "MemorySwap": mem.and_then(|m| m.swap()).unwrap_or(0),
+        "MemoryReservation": mem.reservation().unwrap_or(0),
+        "MemorySwap": mem.swap().unwrap_or(0),
         "MemorySwappiness": Value::Null,
         "OomKillDisable": Value::Null,
-        "PidsLimit": res.and_then(|r| r.pids().as_ref()).map(|p| p.limit()).filter(|l| *l > 0),
+        "PidsLimit": limits.pids().map(|p| json!(p.limit())).unwrap_or(Value::Null),
         "Ulimits": Value::Null,
         "CpuCount": 0,
         "CpuPercent": 0,

@@ -6,11 +6,15 @@ use crate::reference::Reference;
 use crate::store::{Store, StoreError};
 
 /// Gives `source`'s image the name `target` (`rcon tag`). Errors: no such
-/// image, a bad target or one with a digest.
+/// image (named as docker's daemon names it: `busybox:latest`, the tag
+/// added), a bad target or one with a digest.
 pub fn tag(store: &Store, source: &str, target: &str) -> anyhow::Result<()> {
     let normalized = Reference::parse(source).ok().map(|r| r.to_string());
-    let mut image =
-        store.find_image(source, normalized.as_deref())?.ok_or_else(|| StoreError::NoSuchImage(source.to_string()))?;
+    let missing = || match normalized.as_deref() {
+        Some(n) if !n.contains('@') => StoreError::NoSuchImage(display_tag(n)),
+        _ => StoreError::NoSuchImage(source.to_string()),
+    };
+    let mut image = store.find_image(source, normalized.as_deref())?.ok_or_else(missing)?;
     let t = Reference::parse(target)?;
     if t.digest.is_some() {
         anyhow::bail!("refusing to create a tag with a digest reference: `{target}`");
