@@ -529,7 +529,12 @@ fn docker_cli_update() {
     docker_ok(&svc, &rcon, &["pull", &image]);
     docker_ok(&svc, &rcon, &["run", "-d", "--name", "upd", &image, "sleep", "600"]);
     assert_eq!(
-        docker_ok(&svc, &rcon, &["update", "--memory", "64m", "--restart", "on-failure:2", "upd"]).trim(),
+        docker_ok(
+            &svc,
+            &rcon,
+            &["update", "--memory", "64m", "--memory-swap", "128m", "--restart", "on-failure:2", "upd"]
+        )
+        .trim(),
         "upd"
     );
     let got = rcon.ok(&[
