@@ -164,6 +164,21 @@ fn ping_version_and_errors() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("too new"), "{body}");
 
+    // volume prune: named volumes too for API 1.41 clients (docker 20.10),
+    // anonymous ones only from 1.42 on (docker 23+).
+    for name in ["pv1", "pv2"] {
+        let (status, _, body) =
+            http(&svc.socket, "POST", "/volumes/create", Some(&format!("{{\"Name\": \"{name}\"}}")));
+        assert_eq!(status, 201, "{body}");
+    }
+    let (_, _, body) = http(&svc.socket, "POST", "/v1.44/volumes/prune", None);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["VolumesDeleted"], serde_json::json!([]));
+    let (_, _, body) = http(&svc.socket, "POST", "/v1.41/volumes/prune", None);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["VolumesDeleted"],
+        serde_json::json!(["pv1", "pv2"])
+    );
+
     let (status, _, body) = http(&svc.socket, "GET", "/info", None);
     assert_eq!(status, 200);
     let info: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -516,6 +531,39 @@ fn docker_cli_diff_export_save_load() {
     assert!(!out.status.success(), "loading garbage fails");
     let out = docker(&svc, &rcon, &["save", "-o", saved.to_str().unwrap(), "nosuch:1"]);
     assert!(stderr(&out).contains("No such image"), "{}", stderr(&out));
+}
+
+/// `docker update` (`POST /containers/{id}/update`): limits and restart
+/// policy of a running container, and docker's refusal of a bad value.
+#[test]
+fn docker_cli_update() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    docker_ok(&svc, &rcon, &["pull", &image]);
+    docker_ok(&svc, &rcon, &["run", "-d", "--name", "upd", &image, "sleep", "600"]);
+    assert_eq!(
+        docker_ok(
+            &svc,
+            &rcon,
+            &["update", "--memory", "64m", "--memory-swap", "128m", "--restart", "on-failure:2", "upd"]
+        )
+        .trim(),
+        "upd"
+    );
+    let got = rcon.ok(&[
+        "inspect",
+        "-f",
+        "{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}",
+        "upd",
+    ]);
+    assert_eq!(got.trim(), "67108864 on-failure:2");
+    let out = docker(&svc, &rcon, &["update", "--memory", "1k", "upd"]);
+    assert!(!out.status.success() && stderr(&out).contains("minimum memory"), "{}", stderr(&out));
+    let out = docker(&svc, &rcon, &["update", "--memory", "64m", "nosuch"]);
+    assert!(stderr(&out).contains("No such container"), "{}", stderr(&out));
+    docker_ok(&svc, &rcon, &["rm", "-f", "upd"]);
 }
 
 /// docker-py 7 (PyPI `docker`) against the service: containers, exec,
