@@ -372,6 +372,9 @@ for i in $(seq 1 "$TRIES"); do
         echo "$out" | grep -q host-secret && fail "probe read the host's canary: $p"
         common_checks "probe $p"
         end_try
+        # Why it failed, once: a probe is meaningful only if the kernel or
+        # rcon refused it (not a missing applet).
+        [ "$i" != 1 ] || printf '  %-60s exit %s: %s\n' "${p:0:60}" "$rc" "$(echo "$out" | tail -1 | cut -c1-100)" >&2
     done
 done
 
