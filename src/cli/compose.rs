@@ -643,7 +643,17 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
             if names.is_empty() {
                 return Ok(0);
             }
-            super::container::pause(ctx, super::container::Containers { containers: names }, frozen)
+            let mut status = 0;
+            for n in &names {
+                match crate::container::lifecycle::pause(&store, n, frozen) {
+                    Ok(()) => println!("{n}"),
+                    Err(e) => {
+                        super::print_error(&e);
+                        status = 1;
+                    }
+                }
+            }
+            Ok(status)
         }
         ComposeCommand::Port(pa) => {
             let (name, _) = a.project_name_and_model()?;
@@ -652,13 +662,11 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
                 .into_iter()
                 .find(|c| c.number == pa.index)
                 .with_context(|| format!("service {:?} has no container number {}", pa.service, pa.index))?;
-            super::port::run(
-                ctx,
-                super::port::PortArgs {
-                    container: c.row.name,
-                    port: Some(format!("{}/{}", pa.private_port, pa.protocol)),
-                },
-            )
+            let port = format!("{}/{}", pa.private_port, pa.protocol);
+            for line in crate::container::lifecycle::ports(&store, &c.row.name, Some(&port))? {
+                println!("{line}");
+            }
+            Ok(0)
         }
         ComposeCommand::Top(s) => {
             let (name, _) = a.project_name_and_model()?;
@@ -667,11 +675,11 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
                 if c.row.state.status != crate::store::ContainerStatus::Running {
                     continue;
                 }
-                println!("{}", c.row.name);
-                super::container::top(
-                    ctx,
-                    super::container::TopArgs { container: c.row.name.clone(), ps_args: Vec::new() },
-                )?;
+                let (header, rows) = crate::container::lifecycle::top(&store, &c.row.id, &[])?;
+                println!("{}\n{header}", c.row.name);
+                for r in rows {
+                    println!("{r}");
+                }
                 println!();
             }
             Ok(0)

@@ -10,8 +10,10 @@
 //! whose configuration or image changed.
 //!
 //! Progress lines go to stderr in docker compose's words
-//! (` Container p-web-1  Started`). Steps run one after another in this
-//! process (no threads: the engine forks; ARCHITECTURE.md hazard 1).
+//! (` Container p-web-1  Started`). No threads (the engine forks,
+//! ARCHITECTURE.md hazard 1): `up` and `down` work by dependency level,
+//! the containers of one level at the same time in forked children
+//! ([`crate::container::parallel`]).
 
 use super::labels as L;
 use super::model::Project;
@@ -70,8 +72,11 @@ pub fn projects(store: &Store) -> anyhow::Result<Vec<(String, usize, usize, Stri
     Ok(out.into_iter().map(|(k, (r, t, f))| (k, r, t, f)).collect())
 }
 
+/// One progress line on stderr, in one write: the steps of a level run in
+/// several processes at once, and their lines must not interleave.
 fn progress(kind: &str, name: &str, what: &str) {
-    eprintln!(" {kind} {name}  {what}");
+    use std::io::Write as _;
+    let _ = std::io::stderr().write_all(format!(" {kind} {name}  {what}\n").as_bytes());
 }
 
 /// The image a service runs: its `image`, else `PROJECT-SERVICE` for a
@@ -765,9 +770,10 @@ pub struct UpOptions {
 }
 
 /// Brings the project's containers to the model: creates networks and
-/// volumes, builds or pulls images, then per service in dependency order
-/// recreates changed containers, starts stopped ones, removes extra
-/// replicas, waiting for each dependency's condition first. Returns the
+/// volumes, builds or pulls images, then per dependency level (the
+/// level's replicas at the same time, each in a forked child) recreates
+/// changed containers, starts stopped ones, removes extra replicas,
+/// waiting for each dependency's condition first. Returns the
 /// names of the service containers (all replicas) in start order.
 pub fn up(store: &Store, p: &Project, o: &UpOptions) -> anyhow::Result<Vec<(String, String)>> {
     for w in &p.warnings {
@@ -804,58 +810,102 @@ pub fn up(store: &Store, p: &Project, o: &UpOptions) -> anyhow::Result<Vec<(Stri
     for s in &order {
         image_ids.insert(s.clone(), ensure_image(store, p, s, &o.images)?);
     }
+    // Services start by dependency level: a level's services (and their
+    // replicas) at the same time, each in its own process, once every
+    // dependency's condition holds.
     let mut started = Vec::new();
-    for s in &order {
+    for level in levels(p, &order) {
         if !o.no_start {
-            wait_dependencies(store, p, s)?;
+            for s in &level {
+                wait_dependencies(store, p, s)?;
+            }
         }
-        let want = replicas(p, s, &o.scale);
-        if want > 1 && p.services[s].contains_key("container_name") {
-            bail!("service {s}: container_name is set, so it cannot be scaled to {want}");
+        let mut steps = Vec::new();
+        for s in &level {
+            let want = replicas(p, s, &o.scale);
+            if want > 1 && p.services[s].contains_key("container_name") {
+                bail!("service {s}: container_name is set, so it cannot be scaled to {want}");
+            }
+            let mine: Vec<ProjectContainer> =
+                containers(store, &p.name)?.into_iter().filter(|c| &c.service == s && !c.oneoff).collect();
+            // Extra replicas go, highest numbers first.
+            for c in mine.iter().rev().filter(|c| c.number > want) {
+                stop_remove(store, &c.row, o.timeout)?;
+            }
+            for n in 1..=want {
+                let current = mine.iter().find(|c| c.number == n).map(|c| c.row.clone());
+                steps.push((s.clone(), n, current));
+            }
         }
-        let image_id = &image_ids[s];
-        let mine: Vec<ProjectContainer> =
-            containers(store, &p.name)?.into_iter().filter(|c| &c.service == s && !c.oneoff).collect();
-        // Extra replicas go, highest numbers first.
-        for c in mine.iter().rev().filter(|c| c.number > want) {
-            stop_remove(store, &c.row, o.timeout)?;
-        }
-        for n in 1..=want {
-            let plan = plan_container(store, p, s, n, image_id, false)?;
-            let hash = config_hash(&p.services[s], image_id);
-            let name = plan.opts.name.clone().unwrap_or_default();
-            let current = mine.iter().find(|c| c.number == n);
-            let id = match current {
-                Some(c) if o.no_recreate || (!o.force_recreate && c.row.labels.get(L::CONFIG_HASH) == Some(&hash)) => {
-                    if !o.no_start && c.row.state.status != ContainerStatus::Running {
-                        progress("Container", &name, "Starting");
-                        container::start(store, &c.row.id)?;
-                        progress("Container", &name, "Started");
-                    } else {
-                        progress("Container", &name, "Running");
-                    }
-                    c.row.id.clone()
-                }
-                Some(c) => {
-                    progress("Container", &name, "Recreate");
-                    stop_remove(store, &c.row, o.timeout)?;
-                    let id = create_container(store, &plan)?;
-                    progress("Container", &name, "Recreated");
-                    start_new(store, &id, &name, o.no_start)?;
-                    id
-                }
-                None => {
-                    progress("Container", &name, "Creating");
-                    let id = create_container(store, &plan)?;
-                    progress("Container", &name, "Created");
-                    start_new(store, &id, &name, o.no_start)?;
-                    id
-                }
-            };
+        let ids = container::parallel::all(&steps, |(s, n, current)| {
+            up_replica(store, p, o, s, *n, &image_ids[s], current.as_ref())
+        })?;
+        for ((s, n, _), id) in steps.iter().zip(ids) {
+            let name = container_name(p, s, *n);
             started.push((name, id));
         }
     }
     Ok(started)
+}
+
+/// The services of `order` (dependencies first) grouped into levels: each
+/// level's services depend only on services of earlier levels.
+fn levels(p: &Project, order: &[String]) -> Vec<Vec<String>> {
+    let mut level_of: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for s in order {
+        let l = deps(p, s).keys().filter_map(|d| level_of.get(d.as_str())).map(|l| l + 1).max().unwrap_or(0);
+        level_of.insert(s, l);
+        if out.len() <= l {
+            out.resize(l + 1, Vec::new());
+        }
+        out[l].push(s.clone());
+    }
+    out
+}
+
+/// Brings replica `n` of `service` to the model: keeps `current` when its
+/// config hash matches (starting it if stopped), else recreates it, or
+/// creates it when there is none. Returns the container's ID.
+fn up_replica(
+    store: &Store,
+    p: &Project,
+    o: &UpOptions,
+    s: &str,
+    n: u32,
+    image_id: &str,
+    current: Option<&ContainerRow>,
+) -> anyhow::Result<String> {
+    let plan = plan_container(store, p, s, n, image_id, false)?;
+    let hash = config_hash(&p.services[s], image_id);
+    let name = plan.opts.name.clone().unwrap_or_default();
+    Ok(match current {
+        Some(c) if o.no_recreate || (!o.force_recreate && c.labels.get(L::CONFIG_HASH) == Some(&hash)) => {
+            if !o.no_start && c.state.status != ContainerStatus::Running {
+                progress("Container", &name, "Starting");
+                container::start(store, &c.id)?;
+                progress("Container", &name, "Started");
+            } else {
+                progress("Container", &name, "Running");
+            }
+            c.id.clone()
+        }
+        Some(c) => {
+            progress("Container", &name, "Recreate");
+            stop_remove(store, c, o.timeout)?;
+            let id = create_container(store, &plan)?;
+            progress("Container", &name, "Recreated");
+            start_new(store, &id, &name, o.no_start)?;
+            id
+        }
+        None => {
+            progress("Container", &name, "Creating");
+            let id = create_container(store, &plan)?;
+            progress("Container", &name, "Created");
+            start_new(store, &id, &name, o.no_start)?;
+            id
+        }
+    })
 }
 
 fn start_new(store: &Store, id: &str, name: &str, no_start: bool) -> anyhow::Result<()> {
@@ -968,12 +1018,18 @@ pub struct DownOptions {
 /// volumes); without it, only what the labels find is removed.
 pub fn down(store: &Store, name: &str, p: Option<&Project>, o: &DownOptions) -> anyhow::Result<()> {
     let all = containers(store, name)?;
-    // Reverse dependency order: dependents stop first.
-    let order: Vec<String> = match p {
-        Some(p) => ordered_services(p, &[], false)?.into_iter().rev().collect(),
-        None => Vec::new(),
+    // Reverse dependency order: dependents stop first; one-off containers
+    // before all; the containers of one level at the same time.
+    let level_of: BTreeMap<String, usize> = match p {
+        Some(p) => {
+            let order = ordered_services(p, &[], false)?;
+            let levels = levels(p, &order);
+            let top = levels.len();
+            levels.into_iter().enumerate().flat_map(|(i, l)| l.into_iter().map(move |s| (s, top - i))).collect()
+        }
+        None => BTreeMap::new(),
     };
-    let rank = |s: &str| order.iter().position(|x| x == s).unwrap_or(0);
+    let rank = |c: &ProjectContainer| if c.oneoff { 0 } else { level_of.get(&c.service).copied().unwrap_or(1) };
     let mut ctrs: Vec<&ProjectContainer> = all
         .iter()
         .filter(|c| {
@@ -982,22 +1038,24 @@ pub fn down(store: &Store, name: &str, p: Option<&Project>, o: &DownOptions) -> 
                 || p.is_none_or(|p| p.services.contains_key(&c.service) || p.disabled.contains(&c.service))
         })
         .collect();
-    ctrs.sort_by_key(|c| (!c.oneoff, rank(&c.service)));
+    ctrs.sort_by_key(|c| rank(c));
     let orphans = all.len() - ctrs.len();
     if orphans > 0 {
         eprintln!("WARN[0000] Found orphan containers for this project; `down --remove-orphans` removes them.");
     }
-    let mut images = BTreeSet::new();
-    for c in &ctrs {
-        let anon: Vec<String> = c.row.volumes.clone();
-        stop_remove(store, &c.row, o.timeout)?;
-        if o.volumes {
-            // Anonymous volumes (64 hex digits) of the container go with it.
-            for v in anon.iter().filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit())) {
-                let _ = crate::volume::remove(store, v);
+    let images: BTreeSet<String> = ctrs.iter().map(|c| c.row.image.clone()).collect();
+    for group in ctrs.chunk_by(|a, b| rank(a) == rank(b)) {
+        container::parallel::all(group, |c| {
+            let anon: Vec<String> = c.row.volumes.clone();
+            stop_remove(store, &c.row, o.timeout)?;
+            if o.volumes {
+                // Anonymous volumes (64 hex digits) of the container go with it.
+                for v in anon.iter().filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit())) {
+                    let _ = crate::volume::remove(store, v);
+                }
             }
-        }
-        images.insert(c.row.image.clone());
+            Ok(String::new())
+        })?;
     }
     // Networks: the model's (non-external), else `NAME_default`.
     let mut nets: Vec<String> = match p {
