@@ -14,7 +14,10 @@
 # --iptables=false, its own bridge address) and a docker-registry on a free
 # 127.0.0.1 port, pushes the busybox test image there, and removes all of it
 # at the end: dockerd is stopped by pid, the bridges it made are deleted.
-# Holds the integration-test lock (/tmp/rcon-itest.lock) while it runs.
+# Holds /tmp/rcon-dockerd.lock while it runs (one dockerd on the machine at
+# a time). Run it inside a private network and mount namespace so dockerd's
+# bridge never touches the host's: unshare -n -m --propagation private sh -c
+# 'ip link set lo up; bash benches/compat.sh'.
 #
 #   bash benches/compat.sh              # table on stdout, details in $OUT
 #   COMPAT_ONLY=pull bash benches/compat.sh   # only cases matching a regex
@@ -27,7 +30,7 @@ cd "$(dirname "$0")/.."
 . benches/lib.sh
 
 if [ -z "${COMPAT_LOCKED:-}" ]; then
-    exec env COMPAT_LOCKED=1 flock /tmp/rcon-itest.lock bash "$0" "$@"
+    exec env COMPAT_LOCKED=1 flock /tmp/rcon-dockerd.lock bash "$0" "$@"
 fi
 
 RCON_BIN=${RCON_BIN:-$PWD/target/debug/rcon}
@@ -96,12 +99,16 @@ E_DOCKER=$DOCKER_BIN
 E_RCON="$RCON_BIN --root $tmp/rcon/root --runroot $tmp/rcon/run"
 mkdir -p "$tmp/rcon/root" "$tmp/rcon/run" "$tmp/work"
 W=$tmp/work
+# rcon's login writes here (docker's: $DOCKER_CONFIG), never the host's.
+export REGISTRY_AUTH_FILE=$tmp/rcon-auth.json
 export IMG W REGISTRY_ADDR
 
 # Same text for both engines: IDs, digests, times, sizes, addresses, the
 # registry's port, the engines' own paths.
 normalize() {
-    sed -E \
+    # dockerd prints `<layer>: Verifying Checksum` for a pulled layer only
+    # when its progress is not coalesced (2 runs in 3 here): left out.
+    sed -E -e '/: Verifying Checksum$/d' \
         -e "s#$tmp/(docker|rcon/root|rcon/run|docker-exec)#<ROOT>#g" \
         -e "s#$W#<W>#g" \
         -e "s#$REGISTRY_ADDR#<REG>#g" \
@@ -306,9 +313,72 @@ c h parity-cmds 'E system df'
 c m parity-cmds 'E stats --no-stream --format "{{.Name}}" c1'
 c m - 'E nosuchcommand'
 c m - 'E volume ls --filter label!=a=1 -q'
+# --- issue 11: what the parity work added, and its error paths
+c m - 'E info --format "{{.CgroupVersion}} {{.CgroupDriver}} {{.OSType}} {{.Architecture}} {{.NCPU}} {{.KernelVersion}}"'
+c m - 'E system info --format "{{.MemTotal}} {{.OperatingSystem}} {{json .SecurityOptions}}"'
+c m - 'E version --format "{{.Server.APIVersion}} {{.Server.Os}} {{.Server.Arch}}"'
+c m - 'E run -d --name u1 $IMG sleep 300 | wc -c'
+c m - 'E info --format "{{.Containers}} {{.ContainersRunning}} {{.ContainersPaused}} {{.ContainersStopped}}"'
+c m - 'E update --cpu-shares 512 --memory 64m --restart on-failure:3 u1'
+c m - 'E inspect -f "{{.HostConfig.CpuShares}} {{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}" u1'
+c m - 'E update --cpu-shares 512 nosuch'
+c m - 'E container rename u1 u2 && E container ls --format "{{.Names}}"'
+c m - 'E rename u2 u2'
+c m - 'E stats --no-stream u2 | head -1 | tr -s " "'
+c m - 'E stats --no-stream --no-trunc --format "{{.ID}} {{.Name}} {{.Container}}" u2'
+c m - 'E container stats --no-stream --format "{{.Name}}" nosuch'
+c m - 'E commit -m msg -a me -c "ENV A=\"b c\"" -c "CMD [\"sh\"]" u2 $REGISTRY_ADDR/committed2:v1 | cut -c1-7'
+c m - 'E inspect -f "{{.Comment}}|{{.Author}}|{{json .Config.Env}}|{{json .Config.Cmd}}" $REGISTRY_ADDR/committed2:v1'
+c m - 'E commit nosuch'
+c m - 'E export u2 | E import -c "ENV A=\"b c\"" -c "WORKDIR /tmp" - $REGISTRY_ADDR/imported:v1 | cut -c1-7'
+c m - 'E inspect -f "{{json .Config.Env}} {{.Config.WorkingDir}}" $REGISTRY_ADDR/imported:v1'
+c m - 'printf "FROM $REGISTRY_ADDR/imported:v1\nRUN true\n" | E build -q -t $REGISTRY_ADDR/nopath:v1 - >/dev/null && E inspect -f "{{json .Config.Env}}" $REGISTRY_ADDR/nopath:v1'
+c m - 'printf "FROM $IMG\nRUN exit 3\n" | E build -q - >/dev/null; echo "exit $?"'
+c m - 'printf "FROM $IMG AS a\nRUN mkdir -p /d/sub /d/gone && touch /d/sub/x /d/gone/y /d/keep\nRUN rm -rf /d && mkdir -p /d/sub && touch /d/sub/new\nFROM $IMG\nCOPY --from=a /d /d\nCMD find /d\n" | E build -q -t $REGISTRY_ADDR/wh:v1 - >/dev/null && E run --rm $REGISTRY_ADDR/wh:v1 | sort'
+c m - 'E create --name x1 $REGISTRY_ADDR/wh:v1 >/dev/null && E export x1 | tar t | grep "^d/" | sort; E rm x1 >/dev/null'
+# RUN --mount is BuildKit's (docker 20.10: DOCKER_BUILDKIT=1; rcon ignores
+# the variable).
+c m - 'mkdir -p $W/mctx/data && echo in-ctx > $W/mctx/data/f && echo s3cret > $W/secret.txt && printf "FROM $IMG\nRUN --mount=type=bind,source=data,target=/m cat /m/f > /r\nRUN --mount=type=cache,target=/c echo c >> /c/n && wc -l < /c/n > /cc\nRUN --mount=type=tmpfs,target=/t grep -c \" /t tmpfs\" /proc/mounts > /tt\nRUN --mount=type=secret,id=tok test ! -e /run/secrets/tok.copy && wc -c < /run/secrets/tok > /ss\n" > $W/mctx/Dockerfile && DOCKER_BUILDKIT=1 E build -q --secret id=tok,src=$W/secret.txt -t $REGISTRY_ADDR/mounts:v1 $W/mctx >/dev/null && E run --rm $REGISTRY_ADDR/mounts:v1 sh -c "cat /r /cc /tt /ss; test -e /run/secrets/tok || echo no-secret"'
+c m - 'E events --since 10m --until 0s --filter event=rename --format "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"'
+c m - 'E events --since 10m --until 0s --filter container=u2 --filter event=update --format "{{.Type}} {{.Action}}"'
+c m - 'E system events --since 10m --until 0s --filter type=volume --filter event=create --format "{{.Actor.ID}}" | sort'
+c m - 'E events --filter colour=x --until 0s'
+c m - '( timeout 4 E events --filter type=network --filter event=create --format "{{.Action}} {{.Actor.Attributes.name}}" & sleep 2; E network create n2 >/dev/null; wait ); E network rm n2 >/dev/null'
+c m - 'E network create --label team=a n3 >/dev/null && E network ls --filter label=team=a --format "{{.Name}} {{.Driver}} {{.Scope}}"'
+c m - 'E network ls --filter name=n3 -q | wc -l'
+c m - 'E network inspect --format "{{.Name}} {{.Scope}} {{.Internal}} {{.Attachable}} {{json .Labels}}" n3'
+c m - 'E network prune -f --filter label=team=a'
+c m - 'E volume create --label team=a v2 >/dev/null && E volume ls --filter label=team=a --format "{{.Name}} {{.Driver}}"'
+c m - 'E volume inspect --format "{{.Name}} {{.Scope}} {{json .Labels}} {{.Options}}" v2'
+c m - 'E volume ls --filter dangling=true -q | sort'
+c m - 'E volume prune -f --filter label=team=a'
+c m - 'E volume create -d nosuchdriver v9'
+c m - 'E volume create -o bogus=1 v9'
+c m - 'E image ls --filter reference="*/committed*" --format "{{.Repository}}:{{.Tag}}" | sort'
+c m - 'E images --filter dangling=true -q'
+c m - 'E image tag $IMG $REGISTRY_ADDR/mtag:v1 && E image rm $REGISTRY_ADDR/mtag:v1'
+c m - 'E image history --format "{{.CreatedBy}}" $IMG'
+c m - 'E image prune -f --filter until=1h'
+c m - 'E container inspect -f "{{.Config.Image}}" u2'
+c m - 'E container top u2 | wc -l'
+c m - 'E container stop -t 1 u2 && E container wait u2'
+c m - 'E container rm u2 && E container ls -a --filter name=u2 -q'
+c m - 'E push $REGISTRY_ADDR/nosuchpush:v1'
+c m - 'echo p | E login -u u --password-stdin 127.0.0.1:1'
+c m - 'echo p | E login -u u --password-stdin $REGISTRY_ADDR'
+c m - 'E logout $REGISTRY_ADDR'
+c m - 'E logout $REGISTRY_ADDR'
+c m - 'E ps --filter bogus=1'
+c m - 'E search --limit 101 x'
+c h - 'E system df -v'
+c m - 'E system prune -f --filter label=nosuch=1'
+# The images made above go before the last case: docker's classic builder
+# leaves dangling stage images whose parent is the test image.
+c m - 'E rmi $REGISTRY_ADDR/committed2:v1 $REGISTRY_ADDR/nopath:v1 $REGISTRY_ADDR/imported:v1 $REGISTRY_ADDR/wh:v1 $REGISTRY_ADDR/mounts:v1 | grep -c "^Untagged"; E image prune -f >/dev/null'
 # Last: the test image itself, with every tag: docker lists each layer it
 # deletes (chain IDs) after the image.
 c m - 'E rmi $REGISTRY_ADDR/committed:v1; E rmi $REGISTRY_ADDR/pushed:v1 $IMG'
+c m - 'E system prune -a -f --volumes | tail -1'
 
 echo "engines: $("$DOCKER_BIN" version --format 'docker {{.Client.Version}} / dockerd {{.Server.Version}}') vs rcon $(git rev-parse --short HEAD)"
 printf '%-9s %-4s %-12s %s\n' RESULT NO OWNER COMMAND

@@ -284,6 +284,37 @@ fn containers_are_shared_with_the_cli_and_outlive_the_service() {
     rcon.ok(&["rm", "-f", &cli_id, &api_id]);
 }
 
+/// `POST /containers/{id}/wait` with each condition, from before the
+/// container stops: `next-exit` of a running container ends at its `stop`,
+/// `removed` of an `--rm` container gives the exit code of a container
+/// that is gone, `not-running` of a stopped one answers at once.
+#[test]
+fn wait_conditions() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    let svc = Service::start(&rcon);
+    let id = rcon.ok(&["run", "-d", &image, "sleep", "600"]).trim().to_string();
+    let socket = svc.socket.clone();
+    let path = format!("/v1.41/containers/{id}/wait?condition=next-exit");
+    let waiter = std::thread::spawn(move || http(&socket, "POST", &path, None));
+    // The wait has begun once the service counts its stream.
+    std::thread::sleep(Duration::from_millis(300));
+    rcon.ok(&["kill", &id]);
+    let (status, _, body) = waiter.join().unwrap();
+    assert_eq!((status, body.trim()), (200, r#"{"Error":null,"StatusCode":137}"#));
+    let (_, _, body) = http(&svc.socket, "POST", &format!("/containers/{id}/wait"), None);
+    assert!(body.contains(r#""StatusCode":137"#), "not-running of a stopped container: {body}");
+    rcon.ok(&["rm", &id]);
+    let id = rcon.ok(&["run", "-d", "--rm", &image, "sh", "-c", "sleep 1; exit 3"]).trim().to_string();
+    let (status, _, body) = http(&svc.socket, "POST", &format!("/containers/{id}/wait?condition=removed"), None);
+    assert_eq!((status, body.trim()), (200, r#"{"Error":null,"StatusCode":3}"#));
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "", "the --rm container is gone");
+    let (status, _, _) = http(&svc.socket, "POST", "/containers/x/wait?condition=bogus", None);
+    assert_eq!(status, 400);
+}
+
 #[test]
 fn volumes_networks_and_name_resolution() {
     let reg = Registry::start();
@@ -475,6 +506,12 @@ stream, stat = web.get_archive("/tmp/put.txt")
 assert stat["name"] == "put.txt", stat
 with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as t:
     assert t.extractfile("put.txt").read() == data
+# Attached while it runs, to what it prints later: docker-py loses bytes
+# that arrive with the 101 response's headers (docker-py issue 2466).
+att = c.containers.run(image, ["sh", "-c", "sleep 1; echo attached; echo err >&2"], detach=True)
+got = b"".join(att.attach(stdout=True, stderr=True, stream=True))
+assert got == b"attached\nerr\n", got
+att.remove()
 s = web.stats(stream=False)
 assert s["pids_stats"]["current"] >= 1, s
 web.remove(force=True)
@@ -516,6 +553,64 @@ fn docker_py_drives_the_service() {
         .output()
         .unwrap();
     assert_eq!(stdout(&out), "ok\n", "docker-py failed:\n{}", stderr(&out));
+}
+
+/// testcontainers-python (PyPI `testcontainers`, with docker-py) starts a
+/// container of the test registry's web image with port 80 exposed, reads
+/// the mapped port and fetches a page through it, then stops it (which
+/// removes it). Ryuk, its reaper, is disabled: its image is on Docker Hub,
+/// which the tests cannot reach. `TC_HOST` and the `docker_host` connection
+/// mode name the host: a machine with a `/.dockerenv` (this VM has one)
+/// makes testcontainers guess it runs inside a container and reach the
+/// host through its default gateway.
+const TESTCONTAINERS_SCRIPT: &str = r#"
+import socket, sys, time
+from testcontainers.core.container import DockerContainer
+image = sys.argv[1]
+with DockerContainer(image).with_exposed_ports(80) as ctr:
+    assert ctr.get_container_host_ip() == "127.0.0.1"
+    port = int(ctr.get_exposed_port(80))
+    assert port > 0, port
+    body = b""
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                reply = b""
+                while chunk := s.recv(4096):
+                    reply += chunk
+            body = reply.split(b"\r\n\r\n", 1)[-1]
+            if body:
+                break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    assert body == b"hello from rcon\n", body
+    print(ctr.get_wrapped_container().id)
+"#;
+
+#[test]
+fn testcontainers_maps_a_port_and_connects() {
+    let py = crate::common::venv(&["docker==7.1.0", "testcontainers==4.15.0"]);
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    let out = Command::new(py.join("bin/python"))
+        .arg("-c")
+        .arg(TESTCONTAINERS_SCRIPT)
+        .arg(&image)
+        .env("DOCKER_HOST", svc.host())
+        .env("TESTCONTAINERS_RYUK_DISABLED", "true")
+        .env("TC_HOST", "127.0.0.1")
+        .env("TESTCONTAINERS_CONNECTION_MODE", "docker_host")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "testcontainers failed:\n{}\n{}", stdout(&out), stderr(&out));
+    let id = stdout(&out).trim().to_string();
+    assert_eq!(id.len(), 64, "the container's ID: {id:?}");
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "", "testcontainers' stop removes its container");
 }
 
 #[test]

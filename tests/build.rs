@@ -181,14 +181,18 @@ fn build_errors_name_the_line_and_failed_steps_leave_no_image() {
     let ctx_s = ctx.path().to_str().unwrap().to_string();
     std::fs::write(ctx.path().join("Dockerfile"), format!("FROM {base}\n\nCOPPY a b\n")).unwrap();
     let out = rcon.cmd(&["build", "-t", "bad", &ctx_s]);
-    assert_eq!(code(&out), 125);
+    assert_eq!(code(&out), 1, "docker's CLI: 1");
     assert!(stderr(&out).contains("Dockerfile:3: unknown instruction: COPPY"), "{}", stderr(&out));
     assert!(!stdout(&out).contains("STEP"), "nothing runs before the file parses");
 
     std::fs::write(ctx.path().join("Dockerfile"), format!("FROM {base}\nRUN echo one > /one\nRUN exit 3\n")).unwrap();
     let out = rcon.cmd(&["build", "-t", "bad", &ctx_s]);
-    assert_ne!(code(&out), 0);
-    assert!(stderr(&out).contains("returned a non-zero code: 3"), "{}", stderr(&out));
+    assert_eq!(code(&out), 3, "docker's classic builder: the RUN's code");
+    assert!(
+        stderr(&out).ends_with("\nThe command '/bin/sh -c exit 3' returned a non-zero code: 3\n"),
+        "docker's line, without rcon's prefix: {}",
+        stderr(&out)
+    );
     assert!(!rcon.ok(&["images"]).contains("bad"), "no tag for a failed build");
     let tmp: Vec<_> = std::fs::read_dir(rcon.root.join("tmp")).unwrap().collect();
     assert!(tmp.is_empty(), "no staging leftovers: {tmp:?}");
@@ -319,7 +323,7 @@ fn build_add_bzip2_xz_archives_and_url_with_checksum() {
     std::fs::write(ctx.path().join("Dockerfile"), format!("FROM {base}\nADD --checksum=sha256:{bad} {url}/f /f\n"))
         .unwrap();
     let o = rcon.cmd(&["build", "-t", "bad", ctx_s]);
-    assert_eq!(code(&o), 125, "{}", stdout(&o));
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
     assert!(stderr(&o).contains("digest mismatch"), "{}", stderr(&o));
 }
 
@@ -549,7 +553,7 @@ fn build_copy_symlink_sources_follow_the_context_and_dangling_ones_are_errors() 
     for bad in ["dangling", "host-abs", "loop"] {
         std::fs::write(ctx.path().join("Dockerfile"), format!("FROM {base}\nCOPY {bad} /out\n")).unwrap();
         let out = rcon.cmd(&["build", "-q", "-t", "bad", ctx_s]);
-        assert_eq!(code(&out), 125, "COPY {bad}: {}", stderr(&out));
+        assert_eq!(code(&out), 1, "COPY {bad}: {}", stderr(&out));
         assert!(stderr(&out).contains("Dockerfile:2") && stderr(&out).contains("not found"), "{}", stderr(&out));
     }
 }
@@ -569,7 +573,7 @@ fn build_bounds_expansions_and_handles_many_instructions_linearly() {
     }
     std::fs::write(ctx.path().join("Dockerfile"), &df).unwrap();
     let out = rcon.cmd(&["build", "-q", ctx_s]);
-    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
     // 1 KiB doubles to 1 MiB at line 13; line 13 would exceed it.
     assert!(
         stderr(&out).contains("Dockerfile:13: ARG A=$A$A") && stderr(&out).contains("longer than 1048576 bytes"),
@@ -713,7 +717,7 @@ fn build_run_mounts_bind_cache_tmpfs_secret_ssh() {
     ] {
         std::fs::write(ctx.path().join("Dockerfile"), format!("FROM {base}\nRUN --mount={mount} true\n")).unwrap();
         let out = rcon.cmd(&["build", "-q", ctx_s]);
-        assert_eq!(code(&out), 125, "{mount}: {}", stderr(&out));
+        assert_eq!(code(&out), 1, "{mount}: {}", stderr(&out));
         assert!(stderr(&out).contains("Dockerfile:2") && stderr(&out).contains(want), "{mount}: {}", stderr(&out));
     }
 }

@@ -51,7 +51,8 @@ fn to_schema_v2(rcon: &Rcon) {
     write_images_json(rcon);
     let db = rusqlite::Connection::open(rcon.root.join("rcon.db")).unwrap();
     db.execute_batch(
-        "DROP TABLE images; DROP TABLE image_names; DROP INDEX containers_status; PRAGMA user_version = 2;",
+        "DROP TABLE images; DROP TABLE image_names; DROP INDEX containers_status;
+         DROP TABLE volumes; DROP TABLE networks; PRAGMA user_version = 2;",
     )
     .unwrap();
 }
@@ -215,7 +216,7 @@ fn image_index_moves_into_the_database_and_damage_stays_local() {
     to_schema_v2(&rcon);
     assert!(rcon.root.join("images.json").exists());
     assert_eq!(listed(&rcon), before);
-    assert_eq!(schema_version(&rcon), 3);
+    assert!(schema_version(&rcon) >= 3);
     assert!(!rcon.root.join("images.json").exists(), "the index now lives in the database");
     assert_eq!(code(&rcon.cmd(&["run", "--rm", "mine:v1", "true"])), 0);
     // Tags still move between images in the database.
@@ -260,4 +261,136 @@ fn image_index_moves_into_the_database_and_damage_stays_local() {
     assert!(!rcon.root.join("images.json.damaged").exists());
     rcon.ok(&["pull", "-q", &bb]);
     assert_eq!(code(&rcon.cmd(&["start", "-a", "cc"])), 0, "the container kept its layers");
+}
+
+/// Takes the store's database back to schema version 3, with volumes and
+/// networks as the JSON files of rcon before version 4
+/// (`volumes/<name>/volume.json`, `networks/<name>.json`).
+fn to_schema_v3(rcon: &Rcon) {
+    let db = rusqlite::Connection::open(rcon.root.join("rcon.db")).unwrap();
+    for (sql, dir) in
+        [("SELECT name, record FROM volumes", "volumes"), ("SELECT name, record FROM networks", "networks")]
+    {
+        let mut stmt = db.prepare(sql).unwrap();
+        let rows: Vec<(String, String)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap();
+        for (name, record) in rows {
+            let file = match dir {
+                "volumes" => rcon.root.join("volumes").join(&name).join("volume.json"),
+                _ => rcon.root.join("networks").join(format!("{name}.json")),
+            };
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, record).unwrap();
+        }
+    }
+    db.execute_batch("DROP TABLE volumes; DROP TABLE networks; PRAGMA user_version = 3;").unwrap();
+}
+
+/// Volumes' and networks' records of the JSON layout (schema version 3 and
+/// before) move into the database on the first open; listing and filters
+/// read rows; a damaged record affects only itself, is named by `system
+/// check`, and `--repair` fixes what it can.
+#[test]
+fn volume_and_network_records_move_into_the_database() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    rcon.ok(&["volume", "create", "--label", "tier=db", "data"]);
+    rcon.ok(&["volume", "create", "free"]);
+    rcon.ok(&["volume", "create", "spare"]);
+    rcon.ok(&["create", "--name", "user", "-v", "data:/d", "-v", "/anon", &image, "true"]);
+    let anon = rcon.ok(&[
+        "inspect",
+        "--format",
+        "{{range .Mounts}}{{if eq .Destination \"/anon\"}}{{.Name}}{{end}}{{end}}",
+        "user",
+    ]);
+    let anon = anon.trim().to_string();
+    assert_eq!(anon.len(), 64, "an anonymous volume: {anon}");
+    let names = |rcon: &Rcon, args: &[&str]| {
+        let mut a = vec!["volume", "ls", "-q"];
+        a.extend_from_slice(args);
+        rcon.ok(&a).lines().map(str::to_string).collect::<Vec<_>>()
+    };
+    let before = names(&rcon, &[]);
+    assert_eq!(before.len(), 4, "{before:?}");
+
+    // The old layout: one file per volume and network, plus a damaged
+    // volume record, a volume directory without a record (a half-removed
+    // volume, invisible before too), a network and a damaged network file.
+    to_schema_v3(&rcon);
+    assert!(rcon.root.join("volumes/data/volume.json").exists());
+    std::fs::write(rcon.root.join("volumes/spare/volume.json"), b"{\"name\": tru").unwrap();
+    std::fs::create_dir_all(rcon.root.join("volumes/half/_data")).unwrap();
+    let net_id = "5e".repeat(32);
+    let legacy = serde_json::json!({
+        "name": "legacy", "id": net_id, "driver": "bridge", "bridge": "rcon-5e5e5e5e",
+        "subnet": "10.99.200.0", "prefix": 24, "gateway": "10.99.200.1",
+        "created": "2026-01-02T03:04:05Z", "names": true,
+    });
+    std::fs::create_dir_all(rcon.root.join("networks")).unwrap();
+    std::fs::write(rcon.root.join("networks/legacy.json"), legacy.to_string()).unwrap();
+    std::fs::write(rcon.root.join("networks/broken.json"), b"{\"name\": \"broken\", \"id\":").unwrap();
+
+    // The first command migrates; the damaged volume is left out and named.
+    let out = rcon.cmd(&["volume", "ls", "-q"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut want = vec![anon.clone(), "data".to_string(), "free".to_string()];
+    want.sort();
+    assert_eq!(stdout(&out).lines().collect::<Vec<_>>(), want);
+    assert!(stderr(&out).contains("volume spare is damaged"), "{}", stderr(&out));
+    assert_eq!(schema_version(&rcon), 4);
+
+    // Filters (in SQL) on the migrated rows.
+    assert_eq!(names(&rcon, &["--filter", "label=tier=db"]), ["data"]);
+    assert_eq!(names(&rcon, &["--filter", "label=tier"]), ["data"]);
+    assert_eq!(names(&rcon, &["--filter", "name=fre"]), ["free"]);
+    assert_eq!(names(&rcon, &["--filter", "dangling=true"]), ["free"]);
+    assert_eq!(
+        names(&rcon, &["--filter", "dangling=false"]),
+        want.iter().filter(|n| *n != "free").cloned().collect::<Vec<_>>()
+    );
+    assert!(names(&rcon, &["--filter", "driver=other"]).is_empty());
+    let out = rcon.cmd(&["volume", "ls", "--filter", "bogus=1"]);
+    assert_eq!(code(&out), 1, "docker's daemon refuses an unknown filter: {}", stderr(&out));
+    let out = rcon.cmd(&["volume", "rm", "data"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("volume is in use"), "{}", stderr(&out));
+    assert!(rcon.ok(&["volume", "inspect", "data"]).contains("\"tier\": \"db\""));
+    let out = rcon.cmd(&["volume", "inspect", "spare"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("volume spare is damaged") && stderr(&out).contains("system check --repair"));
+    assert_eq!(code(&rcon.cmd(&["start", "-a", "user"])), 0, "a container mounts migrated volumes");
+
+    // Networks: the migrated one is listed and found by name and ID prefix.
+    let nets = rcon.ok(&["network", "ls", "--format", "{{.Name}}"]);
+    assert_eq!(nets.lines().collect::<Vec<_>>(), ["bridge", "host", "legacy", "none"], "{nets}");
+    assert_eq!(rcon.ok(&["network", "inspect", "--format", "{{.Id}}", "5e5e5e"]).trim(), net_id);
+    let out = rcon.cmd(&["network", "create", "legacy"]);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+
+    // `system check` names each damaged row and the orphan directory.
+    let out = rcon.cmd(&["system", "check"]);
+    let report = stdout(&out);
+    assert_eq!(code(&out), 1, "{report}");
+    assert!(report.contains("volume spare in") && report.contains("network broken in"), "{report}");
+    assert!(report.contains("volumes/half has no volume record"), "{report}");
+    assert!(report.contains("3 problems found"), "{report}");
+    let out = rcon.cmd(&["system", "check", "--repair"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(rcon.ok(&["system", "check"]).trim(), "No problems found");
+    assert!(names(&rcon, &[]).contains(&"spare".to_string()), "the volume's record is rewritten");
+    assert!(rcon.root.join("volumes/spare/_data").is_dir(), "and its data kept");
+    assert!(!rcon.root.join("volumes/half").exists());
+
+    // One transaction per change: rm, create, prune.
+    rcon.ok(&["network", "rm", "legacy"]);
+    assert_eq!(rcon.ok(&["network", "ls", "-q", "--filter", "name=legacy"]).trim(), "");
+    rcon.ok(&["volume", "rm", "spare"]);
+    assert!(!rcon.root.join("volumes/spare").exists());
+    rcon.ok(&["rm", "-v", "user"]);
+    assert!(!rcon.root.join("volumes").join(&anon).exists(), "rm -v removed the anonymous volume");
+    let pruned = rcon.ok(&["volume", "prune", "-a", "-f"]);
+    assert!(pruned.contains("data") && pruned.contains("free"), "{pruned}");
+    assert!(names(&rcon, &[]).is_empty());
 }

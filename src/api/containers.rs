@@ -264,90 +264,33 @@ pub async fn kill(c: Call, id: &str) -> ApiResult<Resp> {
     Ok(body::no_content(StatusCode::NO_CONTENT))
 }
 
-/// What a container was doing when a wait or an attach began, to tell a
-/// later run apart.
-#[derive(Clone, Copy)]
-struct Mark {
-    status: ContainerStatus,
-    started: Option<DateTime<Utc>>,
-    finished: Option<DateTime<Utc>>,
-}
-
-impl Mark {
-    fn of(s: &ContainerState) -> Mark {
-        Mark { status: s.status, started: s.started_at, finished: s.finished_at }
-    }
-
-    /// True once the container has run since the mark (started after it,
-    /// or finished again).
-    fn ran_since(&self, s: &ContainerState) -> bool {
-        s.status == ContainerStatus::Running
-            || s.started_at != self.started
-            || s.finished_at != self.finished
-            || (self.status == ContainerStatus::Running && s.status != ContainerStatus::Running)
-    }
-}
-
-/// True while a monitor is between two runs of a restart policy.
-fn between_runs(s: &ContainerState) -> bool {
-    s.status == ContainerStatus::Exited && s.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None))
-}
-
 /// `POST /containers/{id}/wait?condition=not-running|next-exit|removed`:
-/// the headers at once, then `{"StatusCode": N}` when the condition holds.
+/// the headers at once, then `{"StatusCode": N}` when the condition holds
+/// (`container::lifecycle::wait_until`, which follows the event log).
 pub async fn wait(c: Call, id: &str) -> ApiResult<Resp> {
-    let condition = c.param("condition").filter(|s| !s.is_empty()).unwrap_or("not-running").to_string();
-    if !["not-running", "next-exit", "removed"].contains(&condition.as_str()) {
-        return Err(ApiError::bad_request(format!("invalid condition: {condition:?}")));
-    }
+    let condition: crate::container::lifecycle::WaitCondition = c
+        .param("condition")
+        .filter(|s| !s.is_empty())
+        .unwrap_or("not-running")
+        .parse()
+        .map_err(ApiError::bad_request)?;
     let (svc, id) = (c.svc.clone(), id.to_string());
-    let (store, record_id, mark) = blocking(move || {
+    let (store, record_id) = blocking(move || {
         let store = svc.store()?;
         let record = store.find_container(&id)?;
-        let state = store.container_state(&record.id)?;
-        Ok((store, record.id, Mark::of(&state)))
+        Ok((store, record.id))
     })
     .await?;
     let (tx, b) = body::channel();
     let guard = c.svc.activity.enter();
     tokio::task::spawn_blocking(move || {
         let _guard = guard;
-        let mut last_code = 0;
-        let mut delay = Duration::from_millis(1);
-        loop {
-            if tx.is_closed() {
-                return;
-            }
-            let state = match store.container_state(&record_id) {
-                Ok(s) => s,
-                Err(_) => {
-                    // Removed: every condition is met. An `--rm` container
-                    // may be gone before a poll saw it exited: its `die`
-                    // event keeps the exit code.
-                    let code = crate::store::events::read_all(&store)
-                        .iter()
-                        .rev()
-                        .find(|e| e.kind == "container" && e.action == "die" && e.actor.id == record_id)
-                        .and_then(|e| e.actor.attributes.get("exitCode")?.parse::<i32>().ok())
-                        .unwrap_or(last_code);
-                    let _ = tx.json(&json!({"StatusCode": code, "Error": null}));
-                    return;
-                }
-            };
-            last_code = state.exit_code.unwrap_or(0);
-            let stopped = state.status != ContainerStatus::Running && !between_runs(&state);
-            let done = match condition.as_str() {
-                "not-running" => stopped,
-                "next-exit" => stopped && mark.ran_since(&state),
-                _ => false,
-            };
-            if done {
-                let _ = tx.json(&json!({"StatusCode": last_code, "Error": null}));
-                return;
-            }
-            std::thread::sleep(delay);
-            delay = (delay * 2).min(Duration::from_millis(50));
-        }
+        let gone = || tx.is_closed();
+        let v = match crate::container::lifecycle::wait_until(&store, &record_id, condition, &gone) {
+            Ok(code) => json!({"StatusCode": code, "Error": null}),
+            Err(e) => json!({"StatusCode": -1, "Error": {"Message": crate::util::error_chain(e.as_ref())}}),
+        };
+        let _ = tx.json(&v);
     });
     Ok(Response::builder()
         .status(StatusCode::OK)
@@ -476,7 +419,7 @@ pub async fn attach(mut c: Call, id: &str) -> ApiResult<Resp> {
         let store = svc.store()?;
         let record = store.find_container(&id)?;
         let state = store.container_state(&record.id)?;
-        Ok((store, record, Mark::of(&state)))
+        Ok((store, record, crate::container::lifecycle::Mark::of(&state)))
     })
     .await?;
     let tty = has_tty(&record);

@@ -129,7 +129,7 @@ pub async fn events(c: Call) -> ApiResult<Resp> {
             if until.is_some_and(|u| chrono::Utc::now() > u) || tx.is_closed() {
                 return;
             }
-            for e in follower.poll() {
+            for e in follower.wait(std::time::Duration::from_millis(500)) {
                 if until.is_some_and(|u| e.when() > u) {
                     return;
                 }
@@ -137,7 +137,6 @@ pub async fn events(c: Call) -> ApiResult<Resp> {
                     return;
                 }
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
         }
     });
     Ok(Response::builder()

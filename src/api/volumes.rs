@@ -12,24 +12,12 @@ pub async fn list(c: Call) -> ApiResult<Resp> {
     let svc = c.svc.clone();
     let v = blocking(move || {
         let store = svc.store()?;
-        let users: std::collections::HashSet<String> =
-            store.list_containers(&Default::default())?.iter().flat_map(|c| c.volumes.iter().cloned()).collect();
-        let mut list = crate::volume::list(&store)?;
-        for (k, val) in &filters {
-            match k.as_str() {
-                "dangling" => {
-                    let d = matches!(val.as_str(), "true" | "1");
-                    list.retain(|v| users.contains(&v.name) != d);
-                }
-                "name" => list.retain(|v| v.name.contains(val.as_str())),
-                "label" => list.retain(|v| match val.split_once('=') {
-                    Some((lk, lv)) => v.labels.get(lk).is_some_and(|x| x == lv),
-                    None => v.labels.contains_key(val.as_str()),
-                }),
-                "driver" => list.retain(|_| val == "local"),
-                _ => return Err(ApiError::bad_request(format!("invalid filter {k:?}"))),
+        let list = match crate::volume::list_filtered(&store, &filters) {
+            Err(crate::volume::VolumeError::InvalidFilter(k)) => {
+                return Err(ApiError::bad_request(format!("invalid filter {k:?}")));
             }
-        }
+            other => other?,
+        };
         let vols: Vec<Value> = list.iter().map(|v| crate::volume::inspect_json(&store, v)).collect();
         Ok(json!({"Volumes": vols, "Warnings": []}))
     })
@@ -45,9 +33,16 @@ pub async fn create(mut c: Call) -> ApiResult<Resp> {
         return Err(ApiError::bad_request("invalid volume create body: expected a JSON object"));
     }
     let name = body["Name"].as_str().filter(|s| !s.is_empty()).map(str::to_string);
-    if let Some(d) = body["Driver"].as_str().filter(|d| !d.is_empty() && *d != "local") {
-        return Err(ApiError::bad_request(format!("volume driver {d:?} is not supported: only local")));
-    }
+    let opts: Vec<String> = match &body["DriverOpts"] {
+        Value::Object(m) => m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect(),
+        _ => Vec::new(),
+    };
+    crate::volume::check_driver(
+        name.as_deref().unwrap_or_default(),
+        body["Driver"].as_str().unwrap_or_default(),
+        &opts,
+    )
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let labels: std::collections::BTreeMap<String, String> = match &body["Labels"] {
         Value::Null => Default::default(),
         l => serde_json::from_value(l.clone()).map_err(|e| ApiError::bad_request(format!("invalid Labels: {e}")))?,

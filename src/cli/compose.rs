@@ -675,11 +675,8 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
                 if c.row.state.status != crate::store::ContainerStatus::Running {
                     continue;
                 }
-                let (header, rows) = crate::container::lifecycle::top(&store, &c.row.id, &[])?;
-                println!("{}\n{header}", c.row.name);
-                for r in rows {
-                    println!("{r}");
-                }
+                println!("{}", c.row.name);
+                super::container::print_ps_table(crate::container::lifecycle::top(&store, &c.row.id, &[])?)?;
                 println!();
             }
             Ok(0)

@@ -2,7 +2,7 @@
 //! container` group: docker's management forms of every container verb.
 
 use super::Context;
-use crate::format::human_size;
+use crate::format::human_size4;
 use crate::format::template::Format;
 use crate::store::{ContainerStatus, Store};
 use clap::{Args, Subcommand};
@@ -194,7 +194,7 @@ fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
         }
         writeln!(out)?;
     }
-    writeln!(out, "Total reclaimed space: {}", human_size(reclaimed))?;
+    writeln!(out, "Total reclaimed space: {}", human_size4(reclaimed))?;
     Ok(0)
 }
 
@@ -250,14 +250,22 @@ pub fn top(ctx: &Context, a: TopArgs) -> anyhow::Result<i32> {
 }
 
 /// Prints the host's `ps ARGS` (default `-ef`) limited to the processes
-/// `pids`, with its header (for `pod top`).
+/// `pids`, with its header (for `top` and `pod top`), as docker does: its
+/// daemon splits each line into the header's columns (the last column
+/// takes the rest of the line) and its CLI prints them with Go's tabwriter,
+/// cells at least 20 wide.
 pub(super) fn print_ps(pids: &[i32], ps_args: Vec<String>) -> anyhow::Result<i32> {
-    let (header, rows) = crate::container::lifecycle::ps_rows(pids, &ps_args)?;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{header}")?;
-    for line in rows {
-        writeln!(stdout, "{line}")?;
+    print_ps_table(crate::container::lifecycle::ps_rows(pids, &ps_args)?)
+}
+
+/// Prints a `ps` table as [`print_ps`] does (for `compose top`).
+pub(super) fn print_ps_table((titles, rows): crate::container::lifecycle::PsTable) -> anyhow::Result<i32> {
+    let titles: Vec<&str> = titles.iter().map(String::as_str).collect();
+    let mut table = crate::format::Table::new(&titles);
+    for row in rows {
+        table.row(row);
     }
+    std::io::stdout().lock().write_all(table.render_min(20).as_bytes())?;
     Ok(0)
 }
 

@@ -3,7 +3,7 @@
 use super::Context;
 use crate::filters::Filters;
 use crate::format::template::Format;
-use crate::format::{Table, ago, human_size};
+use crate::format::{Table, ago, human_size, human_size4};
 use crate::system::{df, prune};
 use clap::Args;
 use std::io::{BufRead, Write};
@@ -75,8 +75,8 @@ pub fn df(ctx: &Context, a: DfArgs) -> anyhow::Result<i32> {
                 i.image.id.hex()[..12].to_string(),
                 created.clone(),
                 size.clone(),
-                human_size(i.shared),
-                human_size(i.unique),
+                human_size4(i.shared),
+                human_size4(i.unique),
                 i.containers.to_string(),
             ]);
         }
@@ -102,10 +102,10 @@ pub fn df(ctx: &Context, a: DfArgs) -> anyhow::Result<i32> {
     writeln!(out, "\nLocal Volumes space usage:\n")?;
     let mut t = Table::new(&["VOLUME NAME", "LINKS", "SIZE"]);
     for v in &usage.volumes {
-        t.row(vec![v.name.clone(), v.links.to_string(), human_size(v.size)]);
+        t.row(vec![v.name.clone(), v.links.to_string(), human_size4(v.size)]);
     }
     out.write_all(t.render().as_bytes())?;
-    writeln!(out, "\nBuild cache usage: {}\n", human_size(usage.build_cache.1))?;
+    writeln!(out, "\nBuild cache usage: {}\n", human_size4(usage.build_cache.1))?;
     out.write_all(
         Table::new(&["CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "SHARED"]).render().as_bytes(),
     )?;
@@ -181,7 +181,7 @@ pub fn system_prune(ctx: &Context, a: SystemPruneArgs) -> anyhow::Result<i32> {
     let (_, bytes) = prune::build_cache(&store)?;
     crate::build::executor::prune_cache(&store);
     reclaimed += bytes;
-    writeln!(out, "Total reclaimed space: {}", human_size(reclaimed))?;
+    writeln!(out, "Total reclaimed space: {}", human_size4(reclaimed))?;
     Ok(0)
 }
 

@@ -62,7 +62,7 @@ pub fn run(ctx: &Context, a: EventsArgs) -> anyhow::Result<i32> {
         return Ok(0);
     }
     loop {
-        for e in follower.poll() {
+        for e in follower.wait(std::time::Duration::from_millis(500)) {
             if (since.is_none() && until.is_none()) || e.when() > now {
                 print(&e, &mut out)?;
             }
@@ -70,6 +70,5 @@ pub fn run(ctx: &Context, a: EventsArgs) -> anyhow::Result<i32> {
         if until.is_some_and(|u| Utc::now() > u) {
             return Ok(0);
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }

@@ -30,8 +30,9 @@ pub struct ExecArgs {
 }
 
 /// Runs a command in a running container; exits with its code. A command
-/// that cannot be found or invoked is exit 126 with docker's words (docker's
-/// daemon reports every failed exec start as 126, not run's 127).
+/// that cannot be found or invoked is exit 126 with docker's words, on
+/// stdout as docker's (its daemon reports every failed exec start as 126,
+/// not run's 127).
 pub fn run(ctx: &Context, a: ExecArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let mut args = a.args.into_iter();
@@ -49,7 +50,8 @@ pub fn run(ctx: &Context, a: ExecArgs) -> anyhow::Result<i32> {
     match crate::container::exec::exec(&store, &opts) {
         Err(e) => match e.chain().find_map(|c| c.downcast_ref::<crate::runtime::Error>()) {
             Some(r) if matches!(r.exit_code(), 126 | 127) => {
-                eprintln!("OCI runtime exec failed: exec failed: unable to start container process: {r}: unknown");
+                // docker's CLI prints this one on stdout, ending in CRLF.
+                print!("OCI runtime exec failed: exec failed: unable to start container process: {r}: unknown\r\n");
                 Ok(126)
             }
             _ => Err(e),

@@ -2,7 +2,7 @@
 //! (build, history, import, inspect, load, ls, prune, pull, push, rm, save, tag).
 
 use super::Context;
-use crate::format::human_size;
+use crate::format::human_size4;
 use clap::{Args, Subcommand};
 use std::io::Write;
 
@@ -123,6 +123,6 @@ fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
     let (removed, reclaimed) = crate::system::prune::images(&store, a.all, &filters)?;
     let mut out = std::io::stdout().lock();
     super::df::print_deleted_images(&store, &mut out, &removed)?;
-    writeln!(out, "Total reclaimed space: {}", human_size(reclaimed))?;
+    writeln!(out, "Total reclaimed space: {}", human_size4(reclaimed))?;
     Ok(0)
 }

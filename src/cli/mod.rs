@@ -1,9 +1,13 @@
 //! Command-line definitions (clap) and dispatch. One file per subcommand,
 //! each glue only: turn flags into library calls and print results.
 //!
-//! Exit codes follow docker: 125 when rcon itself fails (including bad
-//! flags), 126 when the container command cannot be invoked, 127 when it is
-//! not found, otherwise the container's own code.
+//! Exit codes follow docker's CLI: `run` and `create` exit 125 when rcon
+//! itself fails, 126 when the container command cannot be invoked, 127 when
+//! it is not found, otherwise the container's own code; a bad flag is 125
+//! for every command; any other failure of a command docker has is 1 (a
+//! failed `build` RUN: that command's code, as docker's classic builder);
+//! rcon's own commands (`compose`, `kube`, `pod`, `system check|service`)
+//! exit 125.
 
 mod build;
 mod commit;
@@ -53,11 +57,11 @@ pub const EXIT_RCON_FAILED: i32 = 125;
 #[command(name = "rcon", version, about, long_about = None, disable_help_subcommand = true)]
 pub struct Cli {
     /// Store root for images, layers and containers
-    #[arg(long, global = true, env = "RCON_ROOT", value_name = "DIR", default_value = "/var/lib/rcon")]
+    #[arg(long, global = true, env = "RCON_ROOT", value_name = "DIR", default_value_os_t = crate::runtime::rootless::default_root())]
     pub root: PathBuf,
 
     /// Directory for run state (pids, locks of running containers)
-    #[arg(long, global = true, env = "RCON_RUNROOT", value_name = "DIR", default_value = "/run/rcon", hide = true)]
+    #[arg(long, global = true, env = "RCON_RUNROOT", value_name = "DIR", default_value_os_t = crate::runtime::rootless::default_runroot(), hide = true)]
     pub runroot: PathBuf,
 
     /// Logging level: debug, info, warn or error
@@ -192,6 +196,16 @@ impl Command {
             || matches!(self, Command::Kube(k) if k.command.starts_container_processes())
             || matches!(self, Command::Create(c) if c.in_pod())
     }
+
+    /// True for the commands docker's CLI has, whose failures it reports
+    /// with exit 1 (run and create aside); false for rcon's own.
+    fn is_dockers(&self) -> bool {
+        match self {
+            Command::Compose(_) | Command::Kube(_) | Command::Pod(_) | Command::Oci(_) => false,
+            Command::System(s) => s.is_dockers(),
+            _ => true,
+        }
+    }
 }
 
 /// Parses `args` and runs the command; returns the process exit code.
@@ -242,6 +256,7 @@ where
     };
     // Every failure of docker's `pull` is exit 1.
     let pulls = matches!(cli.command, Command::Pull(_)) || matches!(&cli.command, Command::Image(i) if i.is_pull());
+    let dockers = cli.command.is_dockers();
     match run(cli) {
         Ok(code) => code,
         // What docker's daemon would have answered, in its words: docker's
@@ -273,11 +288,33 @@ where
             eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
             1
         }
+        // docker's CLI: a failed RUN of a build is that command's code,
+        // printed alone; every other failure of its commands (run and
+        // create aside) is exit 1.
+        Err(e) if runs.is_none() && dockers => match build_run_failed(&e) {
+            Some(code) => {
+                eprintln!("{}", crate::util::error_chain(e.as_ref()));
+                code
+            }
+            None => {
+                eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
+                1
+            }
+        },
         Err(e) => {
             eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
             exit_code(&e)
         }
     }
+}
+
+/// The exit code of a build's failed RUN (`The command '…' returned a
+/// non-zero code: N`), when that is what `e` is.
+fn build_run_failed(e: &anyhow::Error) -> Option<i32> {
+    e.chain().find_map(|c| match c.downcast_ref::<crate::build::executor::BuildError>() {
+        Some(crate::build::executor::BuildError::RunFailed { code, .. }) => Some(*code),
+        _ => None,
+    })
 }
 
 /// What `rcon --version` prints, in docker's shape: `rcon version 0.1.0,
@@ -376,7 +413,7 @@ impl Context {
     /// (`container::cleanup::sweep`: constant time in the number of
     /// containers).
     pub fn store(&self) -> anyhow::Result<crate::store::Store> {
-        let store = crate::store::Store::open(&self.root, &self.runroot)?;
+        let store = crate::store::Store::open(&self.root, &self.runroot)?.keep_connection();
         crate::container::cleanup::sweep(&store);
         Ok(store)
     }
@@ -385,7 +422,7 @@ impl Context {
     /// directory (`container::cleanup::sweep_all`), for the commands that
     /// read every container anyway (`ps`, `container prune`).
     pub fn store_swept(&self) -> anyhow::Result<crate::store::Store> {
-        let store = crate::store::Store::open(&self.root, &self.runroot)?;
+        let store = crate::store::Store::open(&self.root, &self.runroot)?.keep_connection();
         crate::container::cleanup::sweep_all(&store);
         Ok(store)
     }

@@ -120,6 +120,11 @@ pub fn options_in(store: &crate::store::Store, a: RunArgs) -> anyhow::Result<cra
 pub fn options(a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
     let mut args = a.args.into_iter();
     let image = args.next().expect("clap requires IMAGE");
+    // IMAGE takes hyphens (it starts the command's words), so a flag rcon
+    // does not know lands here: docker's words for it (exit 125).
+    if image.starts_with('-') {
+        anyhow::bail!("unknown flag: {image}\nSee 'rcon run --help'.");
+    }
     let health = crate::container::HealthFlags {
         cmd: a.health_cmd,
         interval: a.health_interval,

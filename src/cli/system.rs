@@ -100,4 +100,10 @@ impl SystemArgs {
     pub fn starts_container_processes(&self) -> bool {
         matches!(self.command, SystemCommand::Service(_))
     }
+
+    /// True for the subcommands docker has (`df`, `events`, `info`,
+    /// `prune`); false for rcon's own (`check`, `service`).
+    pub fn is_dockers(&self) -> bool {
+        !matches!(self.command, SystemCommand::Check(_) | SystemCommand::Service(_))
+    }
 }

@@ -48,8 +48,11 @@ enum VolumeCommand {
         #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
         label: Vec<String>,
         /// Volume driver (only "local")
-        #[arg(short = 'd', long, default_value = "local", value_parser = ["local"])]
+        #[arg(short = 'd', long, default_value = "local")]
         driver: String,
+        /// Driver options (KEY=VALUE); rcon's local driver takes none
+        #[arg(short = 'o', long = "opt", value_name = "KEY=VALUE")]
+        opt: Vec<String>,
         /// Name (random when not given)
         name: Option<String>,
     },
@@ -108,40 +111,29 @@ fn labels(list: &[String]) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
-fn label_matches(v: &volume::VolumeRecord, want: &str) -> bool {
-    match want.split_once('=') {
-        Some((k, val)) => v.labels.get(k).is_some_and(|x| x == val),
-        None => v.labels.contains_key(want),
-    }
-}
-
 /// Runs a `volume` subcommand.
 pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let mut out = std::io::stdout().lock();
     match a.command {
-        VolumeCommand::Create { label, driver: _, name } => {
+        VolumeCommand::Create { label, driver, opt, name } => {
+            volume::check_driver(name.as_deref().unwrap_or_default(), &driver, &opt)
+                .map_err(|e| crate::util::DaemonError(e.to_string()))?;
             let (v, _) = volume::create(&store, name.as_deref(), labels(&label))?;
             writeln!(out, "{}", v.name)?;
         }
         VolumeCommand::Ls { quiet, filter, format } => {
-            let users: std::collections::HashSet<String> =
-                store.list_containers(&Default::default())?.iter().flat_map(|c| c.volumes.iter().cloned()).collect();
-            let mut list = volume::list(&store)?;
+            let mut pairs = Vec::new();
             for f in &filter {
                 let (k, val) = f.split_once('=').ok_or_else(|| anyhow::anyhow!("bad filter {f:?}: use KEY=VALUE"))?;
-                match k {
-                    "dangling" => {
-                        let d = matches!(val, "true" | "1");
-                        list.retain(|v| users.contains(&v.name) != d);
-                    }
-                    "name" => list.retain(|v| v.name.contains(val)),
-                    "label" => list.retain(|v| label_matches(v, val)),
-                    "driver" => list.retain(|_| val == "local"),
-                    // docker 20.10's daemon knows these four (no `label!`).
-                    _ => return Err(crate::util::DaemonError(format!("Invalid filter '{k}'")).into()),
-                }
+                pairs.push((k.to_string(), val.to_string()));
             }
+            let list = match volume::list_filtered(&store, &pairs) {
+                Err(e @ volume::VolumeError::InvalidFilter(_)) => {
+                    return Err(crate::util::DaemonError(e.to_string()).into());
+                }
+                other => other?,
+            };
             if quiet {
                 for v in &list {
                     writeln!(out, "{}", v.name)?;
@@ -225,5 +217,5 @@ fn print_pruned(out: &mut dyn Write, removed: &[String], bytes: u64) -> std::io:
         }
         writeln!(out)?;
     }
-    writeln!(out, "Total reclaimed space: {}", crate::format::human_size(bytes))
+    writeln!(out, "Total reclaimed space: {}", crate::format::human_size4(bytes))
 }

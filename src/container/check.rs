@@ -15,6 +15,10 @@
 //!   image again), an `images.json` the migration could not read is
 //!   reported (removed), and every image's config blob and layers exist
 //!   (not repairable here: pull the image again);
+//! - every volume and network row is readable (else a volume's record is
+//!   rewritten from its name, keeping its data; a network's row is
+//!   removed), and every volume directory has a row (else it is what a
+//!   killed `volume create` or `volume rm` left: removed);
 //! - `tmp/` entries of dead rcon processes (removed).
 //!
 //! Name claims cannot be orphaned: a name is a column of its container's
@@ -171,10 +175,77 @@ pub fn check(store: &Store, repair: bool) -> anyhow::Result<Vec<Finding>> {
         }
         out.push(f);
     }
+    check_volumes_and_networks(store, repair, &mut out)?;
     if repair {
         store.clean_tmp();
     }
     Ok(out)
+}
+
+/// Damaged volume and network rows (a volume's record is rewritten from
+/// its name, keeping its data; a network's row is removed: create it
+/// again), and volume directories without a row (what a killed `volume
+/// create` or `volume rm` left: removed). Under the store lock, which
+/// `volume create` holds from its directory to its row.
+fn check_volumes_and_networks(store: &Store, repair: bool, out: &mut Vec<Finding>) -> anyhow::Result<()> {
+    let _lock = store.lock()?;
+    for d in store.damaged_rows()? {
+        let mut f = Finding {
+            problem: format!("{} {} in {}: {}", d.kind, d.name, store.db_path().display(), d.problem),
+            repaired: false,
+        };
+        if repair {
+            let data = store.volume_data(&d.name);
+            let fixed = match d.kind {
+                "volume" if data.is_dir() => {
+                    let created = std::fs::metadata(&data).and_then(|m| m.modified()).map(Into::into);
+                    store.rewrite_volume_row(&d.name, created.unwrap_or_else(|_| chrono::Utc::now())).map(|_| ())
+                }
+                "volume" => store.remove_volume_row(&d.name).map(|_| ()),
+                _ => store.remove_network_row(&d.name).map(|_| ()),
+            };
+            match fixed {
+                Ok(()) => f.repaired = true,
+                Err(e) => f.problem.push_str(&format!("; cannot repair it: {e}")),
+            }
+            if d.kind == "network" {
+                f.problem.push_str("; create the network again");
+            } else if !data.is_dir() {
+                f.problem.push_str("; its data directory is gone");
+            }
+        }
+        out.push(f);
+    }
+    let rows = store.volume_names()?;
+    let dir = store.volumes_dir();
+    let mut orphans: Vec<String> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| !rows.contains(n))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => anyhow::bail!("{}: {e}", dir.display()),
+    };
+    orphans.sort();
+    for name in orphans {
+        let path = dir.join(&name);
+        let mut f = Finding {
+            problem: format!(
+                "directory {} has no volume record (left by a killed `volume create` or `volume rm`)",
+                path.display()
+            ),
+            repaired: false,
+        };
+        if repair {
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => f.repaired = true,
+                Err(e) => f.problem.push_str(&format!("; cannot remove it: {e}")),
+            }
+        }
+        out.push(f);
+    }
+    Ok(())
 }
 
 /// The container's lock when no other process holds it (taking it creates

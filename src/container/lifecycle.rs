@@ -234,24 +234,121 @@ pub fn wait_gone(pid: i32, start: Option<u64>, timeout: Duration) -> bool {
 }
 
 /// Blocks until the container is not running (`rcon wait`), then returns
-/// its exit code. Errors: no such container.
+/// its exit code (also when it is removed meanwhile, as an `--rm`
+/// container is). Errors: no such container.
 pub fn wait(store: &Store, name: &str) -> anyhow::Result<i32> {
     let record = store.find_container(name)?;
-    let mut delay = Duration::from_millis(1);
+    wait_until(store, &record.id, WaitCondition::NotRunning, &|| false)
+}
+
+/// docker's wait conditions (`docker wait`; Engine API
+/// `POST /containers/{id}/wait?condition=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitCondition {
+    /// It does not run (at once for a created or exited container); a
+    /// container between two runs of its restart policy still counts as
+    /// running.
+    NotRunning,
+    /// It has run and stopped since the wait began.
+    NextExit,
+    /// It is removed.
+    Removed,
+}
+
+impl FromStr for WaitCondition {
+    type Err = String;
+
+    /// `not-running`, `next-exit`, `removed`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "not-running" => Ok(WaitCondition::NotRunning),
+            "next-exit" => Ok(WaitCondition::NextExit),
+            "removed" => Ok(WaitCondition::Removed),
+            _ => Err(format!("invalid condition: {s:?} (expected not-running, next-exit or removed)")),
+        }
+    }
+}
+
+/// What a container was doing when a wait or an attach began, to tell a
+/// later run apart.
+#[derive(Debug, Clone, Copy)]
+pub struct Mark {
+    status: ContainerStatus,
+    started: Option<chrono::DateTime<chrono::Utc>>,
+    finished: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Mark {
+    /// The container's state now.
+    pub fn of(s: &crate::store::ContainerState) -> Mark {
+        Mark { status: s.status, started: s.started_at, finished: s.finished_at }
+    }
+
+    /// True once the container has run since the mark (started after it,
+    /// or finished again).
+    pub fn ran_since(&self, s: &crate::store::ContainerState) -> bool {
+        s.status == ContainerStatus::Running
+            || s.started_at != self.started
+            || s.finished_at != self.finished
+            || (self.status == ContainerStatus::Running && s.status != ContainerStatus::Running)
+    }
+}
+
+/// Blocks until container `id` (its full ID) meets `condition` and returns
+/// its exit code: the last one recorded, or the one its `die` event gave
+/// when it was removed first (0 when it never ran). Follows the store's
+/// event log ([`events::Follower::wait`]) and reads the container's row
+/// again only when an event about it came (`die`, `destroy`, `start`…), or
+/// after a second without one (a monitor killed before its `die`). Stops
+/// early with an error when `cancelled` returns true (checked at least
+/// once a second). Errors: no such container (at the start), the store.
+pub fn wait_until(
+    store: &Store,
+    id: &str,
+    condition: WaitCondition,
+    cancelled: &dyn Fn() -> bool,
+) -> anyhow::Result<i32> {
+    // Following from before the first read: no event falls between.
+    let mut follower = events::Follower::new(store);
+    let first = store.container_state(id)?;
+    let mark = Mark::of(&first);
+    let mut code = first.exit_code;
+    let mut state = Some(first);
     loop {
-        let state = match store.container_state(&record.id) {
-            Ok(s) => s,
-            Err(StoreError::NoSuchContainer(_)) => bail!("container {name} was removed while waiting"),
+        let Some(s) = &state else { return Ok(code.unwrap_or(0)) };
+        code = s.exit_code.or(code);
+        // A monitor alive between two runs of a restart policy: still running.
+        let between_runs =
+            s.status == ContainerStatus::Exited && s.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None));
+        let stopped = s.status != ContainerStatus::Running && !between_runs;
+        let done = match condition {
+            WaitCondition::NotRunning => stopped,
+            WaitCondition::NextExit => stopped && mark.ran_since(s),
+            WaitCondition::Removed => false,
+        };
+        if done {
+            return Ok(s.exit_code.unwrap_or(0));
+        }
+        loop {
+            if cancelled() {
+                bail!("the wait for container {id} was cancelled");
+            }
+            let news = follower.wait(Duration::from_secs(1));
+            let mine: Vec<_> = news.iter().filter(|e| e.kind == "container" && e.actor.id == id).collect();
+            for e in &mine {
+                if e.action == "die" {
+                    code = e.actor.attributes.get("exitCode").and_then(|c| c.parse().ok()).or(code);
+                }
+            }
+            if !mine.is_empty() || news.is_empty() {
+                break;
+            }
+        }
+        state = match store.container_state(id) {
+            Ok(s) => Some(s),
+            Err(StoreError::NoSuchContainer(_)) => None,
             Err(e) => return Err(e.into()),
         };
-        // A restarting container (monitor alive, between runs) is waited for too.
-        let between_runs = state.status == ContainerStatus::Exited
-            && state.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None));
-        if state.status != ContainerStatus::Running && !between_runs {
-            return Ok(state.exit_code.unwrap_or(0));
-        }
-        std::thread::sleep(delay);
-        delay = (delay * 2).min(Duration::from_millis(50));
     }
 }
 
@@ -281,9 +378,10 @@ pub fn pause(store: &Store, name: &str, frozen: bool) -> anyhow::Result<()> {
 }
 
 /// `rcon top`: the host's `ps ARGS` (default `-ef`) limited to the
-/// container's processes, as docker does it. Returns the header line and
-/// the container's lines. Errors: not running, `ps` missing or failing.
-pub fn top(store: &Store, name: &str, ps_args: &[String]) -> anyhow::Result<(String, Vec<String>)> {
+/// container's processes, as docker does it. Returns the titles and the
+/// container's rows (see [`ps_rows`]). Errors: not running, `ps` missing or
+/// failing.
+pub fn top(store: &Store, name: &str, ps_args: &[String]) -> anyhow::Result<PsTable> {
     let record = store.find_container(name)?;
     let state = store.container_state(&record.id)?;
     let (ContainerStatus::Running, Some(init)) = (state.status, state.pid) else {
@@ -316,10 +414,16 @@ pub fn ports(store: &Store, name: &str, port: Option<&str>) -> anyhow::Result<Ve
     Ok(hits)
 }
 
-/// The host's `ps ARGS` (default `-ef`) limited to the processes `pids`:
-/// its header line and those processes' lines. Errors: `ps` missing or
+/// `ps` output split as docker's daemon splits it: the header's titles, and
+/// one row of cells per process.
+pub type PsTable = (Vec<String>, Vec<Vec<String>>);
+
+/// The host's `ps ARGS` (default `-ef`) limited to the processes `pids`,
+/// split as docker's daemon does: the header's words are the titles, each
+/// line is cut at whitespace into as many cells, the last cell taking the
+/// rest of the line (`CMD` with its arguments). Errors: `ps` missing or
 /// failing, no PID column.
-pub fn ps_rows(pids: &[i32], ps_args: &[String]) -> anyhow::Result<(String, Vec<String>)> {
+pub fn ps_rows(pids: &[i32], ps_args: &[String]) -> anyhow::Result<PsTable> {
     let args = if ps_args.is_empty() { vec!["-ef".to_string()] } else { ps_args.to_vec() };
     let out = std::process::Command::new("ps")
         .args(&args)
@@ -330,15 +434,19 @@ pub fn ps_rows(pids: &[i32], ps_args: &[String]) -> anyhow::Result<(String, Vec<
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
-    let header = lines.next().unwrap_or_default().to_string();
-    let pid_col = header.split_whitespace().position(|h| h == "PID").context("ps output has no PID column")?;
-    let rows = lines
-        .filter(|line| {
-            line.split_whitespace().nth(pid_col).and_then(|p| p.parse::<i32>().ok()).is_some_and(|p| pids.contains(&p))
-        })
-        .map(str::to_string)
-        .collect();
-    Ok((header, rows))
+    let titles: Vec<String> = lines.next().unwrap_or_default().split_whitespace().map(str::to_string).collect();
+    let pid_col = titles.iter().position(|h| h == "PID").context("ps output has no PID column")?;
+    let mut rows = Vec::new();
+    for line in lines {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.get(pid_col).and_then(|p| p.parse::<i32>().ok()).is_some_and(|p| pids.contains(&p)) {
+            let split = fields.len().min(titles.len() - 1);
+            let mut row: Vec<String> = fields[..split].iter().map(|f| f.to_string()).collect();
+            row.push(fields[split..].join(" "));
+            rows.push(row);
+        }
+    }
+    Ok((titles, rows))
 }
 
 /// Host pids of every process in the PID namespace of `init`.

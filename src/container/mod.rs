@@ -303,6 +303,7 @@ fn create_claimed(
     if let Some(m) = &maps {
         userns_to_spec(&mut spec, m)?;
     }
+    rootless_cgroups(store, &mut spec, &opts.runtime.resources)?;
     let image_volumes = config.config().as_ref().and_then(|c| c.volumes().clone()).unwrap_or_default();
     let mounts = crate::volume::prepare(store, &opts.mounts, &image_volumes)?;
     crate::volume::apply_to_spec(&mut spec, &mounts)?;
@@ -408,6 +409,32 @@ fn user_namespace(
         euid: nix::unistd::geteuid().as_raw(),
     };
     Ok((userns::resolve(flags, &cx)?, Some(lock)))
+}
+
+/// Rootless without a cgroup v2 subtree delegated to the user: the
+/// container runs without a cgroup (so without limits), one notice per
+/// store says so, and limit flags fail.
+fn rootless_cgroups(store: &Store, spec: &mut oci_spec::runtime::Spec, limits: &spec::Resources) -> anyhow::Result<()> {
+    if !runtime::rootless::is_rootless() || runtime::cgroups::delegated() {
+        return Ok(());
+    }
+    if !limits.is_empty() {
+        bail!(
+            "--memory, --memory-swap, --memory-reservation, --cpus, --cpu-shares, --cpuset-cpus and --pids-limit need a cgroup v2 subtree delegated to your user (a systemd user session, e.g. `systemd-run --user --scope rcon …`); without one rootless containers run without limits"
+        );
+    }
+    if let Some(linux) = spec.linux_mut() {
+        linux.set_cgroups_path(None);
+        linux.set_resources(None);
+    }
+    let marker = store.run_root().join("cgroups-notice");
+    if !marker.exists() {
+        eprintln!(
+            "rcon: notice: no cgroup v2 subtree is delegated to your user: rootless containers run without resource limits"
+        );
+        let _ = std::fs::write(&marker, "");
+    }
+    Ok(())
 }
 
 /// Adds a new user namespace with mappings `m` to `spec`.
@@ -610,6 +637,9 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     state.monitor_pid = None;
     state.exit_code = code;
     state.finished_at = Some(Utc::now());
+    // Recorded before the `die` event, as the monitor does: a waiter woken
+    // by the event reads the exit (`lifecycle::wait_until`).
+    let _ = store.update_container_state(&record.id, |s| *s = state.clone());
     events::container(store, "die", record, &[("exitCode", &code.unwrap_or(255).to_string())]);
     finish(store, record, Some(state), None);
     Ok(status?.code())

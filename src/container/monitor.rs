@@ -132,6 +132,9 @@ pub fn main(args: &[std::ffi::OsString]) -> i32 {
     let Some(notify) = sys::adopt_inherited_fd(NOTIFY_FD) else {
         return 1;
     };
+    // Helpers the monitor starts (rootless: pasta, which stays in the
+    // background) must not hold the start pipe, or `run -d` waits for them.
+    let _ = nix::fcntl::fcntl(&notify, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC));
     let mut notify = Some(notify);
     let [root, run_root, id, level] = args else {
         report(&mut notify, b'x', b"the monitor was started with bad arguments");
@@ -184,6 +187,7 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
     }
     let policy = RestartPolicy::parse(&record.restart).unwrap_or(RestartPolicy::No);
     let mut backoff = Duration::from_millis(100);
+    let mut kept: Option<Store> = None;
     loop {
         let started = Instant::now();
         // The first run is the user's `run`/`start`: it clears an earlier
@@ -197,7 +201,11 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
                 Err(_) => return 0, // removed meanwhile (`rm -f`)
             }
         }
-        match run_once(store, &mut record, &mut log, &mut notify, first) {
+        let outcome = run_once(store, &mut record, &mut log, &mut notify, first);
+        // From the exit to the next start (or the end): one connection for
+        // the writes that follow each other (one WAL, one checkpoint).
+        let store = &*kept.insert(store.clone().keep_connection());
+        match outcome {
             Err(e) => {
                 let msg = e.to_string();
                 let _ = store.update_container_state(&record.id, |s| {
@@ -257,7 +265,7 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
         }
     }
     let _ = log.flush_partial();
-    finish(store, &record);
+    finish(kept.as_ref().unwrap_or(store), &record);
     0
 }
 

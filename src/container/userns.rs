@@ -21,6 +21,7 @@
 //! ([`give_to_root`]), so what the container writes is stored with its host
 //! ids.
 
+pub use crate::runtime::userns::{SubidRange, subid_ranges};
 use crate::runtime::userns::{mapping, to_host};
 use anyhow::{Context as _, bail};
 use oci_spec::runtime::LinuxIdMapping;
@@ -66,29 +67,6 @@ impl Mappings {
     pub fn root(&self) -> Option<(u32, u32)> {
         Some((to_host(&self.uid, 0)?, to_host(&self.gid, 0)?))
     }
-}
-
-/// One `NAME:START:COUNT` line of `/etc/subuid` or `/etc/subgid`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SubidRange {
-    /// First host id.
-    pub start: u32,
-    /// How many.
-    pub count: u32,
-}
-
-/// The ranges of `name` (or of its numeric `uid`, when given) in the text
-/// of `/etc/subuid` or `/etc/subgid` (subuid(5)).
-pub fn subid_ranges(text: &str, name: &str, uid: Option<u32>) -> Vec<SubidRange> {
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .filter_map(|l| {
-            let mut f = l.trim().split(':');
-            let (who, start, count) = (f.next()?, f.next()?.parse().ok()?, f.next()?.parse().ok()?);
-            let matches = who == name || uid.is_some_and(|u| who == u.to_string());
-            (matches && count > 0).then_some(SubidRange { start, count })
-        })
-        .collect()
 }
 
 /// Parses `CONTAINER:HOST:SIZE` (podman's `--uidmap`; `flag` names it in errors).

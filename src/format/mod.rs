@@ -27,8 +27,16 @@ impl Table {
         self.rows.push(cells);
     }
 
-    /// Renders the table: one line per row, each ending in `\n`.
+    /// Renders the table as docker's CLI tables (Go's tabwriter, minimum
+    /// cell width 10, padding 3): one line per row, each ending in `\n`.
+    /// Every cell but a row's last is padded, so a row whose last cell is
+    /// empty ends in spaces, as docker's (`history`'s COMMENT).
     pub fn render(&self) -> String {
+        self.render_min(10)
+    }
+
+    /// [`Table::render`] with another minimum cell width (`top` uses 20).
+    pub fn render_min(&self, min_width: usize) -> String {
         let ncols = self.rows.iter().map(Vec::len).max().unwrap_or(0);
         let mut widths = vec![0usize; ncols];
         for row in &self.rows {
@@ -42,11 +50,11 @@ impl Table {
             for (i, cell) in row.iter().enumerate() {
                 line.push_str(cell);
                 if i + 1 < row.len() {
-                    let w = (widths[i] + 3).max(10);
+                    let w = (widths[i] + 3).max(min_width);
                     line.extend(std::iter::repeat_n(' ', w - cell.chars().count()));
                 }
             }
-            out.push_str(line.trim_end());
+            out.push_str(&line);
             out.push('\n');
         }
         out
@@ -133,6 +141,21 @@ pub fn human_size(bytes: u64) -> String {
     format!("{}{}", significant3(size), UNITS[i])
 }
 
+/// docker's other `HumanSize` (go-units `HumanSize`, decimal units, 4
+/// significant digits), which `system df`, `system df -v`'s shared, unique
+/// and volume sizes and every prune's `Total reclaimed space` use:
+/// 1_984_000 → "1.984MB", 1234 → "1.234kB".
+pub fn human_size4(bytes: u64) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    let mut size = bytes as f64;
+    let mut i = 0;
+    while size >= 1000.0 && i < UNITS.len() - 1 {
+        size /= 1000.0;
+        i += 1;
+    }
+    format!("{}{}", significant4(size), UNITS[i])
+}
+
 /// Formats like Go's `%.3g` for 0 ≤ x < 1000: three significant digits,
 /// trailing zeros removed.
 pub(crate) fn significant3(x: f64) -> String {
@@ -211,6 +234,13 @@ mod tests {
 
     #[test]
     fn sizes_match_go_units() {
+        // go-units HumanSize (`%.4g`), docker's `system df` sizes: the busybox
+        // test image, 1,984,000 bytes, is 1.984MB there and 1.98MB in `images`.
+        assert_eq!(human_size4(1_984_000), "1.984MB");
+        assert_eq!(human_size(1_984_000), "1.98MB");
+        assert_eq!(human_size4(1234), "1.234kB");
+        assert_eq!(human_size4(12_345_678), "12.35MB");
+        assert_eq!(human_size4(0), "0B");
         assert_eq!(human_size(0), "0B");
         assert_eq!(human_size(100), "100B");
         assert_eq!(human_size(1234), "1.23kB");

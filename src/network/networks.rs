@@ -1,6 +1,6 @@
 //! Network definitions: the built-in `bridge` (bridge `rcon0`), `host` and
-//! `none`, and user networks (`rcon network create`), each a JSON file
-//! `<root>/networks/<name>.json`. A user network's bridge is
+//! `none`, and user networks (`rcon network create`), each a row of the
+//! store's database (`networks` table; `store::volumes` owns the SQL). A user network's bridge is
 //! `rcon-<8 hex of its ID>` and exists from `network create` to
 //! `network rm`, so its subnet shows in the host's routes and the next
 //! `network create` (of any store) picks another one.
@@ -16,7 +16,6 @@ use super::ipam;
 use super::netlink::Netlink;
 use super::{Error, HOST_STATE, io};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
@@ -27,33 +26,8 @@ pub const DEFAULT_BRIDGE: &str = "rcon0";
 /// Default subnet of the default network.
 pub const DEFAULT_SUBNET: &str = "10.99.0.0/24";
 
-/// A bridge network.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Network {
-    /// Name (`bridge` for the default one).
-    pub name: String,
-    /// 64-hex ID.
-    pub id: String,
-    /// Always `bridge` for now.
-    pub driver: String,
-    /// Host bridge interface.
-    pub bridge: String,
-    /// Network address of the subnet.
-    pub subnet: Ipv4Addr,
-    /// Prefix length of the subnet.
-    pub prefix: u8,
-    /// The bridge's address, the containers' default gateway.
-    pub gateway: Ipv4Addr,
-    /// When it was created.
-    pub created: DateTime<Utc>,
-    /// Whether containers resolve each other's names (user networks only,
-    /// as with docker).
-    pub names: bool,
-}
-
-fn dir(store: &crate::store::Store) -> PathBuf {
-    store.root().join("networks")
-}
+/// A bridge network (its record is a row of the store's database).
+pub use crate::store::NetworkRecord as Network;
 
 /// Parses `A.B.C.D/N`. Errors: [`Error::BadNetwork`].
 pub fn parse_cidr(s: &str) -> Result<(Ipv4Addr, u8), Error> {
@@ -97,17 +71,7 @@ pub fn default_network(nl: &mut Netlink) -> Result<Network, Error> {
 
 /// The user networks of the store, by name.
 pub fn user_networks(store: &crate::store::Store) -> Result<Vec<Network>, Error> {
-    let d = dir(store);
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "json") {
-            let data = std::fs::read(&p).map_err(io(&p))?;
-            out.push(serde_json::from_slice(&data).map_err(|e| Error::BadNetwork(format!("{}: {e}", p.display())))?);
-        }
-    }
-    out.sort_by(|a: &Network, b| a.name.cmp(&b.name));
-    Ok(out)
+    Ok(store.networks()?)
 }
 
 /// Finds a bridge network by name, ID or ID prefix (`bridge` is the
@@ -116,15 +80,7 @@ pub fn find(store: &crate::store::Store, nl: &mut Netlink, name: &str) -> Result
     if name == DEFAULT_NETWORK {
         return default_network(nl);
     }
-    let all = user_networks(store)?;
-    if let Some(n) = all.iter().find(|n| n.name == name) {
-        return Ok(n.clone());
-    }
-    let by_id: Vec<_> = all.iter().filter(|n| name.len() >= 3 && n.id.starts_with(name)).collect();
-    match by_id.as_slice() {
-        [n] => Ok((*n).clone()),
-        _ => Err(Error::NoSuchNetwork(name.to_string())),
-    }
+    store.network(name)?.ok_or_else(|| Error::NoSuchNetwork(name.to_string()))
 }
 
 /// Makes sure the bridge of `net` exists, is up and has its gateway
@@ -173,8 +129,6 @@ pub fn create(
     if !crate::util::is_valid_name(name) || matches!(name, "bridge" | "host" | "none" | "default") {
         return Err(Error::BadNetwork(format!("invalid network name {name:?}")));
     }
-    let d = dir(store);
-    std::fs::create_dir_all(&d).map_err(io(&d))?;
     let _host_lock = {
         let p = PathBuf::from(HOST_STATE);
         std::fs::create_dir_all(&p).map_err(io(&p))?;
@@ -232,9 +186,15 @@ pub fn create(
         names: true,
     };
     ensure_bridge(&mut nl, &n)?;
-    let p = d.join(format!("{name}.json"));
-    let data = serde_json::to_vec_pretty(&n).expect("a network serializes");
-    std::fs::write(&p, data).map_err(io(&p))?;
+    if let Err(e) = store.insert_network(&n) {
+        // Taken meanwhile by a create of another store on this host is
+        // impossible (the host lock); of this store, the row says so.
+        let _ = nl.delete_link(&n.bridge);
+        return Err(match e {
+            crate::store::StoreError::NetworkExists(_) => Error::BadNetwork(e.to_string()),
+            e => e.into(),
+        });
+    }
     crate::store::events::record(store, "network", "create", &n.id, &[("name", &n.name), ("type", &n.driver)]);
     Ok(n)
 }
@@ -249,8 +209,8 @@ pub fn delete(store: &crate::store::Store, net: &Network) -> Result<(), Error> {
     }
     let _ = super::nft::run(&super::nft::delete_subnet_script(net.subnet, net.prefix));
     super::ipam::forget(&net.bridge);
-    let p = dir(store).join(format!("{}.json", net.name));
-    std::fs::remove_file(&p).map_err(io(&p))
+    store.remove_network_row(&net.name)?;
+    Ok(())
 }
 
 /// Every network as `network ls` lists them, sorted by name: the default

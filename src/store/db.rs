@@ -12,11 +12,19 @@
 //!   checkpoints (two to four fsyncs per writing command).
 //! - One transaction per state change; `BEGIN IMMEDIATE` for
 //!   read-modify-write, so two writers never deadlock on a lock upgrade.
-//! - No connection is kept between operations: [`Store::db`] opens one,
-//!   the caller runs its statements and drops it. Opening costs tens of
-//!   microseconds, nothing is held across slow work, and nothing SQLite
-//!   owns crosses a `fork` (a detached container's monitor is a fork of the
-//!   CLI): SQLite forbids using a connection in a forked child.
+//! - One connection per command: a store made with
+//!   [`Store::keep_connection`] (the CLI's and the API's) keeps its
+//!   connection between operations and closes it when its last clone is
+//!   dropped, so a command writes one WAL and checkpoints it once (four
+//!   fsyncs: the new WAL's header and directory, then the checkpoint's WAL
+//!   and database), where a connection per operation paid that for each
+//!   write (12 fsyncs for `run --rm`, 16 for `start`). Without it (the
+//!   monitor, which must stay small and lives as long as its container),
+//!   [`Store::db`] opens one per operation. No transaction is held across
+//!   slow work either way. SQLite forbids using a connection in a forked
+//!   child: a kept connection is tagged with its process ID, and a child
+//!   that finds its parent's leaves it untouched (never closes it, which
+//!   would release the parent's locks) and opens its own.
 //! - The schema is versioned with `PRAGMA user_version`; [`MIGRATIONS`]
 //!   brings any older database (and the JSON layout of rcon before the
 //!   database, version 0) to the current version, in one transaction, on
@@ -40,21 +48,69 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 type Migration = fn(&rusqlite::Transaction, &Store) -> Result<()>;
 
 /// Every migration, in order; the schema version is the count applied.
-const MIGRATIONS: [Migration; 3] = [v1_containers, super::pods::migrate_v2, v3_images];
+const MIGRATIONS: [Migration; 4] = [v1_containers, super::pods::migrate_v2, v3_images, super::volumes::migrate_v4];
 
 pub use super::rows::DbError;
 
 /// An open connection to the store's database (see the module doc: open,
-/// use, drop).
+/// use, drop). A kept connection goes back to its store's slot on drop.
 pub struct Db {
-    conn: Connection,
+    conn: Option<Connection>,
     path: PathBuf,
+    slot: Option<std::sync::Arc<ConnSlot>>,
+}
+
+/// Where a store keeps its connection between operations: the connection
+/// and the process that opened it.
+#[derive(Debug, Default)]
+pub struct ConnSlot(std::sync::Mutex<Option<(u32, Connection)>>);
+
+impl ConnSlot {
+    /// The kept connection, if this process opened it. One of the parent
+    /// (after a fork) is leaked on purpose: closing it in the child would
+    /// drop the parent's POSIX locks on the database.
+    fn take(&self) -> Option<Connection> {
+        let (pid, conn) = self.0.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+        if pid == std::process::id() {
+            Some(conn)
+        } else {
+            std::mem::forget(conn);
+            None
+        }
+    }
+
+    /// Keeps `conn` unless one is kept already (then it is closed).
+    fn put(&self, conn: Connection) {
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() && conn.is_autocommit() {
+            *slot = Some((std::process::id(), conn));
+        }
+    }
+}
+
+impl Drop for ConnSlot {
+    fn drop(&mut self) {
+        // Closed (checkpointing the WAL) by the process that opened it only.
+        if let Some((pid, conn)) = self.0.get_mut().unwrap_or_else(|e| e.into_inner()).take()
+            && pid != std::process::id()
+        {
+            std::mem::forget(conn);
+        }
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let (Some(slot), Some(conn)) = (&self.slot, self.conn.take()) {
+            slot.put(conn);
+        }
+    }
 }
 
 impl Db {
     /// The connection.
     pub fn conn(&self) -> &Connection {
-        &self.conn
+        self.conn.as_ref().expect("a Db has its connection until dropped")
     }
 
     /// Attaches the database path to a SQLite error.
@@ -67,7 +123,8 @@ impl Db {
     pub fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
         let path = self.path.clone();
         let wrap = |source| StoreError::Db(DbError { path: path.clone(), source });
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(wrap)?;
+        let conn = self.conn.as_mut().expect("a Db has its connection until dropped");
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(wrap)?;
         let out = f(&tx)?;
         tx.commit().map_err(wrap)?;
         Ok(out)
@@ -80,11 +137,22 @@ impl Store {
         self.root().join("rcon.db")
     }
 
-    /// Opens the database, creating or migrating it when needed.
-    /// Errors: [`StoreError::Db`] (the file is not a database, a newer
-    /// rcon's schema, I/O), migration errors.
+    /// This store (and its clones) keeps one database connection between
+    /// operations, closed when the last clone is dropped (see the module
+    /// doc). For short-lived commands, not for long-lived small processes.
+    pub fn keep_connection(mut self) -> Store {
+        self.conn = Some(std::sync::Arc::new(ConnSlot::default()));
+        self
+    }
+
+    /// Opens the database, creating or migrating it when needed (or takes
+    /// the kept connection). Errors: [`StoreError::Db`] (the file is not a
+    /// database, a newer rcon's schema, I/O), migration errors.
     pub fn db(&self) -> Result<Db> {
         let path = self.db_path();
+        if let Some(conn) = self.conn.as_ref().and_then(|s| s.take()) {
+            return Ok(Db { conn: Some(conn), path, slot: self.conn.clone() });
+        }
         let wrap = |source| StoreError::Db(DbError { path: path.clone(), source });
         let conn = Connection::open_with_flags(
             &path,
@@ -98,8 +166,8 @@ impl Store {
         // saves the fsyncs, but every command's first connection then
         // rebuilds the WAL index from a WAL that is never reset: it grew to
         // 55 MB over 1,700 creates and cost 25 ms per command (BENCHMARKS.md).
-        let mut db = Db { conn, path: path.clone() };
-        let version: i64 = db.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(wrap)?;
+        let mut db = Db { conn: Some(conn), path: path.clone(), slot: self.conn.clone() };
+        let version: i64 = db.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(wrap)?;
         if version != SCHEMA_VERSION {
             self.migrate(&mut db, version)?;
         }
@@ -114,7 +182,7 @@ impl Store {
             return Err(StoreError::DbTooNew { path: db.path.clone(), version: seen, supported: SCHEMA_VERSION });
         }
         // WAL cannot be switched on inside a transaction; it is persistent.
-        let _: String = db.conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(db.err())?;
+        let _: String = db.conn().query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(db.err())?;
         let path = db.path.clone();
         db.write(|tx| {
             let version: i64 = tx
@@ -132,7 +200,7 @@ impl Store {
     /// else SQLite's list of problems.
     pub fn db_integrity_check(&self) -> Result<Vec<String>> {
         let db = self.db()?;
-        let mut stmt = db.conn.prepare("PRAGMA integrity_check").map_err(db.err())?;
+        let mut stmt = db.conn().prepare("PRAGMA integrity_check").map_err(db.err())?;
         let rows: Vec<String> =
             stmt.query_map([], |r| r.get(0)).map_err(db.err())?.collect::<rusqlite::Result<_>>().map_err(db.err())?;
         Ok(rows.into_iter().filter(|r| r != "ok").collect())
@@ -198,4 +266,33 @@ fn v3_images(tx: &rusqlite::Transaction, store: &Store) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kept connection serves every operation of a store and its clones
+    /// (a TEMP table is visible only on the connection that made it), a
+    /// nested operation opens its own, and the last close checkpoints and
+    /// removes the WAL.
+    #[test]
+    fn a_kept_connection_is_reused_and_closed_with_the_store() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(&d.path().join("root"), &d.path().join("run")).unwrap().keep_connection();
+        store.db().unwrap().conn().execute_batch("CREATE TEMP TABLE mark (x)").unwrap();
+        let seen = |db: &Db| db.conn().prepare("SELECT x FROM temp.mark").is_ok();
+        assert!(seen(&store.clone().db().unwrap()), "a clone shares the kept connection");
+        let outer = store.db().unwrap();
+        let nested = store.db().unwrap();
+        assert!(seen(&outer) && !seen(&nested), "a nested operation has a connection of its own");
+        nested.conn().execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1)").unwrap();
+        drop((nested, outer));
+        assert!(store.db_path().with_extension("db-wal").exists());
+        drop(store);
+        assert!(!d.path().join("root/rcon.db-wal").exists(), "the last close checkpointed the WAL");
+        let plain = Store::open(&d.path().join("root"), &d.path().join("run")).unwrap();
+        plain.db().unwrap().conn().execute_batch("CREATE TEMP TABLE mark (x)").unwrap();
+        assert!(!seen(&plain.db().unwrap()), "without keep_connection each operation opens one");
+    }
 }

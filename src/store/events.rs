@@ -202,21 +202,85 @@ pub fn read_all(store: &Store) -> Vec<Event> {
 }
 
 /// Follows the log from its current end: [`Follower::poll`] returns the
-/// events appended since the last call, across rotations.
+/// events appended since the last call, across rotations, and
+/// [`Follower::wait`] blocks until there are some (an inotify watch on the
+/// store's root, woken by writes to `events.log` only).
 pub struct Follower {
     path: PathBuf,
     file: Option<std::fs::File>,
     offset: u64,
     partial: Vec<u8>,
+    /// Watches the root for `events.log` being written, created or
+    /// renamed over; `None` where inotify is unavailable (then
+    /// [`Follower::wait`] sleeps in short steps).
+    watch: Option<nix::sys::inotify::Inotify>,
 }
 
 impl Follower {
     /// Starts at the current end of the store's log.
     pub fn new(store: &Store) -> Follower {
+        use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
         let path = store.events_path();
+        // The watch first, so that nothing written after the end is read
+        // goes unnoticed.
+        let watch = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK).ok().filter(|i| {
+            let mask = AddWatchFlags::IN_MODIFY | AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MOVED_TO;
+            i.add_watch(store.root(), mask).is_ok()
+        });
         let file = std::fs::File::open(&path).ok();
         let offset = file.as_ref().and_then(|f| f.metadata().ok()).map_or(0, |m| m.len());
-        Follower { path, file, offset, partial: Vec::new() }
+        Follower { path, file, offset, partial: Vec::new(), watch }
+    }
+
+    /// The events appended since the last call, waiting up to `timeout`
+    /// for the first (an empty list after the timeout). The wait sleeps
+    /// on the inotify watch: no polling of the file.
+    pub fn wait(&mut self, timeout: std::time::Duration) -> Vec<Event> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let out = self.poll();
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if !out.is_empty() || left.is_zero() {
+                return out;
+            }
+            self.sleep(left);
+        }
+    }
+
+    /// Blocks until the log may have changed or `max` passed.
+    fn sleep(&self, max: std::time::Duration) {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        use std::os::fd::AsFd;
+        let Some(watch) = &self.watch else {
+            std::thread::sleep(max.min(std::time::Duration::from_millis(50)));
+            return;
+        };
+        let name = self.path.file_name();
+        let deadline = std::time::Instant::now() + max;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let ms = PollTimeout::try_from(left.as_millis().clamp(1, 60_000) as i32).unwrap_or(PollTimeout::MAX);
+            let mut fds = [PollFd::new(watch.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, ms) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => {
+                    std::thread::sleep(left.min(std::time::Duration::from_millis(50)));
+                    return;
+                }
+            }
+            // Other files of the root (the database's WAL) wake the watch
+            // too: only a change of the log ends the wait.
+            match watch.read_events() {
+                Ok(events) if events.iter().any(|e| e.name.as_deref() == name) => return,
+                Ok(_) | Err(nix::errno::Errno::EAGAIN) => {}
+                Err(_) => return,
+            }
+        }
     }
 
     /// Events appended since the last call (or since [`Follower::new`]).

@@ -266,6 +266,30 @@ impl Store {
         }
     }
 
+    /// Removes from image `id` its digest references (`REPO@sha256:…`) of
+    /// the repository `repo` (full name, as stored); returns them.
+    pub fn remove_repo_digests(&self, id: &Digest, repo: &str) -> Result<Vec<String>> {
+        let _lock = self.lock()?;
+        let db_path = self.db_path();
+        let id = id.to_string();
+        self.db()?.write(|tx| {
+            let mut removed = Vec::new();
+            if let Some(mut image) = read_image(tx, &db_path, &id)? {
+                image.repo_digests.retain(|d| {
+                    let same = d.split_once('@').is_some_and(|(r, _)| r == repo);
+                    if same {
+                        removed.push(d.clone());
+                    }
+                    !same
+                });
+                if !removed.is_empty() {
+                    write_image(tx, &db_path, &image)?;
+                }
+            }
+            Ok(removed)
+        })
+    }
+
     /// Removes a tag from whichever image has it; returns that image's ID.
     pub fn untag(&self, tag: &str) -> Result<Option<Digest>> {
         let _lock = self.lock()?;

@@ -7,7 +7,8 @@
 //! blobs/sha256/<hex>        manifests, configs (and compressed layers when kept)
 //! layers/<chain-hex>/diff/  one unpacked layer, an overlayfs lower dir
 //! layers/<chain-hex>/layer.json  its diff ID, parent chain ID and size
-//! rcon.db                   the database: containers', pods' and images' rows, names (db.rs)
+//! rcon.db                   the database: containers', pods', images', volumes' and networks' rows, names (db.rs)
+//! volumes/<name>/_data      a volume's data (its record is a row)
 //! owners/<id>               the process still to finish container <id> (container::cleanup)
 //! containers/<id>/          one container: config.json, upper/, work/, merged/, logs
 //! events.log, events.log.1  the event log of `rcon events` (see events.rs)
@@ -32,6 +33,7 @@ mod lock;
 mod mounts;
 pub mod pods;
 mod rows;
+mod volumes;
 
 pub use blobs::BlobWriter;
 pub use containers::{
@@ -43,6 +45,7 @@ pub use layers::{LayerBlob, LayerInfo, LayerStaging};
 pub use lock::StoreLock;
 pub use mounts::{MountKind, MountPoint};
 pub use pods::{PodError, PodRecord};
+pub use volumes::{DamagedRow, NetworkRecord, VolumeQuery, VolumeRecord};
 
 use std::path::{Path, PathBuf};
 
@@ -145,6 +148,21 @@ pub enum StoreError {
         /// What is wrong.
         problem: String,
     },
+    /// A volume's or network's record in the database cannot be read.
+    #[error(
+        "{kind} {name} is damaged in the store database ({problem}); `rcon system check --repair` fixes or removes it"
+    )]
+    BrokenRow {
+        /// `volume` or `network`.
+        kind: &'static str,
+        /// Its name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A network name is taken.
+    #[error("network with name {0} already exists")]
+    NetworkExists(String),
     /// A container's files cannot be read; only `rm -f` can act on it.
     #[error("container {id} is damaged ({problem}); remove it with `rcon rm -f {id}`")]
     BrokenContainer {
@@ -170,13 +188,16 @@ pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) ->
 pub struct Store {
     root: PathBuf,
     run_root: PathBuf,
+    /// The database connection kept between operations, shared by clones
+    /// (see [`Store::keep_connection`]); `None`: one per operation.
+    conn: Option<std::sync::Arc<db::ConnSlot>>,
 }
 
 impl Store {
     /// Opens (creating if needed) the store at `root`, with run state under
     /// `run_root`. Errors: the directories cannot be created.
     pub fn open(root: &Path, run_root: &Path) -> Result<Store> {
-        let store = Store { root: root.to_path_buf(), run_root: run_root.to_path_buf() };
+        let store = Store { root: root.to_path_buf(), run_root: run_root.to_path_buf(), conn: None };
         for dir in
             [store.blobs_dir(), store.layers_dir(), store.containers_dir(), store.tmp_dir(), store.run_root.clone()]
         {

@@ -149,7 +149,8 @@ pub fn usage(store: &Store) -> anyhow::Result<Usage> {
 /// The summary rows (`Type`, `TotalCount`, `Active`, `Size`, `Reclaimable`)
 /// as docker's `system df` template fields.
 pub fn summary(u: &Usage) -> Vec<serde_json::Value> {
-    use crate::format::human_size;
+    // docker's summary uses go-units' HumanSize (4 significant digits).
+    use crate::format::human_size4 as human_size;
     // docker: "SIZE (PCT%)", the percentage only when the total is not 0.
     let reclaim = |part: u64, total: u64| match (part * 100).checked_div(total) {
         Some(pct) => format!("{} ({pct}%)", human_size(part)),

@@ -42,12 +42,32 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Vec<Remo
     let image =
         store.find_image(name, normalized.as_deref())?.ok_or_else(|| StoreError::NoSuchImage(name.to_string()))?;
     let by_tag = normalized.as_ref().is_some_and(|n| image.repo_tags.contains(n));
-    if by_tag && image.repo_tags.len() > 1 {
+    if by_tag {
+        // docker: the tag goes, and with the last tag of its repository that
+        // repository's digest references; the image itself only when no
+        // reference is left.
         let tag = normalized.expect("by_tag implies a reference");
-        store.untag(&tag)?;
-        let id = image.id.to_string();
-        crate::store::events::record(store, "image", "untag", &id, &[("name", &id)]);
-        return Ok(vec![Removed::Untagged(display_tag(&tag))]);
+        let repo = repository(&tag);
+        let repo_keeps_a_tag = image.repo_tags.iter().any(|t| *t != tag && repository(t) == repo);
+        let others = image.repo_tags.len() - 1
+            + image
+                .repo_digests
+                .iter()
+                .filter(|d| repo_keeps_a_tag || d.split_once('@').is_none_or(|(r, _)| r != repo))
+                .count();
+        if others > 0 {
+            store.untag(&tag)?;
+            let id = image.id.to_string();
+            crate::store::events::record(store, "image", "untag", &id, &[("name", &id)]);
+            let mut out = vec![Removed::Untagged(display_tag(&tag))];
+            if !repo_keeps_a_tag {
+                for d in store.remove_repo_digests(&image.id, repo)? {
+                    crate::store::events::record(store, "image", "untag", &id, &[("name", &id)]);
+                    out.push(Removed::Untagged(familiar(&d)));
+                }
+            }
+            return Ok(out);
+        }
     }
     if !force {
         if let Some(c) = store.list_containers(&Default::default())?.into_iter().find(|c| c.image_id == image.id) {
@@ -76,6 +96,13 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Vec<Remo
         crate::build::executor::prune_cache(store);
     }
     Ok(out)
+}
+
+/// The repository of a stored tag (`127.0.0.1:5000/app:v1` →
+/// `127.0.0.1:5000/app`).
+fn repository(tag: &str) -> &str {
+    let slash = tag.rfind('/').map_or(0, |i| i + 1);
+    tag[slash..].rfind(':').map_or(tag, |i| &tag[..slash + i])
 }
 
 /// `docker.io/library/busybox:latest` → `busybox:latest`.

@@ -103,8 +103,9 @@ pub fn networks(store: &Store, f: &Filters) -> anyhow::Result<Vec<String>> {
 pub fn volumes(store: &Store, all: bool, f: &Filters) -> anyhow::Result<(Vec<String>, u64)> {
     let mut removed = Vec::new();
     let mut bytes = 0;
-    for v in crate::volume::list(store)? {
-        if !(all || v.anonymous) || !f.labels_match(&v.labels) || !crate::volume::users(store, &v.name)?.is_empty() {
+    let unused = crate::volume::VolumeQuery { dangling: Some(true), anonymous: !all, ..Default::default() };
+    for v in store.volumes(&unused)? {
+        if !f.labels_match(&v.labels) {
             continue;
         }
         let size = crate::units::dir_size(&store.volume_data(&v.name));

@@ -1,6 +1,6 @@
 //! Volumes and a container's own mounts (issue 8): named and anonymous
-//! volumes under the store (`volumes/<name>/_data` with `volume.json`
-//! beside it), the `-v`, `--mount` and `--volumes-from` flags turned into
+//! volumes under the store (`volumes/<name>/_data`, the record a row of
+//! the store's database), the `-v`, `--mount` and `--volumes-from` flags turned into
 //! [`MountPoint`]s recorded with the container and appended to its OCI spec,
 //! copy-up of the image's content into a new volume, and `rm -v`/`prune`.
 //!
@@ -13,8 +13,7 @@ pub mod diff;
 pub mod fs;
 
 use crate::store::{ContainerRecord, Store};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +46,15 @@ pub enum VolumeError {
         /// What is wrong (and what to do).
         reason: String,
     },
+    /// A volume driver or driver option rcon cannot honour (docker's
+    /// daemon words: `create NAME: …`).
+    #[error("create {name}: {reason}")]
+    Driver {
+        /// The volume.
+        name: String,
+        /// What cannot be done (and what to use instead).
+        reason: String,
+    },
     /// A file operation failed.
     #[error("{path}: {source}")]
     Io {
@@ -56,6 +64,9 @@ pub enum VolumeError {
         #[source]
         source: std::io::Error,
     },
+    /// A `volume ls` filter key docker does not know.
+    #[error("Invalid filter '{0}'")]
+    InvalidFilter(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -67,23 +78,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> VolumeError + '_ {
     move |source| VolumeError::Io { path: path.to_path_buf(), source }
 }
 
-/// A volume's metadata (`volumes/<name>/volume.json`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VolumeRecord {
-    /// Its name (64 hex digits for an anonymous one).
-    pub name: String,
-    /// When it was created.
-    pub created: DateTime<Utc>,
-    /// `--label` values.
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// Created for `-v /path` or an image VOLUME: removed by `rm -v` and
-    /// `volume prune`.
-    #[serde(default)]
-    pub anonymous: bool,
-}
-
-pub use crate::store::{MountKind, MountPoint};
+pub use crate::store::{MountKind, MountPoint, VolumeQuery, VolumeRecord};
 
 // The record type lives in the store (it persists it); its constructors and
 // docker's view of it live here.
@@ -346,42 +341,73 @@ impl Store {
     }
 }
 
-/// The volume `name`. Errors: [`VolumeError::NoSuchVolume`].
+/// The volume `name`. Errors: [`VolumeError::NoSuchVolume`], a damaged
+/// record ([`crate::store::StoreError::BrokenRow`]).
 pub fn get(store: &Store, name: &str) -> Result<VolumeRecord> {
     if !valid_name(name) {
         return Err(VolumeError::NoSuchVolume(name.to_string()));
     }
-    let path = store.volumes_dir().join(name).join("volume.json");
-    let data = std::fs::read(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => VolumeError::NoSuchVolume(name.to_string()),
-        _ => VolumeError::Io { path: path.clone(), source: e },
-    })?;
-    serde_json::from_slice(&data).map_err(|e| VolumeError::Io { path, source: e.into() })
+    store.volume(name)?.ok_or_else(|| VolumeError::NoSuchVolume(name.to_string()))
 }
 
 /// Every volume, by name.
 pub fn list(store: &Store) -> Result<Vec<VolumeRecord>> {
-    let dir = store.volumes_dir();
-    let rd = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io(&dir)(e)),
-    };
-    let mut out = Vec::new();
-    for e in rd {
-        let e = e.map_err(io(&dir))?;
-        if let Some(name) = e.file_name().to_str()
-            && let Ok(v) = get(store, name)
-        {
-            out.push(v);
+    Ok(store.volumes(&VolumeQuery::default())?)
+}
+
+/// The volumes that docker's `volume ls --filter` values select (`name`,
+/// `label`, `dangling`, `driver`; `(key, value)` pairs), by name; the
+/// conditions run in SQL. Errors: [`VolumeError::InvalidFilter`] for
+/// another key.
+pub fn list_filtered(store: &Store, filters: &[(String, String)]) -> Result<Vec<VolumeRecord>> {
+    let mut q = VolumeQuery::default();
+    for (k, val) in filters {
+        match k.as_str() {
+            "dangling" => q.dangling = Some(matches!(val.as_str(), "true" | "1")),
+            "name" => q.name_contains.push(val.clone()),
+            "label" => q.labels.push(match val.split_once('=') {
+                Some((lk, lv)) => (lk.to_string(), Some(lv.to_string())),
+                None => (val.clone(), None),
+            }),
+            "driver" if val == "local" => {}
+            "driver" => return Ok(Vec::new()),
+            // docker 20.10's daemon knows these four (no `label!`).
+            _ => return Err(VolumeError::InvalidFilter(k.clone())),
         }
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
+    Ok(store.volumes(&q)?)
+}
+
+/// Checks `volume create`'s driver and driver options (`-d`, `-o KEY=VALUE`)
+/// for the volume `name` as docker's daemon does: only the `local` driver
+/// exists (no plugins), whose option keys are `type`, `device`, `o` and
+/// `size`. rcon's local driver mounts nothing, so any option is refused
+/// rather than ignored. Errors: [`VolumeError::Driver`] in docker's words.
+pub fn check_driver(name: &str, driver: &str, opts: &[String]) -> Result<()> {
+    let refuse = |reason: String| Err(VolumeError::Driver { name: name.to_string(), reason });
+    if !driver.is_empty() && driver != "local" {
+        return refuse(format!("error looking up volume plugin {driver}: plugin {driver:?} not found"));
+    }
+    for o in opts {
+        let key = o.split_once('=').map_or(o.as_str(), |(k, _)| k);
+        if !matches!(key, "type" | "device" | "o" | "size") {
+            return refuse(format!("invalid option key: {key:?}"));
+        }
+    }
+    if let Some(o) = opts.first() {
+        return refuse(format!(
+            "option {o:?}: rcon's local driver does not mount devices into volumes; \
+             use a bind mount (-v /host/dir:/dst) or --tmpfs /dst instead"
+        ));
+    }
+    Ok(())
 }
 
 /// Creates the volume `name` (a random 64-hex name when `None`: anonymous)
-/// unless it exists. Returns it and whether it was created now.
+/// unless it exists. Returns it and whether it was created now. The data
+/// directory is made first, then the row is inserted (one transaction): a
+/// crash between leaves a directory without a row, which the next create
+/// of that name reuses and `rcon system check --repair` removes.
 pub fn create(store: &Store, name: Option<&str>, labels: BTreeMap<String, String>) -> Result<(VolumeRecord, bool)> {
     let anonymous = name.is_none();
     let name = match name {
@@ -389,44 +415,49 @@ pub fn create(store: &Store, name: Option<&str>, labels: BTreeMap<String, String
         Some(n) => n.to_string(),
         None => crate::util::random_hex(32),
     };
-    let _lock = store.lock()?;
-    if let Ok(v) = get(store, &name) {
+    if let Some(v) = store.volume(&name)? {
         return Ok((v, false));
     }
+    // Held from the directory to the row: `system check` takes a directory
+    // without a row for a leftover.
+    let _lock = store.lock()?;
     let data = store.volume_data(&name);
     std::fs::create_dir_all(&data).map_err(io(&data))?;
     let rec = VolumeRecord { anonymous, name, created: Utc::now(), labels };
-    let meta = store.volumes_dir().join(&rec.name).join("volume.json");
-    crate::store::write_json_atomic(&meta, &rec)?;
-    crate::store::events::record(store, "volume", "create", &rec.name, &[("driver", "local")]);
-    Ok((rec, true))
+    let (rec, created) = store.insert_volume(&rec)?;
+    if created {
+        crate::store::events::record(store, "volume", "create", &rec.name, &[("driver", "local")]);
+    }
+    Ok((rec, created))
 }
 
 /// IDs of the containers (running or not) that mount the volume.
 pub fn users(store: &Store, name: &str) -> Result<Vec<String>> {
-    Ok(store
-        .list_containers(&Default::default())?
-        .into_iter()
-        .filter(|c| c.volumes.iter().any(|v| v == name))
-        .map(|c| c.id)
-        .collect())
+    Ok(store.volume_users(name)?)
 }
 
 /// Removes the volume and its data. Errors: it does not exist, or a
-/// container uses it ([`VolumeError::InUse`]).
+/// container uses it ([`VolumeError::InUse`]). The row goes first (in one
+/// transaction with the check that no container uses it): a crash midway
+/// leaves no half volume listed, only a directory for `system check`.
 pub fn remove(store: &Store, name: &str) -> Result<()> {
-    get(store, name)?;
+    if !valid_name(name) {
+        return Err(VolumeError::NoSuchVolume(name.to_string()));
+    }
     let _lock = store.lock()?;
-    let users = users(store, name)?;
-    if !users.is_empty() {
-        let ids: Vec<&str> = users.iter().map(|id| &id[..12]).collect();
-        return Err(VolumeError::InUse { name: name.to_string(), containers: ids.join(", ") });
+    match store.remove_volume_row(name)? {
+        Ok(true) => {}
+        Ok(false) => return Err(VolumeError::NoSuchVolume(name.to_string())),
+        Err(users) => {
+            let ids: Vec<&str> = users.iter().map(|id| &id[..12]).collect();
+            return Err(VolumeError::InUse { name: name.to_string(), containers: ids.join(", ") });
+        }
     }
     let dir = store.volumes_dir().join(name);
-    // The metadata goes first: a crash midway leaves no half volume listed.
-    let meta = dir.join("volume.json");
-    std::fs::remove_file(&meta).map_err(io(&meta))?;
-    std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+    match std::fs::remove_dir_all(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&dir)(e)),
+        _ => {}
+    }
     crate::store::events::record(store, "volume", "destroy", name, &[("driver", "local")]);
     Ok(())
 }
@@ -436,10 +467,7 @@ pub fn remove(store: &Store, name: &str) -> Result<()> {
 pub fn prune(store: &Store, all: bool) -> Result<(Vec<String>, u64)> {
     let mut removed = Vec::new();
     let mut bytes = 0;
-    for v in list(store)? {
-        if !(all || v.anonymous) {
-            continue;
-        }
+    for v in store.volumes(&VolumeQuery { dangling: Some(true), anonymous: !all, ..Default::default() })? {
         let size = crate::units::dir_size(&store.volume_data(&v.name));
         if remove(store, &v.name).is_ok() {
             removed.push(v.name);
