@@ -615,8 +615,9 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
         ComposeCommand::Restart(s) => {
             let p = a.project(&s.services)?;
             let store = ctx.store()?;
-            engine::stop(&store, &p.name, Some(&p), &s.services, s.timeout)?;
-            engine::start(&store, &p, &s.services)?;
+            let services = engine::with_restart_dependents(&p, &s.services);
+            engine::stop(&store, &p.name, Some(&p), &services, s.timeout)?;
+            engine::start(&store, &p, &services)?;
             Ok(0)
         }
         ComposeCommand::Kill(k) => {

@@ -141,6 +141,34 @@ fn deps(p: &Project, service: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// `services` (all when empty) plus, transitively, every service that
+/// declares `depends_on: {SERVICE: {restart: true}}` on one of them: what
+/// `compose restart` restarts (Compose Specification, depends_on
+/// `restart`). Empty stays empty (all services).
+pub fn with_restart_dependents(p: &Project, services: &[String]) -> Vec<String> {
+    if services.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = services.to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        let dep = out[i].clone();
+        for (name, svc) in &p.services {
+            let restarts = svc
+                .get("depends_on")
+                .and_then(|d| d.get(dep.as_str()))
+                .and_then(|e| e.get("restart"))
+                .and_then(Value::as_bool)
+                == Some(true);
+            if restarts && !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 /// How many replicas a service wants (`--scale`, `scale`, `deploy.replicas`, 1).
 pub fn replicas(p: &Project, service: &str, scale: &BTreeMap<String, u32>) -> u32 {
     if let Some(n) = scale.get(service) {
@@ -703,10 +731,8 @@ pub fn plan_container(
         if let Some(Value::Sequence(refs)) = get(key) {
             for r in refs {
                 let src = r.get("source").and_then(Value::as_str).unwrap_or_default();
-                let d = &decl[src];
-                let file = d.get("file").and_then(Value::as_str).with_context(|| {
-                    format!("service {service}: {key} {src}: only file sources are supported by rcon")
-                })?;
+                let file = source_file(store, p, key, src, &decl[src])
+                    .with_context(|| format!("service {service}: {key} {src}"))?;
                 let target = match r.get("target").and_then(Value::as_str) {
                     Some(t) if t.starts_with('/') => t.to_string(),
                     Some(t) if key == "secrets" => format!("/run/secrets/{t}"),
@@ -718,6 +744,40 @@ pub fn plan_container(
         }
     }
     Ok(Planned { opts: o, more_networks: more })
+}
+
+/// The host file holding top-level secret or config `name` (`kind` is
+/// `secrets` or `configs`): its `file`, or for an `environment:` source
+/// (the variable's value in the project's environment) or a `content:`
+/// source (the text itself) a file written under the store,
+/// `ROOT/compose/PROJECT/KIND/NAME` (mode 0644; `down` removes it).
+/// Errors: an `environment` variable that is not set, the file cannot be
+/// written.
+fn source_file(store: &Store, p: &Project, kind: &str, name: &str, decl: &Mapping) -> anyhow::Result<String> {
+    if let Some(file) = decl.get("file").and_then(Value::as_str) {
+        return Ok(file.to_string());
+    }
+    let text = match (decl.get("environment").and_then(Value::as_str), decl.get("content").and_then(Value::as_str)) {
+        (Some(var), _) => {
+            p.environment.get(var).cloned().or_else(|| std::env::var(var).ok()).with_context(|| {
+                format!("environment variable {var} is not set: set it, or give `file` or `content`")
+            })?
+        }
+        (None, Some(content)) => content.to_string(),
+        (None, None) => bail!("no source: give `file`, `environment` or `content`"),
+    };
+    let dir = project_files(store, &p.name).join(kind);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(name);
+    crate::util::write_atomic(&path, text.as_bytes(), 0o644, false)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path.display().to_string())
+}
+
+/// Where a project's generated files (secrets and configs given as
+/// `environment` or `content`) live: `ROOT/compose/PROJECT`.
+fn project_files(store: &Store, project: &str) -> std::path::PathBuf {
+    store.root().join("compose").join(project)
 }
 
 /// Creates (and connects) one container; it is not started.
@@ -1044,10 +1104,24 @@ pub fn down(store: &Store, name: &str, p: Option<&Project>, o: &DownOptions) -> 
         eprintln!("WARN[0000] Found orphan containers for this project; `down --remove-orphans` removes them.");
     }
     let images: BTreeSet<String> = ctrs.iter().map(|c| c.row.image.clone()).collect();
+    // Stops go level by level; the removals (files, network, rules: the
+    // slow part) then all at once.
     for group in ctrs.chunk_by(|a, b| rank(a) == rank(b)) {
-        container::parallel::all(group, |c| {
+        let running: Vec<&&ProjectContainer> =
+            group.iter().filter(|c| c.row.state.status == ContainerStatus::Running).collect();
+        container::parallel::all(&running, |c| {
+            progress("Container", &c.row.name, "Stopping");
+            container::lifecycle::stop(store, &c.row.id, o.timeout)?;
+            progress("Container", &c.row.name, "Stopped");
+            Ok(String::new())
+        })?;
+    }
+    {
+        container::parallel::all(&ctrs, |c| {
             let anon: Vec<String> = c.row.volumes.clone();
-            stop_remove(store, &c.row, o.timeout)?;
+            progress("Container", &c.row.name, "Removing");
+            container::remove(store, &c.row.id, true)?;
+            progress("Container", &c.row.name, "Removed");
             if o.volumes {
                 // Anonymous volumes (64 hex digits) of the container go with it.
                 for v in anon.iter().filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit())) {
@@ -1056,6 +1130,10 @@ pub fn down(store: &Store, name: &str, p: Option<&Project>, o: &DownOptions) -> 
             }
             Ok(String::new())
         })?;
+    }
+    let files = project_files(store, name);
+    if files.exists() {
+        std::fs::remove_dir_all(&files).with_context(|| format!("cannot remove {}", files.display()))?;
     }
     // Networks: the model's (non-external), else `NAME_default`.
     let mut nets: Vec<String> = match p {
