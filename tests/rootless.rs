@@ -377,6 +377,40 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     user.ok(&["stop", "-t", "1", "web"]);
     user.ok(&["rm", "web"]);
 
+    // --userns=keep-id: the user's own ids inside, so what it writes to a
+    // bind-mounted directory of its home is the user's on the host.
+    let data = user.home.join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::os::unix::fs::chown(&data, Some(user.uid), Some(user.gid)).unwrap();
+    let vol = format!("{}:/data", data.display());
+    let out = user.ok(&["run", "--rm", "--userns=keep-id", "-v", &vol, &image, "sh", "-c", "id -u; touch /data/mine"]);
+    assert_eq!(out, format!("{}\n", user.uid));
+    let md = std::fs::metadata(data.join("mine")).unwrap();
+    assert_eq!((md.uid(), md.gid()), (user.uid, user.gid));
+
+    // build: RUN as the mapped root, COPY --chown, USER.
+    let ctx = user.home.join("ctx");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM {image}\nRUN id -u > /built-by\nCOPY --chown=1000:1000 f.txt /home/app/f.txt\nUSER app\nRUN id -u > /tmp/as-app\n"),
+    )
+    .unwrap();
+    std::fs::write(ctx.join("f.txt"), "file\n").unwrap();
+    for p in [&ctx, &ctx.join("Dockerfile"), &ctx.join("f.txt")] {
+        std::os::unix::fs::chown(p, Some(user.uid), Some(user.gid)).unwrap();
+    }
+    user.ok(&["build", "-q", "-t", "built", ctx.to_str().unwrap()]);
+    let out = user.ok(&[
+        "run",
+        "--rm",
+        "built",
+        "sh",
+        "-c",
+        "cat /built-by /tmp/as-app; stat -c '%u:%g' /home/app/f.txt; id -u",
+    ]);
+    assert_eq!(out, "0\n1000\n1000:1000\n1000\n");
+
     // Outbound: a server on the host's loopback, reached through pasta as
     // host.containers.internal (the gateway address, mapped to the host).
     let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

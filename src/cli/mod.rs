@@ -515,3 +515,14 @@ pub(crate) fn print_daemon_error(e: &anyhow::Error, what: Option<&str>, name: &s
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }
+
+/// `--label KEY=VALUE` values as a map (`KEY` alone: an empty value), as
+/// docker reads them for volumes and networks.
+pub(crate) fn parse_labels(list: &[String]) -> std::collections::BTreeMap<String, String> {
+    list.iter()
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap_or((l, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}

@@ -102,15 +102,6 @@ enum VolumeCommand {
     },
 }
 
-fn labels(list: &[String]) -> std::collections::BTreeMap<String, String> {
-    list.iter()
-        .map(|l| {
-            let (k, v) = l.split_once('=').unwrap_or((l, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect()
-}
-
 /// Runs a `volume` subcommand.
 pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
@@ -119,7 +110,7 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
         VolumeCommand::Create { label, driver, opt, name } => {
             volume::check_driver(name.as_deref().unwrap_or_default(), &driver, &opt)
                 .map_err(|e| crate::util::DaemonError(e.to_string()))?;
-            let (v, _) = volume::create(&store, name.as_deref(), labels(&label))?;
+            let (v, _) = volume::create(&store, name.as_deref(), super::parse_labels(&label))?;
             writeln!(out, "{}", v.name)?;
         }
         VolumeCommand::Ls { quiet, filter, format } => {
@@ -201,7 +192,7 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
         }
         VolumeCommand::Prune { all, force: _, filter } => {
             let filters = crate::filters::Filters::parse(&filter, crate::system::prune::VOLUME_PRUNE_KEYS)
-                .map_err(anyhow::Error::msg)?;
+                .map_err(crate::util::DaemonError)?;
             let (removed, bytes) = crate::system::prune::volumes(&store, all, &filters)?;
             print_pruned(&mut out, &removed, bytes)?;
         }

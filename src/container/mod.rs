@@ -255,6 +255,15 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
     // The directory names this process as the one to finish the container,
     // so that a sweep removes it if this process dies (see `cleanup`).
     cleanup::claim(store, &id).with_context(|| format!("cannot create {}", dir.display()))?;
+    // --userns=keep-id runs as the user's own ids unless -u says otherwise (podman).
+    let keep_id;
+    let opts = match userns::keep_id_user(&opts.runtime.userns, opts.user.as_deref()) {
+        Some(user) => {
+            keep_id = RunOptions { user: Some(user), ..opts.clone() };
+            &keep_id
+        }
+        None => opts,
+    };
     let created = create_claimed(store, opts, image, config, config_json, id.clone());
     if created.is_err() && !dir.join("config.json").exists() {
         let _ = std::fs::remove_dir_all(&dir);
@@ -406,15 +415,20 @@ fn user_namespace(
         used: &used,
         subuid: &subuid,
         subgid: &subgid,
-        euid: nix::unistd::geteuid().as_raw(),
+        rootless: userns::rootless_ids(),
     };
     Ok((userns::resolve(flags, &cx)?, Some(lock)))
 }
 
 /// Rootless without a cgroup v2 subtree delegated to the user: the
 /// container runs without a cgroup (so without limits), one notice per
-/// store says so, and limit flags fail.
-fn rootless_cgroups(store: &Store, spec: &mut oci_spec::runtime::Spec, limits: &spec::Resources) -> anyhow::Result<()> {
+/// store says so, and limit flags (`limits`) fail. A no-op for the host's
+/// root or with delegation. Used by `run`/`create` and build's RUN steps.
+pub fn rootless_cgroups(
+    store: &Store,
+    spec: &mut oci_spec::runtime::Spec,
+    limits: &spec::Resources,
+) -> anyhow::Result<()> {
     if !runtime::rootless::is_rootless() || runtime::cgroups::delegated() {
         return Ok(());
     }
@@ -865,4 +879,17 @@ fn hand_to_monitor(store: &Store, record: &ContainerRecord) {
 pub fn run_foreground(store: &Store, opts: RunOptions) -> anyhow::Result<i32> {
     let created = create(store, &opts)?;
     start_foreground(store, created)
+}
+
+/// Writes container `name`'s root filesystem (its upper directory over its
+/// image's layers, whiteouts applied; volumes and bind mounts left out) as
+/// one tar to `out` (`rcon export`, `GET /containers/{id}/export`). Reads
+/// the directories: nothing is mounted. Errors: no such container, reading
+/// a layer, writing `out`.
+pub fn export(store: &Store, name: &str, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let c = store.find_container(name)?;
+    let mut dirs = vec![store.container_dir(&c.id).join("upper")];
+    dirs.extend(c.layers.iter().rev().map(|l| store.layer_diff_dir(l)));
+    crate::image::archive::export(&dirs, out)?;
+    Ok(())
 }

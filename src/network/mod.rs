@@ -904,7 +904,7 @@ pub fn inspect_json(store: &Store, n: &Network) -> serde_json::Value {
         "Attachable": false,
         "Containers": containers,
         "Options": {"com.docker.network.bridge.name": n.bridge},
-        "Labels": {},
+        "Labels": n.labels,
     })
 }
 

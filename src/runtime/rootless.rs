@@ -39,7 +39,21 @@ use std::sync::OnceLock;
 /// inside the user's namespace.
 pub const ENV_UID: &str = "RCON_ROOTLESS_UID";
 
+/// Environment variable naming the user's real primary gid, as [`ENV_UID`].
+pub const ENV_GID: &str = "RCON_ROOTLESS_GID";
+
 static ROOTLESS_UID: OnceLock<Option<u32>> = OnceLock::new();
+
+/// The real primary gid of the user when this rcon runs rootless, `None`
+/// as the host's root.
+pub fn rootless_gid() -> Option<u32> {
+    rootless_uid()?;
+    let gid = nix::unistd::getgid().as_raw();
+    if nix::unistd::getuid().as_raw() != 0 {
+        return Some(gid);
+    }
+    std::env::var(ENV_GID).ok().and_then(|g| g.parse().ok())
+}
 
 /// The real uid of the user when this rcon runs rootless (inside the
 /// user's namespace), `None` when it runs as the host's root.
@@ -140,7 +154,7 @@ pub fn enter() -> Result<(), Error> {
         }
     };
     drop(lock);
-    join(pid, uid)
+    join(pid, uid, gid)
 }
 
 fn create_private_dir(dir: &Path, warning: Option<&str>) -> Result<(), Error> {
@@ -293,7 +307,7 @@ fn holder(mut report: std::fs::File, mut go: std::fs::File) -> ! {
 
 /// Joins the user and mount namespaces of the holder `pid`, keeping the
 /// working directory, and marks the environment for rcon's children.
-fn join(pid: i32, uid: u32) -> Result<(), Error> {
+fn join(pid: i32, uid: u32, gid: u32) -> Result<(), Error> {
     use nix::sched::CloneFlags;
     let cwd = std::env::current_dir().ok();
     let open = |ns: &str| {
@@ -315,6 +329,7 @@ fn join(pid: i32, uid: u32) -> Result<(), Error> {
     let _ = nix::sys::prctl::set_dumpable(true);
     // rcon is still single-threaded at start-up.
     crate::sys::set_env(ENV_UID, &uid.to_string());
+    crate::sys::set_env(ENV_GID, &gid.to_string());
     let _ = ROOTLESS_UID.set(Some(uid));
     Ok(())
 }
