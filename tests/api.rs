@@ -164,6 +164,21 @@ fn ping_version_and_errors() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("too new"), "{body}");
 
+    // volume prune: named volumes too for API 1.41 clients (docker 20.10),
+    // anonymous ones only from 1.42 on (docker 23+).
+    for name in ["pv1", "pv2"] {
+        let (status, _, body) =
+            http(&svc.socket, "POST", "/volumes/create", Some(&format!("{{\"Name\": \"{name}\"}}")));
+        assert_eq!(status, 201, "{body}");
+    }
+    let (_, _, body) = http(&svc.socket, "POST", "/v1.44/volumes/prune", None);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["VolumesDeleted"], serde_json::json!([]));
+    let (_, _, body) = http(&svc.socket, "POST", "/v1.41/volumes/prune", None);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["VolumesDeleted"],
+        serde_json::json!(["pv1", "pv2"])
+    );
+
     let (status, _, body) = http(&svc.socket, "GET", "/info", None);
     assert_eq!(status, 200);
     let info: serde_json::Value = serde_json::from_str(&body).unwrap();

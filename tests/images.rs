@@ -1010,6 +1010,10 @@ fn export_of_builder_made_images_with_whiteouts() {
         .collect();
     assert!(raw.iter().any(|n| n == "tree/") && raw.iter().any(|n| n == "tree/a/"), "{raw:?}");
     assert!(raw.iter().any(|n| n == "changed"), "{raw:?}");
+    // docker's init layer is part of every container's file system.
+    for init in [".dockerenv", "dev/console", "dev/pts/", "dev/shm/", "etc/hosts", "etc/mtab", "proc/", "sys/"] {
+        assert!(raw.iter().any(|n| n == init), "{init} missing from {raw:?}");
+    }
     let exported = rcon.dir().join("exported.tar");
     std::fs::write(&exported, &out.stdout).unwrap();
     rcon.ok(&["import", exported.to_str().unwrap(), "exp-reimported:1"]);

@@ -90,7 +90,7 @@ enum VolumeCommand {
     },
     /// Remove unused volumes (anonymous ones unless --all)
     Prune {
-        /// Remove all unused volumes, not just anonymous ones
+        /// Remove all unused volumes (the default, as docker 20.10's; accepted for docker 23+ scripts)
         #[arg(short, long)]
         all: bool,
         /// Do not prompt for confirmation
@@ -190,10 +190,12 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
             }
             return Ok(code);
         }
-        VolumeCommand::Prune { all, force: _, filter } => {
+        VolumeCommand::Prune { all: _, force: _, filter } => {
             let filters = crate::filters::Filters::parse(&filter, crate::system::prune::VOLUME_PRUNE_KEYS)
                 .map_err(crate::util::DaemonError)?;
-            let (removed, bytes) = crate::system::prune::volumes(&store, all, &filters)?;
+            // docker 20.10 (API 1.41, which rcon speaks): every unused
+            // volume, named ones too (docker 23+ needs -a for those).
+            let (removed, bytes) = crate::system::prune::volumes(&store, true, &filters)?;
             print_pruned(&mut out, &removed, bytes)?;
         }
     }

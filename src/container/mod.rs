@@ -881,15 +881,43 @@ pub fn run_foreground(store: &Store, opts: RunOptions) -> anyhow::Result<i32> {
     start_foreground(store, created)
 }
 
-/// Writes container `name`'s root filesystem (its upper directory over its
-/// image's layers, whiteouts applied; volumes and bind mounts left out) as
-/// one tar to `out` (`rcon export`, `GET /containers/{id}/export`). Reads
-/// the directories: nothing is mounted. Errors: no such container, reading
-/// a layer, writing `out`.
+/// Writes container `name`'s root filesystem (its upper directory over
+/// docker's init layer over its image's layers, whiteouts applied; volumes
+/// and bind mounts left out) as one tar to `out` (`rcon export`, `GET
+/// /containers/{id}/export`). Reads the directories: nothing is mounted.
+/// Errors: no such container, reading a layer, writing `out`.
 pub fn export(store: &Store, name: &str, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let c = store.find_container(name)?;
-    let mut dirs = vec![store.container_dir(&c.id).join("upper")];
-    dirs.extend(c.layers.iter().rev().map(|l| store.layer_diff_dir(l)));
-    crate::image::archive::export(&dirs, out)?;
+    let init = store.tmp_dir().join(format!("init-{}", crate::util::random_hex(8)));
+    let result = (|| -> anyhow::Result<()> {
+        write_init_layer(&init)?;
+        let mut dirs = vec![store.container_dir(&c.id).join("upper"), init.clone()];
+        dirs.extend(c.layers.iter().rev().map(|l| store.layer_diff_dir(l)));
+        crate::image::archive::export(&dirs, out)?;
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&init);
+    result
+}
+
+/// docker's init layer (moby's `initlayer.Setup`), which every docker
+/// container has between its image and its own changes, so exports list
+/// it: the directories `/dev/pts`, `/dev/shm`, `/proc`, `/sys`, the empty
+/// files (mode 0755) `/.dockerenv`, `/etc/resolv.conf`, `/etc/hosts`,
+/// `/etc/hostname`, `/dev/console`, and `/etc/mtab` → `/proc/mounts`.
+fn write_init_layer(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let ctx = |p: &std::path::Path| format!("cannot write {}", p.display());
+    for d in ["dev/pts", "dev/shm", "proc", "sys", "etc"] {
+        let p = dir.join(d);
+        std::fs::create_dir_all(&p).with_context(|| ctx(&p))?;
+    }
+    for f in [".dockerenv", "etc/resolv.conf", "etc/hosts", "etc/hostname", "dev/console"] {
+        let p = dir.join(f);
+        std::fs::write(&p, b"").with_context(|| ctx(&p))?;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).with_context(|| ctx(&p))?;
+    }
+    let mtab = dir.join("etc/mtab");
+    std::os::unix::fs::symlink("/proc/mounts", &mtab).with_context(|| ctx(&mtab))?;
     Ok(())
 }
