@@ -65,23 +65,21 @@ pub fn df(ctx: &Context, a: DfArgs) -> anyhow::Result<i32> {
         let created = i.image.created.map_or("N/A".into(), |c| ago(c, now));
         let size = human_size(i.image.size);
         let first = i.image.repo_tags.first().cloned().unwrap_or_else(|| "<none>:<none>".to_string());
-        for tag in [first] {
-            let (repo, t_) = if tag == "<none>:<none>" {
-                ("<none>".to_string(), "<none>".to_string())
-            } else {
-                super::images::split_tag(&tag)
-            };
-            t.row(vec![
-                repo,
-                t_,
-                i.image.id.hex()[..12].to_string(),
-                created.clone(),
-                size.clone(),
-                human_size4(i.shared),
-                human_size4(i.unique),
-                i.containers.to_string(),
-            ]);
-        }
+        let (repo, t_) = if first == "<none>:<none>" {
+            ("<none>".to_string(), "<none>".to_string())
+        } else {
+            super::images::split_tag(&first)
+        };
+        t.row(vec![
+            repo,
+            t_,
+            i.image.id.hex()[..12].to_string(),
+            created.clone(),
+            size.clone(),
+            human_size4(i.shared),
+            human_size4(i.unique),
+            i.containers.to_string(),
+        ]);
     }
     out.write_all(t.render().as_bytes())?;
     writeln!(out, "\nContainers space usage:\n")?;
