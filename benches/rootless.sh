@@ -47,7 +47,7 @@ echo "$subid" >>/etc/subgid
 chmod 0666 /dev/net/tun
 uid=$(id -u "$user")
 home=$(getent passwd "$user" | cut -d: -f6)
-mkdir -m 0700 "$work/xdg" && chown "$user:" "$work/xdg"
+mkdir -m 0700 "$work/xdg" "$work/res" && chown "$user:" "$work/xdg" "$work/res"
 chmod 0755 "$work"
 cp "$rcon" "$work/rcon" && chmod 0755 "$work/rcon"
 
@@ -80,11 +80,11 @@ fi
 step "rootless run --rm IMAGE true, networking on ($RUNS runs)"
 args=()
 for i in "${!runs[@]}"; do args+=(-n "${runs[$i]}" "${cmds[$i]}"); done
-as_user hyperfine -N --warmup 3 --runs "$RUNS" --export-markdown "$work/run.md" "${args[@]}"
-cp "$work/run.md" "$out/rootless-run.md"
+as_user hyperfine -N --warmup 3 --runs "$RUNS" --export-markdown "$work/res/run.md" "${args[@]}"
+cp "$work/res/run.md" "$out/rootless-run.md"
 
 step "rootless pull IMAGE into a fresh store ($(( RUNS / 2 )) runs)"
 args=()
 for i in "${!pulls[@]}"; do args+=(-n "${pulls[$i]}" --prepare "${pull_prep[$i]}" "${pull_cmds[$i]}"); done
-as_user hyperfine --warmup 1 --runs "$(( RUNS / 2 ))" --export-markdown "$work/pull.md" "${args[@]}"
-cp "$work/pull.md" "$out/rootless-pull.md"
+as_user hyperfine --warmup 1 --runs "$(( RUNS / 2 ))" --export-markdown "$work/res/pull.md" "${args[@]}"
+cp "$work/res/pull.md" "$out/rootless-pull.md"
