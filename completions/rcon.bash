@@ -4493,7 +4493,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__network__subcmd__create)
-            opts="-d -h --subnet --gateway --driver --root --runroot --log-level --help"
+            opts="-d -h --subnet --gateway --driver --label --root --runroot --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4513,6 +4513,10 @@ _rcon() {
                     ;;
                 -d)
                     COMPREPLY=($(compgen -W "bridge" -- "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --root)

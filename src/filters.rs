@@ -15,15 +15,15 @@ pub struct Filters {
 impl Filters {
     /// Parses `KEY=VALUE` (and `label!=VALUE`) filters; `allowed` lists the
     /// keys the command accepts (`label!` for `label!=`). Errors, worded as
-    /// docker's: `bad format of filter (expected name=value)`, `invalid
-    /// filter 'KEY'`.
+    /// docker's: `bad format of filter (expected name=value)`, `Invalid
+    /// filter 'KEY'` (its daemon's words).
     pub fn parse(filters: &[String], allowed: &[&str]) -> Result<Filters, String> {
         let mut f = Filters::default();
         for s in filters {
             let (k, v) = s.split_once('=').ok_or_else(|| format!("bad format of filter (expected name=value): {s}"))?;
             let k = k.trim().to_ascii_lowercase();
             if !allowed.contains(&k.as_str()) {
-                return Err(format!("invalid filter '{}'", k.trim_end_matches('!')));
+                return Err(format!("Invalid filter '{}'", k.trim_end_matches('!')));
             }
             f.by_key.entry(k).or_default().push(v.to_string());
         }
@@ -122,7 +122,7 @@ mod tests {
         assert_eq!(f(&["dangling=true"], &keys).dangling(), Ok(Some(true)));
         assert!(f(&["dangling=maybe"], &keys).dangling().is_err());
         let e = Filters::parse(&["colour=red".into()], &keys).unwrap_err();
-        assert_eq!(e, "invalid filter 'colour'");
+        assert_eq!(e, "Invalid filter 'colour'");
         assert!(Filters::parse(&["label".into()], &keys).is_err());
     }
 

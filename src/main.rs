@@ -6,6 +6,11 @@
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     rcon::runtime::exe::name_process(args.first());
+    // Rootless: join the user's namespace first, while single-threaded.
+    if let Err(e) = rcon::runtime::rootless::enter() {
+        eprintln!("rcon: {e}");
+        std::process::exit(125);
+    }
     if args.get(1).is_some_and(|a| a == rcon::container::monitor::ENTRY) {
         std::process::exit(rcon::container::monitor::main(&args[2..]));
     }

@@ -164,6 +164,21 @@ fn ping_version_and_errors() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("too new"), "{body}");
 
+    // volume prune: named volumes too for API 1.41 clients (docker 20.10),
+    // anonymous ones only from 1.42 on (docker 23+).
+    for name in ["pv1", "pv2"] {
+        let (status, _, body) =
+            http(&svc.socket, "POST", "/volumes/create", Some(&format!("{{\"Name\": \"{name}\"}}")));
+        assert_eq!(status, 201, "{body}");
+    }
+    let (_, _, body) = http(&svc.socket, "POST", "/v1.44/volumes/prune", None);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["VolumesDeleted"], serde_json::json!([]));
+    let (_, _, body) = http(&svc.socket, "POST", "/v1.41/volumes/prune", None);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["VolumesDeleted"],
+        serde_json::json!(["pv1", "pv2"])
+    );
+
     let (status, _, body) = http(&svc.socket, "GET", "/info", None);
     assert_eq!(status, 200);
     let info: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -438,6 +453,11 @@ fn docker_cli_cp_both_ways_and_build() {
     let svc = Service::start(&rcon);
     docker_ok(&svc, &rcon, &["pull", &image]);
     docker_ok(&svc, &rcon, &["run", "-d", "--name", "box", &image, "sleep", "600"]);
+    // top: docker's CLI needs the daemon's Titles and Processes as arrays,
+    // and prints what `rcon top` prints.
+    let top = docker_ok(&svc, &rcon, &["top", "box"]);
+    assert!(top.starts_with("UID") && top.contains("sleep 600"), "{top}");
+    assert_eq!(top, rcon.ok(&["top", "box"]));
 
     // Host → container (a file into a directory), then container → host
     // (a file, then a directory).
@@ -473,6 +493,44 @@ fn docker_cli_cp_both_ways_and_build() {
     let out = docker(&svc, &rcon, &["build", ctx.to_str().unwrap()]);
     assert!(!out.status.success(), "a failing build fails");
     docker_ok(&svc, &rcon, &["rmi", "built:1"]);
+}
+
+/// `docker diff`, `docker export`, `docker save` and `docker load`
+/// (`/containers/{id}/changes|export`, `/images/get`, `/images/load`).
+#[test]
+fn docker_cli_diff_export_save_load() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    docker_ok(&svc, &rcon, &["pull", &image]);
+    docker_ok(&svc, &rcon, &["run", "--name", "changed", &image, "sh", "-c", "echo x > /new; rm /www/index.html"]);
+    let diff = docker_ok(&svc, &rcon, &["diff", "changed"]);
+    let mut lines: Vec<&str> = diff.lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["A /new", "C /www", "D /www/index.html"], "{diff}");
+    let tar = rcon.dir().join("ctr.tar");
+    docker_ok(&svc, &rcon, &["export", "-o", tar.to_str().unwrap(), "changed"]);
+    let list = stdout(&Command::new("tar").arg("tf").arg(&tar).output().unwrap());
+    assert!(list.lines().any(|l| l == "new") && list.lines().any(|l| l == "bin/busybox"), "{list}");
+    assert!(!list.contains("index.html"), "the deleted file is not exported: {list}");
+    docker_ok(&svc, &rcon, &["rm", "changed"]);
+
+    let saved = rcon.dir().join("img.tar");
+    docker_ok(&svc, &rcon, &["save", "-o", saved.to_str().unwrap(), &image]);
+    let id = docker_ok(&svc, &rcon, &["image", "inspect", "-f", "{{.Id}}", &image]);
+    docker_ok(&svc, &rcon, &["rmi", &image]);
+    assert_eq!(rcon.ok(&["images", "-q"]).trim(), "");
+    let out = docker_ok(&svc, &rcon, &["load", "-i", saved.to_str().unwrap()]);
+    assert_eq!(out.trim(), format!("Loaded image: {image}"));
+    assert_eq!(docker_ok(&svc, &rcon, &["image", "inspect", "-f", "{{.Id}}", &image]), id);
+    assert_eq!(docker_ok(&svc, &rcon, &["run", "--rm", &image, "cat", "/www/index.html"]), "hello from rcon\n");
+    let bad = rcon.dir().join("bad.tar");
+    std::fs::write(&bad, b"not a tar").unwrap();
+    let out = docker(&svc, &rcon, &["load", "-i", bad.to_str().unwrap()]);
+    assert!(!out.status.success(), "loading garbage fails");
+    let out = docker(&svc, &rcon, &["save", "-o", saved.to_str().unwrap(), "nosuch:1"]);
+    assert!(stderr(&out).contains("No such image"), "{}", stderr(&out));
 }
 
 /// docker-py 7 (PyPI `docker`) against the service: containers, exec,

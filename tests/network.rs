@@ -153,6 +153,8 @@ impl Drop for BridgeGuard {
             let _ = std::fs::remove_dir_all(std::path::Path::new("/run/rcon/network/ipam").join(&self.0));
             let del = format!("delete element ip rcon subnets {{ {} }}", self.1);
             let _ = Command::new("nft").arg(del).output();
+            let del = format!("delete element ip rcon same {{ {0} . {0} }}", self.1);
+            let _ = Command::new("nft").arg(del).output();
         }
     }
 }
@@ -641,4 +643,77 @@ fn subnet_gateway_ip_connect_disconnect_and_prune() {
     rcon.ok(&["rm", "-f", &a, &b, &c]);
     rcon.ok(&["network", "rm", &net]);
     assert_no_leaks(&rcon, &[a, b, c], &["10.123.45.77".into(), "10.123.45.88".into(), b_default]);
+}
+
+/// Networks are isolated from each other as docker's: a container on one
+/// user network (or the default bridge) cannot reach the address of a
+/// container on another, while containers of one network reach each other
+/// and a published port stays reachable from every network.
+#[test]
+fn networks_are_isolated_from_each_other() {
+    let _serial = serial();
+    let (_reg, image) = web_image("hello\n");
+    let rcon = Rcon::new();
+    let mut guards = vec![];
+    let mut nets = vec![];
+    for n in ["ia", "ib"] {
+        let net = format!("{n}{}", std::process::id());
+        let id = rcon.ok(&["network", "create", &net]).trim().to_string();
+        let subnet = rcon.ok(&["network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", &net]);
+        guards.push(BridgeGuard(format!("rcon-{}", &id[..8]), subnet.trim().to_string()));
+        nets.push(net);
+    }
+    let (a, b) = (&nets[0], &nets[1]);
+    let gateway_a = rcon.ok(&["network", "inspect", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}", a]);
+    let gateway_a = gateway_a.trim().to_string();
+    let srv_a = rcon.ok(&["run", "-d", "--network", a, &image]).trim().to_string();
+    let srv_b = rcon.ok(&["run", "-d", "--network", b, "-p", "80", &image]).trim().to_string();
+    let srv_default = rcon.ok(&["run", "-d", &image]).trim().to_string();
+    let (ip_a, ip_b, ip_default) =
+        (container_ip(&rcon, &srv_a), container_ip(&rcon, &srv_b), container_ip(&rcon, &srv_default));
+    let port_b = rcon.ok(&["port", &srv_b, "80"]);
+    let port_b = port_b.lines().next().and_then(|l| l.rsplit(':').next()).expect("a published port").to_string();
+
+    // wget from a fresh container on `net` (None: the default bridge).
+    let fetch = |net: Option<&str>, url: &str| {
+        let mut args = vec!["run", "--rm"];
+        if let Some(n) = net {
+            args.extend(["--network", n]);
+        }
+        // (Under sh, which the `||` keeps from exec-ing timeout: as the
+        // container's PID 1, wget would ignore timeout's SIGTERM and wait
+        // for the kernel's connect timeout, two minutes.)
+        let script = format!("timeout 3 wget -q -O - {url} || exit 1");
+        args.extend([image.as_str(), "sh", "-c", &script]);
+        let out = rcon.cmd(&args);
+        (code(&out), stdout(&out))
+    };
+    assert_eq!(fetch(Some(a), &format!("http://{ip_a}/")), (0, "hello\n".into()), "inside network {a}");
+    assert_eq!(fetch(Some(b), &format!("http://{ip_b}/")), (0, "hello\n".into()), "inside network {b}");
+    let (c, out) = fetch(Some(a), &format!("http://{ip_b}/"));
+    assert_ne!(c, 0, "a container on {a} reached {ip_b} on {b}: {out}");
+    let (c, out) = fetch(Some(b), &format!("http://{ip_a}/"));
+    assert_ne!(c, 0, "a container on {b} reached {ip_a} on {a}: {out}");
+    let (c, out) = fetch(None, &format!("http://{ip_b}/"));
+    assert_ne!(c, 0, "a container on the default bridge reached {ip_b} on {b}: {out}");
+    let (c, out) = fetch(Some(b), &format!("http://{ip_default}/"));
+    assert_ne!(c, 0, "a container on {b} reached {ip_default} on the default bridge: {out}");
+    // The published port of srv_b, through the host's address on network a.
+    assert_eq!(
+        fetch(Some(a), &format!("http://{gateway_a}:{port_b}/")),
+        (0, "hello\n".into()),
+        "published port {port_b} from network {a}"
+    );
+
+    rcon.ok(&["rm", "-f", &srv_a, &srv_b, &srv_default]);
+    for n in &nets {
+        rcon.ok(&["network", "rm", n]);
+    }
+    let nft =
+        String::from_utf8(Command::new("nft").args(["list", "set", "ip", "rcon", "same"]).output().unwrap().stdout)
+            .unwrap_or_default();
+    for g in &guards {
+        assert!(!nft.contains(&g.1), "isolation element of {} left:\n{nft}", g.1);
+    }
+    assert_no_leaks(&rcon, &[srv_a, srv_b, srv_default], &[ip_a, ip_b, ip_default]);
 }

@@ -155,3 +155,334 @@ fn root_userns_auto_maps_a_free_range_and_layers_keep_their_owners() {
     assert_eq!(code(&out), 125);
     assert!(stderr(&out).contains("/etc/subuid"), "{}", stderr(&out));
 }
+
+/// A real unprivileged user made for one test (`useradd`), with
+/// subordinate ranges in /etc/subuid and /etc/subgid. On drop (also when
+/// the test failed): its processes are killed (by pid, found by uid), the
+/// user and its home are removed, its subid lines and run directory too.
+struct TestUser {
+    name: String,
+    uid: u32,
+    gid: u32,
+    home: std::path::PathBuf,
+    xdg: std::path::PathBuf,
+    _subid: Option<SubidLines>,
+}
+
+/// First host id of the test user's subordinate range.
+const USER_SUBID_BASE: u32 = 600_000_000;
+
+impl TestUser {
+    fn create() -> TestUser {
+        let name = format!("rcl{}", std::process::id());
+        let out = std::process::Command::new("useradd")
+            .args(["-m", "-s", "/bin/sh", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", &name])
+            .output()
+            .expect("run useradd (Debian package `passwd`)");
+        assert!(out.status.success(), "useradd {name}: {}", String::from_utf8_lossy(&out.stderr));
+        let pw = nix::unistd::User::from_name(&name).unwrap().expect("the new user");
+        let xdg = std::path::PathBuf::from(format!("/tmp/rcon-xdg-{name}"));
+        let mut user = TestUser {
+            uid: pw.uid.as_raw(),
+            gid: pw.gid.as_raw(),
+            home: pw.dir,
+            xdg: xdg.clone(),
+            name: name.clone(),
+            _subid: None,
+        };
+        user._subid = Some(SubidLines::add(&format!("{name}:{USER_SUBID_BASE}:65536")));
+        std::fs::create_dir_all(&xdg).unwrap();
+        std::os::unix::fs::chown(&xdg, Some(user.uid), Some(user.gid)).unwrap();
+        std::fs::set_permissions(&xdg, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+        for tool in ["newuidmap", "newgidmap"] {
+            assert!(
+                std::path::Path::new("/usr/bin").join(tool).exists(),
+                "{tool} is missing: install the Debian package `uidmap`"
+            );
+        }
+        user
+    }
+
+    /// `rcon ARGS…` as this user (setpriv), in its home, with a clean
+    /// environment.
+    fn rcon(&self, args: &[&str]) -> std::process::Output {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid", &self.uid.to_string(), "--regid", &self.gid.to_string(), "--init-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_rcon"))
+            .args(args)
+            .env_clear()
+            .env("HOME", &self.home)
+            .env("USER", &self.name)
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
+            .env("XDG_RUNTIME_DIR", &self.xdg)
+            .current_dir(&self.home)
+            .stdin(std::process::Stdio::null());
+        c.output().expect("run setpriv (Debian package `util-linux`)")
+    }
+
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.rcon(args);
+        assert_eq!(code(&out), 0, "rcon {args:?} as {}: {}\n{}", self.name, stderr(&out), stdout(&out));
+        stdout(&out)
+    }
+
+    /// Pids of this user's processes.
+    fn processes(&self) -> Vec<i32> {
+        let mut pids = Vec::new();
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else { continue };
+            let status = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+            let uid = status.lines().find_map(|l| l.strip_prefix("Uid:")).and_then(|v| v.split_whitespace().next());
+            if uid == Some(&self.uid.to_string()) {
+                pids.push(pid);
+            }
+        }
+        pids
+    }
+}
+
+impl Drop for TestUser {
+    fn drop(&mut self) {
+        for _ in 0..50 {
+            let pids = self.processes();
+            if pids.is_empty() {
+                break;
+            }
+            for pid in pids {
+                // SAFETY: a signal to a process of the user this test created.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = std::process::Command::new("userdel").args(["-r", "-f", &self.name]).output();
+        let _ = std::fs::remove_dir_all(&self.home);
+        let _ = std::fs::remove_dir_all(&self.xdg);
+    }
+}
+
+/// Sets `/dev/net/tun` to mode 0666 (pasta opens it as the user) and
+/// restores its mode on drop.
+struct TunMode {
+    old: Option<u32>,
+}
+
+impl TunMode {
+    fn usable() -> TunMode {
+        use std::os::unix::fs::PermissionsExt;
+        let p = "/dev/net/tun";
+        let old = std::fs::metadata(p).map(|m| m.permissions().mode() & 0o7777).expect("/dev/net/tun (module tun)");
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o666)).unwrap();
+        TunMode { old: Some(old) }
+    }
+}
+
+impl Drop for TunMode {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        if let Some(m) = self.old {
+            let _ = std::fs::set_permissions("/dev/net/tun", std::fs::Permissions::from_mode(m));
+        }
+    }
+}
+
+/// pasta copies the host's addresses and routes into the container and
+/// refuses to run without an interface that has a default route; the test
+/// runs in a network namespace of its own (see /work/itest.sh) where only
+/// `lo` exists. This adds a veth pair with an address and a default route
+/// there (traffic stays in that namespace) and removes them on drop.
+struct UplinkForPasta {
+    name: String,
+}
+
+impl UplinkForPasta {
+    fn add() -> UplinkForPasta {
+        let name = format!("rclv{}", std::process::id() % 100000);
+        let ip = |args: &[&str]| {
+            let out = std::process::Command::new("ip").args(args).output().expect("run ip (package iproute2)");
+            assert!(out.status.success(), "ip {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        let has_default =
+            std::process::Command::new("ip").args(["route", "show", "default"]).output().map(|o| !o.stdout.is_empty());
+        let up = UplinkForPasta { name: name.clone() };
+        if has_default.unwrap_or(false) {
+            return UplinkForPasta { name: String::new() };
+        }
+        ip(&["link", "add", &name, "type", "veth", "peer", "name", &format!("{name}p")]);
+        ip(&["addr", "add", "10.199.77.1/24", "dev", &name]);
+        ip(&["link", "set", &name, "up"]);
+        ip(&["link", "set", &format!("{name}p"), "up"]);
+        ip(&["route", "add", "default", "via", "10.199.77.254", "dev", &name]);
+        up
+    }
+}
+
+impl Drop for UplinkForPasta {
+    fn drop(&mut self) {
+        if !self.name.is_empty() {
+            let _ = std::process::Command::new("ip").args(["link", "del", &self.name]).output();
+        }
+    }
+}
+
+/// Every file under `dir` (not following symlinks) with an owner outside
+/// the user's own uid and its subordinate range.
+fn foreign_owners(dir: &std::path::Path, user: &TestUser) -> Vec<String> {
+    let mut bad = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(md) = std::fs::symlink_metadata(&d) else { continue };
+        let uid = md.uid();
+        if uid != user.uid && !(USER_SUBID_BASE..USER_SUBID_BASE + 65536).contains(&uid) {
+            bad.push(format!("{} (uid {uid})", d.display()));
+        }
+        if md.is_dir() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                stack.push(e.path());
+            }
+        }
+    }
+    bad
+}
+
+#[test]
+fn rootless_user_pulls_runs_execs_and_publishes_ports() {
+    let _tun = TunMode::usable();
+    let _uplink = UplinkForPasta::add();
+    let user = TestUser::create();
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "rootless:latest");
+    user.ok(&["pull", "-q", &image]);
+    assert!(user.home.join(".local/share/rcon").is_dir(), "the store is not in ~/.local/share/rcon");
+
+    // Root inside, the user's ids outside: uid 0 is the user, 1… its range.
+    let out = user.ok(&["run", "--rm", &image, "sh", "-c", "id -u; cat /proc/self/uid_map"]);
+    let lines: Vec<Vec<String>> = out.lines().map(|l| l.split_whitespace().map(String::from).collect()).collect();
+    assert_eq!(lines[0], ["0"], "{out}");
+    assert_eq!(lines[1], ["0".to_string(), user.uid.to_string(), "1".into()], "{out}");
+    assert_eq!(lines[2], ["1".to_string(), USER_SUBID_BASE.to_string(), "65536".into()], "{out}");
+    // The layers keep the image's owners: app's home is 1000's inside.
+    let ls = user.ok(&["run", "--rm", &image, "ls", "-lnd", "/home/app"]);
+    assert_eq!(ls.split_whitespace().nth(2), Some("1000"), "{ls}");
+
+    // Detached, logs, exec, stop, rm.
+    let id = user.ok(&["run", "-d", "--name", "web", &image, "sh", "-c", "echo hello; sleep 1000"]);
+    assert_eq!(id.trim().len(), 64, "{id}");
+    let t = std::time::Instant::now();
+    while !user.ok(&["logs", "web"]).contains("hello") {
+        assert!(t.elapsed() < std::time::Duration::from_secs(30), "no log line");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(user.ok(&["exec", "web", "id", "-u"]), "0\n");
+    user.ok(&["stop", "-t", "1", "web"]);
+    user.ok(&["rm", "web"]);
+
+    // --userns=keep-id: the user's own ids inside, so what it writes to a
+    // bind-mounted directory of its home is the user's on the host.
+    let data = user.home.join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::os::unix::fs::chown(&data, Some(user.uid), Some(user.gid)).unwrap();
+    let vol = format!("{}:/data", data.display());
+    let out = user.ok(&["run", "--rm", "--userns=keep-id", "-v", &vol, &image, "sh", "-c", "id -u; touch /data/mine"]);
+    assert_eq!(out, format!("{}\n", user.uid));
+    let md = std::fs::metadata(data.join("mine")).unwrap();
+    assert_eq!((md.uid(), md.gid()), (user.uid, user.gid));
+
+    // build: RUN as the mapped root, COPY --chown, USER.
+    let ctx = user.home.join("ctx");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM {image}\nRUN id -u > /built-by\nCOPY --chown=1000:1000 f.txt /home/app/f.txt\nUSER app\nRUN id -u > /tmp/as-app\n"),
+    )
+    .unwrap();
+    std::fs::write(ctx.join("f.txt"), "file\n").unwrap();
+    for p in [&ctx, &ctx.join("Dockerfile"), &ctx.join("f.txt")] {
+        std::os::unix::fs::chown(p, Some(user.uid), Some(user.gid)).unwrap();
+    }
+    user.ok(&["build", "-q", "-t", "built", ctx.to_str().unwrap()]);
+    let out = user.ok(&[
+        "run",
+        "--rm",
+        "built",
+        "sh",
+        "-c",
+        "cat /built-by /tmp/as-app; stat -c '%u:%g' /home/app/f.txt; id -u",
+    ]);
+    assert_eq!(out, "0\n1000\n1000:1000\n1000\n");
+
+    // Outbound: a server on the host's loopback, reached through pasta as
+    // host.containers.internal (the gateway address, mapped to the host).
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host_port = server.local_addr().unwrap().port();
+    let serving = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut s, _) = server.accept().unwrap();
+        let mut req = [0u8; 1024];
+        let _ = s.read(&mut req);
+        s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nfrom-host\n").unwrap();
+    });
+    let url = format!("http://host.containers.internal:{host_port}/");
+    let got = user.ok(&["run", "--rm", &image, "wget", "-q", "-O", "-", &url]);
+    assert_eq!(got, "from-host\n");
+    serving.join().unwrap();
+
+    // -p through pasta, reachable from the host.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let publish = format!("127.0.0.1:{port}:80");
+    let script = "mkdir -p /www && echo rootless-page > /www/index.html && exec httpd -f -p 80 -h /www";
+    user.ok(&["run", "-d", "--name", "www", "-p", &publish, &image, "sh", "-c", script]);
+    let page = (0..300)
+        .find_map(|_| {
+            use std::io::{Read, Write};
+            let got = std::net::TcpStream::connect(("127.0.0.1", port)).ok().and_then(|mut s| {
+                s.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+                let mut body = String::new();
+                s.read_to_string(&mut body).ok()?;
+                body.contains("rootless-page").then_some(body)
+            });
+            if got.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            got
+        })
+        .expect("the published port never answered");
+    assert!(page.starts_with("HTTP/1."), "{page}");
+    user.ok(&["rm", "-f", "www"]);
+
+    // Nothing of another host uid in the user's directories, nothing of the
+    // user still mounted, nothing running but the namespace holder.
+    for dir in [&user.home, &user.xdg] {
+        let bad = foreign_owners(dir, &user);
+        assert!(bad.is_empty(), "files of other users: {bad:?}");
+    }
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!mounts.contains(user.home.to_str().unwrap()), "mounts left under {}", user.home.display());
+    let holder: i32 = std::fs::read_to_string(user.xdg.join("rcon/userns.pid"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Exited processes may wait a moment for their reaper: only live ones
+    // count, and they get a few seconds to finish exiting.
+    let live = || -> Vec<String> {
+        user.processes()
+            .into_iter()
+            .filter(|p| *p != holder)
+            .filter_map(|p| {
+                let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+                let state = stat.rsplit_once(") ")?.1.chars().next()?;
+                let cmd = std::fs::read_to_string(format!("/proc/{p}/cmdline")).ok()?.replace('\0', " ");
+                (state != 'Z').then(|| format!("{p} {state} {cmd}"))
+            })
+            .collect()
+    };
+    let t = std::time::Instant::now();
+    while !live().is_empty() && t.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let left = live();
+    assert!(left.is_empty(), "processes left: {left:?}");
+}

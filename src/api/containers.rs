@@ -504,6 +504,55 @@ pub async fn top(c: Call, id: &str) -> ApiResult<Resp> {
     Ok(json(StatusCode::OK, &v))
 }
 
+/// `GET /containers/{id}/changes`: `rcon diff` as docker's
+/// `[{"Path": …, "Kind": 0|1|2}]` (modified, added, deleted).
+pub async fn changes(c: Call, id: &str) -> ApiResult<Resp> {
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    let v = blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        let changes = crate::volume::diff::changes(&store, &record)
+            .map_err(|e| ApiError::server(format!("container {id}: cannot read its changes: {e}")))?;
+        let out: Vec<Value> = changes
+            .iter()
+            .map(|c| json!({"Path": c.path, "Kind": match c.kind { 'C' => 0, 'A' => 1, _ => 2 }}))
+            .collect();
+        Ok(Value::Array(out))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
+/// `GET /containers/{id}/export`: the container's filesystem as one tar
+/// (`container::export`, as `rcon export`), streamed.
+pub async fn export(c: Call, id: &str) -> ApiResult<Resp> {
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    let (store, record_id) = blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        Ok((store, record.id))
+    })
+    .await?;
+    let (tx, b) = body::channel();
+    let guard = c.svc.activity.enter();
+    tokio::task::spawn_blocking(move || {
+        let _guard = guard;
+        let mut out = std::io::BufWriter::with_capacity(256 << 10, tx);
+        // A failure midway ends the body early: the client sees a truncated tar.
+        match crate::container::export(&store, &record_id, &mut out) {
+            Ok(()) => {
+                let _ = std::io::Write::flush(&mut out);
+            }
+            Err(e) => crate::warn!("API: export of {record_id}: {}", crate::util::error_chain(e.as_ref())),
+        }
+    });
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("Content-Type", "application/x-tar")
+        .body(b)
+        .expect("static headers are valid"))
+}
+
 /// `GET /containers/{id}/stats?stream=`: docker's stats document from the
 /// container's cgroup (once a second while streaming).
 pub async fn stats(c: Call, id: &str) -> ApiResult<Resp> {

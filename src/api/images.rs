@@ -104,6 +104,81 @@ pub async fn pull(c: Call) -> ApiResult<Resp> {
         .expect("static headers are valid"))
 }
 
+/// `GET /images/{name}/get` and `GET /images/get?names=…`: the images as
+/// one docker-archive tar (`rcon save`), streamed. Errors (404, before the
+/// stream begins): no such image.
+pub async fn save(c: Call, names: Vec<String>) -> ApiResult<Resp> {
+    if names.is_empty() {
+        return Err(ApiError::bad_request("names is required"));
+    }
+    let svc = c.svc.clone();
+    let (store, images) = blocking(move || {
+        let store = svc.store()?;
+        let images = crate::system::images::resolve_for_save(&store, &names)?;
+        Ok((store, images))
+    })
+    .await?;
+    let (tx, b) = body::channel();
+    let guard = c.svc.activity.enter();
+    tokio::task::spawn_blocking(move || {
+        let _guard = guard;
+        let mut out = std::io::BufWriter::with_capacity(256 << 10, tx);
+        let format = crate::image::archive::ArchiveFormat::DockerArchive;
+        // A failure midway ends the body early: the client sees a truncated tar.
+        match crate::system::images::save(&store, &images, format, false, &mut out) {
+            Ok(()) => {
+                let _ = std::io::Write::flush(&mut out);
+            }
+            Err(e) => crate::warn!("API: image save: {}", crate::util::error_chain(e.as_ref())),
+        }
+    });
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("Content-Type", "application/x-tar")
+        .body(b)
+        .expect("static headers are valid"))
+}
+
+/// `POST /images/load`: the request's archive (docker-archive or
+/// oci-archive, as `rcon load` reads) is streamed into the store's `tmp/`,
+/// then loaded; the answer is docker's JSON message stream
+/// (`{"stream": "Loaded image: …\n"}`, one per tag, or `Loaded image ID`
+/// for an untagged image, with or without `quiet`, which only turns off
+/// docker's progress bars). Errors: 400 for an archive rcon cannot read.
+pub async fn load(mut c: Call) -> ApiResult<Resp> {
+    let svc = c.svc.clone();
+    let (store, spool, file) = blocking(move || {
+        let store = svc.store()?;
+        let (spool, file) = crate::system::images::Spool::create(&store)
+            .map_err(|e| ApiError::server(format!("cannot spool the archive in the store's tmp/: {e}")))?;
+        Ok((store, spool, file))
+    })
+    .await?;
+    let images = body::stream_to(c.take_body()?, std::io::BufWriter::new(file), move |_| {
+        crate::system::images::load(&store, spool.path()).map_err(|e| {
+            ApiError::bad_request(format!("cannot load the archive: {}", crate::util::error_chain(e.as_ref())))
+        })
+    })
+    .await?;
+    let mut lines = String::new();
+    for i in &images {
+        let mut msgs = Vec::new();
+        if i.repo_tags.is_empty() {
+            msgs.push(format!("Loaded image ID: {}\n", i.id));
+        }
+        msgs.extend(i.repo_tags.iter().map(|t| format!("Loaded image: {}\n", crate::image::inspect::familiar(t))));
+        for m in msgs {
+            lines.push_str(&json!({"stream": m}).to_string());
+            lines.push('\n');
+        }
+    }
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("Content-Type", "application/json")
+        .body(body::full(lines))
+        .expect("static headers are valid"))
+}
+
 /// `GET /images/{name}/json`: `rcon image inspect`'s document.
 pub async fn inspect(c: Call, name: &str) -> ApiResult<Resp> {
     let (svc, name) = (c.svc.clone(), name.to_string());

@@ -43,6 +43,7 @@ struct CreateBody {
     check_duplicate: Option<bool>,
     #[serde(rename = "IPAM")]
     ipam: Option<Ipam>,
+    labels: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,7 +77,13 @@ pub async fn create(mut c: Call) -> ApiResult<Resp> {
             return Err(ApiError::conflict(format!("network with name {} already exists", body.name)));
         }
         let pool = body.ipam.and_then(|i| i.config).and_then(|c| c.into_iter().next()).unwrap_or_default();
-        let n = crate::network::networks::create(&store, &body.name, pool.subnet.as_deref(), pool.gateway.as_deref())?;
+        let n = crate::network::networks::create(
+            &store,
+            &body.name,
+            pool.subnet.as_deref(),
+            pool.gateway.as_deref(),
+            body.labels.unwrap_or_default(),
+        )?;
         Ok(json!({"Id": n.id, "Warning": ""}))
     })
     .await?;

@@ -33,6 +33,12 @@ impl Call {
         self.query.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a repeated query parameter (`names=a&names=b`), in
+    /// order.
+    pub fn params(&self, key: &str) -> Vec<String> {
+        self.query.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+    }
+
     /// A boolean parameter as docker reads them: `1`, `true`, `True` are
     /// true; absent is `default`. Errors (400): another value.
     pub fn flag(&self, key: &str, default: bool) -> ApiResult<bool> {
@@ -236,6 +242,8 @@ async fn route(c: Call, segs: &[String]) -> ApiResult<Resp> {
         (&Method::DELETE, ["containers", id]) => ct::remove(c, id).await,
         (&Method::GET, ["containers", id, "logs"]) => ct::logs(c, id).await,
         (&Method::GET, ["containers", id, "top"]) => ct::top(c, id).await,
+        (&Method::GET, ["containers", id, "changes"]) => ct::changes(c, id).await,
+        (&Method::GET, ["containers", id, "export"]) => ct::export(c, id).await,
         (&Method::GET, ["containers", id, "stats"]) => ct::stats(c, id).await,
         (&Method::GET | &Method::HEAD | &Method::PUT, ["containers", id, "archive"]) => archive::handle(c, id).await,
         (&Method::POST, ["containers", id, "exec"]) => exec::create(c, id).await,
@@ -248,6 +256,12 @@ async fn route(c: Call, segs: &[String]) -> ApiResult<Resp> {
         (&Method::POST, ["images", "prune"]) => images::prune(c).await,
         (&Method::POST, ["build"]) => build::build(c).await,
         (&Method::POST, ["build", "prune"]) => build::prune(c).await,
+        (&Method::GET, ["images", "get"]) => {
+            let names = c.params("names");
+            images::save(c, names).await
+        }
+        (&Method::POST, ["images", "load"]) => images::load(c).await,
+        (&Method::GET, ["images", name @ .., "get"]) if !name.is_empty() => images::save(c, vec![name.join("/")]).await,
         (&Method::GET, ["images", name @ .., "json"]) if !name.is_empty() => images::inspect(c, &name.join("/")).await,
         (&Method::GET, ["images", name @ .., "history"]) if !name.is_empty() => {
             images::history(c, &name.join("/")).await

@@ -84,11 +84,12 @@ pub async fn remove(c: Call, name: &str) -> ApiResult<Resp> {
     Ok(body::no_content(StatusCode::NO_CONTENT))
 }
 
-/// `POST /volumes/prune?filters=`: unused anonymous volumes (all unused
-/// ones with `all=true`, as docker 23+).
+/// `POST /volumes/prune?filters=`: unused anonymous volumes, all unused
+/// ones with `all=true` or for a client of API 1.41 or older (docker 23+'s
+/// daemon rule: docker 20.10 pruned every unused volume).
 pub async fn prune(c: Call) -> ApiResult<Resp> {
     let filters = c.filters()?;
-    let all = filters.iter().any(|(k, v)| k == "all" && (v == "true" || v == "1"));
+    let all = filters.iter().any(|(k, v)| k == "all" && (v == "true" || v == "1")) || !c.at_least(1, 42);
     let svc = c.svc.clone();
     let v = blocking(move || {
         let store = svc.store()?;

@@ -39,7 +39,9 @@ pub fn run(ctx: &Context, a: CommitArgs) -> anyhow::Result<i32> {
         pause: a.pause,
         tag,
     };
-    let image = crate::build::commit::commit(&store, &a.container, &opts)?;
+    // Every refusal of docker's commit is its daemon's answer.
+    let image = crate::build::commit::commit(&store, &a.container, &opts)
+        .map_err(|e| crate::util::DaemonError(crate::util::error_chain(&e)))?;
     println!("{}", image.id);
     Ok(0)
 }

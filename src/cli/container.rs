@@ -102,7 +102,7 @@ pub fn rename(ctx: &Context, a: RenameArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     // docker's CLI exits 1 when the engine refuses the rename, and sums up.
     if let Err(e) = crate::container::rename(&store, &a.container, &a.new_name) {
-        super::print_daemon_error(&e, None, &a.container);
+        eprintln!("Error response from daemon: {}", crate::util::error_chain(e.as_ref()));
         eprintln!("Error: failed to rename container named {}", a.container);
         return Ok(1);
     }
@@ -179,8 +179,8 @@ pub fn container(ctx: &Context, a: ContainerArgs) -> anyhow::Result<i32> {
 }
 
 fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
-    let filters =
-        crate::filters::Filters::parse(&a.filter, crate::system::prune::PRUNE_KEYS).map_err(anyhow::Error::msg)?;
+    let filters = crate::filters::Filters::parse(&a.filter, crate::system::prune::PRUNE_KEYS)
+        .map_err(crate::util::DaemonError)?;
     if !a.force && !super::df::confirm("WARNING! This will remove all stopped containers.")? {
         return Ok(0);
     }
@@ -304,11 +304,23 @@ pub fn stats(ctx: &Context, a: StatsArgs) -> anyhow::Result<i32> {
         // CPU % needs two readings: docker's first sample waits too.
         std::thread::sleep(std::time::Duration::from_millis(if a.no_stream { 500 } else { 1000 }));
         let now = st::sample_all(&store, &records);
-        let items: Vec<serde_json::Value> = records
+        let mut items: Vec<serde_json::Value> = records
             .iter()
             .zip(before.iter().zip(&now))
             .map(|(r, (b, n))| Row::new(r, b.as_ref(), n.as_ref()).to_json(a.no_trunc))
             .collect();
+        // docker: `.Container` is the name or ID as given on the command
+        // line (the short ID for the containers it lists itself).
+        if items.len() == a.containers.len() {
+            for (item, given) in items.iter_mut().zip(&a.containers) {
+                item["Container"] = serde_json::Value::String(given.clone());
+            }
+        } else {
+            for item in &mut items {
+                let short: String = item["ID"].as_str().unwrap_or_default().chars().take(12).collect();
+                item["Container"] = serde_json::Value::String(short);
+            }
+        }
         let text = format.render(&items, st::HEADERS)?;
         if a.no_stream {
             out.write_all(text.as_bytes())?;

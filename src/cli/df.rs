@@ -123,7 +123,7 @@ pub(crate) fn confirm(warning: &str) -> anyhow::Result<bool> {
 /// `system prune`: stopped containers, unused networks, dangling (or with
 /// `-a` unused) images, the build cache, and with `--volumes` unused volumes.
 pub fn system_prune(ctx: &Context, a: SystemPruneArgs) -> anyhow::Result<i32> {
-    let filters = Filters::parse(&a.filter, prune::PRUNE_KEYS).map_err(anyhow::Error::msg)?;
+    let filters = Filters::parse(&a.filter, prune::PRUNE_KEYS).map_err(crate::util::DaemonError)?;
     if !a.force {
         let mut w = String::from(
             "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n",
@@ -164,7 +164,7 @@ pub fn system_prune(ctx: &Context, a: SystemPruneArgs) -> anyhow::Result<i32> {
             &a.filter.iter().filter(|f| f.starts_with("label")).cloned().collect::<Vec<_>>(),
             prune::VOLUME_PRUNE_KEYS,
         )
-        .map_err(anyhow::Error::msg)?;
+        .map_err(crate::util::DaemonError)?;
         let (volumes, bytes) = prune::volumes(&store, true, &volume_filters)?;
         reclaimed += bytes;
         if !volumes.is_empty() {

@@ -108,7 +108,7 @@ fn inspect(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
 
 fn prune(ctx: &Context, a: PruneArgs) -> anyhow::Result<i32> {
     let filters = crate::filters::Filters::parse(&a.filter, crate::system::prune::IMAGE_PRUNE_KEYS)
-        .map_err(anyhow::Error::msg)?;
+        .map_err(crate::util::DaemonError)?;
     if !a.force {
         let what = if a.all {
             "WARNING! This will remove all images without at least one container associated to them."

@@ -66,7 +66,8 @@ impl Filters {
                 }
                 "before" => f.before = created_of(v)?,
                 "since" => f.since = created_of(v)?,
-                _ => anyhow::bail!("invalid filter `{k}`: use dangling, reference, label, before or since"),
+                // docker's daemon's words.
+                _ => return Err(crate::util::DaemonError(format!("Invalid filter '{k}'")).into()),
             }
         }
         Ok(f)

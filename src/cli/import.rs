@@ -64,14 +64,11 @@ pub fn run_import(ctx: &Context, a: ImportArgs) -> anyhow::Result<i32> {
 /// Writes a container's merged root filesystem as a tar.
 pub fn run_export(ctx: &Context, a: ExportArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
-    let c = store.find_container(&a.container)?;
-    let mut dirs = vec![store.container_dir(&c.id).join("upper")];
-    dirs.extend(c.layers.iter().rev().map(|l| store.layer_diff_dir(l)));
     match &a.output {
         Some(p) => {
             let f = std::fs::File::create(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
             let mut w = std::io::BufWriter::with_capacity(256 << 10, f);
-            crate::image::archive::export(&dirs, &mut w)?;
+            crate::container::export(&store, &a.container, &mut w)?;
             w.flush()?;
         }
         None => {
@@ -79,7 +76,7 @@ pub fn run_export(ctx: &Context, a: ExportArgs) -> anyhow::Result<i32> {
                 anyhow::bail!("refusing to write a tar to a terminal: use -o FILE or redirect standard output");
             }
             let mut w = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
-            crate::image::archive::export(&dirs, &mut w)?;
+            crate::container::export(&store, &a.container, &mut w)?;
             w.flush()?;
         }
     }

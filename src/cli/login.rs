@@ -153,11 +153,9 @@ pub fn logout(_ctx: &Context, a: LogoutArgs) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let key = registry_key(a.registry.as_deref());
-    if credentials::remove(&path, &key)? {
-        println!("Removed login credentials for {key}");
-    } else {
-        // docker: not an error (cleanup scripts log out unconditionally).
-        println!("Not logged in to {key}");
-    }
+    // docker 20.10 says so whether or not there was a login, and exits 0
+    // (cleanup scripts log out unconditionally).
+    credentials::remove(&path, &key)?;
+    println!("Removing login credentials for {key}");
     Ok(0)
 }

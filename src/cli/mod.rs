@@ -57,11 +57,11 @@ pub const EXIT_RCON_FAILED: i32 = 125;
 #[command(name = "rcon", version, about, long_about = None, disable_help_subcommand = true)]
 pub struct Cli {
     /// Store root for images, layers and containers
-    #[arg(long, global = true, env = "RCON_ROOT", value_name = "DIR", default_value = "/var/lib/rcon")]
+    #[arg(long, global = true, env = "RCON_ROOT", value_name = "DIR", default_value_os_t = crate::runtime::rootless::default_root())]
     pub root: PathBuf,
 
     /// Directory for run state (pids, locks of running containers)
-    #[arg(long, global = true, env = "RCON_RUNROOT", value_name = "DIR", default_value = "/run/rcon", hide = true)]
+    #[arg(long, global = true, env = "RCON_RUNROOT", value_name = "DIR", default_value_os_t = crate::runtime::rootless::default_runroot(), hide = true)]
     pub runroot: PathBuf,
 
     /// Logging level: debug, info, warn or error
@@ -514,4 +514,15 @@ pub(crate) fn print_daemon_error(e: &anyhow::Error, what: Option<&str>, name: &s
 /// The clap command tree, for generating completions and man pages.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
+}
+
+/// `--label KEY=VALUE` values as a map (`KEY` alone: an empty value), as
+/// docker reads them for volumes and networks.
+pub(crate) fn parse_labels(list: &[String]) -> std::collections::BTreeMap<String, String> {
+    list.iter()
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap_or((l, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
 }

@@ -76,6 +76,9 @@ enum NetworkCommand {
         /// Driver (only "bridge")
         #[arg(short, long, default_value = "bridge", value_parser = ["bridge"])]
         driver: String,
+        /// Set metadata on the network (KEY=VALUE)
+        #[arg(long = "label", value_name = "KEY=VALUE")]
+        label: Vec<String>,
         /// Network name
         name: String,
     },
@@ -150,9 +153,9 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let mut out = std::io::stdout().lock();
     match a.command {
-        NetworkCommand::Create { subnet, gateway, driver: _, name } => {
+        NetworkCommand::Create { subnet, gateway, driver: _, label, name } => {
             // docker's daemon refuses a bad or taken network: its CLI exits 1.
-            let n = networks::create(&store, &name, subnet.as_deref(), gateway.as_deref())
+            let n = networks::create(&store, &name, subnet.as_deref(), gateway.as_deref(), super::parse_labels(&label))
                 .map_err(|e| crate::util::DaemonError(crate::util::error_chain(&e)))?;
             writeln!(out, "{}", n.id)?;
         }
@@ -161,14 +164,14 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
                 &filter,
                 &["driver", "id", "label", "label!", "name", "scope", "type", "dangling"],
             )
-            .map_err(anyhow::Error::msg)?;
+            .map_err(crate::util::DaemonError)?;
             let mut all = networks::all(&store)?;
             let dangling = filters.dangling().map_err(anyhow::Error::msg)?;
             all.retain(|(n, builtin)| {
                 filters.driver_matches(&n.driver)
                     && filters.id_matches(&n.id)
                     && filters.name_matches(&n.name)
-                    && filters.labels_match(&Default::default())
+                    && filters.labels_match(&n.labels)
                     && filters.get("scope").iter().all(|s| s == "local")
                     && filters.get("type").iter().all(|t| (t == "builtin") == *builtin)
                     && dangling.is_none_or(|d| d == (!builtin && network::users_of(&store, &n.name).is_empty()))
@@ -184,7 +187,8 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
                     .map(|(n, _)| {
                         serde_json::json!({
                             "ID": short(&n.id), "Name": n.name, "Driver": n.driver, "Scope": "local",
-                            "IPv6": "false", "Internal": "false", "Labels": "",
+                            "IPv6": "false", "Internal": "false",
+                            "Labels": n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
                             "CreatedAt": n.created.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S%.9f %z %Z").to_string(),
                         })
                     })
@@ -247,7 +251,7 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
         }
         NetworkCommand::Prune { force, filter } => {
             let filters = crate::filters::Filters::parse(&filter, crate::system::prune::PRUNE_KEYS)
-                .map_err(anyhow::Error::msg)?;
+                .map_err(crate::util::DaemonError)?;
             if !force
                 && !super::df::confirm(
                     "WARNING! This will remove all custom networks not used by at least one container.",
@@ -261,6 +265,8 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
                 for n in removed {
                     writeln!(out, "{n}")?;
                 }
+                // docker's CLI ends the list with an empty line.
+                writeln!(out)?;
             }
         }
     }

@@ -32,8 +32,17 @@ pub struct PushArgs {
 pub fn run(ctx: &Context, a: PushArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let normalized = Reference::parse(&a.image).ok().map(|r| r.to_string());
-    let image =
-        store.find_image(&a.image, normalized.as_deref())?.ok_or_else(|| StoreError::NoSuchImage(a.image.clone()))?;
+    let image = match store.find_image(&a.image, normalized.as_deref())? {
+        Some(image) => image,
+        // docker's daemon names the repository, then what is missing.
+        None => match (&a.destination, Reference::parse(&a.image)) {
+            (None, Ok(r)) if r.digest.is_none() => {
+                println!("The push refers to repository [{}]", r.repository_name());
+                return Err(crate::registry::push::missing_source(&store, &r)?);
+            }
+            _ => return Err(StoreError::NoSuchImage(a.image.clone()).into()),
+        },
+    };
     let dest = match &a.destination {
         Some(d) => Reference::parse(d.strip_prefix("docker://").unwrap_or(d))?,
         None => Reference::parse(&a.image)

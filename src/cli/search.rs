@@ -47,7 +47,8 @@ fn item(r: &SearchResult, no_trunc: bool) -> serde_json::Value {
 /// Searches and prints docker's table (or the template).
 pub fn run(_ctx: &Context, a: SearchArgs) -> anyhow::Result<i32> {
     if !(1..=100).contains(&a.limit) {
-        anyhow::bail!("limit {} is outside the range of [1, 100]", a.limit);
+        // docker: its daemon refuses it.
+        return Err(crate::util::DaemonError(format!("Limit {} is outside the range of [1, 100]", a.limit)).into());
     }
     let results = search::search(&a.term, a.limit, a.tls_verify)?;
     let results = search::filter(results, &a.filter).map_err(anyhow::Error::msg)?;

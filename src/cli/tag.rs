@@ -15,6 +15,7 @@ pub struct TagArgs {
 /// Adds the tag (moving it from any image that had it).
 pub fn run(ctx: &Context, a: TagArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
-    crate::system::images::tag(&store, &a.source, &a.target)?;
+    // docker: `Error response from daemon: No such image: x:latest`.
+    crate::system::images::tag(&store, &a.source, &a.target).map_err(super::daemon_not_found)?;
     Ok(0)
 }

@@ -26,7 +26,8 @@ pub fn run(ctx: &Context, a: UpdateArgs) -> anyhow::Result<i32> {
         match crate::container::update(&store, name, &u) {
             Ok(()) => println!("{name}"),
             Err(e) => {
-                eprintln!("rcon: {}", crate::util::error_chain(e.as_ref()));
+                // docker: every refusal is its daemon's answer.
+                eprintln!("Error response from daemon: {}", crate::util::error_chain(e.as_ref()));
                 status = 1;
             }
         }

@@ -90,7 +90,7 @@ enum VolumeCommand {
     },
     /// Remove unused volumes (anonymous ones unless --all)
     Prune {
-        /// Remove all unused volumes, not just anonymous ones
+        /// Remove all unused volumes (the default, as docker 20.10's; accepted for docker 23+ scripts)
         #[arg(short, long)]
         all: bool,
         /// Do not prompt for confirmation
@@ -102,15 +102,6 @@ enum VolumeCommand {
     },
 }
 
-fn labels(list: &[String]) -> std::collections::BTreeMap<String, String> {
-    list.iter()
-        .map(|l| {
-            let (k, v) = l.split_once('=').unwrap_or((l, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect()
-}
-
 /// Runs a `volume` subcommand.
 pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
@@ -119,7 +110,7 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
         VolumeCommand::Create { label, driver, opt, name } => {
             volume::check_driver(name.as_deref().unwrap_or_default(), &driver, &opt)
                 .map_err(|e| crate::util::DaemonError(e.to_string()))?;
-            let (v, _) = volume::create(&store, name.as_deref(), labels(&label))?;
+            let (v, _) = volume::create(&store, name.as_deref(), super::parse_labels(&label))?;
             writeln!(out, "{}", v.name)?;
         }
         VolumeCommand::Ls { quiet, filter, format } => {
@@ -199,10 +190,12 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
             }
             return Ok(code);
         }
-        VolumeCommand::Prune { all, force: _, filter } => {
+        VolumeCommand::Prune { all: _, force: _, filter } => {
             let filters = crate::filters::Filters::parse(&filter, crate::system::prune::VOLUME_PRUNE_KEYS)
-                .map_err(anyhow::Error::msg)?;
-            let (removed, bytes) = crate::system::prune::volumes(&store, all, &filters)?;
+                .map_err(crate::util::DaemonError)?;
+            // docker 20.10 (API 1.41, which rcon speaks): every unused
+            // volume, named ones too (docker 23+ needs -a for those).
+            let (removed, bytes) = crate::system::prune::volumes(&store, true, &filters)?;
             print_pruned(&mut out, &removed, bytes)?;
         }
     }

@@ -204,7 +204,8 @@ pub fn ensure_resources(store: &Store, p: &Project, services: &[String]) -> anyh
         let subnet = pool.and_then(|x| x.get("subnet")).and_then(Value::as_str);
         let gateway = pool.and_then(|x| x.get("gateway")).and_then(Value::as_str);
         progress("Network", &name, "Creating");
-        crate::network::networks::create(store, &name, subnet, gateway).with_context(|| format!("network {name}"))?;
+        crate::network::networks::create(store, &name, subnet, gateway, Default::default())
+            .with_context(|| format!("network {name}"))?;
         progress("Network", &name, "Created");
     }
     for key in vols {

@@ -152,10 +152,18 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
         "ConsoleSize": [0, 0],
         "Isolation": "",
     });
+    // The limits the stored spec has (run's flags, then update's).
+    let limits = spec.as_ref().and_then(|s| s.linux().as_ref()).and_then(|l| l.resources().clone()).unwrap_or_default();
+    let mem = limits.memory().unwrap_or_default();
+    let cpu = limits.cpu().clone().unwrap_or_default();
+    let nano_cpus = match (cpu.quota(), cpu.period()) {
+        (Some(q), Some(p)) if q > 0 && p > 0 => q as i128 * 1_000_000_000 / p as i128,
+        _ => 0,
+    };
     let resources = json!({
-        "CpuShares": 0,
-        "Memory": 0,
-        "NanoCpus": 0,
+        "CpuShares": cpu.shares().unwrap_or(0),
+        "Memory": mem.limit().unwrap_or(0),
+        "NanoCpus": nano_cpus as i64,
         "CgroupParent": "",
         "BlkioWeight": 0,
         "BlkioWeightDevice": [],
@@ -167,18 +175,18 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
         "CpuQuota": 0,
         "CpuRealtimePeriod": 0,
         "CpuRealtimeRuntime": 0,
-        "CpusetCpus": "",
+        "CpusetCpus": cpu.cpus().clone().unwrap_or_default(),
         "CpusetMems": "",
         "Devices": [],
         "DeviceCgroupRules": Value::Null,
         "DeviceRequests": Value::Null,
         "KernelMemory": 0,
         "KernelMemoryTCP": 0,
-        "MemoryReservation": 0,
-        "MemorySwap": 0,
+        "MemoryReservation": mem.reservation().unwrap_or(0),
+        "MemorySwap": mem.swap().unwrap_or(0),
         "MemorySwappiness": Value::Null,
         "OomKillDisable": Value::Null,
-        "PidsLimit": Value::Null,
+        "PidsLimit": limits.pids().map(|p| json!(p.limit())).unwrap_or(Value::Null),
         "Ulimits": Value::Null,
         "CpuCount": 0,
         "CpuPercent": 0,

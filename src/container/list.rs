@@ -18,7 +18,7 @@ impl Filters {
             let (k, v) =
                 f.split_once('=').ok_or_else(|| anyhow::anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
             if !["id", "name", "label", "status", "ancestor", "exited", "health"].contains(&k) {
-                anyhow::bail!("invalid filter '{k}'");
+                return Err(crate::util::DaemonError(format!("Invalid filter '{k}'")).into());
             }
             out.push((k.to_string(), v.to_string()));
         }

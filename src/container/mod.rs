@@ -254,6 +254,15 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
     // The directory names this process as the one to finish the container,
     // so that a sweep removes it if this process dies (see `cleanup`).
     cleanup::claim(store, &id).with_context(|| format!("cannot create {}", dir.display()))?;
+    // --userns=keep-id runs as the user's own ids unless -u says otherwise (podman).
+    let keep_id;
+    let opts = match userns::keep_id_user(&opts.runtime.userns, opts.user.as_deref()) {
+        Some(user) => {
+            keep_id = RunOptions { user: Some(user), ..opts.clone() };
+            &keep_id
+        }
+        None => opts,
+    };
     let created = create_claimed(store, opts, image, config, config_json, id.clone());
     if created.is_err() && !dir.join("config.json").exists() {
         let _ = std::fs::remove_dir_all(&dir);
@@ -302,6 +311,7 @@ fn create_claimed(
     if let Some(m) = &maps {
         userns_to_spec(&mut spec, m)?;
     }
+    rootless_cgroups(store, &mut spec, &opts.runtime.resources)?;
     let image_volumes = config.config().as_ref().and_then(|c| c.volumes().clone()).unwrap_or_default();
     let mounts = crate::volume::prepare(store, &opts.mounts, &image_volumes)?;
     crate::volume::apply_to_spec(&mut spec, &mounts)?;
@@ -404,9 +414,40 @@ fn user_namespace(
         used: &used,
         subuid: &subuid,
         subgid: &subgid,
-        euid: nix::unistd::geteuid().as_raw(),
+        rootless: userns::rootless_ids(),
     };
     Ok((userns::resolve(flags, &cx)?, Some(lock)))
+}
+
+/// Rootless without a cgroup v2 subtree delegated to the user: the
+/// container runs without a cgroup (so without limits), one notice per
+/// store says so, and limit flags (`limits`) fail. A no-op for the host's
+/// root or with delegation. Used by `run`/`create` and build's RUN steps.
+pub fn rootless_cgroups(
+    store: &Store,
+    spec: &mut oci_spec::runtime::Spec,
+    limits: &spec::Resources,
+) -> anyhow::Result<()> {
+    if !runtime::rootless::is_rootless() || runtime::cgroups::delegated() {
+        return Ok(());
+    }
+    if !limits.is_empty() {
+        bail!(
+            "--memory, --memory-swap, --memory-reservation, --cpus, --cpu-shares, --cpuset-cpus and --pids-limit need a cgroup v2 subtree delegated to your user (a systemd user session, e.g. `systemd-run --user --scope rcon …`); without one rootless containers run without limits"
+        );
+    }
+    if let Some(linux) = spec.linux_mut() {
+        linux.set_cgroups_path(None);
+        linux.set_resources(None);
+    }
+    let marker = store.run_root().join("cgroups-notice");
+    if !marker.exists() {
+        eprintln!(
+            "rcon: notice: no cgroup v2 subtree is delegated to your user: rootless containers run without resource limits"
+        );
+        let _ = std::fs::write(&marker, "");
+    }
+    Ok(())
 }
 
 /// Adds a new user namespace with mappings `m` to `spec`.
@@ -837,4 +878,45 @@ fn hand_to_monitor(store: &Store, record: &ContainerRecord) {
 pub fn run_foreground(store: &Store, opts: RunOptions) -> anyhow::Result<i32> {
     let created = create(store, &opts)?;
     start_foreground(store, created)
+}
+
+/// Writes container `name`'s root filesystem (its upper directory over
+/// docker's init layer over its image's layers, whiteouts applied; volumes
+/// and bind mounts left out) as one tar to `out` (`rcon export`, `GET
+/// /containers/{id}/export`). Reads the directories: nothing is mounted.
+/// Errors: no such container, reading a layer, writing `out`.
+pub fn export(store: &Store, name: &str, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let c = store.find_container(name)?;
+    let init = store.tmp_dir().join(format!("init-{}", crate::util::random_hex(8)));
+    let result = (|| -> anyhow::Result<()> {
+        write_init_layer(&init)?;
+        let mut dirs = vec![store.container_dir(&c.id).join("upper"), init.clone()];
+        dirs.extend(c.layers.iter().rev().map(|l| store.layer_diff_dir(l)));
+        crate::image::archive::export(&dirs, out)?;
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&init);
+    result
+}
+
+/// docker's init layer (moby's `initlayer.Setup`), which every docker
+/// container has between its image and its own changes, so exports list
+/// it: the directories `/dev/pts`, `/dev/shm`, `/proc`, `/sys`, the empty
+/// files (mode 0755) `/.dockerenv`, `/etc/resolv.conf`, `/etc/hosts`,
+/// `/etc/hostname`, `/dev/console`, and `/etc/mtab` → `/proc/mounts`.
+fn write_init_layer(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let ctx = |p: &std::path::Path| format!("cannot write {}", p.display());
+    for d in ["dev/pts", "dev/shm", "proc", "sys", "etc"] {
+        let p = dir.join(d);
+        std::fs::create_dir_all(&p).with_context(|| ctx(&p))?;
+    }
+    for f in [".dockerenv", "etc/resolv.conf", "etc/hosts", "etc/hostname", "dev/console"] {
+        let p = dir.join(f);
+        std::fs::write(&p, b"").with_context(|| ctx(&p))?;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).with_context(|| ctx(&p))?;
+    }
+    let mtab = dir.join("etc/mtab");
+    std::os::unix::fs::symlink("/proc/mounts", &mtab).with_context(|| ctx(&mtab))?;
+    Ok(())
 }

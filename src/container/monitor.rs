@@ -132,6 +132,9 @@ pub fn main(args: &[std::ffi::OsString]) -> i32 {
     let Some(notify) = sys::adopt_inherited_fd(NOTIFY_FD) else {
         return 1;
     };
+    // Helpers the monitor starts (rootless: pasta, which stays in the
+    // background) must not hold the start pipe, or `run -d` waits for them.
+    let _ = nix::fcntl::fcntl(&notify, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC));
     let mut notify = Some(notify);
     let [root, run_root, id, level] = args else {
         report(&mut notify, b'x', b"the monitor was started with bad arguments");

@@ -278,6 +278,24 @@ pub fn resource_limits(f: &Resources) -> anyhow::Result<oci_spec::runtime::Linux
     Ok(res)
 }
 
+/// docker's daemon default for `--memory` without `--memory-swap` where the
+/// kernel accounts swap (cgroup v1's `memory.memsw.*`, cgroup v2): memory
+/// plus swap may reach twice the memory limit. `update --memory` is then
+/// checked against that total, as docker checks it.
+pub fn default_swap(res: &mut oci_spec::runtime::LinuxResources) {
+    let swap_accounted = std::path::Path::new("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes").exists()
+        || std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
+            && std::fs::read_to_string("/sys/fs/cgroup/cgroup.controllers").is_ok_and(|c| c.contains("memory"));
+    if let Some(mut m) = *res.memory()
+        && let (Some(limit), None) = (m.limit(), m.swap())
+        && limit > 0
+        && swap_accounted
+    {
+        m.set_swap(Some(limit * 2));
+        res.set_memory(Some(m));
+    }
+}
+
 /// Spec annotation: stdin stays open (`-i`).
 pub const ANNOTATION_STDIN: &str = "io.github.rcon.stdin";
 /// Spec annotation: `"false"` when `--sig-proxy=false`.
@@ -625,6 +643,7 @@ pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyho
     }
 
     let mut res = resource_limits(&f.resources)?;
+    default_swap(&mut res);
     let mut rules = if f.privileged {
         vec![oci_spec::runtime::LinuxDeviceCgroupBuilder::default().allow(true).access("rwm").build()?]
     } else {

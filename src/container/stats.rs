@@ -128,7 +128,8 @@ impl Row {
 
     /// The fields of docker's stats template (`.Container`, `.ID`, `.Name`,
     /// `.CPUPerc`, `.MemUsage`, `.MemPerc`, `.NetIO`, `.BlockIO`, `.PIDs`);
-    /// `.ID` and `.Container` are the short ID unless `no_trunc`.
+    /// `.ID` and `.Container` are the short ID unless `no_trunc` (the CLI
+    /// sets `.Container` to the name as given, as docker's does).
     pub fn to_json(&self, no_trunc: bool) -> serde_json::Value {
         let id = if no_trunc { self.id.clone() } else { self.id[..12.min(self.id.len())].to_string() };
         serde_json::json!({

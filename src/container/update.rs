@@ -68,6 +68,19 @@ pub fn update(store: &Store, name: &str, u: &Update) -> anyhow::Result<()> {
             flags.memory = Some(l.to_string());
         }
         let change = super::spec::resource_limits(&flags)?;
+        // docker: a memory limit above the memory+swap limit the container
+        // has (none: 0) needs a new --memory-swap in the same update.
+        if let Some(m) = &flags.memory
+            && flags.memory_swap.is_none()
+        {
+            let swap = current.memory().as_ref().and_then(|m| m.swap()).unwrap_or(0);
+            if super::spec::parse_size("--memory", m)? > swap && swap != -1 {
+                bail!(
+                    "Cannot update container {}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time",
+                    record.id
+                );
+            }
+        }
         merge(&mut current, &change);
         let state = store.container_state(&record.id)?;
         if let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) {

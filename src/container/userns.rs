@@ -21,6 +21,7 @@
 //! ([`give_to_root`]), so what the container writes is stored with its host
 //! ids.
 
+pub use crate::runtime::userns::{SubidRange, subid_ranges};
 use crate::runtime::userns::{mapping, to_host};
 use anyhow::{Context as _, bail};
 use oci_spec::runtime::LinuxIdMapping;
@@ -66,29 +67,6 @@ impl Mappings {
     pub fn root(&self) -> Option<(u32, u32)> {
         Some((to_host(&self.uid, 0)?, to_host(&self.gid, 0)?))
     }
-}
-
-/// One `NAME:START:COUNT` line of `/etc/subuid` or `/etc/subgid`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SubidRange {
-    /// First host id.
-    pub start: u32,
-    /// How many.
-    pub count: u32,
-}
-
-/// The ranges of `name` (or of its numeric `uid`, when given) in the text
-/// of `/etc/subuid` or `/etc/subgid` (subuid(5)).
-pub fn subid_ranges(text: &str, name: &str, uid: Option<u32>) -> Vec<SubidRange> {
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .filter_map(|l| {
-            let mut f = l.trim().split(':');
-            let (who, start, count) = (f.next()?, f.next()?.parse().ok()?, f.next()?.parse().ok()?);
-            let matches = who == name || uid.is_some_and(|u| who == u.to_string());
-            (matches && count > 0).then_some(SubidRange { start, count })
-        })
-        .collect()
 }
 
 /// Parses `CONTAINER:HOST:SIZE` (podman's `--uidmap`; `flag` names it in errors).
@@ -166,8 +144,69 @@ pub struct Context<'a> {
     pub subuid: &'a str,
     /// See `subuid`.
     pub subgid: &'a str,
-    /// The calling user's uid (0 for root).
-    pub euid: u32,
+    /// Rootless: the user's ids and the size of the user's namespace;
+    /// `None` for the host's root.
+    pub rootless: Option<RootlessIds>,
+}
+
+/// A rootless user's ids as the host sees them and how many ids the user's
+/// namespace has (inside it, id 0 is the user, 1… its subordinate ids).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RootlessIds {
+    /// The user's uid on the host.
+    pub uid: u32,
+    /// The user's primary gid on the host.
+    pub gid: u32,
+    /// Ids in the user's namespace's uid map (1 + its subordinate uids).
+    pub uid_count: u32,
+    /// Ids in its gid map.
+    pub gid_count: u32,
+}
+
+/// The rootless user's ids (`None` for the host's root): its uid and gid
+/// on the host and the sizes of the maps of the user's namespace
+/// (`/proc/self/uid_map` and `gid_map`, which rcon has joined).
+pub fn rootless_ids() -> Option<RootlessIds> {
+    let uid = crate::runtime::rootless::rootless_uid()?;
+    let count = |f: &str| -> u32 {
+        std::fs::read_to_string(f)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(2)?.parse::<u32>().ok())
+            .fold(0u32, |a, n| a.saturating_add(n))
+    };
+    Some(RootlessIds {
+        uid,
+        gid: crate::runtime::rootless::rootless_gid().unwrap_or(uid),
+        uid_count: count("/proc/self/uid_map"),
+        gid_count: count("/proc/self/gid_map"),
+    })
+}
+
+/// The user `--userns=keep-id` runs as when `-u` is not given: the
+/// rootless user's `UID:GID`; `None` for other modes, with `-u`, or as root.
+pub fn keep_id_user(flags: &UsernsFlags, user: Option<&str>) -> Option<String> {
+    if flags.mode.as_deref() != Some("keep-id") || user.is_some_and(|u| !u.is_empty()) {
+        return None;
+    }
+    let r = rootless_ids()?;
+    Some(format!("{}:{}", r.uid, r.gid))
+}
+
+/// podman's `--userns=keep-id` for a user namespace of `count` ids in which
+/// 0 is the user: the user's own `id` inside is `id` outside (0 of the
+/// parent), ids below it come from 1…, the rest map to themselves.
+fn keep_id(id: u32, count: u32) -> Vec<LinuxIdMapping> {
+    let mut m = vec![];
+    if id > 0 {
+        m.push(mapping(0, 1, id.min(count.saturating_sub(1))));
+    }
+    m.push(mapping(id, 0, 1));
+    if count > id + 1 {
+        m.push(mapping(id + 1, id + 1, count - id - 1));
+    }
+    m.retain(|m| m.size() > 0);
+    m
 }
 
 /// The mappings the flags ask for; `None` for the host's user namespace.
@@ -245,11 +284,32 @@ pub fn resolve(flags: &UsernsFlags, cx: &Context<'_>) -> anyhow::Result<Option<M
             };
             Ok(Some(Mappings { uid: vec![mapping(0, uid_start, size)], gid: vec![mapping(0, gid_start, size)] }))
         }
-        "keep-id" | "nomap" if cx.euid == 0 => {
+        "keep-id" | "nomap" if cx.rootless.is_none() => {
             bail!("--userns={name} is only for rootless users (as with podman); as root use --userns=auto or --uidmap")
         }
         "keep-id" | "nomap" => {
-            bail!("--userns={name}: rootless containers are not supported yet by this rcon")
+            let r = cx.rootless.unwrap_or(RootlessIds { uid: 0, gid: 0, uid_count: 1, gid_count: 1 });
+            if !opts.is_empty() {
+                bail!("--userns={mode}: options are not supported (use --userns={name})");
+            }
+            if name == "nomap" {
+                // The layers are unpacked as the user's namespace's root,
+                // which is the user: without the user mapped the image's
+                // files are nobody's and the root filesystem cannot be set up.
+                bail!(
+                    "--userns=nomap is not supported by rootless rcon yet (the image's layers belong to your uid, which nomap leaves unmapped): use --userns=keep-id or the default"
+                );
+            }
+            if r.uid >= r.uid_count || r.gid >= r.gid_count {
+                bail!(
+                    "--userns=keep-id: your uid {} or gid {} is beyond your subordinate ranges ({} uids, {} gids): add larger ranges to /etc/subuid and /etc/subgid",
+                    r.uid,
+                    r.gid,
+                    r.uid_count - 1,
+                    r.gid_count - 1
+                );
+            }
+            Ok(Some(Mappings { uid: keep_id(r.uid, r.uid_count), gid: keep_id(r.gid, r.gid_count) }))
         }
         "private" => bail!("--userns=private needs --uidmap or --subuidname"),
         other => bail!("--userns: unknown mode {other:?} (use host, auto[:size=N], keep-id or nomap)"),
@@ -289,11 +349,24 @@ mod tests {
     use super::*;
 
     fn cx<'a>(used: &'a [(u32, u32)], subuid: &'a str) -> Context<'a> {
-        Context { passwd: "", group: "", used, subuid, subgid: subuid, euid: 0 }
+        Context { passwd: "", group: "", used, subuid, subgid: subuid, rootless: None }
     }
 
     fn flags(mode: &str) -> UsernsFlags {
         UsernsFlags { mode: Some(mode.into()), ..Default::default() }
+    }
+
+    #[test]
+    fn keep_id_for_a_rootless_user_and_nomap_refused() {
+        let r = RootlessIds { uid: 1001, gid: 1001, uid_count: 65537, gid_count: 65537 };
+        let c = Context { rootless: Some(r), ..cx(&[], "") };
+        let m = resolve(&flags("keep-id"), &c).unwrap().unwrap();
+        let t = |m: &[LinuxIdMapping]| m.iter().map(|m| (m.container_id(), m.host_id(), m.size())).collect::<Vec<_>>();
+        assert_eq!(t(&m.uid), [(0, 1, 1001), (1001, 0, 1), (1002, 1002, 64535)]);
+        assert_eq!(t(&m.gid), t(&m.uid));
+        assert!(resolve(&flags("nomap"), &c).unwrap_err().to_string().contains("keep-id"));
+        let small = Context { rootless: Some(RootlessIds { uid_count: 1000, ..r }), ..cx(&[], "") };
+        assert!(resolve(&flags("keep-id"), &small).unwrap_err().to_string().contains("/etc/subuid"));
     }
 
     #[test]

@@ -552,7 +552,8 @@ pub fn import(
 /// Writes the merged root filesystem of a container as a tar: its upper
 /// directory over its layers (top first), applying overlayfs whiteouts (0:0
 /// character devices) and opaque directories (`trusted.overlay.opaque=y`)
-/// as the kernel would; whiteouts themselves are not written.
+/// as the kernel would; whiteouts themselves are not written. Directory
+/// entries end in `/`, as docker's do.
 pub fn export(dirs: &[PathBuf], out: &mut dyn Write) -> Result<(), ArchiveError> {
     use std::collections::HashSet;
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -617,6 +618,10 @@ pub fn export(dirs: &[PathBuf], out: &mut dyn Write) -> Result<(), ArchiveError>
                         tar.append_data(&mut h, &r, std::io::empty()).map_err(label)?;
                     } else if ft.is_socket() {
                         continue; // sockets are not file system content
+                    } else if ft.is_dir() {
+                        // Directories named with a trailing slash, as
+                        // docker's (Go's archive/tar) are.
+                        tar.append_path_with_name(&p, r.join("")).map_err(label)?;
                     } else {
                         tar.append_path_with_name(&p, &r).map_err(label)?;
                     }

@@ -235,10 +235,20 @@ fn lsetxattr_at(dir: BorrowedFd<'_>, file: &[u8], name: &[u8], value: &[u8]) -> 
 }
 
 /// Whether the directory `p` is an overlayfs opaque directory (xattr
-/// `trusted.overlay.opaque` = `y`, read without following a symlink at `p`).
+/// `trusted.overlay.opaque` = `y`, or `user.overlay.opaque` in a rootless
+/// store; read without following a symlink at `p`).
 pub fn is_opaque(p: &Path) -> bool {
     let mut buf = [0u8; 4];
-    matches!(rustix::fs::lgetxattr(p, "trusted.overlay.opaque", &mut buf[..]), Ok(1) if buf[0] == b'y')
+    ["trusted.overlay.opaque", "user.overlay.opaque"]
+        .iter()
+        .any(|name| matches!(rustix::fs::lgetxattr(p, *name, &mut buf[..]), Ok(1) if buf[0] == b'y'))
+}
+
+/// The opaque-directory attribute this process writes: `trusted.overlay.opaque`,
+/// or `user.overlay.opaque` when rcon runs rootless (trusted attributes need
+/// the host's root; the overlay is then mounted with `userxattr`).
+pub fn opaque_xattr() -> &'static str {
+    if crate::runtime::rootless::is_rootless() { "user.overlay.opaque" } else { "trusted.overlay.opaque" }
 }
 
 impl Unpacker<'_> {
@@ -291,10 +301,10 @@ impl Unpacker<'_> {
         if let Some(target) = name.strip_prefix(b".wh.") {
             let parent = self.open_dir(parents, true, &label)?;
             if target == b".wh..opq" {
-                return fsetxattr(parent.as_fd(), b"trusted.overlay.opaque", b"y").map_err(|source| UnpackError::Io {
+                return fsetxattr(parent.as_fd(), opaque_xattr().as_bytes(), b"y").map_err(|source| UnpackError::Io {
                     layer: self.layer.clone(),
                     entry: label.clone(),
-                    op: "set trusted.overlay.opaque",
+                    op: "set the overlay opaque attribute",
                     source,
                 });
             }
@@ -404,8 +414,15 @@ impl Unpacker<'_> {
                 let dev = |v: std::io::Result<Option<u32>>| v.ok().flatten().unwrap_or(0) as u64;
                 let rdev = makedev(dev(entry.header().device_major()), dev(entry.header().device_minor()));
                 self.remove_existing(parent, name, false, &label)?;
-                mknodat(parent, os(name), node, Mode::from_bits_truncate(0o600), rdev)
-                    .map_err(self.io(&label, "mknod"))?;
+                match mknodat(parent, os(name), node, Mode::from_bits_truncate(0o600), rdev) {
+                    // Rootless: device nodes cannot be made in a user
+                    // namespace (containers get the host's devices bound).
+                    Err(Errno::EPERM) if node != SFlag::S_IFIFO && crate::runtime::rootless::is_rootless() => {
+                        crate::debug!("layer {}: entry {label:?}: device node skipped (rootless)", self.layer);
+                        return Ok(());
+                    }
+                    r => r.map_err(self.io(&label, "mknod"))?,
+                }
                 self.apply_at_meta(parent, name, &meta, true, &label)?;
             }
             T::GNUSparse => return Err(self.invalid(&label, "sparse files are not supported")),
@@ -466,7 +483,7 @@ impl Unpacker<'_> {
                     "mtime" => meta.mtime = ext.value().ok().and_then(pax_time).ok_or_else(|| bad("PAX mtime"))?,
                     _ => {
                         if let Some(name) = key.strip_prefix("SCHILY.xattr.") {
-                            if name.starts_with("trusted.overlay.") {
+                            if name.starts_with("trusted.overlay.") || name.starts_with("user.overlay.") {
                                 crate::debug!("layer {}: entry {label:?}: ignoring xattr {name}", self.layer);
                             } else {
                                 meta.xattrs.push((name.as_bytes().to_vec(), ext.value_bytes().to_vec()));

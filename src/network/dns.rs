@@ -82,9 +82,17 @@ pub(crate) fn render_hosts(ep: &Endpoint, peers: &[(Ipv4Addr, Vec<String>)]) -> 
         return s;
     }
     let mut s = String::from(LOCALHOST);
+    // pasta: the host's gateway address reaches the host itself (its loopback).
+    let pasta_host = (ep.mode == Mode::Pasta).then(super::pasta::host_gateway).flatten();
+    if let Some(gw) = pasta_host {
+        s.push_str(&format!("{gw}\thost.containers.internal host.docker.internal\n"));
+    }
     for (n, ip) in &ep.extra_hosts {
         let ip = if ip == "host-gateway" {
-            ep.attachments.first().and_then(|a| a.gateway).map(|g| g.to_string()).unwrap_or_else(|| "127.0.0.1".into())
+            pasta_host
+                .or_else(|| ep.attachments.first().and_then(|a| a.gateway))
+                .map(|g| g.to_string())
+                .unwrap_or_else(|| "127.0.0.1".into())
         } else {
             ip.clone()
         };

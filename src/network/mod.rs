@@ -41,6 +41,7 @@ pub mod netlink;
 pub mod networks;
 pub mod nfnetlink;
 pub mod nft;
+pub mod pasta;
 pub mod ports;
 
 use crate::store::Store;
@@ -192,6 +193,8 @@ pub enum Mode {
     Container(String),
     /// Its own namespace, attached to bridge networks.
     Bridge,
+    /// Rootless: its own namespace, connected by `pasta` (see [`pasta`]).
+    Pasta,
 }
 
 /// What the container's network namespace in the runtime spec must be.
@@ -346,7 +349,21 @@ impl NetworkOptions {
             }
             Ok(())
         };
+        let rootless = crate::runtime::rootless::is_rootless();
         let (mode, namespace, attachments) = match net {
+            "pasta" | networks::DEFAULT_NETWORK if rootless => {
+                if !self.aliases.is_empty() || wanted_ip.is_some() {
+                    return Err(Error::BadNetwork(
+                        "--ip and --network-alias need a user network, which rootless rcon does not have yet".into(),
+                    ));
+                }
+                (Mode::Pasta, Namespace::New, vec![])
+            }
+            name if rootless && name != "none" && name != "host" && !name.starts_with("container:") => {
+                return Err(Error::BadNetwork(format!(
+                    "--network {name}: rootless rcon has no user networks yet (use the default, pasta, none, host or container:NAME)"
+                )));
+            }
             "none" => {
                 no_ports("none")?;
                 (Mode::None, Namespace::New, vec![])
@@ -540,15 +557,44 @@ pub fn attach(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     r
 }
 
+/// A free host port for `p` (rootless `-p` without a host port): one the
+/// kernel picks for a bind to port 0, in `p.host_range` when it has one.
+fn free_port(p: &ports::PortMapping) -> Result<u16, Error> {
+    let (lo, hi) = p.host_range.unwrap_or((0, 0));
+    let try_bind = |port: u16| -> Option<u16> {
+        let addr = std::net::SocketAddr::from((p.host_ip, port));
+        match p.proto {
+            ports::Proto::Tcp => std::net::TcpListener::bind(addr).ok()?.local_addr().ok().map(|a| a.port()),
+            ports::Proto::Udp => std::net::UdpSocket::bind(addr).ok()?.local_addr().ok().map(|a| a.port()),
+        }
+    };
+    let found = if lo == 0 { try_bind(0) } else { (lo..=hi).find_map(try_bind) };
+    found.ok_or_else(|| Error::BadNetwork(format!("no free host port for {}", p.container_port)))
+}
+
+/// The run directory of container `id`'s pasta (see [`pasta::start`]).
+fn pasta_dir(store: &Store, id: &str) -> PathBuf {
+    store.run_root().join("pasta").join(id)
+}
+
 fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     let Some(mut ep) = endpoint(store, id) else { return Ok(()) };
-    let d = PathBuf::from(HOST_STATE);
-    std::fs::create_dir_all(&d).map_err(io(&d))?;
     ep.owner =
         Some(Owner { dir: store.container_dir(id), pid: Some(pid), start: crate::store::process_start_time(pid) });
+    if ep.mode == Mode::Pasta {
+        let mut ports = ep.ports.clone();
+        for p in ports.iter_mut().filter(|p| p.host_port == 0) {
+            p.host_port = free_port(p)?;
+        }
+        pasta::start(pid, &ports, &pasta_dir(store, id), &store.container_dir(id).join("pasta.log"))?;
+        ep.published = ports;
+        return save(store, id, &ep);
+    }
     if ep.mode != Mode::Bridge {
         return save(store, id, &ep);
     }
+    let d = PathBuf::from(HOST_STATE);
+    std::fs::create_dir_all(&d).map_err(io(&d))?;
     let _lock = lock(&store.root().join("networks.lock"))?;
     let result = (|| {
         let netns_path = format!("/proc/{pid}/ns/net");
@@ -725,6 +771,12 @@ pub fn detach(store: &Store, id: &str) -> Result<(), Error> {
 
 fn detach_inner(store: &Store, id: &str) -> Result<(), Error> {
     let Some(mut ep) = endpoint(store, id) else { return Ok(()) };
+    if ep.mode == Mode::Pasta {
+        pasta::stop(&pasta_dir(store, id));
+        ep.owner = None;
+        ep.published.clear();
+        return save(store, id, &ep);
+    }
     if ep.owner.is_none() && ep.published.is_empty() && ep.attachments.iter().all(|a| a.ip.is_none()) {
         return Ok(());
     }
@@ -827,7 +879,7 @@ pub fn inspect_json(store: &Store, n: &Network) -> serde_json::Value {
         "Attachable": false,
         "Containers": containers,
         "Options": {"com.docker.network.bridge.name": n.bridge},
-        "Labels": {},
+        "Labels": n.labels,
     })
 }
 

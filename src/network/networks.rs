@@ -66,6 +66,7 @@ pub fn default_network(nl: &mut Netlink) -> Result<Network, Error> {
         gateway,
         created: DateTime::<Utc>::UNIX_EPOCH,
         names: false,
+        labels: Default::default(),
     })
 }
 
@@ -117,14 +118,15 @@ fn sysctl(path: &str, value: &str) -> Result<(), Error> {
     std::fs::write(path, value).map_err(io(path))
 }
 
-/// Creates a user network: picks (or checks) the subnet, makes the bridge,
-/// records it. Errors: a bad or taken name, a bad or overlapping subnet or
-/// gateway, netlink and nft errors.
+/// Creates a user network with `labels` (`--label`): picks (or checks) the
+/// subnet, makes the bridge, records it. Errors: a bad or taken name, a bad
+/// or overlapping subnet or gateway, netlink and nft errors.
 pub fn create(
     store: &crate::store::Store,
     name: &str,
     subnet: Option<&str>,
     gateway: Option<&str>,
+    labels: std::collections::BTreeMap<String, String>,
 ) -> Result<Network, Error> {
     if !crate::util::is_valid_name(name) || matches!(name, "bridge" | "host" | "none" | "default") {
         return Err(Error::BadNetwork(format!("invalid network name {name:?}")));
@@ -184,6 +186,7 @@ pub fn create(
         gateway,
         created: Utc::now(),
         names: true,
+        labels,
     };
     ensure_bridge(&mut nl, &n)?;
     if let Err(e) = store.insert_network(&n) {

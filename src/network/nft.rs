@@ -15,7 +15,19 @@
 //!                    127.0.0.1 included: the bridges get route_localnet)
 //! chain postrouting  nat, srcnat:  masquerade from a subnet to the outside,
 //!                    and 127.0.0.0/8 sources DNATed into a subnet
+//! set same           SUBNET . SUBNET for each subnet (traffic inside one)
+//! chain forward      filter: isolation between networks (below)
 //! ```
+//!
+//! # Isolation between networks
+//!
+//! As docker's `DOCKER-ISOLATION` chains: a container on one bridge network
+//! cannot reach the address of a container on another (the default
+//! `bridge` included); routed packets from one rcon subnet to a different
+//! one are dropped. Traffic inside a subnet passes (also when
+//! `br_netfilter` makes bridged traffic visible to this hook), and so do
+//! connections to a published port (`ct status dnat`): a published port is
+//! reachable from everywhere, other networks' containers included.
 //!
 //! A container's published ports are map elements. The table itself is made
 //! with the `nft` tool (once per boot, and by `network create`); the
@@ -48,14 +60,17 @@ add map ip rcon tcp_ip { type ipv4_addr . inet_service : ipv4_addr . inet_servic
 add map ip rcon udp_ip { type ipv4_addr . inet_service : ipv4_addr . inet_service; }
 add map ip rcon tcp_any { type inet_service : ipv4_addr . inet_service; }
 add map ip rcon udp_any { type inet_service : ipv4_addr . inet_service; }
+add set ip rcon same { type ipv4_addr . ipv4_addr; flags interval; }
 add chain ip rcon ports
 add chain ip rcon prerouting { type nat hook prerouting priority dstnat; policy accept; }
 add chain ip rcon output { type nat hook output priority -100; policy accept; }
 add chain ip rcon postrouting { type nat hook postrouting priority srcnat; policy accept; }
+add chain ip rcon forward { type filter hook forward priority filter; policy accept; }
 flush chain ip rcon ports
 flush chain ip rcon prerouting
 flush chain ip rcon output
 flush chain ip rcon postrouting
+flush chain ip rcon forward
 add rule ip rcon ports dnat ip to ip daddr . tcp dport map @tcp_ip
 add rule ip rcon ports dnat ip to ip daddr . udp dport map @udp_ip
 add rule ip rcon ports dnat ip to tcp dport map @tcp_any
@@ -64,10 +79,13 @@ add rule ip rcon prerouting fib daddr type local jump ports
 add rule ip rcon output fib daddr type local jump ports
 add rule ip rcon postrouting ip saddr @subnets ip daddr != @subnets masquerade
 add rule ip rcon postrouting ip saddr 127.0.0.0/8 ip daddr @subnets masquerade
+add rule ip rcon forward ct status dnat accept
+add rule ip rcon forward ip saddr @subnets ip daddr @subnets ip saddr . ip daddr != @same drop
 ",
     );
     for (net, prefix) in subnets {
         s.push_str(&format!("add element ip rcon subnets {{ {net}/{prefix} }}\n"));
+        s.push_str(&format!("add element ip rcon same {{ {net}/{prefix} . {net}/{prefix} }}\n"));
     }
     s
 }
@@ -92,9 +110,12 @@ pub fn delete_ports_script(ports: &[PortMapping]) -> String {
     ports.iter().map(|m| element(m, None)).collect()
 }
 
-/// Script that removes a subnet from the masquerade set (network rm).
+/// Script that removes a subnet from the masquerade set and the isolation
+/// set (network rm).
 pub fn delete_subnet_script(net: Ipv4Addr, prefix: u8) -> String {
-    format!("delete element ip rcon subnets {{ {net}/{prefix} }}\n")
+    format!(
+        "delete element ip rcon subnets {{ {net}/{prefix} }}\ndelete element ip rcon same {{ {net}/{prefix} . {net}/{prefix} }}\n"
+    )
 }
 
 /// The name of the map holding `m`'s DNAT entry.
@@ -210,7 +231,9 @@ mod tests {
         assert_eq!(add_ports_script(&any, c), "add element ip rcon tcp_any { 9000 : 10.99.0.2 . 80 }\n");
         assert_eq!(add_ports_script(&ip, c), "add element ip rcon udp_ip { 127.0.0.1 . 9001 : 10.99.0.2 . 81 }\n");
         assert_eq!(delete_ports_script(&any), "delete element ip rcon tcp_any { 9000 }\n");
-        assert!(base_script(&[(c, 24)]).ends_with("add element ip rcon subnets { 10.99.0.2/24 }\n"));
+        assert!(base_script(&[(c, 24)]).ends_with(
+            "add element ip rcon subnets { 10.99.0.2/24 }\nadd element ip rcon same { 10.99.0.2/24 . 10.99.0.2/24 }\n"
+        ));
     }
 
     /// Elements written over netlink are those `nft` writes: for each of

@@ -93,6 +93,23 @@ struct PushedLayer {
     compression: Compression,
 }
 
+/// docker's error for a push of a reference no local image has: `tag does
+/// not exist: app:v2` when other tags of the repository exist, else `An
+/// image does not exist locally with the tag: app` (the repository's
+/// familiar name). Errors: the store cannot list its images.
+pub fn missing_source(store: &Store, r: &Reference) -> anyhow::Result<anyhow::Error> {
+    let repo = r.repository_name();
+    let repo_has_tags = store.images()?.iter().flat_map(|i| &i.repo_tags).any(|t| {
+        let slash = t.rfind('/').map_or(0, |i| i + 1);
+        t[slash..].rfind(':').is_some_and(|c| t[..slash + c] == repo)
+    });
+    Ok(if repo_has_tags {
+        anyhow::anyhow!("tag does not exist: {}:{}", r.familiar(), r.tag.as_deref().unwrap_or("latest"))
+    } else {
+        anyhow::anyhow!("An image does not exist locally with the tag: {}", r.familiar())
+    })
+}
+
 /// Pushes `image` to `dest` (a tag, or a digest-less name meaning
 /// `latest`). Returns the digest of the pushed manifest; the image record
 /// gains `dest@digest` as a repo digest. Threads are joined and the HTTP

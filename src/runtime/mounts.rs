@@ -251,7 +251,13 @@ pub(crate) fn setup_rootfs(
         }
         RootfsSetup::Overlay { lower_base, lowers, upper, work } => {
             nix::unistd::chdir(lower_base.as_path()).map_err(|e| setup_err("enter layer directory", lower_base, e))?;
-            let data = format!("lowerdir={},upperdir={},workdir={}", lowers.join(":"), upper.display(), work.display());
+            let data = format!(
+                "lowerdir={},upperdir={},workdir={}{}",
+                lowers.join(":"),
+                upper.display(),
+                work.display(),
+                overlay_xattr_option()
+            );
             let mut r = Err(Errno::EINVAL);
             if volatile {
                 r = mount(
@@ -358,6 +364,14 @@ pub(crate) fn shared_parent_mount(mountinfo: &str, path: &Path) -> Option<PathBu
         }
     }
     best.filter(|(_, shared)| *shared).map(|(mp, _)| mp)
+}
+
+/// `,userxattr` for an overlay mounted by rootless rcon (Linux 5.11): in a
+/// user namespace the overlay keeps its whiteout and opaque markers in
+/// `user.overlay.*` attributes, as the layers were unpacked there; empty
+/// otherwise (`trusted.overlay.*`).
+pub fn overlay_xattr_option() -> &'static str {
+    if super::rootless::is_rootless() { ",userxattr" } else { "" }
 }
 
 /// Mounts one spec entry under the rootfs `root`. `source_fd`: the bind

@@ -499,7 +499,12 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
 
     // A new user namespace over an overlay rootfs: the parent makes the
     // overlay from idmapped layers (see `mounts::idmapped_overlay`).
+    // Rootless it cannot (idmapping a mount of the host's filesystem needs
+    // the host's root): the init mounts the overlay of the layers as they
+    // are, so their owners show through the container's mappings
+    // (`--userns=keep-id`: the image's root files as the user's).
     let premounted = match (&plan.userns, &plan.rootfs) {
+        (UsernsPlan::New { .. }, RootfsSetup::Overlay { .. }) if super::rootless::is_rootless() => None,
         (UsernsPlan::New { uid_maps, gid_maps }, RootfsSetup::Overlay { .. }) => {
             let ns = userns::namespace_with_maps(uid_maps, gid_maps).map_err(fail)?;
             mounts::idmapped_overlay(&plan.rootfs, &ns, plan.volatile).map_err(fail)?

@@ -86,6 +86,29 @@ pub fn check(what: &str, maps: &[LinuxIdMapping]) -> Result<(), Error> {
     Ok(())
 }
 
+/// One `NAME:START:COUNT` line of `/etc/subuid` or `/etc/subgid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubidRange {
+    /// First host id.
+    pub start: u32,
+    /// How many.
+    pub count: u32,
+}
+
+/// The ranges of `name` (or of its numeric `uid`, when given) in the text
+/// of `/etc/subuid` or `/etc/subgid` (subuid(5)).
+pub fn subid_ranges(text: &str, name: &str, uid: Option<u32>) -> Vec<SubidRange> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.trim().split(':');
+            let (who, start, count) = (f.next()?, f.next()?.parse().ok()?, f.next()?.parse().ok()?);
+            let matches = who == name || uid.is_some_and(|u| who == u.to_string());
+            (matches && count > 0).then_some(SubidRange { start, count })
+        })
+        .collect()
+}
+
 /// Finds `name` in the `PATH` (or the usual system directories).
 fn helper(name: &str) -> Option<PathBuf> {
     let path = std::env::var("PATH").unwrap_or_default();

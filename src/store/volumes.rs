@@ -60,6 +60,9 @@ pub struct NetworkRecord {
     /// Whether containers resolve each other's names (user networks only,
     /// as with docker).
     pub names: bool,
+    /// `network create --label` values.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// Which volumes [`Store::volumes`] returns; every condition is evaluated

@@ -981,3 +981,12 @@ fn drop_clean_file_pages() -> Option<usize> {
     }
     stack_start
 }
+
+/// Sets the environment variable `key` of this process (for the processes
+/// it starts). Only while the process is single-threaded (rcon's start-up):
+/// the C library's environment is not safe against a concurrent reader.
+pub fn set_env(key: &str, value: &str) {
+    // SAFETY: called single-threaded at start-up (documented above), so no
+    // other thread reads the environment meanwhile.
+    unsafe { std::env::set_var(key, value) }
+}

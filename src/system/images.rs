@@ -6,11 +6,15 @@ use crate::reference::Reference;
 use crate::store::{Store, StoreError};
 
 /// Gives `source`'s image the name `target` (`rcon tag`). Errors: no such
-/// image, a bad target or one with a digest.
+/// image (named as docker's daemon names it: `busybox:latest`, the tag
+/// added), a bad target or one with a digest.
 pub fn tag(store: &Store, source: &str, target: &str) -> anyhow::Result<()> {
     let normalized = Reference::parse(source).ok().map(|r| r.to_string());
-    let mut image =
-        store.find_image(source, normalized.as_deref())?.ok_or_else(|| StoreError::NoSuchImage(source.to_string()))?;
+    let missing = || match normalized.as_deref() {
+        Some(n) if !n.contains('@') => StoreError::NoSuchImage(display_tag(n)),
+        _ => StoreError::NoSuchImage(source.to_string()),
+    };
+    let mut image = store.find_image(source, normalized.as_deref())?.ok_or_else(missing)?;
     let t = Reference::parse(target)?;
     if t.digest.is_some() {
         anyhow::bail!("refusing to create a tag with a digest reference: `{target}`");
@@ -127,4 +131,90 @@ pub fn image_deleted(store: &Store, removed: &crate::store::ImageRecord) {
         crate::store::events::record(store, "image", "untag", &id, &[("name", &id)]);
     }
     crate::store::events::record(store, "image", "delete", &id, &[("name", &id)]);
+}
+
+/// The images `names` (references or IDs) as `rcon save` writes them: each
+/// with the tag named, or every tag of an image named by ID. Errors: no
+/// such image.
+pub fn resolve_for_save(
+    store: &Store,
+    names: &[String],
+) -> anyhow::Result<Vec<(crate::store::ImageRecord, Vec<String>)>> {
+    let mut images = Vec::new();
+    for name in names {
+        let normalized = Reference::parse(name).ok().map(|r| r.to_string());
+        let image =
+            store.find_image(name, normalized.as_deref())?.ok_or_else(|| StoreError::NoSuchImage(name.clone()))?;
+        let tags = match normalized.filter(|n| image.repo_tags.contains(n)) {
+            Some(t) => vec![t],
+            None => image.repo_tags.clone(),
+        };
+        images.push((image, tags));
+    }
+    Ok(images)
+}
+
+/// Writes `images` (from [`resolve_for_save`]) as one archive of `format`
+/// to `out`, gzipped when `gzip`, and records a `save` event for each
+/// (`rcon save`, `GET /images/get`). Errors: reading the store, writing
+/// `out`.
+pub fn save(
+    store: &Store,
+    images: &[(crate::store::ImageRecord, Vec<String>)],
+    format: crate::image::archive::ArchiveFormat,
+    gzip: bool,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    if gzip {
+        let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+        crate::image::archive::save(store, images, format, &mut gz)?;
+        gz.finish()?;
+    } else {
+        crate::image::archive::save(store, images, format, out)?;
+    }
+    for (i, _) in images {
+        let id = i.id.to_string();
+        crate::store::events::record(store, "image", "save", &id, &[("name", &id)]);
+    }
+    Ok(())
+}
+
+/// Loads every image of the archive at `path` (docker-archive or
+/// oci-archive, gzipped or not) and records a `load` event for each
+/// (`rcon load`, `POST /images/load`). Returns the images loaded. Errors:
+/// not an archive rcon reads, a damaged or incomplete one.
+pub fn load(store: &Store, path: &std::path::Path) -> anyhow::Result<Vec<crate::store::ImageRecord>> {
+    let images = crate::image::archive::load(store, path)?;
+    for i in &images {
+        let id = i.id.to_string();
+        crate::store::events::record(store, "image", "load", &id, &[("name", &id)]);
+    }
+    Ok(images)
+}
+
+/// A file in the store's `tmp/` (`blob-PID-RANDOM`, where a crash leaves
+/// only garbage the sweep knows), removed when dropped: where `load`
+/// spools an archive read from a stream.
+#[derive(Debug)]
+pub struct Spool(std::path::PathBuf);
+
+impl Spool {
+    /// A new, empty spool file; returns it and the file opened for writing.
+    /// Errors: the store's `tmp/` cannot be written.
+    pub fn create(store: &Store) -> std::io::Result<(Spool, std::fs::File)> {
+        let p = store.tmp_dir().join(format!("blob-{}-{}", std::process::id(), crate::util::random_hex(8)));
+        let f = std::fs::File::create(&p)?;
+        Ok((Spool(p), f))
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }

@@ -81,13 +81,13 @@ pub fn image_labels(store: &Store, image: &ImageRecord) -> std::collections::BTr
         .unwrap_or_default()
 }
 
-/// Removes the user networks no container uses that pass `f` (networks
-/// have no labels: a `label=` filter matches none). Returns their names.
+/// Removes the user networks no container uses that pass `f` (`until=`,
+/// `label=`, `label!=`). Returns their names.
 pub fn networks(store: &Store, f: &Filters) -> anyhow::Result<Vec<String>> {
     let now = Utc::now();
     let mut removed = Vec::new();
     for n in crate::network::networks::user_networks(store)? {
-        if !f.labels_match(&Default::default()) || !f.until_ok(n.created, now).map_err(anyhow::Error::msg)? {
+        if !f.labels_match(&n.labels) || !f.until_ok(n.created, now).map_err(anyhow::Error::msg)? {
             continue;
         }
         if crate::network::users_of(store, &n.name).is_empty() && crate::network::remove_network(store, &n.name).is_ok()

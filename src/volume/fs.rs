@@ -507,10 +507,11 @@ fn mount_stopped(store: &Store, record: &ContainerRecord, volumes: bool) -> anyh
         lowers.push(empty.display().to_string());
     }
     let data = format!(
-        "lowerdir={},upperdir={},workdir={}",
+        "lowerdir={},upperdir={},workdir={}{}",
         lowers.join(":"),
         dir.join("upper").display(),
-        dir.join("work").display()
+        dir.join("work").display(),
+        crate::runtime::mounts::overlay_xattr_option()
     );
     mount(Some("overlay"), &merged, Some("overlay"), MsFlags::empty(), Some(data.as_str()))
         .with_context(|| format!("cannot mount the root filesystem of container {}", &record.id[..12]))?;

@@ -391,7 +391,7 @@ pub fn check_driver(name: &str, driver: &str, opts: &[String]) -> Result<()> {
     for o in opts {
         let key = o.split_once('=').map_or(o.as_str(), |(k, _)| k);
         if !matches!(key, "type" | "device" | "o" | "size") {
-            return refuse(format!("invalid option key: {key:?}"));
+            return refuse(format!("invalid option: {key:?}"));
         }
     }
     if let Some(o) = opts.first() {

@@ -187,6 +187,8 @@ impl Builder<'_> {
             dockerenv: None,
         };
         let mut spec = crate::container::spec::build(&input).map_err(|e| self.step_err(step, format!("{e:#}")))?;
+        crate::container::rootless_cgroups(self.store, &mut spec, &Default::default())
+            .map_err(|e| self.step_err(step, format!("{e:#}")))?;
         if !prepared.mounts.is_empty() {
             let mut all = spec.mounts().clone().unwrap_or_default();
             all.extend(prepared.mounts.iter().cloned());

@@ -1,0 +1,191 @@
+//! Rootless networking through `pasta` (Debian package `passt`), as podman
+//! 5 does by default: a user-mode network stack that gives the container's
+//! network namespace a tap interface with the host's addresses and routes,
+//! forwards its outbound connections through ordinary sockets of the user,
+//! and listens on the host for `-p` ports. `pasta` forks into the
+//! background once the namespace is configured and exits by itself when
+//! the namespace is gone, so nothing needs tearing down.
+//!
+//! `pasta` opens `/dev/net/tun` inside the container's namespace: the node
+//! must be usable by the user (mode 0666, the usual default).
+
+use super::Error;
+use super::ports::{PortMapping, Proto};
+use std::path::{Path, PathBuf};
+
+/// `pasta` in `PATH` or the usual system directories.
+pub fn find() -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':')
+        .chain(["/usr/bin", "/bin", "/usr/sbin", "/sbin"])
+        .filter(|d| !d.is_empty())
+        .map(|d| Path::new(d).join("pasta"))
+        .find(|p| p.is_file())
+}
+
+/// The `pasta` arguments for the network namespace bound at `netns` with
+/// `ports` published: `-t`/`-u [ADDR/]HOST:CONTAINER`, `none` for a
+/// protocol without ports (pasta's default would forward every port), no
+/// forwarding from the container to the host's ports; pasta writes its pid
+/// to `pid_file`.
+pub fn args(netns: &Path, pid_file: &Path, ports: &[PortMapping]) -> Vec<String> {
+    let mut a: Vec<String> =
+        ["--config-net", "--quiet", "--runas", "0:0", "-T", "none", "-U", "none"].map(String::from).to_vec();
+    for (proto, flag) in [(Proto::Tcp, "-t"), (Proto::Udp, "-u")] {
+        let mine: Vec<&PortMapping> = ports.iter().filter(|p| p.proto == proto).collect();
+        if mine.is_empty() {
+            a.extend([flag.to_string(), "none".to_string()]);
+        }
+        for p in mine {
+            let host = if p.host_ip.is_unspecified() {
+                p.host_port.to_string()
+            } else {
+                format!("{}/{}", p.host_ip, p.host_port)
+            };
+            a.extend([flag.to_string(), format!("{host}:{}", p.container_port)]);
+        }
+    }
+    // The namespace by path: pasta then stays in the caller's user
+    // namespace (the user's), and quits when the file is deleted.
+    a.extend(["--pid".to_string(), pid_file.display().to_string()]);
+    a.extend(["--netns".to_string(), netns.display().to_string()]);
+    a
+}
+
+/// The IPv4 gateway of the host's default route (`/proc/net/route`), which
+/// pasta gives the container too and maps to the host: connections to it
+/// reach the host's loopback (podman's `host.containers.internal`).
+pub fn host_gateway() -> Option<std::net::Ipv4Addr> {
+    gateway_in(&std::fs::read_to_string("/proc/net/route").ok()?)
+}
+
+/// The gateway of the first default route in the text of `/proc/net/route`
+/// (hexadecimal fields: the address's bytes read as a native-endian number).
+fn gateway_in(route: &str) -> Option<std::net::Ipv4Addr> {
+    route.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() < 3 || f[1] != "00000000" {
+            return None;
+        }
+        let gw = u32::from_str_radix(f[2], 16).ok().filter(|g| *g != 0)?;
+        Some(std::net::Ipv4Addr::from(gw.to_ne_bytes()))
+    })
+}
+
+/// The files of one container's pasta under the run directory `dir`
+/// (`RUNROOT/pasta/ID`): the bound network namespace and pasta's pid.
+fn paths(dir: &Path) -> (PathBuf, PathBuf) {
+    (dir.join("netns"), dir.join("pid"))
+}
+
+/// Starts `pasta` for the network namespace of process `pid`; returns once
+/// it configured the namespace and listens for `ports` (their host ports
+/// chosen). `dir` is a run directory of this container (created here):
+/// the namespace is bind-mounted to a file there, as podman's rootless
+/// netns, because pasta runs without the capabilities to open
+/// `/proc/PID/ns/net` of the container's init (which is not dumpable);
+/// pasta's pid file goes there too. `log` receives pasta's messages.
+/// Errors say what to install or change; on error nothing is left.
+pub fn start(pid: i32, ports: &[PortMapping], dir: &Path, log: &Path) -> Result<(), Error> {
+    let Some(exe) = find() else {
+        return Err(Error::BadNetwork(
+            "rootless networking needs `pasta`: install the package `passt` (or use --network none or host)".into(),
+        ));
+    };
+    std::fs::create_dir_all(dir).map_err(super::io(dir))?;
+    let (netns, pid_file) = paths(dir);
+    let ns = format!("/proc/{pid}/ns/net");
+    let nsfd = std::fs::File::open(&ns).map_err(super::io(&ns))?;
+    std::fs::File::create(&netns).map_err(super::io(&netns))?;
+    let source = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&nsfd));
+    if let Err(e) =
+        nix::mount::mount(Some(source.as_str()), &netns, None::<&str>, nix::mount::MsFlags::MS_BIND, None::<&str>)
+    {
+        let _ = std::fs::remove_dir_all(dir);
+        return Err(Error::BadNetwork(format!(
+            "cannot bind the network namespace of process {pid} to {}: {}",
+            netns.display(),
+            e.desc()
+        )));
+    }
+    drop(nsfd);
+    let result = (|| {
+        let errf = std::fs::File::create(log).map_err(super::io(log))?;
+        let status = std::process::Command::new(&exe)
+            .args(args(&netns, &pid_file, ports))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(errf)
+            .status()
+            .map_err(|e| Error::BadNetwork(format!("cannot run {}: {e}", exe.display())))?;
+        if status.success() {
+            return Ok(());
+        }
+        let msg = std::fs::read_to_string(log).unwrap_or_default();
+        // pasta's messages, without its complaints about a missing syslog.
+        let msg: Vec<&str> = msg.lines().filter(|l| !l.starts_with("Failed to send") && !l.trim().is_empty()).collect();
+        let msg = msg.join("; ");
+        let hint = if msg.contains("/dev/net/tun") || msg.contains("tap") {
+            " (pasta needs /dev/net/tun usable by your user: `chmod 0666 /dev/net/tun` as root, the usual mode)"
+        } else if msg.contains("routable interface") {
+            " (pasta copies the host's addresses and routes: the host needs an interface with a default route, or use --network none)"
+        } else {
+            ""
+        };
+        Err(Error::BadNetwork(format!("pasta failed ({status}): {msg}{hint}")))
+    })();
+    if result.is_err() {
+        stop(dir);
+    }
+    result
+}
+
+/// Stops the pasta of the run directory `dir` (see [`start`]): deletes the
+/// bound namespace (pasta quits when it is gone) and ends pasta by its pid
+/// should it still run (its name is `pasta`, or `passt.avx2` and the like
+/// where the package picks a build for the CPU); removes `dir`. Nothing happens when there is none.
+pub fn stop(dir: &Path) {
+    let (netns, pid_file) = paths(dir);
+    let pasta = std::fs::read_to_string(&pid_file).ok().and_then(|p| p.trim().parse::<i32>().ok());
+    let _ = nix::mount::umount2(&netns, nix::mount::MntFlags::MNT_DETACH);
+    let _ = std::fs::remove_file(&netns);
+    if let Some(p) = pasta
+        && std::fs::read_to_string(format!("/proc/{p}/comm"))
+            .is_ok_and(|c| c.starts_with("pasta") || c.starts_with("passt"))
+    {
+        let _ = crate::sys::kill(p, libc::SIGTERM);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_gateway_from_proc_net_route() {
+        let route = "Iface\tDestination\tGateway \tFlags\n\
+                     eth0\t0000A8C0\t00000000\t0001\n\
+                     eth0\t00000000\t0101A8C0\t0003\n";
+        assert_eq!(gateway_in(route), Some("192.168.1.1".parse().unwrap()));
+        assert_eq!(gateway_in("Iface\tDestination\tGateway\n"), None);
+    }
+
+    #[test]
+    fn ports_become_pasta_options() {
+        let p = |ip: &str, h, c, proto| PortMapping {
+            host_ip: ip.parse().unwrap(),
+            host_port: h,
+            host_range: None,
+            container_port: c,
+            proto,
+        };
+        let (ns, pid) = (Path::new("/r/ns"), Path::new("/r/pid"));
+        let a = args(ns, pid, &[p("127.0.0.1", 8080, 80, Proto::Tcp), p("0.0.0.0", 5353, 53, Proto::Udp)]);
+        assert_eq!(
+            a.join(" "),
+            "--config-net --quiet --runas 0:0 -T none -U none -t 127.0.0.1/8080:80 -u 5353:53 --pid /r/pid --netns /r/ns"
+        );
+        assert!(args(ns, pid, &[]).join(" ").contains("-t none -u none --pid /r/pid --netns /r/ns"));
+    }
+}
