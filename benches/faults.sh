@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fault campaign (issue 18): kill -9 at random moments of `save`, `rm -f`,
-# `pull`, `rename`, `build`, `start` and `run -d` (KILLS tries each, default
+# `pull`, `rename`, `build`, `start`, `run -d`, `create`, `run --rm`,
+# `exec`, `stop`, `load`, `commit` and `rmi` (KILLS tries each, default
 # 20; each kill lands at a uniform random moment of the command's own
 # duration, measured first), damaged records, and PARALLEL (default 40)
 # parallel `run -d` then `rm -f`. After every try the next command must
@@ -194,6 +195,48 @@ scenario "kill -9 run -d (-p)" "$R rm -f rd" \
     "$R run -d --name rd -p 127.0.0.1::80 $image sleep 4242" \
     "$R rm -f rd && ! $R inspect rd"
 
+# create with a published port: the name is free again or the container
+# is complete and removable.
+scenario "kill -9 create (-p)" "$R rm -f cr" \
+    "$R create --name cr -p 127.0.0.1::80 $image sleep 4242" \
+    "$R rm -f cr >/dev/null; $R create --name cr -p 127.0.0.1::80 $image sleep 4242 && $R rm -f cr && ! $R inspect cr"
+
+# run --rm in the foreground: the container does not outlive the next
+# command's sweep (its init dies with the killed rcon).
+scenario "kill -9 run --rm" "true" \
+    "$R run --rm --name rr $image sh -c 'sleep 0.3'" \
+    "$R ps -a >/dev/null; ! $R ps -a --format '{{.Names}}' | grep -qx rr && $R run --rm --name rr $image true"
+
+# exec into a running container: the container keeps running, exec works.
+$R run -d --name ex "$image" sleep 4242 >/dev/null
+scenario "kill -9 exec" "true" \
+    "$R exec ex sh -c 'sleep 0.3'" \
+    "[ \"\$($R exec ex echo ok)\" = ok ] && [ \"\$($R inspect -f '{{.State.Running}}' ex)\" = true ]"
+$R rm -f ex >/dev/null 2>&1
+
+# stop (the init ignores SIGTERM: stop waits 1 s, then kills): the next
+# stop or rm -f finishes the job.
+scenario "kill -9 stop" "$R rm -f sp; $R run -d --name sp $image sleep 4242" \
+    "$R stop -t 1 sp" \
+    "$R stop -t 0 sp && [ \"\$($R inspect -f '{{.State.Running}}' sp)\" = false ] && $R rm sp"
+
+# load of a 48 MiB archive: the image is there complete, or not at all.
+$R save -o "$work/big.tar" big:1
+scenario "kill -9 load" "$R rmi -f big:1" "$R load -q -i $work/big.tar" \
+    "$R load -q -i $work/big.tar && $R save -o $work/save/x.tar big:1 && rm -f $work/save/x.tar"
+
+# commit of a container with 8 MB of changes.
+$R run --name cm "$image" sh -c 'head -c 8000000 /dev/zero > /big' >/dev/null
+scenario "kill -9 commit" "$R rmi -f cm:1" "$R commit cm cm:1" \
+    "$R commit cm cm:1 >/dev/null && [ \"\$($R run --rm cm:1 wc -c /big)\" = '8000000 /big' ] && $R rmi cm:1"
+$R rm -f cm >/dev/null 2>&1
+
+# rmi of an image with a stopped container's layer shared: the other tag
+# and the base image stay usable.
+scenario "kill -9 rmi" "$R tag big:1 victim:1" "$R rmi victim:1" \
+    "$R rmi -f victim:1 >/dev/null 2>&1; ! $R image inspect victim:1 >/dev/null 2>&1 && $R save -o $work/save/x.tar big:1 && rm -f $work/save/x.tar"
+rm -f "$work/big.tar"
+
 # Damaged records: one container's config.json or state row, the image
 # index; the damaged object is listed or reported, removable, and the
 # others keep working.
@@ -228,22 +271,37 @@ echo "| damaged container records (config.json truncated, garbage, missing; stat
 : >"$ids_seen"
 failures=0
 tries=0
-# The image index, while it is a file (images.json): pull and run still work.
+# The image index (rows of the store database): one image's row truncated
+# or garbage. The other images still pull and run; the damaged one is named
+# by `system check` and repaired by `system check --repair` (or removable).
 for kind in truncate garbage; do
-    [ -f "$root/images.json" ] || break
     tries=$((tries + 1))
     begin_try
-    cp "$root/images.json" "$work/images.json.bak"
+    $R tag big:1 damaged:1 >/dev/null
+    big_id=$($R image inspect -f '{{.Id}}' big:1)
     case $kind in
-        truncate) truncate -s 10 "$root/images.json" ;;
-        garbage) head -c 300 /dev/urandom >"$root/images.json" ;;
+        truncate) sql='UPDATE images SET record = substr(record, 1, 10) WHERE id = ?' ;;
+        garbage) sql="UPDATE images SET record = 'garbage{' WHERE id = ?" ;;
     esac
-    o=$($R pull -q "$image" 2>&1) || fail damaged "images.json $kind: pull: $o"
-    o=$($R run --rm "$image" true 2>&1) || fail damaged "images.json $kind: run: $o"
-    cp "$work/images.json.bak" "$root/images.json"
+    python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2], (sys.argv[3],)); c.commit()' \
+        "$root/rcon.db" "$sql" "$big_id"
+    o=$($R pull -q "$image" 2>&1) || fail damaged "image row $kind: pull: $o"
+    o=$($R run --rm "$image" true 2>&1) || fail damaged "image row $kind: run: $o"
+    o=$($R images 2>&1) || fail damaged "image row $kind: images: $o"
+    o=$($R system check 2>&1) && fail damaged "image row $kind: system check did not report the damaged row"
+    echo "$o" | grep -q "${big_id#sha256:}" || echo "$o" | grep -qi image || fail damaged "image row $kind: system check does not name the image: $o"
+    o=$($R system check --repair 2>&1) || true
+    o=$($R system check 2>&1) || fail damaged "image row $kind: system check after --repair: $o"
+    # The damaged image is gone or whole again; either way big:1 can be made anew.
+    $R rmi -f big:1 damaged:1 >/dev/null 2>&1
+    mkdir -p "$work/big"
+    head -c $((48 << 20)) /dev/urandom >"$work/big/blob"
+    tar -C "$work/big" -cf "$work/big.tar" blob
+    o=$($R import "$work/big.tar" big:1 2>&1) || fail damaged "image row $kind: import after repair: $o"
+    rm -rf "$work/big" "$work/big.tar"
     end_try
 done
-[ "$tries" = 0 ] || echo "| damaged image index (images.json truncated, garbage): pull, run | $tries | $failures | $(leaks) |" | tee -a "$table"
+echo "| damaged image rows (record truncated, garbage): pull, run, images, system check --repair | $tries | $failures | $(leaks) |" | tee -a "$table"
 : >"$ids_seen"
 
 # PARALLEL parallel run -d, then PARALLEL parallel rm -f; three rounds.

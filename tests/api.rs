@@ -533,6 +533,39 @@ fn docker_cli_diff_export_save_load() {
     assert!(stderr(&out).contains("No such image"), "{}", stderr(&out));
 }
 
+/// `docker update` (`POST /containers/{id}/update`): limits and restart
+/// policy of a running container, and docker's refusal of a bad value.
+#[test]
+fn docker_cli_update() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    docker_ok(&svc, &rcon, &["pull", &image]);
+    docker_ok(&svc, &rcon, &["run", "-d", "--name", "upd", &image, "sleep", "600"]);
+    assert_eq!(
+        docker_ok(
+            &svc,
+            &rcon,
+            &["update", "--memory", "64m", "--memory-swap", "128m", "--restart", "on-failure:2", "upd"]
+        )
+        .trim(),
+        "upd"
+    );
+    let got = rcon.ok(&[
+        "inspect",
+        "-f",
+        "{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}",
+        "upd",
+    ]);
+    assert_eq!(got.trim(), "67108864 on-failure:2");
+    let out = docker(&svc, &rcon, &["update", "--memory", "1k", "upd"]);
+    assert!(!out.status.success() && stderr(&out).contains("minimum memory"), "{}", stderr(&out));
+    let out = docker(&svc, &rcon, &["update", "--memory", "64m", "nosuch"]);
+    assert!(stderr(&out).contains("No such container"), "{}", stderr(&out));
+    docker_ok(&svc, &rcon, &["rm", "-f", "upd"]);
+}
+
 /// docker-py 7 (PyPI `docker`) against the service: containers, exec,
 /// archives, stats, images (pull, build, tag, remove), volumes, networks,
 /// events. The script prints `ok` at its end.

@@ -559,7 +559,8 @@ fn build_copy_symlink_sources_follow_the_context_and_dangling_ones_are_errors() 
 }
 
 /// ARG values that double on every line stop at the expansion limit with
-/// an error naming the line (no unbounded memory); thousands of LABEL lines
+/// an error naming the line (no unbounded memory), and so do references
+/// nested too deep (no stack overflow); thousands of LABEL lines
 /// cost a constant amount each (the build cache does not grow with the
 /// square of the step count), and a cached rebuild gives the same image.
 #[test]
@@ -577,6 +578,18 @@ fn build_bounds_expansions_and_handles_many_instructions_linearly() {
     // 1 KiB doubles to 1 MiB at line 13; line 13 would exceed it.
     assert!(
         stderr(&out).contains("Dockerfile:13: ARG A=$A$A") && stderr(&out).contains("longer than 1048576 bytes"),
+        "{}",
+        stderr(&out)
+    );
+
+    // References nested 20,000 deep: an error naming the line, never a
+    // stack overflow (it aborted rcon before).
+    let df = format!("FROM scratch\nENV X={}x{}\n", "${a:-".repeat(20_000), "}".repeat(20_000));
+    std::fs::write(ctx.path().join("Dockerfile"), &df).unwrap();
+    let out = rcon.cmd(&["build", "-q", ctx_s]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Dockerfile:2") && stderr(&out).contains("nested more than 100 deep"),
         "{}",
         stderr(&out)
     );

@@ -477,6 +477,32 @@ pub async fn rename(c: Call, id: &str) -> ApiResult<Resp> {
     Ok(body::no_content(StatusCode::NO_CONTENT))
 }
 
+/// `POST /containers/{id}/update`: docker's `UpdateConfig` (the resource
+/// fields of `HostConfig` and `RestartPolicy`) applied as `rcon update`
+/// does (`container::update`: the stored spec, and the live cgroup of a
+/// running container). Answers `{"Warnings": []}`. Errors: 400 for a
+/// value rcon refuses or an empty update, 404 no such container.
+pub async fn update(mut c: Call, id: &str) -> ApiResult<Resp> {
+    let body: super::convert::HostConfig = c.json().await?;
+    let u = crate::container::Update {
+        resources: super::convert::resources(&body),
+        restart: body
+            .restart_policy
+            .as_ref()
+            .filter(|p| p.name.as_deref().is_some_and(|n| !n.is_empty()))
+            .map(super::convert::restart_flag),
+    };
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    blocking(move || {
+        let store = svc.store()?;
+        store.find_container(&id)?;
+        crate::container::update(&store, &id, &u)
+            .map_err(|e| ApiError::bad_request(crate::util::error_chain(e.as_ref())))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &json!({"Warnings": []})))
+}
+
 /// `POST /containers/{id}/pause|unpause`: as `rcon pause`.
 pub async fn pause(c: Call, id: &str, frozen: bool) -> ApiResult<Resp> {
     let (svc, id) = (c.svc.clone(), id.to_string());

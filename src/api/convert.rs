@@ -224,13 +224,8 @@ pub fn run_options(body: CreateBody, name: Option<String>) -> anyhow::Result<Run
             }
         }
     };
-    let restart = match hc.restart_policy {
-        Some(RestartPolicy { name: Some(n), maximum_retry_count }) if n == "on-failure" && maximum_retry_count > 0 => {
-            format!("on-failure:{maximum_retry_count}")
-        }
-        Some(RestartPolicy { name: Some(n), .. }) if !n.is_empty() => n,
-        _ => "no".to_string(),
-    };
+    let restart = hc.restart_policy.as_ref().map_or_else(|| "no".to_string(), restart_flag);
+    let limits = resources(&hc);
     let mut publish = Vec::new();
     for (port, bindings) in hc.port_bindings.unwrap_or_default() {
         let bindings = bindings.unwrap_or_default();
@@ -291,15 +286,7 @@ pub fn run_options(body: CreateBody, name: Option<String>) -> anyhow::Result<Run
             .into_iter()
             .map(|(p, o)| if o.is_empty() { p } else { format!("{p}:{o}") })
             .collect(),
-        resources: crate::container::spec::Resources {
-            memory: pos(hc.memory),
-            memory_swap: hc.memory_swap.filter(|n| *n != 0).map(|n| n.to_string()),
-            memory_reservation: pos(hc.memory_reservation),
-            cpus: hc.nano_cpus.filter(|n| *n > 0).map(|n| format!("{}", n as f64 / 1e9)),
-            cpu_shares: hc.cpu_shares.filter(|n| *n > 0).map(|n| n as u64),
-            cpuset_cpus: hc.cpuset_cpus.filter(|s| !s.is_empty()),
-            pids_limit: hc.pids_limit.filter(|n| *n != 0),
-        },
+        resources: limits,
         ulimits: hc
             .ulimits
             .unwrap_or_default()
@@ -392,6 +379,33 @@ fn shell_join(words: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `--restart`'s value for a `RestartPolicy` (`no` when it names none).
+pub fn restart_flag(p: &RestartPolicy) -> String {
+    match p {
+        RestartPolicy { name: Some(n), maximum_retry_count } if n == "on-failure" && *maximum_retry_count > 0 => {
+            format!("on-failure:{maximum_retry_count}")
+        }
+        RestartPolicy { name: Some(n), .. } if !n.is_empty() => n.clone(),
+        _ => "no".to_string(),
+    }
+}
+
+/// The resource flags of a `HostConfig` (or an update body, which has the
+/// same fields): `Memory`, `MemorySwap`, `MemoryReservation`, `NanoCpus`,
+/// `CpuShares`, `CpusetCpus`, `PidsLimit`; zero or empty is unset.
+pub fn resources(hc: &HostConfig) -> crate::container::spec::Resources {
+    let pos = |n: Option<i64>| n.filter(|n| *n > 0).map(|n| n.to_string());
+    crate::container::spec::Resources {
+        memory: pos(hc.memory),
+        memory_swap: hc.memory_swap.filter(|n| *n != 0).map(|n| n.to_string()),
+        memory_reservation: pos(hc.memory_reservation),
+        cpus: hc.nano_cpus.filter(|n| *n > 0).map(|n| format!("{}", n as f64 / 1e9)),
+        cpu_shares: hc.cpu_shares.filter(|n| *n > 0).map(|n| n as u64),
+        cpuset_cpus: hc.cpuset_cpus.clone().filter(|s| !s.is_empty()),
+        pids_limit: hc.pids_limit.filter(|n| *n != 0),
+    }
 }
 
 #[cfg(test)]

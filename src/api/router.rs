@@ -237,6 +237,7 @@ async fn route(c: Call, segs: &[String]) -> ApiResult<Resp> {
         (&Method::POST, ["containers", id, "pause"]) => ct::pause(c, id, true).await,
         (&Method::POST, ["containers", id, "unpause"]) => ct::pause(c, id, false).await,
         (&Method::POST, ["containers", id, "rename"]) => ct::rename(c, id).await,
+        (&Method::POST, ["containers", id, "update"]) => ct::update(c, id).await,
         (&Method::POST, ["containers", _id, "resize"]) => Ok(body::no_content(StatusCode::OK)),
         (&Method::POST, ["containers", id, "attach"]) => ct::attach(c, id).await,
         (&Method::DELETE, ["containers", id]) => ct::remove(c, id).await,

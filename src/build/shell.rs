@@ -147,6 +147,7 @@ impl Lex {
             matched: BTreeSet::new(),
             unmatched: BTreeSet::new(),
             produced: 0,
+            depth: 0,
         };
         let (result, words) = sw
             .process_stop_on(None, self.raw_escapes)
@@ -209,7 +210,16 @@ struct ShellWord<'a> {
     unmatched: BTreeSet<String>,
     /// Bytes produced by variable references so far (checked against `max_len`).
     produced: usize,
+    /// Variable references being expanded around the current position
+    /// (checked against [`MAX_NESTING`]).
+    depth: usize,
 }
+
+/// Most variable references nested in one another (`${a:-${b:-…}}`) that a
+/// word may hold. The lexer recurses once per level; BuildKit has no limit
+/// (Go stacks grow), rcon refuses deeper words rather than overflow its
+/// stack. Real Dockerfiles nest a few levels.
+pub const MAX_NESTING: usize = 100;
 
 type Res<T> = Result<T, String>;
 
@@ -361,7 +371,13 @@ impl ShellWord<'_> {
 
     /// A `$…` reference, its result counted against the lexer's `max_len`.
     fn process_dollar(&mut self) -> Res<String> {
-        let v = self.dollar()?;
+        if self.depth >= MAX_NESTING {
+            return Err(format!("variable references nested more than {MAX_NESTING} deep"));
+        }
+        self.depth += 1;
+        let v = self.dollar();
+        self.depth -= 1;
+        let v = v?;
         self.charge(v.len())?;
         Ok(v)
     }
@@ -651,6 +667,20 @@ mod tests {
         assert!(word("${VAR:?message here$ARG}", &unset).is_err());
         assert_eq!(word("${VAR?message here$ARG}", &empty).unwrap(), "");
         assert!(word("${VAR?message here$ARG}", &unset).unwrap_err().to_string().contains("message herex"));
+    }
+
+    /// Nesting is bounded: a word nested 20,000 deep is an error, never a
+    /// stack overflow; MAX_NESTING levels still expand.
+    #[test]
+    fn nesting_is_bounded() {
+        let nested = |n: usize| format!("{}x{}", "${a:-".repeat(n), "}".repeat(n));
+        assert_eq!(word(&nested(MAX_NESTING), &[]).unwrap(), "x");
+        let e = word(&nested(MAX_NESTING + 1), &[]).unwrap_err();
+        assert!(e.to_string().contains("nested more than 100 deep"), "{e}");
+        // Inside double quotes too.
+        let quoted = format!("\"{}\"", nested(20_000));
+        assert!(word(&quoted, &[]).unwrap_err().to_string().contains("nested more than"));
+        assert!(word(&nested(20_000), &[]).is_err());
     }
 
     #[test]

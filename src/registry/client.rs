@@ -588,7 +588,7 @@ impl Client {
     /// Downloads a small blob (a config) whole, at most `limit` bytes.
     pub fn blob_bytes(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>, RegistryError> {
         let (resp, _) = self.blob_from(digest, 0)?;
-        read_limited(resp, limit, &format!("blob {digest}"), &self.registry)
+        read_limited(resp, limit, &format!("blob {digest} from registry {}", self.registry), &self.registry)
     }
 
     /// `HEAD /v2/<name>/blobs/<digest>`: the blob's size when the
