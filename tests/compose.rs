@@ -513,3 +513,53 @@ fn build_push_and_pull_service_images() {
     let out = rcon.ok(&["run", "--rm", &tag, "cat", "/built"]);
     assert_eq!(out, "built\n");
 }
+
+#[test]
+fn secrets_configs_from_environment_and_content_restart_dependents_port_top_pause() {
+    let reg = Registry::start();
+    let image = busybox(&reg);
+    let rcon = Rcon::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = "name: srcs\nservices:\n  a:\n    image: ${IMAGE}\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    ports: [\"127.0.0.1::8080\"]\n    secrets: [token]\n    configs:\n      - source: greeting\n        target: /etc/greeting\n  b:\n    image: ${IMAGE}\n    command: [\"sleep\", \"1000\"]\n    stop_signal: SIGKILL\n    depends_on:\n      a:\n        condition: service_started\n        restart: true\nsecrets:\n  token:\n    environment: TOKEN\nconfigs:\n  greeting:\n    content: hello from content\n";
+    write_tree(dir.path(), &[("compose.yaml", file, 0o644)]);
+    let env = [("IMAGE", image.as_str()), ("TOKEN", "s3cret")];
+    let _down = Down {
+        rcon: &rcon,
+        dir: dir.path().into(),
+        env: vec![("IMAGE".into(), image.clone()), ("TOKEN".into(), "s3cret".into())],
+    };
+    // Without the variable, nothing starts and the error names it.
+    let out = compose(&rcon, dir.path(), &[("IMAGE", image.as_str())], &["up", "-d"]);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("environment variable TOKEN is not set"), "{}", stderr(&out));
+    compose_ok(&rcon, dir.path(), &env, &["up", "-d"]);
+    assert_eq!(compose_ok(&rcon, dir.path(), &env, &["exec", "-T", "a", "cat", "/run/secrets/token"]), "s3cret");
+    assert_eq!(compose_ok(&rcon, dir.path(), &env, &["exec", "-T", "a", "cat", "/etc/greeting"]), "hello from content");
+    // port: the engine's listing, docker's form.
+    let port = compose_ok(&rcon, dir.path(), &env, &["port", "a", "8080"]);
+    assert!(port.starts_with("127.0.0.1:"), "{port:?}");
+    let out = compose(&rcon, dir.path(), &env, &["port", "a", "9999"]);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("No public port '9999/tcp' published for srcs-a-1"), "{}", stderr(&out));
+    // top: each running container's name, then ps's table.
+    let top = compose_ok(&rcon, dir.path(), &env, &["top", "b"]);
+    let lines: Vec<&str> = top.lines().collect();
+    assert_eq!(lines[0], "srcs-b-1", "{top}");
+    assert!(lines[1].contains("PID") && top.contains("sleep 1000"), "{top}");
+    // pause / unpause through the engine.
+    assert_eq!(compose_ok(&rcon, dir.path(), &env, &["pause", "b"]), "srcs-b-1\n");
+    assert_eq!(rcon.ok(&["inspect", "--format", "{{.State.Paused}}", "srcs-b-1"]), "true\n");
+    assert_eq!(compose_ok(&rcon, dir.path(), &env, &["unpause", "b"]), "srcs-b-1\n");
+    assert_eq!(rcon.ok(&["inspect", "--format", "{{.State.Paused}}", "srcs-b-1"]), "false\n");
+    // depends_on restart: true: restarting a restarts b too.
+    let out = compose(&rcon, dir.path(), &env, &["restart", "a"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("Container srcs-b-1  Stopping"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Container srcs-b-1  Started"), "{}", stderr(&out));
+    assert_eq!(compose_ok(&rcon, dir.path(), &env, &["ps", "-q"]).lines().count(), 2);
+    // down removes the files written for the secret and the config.
+    assert!(rcon.root.join("compose/srcs/secrets/token").exists());
+    compose_ok(&rcon, dir.path(), &env, &["down", "-t", "0"]);
+    assert!(!rcon.root.join("compose/srcs").exists());
+    assert!(ids(&rcon).is_empty());
+}

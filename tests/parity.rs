@@ -359,6 +359,15 @@ fn system_df_and_prune_with_filters() {
         assert!(verbose.contains(section), "{verbose}");
     }
     assert!(verbose.lines().any(|l| l.starts_with("data ") && l.split_whitespace().nth(1) == Some("1")), "{verbose}");
+    // One row per image, under its first tag (docker's), newest first.
+    let other = image.replace("/bb:", "/bb-other:");
+    rcon.ok(&["tag", &image, &other]);
+    let verbose = rcon.ok(&["system", "df", "-v"]);
+    let repo = image.rsplit_once(':').unwrap().0;
+    let images_section = verbose.split("Containers space usage:").next().unwrap();
+    let rows: Vec<&str> = images_section.lines().filter(|l| l.contains("/bb")).collect();
+    assert!(rows.len() == 1 && rows[0].starts_with(&format!("{repo} ")), "{verbose}");
+    rcon.ok(&["rmi", &other]);
 
     // Filters narrow every prune; bad keys are refused as docker refuses them.
     let bad = rcon.cmd(&["container", "prune", "-f", "--filter", "colour=red"]);

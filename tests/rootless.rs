@@ -220,6 +220,29 @@ impl TestUser {
         c.output().expect("run setpriv (Debian package `util-linux`)")
     }
 
+    /// `rcon ARGS…` as this user under a pseudo-terminal (util-linux
+    /// `script`); ARGS must need no shell quoting.
+    fn rcon_in_pty(&self, args: &[&str]) -> std::process::Output {
+        let cmd = format!(
+            "setpriv --reuid {} --regid {} --init-groups -- {} {}",
+            self.uid,
+            self.gid,
+            env!("CARGO_BIN_EXE_rcon"),
+            args.join(" ")
+        );
+        std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env_clear()
+            .env("HOME", &self.home)
+            .env("USER", &self.name)
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
+            .env("XDG_RUNTIME_DIR", &self.xdg)
+            .current_dir(&self.home)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run script (Debian package `bsdutils`)")
+    }
+
     #[track_caller]
     fn ok(&self, args: &[&str]) -> String {
         let out = self.rcon(args);
@@ -354,6 +377,11 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     let (image, _) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "rootless:latest");
     user.ok(&["pull", "-q", &image]);
     assert!(user.home.join(".local/share/rcon").is_dir(), "the store is not in ~/.local/share/rcon");
+    let info = user.ok(&["info"]);
+    for want in ["  rootless\n", "  userxattr: true\n", "  Network: pasta host none\n", " Cgroup Driver: none\n"] {
+        assert!(info.contains(want), "{want:?} not in rcon info:\n{info}");
+    }
+    assert!(info.contains(&format!(" Docker Root Dir: {}/.local/share/rcon\n", user.home.display())), "{info}");
 
     // Root inside, the user's ids outside: uid 0 is the user, 1… its range.
     let out = user.ok(&["run", "--rm", &image, "sh", "-c", "id -u; cat /proc/self/uid_map"]);
@@ -364,6 +392,15 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     // The layers keep the image's owners: app's home is 1000's inside.
     let ls = user.ok(&["run", "--rm", &image, "ls", "-lnd", "/home/app"]);
     assert_eq!(ls.split_whitespace().nth(2), Some("1000"), "{ls}");
+
+    // -it under a pseudo-terminal: the container gets one too.
+    let out = user.rcon_in_pty(&["run", "--rm", "-it", &image, "sh", "-c", "'tty; id -u'"]);
+    assert_eq!(code(&out), 0, "{}\n{}", stderr(&out), stdout(&out));
+    // (script may echo a stray control character before the output.)
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let tty = lines.iter().position(|l| l.contains("/dev/pts/")).unwrap_or_else(|| panic!("no tty: {text:?}"));
+    assert_eq!(lines.get(tty + 1), Some(&"0"), "{text:?}");
 
     // Detached, logs, exec, stop, rm.
     let id = user.ok(&["run", "-d", "--name", "web", &image, "sh", "-c", "echo hello; sleep 1000"]);

@@ -195,6 +195,36 @@ where
         .map_err(|e| ApiError::server(format!("request handler: {e}")))?
 }
 
+/// A `200` response of `content_type` whose body `write` produces on a
+/// blocking thread (a tar of `docker save` or `docker export`), through a
+/// 256 KiB buffer; the service stays busy meanwhile. A failure midway is
+/// logged as `what` and ends the body early: the client sees a truncated
+/// stream, as with docker once the status is sent.
+pub fn written(
+    svc: &super::Service,
+    content_type: &'static str,
+    what: String,
+    write: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()> + Send + 'static,
+) -> Resp {
+    let (tx, b) = channel();
+    let guard = svc.activity.enter();
+    tokio::task::spawn_blocking(move || {
+        let _guard = guard;
+        let mut out = std::io::BufWriter::with_capacity(256 << 10, tx);
+        match write(&mut out) {
+            Ok(()) => {
+                let _ = std::io::Write::flush(&mut out);
+            }
+            Err(e) => crate::warn!("API: {what}: {}", crate::util::error_chain(e.as_ref())),
+        }
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("Content-Type", content_type)
+        .body(b)
+        .expect("static headers are valid")
+}
+
 /// The two directions of a hijacked connection (attach, exec) as a
 /// blocking thread sees them.
 pub struct Hijacked {

@@ -35,6 +35,18 @@ fn has_tty(record: &crate::store::ContainerRecord) -> bool {
     record.spec["process"]["terminal"].as_bool().unwrap_or(false)
 }
 
+/// Opens the store and finds container `id` (404 when there is none), for
+/// a handler that streams from a blocking thread afterwards.
+async fn open(c: &Call, id: &str) -> ApiResult<(Store, crate::store::ContainerRecord)> {
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        Ok((store, record))
+    })
+    .await
+}
+
 /// `GET /containers/json?all&limit&size&filters`.
 pub async fn list(c: Call) -> ApiResult<Resp> {
     let all = c.flag("all", false)?;
@@ -274,13 +286,8 @@ pub async fn wait(c: Call, id: &str) -> ApiResult<Resp> {
         .unwrap_or("not-running")
         .parse()
         .map_err(ApiError::bad_request)?;
-    let (svc, id) = (c.svc.clone(), id.to_string());
-    let (store, record_id) = blocking(move || {
-        let store = svc.store()?;
-        let record = store.find_container(&id)?;
-        Ok((store, record.id))
-    })
-    .await?;
+    let (store, record) = open(&c, id).await?;
+    let record_id = record.id;
     let (tx, b) = body::channel();
     let guard = c.svc.activity.enter();
     tokio::task::spawn_blocking(move || {
@@ -370,13 +377,7 @@ pub async fn logs(c: Call, id: &str) -> ApiResult<Resp> {
         },
     };
     let opts = ReadOptions { since: time_param(&c, "since")?, until: time_param(&c, "until")?, tail, follow };
-    let (svc, id) = (c.svc.clone(), id.to_string());
-    let (store, record) = blocking(move || {
-        let store = svc.store()?;
-        let record = store.find_container(&id)?;
-        Ok((store, record))
-    })
-    .await?;
+    let (store, record) = open(&c, id).await?;
     let tty = has_tty(&record);
     let (tx, b) = body::channel();
     let guard = c.svc.activity.enter();
@@ -552,44 +553,18 @@ pub async fn changes(c: Call, id: &str) -> ApiResult<Resp> {
 /// `GET /containers/{id}/export`: the container's filesystem as one tar
 /// (`container::export`, as `rcon export`), streamed.
 pub async fn export(c: Call, id: &str) -> ApiResult<Resp> {
-    let (svc, id) = (c.svc.clone(), id.to_string());
-    let (store, record_id) = blocking(move || {
-        let store = svc.store()?;
-        let record = store.find_container(&id)?;
-        Ok((store, record.id))
-    })
-    .await?;
-    let (tx, b) = body::channel();
-    let guard = c.svc.activity.enter();
-    tokio::task::spawn_blocking(move || {
-        let _guard = guard;
-        let mut out = std::io::BufWriter::with_capacity(256 << 10, tx);
-        // A failure midway ends the body early: the client sees a truncated tar.
-        match crate::container::export(&store, &record_id, &mut out) {
-            Ok(()) => {
-                let _ = std::io::Write::flush(&mut out);
-            }
-            Err(e) => crate::warn!("API: export of {record_id}: {}", crate::util::error_chain(e.as_ref())),
-        }
-    });
-    Ok(Response::builder()
-        .status(StatusCode::OK)
-        .header("Content-Type", "application/x-tar")
-        .body(b)
-        .expect("static headers are valid"))
+    let (store, record) = open(&c, id).await?;
+    let record_id = record.id;
+    Ok(body::written(&c.svc, "application/x-tar", format!("export of {record_id}"), move |out| {
+        crate::container::export(&store, &record_id, out)
+    }))
 }
 
 /// `GET /containers/{id}/stats?stream=`: docker's stats document from the
 /// container's cgroup (once a second while streaming).
 pub async fn stats(c: Call, id: &str) -> ApiResult<Resp> {
     let stream = c.flag("stream", true)? && !c.flag("one-shot", false)?;
-    let (svc, id) = (c.svc.clone(), id.to_string());
-    let (store, record) = blocking(move || {
-        let store = svc.store()?;
-        let record = store.find_container(&id)?;
-        Ok((store, record))
-    })
-    .await?;
+    let (store, record) = open(&c, id).await?;
     let (tx, b) = body::channel();
     let guard = c.svc.activity.enter();
     tokio::task::spawn_blocking(move || {

@@ -118,25 +118,10 @@ pub async fn save(c: Call, names: Vec<String>) -> ApiResult<Resp> {
         Ok((store, images))
     })
     .await?;
-    let (tx, b) = body::channel();
-    let guard = c.svc.activity.enter();
-    tokio::task::spawn_blocking(move || {
-        let _guard = guard;
-        let mut out = std::io::BufWriter::with_capacity(256 << 10, tx);
+    Ok(body::written(&c.svc, "application/x-tar", "image save".to_string(), move |out| {
         let format = crate::image::archive::ArchiveFormat::DockerArchive;
-        // A failure midway ends the body early: the client sees a truncated tar.
-        match crate::system::images::save(&store, &images, format, false, &mut out) {
-            Ok(()) => {
-                let _ = std::io::Write::flush(&mut out);
-            }
-            Err(e) => crate::warn!("API: image save: {}", crate::util::error_chain(e.as_ref())),
-        }
-    });
-    Ok(Response::builder()
-        .status(StatusCode::OK)
-        .header("Content-Type", "application/x-tar")
-        .body(b)
-        .expect("static headers are valid"))
+        crate::system::images::save(&store, &images, format, false, out)
+    }))
 }
 
 /// `POST /images/load`: the request's archive (docker-archive or

@@ -615,8 +615,9 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
         ComposeCommand::Restart(s) => {
             let p = a.project(&s.services)?;
             let store = ctx.store()?;
-            engine::stop(&store, &p.name, Some(&p), &s.services, s.timeout)?;
-            engine::start(&store, &p, &s.services)?;
+            let services = engine::with_restart_dependents(&p, &s.services);
+            engine::stop(&store, &p.name, Some(&p), &services, s.timeout)?;
+            engine::start(&store, &p, &services)?;
             Ok(0)
         }
         ComposeCommand::Kill(k) => {
@@ -643,7 +644,17 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
             if names.is_empty() {
                 return Ok(0);
             }
-            super::container::pause(ctx, super::container::Containers { containers: names }, frozen)
+            let mut status = 0;
+            for n in &names {
+                match crate::container::lifecycle::pause(&store, n, frozen) {
+                    Ok(()) => println!("{n}"),
+                    Err(e) => {
+                        super::print_error(&e);
+                        status = 1;
+                    }
+                }
+            }
+            Ok(status)
         }
         ComposeCommand::Port(pa) => {
             let (name, _) = a.project_name_and_model()?;
@@ -652,13 +663,11 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
                 .into_iter()
                 .find(|c| c.number == pa.index)
                 .with_context(|| format!("service {:?} has no container number {}", pa.service, pa.index))?;
-            super::port::run(
-                ctx,
-                super::port::PortArgs {
-                    container: c.row.name,
-                    port: Some(format!("{}/{}", pa.private_port, pa.protocol)),
-                },
-            )
+            let port = format!("{}/{}", pa.private_port, pa.protocol);
+            for line in crate::container::lifecycle::ports(&store, &c.row.name, Some(&port))? {
+                println!("{line}");
+            }
+            Ok(0)
         }
         ComposeCommand::Top(s) => {
             let (name, _) = a.project_name_and_model()?;
@@ -668,10 +677,7 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
                     continue;
                 }
                 println!("{}", c.row.name);
-                super::container::top(
-                    ctx,
-                    super::container::TopArgs { container: c.row.name.clone(), ps_args: Vec::new() },
-                )?;
+                super::container::print_ps_table(crate::container::lifecycle::top(&store, &c.row.id, &[])?)?;
                 println!();
             }
             Ok(0)

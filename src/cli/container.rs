@@ -255,7 +255,11 @@ pub fn top(ctx: &Context, a: TopArgs) -> anyhow::Result<i32> {
 /// takes the rest of the line) and its CLI prints them with Go's tabwriter,
 /// cells at least 20 wide.
 pub(super) fn print_ps(pids: &[i32], ps_args: Vec<String>) -> anyhow::Result<i32> {
-    let (titles, rows) = crate::container::lifecycle::ps_rows(pids, &ps_args)?;
+    print_ps_table(crate::container::lifecycle::ps_rows(pids, &ps_args)?)
+}
+
+/// Prints a `ps` table as [`print_ps`] does (for `compose top`).
+pub(super) fn print_ps_table((titles, rows): crate::container::lifecycle::PsTable) -> anyhow::Result<i32> {
     let titles: Vec<&str> = titles.iter().map(String::as_str).collect();
     let mut table = crate::format::Table::new(&titles);
     for row in rows {

@@ -58,28 +58,28 @@ pub fn df(ctx: &Context, a: DfArgs) -> anyhow::Result<i32> {
     writeln!(out, "Images space usage:\n")?;
     let mut t =
         Table::new(&["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS"]);
-    for i in &usage.images {
+    // docker: newest first, one row per image under its first tag.
+    let mut images: Vec<_> = usage.images.iter().collect();
+    images.sort_by_key(|i| std::cmp::Reverse(i.image.created));
+    for i in images {
         let created = i.image.created.map_or("N/A".into(), |c| ago(c, now));
         let size = human_size(i.image.size);
-        let tags =
-            if i.image.repo_tags.is_empty() { vec!["<none>:<none>".to_string()] } else { i.image.repo_tags.clone() };
-        for tag in tags {
-            let (repo, t_) = if tag == "<none>:<none>" {
-                ("<none>".to_string(), "<none>".to_string())
-            } else {
-                super::images::split_tag(&tag)
-            };
-            t.row(vec![
-                repo,
-                t_,
-                i.image.id.hex()[..12].to_string(),
-                created.clone(),
-                size.clone(),
-                human_size4(i.shared),
-                human_size4(i.unique),
-                i.containers.to_string(),
-            ]);
-        }
+        let first = i.image.repo_tags.first().cloned().unwrap_or_else(|| "<none>:<none>".to_string());
+        let (repo, t_) = if first == "<none>:<none>" {
+            ("<none>".to_string(), "<none>".to_string())
+        } else {
+            super::images::split_tag(&first)
+        };
+        t.row(vec![
+            repo,
+            t_,
+            i.image.id.hex()[..12].to_string(),
+            created.clone(),
+            size.clone(),
+            human_size4(i.shared),
+            human_size4(i.unique),
+            i.containers.to_string(),
+        ]);
     }
     out.write_all(t.render().as_bytes())?;
     writeln!(out, "\nContainers space usage:\n")?;

@@ -10,8 +10,10 @@
 //! whose configuration or image changed.
 //!
 //! Progress lines go to stderr in docker compose's words
-//! (` Container p-web-1  Started`). Steps run one after another in this
-//! process (no threads: the engine forks; ARCHITECTURE.md hazard 1).
+//! (` Container p-web-1  Started`). No threads (the engine forks,
+//! ARCHITECTURE.md hazard 1): `up` and `down` work by dependency level,
+//! the containers of one level at the same time in forked children
+//! ([`crate::container::parallel`]).
 
 use super::labels as L;
 use super::model::Project;
@@ -70,8 +72,11 @@ pub fn projects(store: &Store) -> anyhow::Result<Vec<(String, usize, usize, Stri
     Ok(out.into_iter().map(|(k, (r, t, f))| (k, r, t, f)).collect())
 }
 
+/// One progress line on stderr, in one write: the steps of a level run in
+/// several processes at once, and their lines must not interleave.
 fn progress(kind: &str, name: &str, what: &str) {
-    eprintln!(" {kind} {name}  {what}");
+    use std::io::Write as _;
+    let _ = std::io::stderr().write_all(format!(" {kind} {name}  {what}\n").as_bytes());
 }
 
 /// The image a service runs: its `image`, else `PROJECT-SERVICE` for a
@@ -132,6 +137,34 @@ fn deps(p: &Project, service: &str) -> BTreeMap<String, String> {
             let cond = v.get("condition").and_then(Value::as_str).unwrap_or("service_started");
             out.insert(k.as_str().unwrap_or_default().to_string(), cond.to_string());
         }
+    }
+    out
+}
+
+/// `services` (all when empty) plus, transitively, every service that
+/// declares `depends_on: {SERVICE: {restart: true}}` on one of them: what
+/// `compose restart` restarts (Compose Specification, depends_on
+/// `restart`). Empty stays empty (all services).
+pub fn with_restart_dependents(p: &Project, services: &[String]) -> Vec<String> {
+    if services.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = services.to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        let dep = out[i].clone();
+        for (name, svc) in &p.services {
+            let restarts = svc
+                .get("depends_on")
+                .and_then(|d| d.get(dep.as_str()))
+                .and_then(|e| e.get("restart"))
+                .and_then(Value::as_bool)
+                == Some(true);
+            if restarts && !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        i += 1;
     }
     out
 }
@@ -699,10 +732,8 @@ pub fn plan_container(
         if let Some(Value::Sequence(refs)) = get(key) {
             for r in refs {
                 let src = r.get("source").and_then(Value::as_str).unwrap_or_default();
-                let d = &decl[src];
-                let file = d.get("file").and_then(Value::as_str).with_context(|| {
-                    format!("service {service}: {key} {src}: only file sources are supported by rcon")
-                })?;
+                let file = source_file(store, p, key, src, &decl[src])
+                    .with_context(|| format!("service {service}: {key} {src}"))?;
                 let target = match r.get("target").and_then(Value::as_str) {
                     Some(t) if t.starts_with('/') => t.to_string(),
                     Some(t) if key == "secrets" => format!("/run/secrets/{t}"),
@@ -714,6 +745,40 @@ pub fn plan_container(
         }
     }
     Ok(Planned { opts: o, more_networks: more })
+}
+
+/// The host file holding top-level secret or config `name` (`kind` is
+/// `secrets` or `configs`): its `file`, or for an `environment:` source
+/// (the variable's value in the project's environment) or a `content:`
+/// source (the text itself) a file written under the store,
+/// `ROOT/compose/PROJECT/KIND/NAME` (mode 0644; `down` removes it).
+/// Errors: an `environment` variable that is not set, the file cannot be
+/// written.
+fn source_file(store: &Store, p: &Project, kind: &str, name: &str, decl: &Mapping) -> anyhow::Result<String> {
+    if let Some(file) = decl.get("file").and_then(Value::as_str) {
+        return Ok(file.to_string());
+    }
+    let text = match (decl.get("environment").and_then(Value::as_str), decl.get("content").and_then(Value::as_str)) {
+        (Some(var), _) => {
+            p.environment.get(var).cloned().or_else(|| std::env::var(var).ok()).with_context(|| {
+                format!("environment variable {var} is not set: set it, or give `file` or `content`")
+            })?
+        }
+        (None, Some(content)) => content.to_string(),
+        (None, None) => bail!("no source: give `file`, `environment` or `content`"),
+    };
+    let dir = project_files(store, &p.name).join(kind);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(name);
+    crate::util::write_atomic(&path, text.as_bytes(), 0o644, false)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path.display().to_string())
+}
+
+/// Where a project's generated files (secrets and configs given as
+/// `environment` or `content`) live: `ROOT/compose/PROJECT`.
+fn project_files(store: &Store, project: &str) -> std::path::PathBuf {
+    store.root().join("compose").join(project)
 }
 
 /// Creates (and connects) one container; it is not started.
@@ -766,9 +831,10 @@ pub struct UpOptions {
 }
 
 /// Brings the project's containers to the model: creates networks and
-/// volumes, builds or pulls images, then per service in dependency order
-/// recreates changed containers, starts stopped ones, removes extra
-/// replicas, waiting for each dependency's condition first. Returns the
+/// volumes, builds or pulls images, then per dependency level (the
+/// level's replicas at the same time, each in a forked child) recreates
+/// changed containers, starts stopped ones, removes extra replicas,
+/// waiting for each dependency's condition first. Returns the
 /// names of the service containers (all replicas) in start order.
 pub fn up(store: &Store, p: &Project, o: &UpOptions) -> anyhow::Result<Vec<(String, String)>> {
     for w in &p.warnings {
@@ -805,58 +871,102 @@ pub fn up(store: &Store, p: &Project, o: &UpOptions) -> anyhow::Result<Vec<(Stri
     for s in &order {
         image_ids.insert(s.clone(), ensure_image(store, p, s, &o.images)?);
     }
+    // Services start by dependency level: a level's services (and their
+    // replicas) at the same time, each in its own process, once every
+    // dependency's condition holds.
     let mut started = Vec::new();
-    for s in &order {
+    for level in levels(p, &order) {
         if !o.no_start {
-            wait_dependencies(store, p, s)?;
+            for s in &level {
+                wait_dependencies(store, p, s)?;
+            }
         }
-        let want = replicas(p, s, &o.scale);
-        if want > 1 && p.services[s].contains_key("container_name") {
-            bail!("service {s}: container_name is set, so it cannot be scaled to {want}");
+        let mut steps = Vec::new();
+        for s in &level {
+            let want = replicas(p, s, &o.scale);
+            if want > 1 && p.services[s].contains_key("container_name") {
+                bail!("service {s}: container_name is set, so it cannot be scaled to {want}");
+            }
+            let mine: Vec<ProjectContainer> =
+                containers(store, &p.name)?.into_iter().filter(|c| &c.service == s && !c.oneoff).collect();
+            // Extra replicas go, highest numbers first.
+            for c in mine.iter().rev().filter(|c| c.number > want) {
+                stop_remove(store, &c.row, o.timeout)?;
+            }
+            for n in 1..=want {
+                let current = mine.iter().find(|c| c.number == n).map(|c| c.row.clone());
+                steps.push((s.clone(), n, current));
+            }
         }
-        let image_id = &image_ids[s];
-        let mine: Vec<ProjectContainer> =
-            containers(store, &p.name)?.into_iter().filter(|c| &c.service == s && !c.oneoff).collect();
-        // Extra replicas go, highest numbers first.
-        for c in mine.iter().rev().filter(|c| c.number > want) {
-            stop_remove(store, &c.row, o.timeout)?;
-        }
-        for n in 1..=want {
-            let plan = plan_container(store, p, s, n, image_id, false)?;
-            let hash = config_hash(&p.services[s], image_id);
-            let name = plan.opts.name.clone().unwrap_or_default();
-            let current = mine.iter().find(|c| c.number == n);
-            let id = match current {
-                Some(c) if o.no_recreate || (!o.force_recreate && c.row.labels.get(L::CONFIG_HASH) == Some(&hash)) => {
-                    if !o.no_start && c.row.state.status != ContainerStatus::Running {
-                        progress("Container", &name, "Starting");
-                        container::start(store, &c.row.id)?;
-                        progress("Container", &name, "Started");
-                    } else {
-                        progress("Container", &name, "Running");
-                    }
-                    c.row.id.clone()
-                }
-                Some(c) => {
-                    progress("Container", &name, "Recreate");
-                    stop_remove(store, &c.row, o.timeout)?;
-                    let id = create_container(store, &plan)?;
-                    progress("Container", &name, "Recreated");
-                    start_new(store, &id, &name, o.no_start)?;
-                    id
-                }
-                None => {
-                    progress("Container", &name, "Creating");
-                    let id = create_container(store, &plan)?;
-                    progress("Container", &name, "Created");
-                    start_new(store, &id, &name, o.no_start)?;
-                    id
-                }
-            };
+        let ids = container::parallel::all(&steps, |(s, n, current)| {
+            up_replica(store, p, o, s, *n, &image_ids[s], current.as_ref())
+        })?;
+        for ((s, n, _), id) in steps.iter().zip(ids) {
+            let name = container_name(p, s, *n);
             started.push((name, id));
         }
     }
     Ok(started)
+}
+
+/// The services of `order` (dependencies first) grouped into levels: each
+/// level's services depend only on services of earlier levels.
+fn levels(p: &Project, order: &[String]) -> Vec<Vec<String>> {
+    let mut level_of: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for s in order {
+        let l = deps(p, s).keys().filter_map(|d| level_of.get(d.as_str())).map(|l| l + 1).max().unwrap_or(0);
+        level_of.insert(s, l);
+        if out.len() <= l {
+            out.resize(l + 1, Vec::new());
+        }
+        out[l].push(s.clone());
+    }
+    out
+}
+
+/// Brings replica `n` of `service` to the model: keeps `current` when its
+/// config hash matches (starting it if stopped), else recreates it, or
+/// creates it when there is none. Returns the container's ID.
+fn up_replica(
+    store: &Store,
+    p: &Project,
+    o: &UpOptions,
+    s: &str,
+    n: u32,
+    image_id: &str,
+    current: Option<&ContainerRow>,
+) -> anyhow::Result<String> {
+    let plan = plan_container(store, p, s, n, image_id, false)?;
+    let hash = config_hash(&p.services[s], image_id);
+    let name = plan.opts.name.clone().unwrap_or_default();
+    Ok(match current {
+        Some(c) if o.no_recreate || (!o.force_recreate && c.labels.get(L::CONFIG_HASH) == Some(&hash)) => {
+            if !o.no_start && c.state.status != ContainerStatus::Running {
+                progress("Container", &name, "Starting");
+                container::start(store, &c.id)?;
+                progress("Container", &name, "Started");
+            } else {
+                progress("Container", &name, "Running");
+            }
+            c.id.clone()
+        }
+        Some(c) => {
+            progress("Container", &name, "Recreate");
+            stop_remove(store, c, o.timeout)?;
+            let id = create_container(store, &plan)?;
+            progress("Container", &name, "Recreated");
+            start_new(store, &id, &name, o.no_start)?;
+            id
+        }
+        None => {
+            progress("Container", &name, "Creating");
+            let id = create_container(store, &plan)?;
+            progress("Container", &name, "Created");
+            start_new(store, &id, &name, o.no_start)?;
+            id
+        }
+    })
 }
 
 fn start_new(store: &Store, id: &str, name: &str, no_start: bool) -> anyhow::Result<()> {
@@ -969,12 +1079,18 @@ pub struct DownOptions {
 /// volumes); without it, only what the labels find is removed.
 pub fn down(store: &Store, name: &str, p: Option<&Project>, o: &DownOptions) -> anyhow::Result<()> {
     let all = containers(store, name)?;
-    // Reverse dependency order: dependents stop first.
-    let order: Vec<String> = match p {
-        Some(p) => ordered_services(p, &[], false)?.into_iter().rev().collect(),
-        None => Vec::new(),
+    // Reverse dependency order: dependents stop first; one-off containers
+    // before all; the containers of one level at the same time.
+    let level_of: BTreeMap<String, usize> = match p {
+        Some(p) => {
+            let order = ordered_services(p, &[], false)?;
+            let levels = levels(p, &order);
+            let top = levels.len();
+            levels.into_iter().enumerate().flat_map(|(i, l)| l.into_iter().map(move |s| (s, top - i))).collect()
+        }
+        None => BTreeMap::new(),
     };
-    let rank = |s: &str| order.iter().position(|x| x == s).unwrap_or(0);
+    let rank = |c: &ProjectContainer| if c.oneoff { 0 } else { level_of.get(&c.service).copied().unwrap_or(1) };
     let mut ctrs: Vec<&ProjectContainer> = all
         .iter()
         .filter(|c| {
@@ -983,22 +1099,42 @@ pub fn down(store: &Store, name: &str, p: Option<&Project>, o: &DownOptions) -> 
                 || p.is_none_or(|p| p.services.contains_key(&c.service) || p.disabled.contains(&c.service))
         })
         .collect();
-    ctrs.sort_by_key(|c| (!c.oneoff, rank(&c.service)));
+    ctrs.sort_by_key(|c| rank(c));
     let orphans = all.len() - ctrs.len();
     if orphans > 0 {
         eprintln!("WARN[0000] Found orphan containers for this project; `down --remove-orphans` removes them.");
     }
-    let mut images = BTreeSet::new();
-    for c in &ctrs {
-        let anon: Vec<String> = c.row.volumes.clone();
-        stop_remove(store, &c.row, o.timeout)?;
-        if o.volumes {
-            // Anonymous volumes (64 hex digits) of the container go with it.
-            for v in anon.iter().filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit())) {
-                let _ = crate::volume::remove(store, v);
+    let images: BTreeSet<String> = ctrs.iter().map(|c| c.row.image.clone()).collect();
+    // Stops go level by level; the removals (files, network, rules: the
+    // slow part) then all at once.
+    for group in ctrs.chunk_by(|a, b| rank(a) == rank(b)) {
+        let running: Vec<&&ProjectContainer> =
+            group.iter().filter(|c| c.row.state.status == ContainerStatus::Running).collect();
+        container::parallel::all(&running, |c| {
+            progress("Container", &c.row.name, "Stopping");
+            container::lifecycle::stop(store, &c.row.id, o.timeout)?;
+            progress("Container", &c.row.name, "Stopped");
+            Ok(String::new())
+        })?;
+    }
+    {
+        container::parallel::all(&ctrs, |c| {
+            let anon: Vec<String> = c.row.volumes.clone();
+            progress("Container", &c.row.name, "Removing");
+            container::remove(store, &c.row.id, true)?;
+            progress("Container", &c.row.name, "Removed");
+            if o.volumes {
+                // Anonymous volumes (64 hex digits) of the container go with it.
+                for v in anon.iter().filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit())) {
+                    let _ = crate::volume::remove(store, v);
+                }
             }
-        }
-        images.insert(c.row.image.clone());
+            Ok(String::new())
+        })?;
+    }
+    let files = project_files(store, name);
+    if files.exists() {
+        std::fs::remove_dir_all(&files).with_context(|| format!("cannot remove {}", files.display()))?;
     }
     // Networks: the model's (non-external), else `NAME_default`.
     let mut nets: Vec<String> = match p {

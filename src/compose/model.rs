@@ -2065,55 +2065,40 @@ pub fn load(opts: &LoadOptions) -> Result<Project> {
     if uses_default && !networks.contains_key("default") {
         networks.insert("default".into(), Mapping::new());
     }
-    for (k, m) in networks {
-        let mut out = Mapping::new();
-        let external = m.get("external").and_then(Value::as_bool) == Some(true);
-        let nm = m
-            .get("name")
-            .and_then(Value::as_str)
-            .map(String::from)
-            .unwrap_or_else(|| if external { k.clone() } else { format!("{name}_{k}") });
-        out.insert(s("name"), s(nm));
-        for (mk, mv) in m {
-            if mk.as_str() != Some("name") {
-                out.insert(mk, mv);
-            }
-        }
-        project.networks.insert(k, out);
+    for (k, m) in &networks {
+        project.networks.insert(k.clone(), named(&name, k, m, true));
     }
-    for (k, m) in model.volumes.clone() {
-        let mut out = Mapping::new();
-        let external = m.get("external").and_then(Value::as_bool) == Some(true);
-        let nm = m
-            .get("name")
-            .and_then(Value::as_str)
-            .map(String::from)
-            .unwrap_or_else(|| if external { k.clone() } else { format!("{name}_{k}") });
-        out.insert(s("name"), s(nm));
-        for (mk, mv) in m {
-            if mk.as_str() != Some("name") {
-                out.insert(mk, mv);
-            }
-        }
-        project.volumes.insert(k, out);
+    for (k, m) in &model.volumes {
+        project.volumes.insert(k.clone(), named(&name, k, m, true));
     }
-    for (target, from) in [(&mut project.secrets, &model.secrets), (&mut project.configs, &model.configs)] {
-        for (k, m) in from {
-            let mut out = Mapping::new();
-            out.insert(
-                s("name"),
-                s(m.get("name").and_then(Value::as_str).map(String::from).unwrap_or_else(|| format!("{name}_{k}"))),
-            );
-            for (mk, mv) in m {
-                if mk.as_str() != Some("name") {
-                    out.insert(mk.clone(), mv.clone());
-                }
-            }
-            target.insert(k.clone(), out);
-        }
+    for (k, m) in &model.secrets {
+        project.secrets.insert(k.clone(), named(&name, k, m, false));
+    }
+    for (k, m) in &model.configs {
+        project.configs.insert(k.clone(), named(&name, k, m, false));
     }
     project.warnings = warnings;
     Ok(project)
+}
+
+/// A top-level network, volume, secret or config `key` of project
+/// `project` with its `name` first: the one given, else `PROJECT_KEY`, or
+/// `KEY` for an external network or volume (`external_is_key`).
+fn named(project: &str, key: &str, m: &Mapping, external_is_key: bool) -> Mapping {
+    let external = external_is_key && m.get("external").and_then(Value::as_bool) == Some(true);
+    let name = match m.get("name").and_then(Value::as_str) {
+        Some(n) => n.to_string(),
+        None if external => key.to_string(),
+        None => format!("{project}_{key}"),
+    };
+    let mut out = Mapping::new();
+    out.insert(s("name"), s(name));
+    for (mk, mv) in m {
+        if mk.as_str() != Some("name") {
+            out.insert(mk.clone(), mv.clone());
+        }
+    }
+    out
 }
 
 /// A `depends_on` cycle, as the services on it (first repeated at the end).

@@ -390,6 +390,30 @@ pub fn top(store: &Store, name: &str, ps_args: &[String]) -> anyhow::Result<PsTa
     ps_rows(&namespace_pids(init)?, ps_args)
 }
 
+/// `rcon port`: a container's published ports as docker prints them.
+/// Without `port`, one `80/tcp -> 0.0.0.0:9000` line per published port;
+/// with `port` (`80` or `80/udp`, tcp by default), the `0.0.0.0:9000`
+/// addresses it is published on. Errors: no such container, a malformed
+/// `port`, or `port` not published (docker's wording).
+pub fn ports(store: &Store, name: &str, port: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let c = store.find_container(name)?;
+    let published = crate::network::endpoint(store, &c.id).map(|ep| ep.published).unwrap_or_default();
+    let Some(p) = port else {
+        return Ok(published.iter().map(|m| m.port_line()).collect());
+    };
+    let (number, proto) = p.split_once('/').unwrap_or((p, "tcp"));
+    let number: u16 = number.parse().map_err(|_| anyhow::anyhow!("invalid port {p:?}: use PORT or PORT/PROTO"))?;
+    let hits: Vec<String> = published
+        .iter()
+        .filter(|m| m.container_port == number && m.proto.to_string() == proto)
+        .map(|m| format!("{}:{}", m.host_ip, m.host_port))
+        .collect();
+    if hits.is_empty() {
+        bail!("No public port '{number}/{proto}' published for {name}");
+    }
+    Ok(hits)
+}
+
 /// `ps` output split as docker's daemon splits it: the header's titles, and
 /// one row of cells per process.
 pub type PsTable = (Vec<String>, Vec<Vec<String>>);

@@ -141,19 +141,34 @@ pub fn play(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Rep
             report.volumes.push(claim.clone());
         }
     }
-    for p in &plan.pods {
-        match play_pod(store, &plan, p, opts) {
-            Ok(made) => report.pods.push(made),
+    // The pods (a Deployment's replicas, the workloads of the file) are
+    // independent: each is made in its own process, all at the same time.
+    let results = container::parallel::each(&plan.pods, |p| {
+        let (pod, ids) = play_pod(store, &plan, p, opts)?;
+        Ok(std::iter::once(pod).chain(ids).collect::<Vec<_>>().join(" "))
+    });
+    let mut failed = None;
+    for (p, r) in plan.pods.iter().zip(results) {
+        match r {
+            Ok(text) => {
+                let mut words = text.split(' ').map(String::from);
+                let pod = words.next().unwrap_or_default();
+                report.pods.push((pod, words.collect()));
+            }
             Err(e) => {
                 let _ = remove_pod(store, &p.name, &p.volumes);
-                for (id, _) in &report.pods {
-                    if let Ok(pod) = store.find_pod(id) {
-                        let _ = remove_pod(store, &pod.name, &BTreeMap::new());
-                    }
-                }
-                return Err(e.context(format!("pod {}", p.name)));
+                failed.get_or_insert(e.context(format!("pod {}", p.name)));
             }
         }
+    }
+    if let Some(e) = failed {
+        let _ = container::parallel::each(&report.pods, |(id, _)| {
+            if let Ok(pod) = store.find_pod(id) {
+                remove_pod(store, &pod.name, &BTreeMap::new())?;
+            }
+            Ok(String::new())
+        });
+        return Err(e);
     }
     Ok(report)
 }
@@ -164,22 +179,23 @@ pub fn play(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Rep
 pub fn down(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Report> {
     let plan = parse(yaml, opts)?;
     let mut report = Report::default();
-    for p in &plan.pods {
-        if let Some(id) = remove_pod(store, &p.name, &p.volumes)? {
-            report.removed.push(id);
-        }
-    }
-    // Replicas of an earlier play with more of them.
+    // The file's pods, and replicas of an earlier play with more of them,
+    // each removed in its own process, all at the same time.
+    let mut doomed: Vec<(String, BTreeMap<String, Source>)> =
+        plan.pods.iter().map(|p| (p.name.clone(), p.volumes.clone())).collect();
     let owners: Vec<&str> = plan.pods.iter().map(|p| p.owner.as_str()).collect();
     for pod in store.pods()? {
-        if pod.labels.get(LABEL_OWNER).is_some_and(|o| owners.contains(&o.as_str())) {
+        if pod.labels.get(LABEL_OWNER).is_some_and(|o| owners.contains(&o.as_str()))
+            && !doomed.iter().any(|(n, _)| n == &pod.name)
+        {
             let vols =
                 plan.pods.iter().find(|p| Some(&p.owner) == pod.labels.get(LABEL_OWNER)).map(|p| p.volumes.clone());
-            if let Some(id) = remove_pod(store, &pod.name, &vols.unwrap_or_default())? {
-                report.removed.push(id);
-            }
+            doomed.push((pod.name.clone(), vols.unwrap_or_default()));
         }
     }
+    let removed =
+        container::parallel::all(&doomed, |(name, vols)| Ok(remove_pod(store, name, vols)?.unwrap_or_default()))?;
+    report.removed.extend(removed.into_iter().filter(|id| !id.is_empty()));
     Ok(report)
 }
 

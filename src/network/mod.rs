@@ -490,12 +490,33 @@ fn attached_endpoints(store: &Store, also: Option<&str>) -> Vec<(String, Endpoin
     let query = crate::store::ContainerQuery { running: true, ..Default::default() };
     let Ok(rows) = store.list_containers(&query) else { return all_endpoints(store) };
     let mut ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+    // Containers attached by other processes and not yet recorded as
+    // running (several started at once, `compose up`): their markers. A
+    // marker goes once its container is recorded as running or its
+    // endpoint is gone or stale.
+    let dir = attaching_dir(store);
+    for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let id = e.file_name().to_string_lossy().into_owned();
+        let live = endpoint(store, &id).and_then(|ep| ep.owner).is_some_and(|o| o.alive());
+        if ids.contains(&id) || !live {
+            let _ = std::fs::remove_file(e.path());
+        } else {
+            ids.push(id);
+        }
+    }
     if let Some(id) = also
         && !ids.iter().any(|i| i == id)
     {
         ids.push(id.to_string());
     }
     ids.into_iter().filter_map(|id| endpoint(store, &id).map(|ep| (id, ep))).collect()
+}
+
+/// `RUNROOT/attaching/`: one empty file per container whose network
+/// [`attach`] finished before its row says it runs (read and pruned by
+/// `attached_endpoints`, under `networks.lock`).
+fn attaching_dir(store: &Store) -> PathBuf {
+    store.run_root().join("attaching")
 }
 
 /// Rewrites the hosts files of every running container on the user
@@ -617,6 +638,10 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     let nets: Vec<String> = ep.attachments.iter().map(|a| a.network.clone()).collect();
     dns::write_hosts(store, id, &ep, &[])?;
     reap_stale(store);
+    // Until its row says it runs, a container attached at the same time
+    // as this one finds it only through this marker (hosts files).
+    let marker = attaching_dir(store).join(id);
+    let _ = std::fs::create_dir_all(attaching_dir(store)).and_then(|_| std::fs::write(&marker, b""));
     refresh_hosts(store, &nets, Some(id));
     Ok(())
 }

@@ -113,6 +113,16 @@ impl Db {
         self.conn.as_ref().expect("a Db has its connection until dropped")
     }
 
+    /// The rows of a query of two text columns (a key and a record),
+    /// prepared once per connection.
+    pub fn pairs(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn().prepare_cached(sql).map_err(self.err())?;
+        stmt.query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.err())?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(self.err())
+    }
+
     /// Attaches the database path to a SQLite error.
     pub fn err(&self) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
         move |source| StoreError::Db(DbError { path: self.path.clone(), source })

@@ -132,13 +132,7 @@ impl Store {
     /// out (with a warning naming them; [`Store::damaged_images`] lists
     /// them, `rcon system check --repair` removes them).
     pub fn images(&self) -> Result<Vec<ImageRecord>> {
-        let db = self.db()?;
-        let mut stmt = db.conn().prepare_cached("SELECT id, record FROM images ORDER BY seq").map_err(db.err())?;
-        let rows: Vec<(String, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db.err())?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db.err())?;
+        let rows = self.db()?.pairs("SELECT id, record FROM images ORDER BY seq", [])?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, record) in rows {
             match parse_image(&id, &record) {
@@ -151,13 +145,7 @@ impl Store {
 
     /// The image rows whose records cannot be read.
     pub fn damaged_images(&self) -> Result<Vec<DamagedImage>> {
-        let db = self.db()?;
-        let mut stmt = db.conn().prepare("SELECT id, record FROM images ORDER BY seq").map_err(db.err())?;
-        let rows: Vec<(String, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db.err())?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db.err())?;
+        let rows = self.db()?.pairs("SELECT id, record FROM images ORDER BY seq", [])?;
         Ok(rows.into_iter().filter_map(|(id, r)| parse_image(&id, &r).err()).collect())
     }
 

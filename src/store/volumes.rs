@@ -220,6 +220,20 @@ fn read_legacy(file: &Path) -> Result<Option<String>> {
     }
 }
 
+/// IDs of the containers whose `volumes` column names volume `name`,
+/// oldest first.
+fn mounters(conn: &rusqlite::Connection, db_path: &Path, name: &str) -> Result<Vec<String>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT c.id FROM containers c, json_each(c.volumes) m WHERE m.value = ?1 ORDER BY c.created, c.id",
+        )
+        .map_err(db_err(db_path))?;
+    stmt.query_map([name], |r| r.get(0))
+        .map_err(db_err(db_path))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(db_err(db_path))
+}
+
 impl Store {
     /// The volume `name`, `None` without a row. Errors:
     /// [`StoreError::BrokenRow`] when its record is damaged.
@@ -261,13 +275,7 @@ impl Store {
             sql.push_str(" AND anonymous");
         }
         sql.push_str(" ORDER BY name");
-        let db = self.db()?;
-        let mut stmt = db.conn().prepare(&sql).map_err(db.err())?;
-        let rows: Vec<(String, String)> = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db.err())?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db.err())?;
+        let rows = self.db()?.pairs(&sql, rusqlite::params_from_iter(args.iter()))?;
         let mut out = Vec::with_capacity(rows.len());
         for (name, record) in rows {
             match parse_volume(&name, &record) {
@@ -306,14 +314,7 @@ impl Store {
     /// IDs of the containers (running or not) that mount volume `name`,
     /// oldest first.
     pub fn volume_users(&self, name: &str) -> Result<Vec<String>> {
-        let db = self.db()?;
-        let mut stmt = db
-            .conn()
-            .prepare_cached(
-                "SELECT c.id FROM containers c, json_each(c.volumes) m WHERE m.value = ?1 ORDER BY c.created, c.id",
-            )
-            .map_err(db.err())?;
-        stmt.query_map([name], |r| r.get(0)).map_err(db.err())?.collect::<rusqlite::Result<_>>().map_err(db.err())
+        mounters(self.db()?.conn(), &self.db_path(), name)
     }
 
     /// Deletes the row of volume `name` unless a container mounts it, in
@@ -324,15 +325,7 @@ impl Store {
     pub fn remove_volume_row(&self, name: &str) -> Result<std::result::Result<bool, Vec<String>>> {
         let path = self.db_path();
         self.db()?.write(|tx| {
-            let users: Vec<String> = {
-                let mut stmt = tx
-                    .prepare_cached("SELECT c.id FROM containers c, json_each(c.volumes) m WHERE m.value = ?1")
-                    .map_err(db_err(&path))?;
-                stmt.query_map([name], |r| r.get(0))
-                    .map_err(db_err(&path))?
-                    .collect::<rusqlite::Result<_>>()
-                    .map_err(db_err(&path))?
-            };
+            let users = mounters(tx, &path, name)?;
             if !users.is_empty() {
                 return Ok(Err(users));
             }
@@ -369,13 +362,7 @@ impl Store {
     /// The user networks, by name. Damaged records are left out with a
     /// warning naming them.
     pub fn networks(&self) -> Result<Vec<NetworkRecord>> {
-        let db = self.db()?;
-        let mut stmt = db.conn().prepare_cached("SELECT name, record FROM networks ORDER BY name").map_err(db.err())?;
-        let rows: Vec<(String, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db.err())?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db.err())?;
+        let rows = self.db()?.pairs("SELECT name, record FROM networks ORDER BY name", [])?;
         let mut out = Vec::with_capacity(rows.len());
         for (name, record) in rows {
             match parse_network(&name, &record) {
@@ -391,16 +378,12 @@ impl Store {
     /// Errors: [`StoreError::BrokenRow`] for a damaged row.
     pub fn network(&self, name_or_id: &str) -> Result<Option<NetworkRecord>> {
         let db = self.db()?;
-        let q = |sql: &str| -> Result<Vec<(String, String)>> {
-            let mut stmt = db.conn().prepare_cached(sql).map_err(db.err())?;
-            stmt.query_map([name_or_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(db.err())?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(db.err())
-        };
-        let mut rows = q("SELECT name, record FROM networks WHERE name = ?1")?;
+        let mut rows = db.pairs("SELECT name, record FROM networks WHERE name = ?1", [name_or_id])?;
         if rows.is_empty() && name_or_id.len() >= 3 {
-            rows = q("SELECT name, record FROM networks WHERE substr(id, 1, length(?1)) = ?1 LIMIT 2")?;
+            rows = db.pairs(
+                "SELECT name, record FROM networks WHERE substr(id, 1, length(?1)) = ?1 LIMIT 2",
+                [name_or_id],
+            )?;
         }
         match rows.as_slice() {
             [(name, record)] => parse_network(name, record).map(Some).map_err(broken),
@@ -450,12 +433,7 @@ impl Store {
             ),
             ("SELECT name, record FROM networks ORDER BY name", |n, r| parse_network(n, r).err()),
         ] {
-            let mut stmt = db.conn().prepare(sql).map_err(db.err())?;
-            let rows: Vec<(String, String)> = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(db.err())?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(db.err())?;
+            let rows = db.pairs(sql, [])?;
             out.extend(rows.iter().filter_map(|(n, r)| parse(n, r)));
         }
         Ok(out)

@@ -579,6 +579,17 @@ impl Reporter {
 /// reaps the child itself.
 pub fn fork_with_report(child: impl FnOnce(Reporter) -> i32) -> Result<(nix::unistd::Pid, Vec<u8>), Errno> {
     use std::io::Read;
+    let (pid, mut r) = fork_reporting(child)?;
+    let mut report = Vec::new();
+    let _ = r.read_to_end(&mut report);
+    Ok((pid, report))
+}
+
+/// [`fork_with_report`] without the wait: returns at once with the child's
+/// pid and the read end of its report pipe, so that several children can
+/// run at the same time. The caller reads the pipe to its end (the child's
+/// report, complete once the child exited or exec'd) and reaps the child.
+pub fn fork_reporting(child: impl FnOnce(Reporter) -> i32) -> Result<(nix::unistd::Pid, std::fs::File), Errno> {
     let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     match fork()? {
         ForkResult::Child => {
@@ -587,9 +598,7 @@ pub fn fork_with_report(child: impl FnOnce(Reporter) -> i32) -> Result<(nix::uni
         }
         ForkResult::Parent { child } => {
             drop(w);
-            let mut report = Vec::new();
-            let _ = std::fs::File::from(r).read_to_end(&mut report);
-            Ok((child, report))
+            Ok((child, std::fs::File::from(r)))
         }
     }
 }

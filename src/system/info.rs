@@ -46,6 +46,15 @@ pub fn info(store: &Store) -> anyhow::Result<Value> {
     if cgroup_version == "2" {
         security.push("name=cgroupns".into());
     }
+    // Rootless (docker's rootless mode shows `name=rootless`): overlayfs
+    // with `userxattr`, pasta networking, limits only with a delegated
+    // cgroup v2 subtree.
+    let rootless = crate::runtime::rootless::is_rootless();
+    let limits = !rootless || crate::runtime::cgroups::delegated();
+    if rootless {
+        security.push("name=rootless".into());
+    }
+    let networks = if rootless { ["pasta", "host", "none"] } else { ["bridge", "host", "none"] };
     let warnings: Vec<String> = Vec::new();
     let mut v = json!({
         "ID": engine_id(store),
@@ -55,22 +64,22 @@ pub fn info(store: &Store) -> anyhow::Result<Value> {
         "ContainersStopped": stopped,
         "Images": images,
         "Driver": "overlay2",
-        "DriverStatus": [["Backing Filesystem", backing], ["Supports d_type", "true"], ["Native Overlay Diff", "true"], ["userxattr", "false"]],
+        "DriverStatus": [["Backing Filesystem", backing], ["Supports d_type", "true"], ["Native Overlay Diff", "true"], ["userxattr", if rootless { "true" } else { "false" }]],
         "Plugins": {
             "Volume": ["local"],
-            "Network": ["bridge", "host", "none"],
+            "Network": networks,
             "Authorization": null,
             "Log": ["json-file"]
         },
-        "MemoryLimit": true,
+        "MemoryLimit": limits,
         "SwapLimit": std::path::Path::new("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes").exists() || cgroup_version == "2",
         "KernelMemory": false,
         "KernelMemoryTCP": false,
-        "CpuCfsPeriod": true,
-        "CpuCfsQuota": true,
-        "CPUShares": true,
-        "CPUSet": true,
-        "PidsLimit": true,
+        "CpuCfsPeriod": limits,
+        "CpuCfsQuota": limits,
+        "CPUShares": limits,
+        "CPUSet": limits,
+        "PidsLimit": limits,
         "IPv4Forwarding": forward,
     });
     let more = json!({
@@ -82,7 +91,7 @@ pub fn info(store: &Store) -> anyhow::Result<Value> {
         "NGoroutines": 1,
         "SystemTime": chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, false),
         "LoggingDriver": "json-file",
-        "CgroupDriver": "cgroupfs",
+        "CgroupDriver": if limits { "cgroupfs" } else { "none" },
         "CgroupVersion": cgroup_version,
         "NEventsListener": 0,
         "KernelVersion": uts.release().to_string_lossy(),

@@ -1,0 +1,110 @@
+//! Independent engine steps at the same time, one forked child each.
+//!
+//! The engine forks (monitors, container inits, copy-up helpers), so it
+//! cannot use threads (ARCHITECTURE.md hazard 1). Steps that do not depend
+//! on each other (the services of one dependency level of a compose
+//! project, the replicas of a Deployment, the containers `down` removes)
+//! run instead in forked children of the single-threaded CLI: each child
+//! opens its own store connections (none is open across the fork, hazard 8),
+//! does its step, reports the result on a pipe and exits. Several rcon
+//! processes working on one store at once is the normal case (locks and
+//! transactions order them), so the children need nothing more.
+
+use std::io::Read as _;
+
+/// Most children running at once.
+pub const MAX_CHILDREN: usize = 8;
+
+/// Runs `step` for each of `items`, each in its own forked child (at most
+/// [`MAX_CHILDREN`] at a time), and returns each step's result in the
+/// order of `items`: the text the step returned, or its error (its
+/// context chain, as text). One item runs in this process, without a
+/// fork. The calling process must be single-threaded (hazard 1) and hold
+/// no SQLite connection (hazard 8). A child that dies without a report
+/// (killed) gives an error naming its wait status.
+pub fn each<T>(items: &[T], step: impl Fn(&T) -> anyhow::Result<String>) -> Vec<anyhow::Result<String>> {
+    if items.len() <= 1 {
+        return items.iter().map(&step).collect();
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for chunk in items.chunks(MAX_CHILDREN) {
+        // What the parent printed before must not be printed again by a child.
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        let mut running = Vec::with_capacity(chunk.len());
+        for item in chunk {
+            let forked = crate::sys::fork_reporting(|reporter| {
+                let (code, text) = match step(item) {
+                    Ok(text) => (0, text),
+                    Err(e) => (1, crate::util::error_chain(e.as_ref())),
+                };
+                let _ = std::io::stdout().flush();
+                reporter.report(text.as_bytes());
+                code
+            });
+            running.push(forked);
+        }
+        for forked in running {
+            out.push(match forked {
+                Err(e) => Err(anyhow::anyhow!("cannot fork: {e}")),
+                Ok((pid, mut pipe)) => {
+                    let mut report = Vec::new();
+                    let _ = pipe.read_to_end(&mut report);
+                    let text = String::from_utf8_lossy(&report).into_owned();
+                    match nix::sys::wait::waitpid(pid, None) {
+                        Ok(nix::sys::wait::WaitStatus::Exited(_, 0)) => Ok(text),
+                        Ok(nix::sys::wait::WaitStatus::Exited(_, _)) if !text.is_empty() => {
+                            Err(anyhow::anyhow!("{text}"))
+                        }
+                        Ok(status) => Err(anyhow::anyhow!("step process {pid} ended with {status:?}")),
+                        Err(e) => Err(anyhow::anyhow!("cannot wait for step process {pid}: {e}")),
+                    }
+                }
+            });
+        }
+    }
+    out
+}
+
+/// [`each`], then the first error if any step failed (after every step
+/// ended), else the steps' texts in the order of `items`.
+pub fn all<T>(items: &[T], step: impl Fn(&T) -> anyhow::Result<String>) -> anyhow::Result<Vec<String>> {
+    each(items, step).into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_back_in_order_with_errors() {
+        let items: Vec<u32> = (0..11).collect();
+        let got = each(&items, |i| {
+            if i % 5 == 4 {
+                anyhow::bail!("step {i} failed")
+            }
+            Ok(i.to_string())
+        });
+        assert_eq!(got.len(), 11);
+        for (i, r) in got.iter().enumerate() {
+            match r {
+                Ok(t) => assert_eq!(t, &i.to_string()),
+                Err(e) => {
+                    assert_eq!(i % 5, 4);
+                    assert_eq!(e.to_string(), format!("step {i} failed"));
+                }
+            }
+        }
+        assert!(all(&items, |_| Ok(String::new())).is_ok());
+        assert!(all(&items, |i| if *i == 7 { anyhow::bail!("seven") } else { Ok(String::new()) }).is_err());
+    }
+
+    #[test]
+    fn steps_run_in_other_processes() {
+        let me = std::process::id();
+        let pids = all(&[1, 2, 3], |_| Ok(std::process::id().to_string())).unwrap();
+        assert!(pids.iter().all(|p| p != &me.to_string()), "{pids:?} vs {me}");
+        let single = all(&[1], |_| Ok(std::process::id().to_string())).unwrap();
+        assert_eq!(single, vec![me.to_string()]);
+    }
+}
