@@ -412,13 +412,26 @@ fn killing_run_detached_early_never_loses_the_container() {
     let rcon = Rcon::new();
     rcon.ok(&["pull", "-q", &image]);
     let (mut started, mut never_started, mut killed_mid_run, mut started_after_kill) = (0, 0, 0, 0);
-    // Kills at moments spread over `run -d`'s life (0 to 92 ms), until 24
-    // of them hit a running `run -d` (at most 72 tries).
+    // How long one `run -d` takes on this machine now (the slowest of
+    // three): the kills spread over that span whatever the load, not over
+    // a fixed number of milliseconds.
+    let span = (0..3)
+        .map(|_| {
+            let t0 = std::time::Instant::now();
+            let id = rcon.ok(&["run", "-d", &image, "true"]);
+            let ms = t0.elapsed().as_millis() as u64;
+            rcon.ok(&["rm", "-f", id.trim()]);
+            ms
+        })
+        .max()
+        .unwrap();
+    // Kills at moments spread over `run -d`'s life (0 to 110% of the
+    // span), until 24 of them hit a running `run -d` (at most 72 tries).
     for i in 0..72u64 {
         if killed_mid_run >= 24 {
             break;
         }
-        let delay = (i % 24) * 4;
+        let delay = span * (i % 24) * 110 / (23 * 100);
         let name = format!("early{i}");
         let script = format!("echo out-{i}; echo err-{i} >&2; sleep 0.3; echo done-{i}; exit 7");
         let mut cli = rcon.spawn(&["run", "-d", "--name", &name, &image, "sh", "-c", &script]);
@@ -457,8 +470,8 @@ fn killing_run_detached_early_never_loses_the_container() {
         rcon.ok(&["rm", "-f", &name]);
     }
     eprintln!(
-        "kills: {killed_mid_run} mid-run; containers started {started} ({started_after_kill} of them after their \
-         `run -d` was killed), never started {never_started}"
+        "kills within {span} ms: {killed_mid_run} mid-run; containers started {started} ({started_after_kill} of \
+         them after their `run -d` was killed), never started {never_started}"
     );
     assert!(killed_mid_run >= 20, "only {killed_mid_run} kills hit a running `run -d`");
     assert!(started_after_kill >= 1, "some kills came after the monitor's start");
