@@ -166,6 +166,16 @@ fn pod_lifecycle_logs_top_kill_prune() {
     assert_eq!(v[0]["Hostname"], "box");
     assert_eq!(v[0]["Labels"]["tier"], "test");
     assert_eq!(v[0]["NumContainers"], 2);
+    // The infra container goes only with its pod, even with -f.
+    let infra = v[0]["InfraContainerID"].as_str().expect("InfraContainerID").to_string();
+    let out = rcon.cmd(&["rm", "-f", &infra]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is the infra container of pod life and cannot be removed without removing the pod"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(pod_status(&rcon, "life"), "Running");
 
     // Nothing to prune while it runs.
     assert_eq!(rcon.ok(&["pod", "prune", "-f"]).trim(), "");

@@ -206,18 +206,25 @@ impl TestUser {
     /// `rcon ARGS…` as this user (setpriv), in its home, with a clean
     /// environment.
     fn rcon(&self, args: &[&str]) -> std::process::Output {
-        let mut c = std::process::Command::new("setpriv");
+        let mut c = self.command("setpriv");
         c.args(["--reuid", &self.uid.to_string(), "--regid", &self.gid.to_string(), "--init-groups", "--"])
             .arg(env!("CARGO_BIN_EXE_rcon"))
-            .args(args)
-            .env_clear()
+            .args(args);
+        c.output().expect("run setpriv (Debian package `util-linux`)")
+    }
+
+    /// `program` in the user's home with a clean environment of the user's
+    /// (HOME, USER, PATH, XDG_RUNTIME_DIR) and stdin from /dev/null.
+    fn command(&self, program: &str) -> std::process::Command {
+        let mut c = std::process::Command::new(program);
+        c.env_clear()
             .env("HOME", &self.home)
             .env("USER", &self.name)
             .env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
             .env("XDG_RUNTIME_DIR", &self.xdg)
             .current_dir(&self.home)
             .stdin(std::process::Stdio::null());
-        c.output().expect("run setpriv (Debian package `util-linux`)")
+        c
     }
 
     /// `rcon ARGS…` as this user under a pseudo-terminal (util-linux
@@ -230,15 +237,8 @@ impl TestUser {
             env!("CARGO_BIN_EXE_rcon"),
             args.join(" ")
         );
-        std::process::Command::new("script")
+        self.command("script")
             .args(["-qec", &cmd, "/dev/null"])
-            .env_clear()
-            .env("HOME", &self.home)
-            .env("USER", &self.name)
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
-            .env("XDG_RUNTIME_DIR", &self.xdg)
-            .current_dir(&self.home)
-            .stdin(std::process::Stdio::null())
             .output()
             .expect("run script (Debian package `bsdutils`)")
     }

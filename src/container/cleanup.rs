@@ -175,6 +175,23 @@ pub fn record_cgroups(store: &Store, id: &str, cgroup: Option<&crate::runtime::c
     let _ = std::fs::write(store.container_dir(id).join(CGROUP_FILE), text);
 }
 
+/// Records the cgroup directories the runtime may create for `spec`
+/// ([`crate::runtime::cgroups::planned_dirs`]) before the container is
+/// spawned: a runner killed while its container starts leaves nothing
+/// that `rm` or the next [`sweep`] cannot remove. [`record_cgroups`]
+/// replaces the list once the container runs.
+pub fn record_planned_cgroups(store: &Store, id: &str, spec: &oci_spec::runtime::Spec) {
+    use crate::runtime::cgroups;
+    let Some(path) = spec.linux().as_ref().and_then(|l| l.cgroups_path().clone()) else { return };
+    let Some(layout) = cgroups::Layout::detect() else { return };
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let text: String = cgroups::planned_dirs(&layout, &path.to_string_lossy(), &own)
+        .iter()
+        .map(|d| format!("{}\n", d.display()))
+        .collect();
+    let _ = std::fs::write(store.container_dir(id).join(CGROUP_FILE), text);
+}
+
 /// Removes the cgroup directories recorded for container `id` (see
 /// [`record_cgroups`]), killing what still runs in them first. Only
 /// directories named after the container are touched. Call after the

@@ -608,6 +608,7 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     // known: a SIGTERM right after the start is forwarded, not lost or fatal.
     let proxied = proxied_signals();
     let _ = proxied.thread_block();
+    cleanup::record_planned_cgroups(store, &record.id, &spec);
     let spawned = runtime::spawn(&spec, &opts);
     // The pipes' write ends must live only in the container, or the tee
     // would never see the output end.

@@ -190,6 +190,24 @@ pub fn is_infra(row: &ContainerRow) -> bool {
     row.labels.get(LABEL_INFRA).is_some_and(|v| v == "true")
 }
 
+/// Refuses the removal of container `name` when it is a pod's infra
+/// container (the pod's namespaces die with it): an error in podman's
+/// words naming the pod, which `rcon pod rm` removes with the infra. Other
+/// containers, and names that find nothing, pass (the removal reports those).
+pub fn check_removable(store: &Store, name: &str) -> anyhow::Result<()> {
+    let Ok(row) = store.find_container_row(name) else { return Ok(()) };
+    if !is_infra(&row) {
+        return Ok(());
+    }
+    let pod = row.labels.get(LABEL_POD).cloned().unwrap_or_default();
+    let pod_name = store.find_pod(&pod).map(|p| p.name).unwrap_or(pod);
+    Err(crate::util::DaemonError(format!(
+        "container {} is the infra container of pod {pod_name} and cannot be removed without removing the pod: use `rcon pod rm {pod_name}`",
+        row.id
+    ))
+    .into())
+}
+
 /// podman's pod status from its containers (the infra counts only in a pod
 /// without other containers): `Created` (none started yet), `Running` (all
 /// run), `Degraded` (some run), `Exited` (none runs).

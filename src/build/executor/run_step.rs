@@ -250,6 +250,7 @@ impl Builder<'_> {
         let _ = self.out.flush();
         let _ = std::io::stdout().flush();
         let silence = self.opts.quiet.then(silence_stdio);
+        crate::container::cleanup::record_planned_cgroups(self.store, &id, &spec);
         let result = crate::runtime::spawn(&spec, &spawn_opts).and_then(|p| {
             // Removed with the step's container if this build is killed.
             crate::container::cleanup::record_cgroups(self.store, &id, p.cgroup());

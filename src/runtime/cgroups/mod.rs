@@ -339,17 +339,44 @@ fn device_rule(d: &LinuxDeviceCgroup) -> String {
     format!("{t} {}:{} {}", n(d.major()), n(d.minor()), d.access().clone().unwrap_or_else(|| "rwm".into()))
 }
 
+/// The directory of cgroup `path` (a spec's `cgroupsPath`: absolute, or
+/// relative to `own`, the calling process's cgroup) in the hierarchy
+/// mounted at `root`.
+fn cgroup_dir(root: &Path, own: &str, path: &str) -> PathBuf {
+    let base = if path.starts_with('/') { PathBuf::from("/") } else { PathBuf::from(own) };
+    let full = base.join(path.trim_start_matches('/'));
+    root.join(full.strip_prefix("/").unwrap_or(&full))
+}
+
+/// Every directory [`Cgroup::create`] may make for `path` in `layout`
+/// (one per v1 hierarchy with a controller rcon uses, the v2 directory,
+/// and on hybrid hosts the cgroup2 tree's, used for hugetlb), without
+/// creating anything: recorded before a container starts, so that the
+/// cgroups of a runner killed during the start can still be removed.
+pub fn planned_dirs(layout: &Layout, path: &str, proc_cgroup: &str) -> Vec<PathBuf> {
+    match layout {
+        Layout::V2(root) => vec![cgroup_dir(root, &own_path(proc_cgroup, &[]), path)],
+        Layout::V1(hier) | Layout::Hybrid { v1: hier, .. } => {
+            let mut dirs: Vec<PathBuf> = hier
+                .iter()
+                .filter(|(ctrls, _)| ctrls.iter().any(|c| V1_CONTROLLERS.contains(&c.as_str())))
+                .map(|(ctrls, mount)| cgroup_dir(mount, &own_path(proc_cgroup, ctrls), path))
+                .collect();
+            if let Layout::Hybrid { unified, .. } = layout {
+                dirs.push(cgroup_dir(unified, &own_path(proc_cgroup, &[]), path));
+            }
+            dirs
+        }
+    }
+}
+
 impl Cgroup {
     /// Creates the container's cgroup at `path` (the spec's `cgroupsPath`)
     /// in `layout` and applies `res`. `proc_cgroup` is the text of
     /// `/proc/self/cgroup` (for relative paths). Errors name the file or
     /// directory; what was created is removed again.
     pub fn create(layout: &Layout, path: &str, res: &LinuxResources, proc_cgroup: &str) -> Result<Cgroup, Error> {
-        let join = |root: &Path, own: &str| {
-            let base = if path.starts_with('/') { PathBuf::from("/") } else { PathBuf::from(own) };
-            let full = base.join(path.trim_start_matches('/'));
-            root.join(full.strip_prefix("/").unwrap_or(&full))
-        };
+        let join = |root: &Path, own: &str| cgroup_dir(root, own, path);
         let mut cg = match layout {
             Layout::V2(root) => {
                 let dir = join(root, &own_path(proc_cgroup, &[]));
@@ -903,6 +930,9 @@ mod tests {
         // An absolute path starts at the root.
         let cg2 = Cgroup::create(&Layout::V2(root.clone()), "/abs/x", &LinuxResources::default(), proc_cgroup).unwrap();
         assert_eq!(cg2.dirs[0].1, root.join("abs/x"));
+        // The planned directories are the created ones.
+        assert_eq!(planned_dirs(&Layout::V2(root.clone()), "rcon/abc", proc_cgroup), vec![dir.clone()]);
+        assert_eq!(planned_dirs(&Layout::V2(root.clone()), "/abs/x", proc_cgroup), vec![root.join("abs/x")]);
     }
 
     #[test]
@@ -925,6 +955,8 @@ mod tests {
         assert_eq!(read(&cpuset.join("rcon"), "cpuset.cpus"), "0-1");
         assert_eq!(read(&cpuset.join("rcon/abc"), "cpuset.cpus"), "0");
         assert_eq!(read(&cpuset.join("rcon/abc"), "cpuset.mems"), "0");
+        let created: Vec<PathBuf> = cg.dirs.iter().map(|(_, d)| d.clone()).collect();
+        assert_eq!(planned_dirs(&layout, "rcon/abc", proc_cgroup), created);
     }
 
     fn hugepages(sizes: &[(&str, u64)]) -> LinuxResources {
@@ -981,6 +1013,7 @@ mod tests {
         let cg = Cgroup::create(&layout, "ctr", &hugepages(&[("2MB", 1 << 30)]), proc_cgroup).unwrap();
         let d = unified.join("sandbox/ctr");
         assert_eq!(cg.unified.as_deref(), Some(d.as_path()));
+        assert_eq!(planned_dirs(&layout, "ctr", proc_cgroup), vec![mem.join("ctr"), d.clone()]);
         assert_eq!(cg.dir("memory"), Some(mem.join("ctr").as_path()));
         assert_eq!(std::fs::read_to_string(d.join("hugetlb.2MB.max")).unwrap(), (1u64 << 30).to_string());
         // The controller was enabled from the root down to the parent.
