@@ -91,6 +91,11 @@ fn container_ip(rcon: &Rcon, id: &str) -> String {
     v["attachments"][0]["ip"].as_str().expect("an address").to_string()
 }
 
+/// `config.expected.yaml` is what docker compose v2 prints for these files:
+/// checked on 2026-12-06 against docker compose 2.26.1 (Debian trixie's
+/// `docker-compose` package, its `cli-plugins/docker-compose` binary run as
+/// `docker-compose config` in a copy of tests/data/compose/config with
+/// `${DIR}` replaced by that copy's path): byte for byte the same.
 #[test]
 fn config_matches_docker_compose_normalized_output() {
     // Interpolation from .env, discovery of compose.yaml + compose.override.yaml,
