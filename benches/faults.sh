@@ -21,33 +21,18 @@
 # target/bench/faults.md; failures and leaks are described in faults.log.
 set -uo pipefail
 
-if [ -z "${FAULTS_IN_NS:-}" ]; then
-    exec unshare -n -m --propagation private env FAULTS_IN_NS=1 bash -c '
-        set -e; ip link set lo up; mkdir -p /run/rcon
-        mount -t tmpfs -o mode=0755 rcon-faults /run/rcon
-        exec bash "$0"' "$0"
-fi
-
 . "$(dirname "$0")/lib.sh"
+bench_private_ns "$@"
 bench_init faults docker-registry skopeo /bin/busybox ip nft python3
 RCON=${RCON:-$PWD/target/debug/rcon}
 [ -x "$RCON" ] || { echo "no rcon binary at $RCON: cargo build first (or set RCON)" >&2; exit 1; }
 KILLS=${KILLS:-20}
 PARALLEL=${PARALLEL:-40}
 
-work=$(mktemp -d /tmp/rcon-faults.XXXXXX)
-root=$work/root
-R="$RCON --root $root --runroot $work/run"
+bench_store faults
 log=$out/faults.log
 table=$out/faults.md
 : >"$log"
-cleanup() {
-    $R rm -f $($R ps -aq 2>/dev/null) >/dev/null 2>&1 || true
-    registry_stop
-    grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
 
 step "registry and images"
 bench_image "$work" >/dev/null

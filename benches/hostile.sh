@@ -27,14 +27,8 @@
 # target/bench/hostile.log.
 set -uo pipefail
 
-if [ -z "${HOSTILE_IN_NS:-}" ]; then
-    exec unshare -n -m --propagation private env HOSTILE_IN_NS=1 bash -c '
-        set -e; ip link set lo up; mkdir -p /run/rcon
-        mount -t tmpfs -o mode=0755 rcon-hostile /run/rcon
-        exec bash "$0"' "$0"
-fi
-
 . "$(dirname "$0")/lib.sh"
+bench_private_ns "$@"
 bench_init hostile docker-registry skopeo /bin/busybox ip nft python3 /usr/bin/time
 RCON=${RCON:-$PWD/target/debug/rcon}
 [ -x "$RCON" ] || { echo "no rcon binary at $RCON: cargo build first (or set RCON)" >&2; exit 1; }
@@ -43,21 +37,12 @@ TRIES=${TRIES:-3}
 MAX_RSS_MIB=${MAX_RSS_MIB:-512}
 MAX_SECS=${MAX_SECS:-120}
 
-work=$(mktemp -d /tmp/rcon-hostile.XXXXXX)
-root=$work/root
-R="$RCON --root $root --runroot $work/run"
+bench_store hostile
 log=$out/hostile.log
 table=$out/hostile.md
 : >"$log"
 proxy_pid=
-cleanup() {
-    $R rm -f $($R ps -aq 2>/dev/null) >/dev/null 2>&1 || true
-    [ -z "$proxy_pid" ] || kill "$proxy_pid" 2>/dev/null
-    registry_stop
-    grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+bench_cleanup_extra() { [ -z "$proxy_pid" ] || kill "$proxy_pid" 2>/dev/null; }
 
 # The host's canary: a directory the hostile inputs aim at.
 canary=$work/canary

@@ -44,6 +44,38 @@ bench_init() {
     fi
 }
 
+# bench_private_ns ARGS…: runs the calling script again, with ARGS, in a
+# private network and mount namespace of its own (loopback up, a tmpfs on
+# /run/rcon), so that its bridges, nftables table and /run/rcon/network are
+# its own; returns at once inside it. Call right after sourcing lib.sh.
+bench_private_ns() {
+    [ -z "${RCON_BENCH_PRIVATE_NS:-}" ] || return 0
+    exec unshare -n -m --propagation private env RCON_BENCH_PRIVATE_NS=1 bash -c '
+        set -e; ip link set lo up; mkdir -p /run/rcon
+        mount -t tmpfs -o mode=0755 rcon-bench /run/rcon
+        exec bash "$@"' bash "${BASH_SOURCE[1]}" "$@"
+}
+
+# bench_store NAME: a throw-away store for the calling script: sets `work`
+# (/tmp/rcon-NAME.XXXXXX), `root` and `R` (RCON with that root and run
+# root), and an EXIT trap that removes its containers, runs the function
+# `bench_cleanup_extra` when the script defines one, stops the registry,
+# unmounts what is left under `work` and removes it.
+bench_store() {
+    work=$(mktemp -d "/tmp/rcon-$1.XXXXXX")
+    root=$work/root
+    R="$RCON --root $root --runroot $work/run"
+    trap _bench_store_cleanup EXIT
+}
+
+_bench_store_cleanup() {
+    $R rm -f $($R ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+    if declare -F bench_cleanup_extra >/dev/null; then bench_cleanup_extra; fi
+    registry_stop
+    grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
+    rm -rf "$work"
+}
+
 # bench_machine FILE: the machine's description (load, CPUs, kernel, memory,
 # OS, rcon's commit, podman's version and flags), printed and kept in FILE.
 bench_machine() {
