@@ -40,7 +40,9 @@ done
 if [ -z "${RUNTIME:-}" ]; then
     rcon=${RCON:-$here/target/debug/rcon}
     [ -x "$rcon" ] || { echo "$0: $rcon missing: cargo build" >&2; exit 2; }
-    wrapper=$(mktemp -d)/rcon-oci
+    wrapper_dir=$(mktemp -d /tmp/rcon-oci-wrapper.XXXXXX)
+    trap 'rm -rf "$wrapper_dir"' EXIT
+    wrapper=$wrapper_dir/rcon-oci
     printf '#!/bin/sh\nexec %q oci "$@"\n' "$rcon" > "$wrapper"
     chmod +x "$wrapper"
     RUNTIME=$wrapper
