@@ -15,6 +15,13 @@
 # Needs: hyperfine, podman, python3-venv, busybox-static, util-linux (unshare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# podman-compose from PyPI, installed before the private namespace (which
+# has no network).
+venv=target/bench-venvs/podman-compose
+if [ ! -x "$venv/bin/podman-compose" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q podman-compose
+fi
 if [ -z "${RCON_BENCH_NS:-}" ]; then
     exec env RCON_BENCH_NS=1 unshare -n -m --propagation private bash "$0" "$@"
 fi
@@ -26,11 +33,6 @@ DOCKER=0
 for t in hyperfine podman busybox python3; do
     command -v "$t" >/dev/null || { echo "benches/compose.sh: $t is missing (apt-get install hyperfine podman busybox-static python3-venv)" >&2; exit 1; }
 done
-venv=target/bench-venvs/podman-compose
-if [ ! -x "$venv/bin/podman-compose" ]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q podman-compose
-fi
 PC=$(realpath "$venv/bin/podman-compose")
 
 tmp=$(mktemp -d /tmp/rcon-composebench.XXXXXX)
