@@ -24,8 +24,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 bench_private_ns "$@"
 bench_init faults docker-registry skopeo /bin/busybox ip nft python3
-RCON=${RCON:-$PWD/target/debug/rcon}
-[ -x "$RCON" ] || { echo "no rcon binary at $RCON: cargo build first (or set RCON)" >&2; exit 1; }
 KILLS=${KILLS:-20}
 PARALLEL=${PARALLEL:-40}
 
@@ -37,12 +35,18 @@ table=$out/faults.md
 step "registry and images"
 bench_image "$work" >/dev/null
 $R pull -q "$image" >/dev/null
-# A 48 MiB image for save (a single layer from a tar streamed to disk).
-mkdir -p "$work/big"
-head -c $((48 << 20)) /dev/urandom >"$work/big/blob"
-tar -C "$work/big" -cf "$work/big.tar" blob
-$R import "$work/big.tar" big:1 >/dev/null
-rm -rf "$work/big" "$work/big.tar"
+# make_big: big:1, a 48 MiB image for save (a single layer from a tar
+# streamed to disk); prints import's errors.
+make_big() {
+    mkdir -p "$work/big"
+    head -c $((48 << 20)) /dev/urandom >"$work/big/blob"
+    tar -C "$work/big" -cf "$work/big.tar" blob
+    $R import "$work/big.tar" big:1 2>&1 >/dev/null
+    local rc=$?
+    rm -rf "$work/big" "$work/big.tar"
+    return $rc
+}
+make_big
 mkdir -p "$work/ctx" "$work/save"
 printf 'FROM %s\nRUN head -c 8000000 /dev/zero > /big && echo built > /done\n' "$image" >"$work/ctx/Dockerfile"
 
@@ -279,11 +283,7 @@ for kind in truncate garbage; do
     o=$($R system check 2>&1) || fail damaged "image row $kind: system check after --repair: $o"
     # The damaged image is gone or whole again; either way big:1 can be made anew.
     $R rmi -f big:1 damaged:1 >/dev/null 2>&1
-    mkdir -p "$work/big"
-    head -c $((48 << 20)) /dev/urandom >"$work/big/blob"
-    tar -C "$work/big" -cf "$work/big.tar" blob
-    o=$($R import "$work/big.tar" big:1 2>&1) || fail damaged "image row $kind: import after repair: $o"
-    rm -rf "$work/big" "$work/big.tar"
+    o=$(make_big) || fail damaged "image row $kind: import after repair: $o"
     end_try
 done
 echo "| damaged image rows (record truncated, garbage): pull, run, images, system check --repair | $tries | $failures | $(leaks) |" | tee -a "$table"

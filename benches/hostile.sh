@@ -30,8 +30,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 bench_private_ns "$@"
 bench_init hostile docker-registry skopeo /bin/busybox ip nft python3 /usr/bin/time
-RCON=${RCON:-$PWD/target/debug/rcon}
-[ -x "$RCON" ] || { echo "no rcon binary at $RCON: cargo build first (or set RCON)" >&2; exit 1; }
 TRIES=${TRIES:-3}
 # Bounds every try must stay within.
 MAX_RSS_MIB=${MAX_RSS_MIB:-512}

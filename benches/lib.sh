@@ -56,12 +56,15 @@ bench_private_ns() {
         exec bash "$@"' bash "${BASH_SOURCE[1]}" "$@"
 }
 
-# bench_store NAME: a throw-away store for the calling script: sets `work`
+# bench_store NAME: a throw-away store for the calling script: sets RCON
+# (default target/debug/rcon; fails when it is not built), `work`
 # (/tmp/rcon-NAME.XXXXXX), `root` and `R` (RCON with that root and run
 # root), and an EXIT trap that removes its containers, runs the function
 # `bench_cleanup_extra` when the script defines one, stops the registry,
 # unmounts what is left under `work` and removes it.
 bench_store() {
+    RCON=${RCON:-$PWD/target/debug/rcon}
+    [ -x "$RCON" ] || { echo "no rcon binary at $RCON: cargo build first (or set RCON)" >&2; exit 1; }
     work=$(mktemp -d "/tmp/rcon-$1.XXXXXX")
     root=$work/root
     R="$RCON --root $root --runroot $work/run"

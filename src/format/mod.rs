@@ -131,14 +131,8 @@ pub fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 /// docker's `HumanSize` (go-units, decimal units, 3 significant digits):
 /// 100 → "100B", 1234 → "1.23kB", 4_261_234 → "4.26MB".
 pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
-    let mut size = bytes as f64;
-    let mut i = 0;
-    while size >= 1000.0 && i < UNITS.len() - 1 {
-        size /= 1000.0;
-        i += 1;
-    }
-    format!("{}{}", significant3(size), UNITS[i])
+    let (size, unit) = decimal_units(bytes);
+    format!("{}{unit}", significant3(size))
 }
 
 /// docker's other `HumanSize` (go-units `HumanSize`, decimal units, 4
@@ -146,6 +140,13 @@ pub fn human_size(bytes: u64) -> String {
 /// and volume sizes and every prune's `Total reclaimed space` use:
 /// 1_984_000 → "1.984MB", 1234 → "1.234kB".
 pub fn human_size4(bytes: u64) -> String {
+    let (size, unit) = decimal_units(bytes);
+    format!("{}{unit}", significant4(size))
+}
+
+/// `bytes` in the largest decimal unit (B, kB, MB, … YB) that keeps the
+/// value under 1000: (value, unit).
+fn decimal_units(bytes: u64) -> (f64, &'static str) {
     const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
     let mut size = bytes as f64;
     let mut i = 0;
@@ -153,7 +154,7 @@ pub fn human_size4(bytes: u64) -> String {
         size /= 1000.0;
         i += 1;
     }
-    format!("{}{}", significant4(size), UNITS[i])
+    (size, UNITS[i])
 }
 
 /// Formats like Go's `%.3g` for 0 ≤ x < 1000: three significant digits,

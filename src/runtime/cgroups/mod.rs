@@ -113,10 +113,19 @@ impl Layout {
         (!v1.is_empty()).then_some(Layout::V1(v1))
     }
 
-    /// The host's layout.
+    /// The host's layout, read once per process (`/proc/self/mountinfo`;
+    /// cgroup filesystems are not remounted under a running rcon): a `run`
+    /// asks for it before the spawn and again in it.
     pub fn detect() -> Option<Layout> {
-        let mi = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-        Layout::from_mountinfo(&mi, |root| std::fs::read_to_string(root.join("cgroup.controllers")).unwrap_or_default())
+        static LAYOUT: std::sync::OnceLock<Option<Layout>> = std::sync::OnceLock::new();
+        LAYOUT
+            .get_or_init(|| {
+                let mi = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+                Layout::from_mountinfo(&mi, |root| {
+                    std::fs::read_to_string(root.join("cgroup.controllers")).unwrap_or_default()
+                })
+            })
+            .clone()
     }
 }
 
