@@ -495,6 +495,80 @@ fn docker_cli_cp_both_ways_and_build() {
     docker_ok(&svc, &rcon, &["rmi", "built:1"]);
 }
 
+/// The JSON messages of a progress stream (one per line).
+fn messages(body: &str) -> Vec<serde_json::Value> {
+    body.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect(l)).collect()
+}
+
+/// `docker push` (`POST /images/{name}/push`) of a built image to the test
+/// registry, pulled back into an empty store; `POST /images/create`'s
+/// per-layer progress (`Downloading` with byte counts, `Extracting`,
+/// `Pull complete`) and a push's `aux` message, read raw.
+#[test]
+fn docker_cli_push_and_progress_streams() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+
+    // Pull progress as dockerd sends it.
+    let (repo, tag) = image.rsplit_once(':').unwrap();
+    let (status, _, body) = http(&svc.socket, "POST", &format!("/images/create?fromImage={repo}&tag={tag}"), None);
+    assert_eq!(status, 200, "{body}");
+    let msgs = messages(&body);
+    let status_of = |m: &serde_json::Value| m["status"].as_str().unwrap_or_default().to_string();
+    assert_eq!(msgs[0]["status"], "Pulling from web", "{body}");
+    assert_eq!(msgs[0]["id"], tag, "{body}");
+    let downloading: Vec<&serde_json::Value> = msgs.iter().filter(|m| m["status"] == "Downloading").collect();
+    let last = downloading.last().unwrap_or_else(|| panic!("no Downloading message: {body}"));
+    let total = last["progressDetail"]["total"].as_u64().unwrap();
+    assert!(total > 100_000, "the busybox layer's compressed size: {last}");
+    assert!(last["progress"].as_str().unwrap().starts_with('['), "{last}");
+    let layer = last["id"].as_str().unwrap();
+    let of_layer: Vec<String> = msgs.iter().filter(|m| m["id"] == layer).map(status_of).collect();
+    let steps: Vec<&str> = of_layer.iter().map(String::as_str).filter(|s| *s != "Downloading").collect();
+    assert_eq!(steps, ["Pulling fs layer", "Verifying Checksum", "Download complete", "Extracting", "Pull complete"]);
+    assert!(msgs.iter().any(|m| m["status"] == "Extracting" && m["progressDetail"]["current"] == total), "{body}");
+    assert_eq!(status_of(msgs.last().unwrap()), format!("Status: Downloaded newer image for {image}"));
+
+    // A built image with a layer the registry does not have.
+    let ctx = rcon.dir().join("ctx");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(ctx.join("Dockerfile"), format!("FROM {image}\nRUN echo pushed > /www/index.html\n")).unwrap();
+    let dest = format!("{}/pushed:1", reg.addr);
+    docker_ok(&svc, &rcon, &["build", "-t", &dest, ctx.to_str().unwrap()]);
+    let out = docker_ok(&svc, &rcon, &["push", &dest]);
+    assert!(out.starts_with(&format!("The push refers to repository [{}/pushed]", reg.addr)), "{out}");
+    assert!(out.contains(": Pushed") && out.contains(": Mounted from web"), "{out}");
+    assert!(out.contains("1: digest: sha256:"), "{out}");
+
+    // Again, raw: every layer exists now; the aux message ends the stream.
+    let (status, head, body) = http(&svc.socket, "POST", &format!("/images/{}/pushed/push?tag=1", reg.addr), None);
+    assert_eq!(status, 200, "{head}");
+    let msgs = messages(&body);
+    assert!(
+        msgs.iter()
+            .filter(|m| m["id"].is_string())
+            .all(|m| { ["Preparing", "Layer already exists"].contains(&m["status"].as_str().unwrap()) }),
+        "{body}"
+    );
+    let aux = &msgs.last().unwrap()["aux"];
+    assert_eq!(aux["Tag"], "1", "{body}");
+    assert!(aux["Digest"].as_str().unwrap().starts_with("sha256:") && aux["Size"].as_u64().unwrap() > 0, "{body}");
+
+    // What was pushed runs from a store that never had it.
+    let other = Rcon::new();
+    let svc2 = Service::start(&other);
+    docker_ok(&svc2, &other, &["pull", &dest]);
+    assert_eq!(docker_ok(&svc2, &other, &["run", "--rm", &dest, "cat", "/www/index.html"]), "pushed\n");
+    drop(svc2);
+
+    // A missing image: docker's words, in the stream.
+    let out = docker(&svc, &rcon, &["push", &format!("{}/nosuch:1", reg.addr)]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(stderr(&out).contains("An image does not exist locally with the tag"), "{}", stderr(&out));
+}
+
 /// `docker diff`, `docker export`, `docker save` and `docker load`
 /// (`/containers/{id}/changes|export`, `/images/get`, `/images/load`).
 #[test]
@@ -567,7 +641,7 @@ fn docker_cli_update() {
 }
 
 /// docker-py 7 (PyPI `docker`) against the service: containers, exec,
-/// archives, stats, images (pull, build, tag, remove), volumes, networks,
+/// archives, stats, images (pull, build, tag, push, remove), volumes, networks,
 /// events. The script prints `ok` at its end.
 const DOCKER_PY_SCRIPT: &str = r#"
 import docker, io, sys, tarfile, time
@@ -615,6 +689,14 @@ ctx.seek(0)
 img, logs = c.images.build(fileobj=ctx, custom_context=True, tag="pybuilt:1")
 assert "pybuilt:1" in img.tags, img.tags
 img.tag("pybuilt", "2")
+# push with X-Registry-Auth (the test registry asks for none)
+reg = image.split("/")[0]
+img.tag(reg + "/pypushed", "1")
+msgs = list(c.images.push(reg + "/pypushed", tag="1", stream=True, decode=True, auth_config={"username": "u", "password": "p"}))
+assert not any("error" in m for m in msgs), msgs
+assert any(m.get("status") == "Pushed" for m in msgs), msgs
+assert msgs[-1]["aux"]["Digest"].startswith("sha256:"), msgs
+c.images.remove(reg + "/pypushed:1")
 c.images.remove("pybuilt:2")
 c.images.remove("pybuilt:1")
 v = c.volumes.create("pyvol", labels={"a": "b"})

@@ -1,4 +1,4 @@
-//! `/images/…`: list, pull (`create`), inspect, history, tag, remove, prune.
+//! `/images/…`: list, pull (`create`), push, inspect, history, tag, remove, prune.
 
 use super::body::{self, Resp, json};
 use super::error::{ApiError, ApiResult};
@@ -47,10 +47,13 @@ pub async fn list(c: Call) -> ApiResult<Resp> {
     Ok(json(StatusCode::OK, &v))
 }
 
-/// `POST /images/create?fromImage=&tag=`: pulls, answering with docker's
-/// JSON progress stream (a status line when it starts, the digest and the
-/// result at the end; an `error` message when it fails: the status is 200
-/// once the stream has begun, as docker's).
+/// `POST /images/create?fromImage=&tag=`: pulls, answering with dockerd's
+/// JSON progress stream (`Pulling from REPO` with the tag as `id`; per
+/// layer `Pulling fs layer`, `Downloading` with `progressDetail` byte
+/// counts, `Verifying Checksum`, `Download complete`, `Extracting`, `Pull
+/// complete`, or `Already exists`; the digest and the result at the end;
+/// an `error` message when it fails: the status is 200 once the stream has
+/// begun, as docker's).
 pub async fn pull(c: Call) -> ApiResult<Resp> {
     let from = c.param("fromImage").filter(|s| !s.is_empty()).map(str::to_string);
     let Some(from) = from else {
@@ -80,28 +83,95 @@ pub async fn pull(c: Call) -> ApiResult<Resp> {
     let svc = c.svc.clone();
     let store = blocking(move || Ok(svc.store()?)).await?;
     let (tx, b) = body::channel();
+    transfer.progress = Some(sink(&tx));
     let guard = c.svc.activity.enter();
     tokio::task::spawn_blocking(move || {
         let _guard = guard;
-        let (repo, t) = name.rsplit_once(':').filter(|(r, _)| !r.contains('@')).unwrap_or((&name, "latest"));
-        let _ = tx.json(&json!({"status": format!("Pulling from {}", crate::image::inspect::familiar(repo)), "id": t}));
         let opts = crate::registry::PullOptions { quiet: true, tls_verify: true, stdout: false };
-        match crate::registry::pull_by_name(&store, &name, &opts, &transfer, false) {
-            Ok(image) => {
-                let _ = tx.json(&json!({"status": format!("Digest: {}", image.manifest_digest)}));
-                let _ = tx.json(&json!({"status": format!("Status: Downloaded newer image for {name}")}));
-            }
-            Err(e) => {
-                let m = crate::util::error_chain(&e);
-                let _ = tx.json(&json!({"errorDetail": {"message": m}, "error": m}));
-            }
+        if let Err(e) = crate::registry::pull_by_name(&store, &name, &opts, &transfer, false) {
+            let m = crate::util::error_chain(&e);
+            let _ = tx.json(&json!({"errorDetail": {"message": m}, "error": m}));
         }
     });
-    Ok(Response::builder()
+    Ok(stream_response(b))
+}
+
+/// A `200` JSON message stream.
+fn stream_response(b: body::Body) -> Resp {
+    Response::builder()
         .status(StatusCode::OK)
         .header("Content-Type", "application/json")
         .body(b)
-        .expect("static headers are valid"))
+        .expect("static headers are valid")
+}
+
+/// A progress sink that sends the registry code's JSON messages to the
+/// client (dropped once it has gone).
+fn sink(tx: &body::Sender) -> crate::registry::ProgressSink {
+    let tx = tx.clone();
+    crate::registry::ProgressSink(std::sync::Arc::new(move |v| {
+        if !tx.is_closed() {
+            let _ = tx.json(&v);
+        }
+    }))
+}
+
+/// `POST /images/{name}/push?tag=`: pushes the local image `name:tag`
+/// (`name` alone when it has a tag or no `tag` is given: every tag of
+/// the repository is not supported, `latest` is pushed) to the registry
+/// its name says, with the credentials of `X-Registry-Auth` (else the
+/// stored ones), as `rcon push` does. The answer is dockerd's JSON
+/// progress stream (`The push refers to repository […]`, per layer
+/// `Preparing`, `Pushing` with byte counts, `Pushed` or `Layer already
+/// exists`, `TAG: digest: … size: …`, then the `aux` message with `Tag`,
+/// `Digest` and `Size`); a failure, a missing image included, is an
+/// `error` message in the stream (status 200 once it has begun, as
+/// dockerd's). Errors (400, before the stream): a bad name or header.
+pub async fn push(c: Call, name: &str) -> ApiResult<Resp> {
+    let tag = c.param("tag").filter(|s| !s.is_empty());
+    let last = name.rsplit('/').next().unwrap_or_default();
+    let full = match tag {
+        Some(t) if !last.contains(':') && !name.contains('@') => format!("{name}:{t}"),
+        _ => name.to_string(),
+    };
+    let dest = crate::reference::Reference::parse(&full).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut transfer = crate::registry::TransferOptions { credentials: registry_auth(&c)?, ..Default::default() };
+    let svc = c.svc.clone();
+    let store = blocking(move || Ok(svc.store()?)).await?;
+    let (tx, b) = body::channel();
+    transfer.progress = Some(sink(&tx));
+    let guard = c.svc.activity.enter();
+    tokio::task::spawn_blocking(move || {
+        let _guard = guard;
+        let fail = |e: anyhow::Error| {
+            let m = crate::util::error_chain(e.as_ref());
+            let _ = tx.json(&json!({"errorDetail": {"message": m}, "error": m}));
+        };
+        let shown = dest.to_string();
+        let image = match store.find_image(&full, Some(&shown)) {
+            Ok(Some(i)) => i,
+            Ok(None) => {
+                let _ =
+                    tx.json(&json!({"status": format!("The push refers to repository [{}]", dest.repository_name())}));
+                return match crate::registry::push::missing_source(&store, &dest) {
+                    Ok(e) | Err(e) => fail(e),
+                };
+            }
+            Err(e) => return fail(e.into()),
+        };
+        let opts = crate::registry::push::PushOptions { quiet: true, tls_verify: true, format: None };
+        match crate::registry::push::push_image(&store, &image, &dest, &opts, &transfer) {
+            Ok(digest) => {
+                let size = store.read_blob(&digest).map_or(0, |b| b.len());
+                let tag = dest.tag.clone().unwrap_or_else(|| "latest".into());
+                let _ = tx.json(&json!({
+                    "progressDetail": {}, "aux": {"Tag": tag, "Digest": digest.to_string(), "Size": size},
+                }));
+            }
+            Err(e) => fail(e.into()),
+        }
+    });
+    Ok(stream_response(b))
 }
 
 /// `GET /images/{name}/get` and `GET /images/get?names=…`: the images as

@@ -268,6 +268,7 @@ async fn route(c: Call, segs: &[String]) -> ApiResult<Resp> {
             images::history(c, &name.join("/")).await
         }
         (&Method::POST, ["images", name @ .., "tag"]) if !name.is_empty() => images::tag(c, &name.join("/")).await,
+        (&Method::POST, ["images", name @ .., "push"]) if !name.is_empty() => images::push(c, &name.join("/")).await,
         (&Method::DELETE, ["images", name @ ..]) if !name.is_empty() => images::remove(c, &name.join("/")).await,
 
         (&Method::GET, ["networks"]) => networks::list(c).await,

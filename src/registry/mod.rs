@@ -35,6 +35,7 @@ use crate::reference::Reference;
 use crate::store::{ImageRecord, LayerBlob, LayerInfo, Store, StoreError};
 use client::{Access, Client, ClientOptions};
 use credentials::Credentials;
+pub use progress::ProgressSink;
 use progress::{CountingReader, LayerProgress, Progress};
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
@@ -86,6 +87,9 @@ pub struct TransferOptions {
     /// `--stall-timeout`: seconds without a byte after which a download
     /// counts as stalled (see [`ClientOptions::stall_timeout`]).
     pub stall_timeout: Duration,
+    /// docker's JSON progress messages go here instead of the terminal
+    /// (the API service's pull and push streams).
+    pub progress: Option<ProgressSink>,
 }
 
 impl Default for TransferOptions {
@@ -98,6 +102,7 @@ impl Default for TransferOptions {
             credentials: None,
             authfile: None,
             stall_timeout: client::DEFAULT_STALL_TIMEOUT,
+            progress: None,
         }
     }
 }
@@ -444,7 +449,7 @@ fn pull_endpoint(
     transfer: &TransferOptions,
 ) -> Result<ImageRecord, RegistryError> {
     store.clean_tmp();
-    let progress = Progress::new(opts.quiet, opts.stdout);
+    let progress = Progress::new(opts.quiet, opts.stdout, transfer.progress.as_ref());
     let source = &ep.reference;
     let tls_verify = config::tls_verify_for(opts.tls_verify, ep.insecure);
     let copts = transfer.client_options(source, tls_verify, !opts.quiet)?;
@@ -481,8 +486,8 @@ fn pull_endpoint(
     };
     store.add_image(record.clone())?;
     if !up_to_date {
-        for line in &fetched.existing {
-            progress.line(line);
+        for layer in &fetched.existing {
+            progress.id_line(layer, "Already exists");
         }
     }
     let familiar = crate::image::inspect::familiar(&reference.to_string());
@@ -537,7 +542,8 @@ struct Fetched {
     size: u64,
     /// True if any layer was downloaded.
     downloaded: bool,
-    /// `<layer>: Already exists` lines not printed yet (nothing was downloaded).
+    /// Layers (short digests) whose `Already exists` lines were not
+    /// printed yet (nothing was downloaded).
     existing: Vec<String>,
 }
 
@@ -562,7 +568,7 @@ fn fetch(
     // docker: `latest: Pulling from busybox` (the tag or digest, the path),
     // once the manifest is there.
     let what = reference.tag.clone().or_else(|| reference.digest.as_ref().map(|d| d.to_string())).unwrap_or_default();
-    progress.line(&format!("{what}: Pulling from {}", reference.repository));
+    progress.id_line(&what, &format!("Pulling from {}", reference.repository));
     let top_digest = Digest::of(&top.body);
     if let Some(d) = &reference.digest {
         check_digest(&format!("manifest {shown}"), &top.body, d)?;
@@ -614,7 +620,7 @@ fn fetch(
     for (i, desc) in manifest.layers.iter().enumerate() {
         if let Some(info) = store.layer(&chain_ids[i])? {
             size += info.size;
-            existing.push(format!("{}: Already exists", desc.digest.short()));
+            existing.push(desc.digest.short().to_string());
             // Remember where this blob also lives (cross-repository mounts on push).
             let _ = store.add_layer_blob(
                 &chain_ids[i],
@@ -641,8 +647,8 @@ fn fetch(
     // docker lists the layers it has only when it downloads others too or
     // the image is new here (see `pull_endpoint`).
     if downloaded {
-        for line in existing.drain(..) {
-            progress.line(&line);
+        for layer in existing.drain(..) {
+            progress.id_line(&layer, "Already exists");
         }
     }
     size += fetch_layers(client, store, &jobs, concurrency, progress)?;

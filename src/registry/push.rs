@@ -121,7 +121,7 @@ pub fn push_image(
     opts: &PushOptions,
     transfer: &TransferOptions,
 ) -> Result<Digest, RegistryError> {
-    let progress = Progress::new(opts.quiet, true);
+    let progress = Progress::new(opts.quiet, true, transfer.progress.as_ref());
     let tls_verify = super::config::tls_verify_for(opts.tls_verify, super::config::is_insecure(dest)?);
     let copts = transfer.client_options(dest, tls_verify, !opts.quiet)?;
     let config = store.read_blob(&image.id)?;
@@ -327,6 +327,7 @@ fn push_layer(
             b
         }
     };
+    bar.set_total(blob.size);
     bar.message("Pushing");
     let path = store.blob_path(&blob.digest);
     client.upload_blob(&blob.digest, blob.size, &|| {
