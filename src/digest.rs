@@ -113,6 +113,22 @@ impl<'de> Deserialize<'de> for Digest {
     }
 }
 
+impl From<&Digest> for oci_spec::image::Digest {
+    /// The same digest as `oci_spec`'s type (for its descriptors).
+    fn from(d: &Digest) -> Self {
+        d.hex.parse::<oci_spec::image::Sha256Digest>().expect("64 lowercase hex digits").into()
+    }
+}
+
+impl TryFrom<&oci_spec::image::Digest> for Digest {
+    type Error = DigestError;
+    /// `oci_spec`'s digest as rcon's. Errors: [`DigestError::Algorithm`] for
+    /// anything but sha256.
+    fn try_from(d: &oci_spec::image::Digest) -> Result<Digest, DigestError> {
+        d.as_ref().parse()
+    }
+}
+
 /// A writer adapter that hashes everything passing through it (sha256) and
 /// counts bytes, for verifying streamed blobs without a second read.
 pub struct Sha256Writer<W> {

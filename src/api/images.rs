@@ -78,7 +78,7 @@ pub async fn pull(c: Call) -> ApiResult<Resp> {
     }
     let mut transfer = crate::registry::TransferOptions { credentials: registry_auth(&c)?, ..Default::default() };
     if let Some(p) = c.param("platform").filter(|p| !p.is_empty()) {
-        transfer.platform = Some(crate::image::Platform::parse(p).map_err(ApiError::bad_request)?);
+        transfer.platform = Some(crate::image::parse_platform(p).map_err(ApiError::bad_request)?);
     }
     let svc = c.svc.clone();
     let store = blocking(move || Ok(svc.store()?)).await?;

@@ -75,7 +75,7 @@ pub fn run(ctx: &Context, a: PullArgs) -> anyhow::Result<i32> {
     let mut transfer = a.registry.transfer()?;
     transfer.stall_timeout = a.stall_timeout;
     if let Some(p) = &a.platform {
-        transfer.platform = Some(crate::image::Platform::parse(p).map_err(anyhow::Error::msg)?);
+        transfer.platform = Some(crate::image::parse_platform(p).map_err(anyhow::Error::msg)?);
     }
     let references: Vec<crate::reference::Reference> = if a.all_tags {
         if reference.digest.is_some() || a.reference.contains(':') && !a.reference.contains('/') {

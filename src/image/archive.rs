@@ -25,6 +25,34 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
+/// The annotation naming an image in an OCI layout's `index.json` (OCI
+/// image-spec annotations.md); a tag in OCI terms (`latest`) or, as docker
+/// and skopeo write it, a full reference.
+const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// containerd's (and docker 25+'s) annotation with the full reference.
+const ANNOTATION_CONTAINERD_NAME: &str = "io.containerd.image.name";
+
+/// One image of a docker-archive's `manifest.json` (moby's
+/// `image/tarexport`'s `manifestItem`), fields in docker's order. Unknown
+/// fields (`Parent`, `LayerSources`) are ignored on reading.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ArchiveManifestEntry {
+    /// The config's member name (`<hex>.json`, or `blobs/sha256/<hex>`).
+    config: String,
+    /// Familiar tags (`busybox:latest`); docker writes `null` for none.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    repo_tags: Vec<String>,
+    /// Layer tar members, base first.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    layers: Vec<String>,
+}
+
+/// A list that may be `null` (Go's nil slice).
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(<Option<Vec<String>> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
+}
+
 /// Why an archive cannot be written or read. Names the file or entry.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -103,13 +131,14 @@ pub fn layer_tar(store: &Store, image: &ImageRecord, i: usize, out: &mut dyn Wri
         let mut kept: Vec<LayerBlob> = store.layer_blobs(chain)?.into_iter().filter(|b| b.kept).collect();
         if let Ok(body) = store.read_blob(&image.manifest_digest)
             && let Ok(ManifestDoc::Image(m)) = super::parse_manifest(None, &body, "")
-            && let Some(d) = m.layers.get(i)
-            && store.has_blob(&d.digest)
+            && let Some(d) = m.layers().get(i)
+            && let Ok(digest) = super::descriptor_digest(d)
+            && store.has_blob(&digest)
         {
             kept.push(LayerBlob {
-                digest: d.digest.clone(),
-                size: d.size,
-                media_type: d.media_type.clone(),
+                digest,
+                size: d.size(),
+                media_type: d.media_type().to_string(),
                 repositories: vec![],
                 kept: true,
             });
@@ -217,7 +246,7 @@ pub fn save(
                         entry[tag] = Value::String(top.clone());
                     }
                 }
-                manifest.push(json!({"Config": config_name, "RepoTags": familiar, "Layers": layers}));
+                manifest.push(ArchiveManifestEntry { config: config_name, repo_tags: familiar, layers });
             }
             append(&mut tar, "manifest.json", &serde_json::to_vec(&manifest).expect("json")).map_err(label)?;
             append(&mut tar, "repositories", &serde_json::to_vec(&Value::Object(repositories)).expect("json"))
@@ -252,25 +281,26 @@ pub fn save(
                         append_file(&mut tar, &format!("blobs/sha256/{}", digest.hex()), &mut f, len).map_err(label)?;
                     }
                     let _ = d;
-                    layers.push(json!({"mediaType": mt::OCI_LAYER_GZIP, "digest": digest.to_string(), "size": len}));
+                    layers.push(super::descriptor(mt::OCI_LAYER_GZIP, &digest, len));
                 }
-                let manifest = serde_json::to_vec(&json!({
-                    "schemaVersion": 2,
-                    "mediaType": mt::OCI_MANIFEST,
-                    "config": {"mediaType": mt::OCI_CONFIG, "digest": image.id.to_string(), "size": config.len()},
-                    "layers": layers,
-                }))
-                .expect("json");
+                let manifest = super::to_json(&super::image_manifest(
+                    mt::OCI_MANIFEST,
+                    super::descriptor(mt::OCI_CONFIG, &image.id, config.len() as u64),
+                    layers,
+                ));
                 let md = Digest::of(&manifest);
                 if written.insert(md.clone()) {
                     append(&mut tar, &format!("blobs/sha256/{}", md.hex()), &manifest).map_err(label)?;
                 }
                 let desc = |name: Option<&str>| {
-                    let mut d =
-                        json!({"mediaType": mt::OCI_MANIFEST, "digest": md.to_string(), "size": manifest.len()});
+                    let mut d = super::descriptor(mt::OCI_MANIFEST, &md, manifest.len() as u64);
                     if let Some(n) = name {
-                        d["annotations"] =
-                            json!({"org.opencontainers.image.ref.name": n, "io.containerd.image.name": n});
+                        d.set_annotations(Some(
+                            [(ANNOTATION_REF_NAME, n), (ANNOTATION_CONTAINERD_NAME, n)]
+                                .into_iter()
+                                .map(|(k, v)| (k.to_string(), v.to_string()))
+                                .collect(),
+                        ));
                     }
                     d
                 };
@@ -281,8 +311,8 @@ pub fn save(
                     index.push(desc(Some(t)));
                 }
             }
-            let index = json!({"schemaVersion": 2, "mediaType": mt::OCI_INDEX, "manifests": index});
-            append(&mut tar, "index.json", &serde_json::to_vec(&index).expect("json")).map_err(label)?;
+            let index = super::image_index(mt::OCI_INDEX, index);
+            append(&mut tar, "index.json", &super::to_json(&index)).map_err(label)?;
         }
     }
     tar.into_inner().map_err(label)?.flush().map_err(label)?;
@@ -358,15 +388,12 @@ fn record_image(
     let id = store.put_blob(config, None, "image config")?;
     let parsed: Value = serde_json::from_slice(config)
         .map_err(|e| ArchiveError::Invalid { archive: format!("config {id}"), detail: e.to_string() })?;
-    let layers: Vec<Value> =
-        diff_ids.iter().map(|d| json!({"mediaType": mt::OCI_LAYER_TAR, "digest": d.to_string(), "size": 0})).collect();
-    let manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2,
-        "mediaType": mt::OCI_MANIFEST,
-        "config": {"mediaType": mt::OCI_CONFIG, "digest": id.to_string(), "size": config.len()},
-        "layers": layers,
-    }))
-    .expect("json");
+    let layers = diff_ids.iter().map(|d| super::descriptor(mt::OCI_LAYER_TAR, d, 0)).collect();
+    let manifest = super::to_json(&super::image_manifest(
+        mt::OCI_MANIFEST,
+        super::descriptor(mt::OCI_CONFIG, &id, config.len() as u64),
+        layers,
+    ));
     let manifest_digest = store.put_blob(&manifest, None, "image manifest")?;
     let created = parsed
         .get("created")
@@ -422,22 +449,17 @@ pub fn load(store: &Store, path: &Path) -> Result<Vec<ImageRecord>, ArchiveError
         let mut f = File::create(&dst).map_err(io(&dst))?;
         std::io::copy(&mut entry, &mut f).map_err(io(&dst))?;
     }
-    let read_json = |rel: &str| -> Result<Value, ArchiveError> {
-        let p = dir.join(rel);
-        let data = std::fs::read(&p).map_err(|_| invalid(format!("{rel} is missing")))?;
-        serde_json::from_slice(&data).map_err(|e| invalid(format!("{rel}: {e}")))
-    };
     let mut loaded = Vec::new();
     if dir.join("manifest.json").exists() {
-        let manifest = read_json("manifest.json")?;
-        for entry in manifest.as_array().ok_or_else(|| invalid("manifest.json is not a list".into()))? {
-            let config_name =
-                entry["Config"].as_str().ok_or_else(|| invalid("manifest.json: an entry has no Config".into()))?;
+        let data = std::fs::read(dir.join("manifest.json")).map_err(io(&dir.join("manifest.json")))?;
+        let manifest: Vec<ArchiveManifestEntry> =
+            serde_json::from_slice(&data).map_err(|e| invalid(format!("manifest.json: {e}")))?;
+        for entry in manifest {
+            let config_name = &entry.config;
             let config =
                 std::fs::read(dir.join(config_name)).map_err(|_| invalid(format!("{config_name} is missing")))?;
             let summary = super::parse_config(&config, config_name)?;
-            let layers: Vec<&str> =
-                entry["Layers"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let layers = &entry.layers;
             if layers.len() != summary.rootfs.diff_ids.len() {
                 return Err(invalid(format!(
                     "{config_name}: {} layers but {} diff IDs",
@@ -452,10 +474,7 @@ pub fn load(store: &Store, path: &Path) -> Result<Vec<ImageRecord>, ArchiveError
                 size += info.size;
                 parent = Some(info.chain_id);
             }
-            let tags: Vec<String> = entry["RepoTags"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).filter_map(normalize_tag).collect())
-                .unwrap_or_default();
+            let tags: Vec<String> = entry.repo_tags.iter().filter_map(|t| normalize_tag(t)).collect();
             loaded.push(record_image(store, &config, summary.rootfs.diff_ids.clone(), size, tags)?);
         }
         return Ok(loaded);
@@ -464,47 +483,42 @@ pub fn load(store: &Store, path: &Path) -> Result<Vec<ImageRecord>, ArchiveError
         return Err(invalid("neither a docker archive (manifest.json) nor an OCI layout (index.json)".into()));
     }
     let blob = |d: &Digest| dir.join("blobs").join("sha256").join(d.hex());
-    let index = read_json("index.json")?;
-    let entries = index["manifests"].as_array().cloned().unwrap_or_default();
+    let index_json = std::fs::read(dir.join("index.json")).map_err(|_| invalid("index.json is missing".into()))?;
+    let ManifestDoc::Index(index) = super::parse_manifest(Some(mt::OCI_INDEX), &index_json, "index.json")? else {
+        return Err(invalid("index.json is not an image index".into()));
+    };
     let host = super::host_platform();
-    for entry in entries {
-        let desc: super::Descriptor =
-            serde_json::from_value(entry.clone()).map_err(|e| invalid(format!("index.json: {e}")))?;
-        let name = entry["annotations"]["io.containerd.image.name"]
-            .as_str()
-            .or(entry["annotations"]["org.opencontainers.image.ref.name"].as_str())
-            .and_then(normalize_tag);
-        let mut body =
-            std::fs::read(blob(&desc.digest)).map_err(|_| invalid(format!("blob {} is missing", desc.digest)))?;
+    for desc in index.manifests() {
+        let annotation = |key| desc.annotations().as_ref().and_then(|a| a.get(key)).map(String::as_str);
+        let name = annotation(ANNOTATION_CONTAINERD_NAME).or(annotation(ANNOTATION_REF_NAME)).and_then(normalize_tag);
+        let digest = super::descriptor_digest(desc)?;
+        let mut body = std::fs::read(blob(&digest)).map_err(|_| invalid(format!("blob {digest} is missing")))?;
         let manifest = loop {
-            match super::parse_manifest(Some(&desc.media_type), &body, &desc.digest.to_string())? {
+            match super::parse_manifest(Some(desc.media_type().as_ref()), &body, &digest.to_string())? {
                 ManifestDoc::Image(m) => break m,
                 ManifestDoc::Index(idx) => {
-                    let d = super::choose_platform(&idx, &host, &shown)?.digest.clone();
+                    let d = super::descriptor_digest(super::choose_platform(&idx, &host, &shown)?)?;
                     body = std::fs::read(blob(&d)).map_err(|_| invalid(format!("blob {d} is missing")))?;
                 }
             }
         };
-        let config = std::fs::read(blob(&manifest.config.digest))
-            .map_err(|_| invalid(format!("config {} is missing", manifest.config.digest)))?;
-        if Digest::of(&config) != manifest.config.digest {
-            return Err(invalid(format!("config {} does not match its digest", manifest.config.digest)));
+        let config_digest = super::descriptor_digest(manifest.config())?;
+        let config =
+            std::fs::read(blob(&config_digest)).map_err(|_| invalid(format!("config {config_digest} is missing")))?;
+        if Digest::of(&config) != config_digest {
+            return Err(invalid(format!("config {config_digest} does not match its digest")));
         }
-        let summary = super::parse_config(&config, &manifest.config.digest.to_string())?;
-        if manifest.layers.len() != summary.rootfs.diff_ids.len() {
-            return Err(invalid(format!("manifest {}: layer count differs from the config's", desc.digest)));
+        let summary = super::parse_config(&config, &config_digest.to_string())?;
+        if manifest.layers().len() != summary.rootfs.diff_ids.len() {
+            return Err(invalid(format!("manifest {digest}: layer count differs from the config's")));
         }
         let mut parent: Option<Digest> = None;
         let mut size = 0;
-        for (l, d) in manifest.layers.iter().zip(&summary.rootfs.diff_ids) {
-            super::layer_compression(&l.media_type, &l.digest.to_string())?;
-            let info = load_layer(
-                store,
-                &blob(&l.digest),
-                Some(d),
-                parent.as_ref(),
-                &format!("layer {} of {shown}", l.digest),
-            )?;
+        for (l, d) in manifest.layers().iter().zip(&summary.rootfs.diff_ids) {
+            let layer = super::descriptor_digest(l)?;
+            super::layer_compression(l.media_type().as_ref(), &layer.to_string())?;
+            let info =
+                load_layer(store, &blob(&layer), Some(d), parent.as_ref(), &format!("layer {layer} of {shown}"))?;
             size += info.size;
             parent = Some(info.chain_id);
         }
@@ -536,8 +550,8 @@ pub fn import(
     }
     let mut cfg = json!({
         "created": now,
-        "architecture": host.architecture,
-        "os": host.os,
+        "architecture": host.architecture().to_string(),
+        "os": host.os().to_string(),
         "config": config,
         "rootfs": {"type": "layers", "diff_ids": [info.diff_id.to_string()]},
         "history": [history],

@@ -16,8 +16,9 @@ pub mod tarsplit;
 pub mod unpack;
 pub mod v1;
 
-use crate::digest::Digest;
+use crate::digest::{Digest, DigestError};
 use serde::Deserialize;
+use serde_json::Value;
 
 /// Media types rcon reads (OCI image-spec media-types.md and Docker's
 /// registry API v2 schema2).
@@ -93,6 +94,14 @@ pub enum ImageError {
         /// The platforms it has, comma-separated.
         available: String,
     },
+    /// A descriptor names content by a digest rcon does not verify.
+    #[error("descriptor digest {descriptor}")]
+    Digest {
+        /// The digest as written.
+        descriptor: String,
+        /// Why it is not a sha256 digest.
+        source: DigestError,
+    },
     /// The config's layer list does not match the manifest's.
     #[error("image {reference}: the manifest has {layers} layers but the config has {diff_ids} diff IDs")]
     LayerCount {
@@ -105,106 +114,97 @@ pub enum ImageError {
     },
 }
 
-/// A content descriptor (OCI image-spec descriptor.md).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Descriptor {
-    /// Media type of the referenced content (may be empty in old documents).
-    #[serde(default)]
-    pub media_type: String,
-    /// Digest of the referenced content.
-    pub digest: Digest,
-    /// Size of the referenced content in bytes.
-    pub size: u64,
-    /// Platform, in index entries.
-    #[serde(default)]
-    pub platform: Option<Platform>,
+pub use oci_spec::image::{Arch, Descriptor, ImageIndex, ImageManifest, MediaType, Os, Platform};
+
+/// Parses `os/arch[/variant]` (`--platform`) into an [`oci_spec`] platform;
+/// `arch` alone means `linux/arch`. Architecture aliases are normalized as
+/// containerd does (`x86_64` → `amd64`, `aarch64` → `arm64`).
+/// Errors: a message naming the input.
+pub fn parse_platform(s: &str) -> Result<Platform, String> {
+    let parts: Vec<&str> = s.split('/').collect();
+    let (os, arch, variant) = match parts.as_slice() {
+        [arch] => ("linux", *arch, None),
+        [os, arch] => (*os, *arch, None),
+        [os, arch, variant] => (*os, *arch, Some(*variant)),
+        _ => return Err(format!("invalid platform `{s}`: expected OS/ARCH[/VARIANT]")),
+    };
+    if os.is_empty() || arch.is_empty() || variant == Some("") {
+        return Err(format!("invalid platform `{s}`: expected OS/ARCH[/VARIANT]"));
+    }
+    let arch = match arch {
+        "x86_64" | "x86-64" => "amd64",
+        "aarch64" => "arm64",
+        "i386" | "i686" => "386",
+        a => a,
+    };
+    Ok(new_platform(os, arch, variant))
 }
 
-/// An image platform (OCI image-spec image-index.md, `platform`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Platform {
-    /// CPU architecture, GOARCH values (`amd64`, `arm64`).
-    pub architecture: String,
-    /// Operating system, GOOS values (`linux`).
-    pub os: String,
-    /// CPU variant (`v7`, `v8`).
-    #[serde(default)]
-    pub variant: Option<String>,
+/// A platform of `os`, `arch` (GOOS, GOARCH values) and optional `variant`.
+fn new_platform(os: &str, arch: &str, variant: Option<&str>) -> Platform {
+    let mut p = Platform::default();
+    p.set_os(Os::from(os));
+    p.set_architecture(Arch::from(arch));
+    p.set_variant(variant.map(String::from));
+    p
 }
 
-impl Platform {
-    /// Parses `os/arch[/variant]` (`--platform`); `arch` alone means
-    /// `linux/arch`. Architecture aliases are normalized as containerd does
-    /// (`x86_64` → `amd64`, `aarch64` → `arm64`).
-    /// Errors: a message naming the input.
-    pub fn parse(s: &str) -> Result<Platform, String> {
-        let parts: Vec<&str> = s.split('/').collect();
-        let (os, arch, variant) = match parts.as_slice() {
-            [arch] => ("linux", *arch, None),
-            [os, arch] => (*os, *arch, None),
-            [os, arch, variant] => (*os, *arch, Some(*variant)),
-            _ => return Err(format!("invalid platform `{s}`: expected OS/ARCH[/VARIANT]")),
-        };
-        if os.is_empty() || arch.is_empty() || variant == Some("") {
-            return Err(format!("invalid platform `{s}`: expected OS/ARCH[/VARIANT]"));
-        }
-        let arch = match arch {
-            "x86_64" | "x86-64" => "amd64",
-            "aarch64" => "arm64",
-            "i386" | "i686" => "386",
-            a => a,
-        };
-        Ok(Platform { os: os.to_string(), architecture: arch.to_string(), variant: variant.map(String::from) })
+/// `os/arch[/variant]`, as `--platform` takes it and errors show it.
+pub fn platform_string(p: &Platform) -> String {
+    match p.variant() {
+        Some(v) => format!("{}/{}/{v}", p.os(), p.architecture()),
+        None => format!("{}/{}", p.os(), p.architecture()),
     }
 }
 
-impl std::fmt::Display for Platform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.os, self.architecture)?;
-        if let Some(v) = &self.variant {
-            write!(f, "/{v}")?;
-        }
-        Ok(())
-    }
+/// The content digest of `d` as rcon's [`Digest`].
+/// Errors: [`ImageError::Digest`] when it is not sha256 (documents from
+/// [`parse_manifest`] were checked already).
+pub fn descriptor_digest(d: &Descriptor) -> Result<Digest, ImageError> {
+    Digest::try_from(d.digest()).map_err(|source| ImageError::Digest { descriptor: d.digest().to_string(), source })
 }
 
-/// An image manifest (OCI manifest or Docker schema2).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Manifest {
-    /// Always 2.
-    pub schema_version: u32,
-    /// Media type, when the document names it.
-    #[serde(default)]
-    pub media_type: Option<String>,
-    /// The image config.
-    pub config: Descriptor,
-    /// Layers, base first.
-    #[serde(default)]
-    pub layers: Vec<Descriptor>,
+/// A descriptor of `size` bytes of content `digest` with `media_type`.
+pub fn descriptor(media_type: &str, digest: &Digest, size: u64) -> Descriptor {
+    Descriptor::new(MediaType::from(media_type), size, digest)
 }
 
-/// An image index (OCI index or Docker manifest list).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Index {
-    /// Always 2.
-    pub schema_version: u32,
-    /// Media type, when the document names it.
-    #[serde(default)]
-    pub media_type: Option<String>,
-    /// One manifest per platform (and possibly attestations).
-    pub manifests: Vec<Descriptor>,
+/// An image manifest (schema version 2) of media type `media_type` (OCI or
+/// Docker schema2, whose shapes are the same) for `config` and `layers`.
+pub fn image_manifest(media_type: &str, config: Descriptor, layers: Vec<Descriptor>) -> ImageManifest {
+    oci_spec::image::ImageManifestBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::from(media_type))
+        .config(config)
+        .layers(layers)
+        .build()
+        .expect("every required field of an image manifest is set")
+}
+
+/// An image index (schema version 2) of media type `media_type` listing
+/// `manifests`.
+pub fn image_index(media_type: &str, manifests: Vec<Descriptor>) -> ImageIndex {
+    oci_spec::image::ImageIndexBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::from(media_type))
+        .manifests(manifests)
+        .build()
+        .expect("every required field of an image index is set")
+}
+
+/// The JSON bytes of a manifest or index, fields in the order of the
+/// image-spec (as docker and containerd write them). Its digest names it.
+pub fn to_json<T: serde::Serialize>(doc: &T) -> Vec<u8> {
+    serde_json::to_vec(doc).expect("an image document serializes")
 }
 
 /// A manifest document of either shape.
 #[derive(Debug, Clone)]
 pub enum ManifestDoc {
     /// An index or manifest list: pick a platform, then fetch that manifest.
-    Index(Index),
+    Index(Box<ImageIndex>),
     /// A single-platform image manifest.
-    Image(Manifest),
+    Image(Box<ImageManifest>),
 }
 
 /// The parts of an image config (OCI image-spec config.md) that pulling needs.
@@ -275,14 +275,64 @@ pub fn parse_manifest(content_type: Option<&str>, body: &[u8], reference: &str) 
             ),
         });
     }
-    match media_type.as_str() {
+    let docker = media_type.starts_with("application/vnd.docker.");
+    let doc = match media_type.as_str() {
         media_type::OCI_INDEX | media_type::DOCKER_LIST => {
-            Ok(ManifestDoc::Index(serde_json::from_slice(body).map_err(|e| json_err("image index", e))?))
+            let mut v: Value = serde_json::from_slice(body).map_err(|e| json_err("image index", e))?;
+            lenient(&mut v, &media_type, docker);
+            ManifestDoc::Index(Box::new(serde_json::from_value(v).map_err(|e| json_err("image index", e))?))
         }
         media_type::OCI_MANIFEST | media_type::DOCKER_MANIFEST => {
-            Ok(ManifestDoc::Image(serde_json::from_slice(body).map_err(|e| json_err("manifest", e))?))
+            let mut v: Value = serde_json::from_slice(body).map_err(|e| json_err("manifest", e))?;
+            lenient(&mut v, &media_type, docker);
+            ManifestDoc::Image(Box::new(serde_json::from_value(v).map_err(|e| json_err("manifest", e))?))
         }
-        other => Err(ImageError::MediaType { media_type: other.to_string(), reference: reference.to_string() }),
+        other => {
+            return Err(ImageError::MediaType { media_type: other.to_string(), reference: reference.to_string() });
+        }
+    };
+    let descriptors: Vec<&Descriptor> = match &doc {
+        ManifestDoc::Index(i) => i.manifests().iter().collect(),
+        ManifestDoc::Image(m) => std::iter::once(m.config()).chain(m.layers()).collect(),
+    };
+    for d in descriptors {
+        descriptor_digest(d)?;
+    }
+    Ok(doc)
+}
+
+/// Fills in what old documents (Docker schema2 from registry 2.0, early OCI
+/// tools) omit, so that they read as `oci_spec` types: the document's own
+/// `mediaType` (`media_type`, as detected), a descriptor's `mediaType`
+/// (index entries: a manifest of the document's family; a config: that
+/// family's config type; a layer: a gzip layer, as docker takes it), and an
+/// image manifest's `layers` (none).
+fn lenient(doc: &mut Value, media_type: &str, docker: bool) {
+    let Some(obj) = doc.as_object_mut() else { return };
+    obj.entry("mediaType").or_insert_with(|| media_type.into());
+    let fill = |d: &mut Value, default: &str| {
+        if let Some(d) = d.as_object_mut() {
+            d.entry("mediaType").or_insert_with(|| default.into());
+        }
+    };
+    let (manifest, config, layer) = if docker {
+        (media_type::DOCKER_MANIFEST, media_type::DOCKER_CONFIG, media_type::DOCKER_LAYER_GZIP)
+    } else {
+        (media_type::OCI_MANIFEST, media_type::OCI_CONFIG, media_type::OCI_LAYER_GZIP)
+    };
+    if let Some(Value::Array(entries)) = obj.get_mut("manifests") {
+        entries.iter_mut().for_each(|d| fill(d, manifest));
+        return;
+    }
+    if let Some(c) = obj.get_mut("config") {
+        fill(c, config);
+    }
+    let layers = obj.entry("layers").or_insert(Value::Null);
+    if layers.is_null() {
+        *layers = Value::Array(vec![]);
+    }
+    if let Value::Array(layers) = layers {
+        layers.iter_mut().for_each(|d| fill(d, layer));
     }
 }
 
@@ -321,7 +371,7 @@ pub fn host_platform() -> Platform {
         "loongarch64" => ("loong64", None),
         other => (other, None),
     };
-    Platform { architecture: architecture.into(), os: "linux".into(), variant: variant.map(String::from) }
+    new_platform("linux", architecture, variant)
 }
 
 /// Chooses the manifest for `platform` from an index: same OS and
@@ -329,34 +379,38 @@ pub fn host_platform() -> Platform {
 /// without a variant, then any (arm64 images often omit `v8`).
 /// Errors: [`ImageError::NoPlatform`] listing what the index has.
 pub fn choose_platform<'a>(
-    index: &'a Index,
+    index: &'a ImageIndex,
     platform: &Platform,
     reference: &str,
 ) -> Result<&'a Descriptor, ImageError> {
     let candidates: Vec<&Descriptor> = index
-        .manifests
+        .manifests()
         .iter()
-        .filter(|d| d.platform.as_ref().is_some_and(|p| p.os == platform.os && p.architecture == platform.architecture))
+        .filter(|d| {
+            d.platform()
+                .as_ref()
+                .is_some_and(|p| p.os() == platform.os() && p.architecture() == platform.architecture())
+        })
         .collect();
-    let variant = |d: &&Descriptor| d.platform.as_ref().and_then(|p| p.variant.clone());
+    let variant = |d: &&Descriptor| d.platform().as_ref().and_then(|p| p.variant().clone());
     candidates
         .iter()
-        .find(|d| variant(d) == platform.variant)
+        .find(|d| &variant(d) == platform.variant())
         .or_else(|| candidates.iter().find(|d| variant(d).is_none()))
         .or_else(|| candidates.first())
         .copied()
         // A one-entry index without a platform: that is the image.
-        .or_else(|| match index.manifests.as_slice() {
-            [only] if only.platform.is_none() => Some(only),
+        .or_else(|| match index.manifests().as_slice() {
+            [only] if only.platform().is_none() => Some(only),
             _ => None,
         })
         .ok_or_else(|| ImageError::NoPlatform {
-            platform: platform.to_string(),
+            platform: platform_string(platform),
             reference: reference.to_string(),
             available: index
-                .manifests
+                .manifests()
                 .iter()
-                .filter_map(|d| d.platform.as_ref().filter(|p| p.os != "unknown").map(|p| p.to_string()))
+                .filter_map(|d| d.platform().as_ref().filter(|p| p.os().to_string() != "unknown").map(platform_string))
                 .collect::<Vec<_>>()
                 .join(", "),
         })
@@ -391,11 +445,11 @@ mod tests {
         let ManifestDoc::Index(index) = parse_manifest(None, body.as_bytes(), "r").unwrap() else {
             panic!("not an index")
         };
-        let amd64 = Platform { os: "linux".into(), architecture: "amd64".into(), variant: None };
-        assert_eq!(choose_platform(&index, &amd64, "r").unwrap().platform.as_ref().unwrap(), &amd64);
-        let v7 = Platform { os: "linux".into(), architecture: "arm".into(), variant: Some("v7".into()) };
-        assert_eq!(choose_platform(&index, &v7, "r").unwrap().platform.as_ref().unwrap(), &v7);
-        let s390 = Platform { os: "linux".into(), architecture: "s390x".into(), variant: None };
+        let amd64 = new_platform("linux", "amd64", None);
+        assert_eq!(choose_platform(&index, &amd64, "r").unwrap().platform().as_ref().unwrap(), &amd64);
+        let v7 = new_platform("linux", "arm", Some("v7"));
+        assert_eq!(choose_platform(&index, &v7, "r").unwrap().platform().as_ref().unwrap(), &v7);
+        let s390 = new_platform("linux", "s390x", None);
         let e = choose_platform(&index, &s390, "r").unwrap_err().to_string();
         assert!(e.contains("linux/s390x") && e.contains("linux/arm/v7, linux/amd64"), "{e}");
         // arm64 images often have no variant: still chosen for an arm64/v8 host.
@@ -404,7 +458,7 @@ mod tests {
         else {
             panic!("not an index")
         };
-        let arm64 = Platform { os: "linux".into(), architecture: "arm64".into(), variant: Some("v8".into()) };
+        let arm64 = new_platform("linux", "arm64", Some("v8"));
         assert!(choose_platform(&index, &arm64, "r").is_ok());
         let body = format!(r#"{{"schemaVersion":2,"manifests":[{{"digest":"sha256:{HEX}","size":1}}]}}"#);
         let ManifestDoc::Index(index) = parse_manifest(None, body.as_bytes(), "r").unwrap() else {
@@ -424,9 +478,9 @@ mod tests {
         else {
             panic!("not a manifest")
         };
-        assert_eq!(m.layers.len(), 1);
-        assert_eq!(m.config.size, 7);
-        assert_eq!(layer_compression(&m.layers[0].media_type, "r").unwrap(), Compression::Gzip);
+        assert_eq!(m.layers().len(), 1);
+        assert_eq!(m.config().size(), 7);
+        assert_eq!(layer_compression(m.layers()[0].media_type().as_ref(), "r").unwrap(), Compression::Gzip);
         assert_eq!(layer_compression(media_type::OCI_LAYER_TAR, "r").unwrap(), Compression::None);
         assert_eq!(layer_compression(media_type::OCI_LAYER_ZSTD, "r").unwrap(), Compression::Zstd);
         assert!(layer_compression("application/vnd.example.layer", "r").is_err());
@@ -435,23 +489,75 @@ mod tests {
         assert!(e.contains("schema1"), "{e}");
         let e = parse_manifest(Some("text/html"), b"<html>", "r").unwrap_err().to_string();
         assert!(e.contains("invalid manifest r"), "{e}");
+        let md5 =
+            format!(r#"{{"schemaVersion":2,"config":{{"mediaType":"x","digest":"md5:{}","size":7}}}}"#, &HEX[..32]);
+        let e = parse_manifest(None, md5.as_bytes(), "r").unwrap_err().to_string();
+        assert!(e.contains("md5:"), "{e}");
+    }
+
+    #[test]
+    fn reads_old_documents_without_media_types() {
+        // Registry 2.0-era schema2: no mediaType on the descriptors, no layers key.
+        let body = format!(r#"{{"schemaVersion":2,"config":{{"digest":"sha256:{HEX}","size":7}}}}"#);
+        let ManifestDoc::Image(m) = parse_manifest(Some(media_type::DOCKER_MANIFEST), body.as_bytes(), "r").unwrap()
+        else {
+            panic!("not a manifest")
+        };
+        assert_eq!(m.config().media_type().as_ref(), media_type::DOCKER_CONFIG);
+        assert!(m.layers().is_empty());
+        let body = format!(
+            r#"{{"schemaVersion":2,"config":{{"digest":"sha256:{HEX}","size":7}},"layers":[{{"digest":"sha256:{HEX}","size":9}}]}}"#
+        );
+        let ManifestDoc::Image(m) = parse_manifest(None, body.as_bytes(), "r").unwrap() else {
+            panic!("not a manifest")
+        };
+        assert_eq!(m.media_type().as_ref().map(|t| t.to_string()).as_deref(), Some(media_type::OCI_MANIFEST));
+        assert_eq!(layer_compression(m.layers()[0].media_type().as_ref(), "r").unwrap(), Compression::Gzip);
+        assert_eq!(descriptor_digest(&m.layers()[0]).unwrap().hex(), HEX);
+    }
+
+    #[test]
+    fn writes_documents_in_spec_order() {
+        let d: Digest = format!("sha256:{HEX}").parse().unwrap();
+        let m = image_manifest(
+            media_type::DOCKER_MANIFEST,
+            descriptor(media_type::DOCKER_CONFIG, &d, 7),
+            vec![descriptor(media_type::DOCKER_LAYER_GZIP, &d, 9)],
+        );
+        let json = String::from_utf8(to_json(&m)).unwrap();
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"sha256:{HEX}","size":7}},"layers":[{{"mediaType":"{}","digest":"sha256:{HEX}","size":9}}]}}"#,
+                media_type::DOCKER_MANIFEST,
+                media_type::DOCKER_CONFIG,
+                media_type::DOCKER_LAYER_GZIP
+            )
+        );
+        let ManifestDoc::Image(back) = parse_manifest(None, json.as_bytes(), "r").unwrap() else {
+            panic!("not a manifest")
+        };
+        assert_eq!(*back, m);
+        let i = image_index(media_type::OCI_INDEX, vec![descriptor(media_type::OCI_MANIFEST, &d, 3)]);
+        let ManifestDoc::Index(back) = parse_manifest(None, &to_json(&i), "r").unwrap() else { panic!("not an index") };
+        assert_eq!(*back, i);
     }
 
     #[test]
     fn platforms_parse() {
-        assert_eq!(Platform::parse("linux/arm64/v8").unwrap().to_string(), "linux/arm64/v8");
-        assert_eq!(Platform::parse("linux/x86_64").unwrap().to_string(), "linux/amd64");
-        assert_eq!(Platform::parse("arm64").unwrap().to_string(), "linux/arm64");
-        assert!(Platform::parse("a/b/c/d").is_err());
-        assert!(Platform::parse("linux/").is_err());
+        assert_eq!(platform_string(&parse_platform("linux/arm64/v8").unwrap()), "linux/arm64/v8");
+        assert_eq!(platform_string(&parse_platform("linux/x86_64").unwrap()), "linux/amd64");
+        assert_eq!(platform_string(&parse_platform("arm64").unwrap()), "linux/arm64");
+        assert!(parse_platform("a/b/c/d").is_err());
+        assert!(parse_platform("linux/").is_err());
     }
 
     #[test]
     fn host_platform_is_linux() {
         let p = host_platform();
-        assert_eq!(p.os, "linux");
+        assert_eq!(p.os(), &Os::Linux);
         if cfg!(target_arch = "x86_64") {
-            assert_eq!(p.to_string(), "linux/amd64");
+            assert_eq!(platform_string(&p), "linux/amd64");
         }
     }
 }

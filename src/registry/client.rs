@@ -735,13 +735,12 @@ impl Client {
             .unwrap_or_else(|| Digest::of(body)))
     }
 
-    /// Lists the repository's tags (`/tags/list`, following `Link` pages).
+    /// Lists the repository's tags (`/tags/list`, following `Link` pages),
+    /// each page read as the distribution spec's [`TagList`]
+    /// (`"tags": null`, which distribution writes for a repository without
+    /// tags, reads as none).
     pub fn tags(&self) -> Result<Vec<String>, RegistryError> {
-        #[derive(serde::Deserialize)]
-        struct TagList {
-            #[serde(default)]
-            tags: Option<Vec<String>>,
-        }
+        use oci_spec::distribution::TagList;
         let mut out = Vec::new();
         let mut url = self.repo_url("tags/list");
         for _page in 0..1000 {
@@ -771,13 +770,22 @@ impl Client {
                 None => None,
             };
             let body = read_limited(resp, 16 << 20, "tag list", &self.registry)?;
-            let list: TagList = serde_json::from_slice(&body).map_err(|e| RegistryError::Status {
+            let invalid = |e: serde_json::Error| RegistryError::Status {
                 registry: self.registry.clone(),
                 url: url.clone(),
                 status: 200,
                 message: format!("invalid tag list: {e}"),
-            })?;
-            out.extend(list.tags.unwrap_or_default());
+            };
+            let mut doc: serde_json::Value = serde_json::from_slice(&body).map_err(invalid)?;
+            if let Some(o) = doc.as_object_mut() {
+                for key in ["name", "tags"] {
+                    if o.get(key).is_none_or(serde_json::Value::is_null) {
+                        o.insert(key.into(), if key == "tags" { serde_json::json!([]) } else { "".into() });
+                    }
+                }
+            }
+            let list: TagList = serde_json::from_value(doc).map_err(invalid)?;
+            out.extend(list.tags().iter().cloned());
             match next {
                 Some(n) => url = n,
                 None => break,
@@ -952,8 +960,23 @@ fn read_limited(resp: Response, limit: u64, what: &str, registry: &str) -> Resul
 }
 
 /// The messages of a distribution-spec error body
-/// (`{"errors":[{"code":"…","message":"…"}]}`), or the body's start.
+/// (`{"errors":[{"code":"…","message":"…"}]}`, read as `oci_spec`'s
+/// [`ErrorResponse`](oci_spec::distribution::ErrorResponse)), each its
+/// message or else its code; or the body's start.
 pub fn error_message(body: &[u8]) -> String {
+    if let Ok(e) = serde_json::from_slice::<oci_spec::distribution::ErrorResponse>(body)
+        && !e.detail().is_empty()
+    {
+        return e
+            .detail()
+            .iter()
+            .map(|i| i.message().clone().filter(|m| !m.is_empty()).unwrap_or_else(|| i.code().to_string()))
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
+    // Codes outside the spec's list (registries add their own, such as
+    // Harbor's `NOT_FOUND` or Quay's `PAGINATION_NUMBER_INVALID`), which
+    // `ErrorResponse` refuses.
     #[derive(serde::Deserialize)]
     struct Errors {
         errors: Vec<ErrorItem>,
@@ -1019,6 +1042,10 @@ mod tests {
         let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{}}]}"#;
         assert_eq!(error_message(body), "manifest unknown");
         assert_eq!(error_message(br#"{"errors":[{"code":"DENIED"}]}"#), "DENIED");
+        assert_eq!(
+            error_message(br#"{"errors":[{"code":"NOT_FOUND","message":"repository x not found"}]}"#),
+            "repository x not found"
+        );
         assert_eq!(error_message(b"  oops \n"), "oops");
         assert_eq!(error_message(b""), "(no details)");
     }

@@ -30,7 +30,7 @@ pub mod search;
 use crate::digest::{Digest, Sha256Reader};
 use crate::image::tarsplit::{Recorder, RecordingReader};
 use crate::image::unpack::{UnpackError, unpack_recording};
-use crate::image::{Compression, Descriptor, ImageError, ManifestDoc, Platform, choose_platform, host_platform};
+use crate::image::{Compression, ImageError, ManifestDoc, Platform, choose_platform, descriptor_digest, host_platform};
 use crate::reference::Reference;
 use crate::store::{ImageRecord, LayerBlob, LayerInfo, Store, StoreError};
 use client::{Access, Client, ClientOptions};
@@ -580,20 +580,20 @@ fn fetch(
         match crate::image::parse_manifest(top.content_type.as_deref(), &top.body, &shown)? {
             ManifestDoc::Image(m) => (m, top.body, top_digest.clone(), None),
             ManifestDoc::Index(idx) => {
-                let desc = choose_platform(&idx, platform, &shown)?.clone();
-                let what = format!("manifest {desc_digest} of {shown}", desc_digest = desc.digest);
-                let m = client.manifest(&desc.digest.to_string(), &reference.with_digest(&desc.digest).to_string())?;
-                check_digest(&what, &m.body, &desc.digest)?;
+                let digest = descriptor_digest(choose_platform(&idx, platform, &shown)?)?;
+                let what = format!("manifest {digest} of {shown}");
+                let m = client.manifest(&digest.to_string(), &reference.with_digest(&digest).to_string())?;
+                check_digest(&what, &m.body, &digest)?;
                 match crate::image::parse_manifest(m.content_type.as_deref(), &m.body, &what)? {
-                    ManifestDoc::Image(im) => (im, m.body, desc.digest, Some(top.body)),
+                    ManifestDoc::Image(im) => (im, m.body, digest, Some(top.body)),
                     ManifestDoc::Index(_) => {
-                        return Err(RegistryError::NestedIndex { reference: shown, digest: desc.digest });
+                        return Err(RegistryError::NestedIndex { reference: shown, digest });
                     }
                 }
             }
         };
 
-    let config_digest = manifest.config.digest.clone();
+    let config_digest = descriptor_digest(manifest.config())?;
     let config = if store.has_blob(&config_digest) {
         store.read_blob(&config_digest)?
     } else {
@@ -603,13 +603,13 @@ fn fetch(
     };
     let summary = crate::image::parse_config(&config, &format!("{shown} (config {config_digest})"))?;
     let diff_ids = summary.rootfs.diff_ids.clone();
-    if diff_ids.len() != manifest.layers.len() {
-        return Err(ImageError::LayerCount {
-            reference: shown,
-            layers: manifest.layers.len(),
-            diff_ids: diff_ids.len(),
-        }
-        .into());
+    let layers = manifest
+        .layers()
+        .iter()
+        .map(|d| Ok(LayerRef { digest: descriptor_digest(d)?, size: d.size(), media_type: d.media_type().to_string() }))
+        .collect::<Result<Vec<_>, ImageError>>()?;
+    if diff_ids.len() != layers.len() {
+        return Err(ImageError::LayerCount { reference: shown, layers: layers.len(), diff_ids: diff_ids.len() }.into());
     }
 
     let chain_ids = Digest::chain_ids(&diff_ids);
@@ -617,7 +617,7 @@ fn fetch(
     let mut size = 0;
     let mut jobs = Vec::new();
     let mut existing = Vec::new();
-    for (i, desc) in manifest.layers.iter().enumerate() {
+    for (i, desc) in layers.iter().enumerate() {
         if let Some(info) = store.layer(&chain_ids[i])? {
             size += info.size;
             existing.push(desc.digest.short().to_string());
@@ -718,9 +718,19 @@ fn fetch_layers(
     Ok(total.into_inner() as u64)
 }
 
+/// A layer as the manifest describes it.
+struct LayerRef {
+    /// The blob's digest.
+    digest: Digest,
+    /// The blob's size in bytes.
+    size: u64,
+    /// Its media type (decides the compression).
+    media_type: String,
+}
+
 /// One layer to download and unpack.
 struct LayerJob<'a> {
-    desc: &'a Descriptor,
+    desc: &'a LayerRef,
     diff_id: &'a Digest,
     chain_id: &'a Digest,
     parent: Option<&'a Digest>,

@@ -134,11 +134,13 @@ pub fn push_image(
             ManifestDoc::Image(m) => Some(m),
             ManifestDoc::Index(_) => None,
         })
-        .filter(|m| m.layers.len() == image.diff_ids.len());
-    let format = opts.format.unwrap_or(match stored.as_ref().and_then(|m| m.media_type.as_deref()) {
-        Some(mt::DOCKER_MANIFEST) => ManifestFormat::Docker,
-        _ => ManifestFormat::Oci,
-    });
+        .filter(|m| m.layers().len() == image.diff_ids.len());
+    let format = opts.format.unwrap_or(
+        match stored.as_ref().and_then(|m| m.media_type().as_ref()).map(|t| t.as_ref().to_string()).as_deref() {
+            Some(mt::DOCKER_MANIFEST) => ManifestFormat::Docker,
+            _ => ManifestFormat::Oci,
+        },
+    );
     let chain_ids = image.chain_ids();
     let dest_repo = dest.repository_name();
     let registry_prefix = format!("{}/", dest.registry);
@@ -147,18 +149,20 @@ pub fn push_image(
     let mut candidates: Vec<Vec<LayerBlob>> = Vec::new();
     for (i, chain) in chain_ids.iter().enumerate() {
         let mut c = store.layer_blobs(chain)?;
-        if let Some(m) = &stored {
-            let d = &m.layers[i];
-            if !c.iter().any(|b| b.digest == d.digest) {
+        if let Some(m) = &stored
+            && let d = &m.layers()[i]
+            && let Ok(digest) = crate::image::descriptor_digest(d)
+        {
+            if !c.iter().any(|b| b.digest == digest) {
                 c.push(LayerBlob {
-                    digest: d.digest.clone(),
-                    size: d.size,
-                    media_type: d.media_type.clone(),
+                    kept: store.has_blob(&digest),
+                    digest,
+                    size: d.size(),
+                    media_type: d.media_type().to_string(),
                     repositories: vec![],
-                    kept: store.has_blob(&d.digest),
                 });
-            } else if store.has_blob(&d.digest) {
-                for b in c.iter_mut().filter(|b| b.digest == d.digest) {
+            } else if store.has_blob(&digest) {
+                for b in c.iter_mut().filter(|b| b.digest == digest) {
                     b.kept = true;
                 }
             }
@@ -239,17 +243,12 @@ pub fn push_image(
             Ok(Box::new(std::io::Cursor::new(data.clone())) as Box<dyn std::io::Read + Send>)
         })?;
     }
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": format.manifest_type(),
-        "config": {"mediaType": format.config_type(), "digest": image.id.to_string(), "size": config.len()},
-        "layers": layers.iter().map(|l| serde_json::json!({
-            "mediaType": format.layer_type(l.compression),
-            "digest": l.digest.to_string(),
-            "size": l.size,
-        })).collect::<Vec<_>>(),
-    });
-    let body = serde_json::to_vec(&manifest).expect("JSON values serialize");
+    let manifest = crate::image::image_manifest(
+        format.manifest_type(),
+        crate::image::descriptor(format.config_type(), &image.id, config.len() as u64),
+        layers.iter().map(|l| crate::image::descriptor(format.layer_type(l.compression), &l.digest, l.size)).collect(),
+    );
+    let body = crate::image::to_json(&manifest);
     let digest = Digest::of(&body);
     let tag = dest.tag.clone().unwrap_or_else(|| digest.to_string());
     let reported = client.put_manifest(&tag, format.manifest_type(), &body)?;

@@ -377,14 +377,15 @@ impl Builder<'_> {
         // Meta ARGs: defaults, overridden by --build-arg, expanded with the
         // previous ones, plus the automatic platform args.
         let platform = crate::image::host_platform();
+        let (os, arch) = (platform.os().to_string(), platform.architecture().to_string());
         for (k, v) in [
-            ("TARGETPLATFORM", format!("{}/{}", platform.os, platform.architecture)),
-            ("TARGETOS", platform.os.clone()),
-            ("TARGETARCH", platform.architecture.clone()),
+            ("TARGETPLATFORM", format!("{os}/{arch}")),
+            ("TARGETOS", os.clone()),
+            ("TARGETARCH", arch.clone()),
             ("TARGETVARIANT", String::new()),
-            ("BUILDPLATFORM", format!("{}/{}", platform.os, platform.architecture)),
-            ("BUILDOS", platform.os.clone()),
-            ("BUILDARCH", platform.architecture.clone()),
+            ("BUILDPLATFORM", format!("{os}/{arch}")),
+            ("BUILDOS", os.clone()),
+            ("BUILDARCH", arch.clone()),
             ("BUILDVARIANT", String::new()),
         ] {
             self.meta_args.push((k.to_string(), v));
@@ -736,22 +737,20 @@ impl Builder<'_> {
 pub(super) fn state_of_image(store: &Store, image: &ImageRecord) -> std::result::Result<State, String> {
     let config: Value = serde_json::from_slice(&store.read_blob(&image.id).map_err(|e| e.to_string())?)
         .map_err(|e| format!("image {}: {e}", image.id))?;
-    let manifest: Value = store
+    let descs = match store
         .read_blob(&image.manifest_digest)
         .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
-    let descs = manifest.get("layers").and_then(Value::as_array).cloned().unwrap_or_default();
+        .and_then(|b| crate::image::parse_manifest(None, &b, &image.manifest_digest.to_string()).ok())
+    {
+        Some(crate::image::ManifestDoc::Image(m)) => m.layers().clone(),
+        _ => Vec::new(),
+    };
     let mut layers = Vec::new();
     for (i, diff_id) in image.diff_ids.iter().enumerate() {
         let d = descs.get(i);
-        let digest = d
-            .and_then(|d| d.get("digest"))
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| diff_id.clone());
-        let size = d.and_then(|d| d.get("size")).and_then(Value::as_u64).unwrap_or(0);
-        let mt = d.and_then(|d| d.get("mediaType")).and_then(Value::as_str).unwrap_or("");
+        let digest = d.and_then(|d| crate::image::descriptor_digest(d).ok()).unwrap_or_else(|| diff_id.clone());
+        let size = d.map_or(0, |d| d.size());
+        let mt = d.map(|d| d.media_type().to_string()).unwrap_or_default();
         let media_type = if mt.contains("gzip") || mt.is_empty() {
             "application/vnd.oci.image.layer.v1.tar+gzip"
         } else if mt.contains("zstd") {
@@ -780,19 +779,19 @@ pub(super) fn store_image(store: &Store, mut state: State, tags: &[String], now:
             .unwrap_or_else(|| json!(now));
         root.insert("created".into(), created);
         root.insert("os".into(), json!("linux"));
-        root.entry("architecture").or_insert(json!(crate::image::host_platform().architecture));
+        root.entry("architecture").or_insert(json!(crate::image::host_platform().architecture().to_string()));
         let ids: Vec<String> = state.layers.iter().map(|l| l.diff_id.to_string()).collect();
         root.insert("rootfs".into(), json!({"type": "layers", "diff_ids": ids}));
     }
     let config_bytes = serde_json::to_vec(&state.config).expect("json");
     let config_digest = store.put_blob(&config_bytes, None, "image config")?;
-    let manifest = json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest.to_string(), "size": config_bytes.len()},
-        "layers": state.layers.iter().map(|l| json!({"mediaType": l.media_type, "digest": l.digest.to_string(), "size": l.size})).collect::<Vec<_>>(),
-    });
-    let manifest_digest = store.put_blob(&serde_json::to_vec(&manifest).expect("json"), None, "image manifest")?;
+    use crate::image::{descriptor, media_type as mt};
+    let manifest = crate::image::image_manifest(
+        mt::OCI_MANIFEST,
+        descriptor(mt::OCI_CONFIG, &config_digest, config_bytes.len() as u64),
+        state.layers.iter().map(|l| descriptor(&l.media_type, &l.digest, l.size)).collect(),
+    );
+    let manifest_digest = store.put_blob(&crate::image::to_json(&manifest), None, "image manifest")?;
     let mut normalized = Vec::new();
     for t in tags {
         let r = crate::reference::Reference::parse(t).map_err(|e| BuildError::Image(e.to_string()))?;
@@ -860,7 +859,7 @@ fn step_error(file: &str, step: &Step, message: impl Into<String>) -> BuildError
 fn scratch_state() -> State {
     State {
         config: json!({
-            "architecture": crate::image::host_platform().architecture,
+            "architecture": crate::image::host_platform().architecture().to_string(),
             "os": "linux",
             "config": {"Env": [format!("PATH={}", crate::container::spec::DEFAULT_PATH)]},
             "rootfs": {"type": "layers", "diff_ids": []},
