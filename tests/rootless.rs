@@ -166,15 +166,20 @@ struct TestUser {
     gid: u32,
     home: std::path::PathBuf,
     xdg: std::path::PathBuf,
+    /// First host id of its subordinate range (65536 ids).
+    subid_base: u32,
     _subid: Option<SubidLines>,
 }
 
-/// First host id of the test user's subordinate range.
+/// First host id of the test users' subordinate ranges (65536 ids each).
 const USER_SUBID_BASE: u32 = 600_000_000;
 
 impl TestUser {
     fn create() -> TestUser {
-        let name = format!("rcl{}", std::process::id());
+        // One user per test: tests of this binary run in parallel.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("rcl{}x{n}", std::process::id());
         let out = std::process::Command::new("useradd")
             .args(["-m", "-s", "/bin/sh", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", &name])
             .output()
@@ -188,9 +193,10 @@ impl TestUser {
             home: pw.dir,
             xdg: xdg.clone(),
             name: name.clone(),
+            subid_base: USER_SUBID_BASE + n * 65536,
             _subid: None,
         };
-        user._subid = Some(SubidLines::add(&format!("{name}:{USER_SUBID_BASE}:65536")));
+        user._subid = Some(SubidLines::add(&format!("{name}:{}:65536", user.subid_base)));
         std::fs::create_dir_all(&xdg).unwrap();
         std::os::unix::fs::chown(&xdg, Some(user.uid), Some(user.gid)).unwrap();
         std::fs::set_permissions(&xdg, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
@@ -206,7 +212,13 @@ impl TestUser {
     /// `rcon ARGS…` as this user (setpriv), in its home, with a clean
     /// environment.
     fn rcon(&self, args: &[&str]) -> std::process::Output {
+        self.rcon_env(&[], args)
+    }
+
+    /// [`TestUser::rcon`] with extra environment variables.
+    fn rcon_env(&self, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
         let mut c = self.command("setpriv");
+        c.envs(env.iter().copied());
         c.args(["--reuid", &self.uid.to_string(), "--regid", &self.gid.to_string(), "--init-groups", "--"])
             .arg(env!("CARGO_BIN_EXE_rcon"))
             .args(args);
@@ -284,6 +296,34 @@ impl Drop for TestUser {
     }
 }
 
+/// Sets `/dev/fuse` to mode 0666 (fuse-overlayfs opens it as the user;
+/// Debian's udev makes it so, some images ship it 0600) and restores its
+/// mode on drop.
+struct FuseMode {
+    old: u32,
+}
+
+impl FuseMode {
+    fn usable() -> FuseMode {
+        use std::os::unix::fs::PermissionsExt;
+        let p = "/dev/fuse";
+        let old = std::fs::metadata(p).map(|m| m.permissions().mode() & 0o7777).expect("/dev/fuse (module fuse)");
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(
+            std::path::Path::new("/usr/bin/fuse-overlayfs").exists(),
+            "fuse-overlayfs is missing: install the Debian package `fuse-overlayfs`"
+        );
+        FuseMode { old }
+    }
+}
+
+impl Drop for FuseMode {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions("/dev/fuse", std::fs::Permissions::from_mode(self.old));
+    }
+}
+
 /// Sets `/dev/net/tun` to mode 0666 (pasta opens it as the user) and
 /// restores its mode on drop.
 struct TunMode {
@@ -356,7 +396,7 @@ fn foreign_owners(dir: &std::path::Path, user: &TestUser) -> Vec<String> {
     while let Some(d) = stack.pop() {
         let Ok(md) = std::fs::symlink_metadata(&d) else { continue };
         let uid = md.uid();
-        if uid != user.uid && !(USER_SUBID_BASE..USER_SUBID_BASE + 65536).contains(&uid) {
+        if uid != user.uid && !(user.subid_base..user.subid_base + 65536).contains(&uid) {
             bad.push(format!("{} (uid {uid})", d.display()));
         }
         if md.is_dir() {
@@ -388,7 +428,7 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     let lines: Vec<Vec<String>> = out.lines().map(|l| l.split_whitespace().map(String::from).collect()).collect();
     assert_eq!(lines[0], ["0"], "{out}");
     assert_eq!(lines[1], ["0".to_string(), user.uid.to_string(), "1".into()], "{out}");
-    assert_eq!(lines[2], ["1".to_string(), USER_SUBID_BASE.to_string(), "65536".into()], "{out}");
+    assert_eq!(lines[2], ["1".to_string(), user.subid_base.to_string(), "65536".into()], "{out}");
     // The layers keep the image's owners: app's home is 1000's inside.
     let ls = user.ok(&["run", "--rm", &image, "ls", "-lnd", "/home/app"]);
     assert_eq!(ls.split_whitespace().nth(2), Some("1000"), "{ls}");
@@ -487,10 +527,14 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     assert!(page.starts_with("HTTP/1."), "{page}");
     user.ok(&["rm", "-f", "www"]);
 
-    // Nothing of another host uid in the user's directories, nothing of the
-    // user still mounted, nothing running but the namespace holder.
+    assert_left_clean(&user);
+}
+
+/// Nothing of another host uid in the user's directories, nothing of the
+/// user still mounted, nothing running but the namespace holder.
+fn assert_left_clean(user: &TestUser) {
     for dir in [&user.home, &user.xdg] {
-        let bad = foreign_owners(dir, &user);
+        let bad = foreign_owners(dir, user);
         assert!(bad.is_empty(), "files of other users: {bad:?}");
     }
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
@@ -522,4 +566,102 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     }
     let left = live();
     assert!(left.is_empty(), "processes left: {left:?}");
+}
+
+/// The fuse-overlayfs driver (issue 14): forced with RCON_STORAGE_DRIVER, it
+/// serves reads, writes and the whiteouts of an image layer that deletes a
+/// file; what a container deletes is a whiteout in the kernel's format once
+/// it ended (diff, restart). With the default driver, `--userns=keep-id` and
+/// `nomap` go through fuse-overlayfs' id mappings: the image's root files
+/// are root's inside, while files written to a bind-mounted directory of the
+/// home belong to the user.
+#[test]
+fn rootless_fuse_overlayfs_driver_and_keep_id_owners() {
+    use crate::common::TarEntry;
+    let _fuse = FuseMode::usable();
+    let user = TestUser::create();
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new()
+        .busybox_layer()
+        .layer(&[
+            TarEntry::file("etc/gone", "old\n"),
+            TarEntry::dir("srv/"),
+            TarEntry::file("srv/a", "a\n"),
+            TarEntry::file("srv/b", "b\n"),
+        ])
+        .layer(&[TarEntry::whiteout("etc/gone"), TarEntry::file("etc/kept", "kept\n")])
+        .cmd(&["sh"])
+        .push(&reg, "fuse:latest");
+    let fuse = [("RCON_STORAGE_DRIVER", "fuse-overlayfs")];
+    let ok = |env: &[(&str, &str)], args: &[&str]| {
+        let out = user.rcon_env(env, args);
+        assert_eq!(code(&out), 0, "rcon {args:?}: {}\n{}", stderr(&out), stdout(&out));
+        stdout(&out)
+    };
+    ok(&fuse, &["pull", "-q", &image]);
+    let info = ok(&fuse, &["info"]);
+    assert!(info.contains("  mount_program: /usr/bin/fuse-overlayfs\n"), "{info}");
+
+    // Reads through the layers (the deleted file stays deleted), writes.
+    let script = "grep -c ' / fuse' /proc/mounts; test ! -e /etc/gone && cat /etc/kept /srv/a; \
+                  echo new > /tmp/new && cat /tmp/new; stat -c %u /bin/busybox /home/app";
+    let out = ok(&fuse, &["run", "--rm", "--network", "none", &image, "sh", "-c", script]);
+    assert_eq!(out, "1\nkept\na\nnew\n0\n1000\n");
+
+    // A container that deletes a file and replaces a directory: once it
+    // ended, its upper dir holds kernel-format whiteouts and an opaque
+    // directory, which diff reads and the next start honours.
+    let script = "rm /etc/kept && rm -r /srv && mkdir /srv && echo c > /srv/c";
+    ok(&fuse, &["run", "--network", "none", "--name", "changed", &image, "sh", "-c", script]);
+    let diff = ok(&fuse, &["diff", "changed"]);
+    for want in ["D /etc/kept", "C /srv", "A /srv/c", "D /srv/a"] {
+        assert!(diff.lines().any(|l| l == want), "{want:?} not in rcon diff:\n{diff}");
+    }
+    let upper = user.home.join(".local/share/rcon/containers");
+    let id = ok(&fuse, &["inspect", "-f", "{{.Id}}", "changed"]);
+    let upper = upper.join(id.trim()).join("upper");
+    let names: Vec<String> = std::fs::read_dir(upper.join("srv"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["c"], "fuse-overlayfs markers left in {}", upper.display());
+    ok(&fuse, &["commit", "changed", "changed-image"]);
+    let out = ok(
+        &fuse,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "changed-image",
+            "sh",
+            "-c",
+            "ls /srv; test -e /etc/kept || echo no-kept; test -e /etc/gone || echo no-gone",
+        ],
+    );
+    assert_eq!(out, "c\nno-kept\nno-gone\n");
+    ok(&fuse, &["rm", "changed"]);
+
+    // keep-id, default driver: the image's owners inside, the user's own
+    // uid for what it writes into its home.
+    let data = user.home.join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::os::unix::fs::chown(&data, Some(user.uid), Some(user.gid)).unwrap();
+    let vol = format!("{}:/data", data.display());
+    let script = "id -u; stat -c %u:%g /bin/sh /bin/busybox /home/app; touch /data/mine /tmp/t";
+    let out =
+        ok(&[], &["run", "--rm", "--network", "none", "--userns=keep-id", "-v", &vol, &image, "sh", "-c", script]);
+    assert_eq!(out, format!("{}\n0:0\n0:0\n1000:1000\n", user.uid));
+    let md = std::fs::metadata(data.join("mine")).unwrap();
+    assert_eq!((md.uid(), md.gid()), (user.uid, user.gid));
+
+    // nomap: the user's own uid is not mapped; the image's files keep their owners.
+    let script = "id -u; stat -c %u /bin/busybox; cat /proc/self/uid_map";
+    let out = ok(&[], &["run", "--rm", "--network", "none", "--userns=nomap", &image, "sh", "-c", script]);
+    let words: Vec<&str> = out.split_whitespace().collect();
+    // (uid_map relative to the user's namespace, whose 0 is the user.)
+    assert_eq!(words, ["0", "0", "0", "1", "65536"], "{out}");
+
+    assert_left_clean(&user);
 }

@@ -416,6 +416,7 @@ fn user_namespace(
         subuid: &subuid,
         subgid: &subgid,
         rootless: userns::rootless_ids(),
+        fuse_overlayfs: runtime::rootless::is_rootless() && runtime::fuse_overlay::usable().is_some(),
     };
     Ok((userns::resolve(flags, &cx)?, Some(lock)))
 }
@@ -574,12 +575,7 @@ pub fn spawn_inputs(
         lowers.push(empty.display().to_string());
     }
     let opts = SpawnOptions {
-        rootfs: RootfsSetup::Overlay {
-            lower_base: store.layers_dir(),
-            lowers,
-            upper: dir.join("upper"),
-            work: dir.join("work"),
-        },
+        rootfs: rootfs_setup(store, lowers, dir.join("upper"), dir.join("work"), &spec)?,
         // Root too is resolved as docker's daemon does (its groups from
         // /etc/group, gid 0 among them).
         user: Some(record.user.clone().unwrap_or_default()),
@@ -591,6 +587,53 @@ pub fn spawn_inputs(
         ..Default::default()
     };
     Ok((spec, opts))
+}
+
+/// How the overlay of `lowers` (relative to the store's layers dir, or
+/// absolute; top-most first) under `upper` becomes the rootfs of a
+/// container with runtime spec `spec`: the kernel's overlayfs, or rootless
+/// fuse-overlayfs when the storage driver is fuse-overlayfs
+/// (`runtime::fuse_overlay::driver`) or, when it is installed, for a
+/// container with id mappings of its own (`--userns=keep-id`, `nomap`),
+/// which fuse-overlayfs presents the image's owners through. Without it
+/// such a container gets the kernel's overlay and one notice per run
+/// directory. Errors: the storage driver configuration is bad or unusable.
+pub fn rootfs_setup(
+    store: &Store,
+    lowers: Vec<String>,
+    upper: std::path::PathBuf,
+    work: std::path::PathBuf,
+    spec: &oci_spec::runtime::Spec,
+) -> anyhow::Result<RootfsSetup> {
+    use runtime::fuse_overlay::{self, Driver};
+    if !runtime::rootless::is_rootless() {
+        return Ok(RootfsSetup::Overlay { lower_base: store.layers_dir(), lowers, upper, work });
+    }
+    let mapped = spec.linux().as_ref().and_then(|l| l.uid_mappings().as_ref()).is_some_and(|m| !m.is_empty());
+    let program = match fuse_overlay::driver(store.root(), store.run_root())? {
+        Driver::Fuse(p) => Some(p),
+        Driver::Kernel if mapped => {
+            let p = fuse_overlay::usable();
+            let marker = store.run_root().join("fuse-overlayfs-notice");
+            if p.is_none() && !marker.exists() {
+                eprintln!(
+                    "rcon: notice: fuse-overlayfs is not installed or /dev/fuse is not usable: in containers with their own id mappings (--userns=keep-id) the image's files show with shifted owners (install the package `fuse-overlayfs`)"
+                );
+                let _ = std::fs::write(&marker, "");
+            }
+            p
+        }
+        Driver::Kernel => None,
+    };
+    Ok(match program {
+        Some(program) => RootfsSetup::FuseOverlay {
+            program,
+            lowers: lowers.iter().map(|l| store.layers_dir().join(l)).collect(),
+            upper,
+            work,
+        },
+        None => RootfsSetup::Overlay { lower_base: store.layers_dir(), lowers, upper, work },
+    })
 }
 
 /// Starts a created container in the foreground and waits for it; records

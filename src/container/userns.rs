@@ -147,6 +147,9 @@ pub struct Context<'a> {
     /// Rootless: the user's ids and the size of the user's namespace;
     /// `None` for the host's root.
     pub rootless: Option<RootlessIds>,
+    /// Rootless: fuse-overlayfs is usable, so the layers can be shown
+    /// through the container's mappings (`--userns=nomap` needs it).
+    pub fuse_overlayfs: bool,
 }
 
 /// A rootless user's ids as the host sees them and how many ids the user's
@@ -294,11 +297,21 @@ pub fn resolve(flags: &UsernsFlags, cx: &Context<'_>) -> anyhow::Result<Option<M
             }
             if name == "nomap" {
                 // The layers are unpacked as the user's namespace's root,
-                // which is the user: without the user mapped the image's
-                // files are nobody's and the root filesystem cannot be set up.
-                bail!(
-                    "--userns=nomap is not supported by rootless rcon yet (the image's layers belong to your uid, which nomap leaves unmapped): use --userns=keep-id or the default"
-                );
+                // which is the user: nomap leaves it unmapped, so only
+                // fuse-overlayfs' mappings can show the image's files with
+                // their owners (on-disk N as the container's N).
+                if !cx.fuse_overlayfs {
+                    bail!(
+                        "--userns=nomap needs fuse-overlayfs (the image's layers belong to your uid, which nomap leaves unmapped): install the package `fuse-overlayfs` and make /dev/fuse mode 0666, or use --userns=keep-id or the default"
+                    );
+                }
+                if r.uid_count < 2 || r.gid_count < 2 {
+                    bail!("--userns=nomap needs subordinate ids: add ranges to /etc/subuid and /etc/subgid");
+                }
+                return Ok(Some(Mappings {
+                    uid: vec![mapping(0, 1, r.uid_count - 1)],
+                    gid: vec![mapping(0, 1, r.gid_count - 1)],
+                }));
             }
             if r.uid >= r.uid_count || r.gid >= r.gid_count {
                 bail!(
@@ -349,7 +362,7 @@ mod tests {
     use super::*;
 
     fn cx<'a>(used: &'a [(u32, u32)], subuid: &'a str) -> Context<'a> {
-        Context { passwd: "", group: "", used, subuid, subgid: subuid, rootless: None }
+        Context { passwd: "", group: "", used, subuid, subgid: subuid, rootless: None, fuse_overlayfs: false }
     }
 
     fn flags(mode: &str) -> UsernsFlags {
@@ -357,14 +370,19 @@ mod tests {
     }
 
     #[test]
-    fn keep_id_for_a_rootless_user_and_nomap_refused() {
+    fn keep_id_for_a_rootless_user_and_nomap_with_fuse_overlayfs() {
         let r = RootlessIds { uid: 1001, gid: 1001, uid_count: 65537, gid_count: 65537 };
         let c = Context { rootless: Some(r), ..cx(&[], "") };
         let m = resolve(&flags("keep-id"), &c).unwrap().unwrap();
         let t = |m: &[LinuxIdMapping]| m.iter().map(|m| (m.container_id(), m.host_id(), m.size())).collect::<Vec<_>>();
         assert_eq!(t(&m.uid), [(0, 1, 1001), (1001, 0, 1), (1002, 1002, 64535)]);
         assert_eq!(t(&m.gid), t(&m.uid));
-        assert!(resolve(&flags("nomap"), &c).unwrap_err().to_string().contains("keep-id"));
+        assert!(resolve(&flags("nomap"), &c).unwrap_err().to_string().contains("fuse-overlayfs"));
+        // With fuse-overlayfs: the subordinate ids only, the user unmapped.
+        let fuse = Context { fuse_overlayfs: true, ..c };
+        let m = resolve(&flags("nomap"), &fuse).unwrap().unwrap();
+        assert_eq!(t(&m.uid), [(0, 1, 65536)]);
+        assert_eq!(t(&m.gid), [(0, 1, 65536)]);
         let small = Context { rootless: Some(RootlessIds { uid_count: 1000, ..r }), ..cx(&[], "") };
         assert!(resolve(&flags("keep-id"), &small).unwrap_err().to_string().contains("/etc/subuid"));
     }

@@ -32,7 +32,9 @@
 //!
 //! Every mount, the overlay included, lives in the container's mount
 //! namespace: when the init dies the kernel tears them all down, and nothing
-//! remains on the host to unmount, even after a crash of rcon. A spec
+//! remains on the host to unmount, even after a crash of rcon. (A
+//! fuse-overlayfs rootfs is mounted by its program in rcon's namespace
+//! first; rcon unmounts it there as soon as the init has its copy.) A spec
 //! without a mount namespace (the container shares the host's) gets the
 //! same guarantee another way: the init builds its mounts in a throw-away
 //! mount namespace, clones that tree into a detached copy (`open_tree`),
@@ -52,7 +54,9 @@
 //! resolution), `process` (signals, identity, `PATH` lookup, exec), `sys`
 //! (raw system calls), `oci` (the OCI runtime command line's create/start/
 //! state/kill/delete on bundles, with [`SpawnOptions::exec_socket`] as the
-//! gate between create and start), `userns` (id maps).
+//! gate between create and start), `userns` (id maps), `rootless` (the
+//! user's namespace holder, paths), `fuse_overlay` (rootless rootfs through
+//! fuse-overlayfs: driver choice, mount, whiteout conversion).
 //!
 //! # User namespaces
 //!
@@ -85,6 +89,7 @@ pub mod cgroups;
 pub mod devices_bpf;
 pub mod exe;
 pub mod exec;
+pub mod fuse_overlay;
 pub mod mounts;
 pub mod oci;
 mod process;
@@ -181,6 +186,23 @@ pub enum RootfsSetup {
         /// Absolute upper dir (the container's writable layer).
         upper: PathBuf,
         /// Absolute overlay work dir, on the same filesystem as `upper`.
+        work: PathBuf,
+    },
+    /// Rootless: an overlay mounted by `program` (fuse-overlayfs, see
+    /// [`fuse_overlay`]) at `root.path` in the caller's mount namespace
+    /// before the clone (with the spec's id mappings as its
+    /// `uidmapping`/`gidmapping` when it has a user namespace of its own),
+    /// unmounted there once the init has its copy; fuse-overlayfs ends with
+    /// the container and [`Process::wait_exit`] converts the upper dir's
+    /// whiteouts to the kernel's format.
+    FuseOverlay {
+        /// The fuse-overlayfs program.
+        program: PathBuf,
+        /// Lower dirs, absolute, top-most first.
+        lowers: Vec<PathBuf>,
+        /// Absolute upper dir.
+        upper: PathBuf,
+        /// Absolute work dir, on the same filesystem as `upper`.
         work: PathBuf,
     },
 }
@@ -320,6 +342,7 @@ pub struct Process {
     pub(crate) pid: i32,
     pub(crate) console: Option<OwnedFd>,
     pub(crate) cgroup: Option<cgroups::Cgroup>,
+    pub(crate) fuse: Option<fuse_overlay::FuseMount>,
 }
 
 /// How a container ended, with what only its cgroup knows.
@@ -358,9 +381,14 @@ impl Process {
     }
 
     /// Like [`Process::wait`], then reads whether the OOM killer struck and
-    /// removes the container's cgroup.
+    /// removes the container's cgroup; over [`RootfsSetup::FuseOverlay`],
+    /// waits for fuse-overlayfs to end and converts the upper dir
+    /// ([`fuse_overlay::FuseMount::finish`]).
     pub fn wait_exit(mut self) -> Result<Exit, Error> {
         let status = self.wait_status();
+        if let Some(f) = self.fuse.take() {
+            f.finish();
+        }
         let cg = self.cgroup.take();
         let oom_killed = cg.as_ref().is_some_and(|c| c.oom_kills() > 0);
         if let Some(c) = cg {

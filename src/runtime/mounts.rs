@@ -239,7 +239,7 @@ pub(crate) fn setup_rootfs(
         return m.try_clone().map_err(|e| Error::Setup(format!("cannot duplicate the rootfs fd: {e}")));
     }
     match setup {
-        RootfsSetup::Ready => {
+        RootfsSetup::Ready | RootfsSetup::FuseOverlay { .. } => {
             // A recursive bind of the rootfs onto itself, by fd: the tree's
             // fd is then the top of the new mount.
             let tree =

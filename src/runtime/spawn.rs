@@ -475,6 +475,18 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
         )));
     }
     super::exe::check()?;
+    // fuse-overlayfs mounts the rootfs here, in the caller's mount
+    // namespace, for the init to take a copy of (see `fuse_overlay`).
+    let mut fuse = match &plan.rootfs {
+        RootfsSetup::FuseOverlay { program, lowers, upper, work } => {
+            let maps = match &plan.userns {
+                UsernsPlan::New { uid_maps, gid_maps } => Some((uid_maps.as_slice(), gid_maps.as_slice())),
+                _ => None,
+            };
+            Some(super::fuse_overlay::FuseMount::mount(program, lowers, upper, work, &plan.root, maps)?)
+        }
+        _ => None,
+    };
     // The start channel: the init reports its outcome (and sends the console
     // master) on it; the parent sends the go-ahead after its hook. Both ends
     // are close-on-exec, so the parent sees EOF once `execve` succeeded.
@@ -568,7 +580,12 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
             if buf.is_empty() || (opts.exec_socket.is_some() && buf == [CREATED_MARK]) {
                 // EOF without a message: execve closed the channel; or the
                 // init waits at the create/start gate.
-                return Ok(Process { pid, console, cgroup });
+                // The init has its copy of a fuse-overlayfs rootfs: nothing
+                // of it stays mounted here.
+                if let Some(f) = fuse.as_mut() {
+                    f.detach();
+                }
+                return Ok(Process { pid, console, cgroup, fuse });
             }
             reap(pid);
             Err(fail(decode(&buf)))

@@ -55,7 +55,27 @@ pub fn info(store: &Store) -> anyhow::Result<Value> {
         security.push("name=rootless".into());
     }
     let networks = if rootless { ["pasta", "host", "none"] } else { ["bridge", "host", "none"] };
-    let warnings: Vec<String> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
+    // Rootless layers go through the kernel's overlayfs or fuse-overlayfs
+    // (podman shows the latter as driver `overlay` with a mount_program).
+    let mut driver = "overlay2";
+    let mut driver_status = vec![
+        json!(["Backing Filesystem", backing]),
+        json!(["Supports d_type", "true"]),
+        json!(["Native Overlay Diff", "true"]),
+        json!(["userxattr", if rootless { "true" } else { "false" }]),
+    ];
+    if rootless {
+        match crate::runtime::fuse_overlay::driver(store.root(), store.run_root()) {
+            Ok(crate::runtime::fuse_overlay::Driver::Fuse(program)) => {
+                driver = "overlay";
+                driver_status[2] = json!(["Native Overlay Diff", "false"]);
+                driver_status[3] = json!(["mount_program", program]);
+            }
+            Ok(crate::runtime::fuse_overlay::Driver::Kernel) => {}
+            Err(e) => warnings.push(format!("WARNING: {e}")),
+        }
+    }
     let mut v = json!({
         "ID": engine_id(store),
         "Containers": all,
@@ -63,8 +83,8 @@ pub fn info(store: &Store) -> anyhow::Result<Value> {
         "ContainersPaused": paused,
         "ContainersStopped": stopped,
         "Images": images,
-        "Driver": "overlay2",
-        "DriverStatus": [["Backing Filesystem", backing], ["Supports d_type", "true"], ["Native Overlay Diff", "true"], ["userxattr", if rootless { "true" } else { "false" }]],
+        "Driver": driver,
+        "DriverStatus": driver_status,
         "Plugins": {
             "Volume": ["local"],
             "Network": networks,

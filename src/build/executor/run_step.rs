@@ -232,12 +232,8 @@ impl Builder<'_> {
         crate::network::prepare(self.store, &id, &record.name, &hostname, &plan)
             .map_err(|e| self.step_err(step, format!("network: {e}")))?;
         let spawn_opts = crate::runtime::SpawnOptions {
-            rootfs: crate::runtime::RootfsSetup::Overlay {
-                lower_base: self.store.layers_dir(),
-                lowers,
-                upper: upper.clone(),
-                work: work.clone(),
-            },
+            rootfs: crate::container::rootfs_setup(self.store, lowers, upper.clone(), work.clone(), &spec)
+                .map_err(|e| self.step_err(step, format!("{e:#}")))?,
             user: state.user(),
             // The step dies with the build, as a foreground `run` does.
             pdeathsig: Some(nix::sys::signal::Signal::SIGKILL),
