@@ -656,6 +656,12 @@ fn rootless_fuse_overlayfs_driver_and_keep_id_owners() {
     let md = std::fs::metadata(data.join("mine")).unwrap();
     assert_eq!((md.uid(), md.gid()), (user.uid, user.gid));
 
+    // Without a delegated cgroup v2 subtree (this host is hybrid), limits
+    // are refused with what to do.
+    let out = user.rcon(&["run", "--rm", "--network", "none", "--memory", "64m", "--pids-limit", "10", &image, "true"]);
+    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--pids-limit need a cgroup v2 subtree delegated to your user"), "{}", stderr(&out));
+
     // nomap: the user's own uid is not mapped; the image's files keep their owners.
     let script = "id -u; stat -c %u /bin/busybox; cat /proc/self/uid_map";
     let out = ok(&[], &["run", "--rm", "--network", "none", "--userns=nomap", &image, "sh", "-c", script]);

@@ -421,16 +421,44 @@ fn user_namespace(
     Ok((userns::resolve(flags, &cx)?, Some(lock)))
 }
 
-/// Rootless without a cgroup v2 subtree delegated to the user: the
-/// container runs without a cgroup (so without limits), one notice per
-/// store says so, and limit flags (`limits`) fail. A no-op for the host's
-/// root or with delegation. Used by `run`/`create` and build's RUN steps.
+/// Rootless cgroups. With a cgroup v2 subtree delegated to the user
+/// (`runtime::cgroups::delegation`): the container's cgroup goes below it
+/// (`…/user@UID.service/rcon/<id>`), without device rules (which need the
+/// host's root), and a limit whose controller is not delegated fails.
+/// Without one: the container runs without a cgroup (so without limits),
+/// one notice per store says so, and limit flags (`limits`) fail. A no-op
+/// for the host's root. Used by `run`/`create` and build's RUN steps.
 pub fn rootless_cgroups(
     store: &Store,
     spec: &mut oci_spec::runtime::Spec,
     limits: &spec::Resources,
 ) -> anyhow::Result<()> {
-    if !runtime::rootless::is_rootless() || runtime::cgroups::delegated() {
+    if !runtime::rootless::is_rootless() {
+        return Ok(());
+    }
+    if let Some(d) = runtime::cgroups::delegation::detect() {
+        let mut wanted = Vec::new();
+        for (flag, set, controller) in [
+            ("--memory", limits.memory.is_some(), "memory"),
+            ("--memory-swap", limits.memory_swap.is_some(), "memory"),
+            ("--memory-reservation", limits.memory_reservation.is_some(), "memory"),
+            ("--cpus", limits.cpus.is_some(), "cpu"),
+            ("--cpu-shares", limits.cpu_shares.is_some(), "cpu"),
+            ("--cpuset-cpus", limits.cpuset_cpus.is_some(), "cpuset"),
+            ("--pids-limit", limits.pids_limit.is_some(), "pids"),
+        ] {
+            if set {
+                wanted.push((flag, controller));
+            }
+        }
+        d.check(&wanted)?;
+        if let Some(linux) = spec.linux_mut() {
+            let rel = linux.cgroups_path().as_ref().map(|p| p.display().to_string());
+            linux.set_cgroups_path(rel.map(|r| std::path::PathBuf::from(d.container_path(&r))));
+            if let Some(res) = linux.resources_mut() {
+                res.set_devices(None);
+            }
+        }
         return Ok(());
     }
     if !limits.is_empty() {

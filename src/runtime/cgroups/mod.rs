@@ -26,6 +26,7 @@
 //! hybrid hosts the v1 `devices` hierarchy governs (the container has no
 //! cgroup2 directory).
 
+pub mod delegation;
 pub mod process;
 
 use super::Error;
@@ -271,20 +272,13 @@ fn enable_v2_controller(root: &Path, dir: &Path, controller: &str) {
 
 /// Whether this process may create cgroups: as the host's root, when a
 /// cgroup filesystem is mounted; rootless, when the host runs cgroup v2
-/// only and the process's own cgroup is writable (delegated to the user,
-/// e.g. by a systemd user session).
+/// only and a subtree above the process's own cgroup is delegated to the
+/// user, e.g. by a systemd user session ([`delegation::detect`]).
 pub fn delegated() -> bool {
     if !super::rootless::is_rootless() {
         return Layout::detect().is_some();
     }
-    if !matches!(Layout::detect(), Some(Layout::V2(_))) {
-        return false;
-    }
-    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
-    let Some(path) = own.lines().find_map(|l| l.strip_prefix("0::")) else { return false };
-    let dir = std::path::Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/'));
-    nix::unistd::access(&dir, nix::unistd::AccessFlags::W_OK).is_ok()
-        && nix::unistd::access(&dir.join("cgroup.procs"), nix::unistd::AccessFlags::W_OK).is_ok()
+    delegation::detect().is_some()
 }
 
 /// docker/runc's conversion of v1 `cpu.shares` (2..262144) to v2
