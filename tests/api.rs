@@ -728,6 +728,77 @@ fn docker_py_drives_the_service() {
     assert_eq!(stdout(&out), "ok\n", "docker-py failed:\n{}", stderr(&out));
 }
 
+/// docker-py with terminals: `exec_run(tty=True)` (a pty for the exec'd
+/// process, raw stream), `exec_resize` and a container's `resize` that
+/// really set the window size (`stty size` inside, and the container's
+/// `SIGWINCH` trap, see the new size). Prints `ok` at its end.
+const DOCKER_PY_TTY_SCRIPT: &str = r#"
+import docker, sys, time
+base, image = sys.argv[1], sys.argv[2]
+c = docker.DockerClient(base_url=base)
+api = c.api
+c.images.pull(image)
+ctr = c.containers.run(image, ["sh", "-c", "trap 'stty size' WINCH; while :; do sleep 0.1; done"], detach=True, tty=True)
+code, out = ctr.exec_run(["sh", "-c", "tty; echo hi"], tty=True)
+assert code == 0 and out.startswith(b"/dev/pts/") and out.endswith(b"\r\nhi\r\n"), (code, out)
+code, out = ctr.exec_run(["sh", "-c", "tty"])
+assert out == b"not a tty\n", (code, out)
+# An exec that reads a line, then prints its terminal's size.
+e = api.exec_create(ctr.id, ["sh", "-c", "read line; stty size"], tty=True, stdin=True)
+sock = api.exec_start(e["Id"], tty=True, socket=True)
+api.exec_resize(e["Id"], height=37, width=101)
+raw = sock._sock
+raw.settimeout(60)
+raw.sendall(b"go\n")
+got = b""
+while True:
+    chunk = raw.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+assert got.endswith(b"37 101\r\n"), got
+assert api.exec_inspect(e["Id"])["ExitCode"] == 0
+try:
+    api.exec_resize(e["Id"], height=10, width=10)
+    raise SystemExit("resizing a finished exec succeeded")
+except docker.errors.APIError as err:
+    assert err.status_code == 409, err
+# The container's console.
+ctr.resize(height=25, width=81)
+for _ in range(600):
+    if b"25 81" in ctr.logs():
+        break
+    time.sleep(0.1)
+assert b"25 81\r\n" in ctr.logs(), ctr.logs()
+ctr.remove(force=True)
+plain = c.containers.run(image, ["sleep", "600"], detach=True)
+try:
+    plain.resize(height=25, width=81)
+    raise SystemExit("resizing a container without a terminal succeeded")
+except docker.errors.APIError as err:
+    assert err.status_code == 409, err
+plain.remove(force=True)
+print("ok")
+"#;
+
+#[test]
+fn docker_py_exec_tty_and_resize() {
+    let py = crate::common::venv(&["docker==7.1.0"]);
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    let out = Command::new(py.join("bin/python"))
+        .arg("-c")
+        .arg(DOCKER_PY_TTY_SCRIPT)
+        .arg(svc.host())
+        .arg(&image)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "ok\n", "docker-py failed:\n{}", stderr(&out));
+}
+
 /// testcontainers-python (PyPI `testcontainers`, with docker-py) starts a
 /// container of the test registry's web image with port 80 exposed, reads
 /// the mapped port and fetches a page through it, then stops it (which

@@ -465,6 +465,44 @@ pub async fn attach(mut c: Call, id: &str) -> ApiResult<Resp> {
     }))
 }
 
+/// `POST /containers/{id}/resize?h=&w=`: sets the window size of a
+/// running `Tty` container's console (the terminal that is its init's
+/// stdin, reached as `/proc/PID/fd/0`); the kernel signals `SIGWINCH` to
+/// its foreground processes. Errors: 404 no such container; 409 it does
+/// not run or has no terminal.
+pub async fn resize(c: Call, id: &str) -> ApiResult<Resp> {
+    let (rows, cols) = super::exec::window(&c)?;
+    let (svc, id) = (c.svc.clone(), id.to_string());
+    blocking(move || {
+        let store = svc.store()?;
+        let record = store.find_container(&id)?;
+        let state = store.container_state(&record.id)?;
+        let pid = match (state.status, state.pid) {
+            (ContainerStatus::Running, Some(pid)) => pid,
+            _ => return Err(ApiError::conflict(format!("Container {} is not running", record.id))),
+        };
+        let no_tty = || ApiError::conflict(format!("container {id} has no terminal: it was created without Tty"));
+        if !has_tty(&record) {
+            return Err(no_tty());
+        }
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let console = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOCTTY)
+            .open(format!("/proc/{pid}/fd/0"))
+            .map_err(|e| ApiError::server(format!("cannot open the console of container {id}: {e}")))?;
+        if !nix::unistd::isatty(&console).unwrap_or(false) {
+            return Err(no_tty());
+        }
+        crate::runtime::tty::set_window_size(std::os::fd::AsFd::as_fd(&console), rows, cols)
+            .map_err(|e| ApiError::server(format!("cannot resize the console of container {id}: {}", e.desc())))?;
+        Ok(())
+    })
+    .await?;
+    Ok(body::no_content(StatusCode::OK))
+}
+
 /// `POST /containers/{id}/rename?name=`.
 pub async fn rename(c: Call, id: &str) -> ApiResult<Resp> {
     let name = c.param("name").filter(|s| !s.is_empty()).ok_or_else(|| ApiError::bad_request("name is required"))?;

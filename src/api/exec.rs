@@ -27,6 +27,10 @@ pub struct ExecInstance {
     pub exit_code: Option<i32>,
     /// The pid of the `rcon exec` running it.
     pub pid: Option<u32>,
+    /// With `Tty`: the master of the pseudo-terminal that is the `rcon exec
+    /// -t`'s stdio (which copies its size to the exec'd process's own
+    /// terminal on `SIGWINCH`), for `POST /exec/{id}/resize`.
+    pub console: Option<Arc<std::os::fd::OwnedFd>>,
 }
 
 /// `POST /containers/{id}/exec`'s body.
@@ -62,7 +66,15 @@ pub async fn create(mut c: Call, id: &str) -> ApiResult<Resp> {
     })
     .await?;
     let exec_id = crate::util::random_hex(32);
-    let instance = ExecInstance { id: exec_id.clone(), container, config, running: false, exit_code: None, pid: None };
+    let instance = ExecInstance {
+        id: exec_id.clone(),
+        container,
+        config,
+        running: false,
+        exit_code: None,
+        pid: None,
+        console: None,
+    };
     lock(&c.svc).insert(exec_id.clone(), instance);
     Ok(json(StatusCode::CREATED, &json!({"Id": exec_id})))
 }
@@ -77,6 +89,7 @@ fn lock(svc: &super::Service) -> std::sync::MutexGuard<'_, std::collections::Has
 pub async fn start(mut c: Call, id: &str) -> ApiResult<Resp> {
     let body: serde_json::Value = c.json().await?;
     let detach = body["Detach"].as_bool().unwrap_or(false);
+    let start_tty = body["Tty"].as_bool().unwrap_or(false);
     let instance = {
         let mut execs = lock(&c.svc);
         let e = execs.get_mut(id).ok_or_else(|| ApiError::not_found(format!("No such exec instance: {id}")))?;
@@ -87,9 +100,13 @@ pub async fn start(mut c: Call, id: &str) -> ApiResult<Resp> {
         e.clone()
     };
     let cfg = &instance.config;
+    let tty = (cfg.tty || start_tty) && !detach;
     let mut args: Vec<String> = vec!["exec".into()];
     if cfg.attach_stdin && !detach {
         args.push("-i".into());
+    }
+    if tty {
+        args.push("-t".into());
     }
     for e in cfg.env.iter().flatten() {
         args.extend(["-e".into(), e.clone()]);
@@ -124,11 +141,12 @@ pub async fn start(mut c: Call, id: &str) -> ApiResult<Resp> {
         });
         return Ok(body::no_content(StatusCode::OK));
     }
-    let tty = cfg.tty;
+    if tty {
+        return start_tty_session(c, id, cmd, cfg.attach_stdin, finish);
+    }
     let want_stdin = cfg.attach_stdin;
     let (want_out, want_err) = (cfg.attach_stdout, cfg.attach_stderr);
-    let content_type =
-        if tty { "application/vnd.docker.raw-stream" } else { "application/vnd.docker.multiplexed-stream" };
+    let content_type = "application/vnd.docker.multiplexed-stream";
     cmd.stdin(if want_stdin { std::process::Stdio::piped() } else { std::process::Stdio::null() })
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -165,9 +183,7 @@ pub async fn start(mut c: Call, id: &str) -> ApiResult<Resp> {
                     match r.read(&mut buf) {
                         Ok(0) | Err(_) => break,
                         Ok(n) if wanted => {
-                            let data =
-                                if tty { buf[..n].to_vec() } else { super::containers::frame(stream, &buf[..n]) };
-                            if out.send(data).is_err() {
+                            if out.send(super::containers::frame(stream, &buf[..n])).is_err() {
                                 break;
                             }
                         }
@@ -186,6 +202,113 @@ pub async fn start(mut c: Call, id: &str) -> ApiResult<Resp> {
         drop(stdin_thread);
         drop(out);
     }))
+}
+
+/// The `Tty` side of [`start`]: `rcon exec -t` runs on a pseudo-terminal
+/// the service opens (raw, so the exec'd process's own terminal does all
+/// the line discipline, as with docker); its master is the raw stream of
+/// the hijacked connection, and [`resize`] sets its size.
+fn start_tty_session(
+    mut c: Call,
+    id: &str,
+    mut cmd: std::process::Command,
+    want_stdin: bool,
+    finish: impl Fn(&Arc<super::Service>, i32) + Send + 'static,
+) -> ApiResult<Resp> {
+    let pty = nix::pty::openpty(None, None)
+        .map_err(|e| ApiError::server(format!("cannot allocate a pseudo-terminal for exec {id}: {}", e.desc())))?;
+    let mut attrs = nix::sys::termios::tcgetattr(&pty.slave)
+        .map_err(|e| ApiError::server(format!("cannot read the pseudo-terminal's modes: {}", e.desc())))?;
+    nix::sys::termios::cfmakeraw(&mut attrs);
+    nix::sys::termios::tcsetattr(&pty.slave, nix::sys::termios::SetArg::TCSANOW, &attrs)
+        .map_err(|e| ApiError::server(format!("cannot make the pseudo-terminal raw: {}", e.desc())))?;
+    let clone = |fd: &std::os::fd::OwnedFd| {
+        fd.try_clone().map_err(|e| ApiError::server(format!("cannot duplicate the pseudo-terminal: {e}")))
+    };
+    cmd.stdin(clone(&pty.slave)?).stdout(clone(&pty.slave)?).stderr(pty.slave);
+    let master = Arc::new(pty.master);
+    let svc = c.svc.clone();
+    if let Some(e) = lock(&svc).get_mut(id) {
+        e.console = Some(master.clone());
+    }
+    let id = id.to_string();
+    Ok(body::hijack(&mut c, "application/vnd.docker.raw-stream", move |io: Hijacked| {
+        let Hijacked { out, input } = io;
+        let spawned = cmd.spawn();
+        // The slave's copies must live only in the child, so that reading
+        // the master ends (EIO) when it exits.
+        drop(cmd);
+        let mut child = match spawned {
+            Ok(ch) => ch,
+            Err(e) => {
+                let _ = out.send(format!("cannot start rcon exec: {e}\r\n"));
+                finish(&svc, 126);
+                return;
+            }
+        };
+        if let Some(e) = lock(&svc).get_mut(&id) {
+            e.pid = Some(child.id());
+        }
+        if let (true, Some(mut rx), Ok(fd)) = (want_stdin, input, master.try_clone()) {
+            let mut to = std::fs::File::from(fd);
+            std::thread::spawn(move || {
+                while let Some(chunk) = rx.blocking_recv() {
+                    if to.write_all(&chunk).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        if let Ok(fd) = master.try_clone() {
+            let mut from = std::fs::File::from(fd);
+            let mut buf = vec![0u8; 32 * 1024];
+            loop {
+                match from.read(&mut buf) {
+                    // EIO: the last slave closed (rcon exec has exited).
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if out.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let code = child.wait().ok().and_then(|s| s.code()).unwrap_or(126);
+        if let Some(e) = lock(&svc).get_mut(&id) {
+            e.console = None;
+        }
+        finish(&svc, code);
+    }))
+}
+
+/// The `h` and `w` parameters of a resize (rows, columns). Errors (400):
+/// missing, or not numbers that fit.
+pub fn window(c: &Call) -> ApiResult<(u16, u16)> {
+    let dim = |k: &str| -> ApiResult<u16> {
+        let v = c.int(k)?.ok_or_else(|| ApiError::bad_request(format!("{k} is required")))?;
+        u16::try_from(v).map_err(|_| ApiError::bad_request(format!("invalid value for {k}: {v}")))
+    };
+    Ok((dim("h")?, dim("w")?))
+}
+
+/// `POST /exec/{id}/resize?h=&w=`: sets the window size of a running
+/// `Tty` exec's terminal, and signals `SIGWINCH` to the `rcon exec`
+/// holding it, which sets the exec'd process's terminal to the same size
+/// (and the kernel signals `SIGWINCH` to that). Errors: 404 no such exec
+/// instance; 409 it does not run or has no terminal.
+pub async fn resize(c: Call, id: &str) -> ApiResult<Resp> {
+    let (rows, cols) = window(&c)?;
+    let e = lock(&c.svc).get(id).cloned().ok_or_else(|| ApiError::not_found(format!("No such exec instance: {id}")))?;
+    let Some(console) = e.console.filter(|_| e.running) else {
+        return Err(ApiError::conflict(format!("exec instance {id} is not running with a terminal (Tty)")));
+    };
+    crate::runtime::tty::set_window_size(std::os::fd::AsFd::as_fd(&*console), rows, cols)
+        .map_err(|e| ApiError::server(format!("cannot resize the terminal of exec {id}: {}", e.desc())))?;
+    if let Some(pid) = e.pid.and_then(|p| i32::try_from(p).ok()) {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGWINCH);
+    }
+    Ok(body::no_content(StatusCode::OK))
 }
 
 /// `GET /exec/{id}/json`.

@@ -5,7 +5,7 @@ use super::Service;
 use super::body::{self, Resp};
 use super::error::{ApiError, ApiResult};
 use hyper::body::Incoming;
-use hyper::{Method, Request, StatusCode};
+use hyper::{Method, Request};
 use std::sync::Arc;
 
 /// One request as handlers see it.
@@ -238,7 +238,7 @@ async fn route(c: Call, segs: &[String]) -> ApiResult<Resp> {
         (&Method::POST, ["containers", id, "unpause"]) => ct::pause(c, id, false).await,
         (&Method::POST, ["containers", id, "rename"]) => ct::rename(c, id).await,
         (&Method::POST, ["containers", id, "update"]) => ct::update(c, id).await,
-        (&Method::POST, ["containers", _id, "resize"]) => Ok(body::no_content(StatusCode::OK)),
+        (&Method::POST, ["containers", id, "resize"]) => ct::resize(c, id).await,
         (&Method::POST, ["containers", id, "attach"]) => ct::attach(c, id).await,
         (&Method::DELETE, ["containers", id]) => ct::remove(c, id).await,
         (&Method::GET, ["containers", id, "logs"]) => ct::logs(c, id).await,
@@ -249,7 +249,7 @@ async fn route(c: Call, segs: &[String]) -> ApiResult<Resp> {
         (&Method::GET | &Method::HEAD | &Method::PUT, ["containers", id, "archive"]) => archive::handle(c, id).await,
         (&Method::POST, ["containers", id, "exec"]) => exec::create(c, id).await,
         (&Method::POST, ["exec", id, "start"]) => exec::start(c, id).await,
-        (&Method::POST, ["exec", _id, "resize"]) => Ok(body::no_content(StatusCode::OK)),
+        (&Method::POST, ["exec", id, "resize"]) => exec::resize(c, id).await,
         (&Method::GET, ["exec", id, "json"]) => exec::inspect(c, id).await,
 
         (&Method::GET, ["images", "json"]) => images::list(c).await,

@@ -134,10 +134,12 @@ pub fn forward(master: OwnedFd, interactive: bool) -> Result<(), Errno> {
     let _raw = if is_tty && interactive { RawMode::enter(stdin.as_fd()).ok() } else { None };
     let (wr, ww) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)?;
     if is_tty {
+        // The handler first: a size set between the copy and the handler
+        // would be lost.
+        crate::sys::notify_winch(Some(ww.as_fd()));
         if let Some((r, c)) = window_size(stdin.as_fd()) {
             let _ = set_window_size(master.as_fd(), r, c);
         }
-        crate::sys::notify_winch(Some(ww.as_fd()));
     }
     let mut stdin_open = interactive;
     let mut buf = [0u8; 8192];
