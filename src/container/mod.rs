@@ -687,7 +687,7 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
     let mut process = match spawned {
         Ok(p) => p,
         Err(e) => {
-            finish(store, record, None, Some(e.to_string()));
+            finish(store, record, None, Some(e.chain()));
             return Err(anyhow::Error::new(e).context(format!("cannot start container {}", &record.id[..12])));
         }
     };

@@ -207,7 +207,7 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
         let store = &*kept.insert(store.clone().keep_connection());
         match outcome {
             Err(e) => {
-                let msg = e.to_string();
+                let msg = e.chain();
                 let _ = store.update_container_state(&record.id, |s| {
                     s.status = if s.started_at.is_some() { ContainerStatus::Exited } else { ContainerStatus::Created };
                     s.error = Some(msg.clone());
@@ -346,10 +346,10 @@ fn run_once(
     notify: &mut Option<OwnedFd>,
     first: bool,
 ) -> Result<(i32, bool), runtime::Error> {
-    let setup = |e: std::io::Error| runtime::Error::Setup(format!("cannot set up the container's output pipes: {e}"));
+    let setup = |e: std::io::Error| runtime::Error::io("set up the container's output pipes", e);
     let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| setup(e.into()))?;
     let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| setup(e.into()))?;
-    let (spec, mut opts) = super::spawn_inputs(store, record).map_err(|e| runtime::Error::Setup(format!("{e:#}")))?;
+    let (spec, mut opts) = super::spawn_inputs(store, record).map_err(|e| runtime::Error::Spec(format!("{e:#}")))?;
     // The record's copy of the spec (a JSON tree, the largest thing a
     // monitor would hold) is not needed until a restart reloads it.
     record.spec = serde_json::Value::Null;
@@ -596,9 +596,9 @@ impl HealthChecker {
             Some("CMD") => self.hc.test[1..].to_vec(),
             _ => self.hc.test.clone(),
         };
-        let (r, w) = pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
-            .map_err(|e| runtime::Error::Setup(format!("cannot create a pipe: {e}")))?;
-        let w2 = w.try_clone().map_err(|e| runtime::Error::Setup(format!("cannot dup a pipe: {e}")))?;
+        let (r, w) =
+            pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).map_err(|e| runtime::Error::sys("create a pipe", e))?;
+        let w2 = w.try_clone().map_err(|e| runtime::Error::io("dup a pipe", e))?;
         let process = runtime::exec::exec(
             pid,
             ExecRequest {
@@ -612,7 +612,7 @@ impl HealthChecker {
                 tty: false,
                 // Fail closed: never probe with more privileges than the container has.
                 confinement: Some(self.confinement.clone().ok_or_else(|| {
-                    runtime::Error::Setup("cannot load the container's capabilities and seccomp filter".into())
+                    runtime::Error::Spec("cannot load the container's capabilities and seccomp filter".into())
                 })?),
             },
         )?;

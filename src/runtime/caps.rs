@@ -110,7 +110,7 @@ pub(crate) struct CapSets {
 pub(crate) fn mask(names: &[String], last: u32) -> Result<u64, Error> {
     let mut m = 0u64;
     for n in names {
-        let nr = number(n).ok_or_else(|| Error::Setup(format!("unknown capability {n:?}")))?;
+        let nr = number(n).ok_or_else(|| Error::Spec(format!("unknown capability {n:?}")))?;
         if nr > last {
             // runc ignores capabilities the kernel does not know.
             continue;
@@ -125,7 +125,7 @@ fn one(c: u32) -> rustix::thread::CapabilitySet {
     rustix::thread::CapabilitySet::from_bits_retain(1 << c)
 }
 
-/// rustix's errno as nix's (whose `desc` the messages use).
+/// rustix's errno as nix's (whose `desc` the messages show).
 fn errno(e: rustix::io::Errno) -> Errno {
     Errno::from_raw(e.raw_os_error())
 }
@@ -138,11 +138,10 @@ pub(crate) fn drop_bounding(bounding: u64, last: u32) -> Result<(), Error> {
             && let Err(e) = rustix::thread::remove_capability_from_bounding_set(one(c))
             && errno(e) != Errno::EINVAL
         {
-            return Err(Error::Setup(format!(
-                "cannot drop {} from the bounding set: {}",
-                NAMES.get(c as usize).unwrap_or(&"?"),
-                errno(e).desc()
-            )));
+            return Err(Error::Capabilities {
+                op: format!("drop {} from the bounding set", NAMES.get(c as usize).unwrap_or(&"?")),
+                source: errno(e).into(),
+            });
         }
     }
     Ok(())
@@ -150,7 +149,8 @@ pub(crate) fn drop_bounding(bounding: u64, last: u32) -> Result<(), Error> {
 
 /// Keeps the permitted set across the switch to a non-root uid.
 pub(crate) fn keep_caps(on: bool) -> Result<(), Error> {
-    nix::sys::prctl::set_keepcaps(on).map_err(|e| Error::Setup(format!("cannot set PR_SET_KEEPCAPS: {}", e.desc())))
+    nix::sys::prctl::set_keepcaps(on)
+        .map_err(|e| Error::Capabilities { op: "set PR_SET_KEEPCAPS".into(), source: e.into() })
 }
 
 /// Sets effective, permitted and inheritable (`capset(2)`), then raises
@@ -175,7 +175,7 @@ pub(crate) fn apply(s: &CapSets) -> Result<(), Error> {
         } else {
             format!(" ({} requested but not held by rcon itself: the host withholds them)", missing.join(", "))
         };
-        return Err(Error::Setup(format!("cannot set capabilities: {}{hint}", errno(e).desc())));
+        return Err(Error::Capabilities { op: format!("set capabilities{hint}"), source: errno(e).into() });
     }
     // The kernel raises an ambient capability only if it is permitted and
     // inheritable; like runc 1.1+, skip the others instead of failing (older
@@ -185,11 +185,10 @@ pub(crate) fn apply(s: &CapSets) -> Result<(), Error> {
         if raisable & (1 << c) != 0
             && let Err(e) = rustix::thread::configure_capability_in_ambient_set(one(c as u32), true)
         {
-            return Err(Error::Setup(format!(
-                "cannot raise ambient capability {}: {}",
-                NAMES.get(c as usize).unwrap_or(&"?"),
-                errno(e).desc()
-            )));
+            return Err(Error::Capabilities {
+                op: format!("raise ambient capability {}", NAMES.get(c as usize).unwrap_or(&"?")),
+                source: errno(e).into(),
+            });
         }
     }
     Ok(())

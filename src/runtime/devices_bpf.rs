@@ -114,7 +114,7 @@ fn rule(r: &LinuxDeviceCgroup) -> Result<Option<Rule>, Error> {
             // Compared to sign-extended 32-bit immediates; real device
             // numbers have 12 (major) and 20 (minor) bits.
             Some(v) if v <= i32::MAX as i64 => Ok(Some(v as u32)),
-            Some(v) => Err(Error::Setup(format!("invalid device cgroup rule: {what} number {v} is out of range"))),
+            Some(v) => Err(Error::Spec(format!("invalid device cgroup rule: {what} number {v} is out of range"))),
         }
     };
     let access_str = r.access().clone().unwrap_or_else(|| "rwm".into());
@@ -125,7 +125,7 @@ fn rule(r: &LinuxDeviceCgroup) -> Result<Option<Rule>, Error> {
             'r' => ACC_READ,
             'w' => ACC_WRITE,
             _ => {
-                return Err(Error::Setup(format!(
+                return Err(Error::Spec(format!(
                     "invalid device cgroup rule: access {access_str:?} (use a combination of r, w and m)"
                 )));
             }
@@ -201,7 +201,7 @@ pub fn program(rules: &[LinuxDeviceCgroup]) -> Result<Vec<Insn>, Error> {
     p.push(insn(MOV64_K, 0, 0, 0, 1));
     p.push(insn(EXIT, 0, 0, 0, 0));
     if p.len() > i16::MAX as usize {
-        return Err(Error::Setup(format!("too many device cgroup rules ({}) for one eBPF program", rules.len())));
+        return Err(Error::Spec(format!("too many device cgroup rules ({}) for one eBPF program", rules.len())));
     }
     Ok(p)
 }
@@ -235,12 +235,13 @@ pub fn load(prog: &[Insn], what: &str) -> Result<OwnedFd, Error> {
     let end = log.iter().position(|&b| b == 0).unwrap_or(log.len());
     let text = String::from_utf8_lossy(&log[..end]);
     let text = text.trim();
-    Err(Error::Setup(format!(
-        "cannot load the device cgroup eBPF program for {what}: {}{}{}",
-        err.desc(),
-        if text.is_empty() { "" } else { "; verifier log: " },
-        text.lines().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | ")
-    )))
+    let log = if text.is_empty() {
+        String::new()
+    } else {
+        let tail = text.lines().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | ");
+        format!(" (verifier log: {tail})")
+    };
+    Err(Error::sys(format!("load the device cgroup eBPF program for {what}{log}"), err))
 }
 
 /// Generates the program for `rules`, loads it, and attaches it
@@ -253,11 +254,15 @@ pub fn attach(dir: &Path, rules: &[LinuxDeviceCgroup]) -> Result<(), Error> {
         return Ok(());
     }
     let what = format!("cgroup {}", dir.display());
-    let prog = program(rules).map_err(|e| Error::Setup(format!("{what}: {e}")))?;
+    let prog = program(rules).map_err(|e| Error::Spec(format!("{what}: {e}")))?;
     let fd = load(&prog, &what)?;
-    let cg = std::fs::File::open(dir).map_err(|e| Error::Setup(format!("cannot open {what}: {e}")))?;
+    let cg = std::fs::File::open(dir).map_err(|e| Error::Cgroup {
+        op: "open".into(),
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
     crate::sys::bpf_prog_attach(cg.as_fd(), fd.as_fd(), BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI)
-        .map_err(|e| Error::Setup(format!("cannot attach the device cgroup eBPF program to {what}: {}", e.desc())))?;
+        .map_err(|e| Error::sys(format!("attach the device cgroup eBPF program to {what}"), e))?;
     Ok(())
 }
 

@@ -56,13 +56,13 @@ pub fn is_protected() -> bool {
 
 /// `Ok` when the calling process may start processes that containers can
 /// see: it is [protected](is_protected) (or [`INSECURE_ENV`] is set).
-/// Errors: [`super::Error::Setup`] saying that rcon must re-execute itself
+/// Errors: [`super::Error::Spec`] saying that rcon must re-execute itself
 /// first ([`reexec_protected`]).
 pub fn check() -> Result<(), super::Error> {
     if is_protected() || insecure() {
         return Ok(());
     }
-    Err(super::Error::Setup(
+    Err(super::Error::Spec(
         "rcon runs from a writable binary: it must re-execute itself from a read-only view before it starts \
          processes that a container can see (CVE-2019-5736)"
             .into(),

@@ -77,7 +77,7 @@ const NAMESPACES: [(&str, libc::c_int); 7] = [
 /// Starts `req` inside the container whose init has host pid `init_pid`.
 /// Returns once the process has exec'd. Errors: the container is not running
 /// (its namespaces cannot be opened), [`Error::NotFound`] /
-/// [`Error::CannotInvoke`] for the command, [`Error::Setup`] otherwise.
+/// [`Error::CannotInvoke`] for the command, a setup error naming its step otherwise.
 pub fn exec(init_pid: i32, req: ExecRequest) -> Result<ExecProcess, Error> {
     super::exe::check()?;
     let mut namespaces = Vec::new();
@@ -88,26 +88,26 @@ pub fn exec(init_pid: i32, req: ExecRequest) -> Result<ExecProcess, Error> {
             // Already there (e.g. `--network host`): nothing to join.
             Ok(target) if Some(&target) == own.as_ref() => continue,
             Ok(_) => {}
-            Err(e) => return Err(Error::Setup(format!("cannot open {path}: {e} (is the container running?)"))),
+            Err(e) => return Err(Error::io(format!("open {path} (is the container running?)"), e)),
         }
-        let file = File::open(&path).map_err(|e| Error::Setup(format!("cannot open {path}: {e}")))?;
+        let file = File::open(&path).map_err(|e| Error::io(format!("open {path}"), e))?;
         namespaces.push((name, flag, OwnedFd::from(file)));
     }
     let args: Vec<CString> = req
         .args
         .iter()
-        .map(|a| CString::new(a.as_str()).map_err(|_| Error::Setup(format!("argument {a:?} contains a NUL byte"))))
+        .map(|a| CString::new(a.as_str()).map_err(|_| Error::Spec(format!("argument {a:?} contains a NUL byte"))))
         .collect::<Result<_, _>>()?;
     if args.is_empty() {
-        return Err(Error::Setup("exec: no command given".into()));
+        return Err(Error::Spec("exec: no command given".into()));
     }
     let env: Vec<CString> = req.env.iter().filter_map(|e| CString::new(e.as_str()).ok()).collect();
-    let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::Setup(format!("cannot create a pipe: {e}")))?;
-    let (pid_r, pid_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::Setup(format!("cannot create a pipe: {e}")))?;
+    let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::sys("create a pipe", e))?;
+    let (pid_r, pid_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::sys("create a pipe", e))?;
 
     // The caller is single-threaded (module docs).
     match fork() {
-        Err(e) => Err(Error::Setup(format!("cannot fork: {e}"))),
+        Err(e) => Err(Error::sys("fork", e)),
         Ok(ForkResult::Child) => {
             drop(err_r);
             drop(pid_r);
@@ -130,7 +130,7 @@ pub fn exec(init_pid: i32, req: ExecRequest) -> Result<ExecProcess, Error> {
                 Ok(()) => Ok(ExecProcess { joiner, pid: i32::from_le_bytes(pid_buf) }),
                 Err(_) => {
                     let _ = joiner.wait();
-                    Err(Error::Setup("exec: the process could not be started in the container".into()))
+                    Err(Error::Reported("exec: the process could not be started in the container".into()))
                 }
             }
         }
@@ -153,12 +153,12 @@ fn joiner(
     };
     for (name, flag, fd) in namespaces {
         if let Err(e) = nix::sched::setns(fd, nix::sched::CloneFlags::from_bits_retain(*flag)) {
-            return fail(Error::Setup(format!("cannot join the container's {name} namespace: {}", e.desc())));
+            return fail(Error::Namespace { op: "join", kind: format!("the container's {name}"), source: e.into() });
         }
     }
     // Still single-threaded.
     match fork() {
-        Err(e) => fail(Error::Setup(format!("cannot fork into the container: {e}"))),
+        Err(e) => fail(Error::sys("fork into the container", e)),
         Ok(ForkResult::Child) => {
             drop(pid_w);
             let e = run_in_container(req, args, env).unwrap_err();
@@ -176,13 +176,11 @@ fn joiner(
 
 /// The process's side: stdio, user, cwd, environment, exec. Returns only on failure.
 fn run_in_container(req: &ExecRequest, args: &[CString], env: &[CString]) -> Result<std::convert::Infallible, Error> {
-    let dup = |fd: RawFd, to: RawFd| {
-        crate::sys::dup2(fd, to).map_err(|e| Error::Setup(format!("cannot set up fd {to}: {}", e.desc())))
-    };
+    let dup = |fd: RawFd, to: RawFd| crate::sys::dup2(fd, to).map_err(|e| Error::sys(format!("set up fd {to}"), e));
     match &req.stdin {
         Some(fd) => dup(fd.as_raw_fd(), 0)?,
         None => {
-            let null = File::open("/dev/null").map_err(|e| Error::Setup(format!("cannot open /dev/null: {e}")))?;
+            let null = File::open("/dev/null").map_err(|e| Error::io("open /dev/null", e))?;
             dup(null.as_raw_fd(), 0)?;
         }
     }
@@ -201,13 +199,13 @@ fn run_in_container(req: &ExecRequest, args: &[CString], env: &[CString]) -> Res
     let passwd = std::fs::read_to_string("/etc/passwd").ok();
     let group = std::fs::read_to_string("/etc/group").ok();
     let exec_user = user::resolve_docker(req.user.as_deref().unwrap_or(""), passwd.as_deref(), group.as_deref())
-        .map_err(Error::Setup)?;
+        .map_err(Error::User)?;
     let cwd = if req.cwd.is_empty() { "/" } else { &req.cwd };
     match &req.confinement {
         Some(c) => spawn::confine_and_switch_user(c, &exec_user)?,
         None => process::switch_user(&exec_user)?,
     }
-    std::env::set_current_dir(cwd).map_err(|e| Error::Setup(format!("cannot chdir to {cwd} in container: {e}")))?;
+    std::env::set_current_dir(cwd).map_err(|e| Error::io(format!("chdir to {cwd} in container"), e))?;
     let mut env = env.to_vec();
     if !req.env.iter().any(|e| e.starts_with("HOME=")) {
         env.push(CString::new(format!("HOME={}", exec_user.home)).expect("no NUL in a passwd field"));

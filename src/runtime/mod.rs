@@ -102,7 +102,12 @@ pub mod tty;
 pub mod user;
 pub mod userns;
 
-/// Runtime errors.
+/// Runtime errors. Each setup failure names its step and the object it
+/// worked on; the operating system's error is its `source` (the message
+/// does not repeat it: print the chain, `util::error_chain`). A failure in
+/// the container's init reaches the caller through a pipe as
+/// [`Error::Reported`], its chain as text. [`Error::exit_code`] maps every
+/// variant to docker's 125, 126 or 127.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The command was not found in the container's `PATH` (exit 127).
@@ -124,9 +129,99 @@ pub enum Error {
         /// Why (e.g. "permission denied").
         reason: String,
     },
-    /// Setting up the container failed (exit 125).
+    /// The runtime spec asks for what is invalid, or for what this host or
+    /// rcon cannot apply; the message names the spec field (exit 125).
+    #[error("{0}")]
+    Spec(String),
+    /// A mount step in the container failed: `cannot {op} {target} in
+    /// container` (exit 125).
+    #[error("cannot {op} {} in container", target.display())]
+    Mount {
+        /// The step: "mount", "bind-mount", "remount", "pivot_root to", ...
+        op: String,
+        /// The path it worked on (a mount target, the rootfs, a layer).
+        target: PathBuf,
+        /// The system call's error.
+        source: SysError,
+    },
+    /// Creating, writing or removing a cgroup failed: `cannot {op}` (exit 125).
+    #[error("cannot {op} {}", path.display())]
+    Cgroup {
+        /// The step with its object ("create cgroup", "write \"max\" to cgroup file").
+        op: String,
+        /// The cgroup directory or file.
+        path: PathBuf,
+        /// The file system's error.
+        source: std::io::Error,
+    },
+    /// Creating, opening or joining a namespace failed: `cannot {op} {kind}
+    /// namespace` (exit 125).
+    #[error("cannot {op} {kind} namespace")]
+    Namespace {
+        /// "create", "join", "open".
+        op: &'static str,
+        /// Which: "the container's pid", "the user", "rcon's own PID".
+        kind: String,
+        /// The system call's error.
+        source: SysError,
+    },
+    /// Setting the process's capabilities failed: `cannot {op}` (exit 125).
+    #[error("cannot {op}")]
+    Capabilities {
+        /// The step with the capability ("drop CAP_SYS_ADMIN from the bounding set").
+        op: String,
+        /// The system call's error.
+        source: SysError,
+    },
+    /// The container's user (`process.user`, `--user`) cannot be resolved
+    /// from its /etc/passwd and /etc/group (exit 125).
+    #[error("{0}")]
+    User(String),
+    /// The seccomp filter cannot be built or installed (exit 125).
+    #[error("seccomp: {0}")]
+    Seccomp(String),
+    /// Another system call of the setup failed: `cannot {step}` (exit 125).
+    #[error("cannot {step}")]
+    Sys {
+        /// The step with its object ("fork", "set uid to 1000").
+        step: String,
+        /// The system call's error.
+        source: SysError,
+    },
+    /// A file of the setup could not be opened, read or written: `cannot
+    /// {step}` (exit 125).
+    #[error("cannot {step}")]
+    Io {
+        /// The step with its object ("open /proc/42/ns/net").
+        step: String,
+        /// The file system's error.
+        source: std::io::Error,
+    },
+    /// The caller's [`SpawnOptions::on_created`] hook failed: its message
+    /// (exit 125).
+    #[error("{0}")]
+    Hook(String),
+    /// A failure reported by another process through a pipe (the
+    /// container's init, the exec helper, a detached container's monitor):
+    /// its message chain as text (exit 125).
+    #[error("{0}")]
+    Reported(String),
+    /// Setting up the container failed (exit 125). Being replaced by the
+    /// typed variants above.
     #[error("{0}")]
     Setup(String),
+}
+
+/// An `errno` from a system call, shown as its description only
+/// (`Operation not permitted`), as the messages before it say what failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.desc())]
+pub struct SysError(pub nix::errno::Errno);
+
+impl From<nix::errno::Errno> for SysError {
+    fn from(e: nix::errno::Errno) -> Self {
+        SysError(e)
+    }
 }
 
 impl Error {
@@ -135,8 +230,23 @@ impl Error {
         match self {
             Error::NotFound(_) | Error::Missing { .. } => 127,
             Error::CannotInvoke { .. } => 126,
-            Error::Setup(_) => 125,
+            _ => 125,
         }
+    }
+
+    /// A [`Error::Sys`]: `cannot {step}` because of `errno`.
+    pub fn sys(step: impl Into<String>, errno: nix::errno::Errno) -> Error {
+        Error::Sys { step: step.into(), source: SysError(errno) }
+    }
+
+    /// An [`Error::Io`]: `cannot {step}` because of `source`.
+    pub fn io(step: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io { step: step.into(), source }
+    }
+
+    /// The message with its causes, on one line (as users see it).
+    pub fn chain(&self) -> String {
+        crate::util::error_chain(self)
     }
 }
 
@@ -261,7 +371,7 @@ pub struct SpawnOptions {
     /// Called in the parent once the init exists (its namespaces are there,
     /// nothing is set up in them yet) with its host pid; the init waits for
     /// it to return. An `Err(message)` kills the init and `spawn` returns
-    /// [`Error::Setup`] with that message. Use it for what must be done from
+    /// [`Error::Hook`] with that message. Use it for what must be done from
     /// outside: moving a veth into the network namespace, writing id maps.
     /// Without a hook the init does not wait (no extra round trip).
     pub on_created: Option<CreatedHook>,
@@ -406,7 +516,7 @@ impl Process {
                 Ok(WaitStatus::Signaled(_, sig, _)) => return Ok(ExitStatus::Signaled(sig as i32)),
                 Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => {
-                    return Err(Error::Setup(format!("cannot wait for container process {}: {}", self.pid, e.desc())));
+                    return Err(Error::sys(format!("wait for container process {}", self.pid), e));
                 }
             }
         }
@@ -415,9 +525,8 @@ impl Process {
     /// Sends signal `sig` (e.g. `libc::SIGTERM`) to the init. As PID 1 of its
     /// namespace it only receives signals it has a handler for (SIGKILL aside).
     pub fn signal(&self, sig: i32) -> Result<(), Error> {
-        crate::sys::kill(self.pid, sig).map_err(|e| {
-            Error::Setup(format!("cannot send signal {sig} to container process {}: {}", self.pid, e.desc()))
-        })
+        crate::sys::kill(self.pid, sig)
+            .map_err(|e| Error::sys(format!("send signal {sig} to container process {}", self.pid), e))
     }
 }
 

@@ -49,7 +49,7 @@ pub(crate) struct MountPlan {
 pub(crate) fn plan_mount(m: &Mount) -> Result<MountPlan, Error> {
     let dest = m.destination().clone();
     if !dest.is_absolute() {
-        return Err(Error::Setup(format!("mount destination {} is not an absolute path", dest.display())));
+        return Err(Error::Spec(format!("mount destination {} is not an absolute path", dest.display())));
     }
     let fstype = m.typ().clone().unwrap_or_default();
     let mut p = MountPlan {
@@ -134,8 +134,9 @@ pub(crate) fn propagation_flags(word: &str) -> Option<MsFlags> {
     Some(f | rec)
 }
 
+/// A mount step `what` on `object` in the container failed with `e`.
 fn setup_err(what: &str, object: &Path, e: Errno) -> Error {
-    Error::Setup(format!("cannot {what} {} in container: {}", object.display(), e.desc()))
+    Error::Mount { op: what.to_string(), target: object.to_path_buf(), source: e.into() }
 }
 
 fn fd_path(fd: &OwnedFd) -> PathBuf {
@@ -222,9 +223,8 @@ pub(crate) fn setup_rootfs(
     volatile: bool,
 ) -> Result<OwnedFd, Error> {
     if let Some(propagation) = propagation {
-        mount(None::<&str>, "/", None::<&str>, propagation, None::<&str>).map_err(|e| {
-            Error::Setup(format!("cannot make / {propagation:?} in the container's mount namespace: {}", e.desc()))
-        })?;
+        mount(None::<&str>, "/", None::<&str>, propagation, None::<&str>)
+            .map_err(|e| Error::sys(format!("make / {propagation:?} in the container's mount namespace"), e))?;
     }
     // The rootfs's parent mount must not be shared: nothing mounted for the
     // container may propagate out of it, and pivot_root refuses a shared
@@ -236,7 +236,7 @@ pub(crate) fn setup_rootfs(
     }
     if let Some(m) = premounted {
         crate::sys::move_mount_onto(m.as_fd(), root_fd.as_fd()).map_err(|e| setup_err("attach rootfs at", root, e))?;
-        return m.try_clone().map_err(|e| Error::Setup(format!("cannot duplicate the rootfs fd: {e}")));
+        return m.try_clone().map_err(|e| Error::io("duplicate the rootfs fd", e));
     }
     match setup {
         RootfsSetup::Ready | RootfsSetup::FuseOverlay { .. } => {
@@ -298,10 +298,9 @@ pub(crate) fn idmapped_overlay(
     let RootfsSetup::Overlay { lower_base, lowers, upper, work } = setup else { return Ok(None) };
     let open_dir = |p: &Path| {
         nix::fcntl::open(p, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-            .map_err(|e| Error::Setup(format!("cannot open layer directory {}: {}", p.display(), e.desc())))
+            .map_err(|e| Error::sys(format!("open layer directory {}", p.display()), e))
     };
-    let fs = crate::sys::fsopen(c"overlay")
-        .map_err(|e| Error::Setup(format!("cannot create an overlay filesystem: {}", e.desc())))?;
+    let fs = crate::sys::fsopen(c"overlay").map_err(|e| Error::sys("create an overlay filesystem", e))?;
     // The detached idmapped mounts must stay open until the overlay is
     // created: closing the last fd of a detached mount unmounts it.
     let mut keep = Vec::new();
@@ -309,27 +308,28 @@ pub(crate) fn idmapped_overlay(
         let path = lower_base.join(l);
         let dir = open_dir(&path)?;
         let tree = crate::sys::open_tree(dir.as_fd(), c"", crate::sys::OPEN_TREE_CLONE)
-            .map_err(|e| Error::Setup(format!("cannot clone the mount of layer {}: {}", path.display(), e.desc())))?;
+            .map_err(|e| Error::sys(format!("clone the mount of layer {}", path.display()), e))?;
         crate::sys::mount_setattr_idmap(tree.as_fd(), userns_fd.as_fd(), false).map_err(|e| {
-            Error::Setup(format!(
-                "cannot make an idmapped mount of layer {} (the store's filesystem must support idmapped mounts, Linux 5.12 or later): {}",
-                path.display(),
-                e.desc()
-            ))
+            Error::sys(
+                format!(
+                    "make an idmapped mount of layer {} (the store's filesystem must support idmapped mounts, Linux 5.12 or later)",
+                    path.display()
+                ),
+                e,
+            )
         })?;
         crate::sys::fsconfig_fd(fs.as_fd(), c"lowerdir+", tree.as_fd()).map_err(|e| {
-            Error::Setup(format!(
-                "cannot add layer {} to the overlay (layers given as fds need Linux 6.13 or later): {}",
-                path.display(),
-                e.desc()
-            ))
+            Error::sys(
+                format!("add layer {} to the overlay (layers given as fds need Linux 6.13 or later)", path.display()),
+                e,
+            )
         })?;
         keep.push(tree);
     }
     for (key, path) in [(c"upperdir", upper), (c"workdir", work)] {
         let dir = open_dir(path)?;
         crate::sys::fsconfig_fd(fs.as_fd(), key, dir.as_fd())
-            .map_err(|e| Error::Setup(format!("cannot use {} for the overlay: {}", path.display(), e.desc())))?;
+            .map_err(|e| Error::sys(format!("use {} for the overlay", path.display()), e))?;
     }
     if volatile {
         // Ignored where unsupported: it only saves syncs.
@@ -337,11 +337,12 @@ pub(crate) fn idmapped_overlay(
     }
     let m = crate::sys::fs_create_and_mount(fs.as_fd()).map_err(|e| {
         let log = crate::sys::fs_messages(fs.as_fd());
-        Error::Setup(format!(
-            "cannot mount the overlay rootfs: {}{}{log}",
-            e.desc(),
-            if log.is_empty() { "" } else { ": " }
-        ))
+        let step = if log.is_empty() {
+            "mount the overlay rootfs".to_string()
+        } else {
+            format!("mount the overlay rootfs (the kernel says: {log})")
+        };
+        Error::sys(step, e)
     })?;
     drop(keep);
     Ok(Some(m))
@@ -530,7 +531,7 @@ fn make_device(
         (Some(p), Some(n)) => {
             (Some(ensure_in_root(root, p, false).map_err(|e| setup_err("create", p, e))?), n.to_owned())
         }
-        _ => return Err(Error::Setup(format!("bad device path {}", path.display()))),
+        _ => return Err(Error::Spec(format!("bad device path {}", path.display()))),
     };
     let dirfd = dir.as_ref().unwrap_or(dev);
     match mknodat(dirfd.as_fd(), name.as_os_str(), kind, mode, makedev(major, minor)) {
@@ -563,7 +564,7 @@ fn make_device(
 /// root ends up stacked on the new one and is detached (after being made a
 /// slave so the unmount never propagates to the host); cwd is then `/`.
 pub(crate) fn pivot_root(new_root: &OwnedFd, root: &Path) -> Result<(), Error> {
-    let err = |what: &str, e: Errno| Error::Setup(format!("cannot {what} during pivot_root: {}", e.desc()));
+    let err = |what: &str, e: Errno| Error::sys(format!("{what} during pivot_root"), e);
     nix::unistd::fchdir(new_root).map_err(|e| setup_err("enter rootfs", root, e))?;
     nix::unistd::pivot_root(".", ".").map_err(|e| setup_err("pivot_root to", root, e))?;
     mount(None::<&str>, ".", None::<&str>, MsFlags::MS_SLAVE | MsFlags::MS_REC, None::<&str>)
@@ -581,10 +582,13 @@ pub(crate) fn pivot_root(new_root: &OwnedFd, root: &Path) -> Result<(), Error> {
 pub(crate) fn chroot_into_detached_copy(root: &Path, host: &std::fs::File) -> Result<(), Error> {
     use std::os::unix::ffi::OsStrExt;
     let c = std::ffi::CString::new(root.as_os_str().as_bytes())
-        .map_err(|_| Error::Setup(format!("rootfs path {} contains a NUL byte", root.display())))?;
+        .map_err(|_| Error::Spec(format!("rootfs path {} contains a NUL byte", root.display())))?;
     let tree = crate::sys::mount_tree_clone(&c).map_err(|e| setup_err("clone the mount tree of", root, e))?;
-    nix::sched::setns(host, nix::sched::CloneFlags::CLONE_NEWNS)
-        .map_err(|e| Error::Setup(format!("cannot return to the host's mount namespace: {}", e.desc())))?;
+    nix::sched::setns(host, nix::sched::CloneFlags::CLONE_NEWNS).map_err(|e| Error::Namespace {
+        op: "return to",
+        kind: "the host's mount".into(),
+        source: e.into(),
+    })?;
     nix::unistd::fchdir(&tree).map_err(|e| setup_err("enter the copy of", root, e))?;
     nix::unistd::chroot(".").map_err(|e| setup_err("chroot into the copy of", root, e))?;
     nix::unistd::chdir("/").map_err(|e| setup_err("enter the copy of", root, e))?;

@@ -23,16 +23,16 @@ pub(crate) fn reset_signal_dispositions() {
 /// Unblocks every signal (the container starts with an empty mask).
 pub(crate) fn unblock_signals() -> Result<(), Error> {
     sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)
-        .map_err(|e| Error::Setup(format!("cannot reset the signal mask: {}", e.desc())))
+        .map_err(|e| Error::sys("reset the signal mask", e))
 }
 
 /// Drops to `user`: supplementary groups, then gid, then uid (the order that
 /// keeps the privilege to do the next step).
 pub(crate) fn switch_user(user: &ExecUser) -> Result<(), Error> {
-    let err = |what: &str, id: u32, e: Errno| Error::Setup(format!("cannot set {what} to {id}: {}", e.desc()));
+    let err = |what: &str, id: u32, e: Errno| Error::sys(format!("set {what} to {id}"), e);
     let groups: Vec<nix::unistd::Gid> = user.groups.iter().map(|&g| g.into()).collect();
     nix::unistd::setgroups(&groups)
-        .map_err(|e| Error::Setup(format!("cannot set supplementary groups {:?}: {}", user.groups, e.desc())))?;
+        .map_err(|e| Error::sys(format!("set supplementary groups {:?}", user.groups), e))?;
     nix::unistd::setresgid(user.gid.into(), user.gid.into(), user.gid.into()).map_err(|e| err("gid", user.gid, e))?;
     nix::unistd::setresuid(user.uid.into(), user.uid.into(), user.uid.into()).map_err(|e| err("uid", user.uid, e))?;
     Ok(())
@@ -90,7 +90,7 @@ pub(crate) fn look_path(cmd: &str, path: Option<&str>) -> Result<PathBuf, Error>
 /// would report for `cmd` (`args[0]` as the user wrote it).
 pub(crate) fn exec(cmd: &str, path: &Path, args: &[CString], env: &[CString]) -> Error {
     let Ok(cpath) = CString::new(path.as_os_str().as_encoded_bytes()) else {
-        return Error::Setup(format!("command path {} contains a NUL byte", path.display()));
+        return Error::Spec(format!("command path {} contains a NUL byte", path.display()));
     };
     let Err(e) = nix::unistd::execve(&cpath, args, env);
     exec_error(cmd, go_errstr(e), e)
@@ -110,11 +110,10 @@ pub(crate) fn tiny_init(
     exec: impl FnOnce() -> Result<std::convert::Infallible, Error>,
 ) -> Result<std::convert::Infallible, Error> {
     let all = SigSet::all();
-    sigprocmask(SigmaskHow::SIG_SETMASK, Some(&all), None)
-        .map_err(|e| Error::Setup(format!("cannot block signals in the init: {}", e.desc())))?;
+    sigprocmask(SigmaskHow::SIG_SETMASK, Some(&all), None).map_err(|e| Error::sys("block signals in the init", e))?;
     // The init is single-threaded (a clone of a single-threaded rcon).
     let child = match crate::sys::fork() {
-        Err(e) => return Err(Error::Setup(format!("cannot fork the command from the init: {}", e.desc()))),
+        Err(e) => return Err(Error::sys("fork the command from the init", e)),
         Ok(nix::unistd::ForkResult::Child) => return exec(),
         Ok(nix::unistd::ForkResult::Parent { child }) => child,
     };

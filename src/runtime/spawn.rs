@@ -113,14 +113,14 @@ pub(crate) struct Plan {
 }
 
 fn cstring(what: &str, s: &str) -> Result<CString, Error> {
-    CString::new(s).map_err(|_| Error::Setup(format!("{what} {s:?} contains a NUL byte")))
+    CString::new(s).map_err(|_| Error::Spec(format!("{what} {s:?} contains a NUL byte")))
 }
 
 impl Plan {
     /// Checks and parses `spec` (runtime-spec config.md, config-linux.md).
     /// Errors: what the spec lacks or what this runtime does not support yet.
     pub(crate) fn new(spec: &Spec, opts: &SpawnOptions) -> Result<Plan, Error> {
-        let bad = |m: &str| Error::Setup(format!("invalid runtime spec: {m}"));
+        let bad = |m: &str| Error::Spec(format!("invalid runtime spec: {m}"));
         let proc_ = spec.process().as_ref().ok_or_else(|| bad("no process"))?;
         let args = proc_.args().clone().unwrap_or_default();
         if args.is_empty() {
@@ -143,9 +143,8 @@ impl Plan {
             if ns.typ() == LinuxNamespaceType::User {
                 userns = match ns.path() {
                     Some(path) => {
-                        let file = std::fs::File::open(path).map_err(|e| {
-                            Error::Setup(format!("cannot open the user namespace {}: {e}", path.display()))
-                        })?;
+                        let file = std::fs::File::open(path)
+                            .map_err(|e| Error::io(format!("open the user namespace {}", path.display()), e))?;
                         UsernsPlan::Join(OwnedFd::from(file))
                     }
                     None => {
@@ -167,11 +166,10 @@ impl Plan {
                     LinuxNamespaceType::Pid => libc::CLONE_NEWPID,
                     LinuxNamespaceType::Cgroup => libc::CLONE_NEWCGROUP,
                     LinuxNamespaceType::Mount => libc::CLONE_NEWNS,
-                    t => return Err(Error::Setup(format!("joining an existing {t} namespace is not supported"))),
+                    t => return Err(Error::Spec(format!("joining an existing {t} namespace is not supported"))),
                 };
-                let file = std::fs::File::open(path).map_err(|e| {
-                    Error::Setup(format!("cannot open the {} namespace {}: {e}", ns.typ(), path.display()))
-                })?;
+                let file = std::fs::File::open(path)
+                    .map_err(|e| Error::io(format!("open the {} namespace {}", ns.typ(), path.display()), e))?;
                 joins.push((flag, std::os::fd::OwnedFd::from(file)));
                 continue;
             }
@@ -185,7 +183,7 @@ impl Plan {
                     new_net = true;
                     libc::CLONE_NEWNET
                 }
-                t => return Err(Error::Setup(format!("{t} namespaces are not supported yet"))),
+                t => return Err(Error::Spec(format!("{t} namespaces are not supported yet"))),
             } as u64;
         }
         let has_maps = linux.uid_mappings().as_ref().is_some_and(|m| !m.is_empty())
@@ -207,7 +205,7 @@ impl Plan {
         // and the container is chrooted into a detached copy of them.
         let host_mnt = clone_flags & libc::CLONE_NEWNS as u64 == 0 && !joined_mnt;
         if host_mnt && let Some(w) = linux.rootfs_propagation().as_deref().filter(|w| !w.is_empty()) {
-            return Err(Error::Setup(format!(
+            return Err(Error::Spec(format!(
                 "linux.rootfsPropagation {w:?} needs a mount namespace of the container's own (linux.namespaces)"
             )));
         }
@@ -222,7 +220,7 @@ impl Plan {
         let propagation =
             (!joined_mnt).then_some(MsFlags::MS_REC | if receives { MsFlags::MS_SLAVE } else { MsFlags::MS_PRIVATE });
         let unsupported =
-            |field: &str, value: &str, why: &str| Error::Setup(format!("{field} {value:?} cannot be applied: {why}"));
+            |field: &str, value: &str, why: &str| Error::Spec(format!("{field} {value:?} cannot be applied: {why}"));
         if let Some(label) = linux.mount_label().as_deref().filter(|l| !l.is_empty()) {
             return Err(unsupported("linux.mountLabel", label, selinux_missing()));
         }
@@ -259,7 +257,7 @@ impl Plan {
             let name = r.typ().to_string();
             let res = rlimit_resource(&name).ok_or_else(|| bad(&format!("unknown rlimit {name}")))?;
             if r.soft() > r.hard() {
-                return Err(Error::Setup(format!(
+                return Err(Error::Spec(format!(
                     "invalid rlimit {name}: soft limit {} is above the hard limit {}",
                     r.soft(),
                     r.hard()
@@ -269,7 +267,7 @@ impl Plan {
             let nr_open =
                 std::fs::read_to_string("/proc/sys/fs/nr_open").ok().and_then(|s| s.trim().parse::<u64>().ok());
             if res == libc::RLIMIT_NOFILE && nr_open.is_some_and(|max| r.hard() > max) {
-                return Err(Error::Setup(format!(
+                return Err(Error::Spec(format!(
                     "invalid rlimit {name}: the hard limit {} is above the kernel's maximum {} (/proc/sys/fs/nr_open)",
                     r.hard(),
                     nr_open.unwrap_or(0)
@@ -360,7 +358,7 @@ fn apply_apparmor(profile: &str) -> Result<(), Error> {
     let value = format!("exec {profile}");
     let r = std::fs::write("/proc/self/attr/apparmor/exec", &value)
         .or_else(|_| std::fs::write("/proc/self/attr/exec", &value));
-    r.map_err(|e| Error::Setup(format!("cannot apply AppArmor profile {profile:?} (process.apparmorProfile): {e}")))
+    r.map_err(|e| Error::io(format!("apply AppArmor profile {profile:?} (process.apparmorProfile)"), e))
 }
 
 /// The capability sets of `process.capabilities` (`None`: the spec has
@@ -438,13 +436,18 @@ pub(crate) fn confine_and_switch_user(c: &Confinement, user: &ExecUser) -> Resul
 }
 
 /// How an [`Error`] travels through the pipe: a tag byte, then its fields
-/// separated by NUL bytes.
+/// separated by NUL bytes. A setup error travels as its message chain and
+/// arrives as [`Error::Reported`].
 pub(crate) fn encode(e: &Error) -> Vec<u8> {
+    let chain;
     let (tag, fields): (u8, Vec<&str>) = match e {
         Error::NotFound(c) => (b'N', vec![c]),
         Error::Missing { path, reason } => (b'M', vec![path, reason]),
         Error::CannotInvoke { path, reason } => (b'C', vec![path, reason]),
-        Error::Setup(m) => (b'S', vec![m]),
+        other => {
+            chain = other.chain();
+            (b'S', vec![&chain])
+        }
     };
     let mut out = vec![tag];
     out.extend_from_slice(fields.join("\0").as_bytes());
@@ -459,7 +462,7 @@ pub(crate) fn decode(buf: &[u8]) -> Error {
         b'N' => Error::NotFound(next()),
         b'M' => Error::Missing { path: next(), reason: next() },
         b'C' => Error::CannotInvoke { path: next(), reason: next() },
-        _ => Error::Setup(next()),
+        _ => Error::Reported(next()),
     }
 }
 
@@ -470,7 +473,7 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
     if threads > 1 {
         // docs/ARCHITECTURE.md hazard 1: the fork-like child could deadlock on a lock
         // another thread held at the clone. Refuse rather than hang sometimes.
-        return Err(Error::Setup(format!(
+        return Err(Error::Spec(format!(
             "cannot start a container from a process with {threads} threads (the runtime must be called single-threaded)"
         )));
     }
@@ -494,7 +497,7 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
         None => None,
         Some(path) => {
             let layout = cgroups::Layout::detect()
-                .ok_or_else(|| Error::Setup("cannot create a cgroup: no cgroup filesystem is mounted".into()))?;
+                .ok_or_else(|| Error::Spec("cannot create a cgroup: no cgroup filesystem is mounted".into()))?;
             let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
             Some(cgroups::Cgroup::create(&layout, path, &plan.resources, &own)?)
         }
@@ -507,7 +510,7 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
         e
     };
     let (parent_end, child_end) = socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::SOCK_CLOEXEC)
-        .map_err(|e| fail(Error::Setup(format!("cannot create a socket pair: {}", e.desc()))))?;
+        .map_err(|e| fail(Error::sys("create a socket pair", e)))?;
 
     // A new user namespace over an overlay rootfs: the parent makes the
     // overlay from idmapped layers (see `mounts::idmapped_overlay`).
@@ -533,17 +536,21 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
         None => None,
         Some((_, fd)) => {
             let own = std::fs::File::open("/proc/self/ns/pid")
-                .map_err(|e| fail(Error::Setup(format!("cannot open rcon's own PID namespace: {e}"))))?;
-            nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWPID)
-                .map_err(|e| fail(Error::Setup(format!("cannot join the PID namespace: {}", e.desc()))))?;
+                .map_err(|e| fail(Error::io("open rcon's own PID namespace", e)))?;
+            nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWPID).map_err(|e| {
+                fail(Error::Namespace { op: "join", kind: "the container's PID".into(), source: e.into() })
+            })?;
             Some(own)
         }
     };
     let cloned = if plan.via_helper {
         clone_via_helper(&plan)
     } else {
-        sys::clone_process(plan.clone_flags)
-            .map_err(|e| Error::Setup(format!("cannot create the container's namespaces: {}", e.desc())))
+        sys::clone_process(plan.clone_flags).map_err(|e| Error::Namespace {
+            op: "create",
+            kind: "the container's".into(),
+            source: e.into(),
+        })
     };
     if let (Some(own), Ok(Forked::Parent(_))) = (&own_pid_ns, &cloned) {
         let _ = nix::sched::setns(own, nix::sched::CloneFlags::CLONE_NEWPID);
@@ -574,7 +581,7 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
                 Ok(r) => r,
                 Err(e) => {
                     reap(pid);
-                    return Err(fail(Error::Setup(format!("cannot read the container's start status: {}", e.desc()))));
+                    return Err(fail(Error::sys("read the container's start status", e)));
                 }
             };
             if buf.is_empty() || (opts.exec_socket.is_some() && buf == [CREATED_MARK]) {
@@ -620,11 +627,11 @@ fn parent_steps(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgrou
         }
         if let Some(adj) = plan.oom_score_adj {
             std::fs::write(format!("/proc/{pid}/oom_score_adj"), adj.to_string())
-                .map_err(|e| Error::Setup(format!("cannot set oom_score_adj to {adj}: {e}")))?;
+                .map_err(|e| Error::io(format!("set oom_score_adj to {adj}"), e))?;
         }
     }
     if let Some(hook) = &opts.on_created {
-        hook(pid).map_err(Error::Setup)?;
+        hook(pid).map_err(Error::Hook)?;
     }
     Ok(())
 }
@@ -638,7 +645,7 @@ fn parent_steps(plan: &Plan, opts: &SpawnOptions, cgroup: Option<&cgroups::Cgrou
 /// the same in its stages). The helper reports the init's pid, which is in
 /// the runtime's PID namespace (the helper's own), and exits.
 fn clone_via_helper(plan: &Plan) -> Result<Forked, Error> {
-    let err = |what: &str, e: Errno| Error::Setup(format!("cannot {what}: {}", e.desc()));
+    let err = |what: &str, e: Errno| Error::sys(what, e);
     let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| err("create a pipe", e))?;
     match sys::fork().map_err(|e| err("fork", e))? {
         nix::unistd::ForkResult::Child => {
@@ -684,8 +691,8 @@ fn clone_via_helper(plan: &Plan) -> Result<Forked, Error> {
                 Some((b'P', pid)) if pid.len() == 4 => {
                     Ok(Forked::Parent(i32::from_le_bytes([pid[0], pid[1], pid[2], pid[3]])))
                 }
-                Some((b'E', msg)) => Err(Error::Setup(String::from_utf8_lossy(msg).into_owned())),
-                _ => Err(Error::Setup("the namespace helper process died".into())),
+                Some((b'E', msg)) => Err(Error::Reported(String::from_utf8_lossy(msg).into_owned())),
+                _ => Err(Error::Reported("the namespace helper process died".into())),
             }
         }
     }
@@ -747,8 +754,9 @@ fn reap(pid: i32) {
     }
 }
 
+/// The init's step `what` on `object` failed with `e`.
 fn step(what: &str, object: &dyn std::fmt::Display, e: Errno) -> Error {
-    Error::Setup(format!("cannot {what} {object} in container: {}", e.desc()))
+    Error::sys(format!("{what} {object} in container"), e)
 }
 
 /// The container's init, from the clone to `execve`: PID 1 of its PID
@@ -771,7 +779,7 @@ fn init(
             match sys::read(chan, &mut go) {
                 Err(Errno::EINTR) => continue,
                 Ok(1) => break,
-                _ => return Err(Error::Setup("the runtime did not let the container start".into())),
+                _ => return Err(Error::Reported("the runtime did not let the container start".into())),
             }
         }
     }
@@ -781,8 +789,8 @@ fn init(
     }
     // No mount namespace in the spec: build the mounts in a throw-away one.
     let host_mnt_ns = if plan.host_mnt {
-        let own = std::fs::File::open("/proc/self/ns/mnt")
-            .map_err(|e| Error::Setup(format!("cannot open the host's mount namespace: {e}")))?;
+        let own =
+            std::fs::File::open("/proc/self/ns/mnt").map_err(|e| Error::io("open the host's mount namespace", e))?;
         nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
             .map_err(|e| step("create", &"a temporary mount namespace", e))?;
         Some(own)
@@ -826,7 +834,7 @@ fn init(
     }
     if let Some(adj) = plan.oom_score_adj.filter(|_| !plan.in_userns()) {
         std::fs::write("/proc/self/oom_score_adj", adj.to_string())
-            .map_err(|e| Error::Setup(format!("cannot set oom_score_adj to {adj}: {e}")))?;
+            .map_err(|e| Error::io(format!("set oom_score_adj to {adj}"), e))?;
     }
     if plan.new_net {
         sys::interface_up("lo").map_err(|e| step("bring up", &"the loopback interface", e))?;
@@ -861,7 +869,7 @@ fn init(
     }
     for (k, v) in &plan.sysctls {
         let path = format!("/proc/sys/{}", k.replace('.', "/"));
-        std::fs::write(&path, v).map_err(|e| Error::Setup(format!("cannot set sysctl {k}={v} in container: {e}")))?;
+        std::fs::write(&path, v).map_err(|e| Error::io(format!("set sysctl {k}={v} in container"), e))?;
     }
     if host_mnt_ns.is_none() {
         mounts::mask_and_protect(Path::new("/"), &plan.masked, &plan.readonly)?;
@@ -912,9 +920,11 @@ fn init(
     if std::fs::metadata(&plan.cwd).is_err() {
         // Like docker: a missing working directory is created, owned by root.
         use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new().recursive(true).mode(0o755).create(&plan.cwd).map_err(|e| {
-            Error::Setup(format!("cannot create working directory {} in container: {e}", plan.cwd.display()))
-        })?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(&plan.cwd)
+            .map_err(|e| Error::io(format!("create working directory {} in container", plan.cwd.display()), e))?;
     }
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(plan.umask as _));
     for (res, soft, hard, name) in &plan.rlimits {
@@ -925,10 +935,7 @@ fn init(
             } else {
                 String::new()
             };
-            return Err(Error::Setup(format!(
-                "cannot set rlimit {name} to {soft}:{hard} in container: {}{hint}",
-                e.desc()
-            )));
+            return Err(Error::sys(format!("set rlimit {name} to {soft}:{hard} in container{hint}"), e));
         }
     }
     if let Some(p) = &plan.apparmor {
@@ -1074,6 +1081,7 @@ fn home_from_passwd(uid: u32) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::SysError;
 
     #[test]
     fn counts_threads() {
@@ -1090,12 +1098,16 @@ mod tests {
             Error::NotFound("nosuch".into()),
             Error::Missing { path: "/x".into(), reason: "stat /x: no such file or directory".into() },
             Error::CannotInvoke { path: "/etc".into(), reason: "is a directory".into() },
-            Error::Setup("cannot mount /proc in container: Operation not permitted".into()),
+            Error::Mount { op: "mount".into(), target: "/proc".into(), source: SysError(Errno::EPERM) },
+            Error::io("open /dev/null", std::io::Error::from_raw_os_error(libc::ENOENT)),
         ] {
             let d = decode(&encode(&e));
-            assert_eq!(d.to_string(), e.to_string());
+            assert_eq!(d.to_string(), e.chain());
             assert_eq!(d.exit_code(), e.exit_code());
         }
+        let e = Error::Mount { op: "mount".into(), target: "/proc".into(), source: SysError(Errno::EPERM) };
+        assert_eq!(e.to_string(), "cannot mount /proc in container", "the message does not repeat its source");
+        assert_eq!(decode(&encode(&e)).to_string(), "cannot mount /proc in container: Operation not permitted");
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub fn open_pty_in(pid: i32) -> Result<(OwnedFd, OwnedFd), Errno> {
 /// (group 5, `tty`) with mode 0620, sets its size, and sends the master over
 /// `chan` (one [`CONSOLE_MARK`] byte with the fd as `SCM_RIGHTS`).
 pub(crate) fn setup_console(chan: RawFd, uid: u32, size: Option<(u16, u16)>) -> Result<(), Error> {
-    let err = |what: &str, e: Errno| Error::Setup(format!("cannot {what} for the container's console: {}", e.desc()));
+    let err = |what: &str, e: Errno| Error::sys(format!("{what} for the container's console"), e);
     let master = nix::fcntl::open("/dev/ptmx", OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| err("open /dev/ptmx", e))?;
     rustix::pty::unlockpt(&master).map_err(|e| err("unlock the pseudo-terminal", errno(e)))?;

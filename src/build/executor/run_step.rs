@@ -255,7 +255,7 @@ impl Builder<'_> {
         drop(silence);
         drop(spawn_opts);
         drop(guard);
-        let status = result.map_err(|e| self.step_err(step, e.to_string()))?;
+        let status = result.map_err(|e| self.step_err(step, e.chain()))?;
         if status.code() != 0 {
             return Err(BuildError::RunFailed { command: display, code: status.code() });
         }

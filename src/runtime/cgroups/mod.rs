@@ -165,8 +165,11 @@ pub struct Cgroup {
 }
 
 fn write(dir: &Path, file: &str, value: &str) -> Result<(), Error> {
-    std::fs::write(dir.join(file), value)
-        .map_err(|e| Error::Setup(format!("cannot write {value:?} to cgroup file {}: {e}", dir.join(file).display())))
+    std::fs::write(dir.join(file), value).map_err(|e| Error::Cgroup {
+        op: format!("write {value:?} to cgroup file"),
+        path: dir.join(file),
+        source: e,
+    })
 }
 
 /// rcon's own cgroup path in the hierarchy with `controllers` (v1) or the
@@ -220,7 +223,7 @@ fn make_dirs_once(dir: &Path, each: &dyn Fn(&Path) -> Result<(), Error>) -> Resu
                     let _ = std::fs::remove_dir(c);
                 }
                 let vanished = e.kind() == std::io::ErrorKind::NotFound;
-                return Err((Error::Setup(format!("cannot create cgroup {}: {e}", d.display())), vanished));
+                return Err((Error::Cgroup { op: "create cgroup".into(), path: d.clone(), source: e }, vanished));
             }
         }
         if let Err(e) = each(d) {
@@ -534,7 +537,7 @@ impl Cgroup {
                     write(d, "memory.swap.max", &v)?;
                 }
                 if let Some(k) = m.kernel_tcp() {
-                    return Err(Error::Setup(format!(
+                    return Err(Error::Spec(format!(
                         "linux.resources.memory.kernelTCP ({k}) is not supported on cgroup v2 (it has no TCP memory limit)"
                     )));
                 }
@@ -558,7 +561,7 @@ impl Cgroup {
                 }
                 if let Some(k) = m.kernel_tcp() {
                     if !d.join("memory.kmem.tcp.limit_in_bytes").exists() {
-                        return Err(Error::Setup(
+                        return Err(Error::Spec(
                             "linux.resources.memory.kernelTCP is not supported by the host (no memory.kmem.tcp.limit_in_bytes)"
                                 .into(),
                         ));
@@ -584,7 +587,7 @@ impl Cgroup {
                         write(d, "cpu.max", &format!("{q} {}", c.period().unwrap_or(100_000)))?;
                     }
                     if c.realtime_period().is_some() || c.realtime_runtime().is_some() {
-                        return Err(Error::Setup(
+                        return Err(Error::Spec(
                             "linux.resources.cpu.realtimePeriod/realtimeRuntime are not supported on cgroup v2".into(),
                         ));
                     }
@@ -606,7 +609,7 @@ impl Cgroup {
                     for (field, file, value) in rt {
                         if let Some(v) = value {
                             if !d.join(file).exists() {
-                                return Err(Error::Setup(format!(
+                                return Err(Error::Spec(format!(
                                     "linux.resources.cpu.{field} is not supported by the host (no {file}: \
                                      the kernel lacks CONFIG_RT_GROUP_SCHED)"
                                 )));
@@ -655,7 +658,7 @@ impl Cgroup {
         }
         if let Some(limits) = res.hugepage_limits().as_ref().filter(|l| !l.is_empty()) {
             let d = self.dir("hugetlb").ok_or_else(|| {
-                Error::Setup(
+                Error::Spec(
                     "linux.resources.hugepageLimits is set but the host has no hugetlb cgroup controller".into(),
                 )
             })?;
@@ -666,7 +669,7 @@ impl Cgroup {
                 let file =
                     if v2_file { format!("hugetlb.{size}.max") } else { format!("hugetlb.{size}.limit_in_bytes") };
                 if !d.join(&file).exists() {
-                    return Err(Error::Setup(format!(
+                    return Err(Error::Spec(format!(
                         "linux.resources.hugepageLimits: page size {size:?} is not supported by the host \
                          ({} does not exist; see /sys/kernel/mm/hugepages)",
                         d.join(&file).display()
@@ -699,7 +702,7 @@ impl Cgroup {
         // The first of `files` that exists, else an error naming `f`.
         let pick = |f: &str, files: &[&'static str]| -> Result<&'static str, Error> {
             files.iter().copied().find(|name| d.join(name).exists()).ok_or_else(|| {
-                Error::Setup(format!(
+                Error::Spec(format!(
                     "linux.resources.{} is not supported by the host: its {ctrl} controller has none of {} \
                      (weights need the BFQ I/O scheduler)",
                     field(f),
@@ -716,7 +719,7 @@ impl Cgroup {
                 write(d, f, &v.to_string())?;
             }
             if b.leaf_weight().is_some() {
-                return Err(Error::Setup(format!(
+                return Err(Error::Spec(format!(
                     "linux.resources.{} is not supported on cgroup v2",
                     field("leafWeight")
                 )));
@@ -842,7 +845,7 @@ impl Cgroup {
 /// The error for a resource `field` (under `linux.resources`) whose
 /// cgroup `controller` the host does not have.
 fn missing(field: &str, controller: &str) -> Error {
-    Error::Setup(format!(
+    Error::Spec(format!(
         "linux.resources.{field} is not supported by the host: it has no {controller} cgroup controller rcon can use"
     ))
 }

@@ -83,7 +83,7 @@ fn ret_value(action: LinuxSeccompAction, errno: Option<u32>) -> Result<u32, Erro
         LinuxSeccompAction::ScmpActTrace => RET_TRACE | (errno.unwrap_or(0) & 0xffff),
         LinuxSeccompAction::ScmpActLog => RET_LOG,
         LinuxSeccompAction::ScmpActNotify => {
-            return Err(Error::Setup("seccomp: SCMP_ACT_NOTIFY is not supported".into()));
+            return Err(Error::Seccomp("SCMP_ACT_NOTIFY is not supported".into()));
         }
     })
 }
@@ -173,7 +173,7 @@ impl Asm {
                 }
             }
             if out.len() > 4096 {
-                return Err(Error::Setup(format!("seccomp: the filter has {} instructions (max 4096)", out.len())));
+                return Err(Error::Seccomp(format!("the filter has {} instructions (max 4096)", out.len())));
             }
             return Ok(out);
         }
@@ -196,7 +196,7 @@ enum Leaf {
 /// the whole argument on a 32-bit ABI (as libseccomp does on i386).
 fn emit_arg(a: &mut Asm, arg: &LinuxSeccompArg, wide: bool, fail: usize) -> Result<(), Error> {
     if arg.index() > 5 {
-        return Err(Error::Setup(format!("seccomp: argument index {} out of range", arg.index())));
+        return Err(Error::Seccomp(format!("argument index {} out of range", arg.index())));
     }
     let lo_off = OFF_ARGS + 8 * arg.index() as u32;
     let hi_off = lo_off + 4;
@@ -406,8 +406,8 @@ fn emit_abi(a: &mut Asm, s: &LinuxSeccomp, abi: Abi, default: u32) -> Result<(),
 /// and see [`compile_for`].
 pub fn compile(s: &LinuxSeccomp) -> Result<Vec<SockFilter>, Error> {
     let native = Abi::native().ok_or_else(|| {
-        Error::Setup(format!(
-            "seccomp: no system call table for {}: use --security-opt seccomp=unconfined",
+        Error::Seccomp(format!(
+            "no system call table for {}: use --security-opt seccomp=unconfined",
             std::env::consts::ARCH
         ))
     })?;
@@ -478,7 +478,7 @@ const CACHE_FORMAT: &[u8] = b"rcon-seccomp-bpf-v3\0";
 pub fn load(s: &LinuxSeccomp, cache_dir: Option<&Path>) -> Result<Vec<SockFilter>, Error> {
     let Some(dir) = cache_dir else { return compile(s) };
     use sha2::Digest;
-    let json = serde_json::to_vec(s).map_err(|e| Error::Setup(format!("seccomp: {e}")))?;
+    let json = serde_json::to_vec(s).map_err(|e| Error::Seccomp(e.to_string()))?;
     let mut h = sha2::Sha256::new();
     h.update(CACHE_FORMAT);
     h.update(&json);
