@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const USER: &str = "alice";
-const PASSWORD: &str = "s3cret-pa55";
+pub(crate) const USER: &str = "alice";
+pub(crate) const PASSWORD: &str = "s3cret-pa55";
 
 #[track_caller]
 fn fail(rcon: &Rcon, args: &[&str]) -> String {
@@ -32,14 +32,14 @@ fn require(program: &str, package: &str) {
 
 /// Debian's docker-registry with htpasswd (bcrypt, from apache2-utils)
 /// Basic authentication for [`USER`]/[`PASSWORD`]; killed on drop.
-struct AuthRegistry {
-    addr: String,
+pub(crate) struct AuthRegistry {
+    pub(crate) addr: String,
     child: Child,
     _dir: tempfile::TempDir,
 }
 
 impl AuthRegistry {
-    fn start() -> AuthRegistry {
+    pub(crate) fn start() -> AuthRegistry {
         require("htpasswd", "apache2-utils");
         let dir = tempfile::Builder::new().prefix("rcon-authreg-").tempdir().unwrap();
         let htpasswd = dir.path().join("htpasswd");

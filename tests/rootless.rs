@@ -225,6 +225,29 @@ impl TestUser {
         c.output().expect("run setpriv (Debian package `util-linux`)")
     }
 
+    /// [`TestUser::rcon`] with `input` on stdin.
+    fn rcon_stdin(&self, args: &[&str], input: &[u8]) -> std::process::Output {
+        use std::io::Write;
+        let mut c = self.command("setpriv");
+        c.args(["--reuid", &self.uid.to_string(), "--regid", &self.gid.to_string(), "--init-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_rcon"))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().expect("run setpriv (Debian package `util-linux`)");
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// `program ARGS…` as this user (setpriv), as [`TestUser::command`].
+    fn as_user(&self, program: &str, args: &[&str]) -> std::process::Command {
+        let mut c = self.command("setpriv");
+        c.args(["--reuid", &self.uid.to_string(), "--regid", &self.gid.to_string(), "--init-groups", "--", program])
+            .args(args);
+        c
+    }
+
     /// `program` in the user's home with a clean environment of the user's
     /// (HOME, USER, PATH, XDG_RUNTIME_DIR) and stdin from /dev/null.
     fn command(&self, program: &str) -> std::process::Command {
@@ -668,6 +691,116 @@ fn rootless_fuse_overlayfs_driver_and_keep_id_owners() {
     let words: Vec<&str> = out.split_whitespace().collect();
     // (uid_map relative to the user's namespace, whose 0 is the user.)
     assert_eq!(words, ["0", "0", "0", "1", "65536"], "{out}");
+
+    assert_left_clean(&user);
+}
+
+/// Every subcommand rootless (issue 14): login and push to a registry with
+/// htpasswd auth, pull back, save/load, images/rmi, cp both ways (running
+/// and stopped), network ls/inspect, volume create/ls/rm with `-v NAME`, and
+/// `system service` on `$XDG_RUNTIME_DIR/rcon/rcon.sock`. Afterwards nothing
+/// of another host uid in the user's directories, nothing mounted or running.
+#[test]
+fn rootless_user_runs_every_subcommand() {
+    use crate::images::{AuthRegistry, PASSWORD, USER};
+    let user = TestUser::create();
+    let reg = Registry::start();
+    let auth = AuthRegistry::start();
+    let (image, _) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "every:latest");
+    user.ok(&["pull", "-q", &image]);
+
+    // login (credentials in $XDG_RUNTIME_DIR/containers/auth.json), push, pull.
+    let out =
+        user.rcon_stdin(&["login", "-u", USER, "--password-stdin", &auth.addr], format!("{PASSWORD}\n").as_bytes());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let creds = std::fs::read_to_string(user.xdg.join("containers/auth.json")).expect("auth.json in XDG_RUNTIME_DIR");
+    assert!(creds.contains(&auth.addr), "{creds}");
+    let pushed = format!("{}/team/every:1", auth.addr);
+    user.ok(&["tag", &image, &pushed]);
+    user.ok(&["push", &pushed]);
+    user.ok(&["rmi", &pushed]);
+    user.ok(&["pull", "-q", &pushed]);
+    assert!(
+        user.ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]).contains(&format!("{}/team/every:1", auth.addr))
+    );
+    user.ok(&["logout", &auth.addr]);
+
+    // save, rmi, load.
+    let archive = user.home.join("every.tar");
+    user.ok(&["save", "-o", archive.to_str().unwrap(), &pushed]);
+    user.ok(&["rmi", &pushed]);
+    assert!(!user.ok(&["images"]).contains("team/every"));
+    user.ok(&["load", "-i", archive.to_str().unwrap()]);
+    assert!(user.ok(&["images"]).contains("team/every"));
+
+    // cp both ways, into a running and out of a stopped container.
+    let file = user.home.join("in.txt");
+    std::fs::write(&file, "from the host\n").unwrap();
+    std::os::unix::fs::chown(&file, Some(user.uid), Some(user.gid)).unwrap();
+    user.ok(&["run", "-d", "--network", "none", "--name", "box", &image, "sleep", "1000"]);
+    user.ok(&["cp", file.to_str().unwrap(), "box:/tmp/in.txt"]);
+    assert_eq!(user.ok(&["exec", "box", "cat", "/tmp/in.txt"]), "from the host\n");
+    user.ok(&["exec", "box", "sh", "-c", "echo from the box > /tmp/out.txt"]);
+    let out = user.home.join("out.txt");
+    user.ok(&["cp", "box:/tmp/out.txt", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "from the box\n");
+    assert_eq!(std::fs::metadata(&out).unwrap().uid(), user.uid);
+    user.ok(&["stop", "-t", "0", "box"]);
+    let back = user.home.join("back.txt");
+    user.ok(&["cp", "box:/tmp/in.txt", back.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&back).unwrap(), "from the host\n");
+    user.ok(&["cp", file.to_str().unwrap(), "box:/tmp/again.txt"]);
+    user.ok(&["rm", "box"]);
+
+    // networks
+    let ls = user.ok(&["network", "ls", "--format", "{{.Name}} {{.Driver}}"]);
+    for want in ["host host", "none null"] {
+        assert!(ls.lines().any(|l| l == want), "{want:?} not in network ls:\n{ls}");
+    }
+    let inspect = user.ok(&["network", "inspect", "-f", "{{.Name}}", "host"]);
+    assert_eq!(inspect, "host\n");
+
+    // volumes
+    user.ok(&["volume", "create", "vol"]);
+    user.ok(&["run", "--rm", "--network", "none", "-v", "vol:/data", &image, "sh", "-c", "echo kept > /data/f"]);
+    assert_eq!(user.ok(&["run", "--rm", "--network", "none", "-v", "vol:/data", &image, "cat", "/data/f"]), "kept\n");
+    assert_eq!(user.ok(&["volume", "ls", "-q"]), "vol\n");
+    user.ok(&["volume", "rm", "vol"]);
+    assert_eq!(user.ok(&["volume", "ls", "-q"]), "");
+
+    // system service on the user's socket, used with curl and the docker CLI.
+    let mut service = user
+        .as_user(env!("CARGO_BIN_EXE_rcon"), &["system", "service", "-t", "0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sock = user.xdg.join("rcon/rcon.sock");
+    let t = std::time::Instant::now();
+    while !sock.exists() {
+        if let Ok(Some(status)) = service.try_wait() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(service.stderr.as_mut().unwrap(), &mut err).unwrap();
+            panic!("rcon system service ended ({status}): {err}");
+        }
+        assert!(t.elapsed() < std::time::Duration::from_secs(30), "{} never appeared", sock.display());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let curl = |path: &str| {
+        let out = user
+            .as_user("curl", &["-sS", "--unix-socket", sock.to_str().unwrap(), &format!("http://d{path}")])
+            .output()
+            .expect("run curl (Debian package `curl`)");
+        assert!(out.status.success(), "curl {path}: {}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(curl("/_ping"), "OK");
+    assert!(curl("/images/json").contains("team/every"));
+    // SAFETY: a signal to the service this test started.
+    unsafe { libc::kill(service.id() as i32, libc::SIGTERM) };
+    let _ = service.wait();
+    user.ok(&["rmi", &pushed, &image]);
+    assert_eq!(user.ok(&["images", "-q"]), "");
 
     assert_left_clean(&user);
 }

@@ -55,8 +55,19 @@ use std::time::{Duration, Instant};
 pub const API_VERSION: &str = "1.44";
 /// The oldest API version served.
 pub const MIN_API_VERSION: &str = "1.24";
-/// Where the service listens without a URI.
+/// Where the service listens without a URI (as root).
 pub const DEFAULT_URI: &str = "unix:///run/rcon/rcon.sock";
+
+/// Where the service listens without a URI: [`DEFAULT_URI`] as root,
+/// `unix://$XDG_RUNTIME_DIR/rcon/rcon.sock` rootless (the user's run
+/// directory, as podman's `$XDG_RUNTIME_DIR/podman/podman.sock`).
+pub fn default_uri() -> String {
+    if crate::runtime::rootless::is_rootless() {
+        format!("unix://{}/rcon.sock", crate::runtime::rootless::default_runroot().display())
+    } else {
+        DEFAULT_URI.to_string()
+    }
+}
 
 /// How `rcon system service` was asked to run.
 #[derive(Debug, Clone)]

@@ -40,8 +40,8 @@ pub struct ServiceArgs {
     /// Group allowed to use the unix socket (mode 0660; default: root only)
     #[arg(long, value_name = "NAME")]
     group: Option<String>,
-    /// Where to listen: unix:///PATH or tcp://HOST:PORT (ignored under socket activation)
-    #[arg(value_name = "URI", default_value = crate::api::DEFAULT_URI)]
+    /// Where to listen: unix:///PATH or tcp://HOST:PORT (ignored under socket activation; rootless: unix://$XDG_RUNTIME_DIR/rcon/rcon.sock)
+    #[arg(value_name = "URI", default_value_t = crate::api::default_uri())]
     uri: String,
 }
 

@@ -888,6 +888,15 @@ pub fn inspect_json(store: &Store, n: &Network) -> serde_json::Value {
             );
         }
     }
+    // docker's `host` and `none` have no addresses and no bridge.
+    let bridged = n.driver == "bridge";
+    let config = if bridged {
+        serde_json::json!([{"Subnet": format!("{}/{}", n.subnet, n.prefix), "Gateway": n.gateway.to_string()}])
+    } else {
+        serde_json::json!([])
+    };
+    let options =
+        if bridged { serde_json::json!({"com.docker.network.bridge.name": n.bridge}) } else { serde_json::json!({}) };
     serde_json::json!({
         "Name": n.name,
         "Id": n.id,
@@ -898,12 +907,12 @@ pub fn inspect_json(store: &Store, n: &Network) -> serde_json::Value {
         "IPAM": {
             "Driver": "default",
             "Options": {},
-            "Config": [{"Subnet": format!("{}/{}", n.subnet, n.prefix), "Gateway": n.gateway.to_string()}],
+            "Config": config,
         },
         "Internal": false,
         "Attachable": false,
         "Containers": containers,
-        "Options": {"com.docker.network.bridge.name": n.bridge},
+        "Options": options,
         "Labels": n.labels,
     })
 }

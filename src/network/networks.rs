@@ -81,6 +81,11 @@ pub fn find(store: &crate::store::Store, nl: &mut Netlink, name: &str) -> Result
     if name == DEFAULT_NETWORK {
         return default_network(nl);
     }
+    if name == "host" || name == "none" {
+        // docker's other pre-defined networks, as `network ls` shows them.
+        let found = all(store)?.into_iter().find(|(n, builtin)| *builtin && n.name == name);
+        return found.map(|(n, _)| n).ok_or_else(|| Error::NoSuchNetwork(name.to_string()));
+    }
     store.network(name)?.ok_or_else(|| Error::NoSuchNetwork(name.to_string()))
 }
 
