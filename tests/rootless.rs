@@ -593,8 +593,8 @@ fn assert_left_clean(user: &TestUser) {
 
 /// The fuse-overlayfs driver (issue 14): forced with RCON_STORAGE_DRIVER, it
 /// serves reads, writes and the whiteouts of an image layer that deletes a
-/// file; what a container deletes is a whiteout in the kernel's format once
-/// it ended (diff, restart). With the default driver, `--userns=keep-id` and
+/// file; what a container or a build's RUN step deletes is a whiteout in
+/// the kernel's format once it ended (diff, commit, build). With the default driver, `--userns=keep-id` and
 /// `nomap` go through fuse-overlayfs' id mappings: the image's root files
 /// are root's inside, while files written to a bind-mounted directory of the
 /// home belong to the user.
@@ -665,6 +665,22 @@ fn rootless_fuse_overlayfs_driver_and_keep_id_owners() {
     );
     assert_eq!(out, "c\nno-kept\nno-gone\n");
     ok(&fuse, &["rm", "changed"]);
+
+    // build: RUN steps on fuse-overlayfs; their deletions become the new
+    // layers' whiteouts.
+    let ctx = user.home.join("ctx");
+    std::fs::create_dir(&ctx).unwrap();
+    let dockerfile = format!(
+        "FROM {image}\nRUN rm /etc/kept && rm -r /srv && mkdir /srv && echo n > /srv/n\nRUN echo built > /built\n"
+    );
+    std::fs::write(ctx.join("Dockerfile"), dockerfile).unwrap();
+    for p in [&ctx, &ctx.join("Dockerfile")] {
+        std::os::unix::fs::chown(p, Some(user.uid), Some(user.gid)).unwrap();
+    }
+    ok(&fuse, &["build", "-q", "--network", "none", "-t", "built", ctx.to_str().unwrap()]);
+    let script = "ls /srv; cat /built; test -e /etc/kept || echo no-kept";
+    let out = ok(&[], &["run", "--rm", "--network", "none", "built", "sh", "-c", script]);
+    assert_eq!(out, "n\nbuilt\nno-kept\n");
 
     // keep-id, default driver: the image's owners inside, the user's own
     // uid for what it writes into its home.
