@@ -317,9 +317,13 @@ pub fn wait_until(
     loop {
         let Some(s) = &state else { return Ok(code.unwrap_or(0)) };
         code = s.exit_code.or(code);
-        // A monitor alive between two runs of a restart policy: still running.
-        let between_runs =
-            s.status == ContainerStatus::Exited && s.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None));
+        // A monitor alive between two runs of a restart policy: still
+        // running. One whose policy does not restart the container is only
+        // finishing (it sends no event when it is done): not running, or
+        // the wait would last until the next poll, a second later.
+        let between_runs = s.status == ContainerStatus::Exited
+            && s.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None))
+            && will_restart(store, id, s);
         let stopped = s.status != ContainerStatus::Running && !between_runs;
         let done = match condition {
             WaitCondition::NotRunning => stopped,
@@ -350,6 +354,15 @@ pub fn wait_until(
             Err(e) => return Err(e.into()),
         };
     }
+}
+
+/// Whether the restart policy of container `id` (as its record says now:
+/// `update --restart` may change it) restarts it from exited state `s`.
+/// True when the record cannot be read: the caller then waits for news.
+fn will_restart(store: &Store, id: &str, s: &crate::store::ContainerState) -> bool {
+    let Ok(record) = store.find_container(id) else { return true };
+    let policy = RestartPolicy::parse(&record.restart).unwrap_or(RestartPolicy::No);
+    policy.should_restart(s.exit_code.unwrap_or(0), s.restart_count, s.stopped_by_user)
 }
 
 /// `rcon pause` (`frozen`) and `unpause`: the cgroup freezer, on the
