@@ -1645,7 +1645,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__container__subcmd__create)
-            opts="-e -w -u -h -q -l -p -P -i -t -m -c -v -d --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --detach --root --runroot --log-level"
+            opts="-e -w -u -h -q -l -p -P -i -t -m -c -v -d --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --health-on-failure --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --detach --root --runroot --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1728,6 +1728,10 @@ _rcon() {
                     return 0
                     ;;
                 --health-start-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-on-failure)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2385,7 +2389,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__container__subcmd__run)
-            opts="-e -w -u -h -q -d -l -p -P -i -t -m -c -v --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --detach --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --root --runroot --log-level"
+            opts="-e -w -u -h -q -d -l -p -P -i -t -m -c -v --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --detach --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --health-on-failure --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --root --runroot --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2468,6 +2472,10 @@ _rcon() {
                     return 0
                     ;;
                 --health-start-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-on-failure)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2951,7 +2959,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__create)
-            opts="-e -w -u -h -q -l -p -P -i -t -m -c -v -d --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --detach --root --runroot --log-level"
+            opts="-e -w -u -h -q -l -p -P -i -t -m -c -v -d --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --health-on-failure --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --detach --root --runroot --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3034,6 +3042,10 @@ _rcon() {
                     return 0
                     ;;
                 --health-start-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-on-failure)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -5693,7 +5705,7 @@ _rcon() {
             return 0
             ;;
         rcon__subcmd__run)
-            opts="-e -w -u -h -q -d -l -p -P -i -t -m -c -v --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --detach --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --root --runroot --log-level"
+            opts="-e -w -u -h -q -d -l -p -P -i -t -m -c -v --help --rm --name --env --env-file --workdir --user --entrypoint --hostname --tls-verify --pull --quiet --detach --restart --log-opt --health-cmd --health-interval --health-timeout --health-retries --health-start-period --no-healthcheck --health-on-failure --stop-timeout --label --pod --net --network --net-alias --network-alias --publish --publish-all --ip --add-host --dns --dns-search --dns-opt --dns-option --interactive --tty --sig-proxy --init --stop-signal --cap-add --cap-drop --privileged --security-opt --read-only --tmpfs --memory --memory-swap --memory-reservation --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --group-add --domainname --sysctl --pid --ipc --uts --shm-size --device --userns --uidmap --gidmap --subuidname --subgidname --volume --mount --volumes-from --root --runroot --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5776,6 +5788,10 @@ _rcon() {
                     return 0
                     ;;
                 --health-start-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-on-failure)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -142,6 +142,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand run" -l health-interval -d 'Ti
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l health-timeout -d 'Maximum time to allow one check to run (ms|s|m|h)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l health-retries -d 'Consecutive failures needed to report unhealthy' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l health-start-period -d 'Start period for the container to initialize before counting retries (ms|s|m|h)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l health-on-failure -d 'Action when the container turns unhealthy: none, kill, restart, stop' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l stop-timeout -d 'Seconds to wait for the stop signal to end the container before SIGKILL' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -s l -l label -d 'Set metadata on the container (KEY=VALUE)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l pod -d 'Run the container in this pod (name or ID): it shares the pod\'s network, IPC and UTS namespaces' -r
@@ -955,6 +956,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand create" -l health-interval -d 
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l health-timeout -d 'Maximum time to allow one check to run (ms|s|m|h)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l health-retries -d 'Consecutive failures needed to report unhealthy' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l health-start-period -d 'Start period for the container to initialize before counting retries (ms|s|m|h)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l health-on-failure -d 'Action when the container turns unhealthy: none, kill, restart, stop' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l stop-timeout -d 'Seconds to wait for the stop signal to end the container before SIGKILL' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -s l -l label -d 'Set metadata on the container (KEY=VALUE)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l pod -d 'Run the container in this pod (name or ID): it shares the pod\'s network, IPC and UTS namespaces' -r
@@ -1201,6 +1203,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_sub
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l health-timeout -d 'Maximum time to allow one check to run (ms|s|m|h)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l health-retries -d 'Consecutive failures needed to report unhealthy' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l health-start-period -d 'Start period for the container to initialize before counting retries (ms|s|m|h)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l health-on-failure -d 'Action when the container turns unhealthy: none, kill, restart, stop' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Seconds to wait for the stop signal to end the container before SIGKILL' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -s l -l label -d 'Set metadata on the container (KEY=VALUE)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l pod -d 'Run the container in this pod (name or ID): it shares the pod\'s network, IPC and UTS namespaces' -r
@@ -1452,6 +1455,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_sub
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l health-timeout -d 'Maximum time to allow one check to run (ms|s|m|h)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l health-retries -d 'Consecutive failures needed to report unhealthy' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l health-start-period -d 'Start period for the container to initialize before counting retries (ms|s|m|h)' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l health-on-failure -d 'Action when the container turns unhealthy: none, kill, restart, stop' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-timeout -d 'Seconds to wait for the stop signal to end the container before SIGKILL' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -s l -l label -d 'Set metadata on the container (KEY=VALUE)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l pod -d 'Run the container in this pod (name or ID): it shares the pod\'s network, IPC and UTS namespaces' -r

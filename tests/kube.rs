@@ -322,3 +322,54 @@ fn kube_generate_validates_against_the_kubernetes_schema_and_plays_back() {
     assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
     assert!(http_get(port, "/index.html").is_none());
 }
+
+fn liveness_yaml(image: &str) -> String {
+    let pod = |name: &str, policy: &str| {
+        format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  restartPolicy: {policy}
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: {image}
+      command: [sh, -c, "touch /tmp/alive; exec sleep 1000"]
+      livenessProbe:
+        exec: {{command: [test, -e, /tmp/alive]}}
+        periodSeconds: 1
+        failureThreshold: 1
+"#
+        )
+    };
+    format!("{}---\n{}", pod("always", "Always"), pod("never", "Never"))
+}
+
+/// A liveness probe that starts failing (the file it tests is removed):
+/// the kubelet kills the container and its pod's restartPolicy decides:
+/// `Always` runs it again (RestartCount grows, the probe passes again),
+/// `Never` leaves it exited.
+#[test]
+fn kube_play_liveness_probe_failure_restarts_per_restart_policy() {
+    let _serial = crate::network::serial();
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new().busybox_layer().push(&reg, "bb:1");
+    let rcon = Rcon::new();
+    let file = rcon.dir().join("live.yaml");
+    std::fs::write(&file, liveness_yaml(&image)).unwrap();
+    let file = file.to_str().unwrap();
+    rcon.ok(&["kube", "play", file]);
+    let inspect = |name: &str, f: &str| rcon.ok(&["inspect", "--format", f, name]).trim().to_string();
+    for c in ["always-app", "never-app"] {
+        eventually("the liveness probe passes", || inspect(c, "{{.State.Health.Status}}") == "healthy");
+        assert_eq!(inspect(c, "{{.Config.HealthcheckOnFailureAction}}"), "kill");
+        rcon.ok(&["exec", c, "rm", "/tmp/alive"]);
+    }
+    eventually("Always: restarted", || inspect("always-app", "{{.RestartCount}}") != "0");
+    eventually("Always: alive again", || inspect("always-app", "{{.State.Health.Status}}") == "healthy");
+    assert_eq!(rcon.ok(&["wait", "never-app"]).trim(), "137", "Never: killed, not restarted");
+    assert_eq!(inspect("never-app", "{{.RestartCount}}"), "0");
+    rcon.ok(&["kube", "play", "--down", file]);
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+}

@@ -199,6 +199,70 @@ fn healthcheck_turns_healthy_then_unhealthy() {
     assert!(status(&rcon, "slow").contains("(health: starting)"), "{}", status(&rcon, "slow"));
 }
 
+/// podman's `--health-on-failure`: `restart` runs the container again
+/// (whatever its restart policy), `kill` leaves it to its restart policy,
+/// `stop` stops it for good. The check starts failing when the test
+/// removes the file it tests; the command makes the file again on each run.
+#[test]
+fn health_on_failure_restarts_kills_or_stops() {
+    let (_reg, image) = busybox();
+    let rcon = Rcon::new();
+    let inspect = |name: &str, f: &str| rcon.ok(&["inspect", "--format", f, name]).trim().to_string();
+    let run = |name: &str, action: &str, restart: &str| {
+        rcon.ok(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--restart",
+            restart,
+            "--stop-timeout",
+            "1",
+            "--health-cmd",
+            "test -e /tmp/ok",
+            "--health-interval",
+            "200ms",
+            "--health-retries",
+            "2",
+            "--health-on-failure",
+            action,
+            &image,
+            "sh",
+            "-c",
+            "touch /tmp/ok; exec sleep 100",
+        ]);
+        eventually("healthy", || status(&rcon, name).contains("(healthy)"));
+        assert_eq!(inspect(name, "{{.RestartCount}}"), "0");
+        rcon.ok(&["exec", name, "rm", "/tmp/ok"]);
+    };
+
+    // restart, with restart policy `no`: it runs again, healthy again.
+    run("hr", "restart", "no");
+    assert_eq!(inspect("hr", "{{.Config.HealthcheckOnFailureAction}}"), "restart");
+    eventually("restarted", || inspect("hr", "{{.RestartCount}}") != "0");
+    eventually("healthy after the restart", || status(&rcon, "hr").contains("(healthy)"));
+    rcon.ok(&["rm", "-f", "hr"]);
+
+    // kill with restart policy `no`: dead with SIGKILL's code, not restarted.
+    run("hk", "kill", "no");
+    assert_eq!(rcon.ok(&["wait", "hk"]).trim(), "137");
+    assert_eq!(inspect("hk", "{{.RestartCount}}"), "0");
+    // kill with `on-failure`: the policy restarts it (exit code 137).
+    run("hko", "kill", "on-failure");
+    eventually("restarted by its policy", || inspect("hko", "{{.RestartCount}}") != "0");
+
+    // stop, with restart policy `always`: it stays stopped.
+    run("hs", "stop", "always");
+    assert_ne!(rcon.ok(&["wait", "hs"]).trim(), "0");
+    assert_eq!(inspect("hs", "{{.RestartCount}}"), "0");
+    assert!(status(&rcon, "hs").starts_with("Exited"), "{}", status(&rcon, "hs"));
+
+    let out = rcon.cmd(&["run", "-d", "--health-on-failure", "reboot", &image, "true"]);
+    assert_eq!(code(&out), 125);
+    assert!(stderr(&out).contains("invalid health-on-failure action \"reboot\""), "{}", stderr(&out));
+    rcon.ok(&["rm", "-f", "hk", "hko", "hs"]);
+}
+
 #[test]
 fn a_killed_monitor_neither_hangs_nor_lies() {
     let (_reg, image) = busybox();

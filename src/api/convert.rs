@@ -221,6 +221,7 @@ pub fn run_options(body: CreateBody, name: Option<String>) -> anyhow::Result<Run
                 retries: (h.retries > 0).then_some(h.retries as u32),
                 start_period: duration(h.start_period),
                 disabled,
+                ..Default::default()
             }
         }
     };

@@ -72,6 +72,9 @@ pub struct RunArgs {
     /// Disable any container-specified HEALTHCHECK
     #[arg(long = "no-healthcheck")]
     pub no_healthcheck: bool,
+    /// Action when the container turns unhealthy: none, kill, restart, stop
+    #[arg(long = "health-on-failure", value_name = "ACTION")]
+    pub health_on_failure: Option<String>,
     /// Seconds to wait for the stop signal to end the container before SIGKILL
     #[arg(long = "stop-timeout", value_name = "SECONDS")]
     pub stop_timeout: Option<u64>,
@@ -132,6 +135,7 @@ pub fn options(a: RunArgs) -> anyhow::Result<crate::container::RunOptions> {
         retries: a.health_retries,
         start_period: a.health_start_period,
         disabled: a.no_healthcheck,
+        on_failure: a.health_on_failure,
     };
     Ok(crate::container::RunOptions {
         image,

@@ -111,6 +111,8 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
     }
     if let Some(h) = &record.healthcheck {
         config["Healthcheck"] = json!(h);
+        // podman's field.
+        config["HealthcheckOnFailureAction"] = json!(record.health_on_failure.to_string());
     }
     if let Some(s) = &record.stop_signal {
         config["StopSignal"] = json!(s);

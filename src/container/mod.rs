@@ -174,6 +174,9 @@ pub struct HealthFlags {
     pub start_period: Option<String>,
     /// `--no-healthcheck`.
     pub disabled: bool,
+    /// `--health-on-failure` (podman): `none`, `kill`, `restart`, `stop`
+    /// ([`crate::store::HealthOnFailure`]).
+    pub on_failure: Option<String>,
 }
 
 /// Finds `name` (reference, ID or ID prefix) in the store, pulling it as
@@ -349,6 +352,10 @@ fn create_claimed(
             opts.log_opts.clone()
         },
         healthcheck: lifecycle::healthcheck(&opts.health, &config_json)?,
+        health_on_failure: match &opts.health.on_failure {
+            Some(a) => a.parse().map_err(|e: String| anyhow::anyhow!("--health-on-failure: {e}"))?,
+            None => Default::default(),
+        },
         stop_signal: opts
             .stop_signal
             .clone()

@@ -22,7 +22,8 @@ use super::logs::{LogWriter, Rotation, Stream};
 use crate::runtime::{self, StdioFd, exec::ExecRequest};
 use crate::store::events;
 use crate::store::{
-    ContainerRecord, ContainerState, ContainerStatus, Health, HealthProbe, Healthcheck, Store, process_start_time,
+    ContainerRecord, ContainerState, ContainerStatus, Health, HealthOnFailure, HealthProbe, Healthcheck, Store,
+    process_start_time,
 };
 use crate::sys::{self, ForkResult};
 use chrono::Utc;
@@ -221,7 +222,7 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
                 report(&mut notify, b'e', &runtime::spawn_error_to_bytes(&e));
                 break;
             }
-            Ok((code, oom)) => {
+            Ok(RunEnd { code, oom, health_restart }) => {
                 let Ok(Some(state)) = store.update_container_state(&record.id, |s| {
                     s.status = ContainerStatus::Exited;
                     s.exit_code = Some(code);
@@ -239,7 +240,8 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
                 let current = store.find_container(&record.id).unwrap_or_else(|_| record.clone());
                 events::container(store, "die", &current, &[("exitCode", &code.to_string())]);
                 let policy = RestartPolicy::parse(&current.restart).unwrap_or(policy);
-                if !policy.should_restart(code, state.restart_count, state.stopped_by_user) {
+                let forced = health_restart && !state.stopped_by_user;
+                if !forced && !policy.should_restart(code, state.restart_count, state.stopped_by_user) {
                     break;
                 }
                 // docker's backoff: 100 ms doubling, reset after 10 s of running.
@@ -336,16 +338,26 @@ fn report(notify: &mut Option<OwnedFd>, tag: u8, data: &[u8]) {
     }
 }
 
+/// How one run of the container ended.
+struct RunEnd {
+    /// Its exit code.
+    code: i32,
+    /// The OOM killer ended it.
+    oom: bool,
+    /// Its healthcheck ended it with `--health-on-failure=restart`: it runs
+    /// again whatever its restart policy says.
+    health_restart: bool,
+}
+
 /// One run of the container: spawn with stdio on pipes, pump the output to
 /// the log and run healthchecks until the output ends, reap the init.
-/// Returns the exit code and whether the OOM killer ended it.
 fn run_once(
     store: &Store,
     record: &mut ContainerRecord,
     log: &mut LogWriter,
     notify: &mut Option<OwnedFd>,
     first: bool,
-) -> Result<(i32, bool), runtime::Error> {
+) -> Result<RunEnd, runtime::Error> {
     let setup = |e: std::io::Error| runtime::Error::io("set up the container's output pipes", e);
     let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| setup(e.into()))?;
     let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| setup(e.into()))?;
@@ -407,20 +419,21 @@ fn run_once(
     let mut checker = record.healthcheck.as_ref().map(|hc| {
         // Probes run as `exec` does: with the container's capabilities and seccomp filter.
         let confinement = runtime::Confinement::from_spec(&spec, Some(&store.root().join("cache"))).ok();
-        HealthChecker::new(hc.clone(), confinement, started)
+        HealthChecker::new(hc.clone(), record.health_on_failure, confinement, started)
     });
     drop(spec);
     sys::release_memory();
     pump(out_r, err_r, stdin_to, log, |now| {
         if let Some(c) = checker.as_mut() { c.tick(now, store, record, pid, &env, &cwd) } else { None }
     });
-    if let Some(c) = checker.as_mut() {
+    let health_restart = checker.as_mut().is_some_and(|c| {
         c.abort();
-    }
+        c.fired && c.action == HealthOnFailure::Restart
+    });
     let exit = process.wait_exit();
     let _ = crate::network::detach(store, &record.id);
     let exit = exit?;
-    Ok((exit.status.code(), exit.oom_killed))
+    Ok(RunEnd { code: exit.status.code(), oom: exit.oom_killed, health_restart })
 }
 
 /// The container's stdin FIFO (`containers/<id>/stdin`), created if
@@ -503,13 +516,20 @@ fn pump(
 /// Runs a container's healthcheck on schedule and records the results in
 /// its state, with docker's rules: `starting` until the first success;
 /// failures inside the start period do not count; `unhealthy` after
-/// `retries` consecutive failures; the last 5 probes kept.
+/// `retries` consecutive failures; the last 5 probes kept. Once
+/// unhealthy, it acts as `--health-on-failure` says (then probes no more
+/// in this run).
 struct HealthChecker {
     hc: Healthcheck,
+    action: HealthOnFailure,
     confinement: Option<runtime::Confinement>,
     started: Instant,
     next: Instant,
     probe: Option<Probe>,
+    /// The action was taken.
+    fired: bool,
+    /// When SIGKILL follows the stop signal (`restart`, `stop`).
+    kill_at: Option<Instant>,
 }
 
 struct Probe {
@@ -523,9 +543,47 @@ struct Probe {
 const DEFAULT_HEALTH_NS: u64 = 30_000_000_000;
 
 impl HealthChecker {
-    fn new(hc: Healthcheck, confinement: Option<runtime::Confinement>, started: Instant) -> HealthChecker {
+    fn new(
+        hc: Healthcheck,
+        action: HealthOnFailure,
+        confinement: Option<runtime::Confinement>,
+        started: Instant,
+    ) -> HealthChecker {
         let interval = Duration::from_nanos(if hc.interval == 0 { DEFAULT_HEALTH_NS } else { hc.interval });
-        HealthChecker { hc, confinement, started, next: started + interval, probe: None }
+        HealthChecker {
+            hc,
+            action,
+            confinement,
+            started,
+            next: started + interval,
+            probe: None,
+            fired: false,
+            kill_at: None,
+        }
+    }
+
+    /// After a probe's result: takes the `--health-on-failure` action once
+    /// the container is unhealthy. `kill`: SIGKILL now; `restart` and
+    /// `stop`: the stop signal now, SIGKILL after the stop timeout
+    /// (`stop` also marks it stopped, so the restart policy leaves it).
+    fn act(&mut self, unhealthy: bool, store: &Store, record: &ContainerRecord, pid: i32) {
+        if !unhealthy || self.fired || self.action == HealthOnFailure::None {
+            return;
+        }
+        self.fired = true;
+        if self.action == HealthOnFailure::Stop {
+            let _ = store.update_container_state(&record.id, |s| s.stopped_by_user = true);
+        }
+        let signal = if self.action == HealthOnFailure::Kill {
+            nix::sys::signal::Signal::SIGKILL
+        } else {
+            let timeout = Duration::from_secs(record.stop_timeout.unwrap_or(10));
+            self.kill_at = Some(Instant::now() + timeout);
+            super::lifecycle::parse_signal(record.stop_signal.as_deref().unwrap_or("SIGTERM"))
+                .unwrap_or(nix::sys::signal::Signal::SIGTERM)
+        };
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
+        events::container(store, "kill", record, &[("signal", &(signal as i32).to_string())]);
     }
 
     fn interval(&self) -> Duration {
@@ -543,6 +601,17 @@ impl HealthChecker {
         env: &[String],
         cwd: &str,
     ) -> Option<Duration> {
+        if self.fired {
+            // The action was taken: only a SIGKILL may be left to send.
+            let at = self.kill_at?;
+            if now < at {
+                return Some(at - now);
+            }
+            self.kill_at = None;
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL);
+            events::container(store, "kill", record, &[("signal", "9")]);
+            return None;
+        }
         if let Some(probe) = self.probe.as_mut() {
             let mut chunk = [0u8; 4096];
             // Non-blocking: EAGAIN while the probe runs and writes nothing.
@@ -557,9 +626,13 @@ impl HealthChecker {
             if exited || now >= probe.deadline {
                 let probe = self.probe.take().expect("probe present");
                 let timed_out = !exited;
-                self.record(probe, timed_out, store, record);
+                let unhealthy = self.record(probe, timed_out, store, record);
                 self.next = now + self.interval();
                 sys::release_memory();
+                self.act(unhealthy, store, record, pid);
+                if self.fired {
+                    return self.kill_at.map(|at| at.saturating_duration_since(now));
+                }
             } else {
                 return Some(Duration::from_millis(10));
             }
@@ -572,12 +645,16 @@ impl HealthChecker {
                 }
                 Err(e) => {
                     let at = Utc::now();
-                    self.store_result(
+                    let unhealthy = self.store_result(
                         store,
                         record,
                         HealthProbe { start: at, end: at, exit_code: -1, output: e.to_string() },
                     );
                     self.next = now + self.interval();
+                    self.act(unhealthy, store, record, pid);
+                    if self.fired {
+                        return self.kill_at.map(|at| at.saturating_duration_since(now));
+                    }
                 }
             }
         }
@@ -620,7 +697,8 @@ impl HealthChecker {
         Ok(Probe { process, output: r, buf: Vec::new(), start: Utc::now(), deadline: Instant::now() + timeout })
     }
 
-    fn record(&mut self, probe: Probe, timed_out: bool, store: &Store, record: &ContainerRecord) {
+    /// Records a finished probe; returns true when the container is now unhealthy.
+    fn record(&mut self, probe: Probe, timed_out: bool, store: &Store, record: &ContainerRecord) -> bool {
         let exit_code = if timed_out {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(probe.process.pid), nix::sys::signal::SIGKILL);
             let _ = probe.process.joiner.wait();
@@ -632,13 +710,14 @@ impl HealthChecker {
         if timed_out {
             output = format!("Health check exceeded timeout ({}s)", self.hc.timeout.max(1) / 1_000_000_000);
         }
-        self.store_result(store, record, HealthProbe { start: probe.start, end: Utc::now(), exit_code, output });
+        self.store_result(store, record, HealthProbe { start: probe.start, end: Utc::now(), exit_code, output })
     }
 
-    fn store_result(&self, store: &Store, record: &ContainerRecord, probe: HealthProbe) {
+    /// Records a probe's result; returns true when the container is now unhealthy.
+    fn store_result(&self, store: &Store, record: &ContainerRecord, probe: HealthProbe) -> bool {
         let in_start_period = self.started.elapsed() < Duration::from_nanos(self.hc.start_period);
         let retries = if self.hc.retries == 0 { 3 } else { self.hc.retries };
-        let _ = store.update_container_state(&record.id, |s: &mut ContainerState| {
+        let state = store.update_container_state(&record.id, |s: &mut ContainerState| {
             let h =
                 s.health.get_or_insert_with(|| Health { status: "starting".into(), failing_streak: 0, log: vec![] });
             if probe.exit_code == 0 {
@@ -654,6 +733,7 @@ impl HealthChecker {
             let excess = h.log.len().saturating_sub(5);
             h.log.drain(..excess);
         });
+        state.ok().flatten().and_then(|s| s.health).is_some_and(|h| h.status == "unhealthy")
     }
 
     /// Kills a probe still running when the container ends.

@@ -213,6 +213,7 @@ mod tests {
             restart: String::new(),
             log_opts: vec![],
             healthcheck: None,
+            health_on_failure: Default::default(),
             stop_signal: None,
             stop_timeout: None,
             labels: Default::default(),

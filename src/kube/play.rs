@@ -21,8 +21,12 @@
 //!   `<pod>-<volume>` shared by the pod's containers (removed by `--down`).
 //! - Probes → the container's healthcheck (liveness first, else
 //!   readiness): `exec` as is, `httpGet` as `wget` and `tcpSocket` as `nc`
-//!   run inside the container (so the image needs them, as busybox has);
-//!   a failing liveness probe marks the container unhealthy (no restart).
+//!   run inside the container (so the image needs them, as busybox has).
+//!   A liveness probe's healthcheck has `--health-on-failure=kill`: once
+//!   it fails `failureThreshold` times the container is killed and the
+//!   pod's `restartPolicy` restarts it (Always; OnFailure, exit code 137)
+//!   or not (Never), as the kubelet does; a readiness probe only marks the
+//!   container unhealthy.
 //! - `initContainers` run to completion, in order, before the containers
 //!   start; a failure stops the play.
 //!
@@ -813,6 +817,10 @@ fn read_container(plan: &Plan, c: &Obj, namespace: &str, unsupported: &mut Vec<S
     let ready = c.obj("readinessProbe")?;
     if let Some(probe) = live.as_ref().or(ready.as_ref()) {
         o.health = probe_health(probe, &ctr.ports, unsupported)?;
+        // A failing liveness probe kills the container and its restart
+        // policy (the pod's restartPolicy) decides, as the kubelet does; a
+        // readiness probe only reports.
+        o.health.on_failure = Some(if live.is_some() { "kill" } else { "none" }.into());
     }
     if live.is_some() && ready.is_some() {
         unsupported.push(c.at("readinessProbe"));
@@ -871,6 +879,7 @@ fn probe_health(
         retries: Some(p.int("failureThreshold")?.unwrap_or(3).max(1) as u32),
         start_period: secs("initialDelaySeconds")?,
         disabled: false,
+        on_failure: None,
     };
     p.ignore(&["successThreshold"]);
     p.finish(unsupported);
@@ -1047,6 +1056,7 @@ spec:
         assert_eq!(c.opts.restart, "always");
         assert_eq!(c.opts.health.cmd.as_deref(), Some("wget -q -O /dev/null http://localhost:8080/"));
         assert_eq!(c.opts.health.interval.as_deref(), Some("5s"));
+        assert_eq!(c.opts.health.on_failure.as_deref(), Some("kill"), "a liveness probe kills");
         assert_eq!(plan.pods[0].init.len(), 1);
         assert_eq!(
             plan.unsupported,

@@ -57,6 +57,10 @@ pub struct ContainerRecord {
     /// The healthcheck (`--health-*` flags over the image's HEALTHCHECK).
     #[serde(default)]
     pub healthcheck: Option<Healthcheck>,
+    /// What the monitor does when the healthcheck reports unhealthy
+    /// (podman's `--health-on-failure`).
+    #[serde(default)]
+    pub health_on_failure: HealthOnFailure,
     /// Signal that `stop` sends first (`--stop-signal`, else the image's
     /// StopSignal, else SIGTERM), as a name or number.
     #[serde(default)]
@@ -71,6 +75,51 @@ pub struct ContainerRecord {
     /// the image's VOLUMEs), also in `spec`.
     #[serde(default)]
     pub mounts: Vec<super::MountPoint>,
+}
+
+/// What the monitor does when a container's healthcheck reports it
+/// unhealthy: podman's `--health-on-failure` (docker does nothing).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthOnFailure {
+    /// Nothing: the status says `unhealthy` (docker's behaviour).
+    #[default]
+    None,
+    /// SIGKILL to the container's init; its restart policy decides what
+    /// follows (exit code 137: `on-failure` and `always` restart it). This
+    /// is a Kubernetes liveness probe's failure.
+    Kill,
+    /// Its stop signal, SIGKILL after its stop timeout, and a new run
+    /// whatever its restart policy says (counted in `RestartCount`).
+    Restart,
+    /// As `rcon stop`: the restart policy does not restart it.
+    Stop,
+}
+
+impl std::str::FromStr for HealthOnFailure {
+    type Err = String;
+
+    /// `none`, `kill`, `restart` or `stop`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "none" => Ok(HealthOnFailure::None),
+            "kill" => Ok(HealthOnFailure::Kill),
+            "restart" => Ok(HealthOnFailure::Restart),
+            "stop" => Ok(HealthOnFailure::Stop),
+            _ => Err(format!("invalid health-on-failure action {s:?} (expected none, kill, restart or stop)")),
+        }
+    }
+}
+
+impl std::fmt::Display for HealthOnFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HealthOnFailure::None => "none",
+            HealthOnFailure::Kill => "kill",
+            HealthOnFailure::Restart => "restart",
+            HealthOnFailure::Stop => "stop",
+        })
+    }
 }
 
 /// A healthcheck, in docker's terms (`Config.Healthcheck`); durations in

@@ -37,8 +37,8 @@ mod volumes;
 
 pub use blobs::BlobWriter;
 pub use containers::{
-    ContainerQuery, ContainerRecord, ContainerRow, ContainerState, ContainerStatus, Health, HealthProbe, Healthcheck,
-    process_alive, process_start_time,
+    ContainerQuery, ContainerRecord, ContainerRow, ContainerState, ContainerStatus, Health, HealthOnFailure,
+    HealthProbe, Healthcheck, process_alive, process_start_time,
 };
 pub use images::{DamagedImage, ImageRecord};
 pub use layers::{LayerBlob, LayerInfo, LayerStaging};

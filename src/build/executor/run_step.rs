@@ -217,6 +217,7 @@ impl Builder<'_> {
             restart: String::new(),
             log_opts: Vec::new(),
             healthcheck: None,
+            health_on_failure: Default::default(),
             stop_signal: None,
             stop_timeout: None,
             labels: BTreeMap::new(),
