@@ -9,7 +9,7 @@
 //! Needs root, `docker.io` (the client), `docker-registry`, `skopeo`,
 //! `busybox-static`.
 
-use crate::common::{ImageBuilder, Rcon, Registry, TarEntry, eventually, free_port, stderr, stdout};
+use crate::common::{ImageBuilder, Rcon, Registry, TarEntry, code, eventually, free_port, stderr, stdout};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -297,6 +297,29 @@ fn containers_are_shared_with_the_cli_and_outlive_the_service() {
         assert_eq!(state.trim(), "running", "{id}");
     }
     rcon.ok(&["rm", "-f", &cli_id, &api_id]);
+}
+
+/// `DELETE /containers/{id}` of a pod's infra container is refused as
+/// `rcon rm` refuses it (409, naming the pod), also with `force`; the pod
+/// and its infra stay.
+#[test]
+fn removing_a_pods_infra_container_is_refused() {
+    let rcon = Rcon::new();
+    rcon.ok(&["pod", "create", "--name", "held", "--network", "none"]);
+    let pod: serde_json::Value = serde_json::from_str(&rcon.ok(&["pod", "inspect", "held"])).unwrap();
+    let infra = pod[0]["InfraContainerID"].as_str().unwrap().to_string();
+    let svc = Service::start(&rcon);
+    for query in ["", "?force=1"] {
+        let (status, _, body) = http(&svc.socket, "DELETE", &format!("/containers/{infra}{query}"), None);
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("infra container of pod held") && body.contains("rcon pod rm held"), "{body}");
+    }
+    let out = rcon.cmd(&["rm", "-f", &infra]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("infra container of pod held"), "{}", stderr(&out));
+    assert_eq!(rcon.ok(&["ps", "-aq", "--no-trunc"]).trim(), infra, "the infra is still there");
+    rcon.ok(&["pod", "rm", "held"]);
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
 }
 
 /// `POST /containers/{id}/wait` with each condition, from before the

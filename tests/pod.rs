@@ -106,6 +106,18 @@ fn pod_containers_share_localhost_hostname_and_published_port() {
         let line = ps_line(&rcon, name);
         assert!(line.contains(&pod_id[..12]) && line.ends_with("app"), "{line}");
     }
+    // ps --filter pod=NAME|ID (podman's filter): the pod's containers only.
+    rcon.ok(&["create", "--name", "loner", &image, "true"]);
+    for pod in ["app", &pod_id[..8]] {
+        let names = rcon.ok(&["ps", "-a", "--filter", &format!("pod={pod}"), "--format", "{{.Names}}"]);
+        let mut names: Vec<&str> = names.lines().collect();
+        names.sort();
+        assert_eq!(names.len(), 3, "the infra, redis and web: {names:?}");
+        assert_eq!(&names[1..], ["redis", "web"], "{names:?}");
+    }
+    let none = rcon.ok(&["ps", "-a", "--filter", "pod=nosuch", "-q"]);
+    assert_eq!(none.trim(), "", "no container is in pod nosuch");
+    rcon.ok(&["rm", "loner"]);
     let ls = rcon.ok(&["pod", "ls"]);
     let row = ls.lines().find(|l| l.contains("app")).unwrap_or_else(|| panic!("{ls}"));
     assert!(row.contains("Running") && row.trim_end().ends_with('3'), "{row}");

@@ -313,6 +313,8 @@ pub async fn remove(c: Call, id: &str) -> ApiResult<Resp> {
     let (svc, id) = (c.svc.clone(), id.to_string());
     blocking(move || {
         let store = svc.store()?;
+        // As `rcon rm`: a pod's infra goes only with its pod.
+        crate::pod::check_removable(&store, &id).map_err(|e| ApiError::conflict(format!("{e:#}")))?;
         let record = crate::container::remove(&store, &id, force).map_err(|e| {
             let api: ApiError = e.into();
             if api.status == StatusCode::CONFLICT {

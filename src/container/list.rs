@@ -1,10 +1,15 @@
 //! Listing containers as `ps` and `GET /containers/json` do: docker's
 //! filters (`id`, `name`, `label`, `status`, `ancestor`, `exited`,
-//! `health`), the STATUS text and the COMMAND column.
+//! `health`, and podman's `pod`), the STATUS text and the COMMAND column.
 
 use crate::format::{ago, human_duration};
 use crate::store::{ContainerQuery, ContainerRow, ContainerState, ContainerStatus, Store};
 use chrono::{DateTime, Utc};
+
+/// Label on every container of a pod (the infra included): the pod's ID
+/// (re-exported as `crate::pod::LABEL_POD`; defined here, below the pod
+/// layer, for the `pod` filter).
+pub const LABEL_POD: &str = "io.rcon.pod";
 
 /// `--filter` values: the same key ORs (but every `label` must match),
 /// different keys AND (docker's rules).
@@ -17,7 +22,7 @@ impl Filters {
         for f in raw {
             let (k, v) =
                 f.split_once('=').ok_or_else(|| anyhow::anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
-            if !["id", "name", "label", "status", "ancestor", "exited", "health"].contains(&k) {
+            if !["id", "name", "label", "status", "ancestor", "exited", "health", "pod"].contains(&k) {
                 return Err(crate::util::DaemonError(format!("Invalid filter '{k}'")).into());
             }
             out.push((k.to_string(), v.to_string()));
@@ -55,11 +60,19 @@ impl Filters {
                 "exited" => s.status == ContainerStatus::Exited && s.exit_code.is_some_and(|e| e.to_string() == *v),
                 "health" => s.health.as_ref().map_or("none", |h| h.status.as_str()) == v,
                 "ancestor" => ancestor_matches(store, c, v),
+                "pod" => pod_matches(store, c, v),
                 _ => false,
             };
             if key == "label" { values.all(test) } else { values.any(test) }
         })
     }
+}
+
+/// `pod=NAME|ID` (podman's filter): the container belongs to the pod
+/// named `v`, or whose ID starts with `v`.
+fn pod_matches(store: &Store, c: &ContainerRow, v: &str) -> bool {
+    let Some(pod_id) = c.labels.get(LABEL_POD) else { return false };
+    !v.is_empty() && (pod_id.starts_with(v) || store.find_pod(v).is_ok_and(|p| &p.id == pod_id))
 }
 
 /// `ancestor=IMAGE`: the container's image by reference (as given or

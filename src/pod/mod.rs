@@ -32,7 +32,7 @@ use nix::sys::signal::Signal;
 use serde_json::{Value, json};
 
 /// Label on every container of a pod (the infra included): the pod's ID.
-pub const LABEL_POD: &str = "io.rcon.pod";
+pub use crate::container::list::LABEL_POD;
 /// Label on a pod's infra container (`"true"`).
 pub const LABEL_INFRA: &str = "io.rcon.pod.infra";
 /// The image name shown for infra containers (there is no such image).
