@@ -161,8 +161,11 @@ pub fn driver(store_root: &Path, run_root: &Path) -> Result<Driver, Error> {
         _ => {}
     }
     let probed = match probe_kernel(store_root) {
-        Ok(()) => Driver::Kernel,
-        Err(why) => usable().map(Driver::Fuse).ok_or_else(|| {
+        // Nothing learned (the store cannot be written): no verdict to keep;
+        // the container's own mount will say what is wrong.
+        Err(_) => return Ok(Driver::Kernel),
+        Ok(Ok(())) => Driver::Kernel,
+        Ok(Err(why)) => usable().map(Driver::Fuse).ok_or_else(|| {
             not_installed(&format!("the kernel's overlayfs cannot be mounted in your user namespace ({why})"))
         })?,
     };
@@ -172,14 +175,19 @@ pub fn driver(store_root: &Path, run_root: &Path) -> Result<Driver, Error> {
 }
 
 /// Creates (never attaches) a kernel overlayfs with `userxattr` over empty
-/// directories under `store_root/tmp`, which it removes again. `Err`: why not.
-fn probe_kernel(store_root: &Path) -> Result<(), String> {
+/// directories under `store_root/tmp`, which it removes again: `Ok(Err)`
+/// says why the overlay could not be made; `Err` that the directories
+/// could not be (no verdict).
+fn probe_kernel(store_root: &Path) -> Result<Result<(), String>, String> {
     let base = store_root.join("tmp").join(format!("overlay-probe-{}", std::process::id()));
     let dirs = ["lower", "upper", "work"].map(|d| base.join(d));
-    let result = (|| {
-        for d in &dirs {
-            std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+    for d in &dirs {
+        if let Err(e) = std::fs::create_dir_all(d) {
+            let _ = std::fs::remove_dir_all(&base);
+            return Err(format!("cannot create {}: {e}", d.display()));
         }
+    }
+    let result = (|| {
         let fs = crate::sys::fsopen(c"overlay").map_err(|e| e.desc().to_string())?;
         for (key, d) in [(c"lowerdir", &dirs[0]), (c"upperdir", &dirs[1]), (c"workdir", &dirs[2])] {
             let v = std::ffi::CString::new(d.as_os_str().as_encoded_bytes()).map_err(|e| e.to_string())?;
@@ -192,7 +200,7 @@ fn probe_kernel(store_root: &Path) -> Result<(), String> {
         })
     })();
     let _ = std::fs::remove_dir_all(&base);
-    result
+    Ok(result)
 }
 
 /// `CONTAINER:HOST:SIZE[:…]` of fuse-overlayfs' `uidmapping=`/`gidmapping=`.
@@ -401,6 +409,18 @@ mod tests {
         let e = from_config("[storage]\ndriver = \"btrfs\"\n", p).unwrap_err().to_string();
         assert!(e.contains("btrfs") && e.contains("fuse-overlayfs"), "{e}");
         assert!(from_config("[storage\n", p).unwrap_err().to_string().contains("storage.conf"));
+    }
+
+    #[test]
+    fn a_store_that_cannot_be_written_gives_no_verdict() {
+        let e = probe_kernel(Path::new("/proc/rcon-no-such-store")).unwrap_err();
+        assert!(e.contains("/proc/rcon-no-such-store/tmp/overlay-probe-"), "{e}");
+        // Nothing is cached from it, and the kernel's overlay is used
+        // (`driver` without RCON_STORAGE_DRIVER or storage.conf).
+        assert!(std::env::var_os(ENV_DRIVER).is_none(), "unset {ENV_DRIVER} to run the unit tests");
+        let run = tempfile::tempdir().unwrap();
+        assert_eq!(driver(Path::new("/proc/rcon-no-such-store"), run.path()).unwrap(), Driver::Kernel);
+        assert!(!run.path().join("storage-driver").exists());
     }
 
     #[test]
