@@ -1800,6 +1800,8 @@ false\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l publish -d 'Publish a container port on the host, overriding the YAML: [IP:]HOST:CONTAINER[/PROTO]' -r
 complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l network -d 'Network of the pods: bridge (default), none, host or a network\'s name' -r
 complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l configmap -d 'YAML file(s) with ConfigMaps the YAML refers to' -r -F
+complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l build -d 'Build images from the directory NAME (with a Containerfile or Dockerfile) beside the YAML, NAME being the image\'s last name: --build always, --build=false never, neither when missing' -r -f -a "true\t''
+false\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l tls-verify -d 'Require HTTPS and verify certificates when images must be pulled' -r -f -a "true\t''
 false\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l root -d 'Store root for images, layers and containers' -r -F
@@ -1810,7 +1812,6 @@ warn\t''
 error\t''"
 complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l down -d 'Remove the pods and containers the YAML describes (volumes of claims are kept)'
 complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l replace -d 'Remove the YAML\'s pods first if they exist, then play it'
-complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -l build -d 'Build images from a directory per container (not supported by rcon)'
 complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -s q -l quiet -d 'Suppress the pull output'
 complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from play" -s h -l help -d 'Print help'
 complete -c rcon -n "__fish_rcon_using_subcommand kube; and __fish_seen_subcommand_from generate" -s k -l type -d 'Kind of workload: pod or deployment' -r -f -a "pod\t''

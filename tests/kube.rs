@@ -213,7 +213,14 @@ fn kube_play_deployment_with_configmap_secret_pvc_init_and_probe() {
     std::fs::write(&file, deployment_yaml(&image, port)).unwrap();
     let file = file.to_str().unwrap();
 
-    let out = rcon.ok(&["kube", "play", file]);
+    let out = rcon.cmd(&["kube", "play", file]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: Service site: spec.selector matches 2 pods (site-pod-0, site-pod-1); its ports are published on site-pod-0 only"),
+        "the Service's one pod is named: {}",
+        stderr(&out)
+    );
+    let out = stdout(&out);
     assert_eq!(out.matches("Pod:").count(), 2, "one pod per replica: {out}");
     assert!(out.contains("Volume:\nvisits"), "{out}");
     eventually("the Service's port answers", || http_get(port, "/index.html").is_some());
@@ -372,4 +379,60 @@ fn kube_play_liveness_probe_failure_restarts_per_restart_policy() {
     assert_eq!(inspect("never-app", "{{.RestartCount}}"), "0");
     rcon.ok(&["kube", "play", "--down", file]);
     assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+}
+
+/// `kube play --build` (podman's rule): the image `app` of the YAML is
+/// built from the directory `app/` beside it (a Dockerfile over busybox).
+/// Without the flag it is built only when missing; `--build` rebuilds it;
+/// `--build=false` never builds (the missing image is then pulled, and
+/// fails).
+#[test]
+fn kube_play_build_makes_images_from_directories_beside_the_yaml() {
+    let _serial = crate::network::serial();
+    let reg = Registry::start();
+    let (base, _) = ImageBuilder::new().busybox_layer().push(&reg, "bb:1");
+    let rcon = Rcon::new();
+    let dir = rcon.dir().join("project");
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    std::fs::write(dir.join("app/Dockerfile"), format!("FROM {base}\nCOPY greeting /greeting\n")).unwrap();
+    std::fs::write(dir.join("app/greeting"), "built\n").unwrap();
+    let yaml = r#"apiVersion: v1
+kind: Pod
+metadata: {name: built}
+spec:
+  restartPolicy: Never
+  containers:
+    - {name: app, image: localhost/app:1, command: [cat, /greeting]}
+"#;
+    let file = dir.join("pod.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let file = file.to_str().unwrap();
+    let logs = || {
+        rcon.ok(&["wait", "built-app"]);
+        rcon.ok(&["logs", "built-app"])
+    };
+
+    // Missing: built, from the Dockerfile beside the YAML.
+    let out = rcon.cmd(&["kube", "play", file]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(logs(), "built\n");
+    assert!(rcon.ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]).contains("localhost/app:1"));
+    rcon.ok(&["kube", "play", "--down", file]);
+
+    // Present: not rebuilt without --build; rebuilt with it.
+    std::fs::write(dir.join("app/greeting"), "rebuilt\n").unwrap();
+    rcon.ok(&["kube", "play", file]);
+    assert_eq!(logs(), "built\n", "a present image is not rebuilt without --build");
+    rcon.ok(&["kube", "play", "--down", file]);
+    rcon.ok(&["kube", "play", "--build", file]);
+    assert_eq!(logs(), "rebuilt\n");
+    rcon.ok(&["kube", "play", "--down", file]);
+
+    // --build=false: a missing image is not built.
+    rcon.ok(&["rmi", "localhost/app:1"]);
+    let out = rcon.cmd(&["kube", "play", "--build=false", file]);
+    assert_ne!(code(&out), 0, "the image is neither built nor pullable");
+    assert_eq!(rcon.ok(&["images", "-q", "localhost/app:1"]).trim(), "");
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+    assert_eq!(rcon.ok(&["pod", "ls", "-q"]).trim(), "", "a failed play leaves no pod");
 }

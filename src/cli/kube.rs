@@ -50,9 +50,10 @@ pub struct PlayArgs {
     /// YAML file(s) with ConfigMaps the YAML refers to
     #[arg(long, value_name = "FILE", value_delimiter = ',')]
     pub configmap: Vec<PathBuf>,
-    /// Build images from a directory per container (not supported by rcon)
-    #[arg(long, hide = true)]
-    pub build: bool,
+    /// Build images from the directory NAME (with a Containerfile or Dockerfile) beside the YAML, NAME
+    /// being the image's last name: --build always, --build=false never, neither when missing
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub build: Option<bool>,
     /// Require HTTPS and verify certificates when images must be pulled
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     pub tls_verify: bool,
@@ -104,9 +105,6 @@ pub fn run(ctx: &Context, a: KubeArgs) -> anyhow::Result<i32> {
 }
 
 fn play(store: &crate::store::Store, p: PlayArgs) -> anyhow::Result<i32> {
-    if p.build {
-        anyhow::bail!("kube play --build is not supported by rcon: build the images with `rcon build` first");
-    }
     let yaml = if p.file == "-" {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s)?;
@@ -124,6 +122,16 @@ fn play(store: &crate::store::Store, p: PlayArgs) -> anyhow::Result<i32> {
         network: p.network,
         configmaps,
         pull: crate::registry::PullOptions { quiet: p.quiet, tls_verify: p.tls_verify, stdout: false },
+        build: match p.build {
+            None => crate::kube::BuildPolicy::Missing,
+            Some(true) => crate::kube::BuildPolicy::Always,
+            Some(false) => crate::kube::BuildPolicy::Never,
+        },
+        context: if p.file == "-" {
+            std::path::PathBuf::new()
+        } else {
+            std::path::Path::new(&p.file).parent().map(std::path::Path::to_path_buf).unwrap_or_default()
+        },
     };
     if p.down || p.replace {
         let report = crate::kube::down(store, &yaml, &opts)?;
@@ -140,6 +148,9 @@ fn play(store: &crate::store::Store, p: PlayArgs) -> anyhow::Result<i32> {
     let report = crate::kube::play(store, &yaml, &opts)?;
     for u in &report.unsupported {
         eprintln!("rcon: kube play: {u}: not supported, ignored");
+    }
+    for w in &report.warnings {
+        eprintln!("rcon: kube play: warning: {w}");
     }
     for v in &report.volumes {
         println!("Volume:\n{v}");

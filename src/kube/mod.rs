@@ -9,9 +9,11 @@
 //! through `serde_yaml_ng`; [`yaml::Obj`] reads it with paths so that
 //! unsupported fields are reported, not dropped.
 
+pub mod build;
 pub mod generate;
 pub mod play;
 pub mod yaml;
 
+pub use build::BuildPolicy;
 pub use generate::{GenerateOptions, Kind, generate};
 pub use play::{PlayOptions, Report, down, play};

@@ -10,7 +10,9 @@
 //!   `io.rcon.kube.owner=KIND/NAME`.
 //! - Service → its ports published on the host (host port = `nodePort`,
 //!   else `port`; container port = `targetPort`, by number or by a
-//!   container port's name) on the first pod its selector matches;
+//!   container port's name) on the first pod its selector matches (a
+//!   warning names the others: there is no kube-proxy to load-balance, and
+//!   one host port can go to one pod only; podman plays one replica only);
 //!   `hostPort` of a container port is published too; `--publish` adds or
 //!   overrides (by container port).
 //! - ConfigMap/Secret → env (`valueFrom.configMapKeyRef`/`secretKeyRef`,
@@ -39,7 +41,7 @@ use crate::store::Store;
 use anyhow::{Context as _, anyhow, bail};
 use base64::Engine as _;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Label on the pods `kube play` makes: `KIND/NAME` of the workload.
 pub const LABEL_OWNER: &str = "io.rcon.kube.owner";
@@ -57,6 +59,12 @@ pub struct PlayOptions {
     pub configmaps: Vec<String>,
     /// Pull options for images.
     pub pull: crate::registry::PullOptions,
+    /// `--build`: which images to build from directories beside the YAML
+    /// ([`super::build`]).
+    pub build: super::BuildPolicy,
+    /// The directory holding the build directories: the YAML's (the
+    /// current one when empty).
+    pub context: PathBuf,
 }
 
 /// What a play (or a down) did, for the CLI to print.
@@ -70,6 +78,9 @@ pub struct Report {
     pub volumes: Vec<String>,
     /// Fields not supported, as `KIND NAME: path`.
     pub unsupported: Vec<String>,
+    /// What the play did differently from a cluster (a Service's ports on
+    /// one of several pods; a Service that selects no pod), as sentences.
+    pub warnings: Vec<String>,
 }
 
 /// A ConfigMap or Secret: its decoded data.
@@ -127,17 +138,27 @@ struct Plan {
     claims: Vec<String>,
     pods: Vec<PodPlan>,
     unsupported: Vec<String>,
+    warnings: Vec<String>,
 }
 
 /// Plays `yaml` (one or more documents): makes the volumes, pods and
-/// containers, runs init containers, starts the rest (unless
+/// containers (building images first as `opts.build` says), runs init
+/// containers, starts the rest (unless
 /// `opts.start` is false). Errors: malformed YAML, unknown kinds, a pod
 /// name in use (use `--replace`), missing ConfigMaps/Secrets, image and
 /// start errors; the pods made so far by this play are removed again.
 pub fn play(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Report> {
     let mut plan = parse(yaml, opts)?;
     apply_publish(&mut plan, &opts.publish)?;
-    let mut report = Report { unsupported: std::mem::take(&mut plan.unsupported), ..Default::default() };
+    let images: Vec<String> =
+        plan.pods.iter().flat_map(|p| p.init.iter().chain(&p.containers)).map(|c| c.opts.image.clone()).collect();
+    let context = if opts.context.as_os_str().is_empty() { Path::new(".") } else { &opts.context };
+    super::build::build_images(store, &images, context, opts.build, opts.pull.tls_verify, &mut std::io::stderr())?;
+    let mut report = Report {
+        unsupported: std::mem::take(&mut plan.unsupported),
+        warnings: std::mem::take(&mut plan.warnings),
+        ..Default::default()
+    };
     for claim in &plan.claims {
         let (_, made) = crate::volume::create(store, Some(claim), BTreeMap::new())
             .with_context(|| format!("PersistentVolumeClaim {claim}"))?;
@@ -946,7 +967,20 @@ fn service(plan: &mut Plan, d: &serde_yaml_ng::Value) -> anyhow::Result<()> {
         "ipFamilyPolicy",
     ]);
     let ports = spec.list("ports")?;
-    let target = plan.pods.iter().position(|p| !selector.is_empty() && selector.iter().all(|kv| p.labels.contains(kv)));
+    let selected: Vec<usize> = (0..plan.pods.len())
+        .filter(|&i| !selector.is_empty() && selector.iter().all(|kv| plan.pods[i].labels.contains(kv)))
+        .collect();
+    // No kube-proxy here: the host port goes to one pod, the first.
+    let target = selected.first().copied();
+    if selected.len() > 1 && !ports.is_empty() {
+        let names: Vec<&str> = selected.iter().map(|&i| plan.pods[i].name.as_str()).collect();
+        plan.warnings.push(format!(
+            "Service {name}: spec.selector matches {} pods ({}); its ports are published on {} only: rcon does not load-balance a Service over replicas",
+            names.len(),
+            names.join(", "),
+            names[0]
+        ));
+    }
     for port in &ports {
         let svc_port = port.int("port")?.ok_or_else(|| anyhow!("Service {name}: {}: no port", port.at("port")))?;
         let host = port.int("nodePort")?.unwrap_or(svc_port);
@@ -972,7 +1006,7 @@ fn service(plan: &mut Plan, d: &serde_yaml_ng::Value) -> anyhow::Result<()> {
         pod.publish.push(format!("{host}:{cport}/{proto}"));
     }
     if target.is_none() && !ports.is_empty() {
-        plan.unsupported
+        plan.warnings
             .push(format!("Service {name}: spec.selector matches no pod of the YAML; its ports are not published"));
     }
     spec.finish(&mut unsupported);
@@ -1045,6 +1079,13 @@ spec:
         assert_eq!(plan.claims, vec!["webdata"]);
         assert_eq!(plan.pods[0].publish, vec!["8088:8080/tcp"]);
         assert!(plan.pods[1].publish.is_empty(), "a Service's port goes to one pod");
+        assert_eq!(
+            plan.warnings,
+            vec![
+                "Service web: spec.selector matches 2 pods (web-pod-0, web-pod-1); its ports are published on web-pod-0 only: rcon does not load-balance a Service over replicas"
+            ],
+            "the other replicas are named"
+        );
         let c = &plan.pods[1].containers[0];
         assert_eq!(c.opts.entrypoint.as_deref(), Some("httpd"));
         assert_eq!(c.opts.command, vec!["-f", "-p", "8080"]);
