@@ -239,6 +239,9 @@ impl FuseMount {
         if let Some((uid, gid)) = maps {
             opts.push_str(&format!(",uidmapping={},gidmapping={}", mapping_option(uid), mapping_option(gid)));
         }
+        // An rcon killed between this mount and the container's start
+        // leaves it (and its fuse-overlayfs) behind: gone with the unmount.
+        let _ = nix::mount::umount2(target, nix::mount::MntFlags::MNT_DETACH);
         let log = target.with_file_name("fuse-overlayfs.log");
         let err_file =
             std::fs::File::create(&log).map_err(|e| Error::Setup(format!("cannot create {}: {e}", log.display())))?;

@@ -713,6 +713,9 @@ impl Store {
     pub(crate) fn remove_container_dir(&self, id: &str) -> Result<()> {
         let dir = self.container_dir(id);
         let _ = std::fs::remove_file(self.run_root.join(format!("{id}.lock")));
+        // A rootless fuse-overlayfs rootfs left mounted by a killed start
+        // (mounts are otherwise in the container's own namespace).
+        let _ = nix::mount::umount2(&dir.join("merged"), nix::mount::MntFlags::MNT_DETACH);
         // Move the directory out of the way first: a process still writing
         // into it (a monitor finishing a log line, network teardown) then
         // gets ENOENT instead of making the removal fail.
