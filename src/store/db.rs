@@ -60,6 +60,13 @@ pub struct Db {
     slot: Option<std::sync::Arc<ConnSlot>>,
 }
 
+/// An idle connection to the store's database, closed on drop (which
+/// checkpoints the WAL when it is the last): see [`Store::hold_open`].
+#[derive(Debug)]
+pub struct HeldDb {
+    _conn: Connection,
+}
+
 /// Where a store keeps its connection between operations: the connection
 /// and the process that opened it.
 #[derive(Debug, Default)]
@@ -182,6 +189,22 @@ impl Store {
             self.migrate(&mut db, version)?;
         }
         Ok(db)
+    }
+
+    /// A connection that does nothing but stay open, for a long-lived
+    /// process (the API service holds one for its lifetime). While it is
+    /// held, no other connection is the database's last, so none of the
+    /// rcon processes it starts (workers, `start`, monitors) checkpoints
+    /// and deletes the WAL when it closes (the four fsyncs per writing
+    /// command of the module doc) and none rebuilds the WAL index when it
+    /// opens: SQLite's auto-checkpoint (every 1000 pages written, about
+    /// 4 MiB) checkpoints the WAL instead, and its next writer starts it
+    /// over. `synchronous=NORMAL` is unchanged: a killed rcon still loses
+    /// nothing committed. Errors: those of [`Store::db`].
+    pub fn hold_open(&self) -> Result<HeldDb> {
+        let mut db = self.db()?;
+        let conn = db.conn.take().expect("a Db has its connection until dropped");
+        Ok(HeldDb { _conn: conn })
     }
 
     /// Brings the database to [`SCHEMA_VERSION`] in one transaction
