@@ -222,7 +222,7 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
                 report(&mut notify, b'e', &runtime::spawn_error_to_bytes(&e));
                 break;
             }
-            Ok(RunEnd { code, oom, health_restart }) => {
+            Ok(RunEnd { code, oom, health_restart, namespaces }) => {
                 let Ok(Some(state)) = store.update_container_state(&record.id, |s| {
                     s.status = ContainerStatus::Exited;
                     s.exit_code = Some(code);
@@ -239,6 +239,8 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
                 // `rename` and `update --restart` may have changed the record meanwhile.
                 let current = store.find_container(&record.id).unwrap_or_else(|_| record.clone());
                 events::container(store, "die", &current, &[("exitCode", &code.to_string())]);
+                // The exit is known: now the container's mounts go.
+                drop(namespaces);
                 let policy = RestartPolicy::parse(&current.restart).unwrap_or(policy);
                 let forced = health_restart && !state.stopped_by_user;
                 if !forced && !policy.should_restart(code, state.restart_count, state.stopped_by_user) {
@@ -347,6 +349,10 @@ struct RunEnd {
     /// Its healthcheck ended it with `--health-on-failure=restart`: it runs
     /// again whatever its restart policy says.
     health_restart: bool,
+    /// Its mount and IPC namespaces, to drop once the exit is recorded
+    /// (the unmounts then do not delay `wait`, see
+    /// `runtime::HeldNamespaces`).
+    namespaces: runtime::HeldNamespaces,
 }
 
 /// One run of the container: spawn with stdio on pipes, pump the output to
@@ -430,10 +436,11 @@ fn run_once(
         c.abort();
         c.fired && c.action == HealthOnFailure::Restart
     });
+    let namespaces = process.take_namespaces();
     let exit = process.wait_exit();
     let _ = crate::network::detach(store, &record.id);
     let exit = exit?;
-    Ok(RunEnd { code: exit.status.code(), oom: exit.oom_killed, health_restart })
+    Ok(RunEnd { code: exit.status.code(), oom: exit.oom_killed, health_restart, namespaces })
 }
 
 /// The container's stdin FIFO (`containers/<id>/stdin`), created if

@@ -118,7 +118,13 @@ pub fn exec(init_pid: i32, req: ExecRequest) -> Result<ExecProcess, Error> {
         Ok(ForkResult::Parent { child }) => {
             drop(err_w);
             drop(pid_w);
-            let joiner = Process { pid: child.as_raw(), console: None, cgroup: None, fuse: None };
+            let joiner = Process {
+                pid: child.as_raw(),
+                console: None,
+                cgroup: None,
+                fuse: None,
+                namespaces: Default::default(),
+            };
             let mut buf = Vec::new();
             let _ = File::from(err_r).read_to_end(&mut buf);
             if !buf.is_empty() {
@@ -168,7 +174,14 @@ fn joiner(
         Ok(ForkResult::Parent { child }) => {
             drop(err_w);
             let _ = File::from(pid_w).write_all(&child.as_raw().to_le_bytes());
-            let status = Process { pid: child.as_raw(), console: None, cgroup: None, fuse: None }.wait();
+            let status = Process {
+                pid: child.as_raw(),
+                console: None,
+                cgroup: None,
+                fuse: None,
+                namespaces: Default::default(),
+            }
+            .wait();
             status.map(|s| s.code()).unwrap_or(125)
         }
     }

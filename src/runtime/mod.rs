@@ -453,6 +453,44 @@ pub struct Process {
     pub(crate) console: Option<OwnedFd>,
     pub(crate) cgroup: Option<cgroups::Cgroup>,
     pub(crate) fuse: Option<fuse_overlay::FuseMount>,
+    pub(crate) namespaces: HeldNamespaces,
+}
+
+/// Descriptors of a container's mount and IPC namespaces (`/proc/PID/ns/mnt`
+/// and `ipc`, close-on-exec), held by the process that spawned it. The
+/// last reference to a mount namespace tears it down: every mount of the
+/// container is unmounted, which waits for an RCU grace period (5 ms on a
+/// quiet machine, 100 ms under load). When the init holds the last one,
+/// that happens inside its exit, before `waitpid` returns; while these are
+/// held, it happens when they are dropped. See [`Process::take_namespaces`].
+#[derive(Debug, Default)]
+pub struct HeldNamespaces(Vec<OwnedFd>);
+
+impl HeldNamespaces {
+    /// Opens the namespaces of `pid` that `clone_flags` made new
+    /// (`CLONE_NEWNS`, `CLONE_NEWIPC`); one that cannot be opened (the
+    /// process already ended) is left out.
+    pub(crate) fn open(pid: i32, clone_flags: u64) -> HeldNamespaces {
+        let kinds = [(libc::CLONE_NEWNS, "mnt"), (libc::CLONE_NEWIPC, "ipc")];
+        HeldNamespaces(
+            kinds
+                .iter()
+                .filter(|(flag, _)| clone_flags & *flag as u64 != 0)
+                .filter_map(|(_, name)| std::fs::File::open(format!("/proc/{pid}/ns/{name}")).ok())
+                .map(OwnedFd::from)
+                .collect(),
+        )
+    }
+
+    /// How many namespaces are held.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when none is held.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// How a container ended, with what only its cgroup knows.
@@ -483,6 +521,18 @@ impl Process {
     /// down its mounts.
     pub fn wait(self) -> Result<ExitStatus, Error> {
         self.wait_exit().map(|e| e.status)
+    }
+
+    /// The container's mount and IPC namespaces, once (empty for a
+    /// container in rcon's own, over fuse-overlayfs, whose end waits for
+    /// the unmount, or when the init ended before `spawn` opened them).
+    /// Held by the caller, they outlive the init: [`Process::wait_exit`]
+    /// returns as soon as it ended, and their teardown (the unmounts, see
+    /// [`HeldNamespaces`]) happens when the caller drops them, after it
+    /// recorded the exit. Not taken, they are dropped by `wait_exit` after
+    /// the `waitpid`.
+    pub fn take_namespaces(&mut self) -> HeldNamespaces {
+        std::mem::take(&mut self.namespaces)
     }
 
     /// The container's cgroup, if the spec asked for one.

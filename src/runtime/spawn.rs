@@ -567,6 +567,14 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
         }
         Ok(Forked::Parent(pid)) => {
             drop(child_end);
+            // Before the init can have ended: its mount namespace then
+            // outlives it (see `HeldNamespaces`). Not over fuse-overlayfs,
+            // which ends only once the rootfs is unmounted.
+            let namespaces = if fuse.is_none() {
+                super::HeldNamespaces::open(pid, plan.clone_flags)
+            } else {
+                super::HeldNamespaces::default()
+            };
             if plan.waits_for_go_ahead(opts) {
                 if let Err(e) = parent_steps(&plan, opts, cgroup.as_ref(), pid) {
                     let _ = sys::kill(pid, libc::SIGKILL);
@@ -592,7 +600,7 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
                 if let Some(f) = fuse.as_mut() {
                     f.detach();
                 }
-                return Ok(Process { pid, console, cgroup, fuse });
+                return Ok(Process { pid, console, cgroup, fuse, namespaces });
             }
             reap(pid);
             Err(fail(decode(&buf)))
