@@ -592,6 +592,46 @@ fn docker_cli_push_and_progress_streams() {
     assert!(stderr(&out).contains("An image does not exist locally with the tag"), "{}", stderr(&out));
 }
 
+/// [`docker`] with `input` on its stdin.
+fn docker_with_input(svc: &Service, rcon: &Rcon, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(DOCKER)
+        .args(args)
+        .env("DOCKER_HOST", svc.host())
+        .env("DOCKER_CONFIG", rcon.dir().join("docker-config"))
+        .env_remove("DOCKER_CONTEXT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run docker");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `docker run -i` and `docker attach` write to the container's stdin
+/// (`POST /containers/{id}/attach?stdin=1`, hijacked): attached before the
+/// container starts, and to a running one.
+#[test]
+fn docker_cli_run_i_and_attach_write_stdin() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    docker_ok(&svc, &rcon, &["pull", &image]);
+    let out =
+        docker_with_input(&svc, &rcon, &["run", "-i", "--rm", &image, "sh", "-c", "read l; echo got $l"], b"hello\n");
+    assert_eq!((stdout(&out).as_str(), out.status.code()), ("got hello\n", Some(0)), "{}", stderr(&out));
+
+    docker_ok(&svc, &rcon, &["run", "-d", "-i", "--name", "reader", &image, "sh", "-c", "read l; echo got $l; exit 3"]);
+    let out = docker_with_input(&svc, &rcon, &["attach", "reader"], b"again\n");
+    assert_eq!((stdout(&out).as_str(), out.status.code()), ("got again\n", Some(3)), "{}", stderr(&out));
+    // Without -i the container has no stdin to write to: attach's input is dropped.
+    docker_ok(&svc, &rcon, &["run", "-d", "--name", "deaf", &image, "sh", "-c", "sleep 2; read l; echo [$l]"]);
+    let out = docker_with_input(&svc, &rcon, &["attach", "deaf"], b"ignored\n");
+    assert_eq!(stdout(&out), "[]\n", "{}", stderr(&out));
+    docker_ok(&svc, &rcon, &["rm", "-f", "reader", "deaf"]);
+}
+
 /// `docker diff`, `docker export`, `docker save` and `docker load`
 /// (`/containers/{id}/changes|export`, `/images/get`, `/images/load`).
 #[test]

@@ -427,10 +427,36 @@ pub async fn attach(mut c: Call, id: &str) -> ApiResult<Resp> {
     .await?;
     let tty = has_tty(&record);
     let content_type = stream_type(tty, &c);
+    let want_in = c.flag("stdin", false)?;
     Ok(body::hijack(&mut c, content_type, move |io: Hijacked| {
         let Hijacked { out, input } = io;
-        // Keep the client's side drained (rcon does not forward stdin yet).
-        let _input = input;
+        // stdin=1: the client's bytes to the container's stdin FIFO (a
+        // container created without OpenStdin gets nothing; the client's
+        // side is drained all the same).
+        // The FIFO stays open here until the stream ends: what a client
+        // sends before the container starts (docker run -i) waits in the
+        // pipe, which closing its last descriptor would empty.
+        let fifo = if want_in && input.is_some() {
+            crate::container::monitor::stdin_writer(&store, &record).unwrap_or_else(|e| {
+                crate::warn!("API: attach: cannot open the stdin of container {}: {e}", &record.id[..12]);
+                None
+            })
+        } else {
+            None
+        };
+        if let Some(mut rx) = input {
+            let mut fifo = fifo.as_ref().and_then(|f| f.try_clone().ok());
+            std::thread::spawn(move || {
+                use std::io::Write as _;
+                while let Some(chunk) = rx.blocking_recv() {
+                    if let Some(f) = fifo.as_mut()
+                        && f.write_all(&chunk).is_err()
+                    {
+                        fifo = None;
+                    }
+                }
+            });
+        }
         let send = |r: &Record| -> std::io::Result<()> {
             if (r.stream == Stream::Stdout && !want_out) || (r.stream == Stream::Stderr && !want_err) {
                 return Ok(());

@@ -95,7 +95,7 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
         "AttachStdout": false,
         "AttachStderr": false,
         "Tty": process.as_ref().and_then(|p| p.terminal()).unwrap_or(false),
-        "OpenStdin": false,
+        "OpenStdin": spec.as_ref().is_some_and(super::spec::stdin_open),
         "StdinOnce": false,
         "Env": config_env(&env, &hostname),
         "Cmd": cmd,

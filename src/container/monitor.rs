@@ -443,6 +443,20 @@ fn run_once(
     Ok(RunEnd { code: exit.status.code(), oom: exit.oom_killed, health_restart, namespaces })
 }
 
+/// For a writer of a `-i` container's stdin from outside its monitor (the
+/// API's `attach` with `stdin=1`): its stdin FIFO, created if missing (a
+/// client attaches before it starts the container), opened read-write, so
+/// the open never blocks and what is written waits in the pipe until the
+/// monitor reads it. `None` for a container created without `-i`
+/// (`OpenStdin`). Errors: the FIFO cannot be made or opened.
+pub fn stdin_writer(store: &Store, record: &ContainerRecord) -> std::io::Result<Option<File>> {
+    let open = record.spec["annotations"][super::spec::ANNOTATION_STDIN].as_str() == Some("true");
+    if !open {
+        return Ok(None);
+    }
+    open_stdin_fifo(&store.container_dir(&record.id)).map(|fd| Some(File::from(fd)))
+}
+
 /// The container's stdin FIFO (`containers/<id>/stdin`), created if
 /// missing, opened read-write.
 fn open_stdin_fifo(dir: &std::path::Path) -> std::io::Result<OwnedFd> {
