@@ -524,7 +524,8 @@ fn messages(body: &str) -> Vec<serde_json::Value> {
 }
 
 /// `docker push` (`POST /images/{name}/push`) of a built image to the test
-/// registry, pulled back into an empty store; `POST /images/create`'s
+/// registry, pulled back into an empty store; `docker search` (`GET
+/// /images/search`) of the registry's catalog; `POST /images/create`'s
 /// per-layer progress (`Downloading` with byte counts, `Extracting`,
 /// `Pull complete`) and a push's `aux` message, read raw.
 #[test]
@@ -585,6 +586,14 @@ fn docker_cli_push_and_progress_streams() {
     docker_ok(&svc2, &other, &["pull", &dest]);
     assert_eq!(docker_ok(&svc2, &other, &["run", "--rm", &dest, "cat", "/www/index.html"]), "pushed\n");
     drop(svc2);
+
+    // docker search: the registry's catalog filtered by the term.
+    let found = docker_ok(&svc, &rcon, &["search", "--format", "{{.Name}}", &format!("{}/push", reg.addr)]);
+    assert_eq!(found, format!("{}/pushed\n", reg.addr));
+    let found = docker_ok(&svc, &rcon, &["search", "--format", "{{.Name}}", &format!("{}/e", reg.addr)]);
+    let mut names: Vec<&str> = found.lines().collect();
+    names.sort();
+    assert_eq!(names, [format!("{}/pushed", reg.addr), format!("{}/web", reg.addr)], "{found}");
 
     // A missing image: docker's words, in the stream.
     let out = docker(&svc, &rcon, &["push", &format!("{}/nosuch:1", reg.addr)]);

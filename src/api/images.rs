@@ -174,6 +174,31 @@ pub async fn push(c: Call, name: &str) -> ApiResult<Resp> {
     Ok(stream_response(b))
 }
 
+/// `GET /images/search?term=&limit=&filters=`: `rcon search`'s library
+/// call (Docker Hub's `/v1/search` for docker.io, else the registry the
+/// term names: its `/v1/search`, or its `/v2/_catalog` filtered by the
+/// term, as podman does); docker's array of `name`, `description`,
+/// `star_count`, `is_official`, `is_automated`. Filters: `stars`,
+/// `is-official`, `is-automated`. Errors: 400 no term or a bad filter;
+/// 500 the registry could not be searched (naming its URL).
+pub async fn search(c: Call) -> ApiResult<Resp> {
+    let term = c.param("term").filter(|t| !t.is_empty()).ok_or_else(|| ApiError::bad_request("term is required"))?;
+    let term = term.to_string();
+    let limit = match c.int("limit")? {
+        None => 25,
+        Some(n @ 1..=100) => n as usize,
+        Some(n) => return Err(ApiError::bad_request(format!("limit {n} is outside the range of [1, 100]"))),
+    };
+    let filters: Vec<String> = c.filters()?.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let v = blocking(move || {
+        let found = crate::registry::search::search(&term, limit, true).map_err(|e| ApiError::server(e.to_string()))?;
+        let found = crate::registry::search::filter(found, &filters).map_err(ApiError::bad_request)?;
+        serde_json::to_value(found).map_err(|e| ApiError::server(e.to_string()))
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &v))
+}
+
 /// `GET /images/{name}/get` and `GET /images/get?names=…`: the images as
 /// one docker-archive tar (`rcon save`), streamed. Errors (404, before the
 /// stream begins): no such image.

@@ -255,6 +255,7 @@ async fn route(c: Call, segs: &[String]) -> ApiResult<Resp> {
         (&Method::GET, ["images", "json"]) => images::list(c).await,
         (&Method::POST, ["images", "create"]) => images::pull(c).await,
         (&Method::POST, ["images", "prune"]) => images::prune(c).await,
+        (&Method::GET, ["images", "search"]) => images::search(c).await,
         (&Method::POST, ["build"]) => build::build(c).await,
         (&Method::POST, ["build", "prune"]) => build::prune(c).await,
         (&Method::GET, ["images", "get"]) => {
