@@ -31,7 +31,7 @@ use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::unistd::pipe2;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -54,7 +54,6 @@ const NOTIFY_FD: RawFd = 3;
 /// the CLI but the start pipe, which it never needs to write: the CLI may
 /// be killed at any moment without harm to the container.
 pub fn start_detached(store: &Store, record: &ContainerRecord) -> anyhow::Result<()> {
-    let (notify_r, notify_w) = pipe2(OFlag::O_CLOEXEC)?;
     let args: Vec<std::ffi::OsString> = vec![
         "rcon".into(),
         ENTRY.into(),
@@ -65,38 +64,29 @@ pub fn start_detached(store: &Store, record: &ContainerRecord) -> anyhow::Result
     ];
     // rcon is single-threaded here (the pull, if any, has joined its
     // threads); the children only make system calls until they exec or exit.
-    match sys::fork()? {
-        ForkResult::Child => {
-            drop(notify_r);
-            // Detach: a new session, then a second fork so the monitor is
-            // nobody's child but init's (or a subreaper's) once we exit.
-            let _ = nix::unistd::setsid();
-            let code = match sys::fork() {
-                Ok(ForkResult::Child) => {
-                    let err = exec_monitor(&notify_w, &args);
-                    report(&mut Some(notify_w), b'x', format!("cannot execute the monitor: {err}").as_bytes());
-                    1
-                }
-                Ok(ForkResult::Parent { .. }) => 0,
-                Err(_) => 1,
-            };
-            // Leave without running the CLI's destructors twice.
-            sys::exit_now(code)
-        }
-        ForkResult::Parent { child } => {
-            drop(notify_w);
-            let _ = nix::sys::wait::waitpid(child, None);
-            let mut buf = Vec::new();
-            File::from(notify_r).read_to_end(&mut buf)?;
-            match buf.split_first() {
-                Some((b'k', _)) => Ok(()),
-                Some((b'e', err)) if !err.is_empty() => Err(runtime::spawn_error_from_bytes(err).into()),
-                Some((_, msg)) => anyhow::bail!("{}", String::from_utf8_lossy(msg)),
-                None => {
-                    anyhow::bail!("the monitor of container {} died before the container started", &record.id[..12])
-                }
+    // The child leaves without running the CLI's destructors twice; the
+    // report comes from the monitor (the grandchild), through its exec.
+    let (child, buf) = sys::fork_with_report(|reporter| {
+        let notify_w = OwnedFd::from(reporter);
+        // Detach: a new session, then a second fork so the monitor is
+        // nobody's child but init's (or a subreaper's) once we exit.
+        let _ = nix::unistd::setsid();
+        match sys::fork() {
+            Ok(ForkResult::Child) => {
+                let err = exec_monitor(&notify_w, &args);
+                report(&mut Some(notify_w), b'x', format!("cannot execute the monitor: {err}").as_bytes());
+                1
             }
+            Ok(ForkResult::Parent { .. }) => 0,
+            Err(_) => 1,
         }
+    })?;
+    let _ = nix::sys::wait::waitpid(child, None);
+    match buf.split_first() {
+        Some((b'k', _)) => Ok(()),
+        Some((b'e', err)) if !err.is_empty() => Err(runtime::spawn_error_from_bytes(err).into()),
+        Some((_, msg)) => anyhow::bail!("{}", String::from_utf8_lossy(msg)),
+        None => anyhow::bail!("the monitor of container {} died before the container started", &record.id[..12]),
     }
 }
 

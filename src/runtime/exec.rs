@@ -102,43 +102,25 @@ pub fn exec(init_pid: i32, req: ExecRequest) -> Result<ExecProcess, Error> {
         return Err(Error::Spec("exec: no command given".into()));
     }
     let env: Vec<CString> = req.env.iter().filter_map(|e| CString::new(e.as_str()).ok()).collect();
-    let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::sys("create a pipe", e))?;
     let (pid_r, pid_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::sys("create a pipe", e))?;
 
-    // The caller is single-threaded (module docs).
-    match fork() {
-        Err(e) => Err(Error::sys("fork", e)),
-        Ok(ForkResult::Child) => {
-            drop(err_r);
-            drop(pid_r);
-            let code = joiner(&namespaces, &req, &args, &env, err_w, pid_w);
-            // Without running the parent's atexit handlers.
-            crate::sys::exit_now(code)
-        }
-        Ok(ForkResult::Parent { child }) => {
-            drop(err_w);
-            drop(pid_w);
-            let joiner = Process {
-                pid: child.as_raw(),
-                console: None,
-                cgroup: None,
-                fuse: None,
-                namespaces: Default::default(),
-            };
-            let mut buf = Vec::new();
-            let _ = File::from(err_r).read_to_end(&mut buf);
-            if !buf.is_empty() {
-                let _ = joiner.wait();
-                return Err(spawn::decode(&buf));
-            }
-            let mut pid_buf = [0u8; 4];
-            match File::from(pid_r).read_exact(&mut pid_buf) {
-                Ok(()) => Ok(ExecProcess { joiner, pid: i32::from_le_bytes(pid_buf) }),
-                Err(_) => {
-                    let _ = joiner.wait();
-                    Err(Error::Reported("exec: the process could not be started in the container".into()))
-                }
-            }
+    // The caller is single-threaded (module docs). The joiner's report (an
+    // encoded error) ends when it and the process it forks exec or exit.
+    let (child, buf) =
+        crate::sys::fork_with_report(|reporter| joiner(&namespaces, &req, &args, &env, reporter.into(), pid_w))
+            .map_err(|e| Error::sys("fork", e))?;
+    let joiner =
+        Process { pid: child.as_raw(), console: None, cgroup: None, fuse: None, namespaces: Default::default() };
+    if !buf.is_empty() {
+        let _ = joiner.wait();
+        return Err(spawn::decode(&buf));
+    }
+    let mut pid_buf = [0u8; 4];
+    match File::from(pid_r).read_exact(&mut pid_buf) {
+        Ok(()) => Ok(ExecProcess { joiner, pid: i32::from_le_bytes(pid_buf) }),
+        Err(_) => {
+            let _ = joiner.wait();
+            Err(Error::Reported("exec: the process could not be started in the container".into()))
         }
     }
 }

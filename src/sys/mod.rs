@@ -569,6 +569,14 @@ impl Reporter {
     }
 }
 
+impl From<Reporter> for OwnedFd {
+    /// The pipe's write end itself, for a child that reports in its own
+    /// format or hands the pipe on to a grandchild.
+    fn from(r: Reporter) -> OwnedFd {
+        r.0
+    }
+}
+
 /// Forks (see [`fork`] for the single-thread rule) and runs `child` in the
 /// child, which then exits with the code `child` returns (without running
 /// the parent's destructors or exit handlers). `child` gets the write end of
