@@ -76,8 +76,47 @@ pub fn all<T>(items: &[T], step: impl Fn(&T) -> anyhow::Result<String>) -> anyho
 mod tests {
     use super::*;
 
+    /// Set in the child process that [`in_single_threaded_child`] starts.
+    const CHILD_ENV: &str = "RCON_TEST_PARALLEL_CHILD";
+
+    /// Runs the test `name` (its path below the crate, e.g.
+    /// `container::parallel::tests::x`) in a child process of this test
+    /// binary, alone (`--exact --test-threads=1`), and fails if it fails.
+    /// `each` forks, which is only safe in a single-threaded process
+    /// (hazard 1), and the test runner runs other tests on other threads,
+    /// which allocate and lock. In the child the test's thread has one
+    /// other: libtest's main thread, blocked joining it (libtest runs even
+    /// a lone test on a thread of its own), which holds no lock across the
+    /// fork. Returns true in the child (the caller then runs its body),
+    /// false in the parent after the child passed.
+    fn in_single_threaded_child(name: &str) -> bool {
+        if std::env::var_os(CHILD_ENV).is_some() {
+            assert_eq!(threads(), 2, "only this test's thread and the runner's main thread");
+            return true;
+        }
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let out = std::process::Command::new(exe)
+            .args([name, "--exact", "--test-threads=1", "--nocapture"])
+            .env(CHILD_ENV, "1")
+            .output()
+            .expect("cannot run the test binary again");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{name} failed in its child process:\n{text}");
+        assert!(text.contains("1 passed"), "{name} did not run in its child process:\n{text}");
+        false
+    }
+
+    /// The number of threads of this process (`/proc/self/status`).
+    fn threads() -> usize {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        status.lines().find_map(|l| l.strip_prefix("Threads:")).unwrap().trim().parse().unwrap()
+    }
+
     #[test]
     fn results_come_back_in_order_with_errors() {
+        if !in_single_threaded_child("container::parallel::tests::results_come_back_in_order_with_errors") {
+            return;
+        }
         let items: Vec<u32> = (0..11).collect();
         let got = each(&items, |i| {
             if i % 5 == 4 {
@@ -101,6 +140,9 @@ mod tests {
 
     #[test]
     fn steps_run_in_other_processes() {
+        if !in_single_threaded_child("container::parallel::tests::steps_run_in_other_processes") {
+            return;
+        }
         let me = std::process::id();
         let pids = all(&[1, 2, 3], |_| Ok(std::process::id().to_string())).unwrap();
         assert!(pids.iter().all(|p| p != &me.to_string()), "{pids:?} vs {me}");
