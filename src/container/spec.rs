@@ -450,10 +450,58 @@ pub fn capabilities(f: &RuntimeFlags) -> anyhow::Result<Vec<String>> {
 /// init, namespaces shared with the host, sysctls, /dev/shm size, devices.
 /// Errors name the flag and the bad value.
 pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyhow::Result<()> {
-    use oci_spec::runtime::{LinuxCapabilitiesBuilder, PosixRlimitBuilder};
+    let security = security_flags(f)?;
+    let mut notes: Vec<(String, String)> = Vec::new();
+    if f.init {
+        notes.push((crate::runtime::ANNOTATION_INIT.into(), "true".into()));
+    }
+    if f.interactive {
+        notes.push((ANNOTATION_STDIN.into(), "true".into()));
+    }
+    if f.sig_proxy == Some(false) {
+        notes.push((ANNOTATION_SIG_PROXY.into(), "false".into()));
+    }
+    if !f.group_add.is_empty() {
+        notes.push((crate::runtime::ANNOTATION_GROUP_ADD.into(), f.group_add.join(",")));
+    }
+    apply_process_flags(spec, f, &security)?;
+    apply_mount_flags(spec, f)?;
+
+    // Linux: namespaces, masks, seccomp, sysctls, cgroup, devices.
+    let mut linux = spec.linux().clone().unwrap_or_default();
+    apply_namespace_flags(spec, &mut linux, f)?;
+    if let Some(sc) = security.seccomp {
+        linux.set_seccomp(Some(sc));
+    }
+    if f.privileged {
+        linux.set_masked_paths(Some(vec![]));
+        linux.set_readonly_paths(Some(vec![]));
+    }
+    apply_resource_and_device_flags(&mut linux, f)?;
+    linux.set_cgroups_path(Some(PathBuf::from(format!("rcon/{id}"))));
+    spec.set_linux(Some(linux));
+    spec.annotations_mut().get_or_insert_with(Default::default).extend(notes);
+    Ok(())
+}
+
+/// What the security flags decide: the capability names, no-new-privileges
+/// and the seccomp filter (none: unconfined).
+struct Security {
+    /// `CAP_*` names of the bounding, effective and permitted sets.
+    caps: Vec<String>,
+    /// `--security-opt no-new-privileges`.
+    no_new_privileges: bool,
+    /// docker's default profile, `--security-opt seccomp=FILE`'s, or none
+    /// (`seccomp=unconfined`, `--privileged`).
+    seccomp: Option<oci_spec::runtime::LinuxSeccomp>,
+}
+
+/// `--cap-add`/`--cap-drop`, `--privileged` and `--security-opt`
+/// (no-new-privileges, seccomp; apparmor and label are warned about and
+/// ignored). Errors: an invalid option or value, an unreadable or invalid
+/// seccomp profile.
+fn security_flags(f: &RuntimeFlags) -> anyhow::Result<Security> {
     let caps = capabilities(f)?;
-    let cap_set: Vec<oci_spec::runtime::Capability> =
-        caps.iter().filter_map(|c| serde_json::from_value(serde_json::Value::String(c.clone())).ok()).collect();
     let mut nnp = false;
     let mut seccomp_profile: Option<String> = Some(crate::runtime::seccomp::DOCKER_DEFAULT_PROFILE.to_string());
     for o in &f.security_opt {
@@ -480,19 +528,37 @@ pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyho
     if f.privileged {
         seccomp_profile = None;
     }
+    let seccomp = match seccomp_profile {
+        None => None,
+        Some(profile) => {
+            let arch = match std::env::consts::ARCH {
+                "x86_64" => "amd64",
+                "aarch64" => "arm64",
+                a => a,
+            };
+            Some(
+                crate::runtime::seccomp::from_docker_profile(
+                    &profile,
+                    &caps,
+                    arch,
+                    crate::runtime::seccomp::running_kernel(),
+                )
+                .map_err(|e| anyhow::anyhow!("--security-opt seccomp: {e}"))?,
+            )
+        }
+    };
+    Ok(Security { caps, no_new_privileges: nnp, seccomp })
+}
 
-    let mut notes: Vec<(String, String)> = Vec::new();
-    if f.init {
-        notes.push((crate::runtime::ANNOTATION_INIT.into(), "true".into()));
-    }
-    if f.interactive {
-        notes.push((ANNOTATION_STDIN.into(), "true".into()));
-    }
-    if f.sig_proxy == Some(false) {
-        notes.push((ANNOTATION_SIG_PROXY.into(), "false".into()));
-    }
-
-    // Process: capabilities, rlimits, tty, no-new-privileges, groups.
+/// The process: capabilities, no-new-privileges, `-t` (and `TERM`),
+/// `--ulimit`. Errors: an invalid `--ulimit`.
+fn apply_process_flags(spec: &mut Spec, f: &RuntimeFlags, security: &Security) -> anyhow::Result<()> {
+    use oci_spec::runtime::{LinuxCapabilitiesBuilder, PosixRlimitBuilder};
+    let cap_set: Vec<oci_spec::runtime::Capability> = security
+        .caps
+        .iter()
+        .filter_map(|c| serde_json::from_value(serde_json::Value::String(c.clone())).ok())
+        .collect();
     let mut process = spec.process().clone().unwrap_or_default();
     process.set_capabilities(Some(
         LinuxCapabilitiesBuilder::default()
@@ -503,7 +569,7 @@ pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyho
             .ambient(oci_spec::runtime::Capabilities::new())
             .build()?,
     ));
-    process.set_no_new_privileges(Some(nnp));
+    process.set_no_new_privileges(Some(security.no_new_privileges));
     process.set_terminal(Some(f.tty));
     if f.tty {
         let mut env = process.env().clone().unwrap_or_default();
@@ -535,11 +601,14 @@ pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyho
     // No --ulimit: none in the spec, so the container inherits rcon's
     // limits (oci-spec's default process has nofile=1024).
     process.set_rlimits((!rlimits.is_empty()).then_some(rlimits));
-    if !f.group_add.is_empty() {
-        notes.push((crate::runtime::ANNOTATION_GROUP_ADD.into(), f.group_add.join(",")));
-    }
     spec.set_process(Some(process));
+    Ok(())
+}
 
+/// Mounts and the root: `--shm-size`, the cgroup mount, `--tmpfs`, `/sys`
+/// read-write when `--privileged`, `--read-only`, `--domainname`.
+/// Errors: an invalid size or tmpfs path.
+fn apply_mount_flags(spec: &mut Spec, f: &RuntimeFlags) -> anyhow::Result<()> {
     // Mounts: /dev/shm size, cgroup, tmpfs, sysfs rw when privileged.
     let shm = match &f.shm_size {
         Some(s) => {
@@ -586,9 +655,17 @@ pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyho
         root.set_readonly(Some(f.read_only));
     }
     spec.set_domainname(f.domainname.clone());
+    Ok(())
+}
 
-    // Linux: namespaces, masks, seccomp, sysctls, cgroup, devices.
-    let mut linux = spec.linux().clone().unwrap_or_default();
+/// Namespaces and sysctls: `--pid`/`--ipc`/`--uts host`, the cgroup
+/// namespace, `--sysctl` (only namespaced keys whose namespace is the
+/// container's own). Errors: an invalid mode or sysctl.
+fn apply_namespace_flags(
+    spec: &mut Spec,
+    linux: &mut oci_spec::runtime::Linux,
+    f: &RuntimeFlags,
+) -> anyhow::Result<()> {
     let mut namespaces = linux.namespaces().clone().unwrap_or_default();
     for (flag, v, t) in [
         ("--pid", &f.pid, LinuxNamespaceType::Pid),
@@ -611,25 +688,6 @@ pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyho
         }
     }
     linux.set_namespaces(Some(namespaces));
-    if f.privileged {
-        linux.set_masked_paths(Some(vec![]));
-        linux.set_readonly_paths(Some(vec![]));
-    }
-    if let Some(profile) = seccomp_profile {
-        let arch = match std::env::consts::ARCH {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            a => a,
-        };
-        let sc = crate::runtime::seccomp::from_docker_profile(
-            &profile,
-            &caps,
-            arch,
-            crate::runtime::seccomp::running_kernel(),
-        )
-        .map_err(|e| anyhow::anyhow!("--security-opt seccomp: {e}"))?;
-        linux.set_seccomp(Some(sc));
-    }
     let mut sysctls = std::collections::HashMap::new();
     for kv in &f.sysctls {
         let (k, v) = kv.split_once('=').ok_or_else(|| anyhow::anyhow!("--sysctl: invalid {kv:?} (KEY=VALUE)"))?;
@@ -641,7 +699,13 @@ pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyho
     if !sysctls.is_empty() {
         linux.set_sysctl(Some(sysctls));
     }
+    Ok(())
+}
 
+/// Resources and devices: the `--memory`/`--cpus`/... limits, docker's
+/// default device rules (all devices when `--privileged`), `--device`.
+/// Errors: an invalid limit or device.
+fn apply_resource_and_device_flags(linux: &mut oci_spec::runtime::Linux, f: &RuntimeFlags) -> anyhow::Result<()> {
     let mut res = resource_limits(&f.resources)?;
     default_swap(&mut res);
     let mut rules = if f.privileged {
@@ -668,9 +732,6 @@ pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyho
     if !devices.is_empty() {
         linux.set_devices(Some(devices));
     }
-    linux.set_cgroups_path(Some(PathBuf::from(format!("rcon/{id}"))));
-    spec.set_linux(Some(linux));
-    spec.annotations_mut().get_or_insert_with(Default::default).extend(notes);
     Ok(())
 }
 
