@@ -87,7 +87,7 @@ pub fn usable() -> Option<PathBuf> {
 }
 
 fn not_installed(why: &str) -> Error {
-    Error::Setup(format!(
+    Error::Spec(format!(
         "{why}, but fuse-overlayfs is not installed or /dev/fuse is not usable: install the package `fuse-overlayfs` and make /dev/fuse mode 0666"
     ))
 }
@@ -102,7 +102,7 @@ fn forced(value: &str, source: &str) -> Result<Option<Driver>, Error> {
             .map(|p| Some(Driver::Fuse(p)))
             .ok_or_else(|| not_installed(&format!("{source} asks for fuse-overlayfs"))),
         other => {
-            Err(Error::Setup(format!("{source}: unknown storage driver {other:?} (use overlay or fuse-overlayfs)")))
+            Err(Error::Spec(format!("{source}: unknown storage driver {other:?} (use overlay or fuse-overlayfs)")))
         }
     }
 }
@@ -110,7 +110,7 @@ fn forced(value: &str, source: &str) -> Result<Option<Driver>, Error> {
 /// The driver `storage.conf` (its text; `path` names it in errors) asks for.
 pub fn from_config(text: &str, path: &Path) -> Result<Option<Driver>, Error> {
     let doc: toml::Table =
-        toml::from_str(text).map_err(|e| Error::Setup(format!("{}: {}", path.display(), e.message())))?;
+        toml::from_str(text).map_err(|e| Error::Spec(format!("{}: {}", path.display(), e.message())))?;
     let storage = doc.get("storage").and_then(|s| s.as_table());
     let program = storage
         .and_then(|s| s.get("options"))
@@ -121,7 +121,7 @@ pub fn from_config(text: &str, path: &Path) -> Result<Option<Driver>, Error> {
     if let Some(p) = program {
         let p = PathBuf::from(p);
         if !p.is_file() {
-            return Err(Error::Setup(format!(
+            return Err(Error::Spec(format!(
                 "{}: mount_program {} does not exist (install the package `fuse-overlayfs`)",
                 path.display(),
                 p.display()
@@ -243,10 +243,9 @@ impl FuseMount {
         // leaves it (and its fuse-overlayfs) behind: gone with the unmount.
         let _ = nix::mount::umount2(target, nix::mount::MntFlags::MNT_DETACH);
         let log = target.with_file_name("fuse-overlayfs.log");
-        let err_file =
-            std::fs::File::create(&log).map_err(|e| Error::Setup(format!("cannot create {}: {e}", log.display())))?;
+        let err_file = std::fs::File::create(&log).map_err(|e| Error::io(format!("create {}", log.display()), e))?;
         let before = std::fs::metadata(target)
-            .map_err(|e| Error::Setup(format!("cannot use {} as a mount point: {e}", target.display())))?
+            .map_err(|e| Error::io(format!("use {} as a mount point", target.display()), e))?
             .dev();
         let child = std::process::Command::new(program)
             .arg("-f")
@@ -257,7 +256,7 @@ impl FuseMount {
             .stdout(std::process::Stdio::null())
             .stderr(err_file)
             .spawn()
-            .map_err(|e| Error::Setup(format!("cannot run {}: {e}", program.display())))?;
+            .map_err(|e| Error::io(format!("run {}", program.display()), e))?;
         let mut m = FuseMount { child, target: target.to_path_buf(), upper: upper.to_path_buf(), attached: false };
         // fuse-overlayfs reports nothing when it is ready: the mount point
         // turns into another filesystem (or the program ends with an error).
@@ -271,7 +270,7 @@ impl FuseMount {
             if let Ok(Some(status)) = m.child.try_wait() {
                 let text = std::fs::read_to_string(&log).unwrap_or_default();
                 let text: Vec<&str> = text.lines().filter(|l| !l.starts_with("unknown argument ignored")).collect();
-                return Err(Error::Setup(format!(
+                return Err(Error::Reported(format!(
                     "{} could not mount the root filesystem at {} ({status}): {}",
                     program.display(),
                     target.display(),
@@ -279,7 +278,7 @@ impl FuseMount {
                 )));
             }
             if start.elapsed() > std::time::Duration::from_secs(30) {
-                return Err(Error::Setup(format!(
+                return Err(Error::Reported(format!(
                     "{} did not mount the root filesystem at {} within 30 s",
                     program.display(),
                     target.display()

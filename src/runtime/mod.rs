@@ -177,6 +177,11 @@ pub enum Error {
     /// from its /etc/passwd and /etc/group (exit 125).
     #[error("{0}")]
     User(String),
+    /// The user namespace's id mappings cannot be written (`newuidmap`,
+    /// `newgidmap` missing or refusing): what failed and what to check
+    /// (exit 125).
+    #[error("{0}")]
+    Userns(String),
     /// The seccomp filter cannot be built or installed (exit 125).
     #[error("seccomp: {0}")]
     Seccomp(String),
@@ -206,10 +211,6 @@ pub enum Error {
     /// its message chain as text (exit 125).
     #[error("{0}")]
     Reported(String),
-    /// Setting up the container failed (exit 125). Being replaced by the
-    /// typed variants above.
-    #[error("{0}")]
-    Setup(String),
 }
 
 /// An `errno` from a system call, shown as its description only
@@ -582,7 +583,7 @@ impl Process {
 
 /// Creates the namespaces, mounts and process described by `spec` and execs
 /// its `process.args`; returns once the exec has succeeded (or failed: then
-/// [`Error::NotFound`] / [`Error::CannotInvoke`] / [`Error::Setup`]).
+/// [`Error::NotFound`] / [`Error::CannotInvoke`] / a setup error naming its step).
 /// Stdout and stderr are rcon's own; stdin is /dev/null unless the spec asks
 /// for a terminal. Must be called while the process is single-threaded.
 ///

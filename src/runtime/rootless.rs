@@ -139,9 +139,9 @@ pub fn enter() -> Result<(), Error> {
         .truncate(false)
         .write(true)
         .open(dir.join("userns.lock"))
-        .map_err(|e| Error::Setup(format!("cannot open {}: {e}", dir.join("userns.lock").display())))?;
+        .map_err(|e| Error::io(format!("open {}", dir.join("userns.lock").display()), e))?;
     let lock = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusive)
-        .map_err(|(_, e)| Error::Setup(format!("cannot lock {}: {}", dir.join("userns.lock").display(), e.desc())))?;
+        .map_err(|(_, e)| Error::sys(format!("lock {}", dir.join("userns.lock").display()), e))?;
     let pid_file = dir.join("userns.pid");
     let pid = match running_holder(&pid_file) {
         Some(pid) => pid,
@@ -149,7 +149,7 @@ pub fn enter() -> Result<(), Error> {
             let pid = start_holder(uid, gid)?;
             let start = proc_start(pid).unwrap_or(0);
             std::fs::write(&pid_file, format!("{pid} {start}\n"))
-                .map_err(|e| Error::Setup(format!("cannot write {}: {e}", pid_file.display())))?;
+                .map_err(|e| Error::io(format!("write {}", pid_file.display()), e))?;
             pid
         }
     };
@@ -169,7 +169,7 @@ fn create_private_dir(dir: &Path, warning: Option<&str>) -> Result<(), Error> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| Error::Setup(format!("cannot create {}: {e}", dir.display())))
+        .map_err(|e| Error::io(format!("create {}", dir.display()), e))
 }
 
 /// `/proc/PID/stat` field 22 (start time in clock ticks).
@@ -220,7 +220,7 @@ fn start_holder(uid: u32, gid: u32) -> Result<i32, Error> {
     // report: the holder's pid (4 bytes) once it unshared, then 'R' when ready.
     let (mut report_r, report_w) = pipe()?;
     let (go_r, mut go_w) = pipe()?;
-    match super::sys::fork().map_err(|e| Error::Setup(format!("cannot fork: {}", e.desc())))? {
+    match super::sys::fork().map_err(|e| Error::sys("fork", e))? {
         ForkResult::Child => {
             drop(report_r);
             drop(go_w);
@@ -237,7 +237,7 @@ fn start_holder(uid: u32, gid: u32) -> Result<i32, Error> {
             while let Err(nix::errno::Errno::EINTR) = nix::sys::wait::waitpid(child, None) {}
             let mut pid = [0u8; 4];
             report_r.read_exact(&mut pid).map_err(|_| {
-                Error::Setup("cannot create a user namespace (is kernel.unprivileged_userns_clone on?)".into())
+                Error::Reported("cannot create a user namespace (is kernel.unprivileged_userns_clone on?)".into())
             })?;
             let pid = i32::from_le_bytes(pid);
             let mapped = super::userns::write_maps(pid, &uid_maps, &gid_maps);
@@ -249,15 +249,14 @@ fn start_holder(uid: u32, gid: u32) -> Result<i32, Error> {
             let mut ready = [0u8; 1];
             match report_r.read(&mut ready) {
                 Ok(1) if ready[0] == b'R' => Ok(pid),
-                _ => Err(Error::Setup("the user namespace holder failed to set up its mount namespace".into())),
+                _ => Err(Error::Reported("the user namespace holder failed to set up its mount namespace".into())),
             }
         }
     }
 }
 
 fn pipe() -> Result<(std::fs::File, std::fs::File), Error> {
-    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .map_err(|e| Error::Setup(format!("cannot create a pipe: {}", e.desc())))?;
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| Error::sys("create a pipe", e))?;
     Ok((std::fs::File::from(r), std::fs::File::from(w)))
 }
 
@@ -311,15 +310,14 @@ fn join(pid: i32, uid: u32, gid: u32) -> Result<(), Error> {
     use nix::sched::CloneFlags;
     let cwd = std::env::current_dir().ok();
     let open = |ns: &str| {
-        std::fs::File::open(format!("/proc/{pid}/ns/{ns}")).map_err(|e| {
-            Error::Setup(format!("cannot open the {ns} namespace of the user namespace holder {pid}: {e}"))
-        })
+        std::fs::File::open(format!("/proc/{pid}/ns/{ns}"))
+            .map_err(|e| Error::io(format!("open the {ns} namespace of the user namespace holder {pid}"), e))
     };
     let (user, mnt) = (open("user")?, open("mnt")?);
     nix::sched::setns(&user, CloneFlags::CLONE_NEWUSER)
-        .map_err(|e| Error::Setup(format!("cannot join the user namespace of process {pid}: {}", e.desc())))?;
+        .map_err(|e| Error::sys(format!("join the user namespace of process {pid}"), e))?;
     nix::sched::setns(&mnt, CloneFlags::CLONE_NEWNS)
-        .map_err(|e| Error::Setup(format!("cannot join the mount namespace of process {pid}: {}", e.desc())))?;
+        .map_err(|e| Error::sys(format!("join the mount namespace of process {pid}"), e))?;
     if let Some(cwd) = cwd {
         let _ = std::env::set_current_dir(cwd);
     }

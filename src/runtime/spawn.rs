@@ -906,7 +906,7 @@ fn init(
         UserPlan::Resolve(s) => {
             let passwd = std::fs::read_to_string("/etc/passwd").ok();
             let group = std::fs::read_to_string("/etc/group").ok();
-            user::resolve_docker(s, passwd.as_deref(), group.as_deref()).map_err(Error::Setup)?
+            user::resolve_docker(s, passwd.as_deref(), group.as_deref()).map_err(Error::User)?
         }
     };
 
@@ -914,7 +914,7 @@ fn init(
     if !plan.group_add.is_empty() {
         let group = std::fs::read_to_string("/etc/group").ok();
         for g in &plan.group_add {
-            let gid = user::group_id(g, group.as_deref()).map_err(Error::Setup)?;
+            let gid = user::group_id(g, group.as_deref()).map_err(Error::User)?;
             if !user.groups.contains(&gid) {
                 user.groups.push(gid);
             }

@@ -64,7 +64,7 @@ pub fn mapping(container_id: u32, host_id: u32, size: u32) -> LinuxIdMapping {
 /// limit), no zero size, no overlap inside or outside.
 /// `what` names the list in errors (`linux.uidMappings`).
 pub fn check(what: &str, maps: &[LinuxIdMapping]) -> Result<(), Error> {
-    let bad = |m: String| Error::Setup(format!("invalid runtime spec: {what}: {m}"));
+    let bad = |m: String| Error::Spec(format!("invalid runtime spec: {what}: {m}"));
     if maps.is_empty() {
         return Err(bad("a new user namespace needs at least one mapping".into()));
     }
@@ -145,12 +145,12 @@ pub fn write_maps(pid: i32, uid_maps: &[LinuxIdMapping], gid_maps: &[LinuxIdMapp
 fn write_file(pid: i32, name: &str, text: &str) -> Result<(), Error> {
     let path = format!("/proc/{pid}/{name}");
     std::fs::write(&path, text)
-        .map_err(|e| Error::Setup(format!("cannot write {path} ({}): {e}", text.trim_end().replace('\n', ", "))))
+        .map_err(|e| Error::io(format!("write {path} ({})", text.trim_end().replace('\n', ", ")), e))
 }
 
 fn run_helper(name: &str, pid: i32, maps: &[LinuxIdMapping], file: &str) -> Result<(), Error> {
     let Some(exe) = helper(name) else {
-        return Err(Error::Setup(format!(
+        return Err(Error::Userns(format!(
             "cannot map the ids {} of the user namespace: `{name}` is not installed \
              (install the package `uidmap`, e.g. `apt-get install uidmap`)",
             map_text(maps).trim_end().replace('\n', ", ")
@@ -161,13 +161,11 @@ fn run_helper(name: &str, pid: i32, maps: &[LinuxIdMapping], file: &str) -> Resu
     for m in maps {
         cmd.args([m.container_id().to_string(), m.host_id().to_string(), m.size().to_string()]);
     }
-    let out = cmd
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| Error::Setup(format!("cannot run {}: {e}", exe.display())))?;
+    let out =
+        cmd.stdin(std::process::Stdio::null()).output().map_err(|e| Error::io(format!("run {}", exe.display()), e))?;
     if !out.status.success() {
         let user = nix::unistd::User::from_uid(nix::unistd::geteuid()).ok().flatten().map(|u| u.name);
-        return Err(Error::Setup(format!(
+        return Err(Error::Userns(format!(
             "{name} {pid} {} failed ({}): {}; check the ranges of user {} in {file}",
             map_text(maps).trim_end().replace('\n', " "),
             out.status,
@@ -184,10 +182,9 @@ fn run_helper(name: &str, pid: i32, maps: &[LinuxIdMapping], file: &str) -> Resu
 /// The caller must be single-threaded (docs/ARCHITECTURE.md hazard 1).
 pub fn namespace_with_maps(uid_maps: &[LinuxIdMapping], gid_maps: &[LinuxIdMapping]) -> Result<OwnedFd, Error> {
     use super::sys::{self, Forked};
-    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .map_err(|e| Error::Setup(format!("cannot create a pipe: {}", e.desc())))?;
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| Error::sys("create a pipe", e))?;
     let pid = match sys::clone_process(libc::CLONE_NEWUSER as u64) {
-        Err(e) => return Err(Error::Setup(format!("cannot create a user namespace: {}", e.desc()))),
+        Err(e) => return Err(Error::Namespace { op: "create", kind: "a user".into(), source: e.into() }),
         Ok(Forked::Child) => {
             drop(w);
             // Wait until the parent is done with the namespace (EOF).
@@ -201,7 +198,7 @@ pub fn namespace_with_maps(uid_maps: &[LinuxIdMapping], gid_maps: &[LinuxIdMappi
     let result = write_maps(pid, uid_maps, gid_maps).and_then(|()| {
         std::fs::File::open(format!("/proc/{pid}/ns/user"))
             .map(OwnedFd::from)
-            .map_err(|e| Error::Setup(format!("cannot open the user namespace of process {pid}: {e}")))
+            .map_err(|e| Error::io(format!("open the user namespace of process {pid}"), e))
     });
     drop(w);
     while let Err(nix::errno::Errno::EINTR) = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None) {}

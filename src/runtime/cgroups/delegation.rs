@@ -88,7 +88,7 @@ impl Delegation {
         let flags: Vec<&str> = missing.iter().map(|(f, _)| *f).collect();
         let mut ctrls: Vec<&str> = missing.iter().map(|(_, c)| *c).collect();
         ctrls.dedup();
-        Err(Error::Setup(format!(
+        Err(Error::Spec(format!(
             "{} need{} the {} cgroup controller{} delegated to your user, but {} offers only {:?} (with systemd: `Delegate={}` for user@.service, e.g. in /etc/systemd/system/user@.service.d/delegate.conf)",
             flags.join(", "),
             if flags.len() == 1 { "s" } else { "" },
