@@ -77,6 +77,37 @@ if command -v podman >/dev/null; then
     pull_prep+=("podman --root $home/podman-pull system reset -f >/dev/null 2>&1; rm -rf $home/podman-pull")
 fi
 
+# Interleaved rounds (one run of each command in turn, so that the load of
+# the shared machine hits them alike): medians and the paired ratio.
+# RCON_BASE=path/to/other/rcon adds that binary (an A/B of two commits).
+step "rootless run --rm IMAGE true, interleaved ($RUNS rounds; medians)"
+pair=("${cmds[@]}")
+if [ -n "${RCON_BASE:-}" ]; then
+    cp "$RCON_BASE" "$work/rcon-base" && chmod 0755 "$work/rcon-base"
+    as_user "$work/rcon-base" pull -q "$image" >/dev/null
+    pair+=("$work/rcon-base run --rm $image true")
+fi
+printf '%s\n' "${pair[@]}" >"$work/res/cmds"
+as_user python3 - "$RUNS" "$work/res/cmds" <<'PY' | tee "$out/rootless-interleaved.txt"
+import statistics, subprocess, sys, time
+rounds, cmds = int(sys.argv[1]), open(sys.argv[2]).read().splitlines()
+times = {c: [] for c in cmds}
+for c in cmds:  # warm-up
+    subprocess.run(c.split(), check=True, stdout=subprocess.DEVNULL)
+for _ in range(rounds):
+    for c in cmds:
+        t = time.monotonic()
+        subprocess.run(c.split(), check=True, stdout=subprocess.DEVNULL)
+        times[c].append((time.monotonic() - t) * 1e3)
+ratios = [p / r for r, p in zip(times[cmds[0]], times[cmds[1]])] if len(cmds) > 1 else []
+for c in cmds:
+    x = sorted(times[c])
+    print(f"median {statistics.median(x):6.1f} ms  min {x[0]:6.1f}  {c.split(' run')[0].rsplit('/', 1)[-1]}")
+if ratios:
+    print(f"paired ratio {cmds[1].split()[0].rsplit('/', 1)[-1]}/rcon: median {statistics.median(ratios):.1f}x")
+PY
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/rootless-interleaved.txt"
+
 step "rootless run --rm IMAGE true, networking on ($RUNS runs)"
 args=()
 for i in "${!runs[@]}"; do args+=(-n "${runs[$i]}" "${cmds[$i]}"); done

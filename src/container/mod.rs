@@ -609,16 +609,26 @@ pub fn spawn_inputs(
         std::fs::create_dir_all(&empty).with_context(|| format!("cannot create {}", empty.display()))?;
         lowers.push(empty.display().to_string());
     }
+    let attaching: std::rc::Rc<std::cell::RefCell<Option<crate::network::Attaching>>> = Default::default();
     let opts = SpawnOptions {
         rootfs: rootfs_setup(store, lowers, dir.join("upper"), dir.join("work"), &spec)?,
         // Root too is resolved as docker's daemon does (its groups from
         // /etc/group, gid 0 among them).
         user: Some(record.user.clone().unwrap_or_default()),
         cache_dir: Some(store.root().join("cache")),
+        // Rootless pasta configures the namespace while the init mounts.
         on_created: {
-            let (store, id) = (store.clone(), record.id.clone());
-            Some(Box::new(move |pid| crate::network::attach(&store, &id, pid).map_err(|e| e.to_string())))
+            let (store, id, attaching) = (store.clone(), record.id.clone(), attaching.clone());
+            Some(Box::new(move |pid| {
+                let a = crate::network::attach_begin(&store, &id, pid).map_err(|e| e.to_string())?;
+                *attaching.borrow_mut() = Some(a);
+                Ok(())
+            }))
         },
+        before_exec: Some(Box::new(move |_| match attaching.borrow_mut().take() {
+            Some(a) => a.wait().map_err(|e| e.to_string()),
+            None => Ok(()),
+        })),
         ..Default::default()
     };
     Ok((spec, opts))

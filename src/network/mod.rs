@@ -572,6 +572,37 @@ fn refresh_hosts(store: &Store, nets: &[String], also: Option<&str>) {
 /// and `container:` modes only record the owner. On error everything done
 /// is undone.
 pub fn attach(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
+    attach_begin(store, id, pid)?.wait()
+}
+
+/// What [`attach_begin`] may leave running: rootless pasta configuring the
+/// container's namespace. [`Attaching::wait`] waits for it.
+pub struct Attaching {
+    pasta: Option<pasta::Starting>,
+}
+
+impl Attaching {
+    /// Waits for what [`attach_begin`] started (nothing but rootless pasta
+    /// needs it). On error, pasta is stopped; the caller detaches the
+    /// container ([`detach`]) as after any failed start.
+    pub fn wait(self) -> Result<(), Error> {
+        match self.pasta {
+            None => Ok(()),
+            Some(p) => {
+                let t0 = std::time::Instant::now();
+                let r = p.wait();
+                crate::debug!("network: waited {:.2} ms for pasta", t0.elapsed().as_secs_f64() * 1e3);
+                r
+            }
+        }
+    }
+}
+
+/// [`attach`], except that rootless pasta is only started: the returned
+/// [`Attaching`] waits for it to have configured the namespace, so that the
+/// container's own setup (mounts) goes on meanwhile
+/// (`runtime::SpawnOptions::before_exec`). Errors as [`attach`].
+pub fn attach_begin(store: &Store, id: &str, pid: i32) -> Result<Attaching, Error> {
     let t0 = std::time::Instant::now();
     let r = attach_inner(store, id, pid);
     crate::debug!("network: attach of {} took {:.2} ms", &id[..12], t0.elapsed().as_secs_f64() * 1e3);
@@ -598,8 +629,9 @@ fn pasta_dir(store: &Store, id: &str) -> PathBuf {
     store.run_root().join("pasta").join(id)
 }
 
-fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
-    let Some(mut ep) = endpoint(store, id) else { return Ok(()) };
+fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<Attaching, Error> {
+    let done = Attaching { pasta: None };
+    let Some(mut ep) = endpoint(store, id) else { return Ok(done) };
     ep.owner =
         Some(Owner { dir: store.container_dir(id), pid: Some(pid), start: crate::store::process_start_time(pid) });
     if ep.mode == Mode::Pasta {
@@ -607,12 +639,18 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
         for p in ports.iter_mut().filter(|p| p.host_port == 0) {
             p.host_port = free_port(p)?;
         }
-        pasta::start(pid, &ports, &pasta_dir(store, id), &store.container_dir(id).join("pasta.log"))?;
+        let dir = pasta_dir(store, id);
+        let starting = pasta::spawn(pid, &ports, &dir, &store.container_dir(id).join("pasta.log"))?;
         ep.published = ports;
-        return save(store, id, &ep);
+        if let Err(e) = save(store, id, &ep) {
+            drop(starting);
+            pasta::stop(&dir);
+            return Err(e);
+        }
+        return Ok(Attaching { pasta: Some(starting) });
     }
     if ep.mode != Mode::Bridge {
-        return save(store, id, &ep);
+        return save(store, id, &ep).map(|_| done);
     }
     let d = PathBuf::from(HOST_STATE);
     std::fs::create_dir_all(&d).map_err(io(&d))?;
@@ -643,7 +681,7 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     let marker = attaching_dir(store).join(id);
     let _ = std::fs::create_dir_all(attaching_dir(store)).and_then(|_| std::fs::write(&marker, b""));
     refresh_hosts(store, &nets, Some(id));
-    Ok(())
+    Ok(done)
 }
 
 /// Tears down the endpoints of the store whose init died without a

@@ -78,15 +78,34 @@ fn paths(dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join("netns"), dir.join("pid"))
 }
 
+/// A `pasta` started by [`spawn`] that may still be configuring the
+/// namespace: [`Starting::wait`] waits for it. Dropped without a wait, it
+/// still reaps pasta's first process (the one that forks into the
+/// background once the namespace is configured).
+pub struct Starting {
+    child: Option<std::process::Child>,
+    exe: PathBuf,
+    dir: PathBuf,
+    log: PathBuf,
+}
+
 /// Starts `pasta` for the network namespace of process `pid`; returns once
 /// it configured the namespace and listens for `ports` (their host ports
-/// chosen). `dir` is a run directory of this container (created here):
-/// the namespace is bind-mounted to a file there, as podman's rootless
-/// netns, because pasta runs without the capabilities to open
-/// `/proc/PID/ns/net` of the container's init (which is not dumpable);
-/// pasta's pid file goes there too. `log` receives pasta's messages.
-/// Errors say what to install or change; on error nothing is left.
+/// chosen): [`spawn`], then [`Starting::wait`].
 pub fn start(pid: i32, ports: &[PortMapping], dir: &Path, log: &Path) -> Result<(), Error> {
+    spawn(pid, ports, dir, log)?.wait()
+}
+
+/// Starts `pasta` for the network namespace of process `pid` with `ports`
+/// published, and returns without waiting for it ([`Starting::wait`]
+/// does), so that the container's setup goes on meanwhile. `dir` is a run
+/// directory of this container (created here): the namespace is
+/// bind-mounted to a file there, as podman's rootless netns, because pasta
+/// runs without the capabilities to open `/proc/PID/ns/net` of the
+/// container's init (which is not dumpable); pasta's pid file goes there
+/// too. `log` receives pasta's messages. Errors say what to install or
+/// change; on error nothing is left.
+pub fn spawn(pid: i32, ports: &[PortMapping], dir: &Path, log: &Path) -> Result<Starting, Error> {
     let Some(exe) = find() else {
         return Err(Error::BadNetwork(
             "rootless networking needs `pasta`: install the package `passt` (or use --network none or host)".into(),
@@ -109,19 +128,46 @@ pub fn start(pid: i32, ports: &[PortMapping], dir: &Path, log: &Path) -> Result<
         )));
     }
     drop(nsfd);
-    let result = (|| {
+    let spawned = (|| {
         let errf = std::fs::File::create(log).map_err(super::io(log))?;
-        let status = std::process::Command::new(&exe)
+        std::process::Command::new(&exe)
             .args(args(&netns, &pid_file, ports))
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(errf)
-            .status()
-            .map_err(|e| Error::BadNetwork(format!("cannot run {}: {e}", exe.display())))?;
+            .spawn()
+            .map_err(|e| Error::BadNetwork(format!("cannot run {}: {e}", exe.display())))
+    })();
+    match spawned {
+        Ok(child) => Ok(Starting { child: Some(child), exe, dir: dir.to_path_buf(), log: log.to_path_buf() }),
+        Err(e) => {
+            stop(dir);
+            Err(e)
+        }
+    }
+}
+
+impl Starting {
+    /// Waits until pasta configured the namespace and listens for the
+    /// ports (its first process exits once it did, successfully). Errors
+    /// carry pasta's messages and say what to install or change; on error
+    /// pasta is stopped ([`stop`]).
+    pub fn wait(mut self) -> Result<(), Error> {
+        let child = self.child.take().expect("waited once");
+        let result = self.outcome(child);
+        if result.is_err() {
+            stop(&self.dir);
+        }
+        result
+    }
+
+    fn outcome(&self, mut child: std::process::Child) -> Result<(), Error> {
+        let status =
+            child.wait().map_err(|e| Error::BadNetwork(format!("cannot wait for {}: {e}", self.exe.display())))?;
         if status.success() {
             return Ok(());
         }
-        let msg = std::fs::read_to_string(log).unwrap_or_default();
+        let msg = std::fs::read_to_string(&self.log).unwrap_or_default();
         // pasta's messages, without its complaints about a missing syslog.
         let msg: Vec<&str> = msg.lines().filter(|l| !l.starts_with("Failed to send") && !l.trim().is_empty()).collect();
         let msg = msg.join("; ");
@@ -133,11 +179,15 @@ pub fn start(pid: i32, ports: &[PortMapping], dir: &Path, log: &Path) -> Result<
             ""
         };
         Err(Error::BadNetwork(format!("pasta failed ({status}): {msg}{hint}")))
-    })();
-    if result.is_err() {
-        stop(dir);
     }
-    result
+}
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.wait();
+        }
+    }
 }
 
 /// Stops the pasta of the run directory `dir` (see [`start`]): deletes the

@@ -92,7 +92,7 @@ pub fn reexec_protected() -> io::Result<()> {
 /// A file descriptor of the running binary that can be executed and not
 /// written: a read-only detached mount of it, or else a sealed memfd copy.
 pub fn protected_view() -> io::Result<OwnedFd> {
-    match readonly_clone(c"/proc/self/exe") {
+    match readonly_clone(c"/proc/self/exe").or_else(|e| readonly_clone_by_path().ok_or(e)) {
         Ok(fd) => Ok(fd),
         Err(clone_err) => sealed_copy(c"/proc/self/exe").map_err(|copy_err| {
             io::Error::new(
@@ -109,6 +109,27 @@ pub fn protected_view() -> io::Result<OwnedFd> {
 /// `open_tree(path, OPEN_TREE_CLONE)` + `mount_setattr(RDONLY)`.
 fn readonly_clone(path: &std::ffi::CStr) -> io::Result<OwnedFd> {
     crate::sys::readonly_mount_clone(path)
+}
+
+/// The read-only clone of the binary through its path in the calling
+/// process's mount namespace, when that is another one than the namespace
+/// it was executed in: rootless rcon joins the user's namespace holder's
+/// mount namespace first ([`super::rootless::enter`]), where
+/// `/proc/self/exe` still names a mount of the host's namespace, which
+/// `open_tree(2)` refuses to clone (`EINVAL`), while the same path there
+/// is a mount of the holder's, owned by the user's namespace. `None` when
+/// the path names no file or another file than the running binary (it was
+/// replaced), or the clone fails: the caller then copies the binary.
+/// Saves the copy of the binary (tens of MiB) for every rootless command
+/// that starts a container.
+fn readonly_clone_by_path() -> Option<OwnedFd> {
+    use std::os::unix::fs::MetadataExt;
+    let path = std::fs::read_link("/proc/self/exe").ok()?;
+    let running = std::fs::metadata("/proc/self/exe").ok()?;
+    let cpath = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let fd = readonly_clone(&cpath).ok()?;
+    let view = std::fs::metadata(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd))).ok()?;
+    (view.dev() == running.dev() && view.ino() == running.ino()).then_some(fd)
 }
 
 /// A memfd holding a copy of `path`, sealed against any change.

@@ -376,6 +376,16 @@ pub struct SpawnOptions {
     /// outside: moving a veth into the network namespace, writing id maps.
     /// Without a hook the init does not wait (no extra round trip).
     pub on_created: Option<CreatedHook>,
+    /// Called in the parent right after the go-ahead that follows
+    /// [`on_created`](Self::on_created), with the init's host pid, while
+    /// the init sets up its mounts; the init waits for it to return right
+    /// before it takes the container's user and privileges and `execve`s.
+    /// For work that `on_created` started and that can finish in parallel
+    /// with the init's setup (rootless networking: pasta configuring the
+    /// namespace). An `Err(message)` kills the init, as for `on_created`.
+    /// Ignored without `on_created` or a new user namespace (the init then
+    /// gets no go-ahead at all).
+    pub before_exec: Option<CreatedHook>,
     /// Signal the init receives when the thread that called `spawn` dies
     /// (`PR_SET_PDEATHSIG`, set last before `execve`), e.g. `SIGKILL` so a
     /// foreground container dies with a killed rcon. `None` for detached
@@ -407,6 +417,7 @@ impl Default for SpawnOptions {
             user: None,
             stdio: Stdio::default(),
             on_created: None,
+            before_exec: None,
             pdeathsig: None,
             cache_dir: None,
             exec_socket: None,
@@ -421,6 +432,7 @@ impl std::fmt::Debug for SpawnOptions {
             .field("user", &self.user)
             .field("stdio", &self.stdio)
             .field("on_created", &self.on_created.as_ref().map(|_| "Fn(pid)"))
+            .field("before_exec", &self.before_exec.as_ref().map(|_| "Fn(pid)"))
             .field("pdeathsig", &self.pdeathsig)
             .field("cache_dir", &self.cache_dir)
             .field("exec_socket", &self.exec_socket)

@@ -584,6 +584,15 @@ pub(crate) fn spawn(spec: &Spec, opts: &SpawnOptions) -> Result<Process, Error> 
                 if nix::unistd::write(&parent_end, b"G").is_err() {
                     // The init died before the go-ahead: its message follows.
                 }
+                if let Some(hook) = opts.before_exec.as_ref().filter(|_| plan.waits_before_exec(opts)) {
+                    if let Err(e) = hook(pid) {
+                        let _ = sys::kill(pid, libc::SIGKILL);
+                        reap(pid);
+                        return Err(fail(Error::Hook(e)));
+                    }
+                    // (An init that died meanwhile has its message queued.)
+                    let _ = nix::unistd::write(&parent_end, b"E");
+                }
             }
             let (buf, console) = match read_outcome(&parent_end, plan.terminal, opts.exec_socket.is_some()) {
                 Ok(r) => r,
@@ -613,6 +622,12 @@ impl Plan {
     /// id maps to write.
     fn waits_for_go_ahead(&self, opts: &SpawnOptions) -> bool {
         opts.on_created.is_some() || !matches!(self.userns, UsernsPlan::Host)
+    }
+
+    /// The init waits a second time, before it execs, for
+    /// [`SpawnOptions::before_exec`].
+    fn waits_before_exec(&self, opts: &SpawnOptions) -> bool {
+        opts.before_exec.is_some() && self.waits_for_go_ahead(opts)
     }
 
     /// The init lives in a user namespace other than the runtime's.
@@ -741,7 +756,15 @@ fn read_outcome(chan: &OwnedFd, terminal: bool, gated: bool) -> Result<(Vec<u8>,
             return Ok((buf, console));
         }
     }
-    f.read_to_end(&mut buf).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))?;
+    match f.read_to_end(&mut buf) {
+        // The init closed its end with the parent's second go-ahead
+        // ([`SpawnOptions::before_exec`]) unread, because it failed before
+        // it got there: what it reported precedes the reset, and is in `buf`.
+        Err(e) if e.raw_os_error() == Some(libc::ECONNRESET) => {}
+        r => {
+            r.map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))?;
+        }
+    }
     Ok((buf, console))
 }
 
@@ -782,14 +805,7 @@ fn init(
     process::reset_signal_dispositions();
     if plan.waits_for_go_ahead(opts) {
         // Wait for the parent's steps (id maps, network, hook) to finish.
-        let mut go = [0u8; 1];
-        loop {
-            match sys::read(chan, &mut go) {
-                Err(Errno::EINTR) => continue,
-                Ok(1) => break,
-                _ => return Err(Error::Reported("the runtime did not let the container start".into())),
-            }
-        }
+        wait_for_parent(chan)?;
     }
     for (flag, fd) in plan.joins.iter().filter(|(f, _)| *f != libc::CLONE_NEWPID && !plan.via_helper) {
         nix::sched::setns(fd, nix::sched::CloneFlags::from_bits_retain(*flag))
@@ -949,6 +965,10 @@ fn init(
     if let Some(p) = &plan.apparmor {
         apply_apparmor(p)?;
     }
+    if plan.waits_before_exec(opts) {
+        // The parent's late steps (networking that was set up meanwhile).
+        wait_for_parent(chan)?;
+    }
     let confinement = Confinement {
         no_new_privileges: plan.no_new_privileges,
         seccomp: plan.seccomp.clone(),
@@ -984,6 +1004,18 @@ fn init(
     }
     process::unblock_signals()?;
     Err(process::exec(cmd, &path, &plan.cargs, &cenv))
+}
+
+/// The init's wait for one byte of the parent on the start channel `chan`.
+fn wait_for_parent(chan: RawFd) -> Result<(), Error> {
+    let mut go = [0u8; 1];
+    loop {
+        match sys::read(chan, &mut go) {
+            Err(Errno::EINTR) => continue,
+            Ok(1) => return Ok(()),
+            _ => return Err(Error::Reported("the runtime did not let the container start".into())),
+        }
+    }
 }
 
 /// In a new or joined user namespace, once the parent wrote the maps:
