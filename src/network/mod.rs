@@ -17,7 +17,11 @@
 //!    the bridge if missing, a veth pair `rv<id>` in the bridge with its peer
 //!    `ethN` in the container's namespace, address, up, default route; then
 //!    the published ports (reservation + DNAT map elements) and the hosts
-//!    files of the network's other containers.
+//!    files of the network's other containers. Rootless (`pasta`),
+//!    [`attach_begin`] only starts pasta, and the wait for it to have
+//!    configured the namespace runs while the init mounts its root
+//!    filesystem (`runtime::SpawnOptions::before_exec`), right before the
+//!    container's program starts.
 //! 4. [`detach`] (after the container ended, on `rm`, on a failed start;
 //!    idempotent): deletes the veth (gone anyway with the namespace), the
 //!    DNAT elements, the reservations and leases, and the container's name
