@@ -664,6 +664,54 @@ fn rootless_fuse_overlayfs_driver_and_keep_id_owners() {
         ],
     );
     assert_eq!(out, "c\nno-kept\nno-gone\n");
+
+    // cp both ways and diff of the stopped container go through
+    // fuse-overlayfs too (a wrapper first in the PATH logs each mount),
+    // and leave nothing mounted in the user's namespace nor running.
+    let bin = user.home.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let calls = user.home.join("fuse-calls");
+    let wrapper = bin.join("fuse-overlayfs");
+    let script = format!("#!/bin/sh\necho \"$*\" >> {}\nexec /usr/bin/fuse-overlayfs \"$@\"\n", calls.display());
+    std::fs::write(&wrapper, script).unwrap();
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let input = user.home.join("in.txt");
+    std::fs::write(&input, "in\n").unwrap();
+    for p in [&bin, &wrapper, &input] {
+        std::os::unix::fs::chown(p, Some(user.uid), Some(user.gid)).unwrap();
+    }
+    let path = format!("{}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", bin.display());
+    let wrapped = [("RCON_STORAGE_DRIVER", "fuse-overlayfs"), ("PATH", path.as_str())];
+    ok(&wrapped, &["cp", input.to_str().unwrap(), "changed:/srv/in.txt"]);
+    let out_dir = user.home.join("out");
+    ok(&wrapped, &["cp", "changed:/srv", out_dir.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(out_dir.join("in.txt")).unwrap(), "in\n");
+    assert_eq!(std::fs::read_to_string(out_dir.join("c")).unwrap(), "c\n");
+    assert!(!out_dir.join("a").exists(), "a file the container deleted was copied out");
+    let logged = std::fs::read_to_string(&calls).unwrap();
+    assert_eq!(logged.lines().count(), 2, "{logged}");
+    assert!(logged.lines().all(|l| l.contains(&*upper.to_string_lossy())), "{logged}");
+    let diff = ok(&wrapped, &["diff", "changed"]);
+    for want in ["D /etc/kept", "C /srv", "A /srv/c", "A /srv/in.txt", "D /srv/a"] {
+        assert!(diff.lines().any(|l| l == want), "{want:?} not in rcon diff:\n{diff}");
+    }
+    let mut names: Vec<String> = std::fs::read_dir(upper.join("srv"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["c", "in.txt"], "fuse-overlayfs markers left in {}", upper.display());
+    let holder = std::fs::read_to_string(user.xdg.join("rcon/userns.pid")).unwrap();
+    let holder = holder.split_whitespace().next().unwrap();
+    let mounts = std::fs::read_to_string(format!("/proc/{holder}/mountinfo")).unwrap();
+    assert!(!mounts.contains(id.trim()), "container {} still mounted:\n{mounts}", id.trim());
+    let running: Vec<i32> = user
+        .processes()
+        .into_iter()
+        .filter(|p| std::fs::read_to_string(format!("/proc/{p}/cmdline")).is_ok_and(|c| c.contains("fuse-overlayfs")))
+        .collect();
+    assert!(running.is_empty(), "fuse-overlayfs still running: {running:?}");
     ok(&fuse, &["rm", "changed"]);
 
     // build: RUN steps on fuse-overlayfs; their deletions become the new

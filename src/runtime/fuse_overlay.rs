@@ -234,6 +234,34 @@ impl FuseMount {
         target: &Path,
         maps: Option<(&[LinuxIdMapping], &[LinuxIdMapping])>,
     ) -> Result<FuseMount, Error> {
+        Self::spawn(program, lowers, upper, work, target, maps, false)
+    }
+
+    /// [`FuseMount::mount`] without id mappings for a mount that lives only
+    /// in the caller's private mount namespace (a stopped container's rootfs
+    /// for `cp`, volume copy-up): fuse-overlayfs gets `SIGKILL` when the
+    /// calling thread ends, so an rcon killed meanwhile leaves neither the
+    /// program nor (its namespace gone with its last process) the mount.
+    /// Errors as [`FuseMount::mount`].
+    pub fn mount_private(
+        program: &Path,
+        lowers: &[PathBuf],
+        upper: &Path,
+        work: &Path,
+        target: &Path,
+    ) -> Result<FuseMount, Error> {
+        Self::spawn(program, lowers, upper, work, target, None, true)
+    }
+
+    fn spawn(
+        program: &Path,
+        lowers: &[PathBuf],
+        upper: &Path,
+        work: &Path,
+        target: &Path,
+        maps: Option<(&[LinuxIdMapping], &[LinuxIdMapping])>,
+        tied: bool,
+    ) -> Result<FuseMount, Error> {
         let lowers: Vec<String> = lowers.iter().map(|l| l.display().to_string()).collect();
         let mut opts = format!("lowerdir={},upperdir={},workdir={}", lowers.join(":"), upper.display(), work.display());
         if let Some((uid, gid)) = maps {
@@ -247,7 +275,11 @@ impl FuseMount {
         let before = std::fs::metadata(target)
             .map_err(|e| Error::io(format!("use {} as a mount point", target.display()), e))?
             .dev();
-        let child = std::process::Command::new(program)
+        let mut cmd = std::process::Command::new(program);
+        if tied {
+            crate::sys::kill_with_parent(&mut cmd);
+        }
+        let child = cmd
             .arg("-f")
             .arg("-o")
             .arg(&opts)

@@ -1007,3 +1007,22 @@ pub fn set_env(key: &str, value: &str) {
     // other thread reads the environment meanwhile.
     unsafe { std::env::set_var(key, value) }
 }
+
+/// Makes the program `cmd` runs get `SIGKILL` when the thread that spawns
+/// it ends (`PR_SET_PDEATHSIG`, set between fork and exec). If that thread
+/// is already gone by then, the program is not started (`spawn` fails).
+pub fn kill_with_parent(cmd: &mut std::process::Command) {
+    let parent = nix::unistd::getpid();
+    // SAFETY: between fork and exec only async-signal-safe system calls
+    // (prctl, getppid) run; nothing allocates.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(cmd, move || {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+            // The parent may have ended before the signal was set.
+            if nix::unistd::getppid() != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}

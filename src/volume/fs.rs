@@ -493,28 +493,84 @@ pub fn in_private_mount_ns(f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Re
     }
 }
 
+/// A stopped container's root filesystem mounted by [`mount_stopped`].
+struct StoppedRoot {
+    /// `O_PATH` fd of the root.
+    root: OwnedFd,
+    /// The fuse-overlayfs serving it (rootless storage driver
+    /// fuse-overlayfs), else the kernel's overlayfs does.
+    fuse: Option<crate::runtime::fuse_overlay::FuseMount>,
+}
+
+impl StoppedRoot {
+    /// Closes the root and, over fuse-overlayfs, unmounts it, waits for the
+    /// program to end and converts what it wrote to the upper dir into the
+    /// kernel's format (`FuseMount::finish`). The kernel's overlay goes with
+    /// the private mount namespace.
+    fn release(self) {
+        drop(self.root);
+        if let Some(f) = self.fuse {
+            f.finish();
+        }
+    }
+}
+
+/// Runs `f` on the root of [`mount_stopped`], then releases it
+/// ([`StoppedRoot::release`]), also when `f` fails.
+fn on_stopped(
+    store: &Store,
+    record: &ContainerRecord,
+    volumes: bool,
+    f: impl FnOnce(&OwnedFd) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let stopped = mount_stopped(store, record, volumes)?;
+    let res = f(&stopped.root);
+    stopped.release();
+    res
+}
+
 /// Mounts the overlay of a stopped container (image layers + its upper dir)
-/// at its `merged/` and, with `volumes`, its bind and volume mounts; returns
-/// an `O_PATH` fd of the root. Only for use inside [`in_private_mount_ns`].
-fn mount_stopped(store: &Store, record: &ContainerRecord, volumes: bool) -> anyhow::Result<OwnedFd> {
+/// at its `merged/` with the storage driver its containers start with
+/// (rootless: `runtime::fuse_overlay::driver`, e.g. fuse-overlayfs where the
+/// kernel's overlayfs cannot be mounted) and, with `volumes`, its bind and
+/// volume mounts. Only for use inside [`in_private_mount_ns`]: the mounts go
+/// with that namespace, a fuse-overlayfs with the process (and on error).
+fn mount_stopped(store: &Store, record: &ContainerRecord, volumes: bool) -> anyhow::Result<StoppedRoot> {
+    use crate::runtime::fuse_overlay::{self, Driver, FuseMount};
     let dir = store.container_dir(&record.id);
     let merged = dir.join("merged");
-    let mut lowers: Vec<String> =
-        record.layers.iter().rev().map(|l| store.layer_diff_dir(l).display().to_string()).collect();
+    let mut lowers: Vec<PathBuf> = record.layers.iter().rev().map(|l| store.layer_diff_dir(l)).collect();
     let empty = dir.join("empty");
     if lowers.is_empty() {
         std::fs::create_dir_all(&empty).with_context(|| format!("cannot create {}", empty.display()))?;
-        lowers.push(empty.display().to_string());
+        lowers.push(empty);
     }
-    let data = format!(
-        "lowerdir={},upperdir={},workdir={}{}",
-        lowers.join(":"),
-        dir.join("upper").display(),
-        dir.join("work").display(),
-        crate::runtime::mounts::overlay_xattr_option()
-    );
-    mount(Some("overlay"), &merged, Some("overlay"), MsFlags::empty(), Some(data.as_str()))
-        .with_context(|| format!("cannot mount the root filesystem of container {}", &record.id[..12]))?;
+    let cannot = || format!("cannot mount the root filesystem of container {}", &record.id[..12]);
+    let driver = match crate::runtime::rootless::is_rootless() {
+        true => fuse_overlay::driver(store.root(), store.run_root()).with_context(cannot)?,
+        false => Driver::Kernel,
+    };
+    let fuse = match driver {
+        Driver::Fuse(program) => Some(
+            FuseMount::mount_private(&program, &lowers, &dir.join("upper"), &dir.join("work"), &merged)
+                .with_context(cannot)?,
+        ),
+        Driver::Kernel => {
+            let lowers: Vec<String> = lowers.iter().map(|l| l.display().to_string()).collect();
+            let data = format!(
+                "lowerdir={},upperdir={},workdir={}{}",
+                lowers.join(":"),
+                dir.join("upper").display(),
+                dir.join("work").display(),
+                crate::runtime::mounts::overlay_xattr_option()
+            );
+            mount(Some("overlay"), &merged, Some("overlay"), MsFlags::empty(), Some(data.as_str()))
+                .with_context(cannot)?;
+            None
+        }
+    };
+    // (Declared after `fuse`: on error the root is closed first, then
+    // fuse-overlayfs unmounted and reaped.)
     let root = nix::fcntl::open(&merged, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())?;
     if volumes {
         for m in record.mounts.iter().filter(|m| m.kind != MountKind::Tmpfs) {
@@ -546,7 +602,7 @@ fn mount_stopped(store: &Store, record: &ContainerRecord, volumes: bool) -> anyh
             }
         }
     }
-    Ok(root)
+    Ok(StoppedRoot { root, fuse })
 }
 
 /// Runs `f` with an fd of the container's root filesystem: its running
@@ -565,10 +621,7 @@ pub fn with_rootfs(
         return f(&root);
     }
     let _lock = store.lock_container(&record.id)?;
-    in_private_mount_ns(|| {
-        let root = mount_stopped(store, record, true)?;
-        f(&root)
-    })
+    in_private_mount_ns(|| on_stopped(store, record, true, f))
 }
 
 /// Fills new (empty) volumes of a just-created container with the image's
@@ -585,28 +638,29 @@ pub fn copy_up(store: &Store, record: &ContainerRecord) -> anyhow::Result<()> {
     if todo.is_empty() {
         return Ok(());
     }
-    in_private_mount_ns(|| {
-        let root = mount_stopped(store, record, false)?;
-        for m in &todo {
-            let dest = Path::new(&m.destination);
-            let Some(st) = stat_in(&root, dest, true)? else { continue };
-            if !is_dir(&st) {
-                continue;
-            }
-            let vol =
-                nix::fcntl::open(&m.source, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())?;
-            let mut sink = DirSink { root: &vol, base: PathBuf::from("/"), owner: None };
-            emit(&root, dest, None, true, &mut sink).with_context(|| format!("copy-up of {}", m.destination))?;
-            nix::unistd::chown(&m.source, Some(Uid::from_raw(st.st_uid)), Some(Gid::from_raw(st.st_gid)))?;
-            nix::sys::stat::fchmodat(
-                nix::fcntl::AT_FDCWD,
-                &m.source,
-                Mode::from_bits_truncate(st.st_mode & 0o7777),
-                FchmodatFlags::FollowSymlink,
-            )?;
+    in_private_mount_ns(|| on_stopped(store, record, false, |root| copy_up_into(root, &todo)))
+}
+
+/// The copy-up of `todo` (volumes) from the mounted root `root`.
+fn copy_up_into(root: &OwnedFd, todo: &[crate::store::MountPoint]) -> anyhow::Result<()> {
+    for m in todo {
+        let dest = Path::new(&m.destination);
+        let Some(st) = stat_in(root, dest, true)? else { continue };
+        if !is_dir(&st) {
+            continue;
         }
-        Ok(())
-    })
+        let vol = nix::fcntl::open(&m.source, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())?;
+        let mut sink = DirSink { root: &vol, base: PathBuf::from("/"), owner: None };
+        emit(root, dest, None, true, &mut sink).with_context(|| format!("copy-up of {}", m.destination))?;
+        nix::unistd::chown(&m.source, Some(Uid::from_raw(st.st_uid)), Some(Gid::from_raw(st.st_gid)))?;
+        nix::sys::stat::fchmodat(
+            nix::fcntl::AT_FDCWD,
+            &m.source,
+            Mode::from_bits_truncate(st.st_mode & 0o7777),
+            FchmodatFlags::FollowSymlink,
+        )?;
+    }
+    Ok(())
 }
 
 /// One side of `rcon cp`.
