@@ -38,6 +38,30 @@ pub fn run(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
     print_documents(a.format.as_deref(), &items, status)
 }
 
+/// `docker network inspect` and `docker volume inspect`: the document of
+/// each of `names` (from `inspect`, whose document is both the typed and
+/// the raw one), printed with [`print_documents`] after the errors of the
+/// missing ones, which make the exit status 1 (what exists is still
+/// printed, `[]` when nothing does).
+pub(crate) fn print_each<E: Into<anyhow::Error>>(
+    format: Option<&str>,
+    names: &[String],
+    mut inspect: impl FnMut(&str) -> Result<serde_json::Value, E>,
+) -> anyhow::Result<i32> {
+    let mut docs = Vec::new();
+    let mut code = 0;
+    for name in names {
+        match inspect(name) {
+            Ok(doc) => docs.push((doc.clone(), doc)),
+            Err(e) => {
+                super::print_error(&e.into());
+                code = 1;
+            }
+        }
+    }
+    print_documents(format, &docs, code)
+}
+
 /// Prints inspect documents as docker's CLI does and returns the exit
 /// status (`status`, or 1 when a template fails). `docs` are `(typed, raw)`
 /// pairs: the document with the fields docker's Go structs have even when

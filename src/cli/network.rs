@@ -224,22 +224,10 @@ pub fn run(ctx: &Context, a: NetworkArgs) -> anyhow::Result<i32> {
             // As docker: what exists is printed (`[]` when nothing does),
             // each missing one is an error, exit 1.
             let mut nl = Netlink::open()?;
-            let mut docs = Vec::new();
-            let mut code = 0;
-            for name in &names {
-                match networks::find(&store, &mut nl, name) {
-                    Ok(n) => {
-                        let doc = network::inspect_json(&store, &n);
-                        docs.push((doc.clone(), doc));
-                    }
-                    Err(e) => {
-                        super::print_error(&e.into());
-                        code = 1;
-                    }
-                }
-            }
             drop(out);
-            return super::inspect::print_documents(format.as_deref(), &docs, code);
+            return super::inspect::print_each(format.as_deref(), &names, |name| {
+                networks::find(&store, &mut nl, name).map(|n| network::inspect_json(&store, &n))
+            });
         }
         NetworkCommand::Connect { alias, ip, network, container } => {
             let c = store.find_container(&container)?;

@@ -159,22 +159,10 @@ pub fn run(ctx: &Context, a: VolumeArgs) -> anyhow::Result<i32> {
         }
         VolumeCommand::Inspect { format, names } => {
             // As docker: what exists is printed, each missing one is an error, exit 1.
-            let mut docs = Vec::new();
-            let mut code = 0;
-            for n in &names {
-                match volume::get(&store, n) {
-                    Ok(v) => {
-                        let doc = volume::inspect_json(&store, &v);
-                        docs.push((doc.clone(), doc));
-                    }
-                    Err(e) => {
-                        super::print_error(&e.into());
-                        code = 1;
-                    }
-                }
-            }
             drop(out);
-            return super::inspect::print_documents(format.as_deref(), &docs, code);
+            return super::inspect::print_each(format.as_deref(), &names, |n| {
+                volume::get(&store, n).map(|v| volume::inspect_json(&store, &v))
+            });
         }
         VolumeCommand::Rm { force, names } => {
             let mut code = 0;
