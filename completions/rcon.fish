@@ -149,6 +149,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand run" -l pod -d 'Run the contai
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l network -l net -d 'Connect the container to a network: bridge (default), none, host, NAME or container:NAME|ID' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l network-alias -l net-alias -d 'Add a network-scoped alias for the container (user networks)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -s p -l publish -d 'Publish a container\'s port(s) to the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand run" -l expose -d 'Expose a port or a range of ports (published by -P)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l ip -d 'IPv4 address on the network (e.g. 10.99.1.10)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l add-host -d 'Add a custom host-to-IP mapping (NAME:IP)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand run" -l dns -d 'Set custom DNS servers' -r
@@ -963,6 +964,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand create" -l pod -d 'Run the con
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l network -l net -d 'Connect the container to a network: bridge (default), none, host, NAME or container:NAME|ID' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l network-alias -l net-alias -d 'Add a network-scoped alias for the container (user networks)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -s p -l publish -d 'Publish a container\'s port(s) to the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand create" -l expose -d 'Expose a port or a range of ports (published by -P)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l ip -d 'IPv4 address on the network (e.g. 10.99.1.10)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l add-host -d 'Add a custom host-to-IP mapping (NAME:IP)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand create" -l dns -d 'Set custom DNS servers' -r
@@ -1210,6 +1212,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_sub
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'Connect the container to a network: bridge (default), none, host, NAME or container:NAME|ID' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l network-alias -l net-alias -d 'Add a network-scoped alias for the container (user networks)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a container\'s port(s) to the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l expose -d 'Expose a port or a range of ports (published by -P)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l ip -d 'IPv4 address on the network (e.g. 10.99.1.10)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l add-host -d 'Add a custom host-to-IP mapping (NAME:IP)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from create" -l dns -d 'Set custom DNS servers' -r
@@ -1462,6 +1465,7 @@ complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_sub
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'Connect the container to a network: bridge (default), none, host, NAME or container:NAME|ID' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l network-alias -l net-alias -d 'Add a network-scoped alias for the container (user networks)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a container\'s port(s) to the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp]' -r
+complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l expose -d 'Expose a port or a range of ports (published by -P)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l ip -d 'IPv4 address on the network (e.g. 10.99.1.10)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l add-host -d 'Add a custom host-to-IP mapping (NAME:IP)' -r
 complete -c rcon -n "__fish_rcon_using_subcommand container; and __fish_seen_subcommand_from run" -l dns -d 'Set custom DNS servers' -r

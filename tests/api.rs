@@ -384,6 +384,69 @@ fn volumes_networks_and_name_resolution() {
     assert!(!docker_ok(&svc, &rcon, &["volume", "ls", "-q"]).lines().any(|l| l == "data"));
 }
 
+/// `create` with what the docker CLI and API 1.44 clients send beyond
+/// `run`'s basics: `ExposedPorts` published by `PublishAllPorts` (the
+/// docker CLI's `--expose` and `-P`), and several networks in
+/// `NetworkingConfig.EndpointsConfig`, each with its aliases, all
+/// connected at create.
+#[test]
+fn create_exposes_ports_and_joins_every_endpoint() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    docker_ok(&svc, &rcon, &["pull", &image]);
+
+    docker_ok(&svc, &rcon, &["create", "--name", "exp", "--expose", "7000", "-P", &image]);
+    let exposed = docker_ok(&svc, &rcon, &["inspect", "-f", "{{json .Config.ExposedPorts}}", "exp"]);
+    assert!(exposed.contains("\"7000/tcp\""), "ExposedPorts: {exposed}");
+    docker_ok(&svc, &rcon, &["start", "exp"]);
+    let port = docker_ok(&svc, &rcon, &["port", "exp", "7000"]);
+    assert!(
+        port.trim().rsplit(':').next().is_some_and(|p| p.parse::<u16>().is_ok_and(|p| p > 0)),
+        "docker port: {port}"
+    );
+    docker_ok(&svc, &rcon, &["rm", "-f", "exp"]);
+
+    let (front, back) = (format!("apifront{}", std::process::id()), format!("apiback{}", std::process::id()));
+    docker_ok(&svc, &rcon, &["network", "create", &front]);
+    docker_ok(&svc, &rcon, &["network", "create", &back]);
+    let body = serde_json::json!({
+        "Image": image,
+        "HostConfig": {"NetworkMode": front},
+        "NetworkingConfig": {"EndpointsConfig": {front.clone(): {"Aliases": ["web"]}, back.clone(): {"Aliases": ["api"]}}}
+    });
+    let (status, _, reply) = http(&svc.socket, "POST", "/v1.44/containers/create?name=multi", Some(&body.to_string()));
+    assert_eq!(status, 201, "{reply}");
+    docker_ok(&svc, &rcon, &["start", "multi"]);
+    let nets = docker_ok(
+        &svc,
+        &rcon,
+        &["inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", "multi"],
+    );
+    assert!(nets.contains(&front) && nets.contains(&back), "networks: {nets}");
+    for (net, alias) in [(&front, "web"), (&back, "api")] {
+        let out = docker(
+            &svc,
+            &rcon,
+            &["run", "--rm", "--network", net, &image, "wget", "-q", "-O", "-", &format!("http://{alias}/")],
+        );
+        assert_eq!(stdout(&out), "hello from rcon\n", "{alias} on {net}: {}", stderr(&out));
+    }
+    // A network that does not exist: nothing is created.
+    let bad = serde_json::json!({
+        "Image": image,
+        "NetworkingConfig": {"EndpointsConfig": {front.clone(): {}, "nosuchnet": {}}}
+    });
+    let (status, _, reply) = http(&svc.socket, "POST", "/v1.44/containers/create?name=bad", Some(&bad.to_string()));
+    assert_eq!(status, 404, "{reply}");
+    assert!(reply.contains("nosuchnet"), "{reply}");
+    assert!(!docker_ok(&svc, &rcon, &["ps", "-a", "--format", "{{.Names}}"]).lines().any(|l| l == "bad"));
+
+    docker_ok(&svc, &rcon, &["rm", "-f", "multi"]);
+    docker_ok(&svc, &rcon, &["network", "rm", &front, &back]);
+}
+
 #[test]
 fn idle_exit_waits_for_open_streams() {
     let rcon = Rcon::new();

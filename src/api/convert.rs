@@ -90,6 +90,7 @@ pub struct HostConfig {
     pub privileged: bool,
     pub publish_all_ports: bool,
     pub readonly_rootfs: bool,
+    pub userns_mode: Option<String>,
     pub security_opt: Option<Vec<String>>,
     pub tmpfs: Option<BTreeMap<String, String>>,
     pub shm_size: Option<i64>,
@@ -243,17 +244,8 @@ pub fn run_options(body: CreateBody, name: Option<String>) -> anyhow::Result<Run
             });
         }
     }
-    // The network: NetworkMode, else the one endpoint named.
+    let network = primary_network(body.network_disabled, hc.network_mode.as_deref(), &body.networking_config);
     let endpoints = body.networking_config.and_then(|n| n.endpoints_config).unwrap_or_default();
-    let mut network = hc.network_mode.filter(|m| !m.is_empty() && m != "default");
-    if body.network_disabled {
-        network = Some("none".into());
-    }
-    if network.is_none()
-        && let Some(first) = endpoints.keys().next()
-    {
-        network = Some(first.clone());
-    }
     let endpoint = network.as_ref().and_then(|n| endpoints.get(n)).and_then(|e| e.as_ref());
     let aliases = endpoint.and_then(|e| e.aliases.clone()).unwrap_or_default();
     let ip =
@@ -317,8 +309,10 @@ pub fn run_options(body: CreateBody, name: Option<String>) -> anyhow::Result<Run
                 }
             })
             .collect(),
-        // `HostConfig.UsernsMode` is not read yet: the engine's default.
-        userns: Default::default(),
+        userns: crate::container::userns::UsernsFlags {
+            mode: hc.userns_mode.filter(|m| !m.is_empty()),
+            ..Default::default()
+        },
     };
     Ok(RunOptions {
         image: body.image,
@@ -350,6 +344,7 @@ pub fn run_options(body: CreateBody, name: Option<String>) -> anyhow::Result<Run
             aliases,
             publish,
             publish_all: hc.publish_all_ports,
+            expose: body.exposed_ports.unwrap_or_default().into_keys().collect(),
             ip,
             add_hosts: hc.extra_hosts.unwrap_or_default(),
             dns: hc.dns.unwrap_or_default(),
@@ -364,6 +359,59 @@ pub fn run_options(body: CreateBody, name: Option<String>) -> anyhow::Result<Run
         },
         ..Default::default()
     })
+}
+
+/// The network a create body asks for first: `NetworkMode` (unless
+/// `default`), `none` when `NetworkDisabled`, else the first endpoint of
+/// `NetworkingConfig.EndpointsConfig`; `None` is the engine's default.
+fn primary_network(disabled: bool, mode: Option<&str>, networking: &Option<NetworkingConfig>) -> Option<String> {
+    if disabled {
+        return Some("none".into());
+    }
+    mode.filter(|m| !m.is_empty() && *m != "default").map(String::from).or_else(|| {
+        networking.as_ref().and_then(|n| n.endpoints_config.as_ref()).and_then(|e| e.keys().next().cloned())
+    })
+}
+
+/// One more network a container is connected to right after its create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtraEndpoint {
+    /// The network's name or ID.
+    pub network: String,
+    /// `Aliases` on it.
+    pub aliases: Vec<String>,
+    /// `IPAMConfig.IPv4Address`, unparsed (the engine checks it).
+    pub ip: Option<String>,
+}
+
+/// The endpoints of `NetworkingConfig.EndpointsConfig` beyond the one
+/// [`run_options`] creates the container on (API 1.44+ clients name
+/// several; docker connects them all at create). Empty for `host`,
+/// `none` and `container:` modes, where docker refuses more networks.
+pub fn extra_endpoints(body: &CreateBody) -> Vec<ExtraEndpoint> {
+    let mode = body.host_config.as_ref().and_then(|h| h.network_mode.as_deref());
+    let primary = primary_network(body.network_disabled, mode, &body.networking_config);
+    if matches!(primary.as_deref(), Some("host" | "none"))
+        || primary.as_deref().is_some_and(|p| p.starts_with("container:"))
+    {
+        return Vec::new();
+    }
+    let Some(endpoints) = body.networking_config.as_ref().and_then(|n| n.endpoints_config.as_ref()) else {
+        return Vec::new();
+    };
+    endpoints
+        .iter()
+        .filter(|(name, _)| Some(name.as_str()) != primary.as_deref())
+        .map(|(name, e)| ExtraEndpoint {
+            network: name.clone(),
+            aliases: e.as_ref().and_then(|e| e.aliases.clone()).unwrap_or_default(),
+            ip: e
+                .as_ref()
+                .and_then(|e| e.ipam_config.as_ref())
+                .and_then(|i| i.ipv4_address.clone())
+                .filter(|s| !s.is_empty()),
+        })
+        .collect()
 }
 
 /// Joins `CMD` words into one shell command (each word single-quoted when
@@ -412,6 +460,40 @@ pub fn resources(hc: &HostConfig) -> crate::container::spec::Resources {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exposed_ports_userns_mode_and_extra_endpoints() {
+        let body: CreateBody = serde_json::from_value(serde_json::json!({
+            "Image": "busybox", "ExposedPorts": {"7000/tcp": {}, "53/udp": {}},
+            "HostConfig": {"PublishAllPorts": true, "UsernsMode": "auto", "NetworkMode": "front"},
+            "NetworkingConfig": {"EndpointsConfig": {
+                "front": {"Aliases": ["web"]},
+                "back": {"Aliases": ["api"], "IPAMConfig": {"IPv4Address": "10.99.7.9"}},
+                "logs": null}}
+        }))
+        .unwrap();
+        let extra = extra_endpoints(&body);
+        assert_eq!(
+            extra,
+            [
+                ExtraEndpoint { network: "back".into(), aliases: vec!["api".into()], ip: Some("10.99.7.9".into()) },
+                ExtraEndpoint { network: "logs".into(), aliases: vec![], ip: None },
+            ]
+        );
+        let o = run_options(body, None).unwrap();
+        assert_eq!(o.network.network.as_deref(), Some("front"));
+        assert_eq!(o.network.aliases, ["web"]);
+        assert_eq!(o.network.expose, ["53/udp", "7000/tcp"]);
+        assert!(o.network.publish_all);
+        assert_eq!(o.runtime.userns.mode.as_deref(), Some("auto"));
+        // No more networks beside host mode (docker refuses them there).
+        let host: CreateBody = serde_json::from_value(serde_json::json!({
+            "Image": "busybox", "HostConfig": {"NetworkMode": "host"},
+            "NetworkingConfig": {"EndpointsConfig": {"back": {}}}
+        }))
+        .unwrap();
+        assert!(extra_endpoints(&host).is_empty());
+    }
 
     #[test]
     fn a_docker_cli_body_becomes_run_options() {

@@ -55,6 +55,7 @@ fn create(root: &str, runroot: &str, name: Option<String>) -> Result<serde_json:
     if store.find_image(&body.image, normalized.as_deref()).map_err(anyhow::Error::from)?.is_none() {
         return Err(ApiError::not_found(format!("No such image: {}", body.image)));
     }
+    let extra = super::convert::extra_endpoints(&body);
     let opts = super::convert::run_options(body, name).map_err(|e| ApiError::new(status_of(&e), e.to_string()))?;
     let created = crate::container::create(&store, &opts).map_err(|e| {
         let status = match status_of(&e) {
@@ -63,9 +64,22 @@ fn create(root: &str, runroot: &str, name: Option<String>) -> Result<serde_json:
         };
         ApiError::new(status, crate::util::error_chain(e.as_ref()))
     })?;
+    let id = created.record.id.clone();
     // As `rcon create`: nobody needs to finish it now.
-    crate::container::cleanup::release(&store, &created.record.id);
-    Ok(serde_json::json!({"Id": created.record.id, "Warnings": []}))
+    crate::container::cleanup::release(&store, &id);
+    for e in extra {
+        let connected = match e.ip.as_deref().map(str::parse).transpose() {
+            Ok(ip) => crate::network::connect(&store, &id, &e.network, &e.aliases, ip).map_err(anyhow::Error::from),
+            Err(_) => Err(anyhow::anyhow!("invalid IPv4 address {:?}", e.ip.unwrap_or_default())),
+        };
+        // docker creates nothing when an endpoint fails.
+        if let Err(err) = connected {
+            let _ = crate::container::remove(&store, &id, true);
+            let msg = format!("network {}: {}", e.network, crate::util::error_chain(err.as_ref()));
+            return Err(ApiError::new(status_of(&err), msg));
+        }
+    }
+    Ok(serde_json::json!({"Id": id, "Warnings": []}))
 }
 
 /// Errors of the create options themselves (a bad value), which docker

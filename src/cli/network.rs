@@ -22,6 +22,9 @@ pub struct RunNetworkArgs {
     /// Publish all exposed ports to free host ports
     #[arg(short = 'P', long = "publish-all")]
     pub publish_all: bool,
+    /// Expose a port or a range of ports (published by -P)
+    #[arg(long = "expose", value_name = "PORT[/PROTO]")]
+    pub expose: Vec<String>,
     /// IPv4 address on the network (e.g. 10.99.1.10)
     #[arg(long = "ip", value_name = "ADDRESS")]
     pub ip: Option<String>,
@@ -47,6 +50,7 @@ impl RunNetworkArgs {
             aliases: self.network_alias,
             publish: self.publish,
             publish_all: self.publish_all,
+            expose: self.expose,
             ip: self.ip,
             add_hosts: self.add_host,
             dns: self.dns,

@@ -609,6 +609,8 @@ pub fn plan_container(
             o.network.publish.push(spec);
         }
     }
+    // `expose`: shown by inspect, as docker compose does (nothing publishes them).
+    o.network.expose = list_of(get("expose"));
     o.network.dns = list_of(get("dns"));
     o.network.dns_search = list_of(get("dns_search"));
     o.network.dns_options = list_of(get("dns_opt"));

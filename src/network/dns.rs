@@ -166,6 +166,7 @@ mod tests {
                 mac: None,
             }],
             ports: vec![],
+            exposed: vec![],
             published: vec![],
             extra_hosts: vec![("db".into(), "1.2.3.4".into()), ("gw".into(), "host-gateway".into())],
             owner: None,

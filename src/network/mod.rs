@@ -173,6 +173,9 @@ pub struct NetworkOptions {
     pub publish: Vec<String>,
     /// `-P`.
     pub publish_all: bool,
+    /// `--expose PORT[/PROTO]` (also `ExposedPorts` of an API create
+    /// body): ports `-P` publishes besides the image's EXPOSE.
+    pub expose: Vec<String>,
     /// `--ip`.
     pub ip: Option<String>,
     /// `--add-host NAME:IP`.
@@ -265,6 +268,10 @@ pub struct Endpoint {
     /// While running: the ports as published.
     #[serde(default)]
     pub published: Vec<PortMapping>,
+    /// The image's EXPOSE and `--expose` ports (`"80/tcp"`), published or
+    /// not: inspect's `ExposedPorts`.
+    #[serde(default)]
+    pub exposed: Vec<String>,
     /// `--add-host` entries (name, address).
     #[serde(default)]
     pub extra_hosts: Vec<(String, String)>,
@@ -298,6 +305,7 @@ pub struct Plan {
     namespace: Namespace,
     attachments: Vec<Attachment>,
     ports: Vec<PortMapping>,
+    exposed: Vec<String>,
     extra_hosts: Vec<(String, String)>,
     opts: NetworkOptions,
 }
@@ -313,15 +321,28 @@ impl NetworkOptions {
     /// Checks the flags against the store and the host: the network exists,
     /// `-p` values parse and fixed host ports are free, `--add-host` and
     /// `--dns` values are well formed. `exposed` is the image's
-    /// ExposedPorts (for `-P`). Errors name the flag.
+    /// ExposedPorts, which `-P` publishes with `--expose`'s. Errors name
+    /// the flag.
     pub fn plan(&self, store: &Store, exposed: &[String]) -> Result<Plan, Error> {
         let net = self.network.as_deref().unwrap_or(networks::DEFAULT_NETWORK);
         let mut ports = Vec::new();
         for p in &self.publish {
             ports.extend(ports::parse_publish(p)?);
         }
+        let mut all_exposed = Vec::new();
+        for e in exposed.iter().chain(&self.expose) {
+            if e.contains(':') {
+                return Err(Error::BadNetwork(format!("--expose: invalid port {e:?}: expected PORT[-PORT][/PROTO]")));
+            }
+            for m in ports::parse_publish(e)? {
+                let key = format!("{}/{}", m.container_port, m.proto);
+                if !all_exposed.contains(&key) {
+                    all_exposed.push(key);
+                }
+            }
+        }
         if self.publish_all {
-            let more = ports::publish_all(exposed, &ports)?;
+            let more = ports::publish_all(&all_exposed, &ports)?;
             ports.extend(more);
         }
         let mut extra_hosts = Vec::new();
@@ -416,7 +437,7 @@ impl NetworkOptions {
         };
         let nobody = Owner { dir: PathBuf::new(), pid: None, start: None };
         ports::check(&ports, &nobody)?;
-        Ok(Plan { mode, namespace, attachments, ports, extra_hosts, opts: self.clone() })
+        Ok(Plan { mode, namespace, attachments, ports, exposed: all_exposed, extra_hosts, opts: self.clone() })
     }
 }
 
@@ -448,6 +469,7 @@ pub fn prepare(store: &Store, id: &str, name: &str, hostname: &str, plan: &Plan)
         attachments: plan.attachments.clone(),
         ports: plan.ports.clone(),
         published: vec![],
+        exposed: plan.exposed.clone(),
         extra_hosts: plan.extra_hosts.clone(),
         owner: None,
     };
@@ -868,6 +890,9 @@ pub fn settings_json(store: &Store, id: &str) -> serde_json::Value {
     use serde_json::{Map, Value, json};
     let Some(ep) = endpoint(store, id) else { return json!({"Ports": {}}) };
     let mut ports = Map::new();
+    for e in &ep.exposed {
+        ports.entry(e.clone()).or_insert(Value::Null);
+    }
     for m in &ep.ports {
         ports.entry(format!("{}/{}", m.container_port, m.proto)).or_insert(Value::Null);
     }
