@@ -436,3 +436,70 @@ spec:
     assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
     assert_eq!(rcon.ok(&["pod", "ls", "-q"]).trim(), "", "a failed play leaves no pod");
 }
+
+/// `kube generate PROJECT` of a compose project (podman: `kube generate`
+/// of the project's pod): one Pod with a container per service, each with
+/// its own ports, and hostAliases for the service names. It validates
+/// against the Kubernetes schemas, and `kube play` of it runs the same
+/// services: the port answers and one service reaches the other by name.
+#[test]
+fn kube_generate_of_a_compose_project_validates_and_plays_back() {
+    let _serial = crate::network::serial();
+    let validate = venv(&["kubernetes-validate"]).join("bin").join("kubernetes-validate");
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new().busybox_layer().push(&reg, "bb:1");
+    let rcon = Rcon::new();
+    let port = free_port();
+    let dir = rcon.dir().join("shop");
+    std::fs::create_dir_all(&dir).unwrap();
+    let compose_file = format!(
+        r#"services:
+  web:
+    image: {image}
+    command: [sh, -c, "mkdir -p /www && echo shop > /www/index.html && exec httpd -f -p 80 -h /www"]
+    ports: ["127.0.0.1:{port}:80"]
+    environment: {{GREETING: hi}}
+  client:
+    image: {image}
+    command: [sleep, "1000"]
+"#
+    );
+    std::fs::write(dir.join("compose.yaml"), compose_file).unwrap();
+    let compose = |args: &[&str]| {
+        let mut all = vec!["compose"];
+        all.extend_from_slice(args);
+        let out = rcon.command(&all).current_dir(&dir).output().unwrap();
+        assert_eq!(code(&out), 0, "compose {args:?}: {}", stderr(&out));
+    };
+    compose(&["up", "-d"]);
+    eventually("the service's port answers", || http_get(port, "/index.html").is_some());
+    let yaml = dir.join("shop.yaml");
+    rcon.ok(&["kube", "generate", "-f", yaml.to_str().unwrap(), "shop"]);
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    for want in ["kind: Pod", "name: shop", "name: web", "name: client", "hostAliases", "- client", "GREETING"] {
+        assert!(text.contains(want), "{want} missing from:\n{text}");
+    }
+    let out = std::process::Command::new(&validate).arg("--strict").arg(&yaml).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && report.contains("passed") && !report.contains("ERROR"), "{report}");
+    let out = rcon.cmd(&["kube", "generate", "nosuch"]);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("no pod, container or compose project named nosuch"), "{}", stderr(&out));
+
+    compose(&["down", "-t", "0"]);
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+    rcon.ok(&["kube", "play", yaml.to_str().unwrap()]);
+    eventually("the played pod's port answers", || http_get(port, "/index.html").is_some());
+    assert_eq!(http_get(port, "/index.html").unwrap(), "shop\n");
+    let out = rcon.cmd(&["exec", "shop-client", "wget", "-q", "-O-", "http://web/index.html"]);
+    let hosts = rcon.ok(&["exec", "shop-client", "cat", "/etc/hosts"]);
+    assert_eq!(
+        stdout(&out),
+        "shop\n",
+        "client reaches web by its service name: {}\n{hosts}\n{}",
+        stderr(&out),
+        std::fs::read_to_string(&yaml).unwrap()
+    );
+    rcon.ok(&["kube", "play", "--down", yaml.to_str().unwrap()]);
+    assert_eq!(rcon.ok(&["ps", "-aq"]).trim(), "");
+}

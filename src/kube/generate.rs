@@ -50,12 +50,26 @@ pub fn dns_label(s: &str) -> String {
     if out.is_empty() { "x".into() } else { out }
 }
 
-/// Generates YAML for `names` (pods or containers, by name or ID). Errors:
-/// no such pod or container, mixing pods and containers.
+/// Generates YAML for `names` (pods, containers by name or ID, or compose
+/// projects). Errors: no such pod, container or project.
+///
+/// A compose project (a name no pod or container has, that containers'
+/// `com.docker.compose.project` label holds) becomes one Pod named after
+/// it, as podman's `kube generate` of a project's pod: one container per
+/// service (the first replica, named after the service, with its own
+/// ports) and `hostAliases` mapping the service names to 127.0.0.1, since
+/// the services of one Pod reach each other on localhost.
 pub fn generate(store: &Store, names: &[String], opts: &GenerateOptions) -> anyhow::Result<String> {
     let mut docs = Vec::new();
     let mut loose = Vec::new();
     for n in names {
+        if store.find_pod(n).is_err() && store.find_container(n).is_err() {
+            let project = crate::compose::engine::containers(store, n)?;
+            if !project.is_empty() {
+                docs.extend(project_workload(store, n, &project, opts)?);
+                continue;
+            }
+        }
         match store.find_pod(n) {
             Ok(pod) => {
                 let members: Vec<ContainerRecord> = crate::pod::members(store, &pod)?
@@ -67,18 +81,25 @@ pub fn generate(store: &Store, names: &[String], opts: &GenerateOptions) -> anyh
                     bail!("pod {} has no containers to describe", pod.name);
                 }
                 let ports = crate::network::endpoint(store, &pod.infra_id).map(|e| e.ports).unwrap_or_default();
-                docs.extend(workload(store, &pod.name, Some(&pod.hostname), &members, &ports, opts)?);
+                let ports: Vec<_> = ports.into_iter().map(|p| (0, p)).collect();
+                docs.extend(workload(store, &pod.name, Some(&pod.hostname), &members, &ports, &[], opts)?);
             }
-            Err(_) => loose.push(store.find_container(n).with_context(|| format!("no pod or container named {n}"))?),
+            Err(_) => loose.push(
+                store
+                    .find_container(n)
+                    .map_err(|_| anyhow::anyhow!("no pod, container or compose project named {n}"))?,
+            ),
         }
     }
     if !loose.is_empty() {
         let name = format!("{}-pod", loose[0].name);
         let mut ports = Vec::new();
         for c in &loose {
-            ports.extend(crate::network::endpoint(store, &c.id).map(|e| e.ports).unwrap_or_default());
+            ports.extend(
+                crate::network::endpoint(store, &c.id).map(|e| e.ports).unwrap_or_default().into_iter().map(|p| (0, p)),
+            );
         }
-        docs.extend(workload(store, &name, None, &loose, &ports, opts)?);
+        docs.extend(workload(store, &name, None, &loose, &ports, &[], opts)?);
     }
     let mut out = String::new();
     for d in docs {
@@ -88,13 +109,49 @@ pub fn generate(store: &Store, names: &[String], opts: &GenerateOptions) -> anyh
     Ok(out)
 }
 
-/// The Pod or Deployment (and Service) of `containers`.
+/// The Pod of a compose project's containers (see [`generate`]).
+fn project_workload(
+    store: &Store,
+    project: &str,
+    members: &[crate::compose::engine::ProjectContainer],
+    opts: &GenerateOptions,
+) -> anyhow::Result<Vec<Value>> {
+    let mut records = Vec::new();
+    let mut ports = Vec::new();
+    let mut services = Vec::new();
+    for m in members.iter().filter(|m| !m.oneoff) {
+        if services.contains(&m.service) {
+            continue; // one container per service: its first replica
+        }
+        let mut record = store.container_record(&m.row)?;
+        record.name = m.service.clone();
+        let i = records.len();
+        ports.extend(
+            crate::network::endpoint(store, &record.id)
+                .map(|e| e.ports)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| (i, p)),
+        );
+        records.push(record);
+        services.push(m.service.clone());
+    }
+    if records.is_empty() {
+        bail!("compose project {project} has no service containers to describe");
+    }
+    workload(store, project, None, &records, &ports, &services, opts)
+}
+
+/// The Pod or Deployment (and Service) of `containers`; `ports` are
+/// (index of the container in `containers`, mapping); `aliases` are host
+/// names for 127.0.0.1 (`hostAliases`).
 fn workload(
     store: &Store,
     name: &str,
     hostname: Option<&str>,
     containers: &[ContainerRecord],
-    ports: &[crate::network::ports::PortMapping],
+    ports: &[(usize, crate::network::ports::PortMapping)],
+    aliases: &[String],
     opts: &GenerateOptions,
 ) -> anyhow::Result<Vec<Value>> {
     let pod_name = dns_label(name);
@@ -105,8 +162,10 @@ fn workload(
         let prefix = format!("{name}-");
         let short = c.name.strip_prefix(&prefix).unwrap_or(&c.name);
         let mut ctr = container(store, c, short, &mut volumes)?;
-        if i == 0 && !ports.is_empty() {
-            let list: Vec<Value> = ports
+        let mine: Vec<&crate::network::ports::PortMapping> =
+            ports.iter().filter(|(k, _)| *k == i).map(|(_, p)| p).collect();
+        if !mine.is_empty() {
+            let list: Vec<Value> = mine
                 .iter()
                 .map(|p| {
                     let mut m =
@@ -137,6 +196,10 @@ fn workload(
     if !volumes.is_empty() {
         spec["volumes"] = json!(volumes);
     }
+    if !aliases.is_empty() {
+        let names: Vec<String> = aliases.iter().map(|a| dns_label(a)).collect();
+        spec["hostAliases"] = json!([{"ip": "127.0.0.1", "hostnames": names}]);
+    }
     let mut docs = vec![match opts.kind {
         Kind::Pod => json!({
             "apiVersion": "v1",
@@ -158,6 +221,7 @@ fn workload(
     if opts.service {
         let sports: Vec<Value> = ports
             .iter()
+            .map(|(_, p)| p)
             .filter(|p| p.host_port != 0)
             .map(|p| {
                 json!({

@@ -151,7 +151,8 @@ fn infra_options(pod: &PodRecord) -> RunOptions {
 
 /// Makes `opts` create a member of pod `name` (name, ID or prefix): joins
 /// its infra (started first if it is not running), takes the pod's host
-/// name unless one is given, and labels it with the pod's ID. Returns the
+/// name unless one is given, the pod's `--add-host`, `--dns` and `--dns-search`
+/// entries before its own, and labels it with the pod's ID. Returns the
 /// pod. `rcon run/create --pod` and `kube play` call this before
 /// `container::create`.
 pub fn join(store: &Store, name: &str, opts: &mut RunOptions) -> anyhow::Result<PodRecord> {
@@ -162,6 +163,15 @@ pub fn join(store: &Store, name: &str, opts: &mut RunOptions) -> anyhow::Result<
         opts.hostname = Some(pod.hostname.clone());
     }
     opts.labels.push(format!("{LABEL_POD}={}", pod.id));
+    // The pod's host entries and DNS settings are every member's (each
+    // member has its own /etc/hosts and /etc/resolv.conf).
+    let net = &mut opts.network;
+    for (mine, pods) in
+        [(&mut net.add_hosts, &pod.add_hosts), (&mut net.dns, &pod.dns), (&mut net.dns_search, &pod.dns_search)]
+    {
+        let extra: Vec<String> = pods.iter().filter(|v| !mine.contains(v)).cloned().collect();
+        mine.splice(0..0, extra);
+    }
     Ok(pod)
 }
 
