@@ -78,7 +78,7 @@ pub async fn list(c: Call) -> ApiResult<Resp> {
 
 /// One container in docker's list shape.
 fn summary(store: &Store, row: &crate::store::ContainerRow, state: &ContainerState, now: DateTime<Utc>) -> Value {
-    let settings = crate::network::settings_json(store, &row.id);
+    let settings = crate::container::network_settings::settings_json(store, &row.id);
     let mut ports = Vec::new();
     if let Some(map) = settings["Ports"].as_object() {
         for (key, bindings) in map {

@@ -877,7 +877,7 @@ fn ps_cmd(ctx: &Context, a: &ComposeArgs, ps: &PsArgs) -> anyhow::Result<i32> {
                 shlex::try_join(c.row.command.iter().map(String::as_str)).unwrap_or_default(),
                 c.service.clone(),
                 human,
-                crate::network::ports_column(&store, &c.row.id),
+                crate::container::network_settings::ports_column(&store, &c.row.id),
                 status.to_string(),
             ]
         })

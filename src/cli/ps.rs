@@ -174,7 +174,7 @@ impl Row {
             running_for: ago(c.created, now),
             // Ports are published only while the container runs.
             ports: if s.status == ContainerStatus::Running {
-                crate::network::ports_column(store, &c.id)
+                crate::container::network_settings::ports_column(store, &c.id)
             } else {
                 String::new()
             },
@@ -207,7 +207,7 @@ impl Row {
                 .collect::<Vec<_>>()
                 .join(","),
             local_volumes: mounts.iter().filter(|m| m.kind == crate::volume::MountKind::Volume).count(),
-            networks: crate::network::settings_json(store, &c.id)["Networks"]
+            networks: crate::container::network_settings::settings_json(store, &c.id)["Networks"]
                 .as_object()
                 .map(|n| n.keys().cloned().collect::<Vec<_>>().join(","))
                 .unwrap_or_default(),

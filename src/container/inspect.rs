@@ -66,7 +66,7 @@ pub fn container_json(store: &Store, record: &ContainerRecord, state: &Container
     if let Some(h) = health {
         state_json["Health"] = h;
     }
-    let network_settings = network_settings(crate::network::settings_json(store, &record.id));
+    let network_settings = network_settings(crate::container::network_settings::settings_json(store, &record.id));
     let exposed: serde_json::Map<String, Value> = network_settings["Ports"]
         .as_object()
         .map(|p| p.keys().map(|k| (k.clone(), json!({}))).collect())

@@ -11,6 +11,7 @@ pub mod list;
 pub mod logs;
 pub mod monitor;
 pub mod names;
+pub mod network_settings;
 pub mod parallel;
 pub mod spec;
 pub mod stats;

@@ -275,7 +275,10 @@ fn play_pod(store: &Store, plan: &Plan, p: &PodPlan, opts: &PlayOptions) -> anyh
     let volume_flags = write_volumes(store, plan, p)?;
     // The infra runs first: members join it, and `status.podIP` is its address.
     crate::pod::start(store, &pod.id)?;
-    let pod_ip = crate::network::settings_json(store, &pod.infra_id)["IPAddress"].as_str().unwrap_or("").to_string();
+    let pod_ip = crate::container::network_settings::settings_json(store, &pod.infra_id)["IPAddress"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     let prepare = |c: &Ctr| -> anyhow::Result<RunOptions> {
         let mut o = c.opts.clone();
         o.name = Some(format!("{}-{}", p.name, c.name));

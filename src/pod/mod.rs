@@ -331,7 +331,7 @@ pub fn inspect_json(store: &Store, pod: &PodRecord) -> anyhow::Result<Value> {
         .iter()
         .map(|c| json!({"Id": c.id, "Name": c.name, "State": container::inspect::status_word(&c.state)}))
         .collect();
-    let ports = crate::network::settings_json(store, &pod.infra_id)["Ports"].clone();
+    let ports = crate::container::network_settings::settings_json(store, &pod.infra_id)["Ports"].clone();
     Ok(json!({
         "Id": pod.id,
         "Name": pod.name,
