@@ -459,9 +459,10 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     // -it under a pseudo-terminal: the container gets one too.
     let out = user.rcon_in_pty(&["run", "--rm", "-it", &image, "sh", "-c", "'tty; id -u'"]);
     assert_eq!(code(&out), 0, "{}\n{}", stderr(&out), stdout(&out));
-    // (script may echo a stray control character before the output.)
+    // script's stdin is empty: the terminal may echo what script sends
+    // for it (`^@`, `^D`) at any point of the output, so drop such echoes.
     let text = stdout(&out);
-    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let lines: Vec<&str> = text.lines().map(without_caret_echoes).collect();
     let tty = lines.iter().position(|l| l.contains("/dev/pts/")).unwrap_or_else(|| panic!("no tty: {text:?}"));
     assert_eq!(lines.get(tty + 1), Some(&"0"), "{text:?}");
 
@@ -867,4 +868,14 @@ fn rootless_user_runs_every_subcommand() {
     assert_eq!(user.ok(&["images", "-q"]), "");
 
     assert_left_clean(&user);
+}
+
+/// `line` trimmed, without the terminal's echoes of control characters in
+/// caret notation (`^@`, `^D`) at its start.
+fn without_caret_echoes(line: &str) -> &str {
+    let mut l = line.trim();
+    while let Some(rest) = l.strip_prefix('^').filter(|r| r.starts_with(|c: char| ('@'..='_').contains(&c))) {
+        l = rest[1..].trim_start();
+    }
+    l
 }
