@@ -918,6 +918,10 @@ impl Drop for Rcon {
                 let _ = self.command(&args).stdout(Stdio::null()).stderr(Stdio::null()).status();
             }
         }
+        // rcon processes of this store still finishing (a monitor
+        // recording an exit, a forked `kube play` child) would write into
+        // the directory after it is removed: wait for them, then stop them.
+        stop_processes_of(&self.root);
         let dir = self.dir.take().unwrap();
         unmount_under(dir.path());
         if let Err(e) = dir.close() {
@@ -937,6 +941,41 @@ pub fn image_records(rcon: &Rcon) -> Vec<serde_json::Value> {
     let db = rusqlite::Connection::open(path).expect("open the store database");
     let Ok(mut stmt) = db.prepare("SELECT record FROM images ORDER BY seq") else { return Vec::new() };
     stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(|t| serde_json::from_str(&t.unwrap()).unwrap()).collect()
+}
+
+/// Pids of the processes whose command line has `root` as one argument
+/// (every rcon the harness starts gets `--root ROOT`, and its monitors
+/// `__monitor ROOT …`).
+fn processes_of(root: &Path) -> Vec<i32> {
+    let want = root.as_os_str().as_encoded_bytes();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.split(|b| *b == 0).any(|a| a == want))
+        })
+        .collect()
+}
+
+/// Waits up to 10 s for the rcon processes of store `root` to end, then
+/// kills those left (by pid: the test started them).
+fn stop_processes_of(root: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = processes_of(root);
+        if left.is_empty() {
+            return;
+        }
+        if Instant::now() > deadline {
+            for pid in left {
+                eprintln!("rcon test harness: killing leftover rcon process {pid} of {}", root.display());
+                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Lazily unmounts every mount point of this mount namespace under `dir`,
