@@ -845,8 +845,10 @@ assert any(e.get("Action") == "create" for e in events), events[:5]
 print("ok")
 "#;
 
-#[test]
-fn docker_py_drives_the_service() {
+/// Runs a docker-py `script` (PyPI `docker` 7.1.0, in the test's venv)
+/// against a service of a fresh store, with the service's `DOCKER_HOST`
+/// and the test registry's web image as its arguments; it must print `ok`.
+fn run_docker_py(script: &str) {
     let py = crate::common::venv(&["docker==7.1.0"]);
     let reg = Registry::start();
     let image = web_image(&reg);
@@ -854,13 +856,18 @@ fn docker_py_drives_the_service() {
     let svc = Service::start(&rcon);
     let out = Command::new(py.join("bin/python"))
         .arg("-c")
-        .arg(DOCKER_PY_SCRIPT)
+        .arg(script)
         .arg(svc.host())
         .arg(&image)
         .stdin(Stdio::null())
         .output()
         .unwrap();
     assert_eq!(stdout(&out), "ok\n", "docker-py failed:\n{}", stderr(&out));
+}
+
+#[test]
+fn docker_py_drives_the_service() {
+    run_docker_py(DOCKER_PY_SCRIPT);
 }
 
 /// docker-py with terminals: `exec_run(tty=True)` (a pty for the exec'd
@@ -918,20 +925,7 @@ print("ok")
 
 #[test]
 fn docker_py_exec_tty_and_resize() {
-    let py = crate::common::venv(&["docker==7.1.0"]);
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
-    let out = Command::new(py.join("bin/python"))
-        .arg("-c")
-        .arg(DOCKER_PY_TTY_SCRIPT)
-        .arg(svc.host())
-        .arg(&image)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert_eq!(stdout(&out), "ok\n", "docker-py failed:\n{}", stderr(&out));
+    run_docker_py(DOCKER_PY_TTY_SCRIPT);
 }
 
 /// testcontainers-python (PyPI `testcontainers`, with docker-py) starts a

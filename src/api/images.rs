@@ -80,6 +80,24 @@ pub async fn pull(c: Call) -> ApiResult<Resp> {
     if let Some(p) = c.param("platform").filter(|p| !p.is_empty()) {
         transfer.platform = Some(crate::image::parse_platform(p).map_err(ApiError::bad_request)?);
     }
+    progress_stream(&c, transfer, move |store, transfer, tx| {
+        let opts = crate::registry::PullOptions { quiet: true, tls_verify: true, stdout: false };
+        if let Err(e) = crate::registry::pull_by_name(&store, &name, &opts, &transfer, false) {
+            send_error(tx, &e);
+        }
+    })
+    .await
+}
+
+/// Runs `job` (a pull or a push) on a blocking thread with the store and
+/// `transfer`, whose progress goes to the client as dockerd's JSON
+/// message stream; the service counts as busy until `job` returns.
+/// Errors: the store cannot be opened (before the stream begins).
+async fn progress_stream(
+    c: &Call,
+    mut transfer: crate::registry::TransferOptions,
+    job: impl FnOnce(crate::store::Store, crate::registry::TransferOptions, &body::Sender) + Send + 'static,
+) -> ApiResult<Resp> {
     let svc = c.svc.clone();
     let store = blocking(move || Ok(svc.store()?)).await?;
     let (tx, b) = body::channel();
@@ -87,13 +105,15 @@ pub async fn pull(c: Call) -> ApiResult<Resp> {
     let guard = c.svc.activity.enter();
     tokio::task::spawn_blocking(move || {
         let _guard = guard;
-        let opts = crate::registry::PullOptions { quiet: true, tls_verify: true, stdout: false };
-        if let Err(e) = crate::registry::pull_by_name(&store, &name, &opts, &transfer, false) {
-            let m = crate::util::error_chain(&e);
-            let _ = tx.json(&json!({"errorDetail": {"message": m}, "error": m}));
-        }
+        job(store, transfer, &tx);
     });
     Ok(stream_response(b))
+}
+
+/// Ends a progress stream with dockerd's error message for `e`.
+fn send_error(tx: &body::Sender, e: &dyn std::error::Error) {
+    let m = crate::util::error_chain(e);
+    let _ = tx.json(&json!({"errorDetail": {"message": m}, "error": m}));
 }
 
 /// A `200` JSON message stream.
@@ -135,18 +155,9 @@ pub async fn push(c: Call, name: &str) -> ApiResult<Resp> {
         _ => name.to_string(),
     };
     let dest = crate::reference::Reference::parse(&full).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let mut transfer = crate::registry::TransferOptions { credentials: registry_auth(&c)?, ..Default::default() };
-    let svc = c.svc.clone();
-    let store = blocking(move || Ok(svc.store()?)).await?;
-    let (tx, b) = body::channel();
-    transfer.progress = Some(sink(&tx));
-    let guard = c.svc.activity.enter();
-    tokio::task::spawn_blocking(move || {
-        let _guard = guard;
-        let fail = |e: anyhow::Error| {
-            let m = crate::util::error_chain(e.as_ref());
-            let _ = tx.json(&json!({"errorDetail": {"message": m}, "error": m}));
-        };
+    let transfer = crate::registry::TransferOptions { credentials: registry_auth(&c)?, ..Default::default() };
+    progress_stream(&c, transfer, move |store, transfer, tx| {
+        let fail = |e: anyhow::Error| send_error(tx, e.as_ref());
         let shown = dest.to_string();
         let image = match store.find_image(&full, Some(&shown)) {
             Ok(Some(i)) => i,
@@ -170,8 +181,8 @@ pub async fn push(c: Call, name: &str) -> ApiResult<Resp> {
             }
             Err(e) => fail(e.into()),
         }
-    });
-    Ok(stream_response(b))
+    })
+    .await
 }
 
 /// `GET /images/search?term=&limit=&filters=`: `rcon search`'s library

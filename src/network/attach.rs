@@ -355,18 +355,7 @@ pub fn connect(store: &Store, id: &str, network: &str, aliases: &[String], ip: O
             ep.name, net.name
         )));
     }
-    let mut att = Attachment {
-        network: net.name.clone(),
-        aliases: aliases.to_vec(),
-        wanted_ip: ip,
-        bridge: None,
-        ip: None,
-        prefix: 0,
-        gateway: None,
-        veth: None,
-        ifname: None,
-        mac: None,
-    };
+    let mut att = Attachment::wanted(net.name.clone(), aliases.to_vec(), ip);
     if let Some(owner) = ep.owner.clone().filter(Owner::alive) {
         let pid = owner.pid.expect("a running owner has a pid");
         let netns_path = format!("/proc/{pid}/ns/net");

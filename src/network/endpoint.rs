@@ -92,6 +92,25 @@ pub struct Attachment {
     pub mac: Option<String>,
 }
 
+impl Attachment {
+    /// An attachment to `network` not made yet: its `aliases` and the
+    /// `--ip` asked for (`wanted_ip`), every address field empty.
+    pub(super) fn wanted(network: String, aliases: Vec<String>, wanted_ip: Option<Ipv4Addr>) -> Attachment {
+        Attachment {
+            network,
+            aliases,
+            wanted_ip,
+            bridge: None,
+            ip: None,
+            prefix: 0,
+            gateway: None,
+            veth: None,
+            ifname: None,
+            mac: None,
+        }
+    }
+}
+
 /// A container's networking, `containers/<id>/network.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Endpoint {

@@ -288,18 +288,7 @@ impl NetworkOptions {
                         "network-scoped aliases are only supported for user-defined networks".into(),
                     ));
                 }
-                let att = Attachment {
-                    network: n.name,
-                    aliases: self.aliases.clone(),
-                    wanted_ip,
-                    bridge: None,
-                    ip: None,
-                    prefix: 0,
-                    gateway: None,
-                    veth: None,
-                    ifname: None,
-                    mac: None,
-                };
+                let att = Attachment::wanted(n.name, self.aliases.clone(), wanted_ip);
                 (Mode::Bridge, Namespace::New, vec![att])
             }
         };
