@@ -13,8 +13,24 @@ use std::os::unix::fs::MetadataExt;
 use std::sync::Mutex;
 
 /// Serializes the edits of /etc/subuid and /etc/subgid within this test
-/// binary.
+/// binary; [`lock_subid_files`] does it between test processes.
 static SUBID_FILES: Mutex<()> = Mutex::new(());
+
+/// An exclusive `flock` on /etc/subuid for one edit of both files, so that
+/// two test binaries running at once (several checkouts) do not lose each
+/// other's lines. The files are rewritten in place, so the lock's inode
+/// stays the same.
+fn lock_subid_files() -> std::fs::File {
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open("/etc/subuid")
+        .expect("open /etc/subuid");
+    f.lock().expect("lock /etc/subuid");
+    f
+}
 
 /// Lines added to /etc/subuid and /etc/subgid, removed on drop (the rest of
 /// the files as they are then, so other edits survive).
@@ -25,6 +41,7 @@ struct SubidLines {
 impl SubidLines {
     fn add(line: &str) -> SubidLines {
         let _g = SUBID_FILES.lock().unwrap_or_else(|e| e.into_inner());
+        let _flock = lock_subid_files();
         for f in ["/etc/subuid", "/etc/subgid"] {
             let mut text = std::fs::read_to_string(f).unwrap_or_default();
             if !text.is_empty() && !text.ends_with('\n') {
@@ -41,6 +58,7 @@ impl SubidLines {
 impl Drop for SubidLines {
     fn drop(&mut self) {
         let _g = SUBID_FILES.lock().unwrap_or_else(|e| e.into_inner());
+        let _flock = lock_subid_files();
         for f in ["/etc/subuid", "/etc/subgid"] {
             let text = std::fs::read_to_string(f).unwrap_or_default();
             let mut removed = false;
