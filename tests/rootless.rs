@@ -394,37 +394,48 @@ impl Drop for TunMode {
 /// refuses to run without an interface that has a default route; the test
 /// runs in a network namespace of its own (see /work/itest.sh) where only
 /// `lo` exists. This adds a veth pair with an address and a default route
-/// there (traffic stays in that namespace) and removes them on drop.
-struct UplinkForPasta {
-    name: String,
-}
+/// there (traffic stays in that namespace), shared by the tests of this
+/// binary that run at once, and removes them when the last one drops it.
+struct UplinkForPasta;
+
+/// (tests holding the uplink, the veth made for them or "").
+static UPLINK: Mutex<(usize, String)> = Mutex::new((0, String::new()));
 
 impl UplinkForPasta {
     fn add() -> UplinkForPasta {
-        let name = format!("rclv{}", std::process::id() % 100000);
+        let mut held = UPLINK.lock().unwrap_or_else(|e| e.into_inner());
+        held.0 += 1;
+        let guard = UplinkForPasta;
+        if held.0 > 1 {
+            return guard;
+        }
         let ip = |args: &[&str]| {
             let out = std::process::Command::new("ip").args(args).output().expect("run ip (package iproute2)");
             assert!(out.status.success(), "ip {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         };
         let has_default =
             std::process::Command::new("ip").args(["route", "show", "default"]).output().map(|o| !o.stdout.is_empty());
-        let up = UplinkForPasta { name: name.clone() };
         if has_default.unwrap_or(false) {
-            return UplinkForPasta { name: String::new() };
+            return guard;
         }
+        let name = format!("rclv{}", std::process::id() % 100000);
+        held.1 = name.clone();
         ip(&["link", "add", &name, "type", "veth", "peer", "name", &format!("{name}p")]);
         ip(&["addr", "add", "10.199.77.1/24", "dev", &name]);
         ip(&["link", "set", &name, "up"]);
         ip(&["link", "set", &format!("{name}p"), "up"]);
         ip(&["route", "add", "default", "via", "10.199.77.254", "dev", &name]);
-        up
+        guard
     }
 }
 
 impl Drop for UplinkForPasta {
     fn drop(&mut self) {
-        if !self.name.is_empty() {
-            let _ = std::process::Command::new("ip").args(["link", "del", &self.name]).output();
+        let mut held = UPLINK.lock().unwrap_or_else(|e| e.into_inner());
+        held.0 -= 1;
+        if held.0 == 0 && !held.1.is_empty() {
+            let _ = std::process::Command::new("ip").args(["link", "del", &held.1]).output();
+            held.1.clear();
         }
     }
 }
@@ -459,7 +470,9 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     user.ok(&["pull", "-q", &image]);
     assert!(user.home.join(".local/share/rcon").is_dir(), "the store is not in ~/.local/share/rcon");
     let info = user.ok(&["info"]);
-    for want in ["  rootless\n", "  userxattr: true\n", "  Network: pasta host none\n", " Cgroup Driver: none\n"] {
+    for want in
+        ["  rootless\n", "  userxattr: true\n", "  Network: pasta slirp4netns host none\n", " Cgroup Driver: none\n"]
+    {
         assert!(info.contains(want), "{want:?} not in rcon info:\n{info}");
     }
     assert!(info.contains(&format!(" Docker Root Dir: {}/.local/share/rcon\n", user.home.display())), "{info}");
@@ -532,15 +545,7 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
 
     // Outbound: a server on the host's loopback, reached through pasta as
     // host.containers.internal (the gateway address, mapped to the host).
-    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let host_port = server.local_addr().unwrap().port();
-    let serving = std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let (mut s, _) = server.accept().unwrap();
-        let mut req = [0u8; 1024];
-        let _ = s.read(&mut req);
-        s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nfrom-host\n").unwrap();
-    });
+    let (host_port, serving) = serve_once_on_loopback();
     let url = format!("http://host.containers.internal:{host_port}/");
     let got = user.ok(&["run", "--rm", &image, "wget", "-q", "-O", "-", &url]);
     assert_eq!(got, "from-host\n");
@@ -549,9 +554,37 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     // -p through pasta, reachable from the host.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let publish = format!("127.0.0.1:{port}:80");
-    let script = "mkdir -p /www && echo rootless-page > /www/index.html && exec httpd -f -p 80 -h /www";
-    user.ok(&["run", "-d", "--name", "www", "-p", &publish, &image, "sh", "-c", script]);
-    let page = (0..300)
+    user.ok(&["run", "-d", "--name", "www", "-p", &publish, &image, "sh", "-c", HTTPD_SCRIPT]);
+    let page = fetch_published(port);
+    assert!(page.starts_with("HTTP/1."), "{page}");
+    user.ok(&["rm", "-f", "www"]);
+
+    assert_left_clean(&user);
+}
+
+/// A server on the host's loopback that answers one HTTP request with
+/// `from-host`: its port, and its thread (joined: the request came).
+fn serve_once_on_loopback() -> (u16, std::thread::JoinHandle<()>) {
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let serving = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut s, _) = server.accept().unwrap();
+        let mut req = [0u8; 1024];
+        let _ = s.read(&mut req);
+        s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nfrom-host\n").unwrap();
+    });
+    (port, serving)
+}
+
+/// A container's command that serves `rootless-page` with busybox httpd on
+/// port 80.
+const HTTPD_SCRIPT: &str = "mkdir -p /www && echo rootless-page > /www/index.html && exec httpd -f -p 80 -h /www";
+
+/// The answer to `GET /` on 127.0.0.1:`port` once it contains
+/// `rootless-page` (the container's httpd is up); panics after 30 s.
+fn fetch_published(port: u16) -> String {
+    (0..300)
         .find_map(|_| {
             use std::io::{Read, Write};
             let got = std::net::TcpStream::connect(("127.0.0.1", port)).ok().and_then(|mut s| {
@@ -565,9 +598,100 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
             }
             got
         })
-        .expect("the published port never answered");
+        .expect("the published port never answered")
+}
+
+/// Rootless networking through slirp4netns (issue 14): with
+/// `allow_host_loopback`, a server on the host's loopback is reached as
+/// host.containers.internal (the gateway 10.0.2.2); without it, not; `-p`
+/// through slirp4netns' API is reachable from the host; bad options are
+/// refused by name. Through pasta, `--add-host host.docker.internal:
+/// host-gateway` reaches the host's loopback too. Nothing is left running.
+#[test]
+fn rootless_slirp4netns_reaches_host_loopback_and_publishes_ports() {
+    let _tun = TunMode::usable();
+    let _uplink = UplinkForPasta::add();
+    assert!(
+        std::path::Path::new("/usr/bin/slirp4netns").exists(),
+        "slirp4netns is missing: install the Debian package `slirp4netns`"
+    );
+    let user = TestUser::create();
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "slirp:latest");
+    user.ok(&["pull", "-q", &image]);
+
+    let slirp = "slirp4netns:allow_host_loopback=true";
+    let hosts = user.ok(&["run", "--rm", "--network", slirp, &image, "cat", "/etc/hosts", "/etc/resolv.conf"]);
+    assert!(hosts.contains("10.0.2.2\thost.containers.internal"), "{hosts}");
+    assert!(hosts.contains("nameserver 10.0.2.3\n"), "{hosts}");
+    let addr = user.ok(&["run", "--rm", "--network", slirp, &image, "ip", "-4", "-o", "addr", "show", "tap0"]);
+    assert!(addr.contains("inet 10.0.2.100/24"), "{addr}");
+
+    // Outbound to the host's loopback.
+    let (host_port, serving) = serve_once_on_loopback();
+    let url = format!("http://host.containers.internal:{host_port}/");
+    let got = user.ok(&["run", "--rm", "--network", slirp, &image, "wget", "-q", "-O", "-", &url]);
+    assert_eq!(got, "from-host\n");
+    serving.join().unwrap();
+    // Without allow_host_loopback the gateway does not lead to the host's
+    // loopback (a listener is there: only the option makes the difference).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://10.0.2.2:{}/", listener.local_addr().unwrap().port());
+    let out = user.rcon(&["run", "--rm", "--network", "slirp4netns", &image, "wget", "-q", "-T", "5", "-O", "-", &url]);
+    assert_ne!(code(&out), 0, "reached the host's loopback without allow_host_loopback: {}", stdout(&out));
+    drop(listener);
+
+    // -p through slirp4netns' API, reachable from the host.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let publish = format!("127.0.0.1:{port}:80");
+    user.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "www",
+        "--network",
+        "slirp4netns",
+        "-p",
+        &publish,
+        &image,
+        "sh",
+        "-c",
+        HTTPD_SCRIPT,
+    ]);
+    let page = fetch_published(port);
     assert!(page.starts_with("HTTP/1."), "{page}");
+    let ps = user.ok(&["ps", "--format", "{{.Ports}}"]);
+    assert_eq!(ps.trim(), format!("127.0.0.1:{port}->80/tcp"));
     user.ok(&["rm", "-f", "www"]);
+
+    // Unknown options, and pasta's options rcon sets itself, are refused.
+    let out = user.rcon(&["run", "--rm", "--network", "slirp4netns:mtu=1500,fast=yes", &image, "true"]);
+    assert_eq!(code(&out), 125);
+    assert!(stderr(&out).contains("--network slirp4netns: unknown option \"fast=yes\""), "{}", stderr(&out));
+    let out = user.rcon(&["run", "--rm", "--network", "pasta:--netns,/x", &image, "true"]);
+    assert_eq!(code(&out), 125);
+    assert!(stderr(&out).contains("rcon sets --netns itself"), "{}", stderr(&out));
+
+    // pasta: docker's host.docker.internal:host-gateway reaches the host's
+    // loopback too, with pasta's own arguments given after the colon.
+    let (host_port, serving) = serve_once_on_loopback();
+    let url = format!("http://host.docker.internal:{host_port}/");
+    let got = user.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "pasta:--mtu,65520",
+        "--add-host",
+        "host.docker.internal:host-gateway",
+        &image,
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        &url,
+    ]);
+    assert_eq!(got, "from-host\n");
+    serving.join().unwrap();
 
     assert_left_clean(&user);
 }

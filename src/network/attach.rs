@@ -62,10 +62,11 @@ pub fn attach(store: &Store, id: &str, pid: i32) -> Result<(), Error> {
     attach_begin(store, id, pid)?.wait()
 }
 
-/// What [`attach_begin`] may leave running: rootless pasta configuring the
-/// container's namespace. [`Attaching::wait`] waits for it.
+/// What [`attach_begin`] may leave running: rootless pasta or slirp4netns
+/// configuring the container's namespace. [`Attaching::wait`] waits for it.
 pub struct Attaching {
     pasta: Option<pasta::Starting>,
+    slirp: Option<slirp4netns::Starting>,
 }
 
 impl Attaching {
@@ -73,6 +74,12 @@ impl Attaching {
     /// needs it). On error, pasta is stopped; the caller detaches the
     /// container ([`detach`]) as after any failed start.
     pub fn wait(self) -> Result<(), Error> {
+        if let Some(s) = self.slirp {
+            let t0 = std::time::Instant::now();
+            let r = s.wait();
+            crate::debug!("network: waited {:.2} ms for slirp4netns", t0.elapsed().as_secs_f64() * 1e3);
+            return r;
+        }
         match self.pasta {
             None => Ok(()),
             Some(p) => {
@@ -116,25 +123,39 @@ fn pasta_dir(store: &Store, id: &str) -> PathBuf {
     store.run_root().join("pasta").join(id)
 }
 
+/// The run directory of container `id`'s slirp4netns (see
+/// [`slirp4netns::spawn`]): short, for its API socket's path.
+fn slirp_dir(store: &Store, id: &str) -> PathBuf {
+    store.run_root().join("slirp4netns").join(&id[..12.min(id.len())])
+}
+
 fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<Attaching, Error> {
-    let done = Attaching { pasta: None };
+    let done = Attaching { pasta: None, slirp: None };
     let Some(mut ep) = endpoint(store, id) else { return Ok(done) };
     ep.owner =
         Some(Owner { dir: store.container_dir(id), pid: Some(pid), start: crate::store::process_start_time(pid) });
-    if ep.mode == Mode::Pasta {
+    if ep.mode == Mode::Pasta || ep.mode == Mode::Slirp4netns {
         let mut ports = ep.ports.clone();
         for p in ports.iter_mut().filter(|p| p.host_port == 0) {
             p.host_port = free_port(p)?;
         }
-        let dir = pasta_dir(store, id);
-        let starting = pasta::spawn(pid, &ports, &dir, &store.container_dir(id).join("pasta.log"))?;
+        let started = if ep.mode == Mode::Pasta {
+            let log = store.container_dir(id).join("pasta.log");
+            let s = pasta::spawn(pid, &ports, &ep.backend_options, &pasta_dir(store, id), &log)?;
+            Attaching { pasta: Some(s), slirp: None }
+        } else {
+            let opts = slirp4netns::Options::parse(&ep.backend_options)?;
+            let log = store.container_dir(id).join("slirp4netns.log");
+            let s = slirp4netns::spawn(pid, &ports, &opts, &slirp_dir(store, id), &log)?;
+            Attaching { pasta: None, slirp: Some(s) }
+        };
         ep.published = ports;
         if let Err(e) = save(store, id, &ep) {
-            drop(starting);
-            pasta::stop(&dir);
+            drop(started);
+            stop_rootless(store, id, &ep.mode);
             return Err(e);
         }
-        return Ok(Attaching { pasta: Some(starting) });
+        return Ok(started);
     }
     if ep.mode != Mode::Bridge {
         return save(store, id, &ep).map(|_| done);
@@ -309,6 +330,15 @@ fn teardown(id: &str, ep: &mut Endpoint) -> Result<(), Error> {
     first.map_or(Ok(()), Err)
 }
 
+/// Stops container `id`'s pasta or slirp4netns (`mode`).
+fn stop_rootless(store: &Store, id: &str, mode: &Mode) {
+    match mode {
+        Mode::Pasta => pasta::stop(&pasta_dir(store, id)),
+        Mode::Slirp4netns => slirp4netns::stop(&slirp_dir(store, id)),
+        _ => {}
+    }
+}
+
 /// Tears down a container's networking (module docs, step 4). Idempotent;
 /// a container without an endpoint is fine. Call it before removing the
 /// container's directory.
@@ -321,8 +351,8 @@ pub fn detach(store: &Store, id: &str) -> Result<(), Error> {
 
 fn detach_inner(store: &Store, id: &str) -> Result<(), Error> {
     let Some(mut ep) = endpoint(store, id) else { return Ok(()) };
-    if ep.mode == Mode::Pasta {
-        pasta::stop(&pasta_dir(store, id));
+    if ep.mode == Mode::Pasta || ep.mode == Mode::Slirp4netns {
+        stop_rootless(store, id, &ep.mode);
         ep.owner = None;
         ep.published.clear();
         return save(store, id, &ep);

@@ -82,14 +82,21 @@ pub(crate) fn render_hosts(ep: &Endpoint, peers: &[(Ipv4Addr, Vec<String>)]) -> 
         return s;
     }
     let mut s = String::from(LOCALHOST);
-    // pasta: the host's gateway address reaches the host itself (its loopback).
-    let pasta_host = (ep.mode == Mode::Pasta).then(super::pasta::host_gateway).flatten();
-    if let Some(gw) = pasta_host {
+    // pasta: the host's gateway address reaches the host itself (its
+    // loopback); slirp4netns: its gateway with allow_host_loopback.
+    let rootless_host = match ep.mode {
+        Mode::Pasta => super::pasta::host_gateway(),
+        Mode::Slirp4netns => super::slirp4netns::Options::parse(&ep.backend_options)
+            .ok()
+            .and_then(|o| super::slirp4netns::host_address(&o)),
+        _ => None,
+    };
+    if let Some(gw) = rootless_host {
         s.push_str(&format!("{gw}\thost.containers.internal host.docker.internal\n"));
     }
     for (n, ip) in &ep.extra_hosts {
         let ip = if ip == "host-gateway" {
-            pasta_host
+            rootless_host
                 .or_else(|| ep.attachments.first().and_then(|a| a.gateway))
                 .map(|g| g.to_string())
                 .unwrap_or_else(|| "127.0.0.1".into())
@@ -169,6 +176,7 @@ mod tests {
             exposed: vec![],
             published: vec![],
             extra_hosts: vec![("db".into(), "1.2.3.4".into()), ("gw".into(), "host-gateway".into())],
+            backend_options: vec![],
             owner: None,
         };
         let s = render_hosts(&ep, &[("10.99.1.3".parse().unwrap(), vec!["redis".into(), "cache".into()])]);
@@ -176,5 +184,17 @@ mod tests {
         assert!(s.contains("1.2.3.4\tdb\n") && s.contains("10.99.1.1\tgw\n"));
         assert!(s.contains("10.99.1.2\tabc\n"));
         assert!(s.ends_with("10.99.1.3\tredis cache\n"));
+
+        // slirp4netns with allow_host_loopback: the host is its gateway.
+        let slirp = Endpoint {
+            mode: Mode::Slirp4netns,
+            attachments: vec![],
+            extra_hosts: vec![("host.docker.internal".into(), "host-gateway".into())],
+            backend_options: vec!["allow_host_loopback=true".into(), "cidr=10.7.0.0/24".into()],
+            ..ep
+        };
+        let s = render_hosts(&slirp, &[]);
+        assert!(s.contains("10.7.0.2\thost.containers.internal host.docker.internal\n"), "{s}");
+        assert!(s.contains("10.7.0.2\thost.docker.internal\n"), "{s}");
     }
 }

@@ -56,6 +56,9 @@ pub enum Mode {
     Bridge,
     /// Rootless: its own namespace, connected by `pasta` (see [`pasta`]).
     Pasta,
+    /// Rootless: its own namespace, connected by `slirp4netns` (see
+    /// [`slirp4netns`]).
+    Slirp4netns,
 }
 
 /// One bridge network a container is (to be) attached to.
@@ -137,6 +140,10 @@ pub struct Endpoint {
     /// `--add-host` entries (name, address).
     #[serde(default)]
     pub extra_hosts: Vec<(String, String)>,
+    /// Rootless: what follows `pasta:` or `slirp4netns:` in `--network`,
+    /// split at commas (pasta's arguments, slirp4netns' options).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backend_options: Vec<String>,
     /// While running: the owner (the container's dir and init).
     #[serde(default)]
     pub owner: Option<Owner>,

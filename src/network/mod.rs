@@ -49,6 +49,7 @@ pub mod nfnetlink;
 pub mod nft;
 pub mod pasta;
 pub mod ports;
+pub mod slirp4netns;
 
 use crate::store::Store;
 use ports::PortMapping;
@@ -124,6 +125,12 @@ pub(crate) fn io(path: impl AsRef<Path>) -> impl FnOnce(std::io::Error) -> Error
     move |source| Error::Io { path, source }
 }
 
+/// A helper program (`pasta`, `slirp4netns`) in `PATH` or the usual
+/// system directories.
+pub(crate) fn find_helper(name: &str) -> Option<PathBuf> {
+    crate::runtime::userns::helper(name)
+}
+
 pub(crate) fn lock(path: &Path) -> Result<crate::store::StoreLock, Error> {
     crate::store::StoreLock::exclusive(path)
         .map_err(|e| Error::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })
@@ -132,7 +139,9 @@ pub(crate) fn lock(path: &Path) -> Result<crate::store::StoreLock, Error> {
 /// The networking flags of `rcon run`.
 #[derive(Debug, Clone, Default)]
 pub struct NetworkOptions {
-    /// `--network` (default `bridge`).
+    /// `--network` (default `bridge`; rootless, [`rootless_default`]):
+    /// `bridge`, `none`, `host`, `container:ID`, a network's name, and
+    /// rootless `pasta[:ARG,…]` or `slirp4netns[:OPT=VAL,…]`.
     pub network: Option<String>,
     /// `--network-alias`.
     pub aliases: Vec<String>,
@@ -175,6 +184,7 @@ pub struct Plan {
     ports: Vec<PortMapping>,
     exposed: Vec<String>,
     extra_hosts: Vec<(String, String)>,
+    backend_options: Vec<String>,
     opts: NetworkOptions,
 }
 
@@ -243,18 +253,41 @@ impl NetworkOptions {
             Ok(())
         };
         let rootless = crate::runtime::rootless::is_rootless();
+        let default_backend;
+        let net = if rootless && net == networks::DEFAULT_NETWORK {
+            default_backend = rootless_default()?;
+            default_backend.as_str()
+        } else {
+            net
+        };
+        // pasta:ARG,… and slirp4netns:OPT,… (podman's forms).
+        let (net, backend_options): (&str, Vec<String>) = match net.split_once(':') {
+            Some((b @ ("pasta" | "slirp4netns"), rest)) => (b, rest.split(',').map(String::from).collect()),
+            _ => (net, vec![]),
+        };
         let (mode, namespace, attachments) = match net {
-            "pasta" | networks::DEFAULT_NETWORK if rootless => {
+            "pasta" | "slirp4netns" if !rootless => {
+                return Err(Error::BadNetwork(format!(
+                    "--network {net}: {net} is rootless rcon's networking; as root, use the default bridge network or a user network"
+                )));
+            }
+            "pasta" | "slirp4netns" => {
                 if !self.aliases.is_empty() || wanted_ip.is_some() {
                     return Err(Error::BadNetwork(
                         "--ip and --network-alias need a user network, which rootless rcon does not have yet".into(),
                     ));
                 }
-                (Mode::Pasta, Namespace::New, vec![])
+                if net == "pasta" {
+                    pasta::check_extra(&backend_options)?;
+                    (Mode::Pasta, Namespace::New, vec![])
+                } else {
+                    slirp4netns::Options::parse(&backend_options)?;
+                    (Mode::Slirp4netns, Namespace::New, vec![])
+                }
             }
             name if rootless && name != "none" && name != "host" && !name.starts_with("container:") => {
                 return Err(Error::BadNetwork(format!(
-                    "--network {name}: rootless rcon has no user networks yet (use the default, pasta, none, host or container:NAME)"
+                    "--network {name}: rootless rcon has no user networks yet (use the default, pasta, slirp4netns, none, host or container:NAME)"
                 )));
             }
             "none" => {
@@ -294,7 +327,45 @@ impl NetworkOptions {
         };
         let nobody = Owner { dir: PathBuf::new(), pid: None, start: None };
         ports::check(&ports, &nobody)?;
-        Ok(Plan { mode, namespace, attachments, ports, exposed: all_exposed, extra_hosts, opts: self.clone() })
+        Ok(Plan {
+            mode,
+            namespace,
+            attachments,
+            ports,
+            exposed: all_exposed,
+            extra_hosts,
+            backend_options,
+            opts: self.clone(),
+        })
+    }
+}
+
+/// Rootless rcon's network when `--network` is not given: `network.
+/// default_rootless_network_cmd` of `~/.config/rcon/containers.conf`
+/// (podman's key: `pasta` or `slirp4netns`), else `pasta`, the faster one
+/// here (BENCHMARKS.md, "Rootless networking"). Errors name the file.
+pub fn rootless_default() -> Result<String, Error> {
+    let path = crate::runtime::rootless::config_dir().join("containers.conf");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => default_in(&text, &path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok("pasta".into()),
+        Err(e) => Err(io(&path)(e)),
+    }
+}
+
+/// [`rootless_default`] from the text of containers.conf (`path` names it).
+fn default_in(text: &str, path: &Path) -> Result<String, Error> {
+    let doc: toml::Table =
+        toml::from_str(text).map_err(|e| Error::BadNetwork(format!("{}: {}", path.display(), e.message())))?;
+    let cmd = doc.get("network").and_then(|n| n.get("default_rootless_network_cmd"));
+    match cmd.map(|c| c.as_str()) {
+        None | Some(Some("")) => Ok("pasta".into()),
+        Some(Some(c @ ("pasta" | "slirp4netns"))) => Ok(c.to_string()),
+        Some(other) => Err(Error::BadNetwork(format!(
+            "{}: network.default_rootless_network_cmd is {}: use \"pasta\" or \"slirp4netns\"",
+            path.display(),
+            other.map_or_else(|| "not a string".to_string(), |s| format!("{s:?}"))
+        ))),
     }
 }
 
@@ -328,12 +399,22 @@ pub fn prepare(store: &Store, id: &str, name: &str, hostname: &str, plan: &Plan)
         published: vec![],
         exposed: plan.exposed.clone(),
         extra_hosts: plan.extra_hosts.clone(),
+        backend_options: plan.backend_options.clone(),
         owner: None,
     };
     save(store, id, &ep)?;
     let dir = store.container_dir(id);
     let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    let base = if plan.mode == Mode::Host { host_resolv } else { dns::resolv_conf_from_host(&host_resolv) };
+    let base = match plan.mode {
+        Mode::Host => host_resolv,
+        // slirp4netns' own forwarder first (it reaches the host's resolvers,
+        // a stub on its loopback too).
+        Mode::Slirp4netns => {
+            let o = slirp4netns::Options::parse(&plan.backend_options)?;
+            format!("nameserver {}\n{}", o.dns(), dns::resolv_conf_from_host(&host_resolv))
+        }
+        _ => dns::resolv_conf_from_host(&host_resolv),
+    };
     let resolv = dns::resolv_conf(&base, &plan.opts.dns, &plan.opts.dns_search, &plan.opts.dns_options);
     let p = dir.join("resolv.conf");
     std::fs::write(&p, resolv).map_err(io(&p))?;
@@ -413,4 +494,23 @@ pub fn remove_network(store: &Store, name: &str) -> Result<Network, Error> {
     networks::delete(store, &net)?;
     crate::store::events::record(store, "network", "destroy", &net.id, &[("name", &net.name), ("type", &net.driver)]);
     Ok(net)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rootless_default_from_containers_conf() {
+        let p = Path::new("/home/u/.config/rcon/containers.conf");
+        assert_eq!(default_in("", p).unwrap(), "pasta");
+        assert_eq!(
+            default_in("[network]\ndefault_rootless_network_cmd = \"slirp4netns\"\n", p).unwrap(),
+            "slirp4netns"
+        );
+        assert_eq!(default_in("[network]\ndefault_rootless_network_cmd = \"pasta\"\n", p).unwrap(), "pasta");
+        let e = default_in("[network]\ndefault_rootless_network_cmd = \"vpnkit\"\n", p).unwrap_err().to_string();
+        assert!(e.starts_with("/home/u/.config/rcon/containers.conf: ") && e.contains("\"vpnkit\""), "{e}");
+        assert!(default_in("[network\n", p).unwrap_err().to_string().contains("containers.conf"));
+    }
 }

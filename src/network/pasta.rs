@@ -15,25 +15,27 @@ use std::path::{Path, PathBuf};
 
 /// `pasta` in `PATH` or the usual system directories.
 pub fn find() -> Option<PathBuf> {
-    let path = std::env::var("PATH").unwrap_or_default();
-    path.split(':')
-        .chain(["/usr/bin", "/bin", "/usr/sbin", "/sbin"])
-        .filter(|d| !d.is_empty())
-        .map(|d| Path::new(d).join("pasta"))
-        .find(|p| p.is_file())
+    super::find_helper("pasta")
 }
 
 /// The `pasta` arguments for the network namespace bound at `netns` with
 /// `ports` published: `-t`/`-u [ADDR/]HOST:CONTAINER`, `none` for a
 /// protocol without ports (pasta's default would forward every port), no
-/// forwarding from the container to the host's ports; pasta writes its pid
-/// to `pid_file`.
-pub fn args(netns: &Path, pid_file: &Path, ports: &[PortMapping]) -> Vec<String> {
-    let mut a: Vec<String> =
-        ["--config-net", "--quiet", "--runas", "0:0", "-T", "none", "-U", "none"].map(String::from).to_vec();
-    for (proto, flag) in [(Proto::Tcp, "-t"), (Proto::Udp, "-u")] {
+/// forwarding from the container to the host's ports; then `extra`, the
+/// user's own arguments (`--network pasta:ARG,…`, see [`check_extra`]),
+/// which replace those `none` defaults for the options they name; pasta
+/// writes its pid to `pid_file`.
+pub fn args(netns: &Path, pid_file: &Path, ports: &[PortMapping], extra: &[String]) -> Vec<String> {
+    let given = |names: &[&str]| extra.iter().any(|e| names.iter().any(|n| e == n || e.starts_with(&format!("{n}="))));
+    let mut a: Vec<String> = ["--config-net", "--quiet", "--runas", "0:0"].map(String::from).to_vec();
+    for (flag, long) in [("-T", "--tcp-ns"), ("-U", "--udp-ns")] {
+        if !given(&[flag, long]) {
+            a.extend([flag.to_string(), "none".to_string()]);
+        }
+    }
+    for (proto, flag, long) in [(Proto::Tcp, "-t", "--tcp-ports"), (Proto::Udp, "-u", "--udp-ports")] {
         let mine: Vec<&PortMapping> = ports.iter().filter(|p| p.proto == proto).collect();
-        if mine.is_empty() {
+        if mine.is_empty() && !given(&[flag, long]) {
             a.extend([flag.to_string(), "none".to_string()]);
         }
         for p in mine {
@@ -45,11 +47,30 @@ pub fn args(netns: &Path, pid_file: &Path, ports: &[PortMapping]) -> Vec<String>
             a.extend([flag.to_string(), format!("{host}:{}", p.container_port)]);
         }
     }
+    a.extend(extra.iter().cloned());
     // The namespace by path: pasta then stays in the caller's user
     // namespace (the user's), and quits when the file is deleted.
     a.extend(["--pid".to_string(), pid_file.display().to_string()]);
     a.extend(["--netns".to_string(), netns.display().to_string()]);
     a
+}
+
+/// Checks the user's pasta arguments of `--network pasta:ARG,…` (podman's
+/// form): those that would take the namespace, the process or its pid file
+/// out of rcon's hands are refused by name.
+pub fn check_extra(extra: &[String]) -> Result<(), Error> {
+    const OWNED: [&str; 9] =
+        ["--netns", "--pid", "-P", "-f", "--foreground", "--userns", "--netns-only", "--runas", "--config-net"];
+    for e in extra {
+        let name = e.split_once('=').map_or(e.as_str(), |(n, _)| n);
+        if OWNED.contains(&name) {
+            return Err(Error::BadNetwork(format!(
+                "--network pasta:{}: rcon sets {name} itself; leave it out",
+                extra.join(",")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The IPv4 gateway of the host's default route (`/proc/net/route`), which
@@ -92,12 +113,12 @@ pub struct Starting {
 /// Starts `pasta` for the network namespace of process `pid`; returns once
 /// it configured the namespace and listens for `ports` (their host ports
 /// chosen): [`spawn`], then [`Starting::wait`].
-pub fn start(pid: i32, ports: &[PortMapping], dir: &Path, log: &Path) -> Result<(), Error> {
-    spawn(pid, ports, dir, log)?.wait()
+pub fn start(pid: i32, ports: &[PortMapping], extra: &[String], dir: &Path, log: &Path) -> Result<(), Error> {
+    spawn(pid, ports, extra, dir, log)?.wait()
 }
 
 /// Starts `pasta` for the network namespace of process `pid` with `ports`
-/// published, and returns without waiting for it ([`Starting::wait`]
+/// published and the user's `extra` arguments ([`args`]), and returns without waiting for it ([`Starting::wait`]
 /// does), so that the container's setup goes on meanwhile. `dir` is a run
 /// directory of this container (created here): the namespace is
 /// bind-mounted to a file there, as podman's rootless netns, because pasta
@@ -105,7 +126,7 @@ pub fn start(pid: i32, ports: &[PortMapping], dir: &Path, log: &Path) -> Result<
 /// container's init (which is not dumpable); pasta's pid file goes there
 /// too. `log` receives pasta's messages. Errors say what to install or
 /// change; on error nothing is left.
-pub fn spawn(pid: i32, ports: &[PortMapping], dir: &Path, log: &Path) -> Result<Starting, Error> {
+pub fn spawn(pid: i32, ports: &[PortMapping], extra: &[String], dir: &Path, log: &Path) -> Result<Starting, Error> {
     let Some(exe) = find() else {
         return Err(Error::BadNetwork(
             "rootless networking needs `pasta`: install the package `passt` (or use --network none or host)".into(),
@@ -131,7 +152,7 @@ pub fn spawn(pid: i32, ports: &[PortMapping], dir: &Path, log: &Path) -> Result<
     let spawned = (|| {
         let errf = std::fs::File::create(log).map_err(super::io(log))?;
         std::process::Command::new(&exe)
-            .args(args(&netns, &pid_file, ports))
+            .args(args(&netns, &pid_file, ports, extra))
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(errf)
@@ -231,11 +252,20 @@ mod tests {
             proto,
         };
         let (ns, pid) = (Path::new("/r/ns"), Path::new("/r/pid"));
-        let a = args(ns, pid, &[p("127.0.0.1", 8080, 80, Proto::Tcp), p("0.0.0.0", 5353, 53, Proto::Udp)]);
+        let a = args(ns, pid, &[p("127.0.0.1", 8080, 80, Proto::Tcp), p("0.0.0.0", 5353, 53, Proto::Udp)], &[]);
         assert_eq!(
             a.join(" "),
             "--config-net --quiet --runas 0:0 -T none -U none -t 127.0.0.1/8080:80 -u 5353:53 --pid /r/pid --netns /r/ns"
         );
-        assert!(args(ns, pid, &[]).join(" ").contains("-t none -u none --pid /r/pid --netns /r/ns"));
+        assert!(args(ns, pid, &[], &[]).join(" ").contains("-t none -u none --pid /r/pid --netns /r/ns"));
+        // The user's own -T and -t replace rcon's `none`s, and come last.
+        let extra = ["-T".to_string(), "8081".into(), "--tcp-ports=9000".into(), "--map-gw".into()];
+        assert_eq!(
+            args(ns, pid, &[], &extra).join(" "),
+            "--config-net --quiet --runas 0:0 -U none -u none -T 8081 --tcp-ports=9000 --map-gw --pid /r/pid --netns /r/ns"
+        );
+        assert!(check_extra(&extra).is_ok());
+        let e = check_extra(&["--netns=/x".to_string()]).unwrap_err().to_string();
+        assert!(e.contains("rcon sets --netns itself"), "{e}");
     }
 }

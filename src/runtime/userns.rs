@@ -110,7 +110,7 @@ pub fn subid_ranges(text: &str, name: &str, uid: Option<u32>) -> Vec<SubidRange>
 }
 
 /// Finds `name` in the `PATH` (or the usual system directories).
-fn helper(name: &str) -> Option<PathBuf> {
+pub(crate) fn helper(name: &str) -> Option<PathBuf> {
     let path = std::env::var("PATH").unwrap_or_default();
     path.split(':')
         .chain(["/usr/bin", "/bin", "/usr/sbin", "/sbin"])

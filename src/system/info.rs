@@ -54,7 +54,8 @@ pub fn info(store: &Store) -> anyhow::Result<Value> {
     if rootless {
         security.push("name=rootless".into());
     }
-    let networks = if rootless { ["pasta", "host", "none"] } else { ["bridge", "host", "none"] };
+    let networks: &[&str] =
+        if rootless { &["pasta", "slirp4netns", "host", "none"] } else { &["bridge", "host", "none"] };
     let mut warnings: Vec<String> = Vec::new();
     // Rootless layers go through the kernel's overlayfs or fuse-overlayfs
     // (podman shows the latter as driver `overlay` with a mount_program).
