@@ -1,7 +1,8 @@
-//! The `rcon` executable: everything happens in the library. Three entry
+//! The `rcon` executable: everything happens in the library. Four entry
 //! points: the command line, a detached container's monitor (which
 //! `rcon run -d` and `rcon start` execute, so that it loads nothing else),
-//! and the API service's helper (`rcon system service` executes it).
+//! the API service's helper (`rcon system service` executes it), and the
+//! rootless port forwarder (`network::forward`).
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -13,6 +14,9 @@ fn main() {
     }
     if args.get(1).is_some_and(|a| a == rcon::container::monitor::ENTRY) {
         std::process::exit(rcon::container::monitor::main(&args[2..]));
+    }
+    if args.get(1).is_some_and(|a| a == rcon::network::forward::ENTRY) {
+        std::process::exit(rcon::network::forward::main(&args[2..]));
     }
     if args.get(1).is_some_and(|a| a == rcon::api::worker::ENTRY) {
         std::process::exit(rcon::api::worker::main(&args[2..]));

@@ -696,6 +696,118 @@ fn rootless_slirp4netns_reaches_host_loopback_and_publishes_ports() {
     assert_left_clean(&user);
 }
 
+/// GETs `url` from a container on `net` (busybox wget, without `-T`, which
+/// crashes Debian's static busybox), retried while the
+/// server is still starting; the last failure's output when it never
+/// answered.
+fn wget_on(user: &TestUser, image: &str, net: &str, url: &str) -> Result<String, String> {
+    let mut last = String::new();
+    for _ in 0..50 {
+        let out = user.rcon(&["run", "--rm", "--network", net, image, "wget", "-q", "-O", "-", url]);
+        if code(&out) == 0 {
+            return Ok(stdout(&out));
+        }
+        last = format!("exit {}: {}{}", code(&out), stderr(&out), stdout(&out));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(last)
+}
+
+/// Rootless user networks (issue 14): `network create` makes the user's
+/// rootless network namespace (with its pasta), two containers on the
+/// network find each other by name and `--network-alias`, `--ip` is
+/// honoured, `-p` of a container on it is reachable from the host's
+/// loopback, and after `rm` and `network rm` the namespace, its mount in
+/// the holder's mount namespace and its pasta are gone.
+#[test]
+fn rootless_user_network_resolves_names_and_publishes_ports() {
+    let _tun = TunMode::usable();
+    let _uplink = UplinkForPasta::add();
+    let user = TestUser::create();
+    let reg = Registry::start();
+    let (image, _) = ImageBuilder::new().busybox_layer().cmd(&["sh"]).push(&reg, "rootless-net:latest");
+    user.ok(&["pull", "-q", &image]);
+
+    user.ok(&["network", "create", "--subnet", "10.99.213.0/24", "usernet"]);
+    let netns = user.xdg.join("rcon/network/netns");
+    assert!(netns.exists(), "no rootless network namespace at {}", netns.display());
+    let ls = user.ok(&["network", "ls", "--format", "{{.Name}}"]);
+    assert!(ls.lines().any(|l| l == "usernet"), "{ls}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let publish = format!("127.0.0.1:{port}:80");
+    user.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "--network",
+        "usernet",
+        "--network-alias",
+        "webalias",
+        "-p",
+        &publish,
+        &image,
+        "sh",
+        "-c",
+        HTTPD_SCRIPT,
+    ]);
+
+    // By name and by alias, from another container of the network.
+    let page =
+        wget_on(&user, &image, "usernet", "http://web/").unwrap_or_else(|e| panic!("web never answered by name: {e}"));
+    assert_eq!(page, "rootless-page\n");
+    let page = wget_on(&user, &image, "usernet", "http://webalias/")
+        .unwrap_or_else(|e| panic!("web never answered by alias: {e}"));
+    assert_eq!(page, "rootless-page\n");
+
+    // Outbound from the network, through the rootless namespace's pasta:
+    // a server on the host's loopback as host.containers.internal.
+    let (host_port, serving) = serve_once_on_loopback();
+    let url = format!("http://host.containers.internal:{host_port}/");
+    let got = user.ok(&["run", "--rm", "--network", "usernet", &image, "wget", "-q", "-O", "-", &url]);
+    assert_eq!(got, "from-host\n");
+    serving.join().unwrap();
+
+    // --ip, and the peer's address in /etc/hosts.
+    let out = user.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "usernet",
+        "--ip",
+        "10.99.213.50",
+        &image,
+        "sh",
+        "-c",
+        "ip -4 -o addr show eth0; grep -w web /etc/hosts",
+    ]);
+    assert!(out.contains("inet 10.99.213.50/24"), "{out}");
+    assert!(out.contains("10.99.213.") && out.lines().any(|l| l.contains("web")), "{out}");
+
+    // -p from the host's loopback, through the forwarder.
+    let page = fetch_published(port);
+    assert!(page.starts_with("HTTP/1."), "{page}");
+    let ports = user.ok(&["port", "web"]);
+    assert_eq!(ports.trim(), format!("80/tcp -> 127.0.0.1:{port}"));
+
+    // In use: refused; then removed, and the namespace with it.
+    let out = user.rcon(&["network", "rm", "usernet"]);
+    assert_ne!(code(&out), 0, "network rm of a network in use succeeded");
+    user.ok(&["rm", "-f", "web"]);
+    user.ok(&["network", "rm", "usernet"]);
+    assert!(!netns.exists(), "{} left after the last network was removed", netns.display());
+    let holder = std::fs::read_to_string(user.xdg.join("rcon/userns.pid")).unwrap();
+    let holder = holder.split_whitespace().next().unwrap();
+    let mounts = std::fs::read_to_string(format!("/proc/{holder}/mountinfo")).unwrap();
+    assert!(!mounts.contains("network/netns"), "the namespace's mount is left: {mounts}");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "port {port} still answers after the container was removed"
+    );
+    assert_left_clean(&user);
+}
+
 /// Nothing of another host uid in the user's directories, nothing of the
 /// user still mounted, nothing running but the namespace holder.
 fn assert_left_clean(user: &TestUser) {

@@ -160,9 +160,13 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<Attaching, Error> {
     if ep.mode != Mode::Bridge {
         return save(store, id, &ep).map(|_| done);
     }
-    let d = PathBuf::from(HOST_STATE);
+    let d = super::host_state();
     std::fs::create_dir_all(&d).map_err(io(&d))?;
     let _lock = lock(&store.root().join("networks.lock"))?;
+    let rootless = crate::runtime::rootless::is_rootless();
+    if rootless {
+        rootless_netns::ensure()?;
+    }
     let result = (|| {
         let netns_path = format!("/proc/{pid}/ns/net");
         let netns: OwnedFd = std::fs::File::open(&netns_path).map_err(io(&netns_path))?.into();
@@ -172,7 +176,7 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<Attaching, Error> {
         for i in 0..ep.attachments.len() {
             attach_one(store, id, &mut host, &mut inside, &netns, &owner, &mut ep.attachments[i], i)?;
         }
-        publish(&mut ep)
+        if rootless { publish_rootless(store, id, pid, &mut ep) } else { publish(&mut ep) }
     })();
     if let Err(e) = result {
         let _ = teardown(id, &mut ep);
@@ -222,6 +226,26 @@ pub(super) fn publish(ep: &mut Endpoint) -> Result<(), Error> {
         return Err(e);
     }
     ep.published = reserved;
+    Ok(())
+}
+
+/// The pid file of a rootless container's port forwarder
+/// ([`forward::start`]).
+fn forwarder_pid_file(id: &str) -> PathBuf {
+    super::host_state().join("portfwd").join(id)
+}
+
+/// Rootless [`publish`]: binds the endpoint's ports on the host and starts
+/// their forwarder into the rootless network namespace ([`forward`]) to
+/// the first attachment's address.
+fn publish_rootless(store: &Store, id: &str, pid: i32, ep: &mut Endpoint) -> Result<(), Error> {
+    if ep.ports.is_empty() {
+        return Ok(());
+    }
+    let ip =
+        ep.attachments.first().and_then(|a| a.ip).ok_or_else(|| Error::BadNetwork("no address to publish".into()))?;
+    let log = store.container_dir(id).join("portfwd.log");
+    ep.published = forward::start(&ep.ports, ip, pid, &forwarder_pid_file(id), &log)?;
     Ok(())
 }
 
@@ -295,10 +319,12 @@ fn create_veth_replacing_stale(
 /// Undoes what [`attach`] did, as far as the endpoint records it, and
 /// clears those records. Best effort: returns the first error.
 fn teardown(id: &str, ep: &mut Endpoint) -> Result<(), Error> {
-    let _ = id;
     let mut first: Option<Error> = None;
     let owner = ep.owner.clone().unwrap_or(Owner { dir: PathBuf::new(), pid: None, start: None });
-    if !ep.published.is_empty() {
+    if !ep.published.is_empty() && crate::runtime::rootless::is_rootless() {
+        forward::stop(&forwarder_pid_file(id));
+        ep.published.clear();
+    } else if !ep.published.is_empty() {
         nft::delete_ports(&ep.published);
         ports::release(&ep.published, &owner);
         ep.published.clear();
@@ -376,6 +402,9 @@ pub fn connect(store: &Store, id: &str, network: &str, aliases: &[String], ip: O
         endpoint(store, id).ok_or_else(|| Error::BadNetwork("the container has no network endpoint".into()))?;
     if ep.mode != Mode::Bridge {
         return Err(Error::BadNetwork("container cannot be connected to multiple networks with one of the networks in private (none) or host mode".into()));
+    }
+    if crate::runtime::rootless::is_rootless() {
+        rootless_netns::ensure()?;
     }
     let mut nl = netlink::Netlink::open()?;
     let net = networks::find(store, &mut nl, network)?;

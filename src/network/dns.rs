@@ -86,6 +86,9 @@ pub(crate) fn render_hosts(ep: &Endpoint, peers: &[(Ipv4Addr, Vec<String>)]) -> 
     // loopback); slirp4netns: its gateway with allow_host_loopback.
     let rootless_host = match ep.mode {
         Mode::Pasta => super::pasta::host_gateway(),
+        // Rootless user networks reach it through the rootless network
+        // namespace's pasta.
+        Mode::Bridge if crate::runtime::rootless::is_rootless() => super::pasta::host_gateway(),
         Mode::Slirp4netns => super::slirp4netns::Options::parse(&ep.backend_options)
             .ok()
             .and_then(|o| super::slirp4netns::host_address(&o)),

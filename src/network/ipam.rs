@@ -6,13 +6,13 @@
 //! share (the default `rcon0`). A lease whose container is gone (its store
 //! directory removed, or its init dead) is stale and reused.
 
-use super::{Error, HOST_STATE, Owner};
+use super::{Error, Owner};
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 fn dir(bridge: &str) -> PathBuf {
-    PathBuf::from(HOST_STATE).join("ipam").join(bridge)
+    super::host_state().join("ipam").join(bridge)
 }
 
 /// The subnet `addr/prefix` (host bits cleared). Panics on a prefix above

@@ -42,6 +42,7 @@
 pub mod attach;
 pub mod dns;
 pub mod endpoint;
+pub mod forward;
 pub mod ipam;
 pub mod netlink;
 pub mod networks;
@@ -49,6 +50,7 @@ pub mod nfnetlink;
 pub mod nft;
 pub mod pasta;
 pub mod ports;
+pub mod rootless_netns;
 pub mod slirp4netns;
 
 use crate::store::Store;
@@ -62,8 +64,21 @@ pub use attach::{Attaching, attach, attach_begin, connect, detach, disconnect};
 pub use endpoint::*;
 pub use networks::Network;
 
-/// Host-wide network state: leases, port reservations, locks.
+/// Host-wide network state of root's rcon: leases, port reservations,
+/// locks (see [`host_state`]).
 pub const HOST_STATE: &str = "/run/rcon/network";
+
+/// The directory of the network state shared by every store of this
+/// "host": root's [`HOST_STATE`], or rootless `RUNDIR/network`
+/// (`$XDG_RUNTIME_DIR/rcon/network`), which also holds the user's rootless
+/// network namespace ([`rootless_netns`]), whose bridges and addresses the
+/// leases there are of.
+pub fn host_state() -> PathBuf {
+    match crate::runtime::rootless::is_rootless() {
+        false => PathBuf::from(HOST_STATE),
+        true => crate::runtime::rootless::default_runroot().join("network"),
+    }
+}
 
 /// Networking errors.
 #[derive(Debug, thiserror::Error)]
@@ -274,7 +289,8 @@ impl NetworkOptions {
             "pasta" | "slirp4netns" => {
                 if !self.aliases.is_empty() || wanted_ip.is_some() {
                     return Err(Error::BadNetwork(
-                        "--ip and --network-alias need a user network, which rootless rcon does not have yet".into(),
+                        "--ip and --network-alias need a user network: `rcon network create NAME`, then --network NAME"
+                            .into(),
                     ));
                 }
                 if net == "pasta" {
@@ -284,11 +300,6 @@ impl NetworkOptions {
                     slirp4netns::Options::parse(&backend_options)?;
                     (Mode::Slirp4netns, Namespace::New, vec![])
                 }
-            }
-            name if rootless && name != "none" && name != "host" && !name.starts_with("container:") => {
-                return Err(Error::BadNetwork(format!(
-                    "--network {name}: rootless rcon has no user networks yet (use the default, pasta, slirp4netns, none, host or container:NAME)"
-                )));
             }
             "none" => {
                 no_ports("none")?;
@@ -312,6 +323,13 @@ impl NetworkOptions {
                     }
                 };
                 (Mode::Container(other.id), Namespace::Join(PathBuf::from(format!("/proc/{pid}/ns/net"))), vec![])
+            }
+            // Rootless, in the user's rootless network namespace
+            // (`rootless_netns`), made by the attach if need be.
+            name if rootless => {
+                let n = store.network(name)?.ok_or_else(|| Error::NoSuchNetwork(name.to_string()))?;
+                let att = Attachment::wanted(n.name, self.aliases.clone(), wanted_ip);
+                (Mode::Bridge, Namespace::New, vec![att])
             }
             name => {
                 let mut nl = netlink::Netlink::open()?;

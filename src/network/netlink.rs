@@ -189,8 +189,20 @@ pub struct Netlink {
 }
 
 impl Netlink {
-    /// Opens a socket in the caller's network namespace.
+    /// Opens a socket in rcon's "host" network namespace: the caller's,
+    /// or rootless the user's rootless network namespace when it exists
+    /// ([`super::rootless_netns::netlink_socket`]).
     pub fn open() -> Result<Netlink> {
+        if !crate::runtime::rootless::is_rootless() {
+            return Netlink::here();
+        }
+        let err = |errno| Error { what: "open a netlink socket in the rootless network namespace".into(), errno };
+        let fd = super::rootless_netns::netlink_socket(nix::sys::socket::SockProtocol::NetlinkRoute).map_err(err)?;
+        Ok(Netlink { fd, seq: 1 })
+    }
+
+    /// Opens a socket in the calling thread's network namespace.
+    pub fn here() -> Result<Netlink> {
         let err = |errno| Error { what: "open a netlink socket".into(), errno };
         let fd = crate::sys::netlink_socket(nix::sys::socket::SockProtocol::NetlinkRoute).map_err(err)?;
         Ok(Netlink { fd, seq: 1 })
@@ -199,14 +211,21 @@ impl Netlink {
     /// Opens a socket inside the network namespace `netns` (an open
     /// `/proc/PID/ns/net`): enters it with setns(2), makes the socket, and
     /// returns to the caller's namespace (only the calling thread moves).
+    /// Rootless, where the thread could not return to the host's
+    /// namespace, a helper thread makes the socket
+    /// ([`super::rootless_netns::within`]).
     pub fn in_netns(netns: &OwnedFd) -> Result<Netlink> {
         use nix::sched::{CloneFlags, setns};
         let err = |what: &str, errno| Error { what: what.into(), errno };
+        if crate::runtime::rootless::is_rootless() {
+            return super::rootless_netns::within(netns, Netlink::here)
+                .map_err(|e| err("enter the container's network namespace", e))?;
+        }
         let own = std::fs::File::open("/proc/thread-self/ns/net").map_err(|e| {
             err("open /proc/thread-self/ns/net", nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)))
         })?;
         setns(netns, CloneFlags::CLONE_NEWNET).map_err(|e| err("enter the container's network namespace", e))?;
-        let sock = Netlink::open();
+        let sock = Netlink::here();
         setns(&own, CloneFlags::CLONE_NEWNET).map_err(|e| err("return to rcon's network namespace", e))?;
         sock
     }

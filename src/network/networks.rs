@@ -14,10 +14,9 @@
 
 use super::ipam;
 use super::netlink::Netlink;
-use super::{Error, HOST_STATE, io};
+use super::{Error, io};
 use chrono::{DateTime, Utc};
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
 
 /// Name of the default network.
 pub const DEFAULT_NETWORK: &str = "bridge";
@@ -50,7 +49,9 @@ pub fn default_network(nl: &mut Netlink) -> Result<Network, Error> {
         std::env::var("RCON_BRIDGE_SUBNET").ok().as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_SUBNET),
     )?;
     let mut gateway = Ipv4Addr::from(u32::from(subnet) + 1);
-    if let Some(link) = nl.link(DEFAULT_BRIDGE)?
+    // Rootless, `bridge` is pasta's network and there is no `rcon0`.
+    if !crate::runtime::rootless::is_rootless()
+        && let Some(link) = nl.link(DEFAULT_BRIDGE)?
         && let Some((a, p)) = nl.addresses(link.index)?.first()
     {
         (gateway, prefix) = (*a, *p);
@@ -96,7 +97,7 @@ pub fn ensure_bridge(nl: &mut Netlink, net: &Network) -> Result<u32, Error> {
     if let Some(link) = nl.link(&net.bridge)? {
         return Ok(link.index);
     }
-    let _lock = super::lock(&PathBuf::from(HOST_STATE).join("bridges.lock"))?;
+    let _lock = super::lock(&super::host_state().join("bridges.lock"))?;
     if let Some(link) = nl.link(&net.bridge)? {
         return Ok(link.index);
     }
@@ -116,7 +117,16 @@ pub fn ensure_bridge(nl: &mut Netlink, net: &Network) -> Result<u32, Error> {
     Ok(link.index)
 }
 
+/// Sets a `/proc/sys/net` value of rcon's "host" namespace (rootless: in
+/// the rootless network namespace, whose own values these are).
 fn sysctl(path: &str, value: &str) -> Result<(), Error> {
+    if crate::runtime::rootless::is_rootless() {
+        return super::rootless_netns::run_inside(|| sysctl_here(path, value));
+    }
+    sysctl_here(path, value)
+}
+
+fn sysctl_here(path: &str, value: &str) -> Result<(), Error> {
     if std::fs::read_to_string(path).is_ok_and(|v| v.trim() == value) {
         return Ok(());
     }
@@ -137,10 +147,13 @@ pub fn create(
         return Err(Error::BadNetwork(format!("invalid network name {name:?}")));
     }
     let _host_lock = {
-        let p = PathBuf::from(HOST_STATE);
+        let p = super::host_state();
         std::fs::create_dir_all(&p).map_err(io(&p))?;
         super::lock(&p.join("subnets.lock"))?
     };
+    if crate::runtime::rootless::is_rootless() {
+        super::rootless_netns::ensure()?;
+    }
     let mut nl = Netlink::open()?;
     let existing = user_networks(store)?;
     if existing.iter().any(|n| n.name == name) {
@@ -208,7 +221,8 @@ pub fn create(
 }
 
 /// Deletes a user network's bridge, NAT entry, leases and record (the
-/// caller checked that no container uses it).
+/// caller checked that no container uses it); rootless, the rootless
+/// network namespace too when this was its last bridge.
 pub fn delete(store: &crate::store::Store, net: &Network) -> Result<(), Error> {
     let mut nl = Netlink::open()?;
     match nl.delete_link(&net.bridge) {
@@ -218,6 +232,9 @@ pub fn delete(store: &crate::store::Store, net: &Network) -> Result<(), Error> {
     let _ = super::nft::run(&super::nft::delete_subnet_script(net.subnet, net.prefix));
     super::ipam::forget(&net.bridge);
     store.remove_network_row(&net.name)?;
+    if crate::runtime::rootless::is_rootless() {
+        super::rootless_netns::remove_if_unused();
+    }
     Ok(())
 }
 

@@ -68,8 +68,14 @@ fn nfgenmsg(family: u8, res_id: u16) -> [u8; 4] {
     [family, 0, r[0], r[1]]
 }
 
+/// An nfnetlink socket in rcon's "host" namespace (rootless: the user's
+/// rootless network namespace, see [`super::rootless_netns`]).
 fn socket() -> Result<OwnedFd, Errno> {
-    crate::sys::netlink_socket(nix::sys::socket::SockProtocol::NetlinkNetFilter)
+    let proto = nix::sys::socket::SockProtocol::NetlinkNetFilter;
+    if crate::runtime::rootless::is_rootless() {
+        return super::rootless_netns::netlink_socket(proto);
+    }
+    crate::sys::netlink_socket(proto)
 }
 
 /// Closes a socket that changed the ruleset without waiting for the

@@ -197,7 +197,17 @@ fn delete_ports_in(table: &str, ports: &[PortMapping]) {
 
 /// Runs `nft -f -` with `script` (one atomic transaction). Errors:
 /// [`Error::Nft`] when `nft` is missing or rejects the script.
+///
+/// Rootless, `nft` runs in the user's rootless network namespace
+/// ([`super::rootless_netns::run_inside`]), where the user is root.
 pub fn run(script: &str) -> Result<(), Error> {
+    if crate::runtime::rootless::is_rootless() {
+        return super::rootless_netns::run_inside(|| run_here(script));
+    }
+    run_here(script)
+}
+
+fn run_here(script: &str) -> Result<(), Error> {
     let mut child = Command::new("nft")
         .args(["-f", "-"])
         .stdin(Stdio::piped())

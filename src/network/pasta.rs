@@ -106,7 +106,9 @@ fn paths(dir: &Path) -> (PathBuf, PathBuf) {
 pub struct Starting {
     child: Option<std::process::Child>,
     exe: PathBuf,
-    dir: PathBuf,
+    /// The run directory [`spawn`] made (removed on error), `None` for
+    /// [`spawn_on`].
+    dir: Option<PathBuf>,
     log: PathBuf,
 }
 
@@ -127,11 +129,7 @@ pub fn start(pid: i32, ports: &[PortMapping], extra: &[String], dir: &Path, log:
 /// too. `log` receives pasta's messages. Errors say what to install or
 /// change; on error nothing is left.
 pub fn spawn(pid: i32, ports: &[PortMapping], extra: &[String], dir: &Path, log: &Path) -> Result<Starting, Error> {
-    let Some(exe) = find() else {
-        return Err(Error::BadNetwork(
-            "rootless networking needs `pasta`: install the package `passt` (or use --network none or host)".into(),
-        ));
-    };
+    let exe = find().ok_or_else(missing)?;
     std::fs::create_dir_all(dir).map_err(super::io(dir))?;
     let (netns, pid_file) = paths(dir);
     let ns = format!("/proc/{pid}/ns/net");
@@ -149,23 +147,48 @@ pub fn spawn(pid: i32, ports: &[PortMapping], extra: &[String], dir: &Path, log:
         )));
     }
     drop(nsfd);
-    let spawned = (|| {
-        let errf = std::fs::File::create(log).map_err(super::io(log))?;
-        std::process::Command::new(&exe)
-            .args(args(&netns, &pid_file, ports, extra))
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(errf)
-            .spawn()
-            .map_err(|e| Error::BadNetwork(format!("cannot run {}: {e}", exe.display())))
-    })();
-    match spawned {
-        Ok(child) => Ok(Starting { child: Some(child), exe, dir: dir.to_path_buf(), log: log.to_path_buf() }),
+    match run_pasta(&exe, &netns, &pid_file, ports, extra, log) {
+        Ok(child) => Ok(Starting { child: Some(child), exe, dir: Some(dir.to_path_buf()), log: log.to_path_buf() }),
         Err(e) => {
             stop(dir);
             Err(e)
         }
     }
+}
+
+fn run_pasta(
+    exe: &Path,
+    netns: &Path,
+    pid_file: &Path,
+    ports: &[PortMapping],
+    extra: &[String],
+    log: &Path,
+) -> Result<std::process::Child, Error> {
+    let errf = std::fs::File::create(log).map_err(super::io(log))?;
+    std::process::Command::new(exe)
+        .args(args(netns, pid_file, ports, extra))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(errf)
+        .spawn()
+        .map_err(|e| Error::BadNetwork(format!("cannot run {}: {e}", exe.display())))
+}
+
+/// Starts `pasta` for the network namespace bound at `netns` (the rootless
+/// network namespace, [`super::rootless_netns`]) with `ports` published;
+/// its pid goes to `pid_file`, its messages to `log`. As [`spawn`], except
+/// that on error nothing of the caller's is removed (the caller owns
+/// `netns`). Errors say what to install.
+pub fn spawn_on(netns: &Path, pid_file: &Path, ports: &[PortMapping], log: &Path) -> Result<Starting, Error> {
+    let exe = find().ok_or_else(missing)?;
+    let child = run_pasta(&exe, netns, pid_file, ports, &[], log)?;
+    Ok(Starting { child: Some(child), exe, dir: None, log: log.to_path_buf() })
+}
+
+fn missing() -> Error {
+    Error::BadNetwork(
+        "rootless networking needs `pasta`: install the package `passt` (or use --network none or host)".into(),
+    )
 }
 
 impl Starting {
@@ -176,8 +199,10 @@ impl Starting {
     pub fn wait(mut self) -> Result<(), Error> {
         let child = self.child.take().expect("waited once");
         let result = self.outcome(child);
-        if result.is_err() {
-            stop(&self.dir);
+        if result.is_err()
+            && let Some(dir) = &self.dir
+        {
+            stop(dir);
         }
         result
     }
@@ -217,16 +242,27 @@ impl Drop for Starting {
 /// where the package picks a build for the CPU); removes `dir`. Nothing happens when there is none.
 pub fn stop(dir: &Path) {
     let (netns, pid_file) = paths(dir);
-    let pasta = std::fs::read_to_string(&pid_file).ok().and_then(|p| p.trim().parse::<i32>().ok());
-    let _ = nix::mount::umount2(&netns, nix::mount::MntFlags::MNT_DETACH);
-    let _ = std::fs::remove_file(&netns);
-    if let Some(p) = pasta
-        && std::fs::read_to_string(format!("/proc/{p}/comm"))
-            .is_ok_and(|c| c.starts_with("pasta") || c.starts_with("passt"))
-    {
+    stop_files(&netns, &pid_file);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Process `pid` is a pasta (its name is `pasta`, or `passt.avx2` and
+/// the like where the package picks a build for the CPU).
+pub fn is_pasta(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with("pasta") || c.starts_with("passt"))
+}
+
+/// Unmounts and deletes the bound namespace `netns` (pasta quits when it
+/// is gone) and ends the pasta of `pid_file` should it still run; deletes
+/// `pid_file`.
+pub fn stop_files(netns: &Path, pid_file: &Path) {
+    let pasta = std::fs::read_to_string(pid_file).ok().and_then(|p| p.trim().parse::<i32>().ok());
+    let _ = nix::mount::umount2(netns, nix::mount::MntFlags::MNT_DETACH);
+    let _ = std::fs::remove_file(netns);
+    if let Some(p) = pasta.filter(|p| is_pasta(*p)) {
         let _ = crate::sys::kill(p, libc::SIGTERM);
     }
-    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_file(pid_file);
 }
 
 #[cfg(test)]

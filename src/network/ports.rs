@@ -9,7 +9,7 @@
 //! binding it for a moment): the forwarding is done by DNAT, so no rcon
 //! process holds the port while the container runs.
 
-use super::{Error, HOST_STATE, Owner};
+use super::{Error, Owner};
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -143,14 +143,14 @@ pub fn ps_column(ports: &[PortMapping]) -> String {
 
 /// A reservation file's path.
 fn reservation(proto: Proto, ip: Ipv4Addr, port: u16) -> PathBuf {
-    PathBuf::from(HOST_STATE).join("ports").join(format!("{proto}-{ip}-{port}"))
+    super::host_state().join("ports").join(format!("{proto}-{ip}-{port}"))
 }
 
 /// Who holds `(proto, ip, port)` or an overlapping address (0.0.0.0
 /// overlaps every address), ignoring stale reservations (their container
 /// is gone) and `me`.
 fn holder(proto: Proto, ip: Ipv4Addr, port: u16, me: &Owner) -> Option<Owner> {
-    let dir = PathBuf::from(HOST_STATE).join("ports");
+    let dir = super::host_state().join("ports");
     let suffix = format!("-{port}");
     let prefix = format!("{proto}-");
     for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
@@ -200,9 +200,9 @@ pub fn check(ports: &[PortMapping], me: &Owner) -> Result<(), Error> {
 /// Returns the mappings with their host ports set. On error nothing stays
 /// reserved. Errors: [`Error::PortTaken`], I/O on the reservation files.
 pub fn reserve(ports: &[PortMapping], me: &Owner) -> Result<Vec<PortMapping>, Error> {
-    let dir = PathBuf::from(HOST_STATE).join("ports");
+    let dir = super::host_state().join("ports");
     std::fs::create_dir_all(&dir).map_err(super::io(&dir))?;
-    let _lock = super::lock(&PathBuf::from(HOST_STATE).join("ports.lock"))?;
+    let _lock = super::lock(&super::host_state().join("ports.lock"))?;
     let mut done: Vec<PortMapping> = Vec::new();
     let result = (|| {
         for m in ports {
