@@ -761,6 +761,17 @@ fn rootless_user_network_resolves_names_and_publishes_ports() {
         .unwrap_or_else(|e| panic!("web never answered by alias: {e}"));
     assert_eq!(page, "rootless-page\n");
 
+    // network connect: a second network, reached by name there too; then
+    // disconnect and rm of it (a bridge is left: the namespace stays).
+    user.ok(&["network", "create", "--subnet", "10.99.214.0/24", "usernet2"]);
+    user.ok(&["network", "connect", "usernet2", "web"]);
+    let page = wget_on(&user, &image, "usernet2", "http://web/")
+        .unwrap_or_else(|e| panic!("web never answered on the connected network: {e}"));
+    assert_eq!(page, "rootless-page\n");
+    user.ok(&["network", "disconnect", "usernet2", "web"]);
+    user.ok(&["network", "rm", "usernet2"]);
+    assert!(netns.exists(), "the rootless network namespace went with a network while another remains");
+
     // Outbound from the network, through the rootless namespace's pasta:
     // a server on the host's loopback as host.containers.internal.
     let (host_port, serving) = serve_once_on_loopback();
