@@ -173,15 +173,27 @@ fn create() -> Result<(), Error> {
     })
 }
 
-/// The pid of the namespace's pasta when it runs.
+/// The pid of the namespace's pasta when it runs: a pasta whose command
+/// line names the namespace file (not a container's pasta that got the
+/// pid of a dead one).
 fn pasta_pid() -> Option<i32> {
     let pid = std::fs::read_to_string(pasta_pid_file()).ok()?.trim().parse::<i32>().ok()?;
-    super::pasta::is_pasta(pid).then_some(pid)
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let ns = path();
+    let ours = cmdline.split(|b| *b == 0).any(|a| a == ns.as_os_str().as_encoded_bytes());
+    (ours && super::pasta::is_pasta(pid)).then_some(pid)
 }
 
-/// Unmounts and deletes the namespace file and stops its pasta.
+/// Unmounts and deletes the namespace file and stops its pasta. pasta
+/// quits when the file goes, and ignores `SIGTERM` (it is the init of a
+/// PID namespace of its own), so a pasta of this namespace that still
+/// runs then gets `SIGKILL`.
 fn remove_files() {
+    let pasta = pasta_pid();
     super::pasta::stop_files(&path(), &pasta_pid_file());
+    if let Some(pid) = pasta.filter(|p| super::pasta::is_pasta(*p)) {
+        let _ = crate::sys::kill(pid, libc::SIGKILL);
+    }
     let _ = std::fs::remove_file(pasta_log());
 }
 
