@@ -295,7 +295,7 @@ pub async fn wait(c: Call, id: &str) -> ApiResult<Resp> {
         let gone = || tx.is_closed();
         let v = match crate::container::lifecycle::wait_until(&store, &record_id, condition, &gone) {
             Ok(code) => json!({"StatusCode": code, "Error": null}),
-            Err(e) => json!({"StatusCode": -1, "Error": {"Message": crate::util::error_chain(e.as_ref())}}),
+            Err(e) => json!({"StatusCode": -1, "Error": {"Message": crate::util::error_chain(&e)}}),
         };
         let _ = tx.json(&v);
     });
@@ -315,15 +315,12 @@ pub async fn remove(c: Call, id: &str) -> ApiResult<Resp> {
         let store = svc.store()?;
         // As `rcon rm`: a pod's infra goes only with its pod.
         crate::pod::check_removable(&store, &id).map_err(|e| ApiError::conflict(format!("{e:#}")))?;
-        let record = crate::container::remove(&store, &id, force).map_err(|e| {
-            let api: ApiError = e.into();
-            if api.status == StatusCode::CONFLICT {
-                ApiError::conflict(format!(
-                    "You cannot remove a running container {id}. Stop the container before attempting removal or force remove"
-                ))
-            } else {
-                api
-            }
+        let record = crate::container::remove(&store, &id, force).map_err(|e| match e {
+            // docker's daemon names the container as the client did.
+            crate::container::Error::Store(crate::store::StoreError::ContainerRunning(_)) => ApiError::conflict(format!(
+                "You cannot remove a running container {id}. Stop the container before attempting removal or force remove"
+            )),
+            e => e.into(),
         })?;
         if volumes && let Some(record) = record {
             crate::volume::remove_anonymous(&store, &record);
@@ -563,8 +560,7 @@ pub async fn update(mut c: Call, id: &str) -> ApiResult<Resp> {
     blocking(move || {
         let store = svc.store()?;
         store.find_container(&id)?;
-        crate::container::update(&store, &id, &u)
-            .map_err(|e| ApiError::bad_request(crate::util::error_chain(e.as_ref())))
+        crate::container::update(&store, &id, &u).map_err(|e| ApiError::bad_request(crate::util::error_chain(&e)))
     })
     .await?;
     Ok(json(StatusCode::OK, &json!({"Warnings": []})))
@@ -622,7 +618,7 @@ pub async fn export(c: Call, id: &str) -> ApiResult<Resp> {
     let (store, record) = open(&c, id).await?;
     let record_id = record.id;
     Ok(body::written(&c.svc, "application/x-tar", format!("export of {record_id}"), move |out| {
-        crate::container::export(&store, &record_id, out)
+        Ok(crate::container::export(&store, &record_id, out)?)
     }))
 }
 

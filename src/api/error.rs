@@ -73,10 +73,27 @@ impl From<crate::network::Error> for ApiError {
     }
 }
 
-/// docker's status for an rcon error.
+impl From<crate::container::Error> for ApiError {
+    fn from(e: crate::container::Error) -> ApiError {
+        anyhow::Error::from(e).into()
+    }
+}
+
+/// docker's status for an rcon error: by the type of the first error in
+/// its chain that says (a wrapping error defers to its source).
 pub fn status_of(e: &anyhow::Error) -> StatusCode {
+    use crate::container::Kind;
     use crate::store::StoreError as S;
     for cause in e.chain() {
+        if let Some(c) = cause.downcast_ref::<crate::container::Error>() {
+            return match c.kind() {
+                Kind::BadInput => StatusCode::BAD_REQUEST,
+                Kind::NotFound => StatusCode::NOT_FOUND,
+                Kind::Conflict => StatusCode::CONFLICT,
+                Kind::Wrapped => continue,
+                Kind::Other => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+        }
         if let Some(s) = cause.downcast_ref::<S>() {
             return match s {
                 S::NoSuchImage(_) | S::NoSuchContainer(_) => StatusCode::NOT_FOUND,

@@ -57,13 +57,9 @@ fn create(root: &str, runroot: &str, name: Option<String>) -> Result<serde_json:
     }
     let extra = super::convert::extra_endpoints(&body);
     let opts = super::convert::run_options(body, name).map_err(|e| ApiError::new(status_of(&e), e.to_string()))?;
-    let created = crate::container::create(&store, &opts).map_err(|e| {
-        let status = match status_of(&e) {
-            hyper::StatusCode::INTERNAL_SERVER_ERROR if is_bad_input(&e) => hyper::StatusCode::BAD_REQUEST,
-            s => s,
-        };
-        ApiError::new(status, crate::util::error_chain(e.as_ref()))
-    })?;
+    // Bad values are 400, a taken name 409, a missing image 404: by type
+    // (`status_of`).
+    let created = crate::container::create(&store, &opts)?;
     let id = created.record.id.clone();
     // As `rcon create`: nobody needs to finish it now.
     crate::container::cleanup::release(&store, &id);
@@ -80,11 +76,4 @@ fn create(root: &str, runroot: &str, name: Option<String>) -> Result<serde_json:
         }
     }
     Ok(serde_json::json!({"Id": id, "Warnings": []}))
-}
-
-/// Errors of the create options themselves (a bad value), which docker
-/// answers with 400.
-fn is_bad_input(e: &anyhow::Error) -> bool {
-    let m = e.to_string();
-    m.starts_with("invalid") || m.starts_with("Invalid") || m.contains("invalid ")
 }

@@ -649,7 +649,7 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
                 match crate::container::lifecycle::pause(&store, n, frozen) {
                     Ok(()) => println!("{n}"),
                     Err(e) => {
-                        super::print_error(&e);
+                        super::print_error(&e.into());
                         status = 1;
                     }
                 }
@@ -748,7 +748,7 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
                 interactive: !e.detach,
                 tty,
             };
-            crate::container::exec::exec(&store, &opts)
+            Ok(crate::container::exec::exec(&store, &opts)?)
         }
         ComposeCommand::Run(r) => {
             let service = r.args[0].clone();
@@ -775,7 +775,7 @@ pub fn run(ctx: &Context, a: ComposeArgs) -> anyhow::Result<i32> {
                 println!("{id}");
                 Ok(0)
             } else {
-                crate::container::run_foreground(&store, opts)
+                Ok(crate::container::run_foreground(&store, opts)?)
             }
         }
     }

@@ -102,7 +102,7 @@ pub fn rename(ctx: &Context, a: RenameArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     // docker's CLI exits 1 when the engine refuses the rename, and sums up.
     if let Err(e) = crate::container::rename(&store, &a.container, &a.new_name) {
-        eprintln!("Error response from daemon: {}", crate::util::error_chain(e.as_ref()));
+        eprintln!("Error response from daemon: {}", crate::util::error_chain(&e));
         eprintln!("Error: failed to rename container named {}", a.container);
         return Ok(1);
     }
@@ -226,7 +226,7 @@ fn running(store: &Store, name: &str) -> anyhow::Result<(crate::store::Container
 
 /// Host pids of every process in the PID namespace of `init`.
 pub(super) fn namespace_pids(init: i32) -> anyhow::Result<Vec<i32>> {
-    crate::container::lifecycle::namespace_pids(init)
+    Ok(crate::container::lifecycle::namespace_pids(init)?)
 }
 
 /// Flags of `rcon top`.
@@ -299,7 +299,7 @@ pub fn stats(ctx: &Context, a: StatsArgs) -> anyhow::Result<i32> {
         if a.all && a.containers.is_empty() {
             return Ok(store.containers()?);
         }
-        st::targets(store, &a.containers).map_err(super::daemon_not_found)
+        st::targets(store, &a.containers).map_err(|e| super::daemon_not_found(e.into()))
     };
     let mut records = list(&store)?;
     let mut before = st::sample_all(&store, &records);
@@ -355,7 +355,7 @@ pub fn pause(ctx: &Context, a: Containers, frozen: bool) -> anyhow::Result<i32> 
     for name in &a.containers {
         let result = running(&store, name)
             .map_err(super::daemon_not_found)
-            .and_then(|(record, _)| crate::container::lifecycle::pause(&store, &record.id, frozen));
+            .and_then(|(record, _)| Ok(crate::container::lifecycle::pause(&store, &record.id, frozen)?));
         match result {
             Ok(()) => println!("{name}"),
             Err(e) => {
@@ -390,5 +390,5 @@ pub fn attach(ctx: &Context, a: AttachArgs) -> anyhow::Result<i32> {
     let log = store.container_dir(&record.id).join("ctr.log");
     let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     super::logs::follow_from(&store, &record.id, offset)?;
-    crate::container::lifecycle::wait(&store, &record.id)
+    Ok(crate::container::lifecycle::wait(&store, &record.id)?)
 }

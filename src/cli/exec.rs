@@ -47,7 +47,7 @@ pub fn run(ctx: &Context, a: ExecArgs) -> anyhow::Result<i32> {
         interactive: a.interactive,
         tty: a.tty,
     };
-    match crate::container::exec::exec(&store, &opts) {
+    match crate::container::exec::exec(&store, &opts).map_err(anyhow::Error::from) {
         Err(e) => match e.chain().find_map(|c| c.downcast_ref::<crate::runtime::Error>()) {
             Some(r) if matches!(r.exit_code(), 126 | 127) => {
                 // docker's CLI prints this one on stdout, ending in CRLF.

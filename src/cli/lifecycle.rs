@@ -56,11 +56,11 @@ pub fn start(ctx: &Context, a: StartArgs) -> anyhow::Result<i32> {
                     forward_stdin(&store, &record.id)?;
                 }
                 super::logs::follow_from(&store, &record.id, 0)?;
-                return lifecycle::wait(&store, name);
+                return Ok(lifecycle::wait(&store, name)?);
             }
             Ok(_) => println!("{name}"),
             Err(e) => {
-                super::print_daemon_error(&e, None, name);
+                super::print_daemon_error(&e.into(), None, name);
                 failed.push(name.as_str());
             }
         }
@@ -87,7 +87,7 @@ pub struct StopArgs {
 /// Stops containers: the stop signal, then SIGKILL after the timeout.
 pub fn stop(ctx: &Context, a: StopArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
-    each(&a.containers, None, |name| lifecycle::stop(&store, name, a.time).map(|_| ()))
+    each(&a.containers, None, |name| Ok(lifecycle::stop(&store, name, a.time).map(|_| ())?))
 }
 
 /// Stops then starts containers.
@@ -95,7 +95,7 @@ pub fn restart(ctx: &Context, a: StopArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     each(&a.containers, None, |name| {
         lifecycle::stop(&store, name, a.time)?;
-        crate::container::start(&store, name).map(|_| ())
+        Ok(crate::container::start(&store, name).map(|_| ())?)
     })
 }
 
@@ -114,7 +114,7 @@ pub struct KillArgs {
 pub fn kill(ctx: &Context, a: KillArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let signal = lifecycle::parse_signal(&a.signal)?;
-    each(&a.containers, Some("Cannot kill container"), |name| lifecycle::kill(&store, name, signal).map(|_| ()))
+    each(&a.containers, Some("Cannot kill container"), |name| Ok(lifecycle::kill(&store, name, signal).map(|_| ())?))
 }
 
 /// Arguments of `rcon wait`.
@@ -133,7 +133,7 @@ pub fn wait(ctx: &Context, a: WaitArgs) -> anyhow::Result<i32> {
         match lifecycle::wait(&store, name) {
             Ok(code) => println!("{code}"),
             Err(e) => {
-                super::print_daemon_error(&e, None, name);
+                super::print_daemon_error(&e.into(), None, name);
                 status = 1;
             }
         }

@@ -441,12 +441,14 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
 
 /// True when `e` is a failure docker's daemon reports in the same words
 /// (so docker's CLI prints it after `Error response from daemon: `): a
-/// [`crate::util::DaemonError`], a taken container name, a running
-/// container that cannot be removed, and with `registry` (pull, run,
-/// create) a registry's answer.
+/// [`crate::util::DaemonError`], a container error in docker's daemon's
+/// words ([`crate::container::Error::is_daemons`]), a taken container
+/// name, a running container that cannot be removed, and with `registry`
+/// (pull, run, create) a registry's answer.
 fn daemon_error(e: &anyhow::Error, registry: bool) -> bool {
     e.chain().any(|c| {
         c.is::<crate::util::DaemonError>()
+            || c.downcast_ref::<crate::container::Error>().is_some_and(crate::container::Error::is_daemons)
             || matches!(
                 c.downcast_ref::<crate::store::StoreError>(),
                 Some(crate::store::StoreError::NameInUse { .. } | crate::store::StoreError::ContainerRunning(_))

@@ -22,7 +22,9 @@ pub fn run(ctx: &Context, a: RmArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let mut code = 0;
     for name in &a.containers {
-        match crate::pod::check_removable(&store, name).and_then(|_| crate::container::remove(&store, name, a.force)) {
+        match crate::pod::check_removable(&store, name)
+            .and_then(|_| Ok(crate::container::remove(&store, name, a.force)?))
+        {
             Ok(record) => {
                 if a.volumes
                     && let Some(record) = record

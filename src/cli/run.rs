@@ -105,7 +105,7 @@ pub fn run(ctx: &Context, a: RunArgs) -> anyhow::Result<i32> {
         println!("{id}");
         Ok(0)
     } else {
-        crate::container::run_foreground(&store, opts)
+        Ok(crate::container::run_foreground(&store, opts)?)
     }
 }
 

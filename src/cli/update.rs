@@ -27,7 +27,7 @@ pub fn run(ctx: &Context, a: UpdateArgs) -> anyhow::Result<i32> {
             Ok(()) => println!("{name}"),
             Err(e) => {
                 // docker: every refusal is its daemon's answer.
-                eprintln!("Error response from daemon: {}", crate::util::error_chain(e.as_ref()));
+                eprintln!("Error response from daemon: {}", crate::util::error_chain(&e));
                 status = 1;
             }
         }

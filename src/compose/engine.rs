@@ -901,7 +901,7 @@ pub fn up(store: &Store, p: &Project, o: &UpOptions) -> anyhow::Result<Vec<(Stri
             }
         }
         let ids = container::parallel::all(&steps, |(s, n, current)| {
-            up_replica(store, p, o, s, *n, &image_ids[s], current.as_ref())
+            Ok(up_replica(store, p, o, s, *n, &image_ids[s], current.as_ref())?)
         })?;
         for ((s, n, _), id) in steps.iter().zip(ids) {
             let name = container_name(p, s, *n);

@@ -38,7 +38,7 @@ pub struct Finding {
 
 /// Checks the store; with `repair`, fixes what can be fixed. Errors: the
 /// store cannot be read at all (the database cannot be opened).
-pub fn check(store: &Store, repair: bool) -> anyhow::Result<Vec<Finding>> {
+pub fn check(store: &Store, repair: bool) -> super::Result<Vec<Finding>> {
     let mut out = Vec::new();
     // What killed rcon processes left and their owners' death shows is
     // removed without a finding (every command does this for its part).
@@ -59,14 +59,14 @@ pub fn check(store: &Store, repair: bool) -> anyhow::Result<Vec<Finding>> {
         if repair {
             match super::remove(store, &row.id, true) {
                 Ok(_) => f.repaired = true,
-                Err(e) => f.problem.push_str(&format!("; cannot remove it: {e:#}")),
+                Err(e) => f.problem.push_str(&format!("; cannot remove it: {}", crate::util::error_chain(&e))),
             }
         }
         out.push(f);
     }
     let dir = store.containers_dir();
     let mut dirs: Vec<String> = std::fs::read_dir(&dir)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?
+        .map_err(super::Error::io("read", &dir))?
         .flatten()
         .filter_map(|e| e.file_name().to_str().map(str::to_string))
         .filter(|n| !known.contains(n))
@@ -187,7 +187,7 @@ pub fn check(store: &Store, repair: bool) -> anyhow::Result<Vec<Finding>> {
 /// again), and volume directories without a row (what a killed `volume
 /// create` or `volume rm` left: removed). Under the store lock, which
 /// `volume create` holds from its directory to its row.
-fn check_volumes_and_networks(store: &Store, repair: bool, out: &mut Vec<Finding>) -> anyhow::Result<()> {
+fn check_volumes_and_networks(store: &Store, repair: bool, out: &mut Vec<Finding>) -> super::Result<()> {
     let _lock = store.lock()?;
     for d in store.damaged_rows()? {
         let mut f = Finding {
@@ -225,7 +225,7 @@ fn check_volumes_and_networks(store: &Store, repair: bool, out: &mut Vec<Finding
             .filter(|n| !rows.contains(n))
             .collect(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => anyhow::bail!("{}: {e}", dir.display()),
+        Err(e) => return Err(super::Error::io("read", &dir)(e)),
     };
     orphans.sort();
     for name in orphans {
@@ -250,7 +250,7 @@ fn check_volumes_and_networks(store: &Store, repair: bool, out: &mut Vec<Finding
 
 /// The container's lock when no other process holds it (taking it creates
 /// the lock file if there is none); `None` when it is busy.
-fn lock_if_idle(store: &Store, id: &str) -> anyhow::Result<Option<StoreLock>> {
+fn lock_if_idle(store: &Store, id: &str) -> super::Result<Option<StoreLock>> {
     let path = store.run_root().join(format!("{id}.lock"));
     match StoreLock::try_exclusive(&path)? {
         Some(l) => Ok(Some(l)),

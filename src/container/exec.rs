@@ -2,10 +2,9 @@
 //! container's environment, working directory and user unless overridden.
 
 use super::forward_signals_to;
+use super::{Error, Result};
 use crate::runtime::exec::{ExecRequest, exec as runtime_exec};
 use crate::store::{ContainerStatus, Store, events};
-use crate::util::DaemonError;
-use anyhow::Context as _;
 use std::os::fd::{AsFd, OwnedFd};
 
 /// What `rcon exec` was asked to do.
@@ -30,21 +29,20 @@ pub struct ExecOptions {
 }
 
 /// Runs the command in the container; returns its exit code (0 with `-d`).
-/// Errors: no such container, not running or paused ([`DaemonError`] in
-/// docker's words), and the runtime's 126/127 errors.
-pub fn exec(store: &Store, opts: &ExecOptions) -> anyhow::Result<i32> {
+/// Errors: no such container, not running or paused ([`Error::NotRunning`],
+/// [`Error::Paused`], in docker's words), and the runtime's 126/127 errors.
+pub fn exec(store: &Store, opts: &ExecOptions) -> Result<i32> {
     let record = store.find_container(&opts.container)?;
     let state = store.container_state(&record.id)?;
     // docker's daemon's words (the CLI prints `Error response from daemon: …`).
     let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) else {
-        return Err(DaemonError(format!("Container {} is not running", record.id)).into());
+        return Err(Error::NotRunning(record.id.clone()));
     };
     if state.paused {
-        return Err(
-            DaemonError(format!("Container {} is paused, unpause the container before exec", opts.container)).into()
-        );
+        return Err(Error::Paused(opts.container.clone()));
     }
-    let spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())?;
+    let spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())
+        .map_err(|source| Error::StoredSpec { name: record.id[..12].to_string(), source })?;
     let process = spec.process().as_ref();
     let mut env = process.and_then(|p| p.env().clone()).unwrap_or_default();
     for e in &opts.env {
@@ -69,11 +67,14 @@ pub fn exec(store: &Store, opts: &ExecOptions) -> anyhow::Result<i32> {
         tty: opts.tty,
         ..Default::default()
     };
-    let dup = |fd: std::os::fd::BorrowedFd<'_>| fd.try_clone_to_owned().context("cannot duplicate a standard stream");
+    let dup = |fd: std::os::fd::BorrowedFd<'_>| {
+        fd.try_clone_to_owned().map_err(|e| Error::sys("duplicate a standard stream")(errno_of(&e)))
+    };
     let mut master: Option<OwnedFd> = None;
     if opts.detach {
-        let null = || -> anyhow::Result<OwnedFd> {
-            Ok(std::fs::File::options().read(true).write(true).open("/dev/null")?.into())
+        let null = || -> Result<OwnedFd> {
+            let f = std::fs::File::options().read(true).write(true).open("/dev/null");
+            Ok(f.map_err(Error::io("open", "/dev/null"))?.into())
         };
         req.stdout = Some(null()?);
         req.stderr = Some(null()?);
@@ -83,12 +84,12 @@ pub fn exec(store: &Store, opts: &ExecOptions) -> anyhow::Result<i32> {
         let (m, slave) = match crate::runtime::tty::open_pty_in(pid) {
             Ok(pair) => pair,
             Err(_) => {
-                let pty = nix::pty::openpty(None, None).context("cannot allocate a pseudo-terminal")?;
+                let pty = nix::pty::openpty(None, None).map_err(Error::sys("allocate a pseudo-terminal"))?;
                 (pty.master, pty.slave)
             }
         };
-        req.stdin = Some(slave.try_clone()?);
-        req.stdout = Some(slave.try_clone()?);
+        req.stdin = Some(dup(slave.as_fd())?);
+        req.stdout = Some(dup(slave.as_fd())?);
         req.stderr = Some(slave);
         master = Some(m);
     } else if opts.interactive {
@@ -105,9 +106,14 @@ pub fn exec(store: &Store, opts: &ExecOptions) -> anyhow::Result<i32> {
     }
     forward_signals_to(started.pid);
     if let Some(m) = master {
-        crate::runtime::tty::forward(m, opts.interactive).context("terminal session")?;
+        crate::runtime::tty::forward(m, opts.interactive).map_err(Error::sys("forward the terminal session"))?;
     }
     let code = started.joiner.wait()?.code();
     events::container(store, "exec_die", &record, &[("exitCode", &code.to_string())]);
     Ok(code)
+}
+
+/// The errno of an I/O error from a system call (EIO when it has none).
+fn errno_of(e: &std::io::Error) -> nix::errno::Errno {
+    nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
 }

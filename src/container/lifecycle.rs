@@ -3,9 +3,8 @@
 //! and the container's pids, so it needs no daemon and no live monitor: a
 //! `stop` reaches the container even when its monitor was killed.
 
-use super::HealthFlags;
+use super::{Error, HealthFlags, Result};
 use crate::store::{ContainerRecord, ContainerStatus, Healthcheck, Store, StoreError, events};
-use anyhow::{Context as _, bail};
 use nix::sys::signal::Signal;
 use std::fmt;
 use std::str::FromStr;
@@ -29,7 +28,7 @@ pub enum RestartPolicy {
 impl RestartPolicy {
     /// Parses docker's syntax: `no`, `on-failure`, `on-failure:N`, `always`,
     /// `unless-stopped` (empty means `no`).
-    pub fn parse(s: &str) -> anyhow::Result<RestartPolicy> {
+    pub fn parse(s: &str) -> Result<RestartPolicy> {
         Ok(match s {
             "" | "no" => RestartPolicy::No,
             "always" => RestartPolicy::Always,
@@ -37,7 +36,11 @@ impl RestartPolicy {
             "on-failure" => RestartPolicy::OnFailure(0),
             _ => match s.strip_prefix("on-failure:").map(str::parse::<u32>) {
                 Some(Ok(n)) => RestartPolicy::OnFailure(n),
-                _ => bail!("invalid restart policy {s:?}: use no, on-failure[:max-retries], always or unless-stopped"),
+                _ => {
+                    return Err(Error::Invalid(format!(
+                        "invalid restart policy {s:?}: use no, on-failure[:max-retries], always or unless-stopped"
+                    )));
+                }
             },
         })
     }
@@ -71,7 +74,7 @@ impl fmt::Display for RestartPolicy {
 /// The container's healthcheck: the image's `Config.Healthcheck` with the
 /// `--health-*` flags over it; `None` with `--no-healthcheck`, with
 /// `NONE`, or when neither gives a test. `image_config` is the raw config JSON.
-pub fn healthcheck(flags: &HealthFlags, image_config: &serde_json::Value) -> anyhow::Result<Option<Healthcheck>> {
+pub fn healthcheck(flags: &HealthFlags, image_config: &serde_json::Value) -> Result<Option<Healthcheck>> {
     if flags.disabled {
         return Ok(None);
     }
@@ -80,16 +83,16 @@ pub fn healthcheck(flags: &HealthFlags, image_config: &serde_json::Value) -> any
         .and_then(|c| c.get("Healthcheck"))
         .map(|h| serde_json::from_value(h.clone()))
         .transpose()
-        .context("cannot parse the image's Healthcheck")?
+        .map_err(Error::ImageHealthcheck)?
         .unwrap_or_default();
     if let Some(cmd) = &flags.cmd {
         hc.test = vec!["CMD-SHELL".into(), cmd.clone()];
     }
-    let dur = |flag: &str, v: &Option<String>| -> anyhow::Result<Option<u64>> {
+    let dur = |flag: &str, v: &Option<String>| -> Result<Option<u64>> {
         v.as_deref()
             .map(|s| crate::units::parse_go_duration(s).map(|d| d.as_nanos() as u64))
             .transpose()
-            .with_context(|| format!("--{flag}"))
+            .map_err(|source| Error::BadDuration { flag: format!("--{flag}"), source })
     };
     if let Some(d) = dur("health-interval", &flags.interval)? {
         hc.interval = d;
@@ -110,42 +113,38 @@ pub fn healthcheck(flags: &HealthFlags, image_config: &serde_json::Value) -> any
 }
 
 /// Parses a signal given as `SIGTERM`, `TERM`, `term` or `15`.
-pub fn parse_signal(s: &str) -> anyhow::Result<Signal> {
+pub fn parse_signal(s: &str) -> Result<Signal> {
     if let Ok(n) = s.parse::<i32>() {
-        return Signal::try_from(n).map_err(|_| anyhow::anyhow!("invalid signal: {s}"));
+        return Signal::try_from(n).map_err(|_| Error::Invalid(format!("invalid signal: {s}")));
     }
     let upper = s.to_ascii_uppercase();
     let name = if upper.starts_with("SIG") { upper } else { format!("SIG{upper}") };
-    Signal::from_str(&name).map_err(|_| anyhow::anyhow!("invalid signal: {s}"))
+    Signal::from_str(&name).map_err(|_| Error::Invalid(format!("invalid signal: {s}")))
 }
 
 /// The running init's host pid, or an error naming the container.
-fn running_pid(store: &Store, record: &ContainerRecord, name: &str) -> anyhow::Result<i32> {
+fn running_pid(store: &Store, record: &ContainerRecord, name: &str) -> Result<i32> {
     let state = store.container_state(&record.id)?;
     match (state.status, state.pid) {
         (ContainerStatus::Running, Some(pid)) => Ok(pid),
-        _ => Err(crate::util::DaemonError(format!(
-            "Cannot kill container: {name}: Container {} is not running",
-            record.id
-        ))
-        .into()),
+        _ => Err(Error::CannotKill { name: name.to_string(), id: record.id.clone() }),
     }
 }
 
 /// Sends `signal` to the container's init (`rcon kill`). Marks the
 /// container stopped by the user, so its restart policy leaves it down.
-pub fn kill(store: &Store, name: &str, signal: Signal) -> anyhow::Result<ContainerRecord> {
+pub fn kill(store: &Store, name: &str, signal: Signal) -> Result<ContainerRecord> {
     let record = store.find_container(name)?;
     let pid = running_pid(store, &record, name)?;
     store.update_container_state(&record.id, |s| s.stopped_by_user = true)?;
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal)
-        .with_context(|| format!("cannot kill container {name}: signal {signal} to pid {pid}"))?;
+        .map_err(Error::sys(format!("kill container {name}: signal {signal} to pid {pid}")))?;
     events::container(store, "kill", &record, &[("signal", &(signal as i32).to_string())]);
     // As docker's: SIGKILL returns once the container has stopped.
     if signal == Signal::SIGKILL {
         let start = store.container_state(&record.id)?.pid_start;
         if !wait_gone(pid, start, Duration::from_secs(10)) {
-            bail!("container {name} (pid {pid}) did not exit after SIGKILL");
+            return Err(Error::DidNotExit { name: name.to_string(), pid });
         }
         settle(store, &record, 137);
     }
@@ -155,14 +154,14 @@ pub fn kill(store: &Store, name: &str, signal: Signal) -> anyhow::Result<Contain
 /// Stops the container (`rcon stop`): its stop signal, then SIGKILL after
 /// `timeout` (default: its `--stop-timeout`, else 10 s); waits until it has
 /// exited. A container that is not running is left as it is.
-pub fn stop(store: &Store, name: &str, timeout: Option<u64>) -> anyhow::Result<ContainerRecord> {
+pub fn stop(store: &Store, name: &str, timeout: Option<u64>) -> Result<ContainerRecord> {
     let record = store.find_container(name)?;
     let signal = parse_signal(record.stop_signal.as_deref().unwrap_or("SIGTERM"))?;
     let timeout = Duration::from_secs(timeout.or(record.stop_timeout).unwrap_or(10));
     // The flag first, under the container's lock: a monitor between two runs
     // of a restart policy sees it and does not start the container again.
     let Some(state) = store.update_container_state(&record.id, |s| s.stopped_by_user = true)? else {
-        bail!("container {name} was removed");
+        return Err(Error::Removed(name.to_string()));
     };
     let monitor_alive =
         |s: &crate::store::ContainerState| s.monitor_pid.is_some_and(|m| crate::store::process_alive(m, None));
@@ -184,7 +183,7 @@ pub fn stop(store: &Store, name: &str, timeout: Option<u64>) -> anyhow::Result<C
         events::container(store, "kill", &record, &[("signal", "9")]);
         sent = Signal::SIGKILL;
         if !wait_gone(pid, state.pid_start, Duration::from_secs(10)) {
-            bail!("container {name} (pid {pid}) did not exit after SIGKILL");
+            return Err(Error::DidNotExit { name: name.to_string(), pid });
         }
     }
     settle(store, &record, 128 + sent as i32);
@@ -236,7 +235,7 @@ pub fn wait_gone(pid: i32, start: Option<u64>, timeout: Duration) -> bool {
 /// Blocks until the container is not running (`rcon wait`), then returns
 /// its exit code (also when it is removed meanwhile, as an `--rm`
 /// container is). Errors: no such container.
-pub fn wait(store: &Store, name: &str) -> anyhow::Result<i32> {
+pub fn wait(store: &Store, name: &str) -> Result<i32> {
     let record = store.find_container(name)?;
     wait_until(store, &record.id, WaitCondition::NotRunning, &|| false)
 }
@@ -259,7 +258,7 @@ impl FromStr for WaitCondition {
     type Err = String;
 
     /// `not-running`, `next-exit`, `removed`.
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
         match s {
             "not-running" => Ok(WaitCondition::NotRunning),
             "next-exit" => Ok(WaitCondition::NextExit),
@@ -302,12 +301,7 @@ impl Mark {
 /// after a second without one (a monitor killed before its `die`). Stops
 /// early with an error when `cancelled` returns true (checked at least
 /// once a second). Errors: no such container (at the start), the store.
-pub fn wait_until(
-    store: &Store,
-    id: &str,
-    condition: WaitCondition,
-    cancelled: &dyn Fn() -> bool,
-) -> anyhow::Result<i32> {
+pub fn wait_until(store: &Store, id: &str, condition: WaitCondition, cancelled: &dyn Fn() -> bool) -> Result<i32> {
     // Following from before the first read: no event falls between.
     let mut follower = events::Follower::new(store);
     let first = store.container_state(id)?;
@@ -335,7 +329,7 @@ pub fn wait_until(
         }
         loop {
             if cancelled() {
-                bail!("the wait for container {id} was cancelled");
+                return Err(Error::WaitCancelled(id.to_string()));
             }
             let news = follower.wait(Duration::from_secs(1));
             let mine: Vec<_> = news.iter().filter(|e| e.kind == "container" && e.actor.id == id).collect();
@@ -368,23 +362,27 @@ fn will_restart(store: &Store, id: &str, s: &crate::store::ContainerState) -> bo
 /// `rcon pause` (`frozen`) and `unpause`: the cgroup freezer, on the
 /// container's own cgroup only (never one it shares with other processes).
 /// Errors: not running, already (un)paused, no cgroup of its own.
-pub fn pause(store: &Store, name: &str, frozen: bool) -> anyhow::Result<()> {
+pub fn pause(store: &Store, name: &str, frozen: bool) -> Result<()> {
     let record = store.find_container(name)?;
     let state = store.container_state(&record.id)?;
     let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) else {
-        bail!("container {name} is not running");
+        return Err(Error::Stopped(name.to_string()));
     };
     if state.paused == frozen {
-        let how = if frozen { "already" } else { "not" };
-        return Err(crate::util::DaemonError(format!("Container {} is {how} paused", record.id)).into());
+        let id = record.id.clone();
+        return Err(if frozen { Error::AlreadyPaused(id) } else { Error::NotPaused(id) });
     }
-    let cg = crate::runtime::cgroups::process::ProcessCgroups::of(pid)?;
+    let cg = crate::runtime::cgroups::process::ProcessCgroups::of(pid)
+        .map_err(Error::io("read the cgroups of", format!("/proc/{pid}/cgroup")))?;
     let own = cg.freezer_dir().is_some_and(|d| d.to_string_lossy().contains(&record.id));
     if !own {
-        bail!("container {name} has no cgroup of its own to freeze");
+        return Err(Error::NoOwnCgroup(name.to_string()));
     }
-    cg.set_frozen(frozen)
-        .with_context(|| format!("cannot {} container {name}", if frozen { "pause" } else { "unpause" }))?;
+    cg.set_frozen(frozen).map_err(|source| Error::Io {
+        step: if frozen { "freeze the cgroup" } else { "thaw the cgroup" },
+        path: cg.freezer_dir().map(std::path::Path::to_path_buf).unwrap_or_default(),
+        source,
+    })?;
     store.update_container_state(&record.id, |s| s.paused = frozen)?;
     events::container(store, if frozen { "pause" } else { "unpause" }, &record, &[]);
     Ok(())
@@ -394,11 +392,11 @@ pub fn pause(store: &Store, name: &str, frozen: bool) -> anyhow::Result<()> {
 /// container's processes, as docker does it. Returns the titles and the
 /// container's rows (see [`ps_rows`]). Errors: not running, `ps` missing or
 /// failing.
-pub fn top(store: &Store, name: &str, ps_args: &[String]) -> anyhow::Result<PsTable> {
+pub fn top(store: &Store, name: &str, ps_args: &[String]) -> Result<PsTable> {
     let record = store.find_container(name)?;
     let state = store.container_state(&record.id)?;
     let (ContainerStatus::Running, Some(init)) = (state.status, state.pid) else {
-        bail!("container {name} is not running");
+        return Err(Error::Stopped(name.to_string()));
     };
     ps_rows(&namespace_pids(init)?, ps_args)
 }
@@ -408,21 +406,22 @@ pub fn top(store: &Store, name: &str, ps_args: &[String]) -> anyhow::Result<PsTa
 /// with `port` (`80` or `80/udp`, tcp by default), the `0.0.0.0:9000`
 /// addresses it is published on. Errors: no such container, a malformed
 /// `port`, or `port` not published (docker's wording).
-pub fn ports(store: &Store, name: &str, port: Option<&str>) -> anyhow::Result<Vec<String>> {
+pub fn ports(store: &Store, name: &str, port: Option<&str>) -> Result<Vec<String>> {
     let c = store.find_container(name)?;
     let published = crate::network::endpoint(store, &c.id).map(|ep| ep.published).unwrap_or_default();
     let Some(p) = port else {
         return Ok(published.iter().map(|m| m.port_line()).collect());
     };
     let (number, proto) = p.split_once('/').unwrap_or((p, "tcp"));
-    let number: u16 = number.parse().map_err(|_| anyhow::anyhow!("invalid port {p:?}: use PORT or PORT/PROTO"))?;
+    let number: u16 =
+        number.parse().map_err(|_| Error::Invalid(format!("invalid port {p:?}: use PORT or PORT/PROTO")))?;
     let hits: Vec<String> = published
         .iter()
         .filter(|m| m.container_port == number && m.proto.to_string() == proto)
         .map(|m| format!("{}:{}", m.host_ip, m.host_port))
         .collect();
     if hits.is_empty() {
-        bail!("No public port '{number}/{proto}' published for {name}");
+        return Err(Error::NoPublicPort { port: format!("{number}/{proto}"), name: name.to_string() });
     }
     Ok(hits)
 }
@@ -436,19 +435,17 @@ pub type PsTable = (Vec<String>, Vec<Vec<String>>);
 /// line is cut at whitespace into as many cells, the last cell taking the
 /// rest of the line (`CMD` with its arguments). Errors: `ps` missing or
 /// failing, no PID column.
-pub fn ps_rows(pids: &[i32], ps_args: &[String]) -> anyhow::Result<PsTable> {
+pub fn ps_rows(pids: &[i32], ps_args: &[String]) -> Result<PsTable> {
     let args = if ps_args.is_empty() { vec!["-ef".to_string()] } else { ps_args.to_vec() };
-    let out = std::process::Command::new("ps")
-        .args(&args)
-        .output()
-        .context("cannot run ps(1) (Debian package procps): rcon top needs it")?;
+    let out = std::process::Command::new("ps").args(&args).output().map_err(Error::PsMissing)?;
     if !out.status.success() {
-        bail!("ps {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        return Err(Error::Ps(format!("ps {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
     let titles: Vec<String> = lines.next().unwrap_or_default().split_whitespace().map(str::to_string).collect();
-    let pid_col = titles.iter().position(|h| h == "PID").context("ps output has no PID column")?;
+    let pid_col =
+        titles.iter().position(|h| h == "PID").ok_or_else(|| Error::Ps("ps output has no PID column".into()))?;
     let mut rows = Vec::new();
     for line in lines {
         let fields: Vec<&str> = line.split_whitespace().collect();
@@ -463,10 +460,11 @@ pub fn ps_rows(pids: &[i32], ps_args: &[String]) -> anyhow::Result<PsTable> {
 }
 
 /// Host pids of every process in the PID namespace of `init`.
-pub fn namespace_pids(init: i32) -> anyhow::Result<Vec<i32>> {
-    let ns = std::fs::read_link(format!("/proc/{init}/ns/pid")).context("cannot read the container's PID namespace")?;
+pub fn namespace_pids(init: i32) -> Result<Vec<i32>> {
+    let link = format!("/proc/{init}/ns/pid");
+    let ns = std::fs::read_link(&link).map_err(Error::io("read the container's PID namespace", &link))?;
     let mut pids = Vec::new();
-    for e in std::fs::read_dir("/proc")?.flatten() {
+    for e in std::fs::read_dir("/proc").map_err(Error::io("read", "/proc"))?.flatten() {
         let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
         if std::fs::read_link(format!("/proc/{pid}/ns/pid")).is_ok_and(|l| l == ns) {
             pids.push(pid);

@@ -17,13 +17,14 @@ pub struct Filters(Vec<(String, String)>);
 
 impl Filters {
     /// Parses `KEY=VALUE` filters. Errors: a malformed one or an unknown key.
-    pub fn parse(raw: &[String]) -> anyhow::Result<Filters> {
+    pub fn parse(raw: &[String]) -> super::Result<Filters> {
         let mut out = Vec::new();
         for f in raw {
-            let (k, v) =
-                f.split_once('=').ok_or_else(|| anyhow::anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
+            let (k, v) = f
+                .split_once('=')
+                .ok_or_else(|| super::Error::Invalid(format!("invalid filter {f:?}: expected KEY=VALUE")))?;
             if !["id", "name", "label", "status", "ancestor", "exited", "health", "pod"].contains(&k) {
-                return Err(crate::util::DaemonError(format!("Invalid filter '{k}'")).into());
+                return Err(super::Error::InvalidFilter(k.to_string()));
             }
             out.push((k.to_string(), v.to_string()));
         }

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod cleanup;
+mod error;
 pub mod exec;
 pub mod inspect;
 pub mod lifecycle;
@@ -18,12 +19,12 @@ pub mod stats;
 pub mod update;
 pub mod userns;
 
+pub use error::{Error, Kind, Result, Untyped};
 pub use update::{Update, rename, update};
 
 use crate::reference::Reference;
 use crate::runtime::{self, RootfsSetup, SpawnOptions};
 use crate::store::{ContainerRecord, ContainerState, ContainerStatus, ImageRecord, Store, events};
-use anyhow::{Context as _, bail};
 use chrono::Utc;
 use oci_spec::image::ImageConfiguration;
 use std::path::{Path, PathBuf};
@@ -146,17 +147,11 @@ fn join_namespaces(spec: &mut oci_spec::runtime::Spec, pid: i32) {
 
 /// The running init's pid of the container `id` whose namespaces another
 /// one joins; errors say what to start.
-fn joined_pid(store: &Store, id: &str) -> anyhow::Result<i32> {
-    let row = store.find_container_row(id).with_context(|| {
-        format!("the container {} whose namespaces this one joins (its pod's infra) is gone", &id[..12.min(id.len())])
-    })?;
+fn joined_pid(store: &Store, id: &str) -> Result<i32> {
+    let row = store.find_container_row(id).map_err(|e| Error::JoinedGone(id[..12.min(id.len())].to_string(), e))?;
     match (row.state.status, row.state.pid) {
         (ContainerStatus::Running, Some(pid)) => Ok(pid),
-        _ => bail!(
-            "the container {} whose namespaces this one joins (its pod's infra) is not running; start it first (`rcon pod start`, or `rcon start {}`)",
-            row.name,
-            row.name
-        ),
+        _ => Err(Error::JoinedNotRunning(row.name)),
     }
 }
 
@@ -187,7 +182,7 @@ pub fn resolve_image(
     name: &str,
     policy: PullPolicy,
     pull_opts: &crate::registry::PullOptions,
-) -> anyhow::Result<ImageRecord> {
+) -> Result<ImageRecord> {
     let reference = match Reference::parse(name) {
         Ok(r) => r,
         // Not a reference: it can only be an image ID (prefix).
@@ -199,7 +194,7 @@ pub fn resolve_image(
         return Ok(image);
     }
     match policy {
-        PullPolicy::Never => bail!("No such image: {name} (and --pull=never was given)"),
+        PullPolicy::Never => Err(Error::NoImage(name.to_string())),
         PullPolicy::Missing | PullPolicy::Always => {
             if policy == PullPolicy::Missing && !pull_opts.quiet {
                 eprintln!("Unable to find image '{name}' locally");
@@ -214,19 +209,19 @@ pub fn resolve_image(
 /// Reads an image's config blob once and parses it twice: as the OCI type
 /// (OCI image-spec config.md) and as raw JSON, for docker's fields that the
 /// OCI type does not carry (`Healthcheck`).
-pub fn image_config(store: &Store, image: &ImageRecord) -> anyhow::Result<(ImageConfiguration, serde_json::Value)> {
+pub fn image_config(store: &Store, image: &ImageRecord) -> Result<(ImageConfiguration, serde_json::Value)> {
     let data = store.read_blob(&image.id)?;
-    let parse = || format!("image {}: cannot parse its config", image.id);
-    Ok((serde_json::from_slice(&data).with_context(parse)?, serde_json::from_slice(&data).with_context(parse)?))
+    let parse = |source| Error::ImageConfig { image: image.id.to_string(), source };
+    Ok((serde_json::from_slice(&data).map_err(parse)?, serde_json::from_slice(&data).map_err(parse)?))
 }
 
 /// `KEY=VALUE` labels (a bare `KEY` gets an empty value, as docker).
-fn parse_labels(labels: &[String]) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+fn parse_labels(labels: &[String]) -> Result<std::collections::BTreeMap<String, String>> {
     let mut out = std::collections::BTreeMap::new();
     for l in labels {
         let (k, v) = l.split_once('=').unwrap_or((l, ""));
         if k.is_empty() {
-            bail!("invalid label {l:?}: the key is empty");
+            return Err(Error::Invalid(format!("invalid label {l:?}: the key is empty")));
         }
         out.insert(k.to_string(), v.to_string());
     }
@@ -241,11 +236,13 @@ pub struct Created {
 
 /// Creates the container: resolves (or pulls) the image, picks the ID and
 /// name, builds the runtime spec, writes the record and the /etc files.
-pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
+pub fn create(store: &Store, opts: &RunOptions) -> Result<Created> {
     if let Some(n) = &opts.name
         && !crate::util::is_valid_name(n)
     {
-        bail!("Invalid container name ({n}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        return Err(Error::Invalid(format!(
+            "Invalid container name ({n}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+        )));
     }
     let (image, config, config_json) = if opts.infra {
         (infra_image(&opts.image), ImageConfiguration::default(), serde_json::json!({}))
@@ -258,7 +255,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> anyhow::Result<Created> {
     let dir = store.container_dir(&id);
     // The directory names this process as the one to finish the container,
     // so that a sweep removes it if this process dies (see `cleanup`).
-    cleanup::claim(store, &id).with_context(|| format!("cannot create {}", dir.display()))?;
+    cleanup::claim(store, &id).map_err(Error::io("create", &dir))?;
     // --userns=keep-id runs as the user's own ids unless -u says otherwise (podman).
     let keep_id;
     let opts = match userns::keep_id_user(&opts.runtime.userns, opts.user.as_deref()) {
@@ -284,7 +281,7 @@ fn create_claimed(
     config: ImageConfiguration,
     config_json: serde_json::Value,
     id: String,
-) -> anyhow::Result<Created> {
+) -> Result<Created> {
     let dir = store.container_dir(&id);
     let input = spec::SpecInput {
         image: &config,
@@ -303,7 +300,9 @@ fn create_claimed(
     }
     if let Some(of) = &opts.join {
         if opts.runtime.ipc.is_some() || opts.runtime.uts.is_some() {
-            bail!("--ipc and --uts cannot be set for a container of a pod: it shares its pod's namespaces");
+            return Err(Error::Invalid(
+                "--ipc and --uts cannot be set for a container of a pod: it shares its pod's namespaces".into(),
+            ));
         }
         let target = store.find_container_row(of)?;
         join_namespaces(&mut spec, joined_pid(store, &target.id)?);
@@ -319,14 +318,15 @@ fn create_claimed(
     rootless_cgroups(store, &mut spec, &opts.runtime.resources)?;
     let image_volumes = config.config().as_ref().and_then(|c| c.volumes().clone()).unwrap_or_default();
     let mounts = crate::volume::prepare(store, &opts.mounts, &image_volumes)?;
-    crate::volume::apply_to_spec(&mut spec, &mounts)?;
+    crate::volume::apply_to_spec(&mut spec, &mounts).map_err(Error::volume_setup)?;
     let exposed = config.config().as_ref().and_then(|c| c.exposed_ports().clone()).unwrap_or_default();
     let mut net_opts = opts.network.clone();
     if let Some(of) = spec.annotations().as_ref().and_then(|a| a.get(ANNOTATION_JOIN)) {
         if net_opts.network.is_some() || !net_opts.publish.is_empty() || net_opts.publish_all {
-            bail!(
+            return Err(Error::Invalid(
                 "--network, -p and -P cannot be set for a container of a pod: it shares its pod's network (publish ports on the pod)"
-            );
+                    .into(),
+            ));
         }
         net_opts.network = Some(format!("container:{of}"));
     }
@@ -345,16 +345,16 @@ fn create_claimed(
         created: Utc::now(),
         command,
         auto_remove: opts.auto_remove,
-        spec: serde_json::to_value(&spec)?,
+        spec: serde_json::to_value(&spec).map_err(|e| Error::BuildSpec(e.into()))?,
         user,
         restart: lifecycle::RestartPolicy::parse(&opts.restart)?.to_string(),
         log_opts: {
-            logs::Rotation::parse(&opts.log_opts).map_err(|e| anyhow::anyhow!("--log-opt: {e}"))?;
+            logs::Rotation::parse(&opts.log_opts).map_err(|e| Error::flag("--log-opt", e.to_string()))?;
             opts.log_opts.clone()
         },
         healthcheck: lifecycle::healthcheck(&opts.health, &config_json)?,
         health_on_failure: match &opts.health.on_failure {
-            Some(a) => a.parse().map_err(|e: String| anyhow::anyhow!("--health-on-failure: {e}"))?,
+            Some(a) => a.parse().map_err(|e: String| Error::flag("--health-on-failure", e))?,
             None => Default::default(),
         },
         stop_signal: opts
@@ -380,6 +380,7 @@ fn create_claimed(
         })?;
     }
     crate::volume::fs::copy_up(store, &record)
+        .map_err(Error::volume_setup)
         .and_then(|()| Ok(crate::network::prepare(store, &id, &record.name, &hostname, &net_plan)?))
         .inspect_err(|_| {
             let _ = store.remove_container(&id);
@@ -397,7 +398,7 @@ fn user_namespace(
     store: &Store,
     flags: &userns::UsernsFlags,
     image: &ImageRecord,
-) -> anyhow::Result<(Option<userns::Mappings>, Option<crate::store::StoreLock>)> {
+) -> Result<(Option<userns::Mappings>, Option<crate::store::StoreLock>)> {
     if flags.is_host() {
         return Ok((None, None));
     }
@@ -436,11 +437,7 @@ fn user_namespace(
 /// Without one: the container runs without a cgroup (so without limits),
 /// one notice per store says so, and limit flags (`limits`) fail. A no-op
 /// for the host's root. Used by `run`/`create` and build's RUN steps.
-pub fn rootless_cgroups(
-    store: &Store,
-    spec: &mut oci_spec::runtime::Spec,
-    limits: &spec::Resources,
-) -> anyhow::Result<()> {
+pub fn rootless_cgroups(store: &Store, spec: &mut oci_spec::runtime::Spec, limits: &spec::Resources) -> Result<()> {
     if !runtime::rootless::is_rootless() {
         return Ok(());
     }
@@ -470,9 +467,10 @@ pub fn rootless_cgroups(
         return Ok(());
     }
     if !limits.is_empty() {
-        bail!(
+        return Err(Error::Invalid(
             "--memory, --memory-swap, --memory-reservation, --cpus, --cpu-shares, --cpuset-cpus and --pids-limit need a cgroup v2 subtree delegated to your user (a systemd user session, e.g. `systemd-run --user --scope rcon …`); without one rootless containers run without limits"
-        );
+                .into(),
+        ));
     }
     if let Some(linux) = spec.linux_mut() {
         linux.set_cgroups_path(None);
@@ -489,11 +487,16 @@ pub fn rootless_cgroups(
 }
 
 /// Adds a new user namespace with mappings `m` to `spec`.
-fn userns_to_spec(spec: &mut oci_spec::runtime::Spec, m: &userns::Mappings) -> anyhow::Result<()> {
+fn userns_to_spec(spec: &mut oci_spec::runtime::Spec, m: &userns::Mappings) -> Result<()> {
     use oci_spec::runtime::{LinuxNamespaceBuilder, LinuxNamespaceType};
     let mut linux = spec.linux().clone().unwrap_or_default();
     let mut ns = linux.namespaces().clone().unwrap_or_default();
-    ns.push(LinuxNamespaceBuilder::default().typ(LinuxNamespaceType::User).build()?);
+    ns.push(
+        LinuxNamespaceBuilder::default()
+            .typ(LinuxNamespaceType::User)
+            .build()
+            .map_err(|e| Error::BuildSpec(e.into()))?,
+    );
     linux.set_namespaces(Some(ns));
     linux.set_uid_mappings(Some(m.uid.clone()));
     linux.set_gid_mappings(Some(m.gid.clone()));
@@ -504,11 +507,11 @@ fn userns_to_spec(spec: &mut oci_spec::runtime::Spec, m: &userns::Mappings) -> a
 /// Records the container under its name; a generated name that clashes is
 /// drawn again (and numbered after a few tries).
 /// The `/etc` files are written before the record is visible.
-fn claim_name(store: &Store, record: &mut ContainerRecord, user_given: bool, hostname: &str) -> anyhow::Result<()> {
+fn claim_name(store: &Store, record: &mut ContainerRecord, user_given: bool, hostname: &str) -> Result<()> {
     let etc = |dir: &Path| {
         write_etc_files(dir, hostname).map_err(|e| crate::store::StoreError::Io {
             path: dir.to_path_buf(),
-            source: std::io::Error::other(format!("{e:#}")),
+            source: std::io::Error::other(crate::util::error_chain(&e)),
         })
     };
     if user_given {
@@ -523,22 +526,21 @@ fn claim_name(store: &Store, record: &mut ContainerRecord, user_given: bool, hos
             Err(crate::store::StoreError::NameInUse { .. }) => {
                 // The refused create removed the directory: claim it again
                 // (the owner file outlives it, the directory does not).
-                cleanup::claim(store, &record.id)
-                    .with_context(|| format!("cannot create {}", store.container_dir(&record.id).display()))?;
+                cleanup::claim(store, &record.id).map_err(Error::io("create", store.container_dir(&record.id)))?;
                 continue;
             }
             other => return Ok(other?),
         }
     }
-    bail!("could not generate a unique container name; pass --name")
+    Err(Error::NoUniqueName)
 }
 
 /// Writes `hostname`, `hosts` and `resolv.conf` into the container's
 /// directory; the spec bind-mounts them over the image's /etc files.
-fn write_etc_files(dir: &Path, hostname: &str) -> anyhow::Result<()> {
+fn write_etc_files(dir: &Path, hostname: &str) -> Result<()> {
     let write = |name: &str, data: String| {
         let p = dir.join(name);
-        std::fs::write(&p, data).with_context(|| format!("cannot write {}", p.display()))
+        std::fs::write(&p, data).map_err(Error::io("write", &p))
     };
     write("hostname", format!("{hostname}\n"))?;
     // Bind-mounted at /.dockerenv: tools detect containers by it.
@@ -573,12 +575,9 @@ pub(crate) fn forward_signals_to(pid: i32) {
 
 /// The runtime spec and spawn options of a container: its spec as recorded,
 /// an overlay of its image's layers under its own upper dir, its user.
-pub fn spawn_inputs(
-    store: &Store,
-    record: &ContainerRecord,
-) -> anyhow::Result<(oci_spec::runtime::Spec, SpawnOptions)> {
+pub fn spawn_inputs(store: &Store, record: &ContainerRecord) -> Result<(oci_spec::runtime::Spec, SpawnOptions)> {
     let mut spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())
-        .with_context(|| format!("container {}: cannot read its runtime spec", &record.id[..12]))?;
+        .map_err(|source| Error::StoredSpec { name: record.id[..12].to_string(), source })?;
     if let Some(of) = spec.annotations().as_ref().and_then(|a| a.get(ANNOTATION_JOIN)).cloned() {
         // The joined container may have been restarted since: its pid now.
         join_namespaces(&mut spec, joined_pid(store, &of)?);
@@ -588,26 +587,24 @@ pub fn spawn_inputs(
     let shown = if record.name.is_empty() { short } else { record.name.as_str() };
     for f in ["hostname", "hosts", "resolv.conf"] {
         if !dir.join(f).exists() {
-            bail!(
-                "container {shown} was not completely created ({} is missing: the rcon that created it was killed?); remove it with `rcon rm {shown}` and create it again",
-                dir.join(f).display()
-            );
+            return Err(Error::Incomplete { name: shown.to_string(), missing: dir.join(f) });
         }
     }
     for layer in &record.layers {
         let diff = store.layers_dir().join(Store::layer_relative_diff(layer));
         if !diff.is_dir() {
-            bail!(
-                "container {shown}: layer {layer} of its image {} is no longer in the store (the image was removed, e.g. by `rmi -f`, while the container was created); remove the container with `rcon rm {shown}`, pull the image again and recreate it",
-                record.image
-            );
+            return Err(Error::LayerGone {
+                name: shown.to_string(),
+                layer: layer.to_string(),
+                image: record.image.clone(),
+            });
         }
     }
     let mut lowers: Vec<String> = record.layers.iter().rev().map(Store::layer_relative_diff).collect();
     if lowers.is_empty() {
         // overlayfs needs one lower dir; an image without layers gets an empty one.
         let empty = dir.join("empty");
-        std::fs::create_dir_all(&empty).with_context(|| format!("cannot create {}", empty.display()))?;
+        std::fs::create_dir_all(&empty).map_err(Error::io("create", &empty))?;
         lowers.push(empty.display().to_string());
     }
     let attaching: std::rc::Rc<std::cell::RefCell<Option<crate::network::Attaching>>> = Default::default();
@@ -650,7 +647,7 @@ pub fn rootfs_setup(
     upper: std::path::PathBuf,
     work: std::path::PathBuf,
     spec: &oci_spec::runtime::Spec,
-) -> anyhow::Result<RootfsSetup> {
+) -> Result<RootfsSetup> {
     use runtime::fuse_overlay::{self, Driver};
     if !runtime::rootless::is_rootless() {
         return Ok(RootfsSetup::Overlay { lower_base: store.layers_dir(), lowers, upper, work });
@@ -684,7 +681,7 @@ pub fn rootfs_setup(
 
 /// Starts a created container in the foreground and waits for it; records
 /// its exit; removes it when `auto_remove`. Returns the exit code.
-pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> {
+pub fn start_foreground(store: &Store, created: Created) -> Result<i32> {
     let record = &created.record;
     let (spec, mut opts) = spawn_inputs(store, record)?;
     // A foreground container dies with the rcon that runs it, as with docker
@@ -706,7 +703,7 @@ pub fn start_foreground(store: &Store, created: Created) -> anyhow::Result<i32> 
         Ok(p) => p,
         Err(e) => {
             finish(store, record, None, Some(e.chain()));
-            return Err(anyhow::Error::new(e).context(format!("cannot start container {}", &record.id[..12])));
+            return Err(Error::Start(record.id[..12].to_string(), e));
         }
     };
     // The runtime forks single-threaded: the copying thread starts now.
@@ -796,16 +793,16 @@ fn log_foreground_output(
     record: &ContainerRecord,
     spec: &oci_spec::runtime::Spec,
     opts: &mut runtime::SpawnOptions,
-) -> anyhow::Result<Option<(std::os::fd::OwnedFd, std::os::fd::OwnedFd, logs::LogWriter)>> {
+) -> Result<Option<(std::os::fd::OwnedFd, std::os::fd::OwnedFd, logs::LogWriter)>> {
     let terminal = spec.process().as_ref().and_then(|p| p.terminal()).unwrap_or(false);
     if record.auto_remove || terminal {
         return Ok(None);
     }
     let rotation = logs::Rotation::parse(&record.log_opts).unwrap_or_default();
     let path = store.container_dir(&record.id).join("ctr.log");
-    let log = logs::LogWriter::open(&path, rotation).with_context(|| format!("cannot open log {}", path.display()))?;
-    let (out_r, out_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("cannot create the output pipes")?;
-    let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("cannot create the output pipes")?;
+    let log = logs::LogWriter::open(&path, rotation).map_err(Error::io("open log", &path))?;
+    let pipe = || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(Error::sys("create the output pipes"));
+    let ((out_r, out_w), (err_r, err_w)) = (pipe()?, pipe()?);
     opts.stdio.stdout = runtime::StdioFd::Fd(out_w);
     opts.stdio.stderr = runtime::StdioFd::Fd(err_w);
     Ok(Some((out_r, err_r, log)))
@@ -844,7 +841,7 @@ fn finish(store: &Store, record: &ContainerRecord, state: Option<ContainerState>
 /// container whose files are damaged can be removed; when its state is
 /// unreadable, `force` kills every process in its cgroup. Returns its whole
 /// record as it was (`None` for a container whose record was damaged).
-pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Option<ContainerRecord>> {
+pub fn remove(store: &Store, name: &str, force: bool) -> Result<Option<ContainerRecord>> {
     let row = store.find_container_row(name)?;
     let _lock = store.lock_container(&row.id)?;
     let state = store.container_state(&row.id)?;
@@ -856,19 +853,14 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Option<C
         if let Some(record) = &record {
             events::container(store, "kill", record, &[("signal", "9")]);
         }
-        kill_and_wait(pid, std::time::Duration::from_secs(10))
-            .with_context(|| format!("cannot stop container {name} (pid {pid})"))?;
+        kill_and_wait(name, pid, std::time::Duration::from_secs(10))?;
     }
     if row.problem.is_some() {
         if !force {
-            anyhow::bail!(
-                "container {name} is damaged ({}); `rcon rm -f {name}` removes it",
-                row.problem.as_deref().unwrap_or_default()
-            );
+            return Err(Error::Damaged { name: name.to_string(), problem: row.problem.clone().unwrap_or_default() });
         }
         for pid in cgroup_members(&row.id) {
-            kill_and_wait(pid, std::time::Duration::from_secs(10))
-                .with_context(|| format!("cannot stop process {pid} of container {name}"))?;
+            kill_and_wait(name, pid, std::time::Duration::from_secs(10))?;
         }
     }
     if let Err(e) = crate::network::detach(store, &row.id) {
@@ -900,10 +892,12 @@ fn cgroup_members(id: &str) -> Vec<i32> {
 }
 
 /// Sends SIGKILL to `pid` and waits until it is gone (or a zombie of
-/// another process), polling every millisecond up to `timeout`.
-fn kill_and_wait(pid: i32, timeout: std::time::Duration) -> anyhow::Result<()> {
+/// another process), polling every millisecond up to `timeout`. Errors:
+/// it is still there (naming container `name`).
+fn kill_and_wait(name: &str, pid: i32, timeout: std::time::Duration) -> Result<()> {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
+    let raw = pid;
     let pid = Pid::from_raw(pid);
     if kill(pid, Signal::SIGKILL).is_err() {
         return Ok(()); // already gone
@@ -915,7 +909,7 @@ fn kill_and_wait(pid: i32, timeout: std::time::Duration) -> anyhow::Result<()> {
         }
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    bail!("process did not exit within {} seconds of SIGKILL", timeout.as_secs())
+    Err(Error::DidNotExit { name: name.to_string(), pid: raw })
 }
 
 /// True if `/proc/<pid>/stat` says the process is a zombie (state `Z`).
@@ -928,7 +922,7 @@ fn is_zombie(pid: i32) -> bool {
 
 /// Starts an existing container (created or exited) under a new monitor
 /// (`rcon start`); a running one is left alone. Returns its record.
-pub fn start(store: &Store, name: &str) -> anyhow::Result<ContainerRecord> {
+pub fn start(store: &Store, name: &str) -> Result<ContainerRecord> {
     let record = store.find_container(name)?;
     if store.container_state(&record.id)?.status != ContainerStatus::Running {
         monitor::start_detached(store, &record)?;
@@ -940,7 +934,7 @@ pub fn start(store: &Store, name: &str) -> anyhow::Result<ContainerRecord> {
 /// `rcon run -d`: creates the container and starts it under its own
 /// monitor; returns its ID once it runs. With `--rm`, a container that could
 /// not start is removed.
-pub fn run_detached(store: &Store, opts: RunOptions) -> anyhow::Result<String> {
+pub fn run_detached(store: &Store, opts: RunOptions) -> Result<String> {
     let created = create(store, &opts)?;
     let record = created.record;
     if let Err(e) = monitor::start_detached(store, &record) {
@@ -966,7 +960,7 @@ fn hand_to_monitor(store: &Store, record: &ContainerRecord) {
 }
 
 /// `rcon run` in the foreground: create, start, wait; returns the exit code.
-pub fn run_foreground(store: &Store, opts: RunOptions) -> anyhow::Result<i32> {
+pub fn run_foreground(store: &Store, opts: RunOptions) -> Result<i32> {
     let created = create(store, &opts)?;
     start_foreground(store, created)
 }
@@ -976,10 +970,10 @@ pub fn run_foreground(store: &Store, opts: RunOptions) -> anyhow::Result<i32> {
 /// and bind mounts left out) as one tar to `out` (`rcon export`, `GET
 /// /containers/{id}/export`). Reads the directories: nothing is mounted.
 /// Errors: no such container, reading a layer, writing `out`.
-pub fn export(store: &Store, name: &str, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+pub fn export(store: &Store, name: &str, out: &mut dyn std::io::Write) -> Result<()> {
     let c = store.find_container(name)?;
     let init = store.tmp_dir().join(format!("init-{}", crate::util::random_hex(8)));
-    let result = (|| -> anyhow::Result<()> {
+    let result = (|| -> Result<()> {
         write_init_layer(&init)?;
         let mut dirs = vec![store.container_dir(&c.id).join("upper"), init.clone()];
         dirs.extend(c.layers.iter().rev().map(|l| store.layer_diff_dir(l)));
@@ -995,19 +989,19 @@ pub fn export(store: &Store, name: &str, out: &mut dyn std::io::Write) -> anyhow
 /// it: the directories `/dev/pts`, `/dev/shm`, `/proc`, `/sys`, the empty
 /// files (mode 0755) `/.dockerenv`, `/etc/resolv.conf`, `/etc/hosts`,
 /// `/etc/hostname`, `/dev/console`, and `/etc/mtab` → `/proc/mounts`.
-fn write_init_layer(dir: &std::path::Path) -> anyhow::Result<()> {
+fn write_init_layer(dir: &std::path::Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let ctx = |p: &std::path::Path| format!("cannot write {}", p.display());
+    let ctx = |p: &std::path::Path| Error::io("write", p.to_path_buf());
     for d in ["dev/pts", "dev/shm", "proc", "sys", "etc"] {
         let p = dir.join(d);
-        std::fs::create_dir_all(&p).with_context(|| ctx(&p))?;
+        std::fs::create_dir_all(&p).map_err(ctx(&p))?;
     }
     for f in [".dockerenv", "etc/resolv.conf", "etc/hosts", "etc/hostname", "dev/console"] {
         let p = dir.join(f);
-        std::fs::write(&p, b"").with_context(|| ctx(&p))?;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).with_context(|| ctx(&p))?;
+        std::fs::write(&p, b"").map_err(ctx(&p))?;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).map_err(ctx(&p))?;
     }
     let mtab = dir.join("etc/mtab");
-    std::os::unix::fs::symlink("/proc/mounts", &mtab).with_context(|| ctx(&mtab))?;
+    std::os::unix::fs::symlink("/proc/mounts", &mtab).map_err(ctx(&mtab))?;
     Ok(())
 }

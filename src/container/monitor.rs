@@ -53,7 +53,7 @@ const NOTIFY_FD: RawFd = 3;
 /// at [`main`]: it holds none of the CLI's memory, and nothing ties it to
 /// the CLI but the start pipe, which it never needs to write: the CLI may
 /// be killed at any moment without harm to the container.
-pub fn start_detached(store: &Store, record: &ContainerRecord) -> anyhow::Result<()> {
+pub fn start_detached(store: &Store, record: &ContainerRecord) -> super::Result<()> {
     let args: Vec<std::ffi::OsString> = vec![
         "rcon".into(),
         ENTRY.into(),
@@ -80,13 +80,14 @@ pub fn start_detached(store: &Store, record: &ContainerRecord) -> anyhow::Result
             Ok(ForkResult::Parent { .. }) => 0,
             Err(_) => 1,
         }
-    })?;
+    })
+    .map_err(super::Error::sys("fork the monitor"))?;
     let _ = nix::sys::wait::waitpid(child, None);
     match buf.split_first() {
         Some((b'k', _)) => Ok(()),
         Some((b'e', err)) if !err.is_empty() => Err(runtime::spawn_error_from_bytes(err).into()),
-        Some((_, msg)) => anyhow::bail!("{}", String::from_utf8_lossy(msg)),
-        None => anyhow::bail!("the monitor of container {} died before the container started", &record.id[..12]),
+        Some((_, msg)) => Err(super::Error::Monitor(String::from_utf8_lossy(msg).into_owned())),
+        None => Err(super::Error::MonitorDied(record.id[..12].to_string())),
     }
 }
 

@@ -10,6 +10,7 @@
 //! processes working on one store at once is the normal case (locks and
 //! transactions order them), so the children need nothing more.
 
+use super::{Error, Result, Untyped};
 use std::io::Read as _;
 
 /// Most children running at once.
@@ -17,14 +18,16 @@ pub const MAX_CHILDREN: usize = 8;
 
 /// Runs `step` for each of `items`, each in its own forked child (at most
 /// [`MAX_CHILDREN`] at a time), and returns each step's result in the
-/// order of `items`: the text the step returned, or its error (its
-/// context chain, as text). One item runs in this process, without a
-/// fork. The calling process must be single-threaded (hazard 1) and hold
+/// order of `items`: the text the step returned, or its error: a forked
+/// step's as [`Error::Step`] (its chain, as text), the one step run in this
+/// process (a single item runs without a fork) as [`Error::StepFailed`]
+/// (the error itself, as its source). The calling process must be single-threaded (hazard 1) and hold
 /// no SQLite connection (hazard 8). A child that dies without a report
-/// (killed) gives an error naming its wait status.
-pub fn each<T>(items: &[T], step: impl Fn(&T) -> anyhow::Result<String>) -> Vec<anyhow::Result<String>> {
+/// (killed) gives [`Error::StepDied`] naming its wait status. A step's
+/// error is boxed: `?` in the step converts any error (anyhow's too).
+pub fn each<T>(items: &[T], step: impl Fn(&T) -> std::result::Result<String, Untyped>) -> Vec<Result<String>> {
     if items.len() <= 1 {
-        return items.iter().map(&step).collect();
+        return items.iter().map(|i| step(i).map_err(Error::StepFailed)).collect();
     }
     let mut out = Vec::with_capacity(items.len());
     for chunk in items.chunks(MAX_CHILDREN) {
@@ -36,7 +39,7 @@ pub fn each<T>(items: &[T], step: impl Fn(&T) -> anyhow::Result<String>) -> Vec<
             let forked = crate::sys::fork_reporting(|reporter| {
                 let (code, text) = match step(item) {
                     Ok(text) => (0, text),
-                    Err(e) => (1, crate::util::error_chain(e.as_ref())),
+                    Err(e) => (1, crate::util::error_chain(&*e)),
                 };
                 let _ = std::io::stdout().flush();
                 reporter.report(text.as_bytes());
@@ -46,18 +49,16 @@ pub fn each<T>(items: &[T], step: impl Fn(&T) -> anyhow::Result<String>) -> Vec<
         }
         for forked in running {
             out.push(match forked {
-                Err(e) => Err(anyhow::anyhow!("cannot fork: {e}")),
+                Err(e) => Err(Error::sys("fork a step process")(e)),
                 Ok((pid, mut pipe)) => {
                     let mut report = Vec::new();
                     let _ = pipe.read_to_end(&mut report);
                     let text = String::from_utf8_lossy(&report).into_owned();
                     match nix::sys::wait::waitpid(pid, None) {
                         Ok(nix::sys::wait::WaitStatus::Exited(_, 0)) => Ok(text),
-                        Ok(nix::sys::wait::WaitStatus::Exited(_, _)) if !text.is_empty() => {
-                            Err(anyhow::anyhow!("{text}"))
-                        }
-                        Ok(status) => Err(anyhow::anyhow!("step process {pid} ended with {status:?}")),
-                        Err(e) => Err(anyhow::anyhow!("cannot wait for step process {pid}: {e}")),
+                        Ok(nix::sys::wait::WaitStatus::Exited(_, _)) if !text.is_empty() => Err(Error::Step(text)),
+                        Ok(status) => Err(Error::StepDied { pid: pid.as_raw(), status: format!("{status:?}") }),
+                        Err(e) => Err(Error::sys(format!("wait for step process {pid}"))(e)),
                     }
                 }
             });
@@ -68,7 +69,7 @@ pub fn each<T>(items: &[T], step: impl Fn(&T) -> anyhow::Result<String>) -> Vec<
 
 /// [`each`], then the first error if any step failed (after every step
 /// ended), else the steps' texts in the order of `items`.
-pub fn all<T>(items: &[T], step: impl Fn(&T) -> anyhow::Result<String>) -> anyhow::Result<Vec<String>> {
+pub fn all<T>(items: &[T], step: impl Fn(&T) -> std::result::Result<String, Untyped>) -> Result<Vec<String>> {
     each(items, step).into_iter().collect()
 }
 
@@ -120,7 +121,7 @@ mod tests {
         let items: Vec<u32> = (0..11).collect();
         let got = each(&items, |i| {
             if i % 5 == 4 {
-                anyhow::bail!("step {i} failed")
+                return Err(format!("step {i} failed").into());
             }
             Ok(i.to_string())
         });
@@ -135,7 +136,7 @@ mod tests {
             }
         }
         assert!(all(&items, |_| Ok(String::new())).is_ok());
-        assert!(all(&items, |i| if *i == 7 { anyhow::bail!("seven") } else { Ok(String::new()) }).is_err());
+        assert!(all(&items, |i| if *i == 7 { Err("seven".into()) } else { Ok(String::new()) }).is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! Pure: reads only the `--env-file` files and rcon's environment (for bare
 //! `KEY` entries); the runtime does everything else.
 
-use anyhow::{Context, bail};
+use super::{Error, Result};
 use oci_spec::image::ImageConfiguration;
 use oci_spec::runtime::{
     LinuxBuilder, LinuxNamespaceBuilder, LinuxNamespaceType, Mount, MountBuilder, ProcessBuilder, RootBuilder, Spec,
@@ -65,7 +65,7 @@ pub const READONLY_PATHS: [&str; 5] = ["/proc/bus", "/proc/fs", "/proc/irq", "/p
 /// Builds the spec. Errors: bad flag values, naming the flag (an
 /// `--env-file` that cannot be read or has a bad line, a relative `-w`, an
 /// empty `-e` key), or no command at all (no Entrypoint, Cmd nor COMMAND).
-pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
+pub fn build(input: &SpecInput) -> Result<Spec> {
     let opts = input.opts;
     let config = input.image.config().as_ref();
     let hostname = opts.hostname.clone().unwrap_or_else(|| input.id.chars().take(12).collect());
@@ -77,12 +77,16 @@ pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
         &opts.command,
     );
     if args.is_empty() {
-        bail!("no command specified: the image has no Entrypoint or Cmd; give a COMMAND");
+        return Err(Error::Invalid("no command specified: the image has no Entrypoint or Cmd; give a COMMAND".into()));
     }
 
     let mut env_files = Vec::new();
     for f in &opts.env_files {
-        let text = std::fs::read_to_string(f).with_context(|| format!("--env-file: cannot read {}", f.display()))?;
+        let text = std::fs::read_to_string(f).map_err(|source| Error::FlagFile {
+            flag: "--env-file",
+            step: format!("read {}", f.display()),
+            source,
+        })?;
         env_files.push((f.clone(), text));
     }
     let lookup = |k: &str| std::env::var(k).ok();
@@ -92,7 +96,10 @@ pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
 
     let cwd = match &opts.workdir {
         Some(w) if !w.starts_with('/') => {
-            bail!("-w: the working directory {w:?} is invalid, it needs to be an absolute path")
+            return Err(Error::flag(
+                "-w",
+                format!("the working directory {w:?} is invalid, it needs to be an absolute path"),
+            ));
         }
         Some(w) => w.clone(),
         None => match config.and_then(|c| c.working_dir().clone()).filter(|w| !w.is_empty()) {
@@ -118,7 +125,7 @@ pub fn build(input: &SpecInput) -> anyhow::Result<Spec> {
     ]
     .into_iter()
     .map(|t| LinuxNamespaceBuilder::default().typ(t).build())
-    .collect::<Result<Vec<_>, _>>()?;
+    .collect::<std::result::Result<Vec<_>, _>>()?;
     let linux = LinuxBuilder::default()
         .namespaces(namespaces)
         .masked_paths(MASKED_PATHS.map(String::from).to_vec())
@@ -219,7 +226,7 @@ impl Resources {
 /// `--cpus`, `--cpu-shares`, `--cpuset-cpus` and `--pids-limit` (docker's
 /// checks: memory at least 6 MB, swap at least memory, CPUs within the
 /// host's); only what the flags set. Errors name the flag.
-pub fn resource_limits(f: &Resources) -> anyhow::Result<oci_spec::runtime::LinuxResources> {
+pub fn resource_limits(f: &Resources) -> Result<oci_spec::runtime::LinuxResources> {
     use oci_spec::runtime::{LinuxCpuBuilder, LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResourcesBuilder};
     let mut res = LinuxResourcesBuilder::default().build()?;
     let mut mem = LinuxMemoryBuilder::default().build()?;
@@ -227,7 +234,7 @@ pub fn resource_limits(f: &Resources) -> anyhow::Result<oci_spec::runtime::Linux
     if let Some(m) = &f.memory {
         let b = parse_size("--memory", m)?;
         if b < 6 << 20 {
-            bail!("--memory: minimum memory limit allowed is 6MB");
+            return Err(Error::flag("--memory", "minimum memory limit allowed is 6MB"));
         }
         mem.set_limit(Some(b));
         has_mem = true;
@@ -235,8 +242,10 @@ pub fn resource_limits(f: &Resources) -> anyhow::Result<oci_spec::runtime::Linux
     if let Some(s) = &f.memory_swap {
         let b = if s.trim() == "-1" { -1 } else { parse_size("--memory-swap", s)? };
         match mem.limit() {
-            None => bail!("--memory-swap: needs --memory as well"),
-            Some(l) if b >= 0 && b < l => bail!("--memory-swap: must be at least --memory ({l} bytes)"),
+            None => return Err(Error::flag("--memory-swap", "needs --memory as well")),
+            Some(l) if b >= 0 && b < l => {
+                return Err(Error::flag("--memory-swap", format!("must be at least --memory ({l} bytes)")));
+            }
             _ => {}
         }
         mem.set_swap(Some(b));
@@ -252,10 +261,13 @@ pub fn resource_limits(f: &Resources) -> anyhow::Result<oci_spec::runtime::Linux
     let mut cpu = LinuxCpuBuilder::default().build()?;
     let mut has_cpu = false;
     if let Some(c) = &f.cpus {
-        let n: f64 = c.parse().map_err(|_| anyhow::anyhow!("--cpus: invalid value {c:?}"))?;
+        let n: f64 = c.parse().map_err(|_| Error::flag("--cpus", format!("invalid value {c:?}")))?;
         let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
         if n <= 0.0 || n > ncpu {
-            bail!("--cpus: range of CPUs is from 0.01 to {ncpu}.00, as there are only {ncpu} CPUs available");
+            return Err(Error::flag(
+                "--cpus",
+                format!("range of CPUs is from 0.01 to {ncpu}.00, as there are only {ncpu} CPUs available"),
+            ));
         }
         cpu.set_period(Some(100_000));
         cpu.set_quota(Some((n * 100_000.0) as i64));
@@ -305,7 +317,7 @@ pub const ANNOTATION_STOP_SIGNAL: &str = "io.github.rcon.stop-signal";
 
 /// Parses docker's sizes: `512`, `64k`, `512m`, `1g`, `1.5g` (case-insensitive,
 /// optional `b`). Errors name the flag.
-pub fn parse_size(flag: &str, s: &str) -> anyhow::Result<i64> {
+pub fn parse_size(flag: &str, s: &str) -> Result<i64> {
     let t = s.trim().to_ascii_lowercase();
     let t = t.strip_suffix('b').unwrap_or(&t);
     let (num, mult) = match t.chars().last() {
@@ -315,14 +327,15 @@ pub fn parse_size(flag: &str, s: &str) -> anyhow::Result<i64> {
         Some('t') => (&t[..t.len() - 1], 1 << 40),
         _ => (t, 1),
     };
-    let n: f64 = num.parse().map_err(|_| anyhow::anyhow!("{flag}: invalid size: {s:?}"))?;
+    let bad = |reason: String| Error::flag(flag, reason);
+    let n: f64 = num.parse().map_err(|_| bad(format!("invalid size: {s:?}")))?;
     if !n.is_finite() || n < 0.0 || num.contains(['e', 'E', 'i', 'I', 'n', 'N']) {
-        bail!("{flag}: invalid size: {s:?}");
+        return Err(bad(format!("invalid size: {s:?}")));
     }
     let bytes = n * mult as f64;
     // 2^63 bytes: the largest a cgroup limit can hold.
     if bytes >= i64::MAX as f64 {
-        bail!("{flag}: invalid size: {s:?} is larger than 8 EiB");
+        return Err(bad(format!("invalid size: {s:?} is larger than 8 EiB")));
     }
     Ok(bytes as i64)
 }
@@ -331,7 +344,7 @@ pub fn parse_size(flag: &str, s: &str) -> anyhow::Result<i64> {
 /// defaults ([`crate::runtime::cgroups::default_allowed_devices`]: mknod of
 /// any device, null, zero, full, random, urandom, tty, console, ptmx, the
 /// pts devices and tun).
-fn default_device_rules() -> anyhow::Result<Vec<oci_spec::runtime::LinuxDeviceCgroup>> {
+fn default_device_rules() -> Result<Vec<oci_spec::runtime::LinuxDeviceCgroup>> {
     let deny = oci_spec::runtime::LinuxDeviceCgroupBuilder::default().allow(false).access("rwm").build()?;
     Ok(crate::runtime::cgroups::with_default_devices(vec![deny]))
 }
@@ -342,20 +355,27 @@ fn host_device(
     host: &str,
     dest: &str,
     perms: &str,
-) -> anyhow::Result<(oci_spec::runtime::LinuxDevice, oci_spec::runtime::LinuxDeviceCgroup)> {
+) -> Result<(oci_spec::runtime::LinuxDevice, oci_spec::runtime::LinuxDeviceCgroup)> {
     use oci_spec::runtime::{LinuxDeviceBuilder, LinuxDeviceCgroupBuilder, LinuxDeviceType as T};
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    let md = std::fs::metadata(host).with_context(|| format!("--device: cannot use {host}"))?;
+    let md = std::fs::metadata(host).map_err(|source| Error::FlagFile {
+        flag: "--device",
+        step: format!("use {host}"),
+        source,
+    })?;
     let t = if md.file_type().is_char_device() {
         T::C
     } else if md.file_type().is_block_device() {
         T::B
     } else {
-        bail!("--device: {host} is not a device node");
+        return Err(Error::flag("--device", format!("{host} is not a device node")));
     };
     let (major, minor) = (nix::sys::stat::major(md.rdev()) as i64, nix::sys::stat::minor(md.rdev()) as i64);
     if perms.is_empty() || !perms.chars().all(|c| "rwm".contains(c)) {
-        bail!("--device: invalid permissions {perms:?} for {host} (use a combination of r, w and m)");
+        return Err(Error::flag(
+            "--device",
+            format!("invalid permissions {perms:?} for {host} (use a combination of r, w and m)"),
+        ));
     }
     let dev = LinuxDeviceBuilder::default()
         .path(dest)
@@ -418,17 +438,17 @@ fn sysctl_allowed(key: &str, own_net: bool, own_uts: bool) -> bool {
 /// the default 14 (or all the host has with `ALL` in `cap_add` or
 /// `--privileged`), minus `cap_drop` (`ALL` drops all but `cap_add`),
 /// plus `cap_add`. Errors: an unknown name.
-pub fn capabilities(f: &RuntimeFlags) -> anyhow::Result<Vec<String>> {
+pub fn capabilities(f: &RuntimeFlags) -> Result<Vec<String>> {
     use crate::runtime::caps;
-    let norm = |n: &String| -> anyhow::Result<String> {
+    let norm = |n: &String| -> Result<String> {
         if n.eq_ignore_ascii_case("all") {
             return Ok("ALL".into());
         }
-        let nr = caps::number(n).ok_or_else(|| anyhow::anyhow!("unknown capability: {n:?}"))?;
+        let nr = caps::number(n).ok_or_else(|| Error::Invalid(format!("unknown capability: {n:?}")))?;
         Ok(caps::NAMES[nr as usize].to_string())
     };
-    let add = f.cap_add.iter().map(norm).collect::<anyhow::Result<Vec<_>>>()?;
-    let drop = f.cap_drop.iter().map(norm).collect::<anyhow::Result<Vec<_>>>()?;
+    let add = f.cap_add.iter().map(norm).collect::<Result<Vec<_>>>()?;
+    let drop = f.cap_drop.iter().map(norm).collect::<Result<Vec<_>>>()?;
     if f.privileged || add.iter().any(|c| c == "ALL") {
         return Ok(caps::host_bounding());
     }
@@ -449,7 +469,7 @@ pub fn capabilities(f: &RuntimeFlags) -> anyhow::Result<Vec<String>> {
 /// read-only cgroup mount in a cgroup namespace), rlimits, groups, tty,
 /// init, namespaces shared with the host, sysctls, /dev/shm size, devices.
 /// Errors name the flag and the bad value.
-pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> anyhow::Result<()> {
+pub fn apply_runtime_flags(spec: &mut Spec, f: &RuntimeFlags, id: &str) -> Result<()> {
     let security = security_flags(f)?;
     let mut notes: Vec<(String, String)> = Vec::new();
     if f.init {
@@ -500,7 +520,7 @@ struct Security {
 /// (no-new-privileges, seccomp; apparmor and label are warned about and
 /// ignored). Errors: an invalid option or value, an unreadable or invalid
 /// seccomp profile.
-fn security_flags(f: &RuntimeFlags) -> anyhow::Result<Security> {
+fn security_flags(f: &RuntimeFlags) -> Result<Security> {
     let caps = capabilities(f)?;
     let mut nnp = false;
     let mut seccomp_profile: Option<String> = Some(crate::runtime::seccomp::DOCKER_DEFAULT_PROFILE.to_string());
@@ -511,18 +531,19 @@ fn security_flags(f: &RuntimeFlags) -> anyhow::Result<Security> {
                 nnp = match v {
                     "" | "true" => true,
                     "false" => false,
-                    _ => bail!("--security-opt: invalid no-new-privileges value {v:?}"),
+                    _ => return Err(Error::flag("--security-opt", format!("invalid no-new-privileges value {v:?}"))),
                 }
             }
             "seccomp" if v == "unconfined" => seccomp_profile = None,
             "seccomp" if !v.is_empty() => {
-                seccomp_profile = Some(
-                    std::fs::read_to_string(v)
-                        .with_context(|| format!("--security-opt seccomp: cannot read profile {v}"))?,
-                )
+                seccomp_profile = Some(std::fs::read_to_string(v).map_err(|source| Error::FlagFile {
+                    flag: "--security-opt seccomp",
+                    step: format!("read profile {v}"),
+                    source,
+                })?)
             }
             "apparmor" | "label" => crate::warn!("--security-opt {k}: not supported by rcon, ignored"),
-            _ => bail!("--security-opt: invalid option {o:?}"),
+            _ => return Err(Error::flag("--security-opt", format!("invalid option {o:?}"))),
         }
     }
     if f.privileged {
@@ -543,7 +564,7 @@ fn security_flags(f: &RuntimeFlags) -> anyhow::Result<Security> {
                     arch,
                     crate::runtime::seccomp::running_kernel(),
                 )
-                .map_err(|e| anyhow::anyhow!("--security-opt seccomp: {e}"))?,
+                .map_err(|e| Error::flag("--security-opt seccomp", e.to_string()))?,
             )
         }
     };
@@ -552,7 +573,7 @@ fn security_flags(f: &RuntimeFlags) -> anyhow::Result<Security> {
 
 /// The process: capabilities, no-new-privileges, `-t` (and `TERM`),
 /// `--ulimit`. Errors: an invalid `--ulimit`.
-fn apply_process_flags(spec: &mut Spec, f: &RuntimeFlags, security: &Security) -> anyhow::Result<()> {
+fn apply_process_flags(spec: &mut Spec, f: &RuntimeFlags, security: &Security) -> Result<()> {
     use oci_spec::runtime::{LinuxCapabilitiesBuilder, PosixRlimitBuilder};
     let cap_set: Vec<oci_spec::runtime::Capability> = security
         .caps
@@ -581,21 +602,24 @@ fn apply_process_flags(spec: &mut Spec, f: &RuntimeFlags, security: &Security) -
     let mut rlimits = Vec::new();
     for u in &f.ulimits {
         let (name, vals) =
-            u.split_once('=').ok_or_else(|| anyhow::anyhow!("--ulimit: invalid {u:?} (NAME=SOFT[:HARD])"))?;
+            u.split_once('=').ok_or_else(|| Error::flag("--ulimit", format!("invalid {u:?} (NAME=SOFT[:HARD])")))?;
         let (soft, hard) = vals.split_once(':').unwrap_or((vals, vals));
-        let num = |v: &str| -> anyhow::Result<u64> {
+        let num = |v: &str| -> Result<u64> {
             if v == "-1" || v == "unlimited" {
                 return Ok(u64::MAX);
             }
-            v.parse().map_err(|_| anyhow::anyhow!("--ulimit {u}: invalid value {v:?}"))
+            v.parse().map_err(|_| Error::flag(format!("--ulimit {u}"), format!("invalid value {v:?}")))
         };
         let (soft, hard) = (num(soft)?, num(hard)?);
         if soft > hard {
-            bail!("--ulimit {u}: soft limit {soft} is above the hard limit {hard}");
+            return Err(Error::flag(
+                format!("--ulimit {u}"),
+                format!("soft limit {soft} is above the hard limit {hard}"),
+            ));
         }
         let typ: oci_spec::runtime::PosixRlimitType = format!("RLIMIT_{}", name.to_ascii_uppercase())
             .parse()
-            .map_err(|_| anyhow::anyhow!("--ulimit: unknown limit {name:?}"))?;
+            .map_err(|_| Error::flag("--ulimit", format!("unknown limit {name:?}")))?;
         rlimits.push(PosixRlimitBuilder::default().typ(typ).soft(soft).hard(hard).build()?);
     }
     // No --ulimit: none in the spec, so the container inherits rcon's
@@ -608,13 +632,13 @@ fn apply_process_flags(spec: &mut Spec, f: &RuntimeFlags, security: &Security) -
 /// Mounts and the root: `--shm-size`, the cgroup mount, `--tmpfs`, `/sys`
 /// read-write when `--privileged`, `--read-only`, `--domainname`.
 /// Errors: an invalid size or tmpfs path.
-fn apply_mount_flags(spec: &mut Spec, f: &RuntimeFlags) -> anyhow::Result<()> {
+fn apply_mount_flags(spec: &mut Spec, f: &RuntimeFlags) -> Result<()> {
     // Mounts: /dev/shm size, cgroup, tmpfs, sysfs rw when privileged.
     let shm = match &f.shm_size {
         Some(s) => {
             let b = parse_size("--shm-size", s)?;
             if b <= 0 {
-                bail!("--shm-size: must be greater than 0");
+                return Err(Error::flag("--shm-size", "must be greater than 0"));
             }
             b
         }
@@ -644,7 +668,7 @@ fn apply_mount_flags(spec: &mut Spec, f: &RuntimeFlags) -> anyhow::Result<()> {
     for t in &f.tmpfs {
         let (dest, opts) = t.split_once(':').unwrap_or((t.as_str(), ""));
         if !dest.starts_with('/') {
-            bail!("--tmpfs: invalid mount path {dest:?}: it must be absolute");
+            return Err(Error::flag("--tmpfs", format!("invalid mount path {dest:?}: it must be absolute")));
         }
         let mut o = vec!["noexec", "nosuid", "nodev"];
         o.extend(opts.split(',').filter(|s| !s.is_empty()));
@@ -661,11 +685,7 @@ fn apply_mount_flags(spec: &mut Spec, f: &RuntimeFlags) -> anyhow::Result<()> {
 /// Namespaces and sysctls: `--pid`/`--ipc`/`--uts host`, the cgroup
 /// namespace, `--sysctl` (only namespaced keys whose namespace is the
 /// container's own). Errors: an invalid mode or sysctl.
-fn apply_namespace_flags(
-    spec: &mut Spec,
-    linux: &mut oci_spec::runtime::Linux,
-    f: &RuntimeFlags,
-) -> anyhow::Result<()> {
+fn apply_namespace_flags(spec: &mut Spec, linux: &mut oci_spec::runtime::Linux, f: &RuntimeFlags) -> Result<()> {
     let mut namespaces = linux.namespaces().clone().unwrap_or_default();
     for (flag, v, t) in [
         ("--pid", &f.pid, LinuxNamespaceType::Pid),
@@ -675,7 +695,7 @@ fn apply_namespace_flags(
         match v.as_deref() {
             None | Some("") | Some("private") => {}
             Some("host") => namespaces.retain(|n| n.typ() != t),
-            Some(o) => bail!("{flag}: invalid mode {o:?} (host or private)"),
+            Some(o) => return Err(Error::flag(flag, format!("invalid mode {o:?} (host or private)"))),
         }
     }
     namespaces.push(LinuxNamespaceBuilder::default().typ(LinuxNamespaceType::Cgroup).build()?);
@@ -684,15 +704,19 @@ fn apply_namespace_flags(
     if f.uts.as_deref() == Some("host") {
         spec.set_hostname(None);
         if f.domainname.is_some() {
-            bail!("--domainname: cannot be set with --uts host");
+            return Err(Error::flag("--domainname", "cannot be set with --uts host"));
         }
     }
     linux.set_namespaces(Some(namespaces));
     let mut sysctls = std::collections::HashMap::new();
     for kv in &f.sysctls {
-        let (k, v) = kv.split_once('=').ok_or_else(|| anyhow::anyhow!("--sysctl: invalid {kv:?} (KEY=VALUE)"))?;
+        let (k, v) =
+            kv.split_once('=').ok_or_else(|| Error::flag("--sysctl", format!("invalid {kv:?} (KEY=VALUE)")))?;
         if !sysctl_allowed(k, own_net, own_uts) {
-            bail!("--sysctl: {k} is not allowed: it is not namespaced, or its namespace is shared with the host");
+            return Err(Error::flag(
+                "--sysctl",
+                format!("{k} is not allowed: it is not namespaced, or its namespace is shared with the host"),
+            ));
         }
         sysctls.insert(k.to_string(), v.to_string());
     }
@@ -705,7 +729,7 @@ fn apply_namespace_flags(
 /// Resources and devices: the `--memory`/`--cpus`/... limits, docker's
 /// default device rules (all devices when `--privileged`), `--device`.
 /// Errors: an invalid limit or device.
-fn apply_resource_and_device_flags(linux: &mut oci_spec::runtime::Linux, f: &RuntimeFlags) -> anyhow::Result<()> {
+fn apply_resource_and_device_flags(linux: &mut oci_spec::runtime::Linux, f: &RuntimeFlags) -> Result<()> {
     let mut res = resource_limits(&f.resources)?;
     default_swap(&mut res);
     let mut rules = if f.privileged {
@@ -797,18 +821,18 @@ pub fn user_env(
     files: &[(PathBuf, String)],
     flags: &[String],
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> anyhow::Result<Vec<String>> {
+) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    let mut add = |entry: &str, place: &dyn Fn() -> String| -> anyhow::Result<()> {
+    let mut add = |entry: &str, place: &dyn Fn() -> String| -> Result<()> {
         let (key, value) = match entry.split_once('=') {
             Some((k, v)) => (k, Some(v.to_string())),
             None => (entry, None),
         };
         if key.is_empty() {
-            bail!("{}: invalid environment variable {entry:?}: empty name", place());
+            return Err(Error::flag(place(), format!("invalid environment variable {entry:?}: empty name")));
         }
         if key.contains(char::is_whitespace) {
-            bail!("{}: variable {key:?} contains whitespaces", place());
+            return Err(Error::flag(place(), format!("variable {key:?} contains whitespaces")));
         }
         if let Some(v) = value.or_else(|| lookup(key)) {
             replace_or_append(&mut out, format!("{key}={v}"));
@@ -853,7 +877,7 @@ fn replace_or_append(env: &mut Vec<String>, entry: String) {
     }
 }
 
-fn mount(dest: &str, typ: &str, source: &Path, options: &[&str]) -> anyhow::Result<Mount> {
+fn mount(dest: &str, typ: &str, source: &Path, options: &[&str]) -> Result<Mount> {
     Ok(MountBuilder::default()
         .destination(dest)
         .typ(typ)
@@ -864,7 +888,7 @@ fn mount(dest: &str, typ: &str, source: &Path, options: &[&str]) -> anyhow::Resu
 
 /// docker's mounts (moby `oci.DefaultSpec` and the /etc files), cgroup aside
 /// until cgroup support comes.
-fn default_mounts(input: &SpecInput) -> anyhow::Result<Vec<Mount>> {
+fn default_mounts(input: &SpecInput) -> Result<Vec<Mount>> {
     let p = Path::new;
     let mut mounts = vec![
         mount("/proc", "proc", p("proc"), &["nosuid", "noexec", "nodev"])?,
@@ -921,7 +945,7 @@ mod tests {
 
     const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-    fn build_with(img: &ImageConfiguration, o: &RunOptions) -> anyhow::Result<Spec> {
+    fn build_with(img: &ImageConfiguration, o: &RunOptions) -> Result<Spec> {
         build(&SpecInput {
             image: img,
             opts: o,

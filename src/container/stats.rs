@@ -165,7 +165,7 @@ pub const DEFAULT_FORMAT: &str =
 
 /// The containers `stats` shows: the named ones (errors: no such
 /// container), or every running one.
-pub fn targets(store: &Store, names: &[String]) -> anyhow::Result<Vec<ContainerRecord>> {
+pub fn targets(store: &Store, names: &[String]) -> super::Result<Vec<ContainerRecord>> {
     if names.is_empty() {
         return Ok(store
             .containers()?

@@ -4,24 +4,24 @@
 //! next exit).
 
 use super::lifecycle::RestartPolicy;
+use super::{Error, Result};
 use crate::store::{ContainerStatus, Store, events};
-use anyhow::{Context as _, bail};
 use oci_spec::runtime::{LinuxCpu, LinuxMemory, LinuxPids, LinuxResources};
 
 /// Renames container `name` to `new_name` (docker's rules: a valid name,
 /// not the current one, not taken). Records a `rename` event.
-pub fn rename(store: &Store, name: &str, new_name: &str) -> anyhow::Result<()> {
+pub fn rename(store: &Store, name: &str, new_name: &str) -> Result<()> {
     let new_name = new_name.strip_prefix('/').unwrap_or(new_name);
     if !crate::util::is_valid_name(new_name) {
-        bail!("Invalid container name ({new_name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        return Err(Error::Invalid(format!(
+            "Invalid container name ({new_name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+        )));
     }
     let record = store.find_container(name)?;
     if record.name == new_name {
-        bail!("Renaming a container with the same name as its current name");
+        return Err(Error::Invalid("Renaming a container with the same name as its current name".into()));
     }
-    let old = store
-        .rename_container(&record.id, new_name)
-        .with_context(|| format!("Error when allocating new name: {new_name}"))?;
+    let old = store.rename_container(&record.id, new_name).map_err(|e| Error::Rename(new_name.to_string(), e))?;
     let mut renamed = old.clone();
     renamed.name = new_name.to_string();
     events::container(store, "rename", &renamed, &[("oldName", &format!("/{}", old.name))]);
@@ -42,21 +42,23 @@ pub struct Update {
 /// runs, to its live cgroup; the restart policy to its record. Errors: an
 /// invalid value (naming the flag), a limit the kernel refuses (naming the
 /// cgroup file), nothing to update.
-pub fn update(store: &Store, name: &str, u: &Update) -> anyhow::Result<()> {
+pub fn update(store: &Store, name: &str, u: &Update) -> Result<()> {
     if u.resources.is_empty() && u.restart.is_none() {
-        bail!("you must provide one or more flags when using this command");
+        return Err(Error::Invalid("you must provide one or more flags when using this command".into()));
     }
     let mut record = store.find_container(name)?;
     if let Some(r) = &u.restart {
         let policy = RestartPolicy::parse(r)?;
         if record.auto_remove && policy != RestartPolicy::No {
-            bail!("Restart policy cannot be updated because AutoRemove is enabled for the container");
+            return Err(Error::Invalid(
+                "Restart policy cannot be updated because AutoRemove is enabled for the container".into(),
+            ));
         }
         record.restart = policy.to_string();
     }
     if !u.resources.is_empty() {
         let mut spec: oci_spec::runtime::Spec = serde_json::from_value(record.spec.clone())
-            .with_context(|| format!("container {name}: cannot read its stored spec"))?;
+            .map_err(|source| Error::StoredSpec { name: name.to_string(), source })?;
         let mut linux = spec.linux().clone().unwrap_or_default();
         let mut current = linux.resources().clone().unwrap_or_default();
         let mut flags = u.resources.clone();
@@ -75,25 +77,25 @@ pub fn update(store: &Store, name: &str, u: &Update) -> anyhow::Result<()> {
         {
             let swap = current.memory().as_ref().and_then(|m| m.swap()).unwrap_or(0);
             if super::spec::parse_size("--memory", m)? > swap && swap != -1 {
-                bail!(
+                return Err(Error::Invalid(format!(
                     "Cannot update container {}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time",
                     record.id
-                );
+                )));
             }
         }
         merge(&mut current, &change);
         let state = store.container_state(&record.id)?;
         if let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) {
             let proc_cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
-                .with_context(|| format!("container {name}: cannot read the cgroup of its process {pid}"))?;
-            let layout = crate::runtime::cgroups::Layout::detect().context("no cgroup filesystem is mounted")?;
+                .map_err(Error::io("read the cgroup of the container's process", format!("/proc/{pid}/cgroup")))?;
+            let layout = crate::runtime::cgroups::Layout::detect().ok_or(Error::NoCgroupFs)?;
             let cg = crate::runtime::cgroups::Cgroup::of_process(&layout, &proc_cgroup);
             // Changed parts only: device rules and untouched limits stay as they are.
-            cg.apply(&change).with_context(|| format!("Cannot update container {name}"))?;
+            cg.apply(&change).map_err(|e| Error::CannotUpdate(name.to_string(), e))?;
         }
         linux.set_resources(Some(current));
         spec.set_linux(Some(linux));
-        record.spec = serde_json::to_value(&spec)?;
+        record.spec = serde_json::to_value(&spec).map_err(|e| Error::BuildSpec(e.into()))?;
     }
     store.replace_container_record(&record)?;
     events::container(store, "update", &record, &[]);

@@ -21,9 +21,9 @@
 //! ([`give_to_root`]), so what the container writes is stored with its host
 //! ids.
 
+use super::{Error, Result};
 pub use crate::runtime::userns::{SubidRange, subid_ranges};
 use crate::runtime::userns::{mapping, to_host};
-use anyhow::{Context as _, bail};
 use oci_spec::runtime::LinuxIdMapping;
 use std::path::Path;
 
@@ -70,12 +70,12 @@ impl Mappings {
 }
 
 /// Parses `CONTAINER:HOST:SIZE` (podman's `--uidmap`; `flag` names it in errors).
-pub fn parse_map(flag: &str, s: &str) -> anyhow::Result<LinuxIdMapping> {
+pub fn parse_map(flag: &str, s: &str) -> Result<LinuxIdMapping> {
     let f: Vec<&str> = s.split(':').collect();
     let n = |i: usize| f.get(i).and_then(|v| v.trim().parse::<u32>().ok());
     match (f.len(), n(0), n(1), n(2)) {
         (3, Some(c), Some(h), Some(size)) if size > 0 => Ok(mapping(c, h, size)),
-        _ => bail!("{flag} {s:?}: expected CONTAINER_ID:HOST_ID:SIZE (numbers, size at least 1)"),
+        _ => Err(Error::Userns(format!("{flag} {s:?}: expected CONTAINER_ID:HOST_ID:SIZE (numbers, size at least 1)"))),
     }
 }
 
@@ -215,7 +215,7 @@ fn keep_id(id: u32, count: u32) -> Vec<LinuxIdMapping> {
 /// The mappings the flags ask for; `None` for the host's user namespace.
 /// Errors name the flag and what to change (no `containers` range in
 /// `/etc/subuid`, no room left, bad syntax, modes that are rootless-only).
-pub fn resolve(flags: &UsernsFlags, cx: &Context<'_>) -> anyhow::Result<Option<Mappings>> {
+pub fn resolve(flags: &UsernsFlags, cx: &Context<'_>) -> Result<Option<Mappings>> {
     if flags.is_host() {
         return Ok(None);
     }
@@ -225,26 +225,32 @@ pub fn resolve(flags: &UsernsFlags, cx: &Context<'_>) -> anyhow::Result<Option<M
         || flags.subuidname.is_some()
         || flags.subgidname.is_some();
     if explicit && !matches!(mode, "" | "private") {
-        bail!("--userns={mode} cannot be combined with --uidmap, --gidmap, --subuidname or --subgidname");
+        return Err(Error::Userns(format!(
+            "--userns={mode} cannot be combined with --uidmap, --gidmap, --subuidname or --subgidname"
+        )));
     }
     if explicit {
         let uid = if !flags.uidmap.is_empty() {
-            flags.uidmap.iter().map(|m| parse_map("--uidmap", m)).collect::<anyhow::Result<Vec<_>>>()?
+            flags.uidmap.iter().map(|m| parse_map("--uidmap", m)).collect::<Result<Vec<_>>>()?
         } else if let Some(name) = &flags.subuidname {
             let r = subid_ranges(cx.subuid, name, None);
             if r.is_empty() {
-                bail!("--subuidname {name}: no range for {name} in /etc/subuid (add a line `{name}:START:COUNT`)");
+                return Err(Error::Userns(format!(
+                    "--subuidname {name}: no range for {name} in /etc/subuid (add a line `{name}:START:COUNT`)"
+                )));
             }
             map_ranges(&r, None)
         } else {
             Vec::new()
         };
         let gid = if !flags.gidmap.is_empty() {
-            flags.gidmap.iter().map(|m| parse_map("--gidmap", m)).collect::<anyhow::Result<Vec<_>>>()?
+            flags.gidmap.iter().map(|m| parse_map("--gidmap", m)).collect::<Result<Vec<_>>>()?
         } else if let Some(name) = &flags.subgidname {
             let r = subid_ranges(cx.subgid, name, None);
             if r.is_empty() {
-                bail!("--subgidname {name}: no range for {name} in /etc/subgid (add a line `{name}:START:COUNT`)");
+                return Err(Error::Userns(format!(
+                    "--subgidname {name}: no range for {name} in /etc/subgid (add a line `{name}:START:COUNT`)"
+                )));
             }
             map_ranges(&r, None)
         } else {
@@ -252,8 +258,8 @@ pub fn resolve(flags: &UsernsFlags, cx: &Context<'_>) -> anyhow::Result<Option<M
             uid.clone()
         };
         let uid = if uid.is_empty() { gid.clone() } else { uid };
-        crate::runtime::userns::check("--uidmap", &uid).map_err(|e| anyhow::anyhow!("{e}"))?;
-        crate::runtime::userns::check("--gidmap", &gid).map_err(|e| anyhow::anyhow!("{e}"))?;
+        crate::runtime::userns::check("--uidmap", &uid).map_err(|e| Error::Userns(e.to_string()))?;
+        crate::runtime::userns::check("--gidmap", &gid).map_err(|e| Error::Userns(e.to_string()))?;
         return Ok(Some(Mappings { uid, gid }));
     }
     let (name, opts) = mode.split_once(':').unwrap_or((mode, ""));
@@ -263,37 +269,42 @@ pub fn resolve(flags: &UsernsFlags, cx: &Context<'_>) -> anyhow::Result<Option<M
             for o in opts.split(',').filter(|o| !o.is_empty()) {
                 match o.split_once('=') {
                     Some(("size", n)) => {
-                        size =
-                            Some(n.parse::<u32>().ok().filter(|n| *n > 0).with_context(|| {
-                                format!("--userns={mode}: size must be a positive number, not {n:?}")
-                            })?)
+                        size = Some(n.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                            Error::Userns(format!("--userns={mode}: size must be a positive number, not {n:?}"))
+                        })?)
                     }
-                    _ => bail!("--userns={mode}: unknown option {o:?} (rcon knows size=N)"),
+                    _ => {
+                        return Err(Error::Userns(format!(
+                            "--userns={mode}: unknown option {o:?} (rcon knows size=N)"
+                        )));
+                    }
                 }
             }
             let size = size.unwrap_or_else(|| auto_size(cx.passwd, cx.group));
             let uids = subid_ranges(cx.subuid, "containers", None);
             let gids = subid_ranges(cx.subgid, "containers", None);
             if uids.is_empty() || gids.is_empty() {
-                bail!(
-                    "--userns=auto: no `containers` range in /etc/subuid and /etc/subgid; add one to both, e.g. `containers:2147483647:2147483648`"
-                );
+                return Err(Error::Userns("--userns=auto: no `containers` range in /etc/subuid and /etc/subgid; add one to both, e.g. `containers:2147483647:2147483648`".to_string()));
             }
             let Some(uid_start) = first_free(&uids, cx.used, size) else {
-                bail!("--userns=auto: no free range of {size} ids left in the `containers` ranges of /etc/subuid");
+                return Err(Error::Userns(format!(
+                    "--userns=auto: no free range of {size} ids left in the `containers` ranges of /etc/subuid"
+                )));
             };
             let Some(gid_start) = first_free(&gids, cx.used, size) else {
-                bail!("--userns=auto: no free range of {size} ids left in the `containers` ranges of /etc/subgid");
+                return Err(Error::Userns(format!(
+                    "--userns=auto: no free range of {size} ids left in the `containers` ranges of /etc/subgid"
+                )));
             };
             Ok(Some(Mappings { uid: vec![mapping(0, uid_start, size)], gid: vec![mapping(0, gid_start, size)] }))
         }
-        "keep-id" | "nomap" if cx.rootless.is_none() => {
-            bail!("--userns={name} is only for rootless users (as with podman); as root use --userns=auto or --uidmap")
-        }
+        "keep-id" | "nomap" if cx.rootless.is_none() => Err(Error::Userns(format!(
+            "--userns={name} is only for rootless users (as with podman); as root use --userns=auto or --uidmap"
+        ))),
         "keep-id" | "nomap" => {
             let r = cx.rootless.unwrap_or(RootlessIds { uid: 0, gid: 0, uid_count: 1, gid_count: 1 });
             if !opts.is_empty() {
-                bail!("--userns={mode}: options are not supported (use --userns={name})");
+                return Err(Error::Userns(format!("--userns={mode}: options are not supported (use --userns={name})")));
             }
             if name == "nomap" {
                 // The layers are unpacked as the user's namespace's root,
@@ -301,12 +312,12 @@ pub fn resolve(flags: &UsernsFlags, cx: &Context<'_>) -> anyhow::Result<Option<M
                 // fuse-overlayfs' mappings can show the image's files with
                 // their owners (on-disk N as the container's N).
                 if !cx.fuse_overlayfs {
-                    bail!(
-                        "--userns=nomap needs fuse-overlayfs (the image's layers belong to your uid, which nomap leaves unmapped): install the package `fuse-overlayfs` and make /dev/fuse mode 0666, or use --userns=keep-id or the default"
-                    );
+                    return Err(Error::Userns("--userns=nomap needs fuse-overlayfs (the image's layers belong to your uid, which nomap leaves unmapped): install the package `fuse-overlayfs` and make /dev/fuse mode 0666, or use --userns=keep-id or the default".to_string()));
                 }
                 if r.uid_count < 2 || r.gid_count < 2 {
-                    bail!("--userns=nomap needs subordinate ids: add ranges to /etc/subuid and /etc/subgid");
+                    return Err(Error::Userns(
+                        "--userns=nomap needs subordinate ids: add ranges to /etc/subuid and /etc/subgid".to_string(),
+                    ));
                 }
                 return Ok(Some(Mappings {
                     uid: vec![mapping(0, 1, r.uid_count - 1)],
@@ -314,18 +325,20 @@ pub fn resolve(flags: &UsernsFlags, cx: &Context<'_>) -> anyhow::Result<Option<M
                 }));
             }
             if r.uid >= r.uid_count || r.gid >= r.gid_count {
-                bail!(
+                return Err(Error::Userns(format!(
                     "--userns=keep-id: your uid {} or gid {} is beyond your subordinate ranges ({} uids, {} gids): add larger ranges to /etc/subuid and /etc/subgid",
                     r.uid,
                     r.gid,
                     r.uid_count - 1,
                     r.gid_count - 1
-                );
+                )));
             }
             Ok(Some(Mappings { uid: keep_id(r.uid, r.uid_count), gid: keep_id(r.gid, r.gid_count) }))
         }
-        "private" => bail!("--userns=private needs --uidmap or --subuidname"),
-        other => bail!("--userns: unknown mode {other:?} (use host, auto[:size=N], keep-id or nomap)"),
+        "private" => Err(Error::Userns("--userns=private needs --uidmap or --subuidname".to_string())),
+        other => {
+            Err(Error::Userns(format!("--userns: unknown mode {other:?} (use host, auto[:size=N], keep-id or nomap)")))
+        }
     }
 }
 
@@ -346,13 +359,16 @@ pub fn used_ranges<'a>(specs: impl Iterator<Item = &'a serde_json::Value>) -> Ve
 
 /// Gives `paths` (the container's upper dir and `/etc` files) to the
 /// container's root (`uid`, `gid` on the host), not following symlinks.
-pub fn give_to_root(paths: &[&Path], uid: u32, gid: u32) -> anyhow::Result<()> {
+pub fn give_to_root(paths: &[&Path], uid: u32, gid: u32) -> Result<()> {
     for p in paths {
         if p.symlink_metadata().is_err() {
             continue;
         }
-        std::os::unix::fs::lchown(p, Some(uid), Some(gid))
-            .with_context(|| format!("cannot give {} to the container's root ({uid}:{gid})", p.display()))?;
+        std::os::unix::fs::lchown(p, Some(uid), Some(gid)).map_err(|source| Error::Io {
+            step: "give to the container's root",
+            path: p.to_path_buf(),
+            source,
+        })?;
     }
     Ok(())
 }

@@ -182,7 +182,7 @@ pub fn play(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Rep
             }
             Err(e) => {
                 let _ = remove_pod(store, &p.name, &p.volumes);
-                failed.get_or_insert(e.context(format!("pod {}", p.name)));
+                failed.get_or_insert(anyhow::Error::from(e).context(format!("pod {}", p.name)));
             }
         }
     }

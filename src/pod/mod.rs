@@ -297,7 +297,7 @@ pub fn remove(store: &Store, name: &str, force: bool, volumes: bool) -> anyhow::
     }
     let (infra, others): (Vec<_>, Vec<_>) = all.iter().partition(|c| is_infra(c));
     for c in others.iter().chain(infra.iter()) {
-        match container::remove(store, &c.id, force) {
+        match container::remove(store, &c.id, force).map_err(anyhow::Error::from) {
             Ok(Some(record)) if volumes => crate::volume::remove_anonymous(store, &record),
             Ok(_) => {}
             Err(e)

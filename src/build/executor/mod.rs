@@ -525,7 +525,8 @@ impl Builder<'_> {
         let policy = if pull { crate::container::PullPolicy::Always } else { crate::container::PullPolicy::Missing };
         let popts =
             crate::registry::PullOptions { quiet: self.opts.quiet, tls_verify: self.opts.tls_verify, stdout: false };
-        let image = crate::container::resolve_image(self.store, name, policy, &popts).map_err(|e| format!("{e:#}"))?;
+        let image = crate::container::resolve_image(self.store, name, policy, &popts)
+            .map_err(|e| crate::util::error_chain(&e))?;
         state_of_image(self.store, &image)
     }
 

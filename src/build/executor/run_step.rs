@@ -186,9 +186,10 @@ impl Builder<'_> {
             etc_resolv_conf: etc("resolv.conf"),
             dockerenv: None,
         };
-        let mut spec = crate::container::spec::build(&input).map_err(|e| self.step_err(step, format!("{e:#}")))?;
+        let mut spec =
+            crate::container::spec::build(&input).map_err(|e| self.step_err(step, crate::util::error_chain(&e)))?;
         crate::container::rootless_cgroups(self.store, &mut spec, &Default::default())
-            .map_err(|e| self.step_err(step, format!("{e:#}")))?;
+            .map_err(|e| self.step_err(step, crate::util::error_chain(&e)))?;
         if !prepared.mounts.is_empty() {
             let mut all = spec.mounts().clone().unwrap_or_default();
             all.extend(prepared.mounts.iter().cloned());
@@ -234,7 +235,7 @@ impl Builder<'_> {
             .map_err(|e| self.step_err(step, format!("network: {e}")))?;
         let spawn_opts = crate::runtime::SpawnOptions {
             rootfs: crate::container::rootfs_setup(self.store, lowers, upper.clone(), work.clone(), &spec)
-                .map_err(|e| self.step_err(step, format!("{e:#}")))?,
+                .map_err(|e| self.step_err(step, crate::util::error_chain(&e)))?,
             user: state.user(),
             // The step dies with the build, as a foreground `run` does.
             pdeathsig: Some(nix::sys::signal::Signal::SIGKILL),
