@@ -135,18 +135,31 @@ pub fn start(
     Ok(published)
 }
 
-/// Ends the forwarder of `pid_file` (see [`start`]) if it still runs, and
-/// deletes the file.
+/// Ends the forwarder of `pid_file` (see [`start`]) if it still runs,
+/// waiting (up to [`STOP_WAIT`]) until it has exited, so that its host
+/// ports are free again for a restart; deletes the file.
 pub fn stop(pid_file: &Path) {
     let text = std::fs::read_to_string(pid_file).unwrap_or_default();
     let mut f = text.split_whitespace();
     if let (Some(Ok(pid)), Some(Ok(start))) = (f.next().map(str::parse::<i32>), f.next().map(str::parse::<u64>))
+        && let Some(p) = rustix::process::Pid::from_raw(pid)
+        && let Ok(pidfd) = rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty())
         && crate::store::process_start_time(pid) == Some(start)
     {
         let _ = crate::sys::kill(pid, libc::SIGKILL);
+        // A pidfd is readable once the process has exited (its sockets
+        // closed), even while it waits for its parent to reap it.
+        let mut fds = [nix::poll::PollFd::new(std::os::fd::AsFd::as_fd(&pidfd), nix::poll::PollFlags::POLLIN)];
+        let _ = nix::poll::poll(
+            &mut fds,
+            nix::poll::PollTimeout::try_from(STOP_WAIT).unwrap_or(nix::poll::PollTimeout::MAX),
+        );
     }
     let _ = std::fs::remove_file(pid_file);
 }
+
+/// How long [`stop`] waits for the forwarder to exit after `SIGKILL`.
+pub const STOP_WAIT: Duration = Duration::from_secs(2);
 
 /// The forwarder process: `rcon __portfwd INIT NETNS RELAY…` (module
 /// docs). Returns its exit code: 0 once the init ended, 125 on bad
@@ -270,6 +283,59 @@ mod tests {
         assert_eq!((t.proto, t.fd, t.to.port()), (Proto::Tcp, 3, 80));
         for bad in ["sctp:3:10.99.1.2:80", "tcp:x:10.99.1.2:80", "tcp:3:10.99.1.2", "tcp"] {
             assert_eq!(Relay::parse(bad), None, "{bad}");
+        }
+    }
+
+    /// A TCP connection through [`relay_tcp`] reaches an echo server on
+    /// the loopback and gets its answer; closing the client's write side
+    /// reaches the server (its read ends).
+    #[test]
+    fn tcp_relay_carries_both_directions_and_half_closes() {
+        use std::io::{Read, Write};
+        let server = TcpListener::bind("127.0.0.1:0").unwrap();
+        let to = server.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut c, _) = server.accept().unwrap();
+            let mut got = Vec::new();
+            c.read_to_end(&mut got).unwrap();
+            c.write_all(&[b"echo:".as_slice(), &got].concat()).unwrap();
+        });
+        let front = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = front.local_addr().unwrap().port();
+        std::thread::spawn(move || relay_tcp(front, to));
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        // A bound on a broken relay, not a timing assertion.
+        c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        c.write_all(b"hello").unwrap();
+        c.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut back = String::new();
+        c.read_to_string(&mut back).unwrap();
+        assert_eq!(back, "echo:hello");
+    }
+
+    /// Datagrams of two clients through [`relay_udp`] reach a UDP echo
+    /// server, and each client gets its own answers back.
+    #[test]
+    fn udp_relay_answers_each_client() {
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = server.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 512];
+            while let Ok((n, from)) = server.recv_from(&mut buf) {
+                let _ = server.send_to(&[b"echo:".as_slice(), &buf[..n]].concat(), from);
+            }
+        });
+        let front = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = front.local_addr().unwrap();
+        std::thread::spawn(move || relay_udp(front, to));
+        for name in ["one", "two"] {
+            let c = UdpSocket::bind("127.0.0.1:0").unwrap();
+            c.connect(addr).unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            c.send(name.as_bytes()).unwrap();
+            let mut buf = [0u8; 512];
+            let n = c.recv(&mut buf).unwrap();
+            assert_eq!(&buf[..n], format!("echo:{name}").as_bytes());
         }
     }
 
