@@ -604,8 +604,9 @@ fn fetch_published(port: u16) -> String {
 /// Rootless networking through slirp4netns (issue 14): with
 /// `allow_host_loopback`, a server on the host's loopback is reached as
 /// host.containers.internal (the gateway 10.0.2.2); without it, not; `-p`
-/// through slirp4netns' API is reachable from the host; bad options are
-/// refused by name. Through pasta, `--add-host host.docker.internal:
+/// through slirp4netns' API is reachable from the host; containers.conf's
+/// `default_rootless_network_cmd` picks it as the default; bad options
+/// are refused by name. Through pasta, `--add-host host.docker.internal:
 /// host-gateway` reaches the host's loopback too. Nothing is left running.
 #[test]
 fn rootless_slirp4netns_reaches_host_loopback_and_publishes_ports() {
@@ -663,6 +664,26 @@ fn rootless_slirp4netns_reaches_host_loopback_and_publishes_ports() {
     let ps = user.ok(&["ps", "--format", "{{.Ports}}"]);
     assert_eq!(ps.trim(), format!("127.0.0.1:{port}->80/tcp"));
     user.ok(&["rm", "-f", "www"]);
+
+    // containers.conf (podman's key) makes slirp4netns the default.
+    let conf = user.home.join(".config/rcon");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(conf.join("containers.conf"), "[network]\ndefault_rootless_network_cmd = \"slirp4netns\"\n")
+        .unwrap();
+    for p in [user.home.join(".config"), conf.clone(), conf.join("containers.conf")] {
+        std::os::unix::fs::chown(&p, Some(user.uid), Some(user.gid)).unwrap();
+    }
+    let addr = user.ok(&["run", "--rm", &image, "ip", "-4", "-o", "addr", "show", "tap0"]);
+    assert!(addr.contains("inet 10.0.2.100/24"), "{addr}");
+    std::fs::write(conf.join("containers.conf"), "[network]\ndefault_rootless_network_cmd = \"vpnkit\"\n").unwrap();
+    let out = user.rcon(&["run", "--rm", &image, "true"]);
+    assert_eq!(code(&out), 125);
+    assert!(
+        stderr(&out).contains("containers.conf: network.default_rootless_network_cmd is \"vpnkit\""),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_file(conf.join("containers.conf")).unwrap();
 
     // Unknown options, and pasta's options rcon sets itself, are refused.
     let out = user.rcon(&["run", "--rm", "--network", "slirp4netns:mtu=1500,fast=yes", &image, "true"]);
