@@ -267,7 +267,7 @@ pub async fn kill(c: Call, id: &str) -> ApiResult<Resp> {
         let store = svc.store()?;
         let record = store.find_container(&id)?;
         if store.container_state(&record.id)?.status != ContainerStatus::Running {
-            return Err(ApiError::conflict(format!("Container {} is not running", record.id)));
+            return Err(crate::container::Error::NotRunning(record.id).into());
         }
         crate::container::lifecycle::kill(&store, &record.id, sig)?;
         Ok(())
@@ -504,7 +504,7 @@ pub async fn resize(c: Call, id: &str) -> ApiResult<Resp> {
         let state = store.container_state(&record.id)?;
         let pid = match (state.status, state.pid) {
             (ContainerStatus::Running, Some(pid)) => pid,
-            _ => return Err(ApiError::conflict(format!("Container {} is not running", record.id))),
+            _ => return Err(crate::container::Error::NotRunning(record.id).into()),
         };
         let no_tty = || ApiError::conflict(format!("container {id} has no terminal: it was created without Tty"));
         if !has_tty(&record) {

@@ -60,7 +60,7 @@ pub async fn create(mut c: Call, id: &str) -> ApiResult<Resp> {
         let store = svc.store()?;
         let record = store.find_container(&id)?;
         if store.container_state(&record.id)?.status != crate::store::ContainerStatus::Running {
-            return Err(ApiError::conflict(format!("Container {} is not running", record.id)));
+            return Err(crate::container::Error::NotRunning(record.id).into());
         }
         Ok(record.id)
     })

@@ -220,7 +220,7 @@ fn running(store: &Store, name: &str) -> anyhow::Result<(crate::store::Container
     let state = store.container_state(&record.id)?;
     match (state.status, state.pid) {
         (ContainerStatus::Running, Some(pid)) => Ok((record, pid)),
-        _ => Err(crate::util::DaemonError(format!("Container {} is not running", record.id)).into()),
+        _ => Err(crate::container::Error::NotRunning(record.id).into()),
     }
 }
 

@@ -1,6 +1,9 @@
 //! Container records and lifecycle: create, start, wait, remove. Turns
 //! `rcon run` flags into a record in the store and an OCI spec for the
 //! runtime.
+//!
+//! Every function returns [`Result`]: a [`Error`] naming the step and the
+//! container, flag or path, with a lower layer's error as its source.
 
 pub mod check;
 pub mod cleanup;
@@ -491,12 +494,7 @@ fn userns_to_spec(spec: &mut oci_spec::runtime::Spec, m: &userns::Mappings) -> R
     use oci_spec::runtime::{LinuxNamespaceBuilder, LinuxNamespaceType};
     let mut linux = spec.linux().clone().unwrap_or_default();
     let mut ns = linux.namespaces().clone().unwrap_or_default();
-    ns.push(
-        LinuxNamespaceBuilder::default()
-            .typ(LinuxNamespaceType::User)
-            .build()
-            .map_err(|e| Error::BuildSpec(e.into()))?,
-    );
+    ns.push(LinuxNamespaceBuilder::default().typ(LinuxNamespaceType::User).build()?);
     linux.set_namespaces(Some(ns));
     linux.set_uid_mappings(Some(m.uid.clone()));
     linux.set_gid_mappings(Some(m.gid.clone()));
