@@ -130,3 +130,29 @@ pub fn status_of(e: &anyhow::Error) -> StatusCode {
 
 /// Handler results.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::Error as C;
+    use crate::store::StoreError;
+
+    fn status(e: C) -> StatusCode {
+        status_of(&anyhow::Error::from(e))
+    }
+
+    #[test]
+    fn container_errors_map_to_statuses_by_type() {
+        assert_eq!(status(C::NotRunning("abc".into())), StatusCode::CONFLICT);
+        assert_eq!(status(C::flag("--cpus", "invalid value \"x\"")), StatusCode::BAD_REQUEST);
+        assert_eq!(status(C::NoImage("nosuch".into())), StatusCode::NOT_FOUND);
+        assert_eq!(status(C::NoUniqueName), StatusCode::INTERNAL_SERVER_ERROR);
+        // A wrapped store error decides: missing 404, name taken 409.
+        assert_eq!(status(StoreError::NoSuchContainer("web".into()).into()), StatusCode::NOT_FOUND);
+        let taken = StoreError::NameInUse { name: "web".into(), id: "abc".into() };
+        assert_eq!(status(C::Rename("web".into(), taken)), StatusCode::CONFLICT);
+        // Behind the CLI's or API's own context too.
+        let e = anyhow::Error::from(C::Paused("web".into())).context("exec");
+        assert_eq!(status_of(&e), StatusCode::CONFLICT);
+    }
+}
