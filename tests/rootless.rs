@@ -546,9 +546,21 @@ fn rootless_user_pulls_runs_execs_and_publishes_ports() {
     // Outbound: a server on the host's loopback, reached through pasta as
     // host.containers.internal (the gateway address, mapped to the host).
     let (host_port, serving) = serve_once_on_loopback();
+    // The earlier containers without published ports had a spare network
+    // namespace made in the background (pasta already attached); this one
+    // takes it, with its loopback up (flags 0x9: up, loopback).
+    let spare = user.xdg.join("rcon/pasta-spare/ready/pid");
+    let t = std::time::Instant::now();
+    while !std::fs::read_to_string(&spare).is_ok_and(|p| !p.trim().is_empty()) {
+        assert!(t.elapsed() < std::time::Duration::from_secs(30), "no spare network namespace at {}", spare.display());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let url = format!("http://host.containers.internal:{host_port}/");
-    let got = user.ok(&["run", "--rm", &image, "wget", "-q", "-O", "-", &url]);
-    assert_eq!(got, "from-host\n");
+    let script = format!("wget -q -O - {url} && cat /sys/class/net/lo/flags");
+    let out = user.rcon(&["--log-level", "debug", "run", "--rm", &image, "sh", "-c", &script]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "from-host\n0x9\n", "{}", stderr(&out));
+    assert!(stderr(&out).contains("spare namespace taken"), "the spare was not taken: {}", stderr(&out));
     serving.join().unwrap();
 
     // -p through pasta, reachable from the host.
@@ -841,7 +853,9 @@ fn rootless_user_network_resolves_names_and_publishes_ports() {
 }
 
 /// Nothing of another host uid in the user's directories, nothing of the
-/// user still mounted, nothing running but the namespace holder.
+/// user still mounted, nothing running but the namespace holder and its
+/// spare network namespace (a keeper and its pasta): once the holder is
+/// killed, the spare goes too and nothing of the user runs.
 fn assert_left_clean(user: &TestUser) {
     for dir in [&user.home, &user.xdg] {
         let bad = foreign_owners(dir, user);
@@ -856,12 +870,13 @@ fn assert_left_clean(user: &TestUser) {
         .unwrap()
         .parse()
         .unwrap();
+    // SAFETY: a signal to the holder of the user this test created.
+    assert_eq!(unsafe { libc::kill(holder, libc::SIGKILL) }, 0, "kill the namespace holder {holder}");
     // Exited processes may wait a moment for their reaper: only live ones
     // count, and they get a few seconds to finish exiting.
     let live = || -> Vec<String> {
         user.processes()
             .into_iter()
-            .filter(|p| *p != holder)
             .filter_map(|p| {
                 let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
                 let state = stat.rsplit_once(") ")?.1.chars().next()?;

@@ -137,14 +137,19 @@ fn infra_image(name: &str) -> ImageRecord {
 /// Points the network, IPC and UTS namespaces of `spec` at those of the
 /// process `pid` (`/proc/PID/ns/…`), adding the entries that are missing.
 fn join_namespaces(spec: &mut oci_spec::runtime::Spec, pid: i32) {
-    use oci_spec::runtime::{LinuxNamespaceBuilder, LinuxNamespaceType as T};
+    use oci_spec::runtime::LinuxNamespaceType as T;
+    for (t, name) in [(T::Network, "net"), (T::Ipc, "ipc"), (T::Uts, "uts")] {
+        join_namespace(spec, t, PathBuf::from(format!("/proc/{pid}/ns/{name}")));
+    }
+}
+
+/// Makes the spec's init join the namespace of type `t` at `path` (a
+/// `/proc/PID/ns/*` or bound file) instead of creating one.
+fn join_namespace(spec: &mut oci_spec::runtime::Spec, t: oci_spec::runtime::LinuxNamespaceType, path: PathBuf) {
     let Some(linux) = spec.linux_mut() else { return };
     let mut nss = linux.namespaces().clone().unwrap_or_default();
-    for (t, name) in [(T::Network, "net"), (T::Ipc, "ipc"), (T::Uts, "uts")] {
-        nss.retain(|n| n.typ() != t);
-        let path = PathBuf::from(format!("/proc/{pid}/ns/{name}"));
-        nss.push(LinuxNamespaceBuilder::default().typ(t).path(path).build().expect("a valid namespace"));
-    }
+    nss.retain(|n| n.typ() != t);
+    nss.push(oci_spec::runtime::LinuxNamespaceBuilder::default().typ(t).path(path).build().expect("a valid namespace"));
     linux.set_namespaces(Some(nss));
 }
 
@@ -627,6 +632,17 @@ pub fn spawn_inputs(store: &Store, record: &ContainerRecord) -> Result<(oci_spec
         })),
         ..Default::default()
     };
+    // Last, so that nothing fails after a spare was taken. Not for an init
+    // in a user namespace of its own: it could not join a namespace of the
+    // user's.
+    let own_userns = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().as_ref())
+        .is_some_and(|n| n.iter().any(|n| n.typ() == oci_spec::runtime::LinuxNamespaceType::User));
+    if !own_userns && let Some(netns) = crate::network::adopt_spare(store, &record.id) {
+        join_namespace(&mut spec, oci_spec::runtime::LinuxNamespaceType::Network, netns);
+    }
     Ok((spec, opts))
 }
 

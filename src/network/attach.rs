@@ -129,6 +129,37 @@ fn slirp_dir(store: &Store, id: &str) -> PathBuf {
     store.run_root().join("slirp4netns").join(&id[..12.min(id.len())])
 }
 
+/// Rootless, for container `id` with pasta networking, no published ports
+/// and no pasta arguments of its own: the spare network namespace it takes
+/// (see [`pasta::adopt_spare`]), whose bound file its init joins instead of
+/// creating a namespace (pasta already configures it, so [`attach_begin`]
+/// starts none); and, either way, a keeper makes the next spare in the
+/// background. `None`: no spare was ready (or the container does not use
+/// one); it starts its own pasta.
+pub fn adopt_spare(store: &Store, id: &str) -> Option<PathBuf> {
+    let ep = endpoint(store, id)?;
+    if ep.mode != Mode::Pasta || !ep.ports.is_empty() || !ep.backend_options.is_empty() {
+        return None;
+    }
+    let dir = pasta_dir(store, id);
+    let t0 = std::time::Instant::now();
+    let netns = pasta::adopt_spare(store.run_root(), &dir);
+    if netns.is_some() && std::fs::write(dir.join(ADOPTED), "").is_err() {
+        pasta::stop(&dir);
+        return None;
+    }
+    pasta::prepare_spare(store.run_root());
+    crate::debug!(
+        "network: spare namespace {} in {:.2} ms",
+        if netns.is_some() { "taken" } else { "not ready" },
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    netns
+}
+
+/// The marker, in a container's pasta directory, of a spare it took.
+const ADOPTED: &str = "adopted";
+
 fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<Attaching, Error> {
     let done = Attaching { pasta: None, slirp: None };
     let Some(mut ep) = endpoint(store, id) else { return Ok(done) };
@@ -139,7 +170,10 @@ fn attach_inner(store: &Store, id: &str, pid: i32) -> Result<Attaching, Error> {
         for p in ports.iter_mut().filter(|p| p.host_port == 0) {
             p.host_port = free_port(p)?;
         }
-        let started = if ep.mode == Mode::Pasta {
+        let started = if ep.mode == Mode::Pasta && ports.is_empty() && pasta_dir(store, id).join(ADOPTED).exists() {
+            // A spare (`adopt_spare`): pasta runs already.
+            Attaching { pasta: None, slirp: None }
+        } else if ep.mode == Mode::Pasta {
             let log = store.container_dir(id).join("pasta.log");
             let s = pasta::spawn(pid, &ports, &ep.backend_options, &pasta_dir(store, id), &log)?;
             Attaching { pasta: Some(s), slirp: None }

@@ -60,7 +60,7 @@ use std::net::Ipv4Addr;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
-pub use attach::{Attaching, attach, attach_begin, connect, detach, disconnect};
+pub use attach::{Attaching, adopt_spare, attach, attach_begin, connect, detach, disconnect};
 pub use endpoint::*;
 pub use networks::Network;
 

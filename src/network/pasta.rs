@@ -132,21 +132,13 @@ pub fn spawn(pid: i32, ports: &[PortMapping], extra: &[String], dir: &Path, log:
     let exe = find().ok_or_else(missing)?;
     std::fs::create_dir_all(dir).map_err(super::io(dir))?;
     let (netns, pid_file) = paths(dir);
-    let ns = format!("/proc/{pid}/ns/net");
-    let nsfd = std::fs::File::open(&ns).map_err(super::io(&ns))?;
-    std::fs::File::create(&netns).map_err(super::io(&netns))?;
-    let source = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&nsfd));
-    if let Err(e) =
-        nix::mount::mount(Some(source.as_str()), &netns, None::<&str>, nix::mount::MsFlags::MS_BIND, None::<&str>)
-    {
+    if let Err(e) = bind_netns(&format!("/proc/{pid}/ns/net"), &netns) {
         let _ = std::fs::remove_dir_all(dir);
         return Err(Error::BadNetwork(format!(
-            "cannot bind the network namespace of process {pid} to {}: {}",
-            netns.display(),
-            e.desc()
+            "cannot bind the network namespace of process {pid} to {}: {e}",
+            netns.display()
         )));
     }
-    drop(nsfd);
     match run_pasta(&exe, &netns, &pid_file, ports, extra, log) {
         Ok(child) => Ok(Starting { child: Some(child), exe, dir: Some(dir.to_path_buf()), log: log.to_path_buf() }),
         Err(e) => {
@@ -154,6 +146,16 @@ pub fn spawn(pid: i32, ports: &[PortMapping], extra: &[String], dir: &Path, log:
             Err(e)
         }
     }
+}
+
+/// Bind-mounts the network namespace file `ns` (`/proc/PID/ns/net`) to
+/// the file `netns` (created); the error's text says what failed.
+fn bind_netns(ns: &str, netns: &Path) -> Result<(), String> {
+    let nsfd = std::fs::File::open(ns).map_err(|e| format!("open {ns}: {e}"))?;
+    std::fs::File::create(netns).map_err(|e| format!("create {}: {e}", netns.display()))?;
+    let source = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&nsfd));
+    nix::mount::mount(Some(source.as_str()), netns, None::<&str>, nix::mount::MsFlags::MS_BIND, None::<&str>)
+        .map_err(|e| e.desc().to_string())
 }
 
 fn run_pasta(
@@ -263,6 +265,189 @@ pub fn stop_files(netns: &Path, pid_file: &Path) {
         let _ = crate::sys::kill(p, libc::SIGTERM);
     }
     let _ = std::fs::remove_file(pid_file);
+}
+
+/// The first argument that makes `rcon` the keeper of a spare namespace
+/// (`rcon __pasta-spare RUNROOT`); only [`prepare_spare`] runs it.
+pub const SPARE_ENTRY: &str = "__pasta-spare";
+
+/// The spares' directory under the run root `run_root`: `lock` (held while
+/// a keeper makes a spare), `ready/` (the spare: `netns`, `pid`, `userns`,
+/// `pasta.log`), `new-PID/` (one being made), `error` (the last keeper's
+/// failure).
+fn spare_root(run_root: &Path) -> PathBuf {
+    run_root.join("pasta-spare")
+}
+
+/// Takes the spare network namespace of the run root `run_root`, if one is
+/// ready, for the container whose pasta directory is `dir` (see
+/// [`spawn`]): the spare's directory becomes `dir`, so that [`stop`] ends
+/// it as any container's pasta. Returns the namespace's bound file
+/// (`DIR/netns`) for the container's init to join. A spare of another
+/// user namespace (a holder that died) or whose pasta is gone is stopped
+/// instead, and `None` returned, as when there is no spare.
+pub fn adopt_spare(run_root: &Path, dir: &Path) -> Option<PathBuf> {
+    let ready = spare_root(run_root).join("ready");
+    if !ready.exists() {
+        return None;
+    }
+    if let Some(parent) = dir.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    // The rename is the claim: of two rcons, one gets it.
+    std::fs::rename(&ready, dir).ok()?;
+    let own = std::fs::metadata("/proc/self/ns/user").map(|m| std::os::unix::fs::MetadataExt::ino(&m)).ok();
+    let made_in = std::fs::read_to_string(dir.join("userns")).ok().and_then(|t| t.trim().parse::<u64>().ok());
+    if own.is_none() || own != made_in || running_pasta(dir).is_none() {
+        crate::debug!("network: discarding a stale spare namespace");
+        stop(dir);
+        return None;
+    }
+    Some(paths(dir).0)
+}
+
+/// The pid of the pasta of directory `dir` while it runs.
+fn running_pasta(dir: &Path) -> Option<i32> {
+    let p = std::fs::read_to_string(paths(dir).1).ok()?.trim().parse::<i32>().ok()?;
+    is_pasta(p).then_some(p)
+}
+
+/// Starts, in the background, a keeper that makes the next spare of the
+/// run root `run_root` unless one is ready or being made: a network
+/// namespace of the user's namespace with pasta already configuring it
+/// (no published ports), so that the next container without published
+/// ports starts without waiting for pasta ([`adopt_spare`]). Rootless
+/// only; nothing is reported (a container without a spare starts its own
+/// pasta).
+pub fn prepare_spare(run_root: &Path) {
+    if spare_root(run_root).join("ready").exists() || find().is_none() {
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let spawned = std::process::Command::new("/proc/self/exe")
+        .arg0("rcon")
+        .arg(SPARE_ENTRY)
+        .arg(run_root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        // Not in the caller's process group: a terminal's ^C is not for it.
+        .process_group(0)
+        .spawn();
+    if let Err(e) = spawned {
+        crate::debug!("network: cannot start the keeper of a spare namespace: {e}");
+    }
+}
+
+/// The keeper's entry point (`args`: what follows [`SPARE_ENTRY`]); returns
+/// its exit code. It makes a spare (see [`prepare_spare`]) and then lives
+/// as long as the spare stays unclaimed: when the user's namespace holder
+/// ends first, it stops the spare, so that a spare never outlives the
+/// namespace it belongs to. A claimed spare's pasta runs on as any
+/// container's (it quits when its namespace's file is deleted).
+pub fn spare_main(args: &[std::ffi::OsString]) -> i32 {
+    let [run_root] = args else { return 2 };
+    match keep_spare(Path::new(run_root)) {
+        Ok(()) => 0,
+        Err(e) => {
+            // Its stderr is /dev/null: the last failure is kept for whoever
+            // wonders why containers start their own pasta.
+            let _ = std::fs::write(spare_root(Path::new(run_root)).join("error"), format!("{e}\n"));
+            1
+        }
+    }
+}
+
+fn keep_spare(run_root: &Path) -> Result<(), String> {
+    use nix::sched::CloneFlags;
+    let root = spare_root(run_root);
+    std::fs::create_dir_all(&root).map_err(|e| format!("create {}: {e}", root.display()))?;
+    let lock_path = root.join("lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| format!("open {}: {e}", lock_path.display()))?;
+    let Ok(lock) = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusiveNonblock) else {
+        return Ok(()); // another keeper is making one
+    };
+    let ready = root.join("ready");
+    if ready.exists() {
+        if running_pasta(&ready).is_some() {
+            return Ok(());
+        }
+        stop(&ready);
+    }
+    let holder = crate::runtime::rootless::holder_pid().ok_or("no user namespace holder")?;
+    let holder = crate::sys::pidfd_open(holder).map_err(|e| format!("pidfd_open of the holder {holder}: {e}"))?;
+    let new = root.join(format!("new-{}", std::process::id()));
+    std::fs::create_dir_all(&new).map_err(|e| format!("create {}: {e}", new.display()))?;
+    // A namespace of our own, bound to a file, with its loopback up (the
+    // runtime brings it up only in namespaces it creates), made by a thread
+    // that then ends: there is no way back into the user's namespace, where
+    // pasta must run.
+    let made = std::thread::scope(|s| {
+        s.spawn(|| {
+            nix::sched::unshare(CloneFlags::CLONE_NEWNET).map_err(|e| format!("unshare a network namespace: {e}"))?;
+            bind_netns("/proc/thread-self/ns/net", &paths(&new).0)?;
+            crate::sys::interface_up("lo").map_err(|e| format!("bring up lo: {e}"))
+        })
+        .join()
+        .unwrap_or_else(|_| Err("the thread making the namespace panicked".into()))
+    });
+    if let Err(e) = made {
+        stop(&new);
+        return Err(e);
+    }
+    let userns = std::fs::metadata("/proc/self/ns/user").map(|m| std::os::unix::fs::MetadataExt::ino(&m));
+    let recorded = userns.and_then(|ino| std::fs::write(new.join("userns"), ino.to_string()));
+    if let Err(e) = recorded {
+        stop(&new);
+        return Err(format!("record the user namespace: {e}"));
+    }
+    let (netns, pid_file) = paths(&new);
+    let started = spawn_on(&netns, &pid_file, &[], &new.join("pasta.log")).and_then(Starting::wait);
+    if let Err(e) = started {
+        stop(&new);
+        return Err(e.to_string());
+    }
+    if let Err(e) = std::fs::rename(&new, &ready) {
+        stop(&new);
+        return Err(format!("publish the spare: {e}"));
+    }
+    // Watched before the lock goes, so that the `ready` watched is ours
+    // (only a claim moves it meanwhile, and then there is nothing to keep).
+    let inotify = nix::sys::inotify::Inotify::init(nix::sys::inotify::InitFlags::IN_CLOEXEC)
+        .map_err(|e| format!("inotify: {e}"))?;
+    let watched = nix::sys::inotify::AddWatchFlags::IN_MOVE_SELF | nix::sys::inotify::AddWatchFlags::IN_DELETE_SELF;
+    if inotify.add_watch(&ready, watched).is_err() {
+        return Ok(()); // claimed already
+    }
+    drop(lock);
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    loop {
+        let mut fds = [PollFd::new(holder.as_fd(), PollFlags::POLLIN), PollFd::new(inotify.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(format!("poll: {e}")),
+            Ok(_) => {}
+        }
+        let ended = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
+        if ended(&fds[1]) {
+            return Ok(()); // claimed (or removed)
+        }
+        if ended(&fds[0]) {
+            // The holder ended: the spare goes with it, unless a claim
+            // took it first (then the rename fails).
+            let dead = root.join(format!("dead-{}", std::process::id()));
+            if std::fs::rename(&ready, &dead).is_ok() {
+                stop(&dead);
+            }
+            return Ok(());
+        }
+    }
 }
 
 #[cfg(test)]

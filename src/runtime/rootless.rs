@@ -172,6 +172,13 @@ fn create_private_dir(dir: &Path, warning: Option<&str>) -> Result<(), Error> {
         .map_err(|e| Error::io(format!("create {}", dir.display()), e))
 }
 
+/// The pid of the user's namespace holder while it runs (rootless only;
+/// `None` as the host's root or when there is none).
+pub fn holder_pid() -> Option<i32> {
+    let uid = rootless_uid()?;
+    running_holder(&run_dir(uid).0.join("userns.pid"))
+}
+
 /// `/proc/PID/stat` field 22 (start time in clock ticks).
 fn proc_start(pid: i32) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;

@@ -409,6 +409,19 @@ pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
     if unsafe { libc::kill(pid, sig) } == 0 { Ok(()) } else { Err(Errno::last()) }
 }
 
+/// `pidfd_open(2)`: a descriptor of process `pid` (close-on-exec) that
+/// polls readable once the process has ended. Errors: ESRCH when there is
+/// no such process.
+pub fn pidfd_open(pid: i32) -> Result<OwnedFd, Errno> {
+    // SAFETY: pidfd_open(2) on integers.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
 /// `_exit(2)`: ends the process at once, without running exit handlers or
 /// flushing stdio; for a forked child, whose copies of the parent's
 /// buffers and locks must not be used.
