@@ -79,53 +79,65 @@ impl From<crate::container::Error> for ApiError {
     }
 }
 
-/// docker's status for an rcon error: by the type of the first error in
-/// its chain that says (a wrapping error defers to its source).
+/// docker's status for an rcon error: the status of the first error in
+/// its chain whose type says (a wrapping error defers to its source; one
+/// that wraps transparently is looked through), else 500.
 pub fn status_of(e: &anyhow::Error) -> StatusCode {
+    e.chain().find_map(known_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The status of one error of a type rcon knows; `None` for other types.
+fn known_status(cause: &(dyn std::error::Error + 'static)) -> Option<StatusCode> {
     use crate::container::Kind;
     use crate::store::StoreError as S;
-    for cause in e.chain() {
-        if let Some(c) = cause.downcast_ref::<crate::container::Error>() {
-            return match c.kind() {
-                Kind::BadInput => StatusCode::BAD_REQUEST,
-                Kind::NotFound => StatusCode::NOT_FOUND,
-                Kind::Conflict => StatusCode::CONFLICT,
-                Kind::Wrapped => continue,
-                Kind::Other => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-        }
-        if let Some(s) = cause.downcast_ref::<S>() {
-            return match s {
-                S::NoSuchImage(_) | S::NoSuchContainer(_) => StatusCode::NOT_FOUND,
-                S::NameInUse { .. } | S::ImageInUse { .. } | S::ContainerRunning(_) => StatusCode::CONFLICT,
-                S::Ambiguous { .. } => StatusCode::BAD_REQUEST,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-        }
-        if let Some(v) = cause.downcast_ref::<crate::volume::VolumeError>() {
-            return match v {
-                crate::volume::VolumeError::NoSuchVolume(_) => StatusCode::NOT_FOUND,
-                crate::volume::VolumeError::InUse { .. } => StatusCode::CONFLICT,
-                crate::volume::VolumeError::InvalidName(_) | crate::volume::VolumeError::BadSpec { .. } => {
-                    StatusCode::BAD_REQUEST
-                }
-                crate::volume::VolumeError::Store(_) => continue,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-        }
-        if let Some(n) = cause.downcast_ref::<crate::network::Error>() {
-            return match n {
-                crate::network::Error::NoSuchNetwork(_) => StatusCode::NOT_FOUND,
-                crate::network::Error::InUse { .. } | crate::network::Error::PortTaken { .. } => StatusCode::CONFLICT,
-                crate::network::Error::BadPort { .. } | crate::network::Error::BadNetwork(_) => StatusCode::BAD_REQUEST,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-        }
-        if cause.is::<crate::reference::ReferenceError>() {
-            return StatusCode::BAD_REQUEST;
-        }
+    if let Some(c) = cause.downcast_ref::<crate::container::Error>() {
+        return match c.kind() {
+            Kind::BadInput => Some(StatusCode::BAD_REQUEST),
+            Kind::NotFound => Some(StatusCode::NOT_FOUND),
+            Kind::Conflict => Some(StatusCode::CONFLICT),
+            Kind::Wrapped => None,
+            Kind::Other => Some(StatusCode::INTERNAL_SERVER_ERROR),
+        };
     }
-    StatusCode::INTERNAL_SERVER_ERROR
+    if let Some(s) = cause.downcast_ref::<S>() {
+        return Some(match s {
+            S::NoSuchImage(_) | S::NoSuchContainer(_) => StatusCode::NOT_FOUND,
+            S::NameInUse { .. } | S::ImageInUse { .. } | S::ContainerRunning(_) => StatusCode::CONFLICT,
+            S::Ambiguous { .. } => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        });
+    }
+    if let Some(v) = cause.downcast_ref::<crate::volume::VolumeError>() {
+        return Some(match v {
+            crate::volume::VolumeError::NoSuchVolume(_) => StatusCode::NOT_FOUND,
+            crate::volume::VolumeError::InUse { .. } => StatusCode::CONFLICT,
+            crate::volume::VolumeError::InvalidName(_) | crate::volume::VolumeError::BadSpec { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            crate::volume::VolumeError::Store(s) => return known_status(s),
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        });
+    }
+    if let Some(n) = cause.downcast_ref::<crate::network::Error>() {
+        return Some(match n {
+            crate::network::Error::NoSuchNetwork(_) => StatusCode::NOT_FOUND,
+            crate::network::Error::InUse { .. } | crate::network::Error::PortTaken { .. } => StatusCode::CONFLICT,
+            crate::network::Error::BadPort { .. } | crate::network::Error::BadNetwork(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        });
+    }
+    if let Some(r) = cause.downcast_ref::<crate::registry::RegistryError>() {
+        use crate::registry::RegistryError as R;
+        return match r {
+            R::ManifestUnknown { .. } | R::NoSuchTag { .. } | R::NoLocalImage { .. } => Some(StatusCode::NOT_FOUND),
+            R::Store(s) => known_status(s),
+            _ => None,
+        };
+    }
+    if cause.is::<crate::reference::ReferenceError>() {
+        return Some(StatusCode::BAD_REQUEST);
+    }
+    None
 }
 
 /// Handler results.

@@ -165,7 +165,7 @@ pub async fn push(c: Call, name: &str) -> ApiResult<Resp> {
                 let _ =
                     tx.json(&json!({"status": format!("The push refers to repository [{}]", dest.repository_name())}));
                 return match crate::registry::push::missing_source(&store, &dest) {
-                    Ok(e) | Err(e) => fail(e),
+                    Ok(e) | Err(e) => fail(e.into()),
                 };
             }
             Err(e) => return fail(e.into()),

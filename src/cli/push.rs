@@ -38,7 +38,7 @@ pub fn run(ctx: &Context, a: PushArgs) -> anyhow::Result<i32> {
         None => match (&a.destination, Reference::parse(&a.image)) {
             (None, Ok(r)) if r.digest.is_none() => {
                 println!("The push refers to repository [{}]", r.repository_name());
-                return Err(crate::registry::push::missing_source(&store, &r)?);
+                return Err(crate::registry::push::missing_source(&store, &r)?.into());
             }
             _ => return Err(StoreError::NoSuchImage(a.image.clone()).into()),
         },

@@ -285,6 +285,20 @@ pub enum RegistryError {
         /// What went wrong.
         detail: String,
     },
+    /// A push names a tag no local image has, while other tags of its
+    /// repository exist (docker's words).
+    #[error("tag does not exist: {reference}")]
+    NoSuchTag {
+        /// `familiar-name:tag`.
+        reference: String,
+    },
+    /// A push names a repository no local image is tagged in (docker's
+    /// words).
+    #[error("An image does not exist locally with the tag: {repository}")]
+    NoLocalImage {
+        /// The repository's familiar name.
+        repository: String,
+    },
     /// A manifest, index or config cannot be used.
     #[error(transparent)]
     Image(#[from] ImageError),
@@ -328,9 +342,9 @@ impl RegistryError {
 
 /// Pulls `reference` into `store` and returns the stored image record.
 /// See the module docs for the order of steps and what is verified.
-/// Errors: [`RegistryError`] (wrapped in anyhow for the CLI).
-pub fn pull(store: &Store, reference: &Reference, opts: &PullOptions) -> anyhow::Result<ImageRecord> {
-    Ok(pull_image(store, reference, opts, &TransferOptions::default())?)
+/// Errors: [`RegistryError`].
+pub fn pull(store: &Store, reference: &Reference, opts: &PullOptions) -> Result<ImageRecord, RegistryError> {
+    pull_image(store, reference, opts, &TransferOptions::default())
 }
 
 /// Pulls the image a name given by the user stands for (`busybox`,

@@ -96,17 +96,19 @@ struct PushedLayer {
 /// docker's error for a push of a reference no local image has: `tag does
 /// not exist: app:v2` when other tags of the repository exist, else `An
 /// image does not exist locally with the tag: app` (the repository's
-/// familiar name). Errors: the store cannot list its images.
-pub fn missing_source(store: &Store, r: &Reference) -> anyhow::Result<anyhow::Error> {
+/// familiar name): [`RegistryError::NoSuchTag`] or
+/// [`RegistryError::NoLocalImage`]. Errors: the store cannot list its
+/// images.
+pub fn missing_source(store: &Store, r: &Reference) -> Result<RegistryError, RegistryError> {
     let repo = r.repository_name();
     let repo_has_tags = store.images()?.iter().flat_map(|i| &i.repo_tags).any(|t| {
         let slash = t.rfind('/').map_or(0, |i| i + 1);
         t[slash..].rfind(':').is_some_and(|c| t[..slash + c] == repo)
     });
     Ok(if repo_has_tags {
-        anyhow::anyhow!("tag does not exist: {}:{}", r.familiar(), r.tag.as_deref().unwrap_or("latest"))
+        RegistryError::NoSuchTag { reference: format!("{}:{}", r.familiar(), r.tag.as_deref().unwrap_or("latest")) }
     } else {
-        anyhow::anyhow!("An image does not exist locally with the tag: {}", r.familiar())
+        RegistryError::NoLocalImage { repository: r.familiar() }
     })
 }
 
