@@ -253,11 +253,6 @@ pub enum Error {
     /// A volume or mount flag failed.
     #[error("{0}")]
     Volume(#[from] crate::volume::VolumeError),
-    /// A volume step whose error is not typed yet (volume's copy-up and
-    /// mount planning return `anyhow` until issue #16 reaches them); kept
-    /// whole, so that the original error's type stays in the chain.
-    #[error("{0}")]
-    VolumeSetup(#[source] anyhow::Error),
     /// Pulling the image failed.
     #[error("{0}")]
     Registry(#[from] crate::registry::RegistryError),
@@ -313,7 +308,6 @@ impl Error {
             | E::Store(_)
             | E::Network(_)
             | E::Volume(_)
-            | E::VolumeSetup(_)
             | E::Registry(_)
             | E::Reference(_)
             | E::Archive(_) => Kind::Wrapped,
@@ -352,11 +346,6 @@ impl Error {
         let step = step.into();
         move |source| Error::Sys { step, source }
     }
-
-    /// An untyped volume error ([`Error::VolumeSetup`]).
-    pub(crate) fn volume_setup(e: anyhow::Error) -> Error {
-        Error::VolumeSetup(e)
-    }
 }
 
 impl From<oci_spec::OciSpecError> for Error {
@@ -385,9 +374,9 @@ mod tests {
     }
 
     #[test]
-    fn untyped_volume_errors_keep_their_type() {
-        let inner = anyhow::Error::from(crate::volume::VolumeError::NoSuchVolume("data".into()));
-        let e = anyhow::Error::from(Error::volume_setup(inner));
+    fn volume_errors_keep_their_type() {
+        let e = Error::from(crate::volume::VolumeError::NoSuchVolume("data".into()));
+        let e = anyhow::Error::from(e);
         assert_eq!(crate::util::error_chain(e.as_ref()), "no such volume: data");
         assert!(e.chain().any(|c| c.is::<crate::volume::VolumeError>()));
     }

@@ -326,7 +326,7 @@ fn create_claimed(
     rootless_cgroups(store, &mut spec, &opts.runtime.resources)?;
     let image_volumes = config.config().as_ref().and_then(|c| c.volumes().clone()).unwrap_or_default();
     let mounts = crate::volume::prepare(store, &opts.mounts, &image_volumes)?;
-    crate::volume::apply_to_spec(&mut spec, &mounts).map_err(Error::volume_setup)?;
+    crate::volume::apply_to_spec(&mut spec, &mounts)?;
     let exposed = config.config().as_ref().and_then(|c| c.exposed_ports().clone()).unwrap_or_default();
     let mut net_opts = opts.network.clone();
     if let Some(of) = spec.annotations().as_ref().and_then(|a| a.get(ANNOTATION_JOIN)) {
@@ -388,7 +388,7 @@ fn create_claimed(
         })?;
     }
     crate::volume::fs::copy_up(store, &record)
-        .map_err(Error::volume_setup)
+        .map_err(Error::from)
         .and_then(|()| Ok(crate::network::prepare(store, &id, &record.name, &hostname, &net_plan)?))
         .inspect_err(|_| {
             let _ = store.remove_container(&id);

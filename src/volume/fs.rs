@@ -15,7 +15,6 @@
 
 use super::MountKind;
 use crate::store::{ContainerRecord, ContainerStatus, Store};
-use anyhow::{Context as _, anyhow, bail};
 use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat, openat2, readlinkat};
 use nix::mount::{MsFlags, mount};
@@ -32,6 +31,155 @@ use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Component, Path, PathBuf};
+
+/// Errors of `rcon cp` and of a volume's copy-up. Each names the path (or
+/// the container and path) it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    /// A system call on a path failed (`cannot open /etc/x: …`).
+    #[error("cannot {what} {path}: {}", errno.desc())]
+    Sys {
+        /// The step (`open`, `stat`, `create`, `chmod`…).
+        what: &'static str,
+        /// The path, as seen from the root it was resolved in.
+        path: String,
+        /// The error.
+        errno: Errno,
+    },
+    /// A path cannot be looked up (`/etc/x: Permission denied`).
+    #[error("{path}: {}", errno.desc())]
+    Lookup {
+        /// The path.
+        path: String,
+        /// The error.
+        errno: Errno,
+    },
+    /// A file operation failed (`cannot write /etc/x`).
+    #[error("cannot {what} {path}")]
+    File {
+        /// The step (`write`, `create`).
+        what: &'static str,
+        /// The file.
+        path: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Mounting (or preparing the mount namespace) failed; `what` says
+    /// which mount (`the root filesystem of container 0123456789ab`).
+    #[error("cannot {what}")]
+    Mount {
+        /// The step, with what it mounts and where.
+        what: String,
+        /// The error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A path that must be a directory is not (`SRC/` naming a file).
+    #[error("{0}: not a directory")]
+    NotADirectory(String),
+    /// A directory would be replaced by a file.
+    #[error("cannot overwrite directory {0} with non-directory")]
+    OverwriteDirectory(String),
+    /// A directory is copied onto a file.
+    #[error("cannot copy a directory to a file: {0}")]
+    DirectoryToFile(String),
+    /// `DEST/` for a file must be an existing directory.
+    #[error("destination directory {0} must exist")]
+    DestinationMustExist(String),
+    /// The parent of `DEST` does not exist.
+    #[error("destination directory {} does not exist", .0.display())]
+    NoDestinationParent(PathBuf),
+    /// The source path does not exist on the host side.
+    #[error("Could not find the file {0} in the source")]
+    NoSource(String),
+    /// A path does not exist in the container (docker's words).
+    #[error("Could not find the file {path} in container {container}")]
+    NotInContainer {
+        /// The path as given.
+        path: String,
+        /// The container as given.
+        container: String,
+    },
+    /// A tar stream is extracted into a path of the container that is not
+    /// a directory.
+    #[error("destination {path} in container {container} must be a directory")]
+    DestinationNotDirectory {
+        /// The path as given.
+        path: String,
+        /// The container as given.
+        container: String,
+    },
+    /// `cp` with a container on both sides.
+    #[error("copying between containers is not supported")]
+    BetweenContainers,
+    /// `cp` with no container side.
+    #[error("must specify at least one container source (CONTAINER:PATH)")]
+    NoContainer,
+    /// A hard link's target is not a path below the destination.
+    #[error("{path}: bad hard link target {}", target.display())]
+    BadHardLink {
+        /// The link.
+        path: String,
+        /// Its target.
+        target: PathBuf,
+    },
+    /// A tar entry rcon refuses (a `..` component, a link without target).
+    #[error("tar entry {entry}: {reason}")]
+    BadTarEntry {
+        /// The entry's path.
+        entry: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The tar stream cannot be read or written.
+    #[error("cannot {} the tar stream", if *write { "write" } else { "read" })]
+    Tar {
+        /// Writing (else reading).
+        write: bool,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The copy-up of an image's content into a new volume failed.
+    #[error("copy-up of {destination}")]
+    CopyUp {
+        /// The volume's destination in the container.
+        destination: String,
+        /// The error.
+        #[source]
+        source: Box<CopyError>,
+    },
+    /// The forked copy process failed; its error chain as text.
+    #[error("{0}")]
+    Child(String),
+    /// The forked copy process ended without a report.
+    #[error("copy process ended with {0}")]
+    ChildEnded(String),
+    /// A system call without a path to name (fork, wait, reading a directory).
+    #[error("{0}")]
+    Nix(#[from] Errno),
+    /// Output (stdout) failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The store failed.
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+type Result<T, E = CopyError> = std::result::Result<T, E>;
+
+/// A [`CopyError::Sys`] maker for `path`.
+fn sys(path: &Path) -> impl Fn(&'static str, Errno) -> CopyError + use<> {
+    let path = path.display().to_string();
+    move |what, errno| CopyError::Sys { what, path: path.clone(), errno }
+}
+
+/// A [`CopyError::Mount`] maker for the step `what`.
+fn mount_err<E: std::error::Error + Send + Sync + 'static>(what: impl Into<String>) -> impl FnOnce(E) -> CopyError {
+    let what = what.into();
+    move |e| CopyError::Mount { what, source: Box::new(e) }
+}
 
 /// What a tree entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +220,7 @@ pub struct Entry {
 /// Where entries go: a directory (of the host or a container) or a tar stream.
 pub trait Sink {
     /// Writes one entry; `data` holds a regular file's bytes.
-    fn put(&mut self, e: &Entry, data: &mut dyn Read) -> anyhow::Result<()>;
+    fn put(&mut self, e: &Entry, data: &mut dyn Read) -> Result<()>;
 }
 
 fn rel(path: &Path) -> PathBuf {
@@ -98,7 +246,7 @@ pub fn clean(path: &Path) -> PathBuf {
 
 /// Opens `path` (absolute, as seen from `root`) with `flags`, resolving
 /// every symlink and `..` as if `root` were `/`; magic links are refused.
-pub fn open_in(root: &OwnedFd, path: &Path, flags: OFlag) -> Result<OwnedFd, Errno> {
+pub fn open_in(root: &OwnedFd, path: &Path, flags: OFlag) -> std::result::Result<OwnedFd, Errno> {
     let how = OpenHow::new()
         .flags(flags | OFlag::O_CLOEXEC)
         .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
@@ -107,7 +255,7 @@ pub fn open_in(root: &OwnedFd, path: &Path, flags: OFlag) -> Result<OwnedFd, Err
 
 /// Opens the directory `path` under `root` (`O_PATH`), creating missing
 /// components (mode 0755) one at a time under resolved parents.
-pub fn mkdir_in(root: &OwnedFd, path: &Path) -> Result<OwnedFd, Errno> {
+pub fn mkdir_in(root: &OwnedFd, path: &Path) -> std::result::Result<OwnedFd, Errno> {
     let mut cur = open_in(root, Path::new("/"), OFlag::O_PATH | OFlag::O_DIRECTORY)?;
     let mut prefix = PathBuf::from("/");
     for c in rel(path).components() {
@@ -131,7 +279,7 @@ pub fn mkdir_in(root: &OwnedFd, path: &Path) -> Result<OwnedFd, Errno> {
 
 /// `fstat` of `path` under `root`, following a final symlink or not;
 /// `None` when it does not exist.
-pub fn stat_in(root: &OwnedFd, path: &Path, follow: bool) -> anyhow::Result<Option<FileStat>> {
+pub fn stat_in(root: &OwnedFd, path: &Path, follow: bool) -> Result<Option<FileStat>> {
     let r = match (follow, path.parent(), path.file_name()) {
         (false, Some(parent), Some(name)) => open_in(root, parent, OFlag::O_PATH | OFlag::O_DIRECTORY)
             .and_then(|p| fstatat(p.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW)),
@@ -140,7 +288,7 @@ pub fn stat_in(root: &OwnedFd, path: &Path, follow: bool) -> anyhow::Result<Opti
     match r {
         Ok(st) => Ok(Some(st)),
         Err(Errno::ENOENT | Errno::ENOTDIR) => Ok(None),
-        Err(e) => Err(anyhow!("{}: {}", path.display(), e.desc())),
+        Err(errno) => Err(CopyError::Lookup { path: path.display().to_string(), errno }),
     }
 }
 
@@ -156,9 +304,9 @@ fn is_dir(st: &FileStat) -> bool {
 /// `top` (then its children below `top`), or with `top = None` only the
 /// children of a directory. `follow`: a final symlink is followed.
 /// Hard links within the tree are kept.
-pub fn emit(root: &OwnedFd, path: &Path, top: Option<&Path>, follow: bool, sink: &mut dyn Sink) -> anyhow::Result<()> {
+pub fn emit(root: &OwnedFd, path: &Path, top: Option<&Path>, follow: bool, sink: &mut dyn Sink) -> Result<()> {
     let path = clean(path);
-    let err = |what: &str, e: Errno| anyhow!("cannot {what} {}: {}", path.display(), e.desc());
+    let err = sys(&path);
     let mut w = Walker { sink, links: HashMap::new() };
     let (parent, name) = match (path.parent(), path.file_name()) {
         (Some(p), Some(n)) if !follow => {
@@ -186,7 +334,7 @@ pub fn emit(root: &OwnedFd, path: &Path, top: Option<&Path>, follow: bool, sink:
         };
         return w.walk(&dir, &prefix);
     }
-    let top = top.ok_or_else(|| anyhow!("{}: not a directory", path.display()))?.to_path_buf();
+    let top = top.ok_or_else(|| CopyError::NotADirectory(path.display().to_string()))?.to_path_buf();
     match fmt(&st) {
         libc::S_IFREG => {
             let f = open(OFlag::O_RDONLY | OFlag::O_NONBLOCK).map_err(|e| err("open", e))?;
@@ -207,12 +355,12 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    fn put(&mut self, st: &FileStat, path: PathBuf, kind: Kind, data: &mut dyn Read) -> anyhow::Result<()> {
+    fn put(&mut self, st: &FileStat, path: PathBuf, kind: Kind, data: &mut dyn Read) -> Result<()> {
         let e = Entry { path, kind, mode: st.st_mode & 0o7777, uid: st.st_uid, gid: st.st_gid, mtime: st.st_mtime };
         self.sink.put(&e, data)
     }
 
-    fn node(&mut self, st: &FileStat, path: PathBuf) -> anyhow::Result<()> {
+    fn node(&mut self, st: &FileStat, path: PathBuf) -> Result<()> {
         let kind = match fmt(st) {
             libc::S_IFCHR => Kind::Char(st.st_rdev),
             libc::S_IFBLK => Kind::Block(st.st_rdev),
@@ -222,7 +370,7 @@ impl Walker<'_> {
         self.put(st, path, kind, &mut std::io::empty())
     }
 
-    fn walk(&mut self, dir: &OwnedFd, prefix: &Path) -> anyhow::Result<()> {
+    fn walk(&mut self, dir: &OwnedFd, prefix: &Path) -> Result<()> {
         let mut names: Vec<OsString> = Vec::new();
         let mut d = nix::dir::Dir::from_fd(dir.try_clone()?)?;
         for e in d.iter() {
@@ -235,7 +383,7 @@ impl Walker<'_> {
         names.sort();
         for n in names {
             let p = prefix.join(&n);
-            let err = |what: &str, e: Errno| anyhow!("cannot {what} {}: {}", p.display(), e.desc());
+            let err = sys(&p);
             let st = fstatat(dir.as_fd(), n.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(|e| err("stat", e))?;
             let open = |flags: OFlag| {
                 openat(dir.as_fd(), n.as_os_str(), flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())
@@ -283,10 +431,10 @@ pub struct DirSink<'a> {
 }
 
 impl Sink for DirSink<'_> {
-    fn put(&mut self, e: &Entry, data: &mut dyn Read) -> anyhow::Result<()> {
+    fn put(&mut self, e: &Entry, data: &mut dyn Read) -> Result<()> {
         let full = clean(&self.base.join(&e.path));
         let label = full.display().to_string();
-        let err = |what: &str, er: Errno| anyhow!("cannot {what} {label}: {}", er.desc());
+        let err = sys(&full);
         let (Some(parent), Some(name)) = (full.parent(), full.file_name()) else {
             return Ok(()); // the root itself
         };
@@ -297,7 +445,7 @@ impl Sink for DirSink<'_> {
         if let Some(st) = &existing {
             match (&e.kind, is_dir(st)) {
                 (Kind::Dir, true) => {}
-                (_, true) => bail!("cannot overwrite directory {label} with non-directory"),
+                (_, true) => return Err(CopyError::OverwriteDirectory(label)),
                 (_, false) => unlinkat(pfd, name, UnlinkatFlags::NoRemoveDir).map_err(|er| err("replace", er))?,
             }
         }
@@ -318,7 +466,7 @@ impl Sink for DirSink<'_> {
                 )
                 .map_err(|er| err("create", er))?;
                 let mut f = File::from(fd);
-                std::io::copy(data, &mut f).with_context(|| format!("cannot write {label}"))?;
+                std::io::copy(data, &mut f).map_err(|source| CopyError::File { what: "write", path: label, source })?;
             }
             Kind::Symlink(t) => {
                 symlinkat(t.as_os_str(), pfd, name).map_err(|er| err("create symlink", er))?;
@@ -327,7 +475,7 @@ impl Sink for DirSink<'_> {
             Kind::Hardlink(t) => {
                 let target = clean(&self.base.join(t));
                 let (Some(tp), Some(tn)) = (target.parent(), target.file_name()) else {
-                    bail!("{label}: bad hard link target {}", t.display());
+                    return Err(CopyError::BadHardLink { path: label, target: t.clone() });
                 };
                 let tfd = open_in(self.root, tp, OFlag::O_PATH | OFlag::O_DIRECTORY).map_err(|er| err("link", er))?;
                 linkat(tfd.as_fd(), tn, pfd, name, AtFlags::empty()).map_err(|er| err("link", er))?;
@@ -375,7 +523,13 @@ pub struct TarSink<W: Write> {
 }
 
 impl<W: Write> Sink for TarSink<W> {
-    fn put(&mut self, e: &Entry, data: &mut dyn Read) -> anyhow::Result<()> {
+    fn put(&mut self, e: &Entry, data: &mut dyn Read) -> Result<()> {
+        self.append(e, data).map_err(|source| CopyError::Tar { write: true, source })
+    }
+}
+
+impl<W: Write> TarSink<W> {
+    fn append(&mut self, e: &Entry, data: &mut dyn Read) -> std::io::Result<()> {
         let mut h = tar::Header::new_gnu();
         h.set_mode(e.mode);
         h.set_uid(e.uid as u64);
@@ -388,15 +542,15 @@ impl<W: Write> Sink for TarSink<W> {
             Kind::File(size) => {
                 h.set_entry_type(tar::EntryType::Regular);
                 h.set_size(*size);
-                return Ok(self.tar.append_data(&mut h, &path, data.take(*size))?);
+                return self.tar.append_data(&mut h, &path, data.take(*size));
             }
             Kind::Symlink(t) => {
                 h.set_entry_type(tar::EntryType::Symlink);
-                return Ok(self.tar.append_link(&mut h, &path, t)?);
+                return self.tar.append_link(&mut h, &path, t);
             }
             Kind::Hardlink(t) => {
                 h.set_entry_type(tar::EntryType::Link);
-                return Ok(self.tar.append_link(&mut h, &path, t)?);
+                return self.tar.append_link(&mut h, &path, t);
             }
             Kind::Char(d) | Kind::Block(d) => {
                 h.set_entry_type(if matches!(e.kind, Kind::Char(_)) {
@@ -409,28 +563,31 @@ impl<W: Write> Sink for TarSink<W> {
             }
             Kind::Fifo => h.set_entry_type(tar::EntryType::Fifo),
         }
-        Ok(self.tar.append_data(&mut h, &path, std::io::empty())?)
+        self.tar.append_data(&mut h, &path, std::io::empty())
     }
 }
 
 /// Feeds a tar stream's entries into `sink`. Errors: an entry that is
 /// absolute after stripping `/` or has a `..` component, a bad archive.
-pub fn feed_tar(input: &mut dyn Read, sink: &mut dyn Sink) -> anyhow::Result<()> {
+pub fn feed_tar(input: &mut dyn Read, sink: &mut dyn Sink) -> Result<()> {
+    let read = |source| CopyError::Tar { write: false, source };
     let mut ar = tar::Archive::new(input);
-    for entry in ar.entries().context("cannot read the tar stream")? {
-        let mut entry = entry.context("cannot read the tar stream")?;
+    for entry in ar.entries().map_err(read)? {
+        let mut entry = entry.map_err(read)?;
         let raw = entry.path_bytes().into_owned();
         let raw = PathBuf::from(OsString::from_vec(raw));
         if raw.components().any(|c| c == Component::ParentDir) {
-            bail!("tar entry {} has a \"..\" component", raw.display());
+            let reason = "has a \"..\" component";
+            return Err(CopyError::BadTarEntry { entry: raw.display().to_string(), reason });
         }
         let path = rel(&raw);
         if path == Path::new(".") {
             continue;
         }
         let h = entry.header().clone();
-        let link = || -> anyhow::Result<PathBuf> {
-            entry.link_name()?.map(|l| l.into_owned()).ok_or_else(|| anyhow!("{}: link without target", raw.display()))
+        let link = || -> Result<PathBuf> {
+            let bad = || CopyError::BadTarEntry { entry: raw.display().to_string(), reason: "link without target" };
+            entry.link_name().map_err(read)?.map(|l| l.into_owned()).ok_or_else(bad)
         };
         let dev = |v: std::io::Result<Option<u32>>| v.ok().flatten().unwrap_or(0) as u64;
         let kind = match h.entry_type() {
@@ -440,7 +597,8 @@ pub fn feed_tar(input: &mut dyn Read, sink: &mut dyn Sink) -> anyhow::Result<()>
             tar::EntryType::Link => {
                 let t = link()?;
                 if t.components().any(|c| c == Component::ParentDir) {
-                    bail!("tar entry {}: hard link target has a \"..\" component", raw.display());
+                    let reason = "hard link target has a \"..\" component";
+                    return Err(CopyError::BadTarEntry { entry: raw.display().to_string(), reason });
                 }
                 Kind::Hardlink(rel(&t))
             }
@@ -466,21 +624,22 @@ pub fn feed_tar(input: &mut dyn Read, sink: &mut dyn Sink) -> anyhow::Result<()>
 /// Runs `f` in a forked child in a private mount namespace (so whatever it
 /// mounts vanishes with it) and returns its result; the child's error comes
 /// back as text. The child shares rcon's stdin/stdout/stderr.
-pub fn in_private_mount_ns(f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
+pub fn in_private_mount_ns(f: impl FnOnce() -> Result<()>) -> Result<()> {
     std::io::stdout().flush().ok();
     // rcon's CLI is single-threaded here.
     let (child, msg) = crate::sys::fork_with_report(|reporter| {
-        let res = (|| -> anyhow::Result<()> {
-            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS).context("cannot unshare the mount namespace")?;
+        let res = (|| -> Result<()> {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+                .map_err(mount_err("unshare the mount namespace"))?;
             mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
-                .context("cannot make / private")?;
+                .map_err(mount_err("make / private"))?;
             f()
         })();
         let _ = std::io::stdout().flush();
         match res {
             Ok(()) => 0,
             Err(e) => {
-                reporter.report(crate::util::error_chain(e.as_ref()).as_bytes());
+                reporter.report(crate::util::error_chain(&e).as_bytes());
                 1
             }
         }
@@ -488,8 +647,8 @@ pub fn in_private_mount_ns(f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Re
     let msg = String::from_utf8_lossy(&msg);
     match nix::sys::wait::waitpid(child, None)? {
         nix::sys::wait::WaitStatus::Exited(_, 0) => Ok(()),
-        _ if !msg.is_empty() => Err(anyhow!("{msg}")),
-        s => Err(anyhow!("copy process ended with {s:?}")),
+        _ if !msg.is_empty() => Err(CopyError::Child(msg.into_owned())),
+        s => Err(CopyError::ChildEnded(format!("{s:?}"))),
     }
 }
 
@@ -521,8 +680,8 @@ fn on_stopped(
     store: &Store,
     record: &ContainerRecord,
     volumes: bool,
-    f: impl FnOnce(&OwnedFd) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+    f: impl FnOnce(&OwnedFd) -> Result<()>,
+) -> Result<()> {
     let stopped = mount_stopped(store, record, volumes)?;
     let res = f(&stopped.root);
     stopped.release();
@@ -535,25 +694,29 @@ fn on_stopped(
 /// kernel's overlayfs cannot be mounted) and, with `volumes`, its bind and
 /// volume mounts. Only for use inside [`in_private_mount_ns`]: the mounts go
 /// with that namespace, a fuse-overlayfs with the process (and on error).
-fn mount_stopped(store: &Store, record: &ContainerRecord, volumes: bool) -> anyhow::Result<StoppedRoot> {
+fn mount_stopped(store: &Store, record: &ContainerRecord, volumes: bool) -> Result<StoppedRoot> {
     use crate::runtime::fuse_overlay::{self, Driver, FuseMount};
     let dir = store.container_dir(&record.id);
     let merged = dir.join("merged");
     let mut lowers: Vec<PathBuf> = record.layers.iter().rev().map(|l| store.layer_diff_dir(l)).collect();
     let empty = dir.join("empty");
     if lowers.is_empty() {
-        std::fs::create_dir_all(&empty).with_context(|| format!("cannot create {}", empty.display()))?;
+        std::fs::create_dir_all(&empty).map_err(|source| CopyError::File {
+            what: "create",
+            path: empty.display().to_string(),
+            source,
+        })?;
         lowers.push(empty);
     }
-    let cannot = || format!("cannot mount the root filesystem of container {}", &record.id[..12]);
+    let cannot = format!("mount the root filesystem of container {}", &record.id[..12]);
     let driver = match crate::runtime::rootless::is_rootless() {
-        true => fuse_overlay::driver(store.root(), store.run_root()).with_context(cannot)?,
+        true => fuse_overlay::driver(store.root(), store.run_root()).map_err(mount_err(cannot.clone()))?,
         false => Driver::Kernel,
     };
     let fuse = match driver {
         Driver::Fuse(program) => Some(
             FuseMount::mount_private(&program, &lowers, &dir.join("upper"), &dir.join("work"), &merged)
-                .with_context(cannot)?,
+                .map_err(mount_err(cannot.clone()))?,
         ),
         Driver::Kernel => {
             let lowers: Vec<String> = lowers.iter().map(|l| l.display().to_string()).collect();
@@ -565,7 +728,7 @@ fn mount_stopped(store: &Store, record: &ContainerRecord, volumes: bool) -> anyh
                 crate::runtime::mounts::overlay_xattr_option()
             );
             mount(Some("overlay"), &merged, Some("overlay"), MsFlags::empty(), Some(data.as_str()))
-                .with_context(cannot)?;
+                .map_err(mount_err(cannot.clone()))?;
             None
         }
     };
@@ -588,17 +751,21 @@ fn mount_stopped(store: &Store, record: &ContainerRecord, volumes: bool) -> anyh
                 );
                 open_in(&root, dest, OFlag::O_PATH)
             }
-            .map_err(|e| anyhow!("cannot create mount point {}: {}", m.destination, e.desc()))?;
+            .map_err(|errno| CopyError::Sys {
+                what: "create mount point",
+                path: m.destination.clone(),
+                errno,
+            })?;
             let t = format!("/proc/self/fd/{}", target.as_raw_fd());
             mount(Some(&m.source), t.as_str(), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-                .with_context(|| format!("cannot mount {} at {}", m.source.display(), m.destination))?;
+                .map_err(mount_err(format!("mount {} at {}", m.source.display(), m.destination)))?;
             if !m.rw {
-                let again =
-                    open_in(&root, dest, OFlag::O_PATH).map_err(|e| anyhow!("{}: {}", m.destination, e.desc()))?;
+                let again = open_in(&root, dest, OFlag::O_PATH)
+                    .map_err(|errno| CopyError::Lookup { path: m.destination.clone(), errno })?;
                 let t = format!("/proc/self/fd/{}", again.as_raw_fd());
                 let f = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC;
                 mount(None::<&str>, t.as_str(), None::<&str>, f, None::<&str>)
-                    .with_context(|| format!("cannot make {} read-only", m.destination))?;
+                    .map_err(mount_err(format!("make {} read-only", m.destination)))?;
             }
         }
     }
@@ -608,16 +775,16 @@ fn mount_stopped(store: &Store, record: &ContainerRecord, volumes: bool) -> anyh
 /// Runs `f` with an fd of the container's root filesystem: its running
 /// init's `/proc/<pid>/root`, or (stopped) its overlay and volumes mounted
 /// in a forked child's private mount namespace.
-pub fn with_rootfs(
-    store: &Store,
-    record: &ContainerRecord,
-    f: impl FnOnce(&OwnedFd) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+pub fn with_rootfs(store: &Store, record: &ContainerRecord, f: impl FnOnce(&OwnedFd) -> Result<()>) -> Result<()> {
     let state = store.container_state(&record.id)?;
     if let (ContainerStatus::Running, Some(pid)) = (state.status, state.pid) {
         let p = format!("/proc/{pid}/root");
         let root = nix::fcntl::open(p.as_str(), OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-            .with_context(|| format!("cannot open the root of container {}", &record.id[..12]))?;
+            .map_err(|errno| CopyError::Sys {
+            what: "open the root of container",
+            path: record.id[..12].to_string(),
+            errno,
+        })?;
         return f(&root);
     }
     let _lock = store.lock_container(&record.id)?;
@@ -627,7 +794,9 @@ pub fn with_rootfs(
 /// Fills new (empty) volumes of a just-created container with the image's
 /// content at their destination, owner, modes and times kept (docker's
 /// copy-up), unless `nocopy`. Does nothing when no volume needs it.
-pub fn copy_up(store: &Store, record: &ContainerRecord) -> anyhow::Result<()> {
+///
+/// Errors: [`super::VolumeError::Copy`].
+pub fn copy_up(store: &Store, record: &ContainerRecord) -> Result<(), super::VolumeError> {
     let todo: Vec<_> = record
         .mounts
         .iter()
@@ -638,11 +807,11 @@ pub fn copy_up(store: &Store, record: &ContainerRecord) -> anyhow::Result<()> {
     if todo.is_empty() {
         return Ok(());
     }
-    in_private_mount_ns(|| on_stopped(store, record, false, |root| copy_up_into(root, &todo)))
+    Ok(in_private_mount_ns(|| on_stopped(store, record, false, |root| copy_up_into(root, &todo)))?)
 }
 
 /// The copy-up of `todo` (volumes) from the mounted root `root`.
-fn copy_up_into(root: &OwnedFd, todo: &[crate::store::MountPoint]) -> anyhow::Result<()> {
+fn copy_up_into(root: &OwnedFd, todo: &[crate::store::MountPoint]) -> Result<()> {
     for m in todo {
         let dest = Path::new(&m.destination);
         let Some(st) = stat_in(root, dest, true)? else { continue };
@@ -651,7 +820,8 @@ fn copy_up_into(root: &OwnedFd, todo: &[crate::store::MountPoint]) -> anyhow::Re
         }
         let vol = nix::fcntl::open(&m.source, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())?;
         let mut sink = DirSink { root: &vol, base: PathBuf::from("/"), owner: None };
-        emit(root, dest, None, true, &mut sink).with_context(|| format!("copy-up of {}", m.destination))?;
+        emit(root, dest, None, true, &mut sink)
+            .map_err(|e| CopyError::CopyUp { destination: m.destination.clone(), source: Box::new(e) })?;
         nix::unistd::chown(&m.source, Some(Uid::from_raw(st.st_uid)), Some(Gid::from_raw(st.st_gid)))?;
         nix::sys::stat::fchmodat(
             nix::fcntl::AT_FDCWD,
@@ -735,30 +905,29 @@ fn copy_tree(
     dst: &Typed,
     owner: Option<(u32, u32)>,
     follow: bool,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let follow = follow || src.slash;
-    let st = stat_in(src_root, &src.path, follow)?
-        .ok_or_else(|| anyhow!("Could not find the file {} in the source", src.raw))?;
+    let st = stat_in(src_root, &src.path, follow)?.ok_or_else(|| CopyError::NoSource(src.raw.clone()))?;
     let src_dir = is_dir(&st);
     if src.slash && !src_dir {
-        bail!("{}: not a directory", src.raw);
+        return Err(CopyError::NotADirectory(src.raw.clone()));
     }
     let (base, top) = match stat_in(dst_root, &dst.path, true)? {
         Some(d) if is_dir(&d) => {
             let top = if src.dot && src_dir { None } else { basename(&src.path) };
             (dst.path.clone(), top)
         }
-        Some(_) if src_dir => bail!("cannot copy a directory to a file: {}", dst.raw),
-        Some(_) if dst.slash => bail!("{}: not a directory", dst.raw),
+        Some(_) if src_dir => return Err(CopyError::DirectoryToFile(dst.raw.clone())),
+        Some(_) if dst.slash => return Err(CopyError::NotADirectory(dst.raw.clone())),
         Some(_) => (dst.path.parent().unwrap_or(Path::new("/")).to_path_buf(), basename(&dst.path)),
         None => {
             if dst.slash && !src_dir {
-                bail!("destination directory {} must exist", dst.raw);
+                return Err(CopyError::DestinationMustExist(dst.raw.clone()));
             }
             let parent = dst.path.parent().unwrap_or(Path::new("/")).to_path_buf();
             match stat_in(dst_root, &parent, true)? {
                 Some(p) if is_dir(&p) => {}
-                _ => bail!("destination directory {} does not exist", parent.display()),
+                _ => return Err(CopyError::NoDestinationParent(parent)),
             }
             (parent, basename(&dst.path))
         }
@@ -771,20 +940,22 @@ fn copy_tree(
 /// host path or `-` (tar on stdin/stdout). Works on running and stopped
 /// containers. Errors: both or neither side a container, a missing source,
 /// docker's destination rules.
-pub fn cp(store: &Store, src: &str, dst: &str, opts: CpOptions) -> anyhow::Result<()> {
+///
+/// Errors: [`CopyError`] (the store's, wrapped).
+pub fn cp(store: &Store, src: &str, dst: &str, opts: CpOptions) -> Result<()> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let host_root = || -> anyhow::Result<OwnedFd> {
+    let host_root = || -> Result<OwnedFd> {
         Ok(nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())?)
     };
     match (CpArg::parse(src), CpArg::parse(dst)) {
-        (CpArg::Container(..), CpArg::Container(..)) => bail!("copying between containers is not supported"),
+        (CpArg::Container(..), CpArg::Container(..)) => Err(CopyError::BetweenContainers),
         (CpArg::Container(c, p), to) => {
             let record = store.find_container(&c)?;
             let s = typed(if p.is_empty() { "/" } else { &p }, Path::new("/"));
             with_rootfs(store, &record, |root| {
                 let follow = opts.follow_link || s.slash;
                 if stat_in(root, &s.path, follow)?.is_none() {
-                    bail!("Could not find the file {p} in container {c}");
+                    return Err(CopyError::NotInContainer { path: p.clone(), container: c.clone() });
                 }
                 match &to {
                     CpArg::Stream => {
@@ -812,8 +983,10 @@ pub fn cp(store: &Store, src: &str, dst: &str, opts: CpOptions) -> anyhow::Resul
                 CpArg::Stream => {
                     match stat_in(root, &d.path, true)? {
                         Some(st) if is_dir(&st) => {}
-                        Some(_) => bail!("destination {p} in container {c} must be a directory"),
-                        None => bail!("Could not find the file {p} in container {c}"),
+                        Some(_) => {
+                            return Err(CopyError::DestinationNotDirectory { path: p.clone(), container: c.clone() });
+                        }
+                        None => return Err(CopyError::NotInContainer { path: p.clone(), container: c.clone() }),
                     }
                     let mut sink = DirSink { root, base: d.path.clone(), owner };
                     feed_tar(&mut std::io::stdin().lock(), &mut sink)
@@ -822,7 +995,7 @@ pub fn cp(store: &Store, src: &str, dst: &str, opts: CpOptions) -> anyhow::Resul
                 CpArg::Container(..) => unreachable!(),
             })
         }
-        _ => bail!("must specify at least one container source (CONTAINER:PATH)"),
+        _ => Err(CopyError::NoContainer),
     }
 }
 

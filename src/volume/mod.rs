@@ -68,8 +68,20 @@ pub enum VolumeError {
     #[error("Invalid filter '{0}'")]
     InvalidFilter(String),
     /// The store failed.
-    #[error(transparent)]
+    #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+    /// A copy into or out of a container (`cp`, copy-up) failed.
+    #[error("{0}")]
+    Copy(#[from] fs::CopyError),
+    /// A mount cannot be expressed as a runtime-spec mount.
+    #[error("mount at {destination}")]
+    SpecMount {
+        /// The mount's destination.
+        destination: String,
+        /// The builder's error.
+        #[source]
+        source: oci_spec::OciSpecError,
+    },
 }
 
 type Result<T, E = VolumeError> = std::result::Result<T, E>;
@@ -588,7 +600,9 @@ pub fn prepare(store: &Store, flags: &MountFlags, image_volumes: &[String]) -> R
 /// same destination as a default mount replaces it), as runtime-spec
 /// `mounts` entries: `bind` with `rbind`, the propagation and `ro`; tmpfs
 /// with `nosuid,nodev,noexec` and its size and mode.
-pub fn apply_to_spec(spec: &mut oci_spec::runtime::Spec, mounts: &[MountPoint]) -> anyhow::Result<()> {
+///
+/// Errors: [`VolumeError::SpecMount`].
+pub fn apply_to_spec(spec: &mut oci_spec::runtime::Spec, mounts: &[MountPoint]) -> Result<()> {
     use oci_spec::runtime::MountBuilder;
     let list = spec.mounts_mut().get_or_insert_with(Vec::new);
     for m in mounts {
@@ -606,7 +620,8 @@ pub fn apply_to_spec(spec: &mut oci_spec::runtime::Spec, mounts: &[MountPoint]) 
                     .typ("tmpfs")
                     .source("tmpfs")
                     .options(opts)
-                    .build()?
+                    .build()
+                    .map_err(|source| VolumeError::SpecMount { destination: m.destination.clone(), source })?
             }
             MountKind::Bind | MountKind::Volume => {
                 opts.push("rbind".into());
@@ -619,7 +634,8 @@ pub fn apply_to_spec(spec: &mut oci_spec::runtime::Spec, mounts: &[MountPoint]) 
                     .typ("bind")
                     .source(&m.source)
                     .options(opts)
-                    .build()?
+                    .build()
+                    .map_err(|source| VolumeError::SpecMount { destination: m.destination.clone(), source })?
             }
         };
         list.push(built);
