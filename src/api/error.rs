@@ -55,23 +55,19 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> ApiError {
-        anyhow::Error::from(e).into()
-    }
+/// `From<E> for ApiError` through anyhow (so [`status_of`] sees the whole
+/// chain) for the library modules' typed errors.
+macro_rules! from_typed {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for ApiError {
+            fn from(e: $t) -> ApiError {
+                anyhow::Error::from(e).into()
+            }
+        }
+    )*};
 }
 
-impl From<crate::volume::VolumeError> for ApiError {
-    fn from(e: crate::volume::VolumeError) -> ApiError {
-        anyhow::Error::from(e).into()
-    }
-}
-
-impl From<crate::network::Error> for ApiError {
-    fn from(e: crate::network::Error) -> ApiError {
-        anyhow::Error::from(e).into()
-    }
-}
+from_typed!(crate::store::StoreError, crate::volume::VolumeError, crate::network::Error, crate::system::Error,);
 
 impl From<crate::container::Error> for ApiError {
     fn from(e: crate::container::Error) -> ApiError {
@@ -131,6 +127,14 @@ fn known_status(cause: &(dyn std::error::Error + 'static)) -> Option<StatusCode>
         return match r {
             R::ManifestUnknown { .. } | R::NoSuchTag { .. } | R::NoLocalImage { .. } => Some(StatusCode::NOT_FOUND),
             R::Store(s) => known_status(s),
+            _ => None,
+        };
+    }
+    if let Some(e) = cause.downcast_ref::<crate::system::Error>() {
+        use crate::system::Error as E;
+        return match e {
+            E::BadFilter(_) | E::TagWithDigest(_) => Some(StatusCode::BAD_REQUEST),
+            E::ReferencedInMultipleRepositories(_) => Some(StatusCode::CONFLICT),
             _ => None,
         };
     }

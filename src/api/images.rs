@@ -226,7 +226,7 @@ pub async fn save(c: Call, names: Vec<String>) -> ApiResult<Resp> {
     .await?;
     Ok(body::written(&c.svc, "application/x-tar", "image save".to_string(), move |out| {
         let format = crate::image::archive::ArchiveFormat::DockerArchive;
-        crate::system::images::save(&store, &images, format, false, out)
+        Ok(crate::system::images::save(&store, &images, format, false, out)?)
     }))
 }
 
@@ -246,9 +246,8 @@ pub async fn load(mut c: Call) -> ApiResult<Resp> {
     })
     .await?;
     let images = body::stream_to(c.take_body()?, std::io::BufWriter::new(file), move |_| {
-        crate::system::images::load(&store, spool.path()).map_err(|e| {
-            ApiError::bad_request(format!("cannot load the archive: {}", crate::util::error_chain(e.as_ref())))
-        })
+        crate::system::images::load(&store, spool.path())
+            .map_err(|e| ApiError::bad_request(format!("cannot load the archive: {}", crate::util::error_chain(&e))))
     })
     .await?;
     let mut lines = String::new();

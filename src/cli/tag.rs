@@ -16,6 +16,6 @@ pub struct TagArgs {
 pub fn run(ctx: &Context, a: TagArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     // docker: `Error response from daemon: No such image: x:latest`.
-    crate::system::images::tag(&store, &a.source, &a.target).map_err(super::daemon_not_found)?;
+    crate::system::images::tag(&store, &a.source, &a.target).map_err(|e| super::daemon_not_found(e.into()))?;
     Ok(0)
 }

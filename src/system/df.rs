@@ -2,6 +2,7 @@
 //! the build cache, as docker reports it (totals, active, size,
 //! reclaimable; with `-v` one row per object).
 
+use super::Result;
 use crate::digest::Digest;
 use crate::store::{ContainerRecord, ContainerStatus, ImageRecord, Store};
 use std::collections::{HashMap, HashSet};
@@ -62,7 +63,7 @@ pub struct Usage {
 }
 
 /// Size of every layer in the store, by chain ID.
-fn layer_sizes(store: &Store) -> anyhow::Result<HashMap<Digest, u64>> {
+fn layer_sizes(store: &Store) -> Result<HashMap<Digest, u64>> {
     let mut out = HashMap::new();
     let dir = store.layers_dir();
     let Ok(rd) = std::fs::read_dir(&dir) else { return Ok(out) };
@@ -79,7 +80,7 @@ fn layer_sizes(store: &Store) -> anyhow::Result<HashMap<Digest, u64>> {
 /// Layers no image and no container uses, with their sizes: what the
 /// builder left (intermediate stages). Layers written in the last minute
 /// are left out: they may belong to a pull or build still running.
-pub fn unreferenced_layers(store: &Store) -> anyhow::Result<Vec<(Digest, u64)>> {
+pub fn unreferenced_layers(store: &Store) -> Result<Vec<(Digest, u64)>> {
     let mut used: HashSet<Digest> = store.images()?.iter().flat_map(|i| i.chain_ids()).collect();
     for c in store.list_containers(&Default::default())? {
         used.extend(c.layers);
@@ -95,7 +96,7 @@ pub fn unreferenced_layers(store: &Store) -> anyhow::Result<Vec<(Digest, u64)>> 
 }
 
 /// Measures the store (walks containers' writable layers and volumes).
-pub fn usage(store: &Store) -> anyhow::Result<Usage> {
+pub fn usage(store: &Store) -> Result<Usage> {
     let sizes = layer_sizes(store)?;
     let images = store.images()?;
     let records = store.containers()?;

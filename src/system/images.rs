@@ -2,13 +2,14 @@
 //! /images/{name}/tag`, `DELETE /images/{name}`): docker's rules for
 //! untagging versus deleting.
 
+use super::{Error, Result};
 use crate::reference::Reference;
 use crate::store::{Store, StoreError};
 
 /// Gives `source`'s image the name `target` (`rcon tag`). Errors: no such
 /// image (named as docker's daemon names it: `busybox:latest`, the tag
 /// added), a bad target or one with a digest.
-pub fn tag(store: &Store, source: &str, target: &str) -> anyhow::Result<()> {
+pub fn tag(store: &Store, source: &str, target: &str) -> Result<()> {
     let normalized = Reference::parse(source).ok().map(|r| r.to_string());
     let missing = || match normalized.as_deref() {
         Some(n) if !n.contains('@') => StoreError::NoSuchImage(display_tag(n)),
@@ -17,7 +18,7 @@ pub fn tag(store: &Store, source: &str, target: &str) -> anyhow::Result<()> {
     let mut image = store.find_image(source, normalized.as_deref())?.ok_or_else(missing)?;
     let t = Reference::parse(target)?;
     if t.digest.is_some() {
-        anyhow::bail!("refusing to create a tag with a digest reference: `{target}`");
+        return Err(Error::TagWithDigest(target.to_string()));
     }
     image.repo_tags = vec![t.to_string()];
     image.repo_digests.clear();
@@ -41,7 +42,7 @@ pub enum Removed {
 /// only untagged; otherwise the image is deleted (refused while containers
 /// use it, or while it has several tags and was named by ID, unless
 /// forced). Errors: no such image, in use, referenced several times.
-pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Vec<Removed>> {
+pub fn remove(store: &Store, name: &str, force: bool) -> Result<Vec<Removed>> {
     let normalized = Reference::parse(name).ok().map(|r| r.to_string());
     let image =
         store.find_image(name, normalized.as_deref())?.ok_or_else(|| StoreError::NoSuchImage(name.to_string()))?;
@@ -78,10 +79,7 @@ pub fn remove(store: &Store, name: &str, force: bool) -> anyhow::Result<Vec<Remo
             return Err(StoreError::ImageInUse { image: name.to_string(), container: c.id[..12].to_string() }.into());
         }
         if !by_tag && image.repo_tags.len() > 1 {
-            anyhow::bail!(
-                "conflict: unable to delete {} (must be forced) - image is referenced in multiple repositories",
-                image.id.short()
-            );
+            return Err(Error::ReferencedInMultipleRepositories(image.id.short().to_string()));
         }
     }
     let mut out = Vec::new();
@@ -136,10 +134,7 @@ pub fn image_deleted(store: &Store, removed: &crate::store::ImageRecord) {
 /// The images `names` (references or IDs) as `rcon save` writes them: each
 /// with the tag named, or every tag of an image named by ID. Errors: no
 /// such image.
-pub fn resolve_for_save(
-    store: &Store,
-    names: &[String],
-) -> anyhow::Result<Vec<(crate::store::ImageRecord, Vec<String>)>> {
+pub fn resolve_for_save(store: &Store, names: &[String]) -> Result<Vec<(crate::store::ImageRecord, Vec<String>)>> {
     let mut images = Vec::new();
     for name in names {
         let normalized = Reference::parse(name).ok().map(|r| r.to_string());
@@ -164,11 +159,11 @@ pub fn save(
     format: crate::image::archive::ArchiveFormat,
     gzip: bool,
     out: &mut dyn std::io::Write,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     if gzip {
         let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
         crate::image::archive::save(store, images, format, &mut gz)?;
-        gz.finish()?;
+        gz.finish().map_err(Error::WriteArchive)?;
     } else {
         crate::image::archive::save(store, images, format, out)?;
     }
@@ -183,7 +178,7 @@ pub fn save(
 /// oci-archive, gzipped or not) and records a `load` event for each
 /// (`rcon load`, `POST /images/load`). Returns the images loaded. Errors:
 /// not an archive rcon reads, a damaged or incomplete one.
-pub fn load(store: &Store, path: &std::path::Path) -> anyhow::Result<Vec<crate::store::ImageRecord>> {
+pub fn load(store: &Store, path: &std::path::Path) -> Result<Vec<crate::store::ImageRecord>> {
     let images = crate::image::archive::load(store, path)?;
     for i in &images {
         let id = i.id.to_string();

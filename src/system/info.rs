@@ -1,6 +1,7 @@
 //! `rcon info` and `rcon version`: docker's `types.Info` and the
 //! `docker version` structure, built from the store and the host.
 
+use super::{Error, Result};
 use crate::store::{ContainerStatus, Store};
 use serde_json::{Value, json};
 
@@ -10,7 +11,7 @@ pub const API_VERSION: &str = "1.41";
 pub const MIN_API_VERSION: &str = "1.12";
 
 /// Counts of containers by state: (all, running, paused, stopped).
-pub fn container_counts(store: &Store) -> anyhow::Result<(usize, usize, usize, usize)> {
+pub fn container_counts(store: &Store) -> Result<(usize, usize, usize, usize)> {
     let (mut all, mut running, mut paused, mut stopped) = (0, 0, 0, 0);
     for c in store.list_containers(&Default::default())? {
         all += 1;
@@ -28,10 +29,10 @@ pub fn container_counts(store: &Store) -> anyhow::Result<(usize, usize, usize, u
 /// (Containers, ContainersRunning, …, SecurityOptions, Name, ID), plus
 /// `ClientInfo` as `docker info --format '{{json .}}'` prints it.
 /// Errors: the store cannot be read.
-pub fn info(store: &Store) -> anyhow::Result<Value> {
+pub fn info(store: &Store) -> Result<Value> {
     let (all, running, paused, stopped) = container_counts(store)?;
     let images = store.images()?.len();
-    let uts = nix::sys::utsname::uname()?;
+    let uts = nix::sys::utsname::uname().map_err(Error::Uname)?;
     let cgroup_version = match crate::runtime::cgroups::Layout::detect() {
         Some(crate::runtime::cgroups::Layout::V2(_)) => "2",
         _ => "1",

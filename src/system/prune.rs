@@ -2,6 +2,7 @@
 //! prune`, `volume prune` and `system prune`, with docker's filters
 //! (`until=`, `label=`, `label!=`, and `dangling=` for images).
 
+use super::{Error, Result};
 use crate::filters::Filters;
 use crate::store::{ContainerStatus, ImageRecord, Store};
 use chrono::Utc;
@@ -16,7 +17,7 @@ pub const VOLUME_PRUNE_KEYS: &[&str] = &["label", "label!"];
 /// Removes the containers that do not run and pass `f`, except the infra
 /// containers of pods (`pod rm`/`pod prune` remove those). Returns their
 /// IDs and the bytes of their writable layers.
-pub fn containers(store: &Store, f: &Filters) -> anyhow::Result<(Vec<String>, u64)> {
+pub fn containers(store: &Store, f: &Filters) -> Result<(Vec<String>, u64)> {
     crate::container::cleanup::sweep_all(store);
     let now = Utc::now();
     let mut deleted = Vec::new();
@@ -25,7 +26,7 @@ pub fn containers(store: &Store, f: &Filters) -> anyhow::Result<(Vec<String>, u6
         if store.container_state(&c.id)?.status == ContainerStatus::Running
             || c.labels.contains_key(crate::pod::LABEL_INFRA)
             || !f.labels_match(&c.labels)
-            || !f.until_ok(c.created, now).map_err(anyhow::Error::msg)?
+            || !f.until_ok(c.created, now).map_err(Error::BadFilter)?
         {
             continue;
         }
@@ -42,9 +43,9 @@ pub fn containers(store: &Store, f: &Filters) -> anyhow::Result<(Vec<String>, u6
 /// every one with `all` (or `dangling=false`), that pass `f`'s `until=` and
 /// `label=` (the image config's labels). Returns the removed records (their
 /// tags were untagged) and the bytes freed.
-pub fn images(store: &Store, all: bool, f: &Filters) -> anyhow::Result<(Vec<ImageRecord>, u64)> {
+pub fn images(store: &Store, all: bool, f: &Filters) -> Result<(Vec<ImageRecord>, u64)> {
     let now = Utc::now();
-    let all = match f.dangling().map_err(anyhow::Error::msg)? {
+    let all = match f.dangling().map_err(Error::BadFilter)? {
         Some(false) => true,
         Some(true) => false,
         None => all,
@@ -57,7 +58,7 @@ pub fn images(store: &Store, all: bool, f: &Filters) -> anyhow::Result<(Vec<Imag
         if used.contains(&image.id) || !(all || image.repo_tags.is_empty()) {
             continue;
         }
-        if f.has("until") && !f.until_ok(image.created.unwrap_or(now), now).map_err(anyhow::Error::msg)? {
+        if f.has("until") && !f.until_ok(image.created.unwrap_or(now), now).map_err(Error::BadFilter)? {
             continue;
         }
         if (f.has("label") || f.has("label!")) && !f.labels_match(&image_labels(store, &image)) {
@@ -83,11 +84,11 @@ pub fn image_labels(store: &Store, image: &ImageRecord) -> std::collections::BTr
 
 /// Removes the user networks no container uses that pass `f` (`until=`,
 /// `label=`, `label!=`). Returns their names.
-pub fn networks(store: &Store, f: &Filters) -> anyhow::Result<Vec<String>> {
+pub fn networks(store: &Store, f: &Filters) -> Result<Vec<String>> {
     let now = Utc::now();
     let mut removed = Vec::new();
     for n in crate::network::networks::user_networks(store)? {
-        if !f.labels_match(&n.labels) || !f.until_ok(n.created, now).map_err(anyhow::Error::msg)? {
+        if !f.labels_match(&n.labels) || !f.until_ok(n.created, now).map_err(Error::BadFilter)? {
             continue;
         }
         if crate::network::users_of(store, &n.name).is_empty() && crate::network::remove_network(store, &n.name).is_ok()
@@ -100,7 +101,7 @@ pub fn networks(store: &Store, f: &Filters) -> anyhow::Result<Vec<String>> {
 
 /// Removes the volumes no container uses that pass `f`: anonymous ones
 /// only, or all with `all`. Returns their names and the bytes freed.
-pub fn volumes(store: &Store, all: bool, f: &Filters) -> anyhow::Result<(Vec<String>, u64)> {
+pub fn volumes(store: &Store, all: bool, f: &Filters) -> Result<(Vec<String>, u64)> {
     let mut removed = Vec::new();
     let mut bytes = 0;
     let unused = crate::volume::VolumeQuery { dangling: Some(true), anonymous: !all, ..Default::default() };
@@ -119,7 +120,7 @@ pub fn volumes(store: &Store, all: bool, f: &Filters) -> anyhow::Result<(Vec<Str
 
 /// Removes the build cache: layers that no image and no container uses
 /// (the builder's intermediate steps). Returns how many and their bytes.
-pub fn build_cache(store: &Store) -> anyhow::Result<(usize, u64)> {
+pub fn build_cache(store: &Store) -> Result<(usize, u64)> {
     let mut n = 0;
     let mut bytes = 0;
     for (chain, size) in super::df::unreferenced_layers(store)? {
