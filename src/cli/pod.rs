@@ -213,11 +213,10 @@ pub fn run(ctx: &Context, a: PodArgs) -> anyhow::Result<i32> {
             let mut out = Vec::new();
             let mut code = 0;
             for name in &p.pods {
-                match store.find_pod(name).map_err(anyhow::Error::from).and_then(|pod| pod::inspect_json(&store, &pod))
-                {
+                match store.find_pod(name).map_err(pod::Error::from).and_then(|pod| pod::inspect_json(&store, &pod)) {
                     Ok(v) => out.push(v),
                     Err(e) => {
-                        super::print_error(&e);
+                        super::print_error(&e.into());
                         code = 125;
                     }
                 }
@@ -269,10 +268,10 @@ pub fn run(ctx: &Context, a: PodArgs) -> anyhow::Result<i32> {
 
 /// Runs `f` on each pod, printing the pod's ID or the error; exit 125 if
 /// any failed (podman's code).
-fn each(pods: &[String], f: impl Fn(&str) -> anyhow::Result<String>) -> anyhow::Result<i32> {
+fn each<E: Into<anyhow::Error>>(pods: &[String], f: impl Fn(&str) -> Result<String, E>) -> anyhow::Result<i32> {
     let mut code = 0;
     for name in pods {
-        match f(name) {
+        match f(name).map_err(Into::into) {
             Ok(id) => println!("{id}"),
             Err(e) => {
                 super::print_error(&e);

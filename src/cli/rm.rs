@@ -23,6 +23,7 @@ pub fn run(ctx: &Context, a: RmArgs) -> anyhow::Result<i32> {
     let mut code = 0;
     for name in &a.containers {
         match crate::pod::check_removable(&store, name)
+            .map_err(anyhow::Error::from)
             .and_then(|_| Ok(crate::container::remove(&store, name, a.force)?))
         {
             Ok(record) => {

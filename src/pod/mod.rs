@@ -26,10 +26,68 @@
 
 use crate::container::{self, RunOptions};
 use crate::store::{ContainerRow, ContainerStatus, PodError, PodRecord, Store, events};
-use anyhow::{Context as _, bail};
 use chrono::Utc;
 use nix::sys::signal::Signal;
 use serde_json::{Value, json};
+
+/// Errors of pod management, naming the pod (and the container) and what
+/// to do. A lower layer's error is wrapped with its own message and kept
+/// as the `source`, so the front ends still find it by type in the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `--name` outside docker's alphabet.
+    #[error("invalid pod name ({0}): only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")]
+    InvalidName(String),
+    /// A `--label` with an empty key.
+    #[error("invalid label {0:?}: the key is empty")]
+    BadLabel(String),
+    /// Ten generated names were all taken.
+    #[error("could not generate a unique pod name; pass --name")]
+    NoUniqueName,
+    /// The pod's infra container has no record any more.
+    #[error("pod {0}: its infra container is gone; remove the pod (`rcon pod rm -f {0}`)")]
+    InfraGone(String, #[source] crate::store::StoreError),
+    /// The infra container cannot be started.
+    #[error("cannot start the infra of pod {pod}")]
+    InfraStart {
+        /// The pod's name.
+        pod: String,
+        /// The container's error.
+        #[source]
+        source: crate::container::Error,
+    },
+    /// A member cannot be started, stopped, killed or removed.
+    #[error("pod {pod}: cannot {step} container {container}")]
+    Member {
+        /// The pod's name.
+        pod: String,
+        /// `start`, `stop`, `kill` or `remove`.
+        step: &'static str,
+        /// The container's name.
+        container: String,
+        /// The container's error.
+        #[source]
+        source: crate::container::Error,
+    },
+    /// `pod rm` without `-f` of a pod with running containers.
+    #[error("pod {0} has running containers: stop it first (`rcon pod stop {0}`) or remove it with -f")]
+    Running(String),
+    /// `rm` of a pod's infra container (podman's words, reported as
+    /// docker's daemon reports refusals).
+    #[error("{0}")]
+    InfraContainer(#[source] crate::util::DaemonError),
+    /// A container operation failed.
+    #[error("{0}")]
+    Container(#[from] crate::container::Error),
+    /// The pod records failed (among others: no such pod, name in use).
+    #[error("{0}")]
+    Pod(#[from] PodError),
+    /// The store failed.
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Label on every container of a pod (the infra included): the pod's ID.
 pub use crate::container::list::LABEL_POD;
@@ -63,17 +121,17 @@ pub struct CreateOptions {
 /// first member's run starts it). Errors: a bad or taken name (pods and
 /// containers are separate name spaces), bad `-p`/`--network` values, a
 /// host port already taken. Nothing remains after an error.
-pub fn create(store: &Store, opts: &CreateOptions) -> anyhow::Result<PodRecord> {
+pub fn create(store: &Store, opts: &CreateOptions) -> Result<PodRecord> {
     if let Some(n) = &opts.name
         && !crate::util::is_valid_name(n)
     {
-        bail!("invalid pod name ({n}): only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        return Err(Error::InvalidName(n.clone()));
     }
     let mut labels = std::collections::BTreeMap::new();
     for l in &opts.labels {
         let (k, v) = l.split_once('=').unwrap_or((l, ""));
         if k.is_empty() {
-            bail!("invalid label {l:?}: the key is empty");
+            return Err(Error::BadLabel(l.clone()));
         }
         labels.insert(k.to_string(), v.to_string());
     }
@@ -93,7 +151,7 @@ pub fn create(store: &Store, opts: &CreateOptions) -> anyhow::Result<PodRecord> 
     };
     claim_name(store, &mut pod, opts.name.is_some())?;
     pod.hostname = opts.hostname.clone().unwrap_or_else(|| pod.name.clone());
-    let made = (|| -> anyhow::Result<()> {
+    let made = (|| -> Result<()> {
         let infra = container::create(store, &infra_options(&pod))?;
         container::cleanup::release(store, &infra.record.id);
         pod.infra_id = infra.record.id;
@@ -111,7 +169,7 @@ pub fn create(store: &Store, opts: &CreateOptions) -> anyhow::Result<PodRecord> 
     Ok(pod)
 }
 
-fn claim_name(store: &Store, pod: &mut PodRecord, user_given: bool) -> anyhow::Result<()> {
+fn claim_name(store: &Store, pod: &mut PodRecord, user_given: bool) -> Result<()> {
     if user_given {
         return Ok(store.create_pod(pod)?);
     }
@@ -125,7 +183,7 @@ fn claim_name(store: &Store, pod: &mut PodRecord, user_given: bool) -> anyhow::R
             other => return Ok(other?),
         }
     }
-    bail!("could not generate a unique pod name; pass --name")
+    Err(Error::NoUniqueName)
 }
 
 /// The infra container's options for `pod`.
@@ -155,7 +213,7 @@ fn infra_options(pod: &PodRecord) -> RunOptions {
 /// entries before its own, and labels it with the pod's ID. Returns the
 /// pod. `rcon run/create --pod` and `kube play` call this before
 /// `container::create`.
-pub fn join(store: &Store, name: &str, opts: &mut RunOptions) -> anyhow::Result<PodRecord> {
+pub fn join(store: &Store, name: &str, opts: &mut RunOptions) -> Result<PodRecord> {
     let pod = store.find_pod(name)?;
     ensure_infra_running(store, &pod)?;
     opts.join = Some(pod.infra_id.clone());
@@ -175,19 +233,22 @@ pub fn join(store: &Store, name: &str, opts: &mut RunOptions) -> anyhow::Result<
     Ok(pod)
 }
 
-fn ensure_infra_running(store: &Store, pod: &PodRecord) -> anyhow::Result<()> {
-    let state = store.container_state(&pod.infra_id).with_context(|| {
-        format!("pod {}: its infra container is gone; remove the pod (`rcon pod rm -f {}`)", pod.name, pod.name)
-    })?;
+fn ensure_infra_running(store: &Store, pod: &PodRecord) -> Result<()> {
+    let state = store.container_state(&pod.infra_id).map_err(|e| Error::InfraGone(pod.name.clone(), e))?;
     if state.status != ContainerStatus::Running {
         container::start(store, &pod.infra_id)
-            .with_context(|| format!("cannot start the infra of pod {}", pod.name))?;
+            .map_err(|e| Error::InfraStart { pod: pod.name.clone(), source: e })?;
     }
     Ok(())
 }
 
+/// A [`Error::Member`] maker for `step` on member `c` of `pod`.
+fn member<'a>(pod: &'a PodRecord, step: &'static str, c: &'a ContainerRow) -> impl FnOnce(crate::container::Error) -> Error + 'a {
+    move |e| Error::Member { pod: pod.name.clone(), step, container: c.name.clone(), source: e }
+}
+
 /// The pod's containers (infra included), oldest first.
-pub fn members(store: &Store, pod: &PodRecord) -> anyhow::Result<Vec<ContainerRow>> {
+pub fn members(store: &Store, pod: &PodRecord) -> Result<Vec<ContainerRow>> {
     Ok(store
         .list_containers(&Default::default())?
         .into_iter()
@@ -204,18 +265,17 @@ pub fn is_infra(row: &ContainerRow) -> bool {
 /// container (the pod's namespaces die with it): an error in podman's
 /// words naming the pod, which `rcon pod rm` removes with the infra. Other
 /// containers, and names that find nothing, pass (the removal reports those).
-pub fn check_removable(store: &Store, name: &str) -> anyhow::Result<()> {
+pub fn check_removable(store: &Store, name: &str) -> Result<()> {
     let Ok(row) = store.find_container_row(name) else { return Ok(()) };
     if !is_infra(&row) {
         return Ok(());
     }
     let pod = row.labels.get(LABEL_POD).cloned().unwrap_or_default();
     let pod_name = store.find_pod(&pod).map(|p| p.name).unwrap_or(pod);
-    Err(crate::util::DaemonError(format!(
+    Err(Error::InfraContainer(crate::util::DaemonError(format!(
         "container {} is the infra container of pod {pod_name} and cannot be removed without removing the pod: use `rcon pod rm {pod_name}`",
         row.id
-    ))
-    .into())
+    ))))
 }
 
 /// podman's pod status from its containers (the infra counts only in a pod
@@ -237,13 +297,12 @@ pub fn status(all: &[ContainerRow]) -> &'static str {
 }
 
 /// Starts a pod: its infra, then every member not running. Returns the pod.
-pub fn start(store: &Store, name: &str) -> anyhow::Result<PodRecord> {
+pub fn start(store: &Store, name: &str) -> Result<PodRecord> {
     let pod = store.find_pod(name)?;
     ensure_infra_running(store, &pod)?;
     for c in members(store, &pod)?.iter().filter(|c| !is_infra(c)) {
         if c.state.status != ContainerStatus::Running {
-            container::start(store, &c.id)
-                .with_context(|| format!("pod {}: cannot start container {}", pod.name, c.name))?;
+            container::start(store, &c.id).map_err(member(&pod, "start", c))?;
         }
     }
     events::record(store, "pod", "start", &pod.id, &[("name", &pod.name)]);
@@ -252,14 +311,13 @@ pub fn start(store: &Store, name: &str) -> anyhow::Result<PodRecord> {
 
 /// Stops a pod: every member with its stop signal (SIGKILL after
 /// `timeout` seconds, default each one's), then the infra.
-pub fn stop(store: &Store, name: &str, timeout: Option<u64>) -> anyhow::Result<PodRecord> {
+pub fn stop(store: &Store, name: &str, timeout: Option<u64>) -> Result<PodRecord> {
     let pod = store.find_pod(name)?;
     let all = members(store, &pod)?;
     let (infra, others): (Vec<_>, Vec<_>) = all.iter().partition(|c| is_infra(c));
     for c in others.iter().chain(infra.iter()) {
         if c.state.status == ContainerStatus::Running {
-            container::lifecycle::stop(store, &c.id, timeout)
-                .with_context(|| format!("pod {}: cannot stop container {}", pod.name, c.name))?;
+            container::lifecycle::stop(store, &c.id, timeout).map_err(member(&pod, "stop", c))?;
         }
     }
     events::record(store, "pod", "stop", &pod.id, &[("name", &pod.name)]);
@@ -268,14 +326,13 @@ pub fn stop(store: &Store, name: &str, timeout: Option<u64>) -> anyhow::Result<P
 
 /// Sends `signal` to every running container of the pod (members, then
 /// the infra).
-pub fn kill(store: &Store, name: &str, signal: Signal) -> anyhow::Result<PodRecord> {
+pub fn kill(store: &Store, name: &str, signal: Signal) -> Result<PodRecord> {
     let pod = store.find_pod(name)?;
     let all = members(store, &pod)?;
     let (infra, others): (Vec<_>, Vec<_>) = all.iter().partition(|c| is_infra(c));
     for c in others.iter().chain(infra.iter()) {
         if c.state.status == ContainerStatus::Running {
-            container::lifecycle::kill(store, &c.id, signal)
-                .with_context(|| format!("pod {}: cannot kill container {}", pod.name, c.name))?;
+            container::lifecycle::kill(store, &c.id, signal).map_err(member(&pod, "kill", c))?;
         }
     }
     events::record(store, "pod", "kill", &pod.id, &[("name", &pod.name)]);
@@ -285,25 +342,22 @@ pub fn kill(store: &Store, name: &str, signal: Signal) -> anyhow::Result<PodReco
 /// Removes a pod and its containers (members first, then the infra; with
 /// `volumes`, their anonymous volumes too). A pod with running containers
 /// is refused unless `force`, which kills them.
-pub fn remove(store: &Store, name: &str, force: bool, volumes: bool) -> anyhow::Result<PodRecord> {
+pub fn remove(store: &Store, name: &str, force: bool, volumes: bool) -> Result<PodRecord> {
     let pod = store.find_pod(name)?;
     let all = members(store, &pod)?;
     if !force && all.iter().any(|c| c.state.status == ContainerStatus::Running) {
-        bail!(
-            "pod {} has running containers: stop it first (`rcon pod stop {}`) or remove it with -f",
-            pod.name,
-            pod.name
-        );
+        return Err(Error::Running(pod.name.clone()));
     }
     let (infra, others): (Vec<_>, Vec<_>) = all.iter().partition(|c| is_infra(c));
     for c in others.iter().chain(infra.iter()) {
-        match container::remove(store, &c.id, force).map_err(anyhow::Error::from) {
+        match container::remove(store, &c.id, force) {
             Ok(Some(record)) if volumes => crate::volume::remove_anonymous(store, &record),
             Ok(_) => {}
+            // Gone meanwhile (removed by another process): nothing to do.
             Err(e)
-                if e.chain()
+                if std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |c| c.source())
                     .any(|c| matches!(c.downcast_ref(), Some(crate::store::StoreError::NoSuchContainer(_)))) => {}
-            Err(e) => return Err(e.context(format!("pod {}: cannot remove container {}", pod.name, c.name))),
+            Err(e) => return Err(member(&pod, "remove", c)(e)),
         }
     }
     store.remove_pod(&pod.id)?;
@@ -312,7 +366,7 @@ pub fn remove(store: &Store, name: &str, force: bool, volumes: bool) -> anyhow::
 }
 
 /// Removes every pod none of whose containers runs; returns their IDs.
-pub fn prune(store: &Store) -> anyhow::Result<Vec<String>> {
+pub fn prune(store: &Store) -> Result<Vec<String>> {
     let mut gone = Vec::new();
     for pod in store.pods()? {
         let all = members(store, &pod)?;
@@ -325,7 +379,7 @@ pub fn prune(store: &Store) -> anyhow::Result<Vec<String>> {
 }
 
 /// A pod as `rcon pod inspect` shows it (podman's keys).
-pub fn inspect_json(store: &Store, pod: &PodRecord) -> anyhow::Result<Value> {
+pub fn inspect_json(store: &Store, pod: &PodRecord) -> Result<Value> {
     let all = members(store, &pod.clone())?;
     let containers: Vec<Value> = all
         .iter()
