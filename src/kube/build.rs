@@ -12,7 +12,6 @@
 //! pulled by the play as usual.
 
 use crate::store::Store;
-use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
 /// `--build`, `--build=false`, or neither.
@@ -52,7 +51,7 @@ pub fn build_images(
     policy: BuildPolicy,
     tls_verify: bool,
     out: &mut dyn std::io::Write,
-) -> anyhow::Result<Vec<String>> {
+) -> super::Result<Vec<String>> {
     let mut built = Vec::new();
     if policy == BuildPolicy::Never {
         return Ok(built);
@@ -74,8 +73,11 @@ pub fn build_images(
             tls_verify,
             ..Default::default()
         };
-        crate::build::executor::build(store, &opts, out)
-            .with_context(|| format!("building image {image} from {}", dir.display()))?;
+        crate::build::executor::build(store, &opts, out).map_err(|e| super::Error::Build {
+            image: image.clone(),
+            dir: dir.clone(),
+            source: Box::new(e),
+        })?;
         built.push(image.clone());
     }
     Ok(built)

@@ -15,8 +15,8 @@
 //! `livenessProbe`; user, read-only root as `securityContext`; the restart
 //! policy (Deployments always restart).
 
+use super::{Error, Result};
 use crate::store::{ContainerRecord, MountKind, Store};
-use anyhow::{Context as _, bail};
 use serde_json::{Map, Value, json};
 
 /// What to generate.
@@ -59,7 +59,7 @@ pub fn dns_label(s: &str) -> String {
 /// service (the first replica, named after the service, with its own
 /// ports) and `hostAliases` mapping the service names to 127.0.0.1, since
 /// the services of one Pod reach each other on localhost.
-pub fn generate(store: &Store, names: &[String], opts: &GenerateOptions) -> anyhow::Result<String> {
+pub fn generate(store: &Store, names: &[String], opts: &GenerateOptions) -> Result<String> {
     let mut docs = Vec::new();
     let mut loose = Vec::new();
     for n in names {
@@ -76,19 +76,16 @@ pub fn generate(store: &Store, names: &[String], opts: &GenerateOptions) -> anyh
                     .iter()
                     .filter(|c| !crate::pod::is_infra(c))
                     .map(|c| store.container_record(c))
-                    .collect::<Result<_, _>>()?;
+                    .collect::<std::result::Result<_, _>>()?;
                 if members.is_empty() {
-                    bail!("pod {} has no containers to describe", pod.name);
+                    return Err(invalid!("pod {} has no containers to describe", pod.name));
                 }
                 let ports = crate::network::endpoint(store, &pod.infra_id).map(|e| e.ports).unwrap_or_default();
                 let ports: Vec<_> = ports.into_iter().map(|p| (0, p)).collect();
                 docs.extend(workload(store, &pod.name, Some(&pod.hostname), &members, &ports, &[], opts)?);
             }
-            Err(_) => loose.push(
-                store
-                    .find_container(n)
-                    .map_err(|_| anyhow::anyhow!("no pod, container or compose project named {n}"))?,
-            ),
+            Err(_) => loose
+                .push(store.find_container(n).map_err(|_| invalid!("no pod, container or compose project named {n}"))?),
         }
     }
     if !loose.is_empty() {
@@ -104,7 +101,7 @@ pub fn generate(store: &Store, names: &[String], opts: &GenerateOptions) -> anyh
     let mut out = String::new();
     for d in docs {
         out.push_str("---\n");
-        out.push_str(&serde_yaml_ng::to_string(&d)?);
+        out.push_str(&serde_yaml_ng::to_string(&d).map_err(Error::Emit)?);
     }
     Ok(out)
 }
@@ -115,7 +112,7 @@ fn project_workload(
     project: &str,
     members: &[crate::compose::engine::ProjectContainer],
     opts: &GenerateOptions,
-) -> anyhow::Result<Vec<Value>> {
+) -> Result<Vec<Value>> {
     let mut records = Vec::new();
     let mut ports = Vec::new();
     let mut services = Vec::new();
@@ -137,7 +134,7 @@ fn project_workload(
         services.push(m.service.clone());
     }
     if records.is_empty() {
-        bail!("compose project {project} has no service containers to describe");
+        return Err(invalid!("compose project {project} has no service containers to describe"));
     }
     workload(store, project, None, &records, &ports, &services, opts)
 }
@@ -153,7 +150,7 @@ fn workload(
     ports: &[(usize, crate::network::ports::PortMapping)],
     aliases: &[String],
     opts: &GenerateOptions,
-) -> anyhow::Result<Vec<Value>> {
+) -> Result<Vec<Value>> {
     let pod_name = dns_label(name);
     let labels = json!({"app": pod_name});
     let mut volumes: Vec<Value> = Vec::new();
@@ -245,9 +242,9 @@ fn workload(
 }
 
 /// One container's entry; adds its volumes to `volumes`.
-fn container(store: &Store, c: &ContainerRecord, name: &str, volumes: &mut Vec<Value>) -> anyhow::Result<Value> {
-    let spec: oci_spec::runtime::Spec = serde_json::from_value(c.spec.clone())
-        .with_context(|| format!("container {}: cannot read its runtime spec", c.name))?;
+fn container(store: &Store, c: &ContainerRecord, name: &str, volumes: &mut Vec<Value>) -> Result<Value> {
+    let spec: oci_spec::runtime::Spec =
+        serde_json::from_value(c.spec.clone()).map_err(|source| Error::Spec { container: c.name.clone(), source })?;
     let image_cfg: Value =
         store.read_blob(&c.image_id).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(Value::Null);
     let strings = |v: &Value| -> Vec<String> { serde_json::from_value(v.clone()).unwrap_or_default() };

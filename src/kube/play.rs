@@ -36,9 +36,9 @@
 //! ([`Report::unsupported`]), never dropped silently.
 
 use super::yaml::{Obj, documents};
+use super::{Error, Result};
 use crate::container::{self, HealthFlags, PullPolicy, RunOptions};
 use crate::store::Store;
-use anyhow::{Context as _, anyhow, bail};
 use base64::Engine as _;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -147,7 +147,7 @@ struct Plan {
 /// `opts.start` is false). Errors: malformed YAML, unknown kinds, a pod
 /// name in use (use `--replace`), missing ConfigMaps/Secrets, image and
 /// start errors; the pods made so far by this play are removed again.
-pub fn play(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Report> {
+pub fn play(store: &Store, yaml: &str, opts: &PlayOptions) -> Result<Report> {
     let mut plan = parse(yaml, opts)?;
     apply_publish(&mut plan, &opts.publish)?;
     let images: Vec<String> =
@@ -161,7 +161,7 @@ pub fn play(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Rep
     };
     for claim in &plan.claims {
         let (_, made) = crate::volume::create(store, Some(claim), BTreeMap::new())
-            .with_context(|| format!("PersistentVolumeClaim {claim}"))?;
+            .map_err(|source| Error::Claim { claim: claim.clone(), source })?;
         if made {
             report.volumes.push(claim.clone());
         }
@@ -182,7 +182,7 @@ pub fn play(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Rep
             }
             Err(e) => {
                 let _ = remove_pod(store, &p.name, &p.volumes);
-                failed.get_or_insert(anyhow::Error::from(e).context(format!("pod {}", p.name)));
+                failed.get_or_insert(Error::Pod { pod: p.name.clone(), source: e });
             }
         }
     }
@@ -201,7 +201,7 @@ pub fn play(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Rep
 /// `kube play --down`: removes the pods of `yaml`'s workloads (their
 /// containers, ConfigMap/Secret files and emptyDir volumes); claims'
 /// volumes are kept.
-pub fn down(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Report> {
+pub fn down(store: &Store, yaml: &str, opts: &PlayOptions) -> Result<Report> {
     let plan = parse(yaml, opts)?;
     let mut report = Report::default();
     // The file's pods, and replicas of an earlier play with more of them,
@@ -226,7 +226,7 @@ pub fn down(store: &Store, yaml: &str, opts: &PlayOptions) -> anyhow::Result<Rep
 
 /// Removes pod `name` if it exists, with its kube files and emptyDir
 /// volumes; returns its ID.
-fn remove_pod(store: &Store, name: &str, volumes: &BTreeMap<String, Source>) -> anyhow::Result<Option<String>> {
+fn remove_pod(store: &Store, name: &str, volumes: &BTreeMap<String, Source>) -> Result<Option<String>> {
     let pod = match store.find_pod(name) {
         Ok(p) if p.name == name => p,
         _ => return Ok(None),
@@ -239,9 +239,27 @@ fn remove_pod(store: &Store, name: &str, volumes: &BTreeMap<String, Source>) -> 
     }
     let dir = files_dir(store, name);
     if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+        std::fs::remove_dir_all(&dir).map_err(file("remove", &dir))?;
     }
     Ok(Some(pod.id))
+}
+
+/// An [`Error::File`] maker for `what` on `path`.
+fn file(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error + use<> {
+    let path = path.to_path_buf();
+    move |source| Error::File { what, path, source }
+}
+
+/// An [`Error::ContainerStep`] maker for container `c` (`what`: `container`,
+/// `init container`).
+fn ctr(what: &str, c: &Ctr) -> impl FnOnce(crate::container::Error) -> Error + use<> {
+    let what = format!("{what} {}", c.name);
+    move |source| Error::ContainerStep { what, source }
+}
+
+/// An [`Error::At`] maker for the YAML path `at`.
+fn at(at: String) -> impl FnOnce(Error) -> Error {
+    move |e| Error::At { at, source: Box::new(e) }
 }
 
 fn empty_dir_volume(pod: &str, volume: &str) -> String {
@@ -252,9 +270,9 @@ fn files_dir(store: &Store, pod: &str) -> PathBuf {
     store.root().join("kube").join(pod)
 }
 
-fn play_pod(store: &Store, plan: &Plan, p: &PodPlan, opts: &PlayOptions) -> anyhow::Result<(String, Vec<String>)> {
+fn play_pod(store: &Store, plan: &Plan, p: &PodPlan, opts: &PlayOptions) -> Result<(String, Vec<String>)> {
     if store.find_pod(&p.name).is_ok_and(|x| x.name == p.name) {
-        bail!("a pod named {} already exists: remove it, or play with --replace", p.name);
+        return Err(Error::PodExists(p.name.clone()));
     }
     let mut labels: Vec<String> = p.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     labels.push(format!("{LABEL_OWNER}={}", p.owner));
@@ -279,18 +297,21 @@ fn play_pod(store: &Store, plan: &Plan, p: &PodPlan, opts: &PlayOptions) -> anyh
         .as_str()
         .unwrap_or("")
         .to_string();
-    let prepare = |c: &Ctr| -> anyhow::Result<RunOptions> {
+    let prepare = |c: &Ctr| -> Result<RunOptions> {
         let mut o = c.opts.clone();
         o.name = Some(format!("{}-{}", p.name, c.name));
         o.env.extend(c.pod_ip_env.iter().map(|k| format!("{k}={pod_ip}")));
         for m in &c.mounts {
             let base = volume_flags
                 .get(&m.volume)
-                .ok_or_else(|| anyhow!("container {}: volumeMount of undefined volume {:?}", c.name, m.volume))?;
+                .ok_or_else(|| invalid!("container {}: volumeMount of undefined volume {:?}", c.name, m.volume))?;
             let source = match &m.sub_path {
                 Some(sub) if base.starts_with('/') => format!("{base}/{sub}"),
                 Some(_) => {
-                    bail!("container {}: subPath is only supported on configMap, secret and hostPath volumes", c.name)
+                    return Err(invalid!(
+                        "container {}: subPath is only supported on configMap, secret and hostPath volumes",
+                        c.name
+                    ));
                 }
                 None => base.clone(),
             };
@@ -304,20 +325,20 @@ fn play_pod(store: &Store, plan: &Plan, p: &PodPlan, opts: &PlayOptions) -> anyh
     if opts.start {
         for c in &p.init {
             let o = prepare(c)?;
-            let id = container::run_detached(store, o).with_context(|| format!("init container {}", c.name))?;
+            let id = container::run_detached(store, o).map_err(ctr("init container", c))?;
             let code = container::lifecycle::wait(store, &id)?;
             container::remove(store, &id, true)?;
             if code != 0 {
-                bail!("init container {} exited with code {code}", c.name);
+                return Err(Error::InitFailed { container: c.name.clone(), code });
             }
         }
     }
     for c in &p.containers {
         let o = prepare(c)?;
         let id = if opts.start {
-            container::run_detached(store, o).with_context(|| format!("container {}", c.name))?
+            container::run_detached(store, o).map_err(ctr("container", c))?
         } else {
-            let created = container::create(store, &o).with_context(|| format!("container {}", c.name))?;
+            let created = container::create(store, &o).map_err(ctr("container", c))?;
             container::cleanup::release(store, &created.record.id);
             created.record.id
         };
@@ -331,7 +352,7 @@ fn play_pod(store: &Store, plan: &Plan, p: &PodPlan, opts: &PlayOptions) -> anyh
 
 /// Makes the pod's volumes; returns for each the `-v` source: a volume
 /// name or a host path.
-fn write_volumes(store: &Store, plan: &Plan, p: &PodPlan) -> anyhow::Result<BTreeMap<String, String>> {
+fn write_volumes(store: &Store, plan: &Plan, p: &PodPlan) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for (name, src) in &p.volumes {
         let source = match src {
@@ -339,19 +360,21 @@ fn write_volumes(store: &Store, plan: &Plan, p: &PodPlan) -> anyhow::Result<BTre
             Source::EmptyDir => empty_dir_volume(&p.name, name),
             Source::HostPath { path, kind } => {
                 if kind == "DirectoryOrCreate" || kind.is_empty() {
-                    std::fs::create_dir_all(path).with_context(|| format!("hostPath {path}"))?;
+                    std::fs::create_dir_all(path).map_err(|source| Error::HostPath { path: path.clone(), source })?;
                 } else if kind == "FileOrCreate" && !std::path::Path::new(path).exists() {
-                    std::fs::write(path, b"").with_context(|| format!("hostPath {path}"))?;
+                    std::fs::write(path, b"").map_err(|source| Error::HostPath { path: path.clone(), source })?;
                 }
                 path.clone()
             }
             Source::Files { kind, name: obj, items, mode, optional } => {
                 let data = if *kind == "ConfigMap" { plan.configmaps.get(obj) } else { plan.secrets.get(obj) };
                 let dir = files_dir(store, &p.name).join(name);
-                std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                std::fs::create_dir_all(&dir).map_err(file("create", &dir))?;
                 match data {
                     None if *optional => {}
-                    None => bail!("volume {name}: {kind} {obj} is not defined in the YAML (or --configmap)"),
+                    None => {
+                        return Err(invalid!("volume {name}: {kind} {obj} is not defined in the YAML (or --configmap)"));
+                    }
                     Some(data) => {
                         let pairs: Vec<(String, String)> = if items.is_empty() {
                             data.keys().map(|k| (k.clone(), k.clone())).collect()
@@ -361,20 +384,19 @@ fn write_volumes(store: &Store, plan: &Plan, p: &PodPlan) -> anyhow::Result<BTre
                         for (key, path) in pairs {
                             let value = data
                                 .get(&key)
-                                .ok_or_else(|| anyhow!("volume {name}: {kind} {obj} has no key {key}"))?;
+                                .ok_or_else(|| invalid!("volume {name}: {kind} {obj} has no key {key}"))?;
                             if path.split('/').any(|c| c == ".." || c.is_empty()) {
-                                bail!("volume {name}: invalid item path {path:?}");
+                                return Err(invalid!("volume {name}: invalid item path {path:?}"));
                             }
                             let f = dir.join(&path);
                             if let Some(parent) = f.parent() {
-                                std::fs::create_dir_all(parent)
-                                    .with_context(|| format!("cannot create {}", parent.display()))?;
+                                std::fs::create_dir_all(parent).map_err(file("create", parent))?;
                             }
-                            std::fs::write(&f, value).with_context(|| format!("cannot write {}", f.display()))?;
+                            std::fs::write(&f, value).map_err(file("write", &f))?;
                             let m = mode.unwrap_or(0o644);
                             use std::os::unix::fs::PermissionsExt as _;
                             std::fs::set_permissions(&f, std::fs::Permissions::from_mode(m))
-                                .with_context(|| format!("cannot chmod {}", f.display()))?;
+                                .map_err(file("chmod", &f))?;
                         }
                     }
                 }
@@ -389,7 +411,7 @@ fn write_volumes(store: &Store, plan: &Plan, p: &PodPlan) -> anyhow::Result<BTre
 /// Applies `--publish` specs: each replaces the pods' mappings of the same
 /// container port and protocol, on the pod that has a container with that
 /// port (else the first pod).
-fn apply_publish(plan: &mut Plan, publish: &[String]) -> anyhow::Result<()> {
+fn apply_publish(plan: &mut Plan, publish: &[String]) -> Result<()> {
     for spec in publish {
         let (target, proto) = container_port_of(spec)?;
         for p in &mut plan.pods {
@@ -408,28 +430,28 @@ fn apply_publish(plan: &mut Plan, publish: &[String]) -> anyhow::Result<()> {
 }
 
 /// The container port and protocol of a `-p` spec.
-fn container_port_of(spec: &str) -> anyhow::Result<(u16, String)> {
+fn container_port_of(spec: &str) -> Result<(u16, String)> {
     let (rest, proto) = spec.split_once('/').unwrap_or((spec, "tcp"));
     let port = rest.rsplit(':').next().unwrap_or(rest);
-    let port = port.parse().map_err(|_| anyhow!("--publish {spec:?}: expected [IP:]HOST:CONTAINER[/PROTO]"))?;
+    let port = port.parse().map_err(|_| invalid!("--publish {spec:?}: expected [IP:]HOST:CONTAINER[/PROTO]"))?;
     Ok((port, proto.to_lowercase()))
 }
 
-fn parse(yaml: &str, opts: &PlayOptions) -> anyhow::Result<Plan> {
+fn parse(yaml: &str, opts: &PlayOptions) -> Result<Plan> {
     let mut plan = Plan::default();
     let mut docs = documents(yaml)?;
     for c in &opts.configmaps {
-        docs.extend(documents(c).context("--configmap")?);
+        docs.extend(documents(c).map_err(|e| Error::ConfigMapFlag(Box::new(e)))?);
     }
     // ConfigMaps and Secrets first: workloads read them.
     let mut workloads = Vec::new();
     let mut services = Vec::new();
     for d in &docs {
         let o = Obj::new(d, "")?;
-        let kind = o.str("kind")?.ok_or_else(|| anyhow!("a YAML document has no kind"))?;
+        let kind = o.str("kind")?.ok_or_else(|| invalid!("a YAML document has no kind"))?;
         o.ignore(&["apiVersion"]);
-        let meta = o.obj("metadata")?.ok_or_else(|| anyhow!("{kind}: no metadata"))?;
-        let name = meta.str("name")?.ok_or_else(|| anyhow!("{kind}: no metadata.name"))?;
+        let meta = o.obj("metadata")?.ok_or_else(|| invalid!("{kind}: no metadata"))?;
+        let name = meta.str("name")?.ok_or_else(|| invalid!("{kind}: no metadata.name"))?;
         let mut unsupported = Vec::new();
         match kind.as_str() {
             "ConfigMap" | "Secret" => {
@@ -438,7 +460,7 @@ fn parse(yaml: &str, opts: &PlayOptions) -> anyhow::Result<Plan> {
                     let bytes = if kind == "Secret" {
                         base64::engine::general_purpose::STANDARD
                             .decode(v.trim())
-                            .map_err(|e| anyhow!("Secret {name}: data.{k} is not base64: {e}"))?
+                            .map_err(|e| invalid!("Secret {name}: data.{k} is not base64: {e}"))?
                     } else {
                         v.into_bytes()
                     };
@@ -449,7 +471,7 @@ fn parse(yaml: &str, opts: &PlayOptions) -> anyhow::Result<Plan> {
                     let bytes = if kind == "ConfigMap" {
                         base64::engine::general_purpose::STANDARD
                             .decode(v.trim())
-                            .map_err(|e| anyhow!("ConfigMap {name}: binaryData.{k} is not base64: {e}"))?
+                            .map_err(|e| invalid!("ConfigMap {name}: binaryData.{k} is not base64: {e}"))?
                     } else {
                         v.into_bytes()
                     };
@@ -478,9 +500,11 @@ fn parse(yaml: &str, opts: &PlayOptions) -> anyhow::Result<Plan> {
                 }
                 o.ignore(&["spec", "status"]);
             }
-            other => bail!(
-                "kind {other} ({name}) is not supported by rcon kube play (Pod, Deployment, DaemonSet, Job, Service, ConfigMap, Secret, PersistentVolumeClaim are)"
-            ),
+            other => {
+                return Err(invalid!(
+                    "kind {other} ({name}) is not supported by rcon kube play (Pod, Deployment, DaemonSet, Job, Service, ConfigMap, Secret, PersistentVolumeClaim are)"
+                ));
+            }
         }
         meta.ignore(&["namespace", "labels", "annotations", "creationTimestamp"]);
         meta.finish(&mut unsupported);
@@ -496,7 +520,7 @@ fn parse(yaml: &str, opts: &PlayOptions) -> anyhow::Result<Plan> {
     Ok(plan)
 }
 
-fn workload(plan: &mut Plan, d: &serde_yaml_ng::Value) -> anyhow::Result<()> {
+fn workload(plan: &mut Plan, d: &serde_yaml_ng::Value) -> Result<()> {
     let o = Obj::new(d, "")?;
     let kind = o.str("kind")?.unwrap_or_default();
     o.ignore(&["apiVersion", "status"]);
@@ -504,7 +528,7 @@ fn workload(plan: &mut Plan, d: &serde_yaml_ng::Value) -> anyhow::Result<()> {
     let name = meta.str("name")?.unwrap_or_default();
     let namespace = meta.str("namespace")?.unwrap_or_else(|| "default".into());
     let mut unsupported = Vec::new();
-    let spec = o.obj("spec")?.ok_or_else(|| anyhow!("{kind} {name}: no spec"))?;
+    let spec = o.obj("spec")?.ok_or_else(|| invalid!("{kind} {name}: no spec"))?;
     let (labels, pod_spec, replicas, default_restart) = if kind == "Pod" {
         (meta.string_map("labels")?, spec, 1, "Always")
     } else {
@@ -513,7 +537,7 @@ fn workload(plan: &mut Plan, d: &serde_yaml_ng::Value) -> anyhow::Result<()> {
         if kind == "Job" {
             spec.ignore(&["backoffLimit", "completions", "parallelism"]);
         }
-        let template = spec.obj("template")?.ok_or_else(|| anyhow!("{kind} {name}: no spec.template"))?;
+        let template = spec.obj("template")?.ok_or_else(|| invalid!("{kind} {name}: no spec.template"))?;
         let tmeta = template.obj("metadata")?;
         let labels = match &tmeta {
             Some(m) => {
@@ -524,7 +548,7 @@ fn workload(plan: &mut Plan, d: &serde_yaml_ng::Value) -> anyhow::Result<()> {
             }
             None => Vec::new(),
         };
-        let pod_spec = template.obj("spec")?.ok_or_else(|| anyhow!("{kind} {name}: no spec.template.spec"))?;
+        let pod_spec = template.obj("spec")?.ok_or_else(|| invalid!("{kind} {name}: no spec.template.spec"))?;
         spec.finish(&mut unsupported);
         template.finish(&mut unsupported);
         (labels, pod_spec, replicas.max(0), if kind == "Job" { "OnFailure" } else { "Always" })
@@ -561,10 +585,10 @@ fn read_pod_spec(
     namespace: &str,
     default_restart: &str,
     unsupported: &mut Vec<String>,
-) -> anyhow::Result<PodPlan> {
+) -> Result<PodPlan> {
     let mut p = PodPlan { hostname: spec.str("hostname")?, ..Default::default() };
     for a in spec.list("hostAliases")? {
-        let ip = a.str("ip")?.ok_or_else(|| anyhow!("{}: no ip", a.at("ip")))?;
+        let ip = a.str("ip")?.ok_or_else(|| invalid!("{}: no ip", a.at("ip")))?;
         for h in a.strs("hostnames")? {
             p.add_hosts.push(format!("{h}:{ip}"));
         }
@@ -587,7 +611,7 @@ fn read_pod_spec(
         "Always" => "always",
         "OnFailure" => "on-failure",
         "Never" => "no",
-        other => bail!("{}: {other:?} is not Always, OnFailure or Never", spec.at("restartPolicy")),
+        other => return Err(invalid!("{}: {other:?} is not Always, OnFailure or Never", spec.at("restartPolicy"))),
     };
     let grace = spec.int("terminationGracePeriodSeconds")?.map(|s| s.max(0) as u64);
     let (mut pod_user, mut pod_group) = (None, None);
@@ -598,9 +622,9 @@ fn read_pod_spec(
         sc.finish(unsupported);
     }
     for v in spec.list("volumes")? {
-        let vname = v.str("name")?.ok_or_else(|| anyhow!("{}: no name", v.at("name")))?;
+        let vname = v.str("name")?.ok_or_else(|| invalid!("{}: no name", v.at("name")))?;
         let src = if let Some(c) = v.obj("persistentVolumeClaim")? {
-            let claim = c.str("claimName")?.ok_or_else(|| anyhow!("{}: no claimName", c.at("claimName")))?;
+            let claim = c.str("claimName")?.ok_or_else(|| invalid!("{}: no claimName", c.at("claimName")))?;
             c.ignore(&["readOnly"]);
             c.finish(unsupported);
             if !plan.claims.contains(&claim) {
@@ -608,7 +632,7 @@ fn read_pod_spec(
             }
             Source::Claim(claim)
         } else if let Some(h) = v.obj("hostPath")? {
-            let path = h.str("path")?.ok_or_else(|| anyhow!("{}: no path", h.at("path")))?;
+            let path = h.str("path")?.ok_or_else(|| invalid!("{}: no path", h.at("path")))?;
             let kind = h.str("type")?.unwrap_or_default();
             h.finish(unsupported);
             Source::HostPath { path, kind }
@@ -620,10 +644,10 @@ fn read_pod_spec(
             .into_iter()
             .find_map(|(k, key, f)| v.obj(f).ok().flatten().map(|o| (k, key, o)))
         {
-            let obj = f.str(key)?.ok_or_else(|| anyhow!("{}: no {key}", f.at(key)))?;
+            let obj = f.str(key)?.ok_or_else(|| invalid!("{}: no {key}", f.at(key)))?;
             let mut items = Vec::new();
             for it in f.list("items")? {
-                let k = it.str("key")?.ok_or_else(|| anyhow!("{}: no key", it.at("key")))?;
+                let k = it.str("key")?.ok_or_else(|| invalid!("{}: no key", it.at("key")))?;
                 let path = it.str("path")?.unwrap_or_else(|| k.clone());
                 it.finish(unsupported);
                 items.push((k, path));
@@ -633,10 +657,10 @@ fn read_pod_spec(
             f.finish(unsupported);
             Source::Files { kind, name: obj, items, mode, optional }
         } else {
-            bail!(
+            return Err(invalid!(
                 "{}: volume {vname}: only persistentVolumeClaim, hostPath, emptyDir, configMap and secret volumes are supported",
                 v.path()
-            );
+            ));
         };
         v.finish(unsupported);
         p.volumes.insert(vname, src);
@@ -658,7 +682,7 @@ fn read_pod_spec(
         }
     }
     if p.containers.is_empty() {
-        bail!("{}: no containers", spec.at("containers"));
+        return Err(invalid!("{}: no containers", spec.at("containers")));
     }
     // hostPort of container ports.
     for c in spec.list("containers")? {
@@ -683,9 +707,9 @@ fn user_of(uid: Option<i64>, gid: Option<i64>) -> String {
     }
 }
 
-fn read_container(plan: &Plan, c: &Obj, namespace: &str, unsupported: &mut Vec<String>) -> anyhow::Result<Ctr> {
-    let name = c.str("name")?.ok_or_else(|| anyhow!("{}: no name", c.at("name")))?;
-    let image = c.str("image")?.ok_or_else(|| anyhow!("{}: no image", c.at("image")))?;
+fn read_container(plan: &Plan, c: &Obj, namespace: &str, unsupported: &mut Vec<String>) -> Result<Ctr> {
+    let name = c.str("name")?.ok_or_else(|| invalid!("{}: no name", c.at("name")))?;
+    let image = c.str("image")?.ok_or_else(|| invalid!("{}: no image", c.at("image")))?;
     let mut o = RunOptions { image, ..Default::default() };
     let command = c.strs("command")?;
     let args = c.strs("args")?;
@@ -705,7 +729,7 @@ fn read_container(plan: &Plan, c: &Obj, namespace: &str, unsupported: &mut Vec<S
     let mut ctr = Ctr { name: name.clone(), ..Default::default() };
     // env
     for e in c.list("env")? {
-        let key = e.str("name")?.ok_or_else(|| anyhow!("{}: no name", e.at("name")))?;
+        let key = e.str("name")?.ok_or_else(|| invalid!("{}: no name", e.at("name")))?;
         if let Some(v) = e.str("value")? {
             o.env.push(format!("{key}={v}"));
         } else if let Some(from) = e.obj("valueFrom")? {
@@ -721,10 +745,12 @@ fn read_container(plan: &Plan, c: &Obj, namespace: &str, unsupported: &mut Vec<S
                 match data.and_then(|d| d.get(&k)) {
                     Some(v) => o.env.push(format!("{key}={}", String::from_utf8_lossy(v))),
                     None if optional => {}
-                    None => bail!(
-                        "{}: {kind} {obj} with key {k} is not defined in the YAML (or --configmap)",
-                        e.at("valueFrom")
-                    ),
+                    None => {
+                        return Err(invalid!(
+                            "{}: {kind} {obj} with key {k} is not defined in the YAML (or --configmap)",
+                            e.at("valueFrom")
+                        ));
+                    }
                 }
             } else if let Some(f) = from.obj("fieldRef")? {
                 let path = f.str("fieldPath")?.unwrap_or_default();
@@ -744,10 +770,12 @@ fn read_container(plan: &Plan, c: &Obj, namespace: &str, unsupported: &mut Vec<S
                             o.env.push(format!("{key}=127.0.0.1"));
                         }
                     }
-                    other => bail!(
-                        "{}: fieldPath {other} is not supported (metadata.name, metadata.namespace, status.podIP, spec.nodeName, status.hostIP are)",
-                        f.at("fieldPath")
-                    ),
+                    other => {
+                        return Err(invalid!(
+                            "{}: fieldPath {other} is not supported (metadata.name, metadata.namespace, status.podIP, spec.nodeName, status.hostIP are)",
+                            f.at("fieldPath")
+                        ));
+                    }
                 }
             }
             from.finish(unsupported);
@@ -769,7 +797,9 @@ fn read_container(plan: &Plan, c: &Obj, namespace: &str, unsupported: &mut Vec<S
                         o.env.extend(d.iter().map(|(k, v)| format!("{prefix}{k}={}", String::from_utf8_lossy(v))))
                     }
                     None if optional => {}
-                    None => bail!("{}: {kind} {obj} is not defined in the YAML (or --configmap)", e.at(f)),
+                    None => {
+                        return Err(invalid!("{}: {kind} {obj} is not defined in the YAML (or --configmap)", e.at(f)));
+                    }
                 }
             }
         }
@@ -777,7 +807,8 @@ fn read_container(plan: &Plan, c: &Obj, namespace: &str, unsupported: &mut Vec<S
     }
     // ports
     for port in c.list("ports")? {
-        let cp = port.int("containerPort")?.ok_or_else(|| anyhow!("{}: no containerPort", port.at("containerPort")))?;
+        let cp =
+            port.int("containerPort")?.ok_or_else(|| invalid!("{}: no containerPort", port.at("containerPort")))?;
         let proto = port.str("protocol")?.unwrap_or_else(|| "TCP".into()).to_lowercase();
         ctr.ports.push((port.str("name")?, cp as u16, proto));
         port.ignore(&["hostPort", "hostIP"]); // read by read_pod_spec
@@ -786,8 +817,8 @@ fn read_container(plan: &Plan, c: &Obj, namespace: &str, unsupported: &mut Vec<S
     // volumeMounts
     for m in c.list("volumeMounts")? {
         ctr.mounts.push(Mount {
-            volume: m.str("name")?.ok_or_else(|| anyhow!("{}: no name", m.at("name")))?,
-            path: m.str("mountPath")?.ok_or_else(|| anyhow!("{}: no mountPath", m.at("mountPath")))?,
+            volume: m.str("name")?.ok_or_else(|| invalid!("{}: no name", m.at("name")))?,
+            path: m.str("mountPath")?.ok_or_else(|| invalid!("{}: no mountPath", m.at("mountPath")))?,
             read_only: m.bool("readOnly")?.unwrap_or(false),
             sub_path: m.str("subPath")?,
         });
@@ -816,21 +847,21 @@ fn read_container(plan: &Plan, c: &Obj, namespace: &str, unsupported: &mut Vec<S
     if let Some(r) = c.obj("resources")? {
         if let Some(l) = r.obj("limits")? {
             if let Some(m) = l.str("memory")? {
-                o.runtime.resources.memory = Some(quantity_bytes(&m).with_context(|| l.at("memory"))?.to_string());
+                o.runtime.resources.memory = Some(quantity_bytes(&m).map_err(at(l.at("memory")))?.to_string());
             }
             if let Some(cpu) = l.str("cpu")? {
-                o.runtime.resources.cpus = Some(format!("{}", quantity_cpu(&cpu).with_context(|| l.at("cpu"))?));
+                o.runtime.resources.cpus = Some(format!("{}", quantity_cpu(&cpu).map_err(at(l.at("cpu")))?));
             }
             l.finish(unsupported);
         }
         if let Some(q) = r.obj("requests")? {
             if let Some(m) = q.str("memory")? {
                 o.runtime.resources.memory_reservation =
-                    Some(quantity_bytes(&m).with_context(|| q.at("memory"))?.to_string());
+                    Some(quantity_bytes(&m).map_err(at(q.at("memory")))?.to_string());
             }
             if let Some(cpu) = q.str("cpu")? {
                 o.runtime.resources.cpu_shares =
-                    Some(((quantity_cpu(&cpu).with_context(|| q.at("cpu"))? * 1024.0) as u64).max(2));
+                    Some(((quantity_cpu(&cpu).map_err(at(q.at("cpu")))? * 1024.0) as u64).max(2));
             }
             q.finish(unsupported);
         }
@@ -861,9 +892,9 @@ fn probe_health(
     p: &Obj,
     ports: &[(Option<String>, u16, String)],
     unsupported: &mut Vec<String>,
-) -> anyhow::Result<HealthFlags> {
-    let port_of = |o: &Obj| -> anyhow::Result<u16> {
-        let v = o.str("port")?.ok_or_else(|| anyhow!("{}: no port", o.at("port")))?;
+) -> Result<HealthFlags> {
+    let port_of = |o: &Obj| -> Result<u16> {
+        let v = o.str("port")?.ok_or_else(|| invalid!("{}: no port", o.at("port")))?;
         if let Ok(n) = v.parse() {
             return Ok(n);
         }
@@ -871,7 +902,7 @@ fn probe_health(
             .iter()
             .find(|(n, _, _)| n.as_deref() == Some(v.as_str()))
             .map(|(_, p, _)| *p)
-            .ok_or_else(|| anyhow!("{}: no container port is named {v}", o.at("port")))
+            .ok_or_else(|| invalid!("{}: no container port is named {v}", o.at("port")))
     };
     let timeout = p.int("timeoutSeconds")?.unwrap_or(1).max(1);
     let cmd = if let Some(e) = p.obj("exec")? {
@@ -893,9 +924,9 @@ fn probe_health(
         t.finish(unsupported);
         format!("nc -w {timeout} {} {port} </dev/null >/dev/null", shell_quote(&host))
     } else {
-        bail!("{}: only exec, httpGet and tcpSocket probes are supported", p.path());
+        return Err(invalid!("{}: only exec, httpGet and tcpSocket probes are supported", p.path()));
     };
-    let secs = |k: &str| -> anyhow::Result<Option<String>> { Ok(p.int(k)?.map(|s| format!("{}s", s.max(0)))) };
+    let secs = |k: &str| -> Result<Option<String>> { Ok(p.int(k)?.map(|s| format!("{}s", s.max(0)))) };
     let flags = HealthFlags {
         cmd: Some(cmd),
         interval: secs("periodSeconds")?.or(Some("10s".into())),
@@ -919,7 +950,7 @@ pub(crate) fn shell_quote(s: &str) -> String {
 }
 
 /// A Kubernetes memory quantity (`128Mi`, `1G`, `500000`) in bytes.
-fn quantity_bytes(q: &str) -> anyhow::Result<u64> {
+fn quantity_bytes(q: &str) -> Result<u64> {
     let units: [(&str, f64); 12] = [
         ("Ki", 1024.0),
         ("Mi", 1024.0 * 1024.0),
@@ -936,29 +967,29 @@ fn quantity_bytes(q: &str) -> anyhow::Result<u64> {
     ];
     for (u, m) in units {
         if let Some(n) = q.strip_suffix(u) {
-            let n: f64 = n.parse().map_err(|_| anyhow!("invalid quantity {q:?}"))?;
+            let n: f64 = n.parse().map_err(|_| invalid!("invalid quantity {q:?}"))?;
             return Ok((n * m) as u64);
         }
     }
-    let n: f64 = q.parse().map_err(|_| anyhow!("invalid quantity {q:?}"))?;
+    let n: f64 = q.parse().map_err(|_| invalid!("invalid quantity {q:?}"))?;
     Ok(n as u64)
 }
 
 /// A Kubernetes CPU quantity (`500m`, `1.5`) in CPUs.
-fn quantity_cpu(q: &str) -> anyhow::Result<f64> {
+fn quantity_cpu(q: &str) -> Result<f64> {
     match q.strip_suffix('m') {
-        Some(m) => Ok(m.parse::<f64>().map_err(|_| anyhow!("invalid CPU quantity {q:?}"))? / 1000.0),
-        None => q.parse().map_err(|_| anyhow!("invalid CPU quantity {q:?}")),
+        Some(m) => Ok(m.parse::<f64>().map_err(|_| invalid!("invalid CPU quantity {q:?}"))? / 1000.0),
+        None => q.parse().map_err(|_| invalid!("invalid CPU quantity {q:?}")),
     }
 }
 
-fn service(plan: &mut Plan, d: &serde_yaml_ng::Value) -> anyhow::Result<()> {
+fn service(plan: &mut Plan, d: &serde_yaml_ng::Value) -> Result<()> {
     let o = Obj::new(d, "")?;
     o.ignore(&["apiVersion", "kind", "status"]);
     let meta = o.obj("metadata")?.expect("checked");
     let name = meta.str("name")?.unwrap_or_default();
     let mut unsupported = Vec::new();
-    let spec = o.obj("spec")?.ok_or_else(|| anyhow!("Service {name}: no spec"))?;
+    let spec = o.obj("spec")?.ok_or_else(|| invalid!("Service {name}: no spec"))?;
     let selector = spec.string_map("selector")?;
     spec.ignore(&[
         "type",
@@ -985,7 +1016,7 @@ fn service(plan: &mut Plan, d: &serde_yaml_ng::Value) -> anyhow::Result<()> {
         ));
     }
     for port in &ports {
-        let svc_port = port.int("port")?.ok_or_else(|| anyhow!("Service {name}: {}: no port", port.at("port")))?;
+        let svc_port = port.int("port")?.ok_or_else(|| invalid!("Service {name}: {}: no port", port.at("port")))?;
         let host = port.int("nodePort")?.unwrap_or(svc_port);
         let proto = port.str("protocol")?.unwrap_or_else(|| "TCP".into()).to_lowercase();
         port.ignore(&["name", "appProtocol"]);
@@ -1003,7 +1034,7 @@ fn service(plan: &mut Plan, d: &serde_yaml_ng::Value) -> anyhow::Result<()> {
                     .flat_map(|c| c.ports.iter())
                     .find(|(n, _, _)| n.as_deref() == Some(t.as_str()))
                     .map(|(_, p, _)| *p)
-                    .ok_or_else(|| anyhow!("Service {name}: targetPort {t} names no container port"))?,
+                    .ok_or_else(|| invalid!("Service {name}: targetPort {t} names no container port"))?,
             },
         };
         pod.publish.push(format!("{host}:{cport}/{proto}"));

@@ -3,18 +3,18 @@
 //! not read is reported by its YAML path (`spec.containers[0].stdin`)
 //! instead of being dropped silently.
 
-use anyhow::{anyhow, bail};
+use super::{Error, Result};
 use serde_yaml_ng::{Mapping, Value};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 /// Splits a multi-document YAML text into its documents (empty ones
 /// dropped). Errors name the document's position.
-pub fn documents(text: &str) -> anyhow::Result<Vec<Value>> {
+pub fn documents(text: &str) -> Result<Vec<Value>> {
     use serde::Deserialize as _;
     let mut docs = Vec::new();
     for (i, d) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
-        let v = Value::deserialize(d).map_err(|e| anyhow!("YAML document {}: {e}", i + 1))?;
+        let v = Value::deserialize(d).map_err(|source| Error::Document { index: i + 1, source })?;
         if !v.is_null() {
             docs.push(v);
         }
@@ -33,11 +33,11 @@ pub struct Obj<'a> {
 impl<'a> Obj<'a> {
     /// `v` as a mapping at `path` (null reads as an empty mapping).
     /// Errors: `v` is another kind of value.
-    pub fn new(v: &'a Value, path: &str) -> anyhow::Result<Obj<'a>> {
+    pub fn new(v: &'a Value, path: &str) -> Result<Obj<'a>> {
         match v {
             Value::Mapping(m) => Ok(Obj { map: Some(m), path: path.to_string(), used: RefCell::default() }),
             Value::Null => Ok(Obj { map: None, path: path.to_string(), used: RefCell::default() }),
-            _ => bail!("{}: expected a mapping", Self::show(path)),
+            _ => Err(invalid!("{}: expected a mapping", Self::show(path))),
         }
     }
 
@@ -69,55 +69,57 @@ impl<'a> Obj<'a> {
     }
 
     /// A string (numbers and booleans are taken as their text).
-    pub fn str(&self, key: &str) -> anyhow::Result<Option<String>> {
+    pub fn str(&self, key: &str) -> Result<Option<String>> {
         Ok(match self.raw(key) {
             None => None,
             Some(Value::String(s)) => Some(s.clone()),
             Some(Value::Number(n)) => Some(n.to_string()),
             Some(Value::Bool(b)) => Some(b.to_string()),
-            Some(_) => bail!("{}: expected a string", self.at(key)),
+            Some(_) => return Err(invalid!("{}: expected a string", self.at(key))),
         })
     }
 
     /// An integer (a numeric string is accepted).
-    pub fn int(&self, key: &str) -> anyhow::Result<Option<i64>> {
+    pub fn int(&self, key: &str) -> Result<Option<i64>> {
         Ok(match self.raw(key) {
             None => None,
-            Some(Value::Number(n)) => Some(n.as_i64().ok_or_else(|| anyhow!("{}: expected an integer", self.at(key)))?),
-            Some(Value::String(s)) => Some(s.parse().map_err(|_| anyhow!("{}: expected an integer", self.at(key)))?),
-            Some(_) => bail!("{}: expected an integer", self.at(key)),
+            Some(Value::Number(n)) => {
+                Some(n.as_i64().ok_or_else(|| invalid!("{}: expected an integer", self.at(key)))?)
+            }
+            Some(Value::String(s)) => Some(s.parse().map_err(|_| invalid!("{}: expected an integer", self.at(key)))?),
+            Some(_) => return Err(invalid!("{}: expected an integer", self.at(key))),
         })
     }
 
     /// A boolean.
-    pub fn bool(&self, key: &str) -> anyhow::Result<Option<bool>> {
+    pub fn bool(&self, key: &str) -> Result<Option<bool>> {
         Ok(match self.raw(key) {
             None => None,
             Some(Value::Bool(b)) => Some(*b),
-            Some(_) => bail!("{}: expected true or false", self.at(key)),
+            Some(_) => return Err(invalid!("{}: expected true or false", self.at(key))),
         })
     }
 
     /// A nested mapping.
-    pub fn obj(&self, key: &str) -> anyhow::Result<Option<Obj<'a>>> {
+    pub fn obj(&self, key: &str) -> Result<Option<Obj<'a>>> {
         let path = self.at(key);
         self.raw(key).map(|v| Obj::new(v, &path)).transpose()
     }
 
     /// A list of mappings (absent: empty).
-    pub fn list(&self, key: &str) -> anyhow::Result<Vec<Obj<'a>>> {
+    pub fn list(&self, key: &str) -> Result<Vec<Obj<'a>>> {
         let path = self.at(key);
         match self.raw(key) {
             None => Ok(Vec::new()),
             Some(Value::Sequence(items)) => {
                 items.iter().enumerate().map(|(i, v)| Obj::new(v, &format!("{path}[{i}]"))).collect()
             }
-            Some(_) => bail!("{path}: expected a list"),
+            Some(_) => Err(invalid!("{path}: expected a list")),
         }
     }
 
     /// A list of strings (absent: empty).
-    pub fn strs(&self, key: &str) -> anyhow::Result<Vec<String>> {
+    pub fn strs(&self, key: &str) -> Result<Vec<String>> {
         let path = self.at(key);
         match self.raw(key) {
             None => Ok(Vec::new()),
@@ -128,15 +130,15 @@ impl<'a> Obj<'a> {
                     Value::String(s) => Ok(s.clone()),
                     Value::Number(n) => Ok(n.to_string()),
                     Value::Bool(b) => Ok(b.to_string()),
-                    _ => Err(anyhow!("{path}[{i}]: expected a string")),
+                    _ => Err(invalid!("{path}[{i}]: expected a string")),
                 })
                 .collect(),
-            Some(_) => bail!("{path}: expected a list of strings"),
+            Some(_) => Err(invalid!("{path}: expected a list of strings")),
         }
     }
 
     /// A mapping of strings to strings (`labels`, `data`), in key order.
-    pub fn string_map(&self, key: &str) -> anyhow::Result<Vec<(String, String)>> {
+    pub fn string_map(&self, key: &str) -> Result<Vec<(String, String)>> {
         let Some(m) = self.obj(key)? else { return Ok(Vec::new()) };
         let keys: Vec<String> =
             m.map.iter().flat_map(|m| m.keys()).filter_map(|k| k.as_str().map(String::from)).collect();
