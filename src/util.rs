@@ -132,29 +132,6 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 #[error("{0}")]
 pub struct DaemonError(pub String);
 
-/// TRANSITIONAL (issue #16): an `anyhow::Error` of a module that is not
-/// typed yet (`container`, until its `container::Error` lands), made a
-/// `std::error::Error` so a typed enum can keep it as its `source`. It
-/// prints the outermost message, and its `source` is the anyhow error's
-/// own first error, so walking the chain from here meets exactly the
-/// errors `anyhow::Error::chain` would (their types included: a missing
-/// container stays the store's `NoSuchContainer`, a command that cannot
-/// run the runtime's 126/127).
-#[derive(Debug)]
-pub struct Untyped(pub anyhow::Error);
-
-impl std::fmt::Display for Untyped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl std::error::Error for Untyped {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.0.as_ref())
-    }
-}
-
 /// A file that replaces `path` atomically: written under a unique
 /// temporary name beside `path` (`.NAME.XXXXXX.tmp`, so concurrent writers
 /// never share one) and renamed over `path` by [`AtomicFile::commit`].
@@ -410,14 +387,6 @@ mod tests {
         assert!(!super::is_valid_name("-x"));
         assert!(!super::is_valid_name("a"));
         assert!(!super::is_valid_name("a/b"));
-    }
-
-    #[test]
-    fn untyped_keeps_the_chain_and_its_types() {
-        let inner = anyhow::Error::from(super::DaemonError("gone".into())).context("cannot start web");
-        let e = anyhow::Error::from(super::Untyped(inner)).context("pod p");
-        assert_eq!(super::error_chain(e.as_ref()), "pod p: cannot start web: gone");
-        assert!(e.chain().any(|c| c.is::<super::DaemonError>()));
     }
 
     #[test]

@@ -17,9 +17,9 @@
 
 use super::labels as L;
 use super::model::Project;
+use super::{Error, Result, StepContext as _};
 use crate::container::{self, PullPolicy, RunOptions};
 use crate::store::{ContainerRow, ContainerStatus, Store};
-use anyhow::{Context as _, bail};
 use serde_yaml_ng::{Mapping, Value};
 use sha2::Digest as _;
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,7 +40,7 @@ pub struct ProjectContainer {
 
 /// Every container whose `com.docker.compose.project` label is `project`,
 /// ordered by service then number.
-pub fn containers(store: &Store, project: &str) -> anyhow::Result<Vec<ProjectContainer>> {
+pub fn containers(store: &Store, project: &str) -> Result<Vec<ProjectContainer>> {
     let rows = store.list_containers(&Default::default())?;
     let mut out: Vec<ProjectContainer> = rows
         .into_iter()
@@ -57,7 +57,7 @@ pub fn containers(store: &Store, project: &str) -> anyhow::Result<Vec<ProjectCon
 }
 
 /// Projects that have containers: (name, running count, total, config files).
-pub fn projects(store: &Store) -> anyhow::Result<Vec<(String, usize, usize, String)>> {
+pub fn projects(store: &Store) -> Result<Vec<(String, usize, usize, String)>> {
     let mut out: BTreeMap<String, (usize, usize, String)> = BTreeMap::new();
     for row in store.list_containers(&Default::default())? {
         if let Some(p) = row.labels.get(L::PROJECT) {
@@ -91,10 +91,10 @@ pub fn image_name(p: &Project, service: &str) -> String {
 
 /// The services in dependency order (dependencies first), restricted to
 /// `only` and, unless `no_deps`, their dependencies.
-pub fn ordered_services(p: &Project, only: &[String], no_deps: bool) -> anyhow::Result<Vec<String>> {
+pub fn ordered_services(p: &Project, only: &[String], no_deps: bool) -> Result<Vec<String>> {
     for s in only {
         if !p.services.contains_key(s) {
-            bail!("no such service: {s}");
+            return Err(Error::NoSuchService(s.clone()));
         }
     }
     let mut wanted: BTreeSet<String> =
@@ -123,7 +123,7 @@ pub fn ordered_services(p: &Project, only: &[String], no_deps: bool) -> anyhow::
             }
         }
         if out.len() == before {
-            bail!("dependency cycle among {:?}", wanted.difference(&done).collect::<Vec<_>>());
+            return Err(Error::DependencyCycle(wanted.difference(&done).cloned().collect()));
         }
     }
     Ok(out)
@@ -201,7 +201,7 @@ pub fn config_hash(svc: &Mapping, image_id: &str) -> String {
 
 /// Creates the project's networks and volumes that are missing (checks
 /// that external ones exist). Only those used by `services`.
-pub fn ensure_resources(store: &Store, p: &Project, services: &[String]) -> anyhow::Result<()> {
+pub fn ensure_resources(store: &Store, p: &Project, services: &[String]) -> Result<()> {
     let mut nets = BTreeSet::new();
     let mut vols = BTreeSet::new();
     for s in services {
@@ -229,16 +229,16 @@ pub fn ensure_resources(store: &Store, p: &Project, services: &[String]) -> anyh
             continue;
         }
         if external {
-            bail!(
+            return Err(invalid!(
                 "network {name} declared as external, but could not be found: create it with `rcon network create {name}`"
-            );
+            ));
         }
         let pool = net.get("ipam").and_then(|i| i.get("config")).and_then(|c| c.get(0));
         let subnet = pool.and_then(|x| x.get("subnet")).and_then(Value::as_str);
         let gateway = pool.and_then(|x| x.get("gateway")).and_then(Value::as_str);
         progress("Network", &name, "Creating");
         crate::network::networks::create(store, &name, subnet, gateway, Default::default())
-            .with_context(|| format!("network {name}"))?;
+            .step(|| format!("network {name}"))?;
         progress("Network", &name, "Created");
     }
     for key in vols {
@@ -249,7 +249,7 @@ pub fn ensure_resources(store: &Store, p: &Project, services: &[String]) -> anyh
             continue;
         }
         if external {
-            bail!("external volume \"{name}\" not found: create it with `rcon volume create {name}`");
+            return Err(invalid!("external volume \"{name}\" not found: create it with `rcon volume create {name}`"));
         }
         let mut labels: BTreeMap<String, String> = BTreeMap::new();
         if let Some(Value::Mapping(l)) = vol.get("labels") {
@@ -261,7 +261,7 @@ pub fn ensure_resources(store: &Store, p: &Project, services: &[String]) -> anyh
         labels.insert(L::VOLUME.into(), key.clone());
         labels.insert(L::VERSION.into(), super::VERSION.into());
         progress("Volume", &name, "Creating");
-        crate::volume::create(store, Some(&name), labels).with_context(|| format!("volume {name}"))?;
+        crate::volume::create(store, Some(&name), labels).step(|| format!("volume {name}"))?;
         progress("Volume", &name, "Created");
     }
     Ok(())
@@ -286,9 +286,9 @@ pub struct ImageOptions {
 
 /// Builds the image of a service that has `build` (always, as
 /// `compose build` does). Returns the image ID.
-pub fn build_service(store: &Store, p: &Project, service: &str, o: &ImageOptions) -> anyhow::Result<String> {
+pub fn build_service(store: &Store, p: &Project, service: &str, o: &ImageOptions) -> Result<String> {
     let svc = &p.services[service];
-    let b = svc.get("build").context("the service has no build section")?;
+    let b = svc.get("build").ok_or_else(|| invalid!("the service has no build section"))?;
     let context = std::path::PathBuf::from(b.get("context").and_then(Value::as_str).unwrap_or("."));
     let dockerfile = b.get("dockerfile").and_then(Value::as_str).map(|d| context.join(d));
     let kv = |key: &str| -> Vec<String> {
@@ -330,14 +330,14 @@ pub fn build_service(store: &Store, p: &Project, service: &str, o: &ImageOptions
     };
     progress("Service", service, "Building");
     let image = crate::build::executor::build(store, &opts, &mut std::io::stderr())
-        .with_context(|| format!("building service {service}"))?;
+        .step(|| format!("building service {service}"))?;
     progress("Service", service, "Built");
     Ok(image.id.to_string())
 }
 
 /// Makes sure a service's image is in the store (builds or pulls it as the
 /// options and the service's `pull_policy` say). Returns the image ID.
-pub fn ensure_image(store: &Store, p: &Project, service: &str, o: &ImageOptions) -> anyhow::Result<String> {
+pub fn ensure_image(store: &Store, p: &Project, service: &str, o: &ImageOptions) -> Result<String> {
     let svc = &p.services[service];
     let name = image_name(p, service);
     let policy = o.pull.clone().or_else(|| svc.get("pull_policy").and_then(Value::as_str).map(String::from));
@@ -355,7 +355,7 @@ pub fn ensure_image(store: &Store, p: &Project, service: &str, o: &ImageOptions)
     }
     if has_build && !always {
         if o.no_build {
-            bail!("service {service}: image {name} is not built and --no-build was given");
+            return Err(invalid!("service {service}: image {name} is not built and --no-build was given"));
         }
         // As docker compose's `up`: a missing image of a service with a
         // build section is built, not pulled (`compose pull` pulls it).
@@ -373,20 +373,13 @@ fn normalized(name: &str) -> Option<String> {
     crate::reference::Reference::parse(name).ok().map(|r| r.to_string())
 }
 
-fn pull_image(
-    store: &Store,
-    service: &str,
-    name: &str,
-    policy: PullPolicy,
-    o: &ImageOptions,
-) -> anyhow::Result<String> {
+fn pull_image(store: &Store, service: &str, name: &str, policy: PullPolicy, o: &ImageOptions) -> Result<String> {
     let pull_opts = crate::registry::PullOptions { quiet: true, tls_verify: true, stdout: false };
     let fetching = policy == PullPolicy::Always || store.find_image(name, normalized(name).as_deref())?.is_none();
     if fetching && !o.quiet {
         progress("Image", name, "Pulling");
     }
-    let img =
-        container::resolve_image(store, name, policy, &pull_opts).with_context(|| format!("service {service}"))?;
+    let img = container::resolve_image(store, name, policy, &pull_opts).step(|| format!("service {service}"))?;
     if fetching && !o.quiet {
         progress("Image", name, "Pulled");
     }
@@ -436,7 +429,7 @@ pub fn plan_container(
     number: u32,
     image_id: &str,
     oneoff: bool,
-) -> anyhow::Result<Planned> {
+) -> Result<Planned> {
     let svc = &p.services[service];
     let get = |k: &str| svc.get(k);
     let mut o = RunOptions { image: image_name(p, service), ..Default::default() };
@@ -546,10 +539,9 @@ pub fn plan_container(
     match str_of(get("network_mode")) {
         Some(m) => {
             o.network.network = Some(if let Some(other) = m.strip_prefix("service:") {
-                let c =
-                    containers(store, &p.name)?.into_iter().find(|c| c.service == other && !c.oneoff).with_context(
-                        || format!("network_mode service:{other}: the service has no container; start it first"),
-                    )?;
+                let c = containers(store, &p.name)?.into_iter().find(|c| c.service == other && !c.oneoff).ok_or_else(
+                    || invalid!("network_mode service:{other}: the service has no container; start it first"),
+                )?;
                 format!("container:{}", c.row.id)
             } else {
                 m
@@ -573,10 +565,9 @@ pub fn plan_container(
                     }
                     aliases.extend(list_of(cfg.get("aliases")));
                     let ip = match cfg.get("ipv4_address").and_then(Value::as_str) {
-                        Some(ip) => Some(
-                            ip.parse()
-                                .map_err(|_| anyhow::anyhow!("service {service}: invalid ipv4_address {ip:?}"))?,
-                        ),
+                        Some(ip) => {
+                            Some(ip.parse().map_err(|_| invalid!("service {service}: invalid ipv4_address {ip:?}"))?)
+                        }
                         None => None,
                     };
                     if first {
@@ -721,7 +712,7 @@ pub fn plan_container(
         } else {
             let svc = what.strip_prefix("service:").unwrap_or(&what);
             if !p.services.contains_key(svc) {
-                bail!("service {service}: volumes_from refers to an undefined service {svc:?}");
+                return Err(invalid!("service {service}: volumes_from refers to an undefined service {svc:?}"));
             }
             container_name(p, svc, 1)
         };
@@ -734,8 +725,8 @@ pub fn plan_container(
         if let Some(Value::Sequence(refs)) = get(key) {
             for r in refs {
                 let src = r.get("source").and_then(Value::as_str).unwrap_or_default();
-                let file = source_file(store, p, key, src, &decl[src])
-                    .with_context(|| format!("service {service}: {key} {src}"))?;
+                let file =
+                    source_file(store, p, key, src, &decl[src]).step(|| format!("service {service}: {key} {src}"))?;
                 let target = match r.get("target").and_then(Value::as_str) {
                     Some(t) if t.starts_with('/') => t.to_string(),
                     Some(t) if key == "secrets" => format!("/run/secrets/{t}"),
@@ -756,24 +747,23 @@ pub fn plan_container(
 /// `ROOT/compose/PROJECT/KIND/NAME` (mode 0644; `down` removes it).
 /// Errors: an `environment` variable that is not set, the file cannot be
 /// written.
-fn source_file(store: &Store, p: &Project, kind: &str, name: &str, decl: &Mapping) -> anyhow::Result<String> {
+fn source_file(store: &Store, p: &Project, kind: &str, name: &str, decl: &Mapping) -> Result<String> {
     if let Some(file) = decl.get("file").and_then(Value::as_str) {
         return Ok(file.to_string());
     }
-    let text = match (decl.get("environment").and_then(Value::as_str), decl.get("content").and_then(Value::as_str)) {
-        (Some(var), _) => {
-            p.environment.get(var).cloned().or_else(|| std::env::var(var).ok()).with_context(|| {
-                format!("environment variable {var} is not set: set it, or give `file` or `content`")
-            })?
-        }
-        (None, Some(content)) => content.to_string(),
-        (None, None) => bail!("no source: give `file`, `environment` or `content`"),
-    };
+    let text =
+        match (decl.get("environment").and_then(Value::as_str), decl.get("content").and_then(Value::as_str)) {
+            (Some(var), _) => p.environment.get(var).cloned().or_else(|| std::env::var(var).ok()).ok_or_else(|| {
+                invalid!("environment variable {var} is not set: set it, or give `file` or `content`")
+            })?,
+            (None, Some(content)) => content.to_string(),
+            (None, None) => return Err(invalid!("no source: give `file`, `environment` or `content`")),
+        };
     let dir = project_files(store, &p.name).join(kind);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).step(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(name);
     crate::util::write_atomic(&path, text.as_bytes(), 0o644, false)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .step(|| format!("cannot write {}", path.display()))?;
     Ok(path.display().to_string())
 }
 
@@ -784,20 +774,19 @@ fn project_files(store: &Store, project: &str) -> std::path::PathBuf {
 }
 
 /// Creates (and connects) one container; it is not started.
-pub fn create_container(store: &Store, plan: &Planned) -> anyhow::Result<String> {
+pub fn create_container(store: &Store, plan: &Planned) -> Result<String> {
     let name = plan.opts.name.clone().unwrap_or_default();
-    let created = container::create(store, &plan.opts).with_context(|| format!("container {name}"))?;
+    let created = container::create(store, &plan.opts).step(|| format!("container {name}"))?;
     let id = created.record.id.clone();
     container::cleanup::release(store, &id);
     for (net, aliases, ip) in &plan.more_networks {
-        crate::network::connect(store, &id, net, aliases, *ip)
-            .with_context(|| format!("container {name}: network {net}"))?;
+        crate::network::connect(store, &id, net, aliases, *ip).step(|| format!("container {name}: network {net}"))?;
     }
     Ok(id)
 }
 
 /// Stops then removes a container (`timeout`: seconds before SIGKILL).
-fn stop_remove(store: &Store, c: &ContainerRow, timeout: Option<u64>) -> anyhow::Result<()> {
+fn stop_remove(store: &Store, c: &ContainerRow, timeout: Option<u64>) -> Result<()> {
     if c.state.status == ContainerStatus::Running {
         progress("Container", &c.name, "Stopping");
         container::lifecycle::stop(store, &c.id, timeout)?;
@@ -838,14 +827,14 @@ pub struct UpOptions {
 /// changed containers, starts stopped ones, removes extra replicas,
 /// waiting for each dependency's condition first. Returns the
 /// names of the service containers (all replicas) in start order.
-pub fn up(store: &Store, p: &Project, o: &UpOptions) -> anyhow::Result<Vec<(String, String)>> {
+pub fn up(store: &Store, p: &Project, o: &UpOptions) -> Result<Vec<(String, String)>> {
     for w in &p.warnings {
         eprintln!("WARN[0000] {w}");
     }
     let order = ordered_services(p, &o.services, o.no_deps)?;
     for s in o.scale.keys() {
         if !p.services.contains_key(s) {
-            bail!("--scale: no such service: {s}");
+            return Err(invalid!("--scale: no such service: {s}"));
         }
     }
     // Orphans: containers of services no longer in the model.
@@ -887,7 +876,7 @@ pub fn up(store: &Store, p: &Project, o: &UpOptions) -> anyhow::Result<Vec<(Stri
         for s in &level {
             let want = replicas(p, s, &o.scale);
             if want > 1 && p.services[s].contains_key("container_name") {
-                bail!("service {s}: container_name is set, so it cannot be scaled to {want}");
+                return Err(invalid!("service {s}: container_name is set, so it cannot be scaled to {want}"));
             }
             let mine: Vec<ProjectContainer> =
                 containers(store, &p.name)?.into_iter().filter(|c| &c.service == s && !c.oneoff).collect();
@@ -938,7 +927,7 @@ fn up_replica(
     n: u32,
     image_id: &str,
     current: Option<&ContainerRow>,
-) -> anyhow::Result<String> {
+) -> Result<String> {
     let plan = plan_container(store, p, s, n, image_id, false)?;
     let hash = config_hash(&p.services[s], image_id);
     let name = plan.opts.name.clone().unwrap_or_default();
@@ -971,12 +960,12 @@ fn up_replica(
     })
 }
 
-fn start_new(store: &Store, id: &str, name: &str, no_start: bool) -> anyhow::Result<()> {
+fn start_new(store: &Store, id: &str, name: &str, no_start: bool) -> Result<()> {
     if no_start {
         return Ok(());
     }
     progress("Container", name, "Starting");
-    container::start(store, id).with_context(|| format!("container {name}"))?;
+    container::start(store, id).step(|| format!("container {name}"))?;
     progress("Container", name, "Started");
     Ok(())
 }
@@ -984,7 +973,7 @@ fn start_new(store: &Store, id: &str, name: &str, no_start: bool) -> anyhow::Res
 /// Waits until every dependency of `service` meets its `depends_on`
 /// condition. Errors: a dependency that is unhealthy, exits non-zero for
 /// `service_completed_successfully`, or has no container.
-pub fn wait_dependencies(store: &Store, p: &Project, service: &str) -> anyhow::Result<()> {
+pub fn wait_dependencies(store: &Store, p: &Project, service: &str) -> Result<()> {
     for (dep, cond) in deps(p, service) {
         if cond == "service_started" {
             continue;
@@ -992,7 +981,7 @@ pub fn wait_dependencies(store: &Store, p: &Project, service: &str) -> anyhow::R
         let ctrs: Vec<ProjectContainer> =
             containers(store, &p.name)?.into_iter().filter(|c| c.service == dep && !c.oneoff).collect();
         if ctrs.is_empty() {
-            bail!("service {service} depends on {dep}, which has no container");
+            return Err(invalid!("service {service} depends on {dep}, which has no container"));
         }
         for c in ctrs {
             progress("Container", &c.row.name, "Waiting");
@@ -1005,28 +994,35 @@ pub fn wait_dependencies(store: &Store, p: &Project, service: &str) -> anyhow::R
 
 /// Waits for one container to be healthy (`service_healthy`) or to have
 /// exited with 0 (`service_completed_successfully`).
-pub fn wait_condition(store: &Store, id: &str, name: &str, cond: &str) -> anyhow::Result<()> {
+pub fn wait_condition(store: &Store, id: &str, name: &str, cond: &str) -> Result<()> {
     loop {
         let st = store.container_state(id)?;
         match cond {
             "service_healthy" => {
                 match st.health.as_ref().map(|h| h.status.as_str()) {
-                    None => bail!(
-                        "container {name} has no healthcheck, so it can never be healthy (depends_on: service_healthy)"
-                    ),
+                    None => {
+                        return Err(invalid!(
+                            "container {name} has no healthcheck, so it can never be healthy (depends_on: service_healthy)"
+                        ));
+                    }
                     Some("healthy") => return Ok(()),
-                    Some("unhealthy") => bail!("dependency failed to start: container {name} is unhealthy"),
+                    Some("unhealthy") => {
+                        return Err(failed!("dependency failed to start: container {name} is unhealthy"));
+                    }
                     _ => {}
                 }
                 if st.status != ContainerStatus::Running {
-                    bail!("dependency failed to start: container {name} exited ({})", st.exit_code.unwrap_or(-1));
+                    return Err(failed!(
+                        "dependency failed to start: container {name} exited ({})",
+                        st.exit_code.unwrap_or(-1)
+                    ));
                 }
             }
             "service_completed_successfully" => {
                 if st.status != ContainerStatus::Running && st.status != ContainerStatus::Created {
                     let code = st.exit_code.unwrap_or(-1);
                     if code != 0 {
-                        bail!("service {name} didn't complete successfully: exit {code}");
+                        return Err(failed!("service {name} didn't complete successfully: exit {code}"));
                     }
                     return Ok(());
                 }
@@ -1039,21 +1035,21 @@ pub fn wait_condition(store: &Store, id: &str, name: &str, cond: &str) -> anyhow
 
 /// `up --wait`: every container running (and healthy if it has a
 /// healthcheck), or an error naming the first that is not, within `timeout`.
-pub fn wait_running(store: &Store, started: &[(String, String)], timeout: Option<Duration>) -> anyhow::Result<()> {
+pub fn wait_running(store: &Store, started: &[(String, String)], timeout: Option<Duration>) -> Result<()> {
     let deadline = timeout.map(|t| Instant::now() + t);
     for (name, id) in started {
         loop {
             let st = store.container_state(id)?;
             if st.status != ContainerStatus::Running {
-                bail!("container {name} exited ({})", st.exit_code.unwrap_or(-1));
+                return Err(failed!("container {name} exited ({})", st.exit_code.unwrap_or(-1)));
             }
             match st.health.as_ref().map(|h| h.status.as_str()) {
                 None | Some("healthy") => break,
-                Some("unhealthy") => bail!("container {name} is unhealthy"),
+                Some("unhealthy") => return Err(failed!("container {name} is unhealthy")),
                 _ => {}
             }
             if deadline.is_some_and(|d| Instant::now() > d) {
-                bail!("timeout waiting for container {name} to be healthy");
+                return Err(failed!("timeout waiting for container {name} to be healthy"));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -1079,7 +1075,7 @@ pub struct DownOptions {
 /// `run` containers too), then its networks, then (`-v`) its volumes.
 /// `p` is the model when a file was found (it names the networks and
 /// volumes); without it, only what the labels find is removed.
-pub fn down(store: &Store, name: &str, p: Option<&Project>, o: &DownOptions) -> anyhow::Result<()> {
+pub fn down(store: &Store, name: &str, p: Option<&Project>, o: &DownOptions) -> Result<()> {
     let all = containers(store, name)?;
     // Reverse dependency order: dependents stop first; one-off containers
     // before all; the containers of one level at the same time.
@@ -1136,7 +1132,7 @@ pub fn down(store: &Store, name: &str, p: Option<&Project>, o: &DownOptions) -> 
     }
     let files = project_files(store, name);
     if files.exists() {
-        std::fs::remove_dir_all(&files).with_context(|| format!("cannot remove {}", files.display()))?;
+        std::fs::remove_dir_all(&files).step(|| format!("cannot remove {}", files.display()))?;
     }
     // Networks: the model's (non-external), else `NAME_default`.
     let mut nets: Vec<String> = match p {
@@ -1177,7 +1173,7 @@ pub fn down(store: &Store, name: &str, p: Option<&Project>, o: &DownOptions) -> 
         for v in vols {
             if crate::volume::get(store, &v).is_ok() {
                 progress("Volume", &v, "Removing");
-                crate::volume::remove(store, &v).with_context(|| format!("volume {v}"))?;
+                crate::volume::remove(store, &v).step(|| format!("volume {v}"))?;
                 progress("Volume", &v, "Removed");
             }
         }
@@ -1214,7 +1210,7 @@ pub fn service_containers(
     name: &str,
     services: &[String],
     oneoff: bool,
-) -> anyhow::Result<Vec<ProjectContainer>> {
+) -> Result<Vec<ProjectContainer>> {
     Ok(containers(store, name)?
         .into_iter()
         .filter(|c| (oneoff || !c.oneoff) && (services.is_empty() || services.contains(&c.service)))
@@ -1222,13 +1218,7 @@ pub fn service_containers(
 }
 
 /// `compose stop`: stops the containers, dependents first.
-pub fn stop(
-    store: &Store,
-    name: &str,
-    p: Option<&Project>,
-    services: &[String],
-    timeout: Option<u64>,
-) -> anyhow::Result<()> {
+pub fn stop(store: &Store, name: &str, p: Option<&Project>, services: &[String], timeout: Option<u64>) -> Result<()> {
     let mut ctrs = service_containers(store, name, services, false)?;
     if let Some(p) = p {
         let order: Vec<String> = ordered_services(p, &[], true)?.into_iter().rev().collect();
@@ -1246,7 +1236,7 @@ pub fn stop(
 
 /// `compose start`: starts existing containers, dependencies first
 /// (waiting for their conditions).
-pub fn start(store: &Store, p: &Project, services: &[String]) -> anyhow::Result<()> {
+pub fn start(store: &Store, p: &Project, services: &[String]) -> Result<()> {
     let order = ordered_services(p, services, true)?;
     for s in &order {
         wait_dependencies(store, p, s)?;
@@ -1262,7 +1252,7 @@ pub fn start(store: &Store, p: &Project, services: &[String]) -> anyhow::Result<
 }
 
 /// `compose kill`: sends `signal` to the running containers.
-pub fn kill(store: &Store, name: &str, services: &[String], signal: &str) -> anyhow::Result<()> {
+pub fn kill(store: &Store, name: &str, services: &[String], signal: &str) -> Result<()> {
     let sig = container::lifecycle::parse_signal(signal)?;
     for c in service_containers(store, name, services, false)? {
         if c.row.state.status == ContainerStatus::Running {
@@ -1275,7 +1265,7 @@ pub fn kill(store: &Store, name: &str, services: &[String], signal: &str) -> any
 }
 
 /// `compose rm`: removes stopped containers (running ones too with `stop`).
-pub fn rm(store: &Store, name: &str, services: &[String], stop_first: bool, volumes: bool) -> anyhow::Result<()> {
+pub fn rm(store: &Store, name: &str, services: &[String], stop_first: bool, volumes: bool) -> Result<()> {
     for c in service_containers(store, name, services, false)? {
         if c.row.state.status == ContainerStatus::Running {
             if !stop_first {
@@ -1330,9 +1320,9 @@ pub struct RunOneOff {
 /// `compose run`: starts the dependencies (unless `no_deps`), then a
 /// one-off container of the service. Returns the options to run it with
 /// (the caller runs it in the foreground or detached).
-pub fn plan_run(store: &Store, p: &Project, r: &RunOneOff) -> anyhow::Result<RunOptions> {
+pub fn plan_run(store: &Store, p: &Project, r: &RunOneOff) -> Result<RunOptions> {
     if !p.services.contains_key(&r.service) {
-        bail!("no such service: {}", r.service);
+        return Err(Error::NoSuchService(r.service.clone()));
     }
     if !r.no_deps {
         let deps: Vec<String> = ordered_services(p, std::slice::from_ref(&r.service), false)?
@@ -1383,7 +1373,7 @@ pub fn plan_run(store: &Store, p: &Project, r: &RunOneOff) -> anyhow::Result<Run
     o.runtime.tty = r.tty;
     o.runtime.interactive = !r.detach;
     if !plan.more_networks.is_empty() {
-        bail!("compose run of a service on several networks is not supported by rcon yet");
+        return Err(invalid!("compose run of a service on several networks is not supported by rcon yet"));
     }
     Ok(plan.opts)
 }
@@ -1392,23 +1382,23 @@ pub fn plan_run(store: &Store, p: &Project, r: &RunOneOff) -> anyhow::Result<Run
 /// when empty) that names one in `image`, from the store to its registry.
 /// Errors: an image that is not in the store (build or pull it first),
 /// registry errors (unless `ignore_failures`, which only warns).
-pub fn push(store: &Store, p: &Project, services: &[String], quiet: bool, ignore_failures: bool) -> anyhow::Result<()> {
+pub fn push(store: &Store, p: &Project, services: &[String], quiet: bool, ignore_failures: bool) -> Result<()> {
     for s in ordered_services(p, services, true)? {
         let Some(name) = p.services[&s].get("image").and_then(Value::as_str) else { continue };
-        let pushed = (|| -> anyhow::Result<()> {
+        let pushed = (|| -> Result<()> {
             let image = store
                 .find_image(name, normalized(name).as_deref())?
-                .with_context(|| format!("service {s}: no image {name} in the store: build or pull it first"))?;
+                .ok_or_else(|| invalid!("service {s}: no image {name} in the store: build or pull it first"))?;
             let dest = crate::reference::Reference::parse(name)?;
             let opts = crate::registry::push::PushOptions { quiet, tls_verify: true, format: None };
             progress("Image", name, "Pushing");
             crate::registry::push::push_image(store, &image, &dest, &opts, &Default::default())
-                .with_context(|| format!("service {s}: pushing {name}"))?;
+                .step(|| format!("service {s}: pushing {name}"))?;
             progress("Image", name, "Pushed");
             Ok(())
         })();
         match pushed {
-            Err(e) if ignore_failures => eprintln!("WARN[0000] {e:#}"),
+            Err(e) if ignore_failures => eprintln!("WARN[0000] {}", crate::util::error_chain(&e)),
             r => r?,
         }
     }

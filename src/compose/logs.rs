@@ -84,7 +84,7 @@ pub fn follow(
     o: &LogOptions,
     abort_on: &[bool],
     mut stop: impl FnMut() -> bool,
-) -> anyhow::Result<Ended> {
+) -> super::Result<Ended> {
     let mut out = std::io::stdout().lock();
     let prefixes: Vec<String> = (0..sources.len()).map(|i| prefix(sources, i, o)).collect();
     let mut offsets = Vec::new();

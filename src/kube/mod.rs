@@ -126,9 +126,9 @@ pub enum Error {
     /// A container operation failed.
     #[error("{0}")]
     Container(#[from] crate::container::Error),
-    /// TRANSITIONAL (issue #16): an error of `compose` (not typed yet).
+    /// A compose project's containers cannot be listed (`generate`).
     #[error("{0}")]
-    Untyped(#[source] crate::util::Untyped),
+    Compose(#[from] crate::compose::Error),
     /// A pod operation failed.
     #[error("{0}")]
     PodOp(#[from] crate::pod::Error),
@@ -138,13 +138,6 @@ pub enum Error {
     /// The store failed.
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
-}
-
-impl From<anyhow::Error> for Error {
-    /// TRANSITIONAL (issue #16): see [`Error::Untyped`].
-    fn from(e: anyhow::Error) -> Error {
-        Error::Untyped(crate::util::Untyped(e))
-    }
 }
 
 /// `kube`'s results.

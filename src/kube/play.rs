@@ -373,7 +373,9 @@ fn write_volumes(store: &Store, plan: &Plan, p: &PodPlan) -> Result<BTreeMap<Str
                 match data {
                     None if *optional => {}
                     None => {
-                        return Err(invalid!("volume {name}: {kind} {obj} is not defined in the YAML (or --configmap)"));
+                        return Err(invalid!(
+                            "volume {name}: {kind} {obj} is not defined in the YAML (or --configmap)"
+                        ));
                     }
                     Some(data) => {
                         let pairs: Vec<(String, String)> = if items.is_empty() {

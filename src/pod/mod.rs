@@ -236,14 +236,17 @@ pub fn join(store: &Store, name: &str, opts: &mut RunOptions) -> Result<PodRecor
 fn ensure_infra_running(store: &Store, pod: &PodRecord) -> Result<()> {
     let state = store.container_state(&pod.infra_id).map_err(|e| Error::InfraGone(pod.name.clone(), e))?;
     if state.status != ContainerStatus::Running {
-        container::start(store, &pod.infra_id)
-            .map_err(|e| Error::InfraStart { pod: pod.name.clone(), source: e })?;
+        container::start(store, &pod.infra_id).map_err(|e| Error::InfraStart { pod: pod.name.clone(), source: e })?;
     }
     Ok(())
 }
 
 /// A [`Error::Member`] maker for `step` on member `c` of `pod`.
-fn member<'a>(pod: &'a PodRecord, step: &'static str, c: &'a ContainerRow) -> impl FnOnce(crate::container::Error) -> Error + 'a {
+fn member<'a>(
+    pod: &'a PodRecord,
+    step: &'static str,
+    c: &'a ContainerRow,
+) -> impl FnOnce(crate::container::Error) -> Error + 'a {
     move |e| Error::Member { pod: pod.name.clone(), step, container: c.name.clone(), source: e }
 }
 
