@@ -59,7 +59,7 @@ pub enum Error {
         pod: String,
         /// The error (from the process that played it).
         #[source]
-        source: crate::container::Error,
+        source: Box<crate::container::Error>,
     },
     /// A container of a pod (or an init container) cannot be created or run.
     #[error("{what}")]
@@ -68,7 +68,7 @@ pub enum Error {
         what: String,
         /// The error.
         #[source]
-        source: crate::container::Error,
+        source: Box<crate::container::Error>,
     },
     /// The volume of a PersistentVolumeClaim cannot be created.
     #[error("PersistentVolumeClaim {claim}")]
@@ -125,7 +125,7 @@ pub enum Error {
     Emit(#[source] serde_yaml_ng::Error),
     /// A container operation failed.
     #[error("{0}")]
-    Container(#[from] crate::container::Error),
+    Container(#[from] Box<crate::container::Error>),
     /// A compose project's containers cannot be listed (`generate`).
     #[error("{0}")]
     Compose(#[from] crate::compose::Error),
@@ -138,6 +138,12 @@ pub enum Error {
     /// The store failed.
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+}
+
+impl From<crate::container::Error> for Error {
+    fn from(e: crate::container::Error) -> Error {
+        Error::Container(Box::new(e))
+    }
 }
 
 /// `kube`'s results.

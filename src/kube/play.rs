@@ -182,7 +182,7 @@ pub fn play(store: &Store, yaml: &str, opts: &PlayOptions) -> Result<Report> {
             }
             Err(e) => {
                 let _ = remove_pod(store, &p.name, &p.volumes);
-                failed.get_or_insert(Error::Pod { pod: p.name.clone(), source: e });
+                failed.get_or_insert(Error::Pod { pod: p.name.clone(), source: Box::new(e) });
             }
         }
     }
@@ -254,7 +254,7 @@ fn file(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error
 /// `init container`).
 fn ctr(what: &str, c: &Ctr) -> impl FnOnce(crate::container::Error) -> Error + use<> {
     let what = format!("{what} {}", c.name);
-    move |source| Error::ContainerStep { what, source }
+    move |e| Error::ContainerStep { what, source: Box::new(e) }
 }
 
 /// An [`Error::At`] maker for the YAML path `at`.

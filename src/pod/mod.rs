@@ -54,7 +54,7 @@ pub enum Error {
         pod: String,
         /// The container's error.
         #[source]
-        source: crate::container::Error,
+        source: Box<crate::container::Error>,
     },
     /// A member cannot be started, stopped, killed or removed.
     #[error("pod {pod}: cannot {step} container {container}")]
@@ -67,7 +67,7 @@ pub enum Error {
         container: String,
         /// The container's error.
         #[source]
-        source: crate::container::Error,
+        source: Box<crate::container::Error>,
     },
     /// `pod rm` without `-f` of a pod with running containers.
     #[error("pod {0} has running containers: stop it first (`rcon pod stop {0}`) or remove it with -f")]
@@ -78,13 +78,19 @@ pub enum Error {
     InfraContainer(#[source] crate::util::DaemonError),
     /// A container operation failed.
     #[error("{0}")]
-    Container(#[from] crate::container::Error),
+    Container(#[from] Box<crate::container::Error>),
     /// The pod records failed (among others: no such pod, name in use).
     #[error("{0}")]
     Pod(#[from] PodError),
     /// The store failed.
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+}
+
+impl From<crate::container::Error> for Error {
+    fn from(e: crate::container::Error) -> Error {
+        Error::Container(Box::new(e))
+    }
 }
 
 type Result<T, E = Error> = std::result::Result<T, E>;
@@ -236,7 +242,8 @@ pub fn join(store: &Store, name: &str, opts: &mut RunOptions) -> Result<PodRecor
 fn ensure_infra_running(store: &Store, pod: &PodRecord) -> Result<()> {
     let state = store.container_state(&pod.infra_id).map_err(|e| Error::InfraGone(pod.name.clone(), e))?;
     if state.status != ContainerStatus::Running {
-        container::start(store, &pod.infra_id).map_err(|e| Error::InfraStart { pod: pod.name.clone(), source: e })?;
+        container::start(store, &pod.infra_id)
+            .map_err(|e| Error::InfraStart { pod: pod.name.clone(), source: Box::new(e) })?;
     }
     Ok(())
 }
@@ -247,7 +254,7 @@ fn member<'a>(
     step: &'static str,
     c: &'a ContainerRow,
 ) -> impl FnOnce(crate::container::Error) -> Error + 'a {
-    move |e| Error::Member { pod: pod.name.clone(), step, container: c.name.clone(), source: e }
+    move |e| Error::Member { pod: pod.name.clone(), step, container: c.name.clone(), source: Box::new(e) }
 }
 
 /// The pod's containers (infra included), oldest first.
