@@ -119,6 +119,17 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
+/// A registry holding [`web_image`], a store, and the service on that
+/// store: what most tests here start with. Bind all four (`_reg`, not
+/// `_`): they are dropped in reverse order, the service first.
+fn served() -> (Registry, String, Rcon, Service) {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    (reg, image, rcon, svc)
+}
+
 /// A busybox image serving /www on port 80.
 fn web_image(reg: &Registry) -> String {
     ImageBuilder::new()
@@ -213,10 +224,7 @@ fn ping_version_and_errors() {
 
 #[test]
 fn docker_cli_pull_run_ps_logs_exec_stop_rm() {
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
+    let (_reg, image, rcon, svc) = served();
 
     docker_ok(&svc, &rcon, &["pull", &image]);
     let images = docker_ok(&svc, &rcon, &["images"]);
@@ -355,10 +363,7 @@ fn wait_conditions() {
 
 #[test]
 fn volumes_networks_and_name_resolution() {
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
+    let (_reg, image, rcon, svc) = served();
     docker_ok(&svc, &rcon, &["pull", &image]);
 
     docker_ok(&svc, &rcon, &["volume", "create", "--label", "k=v", "data"]);
@@ -391,10 +396,7 @@ fn volumes_networks_and_name_resolution() {
 /// connected at create.
 #[test]
 fn create_exposes_ports_and_joins_every_endpoint() {
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
+    let (_reg, image, rcon, svc) = served();
     docker_ok(&svc, &rcon, &["pull", &image]);
 
     docker_ok(&svc, &rcon, &["create", "--name", "exp", "--expose", "7000", "-P", &image]);
@@ -533,10 +535,7 @@ fn socket_activation_with_listen_fds() {
 
 #[test]
 fn docker_cli_cp_both_ways_and_build() {
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
+    let (_reg, image, rcon, svc) = served();
     docker_ok(&svc, &rcon, &["pull", &image]);
     docker_ok(&svc, &rcon, &["run", "-d", "--name", "box", &image, "sleep", "600"]);
     // top: docker's CLI needs the daemon's Titles and Processes as arrays,
@@ -593,10 +592,7 @@ fn messages(body: &str) -> Vec<serde_json::Value> {
 /// `Pull complete`) and a push's `aux` message, read raw.
 #[test]
 fn docker_cli_push_and_progress_streams() {
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
+    let (reg, image, rcon, svc) = served();
 
     // Pull progress as dockerd sends it.
     let (repo, tag) = image.rsplit_once(':').unwrap();
@@ -685,10 +681,7 @@ fn docker_with_input(svc: &Service, rcon: &Rcon, args: &[&str], input: &[u8]) ->
 /// container starts, and to a running one.
 #[test]
 fn docker_cli_run_i_and_attach_write_stdin() {
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
+    let (_reg, image, rcon, svc) = served();
     docker_ok(&svc, &rcon, &["pull", &image]);
     let out =
         docker_with_input(&svc, &rcon, &["run", "-i", "--rm", &image, "sh", "-c", "read l; echo got $l"], b"hello\n");
@@ -708,10 +701,7 @@ fn docker_cli_run_i_and_attach_write_stdin() {
 /// (`/containers/{id}/changes|export`, `/images/get`, `/images/load`).
 #[test]
 fn docker_cli_diff_export_save_load() {
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
+    let (_reg, image, rcon, svc) = served();
     docker_ok(&svc, &rcon, &["pull", &image]);
     docker_ok(&svc, &rcon, &["run", "--name", "changed", &image, "sh", "-c", "echo x > /new; rm /www/index.html"]);
     let diff = docker_ok(&svc, &rcon, &["diff", "changed"]);
@@ -746,10 +736,7 @@ fn docker_cli_diff_export_save_load() {
 /// policy of a running container, and docker's refusal of a bad value.
 #[test]
 fn docker_cli_update() {
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
+    let (_reg, image, rcon, svc) = served();
     docker_ok(&svc, &rcon, &["pull", &image]);
     docker_ok(&svc, &rcon, &["run", "-d", "--name", "upd", &image, "sleep", "600"]);
     assert_eq!(
@@ -850,10 +837,7 @@ print("ok")
 /// and the test registry's web image as its arguments; it must print `ok`.
 fn run_docker_py(script: &str) {
     let py = crate::common::venv(&["docker==7.1.0"]);
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
+    let (_reg, image, _rcon, svc) = served();
     let out = Command::new(py.join("bin/python"))
         .arg("-c")
         .arg(script)
@@ -965,10 +949,7 @@ with DockerContainer(image).with_exposed_ports(80) as ctr:
 #[test]
 fn testcontainers_maps_a_port_and_connects() {
     let py = crate::common::venv(&["docker==7.1.0", "testcontainers==4.15.0"]);
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
+    let (_reg, image, rcon, svc) = served();
     let out = Command::new(py.join("bin/python"))
         .arg("-c")
         .arg(TESTCONTAINERS_SCRIPT)
@@ -993,10 +974,7 @@ fn docker_compose_up_ps_logs_down() {
         Path::new(COMPOSE).exists(),
         "docker-compose not installed ({COMPOSE} is missing): apt-get install docker-compose"
     );
-    let reg = Registry::start();
-    let image = web_image(&reg);
-    let rcon = Rcon::new();
-    let svc = Service::start(&rcon);
+    let (_reg, image, rcon, svc) = served();
     let project = rcon.dir().join("proj");
     std::fs::create_dir(&project).unwrap();
     let port = free_port();

@@ -328,40 +328,8 @@ fn exec_interactive_and_tty() {
     let out = rcon.ok(&["exec", "-t", "ex", "sh", "-c", "test -t 0 && test -t 1 && tty"]);
     assert!(out.starts_with("/dev/pts/") && out.ends_with("\r\n"), "{out:?}");
 
-    let script = format!(
-        r#"
-import os, pty, sys, termios, struct, fcntl, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv({rcon:?}, [{rcon:?}, "--root", {root:?}, "--runroot", {runroot:?}, "exec", "-it", "ex", "sh", "-c", "stty size; read x; echo got:$x; exit 3"])
-fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 41, 97, 0, 0))
-out = b""
-deadline = time.time() + 20
-sent = False
-while time.time() < deadline:
-    try:
-        data = os.read(fd, 1024)
-    except OSError:
-        break
-    if not data:
-        break
-    out += data
-    if not sent and b"41 97" in out:
-        os.write(fd, b"xyz\r")
-        sent = True
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(repr(out) + "\n" + str(os.waitstatus_to_exitcode(status)) + "\n")
-"#,
-        rcon = env!("CARGO_BIN_EXE_rcon"),
-        root = rcon.root.display().to_string(),
-        runroot = rcon.runroot.display().to_string(),
-    );
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(&script)
-        .env("RCON_REGISTRIES_CONF", rcon.dir().join("registries.conf"))
-        .output()
-        .expect("python3 (apt-get install python3)");
+    let out =
+        rcon.in_pty(&["exec", "-it", "ex", "sh", "-c", "stty size; read x; echo got:$x; exit 3"], (41, 97), "xyz");
     let text = stdout(&out);
     assert!(text.contains("41 97"), "window size not passed on: {text}\n{}", stderr(&out));
     assert!(text.contains("got:xyz"), "{text}\n{}", stderr(&out));

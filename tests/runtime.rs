@@ -8,7 +8,7 @@
 //! the test harness is not (docs/ARCHITECTURE.md hazard 1). Needs root, a kernel with
 //! overlayfs, `docker-registry`, `skopeo` and `busybox-static`.
 
-use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};
+use crate::common::{ImageBuilder, Rcon, Registry, code, run, run_ok, stderr, stdout};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -20,24 +20,6 @@ fn setup(f: impl FnOnce(ImageBuilder) -> ImageBuilder) -> (Registry, Rcon, Strin
     let rcon = Rcon::new();
     rcon.ok(&["pull", "-q", &image]);
     (reg, rcon, image)
-}
-
-/// `rcon run --rm IMAGE ARGS…` → (exit code, stdout, stderr).
-fn run(rcon: &Rcon, image: &str, flags: &[&str], args: &[&str]) -> (i32, String, String) {
-    let mut a = vec!["run", "--rm"];
-    a.extend_from_slice(flags);
-    a.push(image);
-    a.extend_from_slice(args);
-    let out = rcon.cmd(&a);
-    (code(&out), stdout(&out), stderr(&out))
-}
-
-/// [`run`] that must exit 0; returns stdout.
-#[track_caller]
-fn run_ok(rcon: &Rcon, image: &str, flags: &[&str], args: &[&str]) -> String {
-    let (c, out, err) = run(rcon, image, flags, args);
-    assert_eq!(c, 0, "rcon run {flags:?} {args:?} exited {c}\nstdout:\n{out}\nstderr:\n{err}");
-    out
 }
 
 /// Lines of the host's /proc/self/mountinfo that mention `needle`.

@@ -5,7 +5,7 @@
 //! the host. Needs root, overlayfs, cgroups (v1 or v2), `docker-registry`,
 //! `skopeo`, `busybox-static`, and `python3` (for the pty test).
 
-use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};
+use crate::common::{ImageBuilder, Rcon, Registry, code, run, run_ok, stderr, stdout};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -15,22 +15,6 @@ fn setup() -> (Registry, Rcon, String) {
     let rcon = Rcon::new();
     rcon.ok(&["pull", "-q", &image]);
     (reg, rcon, image)
-}
-
-fn run(rcon: &Rcon, image: &str, flags: &[&str], args: &[&str]) -> (i32, String, String) {
-    let mut a = vec!["run", "--rm"];
-    a.extend_from_slice(flags);
-    a.push(image);
-    a.extend_from_slice(args);
-    let out = rcon.cmd(&a);
-    (code(&out), stdout(&out), stderr(&out))
-}
-
-#[track_caller]
-fn run_ok(rcon: &Rcon, image: &str, flags: &[&str], args: &[&str]) -> String {
-    let (c, out, err) = run(rcon, image, flags, args);
-    assert_eq!(c, 0, "rcon run {flags:?} {args:?} exited {c}\nstdout:\n{out}\nstderr:\n{err}");
-    out
 }
 
 fn status_field(rcon: &Rcon, image: &str, flags: &[&str], field: &str) -> String {
@@ -317,40 +301,8 @@ fn tty_and_interactive_stdin() {
 
     // -it under a real pty (python's pty module): raw mode, window size,
     // and the caller's terminal restored afterwards.
-    let script = format!(
-        r#"
-import os, pty, sys, termios, struct, fcntl, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv({rcon:?}, [{rcon:?}, "--root", {root:?}, "--runroot", {runroot:?}, "run", "--rm", "-it", {image:?}, "sh", "-c", "stty size; read x; echo got:$x"])
-fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
-out = b""
-deadline = time.time() + 20
-sent = False
-while time.time() < deadline:
-    try:
-        data = os.read(fd, 1024)
-    except OSError:
-        break
-    if not data:
-        break
-    out += data
-    if not sent and b"33 101" in out:
-        os.write(fd, b"abc\r")
-        sent = True
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(repr(out) + "\n" + str(os.waitstatus_to_exitcode(status)) + "\n")
-"#,
-        rcon = env!("CARGO_BIN_EXE_rcon"),
-        root = rcon.root.display().to_string(),
-        runroot = rcon.runroot.display().to_string(),
-        image = image,
-    );
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .expect("python3 (apt-get install python3)");
+    let out =
+        rcon.in_pty(&["run", "--rm", "-it", &image, "sh", "-c", "stty size; read x; echo got:$x"], (33, 101), "abc");
     let text = stdout(&out);
     assert!(text.contains("33 101"), "window size not passed on: {text}\n{}", stderr(&out));
     assert!(text.contains("got:abc"), "{text}\n{}", stderr(&out));

@@ -860,6 +860,54 @@ impl Rcon {
         c
     }
 
+    /// Runs `rcon ARGS…` (this store, the environment of [`Rcon::command`])
+    /// on a real terminal made by python3's `pty` module, whose window is
+    /// `rows`×`cols`. Once the output shows the window size (`ROWS COLS`,
+    /// as `stty size` prints it), types `input` and Enter. Gives up after
+    /// 20 s. Returns python's output: stdout is the `repr` of everything
+    /// rcon wrote, a newline and rcon's exit code.
+    pub fn in_pty(&self, args: &[&str], (rows, cols): (u16, u16), input: &str) -> Output {
+        let rcon = env!("CARGO_BIN_EXE_rcon");
+        let (root, runroot) = (self.root.display().to_string(), self.runroot.display().to_string());
+        let argv: Vec<String> =
+            [rcon, "--root", &root, "--runroot", &runroot].iter().chain(args).map(|a| format!("{a:?}")).collect();
+        let script = format!(
+            r#"
+import os, pty, sys, termios, struct, fcntl, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv({rcon:?}, [{argv}])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", {rows}, {cols}, 0, 0))
+out = b""
+deadline = time.time() + 20
+sent = False
+while time.time() < deadline:
+    try:
+        data = os.read(fd, 1024)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and b"{rows} {cols}" in out:
+        os.write(fd, b"{input}\r")
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(repr(out) + "\n" + str(os.waitstatus_to_exitcode(status)) + "\n")
+"#,
+            argv = argv.join(", "),
+        );
+        Command::new("python3")
+            .arg("-c")
+            .arg(&script)
+            .env_remove("RCON_ROOT")
+            .env_remove("RCON_RUNROOT")
+            .env("RCON_REGISTRIES_CONF", self.dir().join("registries.conf"))
+            .env_remove("CONTAINERS_REGISTRIES_CONF")
+            .output()
+            .expect("python3 (apt-get install python3)")
+    }
+
     /// Starts `rcon ARGS…` in the background with stdout and stderr piped
     /// (collect them with `wait_with_output`).
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
@@ -1159,4 +1207,22 @@ pub fn venv(packages: &[&str]) -> PathBuf {
     );
     std::fs::write(dir.join(".complete"), packages.join("\n")).unwrap();
     dir
+}
+
+/// `rcon run --rm IMAGE ARGS…` → (exit code, stdout, stderr).
+pub fn run(rcon: &Rcon, image: &str, flags: &[&str], args: &[&str]) -> (i32, String, String) {
+    let mut a = vec!["run", "--rm"];
+    a.extend_from_slice(flags);
+    a.push(image);
+    a.extend_from_slice(args);
+    let out = rcon.cmd(&a);
+    (code(&out), stdout(&out), stderr(&out))
+}
+
+/// [`run`] that must exit 0; returns stdout.
+#[track_caller]
+pub fn run_ok(rcon: &Rcon, image: &str, flags: &[&str], args: &[&str]) -> String {
+    let (c, out, err) = run(rcon, image, flags, args);
+    assert_eq!(c, 0, "rcon run {flags:?} {args:?} exited {c}\nstdout:\n{out}\nstderr:\n{err}");
+    out
 }
