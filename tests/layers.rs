@@ -176,3 +176,53 @@ fn the_scanner_sees_grouped_and_nested_paths() {
     g.get_mut("b").unwrap().clear();
     assert!(cycle_from(&g, "a").is_none());
 }
+
+/// Library code: `code` without comments and without its unit-test modules
+/// (`#[cfg(test)] mod NAME {` at the start of a line, to the first `}` at
+/// the start of a line after it).
+fn library_code(code: &str) -> String {
+    let mut rest = strip_comments(code);
+    let mut out = String::new();
+    while let Some(i) = rest.find("\n#[cfg(test)]\nmod ") {
+        out.push_str(&rest[..i]);
+        rest = match rest[i..].find("\n}") {
+            Some(end) => rest[i + end + 2..].to_string(),
+            None => String::new(),
+        };
+    }
+    out.push_str(&rest);
+    out
+}
+
+/// docs/ARCHITECTURE.md, "Errors": library modules return typed errors
+/// (thiserror enums naming the step and the object); `anyhow` is for the
+/// front ends only, which print error chains and map them to exit codes or
+/// HTTP statuses.
+#[test]
+fn anyhow_stays_in_the_front_ends() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut offenders = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+        let top = rel.split('/').next().unwrap().trim_end_matches(".rs");
+        if matches!(top, "cli" | "api" | "main") {
+            continue;
+        }
+        let code = library_code(&std::fs::read_to_string(&f).unwrap());
+        let n = code.lines().filter(|l| l.contains("anyhow")).count();
+        if n > 0 {
+            offenders.push(format!("src/{rel}: {n} lines"));
+        }
+    }
+    assert!(offenders.is_empty(), "library modules use anyhow (give them a typed error):\n{}", offenders.join("\n"));
+}
+
+#[test]
+fn library_code_drops_only_unit_test_modules() {
+    let code = "use a;\n#[cfg(test)]\nmod tests {\n    anyhow::x();\n}\nfn after() { anyhow::y() }\n// anyhow\n";
+    let got = library_code(code);
+    assert!(got.contains("fn after() { anyhow::y() }"), "{got:?}");
+    assert_eq!(got.matches("anyhow").count(), 1, "{got:?}");
+}
