@@ -5,8 +5,10 @@
 #   - `run --rm IMAGE true` with networking on (rcon: pasta; podman: its
 #     rootless default, slirp4netns for podman 4.3, pasta from 5)
 #   - `pull IMAGE` into a fresh store each time
-#   - rcon's two rootless networking backends side by side, interleaved:
-#     `run --rm --network pasta|slirp4netns IMAGE true`, and the fetch of a
+#   - rcon's two rootless networking backends and a rootless user network
+#     (`benchnet`: the rootless network namespace, its pasta, and the -p
+#     forwarder) side by side, interleaved:
+#     `run --rm --network pasta|slirp4netns|benchnet IMAGE true`, and the fetch of a
 #     SIZE_MB file (default 256) from a busybox httpd on the host's loopback
 #     through host.containers.internal (slirp4netns with
 #     allow_host_loopback), whose time less the start's gives MB/s; and
@@ -149,11 +151,15 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 busybox httpd -f -p "127.0.0.1:$port" -h "$work/www" &
 httpd_pid=$!
 url="http://host.containers.internal:$port/big"
+# A rootless user network (its rootless network namespace and pasta).
+as_user $R network create benchnet >/dev/null
 {
     printf 'pasta true\t%s\n' "$R run --rm --network pasta $image true"
     printf 'slirp4netns true\t%s\n' "$R run --rm --network slirp4netns $image true"
     printf 'pasta fetch\t%s\n' "$R run --rm --network pasta $image wget -q -O /dev/null $url"
     printf 'slirp4netns fetch\t%s\n' "$R run --rm --network slirp4netns:allow_host_loopback=true $image wget -q -O /dev/null $url"
+    printf 'usernet true\t%s\n' "$R run --rm --network benchnet $image true"
+    printf 'usernet fetch\t%s\n' "$R run --rm --network benchnet $image wget -q -O /dev/null $url"
 } >"$work/res/net-cmds"
 step "rootless networking: pasta vs slirp4netns, run --rm true and a $SIZE_MB MB fetch from the host's loopback, interleaved ($RUNS rounds; medians)"
 as_user python3 - "$RUNS" "$work/res/net-cmds" "$SIZE_MB" <<'PY' | tee "$out/rootless-net.txt"
@@ -172,9 +178,10 @@ med = {label: statistics.median(x) for label, x in times.items()}
 for label, x in times.items():
     print(f"median {med[label]:7.1f} ms  min {min(x):7.1f}  {label}")
 for what in ("true", "fetch"):
-    r = [s / p for p, s in zip(times[f"pasta {what}"], times[f"slirp4netns {what}"])]
-    print(f"paired ratio slirp4netns/pasta, {what}: median {statistics.median(r):.2f}x")
-for b in ("pasta", "slirp4netns"):
+    for b in ("slirp4netns", "usernet"):
+        r = [s / p for p, s in zip(times[f"pasta {what}"], times[f"{b} {what}"])]
+        print(f"paired ratio {b}/pasta, {what}: median {statistics.median(r):.2f}x")
+for b in ("pasta", "slirp4netns", "usernet"):
     print(f"{b}: {size / ((med[b + ' fetch'] - med[b + ' true']) / 1e3):.0f} MB/s ({size} MB, fetch less start, medians)")
 PY
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/rootless-net.txt"
@@ -183,7 +190,7 @@ echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/rootless-net.txt"
 step "rootless networking: $SIZE_MB MB through -p 127.0.0.1:PORT:80, pasta vs slirp4netns, interleaved ($RUNS rounds; medians)"
 serve="mkdir -p /www && dd if=/dev/zero of=/www/big bs=1M count=$SIZE_MB 2>/dev/null && exec httpd -f -p 80 -h /www"
 : >"$work/res/p-cmds"
-for b in pasta slirp4netns; do
+for b in pasta slirp4netns benchnet; do
     p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_user $R run -d --name "p-$b" --network "$b" -p "127.0.0.1:$p:80" "$image" sh -c "$serve" >/dev/null
     until curl -sf -o /dev/null "http://127.0.0.1:$p/big"; do sleep 0.2; done
@@ -202,9 +209,11 @@ for _ in range(rounds):
 for label, x in times.items():
     m = statistics.median(x)
     print(f"median {m:7.1f} ms  min {min(x):7.1f}  {label}: {size / (m / 1e3):.0f} MB/s")
-(a, ta), (b, tb) = times.items()
-print(f"paired ratio {b}/{a}: median {statistics.median([y / x for x, y in zip(ta, tb)]):.2f}x")
+(a, ta), *others = times.items()
+for b, tb in others:
+    print(f"paired ratio {b}/{a}: median {statistics.median([y / x for x, y in zip(ta, tb)]):.2f}x")
 PY
-as_user $R rm -f p-pasta p-slirp4netns >/dev/null
+as_user $R rm -f p-pasta p-slirp4netns p-benchnet >/dev/null
+as_user $R network rm benchnet >/dev/null
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/rootless-net.txt"
 fi

@@ -318,6 +318,14 @@ fn attach_one(
     Ok(())
 }
 
+/// The MTU of a container's veth pair: 1500, or rootless 65520, the MTU
+/// of pasta's interface in the rootless network namespace (podman's too):
+/// pasta's cost is per packet, and 1500-byte packets cut outbound
+/// throughput several times (BENCHMARKS.md).
+fn veth_mtu() -> u32 {
+    if crate::runtime::rootless::is_rootless() { 65520 } else { 1500 }
+}
+
 /// Creates the veth pair `veth` (host side, in `bridge`) / `ifname` (in
 /// `netns`). A host-side link of that name can only be left from an earlier
 /// run of the same container (names are `rv` + its ID, and the caller
@@ -336,7 +344,7 @@ fn create_veth_replacing_stale(
     use nix::errno::Errno;
     let mut tries = 0;
     loop {
-        match host.create_veth(veth, bridge, ifname, netns, 1500) {
+        match host.create_veth(veth, bridge, ifname, netns, veth_mtu()) {
             Err(e) if e.errno == Errno::EEXIST && tries < 3 => {
                 tries += 1;
                 crate::debug!("network: removing the stale link {veth} of an earlier run");
