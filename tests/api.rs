@@ -474,6 +474,75 @@ fn idle_exit_waits_for_open_streams() {
     assert!(!svc.socket.exists(), "the socket it made is removed");
 }
 
+/// `docker search` (`GET /images/search`) against an index on 127.0.0.1
+/// that answers `/v1/search` as Docker Hub's does: the rows (the same
+/// table `rcon search` prints), `--limit` (sent to the index as `n`,
+/// before the filters, as docker's daemon does), the filters
+/// `is-official`, `is-automated` and `stars`, and docker's 400s.
+#[test]
+fn docker_cli_search_an_index() {
+    let rcon = Rcon::new();
+    let svc = Service::start(&rcon);
+    let (addr, index) = crate::common::hub_search_server(7);
+    let term = format!("{addr}/busy");
+    let table = docker_ok(&svc, &rcon, &["search", &term]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(lines[0].starts_with("NAME") && lines[0].contains("STARS") && lines[0].contains("OFFICIAL"), "{table}");
+    assert!(lines[1].starts_with("busybox ") && lines[1].contains("3000") && lines[1].contains("[OK]"), "{table}");
+    assert!(lines[2].starts_with("someone/busybox-tools ") && lines[2].contains(" 12 "), "{table}");
+    assert!(lines[3].starts_with("other/busy "), "{table}");
+    assert_eq!(rcon.ok(&["search", &term]), table, "rcon search prints what docker prints through the API");
+
+    let names = |args: &[&str]| {
+        let mut all = vec!["search", "--format", "{{.Name}}"];
+        all.extend_from_slice(args);
+        all.push(&term);
+        docker_ok(&svc, &rcon, &all)
+    };
+    assert_eq!(names(&["--limit", "2"]), "busybox\nsomeone/busybox-tools\n");
+    assert_eq!(names(&["--filter", "is-official=true"]), "busybox\n");
+    assert_eq!(names(&["--filter", "stars=10", "--filter", "is-automated=true"]), "someone/busybox-tools\n");
+
+    let filters = |f: &str| f.replace('{', "%7B").replace('}', "%7D").replace('"', "%22").replace(':', "%3A");
+    let path = format!("/v1.41/images/search?term={term}&limit=1&filters={}", filters(r#"{"is-official":["false"]}"#));
+    let (status, _, body) = http(&svc.socket, "GET", &path, None);
+    assert_eq!((status, body.trim()), (200, "[]"), "the limit applies before the filter");
+    let path = format!("/v1.41/images/search?term={term}&filters={}", filters(r#"{"colour":["red"]}"#));
+    let (status, _, body) = http(&svc.socket, "GET", &path, None);
+    assert_eq!(status, 400, "{body}");
+    let (status, _, body) = http(&svc.socket, "GET", &format!("/v1.41/images/search?term={term}&limit=101"), None);
+    assert_eq!(status, 400, "{body}");
+
+    let seen = index.join().unwrap();
+    assert_eq!(seen.len(), 7);
+    assert_eq!(seen[0], "GET /v1/search?q=busy&n=25 HTTP/1.1");
+    assert_eq!(seen[2], "GET /v1/search?q=busy&n=2 HTTP/1.1");
+    assert_eq!(seen[5], "GET /v1/search?q=busy&n=1 HTTP/1.1");
+}
+
+/// A client that closes its connection before the response is written
+/// (the docker CLI does, once it has read a tar's end marker) ends that
+/// request only: the service once died of SIGPIPE there, and the next
+/// docker command said "Cannot connect to the Docker daemon". Each round
+/// races the service's write against the close; before the fix, a few
+/// hundred rounds ended it.
+#[test]
+fn clients_closing_early_do_not_end_the_service() {
+    let rcon = Rcon::new();
+    let mut svc = Service::start(&rcon);
+    for round in 0..600 {
+        let path = if round % 2 == 0 { "/v1.41/info" } else { "/v1.41/containers/json?all=1" };
+        let mut s = UnixStream::connect(&svc.socket)
+            .unwrap_or_else(|e| panic!("round {round}: the service stopped answering: {e}"));
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).unwrap();
+        drop(s);
+    }
+    let (status, _, body) = http(&svc.socket, "GET", "/_ping", None);
+    assert_eq!((status, body.as_str()), (200, "OK"));
+    assert!(svc.child.try_wait().unwrap().is_none(), "the service exited");
+}
+
 #[test]
 fn socket_activation_with_listen_fds() {
     use std::os::fd::AsRawFd;

@@ -2,7 +2,7 @@
 //! `events`, `rename`, `update`, and the management forms (`container …`,
 //! `image …`, `system …`), with real containers.
 
-use crate::common::{ImageBuilder, Rcon, Registry, code, stderr, stdout};
+use crate::common::{ImageBuilder, Rcon, Registry, code, hub_search_server, stderr, stdout};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -433,44 +433,6 @@ fn network_ls_and_inspect_format_and_filter() {
     assert_eq!(out, "Deleted Networks:\npnet3\n\n");
     rcon.ok(&["network", "prune", "-f"]);
     assert_eq!(rcon.ok(&["network", "ls", "-q", "-f", "type=custom"]), "");
-}
-
-/// A server speaking Docker Hub's search API on 127.0.0.1 for `requests` requests.
-fn hub_search_server(requests: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let handle = std::thread::spawn(move || {
-        let mut seen = Vec::new();
-        for _ in 0..requests {
-            let (mut conn, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(conn.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap() == 0 || h == "\r\n" {
-                    break;
-                }
-            }
-            seen.push(request_line.trim().to_string());
-            let body = serde_json::json!({
-                "num_pages": 1, "num_results": 3, "page_size": 25, "page": 1, "query": "busy",
-                "results": [
-                    {"name": "busybox", "description": "Busybox base image.", "star_count": 3000, "is_official": true, "is_automated": false},
-                    {"name": "someone/busybox-tools", "description": "A very long description of a busybox image with many tools in it\nand a second line", "star_count": 12, "is_official": false, "is_automated": true},
-                    {"name": "other/busy", "description": "", "star_count": 0, "is_official": false, "is_automated": false}
-                ]
-            });
-            crate::common::http_reply(
-                &mut conn,
-                "200 OK",
-                &["Content-Type: application/json".into()],
-                body.to_string().as_bytes(),
-            );
-        }
-        seen
-    });
-    (addr, handle)
 }
 
 #[test]

@@ -289,6 +289,13 @@ fn bind(endpoint: &Endpoint, opts: &ServeOptions) -> anyhow::Result<StdListener>
 /// Serves the API until it has been idle for `opts.idle` (forever with
 /// `None`). Errors: the URI is bad or refused, the socket cannot be bound.
 pub fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    // The CLI lets SIGPIPE end rcon (`rcon ps | head`). The service must
+    // not end when a client closes its connection before the response is
+    // written (the docker CLI does, once it has read a tar's end marker),
+    // nor when a child closes a pipe the service writes: the write fails
+    // with EPIPE and only that request ends. The processes it starts get
+    // the default back (`std::process::Command` resets SIGPIPE).
+    crate::sys::ignore_sigpipe(true);
     let listener = match activated_socket()? {
         Some(l) => l,
         None => bind(&parse_uri(&opts.uri)?, &opts)?,

@@ -1083,6 +1083,54 @@ pub fn is_tls_hello(first_bytes: &[u8]) -> bool {
     first_bytes.first() == Some(&0x16)
 }
 
+/// A server speaking Docker Hub's search API on 127.0.0.1 for `requests`
+/// requests, as `index.docker.io` does: `GET /v1/search?q=TERM&n=N`
+/// answers the repositories below whose name contains TERM, at most N
+/// (25 without `n`), as `{"num_results", "query", "results": [{"name",
+/// "description", "star_count", "is_official", "is_automated"}…]}`.
+/// Returns its `HOST:PORT` and a handle giving the request lines it read.
+/// The repositories: `busybox` (official, 3000 stars), `someone/busybox-tools`
+/// (automated, 12 stars, a long two-line description), `other/busy`
+/// (0 stars, no description).
+pub fn hub_search_server(requests: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::BufRead;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let handle = std::thread::spawn(move || {
+        let repositories = [
+            json!({"name": "busybox", "description": "Busybox base image.", "star_count": 3000, "is_official": true, "is_automated": false}),
+            json!({"name": "someone/busybox-tools", "description": "A very long description of a busybox image with many tools in it\nand a second line", "star_count": 12, "is_official": false, "is_automated": true}),
+            json!({"name": "other/busy", "description": "", "star_count": 0, "is_official": false, "is_automated": false}),
+        ];
+        let mut seen = Vec::new();
+        for _ in 0..requests {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut reader = std::io::BufReader::new(conn.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap() == 0 || h == "\r\n" {
+                    break;
+                }
+            }
+            seen.push(request_line.trim().to_string());
+            let target = request_line.split_whitespace().nth(1).unwrap_or("");
+            let query = target.split_once('?').map_or("", |(_, q)| q);
+            let param = |name: &str| {
+                query.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')).unwrap_or("").to_string()
+            };
+            let (q, n) = (param("q"), param("n").parse::<usize>().unwrap_or(25));
+            let results: Vec<&Value> =
+                repositories.iter().filter(|r| r["name"].as_str().unwrap().contains(q.as_str())).take(n).collect();
+            let body = json!({"num_pages": 1, "num_results": results.len(), "page_size": n, "page": 1, "query": q, "results": results});
+            http_reply(&mut conn, "200 OK", &["Content-Type: application/json".into()], body.to_string().as_bytes());
+        }
+        seen
+    });
+    (addr, handle)
+}
+
 /// Writes one HTTP/1.1 response (status line, `headers` as `Name: value`
 /// strings, `body`) for the small test servers in front of registries.
 pub fn http_reply(conn: &mut std::net::TcpStream, status: &str, headers: &[String], body: &[u8]) {
