@@ -178,48 +178,29 @@ pub async fn inspect(c: Call, id: &str) -> ApiResult<Resp> {
     Ok(json(StatusCode::OK, &v))
 }
 
-/// Runs `rcon ARGS…` (a command that forks: start, exec, cp, build) and
-/// turns its failure into an API error: its stderr without the `rcon: `
-/// prefix, 404 for a missing object, 400 when the container's command
-/// cannot be run (exit 126/127), else 500.
-pub fn run_rcon(svc: &super::Service, args: &[&str]) -> ApiResult<std::process::Output> {
-    let out = svc
-        .rcon(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .output()
-        .map_err(|e| ApiError::server(format!("cannot start rcon: {e}")))?;
-    if out.status.success() {
-        return Ok(out);
+/// Starts container `id` under a monitor spawned as a fresh process
+/// (`container::start_unforked`: never forked from here, hazard 7);
+/// returns false when it already runs. A command that cannot be run
+/// (exit 126/127 in the CLI) is 400, as docker's.
+fn start_container(svc: &super::Service, id: &str) -> ApiResult<bool> {
+    let store = svc.store()?;
+    match crate::container::start_unforked(&store, id) {
+        Ok((_, started)) => Ok(started),
+        Err(e) => {
+            let e = anyhow::Error::from(e);
+            let runtime = e.chain().find_map(|c| c.downcast_ref::<crate::runtime::Error>());
+            match runtime.map(|r| r.exit_code()) {
+                Some(126 | 127) => Err(ApiError::bad_request(crate::util::error_chain(e.as_ref()))),
+                _ => Err(e.into()),
+            }
+        }
     }
-    let text = String::from_utf8_lossy(&out.stderr);
-    let message = text
-        .lines()
-        .map(|l| l.strip_prefix("rcon: ").or_else(|| l.strip_prefix("Error: ")).unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let status = match out.status.code() {
-        _ if message.starts_with("No such ") => StatusCode::NOT_FOUND,
-        Some(126 | 127) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    Err(ApiError::new(status, message.trim().to_string()))
 }
 
-/// `POST /containers/{id}/start`: 204, or 304 when it already runs. The
-/// monitor is started by a fresh `rcon start` (never forked from here).
+/// `POST /containers/{id}/start`: 204, or 304 when it already runs.
 pub async fn start(c: Call, id: &str) -> ApiResult<Resp> {
     let (svc, id) = (c.svc.clone(), id.to_string());
-    let started = blocking(move || {
-        let store = svc.store()?;
-        let record = store.find_container(&id)?;
-        if store.container_state(&record.id)?.status == ContainerStatus::Running {
-            return Ok(false);
-        }
-        run_rcon(&svc, &["start", &record.id])?;
-        Ok(true)
-    })
-    .await?;
+    let started = blocking(move || start_container(&svc, &id)).await?;
     Ok(body::no_content(if started { StatusCode::NO_CONTENT } else { StatusCode::NOT_MODIFIED }))
 }
 
@@ -250,7 +231,7 @@ pub async fn restart(c: Call, id: &str) -> ApiResult<Resp> {
         if store.container_state(&record.id)?.status == ContainerStatus::Running {
             crate::container::lifecycle::stop(&store, &record.id, t)?;
         }
-        run_rcon(&svc, &["start", &record.id])?;
+        start_container(&svc, &record.id)?;
         Ok(())
     })
     .await?;

@@ -104,9 +104,10 @@ pub(crate) struct Service {
 
 impl Service {
     /// Opens the store (one per request: a store holds a database
-    /// connection, which must stay on one thread).
+    /// connection, which must stay on one thread). A removed container's
+    /// directory is deleted after the answer (`Store::remove_in_background`).
     pub fn store(&self) -> anyhow::Result<crate::store::Store> {
-        Ok(crate::store::Store::open(&self.root, &self.runroot)?)
+        Ok(crate::store::Store::open(&self.root, &self.runroot)?.remove_in_background())
     }
 
     /// A `Command` for a fresh `rcon --root R --runroot RR --log-level L

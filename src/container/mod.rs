@@ -945,6 +945,20 @@ pub fn start(store: &Store, name: &str) -> Result<ContainerRecord> {
     Ok(record)
 }
 
+/// [`start`] for a multi-threaded caller (the API service), which must not
+/// fork (hazard 7): the monitor is spawned as a fresh process
+/// ([`monitor::start_spawned`]). Returns the record and whether it was
+/// started (false: it already ran). Errors: as [`start`].
+pub fn start_unforked(store: &Store, name: &str) -> Result<(ContainerRecord, bool)> {
+    let record = store.find_container(name)?;
+    if store.container_state(&record.id)?.status == ContainerStatus::Running {
+        return Ok((record, false));
+    }
+    monitor::start_spawned(store, &record)?;
+    hand_to_monitor(store, &record);
+    Ok((record, true))
+}
+
 /// `rcon run -d`: creates the container and starts it under its own
 /// monitor; returns its ID once it runs. With `--rm`, a container that could
 /// not start is removed.

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 /// The first argument that makes `rcon` the monitor of a container
 /// (`rcon __monitor ROOT RUNROOT ID LOG_LEVEL`, with the start pipe as fd 3);
-/// only [`start_detached`] runs it.
+/// only [`start_detached`] and [`start_spawned`] run it.
 pub const ENTRY: &str = "__monitor";
 
 /// The start pipe's descriptor in a freshly executed monitor.
@@ -83,6 +83,48 @@ pub fn start_detached(store: &Store, record: &ContainerRecord) -> super::Result<
     })
     .map_err(super::Error::sys("fork the monitor"))?;
     let _ = nix::sys::wait::waitpid(child, None);
+    start_outcome(&buf, record)
+}
+
+/// [`start_detached`] for a multi-threaded caller (the API service, hazard
+/// 7), which must not fork: the monitor is spawned with
+/// `std::process::Command` straight from `/proc/self/exe` (the service's
+/// read-only view of its binary, hazard 9), detached between fork and exec
+/// (`sys::spawn_detached_with_fd`: new session, the start pipe on fd 3, a
+/// second fork). One process fewer than a fresh `rcon start` (which opens
+/// the store again, then forks the monitor). Errors: as [`start_detached`],
+/// and the monitor could not be executed.
+pub fn start_spawned(store: &Store, record: &ContainerRecord) -> super::Result<()> {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let (notify_r, notify_w) = pipe2(OFlag::O_CLOEXEC).map_err(super::Error::sys("make the monitor's start pipe"))?;
+    let mut cmd = std::process::Command::new("/proc/self/exe");
+    cmd.arg0("rcon")
+        .arg(ENTRY)
+        .arg(store.root())
+        .arg(store.run_root())
+        .arg(&record.id)
+        .arg(crate::util::log_level_name())
+        .env_remove("LISTEN_PID")
+        .env_remove("LISTEN_FDS")
+        .env_remove("LISTEN_FDNAMES")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    sys::spawn_detached_with_fd(&mut cmd, notify_w.as_raw_fd(), NOTIFY_FD);
+    let spawned = cmd.spawn();
+    drop(notify_w);
+    let mut middle = spawned.map_err(|e| {
+        super::Error::Monitor(format!("cannot execute the monitor of container {}: {e}", &record.id[..12]))
+    })?;
+    let _ = middle.wait();
+    let mut buf = Vec::new();
+    let _ = File::from(notify_r).read_to_end(&mut buf);
+    start_outcome(&buf, record)
+}
+
+/// What the monitor reported on the start pipe (see [`report`]).
+fn start_outcome(buf: &[u8], record: &ContainerRecord) -> super::Result<()> {
     match buf.split_first() {
         Some((b'k', _)) => Ok(()),
         Some((b'e', err)) if !err.is_empty() => Err(runtime::spawn_error_from_bytes(err).into()),

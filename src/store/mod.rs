@@ -191,13 +191,17 @@ pub struct Store {
     /// The database connection kept between operations, shared by clones
     /// (see [`Store::keep_connection`]); `None`: one per operation.
     conn: Option<std::sync::Arc<db::ConnSlot>>,
+    /// A removed container's directory, once moved into `tmp/`, is deleted
+    /// by a thread of its own (see [`Store::remove_in_background`]).
+    background_removal: bool,
 }
 
 impl Store {
     /// Opens (creating if needed) the store at `root`, with run state under
     /// `run_root`. Errors: the directories cannot be created.
     pub fn open(root: &Path, run_root: &Path) -> Result<Store> {
-        let store = Store { root: root.to_path_buf(), run_root: run_root.to_path_buf(), conn: None };
+        let store =
+            Store { root: root.to_path_buf(), run_root: run_root.to_path_buf(), conn: None, background_removal: false };
         for dir in
             [store.blobs_dir(), store.layers_dir(), store.containers_dir(), store.tmp_dir(), store.run_root.clone()]
         {

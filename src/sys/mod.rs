@@ -1039,3 +1039,33 @@ pub fn kill_with_parent(cmd: &mut std::process::Command) {
         });
     }
 }
+
+/// Makes `cmd`'s program start detached from the (possibly multi-threaded)
+/// process that spawns it, with `fd` as its descriptor `target`: between
+/// fork and exec, the child starts a new session (`setsid`), copies `fd`
+/// to `target` (not close-on-exec), marks every descriptor above `target`
+/// close-on-exec, then forks again and ends, so that the program runs in
+/// the grandchild, nobody's child but init's (or a subreaper's). The
+/// spawner's `Child` is that short-lived middle process: wait for it. If
+/// the program cannot be executed, `spawn` still reports the error.
+/// `target` must be at least 3 (above stdio, which `cmd` sets).
+pub fn spawn_detached_with_fd(cmd: &mut std::process::Command, fd: RawFd, target: RawFd) {
+    // SAFETY: between fork and exec only async-signal-safe system calls
+    // run (setsid, fcntl, dup2, close_range, a raw fork, _exit); nothing
+    // allocates or takes a lock.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(cmd, move || {
+            nix::unistd::setsid()?;
+            // `fd` is moved above `target` first so that dup2 cannot clobber it.
+            let moved = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, target + 1);
+            if moved < 0 || libc::dup2(moved, target) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let _ = libc::syscall(libc::SYS_close_range, (target + 1) as u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
+            match clone_process(0)? {
+                Forked::Child => Ok(()),
+                Forked::Parent(_) => exit_now(0),
+            }
+        });
+    }
+}
