@@ -4,7 +4,9 @@
 # and socket, no iptables, no bridge):
 #   - create + start + wait + DELETE of a container running `true`, through
 #     the API with curl (NetworkMode none on both engines)
-#   - GET /containers/json?all=1 with 100 containers in the store
+#   - GET /containers/json?all=1 with 100 containers in the store, with
+#     curl (hyperfine: its process start included) and as the server's
+#     response time alone (one keep-alive client, LIST_REQUESTS requests)
 #   - socket-activated cold start: exec of `rcon system service` on a
 #     passed listening socket (LISTEN_FDS) to the reply of the first
 #     /_ping (median of COLD_RUNS, measured by a small Python client)
@@ -90,6 +92,43 @@ if [ -n "$dockerd_pid" ]; then
     args+=(-n "dockerd 20.10: GET /containers/json (100)" "curl -sf --unix-socket $dsock http://api/v1.41/containers/json?all=1 -o /dev/null")
 fi
 hyperfine -N --warmup 3 --runs "$RUNS" --export-markdown "$out/api-list.md" --export-json "$out/api-list.json" "${args[@]}"
+
+# The same list measured as the server's response time alone: one
+# keep-alive HTTP/1.1 client (Python's http.client on the unix socket) per
+# engine, from the request's first byte to the body's last, without any
+# process start; LIST_REQUESTS requests after 10 warm-up requests.
+step "GET /containers/json?all=1 with 100 containers, one keep-alive client"
+keepalive_list() {
+    python3 - "$1" "$2" "${LIST_REQUESTS:-200}" <<'PY'
+import http.client, json, socket, statistics, sys, time
+name, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+class Conn(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(path)
+c = Conn("api")
+def get():
+    c.request("GET", "/v1.41/containers/json?all=1")
+    r = c.getresponse()
+    body = r.read()
+    assert r.status == 200, r.status
+    return body
+for _ in range(10):
+    count = len(json.loads(get()))
+times = []
+for _ in range(n):
+    t0 = time.perf_counter()
+    get()
+    times.append((time.perf_counter() - t0) * 1000)
+times.sort()
+print("%s: %d containers listed, %d requests on one connection: median %.2f ms, mean %.2f ms, p10 %.2f ms, p90 %.2f ms"
+      % (name, count, n, statistics.median(times), statistics.mean(times), times[n // 10], times[n * 9 // 10]))
+PY
+}
+keepalive_list "rcon API" "$sock" | tee "$out/api-list-keepalive.txt"
+if [ -n "$dockerd_pid" ]; then
+    keepalive_list "dockerd 20.10" "$dsock" | tee -a "$out/api-list-keepalive.txt"
+fi
 kill "$svc_pid"; wait "$svc_pid" 2>/dev/null || true; svc_pid=
 
 step "socket-activated cold start to the first /_ping ($COLD_RUNS runs)"
