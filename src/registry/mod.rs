@@ -681,10 +681,10 @@ fn fetch(
     })
 }
 
-/// Runs the layer jobs on up to `concurrency` scoped threads (all joined
-/// before this returns). After a failure no new layer is started; layers
-/// in flight finish (and are kept for the next pull). The first failure is
-/// the error returned. Returns the layers' unpacked size in bytes.
+/// Runs the layer jobs on up to `concurrency` scoped threads ([`run_jobs`]):
+/// after a failure no new layer is started; layers in flight finish (and
+/// are kept for the next pull). The first failure is the error returned.
+/// Returns the layers' unpacked size in bytes.
 fn fetch_layers(
     client: &Client,
     store: &Store,
@@ -692,31 +692,41 @@ fn fetch_layers(
     concurrency: usize,
     progress: &Progress,
 ) -> Result<u64, RegistryError> {
-    let next = AtomicUsize::new(0);
-    let abort = AtomicBool::new(false);
-    let first_error: Mutex<Option<RegistryError>> = Mutex::new(None);
-    let total = AtomicUsize::new(0);
     let bars: Vec<LayerProgress> =
         jobs.iter().map(|j| progress.layer(&j.desc.digest, j.desc.size, "Pulling fs layer")).collect();
+    let sizes = run_jobs(jobs.len(), concurrency, |i| jobs[i].fetch(client, store, &bars[i]))?;
+    Ok(sizes.iter().sum())
+}
+
+/// Runs `job(i)` once for each `i` in `0..n` on up to `workers` scoped
+/// threads (at least one; all joined before this returns), for the layers
+/// of a pull or a push. After a failure no new job starts and the jobs in
+/// flight finish. Returns the results in job order, or the first failure.
+fn run_jobs<T: Send, E: Send>(
+    n: usize,
+    workers: usize,
+    job: impl Fn(usize) -> Result<T, E> + Sync,
+) -> Result<Vec<T>, E> {
+    let next = AtomicUsize::new(0);
+    let abort = AtomicBool::new(false);
+    let first_error: Mutex<Option<E>> = Mutex::new(None);
+    let results: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let work = || {
         loop {
             let i = next.fetch_add(1, Ordering::SeqCst);
-            if i >= jobs.len() || abort.load(Ordering::SeqCst) {
+            if i >= n || abort.load(Ordering::SeqCst) {
                 break;
             }
-            match jobs[i].fetch(client, store, &bars[i]) {
-                Ok(n) => {
-                    total.fetch_add(n as usize, Ordering::SeqCst);
-                }
+            match job(i) {
+                Ok(v) => *results[i].lock().expect("result lock") = Some(v),
                 Err(e) => {
-                    let mut first = first_error.lock().expect("error lock");
-                    first.get_or_insert(e);
+                    first_error.lock().expect("error lock").get_or_insert(e);
                     abort.store(true, Ordering::SeqCst);
                 }
             }
         }
     };
-    let workers = concurrency.min(jobs.len());
+    let workers = workers.max(1).min(n);
     if workers <= 1 {
         work();
     } else {
@@ -729,7 +739,7 @@ fn fetch_layers(
     if let Some(e) = first_error.into_inner().expect("error lock") {
         return Err(e);
     }
-    Ok(total.into_inner() as u64)
+    Ok(results.into_iter().map(|m| m.into_inner().expect("result lock").expect("every job ran")).collect())
 }
 
 /// A layer as the manifest describes it.

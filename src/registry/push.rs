@@ -24,8 +24,6 @@ use crate::image::{Compression, ManifestDoc};
 use crate::reference::Reference;
 use crate::store::{ImageRecord, LayerBlob, Store, StoreError};
 use std::io::Write;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The manifest type to push.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,54 +186,20 @@ pub fn push_image(
         }
     }
 
-    let jobs: Vec<(usize, &Digest)> = chain_ids.iter().enumerate().collect();
-    let results: Vec<Mutex<Option<PushedLayer>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let bars: Vec<LayerProgress> = image.diff_ids.iter().map(|d| progress.layer(d, 0, "Preparing")).collect();
-    let next = AtomicUsize::new(0);
-    let abort = AtomicBool::new(false);
-    let first_error: Mutex<Option<RegistryError>> = Mutex::new(None);
-    let work = || {
-        loop {
-            let k = next.fetch_add(1, Ordering::SeqCst);
-            if k >= jobs.len() || abort.load(Ordering::SeqCst) {
-                break;
-            }
-            let (i, chain) = jobs[k];
-            let r = push_layer(
-                store,
-                &client,
-                chain,
-                &image.diff_ids[i],
-                &candidates[i],
-                &registry_prefix,
-                &dest_repo,
-                &bars[i],
-            );
-            match r {
-                Ok(l) => *results[k].lock().expect("result lock") = Some(l),
-                Err(e) => {
-                    bars[i].abandon();
-                    first_error.lock().expect("error lock").get_or_insert(e);
-                    abort.store(true, Ordering::SeqCst);
-                }
-            }
-        }
-    };
-    let workers = transfer.max_concurrent.max(1).min(jobs.len());
-    if workers <= 1 {
-        work();
-    } else {
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(work);
-            }
-        });
-    }
-    if let Some(e) = first_error.into_inner().expect("error lock") {
-        return Err(e);
-    }
-    let layers: Vec<PushedLayer> =
-        results.into_iter().map(|m| m.into_inner().expect("result lock").expect("every layer pushed")).collect();
+    let layers: Vec<PushedLayer> = super::run_jobs(chain_ids.len(), transfer.max_concurrent, |i| {
+        push_layer(
+            store,
+            &client,
+            &chain_ids[i],
+            &image.diff_ids[i],
+            &candidates[i],
+            &registry_prefix,
+            &dest_repo,
+            &bars[i],
+        )
+        .inspect_err(|_| bars[i].abandon())
+    })?;
 
     // The config, then the manifest.
     if client.has_blob(&image.id)?.is_some() {
