@@ -769,8 +769,6 @@ impl Cgroup {
         Ok(())
     }
 
-    /// In the init (before its cgroup namespace): moves the calling process
-    /// into every directory of the cgroup.
     /// Moves process `pid` (a host pid) into the cgroup (`cgroup.procs`).
     pub(crate) fn add(&self, pid: i32) -> Result<(), Error> {
         for (_, d) in &self.dirs {
@@ -779,6 +777,8 @@ impl Cgroup {
         Ok(())
     }
 
+    /// In the init (before its cgroup namespace): moves the calling process
+    /// into every directory of the cgroup.
     pub(crate) fn join(&self) -> Result<(), Error> {
         for (_, d) in &self.dirs {
             write(d, "cgroup.procs", "0")?;
