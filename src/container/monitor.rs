@@ -301,7 +301,6 @@ fn monitor(store: &Store, mut record: ContainerRecord, notify: OwnedFd) -> i32 {
             }
         }
     }
-    let _ = log.flush_partial();
     finish(kept.as_ref().unwrap_or(store), &record);
     0
 }
@@ -465,6 +464,10 @@ fn run_once(
     pump(out_r, err_r, stdin_to, log, |now| {
         if let Some(c) = checker.as_mut() { c.tick(now, store, record, pid, &env, &cwd) } else { None }
     });
+    // The output ended: its unfinished last line is written now, before the
+    // exit is recorded, so that `wait` (or the API's) followed by `logs`
+    // finds all of it.
+    let _ = log.flush_partial();
     let health_restart = checker.as_mut().is_some_and(|c| {
         c.abort();
         c.fired && c.action == HealthOnFailure::Restart
