@@ -408,6 +408,10 @@ pub async fn attach(mut c: Call, id: &str) -> ApiResult<Resp> {
     let want_in = c.flag("stdin", false)?;
     Ok(body::hijack(&mut c, content_type, move |io: Hijacked| {
         let Hijacked { out, input } = io;
+        // Where "from now on" starts, taken before any input is passed on:
+        // the container's answer to it may come at once.
+        let log = store.container_dir(&record.id).join("ctr.log");
+        let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
         // stdin=1: the client's bytes to the container's stdin FIFO (a
         // container created without OpenStdin gets nothing; the client's
         // side is drained all the same).
@@ -441,8 +445,6 @@ pub async fn attach(mut c: Call, id: &str) -> ApiResult<Resp> {
             }
             out.send(encode(r, tty, false))
         };
-        let log = store.container_dir(&record.id).join("ctr.log");
-        let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
         if with_logs {
             let opts = ReadOptions::default();
             if crate::container::logs::read(&store, &record.id, &opts, send).is_err() {

@@ -384,11 +384,13 @@ pub struct AttachArgs {
 pub fn attach(ctx: &Context, a: AttachArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let (record, _) = running(&store, &a.container)?;
+    // Where "from now on" starts, taken before any input is passed on: the
+    // container's answer to it may come at once, and must be printed.
+    let log = store.container_dir(&record.id).join("ctr.log");
+    let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     if !a.no_stdin {
         super::lifecycle::forward_stdin(&store, &record.id)?;
     }
-    let log = store.container_dir(&record.id).join("ctr.log");
-    let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     super::logs::follow_from(&store, &record.id, offset)?;
     Ok(crate::container::lifecycle::wait(&store, &record.id)?)
 }
