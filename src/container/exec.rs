@@ -88,6 +88,12 @@ pub fn exec(store: &Store, opts: &ExecOptions) -> Result<i32> {
                 (pty.master, pty.slave)
             }
         };
+        // The caller's window size before the process starts (as `run -t`
+        // gives the console's): set later, by `tty::forward`, a program
+        // that asks at once (`stty size`) would see 0x0.
+        if let Some((rows, cols)) = crate::runtime::tty::window_size(std::io::stdin().as_fd()) {
+            let _ = crate::runtime::tty::set_window_size(m.as_fd(), rows, cols);
+        }
         req.stdin = Some(dup(slave.as_fd())?);
         req.stdout = Some(dup(slave.as_fd())?);
         req.stderr = Some(slave);

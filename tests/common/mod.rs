@@ -864,7 +864,8 @@ impl Rcon {
     /// on a real terminal made by python3's `pty` module, whose window is
     /// `rows`×`cols`. Once the output shows the window size (`ROWS COLS`,
     /// as `stty size` prints it), types `input` and Enter. Gives up after
-    /// 20 s. Returns python's output: stdout is the `repr` of everything
+    /// 20 s (never blocks longer: rcon is killed then, exit code -9). The
+    /// terminal has its size before rcon starts. Returns python's output: stdout is the `repr` of everything
     /// rcon wrote, a newline and rcon's exit code.
     pub fn in_pty(&self, args: &[&str], (rows, cols): (u16, u16), input: &str) -> Output {
         let rcon = env!("CARGO_BIN_EXE_rcon");
@@ -873,15 +874,20 @@ impl Rcon {
             [rcon, "--root", &root, "--runroot", &runroot].iter().chain(args).map(|a| format!("{a:?}")).collect();
         let script = format!(
             r#"
-import os, pty, sys, termios, struct, fcntl, time
+import os, pty, select, signal, sys, termios, struct, fcntl, time
 pid, fd = pty.fork()
 if pid == 0:
+    # The terminal has its size before rcon starts, as a user's has.
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", {rows}, {cols}, 0, 0))
     os.execv({rcon:?}, [{argv}])
-fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", {rows}, {cols}, 0, 0))
 out = b""
 deadline = time.time() + 20
 sent = False
-while time.time() < deadline:
+# Never a blocking read or wait past the deadline: a stuck session is
+# killed and reported (its output so far, exit code -9), not a hang.
+while (left := deadline - time.time()) > 0:
+    if not select.select([fd], [], [], left)[0]:
+        continue
     try:
         data = os.read(fd, 1024)
     except OSError:
@@ -892,6 +898,8 @@ while time.time() < deadline:
     if not sent and b"{rows} {cols}" in out:
         os.write(fd, b"{input}\r")
         sent = True
+if left <= 0:
+    os.kill(pid, signal.SIGKILL)
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(repr(out) + "\n" + str(os.waitstatus_to_exitcode(status)) + "\n")
 "#,
