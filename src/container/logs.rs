@@ -460,8 +460,10 @@ pub fn stopped(s: &crate::store::ContainerState) -> bool {
 }
 
 /// [`follow_from`] until `done` says so: it gets the container's state
-/// before each read (`None` once the container is removed), and the
-/// records read after that are still passed on before returning.
+/// before each read (`None` once the container is removed, never for a
+/// state that could not be read: that read is retried, and after 100
+/// failures in a row, about 5 s, their error is returned), and the records
+/// read after that are still passed on before returning.
 pub fn follow_until(
     store: &crate::store::Store,
     id: &str,
@@ -475,10 +477,27 @@ pub fn follow_until(
     let path = store.container_dir(id).join("ctr.log");
     let mut file = OpenOptions::new().read(true).append(true).create(true).open(&path).ok();
     let mut pending = Vec::new();
+    let mut failures = 0;
     loop {
         // Read what the state says before reading the file, so that output
-        // written just before the exit is not missed.
-        let done = done(store.container_state(id).ok().as_ref());
+        // written just before the exit is not missed. Only a removed
+        // container is `None`: a failed read (the database busy under
+        // load) decides nothing, it is read again at the next poll.
+        let state = match store.container_state(id) {
+            Ok(s) => Some(s),
+            Err(crate::store::StoreError::NoSuchContainer(_)) => None,
+            Err(e) if failures < 100 => {
+                if failures == 0 {
+                    crate::warn!("container {}: cannot read its state ({e}); trying again", &id[..12.min(id.len())]);
+                }
+                failures += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                continue;
+            }
+            Err(e) => return Err(std::io::Error::other(e)),
+        };
+        failures = 0;
+        let done = done(state.as_ref());
         // Twice when the file was rotated: the rest of the old one, then
         // the new one from its start.
         for _ in 0..2 {
