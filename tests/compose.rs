@@ -525,7 +525,7 @@ fn secrets_configs_from_environment_and_content_restart_dependents_port_top_paus
     let image = busybox(&reg);
     let rcon = Rcon::new();
     let dir = tempfile::tempdir().unwrap();
-    let file = "name: srcs\nservices:\n  a:\n    image: ${IMAGE}\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    ports: [\"127.0.0.1::8080\"]\n    secrets: [token]\n    configs:\n      - source: greeting\n        target: /etc/greeting\n  b:\n    image: ${IMAGE}\n    command: [\"sleep\", \"1000\"]\n    stop_signal: SIGKILL\n    depends_on:\n      a:\n        condition: service_started\n        restart: true\nsecrets:\n  token:\n    environment: TOKEN\nconfigs:\n  greeting:\n    content: hello from content\n";
+    let file = "name: srcs\nservices:\n  a:\n    image: ${IMAGE}\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    ports: [\"127.0.0.1::8080\"]\n    secrets: [token]\n    environment:\n      V: ${V:-1}\n    configs:\n      - source: greeting\n        target: /etc/greeting\n  b:\n    image: ${IMAGE}\n    command: [\"sleep\", \"1000\"]\n    stop_signal: SIGKILL\n    depends_on:\n      a:\n        condition: service_started\n        restart: true\nsecrets:\n  token:\n    environment: TOKEN\nconfigs:\n  greeting:\n    content: hello from content\n";
     write_tree(dir.path(), &[("compose.yaml", file, 0o644)]);
     let env = [("IMAGE", image.as_str()), ("TOKEN", "s3cret")];
     let _down = Down {
@@ -562,6 +562,23 @@ fn secrets_configs_from_environment_and_content_restart_dependents_port_top_paus
     assert!(stderr(&out).contains("Container srcs-b-1  Stopping"), "{}", stderr(&out));
     assert!(stderr(&out).contains("Container srcs-b-1  Started"), "{}", stderr(&out));
     assert_eq!(compose_ok(&rcon, dir.path(), &env, &["ps", "-q"]).lines().count(), 2);
+    // ... and `up` recreating a (its environment changed) restarts b, the
+    // same container; an `up` that changes nothing leaves b alone.
+    let b = |rcon: &Rcon| rcon.ok(&["inspect", "--format", "{{.Id}} {{.State.StartedAt}}", "srcs-b-1"]);
+    let before = b(&rcon);
+    let env2 = [("IMAGE", image.as_str()), ("TOKEN", "s3cret"), ("V", "2")];
+    let out = compose(&rcon, dir.path(), &env2, &["up", "-d"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("Container srcs-a-1  Recreated"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Container srcs-b-1  Restarted"), "{}", stderr(&out));
+    let after = b(&rcon);
+    assert_eq!(before.split(' ').next(), after.split(' ').next(), "b was recreated, not restarted");
+    assert_ne!(before, after, "b was not restarted");
+    assert_eq!(compose_ok(&rcon, dir.path(), &env2, &["exec", "-T", "a", "sh", "-c", "echo $V"]), "2\n");
+    let out = compose(&rcon, dir.path(), &env2, &["up", "-d"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("Container srcs-b-1  Running"), "{}", stderr(&out));
+    assert_eq!(b(&rcon), after);
     // down removes the files written for the secret and the config.
     assert!(rcon.root.join("compose/srcs/secrets/token").exists());
     compose_ok(&rcon, dir.path(), &env, &["down", "-t", "0"]);

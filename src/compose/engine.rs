@@ -141,6 +141,17 @@ fn deps(p: &Project, service: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// Whether `service` declares `depends_on: {dep: {restart: true}}`.
+fn restarts_with(p: &Project, service: &str, dep: &str) -> bool {
+    p.services
+        .get(service)
+        .and_then(|svc| svc.get("depends_on"))
+        .and_then(|d| d.get(dep))
+        .and_then(|e| e.get("restart"))
+        .and_then(Value::as_bool)
+        == Some(true)
+}
+
 /// `services` (all when empty) plus, transitively, every service that
 /// declares `depends_on: {SERVICE: {restart: true}}` on one of them: what
 /// `compose restart` restarts (Compose Specification, depends_on
@@ -153,14 +164,8 @@ pub fn with_restart_dependents(p: &Project, services: &[String]) -> Vec<String> 
     let mut i = 0;
     while i < out.len() {
         let dep = out[i].clone();
-        for (name, svc) in &p.services {
-            let restarts = svc
-                .get("depends_on")
-                .and_then(|d| d.get(dep.as_str()))
-                .and_then(|e| e.get("restart"))
-                .and_then(Value::as_bool)
-                == Some(true);
-            if restarts && !out.contains(name) {
+        for name in p.services.keys() {
+            if restarts_with(p, name, &dep) && !out.contains(name) {
                 out.push(name.clone());
             }
         }
@@ -866,6 +871,10 @@ pub fn up(store: &Store, p: &Project, o: &UpOptions) -> Result<Vec<(String, Stri
     // replicas) at the same time, each in its own process, once every
     // dependency's condition holds.
     let mut started = Vec::new();
+    // Services with a container created or recreated by this `up`: their
+    // dependents with `depends_on: {SERVICE: {restart: true}}` restart the
+    // containers they keep (Compose Specification, depends_on `restart`).
+    let mut updated: BTreeSet<String> = BTreeSet::new();
     for level in levels(p, &order) {
         if !o.no_start {
             for s in &level {
@@ -884,15 +893,19 @@ pub fn up(store: &Store, p: &Project, o: &UpOptions) -> Result<Vec<(String, Stri
             for c in mine.iter().rev().filter(|c| c.number > want) {
                 stop_remove(store, &c.row, o.timeout)?;
             }
+            let restart = updated.iter().any(|d| restarts_with(p, s, d));
             for n in 1..=want {
                 let current = mine.iter().find(|c| c.number == n).map(|c| c.row.clone());
-                steps.push((s.clone(), n, current));
+                steps.push((s.clone(), n, current, restart));
             }
         }
-        let ids = container::parallel::all(&steps, |(s, n, current)| {
-            Ok(up_replica(store, p, o, s, *n, &image_ids[s], current.as_ref())?)
+        let ids = container::parallel::all(&steps, |(s, n, current, restart)| {
+            Ok(up_replica(store, p, o, s, *n, &image_ids[s], current.as_ref(), *restart)?)
         })?;
-        for ((s, n, _), id) in steps.iter().zip(ids) {
+        for ((s, n, current, _), id) in steps.iter().zip(ids) {
+            if current.as_ref().is_none_or(|c| c.id != id) {
+                updated.insert(s.clone());
+            }
             let name = container_name(p, s, *n);
             started.push((name, id));
         }
@@ -917,8 +930,11 @@ fn levels(p: &Project, order: &[String]) -> Vec<Vec<String>> {
 }
 
 /// Brings replica `n` of `service` to the model: keeps `current` when its
-/// config hash matches (starting it if stopped), else recreates it, or
-/// creates it when there is none. Returns the container's ID.
+/// config hash matches (starting it if stopped, restarting it if running
+/// and `restart`: a dependency it restarts with was updated), else
+/// recreates it, or creates it when there is none. Returns the container's
+/// ID.
+#[allow(clippy::too_many_arguments)]
 fn up_replica(
     store: &Store,
     p: &Project,
@@ -927,6 +943,7 @@ fn up_replica(
     n: u32,
     image_id: &str,
     current: Option<&ContainerRow>,
+    restart: bool,
 ) -> Result<String> {
     let plan = plan_container(store, p, s, n, image_id, false)?;
     let hash = config_hash(&p.services[s], image_id);
@@ -937,6 +954,11 @@ fn up_replica(
                 progress("Container", &name, "Starting");
                 container::start(store, &c.id)?;
                 progress("Container", &name, "Started");
+            } else if restart && !o.no_start {
+                progress("Container", &name, "Restarting");
+                container::lifecycle::stop(store, &c.id, o.timeout)?;
+                container::start(store, &c.id)?;
+                progress("Container", &name, "Restarted");
             } else {
                 progress("Container", &name, "Running");
             }
