@@ -525,7 +525,7 @@ fn secrets_configs_from_environment_and_content_restart_dependents_port_top_paus
     let image = busybox(&reg);
     let rcon = Rcon::new();
     let dir = tempfile::tempdir().unwrap();
-    let file = "name: srcs\nservices:\n  a:\n    image: ${IMAGE}\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    ports: [\"127.0.0.1::8080\"]\n    secrets: [token]\n    environment:\n      V: ${V:-1}\n    configs:\n      - source: greeting\n        target: /etc/greeting\n  b:\n    image: ${IMAGE}\n    command: [\"sleep\", \"1000\"]\n    stop_signal: SIGKILL\n    depends_on:\n      a:\n        condition: service_started\n        restart: true\nsecrets:\n  token:\n    environment: TOKEN\nconfigs:\n  greeting:\n    content: hello from content\n";
+    let file = "name: srcs\nservices:\n  a:\n    image: ${IMAGE}\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    ports: [\"127.0.0.1::8080\"]\n    secrets: [token]\n    environment:\n      V: ${V:-1}\n    configs:\n      - source: greeting\n        target: /etc/greeting\n  b:\n    image: ${IMAGE}\n    command: [\"sleep\", \"1000\"]\n    stop_signal: SIGKILL\n    depends_on:\n      a:\n        condition: service_started\n        restart: true\n  c:\n    image: ${IMAGE}\n    command: [\"sleep\", \"1000\"]\n    stop_signal: SIGKILL\n    depends_on:\n      b:\n        condition: service_started\n        restart: true\nsecrets:\n  token:\n    environment: TOKEN\nconfigs:\n  greeting:\n    content: hello from content\n";
     write_tree(dir.path(), &[("compose.yaml", file, 0o644)]);
     let env = [("IMAGE", image.as_str()), ("TOKEN", "s3cret")];
     let _down = Down {
@@ -556,14 +556,16 @@ fn secrets_configs_from_environment_and_content_restart_dependents_port_top_paus
     assert_eq!(rcon.ok(&["inspect", "--format", "{{.State.Paused}}", "srcs-b-1"]), "true\n");
     assert_eq!(compose_ok(&rcon, dir.path(), &env, &["unpause", "b"]), "srcs-b-1\n");
     assert_eq!(rcon.ok(&["inspect", "--format", "{{.State.Paused}}", "srcs-b-1"]), "false\n");
-    // depends_on restart: true: restarting a restarts b too.
+    // depends_on restart: true: restarting a restarts b, and through b c.
     let out = compose(&rcon, dir.path(), &env, &["restart", "a"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stderr(&out).contains("Container srcs-b-1  Stopping"), "{}", stderr(&out));
     assert!(stderr(&out).contains("Container srcs-b-1  Started"), "{}", stderr(&out));
-    assert_eq!(compose_ok(&rcon, dir.path(), &env, &["ps", "-q"]).lines().count(), 2);
+    assert!(stderr(&out).contains("Container srcs-c-1  Started"), "transitively: {}", stderr(&out));
+    assert_eq!(compose_ok(&rcon, dir.path(), &env, &["ps", "-q"]).lines().count(), 3);
     // ... and `up` recreating a (its environment changed) restarts b, the
-    // same container; an `up` that changes nothing leaves b alone.
+    // same container, and through b c; an `up` that changes nothing leaves
+    // b alone.
     let b = |rcon: &Rcon| rcon.ok(&["inspect", "--format", "{{.Id}} {{.State.StartedAt}}", "srcs-b-1"]);
     let before = b(&rcon);
     let env2 = [("IMAGE", image.as_str()), ("TOKEN", "s3cret"), ("V", "2")];
@@ -571,6 +573,7 @@ fn secrets_configs_from_environment_and_content_restart_dependents_port_top_paus
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stderr(&out).contains("Container srcs-a-1  Recreated"), "{}", stderr(&out));
     assert!(stderr(&out).contains("Container srcs-b-1  Restarted"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Container srcs-c-1  Restarted"), "transitively: {}", stderr(&out));
     let after = b(&rcon);
     assert_eq!(before.split(' ').next(), after.split(' ').next(), "b was recreated, not restarted");
     assert_ne!(before, after, "b was not restarted");

@@ -871,9 +871,10 @@ pub fn up(store: &Store, p: &Project, o: &UpOptions) -> Result<Vec<(String, Stri
     // replicas) at the same time, each in its own process, once every
     // dependency's condition holds.
     let mut started = Vec::new();
-    // Services with a container created or recreated by this `up`: their
-    // dependents with `depends_on: {SERVICE: {restart: true}}` restart the
-    // containers they keep (Compose Specification, depends_on `restart`).
+    // Services with a container created, recreated or restarted by this
+    // `up`: their dependents with `depends_on: {SERVICE: {restart: true}}`
+    // restart the containers they keep (Compose Specification, depends_on
+    // `restart`), transitively.
     let mut updated: BTreeSet<String> = BTreeSet::new();
     for level in levels(p, &order) {
         if !o.no_start {
@@ -902,8 +903,12 @@ pub fn up(store: &Store, p: &Project, o: &UpOptions) -> Result<Vec<(String, Stri
         let ids = container::parallel::all(&steps, |(s, n, current, restart)| {
             Ok(up_replica(store, p, o, s, *n, &image_ids[s], current.as_ref(), *restart)?)
         })?;
-        for ((s, n, current, _), id) in steps.iter().zip(ids) {
-            if current.as_ref().is_none_or(|c| c.id != id) {
+        for ((s, n, current, restart), id) in steps.iter().zip(ids) {
+            // Created, recreated, or restarted for a dependency (so that
+            // its own `restart: true` dependents follow, as `compose
+            // restart` does).
+            let kept_running = current.as_ref().is_some_and(|c| c.state.status == ContainerStatus::Running);
+            if current.as_ref().is_none_or(|c| c.id != id) || (*restart && kept_running && !o.no_start) {
                 updated.insert(s.clone());
             }
             let name = container_name(p, s, *n);
