@@ -137,6 +137,10 @@ fn slirp_dir(store: &Store, id: &str) -> PathBuf {
 /// background. `None`: no spare was ready (or the container does not use
 /// one); it starts its own pasta.
 pub fn adopt_spare(store: &Store, id: &str) -> Option<PathBuf> {
+    // Root's `run` reads nothing more (pasta is rootless only).
+    if !crate::runtime::rootless::is_rootless() {
+        return None;
+    }
     let ep = endpoint(store, id)?;
     if ep.mode != Mode::Pasta || !ep.ports.is_empty() || !ep.backend_options.is_empty() {
         return None;

@@ -359,7 +359,6 @@ pub fn spare_main(args: &[std::ffi::OsString]) -> i32 {
 }
 
 fn keep_spare(run_root: &Path) -> Result<(), String> {
-    use nix::sched::CloneFlags;
     let root = spare_root(run_root);
     std::fs::create_dir_all(&root).map_err(|e| format!("create {}: {e}", root.display()))?;
     let lock_path = root.join("lock");
@@ -384,18 +383,8 @@ fn keep_spare(run_root: &Path) -> Result<(), String> {
     let new = root.join(format!("new-{}", std::process::id()));
     std::fs::create_dir_all(&new).map_err(|e| format!("create {}: {e}", new.display()))?;
     // A namespace of our own, bound to a file, with its loopback up (the
-    // runtime brings it up only in namespaces it creates), made by a thread
-    // that then ends: there is no way back into the user's namespace, where
-    // pasta must run.
-    let made = std::thread::scope(|s| {
-        s.spawn(|| {
-            nix::sched::unshare(CloneFlags::CLONE_NEWNET).map_err(|e| format!("unshare a network namespace: {e}"))?;
-            bind_netns("/proc/thread-self/ns/net", &paths(&new).0)?;
-            crate::sys::interface_up("lo").map_err(|e| format!("bring up lo: {e}"))
-        })
-        .join()
-        .unwrap_or_else(|_| Err("the thread making the namespace panicked".into()))
-    });
+    // runtime brings it up only in namespaces it creates).
+    let made = super::rootless_netns::new_bound(&paths(&new).0);
     if let Err(e) = made {
         stop(&new);
         return Err(e);

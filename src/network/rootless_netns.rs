@@ -153,24 +153,33 @@ pub fn ensure() -> Result<(), Error> {
 fn create() -> Result<(), Error> {
     let p = path();
     let _ = nix::mount::umount2(&p, nix::mount::MntFlags::MNT_DETACH);
-    std::fs::File::create(&p).map_err(super::io(&p))?;
+    new_bound(&p).map_err(|e| Error::BadNetwork(format!("rootless network namespace: {e}")))
+}
+
+/// Makes a network namespace of the caller's user namespace, with `lo` up,
+/// bound to the file `at` (created): in a helper thread that then ends
+/// ([`in_thread`]; a rootless thread cannot return to the namespace it
+/// left). Used for the rootless network namespace and for pasta's spare
+/// ([`super::pasta`]). Errors name the step; on error `at` is removed.
+pub(super) fn new_bound(at: &std::path::Path) -> Result<(), String> {
+    std::fs::File::create(at).map_err(|e| format!("cannot create {}: {e}", at.display()))?;
     let made = in_thread(|| -> Result<(), String> {
         nix::sched::unshare(CloneFlags::CLONE_NEWNET)
             .map_err(|e| format!("cannot create a network namespace: {}", e.desc()))?;
         crate::sys::interface_up("lo").map_err(|e| format!("cannot set lo up: {}", e.desc()))?;
         nix::mount::mount(
             Some("/proc/thread-self/ns/net"),
-            &p,
+            at,
             None::<&str>,
             nix::mount::MsFlags::MS_BIND,
             None::<&str>,
         )
-        .map_err(|e| format!("cannot bind the network namespace to {}: {}", p.display(), e.desc()))
+        .map_err(|e| format!("cannot bind the network namespace to {}: {}", at.display(), e.desc()))
     });
-    made.map_err(|e| {
-        let _ = std::fs::remove_file(&p);
-        Error::BadNetwork(format!("rootless network namespace: {e}"))
-    })
+    if made.is_err() {
+        let _ = std::fs::remove_file(at);
+    }
+    made
 }
 
 /// The pid of the namespace's pasta when it runs: a pasta whose command
