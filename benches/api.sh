@@ -3,7 +3,12 @@
 # from Debian's docker.io when DOCKERD=1 (started here on its own data root
 # and socket, no iptables, no bridge):
 #   - create + start + wait + DELETE of a container running `true`, through
-#     the API with curl (NetworkMode none on both engines)
+#     the API with curl (NetworkMode none on both engines): hyperfine of a
+#     client script (its bash and four curl processes included)
+#   - the same cycle as the server's time per request: one client (Python's
+#     http.client, a connection per request as docker's CLI makes them),
+#     from each request's first byte to its reply's last; create + start +
+#     wait is the issue's figure, DELETE is given apart
 #   - GET /containers/json?all=1 with 100 containers in the store, with
 #     curl (hyperfine: its process start included) and as the server's
 #     response time alone (one keep-alive client, LIST_REQUESTS requests)
@@ -18,7 +23,7 @@
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
-bench_init api hyperfine docker-registry skopeo /bin/busybox curl jq python3
+bench_init api hyperfine docker-registry skopeo /bin/busybox curl python3
 RUNS=${RUNS:-20}
 COLD_RUNS=${COLD_RUNS:-30}
 bench_rcon
@@ -44,15 +49,19 @@ trap cleanup EXIT
 bench_machine "$out/api-machine.txt"
 bench_image "$work"
 
-# One client "script" per engine: create, start, wait, delete.
+# One client "script" per engine: create, start, wait, delete. The ID is
+# cut from the reply by bash itself: jq's own start (about 28 ms) would be
+# a quarter of the cycle.
 cat >"$work/cycle.sh" <<'EOF'
 #!/usr/bin/env bash
 set -euo pipefail
 s=$1 image=$2
 api() { curl -sf --unix-socket "$s" "$@"; }
-id=$(api -X POST -H 'Content-Type: application/json' \
+reply=$(api -X POST -H 'Content-Type: application/json' \
     -d "{\"Image\":\"$image\",\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"none\"}}" \
-    http://api/v1.41/containers/create | jq -r .Id)
+    http://api/v1.41/containers/create)
+id=${reply#*\"Id\":\"}
+id=${id%%\"*}
 api -X POST "http://api/v1.41/containers/$id/start" >/dev/null
 api -X POST "http://api/v1.41/containers/$id/wait" >/dev/null
 api -X DELETE "http://api/v1.41/containers/$id" >/dev/null
@@ -79,6 +88,54 @@ if [ "${DOCKERD:-0}" = 1 ]; then
 fi
 step "create + start + wait + rm of true ($RUNS runs)"
 hyperfine -N --warmup 2 --runs "$RUNS" --export-markdown "$out/api-cycle.md" --export-json "$out/api-cycle.json" "${args[@]}"
+
+# The cycle as each request's server time: one Python client, a new
+# connection per request; CYCLE_REQUESTS cycles after 3 warm-up cycles.
+step "create + start + wait (+ DELETE) of true, each request's server time"
+server_cycle() {
+    python3 - "$1" "$2" "$image" "${CYCLE_REQUESTS:-30}" <<'PY'
+import http.client, json, socket, statistics, sys, time
+name, path, image, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+class Conn(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(path)
+def request(method, url, body=None):
+    c = Conn("api")
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    c.request(method, url, body=None if body is None else json.dumps(body), headers=headers)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    assert r.status < 300, (method, url, r.status, data)
+    return data
+times = {k: [] for k in ("create", "start", "wait", "delete", "create+start+wait")}
+body = {"Image": image, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}
+for i in range(n + 3):
+    t = [time.perf_counter()]
+    cid = json.loads(request("POST", "/v1.41/containers/create", body))["Id"]
+    t.append(time.perf_counter())
+    request("POST", f"/v1.41/containers/{cid}/start")
+    t.append(time.perf_counter())
+    assert json.loads(request("POST", f"/v1.41/containers/{cid}/wait"))["StatusCode"] == 0
+    t.append(time.perf_counter())
+    request("DELETE", f"/v1.41/containers/{cid}")
+    t.append(time.perf_counter())
+    if i < 3:
+        continue
+    for k, a, b in zip(("create", "start", "wait", "delete"), t, t[1:]):
+        times[k].append((b - a) * 1000)
+    times["create+start+wait"].append((t[3] - t[0]) * 1000)
+print("%s, %d cycles, medians: " % (name, n)
+      + ", ".join("%s %.1f ms" % (k, statistics.median(v)) for k, v in times.items())
+      + " (create+start+wait mean %.1f ms, p90 %.1f ms)"
+      % (statistics.mean(times["create+start+wait"]), sorted(times["create+start+wait"])[n * 9 // 10]))
+PY
+}
+server_cycle "rcon API" "$sock" | tee "$out/api-cycle-server.txt"
+if [ -n "$dockerd_pid" ]; then
+    server_cycle "dockerd 20.10" "$dsock" | tee -a "$out/api-cycle-server.txt"
+fi
 
 step "GET /containers/json?all=1 with 100 containers"
 for i in $(seq 1 100); do $R create --network none "$image" true >/dev/null; done

@@ -315,6 +315,10 @@ pub fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         crate::container::cleanup::sweep(&store);
         _held_db = store.hold_open().ok();
     }
+    // `wait` and `/events` follow the event log through one inotify watch
+    // for the service's lifetime: closing a watch of their own would delay
+    // each reply by a kernel grace period (7-20 ms).
+    crate::store::events::share_watches();
     let service = Arc::new(Service {
         root: opts.root.clone(),
         runroot: opts.runroot.clone(),

@@ -204,29 +204,132 @@ pub fn read_all(store: &Store) -> Vec<Event> {
 /// Follows the log from its current end: [`Follower::poll`] returns the
 /// events appended since the last call, across rotations, and
 /// [`Follower::wait`] blocks until there are some (an inotify watch on the
-/// store's root, woken by writes to `events.log` only).
+/// store's root, woken by writes to `events.log` only; one watch per
+/// process after [`share_watches`]).
 pub struct Follower {
     path: PathBuf,
     file: Option<std::fs::File>,
     offset: u64,
     partial: Vec<u8>,
-    /// Watches the root for `events.log` being written, created or
-    /// renamed over; `None` where inotify is unavailable (then
-    /// [`Follower::wait`] sleeps in short steps).
-    watch: Option<nix::sys::inotify::Inotify>,
+    watch: Watch,
+}
+
+/// How a [`Follower`] learns that the log changed.
+enum Watch {
+    /// Its own inotify watch of the root, for `events.log` being written,
+    /// created or renamed over.
+    Own(nix::sys::inotify::Inotify),
+    /// The process's shared watch of the root (see [`share_watches`]).
+    Shared(std::sync::Arc<SharedWatch>),
+    /// inotify is unavailable: [`Follower::wait`] sleeps in short steps.
+    None,
+}
+
+/// The inotify watch of one store root that every [`Follower`] of the
+/// process shares once [`share_watches`] was called: a thread reads it and
+/// counts the changes of `events.log` in `generation`.
+struct SharedWatch {
+    /// Changes of the log seen so far; `u64::MAX` once the watch failed
+    /// (the followers then sleep in short steps).
+    generation: std::sync::Mutex<u64>,
+    changed: std::sync::Condvar,
+}
+
+static SHARE_WATCHES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes every [`Follower`] created after it in this process share one
+/// inotify watch per store root, kept for the process's lifetime, read by
+/// a thread of its own. For a long-lived process (`rcon system service`):
+/// closing an inotify instance waits for an SRCU grace period in the
+/// kernel (7-20 ms on the reference machine), which each `wait` and
+/// `/events` request would otherwise pay before its reply. Not for a
+/// process that later clones a container's init (`runtime::spawn` wants
+/// it single-threaded).
+pub fn share_watches() {
+    SHARE_WATCHES.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The inotify flags of a follower's watch: `events.log` written, created
+/// or renamed over (rotation).
+fn watch_mask() -> nix::sys::inotify::AddWatchFlags {
+    use nix::sys::inotify::AddWatchFlags;
+    AddWatchFlags::IN_MODIFY | AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MOVED_TO
+}
+
+impl SharedWatch {
+    /// The process's shared watch of `root` (`name`: the log's file name),
+    /// made with its thread on first use; `None` when inotify or the
+    /// thread is unavailable.
+    fn of(root: &Path, name: &std::ffi::OsStr) -> Option<std::sync::Arc<SharedWatch>> {
+        use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+        use std::collections::HashMap;
+        use std::sync::{Arc, Mutex, OnceLock};
+        static WATCHES: OnceLock<Mutex<HashMap<PathBuf, Arc<SharedWatch>>>> = OnceLock::new();
+        let mut watches = WATCHES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = watches.get(root).filter(|w| w.generation() != u64::MAX) {
+            return Some(w.clone());
+        }
+        let inotify = Inotify::init(InitFlags::IN_CLOEXEC).ok()?;
+        inotify.add_watch(root, watch_mask()).ok()?;
+        let watch = Arc::new(SharedWatch { generation: Mutex::new(0), changed: std::sync::Condvar::new() });
+        let w = watch.clone();
+        let name = name.to_owned();
+        std::thread::Builder::new()
+            .name("rcon-events".into())
+            .spawn(move || {
+                loop {
+                    let seen = match inotify.read_events() {
+                        // The root is gone (IN_IGNORED): a follower made
+                        // later watches its successor.
+                        Ok(events) if events.iter().any(|e| e.mask.contains(AddWatchFlags::IN_IGNORED)) => break,
+                        Ok(events) => events.iter().any(|e| e.name.as_deref() == Some(name.as_os_str())),
+                        Err(nix::errno::Errno::EINTR) => false,
+                        Err(_) => break,
+                    };
+                    if seen {
+                        *w.generation.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+                        w.changed.notify_all();
+                    }
+                }
+                *w.generation.lock().unwrap_or_else(|e| e.into_inner()) = u64::MAX;
+                w.changed.notify_all();
+            })
+            .ok()?;
+        watches.insert(root.to_path_buf(), watch.clone());
+        Some(watch)
+    }
+
+    fn generation(&self) -> u64 {
+        *self.generation.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Blocks until the generation is no longer `seen` or `max` passed.
+    fn sleep(&self, seen: u64, max: std::time::Duration) {
+        if seen == u64::MAX {
+            std::thread::sleep(max.min(std::time::Duration::from_millis(50)));
+            return;
+        }
+        let g = self.generation.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = self.changed.wait_timeout_while(g, max, |g| *g == seen);
+    }
 }
 
 impl Follower {
     /// Starts at the current end of the store's log.
     pub fn new(store: &Store) -> Follower {
-        use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+        use nix::sys::inotify::{InitFlags, Inotify};
         let path = store.events_path();
         // The watch first, so that nothing written after the end is read
         // goes unnoticed.
-        let watch = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK).ok().filter(|i| {
-            let mask = AddWatchFlags::IN_MODIFY | AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MOVED_TO;
-            i.add_watch(store.root(), mask).is_ok()
-        });
+        let name = path.file_name().unwrap_or_default();
+        let shared = SHARE_WATCHES.load(std::sync::atomic::Ordering::Relaxed);
+        let watch = match shared.then(|| SharedWatch::of(store.root(), name)).flatten() {
+            Some(w) => Watch::Shared(w),
+            None => Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)
+                .ok()
+                .filter(|i| i.add_watch(store.root(), watch_mask()).is_ok())
+                .map_or(Watch::None, Watch::Own),
+        };
         let file = std::fs::File::open(&path).ok();
         let offset = file.as_ref().and_then(|f| f.metadata().ok()).map_or(0, |m| m.len());
         Follower { path, file, offset, partial: Vec::new(), watch }
@@ -238,20 +341,28 @@ impl Follower {
     pub fn wait(&mut self, timeout: std::time::Duration) -> Vec<Event> {
         let deadline = std::time::Instant::now() + timeout;
         loop {
+            // Before the read: a change after it wakes the sleep below.
+            let seen = match &self.watch {
+                Watch::Shared(w) => w.generation(),
+                _ => 0,
+            };
             let out = self.poll();
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if !out.is_empty() || left.is_zero() {
                 return out;
             }
-            self.sleep(left);
+            match &self.watch {
+                Watch::Shared(w) => w.sleep(seen, left),
+                _ => self.sleep(left),
+            }
         }
     }
 
-    /// Blocks until the log may have changed or `max` passed.
+    /// Blocks until the log may have changed or `max` passed (own watch).
     fn sleep(&self, max: std::time::Duration) {
         use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
         use std::os::fd::AsFd;
-        let Some(watch) = &self.watch else {
+        let Watch::Own(watch) = &self.watch else {
             std::thread::sleep(max.min(std::time::Duration::from_millis(50)));
             return;
         };
@@ -443,6 +554,40 @@ mod tests {
         assert!(total <= 2 * MAX_LOG_BYTES + 8192, "log holds {total} bytes");
         let all = read_all(&s);
         assert_eq!(all.last().unwrap().actor.id, (n - 1).to_string());
+    }
+
+    #[test]
+    fn a_shared_watch_counts_the_logs_changes_for_every_follower() {
+        share_watches();
+        let (_d, s) = store();
+        let mut a = Follower::new(&s);
+        let mut b = Follower::new(&s);
+        let (Watch::Shared(wa), Watch::Shared(wb)) = (&a.watch, &b.watch) else {
+            panic!("followers made after share_watches use the shared watch")
+        };
+        assert!(std::sync::Arc::ptr_eq(wa, wb), "one watch per root");
+        let w = wa.clone();
+        let seen = w.generation();
+        record(&s, "volume", "create", "v1", &[("driver", "local")]);
+        // The watch thread counts the log's change (no timeout can pass
+        // for it: the generation must move).
+        while w.generation() == seen {
+            w.sleep(seen, std::time::Duration::from_secs(60));
+        }
+        assert_ne!(w.generation(), u64::MAX, "the watch still works");
+        assert_eq!(a.wait(std::time::Duration::from_secs(5))[0].actor.id, "v1");
+        assert_eq!(b.wait(std::time::Duration::from_secs(5))[0].actor.id, "v1");
+        // The root removed: the next follower of the same path gets a new watch.
+        let (root, run) = (s.root().to_path_buf(), _d.path().join("run"));
+        drop((a, b, s));
+        std::fs::remove_dir_all(&root).unwrap();
+        while w.generation() != u64::MAX {
+            w.sleep(w.generation(), std::time::Duration::from_secs(60));
+        }
+        let s = Store::open(&root, &run).unwrap();
+        let c = Follower::new(&s);
+        let Watch::Shared(wc) = &c.watch else { panic!("shared") };
+        assert!(!std::sync::Arc::ptr_eq(wc, &w), "a new watch for the new root");
     }
 
     #[test]
