@@ -307,6 +307,34 @@ fn containers_are_shared_with_the_cli_and_outlive_the_service() {
     rcon.ok(&["rm", "-f", &cli_id, &api_id]);
 }
 
+/// The service's requests share one store (and database connection);
+/// when the store is made anew under it (its root removed, as by hand),
+/// the next request opens the new database instead of answering from
+/// the removed one.
+#[test]
+fn a_store_made_anew_under_the_service_is_the_one_it_answers_from() {
+    let reg = Registry::start();
+    let image = web_image(&reg);
+    let rcon = Rcon::new();
+    rcon.ok(&["pull", "-q", &image]);
+    rcon.ok(&["create", "--name", "before", &image]);
+    let svc = Service::start(&rcon);
+    let names = || {
+        let (code, _, body) = http(&svc.socket, "GET", "/v1.41/containers/json?all=1", None);
+        assert_eq!(code, 200, "{body}");
+        let list: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        list.iter().map(|c| c["Names"][0].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(names(), ["/before"]);
+    assert_eq!(names(), ["/before"], "the second request answers from the same store");
+    rcon.ok(&["rm", "before"]);
+    std::fs::remove_dir_all(&rcon.root).unwrap();
+    std::fs::create_dir(&rcon.root).unwrap();
+    rcon.ok(&["pull", "-q", &image]);
+    rcon.ok(&["create", "--name", "after", &image]);
+    assert_eq!(names(), ["/after"], "the service reads the new store's database");
+}
+
 /// `DELETE /containers/{id}` of a pod's infra container is refused as
 /// `rcon rm` refuses it (409, naming the pod), also with `force`; the pod
 /// and its infra stay.

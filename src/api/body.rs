@@ -31,7 +31,12 @@ pub fn empty() -> Body {
 
 /// A JSON response.
 pub fn json(status: StatusCode, value: &impl serde::Serialize) -> Resp {
-    let data = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+    json_bytes(status, serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec()))
+}
+
+/// A JSON response from its serialized bytes (serialized where the
+/// borrowed values it is made of live).
+pub fn json_bytes(status: StatusCode, data: Vec<u8>) -> Resp {
     Response::builder()
         .status(status)
         .header("Content-Type", "application/json")

@@ -1,7 +1,7 @@
 //! `/containers/…`: list, create, inspect, start, stop, restart, kill,
 //! wait, remove, logs, attach, rename, pause, top, stats, prune.
 
-use super::body::{self, Hijacked, Resp, json};
+use super::body::{self, Hijacked, Resp, json, json_bytes};
 use super::error::{ApiError, ApiResult};
 use super::router::{Call, blocking};
 use crate::container::logs::{ReadOptions, Record, Stream};
@@ -59,62 +59,116 @@ pub async fn list(c: Call) -> ApiResult<Resp> {
         let all = all || limit.is_some() || filters.has("status") || filters.has("exited");
         let query = crate::store::ContainerQuery { running: !all, ..filters.query() };
         let now = Utc::now();
+        let rows = store.list_containers(&query)?;
         let mut out = Vec::new();
-        for row in store.list_containers(&query)?.into_iter().rev() {
-            let state = row.state.clone();
-            if (!all && state.status != ContainerStatus::Running) || !filters.matches(&store, &row, &state) {
+        for row in rows.iter().rev() {
+            if (!all && row.state.status != ContainerStatus::Running) || !filters.matches(&store, row, &row.state) {
                 continue;
             }
-            out.push(summary(&store, &row, &state, now));
+            out.push(summary(&store, row, &row.state, now));
             if limit.is_some_and(|n| out.len() >= n) {
                 break;
             }
         }
-        Ok(Value::Array(out))
+        Ok(serde_json::to_vec(&out).expect("a container summary serializes"))
     })
     .await?;
-    Ok(json(StatusCode::OK, &v))
+    Ok(json_bytes(StatusCode::OK, v))
 }
 
-/// One container in docker's list shape.
-fn summary(store: &Store, row: &crate::store::ContainerRow, state: &ContainerState, now: DateTime<Utc>) -> Value {
-    let settings = crate::container::network_settings::settings_json(store, &row.id);
+/// One container in docker's list shape (Engine API `ContainerSummary`),
+/// serialized as it is built: no JSON tree per container.
+fn summary<'a>(
+    store: &Store,
+    row: &'a crate::store::ContainerRow,
+    state: &ContainerState,
+    now: DateTime<Utc>,
+) -> ContainerSummary<'a> {
+    use crate::container::network_settings::{networks, port_map};
+    let ep = crate::network::endpoint(store, &row.id);
     let mut ports = Vec::new();
-    if let Some(map) = settings["Ports"].as_object() {
-        for (key, bindings) in map {
-            let (port, proto) = key.split_once('/').unwrap_or((key, "tcp"));
-            let private: u64 = port.parse().unwrap_or(0);
-            match bindings.as_array() {
-                Some(list) if !list.is_empty() => {
-                    for b in list {
-                        ports.push(json!({
-                            "IP": b["HostIp"], "PrivatePort": private,
-                            "PublicPort": b["HostPort"].as_str().and_then(|p| p.parse::<u64>().ok()).unwrap_or(0),
-                            "Type": proto,
-                        }));
-                    }
-                }
-                _ => ports.push(json!({"PrivatePort": private, "Type": proto})),
+    let mut nets = None;
+    if let Some(ep) = &ep {
+        for (key, bindings) in port_map(ep) {
+            let (port, proto) = key.split_once('/').unwrap_or((&key, "tcp"));
+            let private_port: u64 = port.parse().unwrap_or(0);
+            let kind = proto.to_string();
+            match bindings {
+                Some(list) => ports.extend(list.into_iter().map(|b| PortSummary {
+                    public_port: Some(b.host_port.parse().unwrap_or(0)),
+                    ip: Some(b.host_ip),
+                    private_port,
+                    kind: kind.clone(),
+                })),
+                None => ports.push(PortSummary { ip: None, private_port, public_port: None, kind }),
             }
         }
+        nets = Some(networks(ep));
     }
-    let network_mode =
-        settings["Networks"].as_object().and_then(|n| n.keys().next().cloned()).unwrap_or_else(|| "default".into());
-    json!({
-        "Id": row.id,
-        "Names": [format!("/{}", row.name)],
-        "Image": row.image,
-        "ImageID": row.image_id.to_string(),
-        "Command": crate::container::list::display_command(&row.command),
-        "Created": row.created.timestamp(),
-        "Ports": ports,
-        "Labels": row.labels,
-        "State": if row.problem.is_some() { "dead" } else { crate::container::inspect::status_word(state) },
-        "Status": crate::container::list::status(state, now),
-        "HostConfig": {"NetworkMode": network_mode},
-        "NetworkSettings": {"Networks": settings["Networks"]},
-        "Mounts": [],
-    })
+    let network_mode = nets.as_ref().and_then(|n| n.keys().next().cloned()).unwrap_or_else(|| "default".into());
+    ContainerSummary {
+        command: crate::container::list::display_command(&row.command),
+        created: row.created.timestamp(),
+        host_config: SummaryHostConfig { network_mode },
+        id: &row.id,
+        image: &row.image,
+        image_id: row.image_id.to_string(),
+        labels: &row.labels,
+        mounts: [],
+        names: [format!("/{}", row.name)],
+        network_settings: SummaryNetworks { networks: nets },
+        ports,
+        state: if row.problem.is_some() { "dead" } else { crate::container::inspect::status_word(state) },
+        status: crate::container::list::status(state, now),
+    }
+}
+
+/// docker's `ContainerSummary` (the keys in docker's alphabetical order).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ContainerSummary<'a> {
+    command: String,
+    /// Seconds since the epoch.
+    created: i64,
+    host_config: SummaryHostConfig,
+    id: &'a str,
+    image: &'a str,
+    #[serde(rename = "ImageID")]
+    image_id: String,
+    labels: &'a std::collections::BTreeMap<String, String>,
+    mounts: [(); 0],
+    names: [String; 1],
+    network_settings: SummaryNetworks,
+    ports: Vec<PortSummary>,
+    state: &'static str,
+    status: String,
+}
+
+/// `ContainerSummary.HostConfig`.
+#[derive(serde::Serialize)]
+struct SummaryHostConfig {
+    #[serde(rename = "NetworkMode")]
+    network_mode: String,
+}
+
+/// `ContainerSummary.NetworkSettings` (null networks: no endpoint).
+#[derive(serde::Serialize)]
+struct SummaryNetworks {
+    #[serde(rename = "Networks")]
+    networks: Option<std::collections::BTreeMap<String, crate::container::network_settings::NetworkEntry>>,
+}
+
+/// One of `ContainerSummary.Ports`: `IP` and `PublicPort` only when published.
+#[derive(serde::Serialize)]
+struct PortSummary {
+    #[serde(rename = "IP", skip_serializing_if = "Option::is_none")]
+    ip: Option<String>,
+    #[serde(rename = "PrivatePort")]
+    private_port: u64,
+    #[serde(rename = "PublicPort", skip_serializing_if = "Option::is_none")]
+    public_port: Option<u64>,
+    #[serde(rename = "Type")]
+    kind: String,
 }
 
 /// `POST /containers/create?name=`: the body is checked here (400), then
