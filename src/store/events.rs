@@ -207,6 +207,7 @@ pub fn read_all(store: &Store) -> Vec<Event> {
 /// store's root, woken by writes to `events.log` only; one watch per
 /// process after [`share_watches`]).
 pub struct Follower {
+    root: PathBuf,
     path: PathBuf,
     file: Option<std::fs::File>,
     offset: u64,
@@ -216,6 +217,8 @@ pub struct Follower {
 
 /// How a [`Follower`] learns that the log changed.
 enum Watch {
+    /// Not made yet (see [`Follower::new`]).
+    Pending,
     /// Its own inotify watch of the root, for `events.log` being written,
     /// created or renamed over.
     Own(nix::sys::inotify::Inotify),
@@ -315,24 +318,31 @@ impl SharedWatch {
 }
 
 impl Follower {
-    /// Starts at the current end of the store's log.
+    /// Starts at the current end of the store's log. The inotify watch is
+    /// made by the first [`Follower::wait`] that has to sleep: a caller
+    /// that only polls, or finds what it waits for at once (`rcon wait` of
+    /// an exited container), never makes one, and so never waits for the
+    /// kernel's grace period when it is closed (see [`share_watches`]).
     pub fn new(store: &Store) -> Follower {
-        use nix::sys::inotify::{InitFlags, Inotify};
         let path = store.events_path();
-        // The watch first, so that nothing written after the end is read
-        // goes unnoticed.
-        let name = path.file_name().unwrap_or_default();
+        let file = std::fs::File::open(&path).ok();
+        let offset = file.as_ref().and_then(|f| f.metadata().ok()).map_or(0, |m| m.len());
+        Follower { root: store.root().to_path_buf(), path, file, offset, partial: Vec::new(), watch: Watch::Pending }
+    }
+
+    /// Makes the watch: the process's shared one after [`share_watches`],
+    /// else one of its own.
+    fn make_watch(&self) -> Watch {
+        use nix::sys::inotify::{InitFlags, Inotify};
+        let name = self.path.file_name().unwrap_or_default();
         let shared = SHARE_WATCHES.load(std::sync::atomic::Ordering::Relaxed);
-        let watch = match shared.then(|| SharedWatch::of(store.root(), name)).flatten() {
+        match shared.then(|| SharedWatch::of(&self.root, name)).flatten() {
             Some(w) => Watch::Shared(w),
             None => Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)
                 .ok()
-                .filter(|i| i.add_watch(store.root(), watch_mask()).is_ok())
+                .filter(|i| i.add_watch(&self.root, watch_mask()).is_ok())
                 .map_or(Watch::None, Watch::Own),
-        };
-        let file = std::fs::File::open(&path).ok();
-        let offset = file.as_ref().and_then(|f| f.metadata().ok()).map_or(0, |m| m.len());
-        Follower { path, file, offset, partial: Vec::new(), watch }
+        }
     }
 
     /// The events appended since the last call, waiting up to `timeout`
@@ -352,6 +362,11 @@ impl Follower {
                 return out;
             }
             match &self.watch {
+                Watch::Pending => {
+                    // Read once more with the watch in place: what was
+                    // written before it is read, what comes after wakes it.
+                    self.watch = self.make_watch();
+                }
                 Watch::Shared(w) => w.sleep(seen, left),
                 _ => self.sleep(left),
             }
@@ -557,11 +572,31 @@ mod tests {
     }
 
     #[test]
+    fn a_follower_makes_its_watch_only_once_it_waits() {
+        let (_d, s) = store();
+        let mut f = Follower::new(&s);
+        assert!(f.poll().is_empty());
+        assert!(matches!(f.watch, Watch::Pending), "polling makes no watch");
+        let writer = {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                record(&s, "volume", "create", "v2", &[]);
+            })
+        };
+        let got = f.wait(std::time::Duration::from_secs(60));
+        writer.join().unwrap();
+        assert_eq!(got[0].actor.id, "v2");
+        assert!(!matches!(f.watch, Watch::Pending), "waiting made one");
+    }
+
+    #[test]
     fn a_shared_watch_counts_the_logs_changes_for_every_follower() {
         share_watches();
         let (_d, s) = store();
         let mut a = Follower::new(&s);
         let mut b = Follower::new(&s);
+        (a.watch, b.watch) = (a.make_watch(), b.make_watch());
         let (Watch::Shared(wa), Watch::Shared(wb)) = (&a.watch, &b.watch) else {
             panic!("followers made after share_watches use the shared watch")
         };
@@ -586,7 +621,7 @@ mod tests {
         }
         let s = Store::open(&root, &run).unwrap();
         let c = Follower::new(&s);
-        let Watch::Shared(wc) = &c.watch else { panic!("shared") };
+        let Watch::Shared(wc) = &c.make_watch() else { panic!("shared") };
         assert!(!std::sync::Arc::ptr_eq(wc, &w), "a new watch for the new root");
     }
 
