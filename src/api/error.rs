@@ -76,8 +76,8 @@ impl From<crate::container::Error> for ApiError {
 }
 
 /// docker's status for an rcon error: the status of the first error in
-/// its chain whose type says (a wrapping error defers to its source; one
-/// that wraps transparently is looked through), else 500.
+/// its chain whose type says (a wrapping error defers to its source, which
+/// follows it in the chain), else 500.
 pub fn status_of(e: &anyhow::Error) -> StatusCode {
     e.chain().find_map(known_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
@@ -110,7 +110,8 @@ fn known_status(cause: &(dyn std::error::Error + 'static)) -> Option<StatusCode>
             crate::volume::VolumeError::InvalidName(_) | crate::volume::VolumeError::BadSpec { .. } => {
                 StatusCode::BAD_REQUEST
             }
-            crate::volume::VolumeError::Store(s) => return known_status(s),
+            // The store error follows in the chain.
+            crate::volume::VolumeError::Store(_) => return None,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         });
     }
@@ -126,7 +127,7 @@ fn known_status(cause: &(dyn std::error::Error + 'static)) -> Option<StatusCode>
         use crate::registry::RegistryError as R;
         return match r {
             R::ManifestUnknown { .. } | R::NoSuchTag { .. } | R::NoLocalImage { .. } => Some(StatusCode::NOT_FOUND),
-            R::Store(s) => known_status(s),
+            // A wrapped error (the store's…) follows in the chain.
             _ => None,
         };
     }
@@ -170,5 +171,17 @@ mod tests {
         // Behind the CLI's or API's own context too.
         let e = anyhow::Error::from(C::Paused("web".into())).context("exec");
         assert_eq!(status_of(&e), StatusCode::CONFLICT);
+    }
+
+    #[test]
+    fn other_modules_defer_to_the_store_error_they_wrap() {
+        let missing = || StoreError::NoSuchImage("busybox".into());
+        let pull = crate::registry::RegistryError::Store(missing());
+        assert_eq!(status_of(&anyhow::Error::from(pull)), StatusCode::NOT_FOUND);
+        let volume = crate::volume::VolumeError::Store(StoreError::ContainerRunning("web".into()));
+        assert_eq!(status_of(&anyhow::Error::from(volume)), StatusCode::CONFLICT);
+        // Printed once, though both layers say it.
+        let pull = crate::registry::RegistryError::Store(missing());
+        assert_eq!(crate::util::error_chain(&pull), missing().to_string());
     }
 }

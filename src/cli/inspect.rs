@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, a: InspectArgs) -> anyhow::Result<i32> {
         match find(&store, name, a.kind.as_deref()) {
             Ok(v) => items.push(v),
             Err(e) => {
-                eprintln!("Error: {e:#}");
+                eprintln!("Error: {}", crate::util::error_chain(e.as_ref()));
                 status = 1;
             }
         }

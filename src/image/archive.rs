@@ -83,13 +83,13 @@ pub enum ArchiveError {
         actual: Digest,
     },
     /// The store failed.
-    #[error(transparent)]
+    #[error("{0}")]
     Store(#[from] StoreError),
     /// A layer cannot be unpacked.
-    #[error(transparent)]
+    #[error("{0}")]
     Unpack(#[from] super::unpack::UnpackError),
     /// A document cannot be parsed.
-    #[error(transparent)]
+    #[error("{0}")]
     Image(#[from] super::ImageError),
 }
 

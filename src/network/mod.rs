@@ -117,7 +117,7 @@ pub enum Error {
         containers: String,
     },
     /// Netlink failed.
-    #[error(transparent)]
+    #[error("{0}")]
     Netlink(#[from] netlink::Error),
     /// nft failed or is missing.
     #[error("{0}")]
@@ -131,7 +131,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The store's database (network records) failed.
-    #[error(transparent)]
+    #[error("{0}")]
     Store(#[from] crate::store::StoreError),
 }
 

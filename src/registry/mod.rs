@@ -188,7 +188,7 @@ pub enum RegistryError {
         detail: String,
     },
     /// Credentials cannot be read.
-    #[error(transparent)]
+    #[error("{0}")]
     Credentials(#[from] credentials::CredentialsError),
     /// A blob the manifest names is missing from the registry.
     #[error("blob unknown: {digest} not found in {repository}")]
@@ -300,16 +300,16 @@ pub enum RegistryError {
         repository: String,
     },
     /// A manifest, index or config cannot be used.
-    #[error(transparent)]
+    #[error("{0}")]
     Image(#[from] ImageError),
     /// A layer cannot be unpacked (including escape attempts).
-    #[error(transparent)]
+    #[error("{0}")]
     Unpack(#[from] UnpackError),
     /// The store failed.
-    #[error(transparent)]
+    #[error("{0}")]
     Store(#[from] StoreError),
     /// The registries configuration is invalid or blocks the pull.
-    #[error(transparent)]
+    #[error("{0}")]
     Config(#[from] config::ConfigError),
     /// A short name (or a reference with mirrors) could not be pulled from
     /// any of the places tried.

@@ -126,7 +126,7 @@ pub enum StoreError {
     #[error("You cannot remove a running container {0}. Stop the container before attempting removal or force remove")]
     ContainerRunning(String),
     /// The store database cannot be used.
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] db::DbError),
     /// The database was made by a newer rcon.
     #[error("store database {path} has schema version {version}, this rcon knows up to {supported}: use a newer rcon")]

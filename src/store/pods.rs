@@ -75,7 +75,7 @@ pub enum PodError {
         count: usize,
     },
     /// A store error.
-    #[error(transparent)]
+    #[error("{0}")]
     Store(#[from] StoreError),
 }
 

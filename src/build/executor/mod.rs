@@ -54,7 +54,7 @@ use copy::ensure_dirs;
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// The Dockerfile does not parse (`Dockerfile:7: unknown instruction: COPPY`).
-    #[error(transparent)]
+    #[error("{0}")]
     Parse(#[from] ParseError),
     /// A step failed; `step` is its source text.
     #[error("{file}:{line}: {step}: {message}")]
@@ -88,7 +88,7 @@ pub enum BuildError {
     #[error("target stage {0:?} could not be found")]
     NoTarget(String),
     /// The store failed.
-    #[error(transparent)]
+    #[error("{0}")]
     Store(#[from] StoreError),
     /// Pulling or resolving a base image failed.
     #[error("{0}")]
