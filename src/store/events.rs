@@ -285,7 +285,10 @@ impl SharedWatch {
                         // The root is gone (IN_IGNORED): a follower made
                         // later watches its successor.
                         Ok(events) if events.iter().any(|e| e.mask.contains(AddWatchFlags::IN_IGNORED)) => break,
-                        Ok(events) => events.iter().any(|e| e.name.as_deref() == Some(name.as_os_str())),
+                        // A lost event (queue overflow) may have been the log's.
+                        Ok(events) => events.iter().any(|e| {
+                            e.name.as_deref() == Some(name.as_os_str()) || e.mask.contains(AddWatchFlags::IN_Q_OVERFLOW)
+                        }),
                         Err(nix::errno::Errno::EINTR) => false,
                         Err(_) => break,
                     };
