@@ -500,8 +500,10 @@ pub async fn attach(mut c: Call, id: &str) -> ApiResult<Resp> {
             out.send(encode(r, tty, false))
         };
         if with_logs {
+            // The history up to where the stream below takes over.
             let opts = ReadOptions::default();
-            if crate::container::logs::read(&store, &record.id, &opts, send).is_err() {
+            let end = if stream { offset } else { u64::MAX };
+            if crate::container::logs::read_to(&store, &record.id, &opts, end, send).is_err() {
                 return;
             }
         }

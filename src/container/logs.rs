@@ -345,9 +345,21 @@ fn scan_backwards(path: &Path, mut f: impl FnMut(u64, &[u8]) -> bool) -> std::io
 pub fn for_each_record(
     files: &[PathBuf],
     from: Position,
+    f: impl FnMut(Record) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    for_each_record_to(files, from, None, f)
+}
+
+/// [`for_each_record`] that stops at byte `end` of the last file (the
+/// current log) when given: where a follower that starts there takes
+/// over, so that no record is read twice.
+fn for_each_record_to(
+    files: &[PathBuf],
+    from: Position,
+    end: Option<u64>,
     mut f: impl FnMut(Record) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    use std::io::{Seek, SeekFrom};
+    use std::io::{Read, Seek, SeekFrom};
     let mut line = Vec::new();
     for (index, path) in files.iter().enumerate().skip(from.0) {
         let mut file = match File::open(path) {
@@ -355,10 +367,15 @@ pub fn for_each_record(
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
         };
-        if index == from.0 {
-            file.seek(SeekFrom::Start(from.1))?;
+        let start = if index == from.0 { from.1 } else { 0 };
+        if start > 0 {
+            file.seek(SeekFrom::Start(start))?;
         }
-        let mut reader = BufReader::with_capacity(64 * 1024, file);
+        let limit = match end {
+            Some(end) if index + 1 == files.len() => end.saturating_sub(start),
+            _ => u64::MAX,
+        };
+        let mut reader = BufReader::with_capacity(64 * 1024, file.take(limit));
         loop {
             line.clear();
             if reader.read_until(b'\n', &mut line)? == 0 {
@@ -428,11 +445,32 @@ pub fn read(
     };
     // The end now, before reading: what comes after is followed.
     let end = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    for_each_record(&files, from, |r| if opts.keeps(&r) { f(&r) } else { Ok(()) })?;
+    let until = opts.follow.then_some(end);
+    for_each_record_to(&files, from, until, |r| if opts.keeps(&r) { f(&r) } else { Ok(()) })?;
     if opts.follow {
         follow_from(store, id, end, opts, f)?;
     }
     Ok(())
+}
+
+/// The records of container `id`'s log that `opts` selects (`follow`
+/// aside) up to byte `end` of its current log file, oldest first: the
+/// history that a caller which then follows from `end`
+/// ([`follow_until`]) sends first, so that no record is sent twice (the
+/// API's attach with `logs=1&stream=1`). Errors: as [`read`].
+pub fn read_to(
+    store: &crate::store::Store,
+    id: &str,
+    opts: &ReadOptions,
+    end: u64,
+    mut f: impl FnMut(&Record) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let files = log_files(&store.container_dir(id).join("ctr.log"));
+    let from = match opts.tail {
+        Some(n) => tail_start(&files, n, |r| opts.keeps(r))?,
+        None => (0, 0),
+    };
+    for_each_record_to(&files, from, Some(end), |r| if opts.keeps(&r) { f(&r) } else { Ok(()) })
 }
 
 /// Follows the log of container `id` from byte `offset` of its current
@@ -624,6 +662,43 @@ mod tests {
         let (recs, _d) = roundtrip(&[(Stream::Stdout, &data)], Rotation::default());
         assert_eq!(recs.len(), 3);
         assert_eq!(joined(&recs, Stream::Stdout), data);
+    }
+
+    #[test]
+    fn records_up_to_an_offset_of_the_current_file_only() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ctr.log");
+        let mut w = LogWriter::open(&path, Rotation { max_size: Some(200), max_files: 3 }).unwrap();
+        let text = |i: usize| format!("line {i}\n");
+        // Lines until the log was rotated and its current file has one.
+        let mut i = 0;
+        while !(rotated(&path, 1).exists() && std::fs::metadata(&path).unwrap().len() > 0) {
+            w.write(Stream::Stdout, text(i).as_bytes()).unwrap();
+            i += 1;
+        }
+        // Where a follower would take over; one line more after it, in
+        // the same file.
+        let (end, ino) = std::fs::metadata(&path).map(|m| (m.len(), m.ino())).unwrap();
+        w.write(Stream::Stdout, text(i).as_bytes()).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().ino(), ino, "the last line went to the same file");
+        drop(w);
+        let files = log_files(&path);
+        assert!(files.len() > 1, "the log was rotated: {files:?}");
+        let read = |end| {
+            let mut got = Vec::new();
+            for_each_record_to(&files, (0, 0), end, |r| {
+                got.push(String::from_utf8_lossy(&r.content).into_owned());
+                Ok(())
+            })
+            .unwrap();
+            got
+        };
+        let all = read(None);
+        assert_eq!(all.last().unwrap(), &text(i));
+        let before = read(Some(end));
+        assert_eq!(before.last().unwrap(), &text(i - 1), "the rotated files whole, the current one up to the offset");
+        assert_eq!(before.len() + 1, all.len());
     }
 
     #[test]
