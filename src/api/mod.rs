@@ -111,9 +111,8 @@ impl Service {
     /// opens its own), so that a request does not open the database and
     /// read its schema again (about 0.2 ms). Opened anew when the database
     /// file is another one than before (the store removed and made anew
-    /// meanwhile). A
-    /// removed container's directory is deleted after the answer
-    /// (`Store::remove_in_background`).
+    /// meanwhile). A removed container's directory is deleted after the
+    /// answer (`Store::remove_in_background`).
     pub fn store(&self) -> anyhow::Result<crate::store::Store> {
         use std::os::unix::fs::MetadataExt;
         let file = |root: &std::path::Path| std::fs::metadata(root.join("rcon.db")).ok().map(|m| (m.dev(), m.ino()));
