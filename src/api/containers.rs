@@ -5,7 +5,7 @@ use super::body::{self, Hijacked, Resp, json, json_bytes};
 use super::error::{ApiError, ApiResult};
 use super::router::{Call, blocking};
 use crate::container::logs::{ReadOptions, Record, Stream};
-use crate::store::{ContainerState, ContainerStatus, Store};
+use crate::store::{ContainerStatus, Store};
 use chrono::{DateTime, Utc};
 use hyper::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -65,7 +65,7 @@ pub async fn list(c: Call) -> ApiResult<Resp> {
             if (!all && row.state.status != ContainerStatus::Running) || !filters.matches(&store, row, &row.state) {
                 continue;
             }
-            out.push(summary(&store, row, &row.state, now));
+            out.push(summary(&store, row, now));
             if limit.is_some_and(|n| out.len() >= n) {
                 break;
             }
@@ -78,12 +78,7 @@ pub async fn list(c: Call) -> ApiResult<Resp> {
 
 /// One container in docker's list shape (Engine API `ContainerSummary`),
 /// serialized as it is built: no JSON tree per container.
-fn summary<'a>(
-    store: &Store,
-    row: &'a crate::store::ContainerRow,
-    state: &ContainerState,
-    now: DateTime<Utc>,
-) -> ContainerSummary<'a> {
+fn summary<'a>(store: &Store, row: &'a crate::store::ContainerRow, now: DateTime<Utc>) -> ContainerSummary<'a> {
     use crate::container::network_settings::{networks, port_map};
     let ep = crate::network::endpoint(store, &row.id);
     let mut ports = Vec::new();
@@ -118,8 +113,8 @@ fn summary<'a>(
         names: [format!("/{}", row.name)],
         network_settings: SummaryNetworks { networks: nets },
         ports,
-        state: if row.problem.is_some() { "dead" } else { crate::container::inspect::status_word(state) },
-        status: crate::container::list::status(state, now),
+        state: if row.problem.is_some() { "dead" } else { crate::container::inspect::status_word(&row.state) },
+        status: crate::container::list::status(&row.state, now),
     }
 }
 

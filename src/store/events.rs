@@ -207,7 +207,7 @@ pub fn read_all(store: &Store) -> Vec<Event> {
 /// store's root, woken by writes to `events.log` only; one watch per
 /// process after [`share_watches`]).
 pub struct Follower {
-    root: PathBuf,
+    /// `<root>/events.log`: its directory is what the watch watches.
     path: PathBuf,
     file: Option<std::fs::File>,
     offset: u64,
@@ -330,7 +330,7 @@ impl Follower {
         let path = store.events_path();
         let file = std::fs::File::open(&path).ok();
         let offset = file.as_ref().and_then(|f| f.metadata().ok()).map_or(0, |m| m.len());
-        Follower { root: store.root().to_path_buf(), path, file, offset, partial: Vec::new(), watch: Watch::Pending }
+        Follower { path, file, offset, partial: Vec::new(), watch: Watch::Pending }
     }
 
     /// Makes the watch: the process's shared one after [`share_watches`],
@@ -338,12 +338,13 @@ impl Follower {
     fn make_watch(&self) -> Watch {
         use nix::sys::inotify::{InitFlags, Inotify};
         let name = self.path.file_name().unwrap_or_default();
+        let root = self.path.parent().unwrap_or(Path::new("/"));
         let shared = SHARE_WATCHES.load(std::sync::atomic::Ordering::Relaxed);
-        match shared.then(|| SharedWatch::of(&self.root, name)).flatten() {
+        match shared.then(|| SharedWatch::of(root, name)).flatten() {
             Some(w) => Watch::Shared(w),
             None => Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)
                 .ok()
-                .filter(|i| i.add_watch(&self.root, watch_mask()).is_ok())
+                .filter(|i| i.add_watch(root, watch_mask()).is_ok())
                 .map_or(Watch::None, Watch::Own),
         }
     }
