@@ -308,8 +308,17 @@ pub fn wait_until(store: &Store, id: &str, condition: WaitCondition, cancelled: 
     let mark = Mark::of(&first);
     let mut code = first.exit_code;
     let mut state = Some(first);
+    // The exit code a `die` event about it among `news` gives, else `code`.
+    let died = |news: &[events::Event], code: Option<i32>| {
+        news.iter()
+            .filter(|e| e.kind == "container" && e.actor.id == id && e.action == "die")
+            .fold(code, |c, e| e.actor.attributes.get("exitCode").and_then(|c| c.parse().ok()).or(c))
+    };
     loop {
-        let Some(s) = &state else { return Ok(code.unwrap_or(0)) };
+        // Removed: its monitor wrote `die` before it removed it, and that
+        // event may still be unread when the wake-up for an earlier event
+        // (`start`) led to this read.
+        let Some(s) = &state else { return Ok(died(&follower.poll(), code).unwrap_or(0)) };
         code = s.exit_code.or(code);
         // A monitor alive between two runs of a restart policy: still
         // running. One whose policy does not restart the container is only
@@ -332,13 +341,9 @@ pub fn wait_until(store: &Store, id: &str, condition: WaitCondition, cancelled: 
                 return Err(Error::WaitCancelled(id.to_string()));
             }
             let news = follower.wait(Duration::from_secs(1));
-            let mine: Vec<_> = news.iter().filter(|e| e.kind == "container" && e.actor.id == id).collect();
-            for e in &mine {
-                if e.action == "die" {
-                    code = e.actor.attributes.get("exitCode").and_then(|c| c.parse().ok()).or(code);
-                }
-            }
-            if !mine.is_empty() || news.is_empty() {
+            code = died(&news, code);
+            let mine = news.iter().any(|e| e.kind == "container" && e.actor.id == id);
+            if mine || news.is_empty() {
                 break;
             }
         }
